@@ -1,0 +1,40 @@
+//! `comlife list`: scenarios, mechanisms and properties.
+
+use comlife::config::{Mechanism, Scenario};
+use comlife::properties::{expectation_name, PROPERTIES};
+use std::process::ExitCode;
+
+/// Prints the lists as text, JSON or Markdown.
+pub fn print(json: bool, markdown: bool) -> ExitCode {
+    if json {
+        let v = serde_json::json!({
+            "scenarios": Scenario::ALL.iter().map(|s| serde_json::json!({
+                "name": s.name(), "description": s.description()})).collect::<Vec<_>>(),
+            "mechanisms": Mechanism::ALL.iter().map(|m| serde_json::json!({
+                "name": m.name(), "source": m.source(), "rules": m.rules(),
+                "when_disabled": m.when_disabled()})).collect::<Vec<_>>(),
+            "properties": PROPERTIES.iter().map(|p| serde_json::json!({
+                "name": p.name, "expectation": expectation_name(&p.expectation),
+                "rules": p.rules, "statement": p.statement,
+                "scenarios": Scenario::ALL.iter().filter(|s| (p.applies)(**s)).map(|s| s.name()).collect::<Vec<_>>()
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("serialisable"));
+    } else if markdown {
+        print!("{}", comlife::tables::markdown());
+    } else {
+        println!("scenarios:");
+        for s in Scenario::ALL {
+            println!("  {:<26} {}", s.name(), s.description());
+        }
+        println!("mechanisms (--disable NAME):");
+        for m in Mechanism::ALL {
+            println!("  {:<26} {}", m.name(), m.source());
+        }
+        println!("properties:");
+        for p in PROPERTIES {
+            println!("  {:<26} {:<10} {}", p.name, expectation_name(&p.expectation), p.rules.join(", "));
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,189 @@
+//! The one actor type of the model: an enum over clients, the SCM and server-process slots,
+//! with the internal steps of each exposed as stateright timers.
+//!
+//! An actor's enabled internal steps (a client's next COM call, a server thread's next API
+//! call, a user action) are kept as the set of timers that are "set"; firing a timer is taking
+//! the step. After every handler the actor re-derives that set from its state
+//! ([`sync_timers`]), so the timers add no information to the state.
+
+use crate::client::{ClientOp, ClientState};
+use crate::config::Config;
+use crate::msg::Msg;
+use crate::scm::{ScmState, Sends};
+use crate::server::{ServerState, ServerStep};
+use std::borrow::Cow;
+use std::fmt;
+use stateright::actor::{model_timeout, Actor, Id, Out};
+
+/// An internal step, named in COM terms.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Step {
+    /// A client's next call.
+    Client(ClientOp),
+    /// A server thread's API call or a user action.
+    Server(ServerStep),
+}
+
+impl fmt::Debug for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Client(op) => write!(f, "calls {}", op.api()),
+            Step::Server(s) => write!(f, "{}", s.describe()),
+        }
+    }
+}
+
+/// An actor of the model.
+#[derive(Clone, Debug)]
+pub enum ComActor {
+    /// Client process `index`.
+    Client {
+        /// Run configuration.
+        cfg: Config,
+        /// Its index, `0..cfg.clients`.
+        index: usize,
+    },
+    /// The SCM.
+    Scm {
+        /// Run configuration.
+        cfg: Config,
+    },
+    /// Server-process slot `slot`.
+    Server {
+        /// Run configuration.
+        cfg: Config,
+        /// Its slot, `0..cfg.slots()`.
+        slot: usize,
+    },
+}
+
+/// The state of one actor.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum ComState {
+    /// A client's state.
+    Client(ClientState),
+    /// The SCM's state.
+    Scm(ScmState),
+    /// A server slot's state.
+    Server(ServerState),
+}
+
+impl fmt::Debug for ComState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComState::Client(c) => c.fmt(f),
+            ComState::Scm(s) => s.fmt(f),
+            ComState::Server(s) => s.fmt(f),
+        }
+    }
+}
+
+fn send_all(o: &mut Out<ComActor>, sends: Sends) {
+    for (dst, msg) in sends {
+        o.send(dst, msg);
+    }
+}
+
+/// Sets exactly the timers of the steps enabled in `state`.
+fn sync_timers(actor: &ComActor, state: &ComState, o: &mut Out<ComActor>) {
+    match (actor, state) {
+        (ComActor::Client { .. }, ComState::Client(c)) => {
+            let enabled = c.enabled();
+            for op in ClientOp::ALL {
+                if enabled.contains(&op) {
+                    o.set_timer(Step::Client(op), model_timeout());
+                } else {
+                    o.cancel_timer(Step::Client(op));
+                }
+            }
+        }
+        (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
+            let enabled = s.enabled(cfg);
+            for step in ServerStep::all(cfg.scenario.apartments()) {
+                if enabled.contains(&step) {
+                    o.set_timer(Step::Server(step), model_timeout());
+                } else {
+                    o.cancel_timer(Step::Server(step));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Actor for ComActor {
+    type Msg = Msg;
+    type State = ComState;
+    type Timer = Step;
+    type Storage = ();
+    type Random = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> ComState {
+        let state = match self {
+            ComActor::Client { .. } => ComState::Client(ClientState::new()),
+            ComActor::Scm { cfg } => ComState::Scm(ScmState::new(cfg)),
+            ComActor::Server { cfg, slot } => ComState::Server(ServerState::new(cfg, *slot)),
+        };
+        sync_timers(self, &state, o);
+        state
+    }
+
+    fn on_msg(&self, _id: Id, state: &mut Cow<ComState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match (self, &**state) {
+            (ComActor::Client { cfg, index }, ComState::Client(c)) => {
+                let mut c = c.clone();
+                if c.pending.is_none() {
+                    return;
+                }
+                let next = c.on_reply(cfg, *index, &msg);
+                send_all(o, next.into_iter().collect());
+                *state.to_mut() = ComState::Client(c);
+            }
+            (ComActor::Scm { cfg }, ComState::Scm(s)) => {
+                let mut s = s.clone();
+                let sends = s.on_msg(cfg, src, &msg);
+                send_all(o, sends);
+                *state.to_mut() = ComState::Scm(s);
+            }
+            (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
+                let mut s = s.clone();
+                let Some(sends) = s.on_msg(cfg, src, &msg) else {
+                    return; // not dispatchable yet: the message stays queued
+                };
+                send_all(o, sends);
+                if !matches!(&**state, ComState::Server(old) if *old == s) {
+                    *state.to_mut() = ComState::Server(s);
+                }
+            }
+            _ => return,
+        }
+        sync_timers(self, state, o);
+    }
+
+    fn on_timeout(&self, _id: Id, state: &mut Cow<ComState>, step: &Step, o: &mut Out<Self>) {
+        match (self, &**state, step) {
+            (ComActor::Client { cfg, index }, ComState::Client(c), Step::Client(op)) => {
+                let mut c = c.clone();
+                let send = c.start(cfg, *index, *op);
+                send_all(o, send.into_iter().collect());
+                *state.to_mut() = ComState::Client(c);
+            }
+            (ComActor::Server { cfg, .. }, ComState::Server(s), Step::Server(st)) => {
+                let mut s = s.clone();
+                let sends = s.step(cfg, *st);
+                send_all(o, sends);
+                *state.to_mut() = ComState::Server(s);
+            }
+            _ => return,
+        }
+        sync_timers(self, state, o);
+    }
+
+    fn name(&self) -> String {
+        match self {
+            ComActor::Client { index, .. } => format!("client {}", index + 1),
+            ComActor::Scm { .. } => "SCM".to_string(),
+            ComActor::Server { slot, .. } => format!("server instance {}", slot + 1),
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Scenarios, mechanisms and the run configuration shared by every actor.
+
+use serde::Serialize;
+use std::fmt;
+use stateright::actor::Id;
+
+/// A class identifier. The model's servers implement at most two classes, `CLSID_A` (0) and
+/// `CLSID_B` (1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Clsid(pub u8);
+
+impl fmt::Debug for Clsid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CLSID_{}", (b'A' + self.0) as char)
+    }
+}
+
+/// A scenario: which server is modeled and which actors take part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Scenario {
+    /// A local (EXE) server with one STA thread that registers one class, and a user who may
+    /// take control of it and close it (seed 002 "Local Server", seed 003).
+    LocalSta,
+    /// An apartment-model local server: two STA threads, each registering a different class
+    /// (seed 003, the multi-apartment races).
+    LocalMta,
+}
+
+impl Scenario {
+    /// Every scenario, in the order `check` runs them.
+    pub const ALL: [Scenario; 2] = [Scenario::LocalSta, Scenario::LocalMta];
+
+    /// The scenario's command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::LocalSta => "local-sta",
+            Scenario::LocalMta => "local-mta",
+        }
+    }
+
+    /// One-line description for `comlife list`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scenario::LocalSta => {
+                "EXE server, one STA thread registering CLSID_A; a user may take control and close it"
+            }
+            Scenario::LocalMta => {
+                "EXE server, two STA apartments registering CLSID_A and CLSID_B (apartment-model server)"
+            }
+        }
+    }
+
+    /// Looks a scenario up by name.
+    ///
+    /// # Errors
+    /// Returns a message naming the valid scenarios when `name` is unknown.
+    pub fn parse(name: &str) -> Result<Scenario, String> {
+        Scenario::ALL.into_iter().find(|s| s.name() == name).ok_or_else(|| {
+            format!(
+                "unknown scenario '{name}'; valid scenarios: {}",
+                Scenario::ALL.map(|s| s.name()).join(", ")
+            )
+        })
+    }
+
+    /// Number of apartment threads in each server process (1 or 2). Apartment `i` registers
+    /// class `i`.
+    pub fn apartments(self) -> usize {
+        match self {
+            Scenario::LocalSta => 1,
+            Scenario::LocalMta => 2,
+        }
+    }
+
+    /// Number of classes each server registers (one per apartment).
+    pub fn classes(self) -> usize {
+        self.apartments()
+    }
+
+    /// Whether an interactive user is modeled (user control, user close: seed 002).
+    pub fn has_user(self) -> bool {
+        matches!(self, Scenario::LocalSta)
+    }
+}
+
+/// A documented mechanism that the model enables by default and that `--disable` turns off to
+/// show it is necessary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Mechanism {
+    /// R-002-FINAL-DECREMENT: the EXE exits on the final decrement, not on a zero condition.
+    ExitOnFinalDecrement,
+    /// R-002-BOTTOM-LINE, R-003-COUNT-LOCKS: LockServer(TRUE) counts toward server lifetime.
+    LockserverCounts,
+    /// R-002-FACTORY-REFS: class-object reference counts do not keep an EXE alive.
+    FactoryRefsIgnored,
+    /// R-002-USER-CONTROL: no automatic exit while the user has control.
+    UserControl,
+    /// R-002-USER-CLOSE: on user close with objects in service, hide or CoDisconnectObject.
+    DisconnectOnUserClose,
+    /// R-003-IMPLICIT-LOCK: marshaling IClassFactory takes an implicit LockServer(TRUE).
+    ImplicitLockserver,
+    /// R-003-PROCESS-REFCOUNT: objects and locks use CoAddRefServerProcess/CoReleaseServerProcess.
+    ProcessRefcount,
+    /// R-003-AUTO-SUSPEND: the process count reaching zero suspends the class objects.
+    AutoSuspend,
+    /// R-003-REGCLS-SUSPENDED: register with REGCLS_SUSPENDED, then one CoResumeClassObjects.
+    RegclsSuspended,
+}
+
+impl Mechanism {
+    /// Every mechanism, in the order `check` disables them.
+    pub const ALL: [Mechanism; 9] = [
+        Mechanism::ExitOnFinalDecrement,
+        Mechanism::LockserverCounts,
+        Mechanism::FactoryRefsIgnored,
+        Mechanism::UserControl,
+        Mechanism::DisconnectOnUserClose,
+        Mechanism::ImplicitLockserver,
+        Mechanism::ProcessRefcount,
+        Mechanism::AutoSuspend,
+        Mechanism::RegclsSuspended,
+    ];
+
+    /// The mechanism's command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::ExitOnFinalDecrement => "exit-on-final-decrement",
+            Mechanism::LockserverCounts => "lockserver-counts",
+            Mechanism::FactoryRefsIgnored => "factory-refs-ignored",
+            Mechanism::UserControl => "user-control",
+            Mechanism::DisconnectOnUserClose => "disconnect-on-user-close",
+            Mechanism::ImplicitLockserver => "implicit-lockserver",
+            Mechanism::ProcessRefcount => "process-refcount",
+            Mechanism::AutoSuspend => "auto-suspend",
+            Mechanism::RegclsSuspended => "regcls-suspended",
+        }
+    }
+
+    /// The source document(s) that prescribe the mechanism.
+    pub fn source(self) -> &'static str {
+        match self {
+            Mechanism::ExitOnFinalDecrement
+            | Mechanism::FactoryRefsIgnored
+            | Mechanism::UserControl
+            | Mechanism::DisconnectOnUserClose => "002_04beec619a32ce82.txt (Local Server)",
+            Mechanism::LockserverCounts => {
+                "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt"
+            }
+            Mechanism::ImplicitLockserver
+            | Mechanism::ProcessRefcount
+            | Mechanism::AutoSuspend
+            | Mechanism::RegclsSuspended => "003_71d2d71f8f3a5043.txt",
+        }
+    }
+
+    /// The rules (spec/rules.md) the mechanism implements.
+    pub fn rules(self) -> &'static [&'static str] {
+        match self {
+            Mechanism::ExitOnFinalDecrement => &["R-002-FINAL-DECREMENT"],
+            Mechanism::LockserverCounts => &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"],
+            Mechanism::FactoryRefsIgnored => &["R-002-FACTORY-REFS"],
+            Mechanism::UserControl => &["R-002-USER-CONTROL"],
+            Mechanism::DisconnectOnUserClose => &["R-002-USER-CLOSE"],
+            Mechanism::ImplicitLockserver => &["R-003-IMPLICIT-LOCK"],
+            Mechanism::ProcessRefcount => &["R-003-PROCESS-REFCOUNT"],
+            Mechanism::AutoSuspend => &["R-003-AUTO-SUSPEND"],
+            Mechanism::RegclsSuspended => &["R-003-REGCLS-SUSPENDED"],
+        }
+    }
+
+    /// What turning the mechanism off means in the model.
+    pub fn when_disabled(self) -> &'static str {
+        match self {
+            Mechanism::ExitOnFinalDecrement => "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives",
+            Mechanism::LockserverCounts => "LockServer does not take part in the lifetime count; only objects do",
+            Mechanism::FactoryRefsIgnored => "the server waits for its class objects' reference counts to reach zero before it exits",
+            Mechanism::UserControl => "automatic exit ignores the user-control flag",
+            Mechanism::DisconnectOnUserClose => "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)",
+            Mechanism::ImplicitLockserver => "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted",
+            Mechanism::ProcessRefcount => "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
+            Mechanism::AutoSuspend => "CoReleaseServerProcess returning 0 does not suspend the class objects",
+            Mechanism::RegclsSuspended => "each class is live at the SCM as soon as it is registered; no CoResumeClassObjects",
+        }
+    }
+
+    /// Looks a mechanism up by name.
+    ///
+    /// # Errors
+    /// Returns a message naming the valid mechanisms when `name` is unknown.
+    pub fn parse(name: &str) -> Result<Mechanism, String> {
+        Mechanism::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| {
+            format!(
+                "unknown mechanism '{name}'; valid mechanisms: {}",
+                Mechanism::ALL.map(|m| m.name()).join(", ")
+            )
+        })
+    }
+
+    /// Whether the mechanism means anything in `scenario` (the user-related ones need a user).
+    pub fn applies_to(self, scenario: Scenario) -> bool {
+        match self {
+            Mechanism::UserControl | Mechanism::DisconnectOnUserClose => scenario.has_user(),
+            _ => true,
+        }
+    }
+}
+
+/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MechanismSet(u16);
+
+impl MechanismSet {
+    /// The empty set.
+    pub const EMPTY: MechanismSet = MechanismSet(0);
+
+    /// The set holding only `m`.
+    pub fn only(m: Mechanism) -> Self {
+        MechanismSet::EMPTY.with(m)
+    }
+
+    /// This set plus `m`.
+    pub fn with(self, m: Mechanism) -> Self {
+        MechanismSet(self.0 | (1 << (m as u16)))
+    }
+
+    /// Whether `m` is in the set.
+    pub fn contains(self, m: Mechanism) -> bool {
+        self.0 & (1 << (m as u16)) != 0
+    }
+
+    /// The members, in [`Mechanism::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Mechanism> {
+        Mechanism::ALL.into_iter().filter(move |m| self.contains(*m))
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The members' names joined by `+`, or `baseline` for the empty set (used in trace paths).
+    pub fn label(self) -> String {
+        if self.is_empty() {
+            "baseline".to_string()
+        } else {
+            self.iter().map(|m| m.name()).collect::<Vec<_>>().join("+")
+        }
+    }
+}
+
+impl FromIterator<Mechanism> for MechanismSet {
+    fn from_iter<T: IntoIterator<Item = Mechanism>>(iter: T) -> Self {
+        iter.into_iter().fold(MechanismSet::EMPTY, MechanismSet::with)
+    }
+}
+
+impl fmt::Debug for MechanismSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter().map(|m| m.name())).finish()
+    }
+}
+
+/// Default number of clients (`--clients`).
+pub const DEFAULT_CLIENTS: usize = 2;
+/// Largest number of clients a run accepts: the observation bit set and the state space are
+/// sized for it.
+pub const MAX_CLIENTS: usize = 3;
+
+/// Everything an actor needs to know about the run: scenario, disabled mechanisms and sizes.
+///
+/// Actor indices are laid out as clients `0..clients`, then the SCM, then one server-instance
+/// slot per client (a client activates at most once, so an instance per client is enough for
+/// every activation to be served; see spec/assumptions.md A-BOUNDS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Mechanisms turned off for this run.
+    pub disabled: MechanismSet,
+    /// Number of client processes, 1..=[`MAX_CLIENTS`].
+    pub clients: usize,
+}
+
+impl Config {
+    /// A configuration with every mechanism on.
+    ///
+    /// # Errors
+    /// Returns a message when `clients` is outside `1..=MAX_CLIENTS`.
+    pub fn new(scenario: Scenario, disabled: MechanismSet, clients: usize) -> Result<Self, String> {
+        if !(1..=MAX_CLIENTS).contains(&clients) {
+            return Err(format!(
+                "--clients {clients} is out of bounds; valid values are 1 to {MAX_CLIENTS}"
+            ));
+        }
+        if let Some(m) = disabled.iter().find(|m| !m.applies_to(scenario)) {
+            return Err(format!(
+                "mechanism '{}' does not apply to scenario '{}' (it needs a user); valid mechanisms there: {}",
+                m.name(),
+                scenario.name(),
+                Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| m.applies_to(scenario))
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(Config { scenario, disabled, clients })
+    }
+
+    /// Whether mechanism `m` is in force.
+    pub fn on(&self, m: Mechanism) -> bool {
+        !self.disabled.contains(m)
+    }
+
+    /// Number of server-instance slots the SCM may start.
+    pub fn slots(&self) -> usize {
+        self.clients
+    }
+
+    /// Actor id of client `i`.
+    pub fn client_id(&self, i: usize) -> Id {
+        Id::from(i)
+    }
+
+    /// Actor id of the SCM.
+    pub fn scm_id(&self) -> Id {
+        Id::from(self.clients)
+    }
+
+    /// Actor id of server-instance slot `s`.
+    pub fn server_id(&self, s: usize) -> Id {
+        Id::from(self.clients + 1 + s)
+    }
+
+    /// The slot of a server actor id, if `id` is one.
+    pub fn slot_of(&self, id: Id) -> Option<usize> {
+        let i = usize::from(id);
+        (i > self.clients && i <= self.clients + self.slots()).then(|| i - self.clients - 1)
+    }
+
+    /// The client index of an actor id, if `id` is a client.
+    pub fn client_of(&self, id: Id) -> Option<usize> {
+        let i = usize::from(id);
+        (i < self.clients).then_some(i)
+    }
+
+    /// The class client `i` activates: clients are spread over the server's classes.
+    pub fn class_of_client(&self, i: usize) -> Clsid {
+        Clsid((i % self.scenario.classes()) as u8)
+    }
+
+    /// The apartment that registers `clsid` and hosts its objects.
+    pub fn apartment_of(&self, clsid: Clsid) -> usize {
+        clsid.0 as usize % self.scenario.apartments()
+    }
+
+    /// A human name for actor `id` ("client 1", "SCM", "server instance 1").
+    pub fn actor_name(&self, id: Id) -> String {
+        if let Some(c) = self.client_of(id) {
+            format!("client {}", c + 1)
+        } else if let Some(s) = self.slot_of(id) {
+            format!("server instance {}", s + 1)
+        } else {
+            "SCM".to_string()
+        }
+    }
+}

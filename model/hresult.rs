@@ -1,0 +1,105 @@
+//! HRESULT values the model's calls return.
+//!
+//! Codes are the ones defined by the Windows SDK (winerror.h); the list of those that matter to
+//! server lifetime comes from `../shared/seeds/README.md` ("Known facts beyond the documents").
+
+use serde::Serialize;
+use std::fmt;
+
+/// An HRESULT a COM call in the model can return.
+///
+/// The variant names are COM's own symbols so that traces read like a debugger session.
+/// `RPC_S_SERVER_UNAVAILABLE` is the Win32 RPC status as an HRESULT (`HRESULT_FROM_WIN32`),
+/// which is what a client typically sees when it calls into a server process that has exited.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Hresult {
+    /// 0x00000000: success.
+    S_OK,
+    /// 0x80010108: the object invoked has disconnected from its clients (its stub was
+    /// disconnected by `CoDisconnectObject` or `CoDisconnectContext`). Seeds 001, 002.
+    RPC_E_DISCONNECTED,
+    /// 0x800401FD: the object is not connected to the server; returned to new calls while a
+    /// `CoDisconnectObject` waits for in-flight calls (seeds README).
+    CO_E_OBJNOTCONNECTED,
+    /// 0x80080008: the server's class objects are suspended or revoked because it is shutting
+    /// down; the SCM then starts a new instance (seed 003, seeds README).
+    CO_E_SERVER_STOPPING,
+    /// 0x80080005: the server could not be started (in the model: every instance slot is used).
+    CO_E_SERVER_EXEC_FAILURE,
+    /// 0x800706BA: the RPC server is unavailable: the call went to a process that has exited.
+    RPC_S_SERVER_UNAVAILABLE,
+}
+
+impl Hresult {
+    /// Every HRESULT the model knows, in declaration order (the order of [`Hresult::index`]).
+    pub const ALL: [Hresult; 6] = [
+        Hresult::S_OK,
+        Hresult::RPC_E_DISCONNECTED,
+        Hresult::CO_E_OBJNOTCONNECTED,
+        Hresult::CO_E_SERVER_STOPPING,
+        Hresult::CO_E_SERVER_EXEC_FAILURE,
+        Hresult::RPC_S_SERVER_UNAVAILABLE,
+    ];
+
+    /// The 32-bit HRESULT value, as defined in winerror.h.
+    pub const fn code(self) -> u32 {
+        match self {
+            Hresult::S_OK => 0x0000_0000,
+            Hresult::RPC_E_DISCONNECTED => 0x8001_0108,
+            Hresult::CO_E_OBJNOTCONNECTED => 0x8004_01FD,
+            Hresult::CO_E_SERVER_STOPPING => 0x8008_0008,
+            Hresult::CO_E_SERVER_EXEC_FAILURE => 0x8008_0005,
+            Hresult::RPC_S_SERVER_UNAVAILABLE => 0x8007_06BA,
+        }
+    }
+
+    /// The symbol, e.g. `"RPC_E_DISCONNECTED"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hresult::S_OK => "S_OK",
+            Hresult::RPC_E_DISCONNECTED => "RPC_E_DISCONNECTED",
+            Hresult::CO_E_OBJNOTCONNECTED => "CO_E_OBJNOTCONNECTED",
+            Hresult::CO_E_SERVER_STOPPING => "CO_E_SERVER_STOPPING",
+            Hresult::CO_E_SERVER_EXEC_FAILURE => "CO_E_SERVER_EXEC_FAILURE",
+            Hresult::RPC_S_SERVER_UNAVAILABLE => "RPC_S_SERVER_UNAVAILABLE",
+        }
+    }
+
+    /// Position in [`Hresult::ALL`]; used to pack observations into a bit set.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// True for `S_OK`.
+    pub const fn succeeded(self) -> bool {
+        matches!(self, Hresult::S_OK)
+    }
+
+    /// True for the HRESULTs the documents give for a call on a proxy whose stub was
+    /// disconnected (R-002-DISCONNECT, R-SEEDS-DISCONNECT-INFLIGHT).
+    pub const fn is_clean_disconnect(self) -> bool {
+        matches!(self, Hresult::RPC_E_DISCONNECTED | Hresult::CO_E_OBJNOTCONNECTED)
+    }
+}
+
+impl fmt::Display for Hresult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (0x{:08X})", self.name(), self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_winerror_h() {
+        assert_eq!(Hresult::RPC_E_DISCONNECTED.code(), 0x80010108);
+        assert_eq!(Hresult::CO_E_SERVER_STOPPING.code(), 0x80080008);
+        assert_eq!(Hresult::RPC_S_SERVER_UNAVAILABLE.code(), 0x800706BA);
+        for (i, h) in Hresult::ALL.iter().enumerate() {
+            assert_eq!(h.index(), i);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! comlife: an executable formal specification of COM server lifetime management.
+//!
+//! The model is a stateright `ActorModel` of clients, the SCM and local (EXE) server processes
+//! with their apartment threads and COM runtime ([`system::build`]). Its rules are in
+//! spec/rules.md, each cited to the source documents in `../shared/seeds/`; the properties that
+//! check them are in [`properties`]; [`check`] explores every interleaving and derives shortest
+//! counterexamples.
+
+pub mod actor;
+pub mod check;
+pub mod client;
+pub mod config;
+pub mod expectations;
+pub mod hresult;
+pub mod msg;
+pub mod properties;
+pub mod scm;
+pub mod search;
+pub mod server;
+pub mod system;
+pub mod rules;
+pub mod tables;

@@ -1,0 +1,297 @@
+//! The properties checked, each a predicate over the whole system state, with the rules
+//! (spec/rules.md) it checks. Precise statements: spec/properties.md.
+
+use crate::client::ClientOp;
+use crate::config::Scenario;
+use crate::hresult::Hresult;
+use crate::server::ExitReason;
+use crate::system::{clients, scm, server, servers, ComModel, SysState};
+use stateright::Expectation;
+
+/// A property: name, expectation, rules, statement and predicate.
+pub struct PropertyDef {
+    /// Stable name, used on the command line, in spec/expectations.toml and trace paths.
+    pub name: &'static str,
+    /// Always (safety invariant), eventually (liveness on acyclic paths) or sometimes
+    /// (reachability of an example, a guard against vacuous passes).
+    pub expectation: Expectation,
+    /// Rule IDs (spec/rules.md) the property checks.
+    pub rules: &'static [&'static str],
+    /// One-sentence statement over model state.
+    pub statement: &'static str,
+    /// Whether the property is checked in a scenario.
+    pub applies: fn(Scenario) -> bool,
+    /// The predicate.
+    pub condition: fn(&ComModel, &SysState) -> bool,
+}
+
+/// The expectation's name as used in JSON output and spec/expectations.toml.
+pub fn expectation_name(e: &Expectation) -> &'static str {
+    match e {
+        Expectation::Always => "always",
+        Expectation::Eventually => "eventually",
+        Expectation::Sometimes => "sometimes",
+    }
+}
+
+fn every(_: Scenario) -> bool {
+    true
+}
+
+fn with_user(s: Scenario) -> bool {
+    s.has_user()
+}
+
+/// `launched-server-serves` (R-002-FINAL-DECREMENT, R-003-REGCLS-SUSPENDED): no instance
+/// exits before it served an activation, unless the user closed it.
+fn launched_server_serves(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| !v.exited() || v.served || v.user.closed)
+}
+
+/// `no-exit-with-live-objects` (R-002-BOTTOM-LINE, R-002-USER-CLOSE, R-003-MULTI-APARTMENT):
+/// no process exits while one of its objects' stubs is still connected.
+fn no_exit_with_live_objects(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| !v.exited() || v.live_objects() == 0)
+}
+
+/// `no-exit-while-locked` (R-002-BOTTOM-LINE, R-002-LOCKSERVER-HOLD, R-003-IMPLICIT-LOCK):
+/// no instance exits while a client holds a LockServer(TRUE) on it (one whose LockServer(FALSE)
+/// is not under way), unless the user closed it.
+fn no_exit_while_locked(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).all(|c| match (c.locked && c.pending != Some(ClientOp::LockServerFalse), c.factory) {
+        (true, Some(slot)) => {
+            let v = server(&m.cfg, s, slot as usize);
+            !v.exited() || v.user.closed
+        }
+        _ => true,
+    })
+}
+
+/// `factory-stays-connected` (R-003-IMPLICIT-LOCK, R-002-FACTORY-REFS): a client holding an
+/// IClassFactory proxy (one it is not releasing) finds its server running and the class object
+/// connected, unless the user closed the server.
+fn factory_stays_connected(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).all(|c| match c.factory.filter(|_| c.pending != Some(ClientOp::ReleaseFactory)) {
+        Some(slot) => {
+            let v = server(&m.cfg, s, slot as usize);
+            v.user.closed || (!v.exited() && !v.factories_disconnected)
+        }
+        None => true,
+    })
+}
+
+/// `no-activation-after-suspend` (R-003-AUTO-SUSPEND, R-003-MULTI-APARTMENT,
+/// R-003-STA-SERIALIZED): once an instance has decided to shut down, it hands out no class
+/// object and no object.
+fn no_activation_after_suspend(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| !v.handed_out_late)
+}
+
+/// `no-exit-during-init` (R-003-REGCLS-SUSPENDED): no instance decides to shut down before
+/// all its classes are registered and resumed.
+fn no_exit_during_init(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| v.shutdown.is_none() || v.ready)
+}
+
+/// `user-data-safe` (R-002-USER-CONTROL): no automatic shutdown decision while the user has
+/// control.
+fn user_data_safe(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| !(v.user.control && v.shutdown == Some(ExitReason::Automatic)))
+}
+
+/// `clean-disconnect` (R-002-USER-CLOSE, R-SEEDS-HRESULTS): no call through a proxy ever
+/// fails with RPC_S_SERVER_UNAVAILABLE, the mark of a server that exited without
+/// disconnecting its stubs: a disconnected proxy answers RPC_E_DISCONNECTED.
+fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).all(|c| {
+        !ClientOp::ALL
+            .into_iter()
+            .filter(|op| op.on_proxy())
+            .any(|op| c.observed.saw(op, Hresult::RPC_S_SERVER_UNAVAILABLE))
+    })
+}
+
+/// `counts-consistent` (R-002-BOTTOM-LINE, R-003-PROCESS-REFCOUNT): in a running instance the
+/// lifetime count equals the objects being serviced plus the LockServer locks.
+fn counts_consistent(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| v.exited() || v.count as usize == v.documented_count())
+}
+
+/// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS, R-SEEDS-IDLE-TIMER):
+/// eventually every client is done and every instance the SCM started has exited.
+fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).all(|c| c.is_done()) && servers(&m.cfg, s).all(|v| !v.launched() || v.exited())
+}
+
+/// `activation-answered` (R-003-SCM-RELAUNCH, R-SEEDS-STOPPING): eventually every client's
+/// activation has returned S_OK.
+fn activation_answered(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).all(|c| c.observed.saw(ClientOp::CoGetClassObject, Hresult::S_OK))
+}
+
+/// `object-used` (sometimes): a method call on an object returned S_OK.
+fn object_used(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).any(|c| c.observed.saw(ClientOp::Call, Hresult::S_OK))
+}
+
+/// `server-exits` (sometimes): some instance exited.
+fn server_exits(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).any(|v| v.exited())
+}
+
+/// `relaunch-after-suspend` (sometimes; R-003-SCM-RELAUNCH): an activation refused by a
+/// stopping instance was served by a new one.
+fn relaunch_after_suspend(m: &ComModel, s: &SysState) -> bool {
+    scm(&m.cfg, s).relaunch_served
+}
+
+/// `user-disconnect-observed` (sometimes; R-002-USER-CLOSE): a client's call got
+/// RPC_E_DISCONNECTED after the user closed the server.
+fn user_disconnect_observed(m: &ComModel, s: &SysState) -> bool {
+    clients(&m.cfg, s).any(|c| {
+        ClientOp::ALL.into_iter().any(|op| c.observed.saw(op, Hresult::RPC_E_DISCONNECTED))
+    })
+}
+
+impl std::fmt::Debug for PropertyDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)
+    }
+}
+
+/// Every property, in report order.
+pub const PROPERTIES: &[PropertyDef] = &[
+    PropertyDef {
+        name: "launched-server-serves",
+        expectation: Expectation::Always,
+        rules: &["R-002-FINAL-DECREMENT", "R-003-REGCLS-SUSPENDED"],
+        statement: "no instance exits before it served an activation, unless the user closed it",
+        applies: every,
+        condition: launched_server_serves,
+    },
+    PropertyDef {
+        name: "no-exit-with-live-objects",
+        expectation: Expectation::Always,
+        rules: &["R-002-BOTTOM-LINE", "R-002-USER-CLOSE", "R-003-MULTI-APARTMENT"],
+        statement: "no instance exits while the stub of one of its objects is connected",
+        applies: every,
+        condition: no_exit_with_live_objects,
+    },
+    PropertyDef {
+        name: "no-exit-while-locked",
+        expectation: Expectation::Always,
+        rules: &["R-002-BOTTOM-LINE", "R-002-LOCKSERVER-HOLD", "R-003-IMPLICIT-LOCK"],
+        statement: "no instance exits while a client holds LockServer(TRUE) on it, unless the user closed it",
+        applies: every,
+        condition: no_exit_while_locked,
+    },
+    PropertyDef {
+        name: "factory-stays-connected",
+        expectation: Expectation::Always,
+        rules: &["R-003-IMPLICIT-LOCK", "R-002-LOCKSERVER-HOLD"],
+        statement: "a client holding an IClassFactory proxy finds its instance running and the class object connected, unless the user closed it",
+        applies: every,
+        condition: factory_stays_connected,
+    },
+    PropertyDef {
+        name: "no-activation-after-suspend",
+        expectation: Expectation::Always,
+        rules: &["R-003-AUTO-SUSPEND", "R-003-MULTI-APARTMENT", "R-003-STA-SERIALIZED"],
+        statement: "once an instance decided to shut down it hands out no class object and no object",
+        applies: every,
+        condition: no_activation_after_suspend,
+    },
+    PropertyDef {
+        name: "no-exit-during-init",
+        expectation: Expectation::Always,
+        rules: &["R-003-REGCLS-SUSPENDED"],
+        statement: "no instance decides to shut down before all its classes are registered and resumed",
+        applies: every,
+        condition: no_exit_during_init,
+    },
+    PropertyDef {
+        name: "user-data-safe",
+        expectation: Expectation::Always,
+        rules: &["R-002-USER-CONTROL"],
+        statement: "no automatic shutdown decision while the user-control flag is TRUE",
+        applies: with_user,
+        condition: user_data_safe,
+    },
+    PropertyDef {
+        name: "clean-disconnect",
+        expectation: Expectation::Always,
+        rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS"],
+        statement: "no call through a proxy fails with RPC_S_SERVER_UNAVAILABLE: a proxy cut off from its object answers RPC_E_DISCONNECTED",
+        applies: every,
+        condition: clean_disconnect,
+    },
+    PropertyDef {
+        name: "counts-consistent",
+        expectation: Expectation::Always,
+        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS", "R-003-PROCESS-REFCOUNT"],
+        statement: "in a running instance the lifetime count equals objects being serviced plus LockServer locks",
+        applies: every,
+        condition: counts_consistent,
+    },
+    PropertyDef {
+        name: "server-eventually-exits",
+        expectation: Expectation::Eventually,
+        rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS", "R-SEEDS-IDLE-TIMER"],
+        statement: "eventually every client is done and every started instance has exited",
+        applies: every,
+        condition: server_eventually_exits,
+    },
+    PropertyDef {
+        name: "activation-answered",
+        expectation: Expectation::Eventually,
+        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
+        statement: "eventually every client's activation has returned S_OK",
+        applies: every,
+        condition: activation_answered,
+    },
+    PropertyDef {
+        name: "object-used",
+        expectation: Expectation::Sometimes,
+        rules: &["R-002-BOTTOM-LINE"],
+        statement: "a method call on an object returns S_OK",
+        applies: every,
+        condition: object_used,
+    },
+    PropertyDef {
+        name: "server-exits",
+        expectation: Expectation::Sometimes,
+        rules: &["R-002-FINAL-DECREMENT"],
+        statement: "some instance exits",
+        applies: every,
+        condition: server_exits,
+    },
+    PropertyDef {
+        name: "relaunch-after-suspend",
+        expectation: Expectation::Sometimes,
+        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
+        statement: "an activation refused by a stopping instance is served by a new one",
+        applies: every,
+        condition: relaunch_after_suspend,
+    },
+    PropertyDef {
+        name: "user-disconnect-observed",
+        expectation: Expectation::Sometimes,
+        rules: &["R-002-USER-CLOSE"],
+        statement: "a client's call returns RPC_E_DISCONNECTED after the user closed the server",
+        applies: with_user,
+        condition: user_disconnect_observed,
+    },
+];
+
+/// Looks a property up by name.
+///
+/// # Errors
+/// Returns a message naming the valid properties when `name` is unknown.
+pub fn property(name: &str) -> Result<&'static PropertyDef, String> {
+    PROPERTIES.iter().find(|p| p.name == name).ok_or_else(|| {
+        format!(
+            "unknown property '{name}'; valid properties: {}",
+            PROPERTIES.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+        )
+    })
+}

@@ -1,0 +1,184 @@
+//! The Service Control Manager: the class table, launching server instances, holding and
+//! forwarding activations (seed 003; seeds README on CO_E_SERVER_STOPPING).
+
+use crate::config::{Clsid, Config};
+use crate::hresult::Hresult;
+use crate::msg::Msg;
+use std::fmt;
+use stateright::actor::Id;
+
+/// What the SCM's class table says about one CLSID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClassEntry {
+    /// No instance is known to serve the class.
+    Unknown,
+    /// Instance `slot` was launched and has not yet made the class available.
+    Starting(u8),
+    /// Instance `slot` registered (and resumed) the class.
+    Registered(u8),
+}
+
+/// An activation the SCM is holding or has forwarded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Activation {
+    /// Client index.
+    pub client: u8,
+    /// Requested class.
+    pub clsid: Clsid,
+    /// Whether an instance already refused it (CO_E_SERVER_STOPPING) and it was sent on.
+    pub retried: bool,
+}
+
+/// The SCM's state.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ScmState {
+    /// Class table, indexed by CLSID.
+    pub classes: Vec<ClassEntry>,
+    /// Next free server-instance slot (slots are never reused).
+    pub next_slot: u8,
+    /// Activations held until their class is registered and resumed.
+    pub held: Vec<Activation>,
+    /// Activations forwarded to an instance and not yet answered, with the instance.
+    pub forwarded: Vec<(Activation, u8)>,
+    /// Whether an activation refused by a stopping instance was later served by a new one.
+    pub relaunch_served: bool,
+}
+
+impl fmt::Debug for ScmState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let table: Vec<String> = self
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(c, e)| {
+                let clsid = Clsid(c as u8);
+                match e {
+                    ClassEntry::Unknown => format!("{clsid:?}: none"),
+                    ClassEntry::Starting(s) => format!("{clsid:?}: starting instance {}", s + 1),
+                    ClassEntry::Registered(s) => format!("{clsid:?}: instance {}", s + 1),
+                }
+            })
+            .collect();
+        write!(f, "class table [{}]", table.join(", "))?;
+        if !self.held.is_empty() {
+            write!(f, " holding {:?}", self.held)?;
+        }
+        if !self.forwarded.is_empty() {
+            write!(f, " forwarded {:?}", self.forwarded)?;
+        }
+        Ok(())
+    }
+}
+
+/// Messages the SCM sends in reaction to one input.
+pub type Sends = Vec<(Id, Msg)>;
+
+impl ScmState {
+    /// The SCM before any activation.
+    pub fn new(cfg: &Config) -> Self {
+        ScmState {
+            classes: vec![ClassEntry::Unknown; cfg.scenario.classes()],
+            next_slot: 0,
+            held: Vec::new(),
+            forwarded: Vec::new(),
+            relaunch_served: false,
+        }
+    }
+
+    /// Routes an activation: forward to the registered instance, hold it for a starting
+    /// one, or launch a new instance (R-003-SCM-RELAUNCH). With every slot used it fails
+    /// with CO_E_SERVER_EXEC_FAILURE.
+    fn route(&mut self, cfg: &Config, a: Activation, out: &mut Sends) {
+        match self.classes[a.clsid.0 as usize] {
+            ClassEntry::Registered(s) => {
+                self.forwarded.push((a, s));
+                self.forwarded.sort();
+                out.push((
+                    cfg.server_id(s as usize),
+                    Msg::Activate { client: a.client, clsid: a.clsid },
+                ));
+            }
+            ClassEntry::Starting(_) => {
+                self.held.push(a);
+                self.held.sort();
+            }
+            ClassEntry::Unknown => {
+                if (self.next_slot as usize) < cfg.slots() {
+                    let s = self.next_slot;
+                    self.next_slot += 1;
+                    // The instance's LocalServer32 serves every class of the server.
+                    for e in self.classes.iter_mut() {
+                        if *e == ClassEntry::Unknown {
+                            *e = ClassEntry::Starting(s);
+                        }
+                    }
+                    self.held.push(a);
+                    self.held.sort();
+                    out.push((cfg.server_id(s as usize), Msg::Launch));
+                } else {
+                    out.push((
+                        cfg.client_id(a.client as usize),
+                        Msg::ClassObject { hr: Hresult::CO_E_SERVER_EXEC_FAILURE, server: None },
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Handles one message. Returns the messages to send.
+    pub fn on_msg(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
+        let mut out = Vec::new();
+        match msg {
+            Msg::GetClassObject { clsid } => {
+                let client = cfg.client_of(src).expect("activation from a client") as u8;
+                self.route(cfg, Activation { client, clsid: *clsid, retried: false }, &mut out);
+            }
+            Msg::Register { clsids } => {
+                let s = cfg.slot_of(src).expect("registration from a server") as u8;
+                for c in clsids {
+                    self.classes[c.0 as usize] = ClassEntry::Registered(s);
+                }
+                let (ready, still): (Vec<_>, Vec<_>) =
+                    self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
+                self.held = still;
+                for a in ready {
+                    self.route(cfg, a, &mut out);
+                }
+            }
+            Msg::Revoke { clsid } => {
+                let s = cfg.slot_of(src).expect("revocation from a server") as u8;
+                let e = &mut self.classes[clsid.0 as usize];
+                if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
+                    *e = ClassEntry::Unknown;
+                }
+            }
+            Msg::Activated { client, clsid, hr } => {
+                let s = cfg.slot_of(src).expect("activation result from a server") as u8;
+                let i = self
+                    .forwarded
+                    .iter()
+                    .position(|(a, x)| a.client == *client && a.clsid == *clsid && *x == s)
+                    .expect("answer to a forwarded activation");
+                let (a, _) = self.forwarded.remove(i);
+                if hr.succeeded() {
+                    self.relaunch_served |= a.retried;
+                    out.push((
+                        cfg.client_id(a.client as usize),
+                        Msg::ClassObject { hr: *hr, server: Some(s) },
+                    ));
+                } else {
+                    // The instance is stopping (or gone): forget it and send the activation
+                    // to a new instance (seed 003; seeds README).
+                    for e in self.classes.iter_mut() {
+                        if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
+                            *e = ClassEntry::Unknown;
+                        }
+                    }
+                    self.route(cfg, Activation { retried: true, ..a }, &mut out);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
