@@ -37,7 +37,8 @@ pub fn run_bench(scenario: Option<String>, clients: usize) -> ExitCode {
         };
         reset_peak();
         let r = run(cfg, RunOptions::default());
-        let peak = peak_rss_kib().map_or("n/a".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
+        let peak =
+            peak_rss_kib().map_or("n/a".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
         println!(
             "{:<10} {:>8} {:>10} {:>12} {:>9.2} {:>12.0} {:>14}",
             s.name(),

@@ -19,7 +19,10 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 "scenarios": Scenario::ALL.iter().filter(|s| (p.applies)(**s)).map(|s| s.name()).collect::<Vec<_>>()
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).expect("serialisable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).expect("serialisable")
+        );
     } else if markdown {
         print!("{}", comlife::tables::markdown());
     } else {
@@ -33,7 +36,12 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
         }
         println!("properties:");
         for p in PROPERTIES {
-            println!("  {:<26} {:<10} {}", p.name, expectation_name(&p.expectation), p.rules.join(", "));
+            println!(
+                "  {:<26} {:<10} {}",
+                p.name,
+                expectation_name(&p.expectation),
+                p.rules.join(", ")
+            );
         }
     }
     ExitCode::SUCCESS

@@ -98,7 +98,10 @@ fn check(args: CheckArgs) -> ExitCode {
         }
         opts.threads = t;
     }
-    for (flag, v) in [("--max-states", args.max_states), ("--max-depth", args.max_depth)] {
+    for (flag, v) in [
+        ("--max-states", args.max_states),
+        ("--max-depth", args.max_depth),
+    ] {
         if v == Some(0) {
             return usage(format!("{flag} must be at least 1"));
         }
@@ -132,7 +135,10 @@ fn check(args: CheckArgs) -> ExitCode {
     let pinned = args.clients == DEFAULT_CLIENTS;
     let mismatches = matrix::mismatches(&report, &expectations, pinned);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json()).expect("serialisable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).expect("serialisable")
+        );
     } else {
         matrix::print_header();
         matrix::print_rows(&report, &expectations, pinned);
@@ -158,7 +164,11 @@ pub fn show_traces(report: &comlife::check::RunReport) {
             report.cfg.scenario.name(),
             report.cfg.disabled.label(),
             p.def.name,
-            if p.def.expectation == stateright::Expectation::Sometimes { "example" } else { "counterexample" },
+            if p.def.expectation == stateright::Expectation::Sometimes {
+                "example"
+            } else {
+                "counterexample"
+            },
             t.len()
         );
         for (i, a) in t.actions.iter().enumerate() {

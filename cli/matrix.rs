@@ -10,7 +10,12 @@ pub fn runs(clients: usize) -> Vec<Config> {
     let mut v = Vec::new();
     for s in Scenario::ALL {
         let mut sets = vec![MechanismSet::EMPTY];
-        sets.extend(Mechanism::ALL.into_iter().filter(|m| m.applies_to(s)).map(MechanismSet::only));
+        sets.extend(
+            Mechanism::ALL
+                .into_iter()
+                .filter(|m| m.applies_to(s))
+                .map(MechanismSet::only),
+        );
         for d in sets {
             v.push(Config::new(s, d, clients).expect("valid matrix configuration"));
         }
@@ -37,7 +42,11 @@ fn expected(report: &RunReport, exp: &Expectations, pinned: bool, name: &str) ->
 pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
     for p in &report.properties {
         let e = expected(report, exp, pinned, p.def.name);
-        let mark = if e.is_some_and(|e| e != p.verdict) { " !" } else { "" };
+        let mark = if e.is_some_and(|e| e != p.verdict) {
+            " !"
+        } else {
+            ""
+        };
         let got = match &p.trace {
             Some(t) => format!("{} ({})", p.verdict.name(), t.len()),
             None => p.verdict.name().to_string(),
@@ -64,7 +73,9 @@ pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize
     report
         .properties
         .iter()
-        .filter(|p| exp.get(report.cfg.scenario, report.cfg.disabled, p.def.name) != Some(p.verdict))
+        .filter(|p| {
+            exp.get(report.cfg.scenario, report.cfg.disabled, p.def.name) != Some(p.verdict)
+        })
         .count()
 }
 

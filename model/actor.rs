@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::msg::Msg;
 use crate::scm::{ScmState, Sends};
 use crate::server::{ServerState, ServerStep};
+use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
 use std::fmt;
-use stateright::actor::{model_timeout, Actor, Id, Out};
 
 /// An internal step, named in COM terms.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

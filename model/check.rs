@@ -42,7 +42,9 @@ impl Verdict {
             "holds" => Ok(Verdict::Holds),
             "violated" => Ok(Verdict::Violated),
             "unknown" => Ok(Verdict::Unknown),
-            _ => Err(format!("unknown verdict '{s}'; valid verdicts: holds, violated, unknown")),
+            _ => Err(format!(
+                "unknown verdict '{s}'; valid verdicts: holds, violated, unknown"
+            )),
         }
     }
 }
@@ -120,13 +122,19 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let complete = opts.max_states.is_none_or(|n| unique_states < n)
         && opts.max_depth.is_none_or(|d| max_depth < d);
     let discovered: BTreeSet<&str> = checker.discoveries().into_keys().collect();
-    let bounds = Bounds { max_states: opts.max_states, max_depth: opts.max_depth };
+    let bounds = Bounds {
+        max_states: opts.max_states,
+        max_depth: opts.max_depth,
+    };
 
     let properties = model
         .properties()
         .iter()
         .map(|p| {
-            let def = PROPERTIES.iter().find(|d| d.name == p.name).expect("registered property");
+            let def = PROPERTIES
+                .iter()
+                .find(|d| d.name == p.name)
+                .expect("registered property");
             let found = discovered.contains(def.name);
             let search = || match search::shortest(&model, def, bounds) {
                 Found::Trace(t) => Some(t),
@@ -138,13 +146,24 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
                 // stateright may miss an eventually counterexample at a DAG join: decide exactly.
                 Expectation::Eventually => match search() {
                     Some(t) => (Verdict::Violated, Some(t)),
-                    None => (if complete { Verdict::Holds } else { Verdict::Unknown }, None),
+                    None => (
+                        if complete {
+                            Verdict::Holds
+                        } else {
+                            Verdict::Unknown
+                        },
+                        None,
+                    ),
                 },
                 _ if !complete => (Verdict::Unknown, None),
                 Expectation::Always => (Verdict::Holds, None),
                 Expectation::Sometimes => (Verdict::Violated, None),
             };
-            PropertyOutcome { def, verdict, trace }
+            PropertyOutcome {
+                def,
+                verdict,
+                trace,
+            }
         })
         .collect();
 

@@ -10,8 +10,8 @@ use crate::config::{Config, Mechanism};
 use crate::hresult::Hresult;
 use crate::msg::{Msg, ObjId};
 use serde::Serialize;
-use std::fmt;
 use stateright::actor::Id;
+use std::fmt;
 
 /// A COM call a client makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -65,7 +65,10 @@ impl ClientOp {
 
     /// Whether the call goes through a proxy (as opposed to the SCM).
     pub fn on_proxy(self) -> bool {
-        !matches!(self, ClientOp::CoGetClassObject | ClientOp::CoCreateInstance)
+        !matches!(
+            self,
+            ClientOp::CoGetClassObject | ClientOp::CoCreateInstance
+        )
     }
 }
 
@@ -277,7 +280,10 @@ impl ClientState {
         let op = self.pending?;
         let clsid = cfg.class_of_client(me);
         match (op, msg) {
-            (ClientOp::CoGetClassObject | ClientOp::CoCreateInstance, Msg::ClassObject { hr, server }) => {
+            (
+                ClientOp::CoGetClassObject | ClientOp::CoCreateInstance,
+                Msg::ClassObject { hr, server },
+            ) => {
                 self.observed.record(ClientOp::CoGetClassObject, *hr);
                 self.pending = None;
                 self.factory = *server;

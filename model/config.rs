@@ -1,8 +1,8 @@
 //! Scenarios, mechanisms and the run configuration shared by every actor.
 
 use serde::Serialize;
-use std::fmt;
 use stateright::actor::Id;
+use std::fmt;
 
 /// A class identifier. The model's servers implement at most two classes, `CLSID_A` (0) and
 /// `CLSID_B` (1).
@@ -55,12 +55,15 @@ impl Scenario {
     /// # Errors
     /// Returns a message naming the valid scenarios when `name` is unknown.
     pub fn parse(name: &str) -> Result<Scenario, String> {
-        Scenario::ALL.into_iter().find(|s| s.name() == name).ok_or_else(|| {
-            format!(
-                "unknown scenario '{name}'; valid scenarios: {}",
-                Scenario::ALL.map(|s| s.name()).join(", ")
-            )
-        })
+        Scenario::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown scenario '{name}'; valid scenarios: {}",
+                    Scenario::ALL.map(|s| s.name()).join(", ")
+                )
+            })
     }
 
     /// Number of apartment threads in each server process (1 or 2). Apartment `i` registers
@@ -188,12 +191,15 @@ impl Mechanism {
     /// # Errors
     /// Returns a message naming the valid mechanisms when `name` is unknown.
     pub fn parse(name: &str) -> Result<Mechanism, String> {
-        Mechanism::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| {
-            format!(
-                "unknown mechanism '{name}'; valid mechanisms: {}",
-                Mechanism::ALL.map(|m| m.name()).join(", ")
-            )
-        })
+        Mechanism::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown mechanism '{name}'; valid mechanisms: {}",
+                    Mechanism::ALL.map(|m| m.name()).join(", ")
+                )
+            })
     }
 
     /// Whether the mechanism means anything in `scenario` (the user-related ones need a user).
@@ -230,7 +236,9 @@ impl MechanismSet {
 
     /// The members, in [`Mechanism::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Mechanism> {
-        Mechanism::ALL.into_iter().filter(move |m| self.contains(*m))
+        Mechanism::ALL
+            .into_iter()
+            .filter(move |m| self.contains(*m))
     }
 
     /// Whether the set is empty.
@@ -250,13 +258,16 @@ impl MechanismSet {
 
 impl FromIterator<Mechanism> for MechanismSet {
     fn from_iter<T: IntoIterator<Item = Mechanism>>(iter: T) -> Self {
-        iter.into_iter().fold(MechanismSet::EMPTY, MechanismSet::with)
+        iter.into_iter()
+            .fold(MechanismSet::EMPTY, MechanismSet::with)
     }
 }
 
 impl fmt::Debug for MechanismSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(|m| m.name())).finish()
+        f.debug_set()
+            .entries(self.iter().map(|m| m.name()))
+            .finish()
     }
 }
 
@@ -305,7 +316,11 @@ impl Config {
                     .join(", ")
             ));
         }
-        Ok(Config { scenario, disabled, clients })
+        Ok(Config {
+            scenario,
+            disabled,
+            clients,
+        })
     }
 
     /// Whether mechanism `m` is in force.

@@ -23,10 +23,13 @@ impl Expectations {
     /// Returns a message naming the unknown scenario, run, property or verdict, or the TOML
     /// syntax error.
     pub fn parse(text: &str) -> Result<Expectations, String> {
-        let doc: toml::Table = text.parse().map_err(|e| format!("spec/expectations.toml: {e}"))?;
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e| format!("spec/expectations.toml: {e}"))?;
         let mut runs = BTreeMap::new();
         for (sname, stable) in &doc {
-            let scenario = Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml: {e}"))?;
+            let scenario =
+                Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml: {e}"))?;
             let stable = stable
                 .as_table()
                 .ok_or_else(|| format!("spec/expectations.toml: [{sname}] must be a table"))?;
@@ -38,9 +41,9 @@ impl Expectations {
                         format!("spec/expectations.toml [{sname}.{run}]: {e} (or 'baseline')")
                     })?)
                 };
-                let vals = vals
-                    .as_table()
-                    .ok_or_else(|| format!("spec/expectations.toml: [{sname}.{run}] must be a table"))?;
+                let vals = vals.as_table().ok_or_else(|| {
+                    format!("spec/expectations.toml: [{sname}.{run}] must be a table")
+                })?;
                 let mut props = BTreeMap::new();
                 for (p, v) in vals {
                     crate::properties::property(p)
@@ -66,7 +69,12 @@ impl Expectations {
     }
 
     /// The expected verdict of `property` in `scenario` with `disabled` off, if pinned.
-    pub fn get(&self, scenario: Scenario, disabled: MechanismSet, property: &str) -> Option<Verdict> {
+    pub fn get(
+        &self,
+        scenario: Scenario,
+        disabled: MechanismSet,
+        property: &str,
+    ) -> Option<Verdict> {
         self.runs.get(&(scenario, disabled))?.get(property).copied()
     }
 
@@ -80,7 +88,12 @@ impl Expectations {
         let mut missing = Vec::new();
         for s in Scenario::ALL {
             let mut sets = vec![MechanismSet::EMPTY];
-            sets.extend(Mechanism::ALL.into_iter().filter(|m| m.applies_to(s)).map(MechanismSet::only));
+            sets.extend(
+                Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| m.applies_to(s))
+                    .map(MechanismSet::only),
+            );
             for d in sets {
                 for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
                     if self.get(s, d, p.name).is_none() {

@@ -17,19 +17,25 @@ pub enum Msg {
     /// SCM → client: the activation's result; on `S_OK` the client unmarshals an IClassFactory
     /// proxy to the class object in server slot `server`.
     ClassObject { hr: Hresult, server: Option<u8> },
-    /// SCM → server slot: start the server process (`/Embedding`).
-    Launch,
+    /// SCM → server slot: start the server process (`/Embedding`) for the activation of
+    /// client `client`.
+    Launch { client: u8 },
     /// SCM → server: marshal the class object of `clsid` for `client`.
     Activate { client: u8, clsid: Clsid },
     /// Server → SCM: the activation's outcome (`S_OK` with a marshaled IClassFactory,
     /// `CO_E_SERVER_STOPPING` when the class is suspended or revoked,
     /// `RPC_S_SERVER_UNAVAILABLE` when the process has exited).
-    Activated { client: u8, clsid: Clsid, hr: Hresult },
+    Activated {
+        client: u8,
+        clsid: Clsid,
+        hr: Hresult,
+    },
     /// Server → SCM: these classes are available (a `CoRegisterClassObject` without
     /// REGCLS_SUSPENDED, or `CoResumeClassObjects` for every suspended registration).
     Register { clsids: Vec<Clsid> },
-    /// Server → SCM: `CoRevokeClassObject(clsid)`.
-    Revoke { clsid: Clsid },
+    /// Server → SCM: the process has exited (the SCM waits on the handles of the processes it
+    /// launched).
+    Exited,
     /// Client → server: `IClassFactory::CreateInstance` on a factory proxy.
     CreateInstance { clsid: Clsid },
     /// Client → server: `IClassFactory::LockServer(lock)` remoted (only when the implicit
@@ -52,11 +58,21 @@ impl fmt::Debug for Msg {
             Msg::GetClassObject { clsid } => {
                 write!(f, "CoGetClassObject({clsid:?}, CLSCTX_LOCAL_SERVER)")
             }
-            Msg::ClassObject { hr, server: Some(s) } => {
-                write!(f, "{} + IClassFactory proxy → instance {}", hr.name(), s + 1)
+            Msg::ClassObject {
+                hr,
+                server: Some(s),
+            } => {
+                write!(
+                    f,
+                    "{} + IClassFactory proxy → instance {}",
+                    hr.name(),
+                    s + 1
+                )
             }
             Msg::ClassObject { hr, server: None } => write!(f, "{}", hr.name()),
-            Msg::Launch => write!(f, "launch server (/Embedding)"),
+            Msg::Launch { client } => {
+                write!(f, "launch server (/Embedding) for client {}", client + 1)
+            }
             Msg::Activate { client, clsid } => {
                 write!(f, "activate {clsid:?} for client {}", client + 1)
             }
@@ -64,12 +80,16 @@ impl fmt::Debug for Msg {
                 write!(f, "{} for {clsid:?} (client {})", hr.name(), client + 1)
             }
             Msg::Register { clsids } => write!(f, "register {clsids:?}"),
-            Msg::Revoke { clsid } => write!(f, "CoRevokeClassObject({clsid:?})"),
+            Msg::Exited => write!(f, "process exited"),
             Msg::CreateInstance { clsid } => {
                 write!(f, "IClassFactory::CreateInstance [{clsid:?}]")
             }
             Msg::LockServer { lock, .. } => {
-                write!(f, "IClassFactory::LockServer({})", if *lock { "TRUE" } else { "FALSE" })
+                write!(
+                    f,
+                    "IClassFactory::LockServer({})",
+                    if *lock { "TRUE" } else { "FALSE" }
+                )
             }
             Msg::Call { obj } => write!(f, "call method on object #{obj}"),
             Msg::ReleaseObject { obj } => write!(f, "Release object #{obj}"),

@@ -43,9 +43,16 @@ fn with_user(s: Scenario) -> bool {
 }
 
 /// `launched-server-serves` (R-002-FINAL-DECREMENT, R-003-REGCLS-SUSPENDED): no instance
-/// exits before it served an activation, unless the user closed it.
+/// exits before it served the activation it was launched for, unless the user closed it.
 fn launched_server_serves(m: &ComModel, s: &SysState) -> bool {
-    servers(&m.cfg, s).all(|v| !v.exited() || v.served || v.user.closed)
+    servers(&m.cfg, s).all(|v| !v.exited() || v.served_launcher() || v.user.closed)
+}
+
+/// `no-startup-exit` (R-002-FINAL-DECREMENT): no instance exits before it has served any
+/// activation, unless the user closed it: the start-up exit of a server that acts on a zero
+/// count instead of on the final decrement.
+fn no_startup_exit(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| !v.exited() || v.served != 0 || v.user.closed)
 }
 
 /// `no-exit-with-live-objects` (R-002-BOTTOM-LINE, R-002-USER-CLOSE, R-003-MULTI-APARTMENT):
@@ -58,12 +65,17 @@ fn no_exit_with_live_objects(m: &ComModel, s: &SysState) -> bool {
 /// no instance exits while a client holds a LockServer(TRUE) on it (one whose LockServer(FALSE)
 /// is not under way), unless the user closed it.
 fn no_exit_while_locked(m: &ComModel, s: &SysState) -> bool {
-    clients(&m.cfg, s).all(|c| match (c.locked && c.pending != Some(ClientOp::LockServerFalse), c.factory) {
-        (true, Some(slot)) => {
-            let v = server(&m.cfg, s, slot as usize);
-            !v.exited() || v.user.closed
+    clients(&m.cfg, s).all(|c| {
+        match (
+            c.locked && c.pending != Some(ClientOp::LockServerFalse),
+            c.factory,
+        ) {
+            (true, Some(slot)) => {
+                let v = server(&m.cfg, s, slot as usize);
+                !v.exited() || v.user.closed
+            }
+            _ => true,
         }
-        _ => true,
     })
 }
 
@@ -71,12 +83,17 @@ fn no_exit_while_locked(m: &ComModel, s: &SysState) -> bool {
 /// IClassFactory proxy (one it is not releasing) finds its server running and the class object
 /// connected, unless the user closed the server.
 fn factory_stays_connected(m: &ComModel, s: &SysState) -> bool {
-    clients(&m.cfg, s).all(|c| match c.factory.filter(|_| c.pending != Some(ClientOp::ReleaseFactory)) {
-        Some(slot) => {
-            let v = server(&m.cfg, s, slot as usize);
-            v.user.closed || (!v.exited() && !v.factories_disconnected)
+    clients(&m.cfg, s).all(|c| {
+        match c
+            .factory
+            .filter(|_| c.pending != Some(ClientOp::ReleaseFactory))
+        {
+            Some(slot) => {
+                let v = server(&m.cfg, s, slot as usize);
+                v.user.closed || (!v.exited() && !v.factories_disconnected)
+            }
+            None => true,
         }
-        None => true,
     })
 }
 
@@ -120,7 +137,8 @@ fn counts_consistent(m: &ComModel, s: &SysState) -> bool {
 /// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS, R-SEEDS-IDLE-TIMER):
 /// eventually every client is done and every instance the SCM started has exited.
 fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
-    clients(&m.cfg, s).all(|c| c.is_done()) && servers(&m.cfg, s).all(|v| !v.launched() || v.exited())
+    clients(&m.cfg, s).all(|c| c.is_done())
+        && servers(&m.cfg, s).all(|v| !v.launched() || v.exited())
 }
 
 /// `activation-answered` (R-003-SCM-RELAUNCH, R-SEEDS-STOPPING): eventually every client's
@@ -149,7 +167,9 @@ fn relaunch_after_suspend(m: &ComModel, s: &SysState) -> bool {
 /// RPC_E_DISCONNECTED after the user closed the server.
 fn user_disconnect_observed(m: &ComModel, s: &SysState) -> bool {
     clients(&m.cfg, s).any(|c| {
-        ClientOp::ALL.into_iter().any(|op| c.observed.saw(op, Hresult::RPC_E_DISCONNECTED))
+        ClientOp::ALL
+            .into_iter()
+            .any(|op| c.observed.saw(op, Hresult::RPC_E_DISCONNECTED))
     })
 }
 
@@ -165,9 +185,17 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "launched-server-serves",
         expectation: Expectation::Always,
         rules: &["R-002-FINAL-DECREMENT", "R-003-REGCLS-SUSPENDED"],
-        statement: "no instance exits before it served an activation, unless the user closed it",
+        statement: "no instance exits before it served the activation it was launched for, unless the user closed it",
         applies: every,
         condition: launched_server_serves,
+    },
+    PropertyDef {
+        name: "no-startup-exit",
+        expectation: Expectation::Always,
+        rules: &["R-002-FINAL-DECREMENT"],
+        statement: "no instance exits before it has served any activation, unless the user closed it",
+        applies: every,
+        condition: no_startup_exit,
     },
     PropertyDef {
         name: "no-exit-with-live-objects",
@@ -291,7 +319,11 @@ pub fn property(name: &str) -> Result<&'static PropertyDef, String> {
     PROPERTIES.iter().find(|p| p.name == name).ok_or_else(|| {
         format!(
             "unknown property '{name}'; valid properties: {}",
-            PROPERTIES.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+            PROPERTIES
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }

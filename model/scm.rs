@@ -4,8 +4,8 @@
 use crate::config::{Clsid, Config};
 use crate::hresult::Hresult;
 use crate::msg::Msg;
-use std::fmt;
 use stateright::actor::Id;
+use std::fmt;
 
 /// What the SCM's class table says about one CLSID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,6 +40,8 @@ pub struct ScmState {
     pub held: Vec<Activation>,
     /// Activations forwarded to an instance and not yet answered, with the instance.
     pub forwarded: Vec<(Activation, u8)>,
+    /// Instances whose process the SCM saw exit, by slot.
+    pub exited: Vec<bool>,
     /// Whether an activation refused by a stopping instance was later served by a new one.
     pub relaunch_served: bool,
 }
@@ -81,6 +83,7 @@ impl ScmState {
             next_slot: 0,
             held: Vec::new(),
             forwarded: Vec::new(),
+            exited: vec![false; cfg.slots()],
             relaunch_served: false,
         }
     }
@@ -95,7 +98,10 @@ impl ScmState {
                 self.forwarded.sort();
                 out.push((
                     cfg.server_id(s as usize),
-                    Msg::Activate { client: a.client, clsid: a.clsid },
+                    Msg::Activate {
+                        client: a.client,
+                        clsid: a.clsid,
+                    },
                 ));
             }
             ClassEntry::Starting(_) => {
@@ -114,13 +120,25 @@ impl ScmState {
                     }
                     self.held.push(a);
                     self.held.sort();
-                    out.push((cfg.server_id(s as usize), Msg::Launch));
+                    out.push((cfg.server_id(s as usize), Msg::Launch { client: a.client }));
                 } else {
                     out.push((
                         cfg.client_id(a.client as usize),
-                        Msg::ClassObject { hr: Hresult::CO_E_SERVER_EXEC_FAILURE, server: None },
+                        Msg::ClassObject {
+                            hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
+                            server: None,
+                        },
                     ));
                 }
+            }
+        }
+    }
+
+    /// Removes every class-table entry that points at instance `s`.
+    fn forget(&mut self, s: u8) {
+        for e in self.classes.iter_mut() {
+            if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
+                *e = ClassEntry::Unknown;
             }
         }
     }
@@ -131,10 +149,23 @@ impl ScmState {
         match msg {
             Msg::GetClassObject { clsid } => {
                 let client = cfg.client_of(src).expect("activation from a client") as u8;
-                self.route(cfg, Activation { client, clsid: *clsid, retried: false }, &mut out);
+                self.route(
+                    cfg,
+                    Activation {
+                        client,
+                        clsid: *clsid,
+                        retried: false,
+                    },
+                    &mut out,
+                );
             }
             Msg::Register { clsids } => {
                 let s = cfg.slot_of(src).expect("registration from a server") as u8;
+                if self.exited[s as usize] {
+                    // A registration overtaken by its process's exit (the model's network
+                    // does not order one sender's messages): a dead process registers nothing.
+                    return out;
+                }
                 for c in clsids {
                     self.classes[c.0 as usize] = ClassEntry::Registered(s);
                 }
@@ -143,13 +174,6 @@ impl ScmState {
                 self.held = still;
                 for a in ready {
                     self.route(cfg, a, &mut out);
-                }
-            }
-            Msg::Revoke { clsid } => {
-                let s = cfg.slot_of(src).expect("revocation from a server") as u8;
-                let e = &mut self.classes[clsid.0 as usize];
-                if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
-                    *e = ClassEntry::Unknown;
                 }
             }
             Msg::Activated { client, clsid, hr } => {
@@ -164,16 +188,33 @@ impl ScmState {
                     self.relaunch_served |= a.retried;
                     out.push((
                         cfg.client_id(a.client as usize),
-                        Msg::ClassObject { hr: *hr, server: Some(s) },
+                        Msg::ClassObject {
+                            hr: *hr,
+                            server: Some(s),
+                        },
                     ));
                 } else {
                     // The instance is stopping (or gone): forget it and send the activation
                     // to a new instance (seed 003; seeds README).
-                    for e in self.classes.iter_mut() {
-                        if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
-                            *e = ClassEntry::Unknown;
-                        }
-                    }
+                    self.forget(s);
+                    self.route(cfg, Activation { retried: true, ..a }, &mut out);
+                }
+            }
+            Msg::Exited => {
+                // The process of an instance ended: activations held for it go elsewhere.
+                let s = cfg.slot_of(src).expect("exit of a server") as u8;
+                self.exited[s as usize] = true;
+                let waiting: Vec<Clsid> = (0..self.classes.len())
+                    .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
+                    .map(|c| Clsid(c as u8))
+                    .collect();
+                self.forget(s);
+                let (orphans, still): (Vec<_>, Vec<_>) = self
+                    .held
+                    .drain(..)
+                    .partition(|a| waiting.contains(&a.clsid));
+                self.held = still;
+                for a in orphans {
                     self.route(cfg, Activation { retried: true, ..a }, &mut out);
                 }
             }

@@ -79,7 +79,10 @@ pub fn replay(model: &ComModel, actions: &[Action]) -> Result<Trace, usize> {
         }
         states.push(model.next_state(last, a.clone()).ok_or(i)?);
     }
-    Ok(Trace { states, actions: actions.to_vec() })
+    Ok(Trace {
+        states,
+        actions: actions.to_vec(),
+    })
 }
 
 /// What a search looks for.
@@ -178,7 +181,12 @@ pub fn describe_action(model: &ComModel, action: &Action) -> String {
     let cfg = &model.cfg;
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
-            format!("{} → {}: {:?}", cfg.actor_name(*src), cfg.actor_name(*dst), msg)
+            format!(
+                "{} → {}: {:?}",
+                cfg.actor_name(*src),
+                cfg.actor_name(*dst),
+                msg
+            )
         }
         ActorModelAction::Timeout(id, step) => format!("{} {:?}", cfg.actor_name(*id), step),
         other => format!("{other:?}"),

@@ -13,8 +13,8 @@ use crate::hresult::Hresult;
 use crate::msg::{Msg, ObjId};
 use crate::scm::Sends;
 use serde::Serialize;
-use std::fmt;
 use stateright::actor::Id;
+use std::fmt;
 
 /// Whether the process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,8 +123,10 @@ pub struct ServerState {
     pub factories_disconnected: bool,
     /// The shutdown decision, once taken.
     pub shutdown: Option<ExitReason>,
-    /// Whether the instance served an activation.
-    pub served: bool,
+    /// The client whose activation made the SCM launch this instance.
+    pub launched_for: Option<u8>,
+    /// Clients whose activation the instance served, as a bit set (bit = client index).
+    pub served: u8,
     /// Whether it handed out a class object or an object after deciding to shut down.
     pub handed_out_late: bool,
     /// The interactive user.
@@ -169,7 +171,11 @@ impl ServerStep {
     pub fn all(apartments: usize) -> Vec<ServerStep> {
         let mut v = Vec::new();
         for a in 0..apartments as u8 {
-            v.extend([ServerStep::Register(a), ServerStep::FinishRelease(a), ServerStep::Revoke(a)]);
+            v.extend([
+                ServerStep::Register(a),
+                ServerStep::FinishRelease(a),
+                ServerStep::Revoke(a),
+            ]);
         }
         v.extend([
             ServerStep::Resume,
@@ -195,14 +201,19 @@ impl ServerStep {
                 format!("apartment {a} calls CoRevokeClassObject and leaves its message loop")
             }
             ServerStep::Exit => "the process exits".to_string(),
-            ServerStep::IdleZeroCheck => "the idle message loop sees all counts at zero and quits".to_string(),
-            ServerStep::UserOpenDocument => "the user opens a document (user control = TRUE)".to_string(),
+            ServerStep::IdleZeroCheck => {
+                "the idle message loop sees all counts at zero and quits".to_string()
+            }
+            ServerStep::UserOpenDocument => {
+                "the user opens a document (user control = TRUE)".to_string()
+            }
             ServerStep::UserClose => "the user closes the server".to_string(),
             ServerStep::UserCloseHide => {
                 "the user closes the server; it hides its window and serves on".to_string()
             }
             ServerStep::UserCloseDisconnect => {
-                "the user closes the server; it calls CoDisconnectObject on everything and exits".to_string()
+                "the user closes the server; it calls CoDisconnectObject on everything and exits"
+                    .to_string()
             }
         }
     }
@@ -219,7 +230,13 @@ impl fmt::Debug for ServerState {
             .apartments
             .iter()
             .enumerate()
-            .map(|(i, a)| format!("apt{i}:{:?}{}", a.phase, if a.busy { "(in final Release)" } else { "" }))
+            .map(|(i, a)| {
+                format!(
+                    "apt{i}:{:?}{}",
+                    a.phase,
+                    if a.busy { "(in final Release)" } else { "" }
+                )
+            })
             .collect();
         let classes: Vec<String> = self
             .classes
@@ -235,9 +252,20 @@ impl fmt::Debug for ServerState {
         let objs: Vec<String> = self
             .objects
             .iter()
-            .map(|o| format!("#{}{}", o.id, if o.connected { "" } else { "(disconnected)" }))
+            .map(|o| {
+                format!(
+                    "#{}{}",
+                    o.id,
+                    if o.connected { "" } else { "(disconnected)" }
+                )
+            })
             .collect();
-        write!(f, " objects [{}] factory proxies {:?}", objs.join(" "), self.factory_proxies)?;
+        write!(
+            f,
+            " objects [{}] factory proxies {:?}",
+            objs.join(" "),
+            self.factory_proxies
+        )?;
         if self.factories_disconnected {
             write!(f, " (class objects disconnected)")?;
         }
@@ -260,7 +288,13 @@ impl ServerState {
         let n = cfg.scenario.apartments();
         ServerState {
             status: ProcStatus::NotStarted,
-            apartments: vec![Apartment { phase: AptPhase::Init, busy: false }; n],
+            apartments: vec![
+                Apartment {
+                    phase: AptPhase::Init,
+                    busy: false
+                };
+                n
+            ],
             classes: vec![ClassReg::None; cfg.scenario.classes()],
             ready: false,
             suspended: false,
@@ -271,11 +305,18 @@ impl ServerState {
             factory_proxies: vec![0; cfg.scenario.classes()],
             factories_disconnected: false,
             shutdown: None,
-            served: false,
+            launched_for: None,
+            served: 0,
             handed_out_late: false,
             user: UserState::default(),
             user_present: cfg.scenario.has_user() && slot == 0,
         }
+    }
+
+    /// Whether the instance served the activation it was launched for.
+    pub fn served_launcher(&self) -> bool {
+        self.launched_for
+            .is_some_and(|c| self.served & (1 << c) != 0)
     }
 
     /// Whether the process has exited.
@@ -307,7 +348,12 @@ impl ServerState {
             .iter()
             .filter(|r| matches!(r, ClassReg::Suspended | ClassReg::Live))
             .count();
-        registered + self.factory_proxies.iter().map(|&n| n as usize).sum::<usize>()
+        registered
+            + self
+                .factory_proxies
+                .iter()
+                .map(|&n| n as usize)
+                .sum::<usize>()
     }
 
     /// Whether the server may decide to shut down automatically now: not under user control
@@ -351,16 +397,19 @@ impl ServerState {
             steps.push(ServerStep::Exit);
         }
         if self.shutdown.is_none() && self.apt_idle(0) {
-            if !cfg.on(Mechanism::ExitOnFinalDecrement) && self.count == 0 && self.may_shut_down(cfg) {
+            if !cfg.on(Mechanism::ExitOnFinalDecrement)
+                && self.count == 0
+                && self.may_shut_down(cfg)
+            {
                 steps.push(ServerStep::IdleZeroCheck);
             }
             if self.user_present {
-                if self.served && !self.user.opened {
+                if self.served != 0 && !self.user.opened {
                     steps.push(ServerStep::UserOpenDocument);
                 }
                 if self.user.control && !self.user.closed {
-                    let in_service = self.documented_count() > 0
-                        || self.factory_proxies.iter().any(|&n| n > 0);
+                    let in_service =
+                        self.documented_count() > 0 || self.factory_proxies.iter().any(|&n| n > 0);
                     if cfg.on(Mechanism::DisconnectOnUserClose) && in_service {
                         steps.push(ServerStep::UserCloseHide);
                         steps.push(ServerStep::UserCloseDisconnect);
@@ -374,11 +423,11 @@ impl ServerState {
     }
 
     /// CoRevokeClassObject for apartment `a`'s class (if registered), and the thread leaves its
-    /// message loop.
-    fn revoke_and_leave(&mut self, a: usize, me: Clsid, out: &mut Sends, scm: Id) {
-        if matches!(self.classes[me.0 as usize], ClassReg::Suspended | ClassReg::Live) {
-            self.classes[me.0 as usize] = ClassReg::Revoked;
-            out.push((scm, Msg::Revoke { clsid: me }));
+    /// message loop. The SCM is not told: it learns when an activation it forwards is refused
+    /// or when the process exits (R-003-STA-SERIALIZED; spec/assumptions.md A-SCM).
+    fn revoke_and_leave(&mut self, a: usize) {
+        if matches!(self.classes[a], ClassReg::Suspended | ClassReg::Live) {
+            self.classes[a] = ClassReg::Revoked;
         }
         self.apartments[a].phase = AptPhase::Done;
         self.apartments[a].busy = false;
@@ -400,12 +449,20 @@ impl ServerState {
                 let clsid = Clsid(a as u8);
                 if cfg.on(Mechanism::RegclsSuspended) {
                     self.classes[a] = ClassReg::Suspended;
-                    self.apartments[a].phase =
-                        if a == 0 { AptPhase::Registered } else { AptPhase::Loop };
+                    self.apartments[a].phase = if a == 0 {
+                        AptPhase::Registered
+                    } else {
+                        AptPhase::Loop
+                    };
                 } else {
                     self.classes[a] = ClassReg::Live;
                     self.apartments[a].phase = AptPhase::Loop;
-                    out.push((scm, Msg::Register { clsids: vec![clsid] }));
+                    out.push((
+                        scm,
+                        Msg::Register {
+                            clsids: vec![clsid],
+                        },
+                    ));
                 }
                 self.ready = self.classes.iter().all(|c| *c == ClassReg::Live);
             }
@@ -427,15 +484,16 @@ impl ServerState {
                     // one step after the count reached zero.
                     self.suspended = true;
                 }
-                self.revoke_and_leave(a as usize, Clsid(a), &mut out, scm);
+                self.revoke_and_leave(a as usize);
             }
-            ServerStep::Revoke(a) => self.revoke_and_leave(a as usize, Clsid(a), &mut out, scm),
+            ServerStep::Revoke(a) => self.revoke_and_leave(a as usize),
             ServerStep::Exit => {
                 self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
+                out.push((scm, Msg::Exited));
             }
             ServerStep::IdleZeroCheck => {
                 self.decide_shutdown(ExitReason::Automatic);
-                self.revoke_and_leave(0, Clsid(0), &mut out, scm);
+                self.revoke_and_leave(0);
             }
             ServerStep::UserOpenDocument => {
                 self.user.control = true;
@@ -458,7 +516,7 @@ impl ServerState {
                     self.locks = 0;
                 }
                 self.decide_shutdown(ExitReason::UserClose);
-                self.revoke_and_leave(0, Clsid(0), &mut out, scm);
+                self.revoke_and_leave(0);
             }
         }
         out
@@ -541,16 +599,22 @@ impl ServerState {
         let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
         match self.status {
             ProcStatus::NotStarted => {
-                return (*msg == Msg::Launch).then(|| {
-                    self.status = ProcStatus::Running;
-                    Vec::new()
-                });
+                let Msg::Launch { client } = msg else {
+                    return None;
+                };
+                self.status = ProcStatus::Running;
+                self.launched_for = Some(*client);
+                return Some(Vec::new());
             }
             ProcStatus::Exited(_) => {
                 return Some(match msg {
                     Msg::Activate { client, clsid } => vec![(
                         src,
-                        Msg::Activated { client: *client, clsid: *clsid, hr: Hresult::RPC_S_SERVER_UNAVAILABLE },
+                        Msg::Activated {
+                            client: *client,
+                            clsid: *clsid,
+                            hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                        },
                     )],
                     _ => reply(self.exited_reply(msg), None),
                 });
@@ -572,11 +636,18 @@ impl ServerState {
                     if cfg.on(Mechanism::ImplicitLockserver) {
                         self.lock_server(cfg, a, true);
                     }
-                    self.served = true;
+                    self.served |= 1 << client;
                     self.handed_out_late |= self.shutdown.is_some();
                     Hresult::S_OK
                 };
-                vec![(src, Msg::Activated { client: *client, clsid: *clsid, hr })]
+                vec![(
+                    src,
+                    Msg::Activated {
+                        client: *client,
+                        clsid: *clsid,
+                        hr,
+                    },
+                )]
             }
             Msg::CreateInstance { clsid } => {
                 if self.factories_disconnected {
@@ -584,7 +655,11 @@ impl ServerState {
                 } else {
                     self.last_obj += 1;
                     let id = self.last_obj;
-                    self.objects.push(Object { id, clsid: *clsid, connected: true });
+                    self.objects.push(Object {
+                        id,
+                        clsid: *clsid,
+                        connected: true,
+                    });
                     self.add_ref();
                     self.handed_out_late |= self.shutdown.is_some();
                     reply(Hresult::S_OK, Some(id))
@@ -600,7 +675,14 @@ impl ServerState {
             }
             Msg::Call { obj } => {
                 let connected = self.objects.iter().any(|o| o.id == *obj && o.connected);
-                reply(if connected { Hresult::S_OK } else { Hresult::RPC_E_DISCONNECTED }, None)
+                reply(
+                    if connected {
+                        Hresult::S_OK
+                    } else {
+                        Hresult::RPC_E_DISCONNECTED
+                    },
+                    None,
+                )
             }
             Msg::ReleaseObject { obj } => {
                 let i = self.objects.iter().position(|o| o.id == *obj)?;

@@ -17,8 +17,8 @@ pub type SysState = ActorModelState<ComActor, ()>;
 /// unordered non-duplicating network (COM's RPC delivers each call exactly once; the order
 /// between different senders is free), with every property that applies to the scenario.
 pub fn build(cfg: Config) -> ComModel {
-    let mut model = ActorModel::new(cfg, ())
-        .init_network(Network::new_unordered_nonduplicating([]));
+    let mut model =
+        ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));
     for index in 0..cfg.clients {
         model = model.actor(ComActor::Client { cfg, index });
     }
@@ -50,10 +50,12 @@ pub fn scm<'a>(cfg: &Config, s: &'a SysState) -> &'a ScmState {
 
 /// The server slots' states, in slot order.
 pub fn servers<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ServerState> {
-    s.actor_states[cfg.clients + 1..].iter().map(|a| match &**a {
-        ComState::Server(x) => x,
-        _ => unreachable!("actor layout: server slots last"),
-    })
+    s.actor_states[cfg.clients + 1..]
+        .iter()
+        .map(|a| match &**a {
+            ComState::Server(x) => x,
+            _ => unreachable!("actor layout: server slots last"),
+        })
 }
 
 /// The state of server slot `slot`.

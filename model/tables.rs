@@ -16,9 +16,18 @@ pub fn markdown() -> String {
     }
     s.push_str("\n### Mechanisms\n\n| mechanism | rules | source | disabling it means |\n|---|---|---|---|\n");
     for m in Mechanism::ALL {
-        let _ = writeln!(s, "| `{}` | {} | {} | {} |", m.name(), m.rules().join(", "), m.source(), m.when_disabled());
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} |",
+            m.name(),
+            m.rules().join(", "),
+            m.source(),
+            m.when_disabled()
+        );
     }
-    s.push_str("\n### Properties\n\n| property | expectation | rules | statement |\n|---|---|---|---|\n");
+    s.push_str(
+        "\n### Properties\n\n| property | expectation | rules | statement |\n|---|---|---|---|\n",
+    );
     for p in PROPERTIES {
         let _ = writeln!(
             s,
@@ -47,8 +56,16 @@ pub fn markdown() -> String {
             r.id,
             source_file(r.id),
             r.source,
-            if mechs.is_empty() { "—".into() } else { mechs.join(", ") },
-            if props.is_empty() { "—".into() } else { props.join(", ") }
+            if mechs.is_empty() {
+                "—".into()
+            } else {
+                mechs.join(", ")
+            },
+            if props.is_empty() {
+                "—".into()
+            } else {
+                props.join(", ")
+            }
         );
     }
     s
