@@ -1,0 +1,154 @@
+//! The command line: exit statuses, JSON shape, bad input, generated tables.
+
+use std::process::Command;
+
+fn comlife(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_comlife"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn unknown_names_exit_2_and_list_valid_ones() {
+    let (code, out, err) = comlife(&["check", "--scenario", "nope"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("unknown scenario 'nope'") && err.contains("local-sta, local-mta"),
+        "{err}"
+    );
+
+    let (code, _, err) = comlife(&["check", "--scenario", "local-sta", "--disable", "bogus"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown mechanism 'bogus'") && err.contains("implicit-lockserver"),
+        "{err}"
+    );
+
+    let (code, _, err) = comlife(&[
+        "check",
+        "--scenario",
+        "local-mta",
+        "--disable",
+        "user-control",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not apply"), "{err}");
+
+    let (code, _, err) = comlife(&["check", "--clients", "9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("1 to 3"), "{err}");
+
+    let (code, _, _) = comlife(&["frobnicate"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let (code, out, _) = comlife(&[
+        "check",
+        "--scenario",
+        "local-mta",
+        "--disable",
+        "auto-suspend",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "verdicts match spec/expectations.toml");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["scenario"], "local-mta");
+    assert_eq!(v["disabled"], serde_json::json!(["auto-suspend"]));
+    assert_eq!(v["clients"], 2);
+    assert_eq!(v["complete"], true);
+    for k in ["unique_states", "states", "max_depth"] {
+        assert!(v[k].as_u64().unwrap() > 0, "{k}");
+    }
+    assert!(v["seconds"].is_number());
+    let props = v["properties"].as_array().unwrap();
+    let p = props
+        .iter()
+        .find(|p| p["name"] == "no-activation-after-suspend")
+        .unwrap();
+    assert_eq!(p["expectation"], "always");
+    assert_eq!(p["verdict"], "violated");
+    assert!(p["trace_length"].as_u64().unwrap() > 0);
+    let p = props
+        .iter()
+        .find(|p| p["name"] == "counts-consistent")
+        .unwrap();
+    assert_eq!(p["verdict"], "holds");
+    assert!(p["trace_length"].is_null());
+}
+
+#[test]
+fn bounded_run_reports_incomplete_and_unknown() {
+    let (code, out, _) = comlife(&[
+        "check",
+        "--scenario",
+        "local-sta",
+        "--json",
+        "--max-states",
+        "200",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["complete"], false);
+    assert!(v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["expectation"] == "sometimes" || p["verdict"] != "holds"));
+    assert_eq!(
+        code, 1,
+        "an incomplete run does not match the pinned verdicts"
+    );
+}
+
+#[test]
+fn list_json_names_everything() {
+    let (code, out, _) = comlife(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["scenarios"].as_array().unwrap().len(), 2);
+    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 9);
+    assert!(v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "no-exit-while-locked"));
+}
+
+/// spec/generated.md is the output of `comlife list --markdown`; regenerate it when this fails.
+#[test]
+fn generated_tables_are_up_to_date() {
+    let generated = comlife::tables::markdown();
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/generated.md"))
+            .expect("spec/generated.md exists");
+    assert!(
+        checked_in == generated,
+        "spec/generated.md is stale: run `cargo run --release -- list --markdown > spec/generated.md`"
+    );
+}
+
+/// Every rule ID a property or mechanism cites exists in the rule table.
+#[test]
+fn cited_rules_exist() {
+    use comlife::config::Mechanism;
+    use comlife::properties::PROPERTIES;
+    use comlife::rules::rule;
+    for p in PROPERTIES {
+        for r in p.rules {
+            assert!(rule(r).is_some(), "{} cites unknown rule {r}", p.name);
+        }
+    }
+    for m in Mechanism::ALL {
+        for r in m.rules() {
+            assert!(rule(r).is_some(), "{} cites unknown rule {r}", m.name());
+        }
+    }
+}
