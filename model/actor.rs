@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::msg::Msg;
 use crate::scm::{ScmState, Sends};
 use crate::server::{ServerState, ServerStep};
+use serde::Serialize;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
 use std::fmt;
@@ -58,7 +59,7 @@ pub enum ComActor {
 }
 
 /// The state of one actor.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum ComState {
     /// A client's state.
     Client(ClientState),

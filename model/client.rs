@@ -101,6 +101,12 @@ impl Observations {
     }
 }
 
+impl Serialize for Observations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|(op, hr)| (op, hr.name())))
+    }
+}
+
 impl fmt::Debug for Observations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set()
@@ -110,7 +116,7 @@ impl fmt::Debug for Observations {
 }
 
 /// A client process's state.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ClientState {
     /// The call the client's thread is blocked in, if any.
     pub pending: Option<ClientOp>,

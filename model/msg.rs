@@ -4,13 +4,14 @@
 
 use crate::config::Clsid;
 use crate::hresult::Hresult;
+use serde::Serialize;
 use std::fmt;
 
 /// An object's identity inside one server process: a sequence number starting at 1.
 pub type ObjId = u8;
 
 /// A message on the (unordered, non-duplicating) network.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
     /// Client → SCM: `CoGetClassObject(clsid, CLSCTX_LOCAL_SERVER, IID_IClassFactory)`.
     GetClassObject { clsid: Clsid },

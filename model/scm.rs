@@ -4,11 +4,12 @@
 use crate::config::{Clsid, Config};
 use crate::hresult::Hresult;
 use crate::msg::Msg;
+use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
 
 /// What the SCM's class table says about one CLSID.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ClassEntry {
     /// No instance is known to serve the class.
     Unknown,
@@ -19,7 +20,7 @@ pub enum ClassEntry {
 }
 
 /// An activation the SCM is holding or has forwarded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Activation {
     /// Client index.
     pub client: u8,
@@ -30,7 +31,7 @@ pub struct Activation {
 }
 
 /// The SCM's state.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ScmState {
     /// Class table, indexed by CLSID.
     pub classes: Vec<ClassEntry>,

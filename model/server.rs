@@ -17,7 +17,7 @@ use stateright::actor::Id;
 use std::fmt;
 
 /// Whether the process runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ProcStatus {
     /// The slot's process has not been launched by the SCM.
     NotStarted,
@@ -37,7 +37,7 @@ pub enum ExitReason {
 }
 
 /// Where an apartment thread is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum AptPhase {
     /// Initialising; has not called CoRegisterClassObject.
     Init,
@@ -50,7 +50,7 @@ pub enum AptPhase {
 }
 
 /// One apartment thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Apartment {
     /// Its phase.
     pub phase: AptPhase,
@@ -60,7 +60,7 @@ pub struct Apartment {
 }
 
 /// A class's registration in the process's COM class table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ClassReg {
     /// Not registered yet.
     None,
@@ -73,7 +73,7 @@ pub enum ClassReg {
 }
 
 /// An object instance and the state of its stub.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Object {
     /// Its id within the process.
     pub id: ObjId,
@@ -85,7 +85,7 @@ pub struct Object {
 }
 
 /// What the interactive user has done (seed 002, user control).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct UserState {
     /// The user-control flag.
     pub control: bool,
@@ -96,7 +96,7 @@ pub struct UserState {
 }
 
 /// A server process slot's state.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ServerState {
     /// Not started, running or exited.
     pub status: ProcStatus,
