@@ -8,6 +8,8 @@
 
 use crate::client::{ClientOp, ClientState};
 use crate::config::Config;
+use crate::inproc::{InprocState, InprocStep};
+use crate::service::{HostState, HostStep, SvcClientState};
 use crate::msg::Msg;
 use crate::scm::{ScmState, Sends};
 use crate::server::{ServerState, ServerStep};
@@ -23,6 +25,10 @@ pub enum Step {
     Client(ClientOp),
     /// A server thread's API call or a user action.
     Server(ServerStep),
+    /// A step of the in-process scenario's client process.
+    Inproc(InprocStep),
+    /// A step of the service host.
+    Host(HostStep),
 }
 
 impl fmt::Debug for Step {
@@ -30,6 +36,8 @@ impl fmt::Debug for Step {
         match self {
             Step::Client(op) => write!(f, "calls {}", op.api()),
             Step::Server(s) => write!(f, "{}", s.describe()),
+            Step::Inproc(s) => write!(f, "{}", s.describe()),
+            Step::Host(s) => write!(f, "{}", s.describe()),
         }
     }
 }
@@ -56,6 +64,23 @@ pub enum ComActor {
         /// Its slot, `0..cfg.slots()`.
         slot: usize,
     },
+    /// The client process of the `inproc` scenario (its threads and the DLL).
+    Inproc {
+        /// Run configuration.
+        cfg: Config,
+    },
+    /// A client of the `service` scenario.
+    SvcClient {
+        /// Run configuration.
+        cfg: Config,
+        /// Its index, `0..cfg.clients`.
+        index: usize,
+    },
+    /// The shared service host of the `service` scenario.
+    Host {
+        /// Run configuration.
+        cfg: Config,
+    },
 }
 
 /// The state of one actor.
@@ -67,6 +92,12 @@ pub enum ComState {
     Scm(ScmState),
     /// A server slot's state.
     Server(ServerState),
+    /// The in-process scenario's client process.
+    Inproc(InprocState),
+    /// A service client's state.
+    SvcClient(SvcClientState),
+    /// The service host's state.
+    Host(HostState),
 }
 
 impl fmt::Debug for ComState {
@@ -75,6 +106,9 @@ impl fmt::Debug for ComState {
             ComState::Client(c) => c.fmt(f),
             ComState::Scm(s) => s.fmt(f),
             ComState::Server(s) => s.fmt(f),
+            ComState::Inproc(s) => s.fmt(f),
+            ComState::SvcClient(s) => s.fmt(f),
+            ComState::Host(s) => s.fmt(f),
         }
     }
 }
@@ -85,28 +119,42 @@ fn send_all(o: &mut Out<ComActor>, sends: Sends) {
     }
 }
 
-/// Sets exactly the timers of the steps enabled in `state`.
+/// Sets exactly the timers of the steps enabled in `state`: `all` lists every step the actor
+/// can ever take, `enabled` those it can take now.
+fn set_timers(o: &mut Out<ComActor>, all: impl IntoIterator<Item = Step>, enabled: &[Step]) {
+    for step in all {
+        if enabled.contains(&step) {
+            o.set_timer(step, model_timeout());
+        } else {
+            o.cancel_timer(step);
+        }
+    }
+}
+
+/// Re-derives an actor's timers from its state.
 fn sync_timers(actor: &ComActor, state: &ComState, o: &mut Out<ComActor>) {
     match (actor, state) {
         (ComActor::Client { .. }, ComState::Client(c)) => {
-            let enabled = c.enabled();
-            for op in ClientOp::ALL {
-                if enabled.contains(&op) {
-                    o.set_timer(Step::Client(op), model_timeout());
-                } else {
-                    o.cancel_timer(Step::Client(op));
-                }
-            }
+            let enabled: Vec<Step> = c.enabled().into_iter().map(Step::Client).collect();
+            set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
+        }
+        (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c)) => {
+            let enabled: Vec<Step> = c.enabled(cfg, *index).into_iter().map(Step::Client).collect();
+            set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
         }
         (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
-            let enabled = s.enabled(cfg);
-            for step in ServerStep::all(cfg.scenario.apartments()) {
-                if enabled.contains(&step) {
-                    o.set_timer(Step::Server(step), model_timeout());
-                } else {
-                    o.cancel_timer(Step::Server(step));
-                }
-            }
+            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Server).collect();
+            set_timers(o, ServerStep::all(cfg.scenario.apartments()).into_iter().map(Step::Server), &enabled);
+        }
+        (ComActor::Inproc { cfg }, ComState::Inproc(s)) => {
+            // Only the steps of the last derivation can be set: cancel those, set the new.
+            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Inproc).collect();
+            set_timers(o, crate::inproc::all_steps().into_iter().map(Step::Inproc), &enabled);
+        }
+        (ComActor::Host { cfg }, ComState::Host(s)) => {
+            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Host).collect();
+            let all = crate::service::all_steps(cfg.clients).into_iter().map(Step::Host);
+            set_timers(o, all, &enabled);
         }
         _ => {}
     }
@@ -124,6 +172,9 @@ impl Actor for ComActor {
             ComActor::Client { .. } => ComState::Client(ClientState::new()),
             ComActor::Scm { cfg } => ComState::Scm(ScmState::new(cfg)),
             ComActor::Server { cfg, slot } => ComState::Server(ServerState::new(cfg, *slot)),
+            ComActor::Inproc { .. } => ComState::Inproc(InprocState::new()),
+            ComActor::SvcClient { .. } => ComState::SvcClient(SvcClientState::new()),
+            ComActor::Host { .. } => ComState::Host(HostState::new()),
         };
         sync_timers(self, &state, o);
         state
@@ -156,6 +207,20 @@ impl Actor for ComActor {
                     *state.to_mut() = ComState::Server(s);
                 }
             }
+            (ComActor::SvcClient { .. }, ComState::SvcClient(c)) => {
+                if c.pending.is_none() {
+                    return;
+                }
+                let mut c = c.clone();
+                c.on_reply(&msg);
+                *state.to_mut() = ComState::SvcClient(c);
+            }
+            (ComActor::Host { cfg }, ComState::Host(h)) => {
+                let mut h = h.clone();
+                let sends = h.on_msg(cfg, src, &msg);
+                send_all(o, sends);
+                *state.to_mut() = ComState::Host(h);
+            }
             _ => return,
         }
         sync_timers(self, state, o);
@@ -175,6 +240,23 @@ impl Actor for ComActor {
                 send_all(o, sends);
                 *state.to_mut() = ComState::Server(s);
             }
+            (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c), Step::Client(op)) => {
+                let mut c = c.clone();
+                let send = c.start(cfg, *index, *op);
+                send_all(o, send.into_iter().collect());
+                *state.to_mut() = ComState::SvcClient(c);
+            }
+            (ComActor::Inproc { cfg }, ComState::Inproc(s), Step::Inproc(st)) => {
+                let mut s = s.clone();
+                s.step(cfg, *st);
+                *state.to_mut() = ComState::Inproc(s);
+            }
+            (ComActor::Host { cfg }, ComState::Host(h), Step::Host(st)) => {
+                let mut h = h.clone();
+                let sends = h.step(cfg, *st);
+                send_all(o, sends);
+                *state.to_mut() = ComState::Host(h);
+            }
             _ => return,
         }
         sync_timers(self, state, o);
@@ -185,6 +267,9 @@ impl Actor for ComActor {
             ComActor::Client { index, .. } => format!("client {}", index + 1),
             ComActor::Scm { .. } => "SCM".to_string(),
             ComActor::Server { slot, .. } => format!("server instance {}", slot + 1),
+            ComActor::Inproc { .. } => "client process".to_string(),
+            ComActor::SvcClient { index, .. } => format!("client {}", index + 1),
+            ComActor::Host { .. } => "service host".to_string(),
         }
     }
 }

@@ -34,11 +34,16 @@ pub enum ClientOp {
     ReleaseObject,
     /// `Release` of the IClassFactory proxy (its last reference).
     ReleaseFactory,
+    /// (`service`) a method whose implementation calls `CoDisconnectContext(INFINITE)` on the
+    /// context its object resides in (seed 000, CONTEXT_E_WOULD_DEADLOCK).
+    CallSelfDisconnect,
+    /// (`service`) the client stops using COM and keeps its reference for ever (no Release).
+    KeepForever,
 }
 
 impl ClientOp {
     /// Every operation, in bit-set order.
-    pub const ALL: [ClientOp; 8] = [
+    pub const ALL: [ClientOp; 10] = [
         ClientOp::CoGetClassObject,
         ClientOp::CoCreateInstance,
         ClientOp::LockServerTrue,
@@ -47,6 +52,8 @@ impl ClientOp {
         ClientOp::Call,
         ClientOp::ReleaseObject,
         ClientOp::ReleaseFactory,
+        ClientOp::CallSelfDisconnect,
+        ClientOp::KeepForever,
     ];
 
     /// The call as a COM developer writes it.
@@ -60,6 +67,10 @@ impl ClientOp {
             ClientOp::Call => "a method call on the object",
             ClientOp::ReleaseObject => "Release on the object proxy",
             ClientOp::ReleaseFactory => "Release on the IClassFactory proxy",
+            ClientOp::CallSelfDisconnect => {
+                "a method that calls CoDisconnectContext(INFINITE) on its own context"
+            }
+            ClientOp::KeepForever => "nothing more: it keeps its reference for ever",
         }
     }
 
@@ -73,13 +84,13 @@ impl ClientOp {
 }
 
 /// The set of (call, HRESULT) pairs a client has observed, packed in a bit set
-/// (bit `op * 6 + hresult`).
+/// (bit `op * 9 + hresult`; 10 × 9 bits).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Observations(u64);
+pub struct Observations(u128);
 
 impl Observations {
-    fn bit(op: ClientOp, hr: Hresult) -> u64 {
-        1u64 << ((op as usize) * Hresult::ALL.len() + hr.index())
+    fn bit(op: ClientOp, hr: Hresult) -> u128 {
+        1u128 << ((op as usize) * Hresult::ALL.len() + hr.index())
     }
 
     /// Records that `op` returned `hr`.
@@ -253,6 +264,9 @@ impl ClientState {
             ClientOp::ReleaseFactory => {
                 self.pending = Some(op);
                 Some((factory(self.factory), Msg::ReleaseFactory { clsid }))
+            }
+            ClientOp::CallSelfDisconnect | ClientOp::KeepForever => {
+                unreachable!("a service client's call")
             }
             ClientOp::Call | ClientOp::ReleaseObject => {
                 let (s, obj) = self.object.expect("object proxy");

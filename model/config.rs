@@ -24,17 +24,28 @@ pub enum Scenario {
     /// An apartment-model local server: two STA threads, each registering a different class
     /// (seed 003, the multi-apartment races).
     LocalMta,
+    /// A client process with an STA and an MTA thread using an in-process DLL server, and
+    /// CoFreeUnusedLibrariesEx sweeps with the candidate list and the unload delay (seed 002
+    /// "In-Process Server"; seeds README on CoFreeUnusedLibrariesEx).
+    Inproc,
+    /// A shared service host with services A and B, each registering its class factory in a
+    /// private COM context; SERVICE_CONTROL_STOP to A disconnects the context and unloads A's
+    /// DLL (seeds 000 and 001).
+    Service,
 }
 
 impl Scenario {
     /// Every scenario, in the order `check` runs them.
-    pub const ALL: [Scenario; 2] = [Scenario::LocalSta, Scenario::LocalMta];
+    pub const ALL: [Scenario; 4] =
+        [Scenario::LocalSta, Scenario::LocalMta, Scenario::Inproc, Scenario::Service];
 
     /// The scenario's command-line name.
     pub fn name(self) -> &'static str {
         match self {
             Scenario::LocalSta => "local-sta",
             Scenario::LocalMta => "local-mta",
+            Scenario::Inproc => "inproc",
+            Scenario::Service => "service",
         }
     }
 
@@ -46,6 +57,12 @@ impl Scenario {
             }
             Scenario::LocalMta => {
                 "EXE server, two STA apartments registering CLSID_A and CLSID_B (apartment-model server)"
+            }
+            Scenario::Inproc => {
+                "client process (STA + MTA thread) using an in-process DLL; CoFreeUnusedLibrariesEx sweeps"
+            }
+            Scenario::Service => {
+                "shared service host: services A and B in private contexts; SERVICE_CONTROL_STOP to A"
             }
         }
     }
@@ -70,14 +87,23 @@ impl Scenario {
     /// class `i`.
     pub fn apartments(self) -> usize {
         match self {
-            Scenario::LocalSta => 1,
             Scenario::LocalMta => 2,
+            _ => 1,
         }
     }
 
-    /// Number of classes each server registers (one per apartment).
+    /// Whether the scenario is about a local (EXE) server: clients, the SCM and server slots.
+    pub fn is_local(self) -> bool {
+        matches!(self, Scenario::LocalSta | Scenario::LocalMta)
+    }
+
+    /// Number of classes: one per apartment of a local server; one per service (A and B) in
+    /// `service`; one DLL class in `inproc`. Client `i` uses class `i mod classes`.
     pub fn classes(self) -> usize {
-        self.apartments()
+        match self {
+            Scenario::Service => 2,
+            _ => self.apartments(),
+        }
     }
 
     /// Whether an interactive user is modeled (user control, user close: seed 002).
@@ -108,11 +134,35 @@ pub enum Mechanism {
     AutoSuspend,
     /// R-003-REGCLS-SUSPENDED: register with REGCLS_SUSPENDED, then one CoResumeClassObjects.
     RegclsSuspended,
+    /// R-002-DLLCANUNLOADNOW: DllCanUnloadNow answers S_FALSE while objects or locks exist.
+    DllcanunloadnowCountsLocks,
+    /// R-002-LOCKSERVER-HOLD: a client keeping an IClassFactory beyond one scope locks it.
+    ClientLocksFactory,
+    /// R-SEEDS-UNLOAD-DELAY: CoFreeUnusedLibrariesEx frees an MTA DLL only on a later sweep,
+    /// after its unload delay.
+    UnloadDelay,
+    /// R-000-PRIVATE-CONTEXT: the service registers its factory inside its own context.
+    PrivateContext,
+    /// R-000-DISCONNECT: on stop the service calls CoDisconnectContext before unloading.
+    DisconnectContext,
+    /// R-000-REVOKE-FIRST: the service revokes its factory before disconnecting.
+    RevokeBeforeDisconnect,
+    /// R-000-RETRY: the service calls CoDisconnectContext until it returns S_OK.
+    RetryUntilSOk,
+    /// R-000-LOCAL-SERVER-FLAG: the factory is registered with CLSCTX_LOCAL_SERVER.
+    RegisterLocalServer,
+    /// R-000-CONTEXT-SCOPE: CoDisconnectContext disconnects only the current context.
+    ContextScopedDisconnect,
+    /// R-000-DEADLOCK: COM returns CONTEXT_E_WOULD_DEADLOCK to an object disconnecting its own
+    /// context.
+    DeadlockDetection,
+    /// R-001-STOP-DEMAND: the service accepts SERVICE_CONTROL_STOP even with objects active.
+    StopAlwaysAccepted,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order `check` disables them.
-    pub const ALL: [Mechanism; 9] = [
+    pub const ALL: [Mechanism; 20] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -122,6 +172,17 @@ impl Mechanism {
         Mechanism::ProcessRefcount,
         Mechanism::AutoSuspend,
         Mechanism::RegclsSuspended,
+        Mechanism::DllcanunloadnowCountsLocks,
+        Mechanism::ClientLocksFactory,
+        Mechanism::UnloadDelay,
+        Mechanism::PrivateContext,
+        Mechanism::DisconnectContext,
+        Mechanism::RevokeBeforeDisconnect,
+        Mechanism::RetryUntilSOk,
+        Mechanism::RegisterLocalServer,
+        Mechanism::ContextScopedDisconnect,
+        Mechanism::DeadlockDetection,
+        Mechanism::StopAlwaysAccepted,
     ];
 
     /// The mechanism's command-line name.
@@ -136,6 +197,17 @@ impl Mechanism {
             Mechanism::ProcessRefcount => "process-refcount",
             Mechanism::AutoSuspend => "auto-suspend",
             Mechanism::RegclsSuspended => "regcls-suspended",
+            Mechanism::DllcanunloadnowCountsLocks => "dllcanunloadnow-counts-locks",
+            Mechanism::ClientLocksFactory => "client-locks-factory",
+            Mechanism::UnloadDelay => "unload-delay",
+            Mechanism::PrivateContext => "private-context",
+            Mechanism::DisconnectContext => "disconnect-context",
+            Mechanism::RevokeBeforeDisconnect => "revoke-before-disconnect",
+            Mechanism::RetryUntilSOk => "retry-until-s-ok",
+            Mechanism::RegisterLocalServer => "register-local-server",
+            Mechanism::ContextScopedDisconnect => "context-scoped-disconnect",
+            Mechanism::DeadlockDetection => "deadlock-detection",
+            Mechanism::StopAlwaysAccepted => "stop-always-accepted",
         }
     }
 
@@ -153,6 +225,20 @@ impl Mechanism {
             | Mechanism::ProcessRefcount
             | Mechanism::AutoSuspend
             | Mechanism::RegclsSuspended => "003_71d2d71f8f3a5043.txt",
+            Mechanism::DllcanunloadnowCountsLocks | Mechanism::ClientLocksFactory => {
+                "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)"
+            }
+            Mechanism::UnloadDelay => "README.md (CoFreeUnusedLibrariesEx)",
+            Mechanism::PrivateContext => "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt",
+            Mechanism::DisconnectContext => "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt",
+            Mechanism::RevokeBeforeDisconnect => "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt",
+            Mechanism::RetryUntilSOk => "000_4cca369cf4e7b083.txt (Remarks)",
+            Mechanism::RegisterLocalServer => "000_4cca369cf4e7b083.txt (limitations)",
+            Mechanism::ContextScopedDisconnect => {
+                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt (comments)"
+            }
+            Mechanism::DeadlockDetection => "000_4cca369cf4e7b083.txt (Return value)",
+            Mechanism::StopAlwaysAccepted => "001_41b7cad96933e3e3.txt (footnote, comments)",
         }
     }
 
@@ -168,6 +254,17 @@ impl Mechanism {
             Mechanism::ProcessRefcount => &["R-003-PROCESS-REFCOUNT"],
             Mechanism::AutoSuspend => &["R-003-AUTO-SUSPEND"],
             Mechanism::RegclsSuspended => &["R-003-REGCLS-SUSPENDED"],
+            Mechanism::DllcanunloadnowCountsLocks => &["R-002-DLLCANUNLOADNOW"],
+            Mechanism::ClientLocksFactory => &["R-002-LOCKSERVER-HOLD"],
+            Mechanism::UnloadDelay => &["R-SEEDS-UNLOAD-DELAY"],
+            Mechanism::PrivateContext => &["R-000-PRIVATE-CONTEXT", "R-001-PRIVATE-CONTEXT"],
+            Mechanism::DisconnectContext => &["R-000-DISCONNECT", "R-001-STOP-SEQUENCE"],
+            Mechanism::RevokeBeforeDisconnect => &["R-000-REVOKE-FIRST", "R-001-STOP-SEQUENCE"],
+            Mechanism::RetryUntilSOk => &["R-000-RETRY"],
+            Mechanism::RegisterLocalServer => &["R-000-LOCAL-SERVER-FLAG"],
+            Mechanism::ContextScopedDisconnect => &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"],
+            Mechanism::DeadlockDetection => &["R-000-DEADLOCK"],
+            Mechanism::StopAlwaysAccepted => &["R-001-STOP-DEMAND"],
         }
     }
 
@@ -183,6 +280,17 @@ impl Mechanism {
             Mechanism::ProcessRefcount => "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
             Mechanism::AutoSuspend => "CoReleaseServerProcess returning 0 does not suspend the class objects",
             Mechanism::RegclsSuspended => "each class is live at the SCM as soon as it is registered; no CoResumeClassObjects",
+            Mechanism::DllcanunloadnowCountsLocks => "DllCanUnloadNow counts objects only, not LockServer locks",
+            Mechanism::ClientLocksFactory => "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)",
+            Mechanism::UnloadDelay => "an MTA DLL is freed on the first sweep whose DllCanUnloadNow returns S_OK",
+            Mechanism::PrivateContext => "the service registers its factory in the default context",
+            Mechanism::DisconnectContext => "on stop the service revokes and unloads without CoDisconnectContext",
+            Mechanism::RevokeBeforeDisconnect => "the service disconnects first and revokes its factory after",
+            Mechanism::RetryUntilSOk => "the service unloads after RPC_E_TIMEOUT",
+            Mechanism::RegisterLocalServer => "the factory is registered without CLSCTX_LOCAL_SERVER, so its objects are not disconnected",
+            Mechanism::ContextScopedDisconnect => "the service disconnects process-wide (every object of the host)",
+            Mechanism::DeadlockDetection => "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever",
+            Mechanism::StopAlwaysAccepted => "the service refuses SERVICE_CONTROL_STOP while any of its objects is active",
         }
     }
 
@@ -204,16 +312,24 @@ impl Mechanism {
 
     /// Whether the mechanism means anything in `scenario` (the user-related ones need a user).
     pub fn applies_to(self, scenario: Scenario) -> bool {
+        use Mechanism::*;
         match self {
-            Mechanism::UserControl | Mechanism::DisconnectOnUserClose => scenario.has_user(),
-            _ => true,
+            UserControl | DisconnectOnUserClose => scenario.has_user(),
+            ExitOnFinalDecrement | LockserverCounts | FactoryRefsIgnored | ImplicitLockserver
+            | ProcessRefcount | AutoSuspend | RegclsSuspended => scenario.is_local(),
+            DllcanunloadnowCountsLocks | ClientLocksFactory | UnloadDelay => {
+                scenario == Scenario::Inproc
+            }
+            PrivateContext | DisconnectContext | RevokeBeforeDisconnect | RetryUntilSOk
+            | RegisterLocalServer | ContextScopedDisconnect | DeadlockDetection
+            | StopAlwaysAccepted => scenario == Scenario::Service,
         }
     }
 }
 
 /// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MechanismSet(u16);
+pub struct MechanismSet(u32);
 
 impl MechanismSet {
     /// The empty set.
@@ -226,12 +342,12 @@ impl MechanismSet {
 
     /// This set plus `m`.
     pub fn with(self, m: Mechanism) -> Self {
-        MechanismSet(self.0 | (1 << (m as u16)))
+        MechanismSet(self.0 | (1 << (m as u32)))
     }
 
     /// Whether `m` is in the set.
     pub fn contains(self, m: Mechanism) -> bool {
-        self.0 & (1 << (m as u16)) != 0
+        self.0 & (1 << (m as u32)) != 0
     }
 
     /// The members, in [`Mechanism::ALL`] order.
@@ -305,7 +421,7 @@ impl Config {
         }
         if let Some(m) = disabled.iter().find(|m| !m.applies_to(scenario)) {
             return Err(format!(
-                "mechanism '{}' does not apply to scenario '{}' (it needs a user); valid mechanisms there: {}",
+                "mechanism '{}' does not apply to scenario '{}'; valid mechanisms there: {}",
                 m.name(),
                 scenario.name(),
                 Mechanism::ALL
@@ -328,9 +444,29 @@ impl Config {
         !self.disabled.contains(m)
     }
 
-    /// Number of server-instance slots the SCM may start.
+    /// Number of server-instance slots the SCM may start (local scenarios only).
     pub fn slots(&self) -> usize {
-        self.clients
+        if self.scenario.is_local() {
+            self.clients
+        } else {
+            0
+        }
+    }
+
+    /// Number of client actors: none in `inproc`, whose client threads live in one process
+    /// actor.
+    pub fn client_actors(&self) -> usize {
+        if self.scenario == Scenario::Inproc {
+            0
+        } else {
+            self.clients
+        }
+    }
+
+    /// Actor id of the process of the `inproc` scenario, or of the service host of
+    /// `service` (after the clients).
+    pub fn host_id(&self) -> Id {
+        Id::from(self.client_actors())
     }
 
     /// Actor id of client `i`.
@@ -357,7 +493,7 @@ impl Config {
     /// The client index of an actor id, if `id` is a client.
     pub fn client_of(&self, id: Id) -> Option<usize> {
         let i = usize::from(id);
-        (i < self.clients).then_some(i)
+        (i < self.client_actors()).then_some(i)
     }
 
     /// The class client `i` activates: clients are spread over the server's classes.
@@ -370,12 +506,17 @@ impl Config {
         clsid.0 as usize % self.scenario.apartments()
     }
 
-    /// A human name for actor `id` ("client 1", "SCM", "server instance 1").
+    /// A human name for actor `id` ("client 1", "SCM", "server instance 1", "client
+    /// process", "service host").
     pub fn actor_name(&self, id: Id) -> String {
         if let Some(c) = self.client_of(id) {
             format!("client {}", c + 1)
         } else if let Some(s) = self.slot_of(id) {
             format!("server instance {}", s + 1)
+        } else if self.scenario == Scenario::Inproc {
+            "client process".to_string()
+        } else if self.scenario == Scenario::Service {
+            "service host".to_string()
         } else {
             "SCM".to_string()
         }

@@ -29,17 +29,28 @@ pub enum Hresult {
     CO_E_SERVER_EXEC_FAILURE,
     /// 0x800706BA: the RPC server is unavailable: the call went to a process that has exited.
     RPC_S_SERVER_UNAVAILABLE,
+    /// 0x8001011F: CoDisconnectContext could not disconnect every proxy within its time-out
+    /// because calls are outstanding (seed 000).
+    RPC_E_TIMEOUT,
+    /// 0x8004E005: an object called CoDisconnectContext on the context it resides in (seed 000).
+    CONTEXT_E_WOULD_DEADLOCK,
+    /// 0x80004021: the current context cannot be disconnected (a default context); seed 000
+    /// calls it "CO_E_NOTSUPPORTED", which is not a defined symbol (seeds README).
+    CO_E_NOT_SUPPORTED,
 }
 
 impl Hresult {
     /// Every HRESULT the model knows, in declaration order (the order of [`Hresult::index`]).
-    pub const ALL: [Hresult; 6] = [
+    pub const ALL: [Hresult; 9] = [
         Hresult::S_OK,
         Hresult::RPC_E_DISCONNECTED,
         Hresult::CO_E_OBJNOTCONNECTED,
         Hresult::CO_E_SERVER_STOPPING,
         Hresult::CO_E_SERVER_EXEC_FAILURE,
         Hresult::RPC_S_SERVER_UNAVAILABLE,
+        Hresult::RPC_E_TIMEOUT,
+        Hresult::CONTEXT_E_WOULD_DEADLOCK,
+        Hresult::CO_E_NOT_SUPPORTED,
     ];
 
     /// The 32-bit HRESULT value, as defined in winerror.h.
@@ -51,6 +62,9 @@ impl Hresult {
             Hresult::CO_E_SERVER_STOPPING => 0x8008_0008,
             Hresult::CO_E_SERVER_EXEC_FAILURE => 0x8008_0005,
             Hresult::RPC_S_SERVER_UNAVAILABLE => 0x8007_06BA,
+            Hresult::RPC_E_TIMEOUT => 0x8001_011F,
+            Hresult::CONTEXT_E_WOULD_DEADLOCK => 0x8004_E005,
+            Hresult::CO_E_NOT_SUPPORTED => 0x8000_4021,
         }
     }
 
@@ -63,6 +77,9 @@ impl Hresult {
             Hresult::CO_E_SERVER_STOPPING => "CO_E_SERVER_STOPPING",
             Hresult::CO_E_SERVER_EXEC_FAILURE => "CO_E_SERVER_EXEC_FAILURE",
             Hresult::RPC_S_SERVER_UNAVAILABLE => "RPC_S_SERVER_UNAVAILABLE",
+            Hresult::RPC_E_TIMEOUT => "RPC_E_TIMEOUT",
+            Hresult::CONTEXT_E_WOULD_DEADLOCK => "CONTEXT_E_WOULD_DEADLOCK",
+            Hresult::CO_E_NOT_SUPPORTED => "CO_E_NOT_SUPPORTED",
         }
     }
 
@@ -101,6 +118,9 @@ mod tests {
         assert_eq!(Hresult::RPC_E_DISCONNECTED.code(), 0x80010108);
         assert_eq!(Hresult::CO_E_SERVER_STOPPING.code(), 0x80080008);
         assert_eq!(Hresult::RPC_S_SERVER_UNAVAILABLE.code(), 0x800706BA);
+        assert_eq!(Hresult::RPC_E_TIMEOUT.code(), 0x8001011F);
+        assert_eq!(Hresult::CONTEXT_E_WOULD_DEADLOCK.code(), 0x8004E005);
+        assert_eq!(Hresult::CO_E_NOT_SUPPORTED.code(), 0x80004021);
         for (i, h) in Hresult::ALL.iter().enumerate() {
             assert_eq!(h.index(), i);
         }

@@ -44,6 +44,9 @@ pub enum Msg {
     LockServer { clsid: Clsid, lock: bool },
     /// Client → server: a method call on an object proxy.
     Call { obj: ObjId },
+    /// Client → service host: a call of a method whose implementation calls
+    /// `CoDisconnectContext(INFINITE)` on its own context (seed 000).
+    CallSelfDisconnect { obj: ObjId },
     /// Client → server: the final `Release` of an object proxy (RemRelease).
     ReleaseObject { obj: ObjId },
     /// Client → server: the final `Release` of a class-object proxy.
@@ -93,6 +96,9 @@ impl fmt::Debug for Msg {
                 )
             }
             Msg::Call { obj } => write!(f, "call method on object #{obj}"),
+            Msg::CallSelfDisconnect { obj } => {
+                write!(f, "call method on object #{obj} that calls CoDisconnectContext(INFINITE)")
+            }
             Msg::ReleaseObject { obj } => write!(f, "Release object #{obj}"),
             Msg::ReleaseFactory { clsid } => write!(f, "Release IClassFactory [{clsid:?}]"),
             Msg::Reply { hr, obj: Some(o) } => write!(f, "{} (object #{o})", hr.name()),

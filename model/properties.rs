@@ -5,7 +5,8 @@ use crate::client::ClientOp;
 use crate::config::Scenario;
 use crate::hresult::Hresult;
 use crate::server::ExitReason;
-use crate::system::{clients, scm, server, servers, ComModel, SysState};
+use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
+use crate::system::{clients, host, inproc, observations, scm, server, servers, ComModel, SysState};
 use stateright::Expectation;
 
 /// A property: name, expectation, rules, statement and predicate.
@@ -34,12 +35,28 @@ pub fn expectation_name(e: &Expectation) -> &'static str {
     }
 }
 
-fn every(_: Scenario) -> bool {
-    true
+fn local(s: Scenario) -> bool {
+    s.is_local()
 }
 
 fn with_user(s: Scenario) -> bool {
     s.has_user()
+}
+
+fn local_or_service(s: Scenario) -> bool {
+    s.is_local() || s == Scenario::Service
+}
+
+fn dll_scenarios(s: Scenario) -> bool {
+    matches!(s, Scenario::Inproc | Scenario::Service)
+}
+
+fn inproc_only(s: Scenario) -> bool {
+    s == Scenario::Inproc
+}
+
+fn service_only(s: Scenario) -> bool {
+    s == Scenario::Service
 }
 
 /// `launched-server-serves` (R-002-FINAL-DECREMENT, R-003-REGCLS-SUSPENDED): no instance
@@ -120,11 +137,11 @@ fn user_data_safe(m: &ComModel, s: &SysState) -> bool {
 /// fails with RPC_S_SERVER_UNAVAILABLE, the mark of a server that exited without
 /// disconnecting its stubs: a disconnected proxy answers RPC_E_DISCONNECTED.
 fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
-    clients(&m.cfg, s).all(|c| {
+    observations(&m.cfg, s).all(|o| {
         !ClientOp::ALL
             .into_iter()
             .filter(|op| op.on_proxy())
-            .any(|op| c.observed.saw(op, Hresult::RPC_S_SERVER_UNAVAILABLE))
+            .any(|op| o.saw(op, Hresult::RPC_S_SERVER_UNAVAILABLE))
     })
 }
 
@@ -179,6 +196,72 @@ impl std::fmt::Debug for PropertyDef {
     }
 }
 
+/// `no-unload-while-live` (R-002-DLLCANUNLOADNOW, R-SEEDS-UNLOAD-DELAY, R-000-DISCONNECT,
+/// R-000-REVOKE-FIRST, R-000-LOCAL-SERVER-FLAG): no DLL is unloaded while an object it
+/// implements exists (is connected), a lock or a registration is held, or a thread runs its
+/// code.
+fn no_unload_while_live(m: &ComModel, s: &SysState) -> bool {
+    !inproc(&m.cfg, s).is_some_and(|p| p.unloaded_while_live)
+        && !host(&m.cfg, s).is_some_and(|h| h.unloaded_while_live)
+}
+
+/// `no-call-into-unloaded-code` (R-002-DLLCANUNLOADNOW, R-002-LOCKSERVER-HOLD,
+/// R-SEEDS-UNLOAD-DELAY, R-000-RETRY): no thread calls or returns into an unloaded DLL (the
+/// access violation).
+fn no_call_into_unloaded_code(m: &ComModel, s: &SysState) -> bool {
+    !inproc(&m.cfg, s).is_some_and(|p| p.crashed) && !host(&m.cfg, s).is_some_and(|h| h.crashed)
+}
+
+/// `context-isolation` (R-000-CONTEXT-SCOPE, R-001-SHARED-HOST): stopping service A never
+/// disconnects an object of service B.
+fn context_isolation(m: &ComModel, s: &SysState) -> bool {
+    host(&m.cfg, s).is_none_or(|h| {
+        h.objects.iter().all(|o| o.service == STOPPED_SERVICE || o.stub == StubState::Connected)
+    })
+}
+
+/// `disconnect-result-correct` (R-000-RESULTS, R-000-DEADLOCK, R-000-DEFAULT-CONTEXT): every
+/// CoDisconnectContext result agrees with the ground truth of seed 000.
+fn disconnect_result_correct(m: &ComModel, s: &SysState) -> bool {
+    host(&m.cfg, s).is_none_or(|h| !h.bad_disconnect_result)
+}
+
+/// `stop-is-honored` (R-001-STOP-DEMAND, R-000-RETRY, R-000-DEADLOCK,
+/// R-000-PRIVATE-CONTEXT): eventually service A's DLL is unloaded (SERVICE_CONTROL_STOP is
+/// always sent), even while clients keep their references.
+fn stop_is_honored(m: &ComModel, s: &SysState) -> bool {
+    host(&m.cfg, s).is_some_and(|h| !h.services[STOPPED_SERVICE as usize].dll_loaded)
+}
+
+/// `dll-eventually-unloaded` (R-002-DLL-PASSIVE, R-SEEDS-UNLOAD-DELAY): eventually both threads
+/// are done and the DLL is freed.
+fn dll_eventually_unloaded(m: &ComModel, s: &SysState) -> bool {
+    inproc(&m.cfg, s).is_some_and(|p| p.threads_done() && !p.dll.loaded)
+}
+
+/// `disconnect-timeout-observed` (sometimes; R-000-RETRY): CoDisconnectContext returned
+/// RPC_E_TIMEOUT and later S_OK.
+fn disconnect_timeout_observed(m: &ComModel, s: &SysState) -> bool {
+    host(&m.cfg, s).is_some_and(|h| h.stop.saw_timeout && h.stop.disconnect == DisconnectProgress::Done)
+}
+
+/// `client-sees-disconnected` (sometimes; R-001-CLIENTS-DISCONNECTED): a client's call
+/// returned RPC_E_DISCONNECTED.
+fn client_sees_disconnected(m: &ComModel, s: &SysState) -> bool {
+    observations(&m.cfg, s).any(|o| ClientOp::ALL.into_iter().any(|op| o.saw(op, Hresult::RPC_E_DISCONNECTED)))
+}
+
+/// `dll-unloaded` (sometimes; R-002-DLL-PASSIVE): the DLL was freed.
+fn dll_unloaded(m: &ComModel, s: &SysState) -> bool {
+    inproc(&m.cfg, s).is_some_and(|p| p.dll.unloads > 0)
+}
+
+/// `candidate-revived` (sometimes; R-SEEDS-UNLOAD-DELAY): a candidate DLL used again left the
+/// candidate list.
+fn candidate_revived(m: &ComModel, s: &SysState) -> bool {
+    inproc(&m.cfg, s).is_some_and(|p| p.revived)
+}
+
 /// Every property, in report order.
 pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
@@ -186,7 +269,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-002-FINAL-DECREMENT", "R-003-REGCLS-SUSPENDED"],
         statement: "no instance exits before it served the activation it was launched for, unless the user closed it",
-        applies: every,
+        applies: local,
         condition: launched_server_serves,
     },
     PropertyDef {
@@ -194,7 +277,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-002-FINAL-DECREMENT"],
         statement: "no instance exits before it has served any activation, unless the user closed it",
-        applies: every,
+        applies: local,
         condition: no_startup_exit,
     },
     PropertyDef {
@@ -202,7 +285,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-002-BOTTOM-LINE", "R-002-USER-CLOSE", "R-003-MULTI-APARTMENT"],
         statement: "no instance exits while the stub of one of its objects is connected",
-        applies: every,
+        applies: local,
         condition: no_exit_with_live_objects,
     },
     PropertyDef {
@@ -210,7 +293,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-002-BOTTOM-LINE", "R-002-LOCKSERVER-HOLD", "R-003-IMPLICIT-LOCK"],
         statement: "no instance exits while a client holds LockServer(TRUE) on it, unless the user closed it",
-        applies: every,
+        applies: local,
         condition: no_exit_while_locked,
     },
     PropertyDef {
@@ -218,7 +301,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-003-IMPLICIT-LOCK", "R-002-LOCKSERVER-HOLD"],
         statement: "a client holding an IClassFactory proxy finds its instance running and the class object connected, unless the user closed it",
-        applies: every,
+        applies: local,
         condition: factory_stays_connected,
     },
     PropertyDef {
@@ -226,7 +309,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-003-AUTO-SUSPEND", "R-003-MULTI-APARTMENT", "R-003-STA-SERIALIZED"],
         statement: "once an instance decided to shut down it hands out no class object and no object",
-        applies: every,
+        applies: local,
         condition: no_activation_after_suspend,
     },
     PropertyDef {
@@ -234,7 +317,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-003-REGCLS-SUSPENDED"],
         statement: "no instance decides to shut down before all its classes are registered and resumed",
-        applies: every,
+        applies: local,
         condition: no_exit_during_init,
     },
     PropertyDef {
@@ -248,9 +331,9 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "clean-disconnect",
         expectation: Expectation::Always,
-        rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS"],
-        statement: "no call through a proxy fails with RPC_S_SERVER_UNAVAILABLE: a proxy cut off from its object answers RPC_E_DISCONNECTED",
-        applies: every,
+        rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS", "R-001-CLIENTS-DISCONNECTED", "R-SEEDS-DISCONNECT-INFLIGHT"],
+        statement: "no call through a proxy fails with RPC_S_SERVER_UNAVAILABLE: a proxy cut off from its object answers RPC_E_DISCONNECTED (or CO_E_OBJNOTCONNECTED while calls drain)",
+        applies: local_or_service,
         condition: clean_disconnect,
     },
     PropertyDef {
@@ -258,7 +341,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Always,
         rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS", "R-003-PROCESS-REFCOUNT"],
         statement: "in a running instance the lifetime count equals objects being serviced plus LockServer locks",
-        applies: every,
+        applies: local,
         condition: counts_consistent,
     },
     PropertyDef {
@@ -266,7 +349,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Eventually,
         rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS", "R-SEEDS-IDLE-TIMER"],
         statement: "eventually every client is done and every started instance has exited",
-        applies: every,
+        applies: local,
         condition: server_eventually_exits,
     },
     PropertyDef {
@@ -274,7 +357,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Eventually,
         rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
         statement: "eventually every client's activation has returned S_OK",
-        applies: every,
+        applies: local,
         condition: activation_answered,
     },
     PropertyDef {
@@ -282,7 +365,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Sometimes,
         rules: &["R-002-BOTTOM-LINE"],
         statement: "a method call on an object returns S_OK",
-        applies: every,
+        applies: local,
         condition: object_used,
     },
     PropertyDef {
@@ -290,7 +373,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Sometimes,
         rules: &["R-002-FINAL-DECREMENT"],
         statement: "some instance exits",
-        applies: every,
+        applies: local,
         condition: server_exits,
     },
     PropertyDef {
@@ -298,7 +381,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Sometimes,
         rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
         statement: "an activation refused by a stopping instance is served by a new one",
-        applies: every,
+        applies: local,
         condition: relaunch_after_suspend,
     },
     PropertyDef {
@@ -308,6 +391,86 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a client's call returns RPC_E_DISCONNECTED after the user closed the server",
         applies: with_user,
         condition: user_disconnect_observed,
+    },
+    PropertyDef {
+        name: "no-unload-while-live",
+        expectation: Expectation::Always,
+        rules: &["R-002-DLLCANUNLOADNOW", "R-SEEDS-UNLOAD-DELAY", "R-000-DISCONNECT", "R-000-REVOKE-FIRST", "R-000-LOCAL-SERVER-FLAG"],
+        statement: "no DLL is unloaded while an object it implements is connected, a lock or registration is held, or a thread runs its code",
+        applies: dll_scenarios,
+        condition: no_unload_while_live,
+    },
+    PropertyDef {
+        name: "no-call-into-unloaded-code",
+        expectation: Expectation::Always,
+        rules: &["R-002-DLLCANUNLOADNOW", "R-002-LOCKSERVER-HOLD", "R-SEEDS-UNLOAD-DELAY", "R-000-RETRY"],
+        statement: "no thread calls or returns into an unloaded DLL",
+        applies: dll_scenarios,
+        condition: no_call_into_unloaded_code,
+    },
+    PropertyDef {
+        name: "context-isolation",
+        expectation: Expectation::Always,
+        rules: &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"],
+        statement: "stopping service A never disconnects an object of service B",
+        applies: service_only,
+        condition: context_isolation,
+    },
+    PropertyDef {
+        name: "disconnect-result-correct",
+        expectation: Expectation::Always,
+        rules: &["R-000-RESULTS", "R-000-DEADLOCK", "R-000-DEFAULT-CONTEXT"],
+        statement: "CoDisconnectContext returns S_OK only when no object of the context is connected and no call executes in it, RPC_E_TIMEOUT only when a call does",
+        applies: service_only,
+        condition: disconnect_result_correct,
+    },
+    PropertyDef {
+        name: "stop-is-honored",
+        expectation: Expectation::Eventually,
+        rules: &["R-001-STOP-DEMAND", "R-000-RETRY", "R-000-DEADLOCK", "R-000-PRIVATE-CONTEXT"],
+        statement: "after SERVICE_CONTROL_STOP, service A's DLL is eventually unloaded, even while clients keep references",
+        applies: service_only,
+        condition: stop_is_honored,
+    },
+    PropertyDef {
+        name: "dll-eventually-unloaded",
+        expectation: Expectation::Eventually,
+        rules: &["R-002-DLL-PASSIVE", "R-SEEDS-UNLOAD-DELAY"],
+        statement: "once both threads released everything, sweeps eventually free the DLL",
+        applies: inproc_only,
+        condition: dll_eventually_unloaded,
+    },
+    PropertyDef {
+        name: "disconnect-timeout-observed",
+        expectation: Expectation::Sometimes,
+        rules: &["R-000-RETRY"],
+        statement: "CoDisconnectContext returns RPC_E_TIMEOUT and later S_OK",
+        applies: service_only,
+        condition: disconnect_timeout_observed,
+    },
+    PropertyDef {
+        name: "client-sees-disconnected",
+        expectation: Expectation::Sometimes,
+        rules: &["R-001-CLIENTS-DISCONNECTED"],
+        statement: "a client's call returns RPC_E_DISCONNECTED",
+        applies: service_only,
+        condition: client_sees_disconnected,
+    },
+    PropertyDef {
+        name: "dll-unloaded",
+        expectation: Expectation::Sometimes,
+        rules: &["R-002-DLL-PASSIVE"],
+        statement: "the DLL is freed",
+        applies: inproc_only,
+        condition: dll_unloaded,
+    },
+    PropertyDef {
+        name: "candidate-revived",
+        expectation: Expectation::Sometimes,
+        rules: &["R-SEEDS-UNLOAD-DELAY"],
+        statement: "a candidate DLL used again leaves the candidate list",
+        applies: inproc_only,
+        condition: candidate_revived,
     },
 ];
 

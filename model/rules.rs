@@ -15,6 +15,10 @@ pub struct Rule {
     pub element: &'static str,
 }
 
+/// Source 000 (Microsoft, CoDisconnectContext function).
+const S000: &str = "000_4cca369cf4e7b083.txt";
+/// Source 001 (Raymond Chen, private COM contexts for services).
+const S001: &str = "001_41b7cad96933e3e3.txt";
 /// Source 002 (Brockschmidt, Inside OLE, "Unloading Mechanisms").
 const S002: &str = "002_04beec619a32ce82.txt";
 /// Source 003 (Microsoft, "Out-of-Process Server Implementation Helpers").
@@ -25,10 +29,106 @@ const SREADME: &str = "README.md";
 /// Every rule, in document order.
 pub const RULES: &[Rule] = &[
     Rule {
+        id: "R-000-DISCONNECT",
+        source: "000 Description; Remarks",
+        text: "CoDisconnectContext disconnects every proxy connection kept for objects in the current context (it calls CoDisconnectObject on each) and blocks until they are disconnected or the time-out expires; only the context that manages the objects should call it.",
+        element: "HostState::disconnect_context, HostStep::Disconnect (model/service.rs)",
+    },
+    Rule {
+        id: "R-000-RESULTS",
+        source: "000 Return value",
+        text: "S_OK: all proxy connections were disconnected. RPC_E_TIMEOUT: not all within dwTimeout because of outstanding calls; the objects are disconnected once those calls complete.",
+        element: "HostState::disconnect_context, record_result; FinishCall completes Disconnecting stubs",
+    },
+    Rule {
+        id: "R-000-RETRY",
+        source: "000 Remarks",
+        text: "It is not safe to unload the DLL that hosts the service until CoDisconnectContext returns S_OK; after RPC_E_TIMEOUT the service may clean up, but must call it again until it returns S_OK.",
+        element: "DisconnectProgress::Waiting, HostStep::RetryDisconnect",
+    },
+    Rule {
+        id: "R-000-DEFAULT-CONTEXT",
+        source: "000 Return value (CO_E_NOTSUPPORTED); Remarks",
+        text: "Default contexts cannot be disconnected: called from one, CoDisconnectContext fails (the page's CO_E_NOTSUPPORTED; CO_E_NOT_SUPPORTED 0x80004021 in winerror.h).",
+        element: "HostStep::Disconnect without a private context; HostState::self_disconnect",
+    },
+    Rule {
+        id: "R-000-DEADLOCK",
+        source: "000 Return value (CONTEXT_E_WOULD_DEADLOCK)",
+        text: "An object calling CoDisconnectContext on the context it resides in gets CONTEXT_E_WOULD_DEADLOCK; otherwise, with INFINITE, it would wait for its own call for ever.",
+        element: "HostState::self_disconnect, Mechanism::DeadlockDetection",
+    },
+    Rule {
+        id: "R-000-PRIVATE-CONTEXT",
+        source: "000 Remarks",
+        text: "To use CoDisconnectContext a service first creates a context that can be disconnected (IContextCallback, CLSID_ContextSwitcher) and registers its class factories inside it.",
+        element: "SvcObject::private_ctx, Mechanism::PrivateContext",
+    },
+    Rule {
+        id: "R-000-REVOKE-FIRST",
+        source: "000 Examples (DisconnectCallback)",
+        text: "To disconnect, the service re-enters its context, revokes its class factories, then calls CoDisconnectContext.",
+        element: "HostStep::Revoke before HostStep::Disconnect",
+    },
+    Rule {
+        id: "R-000-LOCAL-SERVER-FLAG",
+        source: "000 Remarks, limitations",
+        text: "In-process objects must be registered and enabled with CLSCTX_LOCAL_SERVER, or CoDisconnectContext does not disconnect them.",
+        element: "HostState::affected, Mechanism::RegisterLocalServer",
+    },
+    Rule {
+        id: "R-000-CONTEXT-SCOPE",
+        source: "000 Remarks (unload \"without affecting other COM servers that are running in the same process\")",
+        text: "CoDisconnectContext affects only the objects of the current context, so a service in a shared host can unload without affecting the others.",
+        element: "HostState::affected, Mechanism::ContextScopedDisconnect",
+    },
+    Rule {
+        id: "R-001-PRIVATE-CONTEXT",
+        source: "001 \"The solution is for the service to create a private little COM context\"",
+        text: "A service creates a private context (CLSID_ContextSwitcher), enters it and registers its object factory there; objects its factory creates live in that context and clients hold proxies to them.",
+        element: "HostState::new (A-SERVICE-START), SvcObject::private_ctx",
+    },
+    Rule {
+        id: "R-001-STOP-SEQUENCE",
+        source: "001 \"When the server is told to shut down\"",
+        text: "On shutdown the service enters its context once more, revokes its factory and calls CoDisconnectContext; the objects' reference counts drop, and the service DLL can unload.",
+        element: "HostStep::Revoke, Disconnect, RetryDisconnect, Unload",
+    },
+    Rule {
+        id: "R-001-CLIENTS-DISCONNECTED",
+        source: "001 \"the clients are left holding a broken proxy\"",
+        text: "After the disconnect, calls on the clients' proxies return RPC_E_DISCONNECTED.",
+        element: "HostState::on_msg for Disconnected stubs",
+    },
+    Rule {
+        id: "R-001-SHARED-HOST",
+        source: "001 comments (Henke37, Danstur)",
+        text: "COM disconnects proxies automatically when the process shuts COM down; a service sharing its process (svchost) cannot rely on that and needs contexts to disconnect only its own objects.",
+        element: "scenario service: services A and B share one host",
+    },
+    Rule {
+        id: "R-001-STOP-DEMAND",
+        source: "001 footnote 1; comments (Ryan P)",
+        text: "A service must clean up and unload on a shutdown request (more a demand than a request), yet it cannot unload while clients reference its objects; some services instead refuse SERVICE_CONTROL_STOP while objects are active.",
+        element: "HostStep::StopRequest, Mechanism::StopAlwaysAccepted",
+    },
+    Rule {
         id: "R-002-BOTTOM-LINE",
         source: "002 Unloading Mechanisms, \"The bottom line\"",
         text: "A server is no longer needed when no LockServer lock is outstanding and no object other than its class objects is being serviced; it keeps an object count and a lock count, or one combined counter.",
         element: "ServerState::count, documented_count, lock_server, release (model/server.rs)",
+    },
+    Rule {
+        id: "R-002-DLL-PASSIVE",
+        source: "002 Unloading Mechanisms; In-Process Server",
+        text: "A DLL cannot unload itself: COM asks it, mainly when a client calls CoFreeUnusedLibraries, by calling DllCanUnloadNow, and frees it with CoFreeLibrary when it answers S_OK.",
+        element: "InprocStep::Sweep, InprocState::free (model/inproc.rs)",
+    },
+    Rule {
+        id: "R-002-DLLCANUNLOADNOW",
+        source: "002 In-Process Server",
+        text: "DllCanUnloadNow returns S_FALSE while objects or LockServer locks exist and S_OK otherwise; references to class factories are not considered.",
+        element: "InprocState::can_unload_now, Mechanism::DllcanunloadnowCountsLocks",
     },
     Rule {
         id: "R-002-EXE-ACTIVE",
@@ -145,6 +245,18 @@ pub const RULES: &[Rule] = &[
         element: "Msg::Activate handling; ScmState relaunch",
     },
     Rule {
+        id: "R-SEEDS-UNLOAD-DELAY",
+        source: "README.md, known facts: CoFreeUnusedLibrariesEx",
+        text: "A DLL whose DllCanUnloadNow returns S_OK becomes a candidate and is freed on a later sweep once its unload delay (10 minutes for MTA/neutral DLLs, 0 for STA) has passed; using it again takes it off the list. The delay exists because a final Release can drop the count to zero and still run DLL code (its epilogue) when another thread frees the library.",
+        element: "Dll::candidate, delay_passed; InprocStep::Sweep, DelayPasses; two-step final Release",
+    },
+    Rule {
+        id: "R-SEEDS-DISCONNECT-INFLIGHT",
+        source: "README.md, known facts: CoDisconnectObject and in-flight calls",
+        text: "CoDisconnectObject waits for in-flight calls: the object is disconnected when they return; new calls meanwhile get CO_E_OBJNOTCONNECTED.",
+        element: "StubState::Disconnecting (model/service.rs)",
+    },
+    Rule {
         id: "R-SEEDS-IDLE-TIMER",
         source: "README.md, known facts: KB 170915",
         text: "A server launched but never activated, which checks for exit only on a decrement, runs for ever; real servers add an idle timer.",
@@ -159,7 +271,11 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// The source file for a rule ID.
 pub fn source_file(id: &str) -> &'static str {
-    if id.starts_with("R-002") {
+    if id.starts_with("R-000") {
+        S000
+    } else if id.starts_with("R-001") {
+        S001
+    } else if id.starts_with("R-002") {
         S002
     } else if id.starts_with("R-003") {
         S003

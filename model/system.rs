@@ -2,7 +2,10 @@
 
 use crate::actor::{ComActor, ComState};
 use crate::client::ClientState;
-use crate::config::Config;
+use crate::client::Observations;
+use crate::config::{Config, Scenario};
+use crate::inproc::InprocState;
+use crate::service::{HostState, SvcClientState};
 use crate::properties::PROPERTIES;
 use crate::scm::ScmState;
 use crate::server::ServerState;
@@ -13,18 +16,30 @@ pub type ComModel = ActorModel<ComActor, Config, ()>;
 /// A state of the whole system.
 pub type SysState = ActorModelState<ComActor, ()>;
 
-/// Builds the model for `cfg`: clients, the SCM and one server slot per client, on an
+/// Builds the model for `cfg` — local scenarios: clients, the SCM and one server slot per
+/// client; `inproc`: the client process; `service`: clients and the service host — on an
 /// unordered non-duplicating network (COM's RPC delivers each call exactly once; the order
 /// between different senders is free), with every property that applies to the scenario.
 pub fn build(cfg: Config) -> ComModel {
     let mut model =
         ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));
-    for index in 0..cfg.clients {
-        model = model.actor(ComActor::Client { cfg, index });
-    }
-    model = model.actor(ComActor::Scm { cfg });
-    for slot in 0..cfg.slots() {
-        model = model.actor(ComActor::Server { cfg, slot });
+    match cfg.scenario {
+        Scenario::LocalSta | Scenario::LocalMta => {
+            for index in 0..cfg.clients {
+                model = model.actor(ComActor::Client { cfg, index });
+            }
+            model = model.actor(ComActor::Scm { cfg });
+            for slot in 0..cfg.slots() {
+                model = model.actor(ComActor::Server { cfg, slot });
+            }
+        }
+        Scenario::Inproc => model = model.actor(ComActor::Inproc { cfg }),
+        Scenario::Service => {
+            for index in 0..cfg.clients {
+                model = model.actor(ComActor::SvcClient { cfg, index });
+            }
+            model = model.actor(ComActor::Host { cfg });
+        }
     }
     for p in PROPERTIES.iter().filter(|p| (p.applies)(cfg.scenario)) {
         model = model.property(p.expectation.clone(), p.name, p.condition);
@@ -34,10 +49,43 @@ pub fn build(cfg: Config) -> ComModel {
 
 /// The clients' states, in client order.
 pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ClientState> {
-    s.actor_states[..cfg.clients].iter().map(|a| match &**a {
-        ComState::Client(c) => c,
+    s.actor_states[..cfg.client_actors()].iter().filter_map(|a| match &**a {
+        ComState::Client(c) => Some(c),
+        _ => None,
+    })
+}
+
+/// The observations of every client actor (local and service clients alike).
+pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Observations> {
+    s.actor_states[..cfg.client_actors()].iter().map(|a| match &**a {
+        ComState::Client(c) => &c.observed,
+        ComState::SvcClient(c) => &c.observed,
         _ => unreachable!("actor layout: clients first"),
     })
+}
+
+/// The service clients' states (`service` scenario).
+pub fn svc_clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a SvcClientState> {
+    s.actor_states[..cfg.client_actors()].iter().filter_map(|a| match &**a {
+        ComState::SvcClient(c) => Some(c),
+        _ => None,
+    })
+}
+
+/// The `inproc` scenario's client process, if this is that scenario.
+pub fn inproc<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a InprocState> {
+    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+        ComState::Inproc(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// The `service` scenario's host, if this is that scenario.
+pub fn host<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a HostState> {
+    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+        ComState::Host(x) => Some(x),
+        _ => None,
+    }
 }
 
 /// The SCM's state.

@@ -113,8 +113,8 @@ fn list_json_names_everything() {
     let (code, out, _) = comlife(&["list", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["scenarios"].as_array().unwrap().len(), 2);
-    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 9);
+    assert_eq!(v["scenarios"].as_array().unwrap().len(), 4);
+    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 20);
     assert!(v["properties"]
         .as_array()
         .unwrap()

@@ -32,6 +32,19 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-mta", "process-refcount", 12883),
     ("local-mta", "auto-suspend", 10707),
     ("local-mta", "regcls-suspended", 31405),
+    ("inproc", "baseline", 234),
+    ("inproc", "dllcanunloadnow-counts-locks", 296),
+    ("inproc", "client-locks-factory", 228),
+    ("inproc", "unload-delay", 124),
+    ("service", "baseline", 3630),
+    ("service", "private-context", 1736),
+    ("service", "disconnect-context", 2376),
+    ("service", "revoke-before-disconnect", 5750),
+    ("service", "retry-until-s-ok", 3894),
+    ("service", "register-local-server", 2994),
+    ("service", "context-scoped-disconnect", 7314),
+    ("service", "deadlock-detection", 2491),
+    ("service", "stop-always-accepted", 4028),
 ];
 
 fn configs(s: Scenario) -> Vec<Config> {
@@ -165,6 +178,16 @@ fn local_sta_matches_expectations() {
 #[test]
 fn local_mta_matches_expectations() {
     audit_scenario(Scenario::LocalMta);
+}
+
+#[test]
+fn inproc_matches_expectations() {
+    audit_scenario(Scenario::Inproc);
+}
+
+#[test]
+fn service_matches_expectations() {
+    audit_scenario(Scenario::Service);
 }
 
 #[test]
