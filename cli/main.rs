@@ -1,8 +1,13 @@
-//! `comlife`: check the COM server-lifetime model, list its parts, benchmark it.
+//! `comlife`: check the COM server-lifetime model, list its parts, benchmark it, replay and
+//! browse its traces, explore it.
 
 mod bench;
+mod explore;
 mod list;
 mod matrix;
+mod replay;
+mod trace_html;
+mod traces;
 
 use clap::{Parser, Subcommand};
 use comlife::check::{run, RunOptions};
@@ -10,6 +15,7 @@ use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS
 use comlife::expectations::Expectations;
 use comlife::search::describe_action;
 use comlife::system::build;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// An executable formal specification of COM server lifetime management.
@@ -45,6 +51,58 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
     },
+    /// Re-execute an ITF trace (as written by check) against the current model.
+    ///
+    /// Exit status 0 when every step is a legal transition and the last state violates the
+    /// named property (satisfies it, for a sometimes property); 1 naming the first step that
+    /// no longer matches; 2 with the JSON path of what is wrong in a malformed or foreign file.
+    Replay {
+        /// The trace file (.itf.json).
+        file: PathBuf,
+    },
+    /// Serve stateright's Explorer for one run (loopback unless --addr says otherwise).
+    ///
+    /// Checking runs to completion so every discovery is linked. Exit status 2 on bad usage
+    /// or when the port is taken.
+    Explore {
+        /// The scenario (local-sta, local-mta).
+        #[arg(long)]
+        scenario: String,
+        /// Disable a mechanism (repeatable).
+        #[arg(long = "disable")]
+        disable: Vec<String>,
+        /// Number of clients (1-3).
+        #[arg(long, default_value_t = DEFAULT_CLIENTS)]
+        clients: usize,
+        /// Address to serve on.
+        #[arg(long, default_value = comlife::itf::EXPLORER_ADDR)]
+        addr: String,
+    },
+    /// Render an ITF trace file as a page.
+    #[command(subcommand)]
+    Trace(TraceCommand),
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// One self-contained HTML page (no network access): sequence diagram, step forward and
+    /// back, the state at each step with changes highlighted, actor filter, the property with
+    /// its rules and sources. Exit status 2 for a malformed file.
+    Html {
+        /// The trace file (.itf.json).
+        file: PathBuf,
+        /// Output file (default: FILE with .itf.json replaced by .html).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// The Markdown page (Mermaid sequence diagram and narrative) that check writes.
+    Md {
+        /// The trace file (.itf.json).
+        file: PathBuf,
+        /// Output file (default: FILE with .itf.json replaced by .md).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -73,6 +131,14 @@ struct CheckArgs {
     /// Do not explore beyond this depth (the run is then incomplete).
     #[arg(long)]
     max_depth: Option<usize>,
+    /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md,html}
+    /// and remove stale ones there. Default for the full matrix with default --clients and no
+    /// bounds: traces.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
+    traces: Option<PathBuf>,
+    /// Write no trace files.
+    #[arg(long)]
+    no_traces: bool,
 }
 
 /// A usage error: printed and mapped to exit status 2.
@@ -87,7 +153,33 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::List { json, markdown } => list::print(json, markdown),
         Command::Bench { scenario, clients } => bench::run_bench(scenario, clients),
+        Command::Replay { file } => replay::run(&file),
+        Command::Explore {
+            scenario,
+            disable,
+            clients,
+            addr,
+        } => match config(&scenario, &disable, clients) {
+            Ok(cfg) => explore::run(cfg, &addr),
+            Err(e) => usage(e),
+        },
+        Command::Trace(TraceCommand::Html { file, out }) => {
+            trace_html::run(trace_html::Format::Html, &file, out.as_deref())
+        }
+        Command::Trace(TraceCommand::Md { file, out }) => {
+            trace_html::run(trace_html::Format::Markdown, &file, out.as_deref())
+        }
     }
+}
+
+/// The configuration named on the command line.
+fn config(scenario: &str, disable: &[String], clients: usize) -> Result<Config, String> {
+    let scenario = Scenario::parse(scenario)?;
+    let mut disabled = MechanismSet::EMPTY;
+    for d in disable {
+        disabled = disabled.with(Mechanism::parse(d)?);
+    }
+    Config::new(scenario, disabled, clients)
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -114,7 +206,22 @@ fn check(args: CheckArgs) -> ExitCode {
         if let Err(e) = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, args.clients) {
             return usage(e);
         }
-        return matrix::run_all(args.clients, opts, &expectations, args.show_traces);
+        let canonical = args.clients == DEFAULT_CLIENTS
+            && opts.max_states.is_none()
+            && opts.max_depth.is_none();
+        let dir = match (&args.traces, args.no_traces) {
+            (_, true) => None,
+            (Some(d), _) => Some(d.clone()),
+            (None, _) if canonical => Some(PathBuf::from("traces")),
+            (None, _) => {
+                eprintln!("comlife: not a default run (--clients or bounds): traces are written only with --traces DIR");
+                None
+            }
+        };
+        return match dir {
+            Some(d) => traces::run_matrix(args.clients, opts, &expectations, args.show_traces, &d),
+            None => matrix::run_all(args.clients, opts, &expectations, args.show_traces),
+        };
     };
     let scenario = match Scenario::parse(&sname) {
         Ok(s) => s,
@@ -145,6 +252,12 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if args.show_traces {
         show_traces(&report);
+    }
+    if let (Some(dir), false) = (&args.traces, args.no_traces) {
+        match traces::write_run(dir, &report) {
+            Ok(n) => eprintln!("{n} traces in {}", traces::run_dir(dir, &report).display()),
+            Err(e) => return usage(e),
+        }
     }
     if mismatches > 0 {
         eprintln!("comlife: {mismatches} verdict(s) differ from spec/expectations.toml");

@@ -1,0 +1,107 @@
+//! `comlife trace html FILE [-o OUT]` and `comlife trace md FILE [-o OUT]`: a trace file as
+//! one self-contained HTML page (the viewer in cli/viewer.html with the trace inlined: no
+//! network access) or as the Markdown page that `check` writes beside it.
+
+use crate::traces::write_atomic;
+use comlife::narrative::{markdown, title};
+use comlife::replay::{load, Loaded};
+use comlife::rules::{rule, source_file};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The viewer page; `__TITLE__` and `__TRACE_DATA__` are filled in by [`page`].
+const VIEWER: &str = include_str!("viewer.html");
+
+/// Escapes text for an HTML element's content.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The HTML page of a loaded trace: the viewer with the ITF document, the property's rules
+/// (ID, text, section and source file) and the title inlined as JSON.
+pub fn page(t: &Loaded) -> String {
+    let rules: Vec<serde_json::Value> = t
+        .header
+        .property
+        .rules
+        .iter()
+        .map(|id| {
+            let r = rule(id);
+            json!({
+                "id": id,
+                "text": r.map_or("", |r| r.text),
+                "source": r.map_or("", |r| r.source),
+                "file": source_file(id),
+            })
+        })
+        .collect();
+    let data = json!({
+        "title": title(t).replace('`', ""),
+        "rules": rules,
+        "itf": t.doc,
+    });
+    // Inside <script>, "</" could end the element: JSON allows "<" only in strings, where
+    // the escape \u003c means the same.
+    let data = serde_json::to_string(&data)
+        .expect("JSON values serialise")
+        .replace('<', "\\u003c");
+    VIEWER
+        .replace("__TITLE__", &html_escape(&title(t).replace('`', "")))
+        .replace("__TRACE_DATA__", &data)
+}
+
+/// Which page `comlife trace` makes.
+#[derive(Clone, Copy)]
+pub enum Format {
+    /// The HTML viewer.
+    Html,
+    /// The Markdown page.
+    Markdown,
+}
+
+/// The default output of `comlife trace`: FILE with `.itf.json` (or `.json`) replaced by
+/// `.html` or `.md`.
+fn default_out(file: &Path, ext: &str) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".itf.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    file.with_file_name(format!("{stem}.{ext}"))
+}
+
+/// Runs `comlife trace html|md FILE [-o OUT]`: exit 0 when the page is written, 2 when FILE
+/// cannot be read or is not a comlife ITF trace (nothing is written then).
+pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("comlife: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match load(&text) {
+        Ok(l) => l,
+        Err(m) => {
+            eprintln!("comlife: {}: not a comlife ITF trace: {m}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let (body, ext) = match format {
+        Format::Html => (page(&loaded), "html"),
+        Format::Markdown => (markdown(&loaded), "md"),
+    };
+    let out = out.map_or_else(|| default_out(file, ext), Path::to_path_buf);
+    if let Err(e) = write_atomic(&out, &body) {
+        eprintln!("comlife: cannot write {}: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    println!("{}", out.display());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,378 @@
+//! A trace for a COM developer: Markdown with a Mermaid `sequenceDiagram` and a numbered
+//! narrative in COM terms, made from a loaded ITF trace ([`crate::replay::Loaded`]).
+//!
+//! Everything is derived generically from the trace file: participants are its actor
+//! variables (clients, the SCM, server instances, and whatever actors the model adds), with
+//! their display names from `#meta`; a delivered message is an arrow, an internal step a note
+//! over its actor; each step's note lists what changed in the actor's state (counts,
+//! registrations, objects created and destroyed) and replies carry their HRESULT.
+
+use crate::replay::Loaded;
+use crate::rules::{rule, source_file};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Whether `v` is Quint's sum-type encoding `{"tag": …, "value": …}`.
+fn as_variant(v: &Value) -> Option<(&str, &Value)> {
+    let o = v.as_object()?;
+    if o.len() == 2 {
+        Some((o.get("tag")?.as_str()?, o.get("value")?))
+    } else {
+        None
+    }
+}
+
+fn is_unit(v: &Value) -> bool {
+    v.get("#tup")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+}
+
+/// An ITF value in short text: integers as numbers, variants as `Tag` or `Tag(value)`
+/// (`Some(x)` as `x`), records as `{a: 1, b: 2}`, lists `[…]`, tuples `(…)`, sets `{…}`,
+/// maps `{k ↦ v}`.
+pub fn short(v: &Value) -> String {
+    let join = |items: &[Value]| items.iter().map(short).collect::<Vec<_>>().join(", ");
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => format!("[{}]", join(items)),
+        Value::Object(o) => {
+            if let Some(s) = o.get("#bigint").and_then(Value::as_str) {
+                return s.to_string();
+            }
+            if let Some(items) = o.get("#tup").and_then(Value::as_array) {
+                return format!("({})", join(items));
+            }
+            if let Some(items) = o.get("#set").and_then(Value::as_array) {
+                return format!("{{{}}}", join(items));
+            }
+            if let Some(items) = o.get("#map").and_then(Value::as_array) {
+                let entries: Vec<String> = items
+                    .iter()
+                    .map(|p| format!("{} ↦ {}", short(&p[0]), short(&p[1])))
+                    .collect();
+                return format!("{{{}}}", entries.join(", "));
+            }
+            if let Some((tag, value)) = as_variant(v) {
+                return if is_unit(value) {
+                    tag.to_string()
+                } else if tag == "Some" {
+                    short(value)
+                } else if let Some(items) = value.get("#tup").and_then(Value::as_array) {
+                    format!("{tag}({})", join(items))
+                } else {
+                    format!("{tag}({})", short(value))
+                };
+            }
+            let fields: Vec<String> = o
+                .iter()
+                .map(|(k, x)| format!("{k}: {}", short(x)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+    }
+}
+
+/// The leaves that differ between two values of one variable, as `(path, before, after)` in
+/// [`short`] text. Paths name record fields and list indices (`apartments[0].phase`); a
+/// variant whose tag is unchanged is looked into without naming its tag.
+pub fn changes(before: &Value, after: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    walk(before, after, String::new(), &mut out);
+    out
+}
+
+fn walk(a: &Value, b: &Value, path: String, out: &mut Vec<(String, String, String)>) {
+    if a == b {
+        return;
+    }
+    let sub = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            if let (Some((ta, va)), Some((tb, vb))) = (as_variant(a), as_variant(b)) {
+                if ta == tb {
+                    return walk(va, vb, path, out);
+                }
+            } else if x.keys().eq(y.keys()) && !x.keys().any(|k| k.starts_with('#')) {
+                for (k, v) in x {
+                    walk(v, &y[k], sub(k), out);
+                }
+                return;
+            } else if let (Some(p), Some(q)) = (
+                x.get("#tup").and_then(Value::as_array),
+                y.get("#tup").and_then(Value::as_array),
+            ) {
+                if p.len() == q.len() {
+                    for (i, (u, v)) in p.iter().zip(q).enumerate() {
+                        walk(u, v, format!("{path}[{i}]"), out);
+                    }
+                    return;
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                walk(u, v, format!("{path}[{i}]"), out);
+            }
+            return;
+        }
+        _ => {}
+    }
+    out.push((path, short(a), short(b)));
+}
+
+/// Text for a Mermaid label: `;` and `#` (statement and entity syntax) and `<`, `>` are
+/// written as Mermaid entities.
+fn mermaid(s: &str) -> String {
+    let mut o = String::new();
+    for c in s.chars() {
+        match c {
+            '#' => o.push_str("#35;"),
+            ';' => o.push_str("#59;"),
+            '<' => o.push_str("#lt;"),
+            '>' => o.push_str("#gt;"),
+            '\n' => o.push_str("<br/>"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn capitalise(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(c) => c.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+/// The changes of variable `var` from state `i - 1` to state `i`, at most `max` of them, as
+/// "path: before → after" texts (with "…" when more changed).
+pub fn step_changes(t: &Loaded, i: usize, var: &str, max: usize) -> Vec<String> {
+    let states = t.states();
+    if i == 0 || i >= states.len() {
+        return Vec::new();
+    }
+    let ch = changes(&states[i - 1][var], &states[i][var]);
+    let mut v: Vec<String> = ch
+        .iter()
+        .take(max)
+        .map(|(p, a, b)| {
+            if p.is_empty() {
+                format!("{a} → {b}")
+            } else {
+                format!("{p}: {a} → {b}")
+            }
+        })
+        .collect();
+    if ch.len() > max {
+        v.push(format!("… {} more", ch.len() - max));
+    }
+    v
+}
+
+/// One numbered sentence for step `i` (1-based state index) in COM terms.
+pub fn sentence(t: &Loaded, i: usize) -> String {
+    let kind = t.state_meta(i, "actionKind");
+    let label = t.state_meta(i, "label");
+    let actor = t.state_meta(i, "actor");
+    let mut s = match kind {
+        "deliver" => format!(
+            "{} receives {} from {}",
+            capitalise(t.actor_name(actor)),
+            label,
+            t.actor_name(t.state_meta(i, "src"))
+        ),
+        "step" if label.starts_with("calls ") => {
+            format!("{} {label}", capitalise(t.actor_name(actor)))
+        }
+        "step" => format!("{}: {label}", capitalise(t.actor_name(actor))),
+        _ => capitalise(t.state_meta(i, "action")),
+    };
+    let sent = t.state_meta(i, "sent");
+    if !sent.is_empty() {
+        let parts: Vec<String> = sent
+            .lines()
+            .map(|l| match l.split_once(": ") {
+                Some((route, m)) => {
+                    let dst = route.split(" → ").nth(1).unwrap_or(route);
+                    format!("{m} to {dst}")
+                }
+                None => l.to_string(),
+            })
+            .collect();
+        write!(s, "; it sends {}", parts.join(", and ")).ok();
+    }
+    s.push('.');
+    if !actor.is_empty() {
+        let ch = step_changes(t, i, actor, 6);
+        if !ch.is_empty() {
+            write!(s, " ({}: {})", t.actor_name(actor), ch.join("; ")).ok();
+        }
+    }
+    s
+}
+
+/// The title line of a trace: "`prop` violated in local-sta (auto-suspend disabled)".
+pub fn title(t: &Loaded) -> String {
+    let h = &t.header;
+    let verdict = if t.meta("outcome") == "example" {
+        "example"
+    } else {
+        "violated"
+    };
+    format!(
+        "`{}` {verdict}: {} ({})",
+        h.property.name,
+        h.cfg.scenario.name(),
+        if h.cfg.disabled.is_empty() {
+            "baseline, every mechanism on".to_string()
+        } else {
+            format!("{} disabled", h.cfg.disabled.label())
+        }
+    )
+}
+
+/// The relative path of a trace's files below a traces directory, without extension:
+/// `<scenario>/<baseline or mechanisms>/<property>`.
+pub fn stem(t: &Loaded) -> String {
+    format!(
+        "{}/{}/{}",
+        t.header.cfg.scenario.name(),
+        t.header.cfg.disabled.label(),
+        t.header.property.name
+    )
+}
+
+/// The Markdown page of a trace: header with property, rules and sources, the Mermaid
+/// sequence diagram, the numbered narrative and the final state.
+pub fn markdown(t: &Loaded) -> String {
+    let h = &t.header;
+    let p = h.property;
+    let states = t.states();
+    let n = states.len() - 1;
+    let mut md = String::new();
+    let w = &mut md;
+    writeln!(w, "# {}\n", title(t)).ok();
+    writeln!(
+        w,
+        "Shortest {} ({n} steps) for the **{}** property `{}`: {}.\n",
+        t.meta("outcome"),
+        t.meta("expectation"),
+        p.name,
+        p.statement
+    )
+    .ok();
+    writeln!(
+        w,
+        "- Scenario: `{}` with {} clients; disabled mechanisms: {}",
+        h.cfg.scenario.name(),
+        h.cfg.clients,
+        if h.cfg.disabled.is_empty() {
+            "none".to_string()
+        } else {
+            h.cfg
+                .disabled
+                .iter()
+                .map(|m| format!("`{}`", m.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )
+    .ok();
+    writeln!(w, "- Rules:").ok();
+    for r in p.rules {
+        match rule(r) {
+            Some(rr) => writeln!(w, "  - {r}: {} ({})", rr.source, source_file(r)).ok(),
+            None => writeln!(w, "  - {r} ({})", source_file(r)).ok(),
+        };
+    }
+    let file = stem(t).rsplit('/').next().unwrap_or_default().to_string();
+    writeln!(
+        w,
+        "- Replay: `comlife replay traces/{}.itf.json`; browse: [{file}.html]({file}.html)",
+        stem(t)
+    )
+    .ok();
+    writeln!(
+        w,
+        "- Explorer: run `{}`, then open <{}>\n",
+        t.meta("explorerCommand"),
+        t.meta("explorer")
+    )
+    .ok();
+
+    writeln!(w, "## Sequence diagram\n\n```mermaid\nsequenceDiagram").ok();
+    for a in &h.actors {
+        writeln!(w, "    participant {a} as {}", mermaid(t.actor_name(a))).ok();
+    }
+    for i in 1..=n {
+        let actor = t.state_meta(i, "actor");
+        let label = mermaid(t.state_meta(i, "label"));
+        let mut note: Vec<String> = step_changes(t, i, actor, 4);
+        match t.state_meta(i, "actionKind") {
+            "deliver" => {
+                writeln!(w, "    {}->>{actor}: {i}. {label}", t.state_meta(i, "src")).ok();
+            }
+            "step" => note.insert(0, format!("{i}. {}", t.state_meta(i, "label"))),
+            _ => {
+                let first = h.actors.first().map_or("", String::as_str);
+                writeln!(
+                    w,
+                    "    Note over {first}: {i}. {}",
+                    mermaid(t.state_meta(i, "action"))
+                )
+                .ok();
+            }
+        }
+        if !note.is_empty() && !actor.is_empty() {
+            writeln!(w, "    Note over {actor}: {}", mermaid(&note.join("\n"))).ok();
+        }
+    }
+    if let (Some(first), Some(last)) = (h.actors.first(), h.actors.last()) {
+        let end = if t.meta("outcome") == "example" {
+            format!("{} holds (example)", p.name)
+        } else if t.meta("expectation") == "eventually" {
+            format!("terminal state: {} never held", p.name)
+        } else {
+            format!("{} violated", p.name)
+        };
+        writeln!(w, "    Note over {first},{last}: {}", mermaid(&end)).ok();
+    }
+    writeln!(w, "```\n\n## Narrative\n").ok();
+    for i in 1..=n {
+        writeln!(w, "{i}. {}", sentence(t, i)).ok();
+    }
+    let end = if t.meta("outcome") == "example" {
+        format!("The last state satisfies `{}`: {}.", p.name, p.statement)
+    } else if t.meta("expectation") == "eventually" {
+        format!(
+            "No step is enabled any more and `{}` never held on the way: it is violated ({}).",
+            p.name, p.statement
+        )
+    } else {
+        format!("The last state violates `{}`: {}.", p.name, p.statement)
+    };
+    writeln!(w, "\n{end}\n\n## Final state\n").ok();
+    for a in &h.actors {
+        writeln!(
+            w,
+            "- {}: {}",
+            t.actor_name(a),
+            t.state_meta(n, &format!("summary.{a}"))
+        )
+        .ok();
+    }
+    let net = states[n]["network"].as_array().map_or(0, Vec::len);
+    writeln!(w, "- messages in transit: {net}").ok();
+    md
+}
