@@ -127,43 +127,42 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         max_depth: opts.max_depth,
     };
 
-    let properties = model
+    // Which properties need a trace: the discoveries stateright made, and every eventually
+    // property (stateright may miss an eventually counterexample at a DAG join, so those are
+    // decided exactly by the search).
+    let defs: Vec<&'static PropertyDef> = model
         .properties()
         .iter()
-        .map(|p| {
-            let def = PROPERTIES
-                .iter()
-                .find(|d| d.name == p.name)
-                .expect("registered property");
-            let found = discovered.contains(def.name);
-            let search = || match search::shortest(&model, def, bounds) {
-                Found::Trace(t) => Some(t),
-                Found::Exhausted | Found::Bounded => None,
+        .map(|p| PROPERTIES.iter().find(|d| d.name == p.name).expect("registered property"))
+        .collect();
+    let wanted: Vec<&'static PropertyDef> = defs
+        .iter()
+        .copied()
+        .filter(|d| d.expectation == Expectation::Eventually || discovered.contains(d.name))
+        .collect();
+    let mut traces: Vec<Option<Trace>> = search::shortest_all(&model, &wanted, bounds)
+        .into_iter()
+        .map(|f| match f {
+            Found::Trace(t) => Some(t),
+            Found::Exhausted | Found::Bounded => None,
+        })
+        .collect();
+    let properties = defs
+        .into_iter()
+        .map(|def| {
+            let trace = match wanted.iter().position(|w| w.name == def.name) {
+                Some(i) => traces[i].take(),
+                None => None,
             };
-            let (verdict, trace) = match def.expectation {
-                Expectation::Always if found => (Verdict::Violated, search()),
-                Expectation::Sometimes if found => (Verdict::Holds, search()),
-                // stateright may miss an eventually counterexample at a DAG join: decide exactly.
-                Expectation::Eventually => match search() {
-                    Some(t) => (Verdict::Violated, Some(t)),
-                    None => (
-                        if complete {
-                            Verdict::Holds
-                        } else {
-                            Verdict::Unknown
-                        },
-                        None,
-                    ),
-                },
-                _ if !complete => (Verdict::Unknown, None),
-                Expectation::Always => (Verdict::Holds, None),
-                Expectation::Sometimes => (Verdict::Violated, None),
+            let found = trace.is_some();
+            let verdict = match def.expectation {
+                Expectation::Always | Expectation::Eventually if found => Verdict::Violated,
+                Expectation::Sometimes if found => Verdict::Holds,
+                _ if !complete => Verdict::Unknown,
+                Expectation::Always | Expectation::Eventually => Verdict::Holds,
+                Expectation::Sometimes => Verdict::Violated,
             };
-            PropertyOutcome {
-                def,
-                verdict,
-                trace,
-            }
+            PropertyOutcome { def, verdict, trace }
         })
         .collect();
 

@@ -85,15 +85,6 @@ pub fn replay(model: &ComModel, actions: &[Action]) -> Result<Trace, usize> {
     })
 }
 
-/// What a search looks for.
-enum Goal<'a> {
-    /// The first state satisfying the predicate.
-    State(&'a dyn Fn(&SysState) -> bool),
-    /// The first terminal state reached through states none of which satisfies the predicate
-    /// (a counterexample to "eventually").
-    TerminalAvoiding(&'a dyn Fn(&SysState) -> bool),
-}
-
 /// Limits on a search: at most `max_states` unique states and paths of at most `max_depth`
 /// steps. `None` means unbounded.
 #[derive(Clone, Copy, Debug, Default)]
@@ -104,7 +95,8 @@ pub struct Bounds {
     pub max_depth: Option<usize>,
 }
 
-/// The outcome of a search.
+/// The outcome of a search for one goal.
+#[derive(Clone, Debug)]
 pub enum Found {
     /// A shortest trace to the goal.
     Trace(Trace),
@@ -114,33 +106,46 @@ pub enum Found {
     Bounded,
 }
 
-fn bfs(model: &ComModel, goal: Goal<'_>, bounds: Bounds) -> Found {
+/// A predicate over system states.
+pub type StatePred<'a> = &'a dyn Fn(&SysState) -> bool;
+
+/// Breadth-first search from the initial state. With `avoid`, only states that do not satisfy
+/// it are expanded and the goals are terminal states (a counterexample to "eventually avoid");
+/// otherwise each goal is the first state satisfying its predicate. One pass serves every goal:
+/// BFS order makes each first hit a shortest path, and the model's sorted action order makes it
+/// the same on every run.
+fn bfs(model: &ComModel, goals: &[StatePred<'_>], avoid: Option<StatePred<'_>>, bounds: Bounds) -> Vec<Found> {
     let init = model.init_states().remove(0);
     let mut nodes: Vec<(usize, Option<Action>)> = vec![(usize::MAX, None)];
     let mut seen: HashSet<u64> = HashSet::from([fingerprint(&init)]);
     let mut queue: VecDeque<(SysState, usize, usize)> = VecDeque::from([(init, 0, 0)]);
+    let mut found: Vec<Option<Trace>> = vec![None; goals.len()];
     let mut bounded = false;
-    while let Some((state, node, depth)) = queue.pop_front() {
-        let succ = successors(model, &state);
-        let hit = match &goal {
-            Goal::State(p) => p(&state),
-            Goal::TerminalAvoiding(p) => succ.is_empty() && !p(&state),
-        };
-        if hit {
-            let mut actions = Vec::new();
-            let mut n = node;
-            while let (parent, Some(a)) = &nodes[n] {
-                actions.push(a.clone());
-                n = *parent;
-            }
-            actions.reverse();
-            let trace = replay(model, &actions).expect("a path found by search replays");
-            return Found::Trace(trace);
+    let path_to = |nodes: &[(usize, Option<Action>)], mut n: usize| {
+        let mut actions = Vec::new();
+        while let (parent, Some(a)) = &nodes[n] {
+            actions.push(a.clone());
+            n = *parent;
         }
-        if let Goal::TerminalAvoiding(p) = &goal {
-            if p(&state) {
-                continue; // the property held on this path: no counterexample through here
+        actions.reverse();
+        replay(model, &actions).expect("a path found by search replays")
+    };
+    while let Some((state, node, depth)) = queue.pop_front() {
+        if avoid.is_some_and(|p| p(&state)) {
+            continue; // the property held on this path: no counterexample through here
+        }
+        let succ = successors(model, &state);
+        for (g, pred) in goals.iter().enumerate() {
+            let hit = match avoid {
+                Some(_) => succ.is_empty(),
+                None => pred(&state),
+            };
+            if hit && found[g].is_none() {
+                found[g] = Some(path_to(&nodes, node));
             }
+        }
+        if found.iter().all(Option::is_some) {
+            break;
         }
         if bounds.max_depth.is_some_and(|d| depth >= d) {
             bounded |= !succ.is_empty();
@@ -157,23 +162,53 @@ fn bfs(model: &ComModel, goal: Goal<'_>, bounds: Bounds) -> Found {
             }
         }
     }
-    if bounded {
-        Found::Bounded
-    } else {
-        Found::Exhausted
-    }
+    found
+        .into_iter()
+        .map(|t| match t {
+            Some(t) => Found::Trace(t),
+            None if bounded => Found::Bounded,
+            None => Found::Exhausted,
+        })
+        .collect()
 }
 
-/// The shortest trace that shows `prop`'s discovery: for `always`, a path to a state that
-/// violates it; for `sometimes`, a path to a state that satisfies it; for `eventually`, a path
-/// to a terminal state along which it never held.
-pub fn shortest(model: &ComModel, prop: &PropertyDef, bounds: Bounds) -> Found {
-    let cond = |s: &SysState| (prop.condition)(model, s);
-    match prop.expectation {
-        Expectation::Always => bfs(model, Goal::State(&|s| !cond(s)), bounds),
-        Expectation::Sometimes => bfs(model, Goal::State(&cond), bounds),
-        Expectation::Eventually => bfs(model, Goal::TerminalAvoiding(&cond), bounds),
+/// The shortest traces that show each property's discovery, in the order given: for
+/// `always`, a path to a state that violates it; for `sometimes`, a path to a state that
+/// satisfies it; for `eventually`, a path to a terminal state along which it never held.
+/// Always and sometimes properties share one search; each eventually property needs its own.
+pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) -> Vec<Found> {
+    let mut out: Vec<Option<Found>> = vec![None; props.len()];
+    let states: Vec<usize> = (0..props.len()).filter(|&i| props[i].expectation != Expectation::Eventually).collect();
+    let preds: Vec<Box<dyn Fn(&SysState) -> bool + '_>> = states
+        .iter()
+        .map(|&i| {
+            let p = props[i];
+            let f: Box<dyn Fn(&SysState) -> bool> = match p.expectation {
+                Expectation::Always => Box::new(move |s| !(p.condition)(model, s)),
+                _ => Box::new(move |s| (p.condition)(model, s)),
+            };
+            f
+        })
+        .collect();
+    if !preds.is_empty() {
+        let refs: Vec<StatePred<'_>> = preds.iter().map(|b| b.as_ref()).collect();
+        for (i, f) in states.iter().zip(bfs(model, &refs, None, bounds)) {
+            out[*i] = Some(f);
+        }
     }
+    for (i, p) in props.iter().enumerate() {
+        if p.expectation == Expectation::Eventually {
+            let cond = |s: &SysState| (p.condition)(model, s);
+            let never = |_: &SysState| true;
+            out[i] = bfs(model, &[&never], Some(&cond), bounds).pop();
+        }
+    }
+    out.into_iter().map(|f| f.expect("every property searched")).collect()
+}
+
+/// The shortest trace that shows `prop`'s discovery (see [`shortest_all`]).
+pub fn shortest(model: &ComModel, prop: &PropertyDef, bounds: Bounds) -> Found {
+    shortest_all(model, &[prop], bounds).remove(0)
 }
 
 /// Describes an action in COM terms, e.g. "client 1 → SCM: CoGetClassObject(CLSID_A, ...)".
