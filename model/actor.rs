@@ -9,10 +9,10 @@
 use crate::client::{ClientOp, ClientState};
 use crate::config::Config;
 use crate::inproc::{InprocState, InprocStep};
-use crate::service::{HostState, HostStep, SvcClientState};
 use crate::msg::Msg;
 use crate::scm::{ScmState, Sends};
 use crate::server::{ServerState, ServerStep};
+use crate::service::{HostState, HostStep, SvcClientState};
 use serde::Serialize;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
@@ -139,21 +139,37 @@ fn sync_timers(actor: &ComActor, state: &ComState, o: &mut Out<ComActor>) {
             set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
         }
         (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c)) => {
-            let enabled: Vec<Step> = c.enabled(cfg, *index).into_iter().map(Step::Client).collect();
+            let enabled: Vec<Step> = c
+                .enabled(cfg, *index)
+                .into_iter()
+                .map(Step::Client)
+                .collect();
             set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
         }
         (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
             let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Server).collect();
-            set_timers(o, ServerStep::all(cfg.scenario.apartments()).into_iter().map(Step::Server), &enabled);
+            set_timers(
+                o,
+                ServerStep::all(cfg.scenario.apartments())
+                    .into_iter()
+                    .map(Step::Server),
+                &enabled,
+            );
         }
         (ComActor::Inproc { cfg }, ComState::Inproc(s)) => {
             // Only the steps of the last derivation can be set: cancel those, set the new.
             let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Inproc).collect();
-            set_timers(o, crate::inproc::all_steps().into_iter().map(Step::Inproc), &enabled);
+            set_timers(
+                o,
+                crate::inproc::all_steps().into_iter().map(Step::Inproc),
+                &enabled,
+            );
         }
         (ComActor::Host { cfg }, ComState::Host(s)) => {
             let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Host).collect();
-            let all = crate::service::all_steps(cfg.clients).into_iter().map(Step::Host);
+            let all = crate::service::all_steps(cfg.clients)
+                .into_iter()
+                .map(Step::Host);
             set_timers(o, all, &enabled);
         }
         _ => {}

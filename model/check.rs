@@ -133,7 +133,12 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let defs: Vec<&'static PropertyDef> = model
         .properties()
         .iter()
-        .map(|p| PROPERTIES.iter().find(|d| d.name == p.name).expect("registered property"))
+        .map(|p| {
+            PROPERTIES
+                .iter()
+                .find(|d| d.name == p.name)
+                .expect("registered property")
+        })
         .collect();
     let wanted: Vec<&'static PropertyDef> = defs
         .iter()
@@ -162,7 +167,11 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
                 Expectation::Always | Expectation::Eventually => Verdict::Holds,
                 Expectation::Sometimes => Verdict::Violated,
             };
-            PropertyOutcome { def, verdict, trace }
+            PropertyOutcome {
+                def,
+                verdict,
+                trace,
+            }
         })
         .collect();
 

@@ -36,8 +36,12 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in the order `check` runs them.
-    pub const ALL: [Scenario; 4] =
-        [Scenario::LocalSta, Scenario::LocalMta, Scenario::Inproc, Scenario::Service];
+    pub const ALL: [Scenario; 4] = [
+        Scenario::LocalSta,
+        Scenario::LocalMta,
+        Scenario::Inproc,
+        Scenario::Service,
+    ];
 
     /// The scenario's command-line name.
     pub fn name(self) -> &'static str {
@@ -229,9 +233,15 @@ impl Mechanism {
                 "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)"
             }
             Mechanism::UnloadDelay => "README.md (CoFreeUnusedLibrariesEx)",
-            Mechanism::PrivateContext => "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt",
-            Mechanism::DisconnectContext => "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt",
-            Mechanism::RevokeBeforeDisconnect => "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt",
+            Mechanism::PrivateContext => {
+                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt"
+            }
+            Mechanism::DisconnectContext => {
+                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt"
+            }
+            Mechanism::RevokeBeforeDisconnect => {
+                "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt"
+            }
             Mechanism::RetryUntilSOk => "000_4cca369cf4e7b083.txt (Remarks)",
             Mechanism::RegisterLocalServer => "000_4cca369cf4e7b083.txt (limitations)",
             Mechanism::ContextScopedDisconnect => {
@@ -320,8 +330,13 @@ impl Mechanism {
             DllcanunloadnowCountsLocks | ClientLocksFactory | UnloadDelay => {
                 scenario == Scenario::Inproc
             }
-            PrivateContext | DisconnectContext | RevokeBeforeDisconnect | RetryUntilSOk
-            | RegisterLocalServer | ContextScopedDisconnect | DeadlockDetection
+            PrivateContext
+            | DisconnectContext
+            | RevokeBeforeDisconnect
+            | RetryUntilSOk
+            | RegisterLocalServer
+            | ContextScopedDisconnect
+            | DeadlockDetection
             | StopAlwaysAccepted => scenario == Scenario::Service,
         }
     }

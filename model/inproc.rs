@@ -66,7 +66,10 @@ impl InprocOp {
 
 /// Every step the process can take.
 pub fn all_steps() -> Vec<InprocStep> {
-    let mut v: Vec<InprocStep> = STA_SCRIPT.iter().map(|op| InprocStep::Do(Thread::Sta, *op)).collect();
+    let mut v: Vec<InprocStep> = STA_SCRIPT
+        .iter()
+        .map(|op| InprocStep::Do(Thread::Sta, *op))
+        .collect();
     v.extend(MTA_SCRIPT.iter().map(|op| InprocStep::Do(Thread::Mta, *op)));
     v.extend([InprocStep::Sweep, InprocStep::DelayPasses]);
     v
@@ -167,9 +170,21 @@ impl fmt::Debug for InprocState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.dll;
         if d.loaded {
-            write!(f, "DLL loaded (load #{}) objects={} locks={}", d.generation, d.objects, d.locks)?;
+            write!(
+                f,
+                "DLL loaded (load #{}) objects={} locks={}",
+                d.generation, d.objects, d.locks
+            )?;
             if d.candidate {
-                write!(f, " CANDIDATE{}", if d.delay_passed { " (delay passed)" } else { "" })?;
+                write!(
+                    f,
+                    " CANDIDATE{}",
+                    if d.delay_passed {
+                        " (delay passed)"
+                    } else {
+                        ""
+                    }
+                )?;
             }
         } else {
             write!(f, "DLL not loaded")?;
@@ -217,7 +232,9 @@ impl InprocState {
 
     /// Whether both threads finished their scripts.
     pub fn threads_done(&self) -> bool {
-        [Thread::Sta, Thread::Mta].into_iter().all(|t| self.next_op(t).is_none())
+        [Thread::Sta, Thread::Mta]
+            .into_iter()
+            .all(|t| self.next_op(t).is_none())
     }
 
     /// `DllCanUnloadNow`: S_OK (true) when no object exists and, with the mechanism on, no
@@ -287,7 +304,10 @@ impl InprocState {
             }
             if self.dll.candidate
                 && !self.dll.delay_passed
-                && self.threads.iter().all(|t| !t.in_dll && !self.unlocked_in_scope(cfg, t))
+                && self
+                    .threads
+                    .iter()
+                    .all(|t| !t.in_dll && !self.unlocked_in_scope(cfg, t))
             {
                 v.push(InprocStep::DelayPasses);
             }

@@ -6,7 +6,9 @@ use crate::config::Scenario;
 use crate::hresult::Hresult;
 use crate::server::ExitReason;
 use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
-use crate::system::{clients, host, inproc, observations, scm, server, servers, ComModel, SysState};
+use crate::system::{
+    clients, host, inproc, observations, scm, server, servers, ComModel, SysState,
+};
 use stateright::Expectation;
 
 /// A property: name, expectation, rules, statement and predicate.
@@ -216,7 +218,9 @@ fn no_call_into_unloaded_code(m: &ComModel, s: &SysState) -> bool {
 /// disconnects an object of service B.
 fn context_isolation(m: &ComModel, s: &SysState) -> bool {
     host(&m.cfg, s).is_none_or(|h| {
-        h.objects.iter().all(|o| o.service == STOPPED_SERVICE || o.stub == StubState::Connected)
+        h.objects
+            .iter()
+            .all(|o| o.service == STOPPED_SERVICE || o.stub == StubState::Connected)
     })
 }
 
@@ -242,13 +246,18 @@ fn dll_eventually_unloaded(m: &ComModel, s: &SysState) -> bool {
 /// `disconnect-timeout-observed` (sometimes; R-000-RETRY): CoDisconnectContext returned
 /// RPC_E_TIMEOUT and later S_OK.
 fn disconnect_timeout_observed(m: &ComModel, s: &SysState) -> bool {
-    host(&m.cfg, s).is_some_and(|h| h.stop.saw_timeout && h.stop.disconnect == DisconnectProgress::Done)
+    host(&m.cfg, s)
+        .is_some_and(|h| h.stop.saw_timeout && h.stop.disconnect == DisconnectProgress::Done)
 }
 
 /// `client-sees-disconnected` (sometimes; R-001-CLIENTS-DISCONNECTED): a client's call
 /// returned RPC_E_DISCONNECTED.
 fn client_sees_disconnected(m: &ComModel, s: &SysState) -> bool {
-    observations(&m.cfg, s).any(|o| ClientOp::ALL.into_iter().any(|op| o.saw(op, Hresult::RPC_E_DISCONNECTED)))
+    observations(&m.cfg, s).any(|o| {
+        ClientOp::ALL
+            .into_iter()
+            .any(|op| o.saw(op, Hresult::RPC_E_DISCONNECTED))
+    })
 }
 
 /// `dll-unloaded` (sometimes; R-002-DLL-PASSIVE): the DLL was freed.

@@ -114,7 +114,12 @@ pub type StatePred<'a> = &'a dyn Fn(&SysState) -> bool;
 /// otherwise each goal is the first state satisfying its predicate. One pass serves every goal:
 /// BFS order makes each first hit a shortest path, and the model's sorted action order makes it
 /// the same on every run.
-fn bfs(model: &ComModel, goals: &[StatePred<'_>], avoid: Option<StatePred<'_>>, bounds: Bounds) -> Vec<Found> {
+fn bfs(
+    model: &ComModel,
+    goals: &[StatePred<'_>],
+    avoid: Option<StatePred<'_>>,
+    bounds: Bounds,
+) -> Vec<Found> {
     let init = model.init_states().remove(0);
     let mut nodes: Vec<(usize, Option<Action>)> = vec![(usize::MAX, None)];
     let mut seen: HashSet<u64> = HashSet::from([fingerprint(&init)]);
@@ -178,7 +183,9 @@ fn bfs(model: &ComModel, goals: &[StatePred<'_>], avoid: Option<StatePred<'_>>, 
 /// Always and sometimes properties share one search; each eventually property needs its own.
 pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) -> Vec<Found> {
     let mut out: Vec<Option<Found>> = vec![None; props.len()];
-    let states: Vec<usize> = (0..props.len()).filter(|&i| props[i].expectation != Expectation::Eventually).collect();
+    let states: Vec<usize> = (0..props.len())
+        .filter(|&i| props[i].expectation != Expectation::Eventually)
+        .collect();
     let preds: Vec<Box<dyn Fn(&SysState) -> bool + '_>> = states
         .iter()
         .map(|&i| {
@@ -203,7 +210,9 @@ pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) ->
             out[i] = bfs(model, &[&never], Some(&cond), bounds).pop();
         }
     }
-    out.into_iter().map(|f| f.expect("every property searched")).collect()
+    out.into_iter()
+        .map(|f| f.expect("every property searched"))
+        .collect()
 }
 
 /// The shortest trace that shows `prop`'s discovery (see [`shortest_all`]).

@@ -12,8 +12,8 @@ use crate::hresult::Hresult;
 use crate::msg::{Msg, ObjId};
 use crate::scm::Sends;
 use serde::Serialize;
-use std::fmt;
 use stateright::actor::Id;
+use std::fmt;
 
 /// Index of the service that is stopped.
 pub const STOPPED_SERVICE: u8 = 0;
@@ -113,7 +113,13 @@ pub enum HostStep {
 
 /// Every step a host serving `clients` clients can take.
 pub fn all_steps(clients: usize) -> Vec<HostStep> {
-    let mut v = vec![HostStep::StopRequest, HostStep::Revoke, HostStep::Disconnect, HostStep::RetryDisconnect, HostStep::Unload];
+    let mut v = vec![
+        HostStep::StopRequest,
+        HostStep::Revoke,
+        HostStep::Disconnect,
+        HostStep::RetryDisconnect,
+        HostStep::Unload,
+    ];
     v.extend((0..clients as u8).map(HostStep::FinishCall));
     v
 }
@@ -122,7 +128,9 @@ impl HostStep {
     /// The step in COM terms.
     pub fn describe(self) -> String {
         match self {
-            HostStep::StopRequest => "the service control manager sends SERVICE_CONTROL_STOP to service A".into(),
+            HostStep::StopRequest => {
+                "the service control manager sends SERVICE_CONTROL_STOP to service A".into()
+            }
             HostStep::Revoke => "service A enters its context and calls CoRevokeClassObject".into(),
             HostStep::Disconnect => "service A calls CoDisconnectContext(timeout)".into(),
             HostStep::RetryDisconnect => "service A calls CoDisconnectContext again".into(),
@@ -166,7 +174,11 @@ impl fmt::Debug for HostState {
                 f,
                 "service {}: factory {}, DLL {}; ",
                 if i == 0 { 'A' } else { 'B' },
-                if s.registered { "registered" } else { "revoked" },
+                if s.registered {
+                    "registered"
+                } else {
+                    "revoked"
+                },
                 if s.dll_loaded { "loaded" } else { "UNLOADED" }
             )?;
         }
@@ -176,7 +188,14 @@ impl fmt::Debug for HostState {
         let objs: Vec<String> = self
             .objects
             .iter()
-            .map(|o| format!("#{} of {}: {:?}", o.id, if o.service == 0 { 'A' } else { 'B' }, o.stub))
+            .map(|o| {
+                format!(
+                    "#{} of {}: {:?}",
+                    o.id,
+                    if o.service == 0 { 'A' } else { 'B' },
+                    o.stub
+                )
+            })
             .collect();
         write!(f, "objects [{}]", objs.join(", "))?;
         if !self.executing.is_empty() {
@@ -191,7 +210,10 @@ impl HostState {
     /// registered its factory there (A-SERVICE-START).
     pub fn new() -> Self {
         HostState {
-            services: [Service { registered: true, dll_loaded: true }; 2],
+            services: [Service {
+                registered: true,
+                dll_loaded: true,
+            }; 2],
             stop: StopState {
                 requested: false,
                 accepted: false,
@@ -215,7 +237,9 @@ impl HostState {
 
     /// Whether a call executes on an object of `service`.
     fn calls_in(&self, service: u8) -> bool {
-        self.executing.iter().any(|e| self.object(e.obj).is_some_and(|o| o.service == service))
+        self.executing
+            .iter()
+            .any(|e| self.object(e.obj).is_some_and(|o| o.service == service))
     }
 
     /// Objects CoDisconnectContext in A's context disconnects: A's objects registered with
@@ -223,7 +247,8 @@ impl HostState {
     /// to the context.
     fn affected(&self, cfg: &Config, o: &SvcObject) -> bool {
         cfg.on(Mechanism::RegisterLocalServer)
-            && (!cfg.on(Mechanism::ContextScopedDisconnect) || (o.service == STOPPED_SERVICE && o.private_ctx))
+            && (!cfg.on(Mechanism::ContextScopedDisconnect)
+                || (o.service == STOPPED_SERVICE && o.private_ctx))
     }
 
     /// The internal steps enabled now.
@@ -239,16 +264,25 @@ impl HostState {
         }
         let disconnect_on = cfg.on(Mechanism::DisconnectContext);
         let revoke_first = cfg.on(Mechanism::RevokeBeforeDisconnect);
-        let past_disconnect =
-            matches!(st.disconnect, DisconnectProgress::Done | DisconnectProgress::GaveUpWaiting);
+        let past_disconnect = matches!(
+            st.disconnect,
+            DisconnectProgress::Done | DisconnectProgress::GaveUpWaiting
+        );
         if st.accepted && !st.revoked && (revoke_first || !disconnect_on || past_disconnect) {
             v.push(HostStep::Revoke);
         }
-        if st.accepted && disconnect_on && st.disconnect == DisconnectProgress::NotYet && (st.revoked || !revoke_first) {
+        if st.accepted
+            && disconnect_on
+            && st.disconnect == DisconnectProgress::NotYet
+            && (st.revoked || !revoke_first)
+        {
             v.push(HostStep::Disconnect);
         }
         if st.disconnect == DisconnectProgress::Waiting
-            && !self.executing.iter().any(|e| self.object(e.obj).is_some_and(|o| self.affected(cfg, o)))
+            && !self
+                .executing
+                .iter()
+                .any(|e| self.object(e.obj).is_some_and(|o| self.affected(cfg, o)))
         {
             v.push(HostStep::RetryDisconnect);
         }
@@ -310,7 +344,10 @@ impl HostState {
         match step {
             HostStep::StopRequest => {
                 self.stop.requested = true;
-                let active = self.objects.iter().any(|o| o.service == STOPPED_SERVICE && o.stub == StubState::Connected);
+                let active = self
+                    .objects
+                    .iter()
+                    .any(|o| o.service == STOPPED_SERVICE && o.stub == StubState::Connected);
                 self.stop.accepted = cfg.on(Mechanism::StopAlwaysAccepted) || !active;
             }
             HostStep::Revoke => {
@@ -332,7 +369,9 @@ impl HostState {
                 self.stop.saw_timeout |= hr == Hresult::RPC_E_TIMEOUT;
                 self.stop.disconnect = match hr {
                     Hresult::S_OK => DisconnectProgress::Done,
-                    Hresult::RPC_E_TIMEOUT if cfg.on(Mechanism::RetryUntilSOk) => DisconnectProgress::Waiting,
+                    Hresult::RPC_E_TIMEOUT if cfg.on(Mechanism::RetryUntilSOk) => {
+                        DisconnectProgress::Waiting
+                    }
                     Hresult::RPC_E_TIMEOUT => DisconnectProgress::GaveUpWaiting,
                     _ => DisconnectProgress::Failed,
                 };
@@ -340,16 +379,29 @@ impl HostState {
             HostStep::Unload => {
                 self.unloaded_while_live |= self.services[a].registered
                     || self.calls_in(STOPPED_SERVICE)
-                    || self.objects.iter().any(|o| o.service == STOPPED_SERVICE && o.stub != StubState::Disconnected);
+                    || self
+                        .objects
+                        .iter()
+                        .any(|o| o.service == STOPPED_SERVICE && o.stub != StubState::Disconnected);
                 self.services[a].dll_loaded = false;
             }
             HostStep::FinishCall(c) => {
-                let i = self.executing.iter().position(|e| e.client == c).expect("executing call");
+                let i = self
+                    .executing
+                    .iter()
+                    .position(|e| e.client == c)
+                    .expect("executing call");
                 let e = self.executing.remove(i);
                 let service = self.object(e.obj).map_or(0, |o| o.service);
                 if !self.services[service as usize].dll_loaded {
                     self.crashed = true; // returns into unloaded code
-                    out.push((Id::from(c as usize), Msg::Reply { hr: Hresult::RPC_S_SERVER_UNAVAILABLE, obj: None }));
+                    out.push((
+                        Id::from(c as usize),
+                        Msg::Reply {
+                            hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                            obj: None,
+                        },
+                    ));
                     return out;
                 }
                 if !self.executing.iter().any(|x| x.obj == e.obj) {
@@ -359,7 +411,13 @@ impl HostState {
                         }
                     }
                 }
-                out.push((Id::from(c as usize), Msg::Reply { hr: e.hr, obj: None }));
+                out.push((
+                    Id::from(c as usize),
+                    Msg::Reply {
+                        hr: e.hr,
+                        obj: None,
+                    },
+                ));
             }
         }
         out
@@ -407,7 +465,12 @@ impl HostState {
                         } else {
                             (Hresult::S_OK, false)
                         };
-                        self.executing.push(Executing { client, obj: *obj, hr, blocked });
+                        self.executing.push(Executing {
+                            client,
+                            obj: *obj,
+                            hr,
+                            blocked,
+                        });
                         Vec::new()
                     }
                 }
@@ -442,7 +505,11 @@ impl HostState {
         } else {
             for x in self.objects.iter_mut() {
                 if x.service == o.service && x.private_ctx && x.stub == StubState::Connected {
-                    x.stub = if x.id == o.id { StubState::Disconnecting } else { StubState::Disconnected };
+                    x.stub = if x.id == o.id {
+                        StubState::Disconnecting
+                    } else {
+                        StubState::Disconnected
+                    };
                 }
             }
             (Hresult::RPC_E_TIMEOUT, true)
@@ -481,7 +548,11 @@ impl fmt::Debug for SvcClientState {
             write!(f, "blocked in {}; ", op.api())?;
         }
         if let Some(o) = self.object {
-            write!(f, "object proxy #{o}{}; ", if self.keeps { " (kept for ever)" } else { "" })?;
+            write!(
+                f,
+                "object proxy #{o}{}; ",
+                if self.keeps { " (kept for ever)" } else { "" }
+            )?;
         }
         write!(f, "observed {:?}", self.observed)
     }
@@ -490,7 +561,14 @@ impl fmt::Debug for SvcClientState {
 impl SvcClientState {
     /// Before any call.
     pub fn new() -> Self {
-        SvcClientState { pending: None, activated: false, object: None, called: false, keeps: false, observed: Observations::default() }
+        SvcClientState {
+            pending: None,
+            activated: false,
+            object: None,
+            called: false,
+            keeps: false,
+            observed: Observations::default(),
+        }
     }
 
     /// The calls it may make next: a client with its object and its call made may release it
@@ -502,7 +580,9 @@ impl SvcClientState {
         if !self.activated {
             return vec![ClientOp::CoCreateInstance];
         }
-        let Some(_) = self.object else { return Vec::new() };
+        let Some(_) = self.object else {
+            return Vec::new();
+        };
         if !self.called {
             let mut v = vec![ClientOp::Call];
             if cfg.class_of_client(me).0 == STOPPED_SERVICE {
@@ -520,17 +600,35 @@ impl SvcClientState {
             ClientOp::CoCreateInstance => {
                 self.activated = true;
                 self.pending = Some(op);
-                Some((host, Msg::Activate { client: me as u8, clsid: cfg.class_of_client(me) }))
+                Some((
+                    host,
+                    Msg::Activate {
+                        client: me as u8,
+                        clsid: cfg.class_of_client(me),
+                    },
+                ))
             }
             ClientOp::Call | ClientOp::CallSelfDisconnect => {
                 self.called = true;
                 self.pending = Some(op);
                 let obj = self.object.expect("object");
-                Some((host, if op == ClientOp::Call { Msg::Call { obj } } else { Msg::CallSelfDisconnect { obj } }))
+                Some((
+                    host,
+                    if op == ClientOp::Call {
+                        Msg::Call { obj }
+                    } else {
+                        Msg::CallSelfDisconnect { obj }
+                    },
+                ))
             }
             ClientOp::ReleaseObject => {
                 self.pending = Some(op);
-                Some((host, Msg::ReleaseObject { obj: self.object.expect("object") }))
+                Some((
+                    host,
+                    Msg::ReleaseObject {
+                        obj: self.object.expect("object"),
+                    },
+                ))
             }
             _ => {
                 self.keeps = true;
@@ -541,7 +639,9 @@ impl SvcClientState {
 
     /// Handles the reply to its pending call.
     pub fn on_reply(&mut self, msg: &Msg) {
-        let (Some(op), Msg::Reply { hr, obj }) = (self.pending, msg) else { return };
+        let (Some(op), Msg::Reply { hr, obj }) = (self.pending, msg) else {
+            return;
+        };
         self.observed.record(op, *hr);
         self.pending = None;
         match op {

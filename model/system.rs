@@ -5,10 +5,10 @@ use crate::client::ClientState;
 use crate::client::Observations;
 use crate::config::{Config, Scenario};
 use crate::inproc::InprocState;
-use crate::service::{HostState, SvcClientState};
 use crate::properties::PROPERTIES;
 use crate::scm::ScmState;
 use crate::server::ServerState;
+use crate::service::{HostState, SvcClientState};
 use stateright::actor::{ActorModel, ActorModelState, Network};
 
 /// The model type.
@@ -49,27 +49,33 @@ pub fn build(cfg: Config) -> ComModel {
 
 /// The clients' states, in client order.
 pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ClientState> {
-    s.actor_states[..cfg.client_actors()].iter().filter_map(|a| match &**a {
-        ComState::Client(c) => Some(c),
-        _ => None,
-    })
+    s.actor_states[..cfg.client_actors()]
+        .iter()
+        .filter_map(|a| match &**a {
+            ComState::Client(c) => Some(c),
+            _ => None,
+        })
 }
 
 /// The observations of every client actor (local and service clients alike).
 pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Observations> {
-    s.actor_states[..cfg.client_actors()].iter().map(|a| match &**a {
-        ComState::Client(c) => &c.observed,
-        ComState::SvcClient(c) => &c.observed,
-        _ => unreachable!("actor layout: clients first"),
-    })
+    s.actor_states[..cfg.client_actors()]
+        .iter()
+        .map(|a| match &**a {
+            ComState::Client(c) => &c.observed,
+            ComState::SvcClient(c) => &c.observed,
+            _ => unreachable!("actor layout: clients first"),
+        })
 }
 
 /// The service clients' states (`service` scenario).
 pub fn svc_clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a SvcClientState> {
-    s.actor_states[..cfg.client_actors()].iter().filter_map(|a| match &**a {
-        ComState::SvcClient(c) => Some(c),
-        _ => None,
-    })
+    s.actor_states[..cfg.client_actors()]
+        .iter()
+        .filter_map(|a| match &**a {
+            ComState::SvcClient(c) => Some(c),
+            _ => None,
+        })
 }
 
 /// The `inproc` scenario's client process, if this is that scenario.

@@ -372,3 +372,321 @@ fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     .unwrap_err();
     assert!(e.contains("does not apply"));
 }
+
+mod inproc {
+    use super::cfg;
+    use comlife::config::{Mechanism, Scenario};
+    use comlife::inproc::{InprocOp, InprocState, InprocStep, Thread};
+
+    fn run(c: &comlife::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
+        for s in steps {
+            assert!(p.enabled(c).contains(s), "{s:?} enabled in {p:?}");
+            p.step(c, *s);
+        }
+    }
+
+    #[test]
+    fn r002_dllcanunloadnow_counts_objects_and_locks_not_factories() {
+        let c = cfg(Scenario::Inproc, &[]);
+        let mut p = InprocState::new();
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject)],
+        );
+        assert!(
+            p.can_unload_now(&c),
+            "a class-factory reference does not count"
+        );
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta, InprocOp::LockServerTrue)],
+        );
+        assert!(!p.can_unload_now(&c), "a lock does");
+        let off = cfg(Scenario::Inproc, &[Mechanism::DllcanunloadnowCountsLocks]);
+        assert!(
+            p.can_unload_now(&off),
+            "unless DllCanUnloadNow ignores locks"
+        );
+    }
+
+    #[test]
+    fn seeds_unload_delay_candidate_then_free_on_a_later_sweep() {
+        let c = cfg(Scenario::Inproc, &[]);
+        let mut p = InprocState::new();
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)],
+        );
+        assert!(
+            !p.enabled(&c).contains(&InprocStep::Sweep),
+            "S_FALSE changes nothing"
+        );
+        run(
+            &c,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Sta, InprocOp::Call),
+                InprocStep::Do(Thread::Sta, InprocOp::ReleaseDecrement),
+                InprocStep::Sweep,
+            ],
+        );
+        assert!(
+            p.dll.loaded && p.dll.candidate,
+            "the first S_OK only marks the DLL"
+        );
+        assert!(
+            !p.enabled(&c).contains(&InprocStep::DelayPasses),
+            "not while a thread is in its code"
+        );
+        run(
+            &c,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Sta, InprocOp::ReleaseReturn),
+                InprocStep::DelayPasses,
+                InprocStep::Sweep,
+            ],
+        );
+        assert!(!p.dll.loaded && !p.crashed && !p.unloaded_while_live);
+
+        let off = cfg(Scenario::Inproc, &[Mechanism::UnloadDelay]);
+        let mut p = InprocState::new();
+        run(
+            &off,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance),
+                InprocStep::Do(Thread::Sta, InprocOp::Call),
+                InprocStep::Do(Thread::Sta, InprocOp::ReleaseDecrement),
+                InprocStep::Sweep,
+            ],
+        );
+        assert!(
+            !p.dll.loaded && p.unloaded_while_live,
+            "freed on the first S_OK, epilogue still running"
+        );
+        run(
+            &off,
+            &mut p,
+            &[InprocStep::Do(Thread::Sta, InprocOp::ReleaseReturn)],
+        );
+        assert!(p.crashed, "the return lands in unloaded code");
+    }
+
+    #[test]
+    fn seeds_using_a_candidate_takes_it_off_the_list() {
+        let c = cfg(Scenario::Inproc, &[]);
+        let mut p = InprocState::new();
+        run(
+            &c,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject),
+                InprocStep::Sweep,
+                InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance),
+            ],
+        );
+        assert!(!p.dll.candidate && p.revived);
+    }
+
+    #[test]
+    fn r002_unlocked_factory_beyond_scope_crashes() {
+        let off = cfg(Scenario::Inproc, &[Mechanism::ClientLocksFactory]);
+        let mut p = InprocState::new();
+        run(
+            &off,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject)],
+        );
+        assert!(!p
+            .enabled(&off)
+            .contains(&InprocStep::Do(Thread::Mta, InprocOp::LockServerTrue)));
+        run(
+            &off,
+            &mut p,
+            &[
+                InprocStep::Sweep,
+                InprocStep::DelayPasses,
+                InprocStep::Sweep,
+            ],
+        );
+        run(
+            &off,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta, InprocOp::CreateInstance)],
+        );
+        assert!(p.crashed);
+    }
+}
+
+mod service {
+    use super::cfg;
+    use comlife::config::{Clsid, Mechanism, Scenario};
+    use comlife::hresult::Hresult;
+    use comlife::msg::Msg;
+    use comlife::service::{DisconnectProgress, HostState, HostStep, StubState};
+
+    fn create(c: &comlife::config::Config, h: &mut HostState, client: usize) -> u8 {
+        match &h.on_msg(
+            c,
+            c.client_id(client),
+            &Msg::Activate {
+                client: client as u8,
+                clsid: c.class_of_client(client),
+            },
+        )[0]
+        .1
+        {
+            Msg::Reply {
+                hr: Hresult::S_OK,
+                obj: Some(o),
+            } => *o,
+            m => panic!("{m:?}"),
+        }
+    }
+
+    #[test]
+    fn r000_timeout_while_a_call_runs_then_s_ok() {
+        let c = cfg(Scenario::Service, &[]);
+        let mut h = HostState::new();
+        let a = create(&c, &mut h, 0);
+        assert!(
+            h.on_msg(&c, c.client_id(0), &Msg::Call { obj: a })
+                .is_empty(),
+            "the call runs"
+        );
+        for s in [
+            HostStep::StopRequest,
+            HostStep::Revoke,
+            HostStep::Disconnect,
+        ] {
+            h.step(&c, s);
+        }
+        assert_eq!(h.disconnect_results, vec![Hresult::RPC_E_TIMEOUT]);
+        assert_eq!(h.objects[0].stub, StubState::Disconnecting);
+        assert!(
+            !h.enabled(&c).contains(&HostStep::Unload),
+            "not before S_OK"
+        );
+        assert!(
+            !h.enabled(&c).contains(&HostStep::RetryDisconnect),
+            "retry once the call returned"
+        );
+        // A new call meanwhile: CO_E_OBJNOTCONNECTED (seeds README).
+        let r = h.on_msg(&c, c.client_id(0), &Msg::Call { obj: a });
+        assert_eq!(
+            r[0].1,
+            Msg::Reply {
+                hr: Hresult::CO_E_OBJNOTCONNECTED,
+                obj: None
+            }
+        );
+        h.step(&c, HostStep::FinishCall(0));
+        assert_eq!(
+            h.objects[0].stub,
+            StubState::Disconnected,
+            "disconnected once the call returned"
+        );
+        h.step(&c, HostStep::RetryDisconnect);
+        assert_eq!(h.stop.disconnect, DisconnectProgress::Done);
+        h.step(&c, HostStep::Unload);
+        assert!(!h.unloaded_while_live && !h.bad_disconnect_result);
+        let r = h.on_msg(&c, c.client_id(0), &Msg::Call { obj: a });
+        assert_eq!(
+            r[0].1,
+            Msg::Reply {
+                hr: Hresult::RPC_E_DISCONNECTED,
+                obj: None
+            }
+        );
+    }
+
+    #[test]
+    fn r000_default_context_and_deadlock_errors() {
+        let off = cfg(Scenario::Service, &[Mechanism::PrivateContext]);
+        let mut h = HostState::new();
+        create(&off, &mut h, 0);
+        for s in [
+            HostStep::StopRequest,
+            HostStep::Revoke,
+            HostStep::Disconnect,
+        ] {
+            h.step(&off, s);
+        }
+        assert_eq!(h.disconnect_results, vec![Hresult::CO_E_NOT_SUPPORTED]);
+        assert!(
+            !h.enabled(&off).contains(&HostStep::Unload),
+            "it cannot unload"
+        );
+
+        let c = cfg(Scenario::Service, &[]);
+        let mut h = HostState::new();
+        let a = create(&c, &mut h, 0);
+        h.on_msg(&c, c.client_id(0), &Msg::CallSelfDisconnect { obj: a });
+        assert_eq!(h.executing[0].hr, Hresult::CONTEXT_E_WOULD_DEADLOCK);
+        let nd = cfg(Scenario::Service, &[Mechanism::DeadlockDetection]);
+        let mut h = HostState::new();
+        let a = create(&nd, &mut h, 0);
+        h.on_msg(&nd, nd.client_id(0), &Msg::CallSelfDisconnect { obj: a });
+        assert!(h.executing[0].blocked, "waits for its own call for ever");
+    }
+
+    #[test]
+    fn r000_context_scope_spares_the_other_service() {
+        for (off, spared) in [
+            (vec![], true),
+            (vec![Mechanism::ContextScopedDisconnect], false),
+        ] {
+            let c = cfg(Scenario::Service, &off);
+            let mut h = HostState::new();
+            create(&c, &mut h, 0);
+            let b = create(&c, &mut h, 1);
+            assert_eq!(c.class_of_client(1), Clsid(1));
+            for s in [
+                HostStep::StopRequest,
+                HostStep::Revoke,
+                HostStep::Disconnect,
+            ] {
+                h.step(&c, s);
+            }
+            let stub = h.objects.iter().find(|o| o.id == b).unwrap().stub;
+            assert_eq!(stub == StubState::Connected, spared, "disabled {off:?}");
+        }
+    }
+
+    #[test]
+    fn r000_without_local_server_flag_objects_stay_connected() {
+        let off = cfg(Scenario::Service, &[Mechanism::RegisterLocalServer]);
+        let mut h = HostState::new();
+        create(&off, &mut h, 0);
+        for s in [
+            HostStep::StopRequest,
+            HostStep::Revoke,
+            HostStep::Disconnect,
+        ] {
+            h.step(&off, s);
+        }
+        assert_eq!(h.disconnect_results, vec![Hresult::S_OK]);
+        assert_eq!(h.objects[0].stub, StubState::Connected);
+        assert!(
+            h.bad_disconnect_result,
+            "S_OK with a connected object contradicts seed 000"
+        );
+    }
+
+    #[test]
+    fn r001_refusing_stop_while_objects_are_active() {
+        let off = cfg(Scenario::Service, &[Mechanism::StopAlwaysAccepted]);
+        let mut h = HostState::new();
+        create(&off, &mut h, 0);
+        h.step(&off, HostStep::StopRequest);
+        assert!(h.stop.requested && !h.stop.accepted);
+        assert!(
+            h.enabled(&off).is_empty(),
+            "nothing more happens: the DLL stays loaded"
+        );
+    }
+}
