@@ -346,7 +346,12 @@ pub fn markdown(t: &Loaded) -> String {
         } else {
             format!("{} violated", p.name)
         };
-        writeln!(w, "    Note over {first},{last}: {}", mermaid(&end)).ok();
+        let over = if first == last {
+            first.clone()
+        } else {
+            format!("{first},{last}")
+        };
+        writeln!(w, "    Note over {over}: {}", mermaid(&end)).ok();
     }
     writeln!(w, "```\n\n## Narrative\n").ok();
     for i in 1..=n {

@@ -1,0 +1,289 @@
+//! The HTML trace viewer in a real headless browser (Debian's chromium).
+//!
+//! The page, opened with `#autotest`, drives itself with real click and keydown events and
+//! writes what it observed into `#autotest-result`; chromium's `--dump-dom` hands the DOM
+//! back. Without chromium the tests fail when the environment variable CI is set and are
+//! skipped (with a message) otherwise.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The chromium binary: $CHROMIUM, /usr/bin/chromium, or chromium / chromium-browser on PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM").map(PathBuf::from) {
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let fixed = Path::new("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| [d.join("chromium"), d.join("chromium-browser")])
+        .find(|p| p.is_file())
+}
+
+/// The browser, or `None` when the test may be skipped (CI unset).
+fn browser_or_skip(test: &str) -> Option<PathBuf> {
+    match chromium() {
+        Some(b) => Some(b),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{test}: chromium is missing and CI is set: install it (apt-get install -y chromium)")
+        }
+        None => {
+            eprintln!("{test}: SKIPPED: chromium not found (apt-get install -y chromium); set CI to make this a failure");
+            None
+        }
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// Loads `page` with `#autotest` in headless chromium and returns what the page observed.
+fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
+    let profile =
+        std::env::temp_dir().join(format!("comlife-chromium-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let url = format!("file://{}#autotest", page.canonicalize().unwrap().display());
+    let out_path = profile.join("dom.html");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{name}: chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dom = std::fs::read_to_string(&out_path).unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    let start = "<pre id=\"autotest-result\">";
+    let i = dom.find(start).unwrap_or_else(|| {
+        panic!(
+            "{name}: no #autotest-result in the DOM ({} bytes)",
+            dom.len()
+        )
+    }) + start.len();
+    let j = i + dom[i..].find("</pre>").expect("closing </pre>");
+    assert!(
+        dom.contains("data-autotest=\"done\""),
+        "{name}: the self-test did not finish"
+    );
+    serde_json::from_str(&unescape(&dom[i..j]))
+        .unwrap_or_else(|e| panic!("{name}: autotest result is not JSON: {e}: {}", &dom[i..j]))
+}
+
+fn itf_of(html: &Path) -> Value {
+    let name = html
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(".html", ".itf.json");
+    serde_json::from_str(&std::fs::read_to_string(html.with_file_name(name)).unwrap()).unwrap()
+}
+
+/// Checks the observations of one page against its trace.
+fn check_page(browser: &Path, page: &Path, itf: &Value, name: &str) {
+    let r = autotest(browser, page, name);
+    let meta = &itf["#meta"];
+    let states = itf["states"].as_array().unwrap();
+    let n = states.len() - 1;
+    let actors: Vec<&str> = itf["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|v| *v != "network")
+        .collect();
+    assert!(n >= 3, "{name}: a trace of at least 3 steps");
+
+    // The sequence diagram: a participant per actor, a row per state, an arrow or a box per step.
+    assert_eq!(r["participants"], actors.len(), "{name}: {r}");
+    assert_eq!(r["rows"], n + 1, "{name}: {r}");
+    assert_eq!(
+        r["arrows"].as_u64().unwrap() + r["internal"].as_u64().unwrap(),
+        n as u64,
+        "{name}: {r}"
+    );
+
+    // Stepping: button, arrow keys, last.
+    assert_eq!(r["start"], format!("Step 0 / {n}"), "{name}");
+    assert_eq!(
+        r["afterClick"],
+        format!("Step 1 / {n}"),
+        "{name}: Forward button"
+    );
+    assert_eq!(r["afterKey"], format!("Step 2 / {n}"), "{name}: → key");
+    assert_eq!(r["currentRow"], "2", "{name}: diagram row highlighted");
+    assert_eq!(r["afterBack"], format!("Step 1 / {n}"), "{name}: ← key");
+    assert_eq!(
+        r["afterLast"],
+        format!("Step {n} / {n}"),
+        "{name}: Last button"
+    );
+    assert_eq!(r["nextDisabledAtEnd"], true, "{name}");
+
+    // What changed in step 2 is highlighted: exactly the actors whose state differs.
+    let differ: Vec<&str> = actors
+        .iter()
+        .copied()
+        .filter(|a| states[1][a] != states[2][a])
+        .collect();
+    assert!(!differ.is_empty(), "{name}: step 2 changes an actor");
+    let highlighted: Vec<&str> = r["changedAt2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|v| *v != "network")
+        .collect();
+    assert_eq!(highlighted, differ, "{name}: highlighted cards: {r}");
+    assert!(
+        r["changedPathsAt2"].as_array().unwrap().iter().any(|p| p
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}:", differ[0]))
+            && p.as_str().unwrap().len() > differ[0].len() + 1),
+        "{name}: a changed field is highlighted: {r}"
+    );
+    assert!(
+        !r["changeListAt2"].as_array().unwrap().is_empty(),
+        "{name}: change list"
+    );
+
+    // The filter hides an actor's card and lifeline and brings them back.
+    assert_eq!(r["filteredCardHidden"], true, "{name}");
+    assert_eq!(r["participantsAfterFilter"], actors.len() - 1, "{name}");
+    assert_eq!(r["participantsAfterUnfilter"], actors.len(), "{name}");
+
+    // The property, its rules and their sources.
+    assert_eq!(r["property"], meta["property"], "{name}");
+    assert_eq!(r["expectation"], meta["expectation"], "{name}");
+    let rules: Vec<String> = meta["rules"]
+        .as_str()
+        .unwrap()
+        .split(", ")
+        .map(String::from)
+        .collect();
+    assert_eq!(r["rules"], serde_json::json!(rules), "{name}");
+    let citations = r["citations"].to_string();
+    for f in meta["sources"].as_str().unwrap().split(", ") {
+        assert!(
+            citations.contains(f),
+            "{name}: source {f} cited: {citations}"
+        );
+    }
+    let banner = r["finalBanner"].as_str().unwrap();
+    assert!(
+        banner.contains(meta["property"].as_str().unwrap()),
+        "{name}: final step names the property: {banner}"
+    );
+}
+
+/// A checked-in page of the given expectation with at least 3 steps.
+fn page_for(expectation: &str) -> PathBuf {
+    let mut dirs = vec![Path::new(ROOT).join("traces")];
+    let mut found = Vec::new();
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                let itf = itf_of(&p);
+                if itf["#meta"]["expectation"] == expectation
+                    && itf["states"].as_array().unwrap().len() >= 4
+                {
+                    found.push(p);
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no checked-in {expectation} page in traces/"))
+}
+
+#[test]
+fn viewer_shows_a_counterexample() {
+    let Some(b) = browser_or_skip("viewer_shows_a_counterexample") else {
+        return;
+    };
+    let page = page_for("always");
+    let r = itf_of(&page);
+    check_page(&b, &page, &r, "always");
+    assert_eq!(autotest(&b, &page, "always-verdict")["verdict"], "violated");
+}
+
+#[test]
+fn viewer_shows_an_example() {
+    let Some(b) = browser_or_skip("viewer_shows_an_example") else {
+        return;
+    };
+    let page = page_for("sometimes");
+    check_page(&b, &page, &itf_of(&page), "sometimes");
+}
+
+/// `comlife trace html FILE -o OUT` makes a page that works the same.
+#[test]
+fn trace_html_output_works_in_the_browser() {
+    let Some(b) = browser_or_skip("trace_html_output_works_in_the_browser") else {
+        return;
+    };
+    let src = page_for("eventually");
+    let itf_path = src.with_file_name(
+        src.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".html", ".itf.json"),
+    );
+    let dir = std::env::temp_dir().join(format!("comlife-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("trace.html");
+    let st = Command::new(env!("CARGO_BIN_EXE_comlife"))
+        .args(["trace", "html"])
+        .arg(&itf_path)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    check_page(&b, &out, &itf_of(&src), "eventually");
+    let _ = std::fs::remove_dir_all(&dir);
+}
