@@ -2,13 +2,77 @@
 //! for one run, on loopback unless another address is given.
 
 use comlife::config::Config;
-use comlife::system::build;
-use stateright::{Checker, HasDiscoveries, Model};
+use comlife::properties::PROPERTIES;
+use comlife::search::{describe_action, Action};
+use comlife::system::{build, ComModel, SysState};
+use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// The model as the Explorer shows it: the same states and actions (so Explorer paths are
+/// those of trace files), with steps named in COM terms ([`describe_action`]).
+struct ComExplorer(ComModel);
+
+/// Property `I` of [`PROPERTIES`] as a condition on [`ComExplorer`] (stateright wants a `fn`).
+fn condition<const I: usize>(m: &ComExplorer, s: &SysState) -> bool {
+    (PROPERTIES[I].condition)(&m.0, s)
+}
+
+type Condition = fn(&ComExplorer, &SysState) -> bool;
+
+macro_rules! conditions {
+    ($($i:literal)*) => { [$(condition::<$i>),*] };
+}
+
+/// One condition per entry of [`PROPERTIES`] (up to 64 properties).
+const CONDITIONS: [Condition; 64] = conditions!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+);
+
+impl Model for ComExplorer {
+    type State = SysState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<SysState> {
+        self.0.init_states()
+    }
+    fn actions(&self, state: &SysState, actions: &mut Vec<Action>) {
+        self.0.actions(state, actions)
+    }
+    fn next_state(&self, last: &SysState, action: Action) -> Option<SysState> {
+        self.0.next_state(last, action)
+    }
+    fn format_action(&self, action: &Action) -> String {
+        describe_action(&self.0, action)
+    }
+    fn format_step(&self, last: &SysState, action: Action) -> Option<String> {
+        self.0.format_step(last, action)
+    }
+    fn as_svg(&self, path: Path<SysState, Action>) -> Option<String> {
+        self.0.as_svg(path)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.0
+            .properties()
+            .into_iter()
+            .filter_map(|p| {
+                let i = PROPERTIES.iter().position(|d| d.name == p.name)?;
+                Some(Property {
+                    expectation: p.expectation,
+                    name: p.name,
+                    condition: *CONDITIONS.get(i)?,
+                })
+            })
+            .collect()
+    }
+    fn within_boundary(&self, state: &SysState) -> bool {
+        Model::within_boundary(&self.0, state)
+    }
+}
 
 /// Asks the Explorer at `addr` to check the whole state space (POST /.runtocompletion), so
 /// every property's discovery is found and linked; retries until the server answers.
@@ -58,7 +122,11 @@ pub fn run(cfg: Config, addr: &str) -> ExitCode {
         cfg.disabled.label()
     );
     std::thread::spawn(move || run_to_completion(sock));
-    let checker = build(cfg)
+    let model = ComExplorer(build(cfg));
+    if model.properties().len() < model.0.properties().len() {
+        eprintln!("comlife: warning: the Explorer shows only the first 64 properties");
+    }
+    let checker = model
         .checker()
         // Never stop early: every property's discovery is looked for.
         .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()))

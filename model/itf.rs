@@ -171,7 +171,7 @@ impl ser::Serializer for ItfSerializer {
         Ok(Value::String(v.to_string()))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value, EncodeError> {
-        Ok(Value::Array(v.iter().map(|b| bigint(b)).collect()))
+        Ok(Value::Array(v.iter().map(bigint).collect()))
     }
     fn serialize_none(self) -> Result<Value, EncodeError> {
         Ok(variant("None", unit()))

@@ -590,7 +590,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
             ),
         ),
         Expectation::Eventually => {
-            if let Some(k) = path.iter().position(|s| cond(s)) {
+            if let Some(k) = path.iter().position(cond) {
                 mismatch(
                     k,
                     format!(

@@ -588,7 +588,13 @@ fn explorer_serves_on_loopback_and_completes() {
         "discovery linked: {linked}"
     );
     assert!(page.is_some_and(|p| p.contains("<html")));
-    assert!(steps.is_some_and(|s| s.contains("calls CoGetClassObject")));
+    // Steps read in COM terms.
+    assert!(
+        steps
+            .as_deref()
+            .is_some_and(|s| s.contains("client 1 calls CoGetClassObject")),
+        "{steps:?}"
+    );
 }
 
 /// A taken port is a clear error with exit status 2, not a panic.
