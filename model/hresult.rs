@@ -92,15 +92,6 @@ impl Hresult {
     pub const fn succeeded(self) -> bool {
         matches!(self, Hresult::S_OK)
     }
-
-    /// True for the HRESULTs the documents give for a call on a proxy whose stub was
-    /// disconnected (R-002-DISCONNECT, R-SEEDS-DISCONNECT-INFLIGHT).
-    pub const fn is_clean_disconnect(self) -> bool {
-        matches!(
-            self,
-            Hresult::RPC_E_DISCONNECTED | Hresult::CO_E_OBJNOTCONNECTED
-        )
-    }
 }
 
 impl fmt::Display for Hresult {

@@ -97,7 +97,10 @@ impl fmt::Debug for Msg {
             }
             Msg::Call { obj } => write!(f, "call method on object #{obj}"),
             Msg::CallSelfDisconnect { obj } => {
-                write!(f, "call method on object #{obj} that calls CoDisconnectContext(INFINITE)")
+                write!(
+                    f,
+                    "call method on object #{obj} that calls CoDisconnectContext(INFINITE)"
+                )
             }
             Msg::ReleaseObject { obj } => write!(f, "Release object #{obj}"),
             Msg::ReleaseFactory { clsid } => write!(f, "Release IClassFactory [{clsid:?}]"),

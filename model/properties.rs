@@ -98,7 +98,7 @@ fn no_exit_while_locked(m: &ComModel, s: &SysState) -> bool {
     })
 }
 
-/// `factory-stays-connected` (R-003-IMPLICIT-LOCK, R-002-FACTORY-REFS): a client holding an
+/// `factory-stays-connected` (R-003-IMPLICIT-LOCK, R-002-LOCKSERVER-HOLD): a client holding an
 /// IClassFactory proxy (one it is not releasing) finds its server running and the class object
 /// connected, unless the user closed the server.
 fn factory_stays_connected(m: &ComModel, s: &SysState) -> bool {
@@ -116,8 +116,8 @@ fn factory_stays_connected(m: &ComModel, s: &SysState) -> bool {
     })
 }
 
-/// `no-activation-after-suspend` (R-003-AUTO-SUSPEND, R-003-MULTI-APARTMENT,
-/// R-003-STA-SERIALIZED): once an instance has decided to shut down, it hands out no class
+/// `no-activation-after-suspend` (R-003-AUTO-SUSPEND, R-003-PROCESS-REFCOUNT,
+/// R-003-MULTI-APARTMENT, R-003-STA-SERIALIZED): once an instance has decided to shut down, it hands out no class
 /// object and no object.
 fn no_activation_after_suspend(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| !v.handed_out_late)
@@ -147,7 +147,7 @@ fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
     })
 }
 
-/// `counts-consistent` (R-002-BOTTOM-LINE, R-003-PROCESS-REFCOUNT): in a running instance the
+/// `counts-consistent` (R-002-BOTTOM-LINE, R-003-COUNT-LOCKS): in a running instance the
 /// lifetime count equals the objects being serviced plus the LockServer locks.
 fn counts_consistent(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| v.exited() || v.count as usize == v.documented_count())
@@ -176,8 +176,8 @@ fn server_exits(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).any(|v| v.exited())
 }
 
-/// `relaunch-after-suspend` (sometimes; R-003-SCM-RELAUNCH): an activation refused by a
-/// stopping instance was served by a new one.
+/// `relaunch-after-suspend` (sometimes; R-003-SCM-RELAUNCH): an activation refused with
+/// CO_E_SERVER_STOPPING by a stopping instance was served by a new one.
 fn relaunch_after_suspend(m: &ComModel, s: &SysState) -> bool {
     scm(&m.cfg, s).relaunch_served
 }
@@ -224,14 +224,16 @@ fn context_isolation(m: &ComModel, s: &SysState) -> bool {
     })
 }
 
-/// `disconnect-result-correct` (R-000-RESULTS, R-000-DEADLOCK, R-000-DEFAULT-CONTEXT): every
-/// CoDisconnectContext result agrees with the ground truth of seed 000.
+/// `disconnect-result-correct` (R-000-RESULTS, R-000-LOCAL-SERVER-FLAG): every S_OK and
+/// RPC_E_TIMEOUT that CoDisconnectContext returns to the stopping service agrees with the
+/// ground truth of seed 000. (The two error codes are produced exactly under the conditions the
+/// page gives; their consequences are checked by `stop-is-honored`.)
 fn disconnect_result_correct(m: &ComModel, s: &SysState) -> bool {
     host(&m.cfg, s).is_none_or(|h| !h.bad_disconnect_result)
 }
 
 /// `stop-is-honored` (R-001-STOP-DEMAND, R-000-RETRY, R-000-DEADLOCK,
-/// R-000-PRIVATE-CONTEXT): eventually service A's DLL is unloaded (SERVICE_CONTROL_STOP is
+/// R-000-PRIVATE-CONTEXT, R-000-DEFAULT-CONTEXT): eventually service A's DLL is unloaded (SERVICE_CONTROL_STOP is
 /// always sent), even while clients keep their references.
 fn stop_is_honored(m: &ComModel, s: &SysState) -> bool {
     host(&m.cfg, s).is_some_and(|h| !h.services[STOPPED_SERVICE as usize].dll_loaded)
@@ -316,7 +318,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "no-activation-after-suspend",
         expectation: Expectation::Always,
-        rules: &["R-003-AUTO-SUSPEND", "R-003-MULTI-APARTMENT", "R-003-STA-SERIALIZED"],
+        rules: &["R-003-AUTO-SUSPEND", "R-003-PROCESS-REFCOUNT", "R-003-MULTI-APARTMENT", "R-003-STA-SERIALIZED"],
         statement: "once an instance decided to shut down it hands out no class object and no object",
         applies: local,
         condition: no_activation_after_suspend,
@@ -348,7 +350,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "counts-consistent",
         expectation: Expectation::Always,
-        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS", "R-003-PROCESS-REFCOUNT"],
+        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"],
         statement: "in a running instance the lifetime count equals objects being serviced plus LockServer locks",
         applies: local,
         condition: counts_consistent,
@@ -389,7 +391,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "relaunch-after-suspend",
         expectation: Expectation::Sometimes,
         rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
-        statement: "an activation refused by a stopping instance is served by a new one",
+        statement: "an activation refused with CO_E_SERVER_STOPPING by a stopping instance is served by a new one",
         applies: local,
         condition: relaunch_after_suspend,
     },
@@ -428,7 +430,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "disconnect-result-correct",
         expectation: Expectation::Always,
-        rules: &["R-000-RESULTS", "R-000-DEADLOCK", "R-000-DEFAULT-CONTEXT"],
+        rules: &["R-000-RESULTS", "R-000-LOCAL-SERVER-FLAG"],
         statement: "CoDisconnectContext returns S_OK only when no object of the context is connected and no call executes in it, RPC_E_TIMEOUT only when a call does",
         applies: service_only,
         condition: disconnect_result_correct,
@@ -436,7 +438,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "stop-is-honored",
         expectation: Expectation::Eventually,
-        rules: &["R-001-STOP-DEMAND", "R-000-RETRY", "R-000-DEADLOCK", "R-000-PRIVATE-CONTEXT"],
+        rules: &["R-001-STOP-DEMAND", "R-000-RETRY", "R-000-DEADLOCK", "R-000-PRIVATE-CONTEXT", "R-000-DEFAULT-CONTEXT"],
         statement: "after SERVICE_CONTROL_STOP, service A's DLL is eventually unloaded, even while clients keep references",
         applies: service_only,
         condition: stop_is_honored,

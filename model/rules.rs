@@ -144,7 +144,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "R-002-FINAL-DECREMENT",
-        source: "002 Local Server, first paragraph",
+        source: "002 Local Server, paragraph 2 (\"The server terminates after the final decrement\")",
         text: "The EXE terminates after the final decrement of its counts, not whenever a count happens to be zero; otherwise it would exit at start-up.",
         element: "ServerState::release (decision on the decrement); ServerStep::IdleZeroCheck when exit-on-final-decrement is disabled",
     },

@@ -26,7 +26,8 @@ pub struct Activation {
     pub client: u8,
     /// Requested class.
     pub clsid: Clsid,
-    /// Whether an instance already refused it (CO_E_SERVER_STOPPING) and it was sent on.
+    /// Whether a stopping instance (suspended or revoked class objects) refused it with
+    /// CO_E_SERVER_STOPPING and it was sent on.
     pub retried: bool,
 }
 
@@ -41,8 +42,9 @@ pub struct ScmState {
     pub held: Vec<Activation>,
     /// Activations forwarded to an instance and not yet answered, with the instance.
     pub forwarded: Vec<(Activation, u8)>,
-    /// Instances whose process the SCM saw exit, by slot.
-    pub exited: Vec<bool>,
+    /// Instances the SCM has given up on, by slot: it saw the process exit, or the instance
+    /// refused an activation because it is stopping. Their late registrations are stale.
+    pub gone: Vec<bool>,
     /// Whether an activation refused by a stopping instance was later served by a new one.
     pub relaunch_served: bool,
 }
@@ -84,7 +86,7 @@ impl ScmState {
             next_slot: 0,
             held: Vec::new(),
             forwarded: Vec::new(),
-            exited: vec![false; cfg.slots()],
+            gone: vec![false; cfg.slots()],
             relaunch_served: false,
         }
     }
@@ -162,9 +164,10 @@ impl ScmState {
             }
             Msg::Register { clsids } => {
                 let s = cfg.slot_of(src).expect("registration from a server") as u8;
-                if self.exited[s as usize] {
-                    // A registration overtaken by its process's exit (the model's network
-                    // does not order one sender's messages): a dead process registers nothing.
+                if self.gone[s as usize] {
+                    // A registration overtaken by its instance's refusal or exit (the model's
+                    // network does not order one sender's messages): a stopping or dead
+                    // instance registers nothing.
                     return out;
                 }
                 for c in clsids {
@@ -197,14 +200,23 @@ impl ScmState {
                 } else {
                     // The instance is stopping (or gone): forget it and send the activation
                     // to a new instance (seed 003; seeds README).
+                    self.gone[s as usize] = true;
                     self.forget(s);
-                    self.route(cfg, Activation { retried: true, ..a }, &mut out);
+                    let stopping = *hr == Hresult::CO_E_SERVER_STOPPING;
+                    self.route(
+                        cfg,
+                        Activation {
+                            retried: a.retried || stopping,
+                            ..a
+                        },
+                        &mut out,
+                    );
                 }
             }
             Msg::Exited => {
                 // The process of an instance ended: activations held for it go elsewhere.
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
-                self.exited[s as usize] = true;
+                self.gone[s as usize] = true;
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
                     .map(|c| Clsid(c as u8))
@@ -216,7 +228,7 @@ impl ScmState {
                     .partition(|a| waiting.contains(&a.clsid));
                 self.held = still;
                 for a in orphans {
-                    self.route(cfg, Activation { retried: true, ..a }, &mut out);
+                    self.route(cfg, a, &mut out);
                 }
             }
             _ => {}

@@ -1,7 +1,9 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
-use crate::config::{Mechanism, Scenario};
+use crate::check::Verdict;
+use crate::config::{Mechanism, MechanismSet, Scenario};
+use crate::expectations::Expectations;
 use crate::properties::{expectation_name, PROPERTIES};
 use crate::rules::{source_file, RULES};
 use std::fmt::Write;
@@ -37,6 +39,38 @@ pub fn markdown() -> String {
             p.rules.join(", "),
             p.statement
         );
+    }
+    s.push_str("\n### Expected verdicts (spec/expectations.toml)\n\n");
+    s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md).\n\n");
+    s.push_str("| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
+    let exp = Expectations::embedded();
+    for p in PROPERTIES {
+        for sc in Scenario::ALL.into_iter().filter(|sc| (p.applies)(*sc)) {
+            let mut runs = vec![MechanismSet::EMPTY];
+            runs.extend(
+                Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| m.applies_to(sc))
+                    .map(MechanismSet::only),
+            );
+            let bad: Vec<String> = runs
+                .into_iter()
+                .filter(|d| exp.get(sc, *d, p.name) == Some(Verdict::Violated))
+                .map(|d| format!("`{}`", d.label()))
+                .collect();
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} |",
+                p.name,
+                expectation_name(&p.expectation),
+                sc.name(),
+                if bad.is_empty() {
+                    "none".to_string()
+                } else {
+                    bad.join(", ")
+                }
+            );
+        }
     }
     s.push_str("\n### Rules ↔ mechanisms ↔ properties\n\n| rule | source | mechanisms | properties |\n|---|---|---|---|\n");
     for r in RULES {

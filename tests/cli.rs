@@ -156,8 +156,12 @@ fn cited_rules_exist() {
 /// README.md carries the generated lists between its GENERATED markers.
 #[test]
 fn readme_lists_are_up_to_date() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("<!-- BEGIN GENERATED -->\n").expect("begin marker") + "<!-- BEGIN GENERATED -->\n".len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- BEGIN GENERATED -->\n")
+        .expect("begin marker")
+        + "<!-- BEGIN GENERATED -->\n".len();
     let end = readme.find("<!-- END GENERATED -->").expect("end marker");
     assert!(
         readme[start..end] == comlife::tables::markdown(),
