@@ -218,10 +218,13 @@ fn check(args: CheckArgs) -> ExitCode {
                 None
             }
         };
-        return match dir {
-            Some(d) => traces::run_matrix(args.clients, opts, &expectations, args.show_traces, &d),
-            None => matrix::run_all(args.clients, opts, &expectations, args.show_traces),
-        };
+        return matrix::run_all(
+            args.clients,
+            opts,
+            &expectations,
+            args.show_traces,
+            dir.as_deref(),
+        );
     };
     let scenario = match Scenario::parse(&sname) {
         Ok(s) => s,

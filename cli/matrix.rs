@@ -1,26 +1,24 @@
 //! The `check` matrix: every scenario, baseline and each mechanism disabled, as a table.
 
+use crate::traces;
 use comlife::check::{run, RunOptions, RunReport, Verdict};
-use comlife::config::{Config, Mechanism, MechanismSet, Scenario};
+use comlife::config::{matrix_runs, Config, Scenario};
 use comlife::expectations::Expectations;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::ExitCode;
 
-/// Every run of the matrix, in order.
+/// Every run of the matrix, in order: per scenario, baseline then each mechanism disabled.
 pub fn runs(clients: usize) -> Vec<Config> {
-    let mut v = Vec::new();
-    for s in Scenario::ALL {
-        let mut sets = vec![MechanismSet::EMPTY];
-        sets.extend(
-            Mechanism::ALL
+    Scenario::ALL
+        .into_iter()
+        .flat_map(|s| {
+            matrix_runs(s)
                 .into_iter()
-                .filter(|m| m.applies_to(s))
-                .map(MechanismSet::only),
-        );
-        for d in sets {
-            v.push(Config::new(s, d, clients).expect("valid matrix configuration"));
-        }
-    }
-    v
+                .map(move |d| Config::new(s, d, clients).expect("valid matrix configuration"))
+        })
+        .collect()
 }
 
 /// Prints the table header.
@@ -79,31 +77,60 @@ pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize
         .count()
 }
 
-/// Runs the whole matrix, printing rows as runs finish and progress on stderr.
-pub fn run_all(clients: usize, opts: RunOptions, exp: &Expectations, show: bool) -> ExitCode {
+/// Runs the whole matrix, printing rows as runs finish and progress on stderr. With `root`, it
+/// writes every run's traces below it and afterwards removes every file below
+/// `root/<scenario>/<run>/` that no run wrote. Exit status 0 when every verdict matches, 1 on a
+/// mismatch, 2 when traces cannot be written.
+pub fn run_all(
+    clients: usize,
+    opts: RunOptions,
+    exp: &Expectations,
+    show: bool,
+    root: Option<&Path>,
+) -> ExitCode {
     let configs = runs(clients);
     let pinned = clients == comlife::config::DEFAULT_CLIENTS;
     print_header();
     let mut bad = 0;
     let total = configs.len();
     let started = std::time::Instant::now();
+    let bar = ProgressBar::new(total as u64).with_style(
+        ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})").expect("valid template"),
+    );
     let mut reports = Vec::new();
-    for (i, cfg) in configs.into_iter().enumerate() {
-        eprint!(
-            "\r[{}/{}] {} {} …{:>30}",
-            i + 1,
-            total,
-            cfg.scenario.name(),
-            cfg.disabled.label(),
-            ""
-        );
+    let mut keep = BTreeSet::new();
+    for cfg in configs {
+        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.disabled.label()));
         let report = run(cfg, opts);
-        eprint!("\r{:>80}\r", "");
-        print_rows(&report, exp, pinned);
+        bar.suspend(|| print_rows(&report, exp, pinned));
+        bar.inc(1);
         bad += mismatches(&report, exp, pinned);
+        if let Some(root) = root {
+            match traces::write_report(root, &report) {
+                Ok(w) => keep.extend(w),
+                Err(e) => {
+                    bar.abandon();
+                    eprintln!("comlife: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         reports.push(report);
     }
-    eprintln!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
+    bar.finish_and_clear();
+    let mut summary = format!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
+    if let Some(root) = root {
+        if let Err(e) = traces::remove_stale(root, &traces::existing_run_dirs(root), &keep) {
+            eprintln!("comlife: {e}");
+            return ExitCode::from(2);
+        }
+        summary += &format!(
+            "; {} traces in {}",
+            keep.len() / traces::EXTENSIONS.len(),
+            root.display()
+        );
+    }
+    eprintln!("{summary}");
     if show {
         for r in &reports {
             crate::show_traces(r);

@@ -3,17 +3,14 @@
 //! removed, so the directory reflects exactly the current model. Every file is written to a
 //! temporary file first and renamed into place, so none is ever half-written.
 
-use crate::matrix;
 use crate::trace_html::page;
-use comlife::check::{run, RunOptions, RunReport};
-use comlife::expectations::Expectations;
+use comlife::check::RunReport;
 use comlife::itf::{document, to_text};
 use comlife::narrative::markdown;
 use comlife::replay::load;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// The extensions of the files a trace is written as.
 pub const EXTENSIONS: [&str; 3] = [".itf.json", ".md", ".html"];
@@ -141,67 +138,4 @@ pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
     let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();
     remove_stale(root, &[run_dir(root, report)], &keep)?;
     Ok(written.len() / EXTENSIONS.len())
-}
-
-/// The whole `check` matrix (as [`matrix::run_all`]) writing every run's traces below `root`;
-/// afterwards every file below `root/<scenario>/<configuration>/` that no run wrote is removed.
-/// Exit status 0 when every verdict matches, 1 on a mismatch, 2 when traces cannot be written.
-pub fn run_matrix(
-    clients: usize,
-    opts: RunOptions,
-    exp: &Expectations,
-    show: bool,
-    root: &Path,
-) -> ExitCode {
-    let configs = matrix::runs(clients);
-    let pinned = clients == comlife::config::DEFAULT_CLIENTS;
-    matrix::print_header();
-    let mut bad = 0;
-    let total = configs.len();
-    let started = std::time::Instant::now();
-    let mut reports = Vec::new();
-    let mut keep = BTreeSet::new();
-    for (i, cfg) in configs.into_iter().enumerate() {
-        eprint!(
-            "\r[{}/{}] {} {} …{:>30}",
-            i + 1,
-            total,
-            cfg.scenario.name(),
-            cfg.disabled.label(),
-            ""
-        );
-        let report = run(cfg, opts);
-        eprint!("\r{:>80}\r", "");
-        matrix::print_rows(&report, exp, pinned);
-        bad += matrix::mismatches(&report, exp, pinned);
-        match write_report(root, &report) {
-            Ok(w) => keep.extend(w),
-            Err(e) => {
-                eprintln!("comlife: {e}");
-                return ExitCode::from(2);
-            }
-        }
-        reports.push(report);
-    }
-    if let Err(e) = remove_stale(root, &existing_run_dirs(root), &keep) {
-        eprintln!("comlife: {e}");
-        return ExitCode::from(2);
-    }
-    eprintln!(
-        "{total} runs in {:.1} s; {} traces in {}",
-        started.elapsed().as_secs_f64(),
-        keep.len() / EXTENSIONS.len(),
-        root.display()
-    );
-    if show {
-        for r in &reports {
-            crate::show_traces(r);
-        }
-    }
-    if bad > 0 {
-        eprintln!("comlife: {bad} verdict(s) differ from spec/expectations.toml");
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
 }

@@ -387,6 +387,19 @@ impl MechanismSet {
     }
 }
 
+/// The runs `check` makes for `scenario`: every mechanism on (the empty set, `baseline`), then
+/// each mechanism that applies to the scenario disabled alone.
+pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
+    let mut runs = vec![MechanismSet::EMPTY];
+    runs.extend(
+        Mechanism::ALL
+            .into_iter()
+            .filter(|m| m.applies_to(scenario))
+            .map(MechanismSet::only),
+    );
+    runs
+}
+
 impl FromIterator<Mechanism> for MechanismSet {
     fn from_iter<T: IntoIterator<Item = Mechanism>>(iter: T) -> Self {
         iter.into_iter()

@@ -2,7 +2,7 @@
 //! mechanism on (`baseline`) and with each single mechanism disabled.
 
 use crate::check::Verdict;
-use crate::config::{Mechanism, MechanismSet, Scenario};
+use crate::config::{matrix_runs, Mechanism, MechanismSet, Scenario};
 use crate::properties::PROPERTIES;
 use std::collections::BTreeMap;
 
@@ -87,14 +87,7 @@ impl Expectations {
     pub fn missing(&self) -> Vec<String> {
         let mut missing = Vec::new();
         for s in Scenario::ALL {
-            let mut sets = vec![MechanismSet::EMPTY];
-            sets.extend(
-                Mechanism::ALL
-                    .into_iter()
-                    .filter(|m| m.applies_to(s))
-                    .map(MechanismSet::only),
-            );
-            for d in sets {
+            for d in matrix_runs(s) {
                 for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
                     if self.get(s, d, p.name).is_none() {
                         missing.push(format!("{}.{}.{}", s.name(), d.label(), p.name));

@@ -2,7 +2,7 @@
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
 use crate::check::Verdict;
-use crate::config::{Mechanism, MechanismSet, Scenario};
+use crate::config::{matrix_runs, Mechanism, Scenario};
 use crate::expectations::Expectations;
 use crate::properties::{expectation_name, PROPERTIES};
 use crate::rules::{source_file, RULES};
@@ -46,14 +46,7 @@ pub fn markdown() -> String {
     let exp = Expectations::embedded();
     for p in PROPERTIES {
         for sc in Scenario::ALL.into_iter().filter(|sc| (p.applies)(*sc)) {
-            let mut runs = vec![MechanismSet::EMPTY];
-            runs.extend(
-                Mechanism::ALL
-                    .into_iter()
-                    .filter(|m| m.applies_to(sc))
-                    .map(MechanismSet::only),
-            );
-            let bad: Vec<String> = runs
+            let bad: Vec<String> = matrix_runs(sc)
                 .into_iter()
                 .filter(|d| exp.get(sc, *d, p.name) == Some(Verdict::Violated))
                 .map(|d| format!("`{}`", d.label()))

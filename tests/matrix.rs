@@ -3,7 +3,7 @@
 //! a real execution of the model, shows its property, and is shortest.
 
 use comlife::check::{run, RunOptions, RunReport, Verdict};
-use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::config::{matrix_runs, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::expectations::Expectations;
 use comlife::properties::PROPERTIES;
 use comlife::search::{replay, successors};
@@ -48,14 +48,8 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
 ];
 
 fn configs(s: Scenario) -> Vec<Config> {
-    let mut sets = vec![MechanismSet::EMPTY];
-    sets.extend(
-        Mechanism::ALL
-            .into_iter()
-            .filter(|m| m.applies_to(s))
-            .map(MechanismSet::only),
-    );
-    sets.into_iter()
+    matrix_runs(s)
+        .into_iter()
         .map(|d| Config::new(s, d, DEFAULT_CLIENTS).unwrap())
         .collect()
 }
