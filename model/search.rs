@@ -186,19 +186,14 @@ pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) ->
     let states: Vec<usize> = (0..props.len())
         .filter(|&i| props[i].expectation != Expectation::Eventually)
         .collect();
-    let preds: Vec<Box<dyn Fn(&SysState) -> bool + '_>> = states
-        .iter()
-        .map(|&i| {
-            let p = props[i];
-            let f: Box<dyn Fn(&SysState) -> bool> = match p.expectation {
-                Expectation::Always => Box::new(move |s| !(p.condition)(model, s)),
-                _ => Box::new(move |s| (p.condition)(model, s)),
-            };
-            f
-        })
-        .collect();
+    // A discovery is a state where the condition is false (always) or true (sometimes).
+    let goal = |i: usize, st: &SysState| {
+        let p = props[i];
+        (p.condition)(model, st) != (p.expectation == Expectation::Always)
+    };
+    let preds: Vec<_> = states.iter().map(|&i| move |st: &SysState| goal(i, st)).collect();
     if !preds.is_empty() {
-        let refs: Vec<StatePred<'_>> = preds.iter().map(|b| b.as_ref()).collect();
+        let refs: Vec<StatePred<'_>> = preds.iter().map(|f| f as StatePred<'_>).collect();
         for (i, f) in states.iter().zip(bfs(model, &refs, None, bounds)) {
             out[*i] = Some(f);
         }
