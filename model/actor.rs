@@ -157,7 +157,6 @@ fn sync_timers(actor: &ComActor, state: &ComState, o: &mut Out<ComActor>) {
             );
         }
         (ComActor::Inproc { cfg }, ComState::Inproc(s)) => {
-            // Only the steps of the last derivation can be set: cancel those, set the new.
             let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Inproc).collect();
             set_timers(
                 o,

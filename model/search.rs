@@ -191,7 +191,10 @@ pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) ->
         let p = props[i];
         (p.condition)(model, st) != (p.expectation == Expectation::Always)
     };
-    let preds: Vec<_> = states.iter().map(|&i| move |st: &SysState| goal(i, st)).collect();
+    let preds: Vec<_> = states
+        .iter()
+        .map(|&i| move |st: &SysState| goal(i, st))
+        .collect();
     if !preds.is_empty() {
         let refs: Vec<StatePred<'_>> = preds.iter().map(|f| f as StatePred<'_>).collect();
         for (i, f) in states.iter().zip(bfs(model, &refs, None, bounds)) {

@@ -433,12 +433,6 @@ impl ServerState {
         self.apartments[a].busy = false;
     }
 
-    /// Takes the shutdown decision in apartment `a` (which revokes its own class and leaves its
-    /// loop in this step or, after a final release, in the next).
-    fn decide_shutdown(&mut self, reason: ExitReason) {
-        self.shutdown = Some(reason);
-    }
-
     /// Performs internal step `step` (which must be enabled). Returns the messages to send.
     pub fn step(&mut self, cfg: &Config, step: ServerStep) -> Sends {
         let mut out = Vec::new();
@@ -492,7 +486,7 @@ impl ServerState {
                 out.push((scm, Msg::Exited));
             }
             ServerStep::IdleZeroCheck => {
-                self.decide_shutdown(ExitReason::Automatic);
+                self.shutdown = Some(ExitReason::Automatic);
                 self.revoke_and_leave(0);
             }
             ServerStep::UserOpenDocument => {
@@ -515,7 +509,7 @@ impl ServerState {
                     self.count = 0;
                     self.locks = 0;
                 }
-                self.decide_shutdown(ExitReason::UserClose);
+                self.shutdown = Some(ExitReason::UserClose);
                 self.revoke_and_leave(0);
             }
         }
@@ -539,7 +533,7 @@ impl ServerState {
             self.suspended = true;
         }
         if cfg.on(Mechanism::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
-            self.decide_shutdown(ExitReason::Automatic);
+            self.shutdown = Some(ExitReason::Automatic);
             self.apartments[a].busy = true;
         }
     }

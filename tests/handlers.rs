@@ -529,6 +529,18 @@ mod service {
     use comlife::msg::Msg;
     use comlife::service::{DisconnectProgress, HostState, HostStep, StubState};
 
+    /// SERVICE_CONTROL_STOP, revoke, CoDisconnectContext.
+    fn stop_and_disconnect(c: &comlife::config::Config, h: &mut HostState) {
+        for s in [
+            HostStep::StopRequest,
+            HostStep::Revoke,
+            HostStep::Disconnect,
+        ] {
+            assert!(h.enabled(c).contains(&s), "{s:?} enabled");
+            h.step(c, s);
+        }
+    }
+
     fn create(c: &comlife::config::Config, h: &mut HostState, client: usize) -> u8 {
         match &h.on_msg(
             c,
@@ -558,13 +570,7 @@ mod service {
                 .is_empty(),
             "the call runs"
         );
-        for s in [
-            HostStep::StopRequest,
-            HostStep::Revoke,
-            HostStep::Disconnect,
-        ] {
-            h.step(&c, s);
-        }
+        stop_and_disconnect(&c, &mut h);
         assert_eq!(h.disconnect_results, vec![Hresult::RPC_E_TIMEOUT]);
         assert_eq!(h.objects[0].stub, StubState::Disconnecting);
         assert!(
@@ -609,13 +615,7 @@ mod service {
         let off = cfg(Scenario::Service, &[Mechanism::PrivateContext]);
         let mut h = HostState::new();
         create(&off, &mut h, 0);
-        for s in [
-            HostStep::StopRequest,
-            HostStep::Revoke,
-            HostStep::Disconnect,
-        ] {
-            h.step(&off, s);
-        }
+        stop_and_disconnect(&off, &mut h);
         assert_eq!(h.disconnect_results, vec![Hresult::CO_E_NOT_SUPPORTED]);
         assert!(
             !h.enabled(&off).contains(&HostStep::Unload),
@@ -645,13 +645,7 @@ mod service {
             create(&c, &mut h, 0);
             let b = create(&c, &mut h, 1);
             assert_eq!(c.class_of_client(1), Clsid(1));
-            for s in [
-                HostStep::StopRequest,
-                HostStep::Revoke,
-                HostStep::Disconnect,
-            ] {
-                h.step(&c, s);
-            }
+            stop_and_disconnect(&c, &mut h);
             let stub = h.objects.iter().find(|o| o.id == b).unwrap().stub;
             assert_eq!(stub == StubState::Connected, spared, "disabled {off:?}");
         }
@@ -662,13 +656,7 @@ mod service {
         let off = cfg(Scenario::Service, &[Mechanism::RegisterLocalServer]);
         let mut h = HostState::new();
         create(&off, &mut h, 0);
-        for s in [
-            HostStep::StopRequest,
-            HostStep::Revoke,
-            HostStep::Disconnect,
-        ] {
-            h.step(&off, s);
-        }
+        stop_and_disconnect(&off, &mut h);
         assert_eq!(h.disconnect_results, vec![Hresult::S_OK]);
         assert_eq!(h.objects[0].stub, StubState::Connected);
         assert!(
