@@ -119,7 +119,7 @@ pub fn run(cfg: Config, addr: &str) -> ExitCode {
     println!(
         "Explorer for {} ({}) at http://{sock}/ — checking runs to completion; Ctrl-C to stop",
         cfg.scenario.name(),
-        cfg.disabled.label()
+        cfg.toggled.label()
     );
     std::thread::spawn(move || run_to_completion(sock));
     let model = ComExplorer(build(cfg));

@@ -12,7 +12,8 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 "name": s.name(), "description": s.description()})).collect::<Vec<_>>(),
             "mechanisms": Mechanism::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
-                "when_disabled": m.when_disabled()})).collect::<Vec<_>>(),
+                "default": if m.opt_in() { "off" } else { "on" },
+                "when_toggled": m.when_toggled()})).collect::<Vec<_>>(),
             "properties": PROPERTIES.iter().map(|p| serde_json::json!({
                 "name": p.name, "expectation": expectation_name(&p.expectation),
                 "rules": p.rules, "statement": p.statement,
@@ -30,9 +31,10 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
         for s in Scenario::ALL {
             println!("  {:<26} {}", s.name(), s.description());
         }
-        println!("mechanisms (--disable NAME):");
+        println!("mechanisms (--disable NAME; opt-in remedies: --enable NAME):");
         for m in Mechanism::ALL {
-            println!("  {:<26} {}", m.name(), m.source());
+            let default = if m.opt_in() { "off" } else { "on" };
+            println!("  {:<30} {default:<4} {}", m.name(), m.source());
         }
         println!("properties:");
         for p in PROPERTIES {

@@ -65,12 +65,15 @@ enum Command {
     /// Checking runs to completion so every discovery is linked. Exit status 2 on bad usage
     /// or when the port is taken.
     Explore {
-        /// The scenario (local-sta, local-mta).
+        /// The scenario (local-sta, local-mta, inproc, service).
         #[arg(long)]
         scenario: String,
         /// Disable a mechanism (repeatable).
         #[arg(long = "disable")]
         disable: Vec<String>,
+        /// Enable an opt-in remedy (repeatable).
+        #[arg(long = "enable")]
+        enable: Vec<String>,
         /// Number of clients (1-3).
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
@@ -107,12 +110,15 @@ enum TraceCommand {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Run one scenario (local-sta, local-mta).
+    /// Run one scenario (local-sta, local-mta, inproc, service).
     #[arg(long)]
     scenario: Option<String>,
     /// Disable a mechanism (repeatable); needs --scenario.
     #[arg(long = "disable", requires = "scenario")]
     disable: Vec<String>,
+    /// Enable an opt-in remedy (repeatable); needs --scenario.
+    #[arg(long = "enable", requires = "scenario")]
+    enable: Vec<String>,
     /// Number of clients (1-3).
     #[arg(long, default_value_t = DEFAULT_CLIENTS)]
     clients: usize,
@@ -157,9 +163,10 @@ fn main() -> ExitCode {
         Command::Explore {
             scenario,
             disable,
+            enable,
             clients,
             addr,
-        } => match config(&scenario, &disable, clients) {
+        } => match config(&scenario, &disable, &enable, clients) {
             Ok(cfg) => explore::run(cfg, &addr),
             Err(e) => usage(e),
         },
@@ -172,14 +179,44 @@ fn main() -> ExitCode {
     }
 }
 
-/// The configuration named on the command line.
-fn config(scenario: &str, disable: &[String], clients: usize) -> Result<Config, String> {
+/// The configuration named on the command line: `--disable` takes mechanisms that are on by
+/// default, `--enable` opt-in remedies.
+///
+/// # Errors
+/// A message naming the unknown scenario or mechanism, or a mechanism given to the wrong flag,
+/// with the valid choices.
+fn config(
+    scenario: &str,
+    disable: &[String],
+    enable: &[String],
+    clients: usize,
+) -> Result<Config, String> {
     let scenario = Scenario::parse(scenario)?;
-    let mut disabled = MechanismSet::EMPTY;
-    for d in disable {
-        disabled = disabled.with(Mechanism::parse(d)?);
+    let mut toggled = MechanismSet::EMPTY;
+    for (names, opt_in, flag) in [(disable, false, "--disable"), (enable, true, "--enable")] {
+        for name in names {
+            let m = Mechanism::parse(name)?;
+            if m.opt_in() != opt_in {
+                let valid: Vec<&str> = Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| m.opt_in() == opt_in && m.applies_to(scenario))
+                    .map(|m| m.name())
+                    .collect();
+                return Err(format!(
+                    "{flag} {name}: '{name}' is {}; valid for {flag} in '{}': {}",
+                    if m.opt_in() {
+                        "an opt-in remedy (use --enable)"
+                    } else {
+                        "on by default (use --disable)"
+                    },
+                    scenario.name(),
+                    valid.join(", ")
+                ));
+            }
+            toggled = toggled.with(m);
+        }
     }
-    Config::new(scenario, disabled, clients)
+    Config::new(scenario, toggled, clients)
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -226,18 +263,7 @@ fn check(args: CheckArgs) -> ExitCode {
             dir.as_deref(),
         );
     };
-    let scenario = match Scenario::parse(&sname) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
-    };
-    let mut disabled = MechanismSet::EMPTY;
-    for d in &args.disable {
-        match Mechanism::parse(d) {
-            Ok(m) => disabled = disabled.with(m),
-            Err(e) => return usage(e),
-        }
-    }
-    let cfg = match Config::new(scenario, disabled, args.clients) {
+    let cfg = match config(&sname, &args.disable, &args.enable, args.clients) {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
@@ -278,7 +304,7 @@ pub fn show_traces(report: &comlife::check::RunReport) {
         println!(
             "\n{} / {} / {}: {} ({} steps)",
             report.cfg.scenario.name(),
-            report.cfg.disabled.label(),
+            report.cfg.toggled.label(),
             p.def.name,
             if p.def.expectation == stateright::Expectation::Sometimes {
                 "example"

@@ -30,10 +30,10 @@ pub fn print_header() {
 }
 
 fn expected(report: &RunReport, exp: &Expectations, pinned: bool, name: &str) -> Option<Verdict> {
-    if !pinned || report.cfg.disabled.iter().count() > 1 {
+    if !pinned || report.cfg.toggled.iter().count() > 1 {
         return None;
     }
-    exp.get(report.cfg.scenario, report.cfg.disabled, name)
+    exp.get(report.cfg.scenario, report.cfg.toggled, name)
 }
 
 /// Prints one row per property; mismatches are marked with `!`.
@@ -52,7 +52,7 @@ pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
         println!(
             "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}{mark}",
             report.cfg.scenario.name(),
-            report.cfg.disabled.label(),
+            report.cfg.toggled.label(),
             p.def.name,
             e.map_or("-", Verdict::name),
             got,
@@ -65,15 +65,13 @@ pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
 /// Number of properties whose verdict differs from the pinned expectation (an unpinned
 /// verdict of a pinned run counts as a mismatch too).
 pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize {
-    if !pinned || report.cfg.disabled.iter().count() > 1 {
+    if !pinned || report.cfg.toggled.iter().count() > 1 {
         return 0;
     }
     report
         .properties
         .iter()
-        .filter(|p| {
-            exp.get(report.cfg.scenario, report.cfg.disabled, p.def.name) != Some(p.verdict)
-        })
+        .filter(|p| exp.get(report.cfg.scenario, report.cfg.toggled, p.def.name) != Some(p.verdict))
         .count()
 }
 
@@ -100,7 +98,7 @@ pub fn run_all(
     let mut reports = Vec::new();
     let mut keep = BTreeSet::new();
     for cfg in configs {
-        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.disabled.label()));
+        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
         let report = run(cfg, opts);
         bar.suspend(|| print_rows(&report, exp, pinned));
         bar.inc(1);

@@ -29,7 +29,7 @@ pub fn run(file: &Path) -> ExitCode {
                 file.display(),
                 r.steps,
                 r.loaded.header.cfg.scenario.name(),
-                r.loaded.header.cfg.disabled.label(),
+                r.loaded.header.cfg.toggled.label(),
                 p.name,
                 comlife::properties::expectation_name(&p.expectation)
             );

@@ -46,7 +46,7 @@ pub fn write_atomic(path: &Path, body: &str) -> std::io::Result<()> {
 /// The directory of a run's traces below `root`.
 pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {
     root.join(report.cfg.scenario.name())
-        .join(report.cfg.disabled.label())
+        .join(report.cfg.toggled.label())
 }
 
 /// Writes every trace of `report` below `root`; returns the files written.

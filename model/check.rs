@@ -206,6 +206,8 @@ pub struct RunJson {
     pub scenario: &'static str,
     /// Disabled mechanisms' names.
     pub disabled: Vec<&'static str>,
+    /// Enabled opt-in remedies' names.
+    pub enabled: Vec<&'static str>,
     /// Number of clients.
     pub clients: usize,
     /// Whether the state space was explored completely.
@@ -227,7 +229,8 @@ impl RunReport {
     pub fn to_json(&self) -> RunJson {
         RunJson {
             scenario: self.cfg.scenario.name(),
-            disabled: self.cfg.disabled.iter().map(|m| m.name()).collect(),
+            disabled: self.cfg.toggled.disabled().map(|m| m.name()).collect(),
+            enabled: self.cfg.toggled.enabled().map(|m| m.name()).collect(),
             clients: self.cfg.clients,
             complete: self.complete,
             unique_states: self.unique_states,

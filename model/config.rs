@@ -162,11 +162,14 @@ pub enum Mechanism {
     DeadlockDetection,
     /// R-001-STOP-DEMAND: the service accepts SERVICE_CONTROL_STOP even with objects active.
     StopAlwaysAccepted,
+    /// R-002-FACTORY-COUNT-OPTION (opt-in remedy, off by default): the in-process server counts
+    /// its class objects' references in DllCanUnloadNow (spec/findings.md F-3).
+    DllCountsFactories,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order `check` disables them.
-    pub const ALL: [Mechanism; 20] = [
+    pub const ALL: [Mechanism; 21] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -187,6 +190,7 @@ impl Mechanism {
         Mechanism::ContextScopedDisconnect,
         Mechanism::DeadlockDetection,
         Mechanism::StopAlwaysAccepted,
+        Mechanism::DllCountsFactories,
     ];
 
     /// The mechanism's command-line name.
@@ -212,6 +216,7 @@ impl Mechanism {
             Mechanism::ContextScopedDisconnect => "context-scoped-disconnect",
             Mechanism::DeadlockDetection => "deadlock-detection",
             Mechanism::StopAlwaysAccepted => "stop-always-accepted",
+            Mechanism::DllCountsFactories => "dll-counts-factories",
         }
     }
 
@@ -249,6 +254,9 @@ impl Mechanism {
             }
             Mechanism::DeadlockDetection => "000_4cca369cf4e7b083.txt (Return value)",
             Mechanism::StopAlwaysAccepted => "001_41b7cad96933e3e3.txt (footnote, comments)",
+            Mechanism::DllCountsFactories => {
+                "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)"
+            }
         }
     }
 
@@ -275,11 +283,19 @@ impl Mechanism {
             Mechanism::ContextScopedDisconnect => &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"],
             Mechanism::DeadlockDetection => &["R-000-DEADLOCK"],
             Mechanism::StopAlwaysAccepted => &["R-001-STOP-DEMAND"],
+            Mechanism::DllCountsFactories => &["R-002-FACTORY-COUNT-OPTION"],
         }
     }
 
-    /// What turning the mechanism off means in the model.
-    pub fn when_disabled(self) -> &'static str {
+    /// Whether the mechanism is an opt-in remedy: off by default, turned on with `--enable`
+    /// (every other mechanism is on by default and turned off with `--disable`).
+    pub fn opt_in(self) -> bool {
+        matches!(self, Mechanism::DllCountsFactories)
+    }
+
+    /// What toggling the mechanism from its default means in the model: disabling it, or for an
+    /// opt-in remedy enabling it.
+    pub fn when_toggled(self) -> &'static str {
         match self {
             Mechanism::ExitOnFinalDecrement => "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives",
             Mechanism::LockserverCounts => "LockServer does not take part in the lifetime count; only objects do",
@@ -301,6 +317,7 @@ impl Mechanism {
             Mechanism::ContextScopedDisconnect => "the service disconnects process-wide (every object of the host)",
             Mechanism::DeadlockDetection => "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever",
             Mechanism::StopAlwaysAccepted => "the service refuses SERVICE_CONTROL_STOP while any of its objects is active",
+            Mechanism::DllCountsFactories => "(enabled) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
         }
     }
 
@@ -327,7 +344,7 @@ impl Mechanism {
             UserControl | DisconnectOnUserClose => scenario.has_user(),
             ExitOnFinalDecrement | LockserverCounts | FactoryRefsIgnored | ImplicitLockserver
             | ProcessRefcount | AutoSuspend | RegclsSuspended => scenario.is_local(),
-            DllcanunloadnowCountsLocks | ClientLocksFactory | UnloadDelay => {
+            DllcanunloadnowCountsLocks | ClientLocksFactory | UnloadDelay | DllCountsFactories => {
                 scenario == Scenario::Inproc
             }
             PrivateContext
@@ -377,18 +394,89 @@ impl MechanismSet {
         self.0 == 0
     }
 
-    /// The members' names joined by `+`, or `baseline` for the empty set (used in trace paths).
+    /// The run's label, used in trace paths and spec/expectations.toml: `baseline` for the
+    /// empty set, otherwise the members' names joined by `+`, an opt-in remedy as
+    /// `with-<name>`.
     pub fn label(self) -> String {
         if self.is_empty() {
             "baseline".to_string()
         } else {
-            self.iter().map(|m| m.name()).collect::<Vec<_>>().join("+")
+            self.iter()
+                .map(|m| {
+                    if m.opt_in() {
+                        format!("with-{}", m.name())
+                    } else {
+                        m.name().to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        }
+    }
+
+    /// Parses a label made by [`MechanismSet::label`].
+    ///
+    /// # Errors
+    /// Returns a message naming the unknown mechanism and the valid names.
+    pub fn parse_label(label: &str) -> Result<MechanismSet, String> {
+        if label == "baseline" {
+            return Ok(MechanismSet::EMPTY);
+        }
+        label
+            .split('+')
+            .map(|part| match part.strip_prefix("with-") {
+                Some(name) => Mechanism::parse(name).and_then(|m| {
+                    if m.opt_in() {
+                        Ok(m)
+                    } else {
+                        Err(format!(
+                            "'{name}' is on by default; only opt-in remedies take 'with-'"
+                        ))
+                    }
+                }),
+                None => Mechanism::parse(part).and_then(|m| {
+                    if m.opt_in() {
+                        Err(format!("'{part}' is an opt-in remedy: write 'with-{part}'"))
+                    } else {
+                        Ok(m)
+                    }
+                }),
+            })
+            .collect()
+    }
+
+    /// The default-on mechanisms in the set (disabled in the run).
+    pub fn disabled(self) -> impl Iterator<Item = Mechanism> {
+        self.iter().filter(|m| !m.opt_in())
+    }
+
+    /// The opt-in remedies in the set (enabled in the run).
+    pub fn enabled(self) -> impl Iterator<Item = Mechanism> {
+        self.iter().filter(|m| m.opt_in())
+    }
+
+    /// "auto-suspend disabled", "dll-counts-factories enabled", or "every mechanism on".
+    pub fn describe(self) -> String {
+        let d: Vec<&str> = self.disabled().map(|m| m.name()).collect();
+        let e: Vec<&str> = self.enabled().map(|m| m.name()).collect();
+        let mut parts = Vec::new();
+        if !d.is_empty() {
+            parts.push(format!("{} disabled", d.join(", ")));
+        }
+        if !e.is_empty() {
+            parts.push(format!("{} enabled", e.join(", ")));
+        }
+        if parts.is_empty() {
+            "every mechanism at its default".to_string()
+        } else {
+            parts.join("; ")
         }
     }
 }
 
-/// The runs `check` makes for `scenario`: every mechanism on (the empty set, `baseline`), then
-/// each mechanism that applies to the scenario disabled alone.
+/// The runs `check` makes for `scenario`: every mechanism at its default (the empty set,
+/// `baseline`), then each mechanism that applies to the scenario toggled alone (a default-on
+/// mechanism disabled, an opt-in remedy enabled).
 pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
     let mut runs = vec![MechanismSet::EMPTY];
     runs.extend(
@@ -421,7 +509,7 @@ pub const DEFAULT_CLIENTS: usize = 2;
 /// sized for it.
 pub const MAX_CLIENTS: usize = 3;
 
-/// Everything an actor needs to know about the run: scenario, disabled mechanisms and sizes.
+/// Everything an actor needs to know about the run: scenario, toggled mechanisms and sizes.
 ///
 /// Actor indices are laid out as clients `0..clients`, then the SCM, then one server-instance
 /// slot per client (a client activates at most once, so an instance per client is enough for
@@ -430,24 +518,26 @@ pub const MAX_CLIENTS: usize = 3;
 pub struct Config {
     /// The scenario.
     pub scenario: Scenario,
-    /// Mechanisms turned off for this run.
-    pub disabled: MechanismSet,
+    /// Mechanisms toggled from their default for this run: a default-on mechanism in the set is
+    /// disabled, an opt-in remedy in the set is enabled.
+    pub toggled: MechanismSet,
     /// Number of client processes, 1..=[`MAX_CLIENTS`].
     pub clients: usize,
 }
 
 impl Config {
-    /// A configuration with every mechanism on.
+    /// A configuration with the mechanisms in `toggled` toggled from their default.
     ///
     /// # Errors
-    /// Returns a message when `clients` is outside `1..=MAX_CLIENTS`.
-    pub fn new(scenario: Scenario, disabled: MechanismSet, clients: usize) -> Result<Self, String> {
+    /// Returns a message when `clients` is outside `1..=MAX_CLIENTS` or a mechanism does not
+    /// apply to the scenario.
+    pub fn new(scenario: Scenario, toggled: MechanismSet, clients: usize) -> Result<Self, String> {
         if !(1..=MAX_CLIENTS).contains(&clients) {
             return Err(format!(
                 "--clients {clients} is out of bounds; valid values are 1 to {MAX_CLIENTS}"
             ));
         }
-        if let Some(m) = disabled.iter().find(|m| !m.applies_to(scenario)) {
+        if let Some(m) = toggled.iter().find(|m| !m.applies_to(scenario)) {
             return Err(format!(
                 "mechanism '{}' does not apply to scenario '{}'; valid mechanisms there: {}",
                 m.name(),
@@ -462,14 +552,15 @@ impl Config {
         }
         Ok(Config {
             scenario,
-            disabled,
+            toggled,
             clients,
         })
     }
 
-    /// Whether mechanism `m` is in force.
+    /// Whether mechanism `m` is in force: a default-on mechanism unless toggled off, an opt-in
+    /// remedy only when toggled on.
     pub fn on(&self, m: Mechanism) -> bool {
-        !self.disabled.contains(m)
+        m.opt_in() == self.toggled.contains(m)
     }
 
     /// Number of server-instance slots the SCM may start (local scenarios only).

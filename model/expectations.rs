@@ -2,14 +2,14 @@
 //! mechanism on (`baseline`) and with each single mechanism disabled.
 
 use crate::check::Verdict;
-use crate::config::{matrix_runs, Mechanism, MechanismSet, Scenario};
+use crate::config::{matrix_runs, MechanismSet, Scenario};
 use crate::properties::PROPERTIES;
 use std::collections::BTreeMap;
 
 /// The expectations file, as embedded at build time.
 pub const EXPECTATIONS_TOML: &str = include_str!("../spec/expectations.toml");
 
-/// Expected verdicts: (scenario, disabled set) → property → verdict.
+/// Expected verdicts: (scenario, toggled set) → property → verdict.
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     runs: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, Verdict>>,
@@ -34,13 +34,9 @@ impl Expectations {
                 .as_table()
                 .ok_or_else(|| format!("spec/expectations.toml: [{sname}] must be a table"))?;
             for (run, vals) in stable {
-                let disabled = if run == "baseline" {
-                    MechanismSet::EMPTY
-                } else {
-                    MechanismSet::only(Mechanism::parse(run).map_err(|e| {
-                        format!("spec/expectations.toml [{sname}.{run}]: {e} (or 'baseline')")
-                    })?)
-                };
+                let disabled = MechanismSet::parse_label(run).map_err(|e| {
+                    format!("spec/expectations.toml [{sname}.{run}]: {e} (or 'baseline')")
+                })?;
                 let vals = vals.as_table().ok_or_else(|| {
                     format!("spec/expectations.toml: [{sname}.{run}] must be a table")
                 })?;
@@ -68,7 +64,7 @@ impl Expectations {
         Expectations::parse(EXPECTATIONS_TOML).expect("spec/expectations.toml parses")
     }
 
-    /// The expected verdict of `property` in `scenario` with `disabled` off, if pinned.
+    /// The expected verdict of `property` in `scenario` with `disabled` toggled, if pinned.
     pub fn get(
         &self,
         scenario: Scenario,

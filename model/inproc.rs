@@ -238,10 +238,16 @@ impl InprocState {
     }
 
     /// `DllCanUnloadNow`: S_OK (true) when no object exists and, with the mechanism on, no
-    /// lock is held; class-factory references never count (R-002-DLLCANUNLOADNOW).
+    /// lock is held; class-factory references do not count (R-002-DLLCANUNLOADNOW) unless the
+    /// opt-in remedy `dll-counts-factories` is enabled (R-002-FACTORY-COUNT-OPTION).
     pub fn can_unload_now(&self, cfg: &Config) -> bool {
         self.dll.objects == 0
             && (self.dll.locks == 0 || !cfg.on(Mechanism::DllcanunloadnowCountsLocks))
+            && !(cfg.on(Mechanism::DllCountsFactories)
+                && self
+                    .threads
+                    .iter()
+                    .any(|t| t.factory == Some(self.dll.generation)))
     }
 
     /// Whether thread `t` holds an unlocked factory pointer inside the function that uses it:

@@ -501,7 +501,7 @@ pub fn sources(rules: &[&str]) -> Vec<&'static str> {
 /// `--clients` when not the default).
 pub fn run_args(cfg: &Config) -> String {
     let mut s = format!("--scenario {}", cfg.scenario.name());
-    for m in cfg.disabled.iter() {
+    for m in cfg.toggled.iter() {
         s.push_str(&format!(" --disable {}", m.name()));
     }
     if cfg.clients != crate::config::DEFAULT_CLIENTS {
@@ -609,7 +609,8 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
     let names = actor_vars(cfg, actors);
     let link = explorer_link(&model, trace)
         .ok_or_else(|| EncodeError("the trace is not a path of the model".into()))?;
-    let disabled: Vec<&str> = cfg.disabled.iter().map(|m| m.name()).collect();
+    let disabled: Vec<&str> = cfg.toggled.disabled().map(|m| m.name()).collect();
+    let enabled: Vec<&str> = cfg.toggled.enabled().map(|m| m.name()).collect();
     let mut meta = Map::new();
     let s = |v: &str| Value::String(v.to_string());
     meta.insert("format".into(), s("ITF"));
@@ -626,16 +627,13 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
             outcome(prop),
             prop.name,
             cfg.scenario.name(),
-            if disabled.is_empty() {
-                "every mechanism on".to_string()
-            } else {
-                format!("{} disabled", disabled.join(", "))
-            },
+            cfg.toggled.describe(),
             prop.statement
         )),
     );
     meta.insert("scenario".into(), s(cfg.scenario.name()));
     meta.insert("disabled".into(), s(&disabled.join(", ")));
+    meta.insert("enabled".into(), s(&enabled.join(", ")));
     meta.insert("clients".into(), s(&cfg.clients.to_string()));
     meta.insert("property".into(), s(prop.name));
     meta.insert("expectation".into(), s(expectation));

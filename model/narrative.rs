@@ -234,10 +234,10 @@ pub fn title(t: &Loaded) -> String {
         "`{}` {verdict}: {} ({})",
         h.property.name,
         h.cfg.scenario.name(),
-        if h.cfg.disabled.is_empty() {
-            "baseline, every mechanism on".to_string()
+        if h.cfg.toggled.is_empty() {
+            "baseline, every mechanism at its default".to_string()
         } else {
-            format!("{} disabled", h.cfg.disabled.label())
+            h.cfg.toggled.describe()
         }
     )
 }
@@ -248,7 +248,7 @@ pub fn stem(t: &Loaded) -> String {
     format!(
         "{}/{}/{}",
         t.header.cfg.scenario.name(),
-        t.header.cfg.disabled.label(),
+        t.header.cfg.toggled.label(),
         t.header.property.name
     )
 }
@@ -274,19 +274,10 @@ pub fn markdown(t: &Loaded) -> String {
     .ok();
     writeln!(
         w,
-        "- Scenario: `{}` with {} clients; disabled mechanisms: {}",
+        "- Scenario: `{}` with {} clients; mechanisms: {}",
         h.cfg.scenario.name(),
         h.cfg.clients,
-        if h.cfg.disabled.is_empty() {
-            "none".to_string()
-        } else {
-            h.cfg
-                .disabled
-                .iter()
-                .map(|m| format!("`{}`", m.name()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
+        h.cfg.toggled.describe()
     )
     .ok();
     writeln!(w, "- Rules:").ok();

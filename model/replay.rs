@@ -253,13 +253,27 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
     let scenario = Scenario::parse(meta_str(meta, "scenario")?)
         .or_else(|e| bad("$[\"#meta\"].scenario", e))?;
     let mut disabled = MechanismSet::EMPTY;
-    for name in meta_str(meta, "disabled")?
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        disabled =
-            disabled.with(Mechanism::parse(name).or_else(|e| bad("$[\"#meta\"].disabled", e))?);
+    for key in ["disabled", "enabled"] {
+        // "enabled" (opt-in remedies) may be absent from traces that enable none.
+        let names = if key == "enabled" && meta.get(key).is_none() {
+            ""
+        } else {
+            meta_str(meta, key)?
+        };
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let path = format!("$[\"#meta\"].{key}");
+            let m = Mechanism::parse(name).or_else(|e| bad(&path, e))?;
+            if m.opt_in() != (key == "enabled") {
+                return bad(
+                    &path,
+                    format!(
+                        "'{name}' belongs in \"{}\"",
+                        if m.opt_in() { "enabled" } else { "disabled" }
+                    ),
+                );
+            }
+            disabled = disabled.with(m);
+        }
     }
     let clients: usize = meta_str(meta, "clients")?
         .parse()

@@ -131,6 +131,12 @@ pub const RULES: &[Rule] = &[
         element: "InprocState::can_unload_now, Mechanism::DllcanunloadnowCountsLocks",
     },
     Rule {
+        id: "R-002-FACTORY-COUNT-OPTION",
+        source: "002 In-Process Server, paragraph 3 (\"an in-process server could include a count of class factories\")",
+        text: "An in-process server may, if it wants to, count its class factories in its global object count, so that DllCanUnloadNow keeps the DLL while a class object is referenced; a local server cannot.",
+        element: "InprocState::can_unload_now with Mechanism::DllCountsFactories (opt-in)",
+    },
+    Rule {
         id: "R-002-EXE-ACTIVE",
         source: "002 Unloading Mechanisms; Local Server",
         text: "An EXE server detects the unload condition itself and terminates (PostQuitMessage); COM does not ask it.",

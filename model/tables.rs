@@ -16,15 +16,16 @@ pub fn markdown() -> String {
     for sc in Scenario::ALL {
         let _ = writeln!(s, "| `{}` | {} |", sc.name(), sc.description());
     }
-    s.push_str("\n### Mechanisms\n\n| mechanism | rules | source | disabling it means |\n|---|---|---|---|\n");
+    s.push_str("\n### Mechanisms\n\nOn by default (`--disable NAME`), except opt-in remedies (`--enable NAME`).\n\n| mechanism | default | rules | source | toggling it (disabling, or enabling a remedy) means |\n|---|---|---|---|---|\n");
     for m in Mechanism::ALL {
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             m.name(),
+            if m.opt_in() { "off" } else { "on" },
             m.rules().join(", "),
             m.source(),
-            m.when_disabled()
+            m.when_toggled()
         );
     }
     s.push_str(
@@ -41,7 +42,7 @@ pub fn markdown() -> String {
         );
     }
     s.push_str("\n### Expected verdicts (spec/expectations.toml)\n\n");
-    s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md).\n\n");
+    s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md); `with-NAME` is a run with the opt-in remedy NAME enabled.\n\n");
     s.push_str("| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
     let exp = Expectations::embedded();
     for p in PROPERTIES {

@@ -45,6 +45,23 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     assert_eq!(code, 2);
     assert!(err.contains("1 to 3"), "{err}");
 
+    let (code, _, err) = comlife(&["check", "--scenario", "inproc", "--enable", "unload-delay"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("use --disable") && err.contains("dll-counts-factories"),
+        "{err}"
+    );
+
+    let (code, _, err) = comlife(&[
+        "check",
+        "--scenario",
+        "inproc",
+        "--disable",
+        "dll-counts-factories",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("use --enable"), "{err}");
+
     let (code, _, _) = comlife(&["frobnicate"]);
     assert_eq!(code, 2);
 }
@@ -114,7 +131,7 @@ fn list_json_names_everything() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["scenarios"].as_array().unwrap().len(), 4);
-    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 20);
+    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 21);
     assert!(v["properties"]
         .as_array()
         .unwrap()

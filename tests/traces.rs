@@ -153,6 +153,7 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
         for k in [
             "scenario",
             "disabled",
+            "enabled",
             "clients",
             "property",
             "expectation",
@@ -179,10 +180,21 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
         );
         // The path under traces/ names scenario, configuration and property.
         let rel = path.strip_prefix(traces_dir()).unwrap();
-        let label = if m["disabled"].is_empty() {
+        let toggled: Vec<String> = m["disabled"]
+            .split(", ")
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .chain(
+                m["enabled"]
+                    .split(", ")
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!("with-{n}")),
+            )
+            .collect();
+        let label = if toggled.is_empty() {
             "baseline".to_string()
         } else {
-            m["disabled"].replace(", ", "+")
+            toggled.join("+")
         };
         assert_eq!(
             rel,
