@@ -213,9 +213,12 @@ impl Actor for ComActor {
                 *state.to_mut() = ComState::Scm(s);
             }
             (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
+                if !s.can_deliver(cfg, &msg) {
+                    return; // not dispatchable yet: the message stays queued
+                }
                 let mut s = s.clone();
                 let Some(sends) = s.on_msg(cfg, src, &msg) else {
-                    return; // not dispatchable yet: the message stays queued
+                    return;
                 };
                 send_all(o, sends);
                 if !matches!(&**state, ComState::Server(old) if *old == s) {

@@ -587,14 +587,28 @@ impl ServerState {
         }
     }
 
-    /// Delivers `msg` from `src`. Returns `None` when the call cannot be dispatched yet (its
-    /// apartment is not idle in its message loop), otherwise the messages to send.
+    /// Whether `msg` can be delivered now: a launch to a slot not started, anything to an
+    /// exited process (which fails it), a call to a running process whose target apartment is
+    /// idle in its message loop.
+    pub fn can_deliver(&self, cfg: &Config, msg: &Msg) -> bool {
+        match self.status {
+            ProcStatus::NotStarted => matches!(msg, Msg::Launch { .. }),
+            ProcStatus::Exited(_) => true,
+            ProcStatus::Running => self.apt_idle(self.target_apartment(cfg, msg)),
+        }
+    }
+
+    /// Delivers `msg` from `src`. Returns `None` when the call cannot be dispatched yet (see
+    /// [`ServerState::can_deliver`]), otherwise the messages to send.
     pub fn on_msg(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Option<Sends> {
+        if !self.can_deliver(cfg, msg) {
+            return None;
+        }
         let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
         match self.status {
             ProcStatus::NotStarted => {
                 let Msg::Launch { client } = msg else {
-                    return None;
+                    unreachable!("can_deliver admits only a launch")
                 };
                 self.status = ProcStatus::Running;
                 self.launched_for = Some(*client);
@@ -616,9 +630,6 @@ impl ServerState {
             ProcStatus::Running => {}
         }
         let a = self.target_apartment(cfg, msg);
-        if !self.apt_idle(a) {
-            return None;
-        }
         let out = match msg {
             Msg::Activate { client, clsid } => {
                 let c = clsid.0 as usize;
