@@ -74,7 +74,7 @@ enum Command {
         /// Enable an opt-in remedy (repeatable).
         #[arg(long = "enable")]
         enable: Vec<String>,
-        /// Number of clients (1-3).
+        /// Number of client processes (1-3; inproc always has its two client threads).
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// Address to serve on.
@@ -119,7 +119,7 @@ struct CheckArgs {
     /// Enable an opt-in remedy (repeatable); needs --scenario.
     #[arg(long = "enable", requires = "scenario")]
     enable: Vec<String>,
-    /// Number of clients (1-3).
+    /// Number of client processes (1-3; inproc always has its two client threads).
     #[arg(long, default_value_t = DEFAULT_CLIENTS)]
     clients: usize,
     /// Print one JSON object (with --scenario).
