@@ -650,11 +650,6 @@ impl SvcClientState {
             _ => {}
         }
     }
-
-    /// Done: nothing pending, nothing more to do.
-    pub fn is_done(&self, cfg: &Config, me: usize) -> bool {
-        self.pending.is_none() && self.enabled(cfg, me).is_empty()
-    }
 }
 
 impl Default for SvcClientState {

@@ -8,7 +8,7 @@ use crate::inproc::InprocState;
 use crate::properties::PROPERTIES;
 use crate::scm::ScmState;
 use crate::server::ServerState;
-use crate::service::{HostState, SvcClientState};
+use crate::service::HostState;
 use stateright::actor::{ActorModel, ActorModelState, Network};
 
 /// The model type.
@@ -65,16 +65,6 @@ pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &
             ComState::Client(c) => &c.observed,
             ComState::SvcClient(c) => &c.observed,
             _ => unreachable!("actor layout: clients first"),
-        })
-}
-
-/// The service clients' states (`service` scenario).
-pub fn svc_clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a SvcClientState> {
-    s.actor_states[..cfg.client_actors()]
-        .iter()
-        .filter_map(|a| match &**a {
-            ComState::SvcClient(c) => Some(c),
-            _ => None,
         })
 }
 
