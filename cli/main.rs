@@ -11,7 +11,7 @@ mod traces;
 
 use clap::{Parser, Subcommand};
 use comlife::check::{run, RunOptions};
-use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::expectations::Expectations;
 use comlife::search::describe_action;
 use comlife::system::build;
@@ -192,30 +192,7 @@ fn config(
     clients: usize,
 ) -> Result<Config, String> {
     let scenario = Scenario::parse(scenario)?;
-    let mut toggled = MechanismSet::EMPTY;
-    for (names, opt_in, flag) in [(disable, false, "--disable"), (enable, true, "--enable")] {
-        for name in names {
-            let m = Mechanism::parse(name)?;
-            if m.opt_in() != opt_in {
-                let valid: Vec<&str> = Mechanism::ALL
-                    .into_iter()
-                    .filter(|m| m.opt_in() == opt_in && m.applies_to(scenario))
-                    .map(|m| m.name())
-                    .collect();
-                return Err(format!(
-                    "{flag} {name}: '{name}' is {}; valid for {flag} in '{}': {}",
-                    if m.opt_in() {
-                        "an opt-in remedy (use --enable)"
-                    } else {
-                        "on by default (use --disable)"
-                    },
-                    scenario.name(),
-                    valid.join(", ")
-                ));
-            }
-            toggled = toggled.with(m);
-        }
-    }
+    let toggled = MechanismSet::from_args(scenario, disable, enable)?;
     Config::new(scenario, toggled, clients)
 }
 

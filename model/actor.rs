@@ -197,13 +197,12 @@ impl Actor for ComActor {
 
     fn on_msg(&self, _id: Id, state: &mut Cow<ComState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         match (self, &**state) {
-            (ComActor::Client { cfg, index }, ComState::Client(c)) => {
-                let mut c = c.clone();
+            (ComActor::Client { .. }, ComState::Client(c)) => {
                 if c.pending.is_none() {
                     return;
                 }
-                let next = c.on_reply(cfg, *index, &msg);
-                send_all(o, next.into_iter().collect());
+                let mut c = c.clone();
+                c.on_reply(&msg);
                 *state.to_mut() = ComState::Client(c);
             }
             (ComActor::Scm { cfg }, ComState::Scm(s)) => {

@@ -8,7 +8,7 @@
 
 use crate::config::{Config, Mechanism};
 use crate::hresult::Hresult;
-use crate::msg::{Msg, ObjId};
+use crate::msg::{ActKind, Msg, ObjId};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -18,9 +18,8 @@ use std::fmt;
 pub enum ClientOp {
     /// `CoGetClassObject(CLSCTX_LOCAL_SERVER)` for an IClassFactory proxy.
     CoGetClassObject,
-    /// `CoCreateInstance(CLSCTX_LOCAL_SERVER)`, modeled as the classic sequence
-    /// CoGetClassObject, IClassFactory::CreateInstance, Release of the factory proxy, with no
-    /// LockServer: the implicit LockServer of R-003-IMPLICIT-LOCK covers its window.
+    /// `CoCreateInstance(CLSCTX_LOCAL_SERVER)`: one round trip to the SCM, which has COM in the
+    /// server create the object and returns an object proxy (no class-object proxy).
     CoCreateInstance,
     /// `IClassFactory::LockServer(TRUE)`.
     LockServerTrue,
@@ -81,6 +80,16 @@ impl ClientOp {
             ClientOp::CoGetClassObject | ClientOp::CoCreateInstance
         )
     }
+
+    /// Whether the call returns an HRESULT the client can observe. `IUnknown::Release` returns
+    /// the new reference count (a ULONG), so the client never sees a Release fail (seeds README;
+    /// spec/assumptions.md A-OBSERVE); every other call returns an HRESULT.
+    pub fn returns_hresult(self) -> bool {
+        !matches!(
+            self,
+            ClientOp::ReleaseObject | ClientOp::ReleaseFactory | ClientOp::KeepForever
+        )
+    }
 }
 
 /// The set of (call, HRESULT) pairs a client has observed, packed in a bit set
@@ -93,9 +102,12 @@ impl Observations {
         1u128 << ((op as usize) * Hresult::ALL.len() + hr.index())
     }
 
-    /// Records that `op` returned `hr`.
+    /// Records that `op` returned `hr`, if the call returns an HRESULT at all
+    /// ([`ClientOp::returns_hresult`]): a Release is never recorded.
     pub fn record(&mut self, op: ClientOp, hr: Hresult) {
-        self.0 |= Self::bit(op, hr);
+        if op.returns_hresult() {
+            self.0 |= Self::bit(op, hr);
+        }
     }
 
     /// Whether `op` ever returned `hr`.
@@ -133,8 +145,6 @@ pub struct ClientState {
     pub pending: Option<ClientOp>,
     /// Whether the client has made its one activation (CoGetClassObject or CoCreateInstance).
     pub activated: bool,
-    /// Whether the client is inside CoCreateInstance (its steps run without client choices).
-    pub in_cocreate: bool,
     /// The server slot its IClassFactory proxy points to, if it holds one.
     pub factory: Option<u8>,
     /// Whether the client holds a LockServer(TRUE) it has not undone.
@@ -178,7 +188,6 @@ impl ClientState {
         ClientState {
             pending: None,
             activated: false,
-            in_cocreate: false,
             factory: None,
             locked: false,
             lock_used: false,
@@ -204,12 +213,12 @@ impl ClientState {
     /// * `CoGetClassObject` — the client of R-002-LOCKSERVER-HOLD that keeps the class object:
     ///   LockServer(TRUE), CreateInstance, a call, Release of the object, LockServer(FALSE),
     ///   Release of the factory;
-    /// * `CoCreateInstance` — get the factory, CreateInstance, Release the factory, then a
-    ///   call and Release of the object.
+    /// * `CoCreateInstance` — one activation that returns an object proxy, then a call and
+    ///   Release of the object.
     ///
     /// A call that fails drops the steps that needed what it would have produced.
     pub fn enabled(&self) -> Vec<ClientOp> {
-        if self.pending.is_some() || self.in_cocreate {
+        if self.pending.is_some() {
             return Vec::new();
         }
         if !self.activated {
@@ -239,30 +248,32 @@ impl ClientState {
     pub fn start(&mut self, cfg: &Config, me: usize, op: ClientOp) -> Option<(Id, Msg)> {
         let clsid = cfg.class_of_client(me);
         let factory = |s: Option<u8>| cfg.server_id(s.expect("factory proxy") as usize);
+        self.pending = Some(op);
         match op {
             ClientOp::CoGetClassObject | ClientOp::CoCreateInstance => {
                 self.activated = true;
-                self.in_cocreate = op == ClientOp::CoCreateInstance;
-                self.pending = Some(op);
-                Some((cfg.scm_id(), Msg::GetClassObject { clsid }))
+                let kind = if op == ClientOp::CoGetClassObject {
+                    ActKind::ClassObject
+                } else {
+                    ActKind::Instance
+                };
+                Some((cfg.scm_id(), Msg::Activation { clsid, kind }))
             }
             ClientOp::LockServerTrue | ClientOp::LockServerFalse => {
                 let lock = op == ClientOp::LockServerTrue;
                 if cfg.on(Mechanism::ImplicitLockserver) {
+                    self.pending = None;
                     self.finish_lock(op, lock, Hresult::S_OK);
                     None
                 } else {
-                    self.pending = Some(op);
                     Some((factory(self.factory), Msg::LockServer { clsid, lock }))
                 }
             }
             ClientOp::CreateInstance => {
                 self.created = true;
-                self.pending = Some(op);
                 Some((factory(self.factory), Msg::CreateInstance { clsid }))
             }
             ClientOp::ReleaseFactory => {
-                self.pending = Some(op);
                 Some((factory(self.factory), Msg::ReleaseFactory { clsid }))
             }
             ClientOp::CallSelfDisconnect | ClientOp::KeepForever => {
@@ -270,11 +281,8 @@ impl ClientState {
             }
             ClientOp::Call | ClientOp::ReleaseObject => {
                 let (s, obj) = self.object.expect("object proxy");
-                if op == ClientOp::Call {
-                    self.called = true;
-                }
-                self.pending = Some(op);
                 let msg = if op == ClientOp::Call {
+                    self.called = true;
                     Msg::Call { obj }
                 } else {
                     Msg::ReleaseObject { obj }
@@ -294,70 +302,42 @@ impl ClientState {
         }
     }
 
-    /// Handles the reply to the pending call. Returns the next message when the client is
-    /// inside CoCreateInstance, whose steps follow one another without a choice.
-    pub fn on_reply(&mut self, cfg: &Config, me: usize, msg: &Msg) -> Option<(Id, Msg)> {
-        let op = self.pending?;
-        let clsid = cfg.class_of_client(me);
+    /// Handles the reply to the pending call. The reply to a Release is not recorded: Release
+    /// returns a ULONG ([`ClientOp::returns_hresult`]).
+    pub fn on_reply(&mut self, msg: &Msg) {
+        let Some(op) = self.pending else {
+            return;
+        };
         match (op, msg) {
             (
                 ClientOp::CoGetClassObject | ClientOp::CoCreateInstance,
-                Msg::ClassObject { hr, server },
+                Msg::ActivationResult { hr, server, obj },
             ) => {
-                self.observed.record(ClientOp::CoGetClassObject, *hr);
-                self.pending = None;
-                self.factory = *server;
-                if self.in_cocreate {
-                    if let Some(s) = server {
+                self.observed.record(op, *hr);
+                match (op, server) {
+                    (ClientOp::CoGetClassObject, _) => self.factory = *server,
+                    (_, Some(s)) => {
                         self.created = true;
-                        self.pending = Some(ClientOp::CreateInstance);
-                        return Some((cfg.server_id(*s as usize), Msg::CreateInstance { clsid }));
+                        self.object = obj.map(|o| (*s, o));
                     }
-                    self.in_cocreate = false;
+                    _ => {}
                 }
-                None
             }
-            (ClientOp::LockServerTrue, Msg::Reply { hr, .. }) => {
-                self.pending = None;
-                self.finish_lock(op, true, *hr);
-                None
-            }
+            (ClientOp::LockServerTrue, Msg::Reply { hr, .. }) => self.finish_lock(op, true, *hr),
             (ClientOp::LockServerFalse, Msg::Reply { hr, .. }) => {
-                self.pending = None;
-                self.finish_lock(op, false, *hr);
-                None
+                self.finish_lock(op, false, *hr)
             }
             (ClientOp::CreateInstance, Msg::Reply { hr, obj }) => {
                 self.observed.record(op, *hr);
-                self.pending = None;
                 let s = self.factory.expect("factory proxy");
                 self.object = obj.map(|o| (s, o));
-                if self.in_cocreate {
-                    self.pending = Some(ClientOp::ReleaseFactory);
-                    return Some((cfg.server_id(s as usize), Msg::ReleaseFactory { clsid }));
-                }
-                None
             }
-            (ClientOp::ReleaseFactory, Msg::Reply { hr, .. }) => {
-                self.observed.record(op, *hr);
-                self.pending = None;
-                self.factory = None;
-                self.in_cocreate = false;
-                None
-            }
-            (ClientOp::Call, Msg::Reply { hr, .. }) => {
-                self.observed.record(op, *hr);
-                self.pending = None;
-                None
-            }
-            (ClientOp::ReleaseObject, Msg::Reply { hr, .. }) => {
-                self.observed.record(op, *hr);
-                self.pending = None;
-                self.object = None;
-                None
-            }
-            _ => None,
+            (ClientOp::ReleaseFactory, Msg::Reply { .. }) => self.factory = None,
+            (ClientOp::Call, Msg::Reply { hr, .. }) => self.observed.record(op, *hr),
+            (ClientOp::ReleaseObject, Msg::Reply { .. }) => self.object = None,
+            _ => return,
         }
+        self.pending = None;
     }
 }
 

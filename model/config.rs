@@ -81,7 +81,8 @@ impl Scenario {
             .find(|s| s.name() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown scenario '{name}'; valid scenarios: {}",
+                    "unknown scenario '{}'; valid scenarios: {}",
+                    quote_prefix(name),
                     Scenario::ALL.map(|s| s.name()).join(", ")
                 )
             })
@@ -116,8 +117,35 @@ impl Scenario {
     }
 }
 
-/// A documented mechanism that the model enables by default and that `--disable` turns off to
-/// show it is necessary.
+/// Whether a toggle is a documented mechanism (on by default), an opt-in remedy for a finding,
+/// or a named variant where the sources disagree (both off by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Kind {
+    /// A mechanism the source documents prescribe: on by default, `--disable` turns it off to
+    /// show that it is necessary.
+    Mechanism,
+    /// An opt-in remedy for a finding (spec/findings.md): off by default, `--enable` turns it
+    /// on.
+    Remedy,
+    /// A named variant: the behaviour of the source that the default does not follow where two
+    /// sources disagree (spec/rules.md says which verdicts depend on it). Off by default,
+    /// `--enable` turns it on.
+    Variant,
+}
+
+impl Kind {
+    /// "mechanism", "remedy" or "variant".
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Mechanism => "mechanism",
+            Kind::Remedy => "remedy",
+            Kind::Variant => "variant",
+        }
+    }
+}
+
+/// A toggle of the model: a documented mechanism, an opt-in remedy or a named variant. Its
+/// properties are in [`MECHANISMS`], one row per variant, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Mechanism {
     /// R-002-FINAL-DECREMENT: the EXE exits on the final decrement, not on a zero condition.
@@ -142,9 +170,11 @@ pub enum Mechanism {
     DllcanunloadnowCountsLocks,
     /// R-002-LOCKSERVER-HOLD: a client keeping an IClassFactory beyond one scope locks it.
     ClientLocksFactory,
-    /// R-SEEDS-UNLOAD-DELAY: CoFreeUnusedLibrariesEx frees an MTA DLL only on a later sweep,
-    /// after its unload delay.
+    /// R-SEEDS-UNLOAD-DELAY: CoFreeUnusedLibrariesEx frees a Both-threaded DLL only on a later
+    /// sweep, after its unload delay.
     UnloadDelay,
+    /// R-SEEDS-PER-APARTMENT: every apartment that loaded the DLL calls CoFreeUnusedLibrariesEx.
+    EveryApartmentSweeps,
     /// R-000-PRIVATE-CONTEXT: the service registers its factory inside its own context.
     PrivateContext,
     /// R-000-DISCONNECT: on stop the service calls CoDisconnectContext before unloading.
@@ -162,14 +192,149 @@ pub enum Mechanism {
     DeadlockDetection,
     /// R-001-STOP-DEMAND: the service accepts SERVICE_CONTROL_STOP even with objects active.
     StopAlwaysAccepted,
-    /// R-002-FACTORY-COUNT-OPTION (opt-in remedy, off by default): the in-process server counts
-    /// its class objects' references in DllCanUnloadNow (spec/findings.md F-3).
+    /// R-002-FACTORY-COUNT-OPTION (remedy for F-3): the in-process server counts its class
+    /// objects' references in DllCanUnloadNow.
     DllCountsFactories,
+    /// R-003-RECHECK (remedy for F-4): after revoking, the server re-checks its count and stays
+    /// in its message loops until every instance is released (003's "classical approach").
+    RecheckAfterRevoke,
+    /// R-003-SIMPLEST-WAY applied to the user's document (remedy for F-5): the document the user
+    /// opens holds a CoAddRefServerProcess reference while it is open.
+    UserDocumentCounts,
+    /// Variant of R-003-AUTO-SUSPEND (A-ATOMIC): the COM runtime checks suspension and takes the
+    /// implicit LockServer / CoAddRefServerProcess of an activation in one atomic step.
+    AtomicActivation,
+    /// Variant of R-SEEDS-UNLOAD-DELAY: Wine's candidate list (DllCanUnloadNow asked again on
+    /// every sweep, the mark cleared on S_FALSE, no revival on use).
+    WineCandidateList,
 }
 
+/// One row of the mechanism table: everything the CLI, the expectations file, the traces and
+/// the generated tables say about a toggle.
+#[derive(Debug)]
+pub struct MechanismDef {
+    /// The toggle this row describes.
+    pub mechanism: Mechanism,
+    /// Command-line name (`--disable NAME` / `--enable NAME`).
+    pub name: &'static str,
+    /// Mechanism (on by default), remedy or variant (off by default).
+    pub kind: Kind,
+    /// Rule IDs (spec/rules.md) it implements.
+    pub rules: &'static [&'static str],
+    /// Source document(s) and section.
+    pub source: &'static str,
+    /// What toggling it from its default means in the model.
+    pub when_toggled: &'static str,
+    /// The scenarios in which it means anything.
+    pub applies: fn(Scenario) -> bool,
+}
+
+fn local(s: Scenario) -> bool {
+    s.is_local()
+}
+fn multi_apartment(s: Scenario) -> bool {
+    s.is_local() && s.apartments() > 1
+}
+fn with_user(s: Scenario) -> bool {
+    s.has_user()
+}
+fn inproc(s: Scenario) -> bool {
+    s == Scenario::Inproc
+}
+fn service(s: Scenario) -> bool {
+    s == Scenario::Service
+}
+
+const S002_LOCAL: &str = "002_04beec619a32ce82.txt (Local Server)";
+const S002_INPROC: &str = "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)";
+const S003: &str = "003_71d2d71f8f3a5043.txt";
+const SEEDS_FREE: &str = "README.md (CoFreeUnusedLibrariesEx)";
+
+/// Every toggle, in [`Mechanism`] order (the order `check` runs them).
+pub const MECHANISMS: &[MechanismDef] = &[
+    MechanismDef { mechanism: Mechanism::ExitOnFinalDecrement, name: "exit-on-final-decrement", kind: Kind::Mechanism,
+        rules: &["R-002-FINAL-DECREMENT"], source: S002_LOCAL, applies: local,
+        when_toggled: "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives" },
+    MechanismDef { mechanism: Mechanism::LockserverCounts, name: "lockserver-counts", kind: Kind::Mechanism,
+        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"], source: "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt", applies: local,
+        when_toggled: "LockServer does not take part in the lifetime count; only objects do" },
+    MechanismDef { mechanism: Mechanism::FactoryRefsIgnored, name: "factory-refs-ignored", kind: Kind::Mechanism,
+        rules: &["R-002-FACTORY-REFS"], source: S002_LOCAL, applies: local,
+        when_toggled: "the server waits for its class objects' reference counts to reach zero before it exits" },
+    MechanismDef { mechanism: Mechanism::UserControl, name: "user-control", kind: Kind::Mechanism,
+        rules: &["R-002-USER-CONTROL"], source: S002_LOCAL, applies: with_user,
+        when_toggled: "automatic exit ignores the user-control flag" },
+    MechanismDef { mechanism: Mechanism::DisconnectOnUserClose, name: "disconnect-on-user-close", kind: Kind::Mechanism,
+        rules: &["R-002-USER-CLOSE"], source: S002_LOCAL, applies: with_user,
+        when_toggled: "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)" },
+    MechanismDef { mechanism: Mechanism::ImplicitLockserver, name: "implicit-lockserver", kind: Kind::Mechanism,
+        rules: &["R-003-IMPLICIT-LOCK"], source: S003, applies: local,
+        when_toggled: "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted" },
+    MechanismDef { mechanism: Mechanism::ProcessRefcount, name: "process-refcount", kind: Kind::Mechanism,
+        rules: &["R-003-PROCESS-REFCOUNT"], source: S003, applies: local,
+        when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step" },
+    MechanismDef { mechanism: Mechanism::AutoSuspend, name: "auto-suspend", kind: Kind::Mechanism,
+        rules: &["R-003-AUTO-SUSPEND"], source: S003, applies: local,
+        when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects" },
+    MechanismDef { mechanism: Mechanism::RegclsSuspended, name: "regcls-suspended", kind: Kind::Mechanism,
+        rules: &["R-003-REGCLS-SUSPENDED"], source: S003, applies: local,
+        when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects" },
+    MechanismDef { mechanism: Mechanism::DllcanunloadnowCountsLocks, name: "dllcanunloadnow-counts-locks", kind: Kind::Mechanism,
+        rules: &["R-002-DLLCANUNLOADNOW"], source: S002_INPROC, applies: inproc,
+        when_toggled: "DllCanUnloadNow counts objects only, not LockServer locks" },
+    MechanismDef { mechanism: Mechanism::ClientLocksFactory, name: "client-locks-factory", kind: Kind::Mechanism,
+        rules: &["R-002-LOCKSERVER-HOLD"], source: S002_INPROC, applies: inproc,
+        when_toggled: "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)" },
+    MechanismDef { mechanism: Mechanism::UnloadDelay, name: "unload-delay", kind: Kind::Mechanism,
+        rules: &["R-SEEDS-UNLOAD-DELAY"], source: SEEDS_FREE, applies: inproc,
+        when_toggled: "the Both-threaded DLL is treated as delay 0: freed on the first sweep whose DllCanUnloadNow returns S_OK" },
+    MechanismDef { mechanism: Mechanism::EveryApartmentSweeps, name: "every-apartment-sweeps", kind: Kind::Mechanism,
+        rules: &["R-SEEDS-PER-APARTMENT"], source: SEEDS_FREE, applies: inproc,
+        when_toggled: "only an MTA thread calls CoFreeUnusedLibrariesEx; the STA thread never does" },
+    MechanismDef { mechanism: Mechanism::PrivateContext, name: "private-context", kind: Kind::Mechanism,
+        rules: &["R-000-PRIVATE-CONTEXT", "R-001-PRIVATE-CONTEXT"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
+        when_toggled: "the service registers its factory in the default context" },
+    MechanismDef { mechanism: Mechanism::DisconnectContext, name: "disconnect-context", kind: Kind::Mechanism,
+        rules: &["R-000-DISCONNECT", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
+        when_toggled: "on stop the service revokes and unloads without CoDisconnectContext" },
+    MechanismDef { mechanism: Mechanism::RevokeBeforeDisconnect, name: "revoke-before-disconnect", kind: Kind::Mechanism,
+        rules: &["R-000-REVOKE-FIRST", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt", applies: service,
+        when_toggled: "the service disconnects first and revokes its factory after" },
+    MechanismDef { mechanism: Mechanism::RetryUntilSOk, name: "retry-until-s-ok", kind: Kind::Mechanism,
+        rules: &["R-000-RETRY"], source: "000_4cca369cf4e7b083.txt (Remarks)", applies: service,
+        when_toggled: "the service unloads after RPC_E_TIMEOUT" },
+    MechanismDef { mechanism: Mechanism::RegisterLocalServer, name: "register-local-server", kind: Kind::Mechanism,
+        rules: &["R-000-LOCAL-SERVER-FLAG"], source: "000_4cca369cf4e7b083.txt (limitations)", applies: service,
+        when_toggled: "service A registers its factory with CLSCTX_INPROC_SERVER only: other processes cannot activate it, and service B's in-process pointer to its object is not disconnected" },
+    MechanismDef { mechanism: Mechanism::ContextScopedDisconnect, name: "context-scoped-disconnect", kind: Kind::Mechanism,
+        rules: &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt (comments)", applies: service,
+        when_toggled: "the service disconnects process-wide (every object of the host)" },
+    MechanismDef { mechanism: Mechanism::DeadlockDetection, name: "deadlock-detection", kind: Kind::Mechanism,
+        rules: &["R-000-DEADLOCK"], source: "000_4cca369cf4e7b083.txt (Return value)", applies: service,
+        when_toggled: "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever" },
+    MechanismDef { mechanism: Mechanism::StopAlwaysAccepted, name: "stop-always-accepted", kind: Kind::Mechanism,
+        rules: &["R-001-STOP-DEMAND"], source: "001_41b7cad96933e3e3.txt (footnote, comments)", applies: service,
+        when_toggled: "the service refuses SERVICE_CONTROL_STOP while any of its objects is active" },
+    MechanismDef { mechanism: Mechanism::DllCountsFactories, name: "dll-counts-factories", kind: Kind::Remedy,
+        rules: &["R-002-FACTORY-COUNT-OPTION"], source: "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)", applies: inproc,
+        when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held" },
+    MechanismDef { mechanism: Mechanism::RecheckAfterRevoke, name: "recheck-after-revoke", kind: Kind::Remedy,
+        rules: &["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: multi_apartment,
+        when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again" },
+    MechanismDef { mechanism: Mechanism::UserDocumentCounts, name: "user-document-counts", kind: Kind::Remedy,
+        rules: &["R-003-SIMPLEST-WAY", "R-002-USER-CONTROL"], source: "003_71d2d71f8f3a5043.txt (paragraph \"The simplest way\"); 002_04beec619a32ce82.txt (Local Server, user control)", applies: with_user,
+        when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance" },
+    MechanismDef { mechanism: Mechanism::AtomicActivation, name: "atomic-activation", kind: Kind::Variant,
+        rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: multi_apartment,
+        when_toggled: "(variant) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them" },
+    MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
+        rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
+        when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it" },
+];
+
 impl Mechanism {
-    /// Every mechanism, in the order `check` disables them.
-    pub const ALL: [Mechanism; 21] = [
+    /// Every toggle, in the order `check` runs them.
+    pub const ALL: [Mechanism; 26] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -182,6 +347,7 @@ impl Mechanism {
         Mechanism::DllcanunloadnowCountsLocks,
         Mechanism::ClientLocksFactory,
         Mechanism::UnloadDelay,
+        Mechanism::EveryApartmentSweeps,
         Mechanism::PrivateContext,
         Mechanism::DisconnectContext,
         Mechanism::RevokeBeforeDisconnect,
@@ -191,134 +357,60 @@ impl Mechanism {
         Mechanism::DeadlockDetection,
         Mechanism::StopAlwaysAccepted,
         Mechanism::DllCountsFactories,
+        Mechanism::RecheckAfterRevoke,
+        Mechanism::UserDocumentCounts,
+        Mechanism::AtomicActivation,
+        Mechanism::WineCandidateList,
     ];
+
+    /// The mechanism's row in [`MECHANISMS`].
+    pub fn def(self) -> &'static MechanismDef {
+        &MECHANISMS[self as usize]
+    }
 
     /// The mechanism's command-line name.
     pub fn name(self) -> &'static str {
-        match self {
-            Mechanism::ExitOnFinalDecrement => "exit-on-final-decrement",
-            Mechanism::LockserverCounts => "lockserver-counts",
-            Mechanism::FactoryRefsIgnored => "factory-refs-ignored",
-            Mechanism::UserControl => "user-control",
-            Mechanism::DisconnectOnUserClose => "disconnect-on-user-close",
-            Mechanism::ImplicitLockserver => "implicit-lockserver",
-            Mechanism::ProcessRefcount => "process-refcount",
-            Mechanism::AutoSuspend => "auto-suspend",
-            Mechanism::RegclsSuspended => "regcls-suspended",
-            Mechanism::DllcanunloadnowCountsLocks => "dllcanunloadnow-counts-locks",
-            Mechanism::ClientLocksFactory => "client-locks-factory",
-            Mechanism::UnloadDelay => "unload-delay",
-            Mechanism::PrivateContext => "private-context",
-            Mechanism::DisconnectContext => "disconnect-context",
-            Mechanism::RevokeBeforeDisconnect => "revoke-before-disconnect",
-            Mechanism::RetryUntilSOk => "retry-until-s-ok",
-            Mechanism::RegisterLocalServer => "register-local-server",
-            Mechanism::ContextScopedDisconnect => "context-scoped-disconnect",
-            Mechanism::DeadlockDetection => "deadlock-detection",
-            Mechanism::StopAlwaysAccepted => "stop-always-accepted",
-            Mechanism::DllCountsFactories => "dll-counts-factories",
-        }
+        self.def().name
     }
 
     /// The source document(s) that prescribe the mechanism.
     pub fn source(self) -> &'static str {
-        match self {
-            Mechanism::ExitOnFinalDecrement
-            | Mechanism::FactoryRefsIgnored
-            | Mechanism::UserControl
-            | Mechanism::DisconnectOnUserClose => "002_04beec619a32ce82.txt (Local Server)",
-            Mechanism::LockserverCounts => {
-                "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt"
-            }
-            Mechanism::ImplicitLockserver
-            | Mechanism::ProcessRefcount
-            | Mechanism::AutoSuspend
-            | Mechanism::RegclsSuspended => "003_71d2d71f8f3a5043.txt",
-            Mechanism::DllcanunloadnowCountsLocks | Mechanism::ClientLocksFactory => {
-                "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)"
-            }
-            Mechanism::UnloadDelay => "README.md (CoFreeUnusedLibrariesEx)",
-            Mechanism::PrivateContext => {
-                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt"
-            }
-            Mechanism::DisconnectContext => {
-                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt"
-            }
-            Mechanism::RevokeBeforeDisconnect => {
-                "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt"
-            }
-            Mechanism::RetryUntilSOk => "000_4cca369cf4e7b083.txt (Remarks)",
-            Mechanism::RegisterLocalServer => "000_4cca369cf4e7b083.txt (limitations)",
-            Mechanism::ContextScopedDisconnect => {
-                "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt (comments)"
-            }
-            Mechanism::DeadlockDetection => "000_4cca369cf4e7b083.txt (Return value)",
-            Mechanism::StopAlwaysAccepted => "001_41b7cad96933e3e3.txt (footnote, comments)",
-            Mechanism::DllCountsFactories => {
-                "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)"
-            }
-        }
+        self.def().source
     }
 
     /// The rules (spec/rules.md) the mechanism implements.
     pub fn rules(self) -> &'static [&'static str] {
-        match self {
-            Mechanism::ExitOnFinalDecrement => &["R-002-FINAL-DECREMENT"],
-            Mechanism::LockserverCounts => &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"],
-            Mechanism::FactoryRefsIgnored => &["R-002-FACTORY-REFS"],
-            Mechanism::UserControl => &["R-002-USER-CONTROL"],
-            Mechanism::DisconnectOnUserClose => &["R-002-USER-CLOSE"],
-            Mechanism::ImplicitLockserver => &["R-003-IMPLICIT-LOCK"],
-            Mechanism::ProcessRefcount => &["R-003-PROCESS-REFCOUNT"],
-            Mechanism::AutoSuspend => &["R-003-AUTO-SUSPEND"],
-            Mechanism::RegclsSuspended => &["R-003-REGCLS-SUSPENDED"],
-            Mechanism::DllcanunloadnowCountsLocks => &["R-002-DLLCANUNLOADNOW"],
-            Mechanism::ClientLocksFactory => &["R-002-LOCKSERVER-HOLD"],
-            Mechanism::UnloadDelay => &["R-SEEDS-UNLOAD-DELAY"],
-            Mechanism::PrivateContext => &["R-000-PRIVATE-CONTEXT", "R-001-PRIVATE-CONTEXT"],
-            Mechanism::DisconnectContext => &["R-000-DISCONNECT", "R-001-STOP-SEQUENCE"],
-            Mechanism::RevokeBeforeDisconnect => &["R-000-REVOKE-FIRST", "R-001-STOP-SEQUENCE"],
-            Mechanism::RetryUntilSOk => &["R-000-RETRY"],
-            Mechanism::RegisterLocalServer => &["R-000-LOCAL-SERVER-FLAG"],
-            Mechanism::ContextScopedDisconnect => &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"],
-            Mechanism::DeadlockDetection => &["R-000-DEADLOCK"],
-            Mechanism::StopAlwaysAccepted => &["R-001-STOP-DEMAND"],
-            Mechanism::DllCountsFactories => &["R-002-FACTORY-COUNT-OPTION"],
-        }
+        self.def().rules
     }
 
-    /// Whether the mechanism is an opt-in remedy: off by default, turned on with `--enable`
-    /// (every other mechanism is on by default and turned off with `--disable`).
+    /// Mechanism, remedy or variant.
+    pub fn kind(self) -> Kind {
+        self.def().kind
+    }
+
+    /// Whether the toggle is off by default and turned on with `--enable` (a remedy or a
+    /// variant); every other mechanism is on by default and turned off with `--disable`.
     pub fn opt_in(self) -> bool {
-        matches!(self, Mechanism::DllCountsFactories)
+        self.kind() != Kind::Mechanism
     }
 
-    /// What toggling the mechanism from its default means in the model: disabling it, or for an
-    /// opt-in remedy enabling it.
+    /// What toggling the mechanism from its default means in the model.
     pub fn when_toggled(self) -> &'static str {
-        match self {
-            Mechanism::ExitOnFinalDecrement => "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives",
-            Mechanism::LockserverCounts => "LockServer does not take part in the lifetime count; only objects do",
-            Mechanism::FactoryRefsIgnored => "the server waits for its class objects' reference counts to reach zero before it exits",
-            Mechanism::UserControl => "automatic exit ignores the user-control flag",
-            Mechanism::DisconnectOnUserClose => "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)",
-            Mechanism::ImplicitLockserver => "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted",
-            Mechanism::ProcessRefcount => "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
-            Mechanism::AutoSuspend => "CoReleaseServerProcess returning 0 does not suspend the class objects",
-            Mechanism::RegclsSuspended => "each class is live at the SCM as soon as it is registered; no CoResumeClassObjects",
-            Mechanism::DllcanunloadnowCountsLocks => "DllCanUnloadNow counts objects only, not LockServer locks",
-            Mechanism::ClientLocksFactory => "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)",
-            Mechanism::UnloadDelay => "an MTA DLL is freed on the first sweep whose DllCanUnloadNow returns S_OK",
-            Mechanism::PrivateContext => "the service registers its factory in the default context",
-            Mechanism::DisconnectContext => "on stop the service revokes and unloads without CoDisconnectContext",
-            Mechanism::RevokeBeforeDisconnect => "the service disconnects first and revokes its factory after",
-            Mechanism::RetryUntilSOk => "the service unloads after RPC_E_TIMEOUT",
-            Mechanism::RegisterLocalServer => "the factory is registered without CLSCTX_LOCAL_SERVER, so its objects are not disconnected",
-            Mechanism::ContextScopedDisconnect => "the service disconnects process-wide (every object of the host)",
-            Mechanism::DeadlockDetection => "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever",
-            Mechanism::StopAlwaysAccepted => "the service refuses SERVICE_CONTROL_STOP while any of its objects is active",
-            Mechanism::DllCountsFactories => "(enabled) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
-        }
+        self.def().when_toggled
+    }
+
+    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
+    /// ([`matrix_runs`]): true where a finding breaks, in the baseline, the properties that show
+    /// the other mechanisms necessary (F-3, F-4, F-6), so the reference for those mechanisms
+    /// is the run with the remedy, or the variant under which the finding does not arise.
+    pub fn is_reference(self) -> bool {
+        matches!(
+            self,
+            Mechanism::RecheckAfterRevoke
+                | Mechanism::AtomicActivation
+                | Mechanism::DllCountsFactories
+                | Mechanism::WineCandidateList
+        )
     }
 
     /// Looks a mechanism up by name.
@@ -331,31 +423,26 @@ impl Mechanism {
             .find(|m| m.name() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown mechanism '{name}'; valid mechanisms: {}",
+                    "unknown mechanism '{}'; valid mechanisms: {}",
+                    quote_prefix(name),
                     Mechanism::ALL.map(|m| m.name()).join(", ")
                 )
             })
     }
 
-    /// Whether the mechanism means anything in `scenario` (the user-related ones need a user).
+    /// Whether the mechanism means anything in `scenario`.
     pub fn applies_to(self, scenario: Scenario) -> bool {
-        use Mechanism::*;
-        match self {
-            UserControl | DisconnectOnUserClose => scenario.has_user(),
-            ExitOnFinalDecrement | LockserverCounts | FactoryRefsIgnored | ImplicitLockserver
-            | ProcessRefcount | AutoSuspend | RegclsSuspended => scenario.is_local(),
-            DllcanunloadnowCountsLocks | ClientLocksFactory | UnloadDelay | DllCountsFactories => {
-                scenario == Scenario::Inproc
-            }
-            PrivateContext
-            | DisconnectContext
-            | RevokeBeforeDisconnect
-            | RetryUntilSOk
-            | RegisterLocalServer
-            | ContextScopedDisconnect
-            | DeadlockDetection
-            | StopAlwaysAccepted => scenario == Scenario::Service,
-        }
+        (self.def().applies)(scenario)
+    }
+}
+
+/// At most the first 40 characters of user input, for error messages (a long argument is not
+/// echoed in full).
+pub fn quote_prefix(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 
@@ -472,19 +559,102 @@ impl MechanismSet {
             parts.join("; ")
         }
     }
+
+    /// The command-line flags that select this set: `--disable NAME` for each mechanism,
+    /// `--enable NAME` for each remedy or variant, in [`Mechanism::ALL`] order. The inverse of
+    /// [`MechanismSet::from_args`].
+    pub fn to_args(self) -> Vec<String> {
+        self.iter()
+            .flat_map(|m| {
+                let flag = if m.opt_in() { "--enable" } else { "--disable" };
+                [flag.to_string(), m.name().to_string()]
+            })
+            .collect()
+    }
+
+    /// The set named by `--disable` and `--enable` arguments for `scenario`.
+    ///
+    /// # Errors
+    /// Returns a message naming the unknown or misplaced name (a mechanism given to
+    /// `--enable`, a remedy or variant given to `--disable`, or one that does not apply to the
+    /// scenario) and the valid choices for that flag in that scenario.
+    pub fn from_args(
+        scenario: Scenario,
+        disable: &[String],
+        enable: &[String],
+    ) -> Result<MechanismSet, String> {
+        let mut set = MechanismSet::EMPTY;
+        for (names, opt_in, flag) in [(disable, false, "--disable"), (enable, true, "--enable")] {
+            let valid = || -> String {
+                let v: Vec<&str> = Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| m.opt_in() == opt_in && m.applies_to(scenario))
+                    .map(|m| m.name())
+                    .collect();
+                if v.is_empty() {
+                    format!("none ('{}' has nothing to {})", scenario.name(), &flag[2..])
+                } else {
+                    v.join(", ")
+                }
+            };
+            for name in names {
+                let m = Mechanism::parse(name).map_err(|_| {
+                    format!(
+                        "{flag} {0}: unknown name '{0}'; valid for {flag} in '{1}': {2}",
+                        quote_prefix(name),
+                        scenario.name(),
+                        valid()
+                    )
+                })?;
+                if m.opt_in() != opt_in || !m.applies_to(scenario) {
+                    let why = if m.opt_in() != opt_in {
+                        format!(
+                            "'{}' is {}",
+                            m.name(),
+                            if m.opt_in() {
+                                format!("a {} that is off by default (use --enable)", m.kind().name())
+                            } else {
+                                "a mechanism that is on by default (use --disable)".to_string()
+                            }
+                        )
+                    } else {
+                        format!("'{}' does not apply to scenario '{}'", m.name(), scenario.name())
+                    };
+                    return Err(format!(
+                        "{flag} {}: {why}; valid for {flag} in '{}': {}",
+                        m.name(),
+                        scenario.name(),
+                        valid()
+                    ));
+                }
+                set = set.with(m);
+            }
+        }
+        Ok(set)
+    }
 }
 
 /// The runs `check` makes for `scenario`: every mechanism at its default (the empty set,
-/// `baseline`), then each mechanism that applies to the scenario toggled alone (a default-on
-/// mechanism disabled, an opt-in remedy enabled).
+/// `baseline`), then each toggle that applies to the scenario alone (a mechanism disabled, a
+/// remedy or variant enabled), then, for each reference remedy or variant `X`
+/// ([`Mechanism::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
+/// the variant under which it does not arise) is the reference that shows the other
+/// mechanisms necessary.
 pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
+    let applying: Vec<Mechanism> = Mechanism::ALL
+        .into_iter()
+        .filter(|m| m.applies_to(scenario))
+        .collect();
     let mut runs = vec![MechanismSet::EMPTY];
-    runs.extend(
-        Mechanism::ALL
-            .into_iter()
-            .filter(|m| m.applies_to(scenario))
-            .map(MechanismSet::only),
-    );
+    runs.extend(applying.iter().map(|m| MechanismSet::only(*m)));
+    for x in applying.iter().filter(|m| m.is_reference()) {
+        runs.extend(
+            applying
+                .iter()
+                .filter(|m| !m.opt_in())
+                .map(|m| MechanismSet::only(*x).with(*m)),
+        );
+    }
     runs
 }
 

@@ -1,31 +1,69 @@
-//! The `inproc` scenario: one client process with an STA thread and an MTA thread that use an
-//! in-process DLL server, and the sweeps of `CoFreeUnusedLibrariesEx` (seed 002 "In-Process
-//! Server"; seeds README on the candidate list and the unload delay).
+//! The `inproc` scenario: one client process with an STA thread and two MTA threads that use
+//! an in-process DLL server (ThreadingModel=Both), and the sweeps of `CoFreeUnusedLibrariesEx`
+//! (seed 002 "In-Process Server"; seeds README and Microsoft's CoFreeUnusedLibrariesEx page on
+//! the per-apartment lists, the candidate list and the unload delay; Wine's
+//! `apartment_freeunusedlibraries` for the variant `wine-candidate-list`).
 //!
 //! The process is one actor: its threads share the DLL's globals, so each thread's COM call is
-//! an internal step ([`InprocStep`]) rather than a message. Time is abstract: the unload delay
-//! "passes" in a step of its own, which may happen only while no thread runs DLL code and no
-//! thread holds an unlocked class object inside one function scope (spec/assumptions.md
-//! A-DELAY: both last less than the delay).
+//! an internal step ([`InprocStep`]) rather than a message. COM keeps one list of loaded DLLs
+//! per apartment ([`Apt`]); a sweep is made by a named thread and considers only its own
+//! apartment's entry; the DLL is freed when no apartment's list holds it any more. Time is
+//! abstract: an entry's unload delay "passes" in a step of its own, which may happen only while
+//! no thread runs DLL code and no thread holds an unlocked class object inside one function
+//! scope (spec/assumptions.md A-DELAY: both last less than the delay).
 
 use crate::config::{Config, Mechanism};
 use serde::Serialize;
 use std::fmt;
 
-/// One of the two client threads.
+/// An apartment of the client process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Apt {
+    /// The single-threaded apartment of the STA thread.
+    Sta,
+    /// The multithreaded apartment, shared by both MTA threads.
+    Mta,
+}
+
+/// One of the client process's threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Thread {
-    /// The STA thread: CoCreateInstance, a call, Release.
+    /// The STA thread: CoCreateInstance, a call, Release; it sweeps the STA's list.
     Sta,
-    /// The MTA thread: keeps the class object beyond one scope (R-002-LOCKSERVER-HOLD).
-    Mta,
+    /// MTA thread 1: keeps the class object beyond one scope, under LockServer
+    /// (R-002-LOCKSERVER-HOLD); it sweeps the MTA's list outside that scope.
+    Mta1,
+    /// MTA thread 2: CoCreateInstance, a call, Release; it sweeps the MTA's list.
+    Mta2,
+}
+
+impl Thread {
+    /// Every thread, in index order.
+    pub const ALL: [Thread; 3] = [Thread::Sta, Thread::Mta1, Thread::Mta2];
+
+    /// The apartment the thread belongs to.
+    pub fn apartment(self) -> Apt {
+        match self {
+            Thread::Sta => Apt::Sta,
+            Thread::Mta1 | Thread::Mta2 => Apt::Mta,
+        }
+    }
+
+    /// "STA thread", "MTA thread 1", "MTA thread 2".
+    pub fn name(self) -> &'static str {
+        match self {
+            Thread::Sta => "STA thread",
+            Thread::Mta1 => "MTA thread 1",
+            Thread::Mta2 => "MTA thread 2",
+        }
+    }
 }
 
 /// A call a client thread makes into COM or into the DLL's code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum InprocOp {
-    /// `CoGetClassObject(CLSCTX_INPROC_SERVER)`: COM loads the DLL if needed (taking it off the
-    /// candidate list) and calls `DllGetClassObject`.
+    /// `CoGetClassObject(CLSCTX_INPROC_SERVER)`: COM loads the DLL into the thread's apartment
+    /// if needed (or takes its entry off the candidate list) and calls `DllGetClassObject`.
     CoGetClassObject,
     /// `IClassFactory::LockServer(TRUE)`.
     LockServerTrue,
@@ -55,7 +93,7 @@ impl InprocOp {
             InprocOp::LockServerTrue => "IClassFactory::LockServer(TRUE)",
             InprocOp::CreateInstance => "IClassFactory::CreateInstance",
             InprocOp::CoCreateInstance => "CoCreateInstance(CLSCTX_INPROC_SERVER)",
-            InprocOp::Call => "a method call on the object",
+            InprocOp::Call => "a method on its object",
             InprocOp::ReleaseDecrement => "the object's final Release (decrement)",
             InprocOp::ReleaseReturn => "the object's final Release (return through DLL code)",
             InprocOp::LockServerFalse => "IClassFactory::LockServer(FALSE)",
@@ -64,28 +102,17 @@ impl InprocOp {
     }
 }
 
-/// Every step the process can take.
-pub fn all_steps() -> Vec<InprocStep> {
-    let mut v: Vec<InprocStep> = STA_SCRIPT
-        .iter()
-        .map(|op| InprocStep::Do(Thread::Sta, *op))
-        .collect();
-    v.extend(MTA_SCRIPT.iter().map(|op| InprocStep::Do(Thread::Mta, *op)));
-    v.extend([InprocStep::Sweep, InprocStep::DelayPasses]);
-    v
-}
-
-/// The STA thread's script.
-const STA_SCRIPT: &[InprocOp] = &[
+/// The script of a thread that creates, uses and releases one object.
+const CREATE_SCRIPT: &[InprocOp] = &[
     InprocOp::CoCreateInstance,
     InprocOp::Call,
     InprocOp::ReleaseDecrement,
     InprocOp::ReleaseReturn,
 ];
 
-/// The MTA thread's script: it keeps the factory beyond one scope (between LockServer and
+/// MTA thread 1's script: it keeps the factory beyond one scope (between LockServer and
 /// CreateInstance other threads run).
-const MTA_SCRIPT: &[InprocOp] = &[
+const FACTORY_SCRIPT: &[InprocOp] = &[
     InprocOp::CoGetClassObject,
     InprocOp::LockServerTrue,
     InprocOp::CreateInstance,
@@ -95,45 +122,78 @@ const MTA_SCRIPT: &[InprocOp] = &[
     InprocOp::ReleaseFactory,
 ];
 
+fn script(t: Thread) -> &'static [InprocOp] {
+    match t {
+        Thread::Mta1 => FACTORY_SCRIPT,
+        Thread::Sta | Thread::Mta2 => CREATE_SCRIPT,
+    }
+}
+
 /// An internal step of the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum InprocStep {
     /// Thread `t` makes its next call.
     Do(Thread, InprocOp),
-    /// A thread of the process calls `CoFreeUnusedLibrariesEx` (the sweep).
-    Sweep,
-    /// The candidate DLL's unload delay passes.
-    DelayPasses,
+    /// Thread `t` calls `CoFreeUnusedLibrariesEx(INFINITE, 0)`: a sweep of its apartment's list.
+    Sweep(Thread),
+    /// The unload delay of the apartment's candidate entry passes.
+    DelayPasses(Apt),
 }
 
 impl InprocStep {
     /// The step in COM terms.
     pub fn describe(self) -> String {
         match self {
-            InprocStep::Do(t, op) => format!("{t:?} thread calls {}", op.api()),
-            InprocStep::Sweep => "a thread calls CoFreeUnusedLibrariesEx".to_string(),
-            InprocStep::DelayPasses => "the unload delay passes".to_string(),
+            InprocStep::Do(t, op) => format!("{} calls {}", t.name(), op.api()),
+            InprocStep::Sweep(t) => format!("{} calls CoFreeUnusedLibrariesEx", t.name()),
+            InprocStep::DelayPasses(a) => {
+                format!("the unload delay of the DLL's {a:?} entry passes")
+            }
         }
     }
+}
+
+/// Every step the process can take.
+pub fn all_steps() -> Vec<InprocStep> {
+    let mut v: Vec<InprocStep> = Thread::ALL
+        .iter()
+        .flat_map(|t| script(*t).iter().map(move |op| InprocStep::Do(*t, *op)))
+        .collect();
+    v.extend(Thread::ALL.map(InprocStep::Sweep));
+    v.extend([InprocStep::DelayPasses(Apt::Sta), InprocStep::DelayPasses(Apt::Mta)]);
+    v
+}
+
+/// An apartment's entry for the DLL in COM's list of loaded DLLs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Entry {
+    /// Whether it is on the candidate-for-unload list.
+    pub candidate: bool,
+    /// Whether the unload delay passed since it became a candidate.
+    pub delay_passed: bool,
 }
 
 /// The in-process server DLL as COM and its own globals see it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Dll {
-    /// Whether it is loaded.
-    pub loaded: bool,
-    /// Incremented on every load; pointers into an older load dangle.
+    /// The entries of the STA's list (index 0) and of the MTA's list (index 1). The module is
+    /// loaded while any entry exists (each holds a reference on it).
+    pub entries: [Option<Entry>; 2],
+    /// Incremented on every load of the module; pointers into an older load dangle.
     pub generation: u8,
-    /// Whether it is on CoFreeUnusedLibrariesEx's candidate list.
-    pub candidate: bool,
-    /// Whether the unload delay passed since it became a candidate.
-    pub delay_passed: bool,
     /// Objects alive (the DLL's object count).
     pub objects: u8,
     /// LockServer(TRUE) calls not undone (the DLL's lock count).
     pub locks: u8,
-    /// Times the DLL was freed.
+    /// Times the module was freed.
     pub unloads: u8,
+}
+
+impl Dll {
+    /// Whether the module is loaded.
+    pub fn loaded(&self) -> bool {
+        self.entries.iter().any(Option::is_some)
+    }
 }
 
 /// A client thread.
@@ -156,41 +216,41 @@ pub struct ThreadState {
 pub struct InprocState {
     /// The DLL.
     pub dll: Dll,
-    /// The STA thread (index 0) and the MTA thread (index 1).
-    pub threads: [ThreadState; 2],
+    /// The threads, in [`Thread::ALL`] order.
+    pub threads: [ThreadState; 3],
     /// A thread called or returned into an unloaded DLL: the access violation.
     pub crashed: bool,
     /// The DLL was freed while an object existed, a lock was held or a thread ran its code.
     pub unloaded_while_live: bool,
-    /// A candidate DLL was used again and left the candidate list.
+    /// A candidate entry was used again through COM and left the candidate list.
     pub revived: bool,
 }
 
 impl fmt::Debug for InprocState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.dll;
-        if d.loaded {
+        if d.loaded() {
             write!(
                 f,
-                "DLL loaded (load #{}) objects={} locks={}",
+                "DLL loaded (load {}) objects={} locks={}",
                 d.generation, d.objects, d.locks
             )?;
-            if d.candidate {
-                write!(
-                    f,
-                    " CANDIDATE{}",
-                    if d.delay_passed {
-                        " (delay passed)"
-                    } else {
-                        ""
-                    }
-                )?;
+            for (apt, e) in [Apt::Sta, Apt::Mta].iter().zip(&d.entries) {
+                match e {
+                    None => {}
+                    Some(e) if e.candidate => write!(
+                        f,
+                        "; {apt:?} entry CANDIDATE{}",
+                        if e.delay_passed { " (delay passed)" } else { "" }
+                    )?,
+                    Some(_) => write!(f, "; {apt:?} entry")?,
+                }
             }
         } else {
             write!(f, "DLL not loaded")?;
         }
-        for (t, th) in [Thread::Sta, Thread::Mta].iter().zip(&self.threads) {
-            write!(f, "; {t:?}: step {}", th.pc)?;
+        for (t, th) in Thread::ALL.iter().zip(&self.threads) {
+            write!(f, "; {}: step {}", t.name(), th.pc + 1)?;
             if th.factory.is_some() {
                 write!(f, " factory")?;
             }
@@ -211,35 +271,26 @@ impl fmt::Debug for InprocState {
     }
 }
 
-fn script(t: Thread) -> &'static [InprocOp] {
-    match t {
-        Thread::Sta => STA_SCRIPT,
-        Thread::Mta => MTA_SCRIPT,
-    }
-}
-
 impl InprocState {
     /// The process before any call.
     pub fn new() -> Self {
         InprocState {
             dll: Dll::default(),
-            threads: [ThreadState::default(); 2],
+            threads: [ThreadState::default(); 3],
             crashed: false,
             unloaded_while_live: false,
             revived: false,
         }
     }
 
-    /// Whether both threads finished their scripts.
+    /// Whether every thread finished its script.
     pub fn threads_done(&self) -> bool {
-        [Thread::Sta, Thread::Mta]
-            .into_iter()
-            .all(|t| self.next_op(t).is_none())
+        Thread::ALL.into_iter().all(|t| self.next_op(t).is_none())
     }
 
     /// `DllCanUnloadNow`: S_OK (true) when no object exists and, with the mechanism on, no
     /// lock is held; class-factory references do not count (R-002-DLLCANUNLOADNOW) unless the
-    /// opt-in remedy `dll-counts-factories` is enabled (R-002-FACTORY-COUNT-OPTION).
+    /// remedy `dll-counts-factories` is enabled (R-002-FACTORY-COUNT-OPTION).
     pub fn can_unload_now(&self, cfg: &Config) -> bool {
         self.dll.objects == 0
             && (self.dll.locks == 0 || !cfg.on(Mechanism::DllcanunloadnowCountsLocks))
@@ -271,7 +322,7 @@ impl InprocState {
         }
     }
 
-    /// The next call of thread `t`, skipping calls that do not apply; `None` when done.
+    /// The next call of thread `t`; `None` when done.
     fn next_op(&self, t: Thread) -> Option<InprocOp> {
         script(t).get(self.threads[t as usize].pc as usize).copied()
     }
@@ -287,97 +338,140 @@ impl InprocState {
         }
     }
 
+    /// Whether thread `t` may call CoFreeUnusedLibrariesEx now: not in the middle of its own
+    /// call (a Release epilogue, or the one function scope in which it holds an unlocked class
+    /// object), and for the STA thread only with `every-apartment-sweeps` on.
+    fn may_sweep(&self, cfg: &Config, t: Thread) -> bool {
+        let th = &self.threads[t as usize];
+        !th.in_dll
+            && !self.unlocked_in_scope(cfg, th)
+            && (t != Thread::Sta || cfg.on(Mechanism::EveryApartmentSweeps))
+    }
+
+    /// What a sweep of apartment `apt`'s list does to its entry, if anything changes.
+    fn sweep_outcome(&self, cfg: &Config, apt: Apt) -> Option<SweepOutcome> {
+        let e = self.dll.entries[apt as usize]?;
+        let ok = self.can_unload_now(cfg);
+        let delay = cfg.on(Mechanism::UnloadDelay);
+        if cfg.on(Mechanism::WineCandidateList) {
+            // Wine: every entry is asked; S_FALSE clears the mark.
+            match (ok, e.candidate) {
+                (true, _) if !delay => Some(SweepOutcome::Free),
+                (true, true) if e.delay_passed => Some(SweepOutcome::Free),
+                (true, false) => Some(SweepOutcome::Mark),
+                (false, true) => Some(SweepOutcome::Unmark),
+                _ => None,
+            }
+        } else if e.candidate {
+            // Microsoft's text: a candidate is freed once the delay has passed; the page does
+            // not say DllCanUnloadNow is asked again.
+            e.delay_passed.then_some(SweepOutcome::Free)
+        } else if ok {
+            Some(if delay {
+                SweepOutcome::Mark
+            } else {
+                SweepOutcome::Free
+            })
+        } else {
+            None
+        }
+    }
+
     /// The internal steps enabled now. After a crash the process is gone: nothing.
     pub fn enabled(&self, cfg: &Config) -> Vec<InprocStep> {
         let mut v = Vec::new();
         if self.crashed {
             return v;
         }
-        for t in [Thread::Sta, Thread::Mta] {
+        for t in Thread::ALL {
             if let Some(op) = self.next_op(t) {
                 v.push(InprocStep::Do(t, op));
             }
         }
-        if self.dll.loaded {
-            let ok = self.can_unload_now(cfg);
-            let sweep_changes = if self.dll.candidate {
-                !ok || self.dll.delay_passed
-            } else {
-                ok
-            };
-            if sweep_changes {
-                v.push(InprocStep::Sweep);
+        for t in Thread::ALL {
+            if self.may_sweep(cfg, t) && self.sweep_outcome(cfg, t.apartment()).is_some() {
+                v.push(InprocStep::Sweep(t));
             }
-            if self.dll.candidate
-                && !self.dll.delay_passed
-                && self
-                    .threads
-                    .iter()
-                    .all(|t| !t.in_dll && !self.unlocked_in_scope(cfg, t))
+        }
+        let quiet = self
+            .threads
+            .iter()
+            .all(|t| !t.in_dll && !self.unlocked_in_scope(cfg, t));
+        for apt in [Apt::Sta, Apt::Mta] {
+            if quiet
+                && self.dll.entries[apt as usize].is_some_and(|e| e.candidate && !e.delay_passed)
             {
-                v.push(InprocStep::DelayPasses);
+                v.push(InprocStep::DelayPasses(apt));
             }
         }
         v
     }
 
-    /// COM loads the DLL if needed, and takes a candidate off the list.
-    fn com_get_class_object(&mut self) -> u8 {
-        if !self.dll.loaded {
-            self.dll.loaded = true;
+    /// COM loads the DLL for `apt` if needed (a new module load when no apartment holds it)
+    /// and, under Microsoft's text, takes a candidate entry back to the active list.
+    fn com_get_class_object(&mut self, cfg: &Config, apt: Apt) -> u8 {
+        if !self.dll.loaded() {
             self.dll.generation += 1;
-        } else if self.dll.candidate {
-            self.dll.candidate = false;
-            self.revived = true;
+        }
+        match &mut self.dll.entries[apt as usize] {
+            None => self.dll.entries[apt as usize] = Some(Entry::default()),
+            Some(e) if e.candidate && !cfg.on(Mechanism::WineCandidateList) => {
+                *e = Entry::default();
+                self.revived = true;
+            }
+            Some(_) => {}
         }
         self.dll.generation
     }
 
     /// A call into DLL code through a pointer into load `gen`: crashes if that load is gone.
     fn call_into(&mut self, gen: Option<u8>) -> bool {
-        let live = self.dll.loaded && gen == Some(self.dll.generation);
+        let live = self.dll.loaded() && gen == Some(self.dll.generation);
         self.crashed |= !live;
         live
     }
 
-    /// Frees the DLL (CoFreeLibrary).
-    fn free(&mut self) {
-        self.unloaded_while_live |=
-            self.dll.objects > 0 || self.dll.locks > 0 || self.threads.iter().any(|t| t.in_dll);
-        self.dll.loaded = false;
-        self.dll.candidate = false;
-        self.dll.delay_passed = false;
-        self.dll.unloads += 1;
+    /// Removes `apt`'s entry; when it was the last, COM frees the module (CoFreeLibrary).
+    fn free(&mut self, apt: Apt) {
+        self.dll.entries[apt as usize] = None;
+        if !self.dll.loaded() {
+            self.unloaded_while_live |= self.dll.objects > 0
+                || self.dll.locks > 0
+                || self.threads.iter().any(|t| t.in_dll);
+            self.dll.unloads += 1;
+        }
     }
 
     /// Performs `step` (which must be enabled).
     pub fn step(&mut self, cfg: &Config, step: InprocStep) {
         match step {
-            InprocStep::Sweep => {
-                let ok = self.can_unload_now(cfg);
-                if !self.dll.candidate {
-                    if cfg.on(Mechanism::UnloadDelay) {
-                        self.dll.candidate = true;
-                        self.dll.delay_passed = false;
-                    } else {
-                        self.free();
-                    }
-                } else if !ok {
-                    self.dll.candidate = false;
-                } else {
-                    self.free();
+            InprocStep::Sweep(t) => {
+                let apt = t.apartment();
+                let entry = match self.sweep_outcome(cfg, apt) {
+                    Some(SweepOutcome::Free) => return self.free(apt),
+                    Some(SweepOutcome::Mark) => Entry {
+                        candidate: true,
+                        delay_passed: false,
+                    },
+                    Some(SweepOutcome::Unmark) => Entry::default(),
+                    None => return,
+                };
+                self.dll.entries[apt as usize] = Some(entry);
+            }
+            InprocStep::DelayPasses(apt) => {
+                if let Some(e) = self.dll.entries[apt as usize].as_mut() {
+                    e.delay_passed = true;
                 }
             }
-            InprocStep::DelayPasses => self.dll.delay_passed = true,
             InprocStep::Do(t, op) => {
                 let i = t as usize;
                 match op {
                     InprocOp::CoGetClassObject => {
-                        let gen = self.com_get_class_object();
+                        let gen = self.com_get_class_object(cfg, t.apartment());
                         self.threads[i].factory = Some(gen);
                     }
                     InprocOp::CoCreateInstance => {
-                        let gen = self.com_get_class_object();
+                        let gen = self.com_get_class_object(cfg, t.apartment());
                         self.dll.objects += 1;
                         self.threads[i].object = Some(gen);
                     }
@@ -424,6 +518,17 @@ impl InprocState {
             }
         }
     }
+}
+
+/// What one sweep does to an apartment's entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SweepOutcome {
+    /// Put it on the candidate list (time-stamped).
+    Mark,
+    /// Take it off the candidate list (Wine, on S_FALSE).
+    Unmark,
+    /// Remove it (and free the module if no other apartment holds it).
+    Free,
 }
 
 impl Default for InprocState {

@@ -501,8 +501,9 @@ pub fn sources(rules: &[&str]) -> Vec<&'static str> {
 /// `--clients` when not the default).
 pub fn run_args(cfg: &Config) -> String {
     let mut s = format!("--scenario {}", cfg.scenario.name());
-    for m in cfg.toggled.iter() {
-        s.push_str(&format!(" --disable {}", m.name()));
+    for a in cfg.toggled.to_args() {
+        s.push(' ');
+        s.push_str(&a);
     }
     if cfg.clients != crate::config::DEFAULT_CLIENTS {
         s.push_str(&format!(" --clients {}", cfg.clients));

@@ -10,30 +10,61 @@ use std::fmt;
 /// An object's identity inside one server process: a sequence number starting at 1.
 pub type ObjId = u8;
 
+/// What a client asks the SCM for (seed 003; Microsoft's pages for CoGetClassObject and
+/// CoCreateInstance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ActKind {
+    /// `CoGetClassObject(CLSCTX_LOCAL_SERVER)`: the server marshals IClassFactory (with COM's
+    /// implicit LockServer(TRUE), R-003-IMPLICIT-LOCK) and the client gets a class-object proxy.
+    ClassObject,
+    /// `CoCreateInstance(CLSCTX_LOCAL_SERVER)`: one round trip to the SCM; COM in the server
+    /// calls IClassFactory::CreateInstance itself and marshals the new object, so the client
+    /// never holds a class-object proxy (spec/assumptions.md A-ATOMIC, activation).
+    Instance,
+}
+
 /// A message on the (unordered, non-duplicating) network.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
-    /// Client → SCM: `CoGetClassObject(clsid, CLSCTX_LOCAL_SERVER, IID_IClassFactory)`.
-    GetClassObject { clsid: Clsid },
-    /// SCM → client: the activation's result; on `S_OK` the client unmarshals an IClassFactory
-    /// proxy to the class object in server slot `server`.
-    ClassObject { hr: Hresult, server: Option<u8> },
+    /// Client → SCM: an activation request for `clsid`.
+    Activation { clsid: Clsid, kind: ActKind },
+    /// SCM → client: the activation's result; on `S_OK` the client unmarshals a proxy to
+    /// server slot `server`: the class object (`obj` is `None`) or object `obj`.
+    ActivationResult {
+        hr: Hresult,
+        server: Option<u8>,
+        obj: Option<ObjId>,
+    },
     /// SCM → server slot: start the server process (`/Embedding`) for the activation of
     /// client `client`.
     Launch { client: u8 },
-    /// SCM → server: marshal the class object of `clsid` for `client`.
-    Activate { client: u8, clsid: Clsid },
-    /// Server → SCM: the activation's outcome (`S_OK` with a marshaled IClassFactory,
-    /// `CO_E_SERVER_STOPPING` when the class is suspended or revoked,
+    /// SCM → server (or client → service host): activate `clsid` for `client`.
+    Activate {
+        client: u8,
+        clsid: Clsid,
+        kind: ActKind,
+    },
+    /// Server → SCM: the activation's outcome (`S_OK` with a marshaled class object or object
+    /// `obj`, `CO_E_SERVER_STOPPING` when the class is suspended or revoked,
     /// `RPC_S_SERVER_UNAVAILABLE` when the process has exited).
     Activated {
         client: u8,
         clsid: Clsid,
+        kind: ActKind,
         hr: Hresult,
+        obj: Option<ObjId>,
     },
-    /// Server → SCM: these classes are available (a `CoRegisterClassObject` without
-    /// REGCLS_SUSPENDED, or `CoResumeClassObjects` for every suspended registration).
-    Register { clsids: Vec<Clsid> },
+    /// Server apartment `apartment` → SCM: these classes are available
+    /// (`CoRegisterClassObject` without REGCLS_SUSPENDED, or `CoResumeClassObjects` for every
+    /// suspended registration). Synchronous: the thread waits for [`Msg::ScmDone`].
+    Register { apartment: u8, clsids: Vec<Clsid> },
+    /// Server apartment `apartment` → SCM: `CoRevokeClassObject` of classes the SCM knows
+    /// (Wine informs the SCM; Microsoft's page: the class object is no longer available).
+    /// Synchronous: the thread waits for [`Msg::ScmDone`].
+    Revoke { apartment: u8, clsids: Vec<Clsid> },
+    /// SCM → server apartment `apartment`: the registration or revocation is recorded; the
+    /// thread's call returns.
+    ScmDone { apartment: u8 },
     /// Server → SCM: the process has exited (the SCM waits on the handles of the processes it
     /// launched).
     Exited,
@@ -47,43 +78,59 @@ pub enum Msg {
     /// Client → service host: a call of a method whose implementation calls
     /// `CoDisconnectContext(INFINITE)` on its own context (seed 000).
     CallSelfDisconnect { obj: ObjId },
-    /// Client → server: the final `Release` of an object proxy (RemRelease).
+    /// Client → server: the final `Release` of an object proxy (RemRelease). Its result is not
+    /// observable: IUnknown::Release returns a ULONG.
     ReleaseObject { obj: ObjId },
-    /// Client → server: the final `Release` of a class-object proxy.
+    /// Client → server: the final `Release` of a class-object proxy (not observable either).
     ReleaseFactory { clsid: Clsid },
     /// Server → client: the reply to an ORPC call; `obj` is the new object of a
-    /// `CreateInstance` that succeeded.
+    /// `CreateInstance` (or service activation) that succeeded.
     Reply { hr: Hresult, obj: Option<ObjId> },
 }
 
 impl fmt::Debug for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let api = |k: &ActKind| match k {
+            ActKind::ClassObject => "CoGetClassObject",
+            ActKind::Instance => "CoCreateInstance",
+        };
         match self {
-            Msg::GetClassObject { clsid } => {
-                write!(f, "CoGetClassObject({clsid:?}, CLSCTX_LOCAL_SERVER)")
+            Msg::Activation { clsid, kind } => {
+                write!(f, "{}({clsid:?}, CLSCTX_LOCAL_SERVER)", api(kind))
             }
-            Msg::ClassObject {
+            Msg::ActivationResult {
                 hr,
                 server: Some(s),
-            } => {
-                write!(
-                    f,
-                    "{} + IClassFactory proxy → instance {}",
-                    hr.name(),
-                    s + 1
-                )
-            }
-            Msg::ClassObject { hr, server: None } => write!(f, "{}", hr.name()),
+                obj,
+            } => match obj {
+                Some(o) => write!(f, "{} + object {o} proxy → instance {}", hr.name(), s + 1),
+                None => write!(f, "{} + IClassFactory proxy → instance {}", hr.name(), s + 1),
+            },
+            Msg::ActivationResult { hr, .. } => write!(f, "{}", hr.name()),
             Msg::Launch { client } => {
                 write!(f, "launch server (/Embedding) for client {}", client + 1)
             }
-            Msg::Activate { client, clsid } => {
-                write!(f, "activate {clsid:?} for client {}", client + 1)
+            Msg::Activate { client, clsid, kind } => {
+                write!(f, "{} {clsid:?} for client {}", api(kind), client + 1)
             }
-            Msg::Activated { client, clsid, hr } => {
-                write!(f, "{} for {clsid:?} (client {})", hr.name(), client + 1)
+            Msg::Activated {
+                client,
+                clsid,
+                hr,
+                obj,
+                ..
+            } => {
+                write!(f, "{} for {clsid:?} (client {})", hr.name(), client + 1)?;
+                if let Some(o) = obj {
+                    write!(f, ", object {o}")?;
+                }
+                Ok(())
             }
-            Msg::Register { clsids } => write!(f, "register {clsids:?}"),
+            Msg::Register { clsids, .. } => write!(f, "register {clsids:?}"),
+            Msg::Revoke { clsids, .. } => write!(f, "revoke {clsids:?}"),
+            Msg::ScmDone { apartment } => {
+                write!(f, "done (apartment {} returns)", apartment + 1)
+            }
             Msg::Exited => write!(f, "process exited"),
             Msg::CreateInstance { clsid } => {
                 write!(f, "IClassFactory::CreateInstance [{clsid:?}]")
@@ -95,16 +142,16 @@ impl fmt::Debug for Msg {
                     if *lock { "TRUE" } else { "FALSE" }
                 )
             }
-            Msg::Call { obj } => write!(f, "call method on object #{obj}"),
+            Msg::Call { obj } => write!(f, "call a method on object {obj}"),
             Msg::CallSelfDisconnect { obj } => {
                 write!(
                     f,
-                    "call method on object #{obj} that calls CoDisconnectContext(INFINITE)"
+                    "call a method on object {obj} that calls CoDisconnectContext(INFINITE)"
                 )
             }
-            Msg::ReleaseObject { obj } => write!(f, "Release object #{obj}"),
+            Msg::ReleaseObject { obj } => write!(f, "Release object {obj}"),
             Msg::ReleaseFactory { clsid } => write!(f, "Release IClassFactory [{clsid:?}]"),
-            Msg::Reply { hr, obj: Some(o) } => write!(f, "{} (object #{o})", hr.name()),
+            Msg::Reply { hr, obj: Some(o) } => write!(f, "{} (object {o})", hr.name()),
             Msg::Reply { hr, obj: None } => write!(f, "{}", hr.name()),
         }
     }

@@ -75,7 +75,10 @@ fn no_startup_exit(m: &ComModel, s: &SysState) -> bool {
 }
 
 /// `no-exit-with-live-objects` (R-002-BOTTOM-LINE, R-002-USER-CLOSE, R-003-MULTI-APARTMENT):
-/// no process exits while one of its objects' stubs is still connected.
+/// no process exits while one of its objects still has external references that were never
+/// disconnected: objects are freed on shutdown, not abandoned (002: CoDisconnectObject "gives a
+/// server control over external reference counts so it can properly free its objects on
+/// shutdown").
 fn no_exit_with_live_objects(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| !v.exited() || v.live_objects() == 0)
 }
@@ -116,17 +119,26 @@ fn factory_stays_connected(m: &ComModel, s: &SysState) -> bool {
     })
 }
 
-/// `no-activation-after-suspend` (R-003-AUTO-SUSPEND, R-003-PROCESS-REFCOUNT,
-/// R-003-MULTI-APARTMENT, R-003-STA-SERIALIZED): once an instance has decided to shut down, it hands out no class
-/// object and no object.
-fn no_activation_after_suspend(m: &ComModel, s: &SysState) -> bool {
+/// `no-handout-after-shutdown` (R-003-AUTO-SUSPEND, R-003-PROCESS-REFCOUNT,
+/// R-003-MULTI-APARTMENT, R-003-STA-SERIALIZED): once an instance has decided to shut down (its
+/// count reached zero, or the user closed it), it hands out no class object and no object: 003's
+/// "one thread of the server does not decide to shut down while another thread of the server
+/// is busy handing out class objects or object instances".
+fn no_handout_after_shutdown(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| !v.handed_out_late)
 }
 
-/// `no-exit-during-init` (R-003-REGCLS-SUSPENDED): no instance decides to shut down before
-/// all its classes are registered and resumed.
+/// `no-exit-during-init` (R-003-REGCLS-SUSPENDED): no instance exits before all its classes
+/// were registered (and resumed) with the SCM.
 fn no_exit_during_init(m: &ComModel, s: &SysState) -> bool {
-    servers(&m.cfg, s).all(|v| v.shutdown.is_none() || v.ready)
+    servers(&m.cfg, s).all(|v| !v.exited() || v.ready)
+}
+
+/// `available-under-user-control` (R-002-USER-CONTROL, R-003-AUTO-SUSPEND): while the user
+/// controls a running instance, its class objects are not suspended, so new activations reach
+/// the instance the user works in instead of starting a second one (finding F-5).
+fn available_under_user_control(m: &ComModel, s: &SysState) -> bool {
+    servers(&m.cfg, s).all(|v| v.exited() || !(v.user.control && !v.user.closed && v.suspended))
 }
 
 /// `user-data-safe` (R-002-USER-CONTROL): no automatic shutdown decision while the user has
@@ -135,22 +147,21 @@ fn user_data_safe(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| !(v.user.control && v.shutdown == Some(ExitReason::Automatic)))
 }
 
-/// `clean-disconnect` (R-002-USER-CLOSE, R-SEEDS-HRESULTS): no call through a proxy ever
-/// fails with RPC_S_SERVER_UNAVAILABLE, the mark of a server that exited without
-/// disconnecting its stubs: a disconnected proxy answers RPC_E_DISCONNECTED.
+/// `clean-disconnect` (R-002-USER-CLOSE, R-SEEDS-HRESULTS, R-001-CLIENTS-DISCONNECTED): a
+/// call through a proxy (one that returns an HRESULT: CreateInstance, LockServer, a method)
+/// fails only because its server disconnected it on purpose. Local scenarios: no such call fails
+/// at an instance the user did not close (an automatic shutdown left the client a dead proxy);
+/// service: no such call fails with RPC_S_SERVER_UNAVAILABLE (the host crashed), while
+/// RPC_E_DISCONNECTED and CO_E_OBJNOTCONNECTED are CoDisconnectContext's doing.
 fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
-    observations(&m.cfg, s).all(|o| {
-        !ClientOp::ALL
-            .into_iter()
-            .filter(|op| op.on_proxy())
-            .any(|op| o.saw(op, Hresult::RPC_S_SERVER_UNAVAILABLE))
-    })
-}
-
-/// `counts-consistent` (R-002-BOTTOM-LINE, R-003-COUNT-LOCKS): in a running instance the
-/// lifetime count equals the objects being serviced plus the LockServer locks.
-fn counts_consistent(m: &ComModel, s: &SysState) -> bool {
-    servers(&m.cfg, s).all(|v| v.exited() || v.count as usize == v.documented_count())
+    servers(&m.cfg, s).all(|v| !v.stranded_client)
+        && observations(&m.cfg, s).all(|o| {
+            !ClientOp::ALL
+                .into_iter()
+                .filter(|op| op.on_proxy() && op.returns_hresult())
+                .any(|op| o.saw(op, Hresult::RPC_S_SERVER_UNAVAILABLE))
+                || m.cfg.scenario.is_local()
+        })
 }
 
 /// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS, R-SEEDS-IDLE-TIMER):
@@ -163,7 +174,11 @@ fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
 /// `activation-answered` (R-003-SCM-RELAUNCH, R-SEEDS-STOPPING): eventually every client's
 /// activation has returned S_OK.
 fn activation_answered(m: &ComModel, s: &SysState) -> bool {
-    clients(&m.cfg, s).all(|c| c.observed.saw(ClientOp::CoGetClassObject, Hresult::S_OK))
+    clients(&m.cfg, s).all(|c| {
+        [ClientOp::CoGetClassObject, ClientOp::CoCreateInstance]
+            .into_iter()
+            .any(|op| c.observed.saw(op, Hresult::S_OK))
+    })
 }
 
 /// `object-used` (sometimes): a method call on an object returned S_OK.
@@ -199,9 +214,9 @@ impl std::fmt::Debug for PropertyDef {
 }
 
 /// `no-unload-while-live` (R-002-DLLCANUNLOADNOW, R-SEEDS-UNLOAD-DELAY, R-000-DISCONNECT,
-/// R-000-REVOKE-FIRST, R-000-LOCAL-SERVER-FLAG): no DLL is unloaded while an object it
-/// implements exists (is connected), a lock or a registration is held, or a thread runs its
-/// code.
+/// R-000-LOCAL-SERVER-FLAG): no DLL is unloaded while an object it implements is still
+/// referenced (a connected proxy or an in-process pointer), a LockServer lock is held, or a
+/// thread runs its code.
 fn no_unload_while_live(m: &ComModel, s: &SysState) -> bool {
     !inproc(&m.cfg, s).is_some_and(|p| p.unloaded_while_live)
         && !host(&m.cfg, s).is_some_and(|h| h.unloaded_while_live)
@@ -239,10 +254,11 @@ fn stop_is_honored(m: &ComModel, s: &SysState) -> bool {
     host(&m.cfg, s).is_some_and(|h| !h.services[STOPPED_SERVICE as usize].dll_loaded)
 }
 
-/// `dll-eventually-unloaded` (R-002-DLL-PASSIVE, R-SEEDS-UNLOAD-DELAY): eventually both threads
-/// are done and the DLL is freed.
+/// `dll-eventually-unloaded` (R-002-DLL-PASSIVE, R-SEEDS-PER-APARTMENT): eventually every
+/// thread is done and the DLL is freed. A path on which the process crashed satisfies it: the
+/// crash is `no-call-into-unloaded-code`'s business, so the two stay independent.
 fn dll_eventually_unloaded(m: &ComModel, s: &SysState) -> bool {
-    inproc(&m.cfg, s).is_some_and(|p| p.threads_done() && !p.dll.loaded)
+    inproc(&m.cfg, s).is_some_and(|p| p.crashed || (p.threads_done() && !p.dll.loaded()))
 }
 
 /// `disconnect-timeout-observed` (sometimes; R-000-RETRY): CoDisconnectContext returned
@@ -295,7 +311,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "no-exit-with-live-objects",
         expectation: Expectation::Always,
         rules: &["R-002-BOTTOM-LINE", "R-002-USER-CLOSE", "R-003-MULTI-APARTMENT"],
-        statement: "no instance exits while the stub of one of its objects is connected",
+        statement: "no instance exits while one of its objects still has external references that were never disconnected (objects abandoned, not freed)",
         applies: local,
         condition: no_exit_with_live_objects,
     },
@@ -316,18 +332,18 @@ pub const PROPERTIES: &[PropertyDef] = &[
         condition: factory_stays_connected,
     },
     PropertyDef {
-        name: "no-activation-after-suspend",
+        name: "no-handout-after-shutdown",
         expectation: Expectation::Always,
         rules: &["R-003-AUTO-SUSPEND", "R-003-PROCESS-REFCOUNT", "R-003-MULTI-APARTMENT", "R-003-STA-SERIALIZED"],
         statement: "once an instance decided to shut down it hands out no class object and no object",
         applies: local,
-        condition: no_activation_after_suspend,
+        condition: no_handout_after_shutdown,
     },
     PropertyDef {
         name: "no-exit-during-init",
         expectation: Expectation::Always,
         rules: &["R-003-REGCLS-SUSPENDED"],
-        statement: "no instance decides to shut down before all its classes are registered and resumed",
+        statement: "no instance exits before all its classes were registered (and resumed) with the SCM",
         applies: local,
         condition: no_exit_during_init,
     },
@@ -340,25 +356,25 @@ pub const PROPERTIES: &[PropertyDef] = &[
         condition: user_data_safe,
     },
     PropertyDef {
+        name: "available-under-user-control",
+        expectation: Expectation::Always,
+        rules: &["R-002-USER-CONTROL", "R-003-AUTO-SUSPEND"],
+        statement: "while the user controls an instance its class objects are not suspended: new activations reach it instead of a second instance",
+        applies: with_user,
+        condition: available_under_user_control,
+    },
+    PropertyDef {
         name: "clean-disconnect",
         expectation: Expectation::Always,
         rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS", "R-001-CLIENTS-DISCONNECTED", "R-SEEDS-DISCONNECT-INFLIGHT"],
-        statement: "no call through a proxy fails with RPC_S_SERVER_UNAVAILABLE: a proxy cut off from its object answers RPC_E_DISCONNECTED (or CO_E_OBJNOTCONNECTED while calls drain)",
+        statement: "a call through a proxy fails only because its server disconnected it on purpose (the user's close, CoDisconnectContext): no automatic shutdown or crash leaves a client a dead proxy",
         applies: local_or_service,
         condition: clean_disconnect,
     },
     PropertyDef {
-        name: "counts-consistent",
-        expectation: Expectation::Always,
-        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"],
-        statement: "in a running instance the lifetime count equals objects being serviced plus LockServer locks",
-        applies: local,
-        condition: counts_consistent,
-    },
-    PropertyDef {
         name: "server-eventually-exits",
         expectation: Expectation::Eventually,
-        rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS", "R-SEEDS-IDLE-TIMER"],
+        rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS"],
         statement: "eventually every client is done and every started instance has exited",
         applies: local,
         condition: server_eventually_exits,
@@ -399,15 +415,15 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "user-disconnect-observed",
         expectation: Expectation::Sometimes,
         rules: &["R-002-USER-CLOSE"],
-        statement: "a client's call returns RPC_E_DISCONNECTED after the user closed the server",
+        statement: "a client's call returns RPC_E_DISCONNECTED from the live server the user closed",
         applies: with_user,
         condition: user_disconnect_observed,
     },
     PropertyDef {
         name: "no-unload-while-live",
         expectation: Expectation::Always,
-        rules: &["R-002-DLLCANUNLOADNOW", "R-SEEDS-UNLOAD-DELAY", "R-000-DISCONNECT", "R-000-REVOKE-FIRST", "R-000-LOCAL-SERVER-FLAG"],
-        statement: "no DLL is unloaded while an object it implements is connected, a lock or registration is held, or a thread runs its code",
+        rules: &["R-002-DLLCANUNLOADNOW", "R-SEEDS-UNLOAD-DELAY", "R-000-DISCONNECT", "R-000-LOCAL-SERVER-FLAG"],
+        statement: "no DLL is unloaded while an object it implements is still referenced (a connected proxy or an in-process pointer), a lock is held, or a thread runs its code",
         applies: dll_scenarios,
         condition: no_unload_while_live,
     },
@@ -431,7 +447,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "disconnect-result-correct",
         expectation: Expectation::Always,
         rules: &["R-000-RESULTS", "R-000-LOCAL-SERVER-FLAG"],
-        statement: "CoDisconnectContext returns S_OK only when no object of the context is connected and no call executes in it, RPC_E_TIMEOUT only when a call does",
+        statement: "CoDisconnectContext returns S_OK only when no proxy connection to an object of the context remains and no call executes in it, RPC_E_TIMEOUT only when a call does",
         applies: service_only,
         condition: disconnect_result_correct,
     },
@@ -446,8 +462,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "dll-eventually-unloaded",
         expectation: Expectation::Eventually,
-        rules: &["R-002-DLL-PASSIVE", "R-SEEDS-UNLOAD-DELAY"],
-        statement: "once both threads released everything, sweeps eventually free the DLL",
+        rules: &["R-002-DLL-PASSIVE", "R-SEEDS-PER-APARTMENT"],
+        statement: "once every thread released everything, sweeps eventually free the DLL (unless the process crashed)",
         applies: inproc_only,
         condition: dll_eventually_unloaded,
     },
@@ -479,7 +495,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "candidate-revived",
         expectation: Expectation::Sometimes,
         rules: &["R-SEEDS-UNLOAD-DELAY"],
-        statement: "a candidate DLL used again leaves the candidate list",
+        statement: "a candidate DLL used again through COM leaves the candidate list",
         applies: inproc_only,
         condition: candidate_revived,
     },
@@ -492,7 +508,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
 pub fn property(name: &str) -> Result<&'static PropertyDef, String> {
     PROPERTIES.iter().find(|p| p.name == name).ok_or_else(|| {
         format!(
-            "unknown property '{name}'; valid properties: {}",
+            "unknown property '{}'; valid properties: {}",
+            crate::config::quote_prefix(name),
             PROPERTIES
                 .iter()
                 .map(|p| p.name)

@@ -1,9 +1,11 @@
 //! The Service Control Manager: the class table, launching server instances, holding and
-//! forwarding activations (seed 003; seeds README on CO_E_SERVER_STOPPING).
+//! forwarding activations (seed 003; seeds README on CO_E_SERVER_STOPPING and
+//! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
+//! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
 use crate::config::{Clsid, Config};
 use crate::hresult::Hresult;
-use crate::msg::Msg;
+use crate::msg::{ActKind, Msg};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -26,6 +28,8 @@ pub struct Activation {
     pub client: u8,
     /// Requested class.
     pub clsid: Clsid,
+    /// Class object or instance.
+    pub kind: ActKind,
     /// Whether a stopping instance (suspended or revoked class objects) refused it with
     /// CO_E_SERVER_STOPPING and it was sent on.
     pub retried: bool,
@@ -42,9 +46,6 @@ pub struct ScmState {
     pub held: Vec<Activation>,
     /// Activations forwarded to an instance and not yet answered, with the instance.
     pub forwarded: Vec<(Activation, u8)>,
-    /// Instances the SCM has given up on, by slot: it saw the process exit, or the instance
-    /// refused an activation because it is stopping. Their late registrations are stale.
-    pub gone: Vec<bool>,
     /// Whether an activation refused by a stopping instance was later served by a new one.
     pub relaunch_served: bool,
 }
@@ -86,7 +87,6 @@ impl ScmState {
             next_slot: 0,
             held: Vec::new(),
             forwarded: Vec::new(),
-            gone: vec![false; cfg.slots()],
             relaunch_served: false,
         }
     }
@@ -104,6 +104,7 @@ impl ScmState {
                     Msg::Activate {
                         client: a.client,
                         clsid: a.clsid,
+                        kind: a.kind,
                     },
                 ));
             }
@@ -127,9 +128,10 @@ impl ScmState {
                 } else {
                     out.push((
                         cfg.client_id(a.client as usize),
-                        Msg::ClassObject {
+                        Msg::ActivationResult {
                             hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
                             server: None,
+                            obj: None,
                         },
                     ));
                 }
@@ -150,29 +152,25 @@ impl ScmState {
     pub fn on_msg(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
         let mut out = Vec::new();
         match msg {
-            Msg::GetClassObject { clsid } => {
+            Msg::Activation { clsid, kind } => {
                 let client = cfg.client_of(src).expect("activation from a client") as u8;
                 self.route(
                     cfg,
                     Activation {
                         client,
                         clsid: *clsid,
+                        kind: *kind,
                         retried: false,
                     },
                     &mut out,
                 );
             }
-            Msg::Register { clsids } => {
+            Msg::Register { apartment, clsids } => {
                 let s = cfg.slot_of(src).expect("registration from a server") as u8;
-                if self.gone[s as usize] {
-                    // A registration overtaken by its instance's refusal or exit (the model's
-                    // network does not order one sender's messages): a stopping or dead
-                    // instance registers nothing.
-                    return out;
-                }
                 for c in clsids {
                     self.classes[c.0 as usize] = ClassEntry::Registered(s);
                 }
+                out.push((src, Msg::ScmDone { apartment: *apartment }));
                 let (ready, still): (Vec<_>, Vec<_>) =
                     self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
                 self.held = still;
@@ -180,27 +178,47 @@ impl ScmState {
                     self.route(cfg, a, &mut out);
                 }
             }
-            Msg::Activated { client, clsid, hr } => {
+            Msg::Revoke { apartment, clsids } => {
+                // CoRevokeClassObject: the class is no longer available from this instance;
+                // new activations start another one (Microsoft's CoRevokeClassObject page;
+                // Wine's revoke informs the SCM).
+                let s = cfg.slot_of(src).expect("revocation from a server") as u8;
+                for c in clsids {
+                    if self.classes[c.0 as usize] == ClassEntry::Registered(s) {
+                        self.classes[c.0 as usize] = ClassEntry::Unknown;
+                    }
+                }
+                out.push((src, Msg::ScmDone { apartment: *apartment }));
+            }
+            Msg::Activated {
+                client,
+                clsid,
+                kind,
+                hr,
+                obj,
+            } => {
                 let s = cfg.slot_of(src).expect("activation result from a server") as u8;
                 let i = self
                     .forwarded
                     .iter()
-                    .position(|(a, x)| a.client == *client && a.clsid == *clsid && *x == s)
+                    .position(|(a, x)| {
+                        a.client == *client && a.clsid == *clsid && a.kind == *kind && *x == s
+                    })
                     .expect("answer to a forwarded activation");
                 let (a, _) = self.forwarded.remove(i);
                 if hr.succeeded() {
                     self.relaunch_served |= a.retried;
                     out.push((
                         cfg.client_id(a.client as usize),
-                        Msg::ClassObject {
+                        Msg::ActivationResult {
                             hr: *hr,
                             server: Some(s),
+                            obj: *obj,
                         },
                     ));
                 } else {
                     // The instance is stopping (or gone): forget it and send the activation
                     // to a new instance (seed 003; seeds README).
-                    self.gone[s as usize] = true;
                     self.forget(s);
                     let stopping = *hr == Hresult::CO_E_SERVER_STOPPING;
                     self.route(
@@ -216,7 +234,6 @@ impl ScmState {
             Msg::Exited => {
                 // The process of an instance ended: activations held for it go elsewhere.
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
-                self.gone[s as usize] = true;
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
                     .map(|c| Clsid(c as u8))

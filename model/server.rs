@@ -4,13 +4,16 @@
 //! seed 003).
 //!
 //! Each internal step ([`ServerStep`]) and each dispatch of an incoming call is one atomic
-//! step (spec/assumptions.md A-ATOMIC). An incoming call is dispatched only by the apartment
-//! that owns its target, and only while that apartment's thread sits in its message loop: until
-//! then the call stays queued (the network keeps it).
+//! step (spec/assumptions.md A-ATOMIC), except that in a server with several apartments an
+//! activation is two steps: the COM runtime's suspended check, then marshaling with its
+//! CoAddRefServerProcess ([`ServerStep::FinishActivation`]). An incoming call is dispatched only
+//! by the apartment that owns its target, and only while that apartment's thread sits idle in
+//! its message loop: until then the call stays queued (the network keeps it). A call on a stub
+//! the server disconnected is answered by COM's RPC layer at once.
 
 use crate::config::{Clsid, Config, Mechanism};
 use crate::hresult::Hresult;
-use crate::msg::{Msg, ObjId};
+use crate::msg::{ActKind, Msg, ObjId};
 use crate::scm::Sends;
 use serde::Serialize;
 use stateright::actor::Id;
@@ -36,17 +39,49 @@ pub enum ExitReason {
     UserClose,
 }
 
+/// What a thread waits for from the SCM (registration and revocation are synchronous calls).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum ScmCall {
+    /// CoRegisterClassObject (without REGCLS_SUSPENDED) or CoResumeClassObjects.
+    Register,
+    /// CoRevokeClassObject of a class the SCM knows.
+    Revoke,
+}
+
 /// Where an apartment thread is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum AptPhase {
     /// Initialising; has not called CoRegisterClassObject.
     Init,
-    /// Registered its class and waits to call CoResumeClassObjects (apartment 0 only).
+    /// Registered its class with REGCLS_SUSPENDED and waits to call CoResumeClassObjects
+    /// (apartment 0 only).
     Registered,
+    /// Blocked in a synchronous call to the SCM; dispatches nothing until it returns.
+    Waiting(ScmCall),
     /// In its message loop, dispatching calls.
     Loop,
-    /// Left its message loop after revoking its class object.
+    /// Left its message loop.
     Done,
+}
+
+/// What an apartment thread in its message loop is busy with between two of its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum AptWork {
+    /// Idle in its message loop: it dispatches the next call.
+    Idle,
+    /// In a final-release handler: the count reached zero and the thread has yet to act on it
+    /// ([`ServerStep::FinishRelease`]).
+    FinalRelease,
+    /// Dispatching an activation that passed COM's suspended check and is not yet marshaled
+    /// ([`ServerStep::FinishActivation`]).
+    Activating {
+        /// The client.
+        client: u8,
+        /// The class.
+        clsid: Clsid,
+        /// Class object or instance.
+        kind: ActKind,
+    },
 }
 
 /// One apartment thread.
@@ -54,9 +89,8 @@ pub enum AptPhase {
 pub struct Apartment {
     /// Its phase.
     pub phase: AptPhase,
-    /// Whether it is between the two steps of a final-release handler: the count reached zero
-    /// and the thread has yet to act on it ([`ServerStep::FinishRelease`]).
-    pub busy: bool,
+    /// What it is busy with in its message loop.
+    pub work: AptWork,
 }
 
 /// A class's registration in the process's COM class table.
@@ -72,16 +106,14 @@ pub enum ClassReg {
     Revoked,
 }
 
-/// An object instance and the state of its stub.
+/// An object instance whose stub is connected (an object disconnected by CoDisconnectObject
+/// is run down and freed, so it is not kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Object {
     /// Its id within the process.
     pub id: ObjId,
     /// Its class.
     pub clsid: Clsid,
-    /// Whether its stub is connected. A disconnected object was run down by
-    /// CoDisconnectObject and is kept only so calls on its proxy get RPC_E_DISCONNECTED.
-    pub connected: bool,
 }
 
 /// What the interactive user has done (seed 002, user control).
@@ -104,20 +136,23 @@ pub struct ServerState {
     pub apartments: Vec<Apartment>,
     /// Class-table entries, indexed by CLSID.
     pub classes: Vec<ClassReg>,
-    /// Whether every class became available (registered, and resumed under REGCLS_SUSPENDED).
+    /// Whether every class became available (registered, and resumed under REGCLS_SUSPENDED)
+    /// at some point. Never reset.
     pub ready: bool,
     /// Whether CoSuspendClassObjects is in effect (automatically or explicitly).
     pub suspended: bool,
     /// The lifetime count the server decides on: the CoAddRefServerProcess count, or its own
-    /// counter when `process-refcount` is disabled. Bounded by objects + locks ≤ 2 × clients.
+    /// counter when `process-refcount` is disabled. Bounded by objects + locks + 1 ≤ 2 ×
+    /// clients + 1.
     pub count: u8,
     /// Outstanding server-side LockServer(TRUE) calls (implicit and remoted).
     pub locks: u8,
-    /// Objects with their stubs.
+    /// Objects whose stubs are connected.
     pub objects: Vec<Object>,
     /// Last object id handed out.
     pub last_obj: ObjId,
-    /// Marshaled IClassFactory proxies held by clients, per class.
+    /// Marshaled IClassFactory proxies held by clients, per class: the references the class
+    /// object's stubs hold on it, which the class object's own reference count shows.
     pub factory_proxies: Vec<u8>,
     /// Whether the class objects' stubs were disconnected (user close).
     pub factories_disconnected: bool,
@@ -129,6 +164,10 @@ pub struct ServerState {
     pub served: u8,
     /// Whether it handed out a class object or an object after deciding to shut down.
     pub handed_out_late: bool,
+    /// Whether a client's call through a proxy (CreateInstance, LockServer or a method call)
+    /// failed at this instance although the user had not closed it: a client was left with a
+    /// dead proxy by an automatic shutdown.
+    pub stranded_client: bool,
     /// The interactive user.
     pub user: UserState,
     /// Whether the user sits at this instance: in scenarios with a user, at the first
@@ -142,13 +181,20 @@ pub enum ServerStep {
     /// Apartment thread calls `CoRegisterClassObject(CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE
     /// [| REGCLS_SUSPENDED])` for its class.
     Register(u8),
-    /// The main thread calls `CoResumeClassObjects` and enters its message loop.
+    /// The main thread calls `CoResumeClassObjects`.
     Resume,
+    /// Second half of a dispatched activation: COM marshals the class object (with the
+    /// implicit LockServer(TRUE)) or has the class object create the instance and marshals it;
+    /// either calls CoAddRefServerProcess.
+    FinishActivation(u8),
     /// Second half of a final-release handler: revoke this apartment's class object and leave
     /// the message loop (and call `CoSuspendClassObjects` when the server keeps its own count).
     FinishRelease(u8),
     /// Apartment thread, told to shut down, calls `CoRevokeClassObject` and leaves its loop.
     Revoke(u8),
+    /// (`recheck-after-revoke`) every class is revoked and the count is zero again: the main
+    /// thread tells every thread to leave its message loop.
+    Quit,
     /// Every thread has left its loop: the process exits.
     Exit,
     /// (`exit-on-final-decrement` disabled) the idle message loop sees all counts at zero.
@@ -173,12 +219,14 @@ impl ServerStep {
         for a in 0..apartments as u8 {
             v.extend([
                 ServerStep::Register(a),
+                ServerStep::FinishActivation(a),
                 ServerStep::FinishRelease(a),
                 ServerStep::Revoke(a),
             ]);
         }
         v.extend([
             ServerStep::Resume,
+            ServerStep::Quit,
             ServerStep::Exit,
             ServerStep::IdleZeroCheck,
             ServerStep::UserOpenDocument,
@@ -189,30 +237,38 @@ impl ServerStep {
         v
     }
 
-    /// The step in COM terms.
+    /// The step in COM terms (apartments numbered from 1).
     pub fn describe(self) -> String {
         match self {
-            ServerStep::Register(a) => format!("apartment {a} calls CoRegisterClassObject"),
+            ServerStep::Register(a) => format!("apartment {} calls CoRegisterClassObject", a + 1),
             ServerStep::Resume => "main thread calls CoResumeClassObjects".to_string(),
-            ServerStep::FinishRelease(a) => {
-                format!("apartment {a} acts on the final release: CoRevokeClassObject, leaves its message loop")
-            }
+            ServerStep::FinishActivation(a) => format!(
+                "apartment {}: COM marshals the activation's result (CoAddRefServerProcess)",
+                a + 1
+            ),
+            ServerStep::FinishRelease(a) => format!(
+                "apartment {} acts on the final release: CoRevokeClassObject, leaves its message loop",
+                a + 1
+            ),
             ServerStep::Revoke(a) => {
-                format!("apartment {a} calls CoRevokeClassObject and leaves its message loop")
+                format!("apartment {} calls CoRevokeClassObject", a + 1)
             }
-            ServerStep::Exit => "the process exits".to_string(),
+            ServerStep::Quit => {
+                "main thread re-checks the count (zero) and tells every thread to quit".to_string()
+            }
+            ServerStep::Exit => "exits".to_string(),
             ServerStep::IdleZeroCheck => {
-                "the idle message loop sees all counts at zero and quits".to_string()
+                "idle message loop sees all counts at zero and quits".to_string()
             }
             ServerStep::UserOpenDocument => {
-                "the user opens a document (user control = TRUE)".to_string()
+                "user opens a document (user control = TRUE)".to_string()
             }
-            ServerStep::UserClose => "the user closes the server".to_string(),
+            ServerStep::UserClose => "user closes the server".to_string(),
             ServerStep::UserCloseHide => {
-                "the user closes the server; it hides its window and serves on".to_string()
+                "user closes the server; it hides its window and serves on".to_string()
             }
             ServerStep::UserCloseDisconnect => {
-                "the user closes the server; it calls CoDisconnectObject on everything and exits"
+                "user closes the server; it calls CoDisconnectObject on everything and exits"
                     .to_string()
             }
         }
@@ -231,11 +287,14 @@ impl fmt::Debug for ServerState {
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                format!(
-                    "apt{i}:{:?}{}",
-                    a.phase,
-                    if a.busy { "(in final Release)" } else { "" }
-                )
+                let work = match a.work {
+                    AptWork::Idle => String::new(),
+                    AptWork::FinalRelease => "(in final Release)".to_string(),
+                    AptWork::Activating { client, .. } => {
+                        format!("(activating for client {})", client + 1)
+                    }
+                };
+                format!("apartment {}: {:?}{work}", i + 1, a.phase)
             })
             .collect();
         let classes: Vec<String> = self
@@ -244,22 +303,12 @@ impl fmt::Debug for ServerState {
             .enumerate()
             .map(|(c, r)| format!("{:?}:{r:?}", Clsid(c as u8)))
             .collect();
-        write!(f, " [{}] classes [{}]", apts.join(" "), classes.join(" "))?;
+        write!(f, " [{}] classes [{}]", apts.join(", "), classes.join(" "))?;
         if self.suspended {
             write!(f, " SUSPENDED")?;
         }
         write!(f, " count={} locks={}", self.count, self.locks)?;
-        let objs: Vec<String> = self
-            .objects
-            .iter()
-            .map(|o| {
-                format!(
-                    "#{}{}",
-                    o.id,
-                    if o.connected { "" } else { "(disconnected)" }
-                )
-            })
-            .collect();
+        let objs: Vec<String> = self.objects.iter().map(|o| o.id.to_string()).collect();
         write!(
             f,
             " objects [{}] factory proxies {:?}",
@@ -291,7 +340,7 @@ impl ServerState {
             apartments: vec![
                 Apartment {
                     phase: AptPhase::Init,
-                    busy: false
+                    work: AptWork::Idle,
                 };
                 n
             ],
@@ -308,6 +357,7 @@ impl ServerState {
             launched_for: None,
             served: 0,
             handed_out_late: false,
+            stranded_client: false,
             user: UserState::default(),
             user_present: cfg.scenario.has_user() && slot == 0,
         }
@@ -329,19 +379,13 @@ impl ServerState {
         self.status != ProcStatus::NotStarted
     }
 
-    /// Objects whose stubs are connected.
+    /// Objects whose stubs are connected: objects that still have external references.
     pub fn live_objects(&self) -> usize {
-        self.objects.iter().filter(|o| o.connected).count()
-    }
-
-    /// The documented lifetime count: objects being serviced plus LockServer locks, class
-    /// objects excluded (R-002-BOTTOM-LINE).
-    pub fn documented_count(&self) -> usize {
-        self.live_objects() + self.locks as usize
+        self.objects.len()
     }
 
     /// Reference count of the class objects: one per registration not yet revoked, plus one
-    /// per marshaled proxy (R-002-FACTORY-REFS).
+    /// per marshaled proxy (R-002-FACTORY-REFS). The server's class-object code sees it.
     pub fn factory_refcount(&self) -> usize {
         let registered = self
             .classes
@@ -356,6 +400,11 @@ impl ServerState {
                 .sum::<usize>()
     }
 
+    /// The reference the user's open document holds on the count (`user-document-counts`).
+    fn document_ref(&self, cfg: &Config) -> u8 {
+        u8::from(cfg.on(Mechanism::UserDocumentCounts) && self.user.control)
+    }
+
     /// Whether the server may decide to shut down automatically now: not under user control
     /// (R-002-USER-CONTROL) and, if the server waits for class-object references
     /// (`factory-refs-ignored` disabled), with none left (R-002-FACTORY-REFS).
@@ -365,7 +414,21 @@ impl ServerState {
     }
 
     fn apt_idle(&self, a: usize) -> bool {
-        self.apartments[a].phase == AptPhase::Loop && !self.apartments[a].busy
+        self.apartments[a].phase == AptPhase::Loop && self.apartments[a].work == AptWork::Idle
+    }
+
+    /// Whether the activation check and the marshaling are two steps: in a server with several
+    /// apartments, unless the `atomic-activation` variant is on. In a single-threaded server
+    /// the thread that would call CoReleaseServerProcess is the one dispatching the activation
+    /// (003: activations "serialized by the message queue"), so nothing can run between them.
+    fn split_activation(&self, cfg: &Config) -> bool {
+        self.apartments.len() > 1 && !cfg.on(Mechanism::AtomicActivation)
+    }
+
+    /// Whether the apartments stay in their message loops after revoking, until the count is
+    /// zero (`recheck-after-revoke`).
+    fn recheck(&self, cfg: &Config) -> bool {
+        cfg.on(Mechanism::RecheckAfterRevoke)
     }
 
     /// The internal steps enabled now.
@@ -374,16 +437,25 @@ impl ServerState {
         if self.status != ProcStatus::Running {
             return steps;
         }
-        let n = self.apartments.len();
         for (a, apt) in self.apartments.iter().enumerate() {
             let a8 = a as u8;
             if apt.phase == AptPhase::Init && self.shutdown.is_none() {
                 steps.push(ServerStep::Register(a8));
             }
-            if apt.busy {
-                steps.push(ServerStep::FinishRelease(a8));
-            } else if self.shutdown.is_some() && apt.phase != AptPhase::Done {
-                steps.push(ServerStep::Revoke(a8));
+            match apt.work {
+                AptWork::FinalRelease => steps.push(ServerStep::FinishRelease(a8)),
+                AptWork::Activating { .. } => steps.push(ServerStep::FinishActivation(a8)),
+                AptWork::Idle => {
+                    let revocable = matches!(
+                        self.classes[a],
+                        ClassReg::None | ClassReg::Suspended | ClassReg::Live
+                    );
+                    let leaves = matches!(apt.phase, AptPhase::Init | AptPhase::Registered)
+                        || (apt.phase == AptPhase::Loop && (revocable || !self.recheck(cfg)));
+                    if self.shutdown.is_some() && leaves {
+                        steps.push(ServerStep::Revoke(a8));
+                    }
+                }
             }
         }
         if cfg.on(Mechanism::RegclsSuspended)
@@ -393,7 +465,21 @@ impl ServerState {
         {
             steps.push(ServerStep::Resume);
         }
-        if (0..n).all(|a| self.apartments[a].phase == AptPhase::Done) {
+        if self.recheck(cfg)
+            && self.shutdown.is_some()
+            && self.count == 0
+            && self
+                .classes
+                .iter()
+                .all(|c| matches!(c, ClassReg::None | ClassReg::Revoked))
+            && self.apartments.iter().all(|a| {
+                a.phase == AptPhase::Done || (a.phase == AptPhase::Loop && a.work == AptWork::Idle)
+            })
+            && self.apartments.iter().any(|a| a.phase != AptPhase::Done)
+        {
+            steps.push(ServerStep::Quit);
+        }
+        if self.apartments.iter().all(|a| a.phase == AptPhase::Done) {
             steps.push(ServerStep::Exit);
         }
         if self.shutdown.is_none() && self.apt_idle(0) {
@@ -408,8 +494,8 @@ impl ServerState {
                     steps.push(ServerStep::UserOpenDocument);
                 }
                 if self.user.control && !self.user.closed {
-                    let in_service =
-                        self.documented_count() > 0 || self.factory_proxies.iter().any(|&n| n > 0);
+                    // The server decides from its own count, without the user's document.
+                    let in_service = self.count > self.document_ref(cfg);
                     if cfg.on(Mechanism::DisconnectOnUserClose) && in_service {
                         steps.push(ServerStep::UserCloseHide);
                         steps.push(ServerStep::UserCloseDisconnect);
@@ -422,15 +508,40 @@ impl ServerState {
         steps
     }
 
-    /// CoRevokeClassObject for apartment `a`'s class (if registered), and the thread leaves its
-    /// message loop. The SCM is not told: it learns when an activation it forwards is refused
-    /// or when the process exits (R-003-STA-SERIALIZED; spec/assumptions.md A-SCM).
-    fn revoke_and_leave(&mut self, a: usize) {
-        if matches!(self.classes[a], ClassReg::Suspended | ClassReg::Live) {
+    /// CoRevokeClassObject for apartment `a`'s class (if registered). When the SCM knows the
+    /// class (it is live), the thread makes the synchronous call to the SCM and waits
+    /// (Wine's revoke informs the SCM); otherwise it leaves its loop at once, or with
+    /// `recheck-after-revoke` stays in it.
+    fn revoke(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        let was = self.classes[a];
+        if matches!(was, ClassReg::Suspended | ClassReg::Live) {
             self.classes[a] = ClassReg::Revoked;
         }
-        self.apartments[a].phase = AptPhase::Done;
-        self.apartments[a].busy = false;
+        self.apartments[a].work = AptWork::Idle;
+        if was == ClassReg::Live {
+            self.apartments[a].phase = AptPhase::Waiting(ScmCall::Revoke);
+            out.push((
+                cfg.scm_id(),
+                Msg::Revoke {
+                    apartment: a as u8,
+                    clsids: vec![Clsid(a as u8)],
+                },
+            ));
+        } else {
+            self.after_revoke(cfg, a);
+        }
+    }
+
+    /// The thread's CoRevokeClassObject returned: it leaves its message loop, or with
+    /// `recheck-after-revoke` (and outside a user close) keeps dispatching.
+    fn after_revoke(&mut self, cfg: &Config, a: usize) {
+        let stays = self.recheck(cfg)
+            && self.shutdown == Some(ExitReason::Automatic)
+            && matches!(
+                self.apartments[a].phase,
+                AptPhase::Loop | AptPhase::Waiting(_)
+            );
+        self.apartments[a].phase = if stays { AptPhase::Loop } else { AptPhase::Done };
     }
 
     /// Performs internal step `step` (which must be enabled). Returns the messages to send.
@@ -440,7 +551,6 @@ impl ServerState {
         match step {
             ServerStep::Register(a) => {
                 let a = a as usize;
-                let clsid = Clsid(a as u8);
                 if cfg.on(Mechanism::RegclsSuspended) {
                     self.classes[a] = ClassReg::Suspended;
                     self.apartments[a].phase = if a == 0 {
@@ -450,15 +560,16 @@ impl ServerState {
                     };
                 } else {
                     self.classes[a] = ClassReg::Live;
-                    self.apartments[a].phase = AptPhase::Loop;
+                    self.apartments[a].phase = AptPhase::Waiting(ScmCall::Register);
                     out.push((
                         scm,
                         Msg::Register {
-                            clsids: vec![clsid],
+                            apartment: a as u8,
+                            clsids: vec![Clsid(a as u8)],
                         },
                     ));
                 }
-                self.ready = self.classes.iter().all(|c| *c == ClassReg::Live);
+                self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
             }
             ServerStep::Resume => {
                 let mut clsids = Vec::new();
@@ -468,9 +579,27 @@ impl ServerState {
                         clsids.push(Clsid(c as u8));
                     }
                 }
-                self.apartments[0].phase = AptPhase::Loop;
-                self.ready = self.classes.iter().all(|c| *c == ClassReg::Live);
-                out.push((scm, Msg::Register { clsids }));
+                self.apartments[0].phase = AptPhase::Waiting(ScmCall::Register);
+                self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
+                out.push((scm, Msg::Register { apartment: 0, clsids }));
+            }
+            ServerStep::FinishActivation(a) => {
+                let a = a as usize;
+                let AptWork::Activating { client, clsid, kind } = self.apartments[a].work else {
+                    unreachable!("enabled only while activating")
+                };
+                self.apartments[a].work = AptWork::Idle;
+                let obj = self.hand_out(cfg, a, client, clsid, kind);
+                out.push((
+                    scm,
+                    Msg::Activated {
+                        client,
+                        clsid,
+                        kind,
+                        hr: Hresult::S_OK,
+                        obj,
+                    },
+                ));
             }
             ServerStep::FinishRelease(a) => {
                 if !cfg.on(Mechanism::ProcessRefcount) {
@@ -478,42 +607,99 @@ impl ServerState {
                     // one step after the count reached zero.
                     self.suspended = true;
                 }
-                self.revoke_and_leave(a as usize);
+                self.revoke(cfg, a as usize, &mut out);
             }
-            ServerStep::Revoke(a) => self.revoke_and_leave(a as usize),
+            ServerStep::Revoke(a) => self.revoke(cfg, a as usize, &mut out),
+            ServerStep::Quit => {
+                for apt in self.apartments.iter_mut() {
+                    apt.phase = AptPhase::Done;
+                }
+            }
             ServerStep::Exit => {
                 self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
                 out.push((scm, Msg::Exited));
             }
             ServerStep::IdleZeroCheck => {
                 self.shutdown = Some(ExitReason::Automatic);
-                self.revoke_and_leave(0);
+                self.revoke(cfg, 0, &mut out);
             }
             ServerStep::UserOpenDocument => {
                 self.user.control = true;
                 self.user.opened = true;
+                if cfg.on(Mechanism::UserDocumentCounts) {
+                    self.add_ref();
+                }
             }
             ServerStep::UserCloseHide => {
+                // Others still hold references: the document's release is not the final one.
+                self.release_document(cfg);
                 self.user.control = false;
                 self.user.closed = true;
             }
             ServerStep::UserClose | ServerStep::UserCloseDisconnect => {
                 self.user.closed = true;
+                self.release_document(cfg);
                 if step == ServerStep::UserCloseDisconnect {
                     // CoDisconnectObject on every object and class object: COM runs down
-                    // every external reference, so objects are destroyed and locks released.
-                    for o in self.objects.iter_mut() {
-                        o.connected = false;
-                    }
+                    // every external reference, so objects are freed and locks released.
+                    self.objects.clear();
                     self.factories_disconnected = true;
                     self.count = 0;
                     self.locks = 0;
                 }
                 self.shutdown = Some(ExitReason::UserClose);
-                self.revoke_and_leave(0);
+                self.revoke(cfg, 0, &mut out);
             }
         }
         out
+    }
+
+    /// Marshals the result of an activation that passed the check: the class object with COM's
+    /// implicit LockServer(TRUE) (R-003-IMPLICIT-LOCK), or a new object created by the class
+    /// object inside the server. Returns the new object's id for an instance.
+    fn hand_out(
+        &mut self,
+        cfg: &Config,
+        a: usize,
+        client: u8,
+        clsid: Clsid,
+        kind: ActKind,
+    ) -> Option<ObjId> {
+        self.served |= 1 << client;
+        self.handed_out_late |= self.shutdown.is_some();
+        match kind {
+            ActKind::ClassObject => {
+                self.factory_proxies[clsid.0 as usize] += 1;
+                if cfg.on(Mechanism::ImplicitLockserver) {
+                    self.lock_server(cfg, a, true);
+                }
+                None
+            }
+            ActKind::Instance => Some(self.create(clsid)),
+        }
+    }
+
+    /// A new object (its constructor calls CoAddRefServerProcess, or `++count`).
+    fn create(&mut self, clsid: Clsid) -> ObjId {
+        self.last_obj += 1;
+        let id = self.last_obj;
+        self.objects.push(Object { id, clsid });
+        self.add_ref();
+        id
+    }
+
+    /// (`user-document-counts`) the closed document's CoReleaseServerProcess. The user's close
+    /// decides the shutdown itself, so only the suspension of R-003-AUTO-SUSPEND follows a
+    /// final decrement here.
+    fn release_document(&mut self, cfg: &Config) {
+        if !cfg.on(Mechanism::UserDocumentCounts) {
+            return;
+        }
+        self.count -= 1;
+        if self.count == 0 && cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend)
+        {
+            self.suspended = true;
+        }
     }
 
     /// One more reference on the lifetime count (CoAddRefServerProcess or `++count`).
@@ -526,15 +712,18 @@ impl ServerState {
     /// decides to shut down (R-002-FINAL-DECREMENT), acting on it in the thread's next step.
     fn release(&mut self, cfg: &Config, a: usize) {
         self.count = self.count.saturating_sub(1);
-        if self.count != 0 || self.shutdown.is_some() {
+        if self.count != 0 {
             return;
         }
         if cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
             self.suspended = true;
         }
+        if self.shutdown.is_some() {
+            return; // already shutting down (recheck-after-revoke): Quit re-checks the count
+        }
         if cfg.on(Mechanism::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
             self.shutdown = Some(ExitReason::Automatic);
-            self.apartments[a].busy = true;
+            self.apartments[a].work = AptWork::FinalRelease;
         }
     }
 
@@ -553,23 +742,6 @@ impl ServerState {
         }
     }
 
-    /// The HRESULT an exited process's proxies return: RPC_E_DISCONNECTED for a stub the
-    /// server disconnected before it exited, RPC_S_SERVER_UNAVAILABLE otherwise
-    /// (spec/assumptions.md A-EXITED).
-    fn exited_reply(&self, msg: &Msg) -> Hresult {
-        let disconnected = match msg {
-            Msg::Call { obj } | Msg::ReleaseObject { obj } => {
-                self.objects.iter().any(|o| o.id == *obj && !o.connected)
-            }
-            _ => self.factories_disconnected,
-        };
-        if disconnected {
-            Hresult::RPC_E_DISCONNECTED
-        } else {
-            Hresult::RPC_S_SERVER_UNAVAILABLE
-        }
-    }
-
     /// The apartment that dispatches `msg`.
     fn target_apartment(&self, cfg: &Config, msg: &Msg) -> usize {
         match msg {
@@ -583,18 +755,40 @@ impl ServerState {
                 .find(|o| o.id == *obj)
                 .map(|o| cfg.apartment_of(o.clsid))
                 .unwrap_or(0),
+            Msg::ScmDone { apartment } => *apartment as usize,
             _ => 0,
         }
     }
 
-    /// Whether `msg` can be delivered now: a launch to a slot not started, anything to an
-    /// exited process (which fails it), a call to a running process whose target apartment is
-    /// idle in its message loop.
+    /// Whether `msg` reaches a stub the server disconnected: COM's RPC layer answers it with
+    /// RPC_E_DISCONNECTED without the apartment (seeds 001, 002; seeds README).
+    fn to_disconnected(&self, msg: &Msg) -> bool {
+        match msg {
+            Msg::Call { obj } | Msg::ReleaseObject { obj } => {
+                !self.objects.iter().any(|o| o.id == *obj)
+            }
+            Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::ReleaseFactory { .. } => {
+                self.factories_disconnected
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `msg` can be delivered now: a launch to a slot not started; anything to an
+    /// exited process (which fails it); to a running process, the SCM's answer to a thread
+    /// waiting for it, a call on a disconnected stub, or a call whose target apartment is idle
+    /// in its message loop.
     pub fn can_deliver(&self, cfg: &Config, msg: &Msg) -> bool {
         match self.status {
             ProcStatus::NotStarted => matches!(msg, Msg::Launch { .. }),
             ProcStatus::Exited(_) => true,
-            ProcStatus::Running => self.apt_idle(self.target_apartment(cfg, msg)),
+            ProcStatus::Running => match msg {
+                Msg::ScmDone { apartment } => matches!(
+                    self.apartments[*apartment as usize].phase,
+                    AptPhase::Waiting(_)
+                ),
+                _ => self.to_disconnected(msg) || self.apt_idle(self.target_apartment(cfg, msg)),
+            },
         }
     }
 
@@ -605,6 +799,10 @@ impl ServerState {
             return None;
         }
         let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
+        let stranding = matches!(
+            msg,
+            Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
+        );
         match self.status {
             ProcStatus::NotStarted => {
                 let Msg::Launch { client } = msg else {
@@ -615,102 +813,104 @@ impl ServerState {
                 return Some(Vec::new());
             }
             ProcStatus::Exited(_) => {
+                // Every call into an exited process fails the same way, whatever the server
+                // did before it exited (seeds README; spec/assumptions.md A-EXITED).
+                let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
+                self.stranded_client |= stranding && !self.user.closed;
                 return Some(match msg {
-                    Msg::Activate { client, clsid } => vec![(
+                    Msg::Activate { client, clsid, kind } => vec![(
                         src,
                         Msg::Activated {
                             client: *client,
                             clsid: *clsid,
-                            hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                            kind: *kind,
+                            hr,
+                            obj: None,
                         },
                     )],
-                    _ => reply(self.exited_reply(msg), None),
+                    _ => reply(hr, None),
                 });
             }
             ProcStatus::Running => {}
         }
+        if self.to_disconnected(msg) {
+            if let Msg::ReleaseFactory { clsid } = msg {
+                let c = clsid.0 as usize;
+                self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
+            }
+            self.stranded_client |= stranding && !self.user.closed;
+            return Some(reply(Hresult::RPC_E_DISCONNECTED, None));
+        }
         let a = self.target_apartment(cfg, msg);
         let out = match msg {
-            Msg::Activate { client, clsid } => {
-                let c = clsid.0 as usize;
-                let hr = if self.classes[c] != ClassReg::Live || self.suspended {
-                    Hresult::CO_E_SERVER_STOPPING
-                } else {
-                    // Marshal IClassFactory; COM adds an implicit LockServer(TRUE).
-                    self.factory_proxies[c] += 1;
-                    if cfg.on(Mechanism::ImplicitLockserver) {
-                        self.lock_server(cfg, a, true);
+            Msg::ScmDone { apartment } => {
+                let a = *apartment as usize;
+                match self.apartments[a].phase {
+                    AptPhase::Waiting(ScmCall::Register) => {
+                        self.apartments[a].phase = AptPhase::Loop
                     }
-                    self.served |= 1 << client;
-                    self.handed_out_late |= self.shutdown.is_some();
-                    Hresult::S_OK
-                };
-                vec![(
-                    src,
-                    Msg::Activated {
+                    AptPhase::Waiting(ScmCall::Revoke) => self.after_revoke(cfg, a),
+                    _ => unreachable!("can_deliver admits only an awaited answer"),
+                }
+                Vec::new()
+            }
+            Msg::Activate { client, clsid, kind } => {
+                let c = clsid.0 as usize;
+                if self.classes[c] != ClassReg::Live || self.suspended {
+                    vec![(
+                        src,
+                        Msg::Activated {
+                            client: *client,
+                            clsid: *clsid,
+                            kind: *kind,
+                            hr: Hresult::CO_E_SERVER_STOPPING,
+                            obj: None,
+                        },
+                    )]
+                } else if self.split_activation(cfg) {
+                    self.apartments[a].work = AptWork::Activating {
                         client: *client,
                         clsid: *clsid,
-                        hr,
-                    },
-                )]
+                        kind: *kind,
+                    };
+                    Vec::new()
+                } else {
+                    let obj = self.hand_out(cfg, a, *client, *clsid, *kind);
+                    vec![(
+                        src,
+                        Msg::Activated {
+                            client: *client,
+                            clsid: *clsid,
+                            kind: *kind,
+                            hr: Hresult::S_OK,
+                            obj,
+                        },
+                    )]
+                }
             }
             Msg::CreateInstance { clsid } => {
-                if self.factories_disconnected {
-                    reply(Hresult::RPC_E_DISCONNECTED, None)
-                } else {
-                    self.last_obj += 1;
-                    let id = self.last_obj;
-                    self.objects.push(Object {
-                        id,
-                        clsid: *clsid,
-                        connected: true,
-                    });
-                    self.add_ref();
-                    self.handed_out_late |= self.shutdown.is_some();
-                    reply(Hresult::S_OK, Some(id))
-                }
+                self.handed_out_late |= self.shutdown.is_some();
+                let id = self.create(*clsid);
+                reply(Hresult::S_OK, Some(id))
             }
             Msg::LockServer { lock, .. } => {
-                if self.factories_disconnected {
-                    reply(Hresult::RPC_E_DISCONNECTED, None)
-                } else {
-                    self.lock_server(cfg, a, *lock);
-                    reply(Hresult::S_OK, None)
-                }
+                self.lock_server(cfg, a, *lock);
+                reply(Hresult::S_OK, None)
             }
-            Msg::Call { obj } => {
-                let connected = self.objects.iter().any(|o| o.id == *obj && o.connected);
-                reply(
-                    if connected {
-                        Hresult::S_OK
-                    } else {
-                        Hresult::RPC_E_DISCONNECTED
-                    },
-                    None,
-                )
-            }
+            Msg::Call { .. } => reply(Hresult::S_OK, None),
             Msg::ReleaseObject { obj } => {
-                let i = self.objects.iter().position(|o| o.id == *obj)?;
-                let o = self.objects.remove(i);
-                if o.connected {
-                    self.release(cfg, a);
-                    reply(Hresult::S_OK, None)
-                } else {
-                    reply(Hresult::RPC_E_DISCONNECTED, None)
-                }
+                self.objects.retain(|o| o.id != *obj);
+                self.release(cfg, a);
+                reply(Hresult::S_OK, None)
             }
             Msg::ReleaseFactory { clsid } => {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
-                if self.factories_disconnected {
-                    reply(Hresult::RPC_E_DISCONNECTED, None)
-                } else {
-                    // Releasing the proxy undoes the implicit LockServer(TRUE).
-                    if cfg.on(Mechanism::ImplicitLockserver) {
-                        self.lock_server(cfg, a, false);
-                    }
-                    reply(Hresult::S_OK, None)
+                // Releasing the proxy undoes the implicit LockServer(TRUE).
+                if cfg.on(Mechanism::ImplicitLockserver) {
+                    self.lock_server(cfg, a, false);
                 }
+                reply(Hresult::S_OK, None)
             }
             _ => return None,
         };

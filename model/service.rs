@@ -4,7 +4,10 @@
 //!
 //! The host dispatches calls on RPC threads (no apartment queue): a call begins when it is
 //! delivered and returns in a later step ([`HostStep::FinishCall`]), so calls can be
-//! outstanding while the service stops. SERVICE_CONTROL_STOP goes to A only.
+//! outstanding while the service stops. SERVICE_CONTROL_STOP goes to A only. Service B also
+//! uses an object of A in-process ([`BRef`]): through a cross-context proxy when A registered
+//! with CLSCTX_LOCAL_SERVER, through a pointer CoDisconnectContext does not cut otherwise
+//! (000, limitations; spec/assumptions.md A-SERVICE-INPROC).
 
 use crate::client::{ClientOp, Observations};
 use crate::config::{Config, Mechanism};
@@ -38,6 +41,10 @@ pub struct SvcObject {
     pub service: u8,
     /// Whether it lives in its service's private context (else in the default context).
     pub private_ctx: bool,
+    /// Whether service B holds it in-process through a registration without
+    /// CLSCTX_LOCAL_SERVER: a pointer, not a proxy connection, so CoDisconnectContext does not
+    /// disconnect it (000, limitations).
+    pub direct: bool,
     /// Its stub.
     pub stub: StubState,
 }
@@ -94,6 +101,22 @@ pub struct StopState {
     pub saw_timeout: bool,
 }
 
+/// Service B's in-process use of one object of service A: create it, call it once, release it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum BRef {
+    /// B has not created the object yet.
+    NotYet,
+    /// B holds the object `obj`; `called` once it made its call.
+    Holds {
+        /// The object (of service A).
+        obj: ObjId,
+        /// Whether B made its call.
+        called: bool,
+    },
+    /// B released it (or could not create it).
+    Done,
+}
+
 /// An internal step of the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum HostStep {
@@ -109,6 +132,12 @@ pub enum HostStep {
     Unload,
     /// The call of client `c` returns.
     FinishCall(u8),
+    /// Service B calls CoCreateInstance for service A's class inside the host.
+    BCreate,
+    /// Service B calls a method on its object of A.
+    BCall,
+    /// Service B releases its object of A.
+    BRelease,
 }
 
 /// Every step a host serving `clients` clients can take.
@@ -119,6 +148,9 @@ pub fn all_steps(clients: usize) -> Vec<HostStep> {
         HostStep::Disconnect,
         HostStep::RetryDisconnect,
         HostStep::Unload,
+        HostStep::BCreate,
+        HostStep::BCall,
+        HostStep::BRelease,
     ];
     v.extend((0..clients as u8).map(HostStep::FinishCall));
     v
@@ -136,6 +168,9 @@ impl HostStep {
             HostStep::RetryDisconnect => "service A calls CoDisconnectContext again".into(),
             HostStep::Unload => "service A unloads its DLL".into(),
             HostStep::FinishCall(c) => format!("the call of client {} returns", c + 1),
+            HostStep::BCreate => "service B creates an object of service A in-process".into(),
+            HostStep::BCall => "service B calls a method on its object of service A".into(),
+            HostStep::BRelease => "service B releases its object of service A".into(),
         }
     }
 }
@@ -153,6 +188,8 @@ pub struct HostState {
     pub last_obj: ObjId,
     /// Calls executing.
     pub executing: Vec<Executing>,
+    /// Service B's in-process object of service A.
+    pub b_ref: BRef,
     /// Results of every CoDisconnectContext call, in order (at most a few).
     pub disconnect_results: Vec<Hresult>,
     /// A CoDisconnectContext result contradicted the ground truth (R-000-RESULTS).
@@ -224,6 +261,7 @@ impl HostState {
             objects: Vec::new(),
             last_obj: 0,
             executing: Vec::new(),
+            b_ref: BRef::NotYet,
             disconnect_results: Vec::new(),
             bad_disconnect_result: false,
             unloaded_while_live: false,
@@ -242,11 +280,11 @@ impl HostState {
             .any(|e| self.object(e.obj).is_some_and(|o| o.service == service))
     }
 
-    /// Objects CoDisconnectContext in A's context disconnects: A's objects registered with
-    /// CLSCTX_LOCAL_SERVER in its context, or every object when the disconnect is not scoped
-    /// to the context.
+    /// Objects CoDisconnectContext in A's context disconnects: the proxy connections of A's
+    /// objects in its context (not B's pointer from an in-process-only registration), or of
+    /// every object when the disconnect is not scoped to the context.
     fn affected(&self, cfg: &Config, o: &SvcObject) -> bool {
-        cfg.on(Mechanism::RegisterLocalServer)
+        !o.direct
             && (!cfg.on(Mechanism::ContextScopedDisconnect)
                 || (o.service == STOPPED_SERVICE && o.private_ctx))
     }
@@ -294,7 +332,26 @@ impl HostState {
                 v.push(HostStep::FinishCall(e.client));
             }
         }
+        match self.b_ref {
+            BRef::NotYet if a.registered => v.push(HostStep::BCreate),
+            BRef::Holds { called: false, .. } => v.push(HostStep::BCall),
+            BRef::Holds { called: true, .. } => v.push(HostStep::BRelease),
+            _ => {}
+        }
         v
+    }
+
+    /// Service B's call (or Release) on its object of A: through a disconnected proxy it fails
+    /// with RPC_E_DISCONNECTED in COM; through a connected proxy or a pointer into a loaded DLL
+    /// it runs; a pointer into A's unloaded DLL crashes the host.
+    fn b_uses(&mut self, obj: ObjId) -> bool {
+        let Some(o) = self.object(obj).copied() else {
+            return false;
+        };
+        if o.stub == StubState::Connected && !self.services[o.service as usize].dll_loaded {
+            self.crashed = true;
+        }
+        o.stub == StubState::Connected
     }
 
     /// CoDisconnectContext as COM implements it: CoDisconnectObject on each affected object
@@ -322,11 +379,16 @@ impl HostState {
     }
 
     /// Records a CoDisconnectContext result of service A's stop code and checks it against the
-    /// ground truth of seed 000: S_OK only when no object of A's context is connected and no
-    /// call executes in it; RPC_E_TIMEOUT only when one does.
+    /// ground truth of seed 000 ("The proxy connections for all objects were successfully
+    /// disconnected"): S_OK only when no proxy connection to an object of A's context remains
+    /// and no call executes in it; RPC_E_TIMEOUT only when one does. A pointer from an
+    /// in-process-only registration is not a proxy connection (000, limitations).
     fn record_result(&mut self, hr: Hresult) {
         let live = self.objects.iter().any(|o| {
-            o.service == STOPPED_SERVICE && o.private_ctx && o.stub != StubState::Disconnected
+            o.service == STOPPED_SERVICE
+                && o.private_ctx
+                && !o.direct
+                && o.stub != StubState::Disconnected
         }) || self.calls_in(STOPPED_SERVICE);
         let right = match hr {
             Hresult::S_OK => !live,
@@ -377,13 +439,44 @@ impl HostState {
                 };
             }
             HostStep::Unload => {
-                self.unloaded_while_live |= self.services[a].registered
-                    || self.calls_in(STOPPED_SERVICE)
+                self.unloaded_while_live |= self.calls_in(STOPPED_SERVICE)
                     || self
                         .objects
                         .iter()
                         .any(|o| o.service == STOPPED_SERVICE && o.stub != StubState::Disconnected);
                 self.services[a].dll_loaded = false;
+            }
+            HostStep::BCreate => {
+                self.last_obj += 1;
+                let id = self.last_obj;
+                self.objects.push(SvcObject {
+                    id,
+                    service: STOPPED_SERVICE,
+                    private_ctx: cfg.on(Mechanism::PrivateContext),
+                    direct: !cfg.on(Mechanism::RegisterLocalServer),
+                    stub: StubState::Connected,
+                });
+                self.b_ref = BRef::Holds {
+                    obj: id,
+                    called: false,
+                };
+            }
+            HostStep::BCall => {
+                let BRef::Holds { obj, .. } = self.b_ref else {
+                    unreachable!("enabled only while B holds its object")
+                };
+                self.b_uses(obj);
+                self.b_ref = BRef::Holds { obj, called: true };
+            }
+            HostStep::BRelease => {
+                let BRef::Holds { obj, .. } = self.b_ref else {
+                    unreachable!("enabled only while B holds its object")
+                };
+                self.b_uses(obj);
+                if !self.crashed {
+                    self.objects.retain(|o| o.id != obj);
+                }
+                self.b_ref = BRef::Done;
             }
             HostStep::FinishCall(c) => {
                 let i = self
@@ -434,13 +527,18 @@ impl HostState {
         match msg {
             Msg::Activate { clsid, .. } => {
                 let s = clsid.0;
-                if self.services[s as usize].registered {
+                if s == STOPPED_SERVICE && !cfg.on(Mechanism::RegisterLocalServer) {
+                    // Registered with CLSCTX_INPROC_SERVER only: invisible to other processes;
+                    // the SCM waits for a registration that never comes (seeds README).
+                    reply(Hresult::CO_E_SERVER_EXEC_FAILURE, None)
+                } else if self.services[s as usize].registered {
                     self.last_obj += 1;
                     let id = self.last_obj;
                     self.objects.push(SvcObject {
                         id,
                         service: s,
                         private_ctx: cfg.on(Mechanism::PrivateContext),
+                        direct: false,
                         stub: StubState::Connected,
                     });
                     reply(Hresult::S_OK, Some(id))
@@ -605,6 +703,7 @@ impl SvcClientState {
                     Msg::Activate {
                         client: me as u8,
                         clsid: cfg.class_of_client(me),
+                        kind: crate::msg::ActKind::Instance,
                     },
                 ))
             }
