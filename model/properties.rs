@@ -164,7 +164,7 @@ fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
         })
 }
 
-/// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS, R-SEEDS-IDLE-TIMER):
+/// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS):
 /// eventually every client is done and every instance the SCM started has exited.
 fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
     clients(&m.cfg, s).all(|c| c.is_done())
@@ -366,7 +366,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "clean-disconnect",
         expectation: Expectation::Always,
-        rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS", "R-001-CLIENTS-DISCONNECTED", "R-SEEDS-DISCONNECT-INFLIGHT"],
+        rules: &["R-002-USER-CLOSE", "R-SEEDS-HRESULTS", "R-SEEDS-EXITED", "R-SEEDS-RELEASE-ULONG", "R-001-CLIENTS-DISCONNECTED", "R-SEEDS-DISCONNECT-INFLIGHT"],
         statement: "a call through a proxy fails only because its server disconnected it on purpose (the user's close, CoDisconnectContext): no automatic shutdown or crash leaves a client a dead proxy",
         applies: local_or_service,
         condition: clean_disconnect,
@@ -382,7 +382,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "activation-answered",
         expectation: Expectation::Eventually,
-        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
+        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING", "R-SEEDS-REVOKE"],
         statement: "eventually every client's activation has returned S_OK",
         applies: local,
         condition: activation_answered,
@@ -414,7 +414,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "user-disconnect-observed",
         expectation: Expectation::Sometimes,
-        rules: &["R-002-USER-CLOSE"],
+        rules: &["R-002-USER-CLOSE", "R-SEEDS-EXITED"],
         statement: "a client's call returns RPC_E_DISCONNECTED from the live server the user closed",
         applies: with_user,
         condition: user_disconnect_observed,
@@ -422,7 +422,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "no-unload-while-live",
         expectation: Expectation::Always,
-        rules: &["R-002-DLLCANUNLOADNOW", "R-SEEDS-UNLOAD-DELAY", "R-000-DISCONNECT", "R-000-LOCAL-SERVER-FLAG"],
+        rules: &["R-002-DLLCANUNLOADNOW", "R-SEEDS-UNLOAD-DELAY", "R-SEEDS-PER-APARTMENT", "R-000-DISCONNECT", "R-000-LOCAL-SERVER-FLAG"],
         statement: "no DLL is unloaded while an object it implements is still referenced (a connected proxy or an in-process pointer), a lock is held, or a thread runs its code",
         applies: dll_scenarios,
         condition: no_unload_while_live,
@@ -446,7 +446,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "disconnect-result-correct",
         expectation: Expectation::Always,
-        rules: &["R-000-RESULTS", "R-000-LOCAL-SERVER-FLAG"],
+        rules: &["R-000-RESULTS", "R-000-CONTEXT-SCOPE"],
         statement: "CoDisconnectContext returns S_OK only when no proxy connection to an object of the context remains and no call executes in it, RPC_E_TIMEOUT only when a call does",
         applies: service_only,
         condition: disconnect_result_correct,

@@ -116,7 +116,7 @@ pub const RULES: &[Rule] = &[
         id: "R-002-BOTTOM-LINE",
         source: "002 Unloading Mechanisms, \"The bottom line\"",
         text: "A server is no longer needed when no LockServer lock is outstanding and no object other than its class objects is being serviced; it keeps an object count and a lock count, or one combined counter.",
-        element: "ServerState::count, documented_count, lock_server, release (model/server.rs)",
+        element: "ServerState::count, objects, locks, lock_server, release (model/server.rs)",
     },
     Rule {
         id: "R-002-DLL-PASSIVE",
@@ -188,13 +188,13 @@ pub const RULES: &[Rule] = &[
         id: "R-003-STA-SERIALIZED",
         source: "003 paragraph \"To shut down properly\"",
         text: "In a single-threaded server the shutdown decision is serialized with activations by the message queue: it revokes its class objects before another activation is dispatched, and a later activation fails back to the SCM, which runs a new instance.",
-        element: "one-apartment dispatch: calls wait while the apartment is in its final-release handler (Apartment::busy)",
+        element: "one-apartment dispatch: calls wait while the apartment is in its final-release handler (AptWork::FinalRelease); activations are one step in a single-apartment server (ServerState::split_activation)",
     },
     Rule {
         id: "R-003-MULTI-APARTMENT",
         source: "003 paragraph \"However, in an apartment model server\"",
         text: "In an apartment-model or free-threaded server one thread must not decide to shut down while another hands out class objects or instances.",
-        element: "scenario local-mta: two apartments dispatch independently",
+        element: "scenario local-mta: two apartments dispatch independently; an activation is two steps there (AptWork::Activating, ServerStep::FinishActivation)",
     },
     Rule {
         id: "R-003-PROCESS-REFCOUNT",
@@ -254,7 +254,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-UNLOAD-DELAY",
         source: "README.md, known facts: CoFreeUnusedLibrariesEx",
         text: "A DLL whose DllCanUnloadNow returns S_OK becomes a candidate and is freed on a later sweep once its unload delay (10 minutes for MTA/neutral DLLs, 0 for STA) has passed; using it again takes it off the list. The delay exists because a final Release can drop the count to zero and still run DLL code (its epilogue) when another thread frees the library.",
-        element: "Dll::candidate, delay_passed; InprocStep::Sweep, DelayPasses; two-step final Release",
+        element: "Entry::candidate, delay_passed; InprocState::sweep_outcome; InprocStep::Sweep, DelayPasses; two-step final Release; Mechanism::WineCandidateList (variant)",
     },
     Rule {
         id: "R-SEEDS-DISCONNECT-INFLIGHT",
@@ -263,10 +263,52 @@ pub const RULES: &[Rule] = &[
         element: "StubState::Disconnecting (model/service.rs)",
     },
     Rule {
-        id: "R-SEEDS-IDLE-TIMER",
+        id: "R-SEEDS-KB170915",
         source: "README.md, known facts: KB 170915",
-        text: "A server launched but never activated, which checks for exit only on a decrement, runs for ever; real servers add an idle timer.",
-        element: "checked by server-eventually-exits; see spec/findings.md",
+        text: "A client with launch permission but no access permission makes COM launch the server, which registers its class objects; COM's security check then refuses the activation before it reaches the server's code, so no interface is marshaled and COM's garbage collection never starts. The server is orphaned if it is REGCLS_SINGLEUSE or runs as the launching user; the KB's fix is configuration.",
+        element: "not modeled here (no security, no REGCLS_SINGLEUSE); left to the issue on real lifetime code",
+    },
+    Rule {
+        id: "R-SEEDS-EXITED",
+        source: "README.md, known facts: calls into an exited process",
+        text: "A call through a proxy into a process that has exited fails the same way whether or not the server disconnected the object first (RPC_S_SERVER_UNAVAILABLE is typical); RPC_E_DISCONNECTED comes from a live process whose stub was disconnected, answered by COM's RPC layer.",
+        element: "ServerState::on_msg (exited process; ServerState::to_disconnected)",
+    },
+    Rule {
+        id: "R-SEEDS-RELEASE-ULONG",
+        source: "README.md, known facts: IUnknown::Release",
+        text: "IUnknown::Release returns the new reference count, not an HRESULT: a client never observes a Release fail.",
+        element: "ClientOp::returns_hresult, Observations::record",
+    },
+    Rule {
+        id: "R-SEEDS-REVOKE",
+        source: "README.md, known facts: CoRevokeClassObject; Wine dlls/combase (COM_RevokeRegisteredClassObject informs the SCM)",
+        text: "CoRevokeClassObject removes the class object from the class table and tells the SCM (Wine); new activations then start another instance. Clients' existing class-object proxies are not disconnected by it; the server may fail later calls on them. CoRegisterClassObject (and CoResumeClassObjects) register with the SCM synchronously.",
+        element: "Msg::Register / Msg::Revoke / Msg::ScmDone; AptPhase::Waiting; ScmState::on_msg",
+    },
+    Rule {
+        id: "R-SEEDS-PER-APARTMENT",
+        source: "README.md, known facts: CoFreeUnusedLibrariesEx (Microsoft's page); Wine dlls/combase/apartment.c",
+        text: "COM keeps a list of loaded DLLs per apartment; CoFreeUnusedLibrariesEx considers the DLLs of the apartments the calling thread can host, so only a thread of that apartment frees its entry; the module is freed when no apartment holds it. A DLL whose ThreadingModel is Apartment (or none) gets delay 0; Free, Both and Neutral get the delay.",
+        element: "Dll::entries, Thread::apartment, InprocStep::Sweep(thread), Mechanism::EveryApartmentSweeps",
+    },
+    Rule {
+        id: "R-SEEDS-LOCAL-SERVER-ONLY",
+        source: "README.md, known facts: CLSCTX_LOCAL_SERVER",
+        text: "A class object registered without CLSCTX_LOCAL_SERVER is not visible to other processes; their activations fail (the SCM waits for a registration that never comes: CO_E_SERVER_EXEC_FAILURE).",
+        element: "HostState::on_msg (Msg::Activate of service A without register-local-server)",
+    },
+    Rule {
+        id: "R-003-RECHECK",
+        source: "003 paragraph \"However, in an apartment model server\"",
+        text: "The classical approach to the multi-apartment shutdown race: after revoking its class objects, the server re-checks its instance count and stays alive until all instances have been released.",
+        element: "Mechanism::RecheckAfterRevoke (remedy for F-4): ServerState::after_revoke, ServerStep::Quit",
+    },
+    Rule {
+        id: "R-003-SIMPLEST-WAY",
+        source: "003 paragraph \"The simplest way\"",
+        text: "Call CoAddRefServerProcess in the constructor of each instance object and in LockServer(TRUE), CoReleaseServerProcess in the destructor and in LockServer(FALSE); if it returns 0, initiate cleanup. Both must use the helpers or the server may shut down prematurely.",
+        element: "ServerState::create, lock_server, release; Mechanism::UserDocumentCounts applies it to the user's document (remedy for F-5)",
     },
 ];
 

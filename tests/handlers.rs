@@ -3,12 +3,37 @@
 use comlife::client::{ClientOp, ClientState};
 use comlife::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
 use comlife::hresult::Hresult;
-use comlife::msg::Msg;
+use comlife::msg::{ActKind, Msg};
 use comlife::scm::{ClassEntry, ScmState};
-use comlife::server::{ClassReg, ExitReason, ServerState, ServerStep};
+use comlife::server::{AptPhase, ClassReg, ExitReason, ScmCall, ServerState, ServerStep};
+use stateright::actor::Id;
 
-fn cfg(s: Scenario, off: &[Mechanism]) -> Config {
-    Config::new(s, off.iter().copied().collect::<MechanismSet>(), 2).unwrap()
+type Sends = Vec<(Id, Msg)>;
+
+fn cfg(s: Scenario, toggled: &[Mechanism]) -> Config {
+    Config::new(s, toggled.iter().copied().collect::<MechanismSet>(), 2).unwrap()
+}
+
+/// Answers every synchronous call to the SCM in `out` (registration, revocation), as the SCM
+/// does, so the waiting thread returns.
+fn scm_answers(cfg: &Config, v: &mut ServerState, out: Sends) {
+    for (dst, m) in out {
+        if let (true, Msg::Register { apartment, .. } | Msg::Revoke { apartment, .. }) =
+            (dst == cfg.scm_id(), &m)
+        {
+            let done = Msg::ScmDone {
+                apartment: *apartment,
+            };
+            assert!(v.on_msg(cfg, cfg.scm_id(), &done).is_some());
+        }
+    }
+}
+
+/// Takes `step` and lets the SCM answer what it sends.
+fn step(cfg: &Config, v: &mut ServerState, s: ServerStep) {
+    assert!(v.enabled(cfg).contains(&s), "{s:?} enabled in {v:?}");
+    let out = v.step(cfg, s);
+    scm_answers(cfg, v, out);
 }
 
 /// A server of `cfg` launched for client 0 and taken through its start-up steps.
@@ -16,50 +41,58 @@ fn started(cfg: &Config) -> ServerState {
     let mut v = ServerState::new(cfg, 0);
     v.on_msg(cfg, cfg.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();
-    for _ in 0..4 {
-        let next = v
-            .enabled(cfg)
-            .into_iter()
-            .find(|s| matches!(s, ServerStep::Register(_) | ServerStep::Resume));
-        match next {
-            Some(step) => {
-                v.step(cfg, step);
-            }
-            None => break,
-        }
+    while let Some(s) = v
+        .enabled(cfg)
+        .into_iter()
+        .find(|s| matches!(s, ServerStep::Register(_) | ServerStep::Resume))
+    {
+        step(cfg, &mut v, s);
     }
     assert!(v.ready, "all classes live after start-up");
     v
 }
 
-fn activate(cfg: &Config, v: &mut ServerState, client: u8, clsid: Clsid) -> Hresult {
-    let out = v
-        .on_msg(cfg, cfg.scm_id(), &Msg::Activate { client, clsid })
+/// An activation dispatched and, in a multi-apartment server, completed by its apartment.
+fn activate(
+    cfg: &Config,
+    v: &mut ServerState,
+    client: u8,
+    clsid: Clsid,
+    kind: ActKind,
+) -> (Hresult, Option<u8>) {
+    let mut out = v
+        .on_msg(cfg, cfg.scm_id(), &Msg::Activate { client, clsid, kind })
         .expect("dispatchable");
+    if out.is_empty() {
+        out = v.step(cfg, ServerStep::FinishActivation(clsid.0));
+    }
     match &out[0].1 {
-        Msg::Activated { hr, .. } => *hr,
+        Msg::Activated { hr, obj, .. } => (*hr, *obj),
         m => panic!("unexpected {m:?}"),
     }
 }
 
-fn reply(out: Option<Vec<(stateright::actor::Id, Msg)>>) -> (Hresult, Option<u8>) {
+fn reply(out: Option<Sends>) -> (Hresult, Option<u8>) {
     match &out.expect("dispatchable")[0].1 {
         Msg::Reply { hr, obj } => (*hr, *obj),
         m => panic!("unexpected {m:?}"),
     }
 }
 
+const A: Clsid = Clsid(0);
+const B: Clsid = Clsid(1);
+
 #[test]
 fn r003_implicit_lock_on_marshal_and_release() {
     let c = cfg(Scenario::LocalSta, &[]);
     let mut v = started(&c);
-    assert_eq!(activate(&c, &mut v, 0, Clsid(0)), Hresult::S_OK);
+    assert_eq!(activate(&c, &mut v, 0, A, ActKind::ClassObject).0, Hresult::S_OK);
     assert_eq!(
         (v.count, v.locks),
         (1, 1),
         "marshaling IClassFactory takes LockServer(TRUE)"
     );
-    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: Clsid(0) }));
+    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
     assert_eq!(hr, Hresult::S_OK);
     assert_eq!((v.count, v.locks), (0, 0), "releasing the proxy undoes it");
     assert_eq!(
@@ -70,12 +103,40 @@ fn r003_implicit_lock_on_marshal_and_release() {
 
     let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
     let mut v = started(&off);
-    activate(&off, &mut v, 0, Clsid(0));
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
     assert_eq!(
         (v.count, v.locks),
         (0, 0),
         "no implicit lock when the mechanism is off"
     );
+}
+
+#[test]
+fn cocreateinstance_is_one_activation_without_a_class_object_proxy() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut v = started(&c);
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+    assert_eq!((hr, obj), (Hresult::S_OK, Some(1)));
+    assert_eq!((v.count, v.locks, v.factory_proxies[0]), (1, 0, 0));
+    let mut cl = ClientState::new();
+    let sent = cl.start(&c, 0, ClientOp::CoCreateInstance);
+    assert_eq!(
+        sent,
+        Some((
+            c.scm_id(),
+            Msg::Activation {
+                clsid: A,
+                kind: ActKind::Instance
+            }
+        ))
+    );
+    cl.on_reply(&Msg::ActivationResult {
+        hr: Hresult::S_OK,
+        server: Some(0),
+        obj: Some(1),
+    });
+    assert_eq!((cl.object, cl.factory), (Some((0, 1)), None));
+    assert!(cl.observed.saw(ClientOp::CoCreateInstance, Hresult::S_OK));
 }
 
 #[test]
@@ -90,6 +151,7 @@ fn r003_lockserver_proxy_answers_locally_only_with_implicit_lock() {
         "not remoted"
     );
     assert!(cl.locked && cl.observed.saw(ClientOp::LockServerTrue, Hresult::S_OK));
+    assert_eq!(cl.pending, None);
 
     let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
     let mut cl = ClientState::new();
@@ -101,7 +163,7 @@ fn r003_lockserver_proxy_answers_locally_only_with_implicit_lock() {
         Some((
             off.server_id(0),
             Msg::LockServer {
-                clsid: Clsid(0),
+                clsid: A,
                 lock: true
             }
         ))
@@ -109,35 +171,98 @@ fn r003_lockserver_proxy_answers_locally_only_with_implicit_lock() {
 }
 
 #[test]
+fn seeds_release_returns_a_ulong_so_its_failure_is_never_observed() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut cl = ClientState::new();
+    cl.activated = true;
+    cl.object = Some((0, 1));
+    cl.called = true;
+    cl.start(&c, 0, ClientOp::ReleaseObject);
+    cl.on_reply(&Msg::Reply {
+        hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+        obj: None,
+    });
+    assert_eq!(cl.object, None, "the proxy is gone");
+    assert_eq!(cl.observed.iter().count(), 0, "and nothing was observed");
+    assert!(!ClientOp::ReleaseFactory.returns_hresult());
+    assert!(ClientOp::Call.returns_hresult());
+}
+
+#[test]
 fn r003_auto_suspend_on_final_release() {
-    for (off, suspended) in [
-        (vec![], true),
-        (vec![Mechanism::AutoSuspend], false),
-        (vec![Mechanism::ProcessRefcount], false),
+    for (toggled, suspended) in [
+        (vec![Mechanism::AtomicActivation], true),
+        (vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend], false),
+        (vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount], false),
     ] {
-        let c = cfg(Scenario::LocalMta, &off);
+        let c = cfg(Scenario::LocalMta, &toggled);
         let mut v = started(&c);
-        activate(&c, &mut v, 1, Clsid(1));
-        let (_, obj) =
-            reply(v.on_msg(&c, c.client_id(1), &Msg::CreateInstance { clsid: Clsid(1) }));
-        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseFactory { clsid: Clsid(1) }));
-        reply(v.on_msg(
-            &c,
-            c.client_id(1),
-            &Msg::ReleaseObject { obj: obj.unwrap() },
-        ));
+        let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
         assert_eq!(v.count, 0);
-        assert_eq!(v.suspended, suspended, "disabled {off:?}");
+        assert_eq!(v.suspended, suspended, "toggled {toggled:?}");
         assert_eq!(v.shutdown, Some(ExitReason::Automatic));
         // The other apartment may still dispatch: a suspended server refuses the activation.
-        let hr = activate(&c, &mut v, 0, Clsid(0));
+        let (hr, _) = activate(&c, &mut v, 0, A, ActKind::ClassObject);
         assert_eq!(
             hr == Hresult::CO_E_SERVER_STOPPING,
             suspended,
-            "disabled {off:?}"
+            "toggled {toggled:?}"
         );
         assert_eq!(v.handed_out_late, !suspended);
     }
+}
+
+#[test]
+fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_release() {
+    // F-4: apartment 1 (CLSID_A) passes the suspended check; apartment 2's final release
+    // reaches zero; apartment 1 then marshals the class object of a server shutting down.
+    for (toggled, late) in [(vec![], true), (vec![Mechanism::AtomicActivation], false)] {
+        let c = cfg(Scenario::LocalMta, &toggled);
+        let mut v = started(&c);
+        let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+        let first = v
+            .on_msg(&c, c.scm_id(), &Msg::Activate { client: 0, clsid: A, kind: ActKind::ClassObject })
+            .unwrap();
+        assert_eq!(first.is_empty(), late, "checked, not yet marshaled: {toggled:?}");
+        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+        if late {
+            assert_eq!((v.count, v.shutdown), (0, Some(ExitReason::Automatic)));
+            assert!(v.suspended);
+            v.step(&c, ServerStep::FinishActivation(0));
+            assert!(v.handed_out_late, "handed out after the decision");
+            assert_eq!(v.count, 1, "the implicit lock of a server that is shutting down");
+        } else {
+            assert_eq!(v.count, 1, "the activation's lock came first");
+            assert_eq!(v.shutdown, None);
+        }
+    }
+}
+
+#[test]
+fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
+    let c = cfg(Scenario::LocalMta, &[Mechanism::RecheckAfterRevoke]);
+    let mut v = started(&c);
+    let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+    v.on_msg(&c, c.scm_id(), &Msg::Activate { client: 0, clsid: A, kind: ActKind::ClassObject })
+        .unwrap();
+    reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+    step(&c, &mut v, ServerStep::FinishRelease(1));
+    v.step(&c, ServerStep::FinishActivation(0));
+    step(&c, &mut v, ServerStep::Revoke(0));
+    assert!(v.classes.iter().all(|r| *r == ClassReg::Revoked));
+    assert!(
+        v.apartments.iter().all(|a| a.phase == AptPhase::Loop),
+        "revoked, still dispatching"
+    );
+    assert!(!v.enabled(&c).contains(&ServerStep::Quit), "count is 1: stay");
+    let (hr, o) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: A }));
+    assert_eq!(hr, Hresult::S_OK, "the late client is served");
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: o.unwrap() }));
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!(v.count, 0);
+    step(&c, &mut v, ServerStep::Quit);
+    assert!(v.enabled(&c).contains(&ServerStep::Exit));
 }
 
 #[test]
@@ -159,57 +284,74 @@ fn r002_user_control_blocks_automatic_exit() {
     for (off, shuts) in [(vec![], false), (vec![Mechanism::UserControl], true)] {
         let c = cfg(Scenario::LocalSta, &off);
         let mut v = started(&c);
-        activate(&c, &mut v, 0, Clsid(0));
+        activate(&c, &mut v, 0, A, ActKind::ClassObject);
         v.step(&c, ServerStep::UserOpenDocument);
         assert!(v.user.control);
-        reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: Clsid(0) }));
+        reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
         assert_eq!(v.shutdown.is_some(), shuts, "disabled {off:?}");
+        // F-5: CoReleaseServerProcess returned 0 and suspended the class objects even of the
+        // instance the user works in.
+        assert!(v.suspended, "disabled {off:?}");
     }
+    // The remedy: the document holds a process reference while it is open.
+    let c = cfg(Scenario::LocalSta, &[Mechanism::UserDocumentCounts]);
+    let mut v = started(&c);
+    activate(&c, &mut v, 0, A, ActKind::ClassObject);
+    v.step(&c, ServerStep::UserOpenDocument);
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!((v.count, v.suspended), (1, false));
 }
 
 #[test]
-fn r002_user_close_disconnects_objects() {
-    let c = cfg(Scenario::LocalSta, &[]);
-    let mut v = started(&c);
-    activate(&c, &mut v, 0, Clsid(0));
-    let (_, obj) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: Clsid(0) }));
-    v.step(&c, ServerStep::UserOpenDocument);
-    let steps = v.enabled(&c);
-    assert!(
-        steps.contains(&ServerStep::UserCloseHide)
-            && steps.contains(&ServerStep::UserCloseDisconnect)
-    );
-    v.step(&c, ServerStep::UserCloseDisconnect);
-    assert_eq!(v.live_objects(), 0);
-    assert_eq!((v.count, v.locks), (0, 0));
-    // Calls on the disconnected proxy: RPC_E_DISCONNECTED, before and after the exit.
-    v.step(&c, ServerStep::Exit);
-    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::Call { obj: obj.unwrap() }));
-    assert_eq!(hr, Hresult::RPC_E_DISCONNECTED);
-
-    let off = cfg(Scenario::LocalSta, &[Mechanism::DisconnectOnUserClose]);
+fn r002_user_close_decides_from_the_servers_own_count() {
+    // A client holds a class-object proxy without any lock (implicit LockServer off): the
+    // server's count is zero, so closing is a plain exit; it cannot see the proxy.
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
     let mut v = started(&off);
-    activate(&off, &mut v, 0, Clsid(0));
-    let (_, obj) = reply(v.on_msg(
-        &off,
-        off.client_id(0),
-        &Msg::CreateInstance { clsid: Clsid(0) },
-    ));
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
     v.step(&off, ServerStep::UserOpenDocument);
+    let steps = v.enabled(&off);
+    assert!(steps.contains(&ServerStep::UserClose));
+    assert!(!steps.contains(&ServerStep::UserCloseHide));
+}
+
+#[test]
+fn r002_user_close_disconnects_objects_and_seeds_exited_process_fails_alike() {
+    let mut after_exit = Vec::new();
+    for toggled in [vec![], vec![Mechanism::DisconnectOnUserClose]] {
+        let c = cfg(Scenario::LocalSta, &toggled);
+        let mut v = started(&c);
+        let (_, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+        let obj = obj.unwrap();
+        v.step(&c, ServerStep::UserOpenDocument);
+        let disconnect = toggled.is_empty();
+        let close = if disconnect {
+            let steps = v.enabled(&c);
+            assert!(steps.contains(&ServerStep::UserCloseHide));
+            ServerStep::UserCloseDisconnect
+        } else {
+            ServerStep::UserClose
+        };
+        let out = v.step(&c, close);
+        assert_eq!(v.live_objects(), if disconnect { 0 } else { 1 });
+        // Before the exit (the thread waits in CoRevokeClassObject): COM's RPC layer answers a
+        // call on a disconnected stub; a connected one waits for the apartment.
+        assert_eq!(v.apartments[0].phase, AptPhase::Waiting(ScmCall::Revoke));
+        let live = v.on_msg(&c, c.client_id(0), &Msg::Call { obj });
+        if disconnect {
+            assert_eq!(reply(live).0, Hresult::RPC_E_DISCONNECTED);
+        } else {
+            assert!(live.is_none(), "queued");
+        }
+        scm_answers(&c, &mut v, out);
+        step(&c, &mut v, ServerStep::Exit);
+        after_exit.push(reply(v.on_msg(&c, c.client_id(0), &Msg::Call { obj })).0);
+        assert!(!v.stranded_client, "the user closed it");
+    }
     assert_eq!(
-        v.enabled(&off)
-            .iter()
-            .filter(|s| matches!(s, ServerStep::UserClose))
-            .count(),
-        1
-    );
-    v.step(&off, ServerStep::UserClose);
-    v.step(&off, ServerStep::Exit);
-    let (hr, _) = reply(v.on_msg(&off, off.client_id(0), &Msg::Call { obj: obj.unwrap() }));
-    assert_eq!(
-        hr,
-        Hresult::RPC_S_SERVER_UNAVAILABLE,
-        "the stub was never disconnected"
+        after_exit,
+        vec![Hresult::RPC_S_SERVER_UNAVAILABLE; 2],
+        "once the process is gone, every call fails the same way"
     );
 }
 
@@ -224,12 +366,8 @@ fn r002_factory_refs_cannot_keep_an_exe_alive() {
     );
     let off = cfg(Scenario::LocalSta, &[Mechanism::FactoryRefsIgnored]);
     let mut v = started(&off);
-    activate(&off, &mut v, 0, Clsid(0));
-    reply(v.on_msg(
-        &off,
-        off.client_id(0),
-        &Msg::ReleaseFactory { clsid: Clsid(0) },
-    ));
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    reply(v.on_msg(&off, off.client_id(0), &Msg::ReleaseFactory { clsid: A }));
     assert_eq!(
         v.shutdown, None,
         "waiting for the class object's references never ends"
@@ -258,9 +396,15 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         vec![(
             c.scm_id(),
             Msg::Register {
-                clsids: vec![Clsid(0), Clsid(1)]
+                apartment: 0,
+                clsids: vec![A, B]
             }
         )]
+    );
+    assert_eq!(
+        v.apartments[0].phase,
+        AptPhase::Waiting(ScmCall::Register),
+        "CoResumeClassObjects is a synchronous call to the SCM"
     );
 
     let off = cfg(Scenario::LocalMta, &[Mechanism::RegclsSuspended]);
@@ -273,10 +417,11 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         vec![(
             off.scm_id(),
             Msg::Register {
-                clsids: vec![Clsid(1)]
+                apartment: 1,
+                clsids: vec![B]
             }
         )],
-        "live at once"
+        "registered with the SCM at once"
     );
 }
 
@@ -286,74 +431,143 @@ fn sta_queues_calls_until_message_loop() {
     let mut v = ServerState::new(&c, 0);
     v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();
-    assert!(v
-        .on_msg(
-            &c,
-            c.scm_id(),
-            &Msg::Activate {
-                client: 0,
-                clsid: Clsid(0)
-            }
-        )
-        .is_none());
+    let act = Msg::Activate {
+        client: 0,
+        clsid: A,
+        kind: ActKind::ClassObject,
+    };
+    assert!(v.on_msg(&c, c.scm_id(), &act).is_none());
+    v.step(&c, ServerStep::Register(0));
+    v.step(&c, ServerStep::Resume);
+    assert!(
+        v.on_msg(&c, c.scm_id(), &act).is_none(),
+        "blocked in CoResumeClassObjects"
+    );
+    v.on_msg(&c, c.scm_id(), &Msg::ScmDone { apartment: 0 })
+        .unwrap();
+    assert!(v.on_msg(&c, c.scm_id(), &act).is_some());
 }
 
 #[test]
 fn r003_scm_relaunches_after_server_stopping() {
     let c = cfg(Scenario::LocalSta, &[]);
     let mut scm = ScmState::new(&c);
-    let out = scm.on_msg(&c, c.client_id(0), &Msg::GetClassObject { clsid: Clsid(0) });
-    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    let act = |hr| Msg::Activated {
+        client: 0,
+        clsid: A,
+        kind: ActKind::ClassObject,
+        hr,
+        obj: None,
+    };
     let out = scm.on_msg(
         &c,
-        c.server_id(0),
-        &Msg::Register {
-            clsids: vec![Clsid(0)],
+        c.client_id(0),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::ClassObject,
         },
     );
+    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let out = scm.on_msg(&c, c.server_id(0), &reg);
     assert_eq!(
         out,
-        vec![(
-            c.server_id(0),
-            Msg::Activate {
-                client: 0,
-                clsid: Clsid(0)
-            }
-        )]
+        vec![
+            (c.server_id(0), Msg::ScmDone { apartment: 0 }),
+            (
+                c.server_id(0),
+                Msg::Activate {
+                    client: 0,
+                    clsid: A,
+                    kind: ActKind::ClassObject
+                }
+            )
+        ]
     );
-    let out = scm.on_msg(
-        &c,
-        c.server_id(0),
-        &Msg::Activated {
-            client: 0,
-            clsid: Clsid(0),
-            hr: Hresult::CO_E_SERVER_STOPPING,
-        },
-    );
+    let out = scm.on_msg(&c, c.server_id(0), &act(Hresult::CO_E_SERVER_STOPPING));
     assert_eq!(
         out,
         vec![(c.server_id(1), Msg::Launch { client: 0 })],
         "a new instance"
     );
     assert_eq!(scm.classes[0], ClassEntry::Starting(1));
-    let out = scm.on_msg(
+    let out = scm.on_msg(&c, c.server_id(1), &reg);
+    scm.on_msg(&c, c.server_id(1), &act(Hresult::S_OK));
+    assert_eq!(out.len(), 2);
+    assert!(scm.relaunch_served);
+}
+
+#[test]
+fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&c);
+    scm.on_msg(
         &c,
-        c.server_id(1),
-        &Msg::Register {
-            clsids: vec![Clsid(0)],
+        c.client_id(0),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::ClassObject,
         },
     );
     scm.on_msg(
         &c,
-        c.server_id(1),
-        &Msg::Activated {
-            client: 0,
-            clsid: Clsid(0),
-            hr: Hresult::S_OK,
+        c.server_id(0),
+        &Msg::Register {
+            apartment: 0,
+            clsids: vec![A],
         },
     );
-    assert_eq!(out.len(), 1);
-    assert!(scm.relaunch_served);
+    let out = scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Revoke {
+            apartment: 0,
+            clsids: vec![A],
+        },
+    );
+    assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
+    assert_eq!(scm.classes[0], ClassEntry::Unknown, "no longer available there");
+    let out = scm.on_msg(
+        &c,
+        c.client_id(1),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::Instance,
+        },
+    );
+    assert_eq!(
+        out,
+        vec![(c.server_id(1), Msg::Launch { client: 1 })],
+        "a new activation starts another instance"
+    );
+
+    // In the server: the revocation is a synchronous call to the SCM, and it does not
+    // disconnect a client's class-object proxy: a call on it waits for the apartment (which has
+    // left its loop) and fails only when the process has exited.
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let mut v = started(&off);
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    let (_, obj) = activate(&off, &mut v, 1, A, ActKind::Instance);
+    reply(v.on_msg(&off, off.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+    let out = v.step(&off, ServerStep::FinishRelease(0));
+    assert_eq!(
+        out,
+        vec![(
+            off.scm_id(),
+            Msg::Revoke {
+                apartment: 0,
+                clsids: vec![A]
+            }
+        )]
+    );
+    assert_eq!(v.apartments[0].phase, AptPhase::Waiting(ScmCall::Revoke));
+    assert!(!v.factories_disconnected);
+    assert!(v
+        .on_msg(&off, off.client_id(0), &Msg::CreateInstance { clsid: A })
+        .is_none());
 }
 
 #[test]
@@ -371,12 +585,34 @@ fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     )
     .unwrap_err();
     assert!(e.contains("does not apply"));
+    let long = "x".repeat(10_000);
+    let e = Mechanism::parse(&long).unwrap_err();
+    assert!(e.len() < 2_000, "long input is quoted by a prefix only");
+    let e = MechanismSet::from_args(Scenario::LocalSta, &[], &["auto-suspend".into()]).unwrap_err();
+    assert!(e.contains("user-document-counts"), "{e}");
+    let e = MechanismSet::from_args(Scenario::Service, &[], &["x".into()]).unwrap_err();
+    assert!(e.contains("none"), "{e}");
+}
+
+#[test]
+fn mechanism_sets_round_trip_through_flags() {
+    for s in Scenario::ALL {
+        for set in comlife::config::matrix_runs(s) {
+            let args = set.to_args();
+            let (mut dis, mut en) = (Vec::new(), Vec::new());
+            for pair in args.chunks(2) {
+                if pair[0] == "--disable" { dis.push(pair[1].clone()) } else { en.push(pair[1].clone()) }
+            }
+            assert_eq!(MechanismSet::from_args(s, &dis, &en), Ok(set), "{}", set.label());
+            assert_eq!(MechanismSet::parse_label(&set.label()), Ok(set));
+        }
+    }
 }
 
 mod inproc {
     use super::cfg;
     use comlife::config::{Mechanism, Scenario};
-    use comlife::inproc::{InprocOp, InprocState, InprocStep, Thread};
+    use comlife::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
 
     fn run(c: &comlife::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
         for s in steps {
@@ -385,44 +621,35 @@ mod inproc {
         }
     }
 
+    fn entry(p: &InprocState, apt: Apt) -> Option<comlife::inproc::Entry> {
+        p.dll.entries[apt as usize]
+    }
+
     #[test]
     fn r002_dllcanunloadnow_counts_objects_and_locks_not_factories() {
         let c = cfg(Scenario::Inproc, &[]);
         let mut p = InprocState::new();
-        run(
-            &c,
-            &mut p,
-            &[InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject)],
-        );
-        assert!(
-            p.can_unload_now(&c),
-            "a class-factory reference does not count"
-        );
-        run(
-            &c,
-            &mut p,
-            &[InprocStep::Do(Thread::Mta, InprocOp::LockServerTrue)],
-        );
+        run(&c, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
+        assert!(p.can_unload_now(&c), "a class-object reference does not count");
+        run(&c, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)]);
         assert!(!p.can_unload_now(&c), "a lock does");
         let off = cfg(Scenario::Inproc, &[Mechanism::DllcanunloadnowCountsLocks]);
-        assert!(
-            p.can_unload_now(&off),
-            "unless DllCanUnloadNow ignores locks"
-        );
+        assert!(p.can_unload_now(&off), "unless the mechanism is off");
+        let remedy = cfg(Scenario::Inproc, &[Mechanism::DllCountsFactories]);
+        let mut q = InprocState::new();
+        run(&remedy, &mut q, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
+        assert!(!q.can_unload_now(&remedy), "the remedy counts class objects");
     }
 
     #[test]
-    fn seeds_unload_delay_candidate_then_free_on_a_later_sweep() {
+    fn seeds_per_apartment_lists_only_the_owning_apartment_frees_its_entry() {
         let c = cfg(Scenario::Inproc, &[]);
         let mut p = InprocState::new();
-        run(
-            &c,
-            &mut p,
-            &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)],
-        );
+        run(&c, &mut p, &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)]);
+        assert!(entry(&p, Apt::Sta).is_some() && entry(&p, Apt::Mta).is_none());
         assert!(
-            !p.enabled(&c).contains(&InprocStep::Sweep),
-            "S_FALSE changes nothing"
+            !p.enabled(&c).contains(&InprocStep::Sweep(Thread::Mta2)),
+            "an MTA thread's sweep does not see the STA's list"
         );
         run(
             &c,
@@ -430,93 +657,139 @@ mod inproc {
             &[
                 InprocStep::Do(Thread::Sta, InprocOp::Call),
                 InprocStep::Do(Thread::Sta, InprocOp::ReleaseDecrement),
-                InprocStep::Sweep,
             ],
         );
         assert!(
-            p.dll.loaded && p.dll.candidate,
-            "the first S_OK only marks the DLL"
-        );
-        assert!(
-            !p.enabled(&c).contains(&InprocStep::DelayPasses),
-            "not while a thread is in its code"
+            !p.enabled(&c).contains(&InprocStep::Sweep(Thread::Sta)),
+            "the STA thread cannot sweep while it runs its Release epilogue"
         );
         run(
             &c,
             &mut p,
             &[
                 InprocStep::Do(Thread::Sta, InprocOp::ReleaseReturn),
-                InprocStep::DelayPasses,
-                InprocStep::Sweep,
+                InprocStep::Sweep(Thread::Sta),
+                InprocStep::DelayPasses(Apt::Sta),
+                InprocStep::Sweep(Thread::Sta),
             ],
         );
-        assert!(!p.dll.loaded && !p.crashed && !p.unloaded_while_live);
-
-        let off = cfg(Scenario::Inproc, &[Mechanism::UnloadDelay]);
-        let mut p = InprocState::new();
-        run(
-            &off,
-            &mut p,
-            &[
-                InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance),
-                InprocStep::Do(Thread::Sta, InprocOp::Call),
-                InprocStep::Do(Thread::Sta, InprocOp::ReleaseDecrement),
-                InprocStep::Sweep,
-            ],
-        );
+        assert!(!p.dll.loaded() && !p.unloaded_while_live);
+        let off = cfg(Scenario::Inproc, &[Mechanism::EveryApartmentSweeps]);
+        let mut q = InprocState::new();
+        run(&off, &mut q, &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)]);
         assert!(
-            !p.dll.loaded && p.unloaded_while_live,
-            "freed on the first S_OK, epilogue still running"
+            !q.enabled(&off).iter().any(|s| matches!(s, InprocStep::Sweep(_))),
+            "nobody frees the STA's entry"
         );
-        run(
-            &off,
-            &mut p,
-            &[InprocStep::Do(Thread::Sta, InprocOp::ReleaseReturn)],
-        );
-        assert!(p.crashed, "the return lands in unloaded code");
     }
 
     #[test]
-    fn seeds_using_a_candidate_takes_it_off_the_list() {
+    fn seeds_candidate_list_microsoft_text_and_wine_variant() {
+        // Microsoft's text: once the delay passed, the next sweep frees the candidate without
+        // asking DllCanUnloadNow again; use through COM takes it off the list.
         let c = cfg(Scenario::Inproc, &[]);
         let mut p = InprocState::new();
         run(
             &c,
             &mut p,
             &[
-                InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject),
-                InprocStep::Sweep,
-                InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance),
+                InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject),
+                InprocStep::Sweep(Thread::Mta2),
             ],
         );
-        assert!(!p.dll.candidate && p.revived);
+        assert!(entry(&p, Apt::Mta).unwrap().candidate);
+        run(&c, &mut p, &[InprocStep::Do(Thread::Mta2, InprocOp::CoCreateInstance)]);
+        assert!(!entry(&p, Apt::Mta).unwrap().candidate && p.revived, "revived by use");
+        let mut p = InprocState::new();
+        run(
+            &c,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject),
+                InprocStep::Sweep(Thread::Mta2),
+                InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue),
+                InprocStep::DelayPasses(Apt::Mta),
+                InprocStep::Sweep(Thread::Mta2),
+            ],
+        );
+        assert!(p.unloaded_while_live, "F-3: freed under a lock, nothing asked");
+
+        // Wine: asked again; S_FALSE clears the mark; use does not.
+        let w = cfg(Scenario::Inproc, &[Mechanism::WineCandidateList]);
+        let mut p = InprocState::new();
+        run(
+            &w,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject),
+                InprocStep::Sweep(Thread::Mta2),
+                InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue),
+                InprocStep::Sweep(Thread::Mta2),
+            ],
+        );
+        assert!(!entry(&p, Apt::Mta).unwrap().candidate, "S_FALSE unmarks");
+        let mut p = InprocState::new();
+        run(
+            &w,
+            &mut p,
+            &[
+                InprocStep::Do(Thread::Mta2, InprocOp::CoCreateInstance),
+                InprocStep::Do(Thread::Mta2, InprocOp::Call),
+                InprocStep::Do(Thread::Mta2, InprocOp::ReleaseDecrement),
+                InprocStep::Do(Thread::Mta2, InprocOp::ReleaseReturn),
+                InprocStep::Sweep(Thread::Mta2),
+                InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject),
+            ],
+        );
+        assert!(entry(&p, Apt::Mta).unwrap().candidate && !p.revived, "no revival");
+    }
+
+    #[test]
+    fn seeds_unload_delay_covers_another_mta_threads_epilogue() {
+        for (toggled, crashes) in [(vec![], false), (vec![Mechanism::UnloadDelay], true)] {
+            let c = cfg(Scenario::Inproc, &toggled);
+            let mut p = InprocState::new();
+            run(
+                &c,
+                &mut p,
+                &[
+                    InprocStep::Do(Thread::Mta2, InprocOp::CoCreateInstance),
+                    InprocStep::Do(Thread::Mta2, InprocOp::Call),
+                    InprocStep::Do(Thread::Mta2, InprocOp::ReleaseDecrement),
+                    InprocStep::Sweep(Thread::Mta1),
+                ],
+            );
+            assert_eq!(p.dll.loaded(), !crashes, "toggled {toggled:?}");
+            if !crashes {
+                assert!(
+                    !p.enabled(&c).contains(&InprocStep::DelayPasses(Apt::Mta)),
+                    "the delay does not pass during the epilogue (A-DELAY)"
+                );
+            }
+            run(&c, &mut p, &[InprocStep::Do(Thread::Mta2, InprocOp::ReleaseReturn)]);
+            assert_eq!(p.crashed, crashes, "toggled {toggled:?}");
+        }
     }
 
     #[test]
     fn r002_unlocked_factory_beyond_scope_crashes() {
         let off = cfg(Scenario::Inproc, &[Mechanism::ClientLocksFactory]);
         let mut p = InprocState::new();
-        run(
-            &off,
-            &mut p,
-            &[InprocStep::Do(Thread::Mta, InprocOp::CoGetClassObject)],
+        run(&off, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
+        assert!(
+            !p.enabled(&off)
+                .contains(&InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)),
+            "no LockServer without the mechanism"
         );
-        assert!(!p
-            .enabled(&off)
-            .contains(&InprocStep::Do(Thread::Mta, InprocOp::LockServerTrue)));
         run(
             &off,
             &mut p,
             &[
-                InprocStep::Sweep,
-                InprocStep::DelayPasses,
-                InprocStep::Sweep,
+                InprocStep::Sweep(Thread::Mta2),
+                InprocStep::DelayPasses(Apt::Mta),
+                InprocStep::Sweep(Thread::Mta2),
+                InprocStep::Do(Thread::Mta1, InprocOp::CreateInstance),
             ],
-        );
-        run(
-            &off,
-            &mut p,
-            &[InprocStep::Do(Thread::Mta, InprocOp::CreateInstance)],
         );
         assert!(p.crashed);
     }
@@ -526,8 +799,8 @@ mod service {
     use super::cfg;
     use comlife::config::{Clsid, Mechanism, Scenario};
     use comlife::hresult::Hresult;
-    use comlife::msg::Msg;
-    use comlife::service::{DisconnectProgress, HostState, HostStep, StubState};
+    use comlife::msg::{ActKind, Msg};
+    use comlife::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
 
     /// SERVICE_CONTROL_STOP, revoke, CoDisconnectContext.
     fn stop_and_disconnect(c: &comlife::config::Config, h: &mut HostState) {
@@ -548,6 +821,7 @@ mod service {
             &Msg::Activate {
                 client: client as u8,
                 clsid: c.class_of_client(client),
+                kind: ActKind::Instance,
             },
         )[0]
         .1
@@ -651,18 +925,61 @@ mod service {
         }
     }
 
+    /// Service B creates an object of A in-process and calls it once.
+    fn b_holds_an_object_of_a(c: &comlife::config::Config, h: &mut HostState) -> u8 {
+        h.step(c, HostStep::BCreate);
+        let BRef::Holds { obj, .. } = h.b_ref else {
+            panic!("B holds an object")
+        };
+        obj
+    }
+
     #[test]
-    fn r000_without_local_server_flag_objects_stay_connected() {
+    fn r000_without_local_server_flag_remote_activation_fails() {
         let off = cfg(Scenario::Service, &[Mechanism::RegisterLocalServer]);
         let mut h = HostState::new();
-        create(&off, &mut h, 0);
-        stop_and_disconnect(&off, &mut h);
-        assert_eq!(h.disconnect_results, vec![Hresult::S_OK]);
-        assert_eq!(h.objects[0].stub, StubState::Connected);
-        assert!(
-            h.bad_disconnect_result,
-            "S_OK with a connected object contradicts seed 000"
+        let r = h.on_msg(
+            &off,
+            off.client_id(0),
+            &Msg::Activate {
+                client: 0,
+                clsid: Clsid(0),
+                kind: ActKind::Instance,
+            },
         );
+        assert_eq!(
+            r[0].1,
+            Msg::Reply {
+                hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
+                obj: None
+            },
+            "a class registered without CLSCTX_LOCAL_SERVER is invisible to other processes"
+        );
+        assert!(h.objects.is_empty());
+    }
+
+    #[test]
+    fn r000_without_local_server_flag_in_process_pointer_is_not_cut() {
+        for (off, cut) in [(vec![], true), (vec![Mechanism::RegisterLocalServer], false)] {
+            let c = cfg(Scenario::Service, &off);
+            let mut h = HostState::new();
+            let b = b_holds_an_object_of_a(&c, &mut h);
+            stop_and_disconnect(&c, &mut h);
+            assert_eq!(h.disconnect_results, vec![Hresult::S_OK], "disabled {off:?}");
+            assert!(
+                !h.bad_disconnect_result,
+                "S_OK is the documented result either way: a pointer is no proxy connection"
+            );
+            let stub = h.objects.iter().find(|o| o.id == b).unwrap().stub;
+            assert_eq!(stub == StubState::Disconnected, cut, "disabled {off:?}");
+            h.step(&c, HostStep::Unload);
+            assert_eq!(h.unloaded_while_live, !cut, "disabled {off:?}");
+            h.step(&c, HostStep::BCall);
+            assert_eq!(
+                h.crashed, !cut,
+                "B's call through its pointer runs into A's unloaded DLL: disabled {off:?}"
+            );
+        }
     }
 
     #[test]
@@ -673,8 +990,10 @@ mod service {
         h.step(&off, HostStep::StopRequest);
         assert!(h.stop.requested && !h.stop.accepted);
         assert!(
-            h.enabled(&off).is_empty(),
-            "nothing more happens: the DLL stays loaded"
+            h.enabled(&off)
+                .iter()
+                .all(|s| matches!(s, HostStep::BCreate)),
+            "nothing more happens to the stop: the DLL stays loaded"
         );
     }
 }
