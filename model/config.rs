@@ -63,10 +63,10 @@ impl Scenario {
                 "EXE server, two STA apartments registering CLSID_A and CLSID_B (apartment-model server)"
             }
             Scenario::Inproc => {
-                "client process (STA + MTA thread) using an in-process DLL; CoFreeUnusedLibrariesEx sweeps"
+                "client process (an STA thread, two MTA threads) using a Both-threaded in-process DLL; per-apartment CoFreeUnusedLibrariesEx sweeps"
             }
             Scenario::Service => {
-                "shared service host: services A and B in private contexts; SERVICE_CONTROL_STOP to A"
+                "shared service host: services A and B in private contexts, B using an object of A; SERVICE_CONTROL_STOP to A"
             }
         }
     }

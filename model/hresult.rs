@@ -25,7 +25,9 @@ pub enum Hresult {
     /// 0x80080008: the server's class objects are suspended or revoked because it is shutting
     /// down; the SCM then starts a new instance (seed 003, seeds README).
     CO_E_SERVER_STOPPING,
-    /// 0x80080005: the server could not be started (in the model: every instance slot is used).
+    /// 0x80080005: server execution failed: the SCM could not get the class object from a
+    /// server (in the model: every instance slot is used, or the class was registered without
+    /// CLSCTX_LOCAL_SERVER so no registration ever reaches the SCM).
     CO_E_SERVER_EXEC_FAILURE,
     /// 0x800706BA: the RPC server is unavailable: the call went to a process that has exited.
     RPC_S_SERVER_UNAVAILABLE,

@@ -814,7 +814,7 @@ impl ServerState {
             }
             ProcStatus::Exited(_) => {
                 // Every call into an exited process fails the same way, whatever the server
-                // did before it exited (seeds README; spec/assumptions.md A-EXITED).
+                // did before it exited (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE).
                 let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
                 self.stranded_client |= stranding && !self.user.closed;
                 return Some(match msg {

@@ -16,12 +16,13 @@ pub fn markdown() -> String {
     for sc in Scenario::ALL {
         let _ = writeln!(s, "| `{}` | {} |", sc.name(), sc.description());
     }
-    s.push_str("\n### Mechanisms\n\nOn by default (`--disable NAME`), except opt-in remedies (`--enable NAME`).\n\n| mechanism | default | rules | source | toggling it (disabling, or enabling a remedy) means |\n|---|---|---|---|---|\n");
+    s.push_str("\n### Mechanisms, remedies and variants\n\nMechanisms are on by default (`--disable NAME`); remedies for findings and variants where the sources disagree are off by default (`--enable NAME`).\n\n| name | kind | default | rules | source | toggling it (disabling a mechanism, enabling a remedy or variant) means |\n|---|---|---|---|---|---|\n");
     for m in Mechanism::ALL {
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} |",
             m.name(),
+            m.kind().name(),
             if m.opt_in() { "off" } else { "on" },
             m.rules().join(", "),
             m.source(),
