@@ -13,6 +13,8 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
             "mechanisms": Mechanism::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
                 "default": if m.opt_in() { "off" } else { "on" },
+                "kind": m.kind().name(),
+                "scenarios": Scenario::ALL.iter().filter(|s| m.applies_to(**s)).map(|s| s.name()).collect::<Vec<_>>(),
                 "when_toggled": m.when_toggled()})).collect::<Vec<_>>(),
             "properties": PROPERTIES.iter().map(|p| serde_json::json!({
                 "name": p.name, "expectation": expectation_name(&p.expectation),
@@ -31,10 +33,15 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
         for s in Scenario::ALL {
             println!("  {:<26} {}", s.name(), s.description());
         }
-        println!("mechanisms (--disable NAME; opt-in remedies: --enable NAME):");
+        println!("mechanisms (--disable NAME; remedies and variants: --enable NAME):");
         for m in Mechanism::ALL {
             let default = if m.opt_in() { "off" } else { "on" };
-            println!("  {:<30} {default:<4} {}", m.name(), m.source());
+            println!(
+                "  {:<30} {:<9} {default:<4} {}",
+                m.name(),
+                m.kind().name(),
+                m.source()
+            );
         }
         println!("properties:");
         for p in PROPERTIES {

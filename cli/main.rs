@@ -71,10 +71,10 @@ enum Command {
         /// Disable a mechanism (repeatable).
         #[arg(long = "disable")]
         disable: Vec<String>,
-        /// Enable an opt-in remedy (repeatable).
+        /// Enable a remedy or variant (repeatable).
         #[arg(long = "enable")]
         enable: Vec<String>,
-        /// Number of client processes (1-3; inproc always has its two client threads).
+        /// Number of client processes (1-3; inproc always has its three client threads).
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// Address to serve on.
@@ -116,10 +116,10 @@ struct CheckArgs {
     /// Disable a mechanism (repeatable); needs --scenario.
     #[arg(long = "disable", requires = "scenario")]
     disable: Vec<String>,
-    /// Enable an opt-in remedy (repeatable); needs --scenario.
+    /// Enable a remedy or variant (repeatable); needs --scenario.
     #[arg(long = "enable", requires = "scenario")]
     enable: Vec<String>,
-    /// Number of client processes (1-3; inproc always has its two client threads).
+    /// Number of client processes (1-3; inproc always has its three client threads).
     #[arg(long, default_value_t = DEFAULT_CLIENTS)]
     clients: usize,
     /// Print one JSON object (with --scenario).
@@ -180,7 +180,7 @@ fn main() -> ExitCode {
 }
 
 /// The configuration named on the command line: `--disable` takes mechanisms that are on by
-/// default, `--enable` opt-in remedies.
+/// default, `--enable` remedies and variants.
 ///
 /// # Errors
 /// A message naming the unknown scenario or mechanism, or a mechanism given to the wrong flag,

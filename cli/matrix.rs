@@ -29,8 +29,14 @@ pub fn print_header() {
     );
 }
 
+/// Whether the run is one of the matrix runs that spec/expectations.toml pins (default clients,
+/// and a set of toggles `matrix_runs` makes).
+fn compared(report: &RunReport, pinned: bool) -> bool {
+    pinned && matrix_runs(report.cfg.scenario).contains(&report.cfg.toggled)
+}
+
 fn expected(report: &RunReport, exp: &Expectations, pinned: bool, name: &str) -> Option<Verdict> {
-    if !pinned || report.cfg.toggled.iter().count() > 1 {
+    if !compared(report, pinned) {
         return None;
     }
     exp.get(report.cfg.scenario, report.cfg.toggled, name)
@@ -65,7 +71,7 @@ pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
 /// Number of properties whose verdict differs from the pinned expectation (an unpinned
 /// verdict of a pinned run counts as a mismatch too).
 pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize {
-    if !pinned || report.cfg.toggled.iter().count() > 1 {
+    if !compared(report, pinned) {
         return 0;
     }
     report

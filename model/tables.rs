@@ -43,7 +43,7 @@ pub fn markdown() -> String {
         );
     }
     s.push_str("\n### Expected verdicts (spec/expectations.toml)\n\n");
-    s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md); `with-NAME` is a run with the opt-in remedy NAME enabled.\n\n");
+    s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md); `with-NAME` is a run with the remedy or variant NAME enabled; `M+with-NAME` disables mechanism M in that run.\n\n");
     s.push_str("| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
     let exp = Expectations::embedded();
     for p in PROPERTIES {

@@ -27,7 +27,7 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     let (code, _, err) = comlife(&["check", "--scenario", "local-sta", "--disable", "bogus"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("unknown mechanism 'bogus'") && err.contains("implicit-lockserver"),
+        err.contains("unknown name 'bogus'") && err.contains("implicit-lockserver"),
         "{err}"
     );
 
@@ -62,6 +62,28 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     assert_eq!(code, 2);
     assert!(err.contains("use --enable"), "{err}");
 
+    // A multi-toggle matrix run is compared with spec/expectations.toml too.
+    let (code, out, _) = comlife(&[
+        "check",
+        "--scenario",
+        "inproc",
+        "--enable",
+        "dll-counts-factories",
+        "--disable",
+        "unload-delay",
+        "--no-traces",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert!(
+            ["holds", "violated"].contains(&cols[3]),
+            "expected verdict shown: {row}"
+        );
+    }
+
     let (code, _, _) = comlife(&["frobnicate"]);
     assert_eq!(code, 2);
 }
@@ -89,14 +111,14 @@ fn json_has_the_documented_shape() {
     let props = v["properties"].as_array().unwrap();
     let p = props
         .iter()
-        .find(|p| p["name"] == "no-activation-after-suspend")
+        .find(|p| p["name"] == "no-handout-after-shutdown")
         .unwrap();
     assert_eq!(p["expectation"], "always");
     assert_eq!(p["verdict"], "violated");
     assert!(p["trace_length"].as_u64().unwrap() > 0);
     let p = props
         .iter()
-        .find(|p| p["name"] == "counts-consistent")
+        .find(|p| p["name"] == "no-startup-exit")
         .unwrap();
     assert_eq!(p["verdict"], "holds");
     assert!(p["trace_length"].is_null());
@@ -131,7 +153,10 @@ fn list_json_names_everything() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["scenarios"].as_array().unwrap().len(), 4);
-    assert_eq!(v["mechanisms"].as_array().unwrap().len(), 21);
+    assert_eq!(
+        v["mechanisms"].as_array().unwrap().len(),
+        comlife::config::Mechanism::ALL.len()
+    );
     assert!(v["properties"]
         .as_array()
         .unwrap()
