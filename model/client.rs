@@ -324,9 +324,7 @@ impl ClientState {
                 }
             }
             (ClientOp::LockServerTrue, Msg::Reply { hr, .. }) => self.finish_lock(op, true, *hr),
-            (ClientOp::LockServerFalse, Msg::Reply { hr, .. }) => {
-                self.finish_lock(op, false, *hr)
-            }
+            (ClientOp::LockServerFalse, Msg::Reply { hr, .. }) => self.finish_lock(op, false, *hr),
             (ClientOp::CreateInstance, Msg::Reply { hr, obj }) => {
                 self.observed.record(op, *hr);
                 let s = self.factory.expect("factory proxy");

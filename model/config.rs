@@ -246,7 +246,8 @@ fn service(s: Scenario) -> bool {
 }
 
 const S002_LOCAL: &str = "002_04beec619a32ce82.txt (Local Server)";
-const S002_INPROC: &str = "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)";
+const S002_INPROC: &str =
+    "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)";
 const S003: &str = "003_71d2d71f8f3a5043.txt";
 const SEEDS_FREE: &str = "README.md (CoFreeUnusedLibrariesEx)";
 
@@ -612,13 +613,20 @@ impl MechanismSet {
                             "'{}' is {}",
                             m.name(),
                             if m.opt_in() {
-                                format!("a {} that is off by default (use --enable)", m.kind().name())
+                                format!(
+                                    "a {} that is off by default (use --enable)",
+                                    m.kind().name()
+                                )
                             } else {
                                 "a mechanism that is on by default (use --disable)".to_string()
                             }
                         )
                     } else {
-                        format!("'{}' does not apply to scenario '{}'", m.name(), scenario.name())
+                        format!(
+                            "'{}' does not apply to scenario '{}'",
+                            m.name(),
+                            scenario.name()
+                        )
                     };
                     return Err(format!(
                         "{flag} {}: {why}; valid for {flag} in '{}': {}",

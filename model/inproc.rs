@@ -160,7 +160,10 @@ pub fn all_steps() -> Vec<InprocStep> {
         .flat_map(|t| script(*t).iter().map(move |op| InprocStep::Do(*t, *op)))
         .collect();
     v.extend(Thread::ALL.map(InprocStep::Sweep));
-    v.extend([InprocStep::DelayPasses(Apt::Sta), InprocStep::DelayPasses(Apt::Mta)]);
+    v.extend([
+        InprocStep::DelayPasses(Apt::Sta),
+        InprocStep::DelayPasses(Apt::Mta),
+    ]);
     v
 }
 
@@ -241,7 +244,11 @@ impl fmt::Debug for InprocState {
                     Some(e) if e.candidate => write!(
                         f,
                         "; {apt:?} entry CANDIDATE{}",
-                        if e.delay_passed { " (delay passed)" } else { "" }
+                        if e.delay_passed {
+                            " (delay passed)"
+                        } else {
+                            ""
+                        }
                     )?,
                     Some(_) => write!(f, "; {apt:?} entry")?,
                 }
@@ -435,9 +442,8 @@ impl InprocState {
     fn free(&mut self, apt: Apt) {
         self.dll.entries[apt as usize] = None;
         if !self.dll.loaded() {
-            self.unloaded_while_live |= self.dll.objects > 0
-                || self.dll.locks > 0
-                || self.threads.iter().any(|t| t.in_dll);
+            self.unloaded_while_live |=
+                self.dll.objects > 0 || self.dll.locks > 0 || self.threads.iter().any(|t| t.in_dll);
             self.dll.unloads += 1;
         }
     }

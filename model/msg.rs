@@ -104,13 +104,22 @@ impl fmt::Debug for Msg {
                 obj,
             } => match obj {
                 Some(o) => write!(f, "{} + object {o} proxy → instance {}", hr.name(), s + 1),
-                None => write!(f, "{} + IClassFactory proxy → instance {}", hr.name(), s + 1),
+                None => write!(
+                    f,
+                    "{} + IClassFactory proxy → instance {}",
+                    hr.name(),
+                    s + 1
+                ),
             },
             Msg::ActivationResult { hr, .. } => write!(f, "{}", hr.name()),
             Msg::Launch { client } => {
                 write!(f, "launch server (/Embedding) for client {}", client + 1)
             }
-            Msg::Activate { client, clsid, kind } => {
+            Msg::Activate {
+                client,
+                clsid,
+                kind,
+            } => {
                 write!(f, "{} {clsid:?} for client {}", api(kind), client + 1)
             }
             Msg::Activated {

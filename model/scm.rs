@@ -170,7 +170,12 @@ impl ScmState {
                 for c in clsids {
                     self.classes[c.0 as usize] = ClassEntry::Registered(s);
                 }
-                out.push((src, Msg::ScmDone { apartment: *apartment }));
+                out.push((
+                    src,
+                    Msg::ScmDone {
+                        apartment: *apartment,
+                    },
+                ));
                 let (ready, still): (Vec<_>, Vec<_>) =
                     self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
                 self.held = still;
@@ -188,7 +193,12 @@ impl ScmState {
                         self.classes[c.0 as usize] = ClassEntry::Unknown;
                     }
                 }
-                out.push((src, Msg::ScmDone { apartment: *apartment }));
+                out.push((
+                    src,
+                    Msg::ScmDone {
+                        apartment: *apartment,
+                    },
+                ));
             }
             Msg::Activated {
                 client,

@@ -19,6 +19,17 @@ use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
 
+/// The server's answer to the SCM for an activation of `clsid` for `client`.
+fn activated(client: u8, clsid: Clsid, kind: ActKind, hr: Hresult, obj: Option<ObjId>) -> Msg {
+    Msg::Activated {
+        client,
+        clsid,
+        kind,
+        hr,
+        obj,
+    }
+}
+
 /// Whether the process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ProcStatus {
@@ -541,7 +552,11 @@ impl ServerState {
                 self.apartments[a].phase,
                 AptPhase::Loop | AptPhase::Waiting(_)
             );
-        self.apartments[a].phase = if stays { AptPhase::Loop } else { AptPhase::Done };
+        self.apartments[a].phase = if stays {
+            AptPhase::Loop
+        } else {
+            AptPhase::Done
+        };
     }
 
     /// Performs internal step `step` (which must be enabled). Returns the messages to send.
@@ -581,25 +596,27 @@ impl ServerState {
                 }
                 self.apartments[0].phase = AptPhase::Waiting(ScmCall::Register);
                 self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
-                out.push((scm, Msg::Register { apartment: 0, clsids }));
+                out.push((
+                    scm,
+                    Msg::Register {
+                        apartment: 0,
+                        clsids,
+                    },
+                ));
             }
             ServerStep::FinishActivation(a) => {
                 let a = a as usize;
-                let AptWork::Activating { client, clsid, kind } = self.apartments[a].work else {
+                let AptWork::Activating {
+                    client,
+                    clsid,
+                    kind,
+                } = self.apartments[a].work
+                else {
                     unreachable!("enabled only while activating")
                 };
                 self.apartments[a].work = AptWork::Idle;
                 let obj = self.hand_out(cfg, a, client, clsid, kind);
-                out.push((
-                    scm,
-                    Msg::Activated {
-                        client,
-                        clsid,
-                        kind,
-                        hr: Hresult::S_OK,
-                        obj,
-                    },
-                ));
+                out.push((scm, activated(client, clsid, kind, Hresult::S_OK, obj)));
             }
             ServerStep::FinishRelease(a) => {
                 if !cfg.on(Mechanism::ProcessRefcount) {
@@ -696,8 +713,7 @@ impl ServerState {
             return;
         }
         self.count -= 1;
-        if self.count == 0 && cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend)
-        {
+        if self.count == 0 && cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
             self.suspended = true;
         }
     }
@@ -818,16 +834,11 @@ impl ServerState {
                 let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
                 self.stranded_client |= stranding && !self.user.closed;
                 return Some(match msg {
-                    Msg::Activate { client, clsid, kind } => vec![(
-                        src,
-                        Msg::Activated {
-                            client: *client,
-                            clsid: *clsid,
-                            kind: *kind,
-                            hr,
-                            obj: None,
-                        },
-                    )],
+                    Msg::Activate {
+                        client,
+                        clsid,
+                        kind,
+                    } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
                     _ => reply(hr, None),
                 });
             }
@@ -854,18 +865,16 @@ impl ServerState {
                 }
                 Vec::new()
             }
-            Msg::Activate { client, clsid, kind } => {
+            Msg::Activate {
+                client,
+                clsid,
+                kind,
+            } => {
                 let c = clsid.0 as usize;
                 if self.classes[c] != ClassReg::Live || self.suspended {
                     vec![(
                         src,
-                        Msg::Activated {
-                            client: *client,
-                            clsid: *clsid,
-                            kind: *kind,
-                            hr: Hresult::CO_E_SERVER_STOPPING,
-                            obj: None,
-                        },
+                        activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
                     )]
                 } else if self.split_activation(cfg) {
                     self.apartments[a].work = AptWork::Activating {
@@ -876,16 +885,7 @@ impl ServerState {
                     Vec::new()
                 } else {
                     let obj = self.hand_out(cfg, a, *client, *clsid, *kind);
-                    vec![(
-                        src,
-                        Msg::Activated {
-                            client: *client,
-                            clsid: *clsid,
-                            kind: *kind,
-                            hr: Hresult::S_OK,
-                            obj,
-                        },
-                    )]
+                    vec![(src, activated(*client, *clsid, *kind, Hresult::S_OK, obj))]
                 }
             }
             Msg::CreateInstance { clsid } => {

@@ -61,7 +61,15 @@ fn activate(
     kind: ActKind,
 ) -> (Hresult, Option<u8>) {
     let mut out = v
-        .on_msg(cfg, cfg.scm_id(), &Msg::Activate { client, clsid, kind })
+        .on_msg(
+            cfg,
+            cfg.scm_id(),
+            &Msg::Activate {
+                client,
+                clsid,
+                kind,
+            },
+        )
         .expect("dispatchable");
     if out.is_empty() {
         out = v.step(cfg, ServerStep::FinishActivation(clsid.0));
@@ -86,7 +94,10 @@ const B: Clsid = Clsid(1);
 fn r003_implicit_lock_on_marshal_and_release() {
     let c = cfg(Scenario::LocalSta, &[]);
     let mut v = started(&c);
-    assert_eq!(activate(&c, &mut v, 0, A, ActKind::ClassObject).0, Hresult::S_OK);
+    assert_eq!(
+        activate(&c, &mut v, 0, A, ActKind::ClassObject).0,
+        Hresult::S_OK
+    );
     assert_eq!(
         (v.count, v.locks),
         (1, 1),
@@ -192,13 +203,23 @@ fn seeds_release_returns_a_ulong_so_its_failure_is_never_observed() {
 fn r003_auto_suspend_on_final_release() {
     for (toggled, suspended) in [
         (vec![Mechanism::AtomicActivation], true),
-        (vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend], false),
-        (vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount], false),
+        (
+            vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend],
+            false,
+        ),
+        (
+            vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount],
+            false,
+        ),
     ] {
         let c = cfg(Scenario::LocalMta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
-        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+        reply(v.on_msg(
+            &c,
+            c.client_id(1),
+            &Msg::ReleaseObject { obj: obj.unwrap() },
+        ));
         assert_eq!(v.count, 0);
         assert_eq!(v.suspended, suspended, "toggled {toggled:?}");
         assert_eq!(v.shutdown, Some(ExitReason::Automatic));
@@ -222,16 +243,35 @@ fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
         let first = v
-            .on_msg(&c, c.scm_id(), &Msg::Activate { client: 0, clsid: A, kind: ActKind::ClassObject })
+            .on_msg(
+                &c,
+                c.scm_id(),
+                &Msg::Activate {
+                    client: 0,
+                    clsid: A,
+                    kind: ActKind::ClassObject,
+                },
+            )
             .unwrap();
-        assert_eq!(first.is_empty(), late, "checked, not yet marshaled: {toggled:?}");
-        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+        assert_eq!(
+            first.is_empty(),
+            late,
+            "checked, not yet marshaled: {toggled:?}"
+        );
+        reply(v.on_msg(
+            &c,
+            c.client_id(1),
+            &Msg::ReleaseObject { obj: obj.unwrap() },
+        ));
         if late {
             assert_eq!((v.count, v.shutdown), (0, Some(ExitReason::Automatic)));
             assert!(v.suspended);
             v.step(&c, ServerStep::FinishActivation(0));
             assert!(v.handed_out_late, "handed out after the decision");
-            assert_eq!(v.count, 1, "the implicit lock of a server that is shutting down");
+            assert_eq!(
+                v.count, 1,
+                "the implicit lock of a server that is shutting down"
+            );
         } else {
             assert_eq!(v.count, 1, "the activation's lock came first");
             assert_eq!(v.shutdown, None);
@@ -244,9 +284,21 @@ fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
     let c = cfg(Scenario::LocalMta, &[Mechanism::RecheckAfterRevoke]);
     let mut v = started(&c);
     let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
-    v.on_msg(&c, c.scm_id(), &Msg::Activate { client: 0, clsid: A, kind: ActKind::ClassObject })
-        .unwrap();
-    reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+    v.on_msg(
+        &c,
+        c.scm_id(),
+        &Msg::Activate {
+            client: 0,
+            clsid: A,
+            kind: ActKind::ClassObject,
+        },
+    )
+    .unwrap();
+    reply(v.on_msg(
+        &c,
+        c.client_id(1),
+        &Msg::ReleaseObject { obj: obj.unwrap() },
+    ));
     step(&c, &mut v, ServerStep::FinishRelease(1));
     v.step(&c, ServerStep::FinishActivation(0));
     step(&c, &mut v, ServerStep::Revoke(0));
@@ -255,7 +307,10 @@ fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
         v.apartments.iter().all(|a| a.phase == AptPhase::Loop),
         "revoked, still dispatching"
     );
-    assert!(!v.enabled(&c).contains(&ServerStep::Quit), "count is 1: stay");
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::Quit),
+        "count is 1: stay"
+    );
     let (hr, o) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: A }));
     assert_eq!(hr, Hresult::S_OK, "the late client is served");
     reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: o.unwrap() }));
@@ -529,7 +584,11 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
         },
     );
     assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
-    assert_eq!(scm.classes[0], ClassEntry::Unknown, "no longer available there");
+    assert_eq!(
+        scm.classes[0],
+        ClassEntry::Unknown,
+        "no longer available there"
+    );
     let out = scm.on_msg(
         &c,
         c.client_id(1),
@@ -551,7 +610,11 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     let (_, obj) = activate(&off, &mut v, 1, A, ActKind::Instance);
-    reply(v.on_msg(&off, off.client_id(1), &Msg::ReleaseObject { obj: obj.unwrap() }));
+    reply(v.on_msg(
+        &off,
+        off.client_id(1),
+        &Msg::ReleaseObject { obj: obj.unwrap() },
+    ));
     let out = v.step(&off, ServerStep::FinishRelease(0));
     assert_eq!(
         out,
@@ -601,9 +664,18 @@ fn mechanism_sets_round_trip_through_flags() {
             let args = set.to_args();
             let (mut dis, mut en) = (Vec::new(), Vec::new());
             for pair in args.chunks(2) {
-                if pair[0] == "--disable" { dis.push(pair[1].clone()) } else { en.push(pair[1].clone()) }
+                if pair[0] == "--disable" {
+                    dis.push(pair[1].clone())
+                } else {
+                    en.push(pair[1].clone())
+                }
             }
-            assert_eq!(MechanismSet::from_args(s, &dis, &en), Ok(set), "{}", set.label());
+            assert_eq!(
+                MechanismSet::from_args(s, &dis, &en),
+                Ok(set),
+                "{}",
+                set.label()
+            );
             assert_eq!(MechanismSet::parse_label(&set.label()), Ok(set));
         }
     }
@@ -629,23 +701,45 @@ mod inproc {
     fn r002_dllcanunloadnow_counts_objects_and_locks_not_factories() {
         let c = cfg(Scenario::Inproc, &[]);
         let mut p = InprocState::new();
-        run(&c, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
-        assert!(p.can_unload_now(&c), "a class-object reference does not count");
-        run(&c, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)]);
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)],
+        );
+        assert!(
+            p.can_unload_now(&c),
+            "a class-object reference does not count"
+        );
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)],
+        );
         assert!(!p.can_unload_now(&c), "a lock does");
         let off = cfg(Scenario::Inproc, &[Mechanism::DllcanunloadnowCountsLocks]);
         assert!(p.can_unload_now(&off), "unless the mechanism is off");
         let remedy = cfg(Scenario::Inproc, &[Mechanism::DllCountsFactories]);
         let mut q = InprocState::new();
-        run(&remedy, &mut q, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
-        assert!(!q.can_unload_now(&remedy), "the remedy counts class objects");
+        run(
+            &remedy,
+            &mut q,
+            &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)],
+        );
+        assert!(
+            !q.can_unload_now(&remedy),
+            "the remedy counts class objects"
+        );
     }
 
     #[test]
     fn seeds_per_apartment_lists_only_the_owning_apartment_frees_its_entry() {
         let c = cfg(Scenario::Inproc, &[]);
         let mut p = InprocState::new();
-        run(&c, &mut p, &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)]);
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)],
+        );
         assert!(entry(&p, Apt::Sta).is_some() && entry(&p, Apt::Mta).is_none());
         assert!(
             !p.enabled(&c).contains(&InprocStep::Sweep(Thread::Mta2)),
@@ -676,9 +770,15 @@ mod inproc {
         assert!(!p.dll.loaded() && !p.unloaded_while_live);
         let off = cfg(Scenario::Inproc, &[Mechanism::EveryApartmentSweeps]);
         let mut q = InprocState::new();
-        run(&off, &mut q, &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)]);
+        run(
+            &off,
+            &mut q,
+            &[InprocStep::Do(Thread::Sta, InprocOp::CoCreateInstance)],
+        );
         assert!(
-            !q.enabled(&off).iter().any(|s| matches!(s, InprocStep::Sweep(_))),
+            !q.enabled(&off)
+                .iter()
+                .any(|s| matches!(s, InprocStep::Sweep(_))),
             "nobody frees the STA's entry"
         );
     }
@@ -698,8 +798,15 @@ mod inproc {
             ],
         );
         assert!(entry(&p, Apt::Mta).unwrap().candidate);
-        run(&c, &mut p, &[InprocStep::Do(Thread::Mta2, InprocOp::CoCreateInstance)]);
-        assert!(!entry(&p, Apt::Mta).unwrap().candidate && p.revived, "revived by use");
+        run(
+            &c,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta2, InprocOp::CoCreateInstance)],
+        );
+        assert!(
+            !entry(&p, Apt::Mta).unwrap().candidate && p.revived,
+            "revived by use"
+        );
         let mut p = InprocState::new();
         run(
             &c,
@@ -712,7 +819,10 @@ mod inproc {
                 InprocStep::Sweep(Thread::Mta2),
             ],
         );
-        assert!(p.unloaded_while_live, "F-3: freed under a lock, nothing asked");
+        assert!(
+            p.unloaded_while_live,
+            "F-3: freed under a lock, nothing asked"
+        );
 
         // Wine: asked again; S_FALSE clears the mark; use does not.
         let w = cfg(Scenario::Inproc, &[Mechanism::WineCandidateList]);
@@ -741,7 +851,10 @@ mod inproc {
                 InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject),
             ],
         );
-        assert!(entry(&p, Apt::Mta).unwrap().candidate && !p.revived, "no revival");
+        assert!(
+            entry(&p, Apt::Mta).unwrap().candidate && !p.revived,
+            "no revival"
+        );
     }
 
     #[test]
@@ -766,7 +879,11 @@ mod inproc {
                     "the delay does not pass during the epilogue (A-DELAY)"
                 );
             }
-            run(&c, &mut p, &[InprocStep::Do(Thread::Mta2, InprocOp::ReleaseReturn)]);
+            run(
+                &c,
+                &mut p,
+                &[InprocStep::Do(Thread::Mta2, InprocOp::ReleaseReturn)],
+            );
             assert_eq!(p.crashed, crashes, "toggled {toggled:?}");
         }
     }
@@ -775,7 +892,11 @@ mod inproc {
     fn r002_unlocked_factory_beyond_scope_crashes() {
         let off = cfg(Scenario::Inproc, &[Mechanism::ClientLocksFactory]);
         let mut p = InprocState::new();
-        run(&off, &mut p, &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)]);
+        run(
+            &off,
+            &mut p,
+            &[InprocStep::Do(Thread::Mta1, InprocOp::CoGetClassObject)],
+        );
         assert!(
             !p.enabled(&off)
                 .contains(&InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)),
@@ -960,12 +1081,19 @@ mod service {
 
     #[test]
     fn r000_without_local_server_flag_in_process_pointer_is_not_cut() {
-        for (off, cut) in [(vec![], true), (vec![Mechanism::RegisterLocalServer], false)] {
+        for (off, cut) in [
+            (vec![], true),
+            (vec![Mechanism::RegisterLocalServer], false),
+        ] {
             let c = cfg(Scenario::Service, &off);
             let mut h = HostState::new();
             let b = b_holds_an_object_of_a(&c, &mut h);
             stop_and_disconnect(&c, &mut h);
-            assert_eq!(h.disconnect_results, vec![Hresult::S_OK], "disabled {off:?}");
+            assert_eq!(
+                h.disconnect_results,
+                vec![Hresult::S_OK],
+                "disabled {off:?}"
+            );
             assert!(
                 !h.bad_disconnect_result,
                 "S_OK is the documented result either way: a pointer is no proxy connection"

@@ -37,20 +37,68 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-mta", "regcls-suspended", 131409),
     ("local-mta", "with-recheck-after-revoke", 68937),
     ("local-mta", "with-atomic-activation", 55769),
-    ("local-mta", "exit-on-final-decrement+with-recheck-after-revoke", 565263),
-    ("local-mta", "lockserver-counts+with-recheck-after-revoke", 166165),
-    ("local-mta", "factory-refs-ignored+with-recheck-after-revoke", 4447),
-    ("local-mta", "implicit-lockserver+with-recheck-after-revoke", 136683),
-    ("local-mta", "process-refcount+with-recheck-after-revoke", 62313),
+    (
+        "local-mta",
+        "exit-on-final-decrement+with-recheck-after-revoke",
+        565263,
+    ),
+    (
+        "local-mta",
+        "lockserver-counts+with-recheck-after-revoke",
+        166165,
+    ),
+    (
+        "local-mta",
+        "factory-refs-ignored+with-recheck-after-revoke",
+        4447,
+    ),
+    (
+        "local-mta",
+        "implicit-lockserver+with-recheck-after-revoke",
+        136683,
+    ),
+    (
+        "local-mta",
+        "process-refcount+with-recheck-after-revoke",
+        62313,
+    ),
     ("local-mta", "auto-suspend+with-recheck-after-revoke", 42441),
-    ("local-mta", "regcls-suspended+with-recheck-after-revoke", 141117),
-    ("local-mta", "exit-on-final-decrement+with-atomic-activation", 254037),
-    ("local-mta", "lockserver-counts+with-atomic-activation", 120575),
-    ("local-mta", "factory-refs-ignored+with-atomic-activation", 3789),
-    ("local-mta", "implicit-lockserver+with-atomic-activation", 98080),
-    ("local-mta", "process-refcount+with-atomic-activation", 55635),
+    (
+        "local-mta",
+        "regcls-suspended+with-recheck-after-revoke",
+        141117,
+    ),
+    (
+        "local-mta",
+        "exit-on-final-decrement+with-atomic-activation",
+        254037,
+    ),
+    (
+        "local-mta",
+        "lockserver-counts+with-atomic-activation",
+        120575,
+    ),
+    (
+        "local-mta",
+        "factory-refs-ignored+with-atomic-activation",
+        3789,
+    ),
+    (
+        "local-mta",
+        "implicit-lockserver+with-atomic-activation",
+        98080,
+    ),
+    (
+        "local-mta",
+        "process-refcount+with-atomic-activation",
+        55635,
+    ),
     ("local-mta", "auto-suspend+with-atomic-activation", 26291),
-    ("local-mta", "regcls-suspended+with-atomic-activation", 119343),
+    (
+        "local-mta",
+        "regcls-suspended+with-atomic-activation",
+        119343,
+    ),
     ("inproc", "baseline", 1969),
     ("inproc", "dllcanunloadnow-counts-locks", 2339),
     ("inproc", "client-locks-factory", 1853),
@@ -58,14 +106,38 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("inproc", "every-apartment-sweeps", 1211),
     ("inproc", "with-dll-counts-factories", 774),
     ("inproc", "with-wine-candidate-list", 1411),
-    ("inproc", "dllcanunloadnow-counts-locks+with-dll-counts-factories", 774),
-    ("inproc", "client-locks-factory+with-dll-counts-factories", 632),
+    (
+        "inproc",
+        "dllcanunloadnow-counts-locks+with-dll-counts-factories",
+        774,
+    ),
+    (
+        "inproc",
+        "client-locks-factory+with-dll-counts-factories",
+        632,
+    ),
     ("inproc", "unload-delay+with-dll-counts-factories", 512),
-    ("inproc", "every-apartment-sweeps+with-dll-counts-factories", 441),
-    ("inproc", "dllcanunloadnow-counts-locks+with-wine-candidate-list", 2071),
-    ("inproc", "client-locks-factory+with-wine-candidate-list", 1614),
+    (
+        "inproc",
+        "every-apartment-sweeps+with-dll-counts-factories",
+        441,
+    ),
+    (
+        "inproc",
+        "dllcanunloadnow-counts-locks+with-wine-candidate-list",
+        2071,
+    ),
+    (
+        "inproc",
+        "client-locks-factory+with-wine-candidate-list",
+        1614,
+    ),
     ("inproc", "unload-delay+with-wine-candidate-list", 797),
-    ("inproc", "every-apartment-sweeps+with-wine-candidate-list", 809),
+    (
+        "inproc",
+        "every-apartment-sweeps+with-wine-candidate-list",
+        809,
+    ),
     ("service", "baseline", 33928),
     ("service", "private-context", 15972),
     ("service", "disconnect-context", 28198),
@@ -323,7 +395,11 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
                     }
                 })
             });
-        assert!(changed, "enabling {} changes no verdict it should", m.name());
+        assert!(
+            changed,
+            "enabling {} changes no verdict it should",
+            m.name()
+        );
     }
 }
 
