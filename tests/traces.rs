@@ -561,9 +561,7 @@ fn explorer_serves_on_loopback_and_completes() {
         .args([
             "explore",
             "--scenario",
-            "local-sta",
-            "--disable",
-            "implicit-lockserver",
+            "inproc",
             "--addr",
             &addr,
         ])
@@ -593,7 +591,7 @@ fn explorer_serves_on_loopback_and_completes() {
     let props = status["properties"].as_array().unwrap();
     let linked = props
         .iter()
-        .find(|p| p[1] == "factory-stays-connected")
+        .find(|p| p[1] == "no-unload-while-live")
         .expect("property listed");
     assert!(
         linked[2].as_str().is_some_and(|p| p.starts_with("0/")),
@@ -604,7 +602,7 @@ fn explorer_serves_on_loopback_and_completes() {
     assert!(
         steps
             .as_deref()
-            .is_some_and(|s| s.contains("client 1 calls CoGetClassObject")),
+            .is_some_and(|s| s.contains("MTA thread 1 calls CoGetClassObject")),
         "{steps:?}"
     );
 }
