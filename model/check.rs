@@ -1,13 +1,12 @@
-//! Running a check: stateright explores the state space and decides every property; this
-//! module adds the exact decision of `eventually` properties and the shortest traces.
+//! Running a check: one exploration pass ([`search::explore`]) decides every property and
+//! yields the shortest trace of every discovery; this module turns them into verdicts.
 
 use crate::config::Config;
 use crate::properties::{expectation_name, PropertyDef, PROPERTIES};
-use crate::search::{self, Bounds, Found, Trace};
+use crate::search::{self, Limits, Trace};
 use crate::system::build;
 use serde::Serialize;
-use stateright::{Checker, Expectation, HasDiscoveries, Model};
-use std::collections::BTreeSet;
+use stateright::{Expectation, Model};
 use std::time::Instant;
 
 /// A property's verdict in one run.
@@ -52,12 +51,15 @@ impl Verdict {
 /// Exploration limits and parallelism for a run.
 #[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
-    /// Worker threads for stateright's BFS (≥ 1).
+    /// Worker threads (≥ 1). Counts, verdicts and traces do not depend on it.
     pub threads: usize,
     /// Stop after this many unique states (the run is then incomplete).
     pub max_states: Option<usize>,
     /// Do not explore paths longer than this many steps (the run is then incomplete).
     pub max_depth: Option<usize>,
+    /// Stop when the process's resident memory exceeds this many bytes (the run is then
+    /// incomplete, with a message in [`RunReport::stopped`]).
+    pub max_memory: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +68,7 @@ impl Default for RunOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
             max_depth: None,
+            max_memory: None,
         }
     }
 }
@@ -88,7 +91,7 @@ pub struct RunReport {
     pub cfg: Config,
     /// Whether the whole state space was explored.
     pub complete: bool,
-    /// Unique states stateright visited.
+    /// Unique states visited.
     pub unique_states: usize,
     /// States generated, repeats included.
     pub states: usize,
@@ -96,40 +99,17 @@ pub struct RunReport {
     pub max_depth: usize,
     /// Wall-clock seconds for exploration and traces.
     pub seconds: f64,
+    /// Why the run stopped early, when the memory bound stopped it.
+    pub stopped: Option<String>,
     /// Per-property results, in [`PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
 
-/// Explores the model of `cfg` and decides every property that applies to its scenario.
+/// Explores the model of `cfg` in one pass ([`search::explore`]) and decides every property
+/// that applies to its scenario.
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
-    let mut builder = model
-        .clone()
-        .checker()
-        .threads(opts.threads.max(1))
-        // Never stop early: the state count must be that of the whole space.
-        .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()));
-    if let Some(n) = opts.max_states {
-        builder = builder.target_state_count(n);
-    }
-    if let Some(d) = opts.max_depth {
-        builder = builder.target_max_depth(d);
-    }
-    let checker = builder.spawn_bfs().join();
-    let unique_states = checker.unique_state_count();
-    let max_depth = checker.max_depth();
-    let complete = opts.max_states.is_none_or(|n| unique_states < n)
-        && opts.max_depth.is_none_or(|d| max_depth < d);
-    let discovered: BTreeSet<&str> = checker.discoveries().into_keys().collect();
-    let bounds = Bounds {
-        max_states: opts.max_states,
-        max_depth: opts.max_depth,
-    };
-
-    // Which properties need a trace: the discoveries stateright made, and every eventually
-    // property (stateright may miss an eventually counterexample at a DAG join, so those are
-    // decided exactly by the search).
     let defs: Vec<&'static PropertyDef> = model
         .properties()
         .iter()
@@ -140,25 +120,18 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
                 .expect("registered property")
         })
         .collect();
-    let wanted: Vec<&'static PropertyDef> = defs
-        .iter()
-        .copied()
-        .filter(|d| d.expectation == Expectation::Eventually || discovered.contains(d.name))
-        .collect();
-    let mut traces: Vec<Option<Trace>> = search::shortest_all(&model, &wanted, bounds)
-        .into_iter()
-        .map(|f| match f {
-            Found::Trace(t) => Some(t),
-            Found::Exhausted | Found::Bounded => None,
-        })
-        .collect();
+    let limits = Limits {
+        threads: opts.threads,
+        max_states: opts.max_states,
+        max_depth: opts.max_depth,
+        max_memory: opts.max_memory,
+    };
+    let x = search::explore(&model, &defs, limits);
+    let complete = x.complete;
     let properties = defs
         .into_iter()
-        .map(|def| {
-            let trace = match wanted.iter().position(|w| w.name == def.name) {
-                Some(i) => traces[i].take(),
-                None => None,
-            };
+        .zip(x.traces)
+        .map(|(def, trace)| {
             let found = trace.is_some();
             let verdict = match def.expectation {
                 Expectation::Always | Expectation::Eventually if found => Verdict::Violated,
@@ -178,10 +151,11 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     RunReport {
         cfg,
         complete,
-        unique_states,
-        states: checker.state_count(),
-        max_depth,
+        unique_states: x.unique_states,
+        states: x.generated,
+        max_depth: x.max_depth,
         seconds: start.elapsed().as_secs_f64(),
+        stopped: x.stopped,
         properties,
     }
 }
