@@ -329,35 +329,37 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
         parent: ROOT,
         action: 0,
     }];
-    let mut level = vec![Item {
+    // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
+    // dropped by the workers) as it is expanded.
+    let mut level = vec![vec![Item {
         state: init,
         node: 0,
         mask,
         first: true,
-    }];
+    }]];
     let mut found: Vec<Option<u32>> = vec![None; props.len()];
     let (mut unique, mut generated, mut depth) = (1usize, 1usize, 0usize);
     let mut cut = false;
     let mut stopped = None;
     'levels: while !level.is_empty() {
         let capped = limits.max_depth.is_some_and(|d| depth >= d);
-        let mut next = Vec::new();
-        for chunk in level.chunks(CHUNK) {
+        let mut next: Vec<Vec<Item>> = Vec::new();
+        for chunk in std::mem::take(&mut level) {
             let pending = found
                 .iter()
                 .enumerate()
                 .filter(|(_, f)| f.is_none())
                 .fold(0u64, |m, (i, _)| m | 1 << i);
-            let expanded: Vec<Expanded> = pool.install(|| {
+            let expanded: Vec<(u32, Expanded)> = pool.install(|| {
                 chunk
-                    .par_iter()
-                    .map(|item| goals.expand(item, pending, &visited, capped))
+                    .into_par_iter()
+                    .map(|item| (item.node, goals.expand(&item, pending, &visited, capped)))
                     .collect()
             });
-            for (item, e) in chunk.iter().zip(expanded) {
+            for (parent, e) in expanded {
                 for (i, f) in found.iter_mut().enumerate() {
                     if e.hits >> i & 1 == 1 && f.is_none() {
-                        *f = Some(item.node);
+                        *f = Some(parent);
                     }
                 }
                 generated += e.generated;
@@ -377,10 +379,13 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
                     let node = u32::try_from(nodes.len()).expect("fewer than 2³² search nodes");
                     assert!(node != ROOT, "fewer than 2³² − 1 search nodes");
                     nodes.push(Node {
-                        parent: item.node,
+                        parent,
                         action: s.action,
                     });
-                    next.push(Item {
+                    if next.last().is_none_or(|c| c.len() == CHUNK) {
+                        next.push(Vec::with_capacity(CHUNK));
+                    }
+                    next.last_mut().expect("a chunk").push(Item {
                         state: s.state,
                         node,
                         mask: s.mask,
