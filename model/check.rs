@@ -3,7 +3,8 @@
 
 use crate::config::Config;
 use crate::properties::{expectation_name, PropertyDef, PROPERTIES};
-use crate::search::{self, Limits, Trace};
+use crate::search::{self, Exploration, Limits, Trace};
+use crate::simulate::{simulate, Simulation};
 use crate::system::build;
 use serde::Serialize;
 use stateright::{Expectation, Model};
@@ -60,6 +61,8 @@ pub struct RunOptions {
     /// Stop when the process's resident memory exceeds this many bytes (the run is then
     /// incomplete, with a message in [`RunReport::stopped`]).
     pub max_memory: Option<u64>,
+    /// Random walks instead of exhaustive exploration ([`crate::simulate`]).
+    pub simulate: Option<Simulation>,
 }
 
 impl Default for RunOptions {
@@ -69,6 +72,7 @@ impl Default for RunOptions {
             max_states: None,
             max_depth: None,
             max_memory: None,
+            simulate: None,
         }
     }
 }
@@ -101,6 +105,10 @@ pub struct RunReport {
     pub seconds: f64,
     /// Why the run stopped early, when the memory bound stopped it.
     pub stopped: Option<String>,
+    /// Whether this was a simulation (random walks): `unique_states` counts the distinct states
+    /// visited, `states` the steps taken, traces are not necessarily shortest, and a property
+    /// no walk showed is `unknown`.
+    pub simulated: bool,
     /// Per-property results, in [`PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
@@ -126,7 +134,20 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         max_depth: opts.max_depth,
         max_memory: opts.max_memory,
     };
-    let x = search::explore(&model, &defs, limits);
+    let x = match opts.simulate {
+        Some(sim) => {
+            let o = simulate(&model, &defs, sim, opts.threads);
+            Exploration {
+                unique_states: o.distinct_states,
+                generated: o.steps,
+                max_depth: o.longest,
+                complete: false,
+                stopped: None,
+                traces: o.traces,
+            }
+        }
+        None => search::explore(&model, &defs, limits),
+    };
     let complete = x.complete;
     let properties = defs
         .into_iter()
@@ -156,6 +177,7 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         max_depth: x.max_depth,
         seconds: start.elapsed().as_secs_f64(),
         stopped: x.stopped,
+        simulated: opts.simulate.is_some(),
         properties,
     }
 }
@@ -194,6 +216,10 @@ pub struct RunJson {
     pub max_depth: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Why the run stopped early (memory bound), if it did.
+    pub stopped: Option<String>,
+    /// Whether this was a simulation (`unique_states`: distinct states the walks visited).
+    pub simulated: bool,
     /// Per-property verdicts.
     pub properties: Vec<PropertyJson>,
 }
@@ -211,6 +237,8 @@ impl RunReport {
             states: self.states,
             max_depth: self.max_depth,
             seconds: self.seconds,
+            stopped: self.stopped.clone(),
+            simulated: self.simulated,
             properties: self
                 .properties
                 .iter()

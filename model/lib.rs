@@ -21,6 +21,7 @@ pub mod replay;
 pub mod rules;
 pub mod scm;
 pub mod search;
+pub mod simulate;
 pub mod server;
 pub mod service;
 pub mod system;

@@ -235,15 +235,43 @@ impl Goals<'_> {
     /// Expands one node: its discoveries among `pending` and its successors that `visited`
     /// does not hold yet.
     fn expand(&self, item: &Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
-        let succ = successors(self.model, &item.state);
-        assert!(succ.len() <= usize::from(u16::MAX), "too many actions");
+        let mut actions = Vec::new();
+        self.model.actions(&item.state, &mut actions);
+        // The successors are those of [`successors`], numbered in its order, but built here
+        // without cloning actions and dropped at once when already visited.
+        let mut count = 0usize;
+        let mut succ = Vec::new();
+        for a in actions {
+            let Some(state) = self.model.next_state(&item.state, a) else {
+                continue;
+            };
+            if !self.model.within_boundary(&state) {
+                continue;
+            }
+            let action = u16::try_from(count).expect("at most 65535 successors");
+            count += 1;
+            if capped {
+                continue;
+            }
+            let fp = fingerprint(&state);
+            let mask = item.mask & !self.held(&state, item.mask);
+            if visited.get(&fp).is_some_and(|m| m >> mask & 1 == 1) {
+                continue;
+            }
+            succ.push(Succ {
+                action,
+                fp,
+                mask,
+                state,
+            });
+        }
         let mut hits = 0;
         for (i, (p, b)) in self.props.iter().zip(&self.bit).enumerate() {
             if pending >> i & 1 == 0 {
                 continue;
             }
             let hit = match b {
-                Some(b) => succ.is_empty() && item.mask >> b & 1 == 1,
+                Some(b) => count == 0 && item.mask >> b & 1 == 1,
                 None => {
                     item.first
                         && (p.condition)(self.model, &item.state)
@@ -254,35 +282,10 @@ impl Goals<'_> {
                 hits |= 1 << i;
             }
         }
-        let generated = if item.first { succ.len() } else { 0 };
-        if capped {
-            let capped = !succ.is_empty();
-            return Expanded {
-                hits,
-                capped,
-                generated,
-                succ: Vec::new(),
-            };
-        }
-        let succ = succ
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, (_, state))| {
-                let fp = fingerprint(&state);
-                let mask = item.mask & !self.held(&state, item.mask);
-                let seen = visited.get(&fp).is_some_and(|m| m >> mask & 1 == 1);
-                (!seen).then_some(Succ {
-                    action: i as u16,
-                    fp,
-                    mask,
-                    state,
-                })
-            })
-            .collect();
         Expanded {
             hits,
-            capped: false,
-            generated,
+            capped: capped && count > 0,
+            generated: if item.first { count } else { 0 },
             succ,
         }
     }
