@@ -44,7 +44,11 @@ fn differs(report: &RunReport, want: Option<Verdict>, got: Verdict) -> bool {
 
 /// Prints, on stderr, why a run stopped early and what a simulation visited.
 pub fn print_notes(report: &RunReport) {
-    let label = format!("{} {}", report.cfg.scenario.name(), report.cfg.toggled.label());
+    let label = format!(
+        "{} {}",
+        report.cfg.scenario.name(),
+        report.cfg.toggled.label()
+    );
     if let Some(why) = &report.stopped {
         eprintln!("comlife: {label}: incomplete: {why}");
     }

@@ -21,9 +21,9 @@ pub mod replay;
 pub mod rules;
 pub mod scm;
 pub mod search;
-pub mod simulate;
 pub mod server;
 pub mod service;
+pub mod simulate;
 pub mod system;
 pub mod tables;
 

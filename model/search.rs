@@ -87,7 +87,11 @@ pub fn fingerprint(s: &SysState) -> u64 {
         (**a).hash(&mut h);
     }
     let sum = |acc: u64, x: u64| acc.wrapping_add(x);
-    let net = s.network.iter_all().map(|e| FP_KEYS.hash_one(&e)).fold(0, sum);
+    let net = s
+        .network
+        .iter_all()
+        .map(|e| FP_KEYS.hash_one(e))
+        .fold(0, sum);
     h.write_u64(net);
     for timers in &s.timers_set {
         h.write_u64(timers.iter().map(|t| FP_KEYS.hash_one(t)).fold(0, sum));
@@ -440,8 +444,8 @@ fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
     let mut states = vec![model.init_states().remove(0)];
     let mut actions = Vec::new();
     for &i in path.iter().rev() {
-        let (a, s) = successors(model, states.last().expect("non-empty"))
-            .swap_remove(usize::from(i));
+        let (a, s) =
+            successors(model, states.last().expect("non-empty")).swap_remove(usize::from(i));
         actions.push(a);
         states.push(s);
     }

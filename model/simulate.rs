@@ -148,11 +148,7 @@ pub fn simulate(
     }
     let traces = best
         .into_iter()
-        .map(|t| {
-            t.map(|actions| {
-                crate::search::replay(model, &actions).expect("a walk replays")
-            })
-        })
+        .map(|t| t.map(|actions| crate::search::replay(model, &actions).expect("a walk replays")))
         .collect();
     SimOutcome {
         distinct_states: seen.len(),
