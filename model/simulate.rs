@@ -1,7 +1,8 @@
 //! Random walks beyond exhaustive reach: `check --simulate RUNS [--seed S] [--depth D]`.
 //!
-//! Each walk starts at the initial state and takes a uniformly random enabled step (among
-//! [`successors`]) until it reaches a terminal state or `depth` steps. Walk `i` draws from
+//! Each walk starts at the initial state and takes a random enabled step (among
+//! [`successors`]; swarm testing: each walk draws a weight per actor and picks a step with
+//! probability proportional to the weight of the actor taking it) until it reaches a terminal state or `depth` steps. Walk `i` draws from
 //! ChaCha8 seeded with `seed` on stream `i`, so a walk does not depend on the thread count or
 //! on the other walks: the same seed gives the same walks, and disjoint seeds (or disjoint
 //! walk ranges) can be split across machines.
@@ -18,6 +19,7 @@ use crate::system::ComModel;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
+use stateright::actor::{ActorModelAction, Id};
 use stateright::{Expectation, Model};
 use std::collections::HashSet;
 
@@ -56,10 +58,28 @@ struct Walk {
     shows: Vec<Option<usize>>,
 }
 
+/// The actor that takes `action`: the receiver of a delivery, the owner of a timer.
+fn actor_of(action: &Action) -> Id {
+    match action {
+        ActorModelAction::Deliver { dst, .. } => *dst,
+        ActorModelAction::Timeout(id, _)
+        | ActorModelAction::Crash(id)
+        | ActorModelAction::Recover(id) => *id,
+        ActorModelAction::Drop(env) => env.dst,
+        ActorModelAction::SelectRandom { actor, .. } => *actor,
+    }
+}
+
 fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -> Walk {
     let mut rng = ChaCha8Rng::seed_from_u64(sim.seed);
     rng.set_stream(index);
     let mut state = model.init_states().remove(0);
+    // Swarm testing: each walk favours some actors over others (weights 1 to 2¹⁰, drawn per
+    // walk), so walks reach interleavings in which one actor runs far ahead of another, which
+    // uniform choice almost never produces.
+    let weights: Vec<u64> = (0..state.actor_states.len())
+        .map(|_| 1 << rng.random_range(0..=10u32))
+        .collect();
     let mut fps = vec![fingerprint(&state)];
     let mut actions = Vec::new();
     let mut shows = vec![None; props.len()];
@@ -91,7 +111,18 @@ fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -
             } else if actions.len() >= sim.depth {
                 None
             } else {
-                let k = rng.random_range(0..succ.len());
+                let weight = |a: &Action| weights[usize::from(actor_of(a))];
+                let total: u64 = succ.iter().map(|(a, _)| weight(a)).sum();
+                let mut r = rng.random_range(0..total);
+                let k = succ
+                    .iter()
+                    .position(|(a, _)| {
+                        let w = weight(a);
+                        let hit = r < w;
+                        r = r.saturating_sub(w);
+                        hit
+                    })
+                    .expect("r < total");
                 Some(succ.swap_remove(k))
             }
         };
