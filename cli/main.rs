@@ -14,6 +14,7 @@ use comlife::check::{run, RunOptions};
 use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::expectations::Expectations;
 use comlife::search::describe_action;
+use comlife::simulate::Simulation;
 use comlife::system::build;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,7 +43,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
-    /// Measure unique states, states per second and peak memory per scenario.
+    /// Measure unique states, states per second and peak memory per scenario, side by side
+    /// with stateright's own BFS checker on the same model.
     Bench {
         /// Only this scenario.
         #[arg(long)]
@@ -50,6 +52,12 @@ enum Command {
         /// Number of clients.
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Skip stateright's BFS (it is slower and needs more memory).
+        #[arg(long)]
+        no_stateright: bool,
     },
     /// Re-execute an ITF trace (as written by check) against the current model.
     ///
@@ -137,6 +145,22 @@ struct CheckArgs {
     /// Do not explore beyond this depth (the run is then incomplete).
     #[arg(long)]
     max_depth: Option<usize>,
+    /// Stop a run when this process's resident memory exceeds MIB mebibytes: the run is then
+    /// incomplete (complete: false, verdicts not established are unknown) with a message,
+    /// instead of being killed. Checked after every chunk of 16384 expanded states.
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<u64>,
+    /// Instead of exploring exhaustively, take RUNS random walks (reproducible from --seed) and
+    /// report every property a walk shows, with a replayable trace that is not necessarily
+    /// shortest; a property no walk showed is unknown.
+    #[arg(long, value_name = "RUNS", conflicts_with_all = ["max_states", "max_depth"])]
+    simulate: Option<u64>,
+    /// Seed of --simulate's walks (walk i uses stream i of ChaCha8 seeded with S).
+    #[arg(long, value_name = "S", requires = "simulate", default_value_t = 0)]
+    seed: u64,
+    /// Maximum steps of each --simulate walk.
+    #[arg(long, value_name = "D", requires = "simulate", default_value_t = comlife::simulate::DEFAULT_DEPTH)]
+    depth: usize,
     /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md,html}
     /// and remove stale ones there. Default for the full matrix with default --clients and no
     /// bounds: traces.
@@ -158,7 +182,15 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::List { json, markdown } => list::print(json, markdown),
-        Command::Bench { scenario, clients } => bench::run_bench(scenario, clients),
+        Command::Bench {
+            scenario,
+            clients,
+            threads,
+            no_stateright,
+        } => match threads {
+            Some(0) => usage("--threads must be at least 1".into()),
+            _ => bench::run_bench(scenario, clients, threads, !no_stateright),
+        },
         Command::Replay { file } => replay::run(&file),
         Command::Explore {
             scenario,
@@ -207,6 +239,9 @@ fn check(args: CheckArgs) -> ExitCode {
     for (flag, v) in [
         ("--max-states", args.max_states),
         ("--max-depth", args.max_depth),
+        ("--max-memory", args.max_memory.map(|m| m as usize)),
+        ("--simulate", args.simulate.map(|r| r as usize)),
+        ("--depth", Some(args.depth)),
     ] {
         if v == Some(0) {
             return usage(format!("{flag} must be at least 1"));
@@ -214,6 +249,16 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     opts.max_states = args.max_states;
     opts.max_depth = args.max_depth;
+    match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
+        Some(None) => return usage("--max-memory is too large".into()),
+        Some(Some(bytes)) => opts.max_memory = Some(bytes),
+        None => {}
+    }
+    opts.simulate = args.simulate.map(|runs| Simulation {
+        runs,
+        seed: args.seed,
+        depth: args.depth,
+    });
     let expectations = Expectations::embedded();
 
     let Some(sname) = args.scenario else {
@@ -222,13 +267,15 @@ fn check(args: CheckArgs) -> ExitCode {
         }
         let canonical = args.clients == DEFAULT_CLIENTS
             && opts.max_states.is_none()
-            && opts.max_depth.is_none();
+            && opts.max_depth.is_none()
+            && opts.max_memory.is_none()
+            && opts.simulate.is_none();
         let dir = match (&args.traces, args.no_traces) {
             (_, true) => None,
             (Some(d), _) => Some(d.clone()),
             (None, _) if canonical => Some(PathBuf::from("traces")),
             (None, _) => {
-                eprintln!("comlife: not a default run (--clients or bounds): traces are written only with --traces DIR");
+                eprintln!("comlife: not a default run (--clients, bounds or --simulate): traces are written only with --traces DIR");
                 None
             }
         };
@@ -245,6 +292,7 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let report = run(cfg, opts);
+    matrix::print_notes(&report);
     let pinned = args.clients == DEFAULT_CLIENTS;
     let mismatches = matrix::mismatches(&report, &expectations, pinned);
     if args.json {

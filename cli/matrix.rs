@@ -42,11 +42,36 @@ fn expected(report: &RunReport, exp: &Expectations, pinned: bool, name: &str) ->
     exp.get(report.cfg.scenario, report.cfg.toggled, name)
 }
 
+/// Whether `got` contradicts the expectation `want`. A simulation establishes only what its
+/// walks showed, so its `unknown` verdicts contradict nothing.
+fn differs(report: &RunReport, want: Option<Verdict>, got: Verdict) -> bool {
+    want != Some(got) && !(report.simulated && got == Verdict::Unknown)
+}
+
+/// Prints, on stderr, why a run stopped early and what a simulation visited.
+pub fn print_notes(report: &RunReport) {
+    let label = format!(
+        "{} {}",
+        report.cfg.scenario.name(),
+        report.cfg.toggled.label()
+    );
+    if let Some(why) = &report.stopped {
+        eprintln!("comlife: {label}: incomplete: {why}");
+    }
+    if report.simulated {
+        eprintln!(
+            "comlife: {label}: simulation visited {} distinct states in {} steps (longest walk {}); \
+             its traces are replayable but not necessarily shortest",
+            report.unique_states, report.states, report.max_depth
+        );
+    }
+}
+
 /// Prints one row per property; mismatches are marked with `!`.
 pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
     for p in &report.properties {
         let e = expected(report, exp, pinned, p.def.name);
-        let mark = if e.is_some_and(|e| e != p.verdict) {
+        let mark = if e.is_some() && differs(report, e, p.verdict) {
             " !"
         } else {
             ""
@@ -77,7 +102,13 @@ pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize
     report
         .properties
         .iter()
-        .filter(|p| exp.get(report.cfg.scenario, report.cfg.toggled, p.def.name) != Some(p.verdict))
+        .filter(|p| {
+            differs(
+                report,
+                exp.get(report.cfg.scenario, report.cfg.toggled, p.def.name),
+                p.verdict,
+            )
+        })
         .count()
 }
 
@@ -106,7 +137,10 @@ pub fn run_all(
     for cfg in configs {
         bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
         let report = run(cfg, opts);
-        bar.suspend(|| print_rows(&report, exp, pinned));
+        bar.suspend(|| {
+            print_notes(&report);
+            print_rows(&report, exp, pinned)
+        });
         bar.inc(1);
         bad += mismatches(&report, exp, pinned);
         if let Some(root) = root {

@@ -119,59 +119,81 @@ fn send_all(o: &mut Out<ComActor>, sends: Sends) {
     }
 }
 
-/// Sets exactly the timers of the steps enabled in `state`: `all` lists every step the actor
-/// can ever take, `enabled` those it can take now.
-fn set_timers(o: &mut Out<ComActor>, all: impl IntoIterator<Item = Step>, enabled: &[Step]) {
-    for step in all {
-        if enabled.contains(&step) {
-            o.set_timer(step, model_timeout());
-        } else {
-            o.cancel_timer(step);
+/// Every step `actor` can ever take, in a fixed order.
+fn all_steps(actor: &ComActor) -> Vec<Step> {
+    match actor {
+        ComActor::Client { .. } | ComActor::SvcClient { .. } => {
+            ClientOp::ALL.map(Step::Client).to_vec()
         }
+        ComActor::Server { cfg, .. } => ServerStep::all(cfg.scenario.apartments())
+            .into_iter()
+            .map(Step::Server)
+            .collect(),
+        ComActor::Inproc { .. } => crate::inproc::all_steps()
+            .into_iter()
+            .map(Step::Inproc)
+            .collect(),
+        ComActor::Host { cfg } => crate::service::all_steps(cfg.clients)
+            .into_iter()
+            .map(Step::Host)
+            .collect(),
+        ComActor::Scm { .. } => Vec::new(),
     }
 }
 
-/// Re-derives an actor's timers from its state.
-fn sync_timers(actor: &ComActor, state: &ComState, o: &mut Out<ComActor>) {
+/// The steps `actor` can take in `state`.
+fn enabled_steps(actor: &ComActor, state: &ComState) -> Vec<Step> {
     match (actor, state) {
         (ComActor::Client { .. }, ComState::Client(c)) => {
-            let enabled: Vec<Step> = c.enabled().into_iter().map(Step::Client).collect();
-            set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
+            c.enabled().into_iter().map(Step::Client).collect()
         }
-        (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c)) => {
-            let enabled: Vec<Step> = c
-                .enabled(cfg, *index)
-                .into_iter()
-                .map(Step::Client)
-                .collect();
-            set_timers(o, ClientOp::ALL.map(Step::Client), &enabled);
-        }
+        (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c)) => c
+            .enabled(cfg, *index)
+            .into_iter()
+            .map(Step::Client)
+            .collect(),
         (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
-            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Server).collect();
-            set_timers(
-                o,
-                ServerStep::all(cfg.scenario.apartments())
-                    .into_iter()
-                    .map(Step::Server),
-                &enabled,
-            );
+            s.enabled(cfg).into_iter().map(Step::Server).collect()
         }
         (ComActor::Inproc { cfg }, ComState::Inproc(s)) => {
-            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Inproc).collect();
-            set_timers(
-                o,
-                crate::inproc::all_steps().into_iter().map(Step::Inproc),
-                &enabled,
-            );
+            s.enabled(cfg).into_iter().map(Step::Inproc).collect()
         }
         (ComActor::Host { cfg }, ComState::Host(s)) => {
-            let enabled: Vec<Step> = s.enabled(cfg).into_iter().map(Step::Host).collect();
-            let all = crate::service::all_steps(cfg.clients)
-                .into_iter()
-                .map(Step::Host);
-            set_timers(o, all, &enabled);
+            s.enabled(cfg).into_iter().map(Step::Host).collect()
         }
-        _ => {}
+        _ => Vec::new(),
+    }
+}
+
+/// Brings the actor's timers from `was` (the steps enabled before the handler, without the
+/// timer stateright has just fired and cancelled) to the steps enabled in `state`.
+///
+/// Only the changes are emitted, in [`all_steps`] order, so the set of timers evolves exactly
+/// as if every step were set or cancelled in that order (and iterates, hence orders actions,
+/// the same way). A handler that changes nothing and sends nothing would be a no-op that
+/// stateright does not take; when a handled event changes no timer, one cancel of a step that
+/// is not set keeps it a transition, as it always was.
+fn sync_timers(actor: &ComActor, was: &[Step], state: &ComState, o: &mut Out<ComActor>) {
+    let now = enabled_steps(actor, state);
+    let all = all_steps(actor);
+    let mut emitted = false;
+    for &step in &all {
+        match (was.contains(&step), now.contains(&step)) {
+            (false, true) => o.set_timer(step, model_timeout()),
+            (true, false) => o.cancel_timer(step),
+            _ => continue,
+        }
+        emitted = true;
+    }
+    if !emitted {
+        match all.iter().find(|s| !now.contains(s)) {
+            Some(&idle) => o.cancel_timer(idle),
+            None => {
+                if let Some(&any) = all.first() {
+                    o.set_timer(any, model_timeout());
+                }
+            }
+        }
     }
 }
 
@@ -191,11 +213,12 @@ impl Actor for ComActor {
             ComActor::SvcClient { .. } => ComState::SvcClient(SvcClientState::new()),
             ComActor::Host { .. } => ComState::Host(HostState::new()),
         };
-        sync_timers(self, &state, o);
+        sync_timers(self, &[], &state, o);
         state
     }
 
     fn on_msg(&self, _id: Id, state: &mut Cow<ComState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        let was = enabled_steps(self, state);
         match (self, &**state) {
             (ComActor::Client { .. }, ComState::Client(c)) => {
                 if c.pending.is_none() {
@@ -240,10 +263,12 @@ impl Actor for ComActor {
             }
             _ => return,
         }
-        sync_timers(self, state, o);
+        sync_timers(self, &was, state, o);
     }
 
     fn on_timeout(&self, _id: Id, state: &mut Cow<ComState>, step: &Step, o: &mut Out<Self>) {
+        let mut was = enabled_steps(self, state);
+        was.retain(|s| s != step); // stateright cancels the fired timer
         match (self, &**state, step) {
             (ComActor::Client { cfg, index }, ComState::Client(c), Step::Client(op)) => {
                 let mut c = c.clone();
@@ -276,7 +301,7 @@ impl Actor for ComActor {
             }
             _ => return,
         }
-        sync_timers(self, state, o);
+        sync_timers(self, &was, state, o);
     }
 
     fn name(&self) -> String {

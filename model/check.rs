@@ -1,13 +1,13 @@
-//! Running a check: stateright explores the state space and decides every property; this
-//! module adds the exact decision of `eventually` properties and the shortest traces.
+//! Running a check: one exploration pass ([`search::explore`]) decides every property and
+//! yields the shortest trace of every discovery; this module turns them into verdicts.
 
 use crate::config::Config;
 use crate::properties::{expectation_name, PropertyDef, PROPERTIES};
-use crate::search::{self, Bounds, Found, Trace};
+use crate::search::{self, Exploration, Limits, Trace};
+use crate::simulate::{simulate, Simulation};
 use crate::system::build;
 use serde::Serialize;
-use stateright::{Checker, Expectation, HasDiscoveries, Model};
-use std::collections::BTreeSet;
+use stateright::{Expectation, Model};
 use std::time::Instant;
 
 /// A property's verdict in one run.
@@ -52,12 +52,17 @@ impl Verdict {
 /// Exploration limits and parallelism for a run.
 #[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
-    /// Worker threads for stateright's BFS (≥ 1).
+    /// Worker threads (≥ 1). Counts, verdicts and traces do not depend on it.
     pub threads: usize,
     /// Stop after this many unique states (the run is then incomplete).
     pub max_states: Option<usize>,
     /// Do not explore paths longer than this many steps (the run is then incomplete).
     pub max_depth: Option<usize>,
+    /// Stop when the process's resident memory exceeds this many bytes (the run is then
+    /// incomplete, with a message in [`RunReport::stopped`]).
+    pub max_memory: Option<u64>,
+    /// Random walks instead of exhaustive exploration ([`crate::simulate`]).
+    pub simulate: Option<Simulation>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +71,8 @@ impl Default for RunOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
             max_depth: None,
+            max_memory: None,
+            simulate: None,
         }
     }
 }
@@ -88,7 +95,7 @@ pub struct RunReport {
     pub cfg: Config,
     /// Whether the whole state space was explored.
     pub complete: bool,
-    /// Unique states stateright visited.
+    /// Unique states visited.
     pub unique_states: usize,
     /// States generated, repeats included.
     pub states: usize,
@@ -96,40 +103,21 @@ pub struct RunReport {
     pub max_depth: usize,
     /// Wall-clock seconds for exploration and traces.
     pub seconds: f64,
+    /// Why the run stopped early, when the memory bound stopped it.
+    pub stopped: Option<String>,
+    /// Whether this was a simulation (random walks): `unique_states` counts the distinct states
+    /// visited, `states` the steps taken, traces are not necessarily shortest, and a property
+    /// no walk showed is `unknown`.
+    pub simulated: bool,
     /// Per-property results, in [`PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
 
-/// Explores the model of `cfg` and decides every property that applies to its scenario.
+/// Explores the model of `cfg` in one pass ([`search::explore`]) and decides every property
+/// that applies to its scenario.
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
-    let mut builder = model
-        .clone()
-        .checker()
-        .threads(opts.threads.max(1))
-        // Never stop early: the state count must be that of the whole space.
-        .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()));
-    if let Some(n) = opts.max_states {
-        builder = builder.target_state_count(n);
-    }
-    if let Some(d) = opts.max_depth {
-        builder = builder.target_max_depth(d);
-    }
-    let checker = builder.spawn_bfs().join();
-    let unique_states = checker.unique_state_count();
-    let max_depth = checker.max_depth();
-    let complete = opts.max_states.is_none_or(|n| unique_states < n)
-        && opts.max_depth.is_none_or(|d| max_depth < d);
-    let discovered: BTreeSet<&str> = checker.discoveries().into_keys().collect();
-    let bounds = Bounds {
-        max_states: opts.max_states,
-        max_depth: opts.max_depth,
-    };
-
-    // Which properties need a trace: the discoveries stateright made, and every eventually
-    // property (stateright may miss an eventually counterexample at a DAG join, so those are
-    // decided exactly by the search).
     let defs: Vec<&'static PropertyDef> = model
         .properties()
         .iter()
@@ -140,25 +128,31 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
                 .expect("registered property")
         })
         .collect();
-    let wanted: Vec<&'static PropertyDef> = defs
-        .iter()
-        .copied()
-        .filter(|d| d.expectation == Expectation::Eventually || discovered.contains(d.name))
-        .collect();
-    let mut traces: Vec<Option<Trace>> = search::shortest_all(&model, &wanted, bounds)
-        .into_iter()
-        .map(|f| match f {
-            Found::Trace(t) => Some(t),
-            Found::Exhausted | Found::Bounded => None,
-        })
-        .collect();
+    let limits = Limits {
+        threads: opts.threads,
+        max_states: opts.max_states,
+        max_depth: opts.max_depth,
+        max_memory: opts.max_memory,
+    };
+    let x = match opts.simulate {
+        Some(sim) => {
+            let o = simulate(&model, &defs, sim, opts.threads);
+            Exploration {
+                unique_states: o.distinct_states,
+                generated: o.steps,
+                max_depth: o.longest,
+                complete: false,
+                stopped: None,
+                traces: o.traces,
+            }
+        }
+        None => search::explore(&model, &defs, limits),
+    };
+    let complete = x.complete;
     let properties = defs
         .into_iter()
-        .map(|def| {
-            let trace = match wanted.iter().position(|w| w.name == def.name) {
-                Some(i) => traces[i].take(),
-                None => None,
-            };
+        .zip(x.traces)
+        .map(|(def, trace)| {
             let found = trace.is_some();
             let verdict = match def.expectation {
                 Expectation::Always | Expectation::Eventually if found => Verdict::Violated,
@@ -178,10 +172,12 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     RunReport {
         cfg,
         complete,
-        unique_states,
-        states: checker.state_count(),
-        max_depth,
+        unique_states: x.unique_states,
+        states: x.generated,
+        max_depth: x.max_depth,
         seconds: start.elapsed().as_secs_f64(),
+        stopped: x.stopped,
+        simulated: opts.simulate.is_some(),
         properties,
     }
 }
@@ -220,6 +216,10 @@ pub struct RunJson {
     pub max_depth: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Why the run stopped early (memory bound), if it did.
+    pub stopped: Option<String>,
+    /// Whether this was a simulation (`unique_states`: distinct states the walks visited).
+    pub simulated: bool,
     /// Per-property verdicts.
     pub properties: Vec<PropertyJson>,
 }
@@ -237,6 +237,8 @@ impl RunReport {
             states: self.states,
             max_depth: self.max_depth,
             seconds: self.seconds,
+            stopped: self.stopped.clone(),
+            simulated: self.simulated,
             properties: self
                 .properties
                 .iter()

@@ -23,5 +23,11 @@ pub mod scm;
 pub mod search;
 pub mod server;
 pub mod service;
+pub mod simulate;
 pub mod system;
 pub mod tables;
+
+/// mimalloc as the allocator: exploration allocates and frees millions of small states across
+/// threads, where it is markedly faster than the system allocator (measured with `comlife bench`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,19 +1,40 @@
-//! Shortest counterexamples and examples.
+//! The exploration engine: one deterministic, parallel, breadth-first pass over the state
+//! graph that counts unique states, decides every property and keeps parent pointers from
+//! which the shortest trace of every discovery is rebuilt afterwards.
 //!
-//! stateright 0.31's BFS keeps evaluating properties after a discovery, so the path it reports
-//! need not be the shortest. This module runs its own deterministic, single-threaded
-//! breadth-first search over the `Model` trait and stops at the first state that shows the
-//! property, which makes the trace the shortest (fewest steps) and the same on every run.
-//! It also decides `eventually` properties exactly on the explored (acyclic) graph, which
-//! stateright's BFS may miss at DAG joins (see the FIXME in stateright's `bfs.rs`).
+//! The pass works on any [`ComModel`] through stateright's `Model` trait only (`init_states`,
+//! `actions`, `next_state`, `within_boundary`) and the [`PropertyDef`] table:
+//!
+//! * **Level by level.** Each level's states are expanded in parallel (rayon), in chunks; the
+//!   successors are merged into the visited set sequentially, in the order of the level and of
+//!   the model's action order. A state's index in the next level, its parent and the action
+//!   that reached it are therefore those of a single-threaded FIFO breadth-first search, on
+//!   every thread count.
+//! * **always / sometimes.** The first state in that order that violates an `always` property
+//!   (satisfies a `sometimes` one) is its discovery; BFS order makes the path to it a shortest
+//!   one.
+//! * **eventually**, exactly on the explored acyclic graph. A search node is a state together
+//!   with the set of `eventually` properties that have not held yet on the path to it (a
+//!   bitmask); a terminal node whose mask contains P is a counterexample to P (a complete path
+//!   on which P never held). Keying the visited set by state *and* mask makes this exact: a state
+//!   reached again along a path on which P never held is explored again for P, which is what
+//!   stateright 0.31's BFS misses at DAG joins. When a property, once true, stays true on every
+//!   path (all of ours), every state has one mask and no state is explored twice. The first P
+//!   copy of a state in this order is its first visit in a breadth-first search of the
+//!   subgraph of states where P is false, so the counterexample is the shortest one and the
+//!   same one that search finds.
+//! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
+//!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
 
 use crate::properties::PropertyDef;
 use crate::system::{ComModel, SysState};
+use ahash::RandomState;
+use nohash_hasher::BuildNoHashHasher;
+use rayon::prelude::*;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// A model action (a message delivery or an internal step).
 pub type Action = <ComModel as Model>::Action;
@@ -45,9 +66,37 @@ impl Trace {
     }
 }
 
-fn fingerprint(s: &SysState) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
+/// The fixed keys of the fingerprint hasher (arbitrary constants, fixed so that every run
+/// computes the same fingerprints).
+const FP_KEYS: RandomState = RandomState::with_seeds(
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+);
+
+/// A 64-bit fingerprint of a system state, equal for equal states: the actor states in actor
+/// order, the messages in transit and each actor's set timers (both sets, combined by a
+/// commutative sum of their elements' hashes, so iteration order does not matter) and the crash
+/// flags. Random choices, storage and history are left out: the model uses none of them (they
+/// are `()` or empty in every state). Two different states share a fingerprint with
+/// probability about 2⁻⁶⁴ per pair; such a collision would merge them.
+pub fn fingerprint(s: &SysState) -> u64 {
+    let mut h = FP_KEYS.build_hasher();
+    for a in &s.actor_states {
+        (**a).hash(&mut h);
+    }
+    let sum = |acc: u64, x: u64| acc.wrapping_add(x);
+    let net = s
+        .network
+        .iter_all()
+        .map(|e| FP_KEYS.hash_one(e))
+        .fold(0, sum);
+    h.write_u64(net);
+    for timers in &s.timers_set {
+        h.write_u64(timers.iter().map(|t| FP_KEYS.hash_one(t)).fold(0, sum));
+    }
+    s.crashed.hash(&mut h);
     h.finish()
 }
 
@@ -85,137 +134,322 @@ pub fn replay(model: &ComModel, actions: &[Action]) -> Result<Trace, usize> {
     })
 }
 
-/// Limits on a search: at most `max_states` unique states and paths of at most `max_depth`
-/// steps. `None` means unbounded.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Bounds {
-    /// Maximum unique states to visit.
+/// Limits and parallelism of one exploration. `None` means unbounded.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Worker threads (at least 1). Results do not depend on it.
+    pub threads: usize,
+    /// Add no state beyond this many unique states.
     pub max_states: Option<usize>,
-    /// Maximum trace length in steps.
+    /// Do not expand states this many steps (actions) from the initial state.
     pub max_depth: Option<usize>,
+    /// Stop when the process's resident memory exceeds this many bytes (checked after every
+    /// chunk of at most [`CHUNK`] expanded states, so it may be overshot by one chunk).
+    pub max_memory: Option<u64>,
 }
 
-/// The outcome of a search for one goal.
+/// States expanded in parallel before their successors are merged (and memory is checked).
+pub const CHUNK: usize = 1 << 14;
+
+/// The result of one exploration.
 #[derive(Clone, Debug)]
-pub enum Found {
-    /// A shortest trace to the goal.
-    Trace(Trace),
-    /// The whole (bounded) graph was explored without reaching the goal.
-    Exhausted,
-    /// A bound stopped the search first.
-    Bounded,
+pub struct Exploration {
+    /// Unique states reached (each counted once, whatever the masks it was reached with).
+    pub unique_states: usize,
+    /// States generated, repeats included: the initial state and every successor of every
+    /// unique state.
+    pub generated: usize,
+    /// The deepest level reached, in steps from the initial state.
+    pub max_depth: usize,
+    /// Whether the whole state graph was explored (no bound cut anything off).
+    pub complete: bool,
+    /// Why the exploration stopped early, when a memory bound stopped it.
+    pub stopped: Option<String>,
+    /// Per property, in the order given: the shortest trace to its discovery — a state that
+    /// violates an `always` property, one that satisfies a `sometimes` property, a terminal state
+    /// at the end of a path on which an `eventually` property never held.
+    pub traces: Vec<Option<Trace>>,
 }
 
-/// A predicate over system states.
-pub type StatePred<'a> = &'a dyn Fn(&SysState) -> bool;
+/// A search node's parent and the index of the action (in [`successors`] order) that reached
+/// it from there.
+#[derive(Clone, Copy)]
+struct Node {
+    parent: u32,
+    action: u16,
+}
 
-/// Breadth-first search from the initial state. With `avoid`, only states that do not satisfy
-/// it are expanded and the goals are terminal states (a counterexample to "eventually avoid");
-/// otherwise each goal is the first state satisfying its predicate. One pass serves every goal:
-/// BFS order makes each first hit a shortest path, and the model's sorted action order makes it
-/// the same on every run.
-fn bfs(
-    model: &ComModel,
-    goals: &[StatePred<'_>],
-    avoid: Option<StatePred<'_>>,
-    bounds: Bounds,
-) -> Vec<Found> {
-    let init = model.init_states().remove(0);
-    let mut nodes: Vec<(usize, Option<Action>)> = vec![(usize::MAX, None)];
-    let mut seen: HashSet<u64> = HashSet::from([fingerprint(&init)]);
-    let mut queue: VecDeque<(SysState, usize, usize)> = VecDeque::from([(init, 0, 0)]);
-    let mut found: Vec<Option<Trace>> = vec![None; goals.len()];
-    let mut bounded = false;
-    let path_to = |nodes: &[(usize, Option<Action>)], mut n: usize| {
+/// The parent of the initial node.
+const ROOT: u32 = u32::MAX;
+
+/// A node waiting to be expanded: its state, index, mask of `eventually` properties that have
+/// not held yet on the path to it, and whether it is the first node of its state.
+struct Item {
+    state: SysState,
+    node: u32,
+    mask: u8,
+    first: bool,
+}
+
+/// A new successor: action index, fingerprint, mask and state.
+struct Succ {
+    action: u16,
+    fp: u64,
+    mask: u8,
+    state: SysState,
+}
+
+/// What expanding one node found.
+struct Expanded {
+    /// Properties (bit = index) discovered at this node.
+    hits: u64,
+    /// Whether the node has successors that a depth bound kept from being explored.
+    capped: bool,
+    /// Successors generated (for the first node of a state; 0 for the others).
+    generated: usize,
+    /// Successors not yet visited with their mask (at the start of the chunk).
+    succ: Vec<Succ>,
+}
+
+/// Per fingerprint: the set of masks the state has been visited with (bit = mask).
+type Visited = HashMap<u64, u64, BuildNoHashHasher<u64>>;
+
+/// The properties of one exploration and how to test them.
+struct Goals<'a> {
+    model: &'a ComModel,
+    props: &'a [&'a PropertyDef],
+    /// Per property: its bit in the masks, for `eventually` properties.
+    bit: Vec<Option<u8>>,
+}
+
+impl Goals<'_> {
+    /// `eventually` properties (as mask bits, among `mask`) that hold in `s`.
+    fn held(&self, s: &SysState, mask: u8) -> u8 {
+        let mut held = 0;
+        for (p, b) in self.props.iter().zip(&self.bit) {
+            if let Some(b) = *b {
+                if mask >> b & 1 == 1 && (p.condition)(self.model, s) {
+                    held |= 1 << b;
+                }
+            }
+        }
+        held
+    }
+
+    /// Expands one node: its discoveries among `pending` and its successors that `visited`
+    /// does not hold yet.
+    fn expand(&self, item: &Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
         let mut actions = Vec::new();
-        while let (parent, Some(a)) = &nodes[n] {
-            actions.push(a.clone());
-            n = *parent;
-        }
-        actions.reverse();
-        replay(model, &actions).expect("a path found by search replays")
-    };
-    while let Some((state, node, depth)) = queue.pop_front() {
-        if avoid.is_some_and(|p| p(&state)) {
-            continue; // the property held on this path: no counterexample through here
-        }
-        let succ = successors(model, &state);
-        for (g, pred) in goals.iter().enumerate() {
-            let hit = match avoid {
-                Some(_) => succ.is_empty(),
-                None => pred(&state),
+        self.model.actions(&item.state, &mut actions);
+        // The successors are those of [`successors`], numbered in its order, but built here
+        // without cloning actions and dropped at once when already visited.
+        let mut count = 0usize;
+        let mut succ = Vec::new();
+        for a in actions {
+            let Some(state) = self.model.next_state(&item.state, a) else {
+                continue;
             };
-            if hit && found[g].is_none() {
-                found[g] = Some(path_to(&nodes, node));
+            if !self.model.within_boundary(&state) {
+                continue;
+            }
+            let action = u16::try_from(count).expect("at most 65535 successors");
+            count += 1;
+            if capped {
+                continue;
+            }
+            let fp = fingerprint(&state);
+            let mask = item.mask & !self.held(&state, item.mask);
+            if visited.get(&fp).is_some_and(|m| m >> mask & 1 == 1) {
+                continue;
+            }
+            succ.push(Succ {
+                action,
+                fp,
+                mask,
+                state,
+            });
+        }
+        let mut hits = 0;
+        for (i, (p, b)) in self.props.iter().zip(&self.bit).enumerate() {
+            if pending >> i & 1 == 0 {
+                continue;
+            }
+            let hit = match b {
+                Some(b) => count == 0 && item.mask >> b & 1 == 1,
+                None => {
+                    item.first
+                        && (p.condition)(self.model, &item.state)
+                            != (p.expectation == Expectation::Always)
+                }
+            };
+            if hit {
+                hits |= 1 << i;
             }
         }
-        if found.iter().all(Option::is_some) {
-            break;
-        }
-        if bounds.max_depth.is_some_and(|d| depth >= d) {
-            bounded |= !succ.is_empty();
-            continue;
-        }
-        for (a, next) in succ {
-            if bounds.max_states.is_some_and(|m| seen.len() >= m) {
-                bounded = true;
-                break;
-            }
-            if seen.insert(fingerprint(&next)) {
-                nodes.push((node, Some(a)));
-                queue.push_back((next, nodes.len() - 1, depth + 1));
-            }
+        Expanded {
+            hits,
+            capped: capped && count > 0,
+            generated: if item.first { count } else { 0 },
+            succ,
         }
     }
-    found
-        .into_iter()
-        .map(|t| match t {
-            Some(t) => Found::Trace(t),
-            None if bounded => Found::Bounded,
-            None => Found::Exhausted,
-        })
-        .collect()
 }
 
-/// The shortest traces that show each property's discovery, in the order given: for
-/// `always`, a path to a state that violates it; for `sometimes`, a path to a state that
-/// satisfies it; for `eventually`, a path to a terminal state along which it never held.
-/// Always and sometimes properties share one search; each eventually property needs its own.
-pub fn shortest_all(model: &ComModel, props: &[&PropertyDef], bounds: Bounds) -> Vec<Found> {
-    let mut out: Vec<Option<Found>> = vec![None; props.len()];
-    let states: Vec<usize> = (0..props.len())
-        .filter(|&i| props[i].expectation != Expectation::Eventually)
-        .collect();
-    // A discovery is a state where the condition is false (always) or true (sometimes).
-    let goal = |i: usize, st: &SysState| {
-        let p = props[i];
-        (p.condition)(model, st) != (p.expectation == Expectation::Always)
-    };
-    let preds: Vec<_> = states
+/// The resident memory of this process in bytes (Linux; `None` elsewhere).
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// Explores the state graph of `model` from its initial state in one breadth-first pass and
+/// decides `props` (see the module documentation).
+///
+/// # Panics
+/// When the model has more than 6 `eventually` or 64 properties, an action list longer than
+/// 65535 or more than 2³² − 1 search nodes.
+pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Exploration {
+    assert!(props.len() <= 64, "at most 64 properties");
+    let mut next_bit = 0u8;
+    let bit: Vec<Option<u8>> = props
         .iter()
-        .map(|&i| move |st: &SysState| goal(i, st))
+        .map(|p| {
+            (p.expectation == Expectation::Eventually).then(|| {
+                next_bit += 1;
+                next_bit - 1
+            })
+        })
         .collect();
-    if !preds.is_empty() {
-        let refs: Vec<StatePred<'_>> = preds.iter().map(|f| f as StatePred<'_>).collect();
-        for (i, f) in states.iter().zip(bfs(model, &refs, None, bounds)) {
-            out[*i] = Some(f);
+    assert!(next_bit <= 6, "at most 6 eventually properties");
+    let goals = Goals { model, props, bit };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(limits.threads.max(1))
+        .build()
+        .expect("thread pool");
+
+    let init = model.init_states().remove(0);
+    let mask = ((1u16 << next_bit) - 1) as u8;
+    let mask = mask & !goals.held(&init, mask);
+    let mut visited = Visited::default();
+    visited.insert(fingerprint(&init), 1 << mask);
+    let mut nodes = vec![Node {
+        parent: ROOT,
+        action: 0,
+    }];
+    // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
+    // dropped by the workers) as it is expanded.
+    let mut level = vec![vec![Item {
+        state: init,
+        node: 0,
+        mask,
+        first: true,
+    }]];
+    let mut found: Vec<Option<u32>> = vec![None; props.len()];
+    let (mut unique, mut generated, mut depth) = (1usize, 1usize, 0usize);
+    let mut cut = false;
+    let mut stopped = None;
+    'levels: while !level.is_empty() {
+        let capped = limits.max_depth.is_some_and(|d| depth >= d);
+        let mut next: Vec<Vec<Item>> = Vec::new();
+        for chunk in std::mem::take(&mut level) {
+            let pending = found
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.is_none())
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            let expanded: Vec<(u32, Expanded)> = pool.install(|| {
+                chunk
+                    .into_par_iter()
+                    .map(|item| (item.node, goals.expand(&item, pending, &visited, capped)))
+                    .collect()
+            });
+            for (parent, e) in expanded {
+                for (i, f) in found.iter_mut().enumerate() {
+                    if e.hits >> i & 1 == 1 && f.is_none() {
+                        *f = Some(parent);
+                    }
+                }
+                generated += e.generated;
+                cut |= e.capped;
+                for s in e.succ {
+                    let seen = visited.entry(s.fp).or_insert(0);
+                    if *seen >> s.mask & 1 == 1 {
+                        continue;
+                    }
+                    let first = *seen == 0;
+                    if first && limits.max_states.is_some_and(|m| unique >= m) {
+                        cut = true;
+                        continue;
+                    }
+                    *seen |= 1 << s.mask;
+                    unique += usize::from(first);
+                    let node = u32::try_from(nodes.len()).expect("fewer than 2³² search nodes");
+                    assert!(node != ROOT, "fewer than 2³² − 1 search nodes");
+                    nodes.push(Node {
+                        parent,
+                        action: s.action,
+                    });
+                    if next.last().is_none_or(|c| c.len() == CHUNK) {
+                        next.push(Vec::with_capacity(CHUNK));
+                    }
+                    next.last_mut().expect("a chunk").push(Item {
+                        state: s.state,
+                        node,
+                        mask: s.mask,
+                        first,
+                    });
+                }
+            }
+            if let (Some(max), Some(rss)) = (limits.max_memory, resident_bytes()) {
+                if rss > max {
+                    stopped = Some(format!(
+                        "stopped at {} MiB resident (--max-memory {} MiB) after {unique} unique \
+                         states, at depth {depth}",
+                        rss >> 20,
+                        max >> 20
+                    ));
+                    cut = true;
+                    break 'levels;
+                }
+            }
+        }
+        level = next;
+        if !level.is_empty() {
+            depth += 1;
         }
     }
-    for (i, p) in props.iter().enumerate() {
-        if p.expectation == Expectation::Eventually {
-            let cond = |s: &SysState| (p.condition)(model, s);
-            let never = |_: &SysState| true;
-            out[i] = bfs(model, &[&never], Some(&cond), bounds).pop();
-        }
+    drop(level);
+    let traces = found
+        .into_iter()
+        .map(|f| f.map(|n| trace_to(model, &nodes, n)))
+        .collect();
+    Exploration {
+        unique_states: unique,
+        generated,
+        max_depth: depth,
+        complete: !cut,
+        stopped,
+        traces,
     }
-    out.into_iter()
-        .map(|f| f.expect("every property searched"))
-        .collect()
 }
 
-/// The shortest trace that shows `prop`'s discovery (see [`shortest_all`]).
-pub fn shortest(model: &ComModel, prop: &PropertyDef, bounds: Bounds) -> Found {
-    shortest_all(model, &[prop], bounds).remove(0)
+/// The trace from the initial state to search node `n`, rebuilt from the parent pointers by
+/// re-executing each recorded action index.
+fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
+    let mut path = Vec::new();
+    while nodes[n as usize].parent != ROOT {
+        path.push(nodes[n as usize].action);
+        n = nodes[n as usize].parent;
+    }
+    let mut states = vec![model.init_states().remove(0)];
+    let mut actions = Vec::new();
+    for &i in path.iter().rev() {
+        let (a, s) =
+            successors(model, states.last().expect("non-empty")).swap_remove(usize::from(i));
+        actions.push(a);
+        states.push(s);
+    }
+    Trace { states, actions }
 }
 
 /// Describes an action in COM terms, e.g. "client 1 → SCM: CoGetClassObject(CLSID_A, ...)".

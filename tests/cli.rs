@@ -210,3 +210,177 @@ fn readme_lists_are_up_to_date() {
         "README.md's generated lists are stale: paste `cargo run --release -- list --markdown` between the markers"
     );
 }
+
+/// A fresh temporary directory.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("comlife-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The JSON of a run without its timing.
+fn untimed(json: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v.as_object_mut().unwrap().remove("seconds");
+    v
+}
+
+/// Every file below `dir`, relative path and content, sorted.
+fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `--threads 1` and `--threads 2` give the same counts, verdicts and byte-identical traces.
+#[test]
+fn thread_count_changes_no_result() {
+    let mut runs = Vec::new();
+    for t in ["1", "2"] {
+        let dir = temp_dir(&format!("threads{t}"));
+        let (code, out, err) = comlife(&[
+            "check",
+            "--scenario",
+            "local-mta",
+            "--disable",
+            "auto-suspend",
+            "--json",
+            "--threads",
+            t,
+            "--traces",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        runs.push((untimed(&out), tree(&dir)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(!runs[0].1.is_empty());
+    assert_eq!(runs[0], runs[1]);
+}
+
+/// `--simulate` is reproducible from its seed on any thread count, contradicts no pinned
+/// verdict, and every trace it writes replays.
+#[test]
+fn simulation_is_reproducible_and_its_traces_replay() {
+    let dir = temp_dir("simulate");
+    let args = |threads: &'static str, traces: Option<&str>| {
+        let mut a = vec![
+            "check",
+            "--scenario",
+            "local-sta",
+            "--disable",
+            "implicit-lockserver",
+            "--json",
+            "--simulate",
+            "400",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+        ];
+        if let Some(d) = traces {
+            a.extend(["--traces", d]);
+        }
+        comlife(&a)
+    };
+    let (code, one, err) = args("1", Some(dir.to_str().unwrap()));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("distinct states") && err.contains("not necessarily shortest"),
+        "{err}"
+    );
+    let (_, two, _) = args("2", None);
+    assert_eq!(untimed(&one), untimed(&two));
+    let v = untimed(&one);
+    assert_eq!(v["simulated"], true);
+    assert_eq!(v["complete"], false);
+    let shown = v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["verdict"] != "unknown")
+        .count();
+    assert!(shown > 0, "400 walks show something");
+    let files: Vec<_> = tree(&dir)
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().ends_with(".itf.json"))
+        .collect();
+    assert_eq!(files.len(), shown);
+    for (p, _) in files {
+        let (code, _, err) = comlife(&["replay", dir.join(&p).to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", p.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--max-memory` stops a run with `complete: false` and a message instead of being killed.
+#[test]
+fn memory_bound_stops_the_run_with_a_message() {
+    let (code, out, err) = comlife(&[
+        "check",
+        "--scenario",
+        "local-sta",
+        "--json",
+        "--max-memory",
+        "1",
+    ]);
+    let v = untimed(&out);
+    assert_eq!(v["complete"], false);
+    assert!(
+        v["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("--max-memory 1 MiB"),
+        "{v}"
+    );
+    assert!(err.contains("incomplete"), "{err}");
+    assert_eq!(code, 1, "unknown verdicts do not match the pinned ones");
+}
+
+/// Impossible bounds are usage errors (exit 2).
+#[test]
+fn impossible_bounds_exit_2() {
+    for args in [
+        &["check", "--scenario", "inproc", "--threads", "0"][..],
+        &["check", "--scenario", "inproc", "--max-memory", "0"],
+        &["check", "--scenario", "inproc", "--simulate", "0"],
+        &[
+            "check",
+            "--scenario",
+            "inproc",
+            "--simulate",
+            "5",
+            "--depth",
+            "0",
+        ],
+        &["check", "--scenario", "inproc", "--seed", "5"],
+        &[
+            "check",
+            "--scenario",
+            "inproc",
+            "--simulate",
+            "5",
+            "--max-states",
+            "9",
+        ],
+        &["bench", "--scenario", "inproc", "--threads", "0"],
+    ] {
+        let (code, _, err) = comlife(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}

@@ -1,0 +1,144 @@
+//! The one-pass checker (model/search.rs): `eventually` is decided exactly, with the same
+//! shortest counterexample as a breadth-first search of the states where the property is false,
+//! also for properties that do not stay true once they held; results do not depend on the
+//! thread count.
+
+use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::properties::{PropertyDef, PROPERTIES};
+use comlife::search::{explore, fingerprint, successors, Action, Limits};
+use comlife::system::{ComModel, SysState};
+use stateright::{Expectation, Model};
+use std::collections::{HashSet, VecDeque};
+
+/// Reference: the shortest path to a terminal state along which `cond` never holds, by a
+/// single-threaded FIFO search that expands only states where `cond` is false (the checker's
+/// former second pass).
+fn reference_eventually(
+    model: &ComModel,
+    cond: fn(&ComModel, &SysState) -> bool,
+) -> Option<Vec<Action>> {
+    let init = model.init_states().remove(0);
+    let mut seen = HashSet::from([fingerprint(&init)]);
+    let mut queue = VecDeque::from([(init, Vec::<Action>::new())]);
+    while let Some((s, path)) = queue.pop_front() {
+        if cond(model, &s) {
+            continue;
+        }
+        let succ = successors(model, &s);
+        if succ.is_empty() {
+            return Some(path);
+        }
+        for (a, t) in succ {
+            if seen.insert(fingerprint(&t)) {
+                let mut p = path.clone();
+                p.push(a);
+                queue.push_back((t, p));
+            }
+        }
+    }
+    None
+}
+
+fn applies(_: Scenario) -> bool {
+    true
+}
+
+/// Holds while no message is in transit: true and false alternate along most paths.
+fn quiet(_: &ComModel, s: &SysState) -> bool {
+    s.network.len() == 0
+}
+
+/// Holds while at least two messages are in transit.
+fn busy(_: &ComModel, s: &SysState) -> bool {
+    s.network.len() >= 2
+}
+
+const UNSTABLE: [PropertyDef; 2] = [
+    PropertyDef {
+        name: "test-quiet",
+        expectation: Expectation::Eventually,
+        rules: &[],
+        statement: "eventually no message is in transit",
+        applies,
+        condition: quiet,
+    },
+    PropertyDef {
+        name: "test-busy",
+        expectation: Expectation::Eventually,
+        rules: &[],
+        statement: "eventually two messages are in transit",
+        applies,
+        condition: busy,
+    },
+];
+
+fn limits(threads: usize) -> Limits {
+    Limits {
+        threads,
+        max_states: None,
+        max_depth: None,
+        max_memory: None,
+    }
+}
+
+fn models() -> Vec<ComModel> {
+    [
+        (Scenario::LocalMta, MechanismSet::EMPTY),
+        (
+            Scenario::LocalMta,
+            MechanismSet::only(Mechanism::AutoSuspend),
+        ),
+        (Scenario::Inproc, MechanismSet::EMPTY),
+        (Scenario::Service, MechanismSet::EMPTY),
+    ]
+    .into_iter()
+    .map(|(s, d)| comlife::system::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
+    .collect()
+}
+
+#[test]
+fn eventually_matches_the_restricted_search_for_unstable_properties() {
+    for model in models() {
+        // The model's own eventually properties alongside the unstable ones, so masks with
+        // several bits occur.
+        let mut props: Vec<&PropertyDef> = UNSTABLE.iter().collect();
+        props.extend(PROPERTIES.iter().filter(|p| {
+            p.expectation == Expectation::Eventually && (p.applies)(model.cfg.scenario)
+        }));
+        let x = explore(&model, &props, limits(2));
+        assert!(x.complete);
+        for (p, t) in props.iter().zip(&x.traces) {
+            let want = reference_eventually(&model, p.condition);
+            assert_eq!(
+                t.as_ref().map(|t| &t.actions),
+                want.as_ref(),
+                "{} / {}",
+                model.cfg.scenario.name(),
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    for model in models() {
+        let props: Vec<&PropertyDef> = PROPERTIES
+            .iter()
+            .filter(|p| (p.applies)(model.cfg.scenario))
+            .chain(&UNSTABLE)
+            .collect();
+        let a = explore(&model, &props, limits(1));
+        let b = explore(&model, &props, limits(3));
+        assert_eq!(
+            (a.unique_states, a.generated, a.max_depth),
+            (b.unique_states, b.generated, b.max_depth)
+        );
+        for (x, y) in a.traces.iter().zip(&b.traces) {
+            assert_eq!(
+                x.as_ref().map(|t| &t.actions),
+                y.as_ref().map(|t| &t.actions)
+            );
+        }
+    }
+}
