@@ -133,8 +133,9 @@ struct CheckArgs {
     /// Print one JSON object (with --scenario).
     #[arg(long, requires = "scenario")]
     json: bool,
-    /// Print each counterexample and example as numbered steps.
-    #[arg(long)]
+    /// Print each counterexample and example as numbered steps (not with --json, whose output
+    /// is one JSON object).
+    #[arg(long, conflicts_with = "json")]
     show_traces: bool,
     /// Worker threads for exploration (default: all cores).
     #[arg(long)]
@@ -178,6 +179,7 @@ fn usage(msg: String) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
@@ -341,5 +343,17 @@ pub fn show_traces(report: &comlife::check::RunReport) {
         for (i, a) in t.actions.iter().enumerate() {
             println!("  {:>2}. {}", i + 1, describe_action(&model, a));
         }
+    }
+}
+
+/// Restores the default action of SIGPIPE, which the Rust runtime ignores: when the reader of
+/// stdout goes away (`comlife list | head -1`), the process ends quietly, as other Unix tools
+/// do, instead of panicking on the failed write.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

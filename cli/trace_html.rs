@@ -76,6 +76,36 @@ fn default_out(file: &Path, ext: &str) -> PathBuf {
     file.with_file_name(format!("{stem}.{ext}"))
 }
 
+/// Refuses an output that would overwrite the input trace, or that lies in a directory that
+/// does not exist (`comlife trace` creates no directories).
+///
+/// # Errors
+/// A message naming the path and what is wrong with it.
+fn check_output(input: &Path, out: &Path) -> Result<(), String> {
+    let same = match (std::fs::canonicalize(input), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => input == out,
+    };
+    if same {
+        return Err(format!(
+            "refusing to overwrite the input trace {} with the page; choose another -o",
+            out.display()
+        ));
+    }
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write {}: directory {} does not exist (comlife trace creates no directories)",
+            out.display(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `comlife trace html|md FILE [-o OUT]`: exit 0 when the page is written, 2 when FILE
 /// cannot be read or is not a comlife ITF trace (nothing is written then).
 pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
@@ -98,6 +128,10 @@ pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
         Format::Markdown => (markdown(&loaded), "md"),
     };
     let out = out.map_or_else(|| default_out(file, ext), Path::to_path_buf);
+    if let Err(e) = check_output(file, &out) {
+        eprintln!("comlife: {e}");
+        return ExitCode::from(2);
+    }
     if let Err(e) = write_atomic(&out, &body) {
         eprintln!("comlife: cannot write {}: {e}", out.display());
         return ExitCode::from(2);

@@ -384,3 +384,67 @@ fn impossible_bounds_exit_2() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+/// A closed stdout ends the program quietly (SIGPIPE's default action), never with a panic
+/// ("failed printing to stdout") and exit status 101.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    for args in [
+        &["list"][..],
+        &["check", "--scenario", "inproc", "--show-traces", "--no-traces"][..],
+    ] {
+        for _ in 0..5 {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            drop(child.stdout.take()); // the reader goes away before the first write
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+            assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn json_and_show_traces_do_not_mix() {
+    let (code, out, err) = comlife(&[
+        "check",
+        "--scenario",
+        "inproc",
+        "--json",
+        "--show-traces",
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("--show-traces") && err.contains("--json"), "{err}");
+}
+
+#[test]
+fn trace_pages_never_overwrite_the_input_or_create_directories() {
+    let dir = std::env::temp_dir().join(format!("comlife-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("t.itf.json");
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/traces/inproc/baseline/no-unload-while-live.itf.json"
+    );
+    std::fs::copy(src, &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let inp = input.to_str().unwrap();
+    let (code, _, err) = comlife(&["trace", "html", inp, "-o", inp]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(std::fs::read(&input).unwrap(), before, "the input is untouched");
+    let missing = dir.join("no/such/dir/x.html");
+    let (code, _, err) = comlife(&["trace", "html", inp, "-o", missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!dir.join("no").exists(), "no directory was created");
+    let (code, _, _) = comlife(&["trace", "md", inp]);
+    assert_eq!(code, 0, "the default output beside the input still works");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
