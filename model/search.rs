@@ -26,15 +26,16 @@
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
 //!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
 
+use crate::actor::{ComActor, Step};
+use crate::msg::Msg;
 use crate::properties::PropertyDef;
 use crate::system::{ComModel, SysState};
 use ahash::RandomState;
-use nohash_hasher::BuildNoHashHasher;
 use rayon::prelude::*;
-use stateright::actor::ActorModelAction;
+use stateright::actor::{Actor, ActorModelAction, ActorModelState, Network, Timers};
 use stateright::{Expectation, Model};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// A model action (a message delivery or an internal step).
 pub type Action = <ComModel as Model>::Action;
@@ -185,10 +186,53 @@ const ROOT: u32 = u32::MAX;
 /// A node waiting to be expanded: its state, index, mask of `eventually` properties that have
 /// not held yet on the path to it, and whether it is the first node of its state.
 struct Item {
-    state: SysState,
+    state: Stored,
     node: u32,
     mask: u8,
     first: bool,
+}
+
+/// A state waiting in the frontier. Most of the frontier's memory is its states, and in our
+/// models the random choices, crash flags, storage and history of every state are those of
+/// the initial state (the model uses none of them): such a state is kept without them and
+/// rebuilt from the initial state's when it is expanded. Any other state is kept whole.
+enum Stored {
+    /// The parts that vary: actor states, messages in transit, set timers.
+    Lean(
+        Vec<std::sync::Arc<<ComActor as Actor>::State>>,
+        Network<Msg>,
+        Vec<Timers<Step>>,
+    ),
+    /// A state whose other parts differ from the initial state's.
+    Full(SysState),
+}
+
+impl Stored {
+    fn new(s: SysState, init: &SysState) -> Stored {
+        if s.random_choices == init.random_choices
+            && s.crashed == init.crashed
+            && s.actor_storages == init.actor_storages
+        {
+            Stored::Lean(s.actor_states, s.network, s.timers_set)
+        } else {
+            Stored::Full(s)
+        }
+    }
+
+    fn state(self, init: &SysState) -> SysState {
+        match self {
+            Stored::Lean(actor_states, network, timers_set) => ActorModelState {
+                actor_states,
+                network,
+                timers_set,
+                random_choices: init.random_choices.clone(),
+                crashed: init.crashed.clone(),
+                history: init.history,
+                actor_storages: init.actor_storages.clone(),
+            },
+            Stored::Full(s) => s,
+        }
+    }
 }
 
 /// A new successor: action index, fingerprint, mask and state.
@@ -196,7 +240,7 @@ struct Succ {
     action: u16,
     fp: u64,
     mask: u8,
-    state: SysState,
+    state: Stored,
 }
 
 /// What expanding one node found.
@@ -211,12 +255,59 @@ struct Expanded {
     succ: Vec<Succ>,
 }
 
-/// Per fingerprint: the set of masks the state has been visited with (bit = mask).
-type Visited = HashMap<u64, u64, BuildNoHashHasher<u64>>;
+/// Hashes a fingerprint for a [`Visited`] shard: the fingerprint rotated, so that the bits
+/// that choose the shard (all equal within it) are neither the bucket bits nor the tag bits
+/// of the table.
+#[derive(Default)]
+struct FpHasher(u64);
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 fingerprints are hashed");
+    }
+    fn write_u64(&mut self, fp: u64) {
+        self.0 = fp.rotate_right(16);
+    }
+}
+
+/// Bits of a fingerprint (the top ones) that choose its [`Visited`] shard.
+const SHARD_BITS: u32 = 6;
+
+/// Per fingerprint: the set of masks the state has been visited with (bit = mask). Sharded,
+/// so that a table's growth (which briefly holds the old and the new table) copies one shard,
+/// not the whole set.
+struct Visited {
+    shards: Vec<HashMap<u64, u64, BuildHasherDefault<FpHasher>>>,
+}
+
+impl Visited {
+    fn new() -> Self {
+        Visited {
+            shards: (0..1 << SHARD_BITS).map(|_| HashMap::default()).collect(),
+        }
+    }
+
+    /// The masks `fp` has been visited with.
+    fn get(&self, fp: u64) -> u64 {
+        let shard = &self.shards[(fp >> (64 - SHARD_BITS)) as usize];
+        shard.get(&fp).copied().unwrap_or(0)
+    }
+
+    /// The masks `fp` has been visited with, to update.
+    fn entry(&mut self, fp: u64) -> &mut u64 {
+        let shard = &mut self.shards[(fp >> (64 - SHARD_BITS)) as usize];
+        shard.entry(fp).or_insert(0)
+    }
+}
 
 /// The properties of one exploration and how to test them.
 struct Goals<'a> {
     model: &'a ComModel,
+    /// The initial state (to rebuild [`Stored`] states).
+    init: SysState,
     props: &'a [&'a PropertyDef],
     /// Per property: its bit in the masks, for `eventually` properties.
     bit: Vec<Option<u8>>,
@@ -238,18 +329,19 @@ impl Goals<'_> {
 
     /// Expands one node: its discoveries among `pending` and its successors that `visited`
     /// does not hold yet.
-    fn expand(&self, item: &Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
+    fn expand(&self, item: Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
+        let state = item.state.state(&self.init);
         let mut actions = Vec::new();
-        self.model.actions(&item.state, &mut actions);
+        self.model.actions(&state, &mut actions);
         // The successors are those of [`successors`], numbered in its order, but built here
         // without cloning actions and dropped at once when already visited.
         let mut count = 0usize;
         let mut succ = Vec::new();
         for a in actions {
-            let Some(state) = self.model.next_state(&item.state, a) else {
+            let Some(next) = self.model.next_state(&state, a) else {
                 continue;
             };
-            if !self.model.within_boundary(&state) {
+            if !self.model.within_boundary(&next) {
                 continue;
             }
             let action = u16::try_from(count).expect("at most 65535 successors");
@@ -257,16 +349,16 @@ impl Goals<'_> {
             if capped {
                 continue;
             }
-            let fp = fingerprint(&state);
-            let mask = item.mask & !self.held(&state, item.mask);
-            if visited.get(&fp).is_some_and(|m| m >> mask & 1 == 1) {
+            let fp = fingerprint(&next);
+            let mask = item.mask & !self.held(&next, item.mask);
+            if visited.get(fp) >> mask & 1 == 1 {
                 continue;
             }
             succ.push(Succ {
                 action,
                 fp,
                 mask,
-                state,
+                state: Stored::new(next, &self.init),
             });
         }
         let mut hits = 0;
@@ -278,7 +370,7 @@ impl Goals<'_> {
                 Some(b) => count == 0 && item.mask >> b & 1 == 1,
                 None => {
                     item.first
-                        && (p.condition)(self.model, &item.state)
+                        && (p.condition)(self.model, &state)
                             != (p.expectation == Expectation::Always)
                 }
             };
@@ -321,17 +413,22 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
         })
         .collect();
     assert!(next_bit <= 6, "at most 6 eventually properties");
-    let goals = Goals { model, props, bit };
+    let init = model.init_states().remove(0);
+    let goals = Goals {
+        model,
+        init: init.clone(),
+        props,
+        bit,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(limits.threads.max(1))
         .build()
         .expect("thread pool");
 
-    let init = model.init_states().remove(0);
     let mask = ((1u16 << next_bit) - 1) as u8;
     let mask = mask & !goals.held(&init, mask);
-    let mut visited = Visited::default();
-    visited.insert(fingerprint(&init), 1 << mask);
+    let mut visited = Visited::new();
+    *visited.entry(fingerprint(&init)) = 1 << mask;
     let mut nodes = vec![Node {
         parent: ROOT,
         action: 0,
@@ -339,7 +436,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
     // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
     // dropped by the workers) as it is expanded.
     let mut level = vec![vec![Item {
-        state: init,
+        state: Stored::new(init, &goals.init),
         node: 0,
         mask,
         first: true,
@@ -360,7 +457,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
             let expanded: Vec<(u32, Expanded)> = pool.install(|| {
                 chunk
                     .into_par_iter()
-                    .map(|item| (item.node, goals.expand(&item, pending, &visited, capped)))
+                    .map(|item| (item.node, goals.expand(item, pending, &visited, capped)))
                     .collect()
             });
             for (parent, e) in expanded {
@@ -372,7 +469,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
                 generated += e.generated;
                 cut |= e.capped;
                 for s in e.succ {
-                    let seen = visited.entry(s.fp).or_insert(0);
+                    let seen = visited.entry(s.fp);
                     if *seen >> s.mask & 1 == 1 {
                         continue;
                     }

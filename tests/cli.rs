@@ -88,16 +88,19 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     assert_eq!(code, 2);
 }
 
+/// `check --json` of one run with a counterexample and an example.
+const ONE_RUN_JSON: [&str; 6] = [
+    "check",
+    "--scenario",
+    "local-mta",
+    "--disable",
+    "auto-suspend",
+    "--json",
+];
+
 #[test]
 fn json_has_the_documented_shape() {
-    let (code, out, _) = comlife(&[
-        "check",
-        "--scenario",
-        "local-mta",
-        "--disable",
-        "auto-suspend",
-        "--json",
-    ]);
+    let (code, out, _) = comlife(&ONE_RUN_JSON);
     assert_eq!(code, 0, "verdicts match spec/expectations.toml");
     let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
     assert_eq!(v["scenario"], "local-mta");
@@ -253,18 +256,11 @@ fn thread_count_changes_no_result() {
     let mut runs = Vec::new();
     for t in ["1", "2"] {
         let dir = temp_dir(&format!("threads{t}"));
-        let (code, out, err) = comlife(&[
-            "check",
-            "--scenario",
-            "local-mta",
-            "--disable",
-            "auto-suspend",
-            "--json",
-            "--threads",
-            t,
-            "--traces",
-            dir.to_str().unwrap(),
-        ]);
+        let args = [
+            &ONE_RUN_JSON[..],
+            &["--threads", t, "--traces", dir.to_str().unwrap()],
+        ];
+        let (code, out, err) = comlife(&args.concat());
         assert_eq!(code, 0, "{err}");
         runs.push((untimed(&out), tree(&dir)));
         let _ = std::fs::remove_dir_all(&dir);
