@@ -1,7 +1,7 @@
 //! The one-pass checker (model/search.rs): `eventually` is decided exactly, with the same
 //! shortest counterexample as a breadth-first search of the states where the property is false,
 //! also for properties that do not stay true once they held; results do not depend on the
-//! thread count.
+//! thread count; random walks show what the exhaustive check shows on the small scenarios.
 
 use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::properties::{PropertyDef, PROPERTIES};
@@ -139,6 +139,39 @@ fn results_do_not_depend_on_thread_count() {
                 x.as_ref().map(|t| &t.actions),
                 y.as_ref().map(|t| &t.actions)
             );
+        }
+    }
+}
+
+/// Random walks (`--simulate`) show every discovery of the exhaustive check in the `inproc`
+/// and `service` runs, and contradict no verdict (a walk's discovery is real).
+#[test]
+fn simulation_finds_what_the_check_finds() {
+    use comlife::check::{run, RunOptions, Verdict};
+    use comlife::config::matrix_runs;
+    use comlife::simulate::Simulation;
+    for s in [Scenario::Inproc, Scenario::Service] {
+        for d in matrix_runs(s) {
+            let cfg = Config::new(s, d, DEFAULT_CLIENTS).unwrap();
+            let exact = run(cfg, RunOptions::default());
+            let walks = run(
+                cfg,
+                RunOptions {
+                    simulate: Some(Simulation {
+                        runs: 3000,
+                        seed: 1,
+                        depth: 200,
+                    }),
+                    ..RunOptions::default()
+                },
+            );
+            for (x, w) in exact.properties.iter().zip(&walks.properties) {
+                let label = format!("{} / {} / {}", s.name(), d.label(), x.def.name);
+                match (x.trace.is_some(), w.verdict) {
+                    (true, v) => assert_eq!(v, x.verdict, "{label}: walks miss it"),
+                    (false, v) => assert_eq!(v, Verdict::Unknown, "{label}"),
+                }
+            }
         }
     }
 }
