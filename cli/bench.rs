@@ -1,10 +1,12 @@
 //! `comlife bench`: per scenario (all mechanisms on), comlife's one-pass checker and
-//! stateright's own BFS checker on the same model, side by side in one process.
+//! stateright's own BFS checker on the same model, side by side. Each measured run is a child
+//! process of its own (`comlife bench --child CHECKER --scenario S`), so its peak resident
+//! memory is its own, not that of the runs before it.
 
 use comlife::check::{run, RunOptions};
 use comlife::config::{Config, MechanismSet, Scenario};
 use comlife::system::build;
-use stateright::{Checker, HasDiscoveries, Model};
+use stateright::{Checker as _, HasDiscoveries, Model};
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,17 +19,71 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// Resets the peak RSS counter (Linux: writing 5 to /proc/self/clear_refs), so each run's
-/// peak is its own. Best effort.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Unique states, seconds and peak RSS (MiB) of one measured run.
+/// Unique states, seconds and peak RSS (MiB) of one measured run: the line a child prints.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Measure {
     unique: usize,
     seconds: f64,
     peak: Option<f64>,
+}
+
+/// Which checker a measured run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Checker {
+    /// comlife's one-pass checker (`check`).
+    Comlife,
+    /// stateright 0.31's BFS checker, run to completion.
+    Stateright,
+}
+
+/// The child's side: measures one run of `cfg` with `checker` and prints it as one JSON line.
+pub fn run_child(cfg: Config, checker: Checker, opts: RunOptions) -> ExitCode {
+    let m = match checker {
+        Checker::Stateright => stateright_bfs(cfg, opts.threads),
+        Checker::Comlife => {
+            let r = run(cfg, opts);
+            Measure {
+                unique: r.unique_states,
+                seconds: r.seconds,
+                peak: peak_rss_mib(),
+            }
+        }
+    };
+    println!("{}", serde_json::to_string(&m).expect("serialisable"));
+    ExitCode::SUCCESS
+}
+
+/// The parent's side: runs one measurement in a child process of this executable.
+///
+/// # Errors
+/// A message when the child cannot be started, fails or prints something else than a measure.
+fn measure_in_child(cfg: Config, checker: Checker, threads: usize) -> Result<Measure, String> {
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find comlife's executable: {e}"))?;
+    let which = match checker {
+        Checker::Comlife => "comlife",
+        Checker::Stateright => "stateright",
+    };
+    let out = std::process::Command::new(exe)
+        .args(["bench", "--child", which, "--scenario", cfg.scenario.name()])
+        .args([
+            "--clients",
+            &cfg.clients.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start a measured run: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the measured run of {} with {which} failed ({})",
+            cfg.scenario.name(),
+            out.status
+        ));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("the measured run printed no measure: {e}"))
 }
 
 impl Measure {
@@ -42,7 +98,6 @@ fn mib(m: Option<f64>) -> String {
 
 /// stateright 0.31's BFS checker on the model of `cfg`, run to completion.
 fn stateright_bfs(cfg: Config, threads: usize) -> Measure {
-    reset_peak();
     let start = Instant::now();
     let checker = build(cfg)
         .checker()
@@ -96,14 +151,17 @@ pub fn run_bench(
             Ok(c) => c,
             Err(e) => return crate::usage(e),
         };
-        // stateright first: whichever runs second finds memory the allocator already holds.
-        let theirs = with_stateright.then(|| stateright_bfs(cfg, opts.threads));
-        reset_peak();
-        let r = run(cfg, opts);
-        let ours = Measure {
-            unique: r.unique_states,
-            seconds: r.seconds,
-            peak: peak_rss_mib(),
+        let theirs = if with_stateright {
+            match measure_in_child(cfg, Checker::Stateright, opts.threads) {
+                Ok(m) => Some(m),
+                Err(e) => return crate::usage(e),
+            }
+        } else {
+            None
+        };
+        let ours = match measure_in_child(cfg, Checker::Comlife, opts.threads) {
+            Ok(m) => m,
+            Err(e) => return crate::usage(e),
         };
         let (u, sec, rate, peak, ratio) = match &theirs {
             Some(t) => (

@@ -58,6 +58,10 @@ enum Command {
         /// Skip stateright's BFS (it is slower and needs more memory).
         #[arg(long)]
         no_stateright: bool,
+        /// Internal: measure one run of --scenario with this checker and print it as JSON
+        /// (bench runs each measurement as such a child process).
+        #[arg(long, hide = true, requires = "scenario")]
+        child: Option<bench::Checker>,
     },
     /// Re-execute an ITF trace (as written by check) against the current model.
     ///
@@ -133,6 +137,10 @@ struct CheckArgs {
     /// Print one JSON object (with --scenario).
     #[arg(long, requires = "scenario")]
     json: bool,
+    /// Print the full matrix as the long table (one row per run and property, with expected
+    /// and got) instead of the compact matrix of runs × properties.
+    #[arg(long, conflicts_with = "json")]
+    long: bool,
     /// Print each counterexample and example as numbered steps (not with --json, whose output
     /// is one JSON object).
     #[arg(long, conflicts_with = "json")]
@@ -189,9 +197,20 @@ fn main() -> ExitCode {
             clients,
             threads,
             no_stateright,
-        } => match threads {
-            Some(0) => usage("--threads must be at least 1".into()),
-            _ => bench::run_bench(scenario, clients, threads, !no_stateright),
+            child,
+        } => match (threads, child, scenario) {
+            (Some(0), _, _) => usage("--threads must be at least 1".into()),
+            (_, Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
+                Ok(cfg) => {
+                    let mut opts = RunOptions::default();
+                    if let Some(t) = threads {
+                        opts.threads = t;
+                    }
+                    bench::run_child(cfg, checker, opts)
+                }
+                Err(e) => usage(e),
+            },
+            (_, _, scenario) => bench::run_bench(scenario, clients, threads, !no_stateright),
         },
         Command::Replay { file } => replay::run(&file),
         Command::Explore {
@@ -281,10 +300,16 @@ fn check(args: CheckArgs) -> ExitCode {
                 None
             }
         };
+        let view = if args.long {
+            matrix::View::Long
+        } else {
+            matrix::View::Compact
+        };
         return matrix::run_all(
             args.clients,
             opts,
             &expectations,
+            view,
             args.show_traces,
             dir.as_deref(),
         );
@@ -294,17 +319,16 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let report = run(cfg, opts);
-    matrix::print_notes(&report);
-    let pinned = args.clients == DEFAULT_CLIENTS;
-    let mismatches = matrix::mismatches(&report, &expectations, pinned);
+    let cmp = expectations.compare(&report);
+    matrix::print_notes(&report, &cmp);
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report.to_json()).expect("serialisable")
+            serde_json::to_string_pretty(&cmp.to_json(&report)).expect("serialisable")
         );
     } else {
         matrix::print_header();
-        matrix::print_rows(&report, &expectations, pinned);
+        matrix::print_rows(&report, &cmp);
     }
     if args.show_traces {
         show_traces(&report);
@@ -315,12 +339,20 @@ fn check(args: CheckArgs) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
-    if mismatches > 0 {
-        eprintln!("comlife: {mismatches} verdict(s) differ from spec/expectations.toml");
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let mut tally = matrix::Tally::default();
+    tally.add(&cmp);
+    if args.json {
+        // stdout holds exactly one JSON object; the verdict line goes to stderr.
+        if cmp.mismatches() > 0 {
+            eprintln!(
+                "comlife: {} verdict(s) differ from spec/expectations.toml",
+                cmp.mismatches()
+            );
+            return ExitCode::from(1);
+        }
+        return ExitCode::SUCCESS;
     }
+    tally.finish()
 }
 
 /// Prints each trace of `report` as numbered steps.

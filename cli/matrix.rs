@@ -1,15 +1,18 @@
-//! The `check` matrix: every scenario, baseline and each mechanism disabled, as a table.
+//! The `check` output: every scenario, baseline and each mechanism toggled, as a compact matrix
+//! (toggled mechanism × property, a symbol per verdict) or as the long table (one row per run
+//! and property), then one line saying how many verdicts match spec/expectations.toml.
 
 use crate::traces;
-use comlife::check::{run, RunOptions, RunReport, Verdict};
+use comlife::check::{run, PropertyOutcome, RunOptions, RunReport, Verdict};
 use comlife::config::{matrix_runs, Config, Scenario};
-use comlife::expectations::Expectations;
+use comlife::expectations::{Comparison, Expectations, PropertyComparison};
 use indicatif::{ProgressBar, ProgressStyle};
+use stateright::Expectation;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Every run of the matrix, in order: per scenario, baseline then each mechanism disabled.
+/// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled.
 pub fn runs(clients: usize) -> Vec<Config> {
     Scenario::ALL
         .into_iter()
@@ -21,35 +24,26 @@ pub fn runs(clients: usize) -> Vec<Config> {
         .collect()
 }
 
-/// Prints the table header.
+/// How `check` prints verdicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Per scenario, a matrix of runs × properties with a symbol per verdict.
+    Compact,
+    /// One row per run and property.
+    Long,
+}
+
+/// Prints the long table's header.
 pub fn print_header() {
     println!(
-        "{:<10} {:<25} {:<28} {:<9} {:<9} {:>9} {:>7}",
-        "scenario", "disabled", "property", "expected", "got", "states", "seconds"
+        "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7}  note",
+        "scenario", "toggled", "property", "expected", "got", "states", "seconds"
     );
 }
 
-/// Whether the run is one of the matrix runs that spec/expectations.toml pins (default clients,
-/// and a set of toggles `matrix_runs` makes).
-fn compared(report: &RunReport, pinned: bool) -> bool {
-    pinned && matrix_runs(report.cfg.scenario).contains(&report.cfg.toggled)
-}
-
-fn expected(report: &RunReport, exp: &Expectations, pinned: bool, name: &str) -> Option<Verdict> {
-    if !compared(report, pinned) {
-        return None;
-    }
-    exp.get(report.cfg.scenario, report.cfg.toggled, name)
-}
-
-/// Whether `got` contradicts the expectation `want`. A simulation establishes only what its
-/// walks showed, so its `unknown` verdicts contradict nothing.
-fn differs(report: &RunReport, want: Option<Verdict>, got: Verdict) -> bool {
-    want != Some(got) && !(report.simulated && got == Verdict::Unknown)
-}
-
-/// Prints, on stderr, why a run stopped early and what a simulation visited.
-pub fn print_notes(report: &RunReport) {
+/// Prints, on stderr, why a run stopped early, what a simulation visited, and why a run is not
+/// compared with spec/expectations.toml.
+pub fn print_notes(report: &RunReport, cmp: &Comparison) {
     let label = format!(
         "{} {}",
         report.cfg.scenario.name(),
@@ -65,84 +59,243 @@ pub fn print_notes(report: &RunReport) {
             report.unique_states, report.states, report.max_depth
         );
     }
+    if let Some(why) = &cmp.not_compared {
+        eprintln!("comlife: {label}: not compared with spec/expectations.toml: {why}");
+    }
 }
 
-/// Prints one row per property; mismatches are marked with `!`.
-pub fn print_rows(report: &RunReport, exp: &Expectations, pinned: bool) {
-    for p in &report.properties {
-        let e = expected(report, exp, pinned, p.def.name);
-        let mark = if e.is_some() && differs(report, e, p.verdict) {
-            " !"
-        } else {
-            ""
-        };
+/// The note of the long table: a mismatch, or the finding that explains a pinned violation.
+fn note(c: &PropertyComparison) -> String {
+    match (c.matches, &c.finding) {
+        (Some(false), _) => "! differs".into(),
+        (_, Some(f)) => format!("{f} (spec/findings.md)"),
+        _ => String::new(),
+    }
+}
+
+/// Prints one long-table row per property.
+pub fn print_rows(report: &RunReport, cmp: &Comparison) {
+    for (p, c) in report.properties.iter().zip(&cmp.properties) {
         let got = match &p.trace {
             Some(t) => format!("{} ({})", p.verdict.name(), t.len()),
             None => p.verdict.name().to_string(),
         };
         println!(
-            "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}{mark}",
+            "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}  {}",
             report.cfg.scenario.name(),
             report.cfg.toggled.label(),
             p.def.name,
-            e.map_or("-", Verdict::name),
+            c.expected.map_or("-", Verdict::name),
             got,
             report.unique_states,
-            report.seconds
+            report.seconds,
+            note(c)
         );
     }
 }
 
-/// Number of properties whose verdict differs from the pinned expectation (an unpinned
-/// verdict of a pinned run counts as a mismatch too).
-pub fn mismatches(report: &RunReport, exp: &Expectations, pinned: bool) -> usize {
-    if !compared(report, pinned) {
-        return 0;
+/// The compact matrix's symbol for one verdict: `·` an always/eventually property holds,
+/// `✗N` it is violated by a shortest counterexample of N steps, `✓N` a sometimes property's
+/// shortest example has N steps, `✗` no state satisfies a sometimes property, `?` unknown; `!`
+/// appended when the verdict differs from spec/expectations.toml.
+fn cell(p: &PropertyOutcome, c: &PropertyComparison) -> String {
+    let len = p
+        .trace
+        .as_ref()
+        .map(|t| t.len().to_string())
+        .unwrap_or_default();
+    let mut s = match (p.verdict, p.def.expectation == Expectation::Sometimes) {
+        (Verdict::Unknown, _) => "?".to_string(),
+        (Verdict::Holds, false) => "·".to_string(),
+        (Verdict::Holds, true) => format!("✓{len}"),
+        (Verdict::Violated, _) => format!("✗{len}"),
+    };
+    if c.matches == Some(false) {
+        s.push('!');
     }
-    report
-        .properties
-        .iter()
-        .filter(|p| {
-            differs(
-                report,
-                exp.get(report.cfg.scenario, report.cfg.toggled, p.def.name),
-                p.verdict,
-            )
-        })
-        .count()
+    s
 }
 
-/// Runs the whole matrix, printing rows as runs finish and progress on stderr. With `root`, it
-/// writes every run's traces below it and afterwards removes every file below
-/// `root/<scenario>/<run>/` that no run wrote. Exit status 0 when every verdict matches, 1 on a
-/// mismatch, 2 when traces cannot be written.
+/// Width of a compact-matrix column.
+const CELL: usize = 5;
+
+/// Prints one scenario's runs as a compact matrix: a row per run (toggled mechanisms), a column
+/// per property (numbered; the legend below names them and the findings that explain the
+/// baseline's violations), the run's unique states, then each mismatch spelled out.
+pub fn print_compact(runs: &[(RunReport, Comparison)]) {
+    let Some((first, _)) = runs.first() else {
+        return;
+    };
+    let width = runs
+        .iter()
+        .map(|(r, _)| r.cfg.toggled.label().len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!(
+        "\n{} — {} runs × {} properties, {} clients",
+        first.cfg.scenario.name(),
+        runs.len(),
+        first.properties.len(),
+        first.cfg.clients
+    );
+    let mut header = format!("{:<width$}", "run");
+    for i in 1..=first.properties.len() {
+        header += &format!("{i:>CELL$}");
+    }
+    println!("{header}  {:>9}", "states");
+    for (r, c) in runs {
+        let mut row = format!("{:<width$}", r.cfg.toggled.label());
+        for (p, pc) in r.properties.iter().zip(&c.properties) {
+            row += &format!("{:>CELL$}", cell(p, pc));
+        }
+        println!("{row}  {:>9}", r.unique_states);
+    }
+    // The legend: property names and kinds, and the findings that explain pinned violations
+    // (those of the baseline and of single remedies or variants).
+    for (i, p) in first.properties.iter().enumerate() {
+        let mut findings: Vec<(&str, Vec<String>)> = Vec::new();
+        for (r, c) in runs {
+            let Some(f) = c.properties[i].finding.as_deref() else {
+                continue;
+            };
+            let label = r.cfg.toggled.label();
+            match findings.iter_mut().find(|(id, _)| *id == f) {
+                Some((_, labels)) => labels.push(label),
+                None => findings.push((f, vec![label])),
+            }
+        }
+        let notes: Vec<String> = findings
+            .into_iter()
+            .map(|(id, labels)| format!("{id} in {}", labels.join(", ")))
+            .collect();
+        println!(
+            "  {:>2} {} ({}){}",
+            i + 1,
+            p.def.name,
+            comlife::properties::expectation_name(&p.def.expectation),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  — {}", notes.join("; "))
+            }
+        );
+    }
+    for (r, c) in runs {
+        for (p, pc) in r.properties.iter().zip(&c.properties) {
+            if pc.matches == Some(false) {
+                println!(
+                    "  ! {} / {}: expected {}, got {}",
+                    r.cfg.toggled.label(),
+                    p.def.name,
+                    pc.expected.map_or("nothing (not pinned)", Verdict::name),
+                    p.verdict.name()
+                );
+            }
+        }
+    }
+}
+
+/// Prints the legend of the compact matrix's symbols, and where the traces are when `root` is
+/// where they were written.
+pub fn print_legend(root: Option<&Path>) {
+    println!(
+        "\n· holds   ✗N violated: shortest counterexample of N steps   ✓N example of N steps\n\
+         ✗ (sometimes property) no state reaches it   ? unknown   ! differs from spec/expectations.toml\n\
+         F-n: the finding in spec/findings.md that explains a pinned violation"
+    );
+    if let Some(root) = root {
+        println!(
+            "traces: {}/<scenario>/<run>/<property>.md (and .itf.json)",
+            root.display()
+        );
+    }
+}
+
+/// Totals over the runs printed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    /// Verdicts that match spec/expectations.toml.
+    pub matched: usize,
+    /// Verdicts that differ from it.
+    pub differ: usize,
+    /// Runs not compared with it.
+    pub not_compared: usize,
+}
+
+impl Tally {
+    /// Adds one run's comparison.
+    pub fn add(&mut self, cmp: &Comparison) {
+        self.matched += cmp.matches();
+        self.differ += cmp.mismatches();
+        self.not_compared += usize::from(!cmp.compared());
+    }
+
+    /// Prints the verdict line on stdout ("N verdicts match spec/expectations.toml, M differ",
+    /// and how many runs were not compared) and returns the exit status: 1 when a verdict
+    /// differs, else 0.
+    pub fn finish(self) -> ExitCode {
+        let mut line = format!(
+            "{} verdicts match spec/expectations.toml, {} differ",
+            self.matched, self.differ
+        );
+        if self.not_compared > 0 {
+            line += &format!(
+                "; {} run(s) not compared (the file pins only the matrix runs with {} clients)",
+                self.not_compared,
+                comlife::config::DEFAULT_CLIENTS
+            );
+        }
+        println!("{line}");
+        if self.differ > 0 {
+            eprintln!(
+                "comlife: {} verdict(s) differ from spec/expectations.toml",
+                self.differ
+            );
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Runs the whole matrix, printing each scenario's matrix (or long rows) as its runs finish and
+/// progress on stderr. With `root`, it writes every run's traces below it and afterwards removes
+/// every file below `root/<scenario>/<run>/` that no run wrote. Exit status 0 when every
+/// verdict matches, 1 on a mismatch, 2 when traces cannot be written.
 pub fn run_all(
     clients: usize,
     opts: RunOptions,
     exp: &Expectations,
+    view: View,
     show: bool,
     root: Option<&Path>,
 ) -> ExitCode {
     let configs = runs(clients);
-    let pinned = clients == comlife::config::DEFAULT_CLIENTS;
-    print_header();
-    let mut bad = 0;
+    if view == View::Long {
+        print_header();
+    }
+    let mut tally = Tally::default();
     let total = configs.len();
     let started = std::time::Instant::now();
     let bar = ProgressBar::new(total as u64).with_style(
         ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})").expect("valid template"),
     );
     let mut reports = Vec::new();
+    let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
     let mut keep = BTreeSet::new();
-    for cfg in configs {
+    for (i, cfg) in configs.iter().enumerate() {
         bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
-        let report = run(cfg, opts);
+        let report = run(*cfg, opts);
+        let cmp = exp.compare(&report);
+        tally.add(&cmp);
         bar.suspend(|| {
-            print_notes(&report);
-            print_rows(&report, exp, pinned)
+            print_notes(&report, &cmp);
+            if view == View::Long {
+                print_rows(&report, &cmp);
+            }
         });
         bar.inc(1);
-        bad += mismatches(&report, exp, pinned);
         if let Some(root) = root {
             match traces::write_report(root, &report) {
                 Ok(w) => keep.extend(w),
@@ -153,9 +306,24 @@ pub fn run_all(
                 }
             }
         }
-        reports.push(report);
+        if show {
+            reports.push(report.clone());
+        }
+        scenario_runs.push((report, cmp));
+        let last_of_scenario = configs
+            .get(i + 1)
+            .is_none_or(|n| n.scenario != cfg.scenario);
+        if last_of_scenario {
+            if view == View::Compact {
+                bar.suspend(|| print_compact(&scenario_runs));
+            }
+            scenario_runs.clear();
+        }
     }
     bar.finish_and_clear();
+    if view == View::Compact {
+        print_legend(root);
+    }
     let mut summary = format!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
     if let Some(root) = root {
         if let Err(e) = traces::remove_stale(root, &traces::existing_run_dirs(root), &keep) {
@@ -174,10 +342,5 @@ pub fn run_all(
             crate::show_traces(r);
         }
     }
-    if bad > 0 {
-        eprintln!("comlife: {bad} verdict(s) differ from spec/expectations.toml");
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    tally.finish()
 }

@@ -2,7 +2,7 @@
 //! yields the shortest trace of every discovery; this module turns them into verdicts.
 
 use crate::config::Config;
-use crate::properties::{expectation_name, PropertyDef, PROPERTIES};
+use crate::properties::{PropertyDef, PROPERTIES};
 use crate::search::{self, Exploration, Limits, Trace};
 use crate::simulate::{simulate, Simulation};
 use crate::system::build;
@@ -179,76 +179,5 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         stopped: x.stopped,
         simulated: opts.simulate.is_some(),
         properties,
-    }
-}
-
-/// JSON shape of one property in `check --json`.
-#[derive(Serialize)]
-pub struct PropertyJson {
-    /// Property name.
-    pub name: &'static str,
-    /// "always", "eventually" or "sometimes".
-    pub expectation: &'static str,
-    /// "holds", "violated" or "unknown".
-    pub verdict: &'static str,
-    /// Steps in the shortest trace, if there is one.
-    pub trace_length: Option<usize>,
-}
-
-/// JSON shape of `check --json`.
-#[derive(Serialize)]
-pub struct RunJson {
-    /// Scenario name.
-    pub scenario: &'static str,
-    /// Disabled mechanisms' names.
-    pub disabled: Vec<&'static str>,
-    /// Enabled opt-in remedies' names.
-    pub enabled: Vec<&'static str>,
-    /// Number of clients.
-    pub clients: usize,
-    /// Whether the state space was explored completely.
-    pub complete: bool,
-    /// Unique states.
-    pub unique_states: usize,
-    /// Generated states, repeats included.
-    pub states: usize,
-    /// Longest path explored.
-    pub max_depth: usize,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-    /// Why the run stopped early (memory bound), if it did.
-    pub stopped: Option<String>,
-    /// Whether this was a simulation (`unique_states`: distinct states the walks visited).
-    pub simulated: bool,
-    /// Per-property verdicts.
-    pub properties: Vec<PropertyJson>,
-}
-
-impl RunReport {
-    /// The `--json` shape of this report.
-    pub fn to_json(&self) -> RunJson {
-        RunJson {
-            scenario: self.cfg.scenario.name(),
-            disabled: self.cfg.toggled.disabled().map(|m| m.name()).collect(),
-            enabled: self.cfg.toggled.enabled().map(|m| m.name()).collect(),
-            clients: self.cfg.clients,
-            complete: self.complete,
-            unique_states: self.unique_states,
-            states: self.states,
-            max_depth: self.max_depth,
-            seconds: self.seconds,
-            stopped: self.stopped.clone(),
-            simulated: self.simulated,
-            properties: self
-                .properties
-                .iter()
-                .map(|p| PropertyJson {
-                    name: p.def.name,
-                    expectation: expectation_name(&p.def.expectation),
-                    verdict: p.verdict.name(),
-                    trace_length: p.trace.as_ref().map(Trace::len),
-                })
-                .collect(),
-        }
     }
 }

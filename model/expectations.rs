@@ -1,9 +1,14 @@
 //! spec/expectations.toml: the expected verdict of every property, per scenario, with every
-//! mechanism on (`baseline`) and with each single mechanism disabled.
+//! mechanism on (`baseline`) and with each single mechanism disabled; the findings
+//! (spec/findings.md) that explain the violations of the baseline and of variants; and the
+//! comparison of a run's verdicts with them.
 
-use crate::check::Verdict;
-use crate::config::{matrix_runs, MechanismSet, Scenario};
+use crate::check::{RunReport, Verdict};
+use crate::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use crate::properties::expectation_name;
 use crate::properties::PROPERTIES;
+use crate::search::Trace;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The expectations file, as embedded at build time.
@@ -13,7 +18,13 @@ pub const EXPECTATIONS_TOML: &str = include_str!("../spec/expectations.toml");
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     runs: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, Verdict>>,
+    /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table.
+    findings: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, String>>,
 }
+
+/// The name of the table of spec/expectations.toml that maps pinned violations to findings:
+/// `[findings.SCENARIO.RUN]` with `property = "F-n"` lines.
+pub const FINDINGS_TABLE: &str = "findings";
 
 impl Expectations {
     /// Parses the TOML text: one table per scenario, one sub-table per run (`baseline` or a
@@ -27,33 +38,44 @@ impl Expectations {
             .parse()
             .map_err(|e| format!("spec/expectations.toml: {e}"))?;
         let mut runs = BTreeMap::new();
+        let mut findings = BTreeMap::new();
         for (sname, stable) in &doc {
-            let scenario =
-                Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml: {e}"))?;
-            let stable = stable
-                .as_table()
-                .ok_or_else(|| format!("spec/expectations.toml: [{sname}] must be a table"))?;
-            for (run, vals) in stable {
-                let disabled = MechanismSet::parse_label(run).map_err(|e| {
-                    format!("spec/expectations.toml [{sname}.{run}]: {e} (or 'baseline')")
+            if sname == FINDINGS_TABLE {
+                let stable = stable.as_table().ok_or_else(|| {
+                    format!("spec/expectations.toml: [{FINDINGS_TABLE}] must be a table")
                 })?;
-                let vals = vals.as_table().ok_or_else(|| {
-                    format!("spec/expectations.toml: [{sname}.{run}] must be a table")
-                })?;
-                let mut props = BTreeMap::new();
-                for (p, v) in vals {
-                    crate::properties::property(p)
-                        .map_err(|e| format!("spec/expectations.toml [{sname}.{run}]: {e}"))?;
-                    let v = v
-                        .as_str()
-                        .ok_or_else(|| format!("spec/expectations.toml [{sname}.{run}].{p}: verdict must be a string"))
-                        .and_then(|s| Verdict::parse(s).map_err(|e| format!("spec/expectations.toml [{sname}.{run}].{p}: {e}")))?;
-                    props.insert(p.clone(), v);
+                for (sname, runs) in stable {
+                    let prefix = format!("{FINDINGS_TABLE}.{sname}");
+                    for (key, props) in scenario_runs(&prefix, sname, runs)? {
+                        let ids = props
+                            .into_iter()
+                            .map(|(p, v)| match v.as_str() {
+                                Some(id) if is_finding_id(id) => Ok((p, id.to_string())),
+                                _ => Err(format!(
+                                    "spec/expectations.toml [{prefix}].{p}: a finding ID such as \"F-1\" (spec/findings.md)"
+                                )),
+                            })
+                            .collect::<Result<_, String>>()?;
+                        findings.insert(key, ids);
+                    }
                 }
-                runs.insert((scenario, disabled), props);
+                continue;
+            }
+            for (key, props) in scenario_runs(sname, sname, stable)? {
+                let verdicts = props
+                    .into_iter()
+                    .map(|(p, v)| {
+                        let v = v
+                            .as_str()
+                            .ok_or_else(|| format!("spec/expectations.toml [{sname}].{p}: verdict must be a string"))
+                            .and_then(|s| Verdict::parse(s).map_err(|e| format!("spec/expectations.toml [{sname}].{p}: {e}")))?;
+                        Ok((p, v))
+                    })
+                    .collect::<Result<_, String>>()?;
+                runs.insert(key, verdicts);
             }
         }
-        Ok(Expectations { runs })
+        Ok(Expectations { runs, findings })
     }
 
     /// The checked-in expectations.
@@ -74,6 +96,79 @@ impl Expectations {
         self.runs.get(&(scenario, disabled))?.get(property).copied()
     }
 
+    /// The finding (spec/findings.md) that explains `property`'s pinned verdict in `scenario`
+    /// with `toggled`, if the file names one.
+    pub fn finding(
+        &self,
+        scenario: Scenario,
+        toggled: MechanismSet,
+        property: &str,
+    ) -> Option<&str> {
+        self.findings
+            .get(&(scenario, toggled))?
+            .get(property)
+            .map(String::as_str)
+    }
+
+    /// Every (scenario, run, property, finding ID) the `[findings]` table names, in order.
+    pub fn findings(&self) -> impl Iterator<Item = (Scenario, MechanismSet, &str, &str)> + '_ {
+        self.findings.iter().flat_map(|(&(s, t), props)| {
+            props
+                .iter()
+                .map(move |(p, id)| (s, t, p.as_str(), id.as_str()))
+        })
+    }
+
+    /// Compares `report`'s verdicts with the file. A run is compared only when the file pins
+    /// it: default client count ([`DEFAULT_CLIENTS`]) and a toggled set of [`matrix_runs`].
+    /// A simulation establishes only what its walks showed, so its `unknown` verdicts
+    /// contradict nothing.
+    pub fn compare(&self, report: &RunReport) -> Comparison {
+        let cfg = report.cfg;
+        let not_compared = if cfg.clients != DEFAULT_CLIENTS {
+            Some(format!(
+                "{} clients: spec/expectations.toml pins runs with {DEFAULT_CLIENTS}",
+                cfg.clients
+            ))
+        } else if !matrix_runs(cfg.scenario).contains(&cfg.toggled) {
+            Some(format!(
+                "'{}' is not a run of the matrix: spec/expectations.toml pins the baseline, \
+                 single toggles, and each mechanism disabled on top of a reference remedy",
+                cfg.toggled.label()
+            ))
+        } else {
+            None
+        };
+        let properties = report
+            .properties
+            .iter()
+            .map(|p| {
+                let finding = self
+                    .finding(cfg.scenario, cfg.toggled, p.def.name)
+                    .map(str::to_string);
+                if not_compared.is_some() {
+                    return PropertyComparison {
+                        expected: None,
+                        matches: None,
+                        finding,
+                    };
+                }
+                let expected = self.get(cfg.scenario, cfg.toggled, p.def.name);
+                let matches = expected == Some(p.verdict)
+                    || (report.simulated && p.verdict == Verdict::Unknown);
+                PropertyComparison {
+                    expected,
+                    matches: Some(matches),
+                    finding,
+                }
+            })
+            .collect();
+        Comparison {
+            not_compared,
+            properties,
+        }
+    }
+
     /// Every run the file pins, in order.
     pub fn runs(&self) -> impl Iterator<Item = (Scenario, MechanismSet)> + '_ {
         self.runs.keys().copied()
@@ -92,5 +187,182 @@ impl Expectations {
             }
         }
         missing
+    }
+}
+
+/// Whether `id` is a finding ID: "F-" followed by a number.
+fn is_finding_id(id: &str) -> bool {
+    id.strip_prefix("F-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The runs of one scenario's table `[PREFIX]` (`SCENARIO` is its name): each sub-table's key,
+/// parsed as a run label, and its `property = value` lines with the property names checked.
+///
+/// # Errors
+/// A message naming the table of an unknown scenario, run or property, or a value that is not
+/// a table.
+#[allow(clippy::type_complexity)]
+fn scenario_runs<'a>(
+    prefix: &str,
+    sname: &str,
+    value: &'a toml::Value,
+) -> Result<Vec<((Scenario, MechanismSet), Vec<(String, &'a toml::Value)>)>, String> {
+    let scenario =
+        Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml [{prefix}]: {e}"))?;
+    let table = value
+        .as_table()
+        .ok_or_else(|| format!("spec/expectations.toml: [{prefix}] must be a table"))?;
+    let mut out = Vec::new();
+    for (run, vals) in table {
+        let toggled = MechanismSet::parse_label(run)
+            .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e} (or 'baseline')"))?;
+        let vals = vals
+            .as_table()
+            .ok_or_else(|| format!("spec/expectations.toml: [{prefix}.{run}] must be a table"))?;
+        let mut props = Vec::new();
+        for (p, v) in vals {
+            crate::properties::property(p)
+                .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
+            props.push((p.clone(), v));
+        }
+        out.push(((scenario, toggled), props));
+    }
+    Ok(out)
+}
+
+/// One property's verdict compared with spec/expectations.toml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyComparison {
+    /// The pinned verdict; `None` when the run is not compared or the file does not pin it.
+    pub expected: Option<Verdict>,
+    /// Whether the verdict matches the pinned one (`false` when a compared run's property is
+    /// not pinned); `None` when the run is not compared.
+    pub matches: Option<bool>,
+    /// The finding that explains the pinned verdict ("F-1"), if the file names one.
+    pub finding: Option<String>,
+}
+
+/// A run's verdicts compared with spec/expectations.toml ([`Expectations::compare`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// Why the run is not compared (the file does not pin it), or `None` when it is.
+    pub not_compared: Option<String>,
+    /// Per property, in the report's order.
+    pub properties: Vec<PropertyComparison>,
+}
+
+impl Comparison {
+    /// Whether the run was compared.
+    pub fn compared(&self) -> bool {
+        self.not_compared.is_none()
+    }
+
+    /// Number of verdicts that differ from the file (0 when the run is not compared).
+    pub fn mismatches(&self) -> usize {
+        self.properties
+            .iter()
+            .filter(|p| p.matches == Some(false))
+            .count()
+    }
+
+    /// Number of verdicts that match the file.
+    pub fn matches(&self) -> usize {
+        self.properties
+            .iter()
+            .filter(|p| p.matches == Some(true))
+            .count()
+    }
+}
+
+/// JSON shape of one property in `check --json`.
+#[derive(Serialize)]
+pub struct PropertyJson {
+    /// Property name.
+    pub name: &'static str,
+    /// "always", "eventually" or "sometimes".
+    pub expectation: &'static str,
+    /// "holds", "violated" or "unknown".
+    pub verdict: &'static str,
+    /// Steps in the shortest trace, if there is one.
+    pub trace_length: Option<usize>,
+    /// The verdict spec/expectations.toml pins; null when the run is not compared or the
+    /// file does not pin it.
+    pub expected: Option<&'static str>,
+    /// Whether the verdict matches the pinned one; null when the run is not compared.
+    pub matches: Option<bool>,
+    /// The finding (spec/findings.md) that explains the pinned verdict, e.g. "F-1".
+    pub finding: Option<String>,
+}
+
+/// JSON shape of `check --json`.
+#[derive(Serialize)]
+pub struct RunJson {
+    /// Scenario name.
+    pub scenario: &'static str,
+    /// Disabled mechanisms' names.
+    pub disabled: Vec<&'static str>,
+    /// Enabled opt-in remedies' names.
+    pub enabled: Vec<&'static str>,
+    /// Number of clients.
+    pub clients: usize,
+    /// Whether the state space was explored completely.
+    pub complete: bool,
+    /// Unique states.
+    pub unique_states: usize,
+    /// Generated states, repeats included.
+    pub states: usize,
+    /// Longest path explored.
+    pub max_depth: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Why the run stopped early (memory bound), if it did.
+    pub stopped: Option<String>,
+    /// Whether this was a simulation (`unique_states`: distinct states the walks visited).
+    pub simulated: bool,
+    /// Whether the verdicts were compared with spec/expectations.toml.
+    pub compared: bool,
+    /// Why they were not (the file does not pin this run), or null.
+    pub not_compared: Option<String>,
+    /// Number of verdicts that differ from the file (0 when not compared).
+    pub mismatches: usize,
+    /// Per-property verdicts.
+    pub properties: Vec<PropertyJson>,
+}
+
+impl Comparison {
+    /// The `--json` shape of `report` with this comparison of its verdicts.
+    pub fn to_json(&self, report: &RunReport) -> RunJson {
+        let this = report;
+        RunJson {
+            scenario: this.cfg.scenario.name(),
+            disabled: this.cfg.toggled.disabled().map(|m| m.name()).collect(),
+            enabled: this.cfg.toggled.enabled().map(|m| m.name()).collect(),
+            clients: this.cfg.clients,
+            complete: this.complete,
+            unique_states: this.unique_states,
+            states: this.states,
+            max_depth: this.max_depth,
+            seconds: this.seconds,
+            stopped: this.stopped.clone(),
+            simulated: this.simulated,
+            compared: self.compared(),
+            not_compared: self.not_compared.clone(),
+            mismatches: self.mismatches(),
+            properties: this
+                .properties
+                .iter()
+                .zip(&self.properties)
+                .map(|(p, c)| PropertyJson {
+                    name: p.def.name,
+                    expectation: expectation_name(&p.def.expectation),
+                    verdict: p.verdict.name(),
+                    trace_length: p.trace.as_ref().map(Trace::len),
+                    expected: c.expected.map(Verdict::name),
+                    matches: c.matches,
+                    finding: c.finding.clone(),
+                })
+                .collect(),
+        }
     }
 }

@@ -302,6 +302,21 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
             ),
         );
     }
+    if let Some(o) = meta.get("outcome") {
+        let want = crate::itf::outcome(prop);
+        if o.as_str() != Some(want) {
+            return bad(
+                "$[\"#meta\"].outcome",
+                format!(
+                    "{} but a trace of the {} property {} is a{} {want}",
+                    show(o),
+                    expectation_name(&prop.expectation),
+                    prop.name,
+                    if want == "example" { "n" } else { "" }
+                ),
+            );
+        }
+    }
     let vars: Vec<String> = match top.get("vars") {
         Some(Value::Array(vs)) => vs
             .iter()
@@ -382,6 +397,19 @@ pub fn load(text: &str) -> Result<Loaded, Malformed> {
             }
         } else {
             return bad(key_path(&p, NETWORK_VAR), "must be a list of messages");
+        }
+    }
+    if let Some(n) = doc["#meta"].get("steps") {
+        let steps = states.len() - 1;
+        if n.as_str() != Some(steps.to_string().as_str()) {
+            return bad(
+                "$[\"#meta\"].steps",
+                format!(
+                    "{} but the trace has {steps} steps ({} states)",
+                    show(n),
+                    states.len()
+                ),
+            );
         }
     }
     // The reference reader must accept it too.

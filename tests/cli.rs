@@ -74,8 +74,18 @@ fn unknown_names_exit_2_and_list_valid_ones() {
         "--no-traces",
     ]);
     assert_eq!(code, 0, "{out}");
-    let rows: Vec<&str> = out.lines().skip(1).collect();
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("inproc ")).collect();
     assert!(!rows.is_empty());
+    assert_eq!(
+        out.lines().last(),
+        Some(
+            format!(
+                "{} verdicts match spec/expectations.toml, 0 differ",
+                rows.len()
+            )
+            .as_str()
+        )
+    );
     for row in rows {
         let cols: Vec<&str> = row.split_whitespace().collect();
         assert!(
@@ -125,6 +135,114 @@ fn json_has_the_documented_shape() {
         .unwrap();
     assert_eq!(p["verdict"], "holds");
     assert!(p["trace_length"].is_null());
+    // The comparison with spec/expectations.toml.
+    assert_eq!(v["compared"], true);
+    assert!(v["not_compared"].is_null());
+    assert_eq!(v["mismatches"], 0);
+    for p in props {
+        assert_eq!(p["expected"], p["verdict"], "{p}");
+        assert_eq!(p["matches"], true, "{p}");
+    }
+}
+
+#[test]
+fn baseline_violations_name_their_finding() {
+    let (code, out, _) = comlife(&["check", "--scenario", "local-mta", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let props = v["properties"].as_array().unwrap();
+    let finding = |name: &str| props.iter().find(|p| p["name"] == name).unwrap()["finding"].clone();
+    assert_eq!(finding("launched-server-serves"), "F-1");
+    assert_eq!(finding("no-exit-with-live-objects"), "F-4");
+    assert!(finding("no-startup-exit").is_null());
+
+    let (code, out, _) = comlife(&["check", "--scenario", "local-mta"]);
+    assert_eq!(code, 0);
+    let row = out
+        .lines()
+        .find(|l| l.contains("launched-server-serves"))
+        .unwrap();
+    assert!(row.ends_with("F-1 (spec/findings.md)"), "{row}");
+}
+
+/// The `[findings]` table of spec/expectations.toml names a finding for every pinned violation
+/// of a baseline, each finding it names exists in spec/findings.md, and it names findings only
+/// for violations.
+#[test]
+fn every_baseline_violation_has_a_finding() {
+    use comlife::check::Verdict;
+    use comlife::config::{MechanismSet, Scenario};
+    use comlife::properties::PROPERTIES;
+    let exp = comlife::expectations::Expectations::embedded();
+    let findings =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/findings.md")).unwrap();
+    for s in Scenario::ALL {
+        for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
+            // Violated: a counterexample for always/eventually, no example for sometimes.
+            if exp.get(s, MechanismSet::EMPTY, p.name) == Some(Verdict::Violated) {
+                assert!(
+                    exp.finding(s, MechanismSet::EMPTY, p.name).is_some(),
+                    "{} baseline {} is violated but [findings] names no finding",
+                    s.name(),
+                    p.name
+                );
+            }
+        }
+    }
+    let mut n = 0;
+    for (s, t, p, id) in exp.findings() {
+        n += 1;
+        assert!(
+            findings.contains(&format!("## {id}: ")),
+            "{id} is not a finding in spec/findings.md"
+        );
+        assert_eq!(
+            exp.get(s, t, p),
+            Some(Verdict::Violated),
+            "[findings.{}.{}] {p}: a finding is named only for a pinned violation",
+            s.name(),
+            t.label()
+        );
+    }
+    assert!(n >= 10, "the table is read ({n} entries)");
+}
+
+#[test]
+fn runs_that_are_not_pinned_say_so() {
+    let (code, out, err) = comlife(&["check", "--scenario", "inproc", "--clients", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("not compared with spec/expectations.toml") && err.contains("1 clients"),
+        "{err}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .contains("0 verdicts match spec/expectations.toml, 0 differ; 1 run(s) not compared"),
+        "{out}"
+    );
+    let (code, out, err) = comlife(&[
+        "check",
+        "--scenario",
+        "inproc",
+        "--disable",
+        "unload-delay",
+        "--disable",
+        "client-locks-factory",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("is not a run of the matrix"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["compared"], false);
+    assert!(v["not_compared"]
+        .as_str()
+        .unwrap()
+        .contains("not a run of the matrix"));
+    for p in v["properties"].as_array().unwrap() {
+        assert!(p["expected"].is_null() && p["matches"].is_null(), "{p}");
+    }
 }
 
 #[test]
@@ -387,7 +505,13 @@ fn impossible_bounds_exit_2() {
 fn a_closed_stdout_ends_quietly() {
     for args in [
         &["list"][..],
-        &["check", "--scenario", "inproc", "--show-traces", "--no-traces"][..],
+        &[
+            "check",
+            "--scenario",
+            "inproc",
+            "--show-traces",
+            "--no-traces",
+        ][..],
     ] {
         for _ in 0..5 {
             let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
@@ -399,7 +523,10 @@ fn a_closed_stdout_ends_quietly() {
             drop(child.stdout.take()); // the reader goes away before the first write
             let out = child.wait_with_output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
-            assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+            assert!(
+                !err.contains("panicked") && !err.contains("Broken pipe"),
+                "{err}"
+            );
             assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
         }
     }
@@ -407,16 +534,13 @@ fn a_closed_stdout_ends_quietly() {
 
 #[test]
 fn json_and_show_traces_do_not_mix() {
-    let (code, out, err) = comlife(&[
-        "check",
-        "--scenario",
-        "inproc",
-        "--json",
-        "--show-traces",
-    ]);
+    let (code, out, err) = comlife(&["check", "--scenario", "inproc", "--json", "--show-traces"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(err.contains("--show-traces") && err.contains("--json"), "{err}");
+    assert!(
+        err.contains("--show-traces") && err.contains("--json"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -434,7 +558,11 @@ fn trace_pages_never_overwrite_the_input_or_create_directories() {
     let (code, _, err) = comlife(&["trace", "html", inp, "-o", inp]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("refusing to overwrite"), "{err}");
-    assert_eq!(std::fs::read(&input).unwrap(), before, "the input is untouched");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input is untouched"
+    );
     let missing = dir.join("no/such/dir/x.html");
     let (code, _, err) = comlife(&["trace", "html", inp, "-o", missing.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
@@ -443,4 +571,20 @@ fn trace_pages_never_overwrite_the_input_or_create_directories() {
     let (code, _, _) = comlife(&["trace", "md", inp]);
     assert_eq!(code, 0, "the default output beside the input still works");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `bench` measures each run in a child process of its own (so each peak memory is that run's
+/// own); the child prints one JSON measure.
+#[test]
+fn bench_measures_each_run_in_its_own_process() {
+    let (code, out, err) = comlife(&["bench", "--child", "comlife", "--scenario", "inproc"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON measure");
+    assert_eq!(v["unique"], 1969);
+    assert!(v["seconds"].is_number());
+    let (code, out, err) = comlife(&["bench", "--scenario", "inproc", "--no-stateright"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().nth(1).unwrap().starts_with("inproc "), "{out}");
+    let (code, _, err) = comlife(&["bench", "--child", "comlife"]);
+    assert_eq!(code, 2, "--child needs --scenario: {err}");
 }

@@ -263,6 +263,45 @@ fn regenerating_traces_changes_nothing() {
     std::fs::write(dir.join("no-such-scenario/baseline/x.md"), "x").unwrap();
     let out = comlife(&["check", "--traces", dir.to_str().unwrap()]);
     assert!(code(&out) <= 1, "check ran: {}", stderr(&out));
+    // The compact view: one matrix per scenario, a legend, one verdict line.
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    for s in comlife::config::Scenario::ALL {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{} — ", s.name()))),
+            "a matrix for {}: {text}",
+            s.name()
+        );
+    }
+    let pinned: usize = comlife::config::Scenario::ALL
+        .into_iter()
+        .map(|s| {
+            comlife::config::matrix_runs(s).len()
+                * comlife::properties::PROPERTIES
+                    .iter()
+                    .filter(|p| (p.applies)(s))
+                    .count()
+        })
+        .sum();
+    let last = text.lines().last().unwrap();
+    let (matched, differ) = last
+        .strip_suffix(" differ")
+        .and_then(|l| l.split_once(" verdicts match spec/expectations.toml, "))
+        .unwrap_or_else(|| panic!("a verdict line: {last}"));
+    assert_eq!(
+        matched.parse::<usize>().unwrap() + differ.parse::<usize>().unwrap(),
+        pinned,
+        "every pinned verdict compared: {last}"
+    );
+    assert!(
+        text.contains("— F-1 in baseline"),
+        "baseline violations point to findings"
+    );
+    assert!(
+        text.lines().count() < 150,
+        "the compact view stays compact ({} lines)",
+        text.lines().count()
+    );
     let fresh = files(&dir);
     let checked_in: Vec<PathBuf> = files(&traces_dir())
         .into_iter()
@@ -374,6 +413,8 @@ fn tampered_traces_are_rejected() {
     // Cut short: the last state no longer violates the always property.
     let mut t = orig.clone();
     t["states"].as_array_mut().unwrap().pop();
+    let steps = t["states"].as_array().unwrap().len() - 1;
+    t["#meta"]["steps"] = json!(steps.to_string());
     let p = write_json(&dir, "short.itf.json", &t);
     let out = comlife(&["replay", p.to_str().unwrap()]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -433,6 +474,27 @@ fn malformed_and_foreign_files_exit_2_with_the_json_path() {
     let mut t = orig.clone();
     t["#meta"]["property"] = json!("no-such-property");
     check("property.itf.json", &t, "$[\"#meta\"].property");
+
+    // The header contradicts the trace: steps, outcome.
+    let mut t = orig.clone();
+    t["states"].as_array_mut().unwrap().pop();
+    let n = t["states"].as_array().unwrap().len() - 1;
+    check(
+        "steps.itf.json",
+        &t,
+        &format!(
+            "$[\"#meta\"].steps: \"{}\" but the trace has {n} steps",
+            n + 1
+        ),
+    );
+
+    let mut t = orig.clone();
+    t["#meta"]["outcome"] = json!("example");
+    check(
+        "outcome.itf.json",
+        &t,
+        "$[\"#meta\"].outcome: \"example\" but a trace of the always property",
+    );
 
     let mut t = orig.clone();
     t["#meta"]["scenario"] = json!("nowhere");
@@ -558,13 +620,7 @@ fn explorer_serves_on_loopback_and_completes() {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args([
-            "explore",
-            "--scenario",
-            "inproc",
-            "--addr",
-            &addr,
-        ])
+        .args(["explore", "--scenario", "inproc", "--addr", &addr])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
