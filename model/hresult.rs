@@ -1,7 +1,7 @@
 //! HRESULT values the model's calls return.
 //!
 //! Codes are the ones defined by the Windows SDK (winerror.h); the list of those that matter to
-//! server lifetime comes from `../shared/seeds/README.md` ("Known facts beyond the documents").
+//! server lifetime comes from the source set's facts checked against Microsoft's API pages and Wine (rules `R-SEEDS-…`, spec/rules.md).
 
 use serde::Serialize;
 use std::fmt;

@@ -2,7 +2,7 @@
 //!
 //! The model is a stateright `ActorModel` of clients, the SCM and local (EXE) server processes
 //! with their apartment threads and COM runtime ([`system::build`]). Its rules are in
-//! spec/rules.md, each cited to the source documents in `../shared/seeds/`; the properties that
+//! spec/rules.md, each cited to the source documents (README.md, "Sources"); the properties that
 //! check them are in [`properties`]; [`check`] explores every interleaving and derives shortest
 //! counterexamples.
 

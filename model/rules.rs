@@ -7,7 +7,7 @@
 pub struct Rule {
     /// Stable ID: `R-<document>-<topic>`.
     pub id: &'static str,
-    /// Source file in `../shared/seeds/` and section.
+    /// Source document (its file name in the source set, listed with title and author in README.md, "Sources") and section.
     pub source: &'static str,
     /// The rule in our words.
     pub text: &'static str,
