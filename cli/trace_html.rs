@@ -5,7 +5,7 @@
 use crate::traces::write_atomic;
 use comlife::narrative::{markdown, title};
 use comlife::replay::{load, Loaded};
-use comlife::rules::{rule, source_file};
+use comlife::rules::{rule, source_title};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,7 +34,7 @@ pub fn page(t: &Loaded) -> String {
                 "id": id,
                 "text": r.map_or("", |r| r.text),
                 "source": r.map_or("", |r| r.source),
-                "file": source_file(id),
+                "file": source_title(id),
             })
         })
         .collect();

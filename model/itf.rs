@@ -25,7 +25,7 @@
 
 use crate::config::Config;
 use crate::properties::{expectation_name, PropertyDef};
-use crate::rules::source_file;
+use crate::rules::source_title;
 use crate::search::{describe_action, Action, Trace};
 use crate::system::{build, ComModel, SysState};
 use serde::ser::{self, Serialize};
@@ -485,11 +485,11 @@ pub fn outcome(prop: &PropertyDef) -> &'static str {
     }
 }
 
-/// The source documents of `rules`, each once, in order of first citation.
+/// The source documents of `rules` by title and author, each once, in order of first citation.
 pub fn sources(rules: &[&str]) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = Vec::new();
     for r in rules {
-        let f = source_file(r);
+        let f = source_title(r);
         if !v.contains(&f) {
             v.push(f);
         }
@@ -641,7 +641,7 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
     meta.insert("outcome".into(), s(outcome(prop)));
     meta.insert("statement".into(), s(prop.statement));
     meta.insert("rules".into(), s(&prop.rules.join(", ")));
-    meta.insert("sources".into(), s(&sources(prop.rules).join(", ")));
+    meta.insert("sources".into(), s(&sources(prop.rules).join("; ")));
     meta.insert("steps".into(), s(&trace.len().to_string()));
     meta.insert("explorer".into(), s(&link));
     meta.insert(

@@ -8,7 +8,7 @@
 //! registrations, objects created and destroyed) and replies carry their HRESULT.
 
 use crate::replay::Loaded;
-use crate::rules::{rule, source_file};
+use crate::rules::{rule, source_title};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -283,8 +283,8 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(w, "- Rules:").ok();
     for r in p.rules {
         match rule(r) {
-            Some(rr) => writeln!(w, "  - {r}: {} ({})", rr.source, source_file(r)).ok(),
-            None => writeln!(w, "  - {r} ({})", source_file(r)).ok(),
+            Some(rr) => writeln!(w, "  - {r}: {} — {}", rr.source, source_title(r)).ok(),
+            None => writeln!(w, "  - {r} — {}", source_title(r)).ok(),
         };
     }
     let file = stem(t).rsplit('/').next().unwrap_or_default().to_string();

@@ -331,3 +331,15 @@ pub fn source_file(id: &str) -> &'static str {
         SREADME
     }
 }
+
+/// The source document of rule `id` as a reader names it: title and author (README.md,
+/// "Sources"), for user-facing text (trace pages, narratives).
+pub fn source_title(id: &str) -> &'static str {
+    match source_file(id) {
+        S000 => "Microsoft, \"CoDisconnectContext function\" (Win32 API reference)",
+        S001 => "Raymond Chen, \"Yo dawg, I hear you like COM apartments…\" (The Old New Thing)",
+        S002 => "Kraig Brockschmidt, Inside OLE, \"Unloading Mechanisms\"",
+        S003 => "Microsoft, \"Out-of-Process Server Implementation Helpers\" (COM documentation)",
+        _ => "facts checked against Microsoft's API pages, KB 170915 and Wine's combase (README.md, \"Sources\")",
+    }
+}
