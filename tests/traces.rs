@@ -169,7 +169,7 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
         assert_eq!(m["rules"], def.rules.join(", "), "{name}: rule IDs");
         for r in def.rules {
             assert!(
-                m["sources"].contains(comlife::rules::source_file(r)),
+                m["sources"].contains(comlife::rules::source_title(r)),
                 "{name}: source of {r}"
             );
         }
