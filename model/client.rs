@@ -93,7 +93,7 @@ impl ClientOp {
 }
 
 /// The set of (call, HRESULT) pairs a client has observed, packed in a bit set
-/// (bit `op * 9 + hresult`; 10 × 9 bits).
+/// (bit `op * 10 + hresult`; 10 × 10 bits).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Observations(u128);
 

@@ -131,6 +131,10 @@ pub enum Kind {
     /// sources disagree (spec/rules.md says which verdicts depend on it). Off by default,
     /// `--enable` turns it on.
     Variant,
+    /// A condition of the environment that a source describes and the default model leaves
+    /// out (a client's permissions): off by default, `--enable` turns it on to show what the
+    /// server's lifetime code does under it.
+    Condition,
 }
 
 impl Kind {
@@ -140,6 +144,7 @@ impl Kind {
             Kind::Mechanism => "mechanism",
             Kind::Remedy => "remedy",
             Kind::Variant => "variant",
+            Kind::Condition => "condition",
         }
     }
 }
@@ -207,6 +212,9 @@ pub enum Mechanism {
     /// Variant of R-SEEDS-UNLOAD-DELAY: Wine's candidate list (DllCanUnloadNow asked again on
     /// every sweep, the mark cleared on S_FALSE, no revival on use).
     WineCandidateList,
+    /// Condition of R-SEEDS-KB170915: client 1 has launch permission but no access permission,
+    /// so COM launches the server for it and then refuses its activation with E_ACCESSDENIED.
+    AccessDeniedClient,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -331,11 +339,14 @@ pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
         when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it" },
+    MechanismDef { mechanism: Mechanism::AccessDeniedClient, name: "access-denied-client", kind: Kind::Condition,
+        rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (README.md, known facts)", applies: local,
+        when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code" },
 ];
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 26] = [
+    pub const ALL: [Mechanism; 27] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -362,6 +373,7 @@ impl Mechanism {
         Mechanism::UserDocumentCounts,
         Mechanism::AtomicActivation,
         Mechanism::WineCandidateList,
+        Mechanism::AccessDeniedClient,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -389,8 +401,8 @@ impl Mechanism {
         self.def().kind
     }
 
-    /// Whether the toggle is off by default and turned on with `--enable` (a remedy or a
-    /// variant); every other mechanism is on by default and turned off with `--disable`.
+    /// Whether the toggle is off by default and turned on with `--enable` (a remedy, a variant
+    /// or a condition); every other mechanism is on by default and turned off with `--disable`.
     pub fn opt_in(self) -> bool {
         self.kind() != Kind::Mechanism
     }
@@ -739,6 +751,14 @@ impl Config {
     /// remedy only when toggled on.
     pub fn on(&self, m: Mechanism) -> bool {
         m.opt_in() == self.toggled.contains(m)
+    }
+
+    /// Whether COM's security check refuses client `client`'s activations with E_ACCESSDENIED:
+    /// under `access-denied-client`, client 1 (index 0) has launch but not access permission
+    /// (R-SEEDS-KB170915). The server process's COM runtime sees the caller's identity and the
+    /// server's access permissions, so the check reads only what it can see.
+    pub fn access_denied(&self, client: u8) -> bool {
+        client == 0 && self.on(Mechanism::AccessDeniedClient)
     }
 
     /// Number of server-instance slots the SCM may start (local scenarios only).

@@ -39,11 +39,15 @@ pub enum Hresult {
     /// 0x80004021: the current context cannot be disconnected (a default context); seed 000
     /// calls it "CO_E_NOTSUPPORTED", which is not a defined symbol (seeds README).
     CO_E_NOT_SUPPORTED,
+    /// 0x80070005: general access denied: COM's security check refused a call because the
+    /// caller lacks access permission; KB 170915's activation that launched the server but is
+    /// refused before it reaches the server's code (seeds README, KB 170915).
+    E_ACCESSDENIED,
 }
 
 impl Hresult {
     /// Every HRESULT the model knows, in declaration order (the order of [`Hresult::index`]).
-    pub const ALL: [Hresult; 9] = [
+    pub const ALL: [Hresult; 10] = [
         Hresult::S_OK,
         Hresult::RPC_E_DISCONNECTED,
         Hresult::CO_E_OBJNOTCONNECTED,
@@ -53,6 +57,7 @@ impl Hresult {
         Hresult::RPC_E_TIMEOUT,
         Hresult::CONTEXT_E_WOULD_DEADLOCK,
         Hresult::CO_E_NOT_SUPPORTED,
+        Hresult::E_ACCESSDENIED,
     ];
 
     /// The 32-bit HRESULT value, as defined in winerror.h.
@@ -67,6 +72,7 @@ impl Hresult {
             Hresult::RPC_E_TIMEOUT => 0x8001_011F,
             Hresult::CONTEXT_E_WOULD_DEADLOCK => 0x8004_E005,
             Hresult::CO_E_NOT_SUPPORTED => 0x8000_4021,
+            Hresult::E_ACCESSDENIED => 0x8007_0005,
         }
     }
 
@@ -82,6 +88,7 @@ impl Hresult {
             Hresult::RPC_E_TIMEOUT => "RPC_E_TIMEOUT",
             Hresult::CONTEXT_E_WOULD_DEADLOCK => "CONTEXT_E_WOULD_DEADLOCK",
             Hresult::CO_E_NOT_SUPPORTED => "CO_E_NOT_SUPPORTED",
+            Hresult::E_ACCESSDENIED => "E_ACCESSDENIED",
         }
     }
 
@@ -114,6 +121,7 @@ mod tests {
         assert_eq!(Hresult::RPC_E_TIMEOUT.code(), 0x8001011F);
         assert_eq!(Hresult::CONTEXT_E_WOULD_DEADLOCK.code(), 0x8004E005);
         assert_eq!(Hresult::CO_E_NOT_SUPPORTED.code(), 0x80004021);
+        assert_eq!(Hresult::E_ACCESSDENIED.code(), 0x80070005);
         for (i, h) in Hresult::ALL.iter().enumerate() {
             assert_eq!(h.index(), i);
         }

@@ -172,12 +172,15 @@ fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
 }
 
 /// `activation-answered` (R-003-SCM-RELAUNCH, R-SEEDS-STOPPING): eventually every client's
-/// activation has returned S_OK.
+/// activation has returned S_OK — or E_ACCESSDENIED, the correct answer to a client COM refuses
+/// access (`access-denied-client`, R-SEEDS-KB170915; no other path returns it).
 fn activation_answered(m: &ComModel, s: &SysState) -> bool {
     clients(&m.cfg, s).all(|c| {
         [ClientOp::CoGetClassObject, ClientOp::CoCreateInstance]
             .into_iter()
-            .any(|op| c.observed.saw(op, Hresult::S_OK))
+            .any(|op| {
+                c.observed.saw(op, Hresult::S_OK) || c.observed.saw(op, Hresult::E_ACCESSDENIED)
+            })
     })
 }
 
@@ -374,7 +377,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "server-eventually-exits",
         expectation: Expectation::Eventually,
-        rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS"],
+        rules: &["R-002-FINAL-DECREMENT", "R-002-FACTORY-REFS", "R-SEEDS-KB170915"],
         statement: "eventually every client is done and every started instance has exited",
         applies: local,
         condition: server_eventually_exits,
@@ -382,8 +385,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
     PropertyDef {
         name: "activation-answered",
         expectation: Expectation::Eventually,
-        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING", "R-SEEDS-REVOKE"],
-        statement: "eventually every client's activation has returned S_OK",
+        rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING", "R-SEEDS-REVOKE", "R-SEEDS-KB170915"],
+        statement: "eventually every client's activation has returned S_OK (E_ACCESSDENIED to a client without access permission)",
         applies: local,
         condition: activation_answered,
     },

@@ -266,7 +266,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-KB170915",
         source: "README.md, known facts: KB 170915",
         text: "A client with launch permission but no access permission makes COM launch the server, which registers its class objects; COM's security check then refuses the activation before it reaches the server's code, so no interface is marshaled and COM's garbage collection never starts. The server is orphaned if it is REGCLS_SINGLEUSE or runs as the launching user; the KB's fix is configuration.",
-        element: "not modeled here (no security, no REGCLS_SINGLEUSE); left to the issue on real lifetime code",
+        element: "condition access-denied-client: server.rs refused() answers the activation E_ACCESSDENIED on the RPC thread; scm.rs passes it to the client without relaunching (REGCLS_SINGLEUSE not modeled yet)",
     },
     Rule {
         id: "R-SEEDS-EXITED",

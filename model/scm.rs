@@ -216,13 +216,15 @@ impl ScmState {
                     })
                     .expect("answer to a forwarded activation");
                 let (a, _) = self.forwarded.remove(i);
-                if hr.succeeded() {
-                    self.relaunch_served |= a.retried;
+                if hr.succeeded() || *hr == Hresult::E_ACCESSDENIED {
+                    // A refused activation is the client's answer: the instance is not
+                    // stopping, and another instance would refuse it too (KB 170915).
+                    self.relaunch_served |= a.retried && hr.succeeded();
                     out.push((
                         cfg.client_id(a.client as usize),
                         Msg::ActivationResult {
                             hr: *hr,
-                            server: Some(s),
+                            server: hr.succeeded().then_some(s),
                             obj: *obj,
                         },
                     ));

@@ -30,6 +30,13 @@ fn activated(client: u8, clsid: Clsid, kind: ActKind, hr: Hresult, obj: Option<O
     }
 }
 
+/// Whether COM's security check in the server process refuses `msg`: an activation for a
+/// client without access permission (`access-denied-client`, R-SEEDS-KB170915). The check runs
+/// on the RPC thread that receives the call, before any apartment dispatches it.
+fn refused(cfg: &Config, msg: &Msg) -> bool {
+    matches!(msg, Msg::Activate { client, .. } if cfg.access_denied(*client))
+}
+
 /// Whether the process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ProcStatus {
@@ -803,7 +810,11 @@ impl ServerState {
                     self.apartments[*apartment as usize].phase,
                     AptPhase::Waiting(_)
                 ),
-                _ => self.to_disconnected(msg) || self.apt_idle(self.target_apartment(cfg, msg)),
+                _ => {
+                    self.to_disconnected(msg)
+                        || refused(cfg, msg)
+                        || self.apt_idle(self.target_apartment(cfg, msg))
+                }
             },
         }
     }
@@ -851,6 +862,22 @@ impl ServerState {
             }
             self.stranded_client |= stranding && !self.user.closed;
             return Some(reply(Hresult::RPC_E_DISCONNECTED, None));
+        }
+        if refused(cfg, msg) {
+            // COM's security check refuses the activation before it reaches the server's code:
+            // no class object is touched, nothing is marshaled (R-SEEDS-KB170915).
+            let Msg::Activate {
+                client,
+                clsid,
+                kind,
+            } = msg
+            else {
+                unreachable!("only activations are refused")
+            };
+            return Some(vec![(
+                src,
+                activated(*client, *clsid, *kind, Hresult::E_ACCESSDENIED, None),
+            )]);
         }
         let a = self.target_apartment(cfg, msg);
         let out = match msg {

@@ -27,6 +27,7 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-sta", "auto-suspend", 128973),
     ("local-sta", "regcls-suspended", 132625),
     ("local-sta", "with-user-document-counts", 128973),
+    ("local-sta", "with-access-denied-client", 20528),
     ("local-mta", "baseline", 65525),
     ("local-mta", "exit-on-final-decrement", 278257),
     ("local-mta", "lockserver-counts", 129719),
@@ -37,6 +38,7 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-mta", "regcls-suspended", 131409),
     ("local-mta", "with-recheck-after-revoke", 68937),
     ("local-mta", "with-atomic-activation", 55769),
+    ("local-mta", "with-access-denied-client", 4501),
     (
         "local-mta",
         "exit-on-final-decrement+with-recheck-after-revoke",
