@@ -135,6 +135,9 @@ pub enum Kind {
     /// out (a client's permissions): off by default, `--enable` turns it on to show what the
     /// server's lifetime code does under it.
     Condition,
+    /// A configuration the server's author chooses that a source describes (a registration
+    /// flag): off by default, `--enable` turns it on.
+    Configuration,
 }
 
 impl Kind {
@@ -145,6 +148,7 @@ impl Kind {
             Kind::Remedy => "remedy",
             Kind::Variant => "variant",
             Kind::Condition => "condition",
+            Kind::Configuration => "configuration",
         }
     }
 }
@@ -215,6 +219,8 @@ pub enum Mechanism {
     /// Condition of R-SEEDS-KB170915: client 1 has launch permission but no access permission,
     /// so COM launches the server for it and then refuses its activation with E_ACCESSDENIED.
     AccessDeniedClient,
+    /// Configuration of R-COM-SINGLEUSE: every class is registered with REGCLS_SINGLEUSE.
+    RegclsSingleuse,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -342,11 +348,14 @@ pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::AccessDeniedClient, name: "access-denied-client", kind: Kind::Condition,
         rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (README.md, known facts)", applies: local,
         when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code" },
+    MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
+        rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: local,
+        when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance" },
 ];
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 27] = [
+    pub const ALL: [Mechanism; 28] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -374,6 +383,7 @@ impl Mechanism {
         Mechanism::AtomicActivation,
         Mechanism::WineCandidateList,
         Mechanism::AccessDeniedClient,
+        Mechanism::RegclsSingleuse,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -401,8 +411,8 @@ impl Mechanism {
         self.def().kind
     }
 
-    /// Whether the toggle is off by default and turned on with `--enable` (a remedy, a variant
-    /// or a condition); every other mechanism is on by default and turned off with `--disable`.
+    /// Whether the toggle is off by default and turned on with `--enable` (a remedy, a variant,
+    /// a condition or a configuration); every other mechanism is on by default and turned off with `--disable`.
     pub fn opt_in(self) -> bool {
         self.kind() != Kind::Mechanism
     }
@@ -659,7 +669,7 @@ impl MechanismSet {
 /// remedy or variant enabled), then, for each reference remedy or variant `X`
 /// ([`Mechanism::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
 /// the variant under which it does not arise) is the reference that shows the other
-/// mechanisms necessary.
+/// mechanisms necessary; last, each condition with each configuration.
 pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
     let applying: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
@@ -673,6 +683,16 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
                 .iter()
                 .filter(|m| !m.opt_in())
                 .map(|m| MechanismSet::only(*x).with(*m)),
+        );
+    }
+    // Each condition under each configuration (KB 170915's first case: a REGCLS_SINGLEUSE
+    // server launched for a client without access permission).
+    for c in applying.iter().filter(|m| m.kind() == Kind::Condition) {
+        runs.extend(
+            applying
+                .iter()
+                .filter(|m| m.kind() == Kind::Configuration)
+                .map(|m| MechanismSet::only(*c).with(*m)),
         );
     }
     runs

@@ -25,6 +25,8 @@ const S002: &str = "002_04beec619a32ce82.txt";
 const S003: &str = "003_71d2d71f8f3a5043.txt";
 /// The seeds README's facts checked against other sources.
 const SREADME: &str = "README.md";
+/// Microsoft's API reference pages and framework sources quoted in spec/frameworks.md.
+const SFRAMEWORKS: &str = "spec/frameworks.md";
 
 /// Every rule, in document order.
 pub const RULES: &[Rule] = &[
@@ -310,6 +312,12 @@ pub const RULES: &[Rule] = &[
         text: "Call CoAddRefServerProcess in the constructor of each instance object and in LockServer(TRUE), CoReleaseServerProcess in the destructor and in LockServer(FALSE); if it returns 0, initiate cleanup. Both must use the helpers or the server may shut down prematurely.",
         element: "ServerState::create, lock_server, release; Mechanism::UserDocumentCounts applies it to the user's document (remedy for F-5)",
     },
+    Rule {
+        id: "R-COM-SINGLEUSE",
+        source: "spec/frameworks.md §6 R-COM-SINGLEUSE: Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE); CoRevokeClassObject",
+        text: "A class object registered with REGCLS_SINGLEUSE is removed from public view once an application has connected to it: no other activation reaches it, and the SCM launches a new instance for the next one. The server must still call CoRevokeClassObject.",
+        element: "configuration regcls-singleuse: ScmState::route forgets the registration when it forwards an activation to it",
+    },
 ];
 
 /// Looks a rule up by ID.
@@ -327,6 +335,8 @@ pub fn source_file(id: &str) -> &'static str {
         S002
     } else if id.starts_with("R-003") {
         S003
+    } else if id.starts_with("R-COM") {
+        SFRAMEWORKS
     } else {
         SREADME
     }
@@ -340,6 +350,7 @@ pub fn source_title(id: &str) -> &'static str {
         S001 => "Raymond Chen, \"Yo dawg, I hear you like COM apartments…\" (The Old New Thing)",
         S002 => "Kraig Brockschmidt, Inside OLE, \"Unloading Mechanisms\"",
         S003 => "Microsoft, \"Out-of-Process Server Implementation Helpers\" (COM documentation)",
+        SFRAMEWORKS => "Microsoft's COM API reference, quoted in spec/frameworks.md",
         _ => "facts checked against Microsoft's API pages, KB 170915 and Wine's combase (README.md, \"Sources\")",
     }
 }

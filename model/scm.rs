@@ -3,7 +3,7 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::config::{Clsid, Config};
+use crate::config::{Clsid, Config, Mechanism};
 use crate::hresult::Hresult;
 use crate::msg::{ActKind, Msg};
 use serde::Serialize;
@@ -99,6 +99,13 @@ impl ScmState {
             ClassEntry::Registered(s) => {
                 self.forwarded.push((a, s));
                 self.forwarded.sort();
+                if cfg.on(Mechanism::RegclsSingleuse) {
+                    // REGCLS_SINGLEUSE: once an activation is connected to the class object it
+                    // is removed from public view; the next activation launches a new instance
+                    // (R-COM-SINGLEUSE; spec/assumptions.md A-SINGLEUSE: "connected" when the SCM
+                    // hands the activation to the instance).
+                    self.classes[a.clsid.0 as usize] = ClassEntry::Unknown;
+                }
                 out.push((
                     cfg.server_id(s as usize),
                     Msg::Activate {

@@ -28,6 +28,12 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-sta", "regcls-suspended", 132625),
     ("local-sta", "with-user-document-counts", 128973),
     ("local-sta", "with-access-denied-client", 20528),
+    ("local-sta", "with-regcls-singleuse", 78749),
+    (
+        "local-sta",
+        "with-access-denied-client+with-regcls-singleuse",
+        13792,
+    ),
     ("local-mta", "baseline", 65525),
     ("local-mta", "exit-on-final-decrement", 278257),
     ("local-mta", "lockserver-counts", 129719),
@@ -39,6 +45,12 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-mta", "with-recheck-after-revoke", 68937),
     ("local-mta", "with-atomic-activation", 55769),
     ("local-mta", "with-access-denied-client", 4501),
+    ("local-mta", "with-regcls-singleuse", 64949),
+    (
+        "local-mta",
+        "with-access-denied-client+with-regcls-singleuse",
+        4213,
+    ),
     (
         "local-mta",
         "exit-on-final-decrement+with-recheck-after-revoke",
