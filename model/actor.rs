@@ -6,7 +6,7 @@
 //! the step. After every handler the actor re-derives that set from its state
 //! ([`sync_timers`]), so the timers add no information to the state.
 
-use crate::client::{ClientOp, ClientState};
+use crate::client::{ClientEvent, ClientOp, ClientState};
 use crate::config::Config;
 use crate::inproc::{InprocState, InprocStep};
 use crate::msg::Msg;
@@ -23,6 +23,8 @@ use std::fmt;
 pub enum Step {
     /// A client's next call.
     Client(ClientOp),
+    /// A client process's death or COM's rundown of its references (`client-death`).
+    ClientEvent(ClientEvent),
     /// A server thread's API call or a user action.
     Server(ServerStep),
     /// A step of the in-process scenario's client process.
@@ -35,6 +37,7 @@ impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Client(op) => write!(f, "calls {}", op.api()),
+            Step::ClientEvent(e) => write!(f, "{}", e.describe()),
             Step::Server(s) => write!(f, "{}", s.describe()),
             Step::Inproc(s) => write!(f, "{}", s.describe()),
             Step::Host(s) => write!(f, "{}", s.describe()),
@@ -122,9 +125,12 @@ fn send_all(o: &mut Out<ComActor>, sends: Sends) {
 /// Every step `actor` can ever take, in a fixed order.
 fn all_steps(actor: &ComActor) -> Vec<Step> {
     match actor {
-        ComActor::Client { .. } | ComActor::SvcClient { .. } => {
-            ClientOp::ALL.map(Step::Client).to_vec()
-        }
+        ComActor::Client { .. } => ClientOp::ALL
+            .map(Step::Client)
+            .into_iter()
+            .chain(ClientEvent::ALL.map(Step::ClientEvent))
+            .collect(),
+        ComActor::SvcClient { .. } => ClientOp::ALL.map(Step::Client).to_vec(),
         ComActor::Server { cfg, .. } => ServerStep::all(cfg.scenario.apartments())
             .into_iter()
             .map(Step::Server)
@@ -144,9 +150,12 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
 /// The steps `actor` can take in `state`.
 fn enabled_steps(actor: &ComActor, state: &ComState) -> Vec<Step> {
     match (actor, state) {
-        (ComActor::Client { .. }, ComState::Client(c)) => {
-            c.enabled().into_iter().map(Step::Client).collect()
-        }
+        (ComActor::Client { cfg, .. }, ComState::Client(c)) => c
+            .enabled()
+            .into_iter()
+            .map(Step::Client)
+            .chain(c.events(cfg).into_iter().map(Step::ClientEvent))
+            .collect(),
         (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c)) => c
             .enabled(cfg, *index)
             .into_iter()
@@ -274,6 +283,12 @@ impl Actor for ComActor {
                 let mut c = c.clone();
                 let send = c.start(cfg, *index, *op);
                 send_all(o, send.into_iter().collect());
+                *state.to_mut() = ComState::Client(c);
+            }
+            (ComActor::Client { cfg, index }, ComState::Client(c), Step::ClientEvent(e)) => {
+                let mut c = c.clone();
+                let sends = c.take(cfg, *index, *e);
+                send_all(o, sends);
                 *state.to_mut() = ComState::Client(c);
             }
             (ComActor::Server { cfg, .. }, ComState::Server(s), Step::Server(st)) => {

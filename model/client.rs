@@ -159,11 +159,44 @@ pub struct ClientState {
     pub called: bool,
     /// Every (call, HRESULT) it observed.
     pub observed: Observations,
+    /// Whether the process has died (condition `client-death`): it makes no more calls and
+    /// observes nothing; what it holds is COM's to run down (R-COM-PING-GC).
+    pub dead: bool,
+}
+
+/// An event of a client process that is not a COM call it makes (condition `client-death`,
+/// R-COM-PING-GC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ClientEvent {
+    /// The process exits or crashes while it holds references or waits for a call.
+    Dies,
+    /// COM's garbage collection: the ping set of the dead client timed out (about 6 minutes,
+    /// abstract here), so the server side releases every reference the client held — each
+    /// object stub's and each class-object stub's (which undoes the implicit LockServer).
+    Rundown,
+}
+
+impl ClientEvent {
+    /// Both events, in the order their timers are listed.
+    pub const ALL: [ClientEvent; 2] = [ClientEvent::Dies, ClientEvent::Rundown];
+
+    /// The event in COM terms.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClientEvent::Dies => "dies (the process exits without releasing its references)",
+            ClientEvent::Rundown => {
+                "is run down by COM's garbage collection (ping time-out): its references are released"
+            }
+        }
+    }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
+        if self.dead {
+            parts.push("DEAD".to_string());
+        }
         if let Some(op) = self.pending {
             parts.push(format!("blocked in {}", op.api()));
         } else if self.is_done() {
@@ -195,6 +228,7 @@ impl ClientState {
             object: None,
             called: false,
             observed: Observations::default(),
+            dead: false,
         }
     }
 
@@ -218,7 +252,7 @@ impl ClientState {
     ///
     /// A call that fails drops the steps that needed what it would have produced.
     pub fn enabled(&self) -> Vec<ClientOp> {
-        if self.pending.is_some() {
+        if self.pending.is_some() || self.dead {
             return Vec::new();
         }
         if !self.activated {
@@ -292,6 +326,55 @@ impl ClientState {
         }
     }
 
+    /// The events the process may go through now (condition `client-death`): it may die
+    /// between two of its calls while it holds a reference (not while blocked in a call:
+    /// spec/assumptions.md A-PING-GC); once dead, COM's garbage collection runs its references
+    /// down, unless `ping-garbage-collection` is disabled.
+    pub fn events(&self, cfg: &Config) -> Vec<ClientEvent> {
+        if !cfg.on(Mechanism::ClientDeath) {
+            return Vec::new();
+        }
+        let holds = self.factory.is_some() || self.object.is_some();
+        if !self.dead {
+            return if self.pending.is_none() && holds {
+                vec![ClientEvent::Dies]
+            } else {
+                Vec::new()
+            };
+        }
+        if cfg.on(Mechanism::PingGarbageCollection) && self.pending.is_none() && holds {
+            vec![ClientEvent::Rundown]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Takes `event`: returns the releases COM's garbage collection sends on the dead client's
+    /// behalf (R-COM-PING-GC).
+    pub fn take(&mut self, cfg: &Config, me: usize, event: ClientEvent) -> Vec<(Id, Msg)> {
+        match event {
+            ClientEvent::Dies => {
+                self.dead = true;
+                Vec::new()
+            }
+            ClientEvent::Rundown => {
+                let clsid = cfg.class_of_client(me);
+                let mut out = Vec::new();
+                if let Some((s, obj)) = self.object.take() {
+                    out.push((cfg.server_id(s as usize), Msg::ReleaseObject { obj }));
+                }
+                if let Some(s) = self.factory.take() {
+                    out.push((cfg.server_id(s as usize), Msg::ReleaseFactory { clsid }));
+                }
+                // A proxy-side LockServer (implicit-lockserver on) goes with the proxy; a
+                // remoted one (implicit-lockserver off) is a count in the server that no stub
+                // holds, so nothing runs it down.
+                self.locked = false;
+                out
+            }
+        }
+    }
+
     fn finish_lock(&mut self, op: ClientOp, lock: bool, hr: Hresult) {
         self.observed.record(op, hr);
         if lock {
@@ -308,6 +391,18 @@ impl ClientState {
         let Some(op) = self.pending else {
             return;
         };
+        if self.dead {
+            // The reply reaches a dead process: it observes nothing, but a reference the reply
+            // carries is one COM's garbage collection has to run down.
+            let observed = self.observed;
+            self.on_reply_alive(op, msg);
+            self.observed = observed;
+            return;
+        }
+        self.on_reply_alive(op, msg);
+    }
+
+    fn on_reply_alive(&mut self, op: ClientOp, msg: &Msg) {
         match (op, msg) {
             (
                 ClientOp::CoGetClassObject | ClientOp::CoCreateInstance,

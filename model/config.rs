@@ -221,6 +221,11 @@ pub enum Mechanism {
     AccessDeniedClient,
     /// Configuration of R-COM-SINGLEUSE: every class is registered with REGCLS_SINGLEUSE.
     RegclsSingleuse,
+    /// Condition of R-COM-PING-GC: a client process may die while it holds references.
+    ClientDeath,
+    /// R-COM-PING-GC: COM's ping-based garbage collection releases a dead client's references
+    /// after its time-out. Means something only under `client-death`.
+    PingGarbageCollection,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -351,11 +356,17 @@ pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
         rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: local,
         when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance" },
+    MechanismDef { mechanism: Mechanism::ClientDeath, name: "client-death", kind: Kind::Condition,
+        rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
+        when_toggled: "(condition) a client process may die at any point after its activation while it holds a reference or waits for a call; it then makes no call and observes nothing" },
+    MechanismDef { mechanism: Mechanism::PingGarbageCollection, name: "ping-garbage-collection", kind: Kind::Mechanism,
+        rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
+        when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)" },
 ];
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 28] = [
+    pub const ALL: [Mechanism; 30] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -384,6 +395,8 @@ impl Mechanism {
         Mechanism::WineCandidateList,
         Mechanism::AccessDeniedClient,
         Mechanism::RegclsSingleuse,
+        Mechanism::ClientDeath,
+        Mechanism::PingGarbageCollection,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -434,6 +447,23 @@ impl Mechanism {
                 | Mechanism::DllCountsFactories
                 | Mechanism::WineCandidateList
         )
+    }
+
+    /// The condition a mechanism needs to mean anything: disabling `ping-garbage-collection`
+    /// changes nothing unless clients may die, so the matrix disables it under `client-death`
+    /// instead of alone.
+    pub fn needs(self) -> Option<Mechanism> {
+        match self {
+            Mechanism::PingGarbageCollection => Some(Mechanism::ClientDeath),
+            _ => None,
+        }
+    }
+
+    /// Whether the matrix runs this condition under each configuration as well: true where the
+    /// condition's source names a configuration it affects (KB 170915: REGCLS_SINGLEUSE
+    /// servers are the ones it orphans for certain).
+    pub fn under_configurations(self) -> bool {
+        self == Mechanism::AccessDeniedClient
     }
 
     /// Looks a mechanism up by name.
@@ -666,28 +696,36 @@ impl MechanismSet {
 
 /// The runs `check` makes for `scenario`: every mechanism at its default (the empty set,
 /// `baseline`), then each toggle that applies to the scenario alone (a mechanism disabled, a
-/// remedy or variant enabled), then, for each reference remedy or variant `X`
+/// remedy or variant enabled; a mechanism that [`Mechanism::needs`] a condition disabled under
+/// it), then, for each reference remedy or variant `X`
 /// ([`Mechanism::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
 /// the variant under which it does not arise) is the reference that shows the other
-/// mechanisms necessary; last, each condition with each configuration.
+/// mechanisms necessary; last, each condition that [`Mechanism::under_configurations`] with
+/// each configuration.
 pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
     let applying: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
         .filter(|m| m.applies_to(scenario))
         .collect();
     let mut runs = vec![MechanismSet::EMPTY];
-    runs.extend(applying.iter().map(|m| MechanismSet::only(*m)));
+    runs.extend(applying.iter().map(|m| match m.needs() {
+        Some(c) => MechanismSet::only(c).with(*m),
+        None => MechanismSet::only(*m),
+    }));
     for x in applying.iter().filter(|m| m.is_reference()) {
         runs.extend(
             applying
                 .iter()
-                .filter(|m| !m.opt_in())
+                .filter(|m| !m.opt_in() && m.needs().is_none())
                 .map(|m| MechanismSet::only(*x).with(*m)),
         );
     }
-    // Each condition under each configuration (KB 170915's first case: a REGCLS_SINGLEUSE
-    // server launched for a client without access permission).
-    for c in applying.iter().filter(|m| m.kind() == Kind::Condition) {
+    // A condition whose source names configurations runs under each of them too (KB 170915's
+    // first case: a REGCLS_SINGLEUSE server launched for a client without access permission).
+    for c in applying
+        .iter()
+        .filter(|m| m.kind() == Kind::Condition && m.under_configurations())
+    {
         runs.extend(
             applying
                 .iter()

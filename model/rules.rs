@@ -318,6 +318,12 @@ pub const RULES: &[Rule] = &[
         text: "A class object registered with REGCLS_SINGLEUSE is removed from public view once an application has connected to it: no other activation reaches it, and the SCM launches a new instance for the next one. The server must still call CoRevokeClassObject.",
         element: "configuration regcls-singleuse: ScmState::route forgets the registration when it forwards an activation to it",
     },
+    Rule {
+        id: "R-COM-PING-GC",
+        source: "spec/frameworks.md §6 R-COM-PING-GC: [MS-DCOM] 3.1.2.2 and 3.2.2 (ping period 2 minutes, ping set time-out 3 periods)",
+        text: "When a client process dies, its object exporter stops pinging; after the ping set times out (about 6 minutes) the server's object resolver releases the client's references on each object it held (its stubs are run down). Until then they keep the server's counts up.",
+        element: "condition client-death and mechanism ping-garbage-collection: ClientEvent::Dies, ClientEvent::Rundown (model/client.rs) release the dead client's object and class-object references through their stubs",
+    },
 ];
 
 /// Looks a rule up by ID.

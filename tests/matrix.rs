@@ -34,6 +34,12 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
         "with-access-denied-client+with-regcls-singleuse",
         13792,
     ),
+    ("local-sta", "with-client-death", 683119),
+    (
+        "local-sta",
+        "with-client-death+ping-garbage-collection",
+        197929,
+    ),
     ("local-mta", "baseline", 65525),
     ("local-mta", "exit-on-final-decrement", 278257),
     ("local-mta", "lockserver-counts", 129719),
@@ -50,6 +56,12 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
         "local-mta",
         "with-access-denied-client+with-regcls-singleuse",
         4213,
+    ),
+    ("local-mta", "with-client-death", 447297),
+    (
+        "local-mta",
+        "with-client-death+ping-garbage-collection",
+        74405,
     ),
     (
         "local-mta",
@@ -362,12 +374,14 @@ fn every_mechanism_is_necessary() {
             .into_iter()
             .filter(|s| m.applies_to(*s))
             .any(|s| {
-                let references = std::iter::once(MechanismSet::EMPTY).chain(
-                    Mechanism::ALL
-                        .into_iter()
-                        .filter(|x| x.is_reference() && x.applies_to(s))
-                        .map(MechanismSet::only),
-                );
+                let references = std::iter::once(MechanismSet::EMPTY)
+                    .chain(
+                        Mechanism::ALL
+                            .into_iter()
+                            .filter(|x| x.is_reference() && x.applies_to(s))
+                            .map(MechanismSet::only),
+                    )
+                    .chain(m.needs().map(MechanismSet::only));
                 references.into_iter().any(|x| {
                     PROPERTIES
                         .iter()
@@ -389,7 +403,8 @@ fn every_mechanism_is_necessary() {
 }
 
 /// Each remedy repairs something (a property violated in its scenario's baseline holds with it
-/// enabled) and each variant changes some verdict.
+/// enabled), each variant and configuration changes some verdict, and each condition changes a
+/// verdict or is the one under which a mechanism that needs it is shown necessary.
 #[test]
 fn every_remedy_repairs_a_finding_and_every_variant_matters() {
     let exp = Expectations::embedded();
@@ -404,6 +419,17 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
                     match m.kind() {
                         Kind::Remedy => {
                             base == Some(Verdict::Violated) && with == Some(Verdict::Holds)
+                        }
+                        // A condition matters when it changes a verdict, or when a mechanism
+                        // that needs it is shown necessary under it (every_mechanism_is_necessary).
+                        Kind::Condition => {
+                            (base.is_some() && with != base)
+                                || Mechanism::ALL.into_iter().any(|x| {
+                                    x.needs() == Some(m)
+                                        && with == Some(Verdict::Holds)
+                                        && exp.get(s, MechanismSet::only(m).with(x), p.name)
+                                            == Some(Verdict::Violated)
+                                })
                         }
                         _ => base.is_some() && with != base,
                     }
