@@ -31,10 +31,31 @@ pub enum Step {
     Host(HostStep),
 }
 
+impl Step {
+    /// The step as a sentence about the actor named `actor` ("client 1", "server instance 1"):
+    /// "Client 1 calls CoCreateInstance", "Server instance 1 exits", "In server instance 1,
+    /// apartment 2 calls CoRevokeClassObject".
+    pub fn sentence(&self, actor: &str) -> String {
+        let mut cs = actor.chars();
+        let cap: String = match cs.next() {
+            Some(c) => c.to_uppercase().chain(cs).collect(),
+            None => String::new(),
+        };
+        match self {
+            Step::Client(op) => format!("{cap} {}", op.verb()),
+            Step::Server(ServerStep::Exit) => format!("{cap} exits"),
+            _ => format!("In {actor}, {self:?}"),
+        }
+    }
+}
+
+/// The step as a note over its actor: a verb phrase for a client ("calls CoCreateInstance"),
+/// a clause with its own subject for a thread or the user ("apartment 1 calls
+/// CoRegisterClassObject").
 impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Client(op) => write!(f, "calls {}", op.api()),
+            Step::Client(op) => write!(f, "{}", op.verb()),
             Step::Server(s) => write!(f, "{}", s.describe()),
             Step::Inproc(s) => write!(f, "{}", s.describe()),
             Step::Host(s) => write!(f, "{}", s.describe()),

@@ -144,10 +144,13 @@ impl InprocStep {
     /// The step in COM terms.
     pub fn describe(self) -> String {
         match self {
-            InprocStep::Do(t, op) => format!("{} calls {}", t.name(), op.api()),
-            InprocStep::Sweep(t) => format!("{} calls CoFreeUnusedLibrariesEx", t.name()),
+            InprocStep::Do(t, op) => format!("the {} calls {}", t.name(), op.api()),
+            InprocStep::Sweep(t) => format!("the {} calls CoFreeUnusedLibrariesEx", t.name()),
             InprocStep::DelayPasses(a) => {
-                format!("the unload delay of the DLL's {a:?} entry passes")
+                format!(
+                    "the unload delay of the DLL's {} entry passes",
+                    crate::describe::apt_name(a)
+                )
             }
         }
     }
@@ -330,7 +333,7 @@ impl InprocState {
     }
 
     /// The next call of thread `t`; `None` when done.
-    fn next_op(&self, t: Thread) -> Option<InprocOp> {
+    pub fn next_op(&self, t: Thread) -> Option<InprocOp> {
         script(t).get(self.threads[t as usize].pc as usize).copied()
     }
 
