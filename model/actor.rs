@@ -36,15 +36,10 @@ impl Step {
     /// "Client 1 calls CoCreateInstance", "Server instance 1 exits", "In server instance 1,
     /// apartment 2 calls CoRevokeClassObject".
     pub fn sentence(&self, actor: &str) -> String {
-        let mut cs = actor.chars();
-        let cap: String = match cs.next() {
-            Some(c) => c.to_uppercase().chain(cs).collect(),
-            None => String::new(),
-        };
         match self {
-            Step::Client(op) => format!("{cap} {}", op.verb()),
-            Step::Server(ServerStep::Exit) => format!("{cap} exits"),
-            _ => format!("In {actor}, {self:?}"),
+            Step::Client(op) => format!("{} {}", crate::describe::capitalise(&crate::describe::the(actor)), op.verb()),
+            Step::Server(ServerStep::Exit) => format!("{} exits", crate::describe::capitalise(&crate::describe::the(actor))),
+            _ => format!("In {}, {self:?}", crate::describe::the(actor)),
         }
     }
 }

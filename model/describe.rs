@@ -54,6 +54,25 @@ pub fn activation_name(client: u8, clsid: Clsid, kind: ActKind) -> String {
     format!("client {}'s {} of {clsid:?}", client + 1, act_api(kind))
 }
 
+/// An actor's name as it stands in a sentence: numbered actors ("client 1", "server instance
+/// 2") as they are, the others with "the" ("the SCM", "the client process", "the service host").
+pub fn the(actor: &str) -> String {
+    if actor.ends_with(|c: char| c.is_ascii_digit()) || actor.starts_with("the ") {
+        actor.to_string()
+    } else {
+        format!("the {actor}")
+    }
+}
+
+/// `s` with its first letter in upper case.
+pub fn capitalise(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(c) => c.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
 /// Names joined as "A", "A and B", "A, B and C".
 pub fn and_list(items: &[String]) -> String {
     match items {
@@ -629,16 +648,16 @@ pub fn dll_users(p: &InprocState) -> String {
     for t in Thread::ALL {
         let th = &p.threads[t as usize];
         if th.object.is_some() {
-            v.push(format!("the {} holds an object", t.name()));
+            v.push(format!("{} holds an object", t.subject()));
         }
         if th.locked {
-            v.push(format!("the {} holds LockServer(TRUE)", t.name()));
+            v.push(format!("{} holds LockServer(TRUE)", t.subject()));
         }
         if th.in_dll {
-            v.push(format!("the {} runs DLL code (returning from Release)", t.name()));
+            v.push(format!("{} runs DLL code (returning from Release)", t.subject()));
         }
         if th.factory.is_some() {
-            v.push(format!("the {} holds an IClassFactory pointer", t.name()));
+            v.push(format!("{} holds an IClassFactory pointer", t.subject()));
         }
     }
     if v.is_empty() {

@@ -7,6 +7,7 @@
 //! over its actor; each step's note lists what changed in the actor's state (counts,
 //! registrations, objects created and destroyed) and replies carry their HRESULT.
 
+use crate::describe::{and_list, the};
 use crate::replay::Loaded;
 use crate::rules::{rule, source_file};
 use serde_json::Value;
@@ -200,30 +201,48 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
     let kind = t.state_meta(i, "actionKind");
     let label = t.state_meta(i, "label");
     let actor = t.state_meta(i, "actor");
+    let name = |v: &str| the(t.actor_name(v));
     let mut s = match kind {
         "deliver" => format!(
             "{} receives {} from {}",
-            capitalise(t.actor_name(actor)),
+            capitalise(&name(actor)),
             label,
-            t.actor_name(t.state_meta(i, "src"))
+            name(t.state_meta(i, "src"))
         ),
-        "step" if !t.state_meta(i, "sentence").is_empty() => t.state_meta(i, "sentence").to_string(),
-        "step" if label.starts_with("calls ") => {
-            format!("{} {label}", capitalise(t.actor_name(actor)))
+        "step" if !t.state_meta(i, "sentence").is_empty() => {
+            t.state_meta(i, "sentence").to_string()
         }
-        "step" => format!("{}: {label}", capitalise(t.actor_name(actor))),
+        "step" if label.starts_with("calls ") => {
+            format!("{} {label}", capitalise(&name(actor)))
+        }
+        "step" => format!("{}: {label}", capitalise(&name(actor))),
         _ => capitalise(t.state_meta(i, "action")),
     };
     let sent = t.state_meta(i, "sent");
     if !sent.is_empty() {
-        let parts: Vec<String> = sent
-            .lines()
-            .map(|l| match l.split_once(": ") {
-                Some((route, m)) => {
-                    let dst = route.split(" → ").nth(1).unwrap_or(route);
-                    format!("{m} to {dst}")
+        // Messages grouped by receiver, in order: "X and Y to server instance 1, and Z to …".
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for l in sent.lines() {
+            let (dst, m) = match l.split_once(": ") {
+                Some((route, m)) => (
+                    the(route.split(" → ").nth(1).unwrap_or(route)),
+                    m.to_string(),
+                ),
+                None => (String::new(), l.to_string()),
+            };
+            match groups.iter_mut().find(|(d, _)| *d == dst) {
+                Some((_, ms)) => ms.push(m),
+                None => groups.push((dst, vec![m])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(dst, ms)| {
+                if dst.is_empty() {
+                    and_list(ms)
+                } else {
+                    format!("{} to {dst}", and_list(ms))
                 }
-                None => l.to_string(),
             })
             .collect();
         write!(s, "; it sends {}", parts.join(", and ")).ok();
@@ -232,7 +251,7 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
     if !actor.is_empty() {
         let ch = step_changes(t, i, actor, 6);
         if !ch.is_empty() {
-            write!(s, " ({}: {})", t.actor_name(actor), ch.join("; ")).ok();
+            write!(s, " ({}: {})", name(actor), ch.join("; ")).ok();
         }
     }
     s

@@ -438,8 +438,12 @@ fn why_no_handout_after_shutdown(m: &ComModel, s: &SysState) -> String {
             .filter(|(_, v)| v.handed_out_late)
             .map(|(i, v)| {
                 format!(
-                    "server instance {i} handed out a class object or an object (its newest is object {}) after it had decided to shut down{}",
-                    v.last_obj,
+                    "server instance {i} handed out {} after it had decided to shut down{}",
+                    if v.last_obj == 0 {
+                        "a class object".to_string()
+                    } else {
+                        format!("a class object or an object (its newest is object {})", v.last_obj)
+                    },
                     v.shutdown
                         .map_or(String::new(), |r| format!(" ({})", exit_reason(r)))
                 )
