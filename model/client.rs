@@ -55,7 +55,8 @@ impl ClientOp {
         ClientOp::KeepForever,
     ];
 
-    /// The call as a COM developer writes it.
+    /// The call as a COM developer names it, a noun phrase without article
+    /// ("CoCreateInstance", "method call on its object").
     pub fn api(self) -> &'static str {
         match self {
             ClientOp::CoGetClassObject => "CoGetClassObject",
@@ -63,13 +64,13 @@ impl ClientOp {
             ClientOp::LockServerTrue => "IClassFactory::LockServer(TRUE)",
             ClientOp::LockServerFalse => "IClassFactory::LockServer(FALSE)",
             ClientOp::CreateInstance => "IClassFactory::CreateInstance",
-            ClientOp::Call => "a method call on its object",
+            ClientOp::Call => "method call on its object",
             ClientOp::ReleaseObject => "Release of its object proxy",
             ClientOp::ReleaseFactory => "Release of its IClassFactory proxy",
             ClientOp::CallSelfDisconnect => {
-                "a method that calls CoDisconnectContext(INFINITE) on its own context"
+                "call of a method that calls CoDisconnectContext(INFINITE) on its own context"
             }
-            ClientOp::KeepForever => "nothing more: it keeps its reference for ever",
+            ClientOp::KeepForever => "keeping its reference for ever",
         }
     }
 

@@ -437,8 +437,8 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
     }
     let progress = match h.stop.disconnect {
         DisconnectProgress::NotYet => None,
-        DisconnectProgress::Waiting => Some("returned RPC_E_TIMEOUT; service A calls it again"),
-        DisconnectProgress::GaveUpWaiting => Some("returned RPC_E_TIMEOUT; service A went on"),
+        DisconnectProgress::Waiting => Some("returned RPC_E_TIMEOUT, service A calls it again"),
+        DisconnectProgress::GaveUpWaiting => Some("returned RPC_E_TIMEOUT, service A went on"),
         DisconnectProgress::Done => Some("returned S_OK"),
         DisconnectProgress::Failed => Some("returned CO_E_NOT_SUPPORTED"),
     };
@@ -447,14 +447,14 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
     }
     for o in &h.objects {
         let stub = match o.stub {
-            StubState::Connected => "stub connected",
-            StubState::Disconnecting => "stub disconnecting",
-            StubState::Disconnected => "stub disconnected",
+            StubState::Connected => "connected",
+            StubState::Disconnecting => "disconnecting (waits for calls in flight)",
+            StubState::Disconnected => "disconnected",
         };
         v.push(fact(
             format!("object {}", o.id),
             format!(
-                "of service {}, in its {} context, {stub}{}",
+                "of service {}, in its {} context{}",
                 service_name(o.service),
                 if o.private_ctx { "private" } else { "default" },
                 if o.direct {
@@ -465,6 +465,7 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
             ),
             "freed",
         ));
+        v.push(fact(format!("object {}'s stub", o.id), stub, "gone"));
     }
     for e in &h.executing {
         v.push(fact(

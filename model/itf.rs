@@ -19,9 +19,11 @@
 //!
 //! Every `#meta` value but a state's `index` is a string, as the `itf` crate requires. The top
 //! `#meta` names the run (scenario, disabled mechanisms, clients), the property, its
-//! expectation, rule IDs, source documents and the stateright Explorer link; each state's
-//! `#meta` names the step that led to it in COM terms and in a machine-readable form
-//! (`actionItf`, the ITF encoding of the action as a JSON string).
+//! expectation, rule IDs, source documents, the stateright Explorer link and `why` (the
+//! property's explanation at the last state, [`PropertyDef::explain`]); each state's `#meta`
+//! names the step that led to it in COM terms and in a machine-readable form (`actionItf`, the
+//! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
+//! `step_meta`).
 
 use crate::config::Config;
 use crate::describe;

@@ -753,7 +753,7 @@ fn why_dll_eventually_unloaded(m: &ComModel, s: &SysState) -> String {
                     .map(|(a, _)| format!("the {}'s entry", apt_name(*a)))
                     .collect();
                 v.push(format!(
-                    "the DLL is still loaded ({} keeps it; no thread of that apartment sweeps any more)",
+                    "the DLL is still loaded: {} keeps it and no thread of that apartment sweeps any more",
                     and_list(&entries)
                 ));
             }

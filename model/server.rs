@@ -276,10 +276,10 @@ impl ServerStep {
             }
             ServerStep::UserClose => "the user closes the server".to_string(),
             ServerStep::UserCloseHide => {
-                "the user closes the server; it hides its window and serves on".to_string()
+                "the user closes the server, which hides its window and serves on".to_string()
             }
             ServerStep::UserCloseDisconnect => {
-                "the user closes the server; it calls CoDisconnectObject on everything and exits"
+                "the user closes the server, which calls CoDisconnectObject on everything and exits"
                     .to_string()
             }
         }
