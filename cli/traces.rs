@@ -69,10 +69,7 @@ pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, Str
                 p.def.name
             )
         })?;
-        for (ext, body) in [
-            (EXTENSIONS[0], text),
-            (EXTENSIONS[1], markdown(&loaded)),
-        ] {
+        for (ext, body) in [(EXTENSIONS[0], text), (EXTENSIONS[1], markdown(&loaded))] {
             let path = dir.join(format!("{}{ext}", p.def.name));
             write_atomic(&path, &body)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -200,7 +197,11 @@ pub fn write_pages(root: &Path, dirs: &[PathBuf], html: &Path) -> Result<usize, 
             let text = std::fs::read_to_string(&f)
                 .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
             let loaded = load(&text).map_err(|e| format!("{}: {e}", f.display()))?;
-            let rel = f.strip_prefix(root).unwrap_or(&f).to_string_lossy().into_owned();
+            let rel = f
+                .strip_prefix(root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .into_owned();
             let out = html.join(format!("{}.html", rel.trim_end_matches(EXTENSIONS[0])));
             write_atomic(&out, &page(&loaded))
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;

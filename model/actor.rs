@@ -37,8 +37,15 @@ impl Step {
     /// apartment 2 calls CoRevokeClassObject".
     pub fn sentence(&self, actor: &str) -> String {
         match self {
-            Step::Client(op) => format!("{} {}", crate::describe::capitalise(&crate::describe::the(actor)), op.verb()),
-            Step::Server(ServerStep::Exit) => format!("{} exits", crate::describe::capitalise(&crate::describe::the(actor))),
+            Step::Client(op) => format!(
+                "{} {}",
+                crate::describe::capitalise(&crate::describe::the(actor)),
+                op.verb()
+            ),
+            Step::Server(ServerStep::Exit) => format!(
+                "{} exits",
+                crate::describe::capitalise(&crate::describe::the(actor))
+            ),
             _ => format!("In {}, {self:?}", crate::describe::the(actor)),
         }
     }

@@ -153,7 +153,10 @@ impl Serialize for Observations {
 impl fmt::Debug for Observations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set()
-            .entries(self.iter().map(|(op, hr)| format!("{}→{}", op.api(), hr.name())))
+            .entries(
+                self.iter()
+                    .map(|(op, hr)| format!("{}→{}", op.api(), hr.name())),
+            )
             .finish()
     }
 }

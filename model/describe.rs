@@ -91,7 +91,11 @@ fn observed_facts(o: &Observations, out: &mut Vec<Fact>) {
             .map(|(_, hr)| hr.name().to_string())
             .collect();
         if !hrs.is_empty() {
-            out.push(fact(format!("{} returned", op.api()), and_list(&hrs), "forgotten"));
+            out.push(fact(
+                format!("{} returned", op.api()),
+                and_list(&hrs),
+                "forgotten",
+            ));
         }
     }
 }
@@ -161,7 +165,9 @@ fn scm_facts(s: &ScmState) -> Vec<Fact> {
     for (c, e) in s.classes.iter().enumerate() {
         let value = match e {
             ClassEntry::Unknown => "no instance".to_string(),
-            ClassEntry::Starting(i) => format!("server instance {} launched, not registered yet", i + 1),
+            ClassEntry::Starting(i) => {
+                format!("server instance {} launched, not registered yet", i + 1)
+            }
             ClassEntry::Registered(i) => format!("registered by server instance {}", i + 1),
         };
         v.push(fact(format!("{:?}", Clsid(c as u8)), value, "no instance"));
@@ -264,7 +270,11 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
             ClassReg::Live => "available",
             ClassReg::Revoked => "revoked",
         };
-        v.push(fact(format!("{:?} class object", Clsid(c as u8)), value, "gone"));
+        v.push(fact(
+            format!("{:?} class object", Clsid(c as u8)),
+            value,
+            "gone",
+        ));
     }
     if s.suspended {
         v.push(flag("class objects suspended (CoSuspendClassObjects)"));
@@ -293,7 +303,11 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
         v.push(flag("class objects disconnected (CoDisconnectObject)"));
     }
     if let Some(r) = s.shutdown {
-        v.push(fact("shutdown", format!("decided ({})", exit_reason(r)), "undecided"));
+        v.push(fact(
+            "shutdown",
+            format!("decided ({})", exit_reason(r)),
+            "undecided",
+        ));
     }
     let served: Vec<String> = (0..8)
         .filter(|c| s.served & (1 << c) != 0)
@@ -342,7 +356,11 @@ fn inproc_facts(p: &InprocState) -> Vec<Fact> {
     let mut v = Vec::new();
     let d = &p.dll;
     if d.loaded() {
-        v.push(fact("DLL", format!("loaded (load {})", d.generation), "gone"));
+        v.push(fact(
+            "DLL",
+            format!("loaded (load {})", d.generation),
+            "gone",
+        ));
     } else {
         v.push(fact("DLL", "not loaded", "gone"));
     }
@@ -399,7 +417,9 @@ fn inproc_facts(p: &InprocState) -> Vec<Fact> {
         v.push(flag("a candidate entry was used again"));
     }
     if p.crashed {
-        v.push(flag("access violation: a thread called into the unloaded DLL"));
+        v.push(flag(
+            "access violation: a thread called into the unloaded DLL",
+        ));
     }
     v
 }
@@ -415,7 +435,11 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
         let n = service_name(i as u8);
         v.push(fact(
             format!("service {n}'s class factory"),
-            if s.registered { "registered" } else { "revoked" },
+            if s.registered {
+                "registered"
+            } else {
+                "revoked"
+            },
             "gone",
         ));
         v.push(fact(
@@ -485,7 +509,11 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
             format!("object {obj}{}", if called { ", called" } else { "" }),
             "released",
         )),
-        BRef::Done => v.push(fact("service B's object of service A", "released", "released")),
+        BRef::Done => v.push(fact(
+            "service B's object of service A",
+            "released",
+            "released",
+        )),
     }
     if !h.disconnect_results.is_empty() {
         let rs: Vec<String> = h
@@ -493,10 +521,16 @@ fn host_facts(h: &HostState) -> Vec<Fact> {
             .iter()
             .map(|r| r.name().to_string())
             .collect();
-        v.push(fact("CoDisconnectContext results", rs.join(", then "), "none"));
+        v.push(fact(
+            "CoDisconnectContext results",
+            rs.join(", then "),
+            "none",
+        ));
     }
     if h.bad_disconnect_result {
-        v.push(flag("CoDisconnectContext returned a result that contradicts seed 000"));
+        v.push(flag(
+            "CoDisconnectContext returned a result that contradicts seed 000",
+        ));
     }
     if h.unloaded_while_live {
         v.push(flag("a DLL was unloaded while still in use"));
@@ -571,7 +605,12 @@ pub fn objects(s: &ComState) -> Vec<(String, String)> {
         ComState::Server(x) => x
             .objects
             .iter()
-            .map(|o| (format!("object{}", o.id), format!("object {} ({:?})", o.id, o.clsid)))
+            .map(|o| {
+                (
+                    format!("object{}", o.id),
+                    format!("object {} ({:?})", o.id, o.clsid),
+                )
+            })
             .collect(),
         ComState::Host(h) => h
             .objects
@@ -621,7 +660,9 @@ pub fn held_up_by(s: &ServerState) -> String {
     }
     let proxies: usize = s.factory_proxies.iter().map(|&n| n as usize).sum();
     if proxies > 0 {
-        v.push(format!("clients hold {proxies} IClassFactory proxy(ies) on its class objects"));
+        v.push(format!(
+            "clients hold {proxies} IClassFactory proxy(ies) on its class objects"
+        ));
     }
     if s.user.control && !s.user.closed {
         v.push("the user controls it".into());
@@ -634,7 +675,10 @@ pub fn held_up_by(s: &ServerState) -> String {
         .map(|(i, _)| format!("apartment {}", i + 1))
         .collect();
     if !looping.is_empty() {
-        v.push(format!("{} did not leave its message loop", and_list(&looping)));
+        v.push(format!(
+            "{} did not leave its message loop",
+            and_list(&looping)
+        ));
     }
     if v.is_empty() {
         "nothing, yet it did not exit".into()
@@ -655,7 +699,10 @@ pub fn dll_users(p: &InprocState) -> String {
             v.push(format!("{} holds LockServer(TRUE)", t.subject()));
         }
         if th.in_dll {
-            v.push(format!("{} runs DLL code (returning from Release)", t.subject()));
+            v.push(format!(
+                "{} runs DLL code (returning from Release)",
+                t.subject()
+            ));
         }
         if th.factory.is_some() {
             v.push(format!("{} holds an IClassFactory pointer", t.subject()));

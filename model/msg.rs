@@ -125,7 +125,11 @@ impl fmt::Debug for Msg {
             },
             Msg::ActivationResult { hr, .. } => write!(f, "{}", hr.name()),
             Msg::Launch { client } => {
-                write!(f, "a launch (/Embedding) for client {}'s activation", client + 1)
+                write!(
+                    f,
+                    "a launch (/Embedding) for client {}'s activation",
+                    client + 1
+                )
             }
             Msg::Activate {
                 client,
@@ -170,7 +174,10 @@ impl fmt::Debug for Msg {
             }
             Msg::Exited => write!(f, "the news that the process exited"),
             Msg::CreateInstance { clsid } => {
-                write!(f, "IClassFactory::CreateInstance on {clsid:?}'s class object")
+                write!(
+                    f,
+                    "IClassFactory::CreateInstance on {clsid:?}'s class object"
+                )
             }
             Msg::LockServer { clsid, lock } => {
                 write!(

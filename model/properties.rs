@@ -3,11 +3,13 @@
 
 use crate::client::{ClientOp, ClientState};
 use crate::config::Scenario;
-use crate::describe::{and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name};
-use crate::inproc::Apt;
-use crate::server::ServerState;
+use crate::describe::{
+    and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
+};
 use crate::hresult::Hresult;
+use crate::inproc::Apt;
 use crate::server::ExitReason;
+use crate::server::ServerState;
 use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
 use crate::system::{
     clients, host, inproc, observations, scm, server, servers, ComModel, SysState,
@@ -442,7 +444,10 @@ fn why_no_handout_after_shutdown(m: &ComModel, s: &SysState) -> String {
                     if v.last_obj == 0 {
                         "a class object".to_string()
                     } else {
-                        format!("a class object or an object (its newest is object {})", v.last_obj)
+                        format!(
+                            "a class object or an object (its newest is object {})",
+                            v.last_obj
+                        )
                     },
                     v.shutdown
                         .map_or(String::new(), |r| format!(" ({})", exit_reason(r)))
@@ -532,8 +537,10 @@ fn why_server_eventually_exits(m: &ComModel, s: &SysState) -> String {
             held_up_by(x)
         ));
     }
-    first_or(v, "every client is done and every started instance has exited")
-        + " and no step is enabled any more"
+    first_or(
+        v,
+        "every client is done and every started instance has exited",
+    ) + " and no step is enabled any more"
 }
 
 fn why_activation_answered(m: &ComModel, s: &SysState) -> String {
@@ -637,7 +644,9 @@ fn why_no_unload_while_live(m: &ComModel, s: &SysState) -> String {
         let live: Vec<String> = h
             .objects
             .iter()
-            .filter(|o| o.service == STOPPED_SERVICE && (o.stub == StubState::Connected || o.direct))
+            .filter(|o| {
+                o.service == STOPPED_SERVICE && (o.stub == StubState::Connected || o.direct)
+            })
             .map(|o| format!("object {} of service A", o.id))
             .collect();
         v.push(format!(
@@ -645,9 +654,13 @@ fn why_no_unload_while_live(m: &ComModel, s: &SysState) -> String {
             if live.is_empty() {
                 "its code was".to_string()
             } else {
-                format!("{} {} ", and_list(&live), if live.len() == 1 { "was" } else { "were" })
-                    .trim_end()
-                    .to_string()
+                format!(
+                    "{} {} ",
+                    and_list(&live),
+                    if live.len() == 1 { "was" } else { "were" }
+                )
+                .trim_end()
+                .to_string()
             }
         ));
     }

@@ -346,7 +346,12 @@ fn check_html_pages_work_in_the_browser() {
         meta["scenario"].as_str().unwrap().into(),
     ];
     for (flag, key) in [("--disable", "disabled"), ("--enable", "enabled")] {
-        for m in meta[key].as_str().unwrap().split(", ").filter(|m| !m.is_empty()) {
+        for m in meta[key]
+            .as_str()
+            .unwrap()
+            .split(", ")
+            .filter(|m| !m.is_empty())
+        {
             args.push(flag.into());
             args.push(m.into());
         }

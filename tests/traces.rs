@@ -566,13 +566,7 @@ fn explorer_serves_on_loopback_and_completes() {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args([
-            "explore",
-            "--scenario",
-            "inproc",
-            "--addr",
-            &addr,
-        ])
+        .args(["explore", "--scenario", "inproc", "--addr", &addr])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -636,13 +630,49 @@ fn explorer_reports_a_taken_port() {
 /// Markers of Rust structures and 0-based numbering that must not reach a reader of the
 /// Markdown narratives and diagram notes.
 const RUST_MARKERS: &[&str] = &[
-    "{", "}", "[", "]", "Some(", "None", "client 0", "instance 0", "object 0", "apartment 0",
-    "thread 0", "Starting(", "Registered(", "Waiting(", "Exited(", "NotStarted", "Activating",
-    "FinalRelease", "ClassObject", "Automatic", "UserClose", "Connected", "Disconnecting",
-    "NotYet", "GaveUpWaiting", "ReleaseObject", "ReleaseFactory", "LockServerTrue",
-    "LockServerFalse", "CallSelfDisconnect", "KeepForever", "Mta1", "Mta2", "Sta ", "Sta,",
-    "launched_for", "next_slot", "last_obj", "factory_proxies", "→ true",
-    "→ false", "true →", "false →",
+    "{",
+    "}",
+    "[",
+    "]",
+    "Some(",
+    "None",
+    "client 0",
+    "instance 0",
+    "object 0",
+    "apartment 0",
+    "thread 0",
+    "Starting(",
+    "Registered(",
+    "Waiting(",
+    "Exited(",
+    "NotStarted",
+    "Activating",
+    "FinalRelease",
+    "ClassObject",
+    "Automatic",
+    "UserClose",
+    "Connected",
+    "Disconnecting",
+    "NotYet",
+    "GaveUpWaiting",
+    "ReleaseObject",
+    "ReleaseFactory",
+    "LockServerTrue",
+    "LockServerFalse",
+    "CallSelfDisconnect",
+    "KeepForever",
+    "Mta1",
+    "Mta2",
+    "Sta ",
+    "Sta,",
+    "launched_for",
+    "next_slot",
+    "last_obj",
+    "factory_proxies",
+    "→ true",
+    "→ false",
+    "true →",
+    "false →",
 ];
 
 /// Whether `line` contains `marker`; a marker that starts or ends with a letter or digit only
@@ -652,8 +682,9 @@ fn contains_marker(line: &str, marker: &str) -> bool {
     line.match_indices(marker).any(|(i, _)| {
         let before = line[..i].chars().next_back();
         let after = line[i + marker.len()..].chars().next();
-        !(alnum(marker.chars().next()) && alnum(before))
-            && !(alnum(marker.chars().next_back()) && alnum(after))
+        let cut_before = alnum(marker.chars().next()) && alnum(before);
+        let cut_after = alnum(marker.chars().next_back()) && alnum(after);
+        !cut_before && !cut_after
     })
 }
 
@@ -661,17 +692,24 @@ fn contains_marker(line: &str, marker: &str) -> bool {
 /// arrows and participant names, the final state (not the header with file paths and links).
 fn readable_lines(md: &str) -> Vec<String> {
     md.lines()
-        .filter(|l| !l.starts_with("- Replay:") && !l.starts_with("- Explorer:") && !l.starts_with('#'))
+        .filter(|l| {
+            !l.starts_with("- Replay:") && !l.starts_with("- Explorer:") && !l.starts_with('#')
+        })
         .filter(|l| !l.starts_with("```") && *l != "sequenceDiagram")
         .map(|l| {
             let l = l.trim_start();
             // Mermaid syntax: keep what is shown (after "as" or ":"), not participant ids.
-            if let Some(rest) = l.strip_prefix("participant ").or_else(|| l.strip_prefix("create participant ")) {
-                rest.split_once(" as ").map_or(String::new(), |(_, n)| n.to_string())
+            if let Some(rest) = l
+                .strip_prefix("participant ")
+                .or_else(|| l.strip_prefix("create participant "))
+            {
+                rest.split_once(" as ")
+                    .map_or(String::new(), |(_, n)| n.to_string())
             } else if l.starts_with("destroy ") {
                 String::new()
             } else if l.starts_with("Note over ") || l.contains("->>") || l.contains("-x") {
-                l.split_once(": ").map_or(String::new(), |(_, t)| t.to_string())
+                l.split_once(": ")
+                    .map_or(String::new(), |(_, t)| t.to_string())
             } else {
                 l.to_string()
             }
@@ -709,7 +747,13 @@ fn narratives_speak_com_not_rust() {
                 sentence.starts_with(|c: char| c.is_uppercase()),
                 "{name}: a sentence: {l}"
             );
-            for bad in ["calls a method call", "the process exits", "In client process", "In service host", "'s a "] {
+            for bad in [
+                "calls a method call",
+                "the process exits",
+                "In client process",
+                "In service host",
+                "'s a ",
+            ] {
                 assert!(!sentence.contains(bad), "{name}: reads naturally: {l}");
             }
         }
@@ -737,10 +781,18 @@ fn objects_are_created_and_destroyed_participants() {
     for (i, l) in lines.iter().enumerate() {
         if let Some(rest) = l.trim_start().strip_prefix("create participant ") {
             let id = rest.split(' ').next().unwrap();
-            assert!(lines[i + 1].contains(&format!(">>{id}:")), "{}", lines[i + 1]);
+            assert!(
+                lines[i + 1].contains(&format!(">>{id}:")),
+                "{}",
+                lines[i + 1]
+            );
         }
         if let Some(id) = l.trim_start().strip_prefix("destroy ") {
-            assert!(lines[i + 1].contains(&format!("-x{id}:")), "{}", lines[i + 1]);
+            assert!(
+                lines[i + 1].contains(&format!("-x{id}:")),
+                "{}",
+                lines[i + 1]
+            );
         }
     }
     // Object 2 is abandoned by the exit: created, never destroyed.
@@ -756,7 +808,13 @@ fn check_html_writes_pages_on_demand() {
     let dir = temp_dir("check-html");
     let (traces, html) = (dir.join("traces"), dir.join("html"));
     std::fs::create_dir_all(&html).unwrap();
-    let args = ["check", "--scenario", "local-sta", "--disable", "implicit-lockserver"];
+    let args = [
+        "check",
+        "--scenario",
+        "local-sta",
+        "--disable",
+        "implicit-lockserver",
+    ];
     let with = |extra: &[&str]| {
         let mut a: Vec<&str> = args.to_vec();
         a.extend(extra);
@@ -766,14 +824,20 @@ fn check_html_writes_pages_on_demand() {
     // Bad inputs: nothing written, not even the traces.
     let missing = dir.join("missing");
     for (extra, says) in [
-        (vec!["--traces", t, "--html", missing.to_str().unwrap()], "does not exist"),
+        (
+            vec!["--traces", t, "--html", missing.to_str().unwrap()],
+            "does not exist",
+        ),
         (vec!["--traces", t, "--html", t], "does not exist"),
         (vec!["--html", html.to_str().unwrap()], "writes none"),
     ] {
         let out = with(&extra);
         assert_eq!(code(&out), 2, "{extra:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(says), "{extra:?}: {}", stderr(&out));
-        assert!(!traces.exists() && !missing.exists(), "{extra:?}: nothing written");
+        assert!(
+            !traces.exists() && !missing.exists(),
+            "{extra:?}: nothing written"
+        );
         assert!(files(&html).is_empty(), "{extra:?}: no page written");
     }
     let out = with(&["--no-traces", "--html", html.to_str().unwrap()]);
@@ -782,7 +846,11 @@ fn check_html_writes_pages_on_demand() {
     std::fs::create_dir_all(&traces).unwrap();
     let out = with(&["--traces", t, "--html", t]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("refusing to write pages into the trace directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to write pages into the trace directory"),
+        "{}",
+        stderr(&out)
+    );
     assert!(files(&traces).is_empty(), "nothing written");
 
     let out = with(&["--traces", t, "--html", html.to_str().unwrap()]);
@@ -800,7 +868,9 @@ fn check_html_writes_pages_on_demand() {
             .collect::<Vec<_>>(),
         "one page per trace, at the same relative path"
     );
-    assert!(!files(&traces).iter().any(|p| p.extension().is_some_and(|e| e == "html")));
+    assert!(!files(&traces)
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "html")));
     // Each page is `trace html`'s page of the trace.
     for (itf, page) in itfs.iter().zip(&pages) {
         let single = dir.join("single.html");
