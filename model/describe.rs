@@ -647,8 +647,17 @@ pub fn client_text(c: &ClientState) -> String {
 
 /// What keeps a running server instance up, in COM terms: its lifetime count, locks, connected
 /// objects, class-object references, user control, apartments still in their loops.
-pub fn held_up_by(s: &ServerState) -> String {
+///
+/// With `factory-refs-ignored` disabled the server also waits for its class objects' reference
+/// count, which names it too.
+pub fn held_up_by(cfg: &Config, s: &ServerState) -> String {
     let mut v = Vec::new();
+    if !cfg.on(crate::config::Mechanism::FactoryRefsIgnored) && s.factory_refcount() > 0 {
+        v.push(format!(
+            "it waits for its class objects' reference count ({}, its own registrations included) to reach zero",
+            s.factory_refcount()
+        ));
+    }
     if s.count > 0 {
         v.push(format!("its lifetime count is {}", s.count));
     }
@@ -680,10 +689,10 @@ pub fn held_up_by(s: &ServerState) -> String {
             and_list(&looping)
         ));
     }
-    if v.is_empty() {
-        "nothing, yet it did not exit".into()
-    } else {
-        and_list(&v)
+    match v.as_slice() {
+        [] => "nothing, yet it did not exit".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::describe::{
     and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
 };
 use crate::hresult::Hresult;
+use crate::msg::Msg;
 use crate::inproc::Apt;
 use crate::server::ExitReason;
 use crate::server::ServerState;
@@ -498,17 +499,50 @@ fn why_available_under_user_control(m: &ComModel, s: &SysState) -> String {
 }
 
 fn why_clean_disconnect(m: &ComModel, s: &SysState) -> String {
-    let mut v: Vec<String> = numbered(m, s)
-        .filter(|(_, v)| v.stranded_client)
-        .map(|(i, v)| {
-            format!(
-                "a client's call through a proxy failed at server instance {i} ({}) although the user did not close it: an automatic shutdown left the client a dead proxy",
-                status_text(v)
-            )
-        })
-        .collect();
-    if !m.cfg.scenario.is_local() {
-        for (i, o) in observations(&m.cfg, s).enumerate() {
+    let cfg = &m.cfg;
+    let mut v: Vec<String> = Vec::new();
+    for (i, srv) in numbered(m, s).filter(|(_, x)| x.stranded_client) {
+        // The failed call: its reply from the instance is in transit, or the client saw it.
+        let mut who: Vec<String> = Vec::new();
+        for env in s.network.iter_all() {
+            let (Some(slot), Some(c), Msg::Reply { hr, .. }) =
+                (cfg.slot_of(env.src), cfg.client_of(env.dst), env.msg)
+            else {
+                continue;
+            };
+            if slot + 1 == i && !hr.succeeded() {
+                let call = clients(cfg, s)
+                    .nth(c)
+                    .and_then(|x| x.pending)
+                    .map_or("call".to_string(), |op| op.api().to_string());
+                who.push(format!("client {}'s {call} fails with {}", c + 1, hr.name()));
+            }
+        }
+        if who.is_empty() {
+            for (c, x) in numbered_clients(m, s) {
+                for (op, hr) in x.observed.iter() {
+                    if op.on_proxy() && op.returns_hresult() && !hr.succeeded() {
+                        who.push(format!("client {c}'s {} failed with {}", op.api(), hr.name()));
+                    }
+                }
+            }
+        }
+        v.push(format!(
+            "{} at server instance {i}, {}: an automatic shutdown left the client a dead proxy",
+            if who.is_empty() {
+                "a client's call through a proxy failed".to_string()
+            } else {
+                and_list(&who)
+            },
+            if srv.exited() {
+                format!("which exited by {}, not by the user's close", status_text(srv))
+            } else {
+                "which the user did not close".to_string()
+            }
+        ));
+    }
+    if !cfg.scenario.is_local() {
+        for (i, o) in observations(cfg, s).enumerate() {
             for op in ClientOp::ALL
                 .into_iter()
                 .filter(|op| op.on_proxy() && op.returns_hresult())
@@ -534,13 +568,13 @@ fn why_server_eventually_exits(m: &ComModel, s: &SysState) -> String {
     for (i, x) in numbered(m, s).filter(|(_, x)| x.launched() && !x.exited()) {
         v.push(format!(
             "server instance {i} is still running: {}",
-            held_up_by(x)
+            held_up_by(&m.cfg, x)
         ));
     }
     first_or(
         v,
         "every client is done and every started instance has exited",
-    ) + " and no step is enabled any more"
+    ) + " (no step is enabled any more)"
 }
 
 fn why_activation_answered(m: &ComModel, s: &SysState) -> String {
@@ -569,7 +603,7 @@ fn why_activation_answered(m: &ComModel, s: &SysState) -> String {
             })
             .collect(),
         "every client's activation returned S_OK",
-    ) + " and no step is enabled any more"
+    ) + " (no step is enabled any more)"
 }
 
 fn why_object_used(m: &ComModel, s: &SysState) -> String {
@@ -700,17 +734,51 @@ fn why_context_isolation(m: &ComModel, s: &SysState) -> String {
 }
 
 fn why_disconnect_result_correct(m: &ComModel, s: &SysState) -> String {
-    match host(&m.cfg, s).filter(|h| h.bad_disconnect_result) {
-        Some(h) => {
-            let rs: Vec<&str> = h.disconnect_results.iter().map(|r| r.name()).collect();
-            format!(
-                "CoDisconnectContext returned {} although the state of service A's context says otherwise (returned so far: {})",
-                rs.last().copied().unwrap_or("a result"),
-                rs.join(", then ")
-            )
+    let Some(h) = host(&m.cfg, s).filter(|h| h.bad_disconnect_result) else {
+        return HOLDS_HERE.into();
+    };
+    let calls: Vec<String> = h
+        .executing
+        .iter()
+        .filter(|e| {
+            h.objects
+                .iter()
+                .any(|o| o.id == e.obj && o.service == STOPPED_SERVICE)
+        })
+        .map(|e| format!("client {}'s call on object {}", e.client + 1, e.obj))
+        .collect();
+    let connected: Vec<String> = h
+        .objects
+        .iter()
+        .filter(|o| {
+            o.service == STOPPED_SERVICE
+                && o.private_ctx
+                && !o.direct
+                && o.stub != StubState::Disconnected
+        })
+        .map(|o| format!("object {}", o.id))
+        .collect();
+    let last = h.disconnect_results.last().copied();
+    let rs: Vec<&str> = h.disconnect_results.iter().map(|r| r.name()).collect();
+    let why = match last {
+        Some(Hresult::RPC_E_TIMEOUT) if calls.is_empty() => {
+            "no call executes in service A's context".to_string()
         }
-        None => HOLDS_HERE.into(),
-    }
+        Some(Hresult::S_OK) if !connected.is_empty() => format!(
+            "{} of service A still {} a proxy connection",
+            and_list(&connected),
+            if connected.len() == 1 { "has" } else { "have" }
+        ),
+        Some(Hresult::S_OK) if !calls.is_empty() => {
+            format!("{} still executes in service A's context", and_list(&calls))
+        }
+        _ => "seed 000 says otherwise for this state of service A's context".to_string(),
+    };
+    format!(
+        "service A's CoDisconnectContext returned {} although {why} (results so far: {})",
+        rs.last().copied().unwrap_or("a result"),
+        rs.join(", then ")
+    )
 }
 
 fn why_stop_is_honored(m: &ComModel, s: &SysState) -> String {
@@ -723,7 +791,7 @@ fn why_stop_is_honored(m: &ComModel, s: &SysState) -> String {
             match h.stop.disconnect {
                 DisconnectProgress::NotYet => {}
                 DisconnectProgress::Failed => v.push(
-                    "CoDisconnectContext returned CO_E_NOT_SUPPORTED (no private context)".into(),
+                    "CoDisconnectContext returned CO_E_NOT_SUPPORTED since service A has no private context".into(),
                 ),
                 DisconnectProgress::GaveUpWaiting => v.push(
                     "service A gave up after CoDisconnectContext returned RPC_E_TIMEOUT".into(),
@@ -745,7 +813,7 @@ fn why_stop_is_honored(m: &ComModel, s: &SysState) -> String {
                     }
                 ));
             }
-            and_list(&v) + ", and no step is enabled any more"
+            and_list(&v) + " (no step is enabled any more)"
         }
         _ => "service A's DLL is unloaded".into(),
     }
@@ -770,7 +838,7 @@ fn why_dll_eventually_unloaded(m: &ComModel, s: &SysState) -> String {
                     and_list(&entries)
                 ));
             }
-            and_list(&v) + ", and no step is enabled any more"
+            and_list(&v) + " (no step is enabled any more)"
         }
         _ => "every thread is done and the DLL is freed".into(),
     }

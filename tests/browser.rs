@@ -254,25 +254,39 @@ fn check_page(browser: &Path, page: &Path, itf: &Value, name: &str) {
         r["pageScrollWidth"].as_f64().unwrap() <= viewport,
         "{name}: the page does not scroll sideways: {r}"
     );
+    // Objects are participants that start at their creation and end at their release.
+    let lines = |key: &str| -> usize {
+        states
+            .iter()
+            .map(|st| {
+                st["#meta"][key]
+                    .as_str()
+                    .map_or(0, |t| t.lines().filter(|l| !l.is_empty()).count())
+            })
+            .sum()
+    };
+    let objects = lines("objectsCreated");
+    assert_eq!(r["objects"], objects, "{name}: {r}");
+    assert_eq!(r["objectEnds"], lines("objectsDestroyed"), "{name}: {r}");
     let scroll = r["wrapScrollWidth"].as_f64().unwrap();
     let rights = r["participantRights"].as_array().unwrap();
-    assert_eq!(rights.len(), actors.len(), "{name}: {r}");
+    assert_eq!(rights.len(), actors.len() + objects, "{name}: {r}");
     for x in rights {
         assert!(
             x.as_f64().unwrap() <= scroll,
             "{name}: every participant is reachable in the diagram's box: {r}"
         );
     }
-    if actors.len() <= 5 {
+    if actors.len() <= 5 && objects <= 3 {
         assert!(
             r["diagramWidth"].as_f64().unwrap() <= r["wrapClientWidth"].as_f64().unwrap() + 1.0,
-            "{name}: up to five participants fit without scrolling: {r}"
+            "{name}: up to five actors and three objects fit without scrolling: {r}"
         );
     }
 }
 
-/// A checked-in trace of the given expectation with at least 3 steps and the most actors
-/// (the widest diagram).
+/// A checked-in trace of the given expectation with at least 3 steps and the most actors and
+/// objects (the widest diagram).
 fn trace_for(expectation: &str) -> PathBuf {
     let mut dirs = vec![Path::new(ROOT).join("traces")];
     let mut found = Vec::new();
@@ -287,7 +301,13 @@ fn trace_for(expectation: &str) -> PathBuf {
                     && itf["states"].as_array().unwrap().len() >= 4
                 {
                     let vars = itf["vars"].as_array().unwrap().len();
-                    found.push((std::cmp::Reverse(vars), p));
+                    let objects = itf["states"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|st| st["#meta"].get("objectsCreated").is_some())
+                        .count();
+                    found.push((std::cmp::Reverse((vars, objects)), p));
                 }
             }
         }
