@@ -522,7 +522,9 @@ pub fn run_args(cfg: &Config) -> String {
 /// state in COM terms, [`describe::summary`]) and, for actors the step changed,
 /// `changes.<var>` (one change per line, [`describe::changes`]); `objectsCreated` and
 /// `objectsDestroyed` list the objects that appeared or went away in the step (in the initial
-/// state: those that exist), one per line as `owner-var TAB participant-id TAB name`.
+/// state: those that exist), one per line as `owner-var TAB participant-id TAB name`;
+/// `inTransit` lists the messages in transit in COM terms, one per line in the order of the
+/// `network` variable.
 fn step_meta(
     model: &ComModel,
     names: &[String],
@@ -634,6 +636,17 @@ fn step_meta(
     }
     for (k, (name, a)) in names.iter().zip(&state.actor_states).enumerate() {
         m.insert(format!("summary.{name}"), s(&describe::summary(cfg, k, a)));
+    }
+    // The messages in transit in COM terms, in the order of the `network` variable.
+    let mut transit = Vec::new();
+    for e in state.network.iter_all() {
+        let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
+        transit.push(((usize::from(e.src), usize::from(e.dst), key), envelope(model, &e)));
+    }
+    transit.sort_by(|a, b| a.0.cmp(&b.0));
+    if !transit.is_empty() {
+        let lines: Vec<String> = transit.into_iter().map(|(_, t)| t).collect();
+        m.insert("inTransit".into(), s(&lines.join("\n")));
     }
     Ok(m)
 }
