@@ -641,7 +641,10 @@ fn step_meta(
     let mut transit = Vec::new();
     for e in state.network.iter_all() {
         let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
-        transit.push(((usize::from(e.src), usize::from(e.dst), key), envelope(model, &e)));
+        transit.push((
+            (usize::from(e.src), usize::from(e.dst), key),
+            envelope(model, &e),
+        ));
     }
     transit.sort_by(|a, b| a.0.cmp(&b.0));
     if !transit.is_empty() {

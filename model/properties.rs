@@ -7,8 +7,8 @@ use crate::describe::{
     and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
 };
 use crate::hresult::Hresult;
-use crate::msg::Msg;
 use crate::inproc::Apt;
+use crate::msg::Msg;
 use crate::server::ExitReason;
 use crate::server::ServerState;
 use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
@@ -515,14 +515,22 @@ fn why_clean_disconnect(m: &ComModel, s: &SysState) -> String {
                     .nth(c)
                     .and_then(|x| x.pending)
                     .map_or("call".to_string(), |op| op.api().to_string());
-                who.push(format!("client {}'s {call} fails with {}", c + 1, hr.name()));
+                who.push(format!(
+                    "client {}'s {call} fails with {}",
+                    c + 1,
+                    hr.name()
+                ));
             }
         }
         if who.is_empty() {
             for (c, x) in numbered_clients(m, s) {
                 for (op, hr) in x.observed.iter() {
                     if op.on_proxy() && op.returns_hresult() && !hr.succeeded() {
-                        who.push(format!("client {c}'s {} failed with {}", op.api(), hr.name()));
+                        who.push(format!(
+                            "client {c}'s {} failed with {}",
+                            op.api(),
+                            hr.name()
+                        ));
                     }
                 }
             }
@@ -535,7 +543,10 @@ fn why_clean_disconnect(m: &ComModel, s: &SysState) -> String {
                 and_list(&who)
             },
             if srv.exited() {
-                format!("which exited by {}, not by the user's close", status_text(srv))
+                format!(
+                    "which exited by {}, not by the user's close",
+                    status_text(srv)
+                )
             } else {
                 "which the user did not close".to_string()
             }
