@@ -386,7 +386,7 @@ fn inproc_facts(p: &InprocState) -> Vec<Fact> {
     for t in Thread::ALL {
         let th = &p.threads[t as usize];
         match p.next_op(t) {
-            Some(op) => v.push(fact(format!("{} next", t.name()), op.api(), "done")),
+            Some(op) => v.push(fact(format!("{}'s next call", t.name()), op.api(), "done")),
             None => v.push(flag(format!("{} finished its calls", t.name()))),
         }
         if let Some(g) = th.factory {
@@ -722,4 +722,27 @@ pub fn dll_users(p: &InprocState) -> String {
     } else {
         and_list(&v)
     }
+}
+
+/// The pointers of the in-process client's threads into a load of the DLL that is gone (freed,
+/// or replaced by a later load): "MTA thread 1's IClassFactory pointer into load 1".
+pub fn stale_pointers(p: &InprocState) -> Vec<String> {
+    let gone = |g: u8| !p.dll.loaded() || g != p.dll.generation;
+    let mut v = Vec::new();
+    for t in Thread::ALL {
+        let th = &p.threads[t as usize];
+        if let Some(g) = th.factory.filter(|g| gone(*g)) {
+            v.push(format!(
+                "{}'s IClassFactory pointer into load {g}",
+                t.name()
+            ));
+        }
+        if let Some(g) = th.object.filter(|g| gone(*g)) {
+            v.push(format!("{}'s object in load {g}", t.name()));
+        }
+        if th.in_dll && !p.dll.loaded() {
+            v.push(format!("{}'s return through the DLL's code", t.name()));
+        }
+    }
+    v
 }

@@ -5,6 +5,7 @@ use crate::client::{ClientOp, ClientState};
 use crate::config::Scenario;
 use crate::describe::{
     and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
+    stale_pointers,
 };
 use crate::hresult::Hresult;
 use crate::inproc::Apt;
@@ -714,8 +715,16 @@ fn why_no_unload_while_live(m: &ComModel, s: &SysState) -> String {
 
 fn why_no_call_into_unloaded_code(m: &ComModel, s: &SysState) -> String {
     let mut v = Vec::new();
-    if inproc(&m.cfg, s).is_some_and(|p| p.crashed) {
-        v.push("a thread of the client process called or returned into the DLL after it was freed: an access violation".to_string());
+    if let Some(p) = inproc(&m.cfg, s).filter(|p| p.crashed) {
+        let stale = stale_pointers(p);
+        v.push(format!(
+            "a thread of the client process called or returned into the DLL after it was freed: an access violation{}",
+            if stale.is_empty() {
+                String::new()
+            } else {
+                format!(" (through {})", and_list(&stale))
+            }
+        ));
     }
     if host(&m.cfg, s).is_some_and(|h| h.crashed) {
         v.push("a thread of the service host called or returned into service A's DLL after it was unloaded: the host crashed".to_string());
