@@ -720,7 +720,7 @@ fn why_no_call_into_unloaded_code(m: &ComModel, s: &SysState) -> String {
         v.push(format!(
             "a thread of the client process called or returned into the DLL after it was freed: an access violation{}",
             if stale.is_empty() {
-                String::new()
+                " (the thread that took the last step, which no longer holds the pointer)".to_string()
             } else {
                 format!(" (through {})", and_list(&stale))
             }
