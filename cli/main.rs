@@ -170,7 +170,7 @@ struct CheckArgs {
     /// Maximum steps of each --simulate walk.
     #[arg(long, value_name = "D", requires = "simulate", default_value_t = comlife::simulate::DEFAULT_DEPTH)]
     depth: usize,
-    /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md,html}
+    /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md}
     /// and remove stale ones there. Default for the full matrix with default --clients and no
     /// bounds: traces.
     #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
@@ -178,6 +178,12 @@ struct CheckArgs {
     /// Write no trace files.
     #[arg(long)]
     no_traces: bool,
+    /// Also write the HTML viewer page of every trace written, as
+    /// DIR/<scenario>/<baseline or mechanism>/<property>.html. DIR must exist (its
+    /// <scenario>/<run> subdirectories are created) and must not be the trace directory; checked
+    /// before the run starts (exit 2, nothing written).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
+    html: Option<PathBuf>,
 }
 
 /// A usage error: printed and mapped to exit status 2.
@@ -300,12 +306,17 @@ fn check(args: CheckArgs) -> ExitCode {
                 None
             }
         };
+        if let Some(html) = &args.html {
+            if let Err(e) = traces::check_html_dir(html, dir.as_deref()) {
+                return usage(e);
+            }
+        }
         let view = if args.long {
             matrix::View::Long
         } else {
             matrix::View::Compact
         };
-        return matrix::run_all(
+        let code = matrix::run_all(
             args.clients,
             opts,
             &expectations,
@@ -313,11 +324,27 @@ fn check(args: CheckArgs) -> ExitCode {
             args.show_traces,
             dir.as_deref(),
         );
+        if code == ExitCode::from(2) {
+            return code;
+        }
+        if let (Some(html), Some(root)) = (&args.html, &dir) {
+            match traces::write_pages(root, &traces::existing_run_dirs(root), html) {
+                Ok(n) => eprintln!("{n} pages in {}", html.display()),
+                Err(e) => return usage(e),
+            }
+        }
+        return code;
     };
     let cfg = match config(&sname, &args.disable, &args.enable, args.clients) {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
+    if let Some(html) = &args.html {
+        let dir = args.traces.as_deref().filter(|_| !args.no_traces);
+        if let Err(e) = traces::check_html_dir(html, dir) {
+            return usage(e);
+        }
+    }
     let report = run(cfg, opts);
     let cmp = expectations.compare(&report);
     matrix::print_notes(&report, &cmp);
@@ -337,6 +364,12 @@ fn check(args: CheckArgs) -> ExitCode {
         match traces::write_run(dir, &report) {
             Ok(n) => eprintln!("{n} traces in {}", traces::run_dir(dir, &report).display()),
             Err(e) => return usage(e),
+        }
+        if let Some(html) = &args.html {
+            match traces::write_pages(dir, &[traces::run_dir(dir, &report)], html) {
+                Ok(n) => eprintln!("{n} pages in {}", html.display()),
+                Err(e) => return usage(e),
+            }
         }
     }
     let mut tally = matrix::Tally::default();

@@ -1,7 +1,8 @@
 //! Writing traces: for every trace of a run, `<dir>/<scenario>/<baseline or mechanisms>/
-//! <property>.itf.json`, `.md` and `.html`; stale files in the directories written are
-//! removed, so the directory reflects exactly the current model. Every file is written to a
-//! temporary file first and renamed into place, so none is ever half-written.
+//! <property>.itf.json` and `.md`; stale files in the directories written are removed, so the
+//! directory reflects exactly the current model. Every file is written to a temporary file
+//! first and renamed into place, so none is ever half-written. The HTML pages are built on
+//! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
 use crate::trace_html::page;
 use comlife::check::RunReport;
@@ -12,8 +13,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The extensions of the files a trace is written as.
-pub const EXTENSIONS: [&str; 3] = [".itf.json", ".md", ".html"];
+/// The extensions of the files a trace is written as (the HTML page is made on demand).
+pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 
 /// Writes `body` to `path` atomically: a temporary file in the same directory, then a rename.
 /// Creates missing parent directories.
@@ -68,11 +69,7 @@ pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, Str
                 p.def.name
             )
         })?;
-        for (ext, body) in [
-            (EXTENSIONS[0], text),
-            (EXTENSIONS[1], markdown(&loaded)),
-            (EXTENSIONS[2], page(&loaded)),
-        ] {
+        for (ext, body) in [(EXTENSIONS[0], text), (EXTENSIONS[1], markdown(&loaded))] {
             let path = dir.join(format!("{}{ext}", p.def.name));
             write_atomic(&path, &body)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -138,4 +135,78 @@ pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
     let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();
     remove_stale(root, &[run_dir(root, report)], &keep)?;
     Ok(written.len() / EXTENSIONS.len())
+}
+
+/// Checks, before anything runs, the directory `check --html DIR` writes pages into: it must
+/// exist and be a directory (only its `<scenario>/<run>` subdirectories are created), and it
+/// must not be the trace directory `traces` or lie inside it (that directory keeps only ITF and
+/// Markdown files; pages there would be removed as stale by the next `check`).
+///
+/// # Errors
+/// A message naming the directory and what is wrong with it.
+pub fn check_html_dir(html: &Path, traces: Option<&Path>) -> Result<(), String> {
+    if !html.is_dir() {
+        return Err(format!(
+            "--html {}: {} (check --html creates only the <scenario>/<run> directories below an existing DIR)",
+            html.display(),
+            if html.exists() {
+                "not a directory"
+            } else {
+                "directory does not exist"
+            }
+        ));
+    }
+    let Some(traces) = traces else {
+        return Err(
+            "--html renders the traces this run writes, and it writes none (--no-traces, or a run \
+             that is not the default without --traces DIR)"
+                .into(),
+        );
+    };
+    if let (Ok(h), Ok(t)) = (std::fs::canonicalize(html), std::fs::canonicalize(traces)) {
+        if h.starts_with(&t) {
+            return Err(format!(
+                "refusing to write pages into the trace directory {} (it keeps only .itf.json and \
+                 .md files); choose another --html DIR",
+                traces.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the HTML page of every trace file (`*.itf.json`) in the run directories `dirs`
+/// below `root` to the same relative path below `html`, with `.html` for `.itf.json`; creates
+/// the `<scenario>/<run>` directories below `html`. Returns the number of pages.
+///
+/// # Errors
+/// A message naming the trace that does not read back or the page that cannot be written.
+pub fn write_pages(root: &Path, dirs: &[PathBuf], html: &Path) -> Result<usize, String> {
+    let mut n = 0;
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.to_string_lossy().ends_with(EXTENSIONS[0]))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+            let loaded = load(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+            let rel = f
+                .strip_prefix(root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .into_owned();
+            let out = html.join(format!("{}.html", rel.trim_end_matches(EXTENSIONS[0])));
+            write_atomic(&out, &page(&loaded))
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -33,10 +33,38 @@ pub enum Step {
     Host(HostStep),
 }
 
+impl Step {
+    /// The step as a sentence about the actor named `actor` ("client 1", "server instance 1"):
+    /// "Client 1 calls CoCreateInstance", "Server instance 1 exits", "In server instance 1,
+    /// apartment 2 calls CoRevokeClassObject".
+    pub fn sentence(&self, actor: &str) -> String {
+        match self {
+            Step::Client(op) => format!(
+                "{} {}",
+                crate::describe::capitalise(&crate::describe::the(actor)),
+                op.verb()
+            ),
+            Step::ClientEvent(e) => format!(
+                "{} {}",
+                crate::describe::capitalise(&crate::describe::the(actor)),
+                e.describe()
+            ),
+            Step::Server(ServerStep::Exit) => format!(
+                "{} exits",
+                crate::describe::capitalise(&crate::describe::the(actor))
+            ),
+            _ => format!("In {}, {self:?}", crate::describe::the(actor)),
+        }
+    }
+}
+
+/// The step as a note over its actor: a verb phrase for a client ("calls CoCreateInstance"),
+/// a clause with its own subject for a thread or the user ("apartment 1 calls
+/// CoRegisterClassObject").
 impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Client(op) => write!(f, "calls {}", op.api()),
+            Step::Client(op) => write!(f, "{}", op.verb()),
             Step::ClientEvent(e) => write!(f, "{}", e.describe()),
             Step::Server(s) => write!(f, "{}", s.describe()),
             Step::Inproc(s) => write!(f, "{}", s.describe()),

@@ -55,7 +55,8 @@ impl ClientOp {
         ClientOp::KeepForever,
     ];
 
-    /// The call as a COM developer writes it.
+    /// The call as a COM developer names it, a noun phrase without article
+    /// ("CoCreateInstance", "method call on its object").
     pub fn api(self) -> &'static str {
         match self {
             ClientOp::CoGetClassObject => "CoGetClassObject",
@@ -63,13 +64,32 @@ impl ClientOp {
             ClientOp::LockServerTrue => "IClassFactory::LockServer(TRUE)",
             ClientOp::LockServerFalse => "IClassFactory::LockServer(FALSE)",
             ClientOp::CreateInstance => "IClassFactory::CreateInstance",
-            ClientOp::Call => "a method call on the object",
-            ClientOp::ReleaseObject => "Release on the object proxy",
-            ClientOp::ReleaseFactory => "Release on the IClassFactory proxy",
+            ClientOp::Call => "method call on its object",
+            ClientOp::ReleaseObject => "Release of its object proxy",
+            ClientOp::ReleaseFactory => "Release of its IClassFactory proxy",
             ClientOp::CallSelfDisconnect => {
-                "a method that calls CoDisconnectContext(INFINITE) on its own context"
+                "call of a method that calls CoDisconnectContext(INFINITE) on its own context"
             }
-            ClientOp::KeepForever => "nothing more: it keeps its reference for ever",
+            ClientOp::KeepForever => "keeping its reference for ever",
+        }
+    }
+
+    /// The call as a verb phrase whose subject is the client: "calls CoCreateInstance",
+    /// "calls a method on its object", "releases its object proxy (Release)".
+    pub fn verb(self) -> &'static str {
+        match self {
+            ClientOp::CoGetClassObject => "calls CoGetClassObject",
+            ClientOp::CoCreateInstance => "calls CoCreateInstance",
+            ClientOp::LockServerTrue => "calls IClassFactory::LockServer(TRUE)",
+            ClientOp::LockServerFalse => "calls IClassFactory::LockServer(FALSE)",
+            ClientOp::CreateInstance => "calls IClassFactory::CreateInstance",
+            ClientOp::Call => "calls a method on its object",
+            ClientOp::ReleaseObject => "releases its object proxy (Release)",
+            ClientOp::ReleaseFactory => "releases its IClassFactory proxy (Release)",
+            ClientOp::CallSelfDisconnect => {
+                "calls a method that calls CoDisconnectContext(INFINITE) on its own context"
+            }
+            ClientOp::KeepForever => "keeps its reference for ever and makes no more calls",
         }
     }
 
@@ -133,7 +153,10 @@ impl Serialize for Observations {
 impl fmt::Debug for Observations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set()
-            .entries(self.iter().map(|(op, hr)| format!("{op:?}→{}", hr.name())))
+            .entries(
+                self.iter()
+                    .map(|(op, hr)| format!("{}→{}", op.api(), hr.name())),
+            )
             .finish()
     }
 }

@@ -49,6 +49,15 @@ impl Thread {
         }
     }
 
+    /// The thread as the subject of a sentence: "the STA thread", "MTA thread 1".
+    pub fn subject(self) -> &'static str {
+        match self {
+            Thread::Sta => "the STA thread",
+            Thread::Mta1 => "MTA thread 1",
+            Thread::Mta2 => "MTA thread 2",
+        }
+    }
+
     /// "STA thread", "MTA thread 1", "MTA thread 2".
     pub fn name(self) -> &'static str {
         match self {
@@ -144,10 +153,13 @@ impl InprocStep {
     /// The step in COM terms.
     pub fn describe(self) -> String {
         match self {
-            InprocStep::Do(t, op) => format!("{} calls {}", t.name(), op.api()),
-            InprocStep::Sweep(t) => format!("{} calls CoFreeUnusedLibrariesEx", t.name()),
+            InprocStep::Do(t, op) => format!("{} calls {}", t.subject(), op.api()),
+            InprocStep::Sweep(t) => format!("{} calls CoFreeUnusedLibrariesEx", t.subject()),
             InprocStep::DelayPasses(a) => {
-                format!("the unload delay of the DLL's {a:?} entry passes")
+                format!(
+                    "the unload delay of the DLL's {} entry passes",
+                    crate::describe::apt_name(a)
+                )
             }
         }
     }
@@ -330,7 +342,7 @@ impl InprocState {
     }
 
     /// The next call of thread `t`; `None` when done.
-    fn next_op(&self, t: Thread) -> Option<InprocOp> {
+    pub fn next_op(&self, t: Thread) -> Option<InprocOp> {
         script(t).get(self.threads[t as usize].pc as usize).copied()
     }
 

@@ -19,11 +19,14 @@
 //!
 //! Every `#meta` value but a state's `index` is a string, as the `itf` crate requires. The top
 //! `#meta` names the run (scenario, disabled mechanisms, clients), the property, its
-//! expectation, rule IDs, source documents and the stateright Explorer link; each state's
-//! `#meta` names the step that led to it in COM terms and in a machine-readable form
-//! (`actionItf`, the ITF encoding of the action as a JSON string).
+//! expectation, rule IDs, source documents, the stateright Explorer link and `why` (the
+//! property's explanation at the last state, [`PropertyDef::explain`]); each state's `#meta`
+//! names the step that led to it in COM terms and in a machine-readable form (`actionItf`, the
+//! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
+//! `step_meta`).
 
 use crate::config::Config;
+use crate::describe;
 use crate::properties::{expectation_name, PropertyDef};
 use crate::rules::source_title;
 use crate::search::{describe_action, Action, Trace};
@@ -514,8 +517,14 @@ pub fn run_args(cfg: &Config) -> String {
 /// The `#meta` of a state's step: `action` (COM terms), `actionKind` (`deliver`, `step`,
 /// `init`), `actor` (the variable of the actor that acts), `src`/`dst` for deliveries,
 /// `label` (the message or step alone), `actionItf` (the action's ITF encoding as JSON text)
-/// `sent` (the messages the step put on the network, one per line, in COM terms) and, per
-/// actor, `summary.<var>`: the actor's state in COM terms.
+/// `sent` (the messages the step put on the network, one per line, in COM terms),
+/// `sentence` (a step as a sentence about its actor), per actor `summary.<var>` (the actor's
+/// state in COM terms, [`describe::summary`]) and, for actors the step changed,
+/// `changes.<var>` (one change per line, [`describe::changes`]); `objectsCreated` and
+/// `objectsDestroyed` list the objects that appeared or went away in the step (in the initial
+/// state: those that exist), one per line as `owner-var TAB participant-id TAB name`;
+/// `inTransit` lists the messages in transit in COM terms, one per line in the order of the
+/// `network` variable.
 fn step_meta(
     model: &ComModel,
     names: &[String],
@@ -550,6 +559,10 @@ fn step_meta(
                     m.insert("actionKind".into(), s("step"));
                     m.insert("actor".into(), s(&names[usize::from(*id)]));
                     m.insert("label".into(), s(&format!("{step:?}")));
+                    m.insert(
+                        "sentence".into(),
+                        s(&step.sentence(&model.cfg.actor_name(*id))),
+                    );
                 }
                 _ => {
                     m.insert("actionKind".into(), s("other"));
@@ -582,8 +595,61 @@ fn step_meta(
             m.insert("sent".into(), s(&sent.join("\n")));
         }
     }
-    for (name, a) in names.iter().zip(&state.actor_states) {
-        m.insert(format!("summary.{name}"), s(&format!("{:?}", &**a)));
+    let cfg = &model.cfg;
+    if let Some((_, prev)) = step {
+        let mut created = Vec::new();
+        let mut destroyed = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            let (before, after) = (&*prev.actor_states[k], &*state.actor_states[k]);
+            let ch = describe::changes(cfg, k, before, after);
+            if !ch.is_empty() {
+                m.insert(format!("changes.{name}"), s(&ch.join("\n")));
+            }
+            let (was, now) = (describe::objects(before), describe::objects(after));
+            for (key, label) in &now {
+                if !was.iter().any(|(k2, _)| k2 == key) {
+                    created.push(format!("{name}\t{name}_{key}\t{label}"));
+                }
+            }
+            for (key, label) in &was {
+                if !now.iter().any(|(k2, _)| k2 == key) {
+                    destroyed.push(format!("{name}\t{name}_{key}\t{label}"));
+                }
+            }
+        }
+        if !created.is_empty() {
+            m.insert("objectsCreated".into(), s(&created.join("\n")));
+        }
+        if !destroyed.is_empty() {
+            m.insert("objectsDestroyed".into(), s(&destroyed.join("\n")));
+        }
+    } else {
+        let mut initial = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            for (key, label) in describe::objects(&state.actor_states[k]) {
+                initial.push(format!("{name}\t{name}_{key}\t{label}"));
+            }
+        }
+        if !initial.is_empty() {
+            m.insert("objectsCreated".into(), s(&initial.join("\n")));
+        }
+    }
+    for (k, (name, a)) in names.iter().zip(&state.actor_states).enumerate() {
+        m.insert(format!("summary.{name}"), s(&describe::summary(cfg, k, a)));
+    }
+    // The messages in transit in COM terms, in the order of the `network` variable.
+    let mut transit = Vec::new();
+    for e in state.network.iter_all() {
+        let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
+        transit.push((
+            (usize::from(e.src), usize::from(e.dst), key),
+            envelope(model, &e),
+        ));
+    }
+    transit.sort_by(|a, b| a.0.cmp(&b.0));
+    if !transit.is_empty() {
+        let lines: Vec<String> = transit.into_iter().map(|(_, t)| t).collect();
+        m.insert("inTransit".into(), s(&lines.join("\n")));
     }
     Ok(m)
 }
@@ -643,6 +709,9 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
     meta.insert("rules".into(), s(&prop.rules.join(", ")));
     meta.insert("sources".into(), s(&sources(prop.rules).join("; ")));
     meta.insert("steps".into(), s(&trace.len().to_string()));
+    if let Some(last) = trace.states.last() {
+        meta.insert("why".into(), s(&(prop.explain)(&model, last)));
+    }
     meta.insert("explorer".into(), s(&link));
     meta.insert(
         "explorerCommand".into(),

@@ -10,6 +10,7 @@ pub mod actor;
 pub mod check;
 pub mod client;
 pub mod config;
+pub mod describe;
 pub mod expectations;
 pub mod hresult;
 pub mod inproc;

@@ -88,11 +88,18 @@ pub enum Msg {
     Reply { hr: Hresult, obj: Option<ObjId> },
 }
 
+/// A message as a noun phrase in COM terms (clients, instances and apartments numbered from 1),
+/// so that "receives …" and "sends … to …" read as sentences: "client 2's CoCreateInstance of
+/// CLSID_B", "a method call on object 1", "S_OK with a proxy to object 1 in server instance 1".
 impl fmt::Debug for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let api = |k: &ActKind| match k {
             ActKind::ClassObject => "CoGetClassObject",
             ActKind::Instance => "CoCreateInstance",
+        };
+        let list = |clsids: &[Clsid]| {
+            let names: Vec<String> = clsids.iter().map(|c| format!("{c:?}")).collect();
+            crate::describe::and_list(&names)
         };
         match self {
             Msg::Activation { clsid, kind } => {
@@ -103,64 +110,94 @@ impl fmt::Debug for Msg {
                 server: Some(s),
                 obj,
             } => match obj {
-                Some(o) => write!(f, "{} + object {o} proxy → instance {}", hr.name(), s + 1),
+                Some(o) => write!(
+                    f,
+                    "{} with a proxy to object {o} in server instance {}",
+                    hr.name(),
+                    s + 1
+                ),
                 None => write!(
                     f,
-                    "{} + IClassFactory proxy → instance {}",
+                    "{} with an IClassFactory proxy to server instance {}",
                     hr.name(),
                     s + 1
                 ),
             },
             Msg::ActivationResult { hr, .. } => write!(f, "{}", hr.name()),
             Msg::Launch { client } => {
-                write!(f, "launch server (/Embedding) for client {}", client + 1)
+                write!(
+                    f,
+                    "a launch (/Embedding) for client {}'s activation",
+                    client + 1
+                )
             }
             Msg::Activate {
                 client,
                 clsid,
                 kind,
             } => {
-                write!(f, "{} {clsid:?} for client {}", api(kind), client + 1)
+                write!(f, "client {}'s {} of {clsid:?}", client + 1, api(kind))
             }
             Msg::Activated {
                 client,
                 clsid,
+                kind,
                 hr,
                 obj,
-                ..
             } => {
-                write!(f, "{} for {clsid:?} (client {})", hr.name(), client + 1)?;
+                write!(
+                    f,
+                    "{} for client {}'s {} of {clsid:?}",
+                    hr.name(),
+                    client + 1,
+                    api(kind)
+                )?;
                 if let Some(o) = obj {
-                    write!(f, ", object {o}")?;
+                    write!(f, " with object {o}")?;
                 }
                 Ok(())
             }
-            Msg::Register { clsids, .. } => write!(f, "register {clsids:?}"),
-            Msg::Revoke { clsids, .. } => write!(f, "revoke {clsids:?}"),
+            Msg::Register { apartment, clsids } => write!(
+                f,
+                "the registration of {} (apartment {} waits)",
+                list(clsids),
+                apartment + 1
+            ),
+            Msg::Revoke { apartment, clsids } => write!(
+                f,
+                "the revocation of {} (apartment {} waits)",
+                list(clsids),
+                apartment + 1
+            ),
             Msg::ScmDone { apartment } => {
-                write!(f, "done (apartment {} returns)", apartment + 1)
+                write!(f, "the answer that lets apartment {} return", apartment + 1)
             }
-            Msg::Exited => write!(f, "process exited"),
+            Msg::Exited => write!(f, "the news that the process exited"),
             Msg::CreateInstance { clsid } => {
-                write!(f, "IClassFactory::CreateInstance [{clsid:?}]")
-            }
-            Msg::LockServer { lock, .. } => {
                 write!(
                     f,
-                    "IClassFactory::LockServer({})",
+                    "IClassFactory::CreateInstance on {clsid:?}'s class object"
+                )
+            }
+            Msg::LockServer { clsid, lock } => {
+                write!(
+                    f,
+                    "IClassFactory::LockServer({}) on {clsid:?}'s class object",
                     if *lock { "TRUE" } else { "FALSE" }
                 )
             }
-            Msg::Call { obj } => write!(f, "call a method on object {obj}"),
+            Msg::Call { obj } => write!(f, "a method call on object {obj}"),
             Msg::CallSelfDisconnect { obj } => {
                 write!(
                     f,
-                    "call a method on object {obj} that calls CoDisconnectContext(INFINITE)"
+                    "a call on object {obj} of a method that calls CoDisconnectContext(INFINITE)"
                 )
             }
-            Msg::ReleaseObject { obj } => write!(f, "Release object {obj}"),
-            Msg::ReleaseFactory { clsid } => write!(f, "Release IClassFactory [{clsid:?}]"),
-            Msg::Reply { hr, obj: Some(o) } => write!(f, "{} (object {o})", hr.name()),
+            Msg::ReleaseObject { obj } => write!(f, "the final Release of object {obj}"),
+            Msg::ReleaseFactory { clsid } => {
+                write!(f, "the final Release of {clsid:?}'s IClassFactory")
+            }
+            Msg::Reply { hr, obj: Some(o) } => write!(f, "{} with object {o}", hr.name()),
             Msg::Reply { hr, obj: None } => write!(f, "{}", hr.name()),
         }
     }

@@ -7,6 +7,7 @@
 //! over its actor; each step's note lists what changed in the actor's state (counts,
 //! registrations, objects created and destroyed) and replies carry their HRESULT.
 
+use crate::describe::{and_list, the};
 use crate::replay::Loaded;
 use crate::rules::{rule, source_title};
 use serde_json::Value;
@@ -155,12 +156,27 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// The changes of variable `var` from state `i - 1` to state `i`, at most `max` of them, as
-/// "path: before → after" texts (with "…" when more changed).
+/// The changes of variable `var` from state `i - 1` to state `i`, at most `max` of them (with
+/// "… N more" when more changed): the COM-terms lines of the state's `#meta.changes.<var>`
+/// when comlife wrote the trace (it writes `summary.<var>` for every actor), otherwise
+/// "path: before → after" texts of the ITF values.
 pub fn step_changes(t: &Loaded, i: usize, var: &str, max: usize) -> Vec<String> {
     let states = t.states();
     if i == 0 || i >= states.len() {
         return Vec::new();
+    }
+    if states[i]["#meta"].get(format!("summary.{var}")).is_some() {
+        // Written by comlife: the changes in COM terms, when the step changed the actor.
+        let ch: Vec<&str> = t
+            .state_meta(i, &format!("changes.{var}"))
+            .lines()
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut v: Vec<String> = ch.iter().take(max).map(|l| l.to_string()).collect();
+        if ch.len() > max {
+            v.push(format!("… {} more", ch.len() - max));
+        }
+        return v;
     }
     let ch = changes(&states[i - 1][var], &states[i][var]);
     let mut v: Vec<String> = ch
@@ -185,29 +201,48 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
     let kind = t.state_meta(i, "actionKind");
     let label = t.state_meta(i, "label");
     let actor = t.state_meta(i, "actor");
+    let name = |v: &str| the(t.actor_name(v));
     let mut s = match kind {
         "deliver" => format!(
             "{} receives {} from {}",
-            capitalise(t.actor_name(actor)),
+            capitalise(&name(actor)),
             label,
-            t.actor_name(t.state_meta(i, "src"))
+            name(t.state_meta(i, "src"))
         ),
-        "step" if label.starts_with("calls ") => {
-            format!("{} {label}", capitalise(t.actor_name(actor)))
+        "step" if !t.state_meta(i, "sentence").is_empty() => {
+            t.state_meta(i, "sentence").to_string()
         }
-        "step" => format!("{}: {label}", capitalise(t.actor_name(actor))),
+        "step" if label.starts_with("calls ") => {
+            format!("{} {label}", capitalise(&name(actor)))
+        }
+        "step" => format!("{}: {label}", capitalise(&name(actor))),
         _ => capitalise(t.state_meta(i, "action")),
     };
     let sent = t.state_meta(i, "sent");
     if !sent.is_empty() {
-        let parts: Vec<String> = sent
-            .lines()
-            .map(|l| match l.split_once(": ") {
-                Some((route, m)) => {
-                    let dst = route.split(" → ").nth(1).unwrap_or(route);
-                    format!("{m} to {dst}")
+        // Messages grouped by receiver, in order: "X and Y to server instance 1, and Z to …".
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for l in sent.lines() {
+            let (dst, m) = match l.split_once(": ") {
+                Some((route, m)) => (
+                    the(route.split(" → ").nth(1).unwrap_or(route)),
+                    m.to_string(),
+                ),
+                None => (String::new(), l.to_string()),
+            };
+            match groups.iter_mut().find(|(d, _)| *d == dst) {
+                Some((_, ms)) => ms.push(m),
+                None => groups.push((dst, vec![m])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(dst, ms)| {
+                if dst.is_empty() {
+                    and_list(ms)
+                } else {
+                    format!("{} to {dst}", and_list(ms))
                 }
-                None => l.to_string(),
             })
             .collect();
         write!(s, "; it sends {}", parts.join(", and ")).ok();
@@ -216,10 +251,80 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
     if !actor.is_empty() {
         let ch = step_changes(t, i, actor, 6);
         if !ch.is_empty() {
-            write!(s, " ({}: {})", t.actor_name(actor), ch.join("; ")).ok();
+            write!(s, " ({}: {})", name(actor), ch.join("; ")).ok();
         }
     }
     s
+}
+
+/// The widest line of a diagram note, in characters, before it is wrapped.
+const NOTE_WIDTH: usize = 60;
+
+/// `s` with line breaks between words so that no line is longer than `width` characters
+/// (a longer word stays whole).
+fn wrap(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in s.split(' ') {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    out
+}
+
+/// The objects listed in state `i`'s `#meta.<key>` (`objectsCreated`, `objectsDestroyed`):
+/// `(owner variable, participant id, name)` per line.
+fn object_lines(t: &Loaded, i: usize, key: &str) -> Vec<(String, String, String)> {
+    t.state_meta(i, key)
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let owner = parts.next()?.to_string();
+            let id: String = parts
+                .next()?
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            Some((owner, id, parts.next()?.to_string()))
+        })
+        .collect()
+}
+
+/// The object participants of a Mermaid diagram: an object created again after it was
+/// destroyed gets a new participant id (`…_2`), since Mermaid cannot revive a participant.
+#[derive(Default)]
+struct Participants {
+    /// Participant ids ever used.
+    used: Vec<String>,
+    /// Live objects: (object id, participant id).
+    live: Vec<(String, String)>,
+}
+
+impl Participants {
+    fn create(&mut self, id: &str) -> String {
+        let mut pid = id.to_string();
+        let mut k = 1;
+        while self.used.contains(&pid) {
+            k += 1;
+            pid = format!("{id}_{k}");
+        }
+        self.used.push(pid.clone());
+        self.live.push((id.to_string(), pid.clone()));
+        pid
+    }
+
+    fn destroy(&mut self, id: &str) -> Option<String> {
+        let k = self.live.iter().position(|(o, _)| o == id)?;
+        Some(self.live.remove(k).1)
+    }
 }
 
 /// The title line of a trace: "`prop` violated in local-sta (auto-suspend disabled)".
@@ -287,10 +392,9 @@ pub fn markdown(t: &Loaded) -> String {
             None => writeln!(w, "  - {r} — {}", source_title(r)).ok(),
         };
     }
-    let file = stem(t).rsplit('/').next().unwrap_or_default().to_string();
     writeln!(
         w,
-        "- Replay: `comlife replay traces/{}.itf.json`; browse: [{file}.html]({file}.html)",
+        "- Replay: `comlife replay traces/{0}.itf.json`; browse: `comlife trace html traces/{0}.itf.json` writes the viewer page",
         stem(t)
     )
     .ok();
@@ -305,6 +409,11 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(w, "## Sequence diagram\n\n```mermaid\nsequenceDiagram").ok();
     for a in &h.actors {
         writeln!(w, "    participant {a} as {}", mermaid(t.actor_name(a))).ok();
+    }
+    let mut objects = Participants::default();
+    for (_, id, name) in object_lines(t, 0, "objectsCreated") {
+        let id = objects.create(&id);
+        writeln!(w, "    participant {id} as {}", mermaid(&name)).ok();
     }
     for i in 1..=n {
         let actor = t.state_meta(i, "actor");
@@ -326,17 +435,33 @@ pub fn markdown(t: &Loaded) -> String {
             }
         }
         if !note.is_empty() && !actor.is_empty() {
-            writeln!(w, "    Note over {actor}: {}", mermaid(&note.join("\n"))).ok();
+            let lines: Vec<String> = note.iter().map(|l| wrap(l, NOTE_WIDTH)).collect();
+            writeln!(w, "    Note over {actor}: {}", mermaid(&lines.join("\n"))).ok();
+        }
+        // Objects are participants: created by their owner, destroyed when freed.
+        for (owner, id, name) in object_lines(t, i, "objectsCreated") {
+            let id = objects.create(&id);
+            writeln!(w, "    create participant {id} as {}", mermaid(&name)).ok();
+            writeln!(w, "    {owner}->>{id}: {i}. creates").ok();
+        }
+        for (owner, id, _) in object_lines(t, i, "objectsDestroyed") {
+            if let Some(id) = objects.destroy(&id) {
+                writeln!(w, "    destroy {id}").ok();
+                writeln!(w, "    {owner}-x{id}: {i}. freed").ok();
+            }
         }
     }
     if let (Some(first), Some(last)) = (h.actors.first(), h.actors.last()) {
-        let end = if t.meta("outcome") == "example" {
+        let mut end = if t.meta("outcome") == "example" {
             format!("{} holds (example)", p.name)
         } else if t.meta("expectation") == "eventually" {
             format!("terminal state: {} never held", p.name)
         } else {
             format!("{} violated", p.name)
         };
+        if !t.meta("why").is_empty() {
+            end = format!("{end}:\n{}", wrap(t.meta("why"), NOTE_WIDTH * 2));
+        }
         let over = if first == last {
             first.clone()
         } else {
@@ -358,7 +483,15 @@ pub fn markdown(t: &Loaded) -> String {
     } else {
         format!("The last state violates `{}`: {}.", p.name, p.statement)
     };
-    writeln!(w, "\n{end}\n\n## Final state\n").ok();
+    let why = t.meta("why");
+    let why = if why.is_empty() {
+        String::new()
+    } else if t.meta("outcome") == "example" {
+        format!(" Here {why}.")
+    } else {
+        format!(" Why: {why}.")
+    };
+    writeln!(w, "\n{end}{why}\n\n## Final state\n").ok();
     for a in &h.actors {
         writeln!(
             w,

@@ -65,12 +65,19 @@ impl fmt::Debug for ScmState {
                 }
             })
             .collect();
-        write!(f, "class table [{}]", table.join(", "))?;
+        write!(f, "class table: {}", table.join(", "))?;
+        let name = |a: &Activation| crate::describe::activation_name(a.client, a.clsid, a.kind);
         if !self.held.is_empty() {
-            write!(f, " holding {:?}", self.held)?;
+            let held: Vec<String> = self.held.iter().map(name).collect();
+            write!(f, "; holding {}", crate::describe::and_list(&held))?;
         }
         if !self.forwarded.is_empty() {
-            write!(f, " forwarded {:?}", self.forwarded)?;
+            let fw: Vec<String> = self
+                .forwarded
+                .iter()
+                .map(|(a, s)| format!("{} (to server instance {})", name(a), s + 1))
+                .collect();
+            write!(f, "; forwarded {}", crate::describe::and_list(&fw))?;
         }
         Ok(())
     }

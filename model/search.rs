@@ -561,7 +561,7 @@ pub fn describe_action(model: &ComModel, action: &Action) -> String {
                 msg
             )
         }
-        ActorModelAction::Timeout(id, step) => format!("{} {:?}", cfg.actor_name(*id), step),
+        ActorModelAction::Timeout(id, step) => step.sentence(&cfg.actor_name(*id)),
         other => format!("{other:?}"),
     }
 }

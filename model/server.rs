@@ -259,34 +259,34 @@ impl ServerStep {
     pub fn describe(self) -> String {
         match self {
             ServerStep::Register(a) => format!("apartment {} calls CoRegisterClassObject", a + 1),
-            ServerStep::Resume => "main thread calls CoResumeClassObjects".to_string(),
+            ServerStep::Resume => "the main thread calls CoResumeClassObjects".to_string(),
             ServerStep::FinishActivation(a) => format!(
-                "apartment {}: COM marshals the activation's result (CoAddRefServerProcess)",
+                "COM in apartment {} marshals the activation's result and calls CoAddRefServerProcess",
                 a + 1
             ),
             ServerStep::FinishRelease(a) => format!(
-                "apartment {} acts on the final release: CoRevokeClassObject, leaves its message loop",
+                "apartment {} acts on the final release: it calls CoRevokeClassObject and leaves its message loop",
                 a + 1
             ),
             ServerStep::Revoke(a) => {
                 format!("apartment {} calls CoRevokeClassObject", a + 1)
             }
             ServerStep::Quit => {
-                "main thread re-checks the count (zero) and tells every thread to quit".to_string()
+                "the main thread re-checks the count (zero) and tells every thread to quit".to_string()
             }
             ServerStep::Exit => "exits".to_string(),
             ServerStep::IdleZeroCheck => {
-                "idle message loop sees all counts at zero and quits".to_string()
+                "the idle message loop sees all counts at zero and quits".to_string()
             }
             ServerStep::UserOpenDocument => {
-                "user opens a document (user control = TRUE)".to_string()
+                "the user opens a document (user control = TRUE)".to_string()
             }
-            ServerStep::UserClose => "user closes the server".to_string(),
+            ServerStep::UserClose => "the user closes the server".to_string(),
             ServerStep::UserCloseHide => {
-                "user closes the server; it hides its window and serves on".to_string()
+                "the user closes the server, which hides its window and serves on".to_string()
             }
             ServerStep::UserCloseDisconnect => {
-                "user closes the server; it calls CoDisconnectObject on everything and exits"
+                "the user closes the server, which calls CoDisconnectObject on everything and exits"
                     .to_string()
             }
         }

@@ -2,7 +2,9 @@
 //!
 //! The page, opened with `#autotest`, drives itself with real click and keydown events and
 //! writes what it observed into `#autotest-result`; chromium's `--dump-dom` hands the DOM
-//! back. The tests are `#[ignore]`d with the reason, so a plain `cargo test` reports them as
+//! back. The pages are not checked in: each test renders the page of a checked-in trace with
+//! `comlife trace html` (or `check --html`) into a temporary directory. The browser window is
+//! 1400 px wide. The tests are `#[ignore]`d with the reason, so a plain `cargo test` reports them as
 //! ignored rather than passed; `.ci/run` runs them with `--include-ignored` after installing
 //! chromium, and a run that includes them fails when chromium is missing.
 
@@ -66,6 +68,7 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--window-size=1400,900",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
@@ -104,13 +107,31 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
         .unwrap_or_else(|e| panic!("{name}: autotest result is not JSON: {e}: {}", &dom[i..j]))
 }
 
-fn itf_of(html: &Path) -> Value {
-    let name = html
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .replace(".html", ".itf.json");
-    serde_json::from_str(&std::fs::read_to_string(html.with_file_name(name)).unwrap()).unwrap()
+/// The ITF document of a trace file.
+fn read_itf(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("comlife-browser-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Renders the page of trace `itf` with `comlife trace html` into `dir`.
+fn render(itf: &Path, dir: &Path) -> PathBuf {
+    let out = dir.join("trace.html");
+    let st = Command::new(env!("CARGO_BIN_EXE_comlife"))
+        .args(["trace", "html"])
+        .arg(itf)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success(), "comlife trace html {}", itf.display());
+    out
 }
 
 /// Checks the observations of one page against its trace.
@@ -209,10 +230,64 @@ fn check_page(browser: &Path, page: &Path, itf: &Value, name: &str) {
         banner.contains(meta["property"].as_str().unwrap()),
         "{name}: final step names the property: {banner}"
     );
+    // At the last step the page says why, in the trace's own words (#meta.why).
+    let why = meta["why"].as_str().expect("#meta.why");
+    assert!(!why.is_empty(), "{name}: #meta.why");
+    assert!(
+        r["why"].as_str().unwrap().contains(why),
+        "{name}: the last step says why: {r}"
+    );
+
+    // The diagram fits the 1400 px window: its box ends inside the viewport, the page does not
+    // scroll sideways, and every lifeline is inside the diagram, reachable in its box (the box
+    // scrolls when the diagram is wider).
+    let viewport = r["viewportWidth"].as_f64().unwrap();
+    assert!(
+        (1300.0..=1400.0).contains(&viewport),
+        "{name}: 1400 px window: {r}"
+    );
+    assert!(
+        r["wrapRight"].as_f64().unwrap() <= viewport,
+        "{name}: the diagram's box ends inside the viewport: {r}"
+    );
+    assert!(
+        r["pageScrollWidth"].as_f64().unwrap() <= viewport,
+        "{name}: the page does not scroll sideways: {r}"
+    );
+    // Objects are participants that start at their creation and end at their release.
+    let lines = |key: &str| -> usize {
+        states
+            .iter()
+            .map(|st| {
+                st["#meta"][key]
+                    .as_str()
+                    .map_or(0, |t| t.lines().filter(|l| !l.is_empty()).count())
+            })
+            .sum()
+    };
+    let objects = lines("objectsCreated");
+    assert_eq!(r["objects"], objects, "{name}: {r}");
+    assert_eq!(r["objectEnds"], lines("objectsDestroyed"), "{name}: {r}");
+    let scroll = r["wrapScrollWidth"].as_f64().unwrap();
+    let rights = r["participantRights"].as_array().unwrap();
+    assert_eq!(rights.len(), actors.len() + objects, "{name}: {r}");
+    for x in rights {
+        assert!(
+            x.as_f64().unwrap() <= scroll,
+            "{name}: every participant is reachable in the diagram's box: {r}"
+        );
+    }
+    if actors.len() <= 5 && objects <= 3 {
+        assert!(
+            r["diagramWidth"].as_f64().unwrap() <= r["wrapClientWidth"].as_f64().unwrap() + 1.0,
+            "{name}: up to five actors and three objects fit without scrolling: {r}"
+        );
+    }
 }
 
-/// A checked-in page of the given expectation with at least 3 steps.
-fn page_for(expectation: &str) -> PathBuf {
+/// A checked-in trace of the given expectation with at least 3 steps and the most actors and
+/// objects (the widest diagram).
+fn trace_for(expectation: &str) -> PathBuf {
     let mut dirs = vec![Path::new(ROOT).join("traces")];
     let mut found = Vec::new();
     while let Some(d) = dirs.pop() {
@@ -220,12 +295,19 @@ fn page_for(expectation: &str) -> PathBuf {
             let p = e.path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
-                let itf = itf_of(&p);
+            } else if p.to_string_lossy().ends_with(".itf.json") {
+                let itf = read_itf(&p);
                 if itf["#meta"]["expectation"] == expectation
                     && itf["states"].as_array().unwrap().len() >= 4
                 {
-                    found.push(p);
+                    let vars = itf["vars"].as_array().unwrap().len();
+                    let objects = itf["states"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|st| st["#meta"].get("objectsCreated").is_some())
+                        .count();
+                    found.push((std::cmp::Reverse((vars, objects)), p));
                 }
             }
         }
@@ -234,7 +316,8 @@ fn page_for(expectation: &str) -> PathBuf {
     found
         .into_iter()
         .next()
-        .unwrap_or_else(|| panic!("no checked-in {expectation} page in traces/"))
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no checked-in {expectation} trace in traces/"))
 }
 
 #[test]
@@ -243,10 +326,12 @@ fn viewer_shows_a_counterexample() {
     let Some(b) = browser_or_skip("viewer_shows_a_counterexample") else {
         return;
     };
-    let page = page_for("always");
-    let r = itf_of(&page);
-    check_page(&b, &page, &r, "always");
+    let itf = trace_for("always");
+    let dir = temp_dir("always");
+    let page = render(&itf, &dir);
+    check_page(&b, &page, &read_itf(&itf), "always");
     assert_eq!(autotest(&b, &page, "always-verdict")["verdict"], "violated");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -255,35 +340,53 @@ fn viewer_shows_an_example() {
     let Some(b) = browser_or_skip("viewer_shows_an_example") else {
         return;
     };
-    let page = page_for("sometimes");
-    check_page(&b, &page, &itf_of(&page), "sometimes");
+    let itf = trace_for("sometimes");
+    let dir = temp_dir("sometimes");
+    let page = render(&itf, &dir);
+    check_page(&b, &page, &read_itf(&itf), "sometimes");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `comlife trace html FILE -o OUT` makes a page that works the same.
+/// `comlife check --html DIR` writes pages that work the same, for a run's every trace.
 #[test]
 #[ignore = "needs Debian's chromium; .ci/run runs it with --include-ignored"]
-fn trace_html_output_works_in_the_browser() {
-    let Some(b) = browser_or_skip("trace_html_output_works_in_the_browser") else {
+fn check_html_pages_work_in_the_browser() {
+    let Some(b) = browser_or_skip("check_html_pages_work_in_the_browser") else {
         return;
     };
-    let src = page_for("eventually");
-    let itf_path = src.with_file_name(
-        src.file_name()
+    let itf = trace_for("eventually");
+    let doc = read_itf(&itf);
+    let meta = &doc["#meta"];
+    let dir = temp_dir("check-html");
+    let (traces, html) = (dir.join("traces"), dir.join("html"));
+    std::fs::create_dir_all(&html).unwrap();
+    let mut args = vec![
+        "check".to_string(),
+        "--scenario".into(),
+        meta["scenario"].as_str().unwrap().into(),
+    ];
+    for (flag, key) in [("--disable", "disabled"), ("--enable", "enabled")] {
+        for m in meta[key]
+            .as_str()
             .unwrap()
-            .to_string_lossy()
-            .replace(".html", ".itf.json"),
-    );
-    let dir = std::env::temp_dir().join(format!("comlife-browser-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("trace.html");
+            .split(", ")
+            .filter(|m| !m.is_empty())
+        {
+            args.push(flag.into());
+            args.push(m.into());
+        }
+    }
+    args.extend(["--traces".into(), traces.display().to_string()]);
+    args.extend(["--html".into(), html.display().to_string()]);
     let st = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args(["trace", "html"])
-        .arg(&itf_path)
-        .arg("-o")
-        .arg(&out)
+        .args(&args)
+        .stdout(Stdio::null())
         .status()
         .unwrap();
-    assert!(st.success());
-    check_page(&b, &out, &itf_of(&src), "eventually");
+    assert!(st.success(), "comlife {}", args.join(" "));
+    let rel = itf.strip_prefix(Path::new(ROOT).join("traces")).unwrap();
+    let page = html.join(rel.to_string_lossy().replace(".itf.json", ".html"));
+    assert!(page.is_file(), "{} written", page.display());
+    check_page(&b, &page, &doc, "eventually");
     let _ = std::fs::remove_dir_all(&dir);
 }

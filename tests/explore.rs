@@ -53,6 +53,11 @@ fn busy(_: &ComModel, s: &SysState) -> bool {
     s.network.len() >= 2
 }
 
+/// The explanation of the test properties: the number of messages in transit.
+fn explain(_: &ComModel, s: &SysState) -> String {
+    format!("{} messages in transit", s.network.len())
+}
+
 const UNSTABLE: [PropertyDef; 2] = [
     PropertyDef {
         name: "test-quiet",
@@ -61,6 +66,7 @@ const UNSTABLE: [PropertyDef; 2] = [
         statement: "eventually no message is in transit",
         applies,
         condition: quiet,
+        explain,
     },
     PropertyDef {
         name: "test-busy",
@@ -69,6 +75,7 @@ const UNSTABLE: [PropertyDef; 2] = [
         statement: "eventually two messages are in transit",
         applies,
         condition: busy,
+        explain,
     },
 ];
 

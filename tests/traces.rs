@@ -239,15 +239,23 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
                 assert!(!t.tag.is_empty());
             }
         }
-        for ext in ["md", "html"] {
-            let sibling = path.with_file_name(
+        let sibling = |ext: &str| {
+            path.with_file_name(
                 path.file_name()
                     .unwrap()
                     .to_string_lossy()
                     .replace(".itf.json", &format!(".{ext}")),
-            );
-            assert!(sibling.is_file(), "{name}: .{ext} beside it");
-        }
+            )
+        };
+        assert!(sibling("md").is_file(), "{name}: .md beside it");
+        assert!(
+            !sibling("html").exists(),
+            "{name}: no .html beside it (pages are made on demand)"
+        );
+        assert!(
+            !m.get("why").is_none_or(String::is_empty),
+            "{name}: #meta.why says why the property shows at the last state"
+        );
     }
 }
 
@@ -679,4 +687,269 @@ fn explorer_reports_a_taken_port() {
     let out = comlife(&["explore", "--scenario", "nope"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("unknown scenario"));
+}
+
+/// Markers of Rust structures and 0-based numbering that must not reach a reader of the
+/// Markdown narratives and diagram notes.
+const RUST_MARKERS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "Some(",
+    "None",
+    "client 0",
+    "instance 0",
+    "object 0",
+    "apartment 0",
+    "thread 0",
+    "Starting(",
+    "Registered(",
+    "Waiting(",
+    "Exited(",
+    "NotStarted",
+    "Activating",
+    "FinalRelease",
+    "ClassObject",
+    "Automatic",
+    "UserClose",
+    "Connected",
+    "Disconnecting",
+    "NotYet",
+    "GaveUpWaiting",
+    "ReleaseObject",
+    "ReleaseFactory",
+    "LockServerTrue",
+    "LockServerFalse",
+    "CallSelfDisconnect",
+    "KeepForever",
+    "Mta1",
+    "Mta2",
+    "Sta ",
+    "Sta,",
+    "launched_for",
+    "next_slot",
+    "last_obj",
+    "factory_proxies",
+    "→ true",
+    "→ false",
+    "true →",
+    "false →",
+];
+
+/// Whether `line` contains `marker`; a marker that starts or ends with a letter or digit only
+/// as a whole word there ("ClassObject" is not in "CoGetClassObject").
+fn contains_marker(line: &str, marker: &str) -> bool {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    line.match_indices(marker).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + marker.len()..].chars().next();
+        let cut_before = alnum(marker.chars().next()) && alnum(before);
+        let cut_after = alnum(marker.chars().next_back()) && alnum(after);
+        !cut_before && !cut_after
+    })
+}
+
+/// The text of a Markdown trace page a reader reads as COM: the narrative, the diagram's notes,
+/// arrows and participant names, the final state (not the header with file paths and links).
+fn readable_lines(md: &str) -> Vec<String> {
+    md.lines()
+        .filter(|l| {
+            !l.starts_with("- Replay:") && !l.starts_with("- Explorer:") && !l.starts_with('#')
+        })
+        .filter(|l| !l.starts_with("```") && *l != "sequenceDiagram")
+        .map(|l| {
+            let l = l.trim_start();
+            // Mermaid syntax: keep what is shown (after "as" or ":"), not participant ids.
+            if let Some(rest) = l
+                .strip_prefix("participant ")
+                .or_else(|| l.strip_prefix("create participant "))
+            {
+                rest.split_once(" as ")
+                    .map_or(String::new(), |(_, n)| n.to_string())
+            } else if l.starts_with("destroy ") {
+                String::new()
+            } else if l.starts_with("Note over ") || l.contains("->>") || l.contains("-x") {
+                l.split_once(": ")
+                    .map_or(String::new(), |(_, t)| t.to_string())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The checked-in narratives and diagram notes speak COM: no Rust structure, no 0-based
+/// number; every step is a sentence; every violation says why at its last step.
+#[test]
+fn narratives_speak_com_not_rust() {
+    let mut pages = 0;
+    for path in itf_files() {
+        let md_path = path.with_file_name(
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .replace(".itf.json", ".md"),
+        );
+        let md = std::fs::read_to_string(&md_path).unwrap();
+        let name = md_path.display().to_string();
+        for line in readable_lines(&md) {
+            for m in RUST_MARKERS {
+                assert!(
+                    !contains_marker(&line, m),
+                    "{name}: {m:?} in a line a reader reads: {line}"
+                );
+            }
+        }
+        // The narrative: numbered sentences that start with a capital letter.
+        let narrative = md.split("## Narrative\n\n").nth(1).expect("a narrative");
+        for l in narrative.lines().take_while(|l| !l.is_empty()) {
+            let (_, sentence) = l.split_once(". ").expect("numbered");
+            assert!(
+                sentence.starts_with(|c: char| c.is_uppercase()),
+                "{name}: a sentence: {l}"
+            );
+            for bad in [
+                "calls a method call",
+                "the process exits",
+                "In client process",
+                "In service host",
+                "'s a ",
+            ] {
+                assert!(!sentence.contains(bad), "{name}: reads naturally: {l}");
+            }
+        }
+        let itf: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let why = itf["#meta"]["why"].as_str().unwrap();
+        assert!(md.contains(why), "{name}: the page says why: {why}");
+        pages += 1;
+    }
+    assert!(pages > 100, "{pages} pages");
+}
+
+/// Objects are participants of the Mermaid diagram, created by the step that creates them and
+/// destroyed by the one that frees them (Mermaid ≥ 10.3 syntax).
+#[test]
+fn objects_are_created_and_destroyed_participants() {
+    let path = traces_dir().join("local-mta/baseline/no-exit-with-live-objects.md");
+    let md = std::fs::read_to_string(&path).unwrap();
+    let created = md.find("    create participant serverInstance1_object1 as object 1 (CLSID_A)\n");
+    let destroyed = md.find("    destroy serverInstance1_object1\n");
+    assert!(created.is_some() && destroyed.is_some(), "{md}");
+    assert!(created < destroyed);
+    // The line after `create participant` is a message to the new participant, the line after
+    // `destroy` one that involves it: Mermaid requires both.
+    let lines: Vec<&str> = md.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some(rest) = l.trim_start().strip_prefix("create participant ") {
+            let id = rest.split(' ').next().unwrap();
+            assert!(
+                lines[i + 1].contains(&format!(">>{id}:")),
+                "{}",
+                lines[i + 1]
+            );
+        }
+        if let Some(id) = l.trim_start().strip_prefix("destroy ") {
+            assert!(
+                lines[i + 1].contains(&format!("-x{id}:")),
+                "{}",
+                lines[i + 1]
+            );
+        }
+    }
+    // Object 2 is abandoned by the exit: created, never destroyed.
+    assert!(md.contains("create participant serverInstance1_object2 as object 2 (CLSID_B)"));
+    assert!(!md.contains("destroy serverInstance1_object2"));
+}
+
+/// `check --html DIR` writes the viewer page of every trace it writes (and only then);
+/// a missing DIR, the trace directory itself or a run that writes no trace is exit 2 before
+/// anything runs, with nothing written.
+#[test]
+fn check_html_writes_pages_on_demand() {
+    let dir = temp_dir("check-html");
+    let (traces, html) = (dir.join("traces"), dir.join("html"));
+    std::fs::create_dir_all(&html).unwrap();
+    let args = [
+        "check",
+        "--scenario",
+        "local-sta",
+        "--disable",
+        "implicit-lockserver",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(extra);
+        comlife(&a)
+    };
+    let t = traces.to_str().unwrap();
+    // Bad inputs: nothing written, not even the traces.
+    let missing = dir.join("missing");
+    for (extra, says) in [
+        (
+            vec!["--traces", t, "--html", missing.to_str().unwrap()],
+            "does not exist",
+        ),
+        (vec!["--traces", t, "--html", t], "does not exist"),
+        (vec!["--html", html.to_str().unwrap()], "writes none"),
+    ] {
+        let out = with(&extra);
+        assert_eq!(code(&out), 2, "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{extra:?}: {}", stderr(&out));
+        assert!(
+            !traces.exists() && !missing.exists(),
+            "{extra:?}: nothing written"
+        );
+        assert!(files(&html).is_empty(), "{extra:?}: no page written");
+    }
+    let out = with(&["--no-traces", "--html", html.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "--html with --no-traces: {}", stderr(&out));
+    // The trace directory itself (existing) is refused.
+    std::fs::create_dir_all(&traces).unwrap();
+    let out = with(&["--traces", t, "--html", t]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("refusing to write pages into the trace directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(files(&traces).is_empty(), "nothing written");
+
+    let out = with(&["--traces", t, "--html", html.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let itfs: Vec<PathBuf> = files(&traces)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".itf.json"))
+        .collect();
+    let pages = files(&html);
+    assert!(!itfs.is_empty());
+    assert_eq!(
+        pages,
+        itfs.iter()
+            .map(|p| PathBuf::from(p.to_string_lossy().replace(".itf.json", ".html")))
+            .collect::<Vec<_>>(),
+        "one page per trace, at the same relative path"
+    );
+    assert!(!files(&traces)
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "html")));
+    // Each page is `trace html`'s page of the trace.
+    for (itf, page) in itfs.iter().zip(&pages) {
+        let single = dir.join("single.html");
+        let out = comlife(&[
+            "trace",
+            "html",
+            traces.join(itf).to_str().unwrap(),
+            "-o",
+            single.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read(&single).unwrap(),
+            std::fs::read(html.join(page)).unwrap(),
+            "{}",
+            page.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
