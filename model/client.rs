@@ -206,7 +206,7 @@ impl ClientEvent {
     /// The event in COM terms.
     pub fn describe(self) -> &'static str {
         match self {
-            ClientEvent::Dies => "dies (the process exits without releasing its references)",
+            ClientEvent::Dies => "dies without releasing its references (a crash or an exit)",
             ClientEvent::Rundown => {
                 "is run down by COM's garbage collection (ping time-out): its references are released"
             }

@@ -180,22 +180,21 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
         );
         // The path under traces/ names scenario, configuration and property.
         let rel = path.strip_prefix(traces_dir()).unwrap();
-        let toggled: Vec<String> = m["disabled"]
-            .split(", ")
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .chain(
-                m["enabled"]
-                    .split(", ")
-                    .filter(|n| !n.is_empty())
-                    .map(|n| format!("with-{n}")),
-            )
-            .collect();
-        let label = if toggled.is_empty() {
-            "baseline".to_string()
-        } else {
-            toggled.join("+")
+        let names = |key: &str| -> Vec<String> {
+            m[key]
+                .split(", ")
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect()
         };
+        let scenario = comlife::config::Scenario::parse(&m["scenario"]).unwrap();
+        let label = comlife::config::MechanismSet::from_args(
+            scenario,
+            &names("disabled"),
+            &names("enabled"),
+        )
+        .unwrap()
+        .label();
         assert_eq!(
             rel,
             Path::new(&m["scenario"])
