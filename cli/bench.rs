@@ -57,13 +57,16 @@ fn stateright_bfs(cfg: Config, threads: usize) -> Measure {
     }
 }
 
-/// Runs the benchmark: `threads` workers (default: all cores), stateright's BFS alongside when
-/// `with_stateright`.
+/// Runs the benchmark: `threads` workers (default: all cores); comlife's checker without
+/// symmetry reduction and, when `with_symmetry`, with it (the reduction factor is unreduced over
+/// reduced unique states); stateright's BFS alongside when `with_stateright`. The speed ratio
+/// compares the unreduced run with stateright's (the same state space).
 pub fn run_bench(
     scenario: Option<String>,
     clients: usize,
     threads: Option<usize>,
     with_stateright: bool,
+    with_symmetry: bool,
 ) -> ExitCode {
     let scenarios = match scenario {
         Some(n) => match Scenario::parse(&n) {
@@ -77,14 +80,19 @@ pub fn run_bench(
         opts.threads = t;
     }
     println!(
-        "{:<10} {:>7} {:>7} {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+        "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
         "scenario",
         "clients",
         "threads",
-        "unique",
+        "reduced",
         "seconds",
         "states/s",
         "peak MiB",
+        "unreduced",
+        "seconds",
+        "states/s",
+        "peak MiB",
+        "symmetry×",
         "sr unique",
         "sr s",
         "sr st/s",
@@ -98,12 +106,26 @@ pub fn run_bench(
         };
         // stateright first: whichever runs second finds memory the allocator already holds.
         let theirs = with_stateright.then(|| stateright_bfs(cfg, opts.threads));
-        reset_peak();
-        let r = run(cfg, opts);
-        let ours = Measure {
-            unique: r.unique_states,
-            seconds: r.seconds,
-            peak: peak_rss_mib(),
+        let measure = |symmetry: bool| {
+            reset_peak();
+            let r = run(cfg, RunOptions { symmetry, ..opts });
+            Measure {
+                unique: r.unique_states,
+                seconds: r.seconds,
+                peak: peak_rss_mib(),
+            }
+        };
+        let unreduced = measure(false);
+        let reduced = with_symmetry.then(|| measure(true));
+        let (ru, rs, rr, rm, factor) = match &reduced {
+            Some(r) => (
+                r.unique.to_string(),
+                format!("{:.2}", r.seconds),
+                format!("{:.0}", r.rate()),
+                mib(r.peak),
+                format!("{:.2}", unreduced.unique as f64 / r.unique as f64),
+            ),
+            None => Default::default(),
         };
         let (u, sec, rate, peak, ratio) = match &theirs {
             Some(t) => (
@@ -111,19 +133,24 @@ pub fn run_bench(
                 format!("{:.2}", t.seconds),
                 format!("{:.0}", t.rate()),
                 mib(t.peak),
-                format!("{:.1}", ours.rate() / t.rate()),
+                format!("{:.1}", unreduced.rate() / t.rate()),
             ),
             None => Default::default(),
         };
         println!(
-            "{:<10} {:>7} {:>7} {:>10} {:>8.2} {:>10.0} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+            "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8.2} {:>10.0} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
             s.name(),
             clients,
             opts.threads,
-            ours.unique,
-            ours.seconds,
-            ours.rate(),
-            mib(ours.peak),
+            ru,
+            rs,
+            rr,
+            rm,
+            unreduced.unique,
+            unreduced.seconds,
+            unreduced.rate(),
+            mib(unreduced.peak),
+            factor,
             u,
             sec,
             rate,

@@ -58,6 +58,10 @@ enum Command {
         /// Skip stateright's BFS (it is slower and needs more memory).
         #[arg(long)]
         no_stateright: bool,
+        /// Measure comlife's checker without symmetry reduction only (no reduced run, no
+        /// reduction factor).
+        #[arg(long)]
+        no_symmetry: bool,
     },
     /// Re-execute an ITF trace (as written by check) against the current model.
     ///
@@ -170,6 +174,11 @@ struct CheckArgs {
     /// Write no trace files.
     #[arg(long)]
     no_traces: bool,
+    /// Explore without symmetry reduction: every state, not one per class of states that
+    /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
+    /// lengths are the same; unique-state counts are those of the unreduced model.
+    #[arg(long)]
+    no_symmetry: bool,
 }
 
 /// A usage error: printed and mapped to exit status 2.
@@ -189,9 +198,10 @@ fn main() -> ExitCode {
             clients,
             threads,
             no_stateright,
+            no_symmetry,
         } => match threads {
             Some(0) => usage("--threads must be at least 1".into()),
-            _ => bench::run_bench(scenario, clients, threads, !no_stateright),
+            _ => bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry),
         },
         Command::Replay { file } => replay::run(&file),
         Command::Explore {
@@ -250,6 +260,7 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     opts.max_states = args.max_states;
+    opts.symmetry = !args.no_symmetry;
     opts.max_depth = args.max_depth;
     match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
         Some(None) => return usage("--max-memory is too large".into()),
@@ -271,13 +282,14 @@ fn check(args: CheckArgs) -> ExitCode {
             && opts.max_states.is_none()
             && opts.max_depth.is_none()
             && opts.max_memory.is_none()
-            && opts.simulate.is_none();
+            && opts.simulate.is_none()
+            && opts.symmetry;
         let dir = match (&args.traces, args.no_traces) {
             (_, true) => None,
             (Some(d), _) => Some(d.clone()),
             (None, _) if canonical => Some(PathBuf::from("traces")),
             (None, _) => {
-                eprintln!("comlife: not a default run (--clients, bounds or --simulate): traces are written only with --traces DIR");
+                eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
                 None
             }
         };

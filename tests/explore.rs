@@ -78,6 +78,7 @@ fn limits(threads: usize) -> Limits {
         max_states: None,
         max_depth: None,
         max_memory: None,
+        symmetry: false,
     }
 }
 
