@@ -202,11 +202,15 @@ fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
             let label = format!("{} / {}", s.name(), d.label());
             assert!(reduced.complete && unreduced.complete, "{label}");
             assert!(
-                reduced.unique_states < unreduced.unique_states,
+                reduced.unique_states <= unreduced.unique_states,
                 "{label}: {} reduced, {} unreduced",
                 reduced.unique_states,
                 unreduced.unique_states
             );
+            if s == Scenario::LocalSta {
+                // Two clients with the same script: their renaming always reduces.
+                assert!(reduced.unique_states < unreduced.unique_states, "{label}");
+            }
             for (r, u) in reduced.properties.iter().zip(&unreduced.properties) {
                 assert_eq!(r.def.name, u.def.name);
                 assert_eq!(r.verdict, u.verdict, "{label}: {}", r.def.name);
