@@ -25,6 +25,15 @@
 //!   same one that search finds.
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
 //!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
+//! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::symmetry`]): the visited set is
+//!   keyed by the canonical key of a state's class (states that differ by a renaming of
+//!   interchangeable clients and launched server slots), so one state per class is expanded:
+//!   the first one reached, which is a concrete successor of a concrete state. Parent pointers
+//!   and traces are therefore unchanged: a trace re-executes recorded action indices from the
+//!   real initial state and is an execution of the unreduced model. States of one class are
+//!   bisimilar with equal property values, so classes are reached at the least distance of
+//!   their members and every trace is as short as the unreduced search's (it may be another
+//!   shortest trace).
 
 use crate::actor::{ComActor, Step};
 use crate::msg::Msg;

@@ -333,13 +333,30 @@ pub struct Symmetry {
     reduce: bool,
 }
 
-/// The pieces of a local state the key is computed from.
+/// The pieces of a local state the key is computed from (fixed-size: no allocation).
 struct Parts<'a> {
-    clients: Vec<&'a ClientState>,
+    /// The clients' states, `None` beyond the configuration's clients.
+    clients: [Option<&'a ClientState>; MAX_CLIENTS],
     scm: &'a ScmState,
-    servers: Vec<&'a ServerState>,
+    /// The slots' states, `None` beyond the configuration's slots.
+    servers: [Option<&'a ServerState>; MAX_CLIENTS],
     /// Per actor (in actor order): the commutative sum of its set timers' hashes.
-    timers: Vec<u64>,
+    timers: [u64; ACTORS],
+}
+
+/// Most actors of a local scenario: clients, the SCM, slots.
+const ACTORS: usize = 2 * MAX_CLIENTS + 1;
+
+/// A list of permutations without allocation: at most 3! × 3!.
+struct Perms {
+    perms: [Perm; 36],
+    len: usize,
+}
+
+impl Perms {
+    fn as_slice(&self) -> &[Perm] {
+        &self.perms[..self.len]
+    }
 }
 
 impl Symmetry {
@@ -367,23 +384,20 @@ impl Symmetry {
         }
         let parts = self.parts(s);
         let perms = self.allowed_in(&parts);
+        let perms = perms.as_slice();
         if perms.len() == 1 {
             return self.image_fingerprint(s, &parts, &perms[0]);
         }
         // Signatures: what no permutation changes.
-        let ssig: Vec<u64> = parts.servers.iter().map(|v| server_signature(v)).collect();
-        let csig: Vec<u64> = parts
-            .clients
-            .iter()
-            .map(|c| client_signature(c, &ssig))
-            .collect();
+        let ssig = parts.servers.map(|v| v.map_or(0, server_signature));
+        let csig = parts.clients.map(|c| c.map_or(0, |c| client_signature(c, &ssig)));
         let seq = |p: &Perm| -> [u64; 2 * MAX_CLIENTS] {
             let mut out = [0; 2 * MAX_CLIENTS];
-            for (i, sig) in csig.iter().enumerate() {
-                out[p.clients[i] as usize] = *sig;
+            for i in 0..self.cfg.clients {
+                out[p.clients[i] as usize] = csig[i];
             }
-            for (j, sig) in ssig.iter().enumerate() {
-                out[MAX_CLIENTS + p.slots[j] as usize] = *sig;
+            for j in 0..self.cfg.slots() {
+                out[MAX_CLIENTS + p.slots[j] as usize] = ssig[j];
             }
             out
         };
@@ -397,27 +411,32 @@ impl Symmetry {
     }
 
     fn parts<'a>(&self, s: &'a SysState) -> Parts<'a> {
-        let mut clients = Vec::with_capacity(MAX_CLIENTS);
+        let mut clients = [None; MAX_CLIENTS];
         let mut scm = None;
-        let mut servers = Vec::with_capacity(MAX_CLIENTS);
+        let mut servers = [None; MAX_CLIENTS];
+        let (mut c, mut v) = (0, 0);
         for a in &s.actor_states {
             match &**a {
-                ComState::Client(c) => clients.push(c),
+                ComState::Client(x) => {
+                    clients[c] = Some(x);
+                    c += 1;
+                }
                 ComState::Scm(x) => scm = Some(x),
-                ComState::Server(v) => servers.push(v),
+                ComState::Server(x) => {
+                    servers[v] = Some(x);
+                    v += 1;
+                }
                 _ => unreachable!("a local scenario's actor"),
             }
         }
         let keys = &crate::search::FP_KEYS;
-        let timers = s
-            .timers_set
-            .iter()
-            .map(|t| {
-                t.iter()
-                    .map(|x| keys.hash_one(x))
-                    .fold(0u64, u64::wrapping_add)
-            })
-            .collect();
+        let mut timers = [0; ACTORS];
+        for (sum, t) in timers.iter_mut().zip(&s.timers_set) {
+            *sum = t
+                .iter()
+                .map(|x| keys.hash_one(x))
+                .fold(0u64, u64::wrapping_add);
+        }
         Parts {
             clients,
             scm: scm.expect("the SCM"),
@@ -432,34 +451,32 @@ impl Symmetry {
         if !self.reduce {
             return vec![Perm::IDENTITY];
         }
-        self.allowed_in(&self.parts(s))
+        self.allowed_in(&self.parts(s)).as_slice().to_vec()
     }
 
-    fn allowed_in(&self, parts: &Parts) -> Vec<Perm> {
+    fn allowed_in(&self, parts: &Parts) -> Perms {
         let cfg = &self.cfg;
         let n = cfg.clients;
-        let clients: Vec<[u8; MAX_CLIENTS]> = permutations(n)
-            .iter()
-            .filter(|pi| {
-                (0..n).all(|i| {
-                    cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
-                        && (0..i).all(|j| {
-                            !(activation_open(parts.clients[i])
-                                && activation_open(parts.clients[j]))
-                                || pi[j] < pi[i]
-                        })
-                })
-            })
-            .copied()
-            .collect();
+        let open = parts.clients.map(|c| c.is_some_and(activation_open));
+        let mut out = Perms {
+            perms: [Perm::IDENTITY; 36],
+            len: 0,
+        };
         let launched = parts.scm.next_slot as usize;
-        let mut out = Vec::new();
-        for tau in permutations(launched) {
-            for pi in &clients {
-                out.push(Perm {
+        for pi in permutations(n) {
+            let allowed = (0..n).all(|i| {
+                cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
+                    && (0..i).all(|j| !(open[i] && open[j]) || pi[j] < pi[i])
+            });
+            if !allowed {
+                continue;
+            }
+            for tau in permutations(launched) {
+                out.perms[out.len] = Perm {
                     clients: *pi,
                     slots: *tau,
-                });
+                };
+                out.len += 1;
             }
         }
         out
@@ -473,9 +490,10 @@ impl Symmetry {
         let cfg = &self.cfg;
         let n = cfg.clients;
         let slots = cfg.slots();
-        let mut actor = [0u64; 2 * MAX_CLIENTS + 1];
-        let mut timers = [0u64; 2 * MAX_CLIENTS + 1];
+        let mut actor = [0u64; ACTORS];
+        let mut timers = [0u64; ACTORS];
         for (i, c) in parts.clients.iter().enumerate() {
+            let Some(c) = c else { break };
             let pos = p.client(i as u8) as usize;
             actor[pos] = keys.hash_one(client_image(c, p));
             timers[pos] = parts.timers[i];
@@ -483,6 +501,7 @@ impl Symmetry {
         actor[n] = hash_scm_image(parts.scm, p);
         timers[n] = parts.timers[n];
         for (j, v) in parts.servers.iter().enumerate() {
+            let Some(v) = v else { break };
             let pos = n + 1 + p.slot(j as u8) as usize;
             actor[pos] = hash_server_image(v, p);
             timers[pos] = parts.timers[n + 1 + j];
