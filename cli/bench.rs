@@ -30,18 +30,32 @@ struct Measure {
 /// Which checker a measured run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Checker {
-    /// comlife's one-pass checker (`check`).
+    /// comlife's one-pass checker (`check`), with symmetry reduction.
     Comlife,
+    /// comlife's one-pass checker without symmetry reduction (`check --no-symmetry`).
+    ComlifeUnreduced,
     /// stateright 0.31's BFS checker, run to completion.
     Stateright,
+}
+
+impl Checker {
+    /// The name `--child` takes.
+    fn arg(self) -> &'static str {
+        match self {
+            Checker::Comlife => "comlife",
+            Checker::ComlifeUnreduced => "comlife-unreduced",
+            Checker::Stateright => "stateright",
+        }
+    }
 }
 
 /// The child's side: measures one run of `cfg` with `checker` and prints it as one JSON line.
 pub fn run_child(cfg: Config, checker: Checker, opts: RunOptions) -> ExitCode {
     let m = match checker {
         Checker::Stateright => stateright_bfs(cfg, opts.threads),
-        Checker::Comlife => {
-            let r = run(cfg, opts);
+        Checker::Comlife | Checker::ComlifeUnreduced => {
+            let symmetry = checker == Checker::Comlife;
+            let r = run(cfg, RunOptions { symmetry, ..opts });
             Measure {
                 unique: r.unique_states,
                 seconds: r.seconds,
@@ -60,10 +74,7 @@ pub fn run_child(cfg: Config, checker: Checker, opts: RunOptions) -> ExitCode {
 fn measure_in_child(cfg: Config, checker: Checker, threads: usize) -> Result<Measure, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot find comlife's executable: {e}"))?;
-    let which = match checker {
-        Checker::Comlife => "comlife",
-        Checker::Stateright => "stateright",
-    };
+    let which = checker.arg();
     let out = std::process::Command::new(exe)
         .args(["bench", "--child", which, "--scenario", cfg.scenario.name()])
         .args([
@@ -112,13 +123,17 @@ fn stateright_bfs(cfg: Config, threads: usize) -> Measure {
     }
 }
 
-/// Runs the benchmark: `threads` workers (default: all cores), stateright's BFS alongside when
-/// `with_stateright`.
+/// Runs the benchmark: `threads` workers (default: all cores); comlife's checker without
+/// symmetry reduction and, when `with_symmetry`, with it (the reduction factor is unreduced over
+/// reduced unique states); stateright's BFS alongside when `with_stateright`. The speed ratio
+/// compares the unreduced run with stateright's (the same state space). Each measurement is a
+/// child process of its own, so each peak memory is that run's.
 pub fn run_bench(
     scenario: Option<String>,
     clients: usize,
     threads: Option<usize>,
     with_stateright: bool,
+    with_symmetry: bool,
 ) -> ExitCode {
     let scenarios = match scenario {
         Some(n) => match Scenario::parse(&n) {
@@ -132,14 +147,19 @@ pub fn run_bench(
         opts.threads = t;
     }
     println!(
-        "{:<10} {:>7} {:>7} {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+        "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
         "scenario",
         "clients",
         "threads",
-        "unique",
+        "reduced",
         "seconds",
         "states/s",
         "peak MiB",
+        "unreduced",
+        "seconds",
+        "states/s",
+        "peak MiB",
+        "symmetry×",
         "sr unique",
         "sr s",
         "sr st/s",
@@ -151,17 +171,29 @@ pub fn run_bench(
             Ok(c) => c,
             Err(e) => return crate::usage(e),
         };
-        let theirs = if with_stateright {
-            match measure_in_child(cfg, Checker::Stateright, opts.threads) {
-                Ok(m) => Some(m),
-                Err(e) => return crate::usage(e),
-            }
-        } else {
-            None
+        let measure = |checker: Checker, wanted: bool| -> Result<Option<Measure>, String> {
+            wanted
+                .then(|| measure_in_child(cfg, checker, opts.threads))
+                .transpose()
         };
-        let ours = match measure_in_child(cfg, Checker::Comlife, opts.threads) {
-            Ok(m) => m,
-            Err(e) => return crate::usage(e),
+        let (theirs, unreduced, reduced) = match (
+            measure(Checker::Stateright, with_stateright),
+            measure(Checker::ComlifeUnreduced, true),
+            measure(Checker::Comlife, with_symmetry),
+        ) {
+            (Ok(t), Ok(Some(u)), Ok(r)) => (t, u, r),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return crate::usage(e),
+            (_, Ok(None), _) => unreachable!("the unreduced run is always measured"),
+        };
+        let (ru, rs, rr, rm, factor) = match &reduced {
+            Some(r) => (
+                r.unique.to_string(),
+                format!("{:.2}", r.seconds),
+                format!("{:.0}", r.rate()),
+                mib(r.peak),
+                format!("{:.2}", unreduced.unique as f64 / r.unique as f64),
+            ),
+            None => Default::default(),
         };
         let (u, sec, rate, peak, ratio) = match &theirs {
             Some(t) => (
@@ -169,19 +201,24 @@ pub fn run_bench(
                 format!("{:.2}", t.seconds),
                 format!("{:.0}", t.rate()),
                 mib(t.peak),
-                format!("{:.1}", ours.rate() / t.rate()),
+                format!("{:.1}", unreduced.rate() / t.rate()),
             ),
             None => Default::default(),
         };
         println!(
-            "{:<10} {:>7} {:>7} {:>10} {:>8.2} {:>10.0} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+            "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8.2} {:>10.0} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
             s.name(),
             clients,
             opts.threads,
-            ours.unique,
-            ours.seconds,
-            ours.rate(),
-            mib(ours.peak),
+            ru,
+            rs,
+            rr,
+            rm,
+            unreduced.unique,
+            unreduced.seconds,
+            unreduced.rate(),
+            mib(unreduced.peak),
+            factor,
             u,
             sec,
             rate,

@@ -58,6 +58,10 @@ enum Command {
         /// Skip stateright's BFS (it is slower and needs more memory).
         #[arg(long)]
         no_stateright: bool,
+        /// Measure comlife's checker without symmetry reduction only (no reduced run, no
+        /// reduction factor).
+        #[arg(long)]
+        no_symmetry: bool,
         /// Internal: measure one run of --scenario with this checker and print it as JSON
         /// (bench runs each measurement as such a child process).
         #[arg(long, hide = true, requires = "scenario")]
@@ -184,6 +188,11 @@ struct CheckArgs {
     /// before the run starts (exit 2, nothing written).
     #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
     html: Option<PathBuf>,
+    /// Explore without symmetry reduction: every state, not one per class of states that
+    /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
+    /// lengths are the same; unique-state counts are those of the unreduced model.
+    #[arg(long)]
+    no_symmetry: bool,
 }
 
 /// A usage error: printed and mapped to exit status 2.
@@ -203,6 +212,7 @@ fn main() -> ExitCode {
             clients,
             threads,
             no_stateright,
+            no_symmetry,
             child,
         } => match (threads, child, scenario) {
             (Some(0), _, _) => usage("--threads must be at least 1".into()),
@@ -216,7 +226,9 @@ fn main() -> ExitCode {
                 }
                 Err(e) => usage(e),
             },
-            (_, _, scenario) => bench::run_bench(scenario, clients, threads, !no_stateright),
+            (_, _, scenario) => {
+                bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry)
+            }
         },
         Command::Replay { file } => replay::run(&file),
         Command::Explore {
@@ -275,6 +287,7 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     opts.max_states = args.max_states;
+    opts.symmetry = !args.no_symmetry;
     opts.max_depth = args.max_depth;
     match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
         Some(None) => return usage("--max-memory is too large".into()),
@@ -296,13 +309,14 @@ fn check(args: CheckArgs) -> ExitCode {
             && opts.max_states.is_none()
             && opts.max_depth.is_none()
             && opts.max_memory.is_none()
-            && opts.simulate.is_none();
+            && opts.simulate.is_none()
+            && opts.symmetry;
         let dir = match (&args.traces, args.no_traces) {
             (_, true) => None,
             (Some(d), _) => Some(d.clone()),
             (None, _) if canonical => Some(PathBuf::from("traces")),
             (None, _) => {
-                eprintln!("comlife: not a default run (--clients, bounds or --simulate): traces are written only with --traces DIR");
+                eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
                 None
             }
         };

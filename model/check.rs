@@ -63,6 +63,10 @@ pub struct RunOptions {
     pub max_memory: Option<u64>,
     /// Random walks instead of exhaustive exploration ([`crate::simulate`]).
     pub simulate: Option<Simulation>,
+    /// Symmetry reduction ([`crate::symmetry`]; on by default, `--no-symmetry` turns it off):
+    /// the same verdicts and trace lengths, fewer unique states (counted per class) in the
+    /// local scenarios. Simulation is never reduced.
+    pub symmetry: bool,
 }
 
 impl Default for RunOptions {
@@ -73,6 +77,7 @@ impl Default for RunOptions {
             max_depth: None,
             max_memory: None,
             simulate: None,
+            symmetry: true,
         }
     }
 }
@@ -133,6 +138,7 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         max_states: opts.max_states,
         max_depth: opts.max_depth,
         max_memory: opts.max_memory,
+        symmetry: opts.symmetry,
     };
     let x = match opts.simulate {
         Some(sim) => {

@@ -25,10 +25,20 @@
 //!   same one that search finds.
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
 //!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
+//! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::symmetry`]): the visited set is
+//!   keyed by the canonical key of a state's class (states that differ by a renaming of
+//!   interchangeable clients and launched server slots), so one state per class is expanded:
+//!   the first one reached, which is a concrete successor of a concrete state. Parent pointers
+//!   and traces are therefore unchanged: a trace re-executes recorded action indices from the
+//!   real initial state and is an execution of the unreduced model. States of one class are
+//!   bisimilar with equal property values, so classes are reached at the least distance of
+//!   their members and every trace is as short as the unreduced search's (it may be another
+//!   shortest trace).
 
 use crate::actor::{ComActor, Step};
 use crate::msg::Msg;
 use crate::properties::PropertyDef;
+use crate::symmetry::Symmetry;
 use crate::system::{ComModel, SysState};
 use ahash::RandomState;
 use rayon::prelude::*;
@@ -69,7 +79,7 @@ impl Trace {
 
 /// The fixed keys of the fingerprint hasher (arbitrary constants, fixed so that every run
 /// computes the same fingerprints).
-const FP_KEYS: RandomState = RandomState::with_seeds(
+pub(crate) const FP_KEYS: RandomState = RandomState::with_seeds(
     0x243f_6a88_85a3_08d3,
     0x1319_8a2e_0370_7344,
     0xa409_3822_299f_31d0,
@@ -147,6 +157,10 @@ pub struct Limits {
     /// Stop when the process's resident memory exceeds this many bytes (checked after every
     /// chunk of at most [`CHUNK`] expanded states, so it may be overshot by one chunk).
     pub max_memory: Option<u64>,
+    /// Symmetry reduction ([`crate::symmetry`]): explore one state per class of states that
+    /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
+    /// lengths do not depend on it; unique-state counts are then counts of classes.
+    pub symmetry: bool,
 }
 
 /// States expanded in parallel before their successors are merged (and memory is checked).
@@ -306,6 +320,8 @@ impl Visited {
 /// The properties of one exploration and how to test them.
 struct Goals<'a> {
     model: &'a ComModel,
+    /// How states are identified (by class, under symmetry reduction).
+    sym: Symmetry,
     /// The initial state (to rebuild [`Stored`] states).
     init: SysState,
     props: &'a [&'a PropertyDef],
@@ -349,7 +365,7 @@ impl Goals<'_> {
             if capped {
                 continue;
             }
-            let fp = fingerprint(&next);
+            let fp = self.sym.key(&next);
             let mask = item.mask & !self.held(&next, item.mask);
             if visited.get(fp) >> mask & 1 == 1 {
                 continue;
@@ -416,6 +432,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
     let init = model.init_states().remove(0);
     let goals = Goals {
         model,
+        sym: Symmetry::new(model.cfg, limits.symmetry),
         init: init.clone(),
         props,
         bit,
@@ -428,7 +445,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
     let mask = ((1u16 << next_bit) - 1) as u8;
     let mask = mask & !goals.held(&init, mask);
     let mut visited = Visited::new();
-    *visited.entry(fingerprint(&init)) = 1 << mask;
+    *visited.entry(goals.sym.key(&init)) = 1 << mask;
     let mut nodes = vec![Node {
         parent: ROOT,
         action: 0,

@@ -85,6 +85,7 @@ fn limits(threads: usize) -> Limits {
         max_states: None,
         max_depth: None,
         max_memory: None,
+        symmetry: false,
     }
 }
 

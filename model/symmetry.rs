@@ -1,0 +1,647 @@
+//! Symmetry reduction for the local scenarios: clients with the same script and server-instance
+//! slots the SCM has launched are interchangeable, so the checker explores one state per class
+//! of states that differ only by such a permutation ([`Symmetry::key`]).
+//!
+//! # The permutations
+//!
+//! A [`Perm`] renames clients (client `i` becomes client `π(i)`) and server slots (slot `j`
+//! becomes slot `τ(j)`). Its image of a state ([`permute_state`]) moves every actor's state to
+//! its new position and rewrites every client index, slot number and actor id held anywhere:
+//! clients' proxies (slots), the SCM's class table (slots), held and forwarded activations
+//! (clients, slots), server states (the launching client, the set of clients served, the client
+//! of an activation in progress), the messages in transit (source, destination and payload)
+//! and the timers (moved with their actor). The SCM's `held` and `forwarded` lists are kept
+//! sorted, as the SCM keeps them.
+//!
+//! A permutation is *allowed* in a state `s` when
+//!
+//! * it maps every client to a client of the same class (`Config::class_of_client`): clients
+//!   with the same script; a client's behaviour depends on its index only through its class
+//!   and, under the condition `access-denied-client`, through its access permission
+//!   (`Config::access_denied`: client 1 has none), which the permutation keeps too;
+//! * it keeps the relative order of the clients whose activation is not over (not started, or
+//!   waiting for the SCM's answer). The SCM routes the activations it holds in client order
+//!   when an instance it launched exits before registering (`ScmState::on_msg`, `Exited`):
+//!   the first one launches the next instance (and becomes its `launched_for`), the others
+//!   wait for it. Swapping two such clients would change which one that is, so their order is
+//!   part of the state's meaning. A client whose activation is over never activates again and
+//!   the SCM holds nothing for it, so its index is only a name;
+//! * it moves only slots the SCM has launched (below its `next_slot`) and fixes the others: the
+//!   SCM launches slots in order, and a slot not launched yet is told apart by its number
+//!   (`next_slot`, and the user who sits at the first instance). Launched slots are
+//!   interchangeable: no state or message compares slot numbers except for equality, and a
+//!   server's behaviour depends on its state only (`user_present` is part of that state).
+//!
+//! The allowed permutations of `s`, applied to `s`, give its class; the allowed permutations
+//! of an image are those of `s` composed with the inverse, so every member of a class has the
+//! same class. If `σ` is allowed in `s` and `s → s'` by an action, then `σ(s) → σ(s')` by the
+//! renamed action, and `σ` is still allowed in `s'` (activations only end, slots are only
+//! launched): states of one class are bisimilar, with the same successor classes, the same
+//! distance from the classes of the initial state and, because every property reads clients
+//! and slots only through "every" and "some" (spec/assumptions.md A-SYMMETRY), the same
+//! property values. Exploring one state per class therefore gives the same verdicts and the
+//! same shortest trace lengths (tests/symmetry.rs checks this against the unreduced
+//! exploration, and that the classes reached are exactly the classes of the reachable states).
+//!
+//! The `inproc` and `service` scenarios are not reduced (their client threads and service
+//! clients follow different scripts or are held in one actor).
+//!
+//! # The canonical key
+//!
+//! [`Symmetry::key`] is a true canonical form up to hash collisions: among the images of the
+//! state under its allowed permutations it takes those whose sequence of per-actor signatures
+//! (an actor's state with client and slot names erased, which no permutation changes) is
+//! lexicographically least, and returns the least fingerprint among them. Every member of a
+//! class has the same set of images, hence the same key. The state stored for a class is the
+//! first member the breadth-first search reached (a concrete state: traces stay executions of
+//! the unreduced model).
+//!
+//! stateright's `Representative`/`Rewrite` do not fit: `Representative` for `ActorModelState`
+//! sorts all actors (clients, SCM and servers alike), and `Rewrite<Id>` rewrites actor ids
+//! only, through a plan whose state a message cannot see, while our messages and states hold
+//! client indices and slot numbers that must be renamed with the configuration's id layout.
+
+use crate::actor::ComState;
+use crate::client::{ClientOp, ClientState};
+use crate::config::{Config, MAX_CLIENTS};
+use crate::msg::Msg;
+use crate::scm::{Activation, ClassEntry, ScmState};
+use crate::server::{AptWork, ServerState};
+use crate::system::SysState;
+use stateright::actor::{Envelope, Id, Network};
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+/// A renaming of clients and server slots: client `i` becomes `clients[i]`, slot `j` becomes
+/// `slots[j]` (entries beyond the configuration's clients and slots are unused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Perm {
+    /// Image of each client index.
+    pub clients: [u8; MAX_CLIENTS],
+    /// Image of each slot number.
+    pub slots: [u8; MAX_CLIENTS],
+}
+
+/// The identity on `0..MAX_CLIENTS`.
+const ID3: [u8; MAX_CLIENTS] = [0, 1, 2];
+
+impl Perm {
+    /// The permutation that renames nothing.
+    pub const IDENTITY: Perm = Perm {
+        clients: ID3,
+        slots: ID3,
+    };
+
+    /// The image of client index `i`.
+    pub fn client(&self, i: u8) -> u8 {
+        self.clients[i as usize]
+    }
+
+    /// The image of slot number `s`.
+    pub fn slot(&self, s: u8) -> u8 {
+        self.slots[s as usize]
+    }
+
+    /// The image of actor id `id` under the id layout of `cfg` (clients, SCM, slots).
+    pub fn id(&self, cfg: &Config, id: Id) -> Id {
+        if let Some(c) = cfg.client_of(id) {
+            cfg.client_id(self.client(c as u8) as usize)
+        } else if let Some(s) = cfg.slot_of(id) {
+            cfg.server_id(self.slot(s as u8) as usize)
+        } else {
+            id
+        }
+    }
+
+    /// The actor index whose state moves to position `pos` (the inverse image).
+    fn source(&self, cfg: &Config, pos: usize) -> usize {
+        let n = cfg.clients;
+        if pos < n {
+            (0..n)
+                .find(|&i| self.clients[i] as usize == pos)
+                .expect("a permutation")
+        } else if pos > n && pos <= n + cfg.slots() {
+            n + 1
+                + (0..cfg.slots())
+                    .find(|&j| self.slots[j] as usize == pos - n - 1)
+                    .expect("a permutation")
+        } else {
+            pos
+        }
+    }
+}
+
+/// Every permutation of `0..n` (n ≤ 3), identity first.
+fn permutations(n: usize) -> &'static [[u8; MAX_CLIENTS]] {
+    const P0: [[u8; 3]; 1] = [ID3];
+    const P2: [[u8; 3]; 2] = [ID3, [1, 0, 2]];
+    const P3: [[u8; 3]; 6] = [ID3, [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    match n {
+        0 | 1 => &P0,
+        2 => &P2,
+        3 => &P3,
+        _ => unreachable!("at most {MAX_CLIENTS} clients"),
+    }
+}
+
+/// A client's state with its slot references renamed.
+pub fn client_image(c: &ClientState, p: &Perm) -> ClientState {
+    ClientState {
+        factory: c.factory.map(|s| p.slot(s)),
+        object: c.object.map(|(s, o)| (p.slot(s), o)),
+        ..c.clone()
+    }
+}
+
+/// An activation with its client renamed.
+fn activation_image(a: &Activation, p: &Perm) -> Activation {
+    Activation {
+        client: p.client(a.client),
+        ..*a
+    }
+}
+
+/// A class-table entry with its slot renamed.
+fn entry_image(e: ClassEntry, p: &Perm) -> ClassEntry {
+    match e {
+        ClassEntry::Unknown => ClassEntry::Unknown,
+        ClassEntry::Starting(s) => ClassEntry::Starting(p.slot(s)),
+        ClassEntry::Registered(s) => ClassEntry::Registered(p.slot(s)),
+    }
+}
+
+/// The SCM's state with clients and slots renamed (held and forwarded activations re-sorted,
+/// as the SCM keeps them).
+pub fn scm_image(x: &ScmState, p: &Perm) -> ScmState {
+    let mut held: Vec<Activation> = x.held.iter().map(|a| activation_image(a, p)).collect();
+    held.sort();
+    let mut forwarded: Vec<(Activation, u8)> = x
+        .forwarded
+        .iter()
+        .map(|(a, s)| (activation_image(a, p), p.slot(*s)))
+        .collect();
+    forwarded.sort();
+    ScmState {
+        classes: x.classes.iter().map(|e| entry_image(*e, p)).collect(),
+        next_slot: x.next_slot,
+        held,
+        forwarded,
+        relaunch_served: x.relaunch_served,
+    }
+}
+
+/// A set of clients (bit = index) renamed.
+fn client_set_image(set: u8, p: &Perm) -> u8 {
+    (0..MAX_CLIENTS as u8)
+        .filter(|i| set >> i & 1 == 1)
+        .fold(0, |acc, i| acc | 1 << p.client(i))
+}
+
+/// An apartment's work with its client renamed.
+fn work_image(w: AptWork, p: &Perm) -> AptWork {
+    match w {
+        AptWork::Activating {
+            client,
+            clsid,
+            kind,
+        } => AptWork::Activating {
+            client: p.client(client),
+            clsid,
+            kind,
+        },
+        other => other,
+    }
+}
+
+/// A server slot's state with its client references renamed.
+pub fn server_image(v: &ServerState, p: &Perm) -> ServerState {
+    let mut v = v.clone();
+    v.launched_for = v.launched_for.map(|c| p.client(c));
+    v.served = client_set_image(v.served, p);
+    for a in v.apartments.iter_mut() {
+        a.work = work_image(a.work, p);
+    }
+    v
+}
+
+/// A message with its client indices and slot numbers renamed (borrowed when it holds none).
+pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
+    Cow::Owned(match m {
+        Msg::ActivationResult {
+            hr,
+            server: Some(s),
+            obj,
+        } => Msg::ActivationResult {
+            hr: *hr,
+            server: Some(p.slot(*s)),
+            obj: *obj,
+        },
+        Msg::Launch { client } => Msg::Launch {
+            client: p.client(*client),
+        },
+        Msg::Activate {
+            client,
+            clsid,
+            kind,
+        } => Msg::Activate {
+            client: p.client(*client),
+            clsid: *clsid,
+            kind: *kind,
+        },
+        Msg::Activated {
+            client,
+            clsid,
+            kind,
+            hr,
+            obj,
+        } => Msg::Activated {
+            client: p.client(*client),
+            clsid: *clsid,
+            kind: *kind,
+            hr: *hr,
+            obj: *obj,
+        },
+        _ => return Cow::Borrowed(m),
+    })
+}
+
+/// The image of a whole state of a local scenario under `p`: actor states moved and renamed,
+/// messages and timers moved and renamed.
+///
+/// # Panics
+/// When `s` is not a state of a local scenario of `cfg`.
+pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
+    let n = s.actor_states.len();
+    let image = |a: &ComState| -> ComState {
+        match a {
+            ComState::Client(c) => ComState::Client(client_image(c, p)),
+            ComState::Scm(x) => ComState::Scm(scm_image(x, p)),
+            ComState::Server(v) => ComState::Server(server_image(v, p)),
+            _ => panic!("a local scenario's actor"),
+        }
+    };
+    let from: Vec<usize> = (0..n).map(|pos| p.source(cfg, pos)).collect();
+    let network = Network::new_unordered_nonduplicating(s.network.iter_all().map(|e| Envelope {
+        src: p.id(cfg, e.src),
+        dst: p.id(cfg, e.dst),
+        msg: msg_image(e.msg, p).into_owned(),
+    }));
+    let mut out = s.clone();
+    out.actor_states = from
+        .iter()
+        .map(|&i| Arc::new(image(&s.actor_states[i])))
+        .collect();
+    out.timers_set = from.iter().map(|&i| s.timers_set[i].clone()).collect();
+    out.crashed = from.iter().map(|&i| s.crashed[i]).collect();
+    out.network = network;
+    out
+}
+
+/// Every renaming of the clients and of the server slots of a local scenario's configuration,
+/// allowed or not (for tests: properties must not tell any of the images apart).
+pub fn all_perms(cfg: &Config) -> Vec<Perm> {
+    let mut out = Vec::new();
+    for slots in permutations(cfg.slots()) {
+        for clients in permutations(cfg.clients) {
+            out.push(Perm {
+                clients: *clients,
+                slots: *slots,
+            });
+        }
+    }
+    out
+}
+
+/// Whether client `c`'s activation is not over: not started, or waiting for the SCM's answer.
+/// The relative order of such clients must be kept (see the module documentation).
+fn activation_open(c: &ClientState) -> bool {
+    !c.activated
+        || matches!(
+            c.pending,
+            Some(ClientOp::CoGetClassObject | ClientOp::CoCreateInstance)
+        )
+}
+
+/// How the search tells states apart: by the canonical key of their class
+/// ([`Symmetry::key`]) or, without reduction, by their own fingerprint.
+#[derive(Clone, Copy, Debug)]
+pub struct Symmetry {
+    cfg: Config,
+    reduce: bool,
+}
+
+/// The pieces of a local state the key is computed from (fixed-size: no allocation).
+struct Parts<'a> {
+    /// The clients' states, `None` beyond the configuration's clients.
+    clients: [Option<&'a ClientState>; MAX_CLIENTS],
+    scm: &'a ScmState,
+    /// The slots' states, `None` beyond the configuration's slots.
+    servers: [Option<&'a ServerState>; MAX_CLIENTS],
+    /// Per actor (in actor order): the commutative sum of its set timers' hashes.
+    timers: [u64; ACTORS],
+}
+
+/// Most actors of a local scenario: clients, the SCM, slots.
+const ACTORS: usize = 2 * MAX_CLIENTS + 1;
+
+/// A list of permutations without allocation: at most 3! × 3!.
+struct Perms {
+    perms: [Perm; 36],
+    len: usize,
+}
+
+impl Perms {
+    fn as_slice(&self) -> &[Perm] {
+        &self.perms[..self.len]
+    }
+}
+
+impl Symmetry {
+    /// Reduction by the allowed permutations when `reduce` is true and the scenario is a local
+    /// one (the others are never reduced); otherwise every state is its own class.
+    pub fn new(cfg: Config, reduce: bool) -> Self {
+        Symmetry {
+            cfg,
+            reduce: reduce && cfg.scenario.is_local() && cfg.clients > 1,
+        }
+    }
+
+    /// Whether states are reduced.
+    pub fn reduces(&self) -> bool {
+        self.reduce
+    }
+
+    /// The key the search identifies `s` by: without reduction its fingerprint
+    /// ([`crate::search::fingerprint`]); with reduction the canonical key of its class (see the
+    /// module documentation), equal for two states exactly when they are images of each other
+    /// under an allowed permutation, up to 64-bit hash collisions.
+    pub fn key(&self, s: &SysState) -> u64 {
+        if !self.reduce {
+            return crate::search::fingerprint(s);
+        }
+        let parts = self.parts(s);
+        let perms = self.allowed_in(&parts);
+        let perms = perms.as_slice();
+        if perms.len() == 1 {
+            return self.image_fingerprint(s, &parts, &perms[0]);
+        }
+        // Signatures: what no permutation changes.
+        let ssig = parts.servers.map(|v| v.map_or(0, server_signature));
+        let csig = parts
+            .clients
+            .map(|c| c.map_or(0, |c| client_signature(c, &ssig)));
+        let seq = |p: &Perm| -> [u64; 2 * MAX_CLIENTS] {
+            let mut out = [0; 2 * MAX_CLIENTS];
+            for i in 0..self.cfg.clients {
+                out[p.clients[i] as usize] = csig[i];
+            }
+            for j in 0..self.cfg.slots() {
+                out[MAX_CLIENTS + p.slots[j] as usize] = ssig[j];
+            }
+            out
+        };
+        let least = perms
+            .iter()
+            .map(seq)
+            .min()
+            .expect("the identity is allowed");
+        perms
+            .iter()
+            .filter(|p| seq(p) == least)
+            .map(|p| self.image_fingerprint(s, &parts, p))
+            .min()
+            .expect("a least image")
+    }
+
+    fn parts<'a>(&self, s: &'a SysState) -> Parts<'a> {
+        let mut clients = [None; MAX_CLIENTS];
+        let mut scm = None;
+        let mut servers = [None; MAX_CLIENTS];
+        let (mut c, mut v) = (0, 0);
+        for a in &s.actor_states {
+            match &**a {
+                ComState::Client(x) => {
+                    clients[c] = Some(x);
+                    c += 1;
+                }
+                ComState::Scm(x) => scm = Some(x),
+                ComState::Server(x) => {
+                    servers[v] = Some(x);
+                    v += 1;
+                }
+                _ => unreachable!("a local scenario's actor"),
+            }
+        }
+        let keys = &crate::search::FP_KEYS;
+        let mut timers = [0; ACTORS];
+        for (sum, t) in timers.iter_mut().zip(&s.timers_set) {
+            *sum = t
+                .iter()
+                .map(|x| keys.hash_one(x))
+                .fold(0u64, u64::wrapping_add);
+        }
+        Parts {
+            clients,
+            scm: scm.expect("the SCM"),
+            servers,
+            timers,
+        }
+    }
+
+    /// The permutations allowed in `s` (see the module documentation), identity first; only
+    /// the identity when states are not reduced.
+    pub fn allowed(&self, s: &SysState) -> Vec<Perm> {
+        if !self.reduce {
+            return vec![Perm::IDENTITY];
+        }
+        self.allowed_in(&self.parts(s)).as_slice().to_vec()
+    }
+
+    fn allowed_in(&self, parts: &Parts) -> Perms {
+        let cfg = &self.cfg;
+        let n = cfg.clients;
+        let open = parts.clients.map(|c| c.is_some_and(activation_open));
+        let mut out = Perms {
+            perms: [Perm::IDENTITY; 36],
+            len: 0,
+        };
+        let launched = parts.scm.next_slot as usize;
+        for pi in permutations(n) {
+            let allowed = (0..n).all(|i| {
+                cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
+                    && cfg.access_denied(i as u8) == cfg.access_denied(pi[i])
+                    && (0..i).all(|j| !(open[i] && open[j]) || pi[j] < pi[i])
+            });
+            if !allowed {
+                continue;
+            }
+            for tau in permutations(launched) {
+                out.perms[out.len] = Perm {
+                    clients: *pi,
+                    slots: *tau,
+                };
+                out.len += 1;
+            }
+        }
+        out
+    }
+
+    /// The fingerprint of the image of `s` under `p`, computed without building the image:
+    /// the hashes of the actors' image states in position order, the commutative sum of the
+    /// image messages' hashes, the actors' timer sums in position order and the crash flags.
+    fn image_fingerprint(&self, s: &SysState, parts: &Parts, p: &Perm) -> u64 {
+        let keys = &crate::search::FP_KEYS;
+        let cfg = &self.cfg;
+        let n = cfg.clients;
+        let slots = cfg.slots();
+        let mut actor = [0u64; ACTORS];
+        let mut timers = [0u64; ACTORS];
+        for (i, c) in parts.clients.iter().enumerate() {
+            let Some(c) = c else { break };
+            let pos = p.client(i as u8) as usize;
+            actor[pos] = keys.hash_one(client_image(c, p));
+            timers[pos] = parts.timers[i];
+        }
+        actor[n] = hash_scm_image(parts.scm, p);
+        timers[n] = parts.timers[n];
+        for (j, v) in parts.servers.iter().enumerate() {
+            let Some(v) = v else { break };
+            let pos = n + 1 + p.slot(j as u8) as usize;
+            actor[pos] = hash_server_image(v, p);
+            timers[pos] = parts.timers[n + 1 + j];
+        }
+        let net = s
+            .network
+            .iter_all()
+            .map(|e| {
+                keys.hash_one(Envelope {
+                    src: p.id(cfg, e.src),
+                    dst: p.id(cfg, e.dst),
+                    msg: msg_image(e.msg, p),
+                })
+            })
+            .fold(0u64, u64::wrapping_add);
+        let mut h = keys.build_hasher();
+        let actors = n + 1 + slots;
+        for x in &actor[..actors] {
+            h.write_u64(*x);
+        }
+        h.write_u64(net);
+        for x in &timers[..actors] {
+            h.write_u64(*x);
+        }
+        // The crash flags (never set in this model) are equal for every actor.
+        s.crashed.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// Hash of the SCM's image under `p`, without allocating for the common short lists.
+fn hash_scm_image(x: &ScmState, p: &Perm) -> u64 {
+    let mut h = crate::search::FP_KEYS.build_hasher();
+    h.write_usize(x.classes.len());
+    for e in &x.classes {
+        entry_image(*e, p).hash(&mut h);
+    }
+    x.next_slot.hash(&mut h);
+    let mut held = [None; MAX_CLIENTS + 1];
+    let mut forwarded = [None; MAX_CLIENTS + 1];
+    if x.held.len() <= MAX_CLIENTS && x.forwarded.len() <= MAX_CLIENTS {
+        for (slot, a) in held.iter_mut().zip(&x.held) {
+            *slot = Some(activation_image(a, p));
+        }
+        for (slot, (a, s)) in forwarded.iter_mut().zip(&x.forwarded) {
+            *slot = Some((activation_image(a, p), p.slot(*s)));
+        }
+        let held = &mut held[..x.held.len()];
+        let forwarded = &mut forwarded[..x.forwarded.len()];
+        held.sort();
+        forwarded.sort();
+        h.write_usize(held.len());
+        for a in held.iter().flatten() {
+            a.hash(&mut h);
+        }
+        h.write_usize(forwarded.len());
+        for f in forwarded.iter().flatten() {
+            f.hash(&mut h);
+        }
+    } else {
+        let y = scm_image(x, p);
+        h.write_usize(y.held.len());
+        for a in &y.held {
+            a.hash(&mut h);
+        }
+        h.write_usize(y.forwarded.len());
+        for f in &y.forwarded {
+            f.hash(&mut h);
+        }
+    }
+    x.relaunch_served.hash(&mut h);
+    h.finish()
+}
+
+/// Hashes the fields of a server state that no renaming touches.
+fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
+    v.status.hash(h);
+    v.classes.hash(h);
+    v.ready.hash(h);
+    v.suspended.hash(h);
+    v.count.hash(h);
+    v.locks.hash(h);
+    v.objects.hash(h);
+    v.last_obj.hash(h);
+    v.factory_proxies.hash(h);
+    v.factories_disconnected.hash(h);
+    v.shutdown.hash(h);
+    v.handed_out_late.hash(h);
+    v.stranded_client.hash(h);
+    v.user.hash(h);
+    v.user_present.hash(h);
+}
+
+/// Hash of a server state's image under `p`, without building it.
+fn hash_server_image(v: &ServerState, p: &Perm) -> u64 {
+    let mut h = crate::search::FP_KEYS.build_hasher();
+    hash_server_fixed(v, &mut h);
+    h.write_usize(v.apartments.len());
+    for a in &v.apartments {
+        a.phase.hash(&mut h);
+        work_image(a.work, p).hash(&mut h);
+    }
+    v.launched_for.map(|c| p.client(c)).hash(&mut h);
+    client_set_image(v.served, p).hash(&mut h);
+    h.finish()
+}
+
+/// A server state with its client names erased: equal for a state and any of its images.
+fn server_signature(v: &ServerState) -> u64 {
+    let mut h = crate::search::FP_KEYS.build_hasher();
+    hash_server_fixed(v, &mut h);
+    for a in &v.apartments {
+        a.phase.hash(&mut h);
+        match a.work {
+            AptWork::Activating { clsid, kind, .. } => (2u8, clsid, kind).hash(&mut h),
+            AptWork::Idle => 0u8.hash(&mut h),
+            AptWork::FinalRelease => 1u8.hash(&mut h),
+        }
+    }
+    v.launched_for.is_some().hash(&mut h);
+    v.served.count_ones().hash(&mut h);
+    h.finish()
+}
+
+/// A client state with its slot names replaced by the signatures of the slots: equal for a
+/// state and any of its images.
+fn client_signature(c: &ClientState, ssig: &[u64]) -> u64 {
+    let erased = ClientState {
+        factory: c.factory.map(|_| 0),
+        object: c.object.map(|(_, o)| (0, o)),
+        ..c.clone()
+    };
+    let mut h = crate::search::FP_KEYS.build_hasher();
+    erased.hash(&mut h);
+    c.factory.map(|s| ssig[s as usize]).hash(&mut h);
+    c.object.map(|(s, _)| ssig[s as usize]).hash(&mut h);
+    h.finish()
+}

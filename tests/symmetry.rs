@@ -1,0 +1,265 @@
+//! Symmetry reduction (model/symmetry.rs): properties do not tell permuted states apart, the key
+//! is the same for a state and its allowed images, the reduced search reaches exactly the
+//! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
+//! trace lengths, with reduced traces that replay on the (unreduced) model.
+
+use comlife::check::{run, RunOptions, Verdict};
+use comlife::config::{matrix_runs, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::properties::PROPERTIES;
+use comlife::search::{fingerprint, replay, successors};
+use comlife::symmetry::{all_perms, permute_state, Perm, Symmetry};
+use comlife::system::{build, ComModel, SysState};
+use stateright::Model;
+use std::collections::{HashSet, VecDeque};
+
+/// Every state reachable in `model` (breadth-first, by fingerprint), at most `limit` of them.
+fn reachable(model: &ComModel, limit: usize) -> Vec<SysState> {
+    let init = model.init_states().remove(0);
+    let mut seen = HashSet::from([fingerprint(&init)]);
+    let mut queue = VecDeque::from([init]);
+    let mut out = Vec::new();
+    while let Some(s) = queue.pop_front() {
+        for (_, t) in successors(model, &s) {
+            if out.len() + queue.len() < limit && seen.insert(fingerprint(&t)) {
+                queue.push_back(t);
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// The keys of the classes the reduced search reaches: a breadth-first search that keeps the
+/// first state of each class and expands only it (what model/search.rs does).
+fn reduced_classes(model: &ComModel, sym: &Symmetry) -> HashSet<u64> {
+    let init = model.init_states().remove(0);
+    let mut seen = HashSet::from([sym.key(&init)]);
+    let mut queue = VecDeque::from([init]);
+    while let Some(s) = queue.pop_front() {
+        for (_, t) in successors(model, &s) {
+            if seen.insert(sym.key(&t)) {
+                queue.push_back(t);
+            }
+        }
+    }
+    seen
+}
+
+fn cfg(s: Scenario, d: MechanismSet, clients: usize) -> Config {
+    Config::new(s, d, clients).unwrap()
+}
+
+/// Every property that applies to the scenario has the same value on a state and on each of
+/// its images under every renaming of clients and of slots — not only the allowed ones: properties read clients and slots only through "every" and
+/// "some" (spec/assumptions.md A-SYMMETRY).
+#[test]
+fn properties_are_symmetric() {
+    let runs = [
+        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 3),
+        cfg(
+            Scenario::LocalSta,
+            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            3,
+        ),
+        cfg(
+            Scenario::LocalSta,
+            MechanismSet::only(Mechanism::ImplicitLockserver),
+            2,
+        ),
+        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 3),
+        cfg(
+            Scenario::LocalMta,
+            MechanismSet::only(Mechanism::AutoSuspend),
+            3,
+        ),
+    ];
+    let mut compared = 0usize;
+    let mut differing = 0usize;
+    for c in runs {
+        let model = build(c);
+        let props: Vec<_> = PROPERTIES
+            .iter()
+            .filter(|p| (p.applies)(c.scenario))
+            .collect();
+        for s in reachable(&model, 20_000).iter().step_by(7) {
+            let values: Vec<bool> = props.iter().map(|p| (p.condition)(&model, s)).collect();
+            for p in all_perms(&c) {
+                let t = permute_state(&c, s, &p);
+                differing += usize::from(t != *s);
+                compared += 1;
+                let image: Vec<bool> = props.iter().map(|p| (p.condition)(&model, &t)).collect();
+                assert_eq!(
+                    values,
+                    image,
+                    "{}: properties differ on an image under {p:?}",
+                    c.toggled.label()
+                );
+            }
+        }
+    }
+    assert!(differing > 1000, "the images must differ from the states");
+    assert!(compared > differing);
+}
+
+/// A state and its images under the allowed permutations have the same key; the identity image
+/// is the state itself; images under permutations that are not allowed are not all merged.
+#[test]
+fn key_is_the_same_for_a_state_and_its_allowed_images() {
+    for c in [
+        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 3),
+        cfg(
+            Scenario::LocalSta,
+            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            2,
+        ),
+        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 3),
+    ] {
+        let model = build(c);
+        let sym = Symmetry::new(c, true);
+        let mut moved = 0;
+        for s in reachable(&model, 20_000).iter().step_by(5) {
+            assert!(permute_state(&c, s, &Perm::IDENTITY) == *s);
+            let k = sym.key(s);
+            for p in sym.allowed(s) {
+                let t = permute_state(&c, s, &p);
+                moved += usize::from(t != *s);
+                assert_eq!(
+                    sym.key(&t),
+                    k,
+                    "{}: key of an image under {p:?}",
+                    c.toggled.label()
+                );
+            }
+        }
+        assert!(
+            moved > 100,
+            "{}: some allowed image differs",
+            c.toggled.label()
+        );
+    }
+}
+
+/// The reduced search reaches exactly the classes of the reachable states: no class is missed
+/// (which an unsound renaming would cause) and none is added. Runs with two and three clients,
+/// including one where instances exit during start-up with activations held (the case that
+/// forbids reordering clients whose activation is open).
+#[test]
+fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
+    for c in [
+        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 2),
+        cfg(
+            Scenario::LocalSta,
+            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            2,
+        ),
+        cfg(
+            Scenario::LocalSta,
+            MechanismSet::only(Mechanism::DisconnectOnUserClose),
+            2,
+        ),
+        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 2),
+        cfg(
+            Scenario::LocalMta,
+            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            2,
+        ),
+        cfg(
+            Scenario::LocalMta,
+            MechanismSet::only(Mechanism::FactoryRefsIgnored),
+            3,
+        ),
+    ] {
+        let model = build(c);
+        let sym = Symmetry::new(c, true);
+        let all = reachable(&model, usize::MAX);
+        let classes: HashSet<u64> = all.iter().map(|s| sym.key(s)).collect();
+        let reduced = reduced_classes(&model, &sym);
+        assert_eq!(
+            reduced.len(),
+            classes.len(),
+            "{} / {} clients: classes reached",
+            c.toggled.label(),
+            c.clients
+        );
+        assert!(
+            reduced == classes,
+            "{}: the same classes",
+            c.toggled.label()
+        );
+        assert!(
+            classes.len() < all.len(),
+            "{}: the reduction reduces",
+            c.toggled.label()
+        );
+    }
+}
+
+/// Every run of the default matrix of the local scenarios (the ones that are reduced; `inproc`
+/// and `service` are explored unreduced either way) gives the same verdicts with and without
+/// symmetry reduction, with traces of the same (shortest) length, and every reduced trace
+/// replays on the model to the states it lists.
+#[test]
+fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
+    let mut runs = 0;
+    for s in [Scenario::LocalSta, Scenario::LocalMta] {
+        for d in matrix_runs(s) {
+            let c = cfg(s, d, DEFAULT_CLIENTS);
+            let model = build(c);
+            let reduced = run(c, RunOptions::default());
+            let unreduced = run(
+                c,
+                RunOptions {
+                    symmetry: false,
+                    ..RunOptions::default()
+                },
+            );
+            let label = format!("{} / {}", s.name(), d.label());
+            assert!(reduced.complete && unreduced.complete, "{label}");
+            assert!(
+                reduced.unique_states <= unreduced.unique_states,
+                "{label}: {} reduced, {} unreduced",
+                reduced.unique_states,
+                unreduced.unique_states
+            );
+            if s == Scenario::LocalSta {
+                // Two clients with the same script: their renaming always reduces.
+                assert!(reduced.unique_states < unreduced.unique_states, "{label}");
+            }
+            for (r, u) in reduced.properties.iter().zip(&unreduced.properties) {
+                assert_eq!(r.def.name, u.def.name);
+                assert_eq!(r.verdict, u.verdict, "{label}: {}", r.def.name);
+                assert_ne!(r.verdict, Verdict::Unknown, "{label}: {}", r.def.name);
+                assert_eq!(
+                    r.trace.as_ref().map(|t| t.len()),
+                    u.trace.as_ref().map(|t| t.len()),
+                    "{label}: {} trace length",
+                    r.def.name
+                );
+                if let Some(t) = &r.trace {
+                    let replayed = replay(&model, &t.actions).expect("a reduced trace replays");
+                    assert!(replayed.states == t.states, "{label}: {}", r.def.name);
+                }
+            }
+            runs += 1;
+        }
+    }
+    assert!(runs > 30);
+}
+
+/// The scenarios that are not reduced count the same states either way.
+#[test]
+fn inproc_and_service_are_not_reduced() {
+    for s in [Scenario::Inproc, Scenario::Service] {
+        let c = cfg(s, MechanismSet::EMPTY, DEFAULT_CLIENTS);
+        assert!(!Symmetry::new(c, true).reduces());
+        let a = run(c, RunOptions::default());
+        let b = run(
+            c,
+            RunOptions {
+                symmetry: false,
+                ..RunOptions::default()
+            },
+        );
+        assert_eq!(a.unique_states, b.unique_states, "{}", s.name());
+    }
+}
