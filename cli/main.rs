@@ -106,7 +106,8 @@ enum Command {
 enum TraceCommand {
     /// One self-contained HTML page (no network access): sequence diagram, step forward and
     /// back, the state at each step with changes highlighted, actor filter, the property with
-    /// its rules and sources. Exit status 2 for a malformed file.
+    /// its rules and sources. The trace is replayed first: exit status 1 (nothing written) when
+    /// it does not replay against the current model, 2 for a malformed file.
     Html {
         /// The trace file (.itf.json).
         file: PathBuf,
@@ -114,7 +115,8 @@ enum TraceCommand {
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
-    /// The Markdown page (Mermaid sequence diagram and narrative) that check writes.
+    /// The Markdown page (Mermaid sequence diagram and narrative) that check writes; replayed
+    /// first like the HTML page (exit status 1 when it does not replay).
     Md {
         /// The trace file (.itf.json).
         file: PathBuf,

@@ -1,6 +1,7 @@
 //! `comlife trace html FILE [-o OUT]` and `comlife trace md FILE [-o OUT]`: a trace file as
 //! one self-contained HTML page (the viewer in cli/viewer.html with the trace inlined: no
-//! network access) or as the Markdown page that `check` writes beside it.
+//! network access) or as the Markdown page that `check` writes beside it. The trace is
+//! replayed first: one that does not replay against the current model is not rendered (exit 1).
 
 use crate::traces::write_atomic;
 use comlife::narrative::{markdown, title};
@@ -123,6 +124,15 @@ pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A page says "violated" or "example" because the trace shows it: a trace that no longer
+    // replays against the current model is not rendered.
+    if let Err(e) = comlife::replay::replay(&text) {
+        eprintln!(
+            "comlife: {}: does not replay against the current model, so it is not rendered: {e}",
+            file.display()
+        );
+        return ExitCode::from(1);
+    }
     let (body, ext) = match format {
         Format::Html => (page(&loaded), "html"),
         Format::Markdown => (markdown(&loaded), "md"),

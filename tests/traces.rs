@@ -407,6 +407,18 @@ fn tampered_traces_are_rejected() {
         "{}",
         stderr(&out)
     );
+    // A trace that does not replay is not rendered as a page.
+    let page = dir.join("edited.html");
+    let out = comlife(&[
+        "trace",
+        "html",
+        p.to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not rendered"), "{}", stderr(&out));
+    assert!(!page.exists(), "nothing written");
 
     // The recorded step replaced by another one.
     let mut t = orig.clone();
