@@ -268,7 +268,7 @@ const S002_LOCAL: &str = "002_04beec619a32ce82.txt (Local Server)";
 const S002_INPROC: &str =
     "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)";
 const S003: &str = "003_71d2d71f8f3a5043.txt";
-const SEEDS_FREE: &str = "README.md (CoFreeUnusedLibrariesEx)";
+const SEEDS_FREE: &str = "checked facts (CoFreeUnusedLibrariesEx: Microsoft's page, Wine)";
 
 /// Every toggle, in [`Mechanism`] order (the order `check` runs them).
 pub const MECHANISMS: &[MechanismDef] = &[
@@ -351,7 +351,7 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
         when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it" },
     MechanismDef { mechanism: Mechanism::AccessDeniedClient, name: "access-denied-client", kind: Kind::Condition,
-        rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (README.md, known facts)", applies: local,
+        rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (checked facts)", applies: local,
         when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code" },
     MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
         rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: local,

@@ -24,7 +24,7 @@ const S002: &str = "002_04beec619a32ce82.txt";
 /// Source 003 (Microsoft, "Out-of-Process Server Implementation Helpers").
 const S003: &str = "003_71d2d71f8f3a5043.txt";
 /// The seeds README's facts checked against other sources.
-const SREADME: &str = "README.md";
+const SREADME: &str = "source-set README.md";
 /// Microsoft's API reference pages and framework sources quoted in spec/frameworks.md.
 const SFRAMEWORKS: &str = "spec/frameworks.md";
 
@@ -236,67 +236,67 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "R-SEEDS-HRESULTS",
-        source: "README.md, known facts: HRESULTs",
+        source: "checked facts: HRESULTs",
         text: "RPC_E_DISCONNECTED is 0x80010108, CO_E_SERVER_STOPPING 0x80080008, CO_E_SERVER_EXEC_FAILURE 0x80080005, and a call into an exited server typically fails with RPC_S_SERVER_UNAVAILABLE (0x800706BA).",
         element: "model/hresult.rs",
     },
     Rule {
         id: "R-SEEDS-NO-REGCLS-LOCAL-SERVER",
-        source: "README.md, known facts: REGCLS_LOCAL_SERVER",
+        source: "checked facts: REGCLS_LOCAL_SERVER",
         text: "There is no REGCLS_LOCAL_SERVER flag: registration uses CLSCTX_LOCAL_SERVER with REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED.",
         element: "ServerStep::Register",
     },
     Rule {
         id: "R-SEEDS-STOPPING",
-        source: "README.md, known facts: CO_E_SERVER_STOPPING",
+        source: "checked facts: CO_E_SERVER_STOPPING",
         text: "After the process count reached zero and class objects are suspended, an activation reaching the dying process fails with CO_E_SERVER_STOPPING (REGDB_E_CLASSNOTREG on Windows 10 1709 and later) and the SCM starts a new instance.",
         element: "Msg::Activate handling; ScmState relaunch",
     },
     Rule {
         id: "R-SEEDS-UNLOAD-DELAY",
-        source: "README.md, known facts: CoFreeUnusedLibrariesEx",
+        source: "checked facts: CoFreeUnusedLibrariesEx",
         text: "A DLL whose DllCanUnloadNow returns S_OK becomes a candidate and is freed on a later sweep once its unload delay (10 minutes for MTA/neutral DLLs, 0 for STA) has passed; using it again takes it off the list. The delay exists because a final Release can drop the count to zero and still run DLL code (its epilogue) when another thread frees the library.",
         element: "Entry::candidate, delay_passed; InprocState::sweep_outcome; InprocStep::Sweep, DelayPasses; two-step final Release; Mechanism::WineCandidateList (variant)",
     },
     Rule {
         id: "R-SEEDS-DISCONNECT-INFLIGHT",
-        source: "README.md, known facts: CoDisconnectObject and in-flight calls",
+        source: "checked facts: CoDisconnectObject and in-flight calls",
         text: "CoDisconnectObject waits for in-flight calls: the object is disconnected when they return; new calls meanwhile get CO_E_OBJNOTCONNECTED.",
         element: "StubState::Disconnecting (model/service.rs)",
     },
     Rule {
         id: "R-SEEDS-KB170915",
-        source: "README.md, known facts: KB 170915",
+        source: "checked facts: KB 170915",
         text: "A client with launch permission but no access permission makes COM launch the server, which registers its class objects; COM's security check then refuses the activation before it reaches the server's code, so no interface is marshaled and COM's garbage collection never starts. The server is orphaned if it is REGCLS_SINGLEUSE or runs as the launching user; the KB's fix is configuration.",
         element: "condition access-denied-client: server.rs refused() answers the activation E_ACCESSDENIED on the RPC thread; scm.rs passes it to the client without relaunching (REGCLS_SINGLEUSE not modeled yet)",
     },
     Rule {
         id: "R-SEEDS-EXITED",
-        source: "README.md, known facts: calls into an exited process",
+        source: "checked facts: calls into an exited process",
         text: "A call through a proxy into a process that has exited fails the same way whether or not the server disconnected the object first (RPC_S_SERVER_UNAVAILABLE is typical); RPC_E_DISCONNECTED comes from a live process whose stub was disconnected, answered by COM's RPC layer.",
         element: "ServerState::on_msg (exited process; ServerState::to_disconnected)",
     },
     Rule {
         id: "R-SEEDS-RELEASE-ULONG",
-        source: "README.md, known facts: IUnknown::Release",
+        source: "checked facts: IUnknown::Release",
         text: "IUnknown::Release returns the new reference count, not an HRESULT: a client never observes a Release fail.",
         element: "ClientOp::returns_hresult, Observations::record",
     },
     Rule {
         id: "R-SEEDS-REVOKE",
-        source: "README.md, known facts: CoRevokeClassObject; Wine dlls/combase (COM_RevokeRegisteredClassObject informs the SCM)",
+        source: "checked facts: CoRevokeClassObject; Wine dlls/combase (COM_RevokeRegisteredClassObject informs the SCM)",
         text: "CoRevokeClassObject removes the class object from the class table and tells the SCM (Wine); new activations then start another instance. Clients' existing class-object proxies are not disconnected by it; the server may fail later calls on them. CoRegisterClassObject (and CoResumeClassObjects) register with the SCM synchronously.",
         element: "Msg::Register / Msg::Revoke / Msg::ScmDone; AptPhase::Waiting; ScmState::on_msg",
     },
     Rule {
         id: "R-SEEDS-PER-APARTMENT",
-        source: "README.md, known facts: CoFreeUnusedLibrariesEx (Microsoft's page); Wine dlls/combase/apartment.c",
+        source: "checked facts: CoFreeUnusedLibrariesEx (Microsoft's page); Wine dlls/combase/apartment.c",
         text: "COM keeps a list of loaded DLLs per apartment; CoFreeUnusedLibrariesEx considers the DLLs of the apartments the calling thread can host, so only a thread of that apartment frees its entry; the module is freed when no apartment holds it. A DLL whose ThreadingModel is Apartment (or none) gets delay 0; Free, Both and Neutral get the delay.",
         element: "Dll::entries, Thread::apartment, InprocStep::Sweep(thread), Mechanism::EveryApartmentSweeps",
     },
     Rule {
         id: "R-SEEDS-LOCAL-SERVER-ONLY",
-        source: "README.md, known facts: CLSCTX_LOCAL_SERVER",
+        source: "checked facts: CLSCTX_LOCAL_SERVER",
         text: "A class object registered without CLSCTX_LOCAL_SERVER is not visible to other processes; their activations fail (the SCM waits for a registration that never comes: CO_E_SERVER_EXEC_FAILURE).",
         element: "HostState::on_msg (Msg::Activate of service A without register-local-server)",
     },
