@@ -5,6 +5,7 @@ mod bench;
 mod explore;
 mod list;
 mod matrix;
+mod output;
 mod replay;
 mod trace_html;
 mod traces;

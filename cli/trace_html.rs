@@ -3,7 +3,7 @@
 //! network access) or as the Markdown page that `check` writes beside it. The trace is
 //! replayed first: one that does not replay against the current model is not rendered (exit 1).
 
-use crate::traces::write_atomic;
+use crate::output::write_atomic;
 use comlife::narrative::{markdown, title};
 use comlife::replay::{load, Loaded};
 use comlife::rules::{rule, source_title};

@@ -4,45 +4,17 @@
 //! first and renamed into place, so none is ever half-written. The HTML pages are built on
 //! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
+use crate::output::write_atomic;
 use crate::trace_html::page;
 use comlife::check::RunReport;
 use comlife::itf::{document, to_text};
 use comlife::narrative::markdown;
 use comlife::replay::load;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The extensions of the files a trace is written as (the HTML page is made on demand).
 pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
-
-/// Writes `body` to `path` atomically: a temporary file in the same directory, then a rename.
-/// Creates missing parent directories.
-///
-/// # Errors
-/// Any I/O error; the temporary file is removed then.
-pub fn write_atomic(path: &Path, body: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(body.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
 
 /// The directory of a run's traces below `root`.
 pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {

@@ -25,6 +25,7 @@ pub mod search;
 pub mod server;
 pub mod service;
 pub mod simulate;
+pub mod state;
 pub mod symmetry;
 pub mod system;
 pub mod tables;

@@ -13,9 +13,7 @@ use crate::msg::Msg;
 use crate::server::ExitReason;
 use crate::server::ServerState;
 use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
-use crate::system::{
-    clients, host, inproc, observations, scm, server, servers, ComModel, SysState,
-};
+use crate::state::{clients, host, inproc, observations, scm, server, servers, ComModel, SysState};
 use stateright::Expectation;
 
 /// A property: name, expectation, rules, statement and predicate.

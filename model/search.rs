@@ -38,8 +38,8 @@
 use crate::actor::{ComActor, Step};
 use crate::msg::Msg;
 use crate::properties::PropertyDef;
+use crate::state::{ComModel, SysState};
 use crate::symmetry::Symmetry;
-use crate::system::{ComModel, SysState};
 use ahash::RandomState;
 use rayon::prelude::*;
 use stateright::actor::{Actor, ActorModelAction, ActorModelState, Network, Timers};

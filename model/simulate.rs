@@ -15,7 +15,7 @@
 
 use crate::properties::PropertyDef;
 use crate::search::{fingerprint, successors, Action, Trace};
-use crate::system::ComModel;
+use crate::state::ComModel;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;

@@ -67,7 +67,7 @@ use crate::config::{Config, MAX_CLIENTS};
 use crate::msg::Msg;
 use crate::scm::{Activation, ClassEntry, ScmState};
 use crate::server::{AptWork, ServerState};
-use crate::system::SysState;
+use crate::state::SysState;
 use stateright::actor::{Envelope, Id, Network};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};

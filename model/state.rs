@@ -1,0 +1,78 @@
+//! The model's type, its states, and reading a state by actor role (clients, the SCM, server
+//! slots, the in-process client process, the service host). Properties, traces and the
+//! checker read states through these; [`crate::system`] builds the model.
+
+use crate::actor::{ComActor, ComState};
+use crate::client::ClientState;
+use crate::client::Observations;
+use crate::config::Config;
+use crate::inproc::InprocState;
+use crate::scm::ScmState;
+use crate::server::ServerState;
+use crate::service::HostState;
+use stateright::actor::{ActorModel, ActorModelState};
+
+/// The model type.
+pub type ComModel = ActorModel<ComActor, Config, ()>;
+/// A state of the whole system.
+pub type SysState = ActorModelState<ComActor, ()>;
+
+/// The clients' states, in client order.
+pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ClientState> {
+    s.actor_states[..cfg.client_actors()]
+        .iter()
+        .filter_map(|a| match &**a {
+            ComState::Client(c) => Some(c),
+            _ => None,
+        })
+}
+
+/// The observations of every client actor (local and service clients alike).
+pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Observations> {
+    s.actor_states[..cfg.client_actors()]
+        .iter()
+        .map(|a| match &**a {
+            ComState::Client(c) => &c.observed,
+            ComState::SvcClient(c) => &c.observed,
+            _ => unreachable!("actor layout: clients first"),
+        })
+}
+
+/// The `inproc` scenario's client process, if this is that scenario.
+pub fn inproc<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a InprocState> {
+    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+        ComState::Inproc(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// The `service` scenario's host, if this is that scenario.
+pub fn host<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a HostState> {
+    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+        ComState::Host(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// The SCM's state.
+pub fn scm<'a>(cfg: &Config, s: &'a SysState) -> &'a ScmState {
+    match &*s.actor_states[cfg.clients] {
+        ComState::Scm(x) => x,
+        _ => unreachable!("actor layout: SCM after the clients"),
+    }
+}
+
+/// The server slots' states, in slot order.
+pub fn servers<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ServerState> {
+    s.actor_states[cfg.clients + 1..]
+        .iter()
+        .map(|a| match &**a {
+            ComState::Server(x) => x,
+            _ => unreachable!("actor layout: server slots last"),
+        })
+}
+
+/// The state of server slot `slot`.
+pub fn server<'a>(cfg: &Config, s: &'a SysState, slot: usize) -> &'a ServerState {
+    servers(cfg, s).nth(slot).expect("server slot")
+}
