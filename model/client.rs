@@ -191,7 +191,8 @@ pub struct ClientState {
 /// R-COM-PING-GC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ClientEvent {
-    /// The process exits or crashes while it holds references or waits for a call.
+    /// The process exits or crashes between two of its calls while it holds references
+    /// (spec/assumptions.md A-PING-GC).
     Dies,
     /// COM's garbage collection: the ping set of the dead client timed out (about 6 minutes,
     /// abstract here), so the server side releases every reference the client held — each
@@ -414,18 +415,7 @@ impl ClientState {
         let Some(op) = self.pending else {
             return;
         };
-        if self.dead {
-            // The reply reaches a dead process: it observes nothing, but a reference the reply
-            // carries is one COM's garbage collection has to run down.
-            let observed = self.observed;
-            self.on_reply_alive(op, msg);
-            self.observed = observed;
-            return;
-        }
-        self.on_reply_alive(op, msg);
-    }
 
-    fn on_reply_alive(&mut self, op: ClientOp, msg: &Msg) {
         match (op, msg) {
             (
                 ClientOp::CoGetClassObject | ClientOp::CoCreateInstance,

@@ -1125,3 +1125,169 @@ mod service {
         );
     }
 }
+
+/// R-SEEDS-KB170915: the server's COM runtime refuses a client without access permission with
+/// E_ACCESSDENIED before any apartment dispatches it (no class object touched, no count taken);
+/// the SCM passes the answer on without relaunching; a permitted client is served as before.
+#[test]
+fn kb170915_refused_activation_reaches_no_server_code() {
+    let c = cfg(Scenario::LocalSta, &[Mechanism::AccessDeniedClient]);
+    assert!(c.access_denied(0) && !c.access_denied(1));
+    let mut v = started(&c);
+    let before = v.clone();
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::ClassObject);
+    assert_eq!((hr, obj), (Hresult::E_ACCESSDENIED, None));
+    assert!(v == before, "nothing in the server changed");
+    let (hr, _) = activate(&c, &mut v, 1, A, ActKind::Instance);
+    assert_eq!(hr, Hresult::S_OK, "client 2 has access");
+    assert_eq!(v.count, 1);
+
+    let mut scm = ScmState::new(&c);
+    scm.on_msg(
+        &c,
+        c.client_id(0),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::ClassObject,
+        },
+    );
+    scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Register {
+            apartment: 0,
+            clsids: vec![A],
+        },
+    );
+    let out = scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Activated {
+            client: 0,
+            clsid: A,
+            kind: ActKind::ClassObject,
+            hr: Hresult::E_ACCESSDENIED,
+            obj: None,
+        },
+    );
+    assert_eq!(
+        out,
+        vec![(
+            c.client_id(0),
+            Msg::ActivationResult {
+                hr: Hresult::E_ACCESSDENIED,
+                server: None,
+                obj: None
+            }
+        )],
+        "passed to the client, no relaunch"
+    );
+    assert_eq!(
+        scm.classes[0],
+        ClassEntry::Registered(0),
+        "the instance stays registered"
+    );
+
+    // Without the condition nobody is refused.
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut v = started(&c);
+    assert_eq!(
+        activate(&c, &mut v, 0, A, ActKind::ClassObject).0,
+        Hresult::S_OK
+    );
+}
+
+/// R-COM-SINGLEUSE: the SCM hands a REGCLS_SINGLEUSE registration one activation; the next one
+/// launches a new instance. With REGCLS_MULTIPLEUSE both go to the registered instance.
+#[test]
+fn r_com_singleuse_registration_serves_one_activation() {
+    for (toggled, second) in [
+        (vec![Mechanism::RegclsSingleuse], None),
+        (vec![], Some(0u8)),
+    ] {
+        let c = cfg(Scenario::LocalSta, &toggled);
+        let mut scm = ScmState::new(&c);
+        let activation = Msg::Activation {
+            clsid: A,
+            kind: ActKind::Instance,
+        };
+        scm.on_msg(&c, c.client_id(0), &activation);
+        scm.on_msg(
+            &c,
+            c.server_id(0),
+            &Msg::Register {
+                apartment: 0,
+                clsids: vec![A],
+            },
+        );
+        let out = scm.on_msg(&c, c.client_id(1), &activation);
+        match second {
+            None => {
+                assert_eq!(out, vec![(c.server_id(1), Msg::Launch { client: 1 })]);
+                assert_eq!(scm.classes[0], ClassEntry::Starting(1));
+            }
+            Some(s) => {
+                assert_eq!(out.len(), 1);
+                assert_eq!(out[0].0, c.server_id(s as usize), "same instance");
+            }
+        }
+    }
+}
+
+/// R-COM-PING-GC: a client may die only between calls while it holds a reference; once dead it
+/// makes no call, and COM's rundown releases its object and class-object references (unless
+/// `ping-garbage-collection` is disabled). A reply reaching the dead client is not observed.
+#[test]
+fn r_com_ping_gc_runs_down_a_dead_clients_references() {
+    use comlife::client::ClientEvent;
+    let c = cfg(Scenario::LocalSta, &[Mechanism::ClientDeath]);
+    let mut cl = ClientState::new();
+    assert!(cl.events(&c).is_empty(), "nothing held: it cannot die yet");
+    cl.start(&c, 0, ClientOp::CoGetClassObject);
+    assert!(cl.events(&c).is_empty(), "not while blocked in a call");
+    cl.on_reply(&Msg::ActivationResult {
+        hr: Hresult::S_OK,
+        server: Some(0),
+        obj: None,
+    });
+    assert_eq!(cl.events(&c), vec![ClientEvent::Dies]);
+    assert!(cl.take(&c, 0, ClientEvent::Dies).is_empty());
+    assert!(
+        cl.dead && cl.enabled().is_empty(),
+        "a dead client makes no call"
+    );
+    assert_eq!(cl.events(&c), vec![ClientEvent::Rundown]);
+    let out = cl.take(&c, 0, ClientEvent::Rundown);
+    assert_eq!(
+        out,
+        vec![(c.server_id(0), Msg::ReleaseFactory { clsid: A })]
+    );
+    assert!(cl.is_done() && cl.events(&c).is_empty());
+
+    // Without the garbage collection the references stay.
+    let c = cfg(
+        Scenario::LocalSta,
+        &[Mechanism::ClientDeath, Mechanism::PingGarbageCollection],
+    );
+    let mut cl = ClientState::new();
+    cl.start(&c, 0, ClientOp::CoCreateInstance);
+    cl.on_reply(&Msg::ActivationResult {
+        hr: Hresult::S_OK,
+        server: Some(0),
+        obj: Some(1),
+    });
+    cl.take(&c, 0, ClientEvent::Dies);
+    assert!(cl.events(&c).is_empty(), "no rundown");
+    assert!(cl.object.is_some());
+
+    // Without the condition nobody dies.
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut cl = ClientState::new();
+    cl.start(&c, 0, ClientOp::CoCreateInstance);
+    cl.on_reply(&Msg::ActivationResult {
+        hr: Hresult::S_OK,
+        server: Some(0),
+        obj: Some(1),
+    });
+    assert!(cl.events(&c).is_empty());
+}
