@@ -107,9 +107,16 @@ pub fn run(cfg: Config, addr: &str) -> ExitCode {
     match TcpListener::bind(sock) {
         Ok(l) => drop(l),
         Err(e) => {
-            eprintln!(
-                "comlife: cannot serve the Explorer on {sock}: {e} (is another `comlife explore` running? choose another port with --addr)"
-            );
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    " (is another `comlife explore` running? choose another port with --addr)"
+                }
+                std::io::ErrorKind::AddrNotAvailable => {
+                    " (not an address of this machine; 127.0.0.1 serves locally)"
+                }
+                _ => "",
+            };
+            eprintln!("comlife: cannot serve the Explorer on {sock}: {e}{hint}");
             return ExitCode::from(2);
         }
     }

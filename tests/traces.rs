@@ -695,6 +695,21 @@ fn explorer_reports_a_taken_port() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("another `comlife explore`"), "{err}");
+    // An address that is not this machine's gets no hint about another explorer.
+    let out = comlife(&[
+        "explore",
+        "--scenario",
+        "local-sta",
+        "--addr",
+        "192.0.2.1:3000",
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot serve the Explorer on") && !err.contains("another `comlife explore`"),
+        "{err}"
+    );
     let out = comlife(&["explore", "--scenario", "nope"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("unknown scenario"));
