@@ -6,6 +6,8 @@
 //! check them are in [`properties`]; [`check`] explores every interleaving and derives shortest
 //! counterexamples.
 
+#![warn(missing_docs)]
+
 pub mod actor;
 pub mod check;
 pub mod client;

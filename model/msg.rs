@@ -23,69 +23,128 @@ pub enum ActKind {
     Instance,
 }
 
-/// A message on the (unordered, non-duplicating) network.
+/// A message on the (unordered, non-duplicating) network. Client indices and server slots are
+/// 0-based (`client: 0` is client 1); object ids are per server process, from 1.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
     /// Client → SCM: an activation request for `clsid`.
-    Activation { clsid: Clsid, kind: ActKind },
+    Activation {
+        /// The class requested.
+        clsid: Clsid,
+        /// CoGetClassObject (class object) or CoCreateInstance (instance).
+        kind: ActKind,
+    },
     /// SCM → client: the activation's result; on `S_OK` the client unmarshals a proxy to
     /// server slot `server`: the class object (`obj` is `None`) or object `obj`.
     ActivationResult {
+        /// The HRESULT the client's CoGetClassObject or CoCreateInstance returns.
         hr: Hresult,
+        /// The slot of the instance that served it; `None` when it failed.
         server: Option<u8>,
+        /// The object created by CoCreateInstance; `None` for a class object or a failure.
         obj: Option<ObjId>,
     },
     /// SCM → server slot: start the server process (`/Embedding`) for the activation of
     /// client `client`.
-    Launch { client: u8 },
+    Launch {
+        /// The client whose activation made the SCM launch the instance (0-based).
+        client: u8,
+    },
     /// SCM → server (or client → service host): activate `clsid` for `client`.
     Activate {
+        /// The client the activation is for (0-based).
         client: u8,
+        /// The class.
         clsid: Clsid,
+        /// Class object or instance.
         kind: ActKind,
     },
     /// Server → SCM: the activation's outcome (`S_OK` with a marshaled class object or object
     /// `obj`, `CO_E_SERVER_STOPPING` when the class is suspended or revoked,
-    /// `RPC_S_SERVER_UNAVAILABLE` when the process has exited).
+    /// `RPC_S_SERVER_UNAVAILABLE` when the process has exited, `E_ACCESSDENIED` when COM's
+    /// security check refused the client, KB 170915).
     Activated {
+        /// The client the activation is for (0-based).
         client: u8,
+        /// The class.
         clsid: Clsid,
+        /// Class object or instance.
         kind: ActKind,
+        /// The outcome.
         hr: Hresult,
+        /// The object created for an instance activation that succeeded.
         obj: Option<ObjId>,
     },
     /// Server apartment `apartment` → SCM: these classes are available
     /// (`CoRegisterClassObject` without REGCLS_SUSPENDED, or `CoResumeClassObjects` for every
     /// suspended registration). Synchronous: the thread waits for [`Msg::ScmDone`].
-    Register { apartment: u8, clsids: Vec<Clsid> },
+    Register {
+        /// The apartment (0-based) whose thread waits for the answer.
+        apartment: u8,
+        /// The classes registered.
+        clsids: Vec<Clsid>,
+    },
     /// Server apartment `apartment` → SCM: `CoRevokeClassObject` of classes the SCM knows
     /// (Wine informs the SCM; Microsoft's page: the class object is no longer available).
     /// Synchronous: the thread waits for [`Msg::ScmDone`].
-    Revoke { apartment: u8, clsids: Vec<Clsid> },
+    Revoke {
+        /// The apartment (0-based) whose thread waits for the answer.
+        apartment: u8,
+        /// The classes revoked.
+        clsids: Vec<Clsid>,
+    },
     /// SCM → server apartment `apartment`: the registration or revocation is recorded; the
     /// thread's call returns.
-    ScmDone { apartment: u8 },
+    ScmDone {
+        /// The apartment (0-based) whose call returns.
+        apartment: u8,
+    },
     /// Server → SCM: the process has exited (the SCM waits on the handles of the processes it
     /// launched).
     Exited,
     /// Client → server: `IClassFactory::CreateInstance` on a factory proxy.
-    CreateInstance { clsid: Clsid },
+    CreateInstance {
+        /// The class of the factory.
+        clsid: Clsid,
+    },
     /// Client → server: `IClassFactory::LockServer(lock)` remoted (only when the implicit
     /// LockServer mechanism is off: otherwise the proxy answers locally, R-003-IMPLICIT-LOCK).
-    LockServer { clsid: Clsid, lock: bool },
+    LockServer {
+        /// The class of the factory.
+        clsid: Clsid,
+        /// TRUE (lock) or FALSE (unlock).
+        lock: bool,
+    },
     /// Client → server: a method call on an object proxy.
-    Call { obj: ObjId },
+    Call {
+        /// The object called.
+        obj: ObjId,
+    },
     /// Client → service host: a call of a method whose implementation calls
     /// `CoDisconnectContext(INFINITE)` on its own context (seed 000).
-    CallSelfDisconnect { obj: ObjId },
+    CallSelfDisconnect {
+        /// The object called.
+        obj: ObjId,
+    },
     /// Client → server: the final `Release` of an object proxy (RemRelease). Its result is not
     /// observable: IUnknown::Release returns a ULONG.
-    ReleaseObject { obj: ObjId },
+    ReleaseObject {
+        /// The object released.
+        obj: ObjId,
+    },
     /// Client → server: the final `Release` of a class-object proxy (not observable either).
-    ReleaseFactory { clsid: Clsid },
+    ReleaseFactory {
+        /// The class of the factory.
+        clsid: Clsid,
+    },
     /// Server → client: the reply to an ORPC call; `obj` is the new object of a
     /// `CreateInstance` (or service activation) that succeeded.
-    Reply { hr: Hresult, obj: Option<ObjId> },
+    Reply {
+        /// The call's HRESULT.
+        hr: Hresult,
+        /// The object created, for a CreateInstance or service activation that succeeded.
+        obj: Option<ObjId>,
+    },
 }
 
 /// A message as a noun phrase in COM terms (clients, instances and apartments numbered from 1),
