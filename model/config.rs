@@ -700,8 +700,8 @@ impl MechanismSet {
 /// it), then, for each reference remedy or variant `X`
 /// ([`Mechanism::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
 /// the variant under which it does not arise) is the reference that shows the other
-/// mechanisms necessary; last, each condition that [`Mechanism::under_configurations`] with
-/// each configuration.
+/// mechanisms necessary; then each reference remedy with each reference variant; last, each
+/// condition that [`Mechanism::under_configurations`] with each configuration.
 pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
     let applying: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
@@ -718,6 +718,20 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
                 .iter()
                 .filter(|m| !m.opt_in() && m.needs().is_none())
                 .map(|m| MechanismSet::only(*x).with(*m)),
+        );
+    }
+    // Each reference remedy with each reference variant: whether the remedy still repairs its
+    // finding where the sources disagree (ATL's and MFC's DllCanUnloadNow are
+    // `dll-counts-factories`; does it close F-6 under Wine's candidate list as it closes F-3?).
+    for r in applying
+        .iter()
+        .filter(|m| m.is_reference() && m.kind() == Kind::Remedy)
+    {
+        runs.extend(
+            applying
+                .iter()
+                .filter(|m| m.is_reference() && m.kind() == Kind::Variant)
+                .map(|v| MechanismSet::only(*r).with(*v)),
         );
     }
     // A condition whose source names configurations runs under each of them too (KB 170915's

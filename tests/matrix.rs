@@ -52,6 +52,11 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-mta", "regcls-suspended", 129921),
     ("local-mta", "with-recheck-after-revoke", 67369),
     ("local-mta", "with-atomic-activation", 54617),
+    (
+        "local-mta",
+        "with-recheck-after-revoke+with-atomic-activation",
+        59159,
+    ),
     ("local-mta", "with-access-denied-client", 4501),
     ("local-mta", "with-regcls-singleuse", 61749),
     (
@@ -134,6 +139,11 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("inproc", "every-apartment-sweeps", 1211),
     ("inproc", "with-dll-counts-factories", 774),
     ("inproc", "with-wine-candidate-list", 1411),
+    (
+        "inproc",
+        "with-dll-counts-factories+with-wine-candidate-list",
+        789,
+    ),
     (
         "inproc",
         "dllcanunloadnow-counts-locks+with-dll-counts-factories",
