@@ -132,7 +132,7 @@ pub enum Kind {
     /// `--enable` turns it on.
     Variant,
     /// A condition of the environment that a source describes and the default model leaves
-    /// out (a client's permissions): off by default, `--enable` turns it on to show what the
+    /// out (a client's permissions, a client's death): off by default, `--enable` turns it on to show what the
     /// server's lifetime code does under it.
     Condition,
     /// A configuration the server's author chooses that a source describes (a registration
@@ -358,7 +358,7 @@ pub const MECHANISMS: &[MechanismDef] = &[
         when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance" },
     MechanismDef { mechanism: Mechanism::ClientDeath, name: "client-death", kind: Kind::Condition,
         rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
-        when_toggled: "(condition) a client process may die at any point after its activation while it holds a reference or waits for a call; it then makes no call and observes nothing" },
+        when_toggled: "(condition) a client process may die between two of its calls while it holds a reference (A-PING-GC); it then makes no call and observes nothing" },
     MechanismDef { mechanism: Mechanism::PingGarbageCollection, name: "ping-garbage-collection", kind: Kind::Mechanism,
         rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
         when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)" },
@@ -499,7 +499,11 @@ pub fn quote_prefix(s: &str) -> String {
     }
 }
 
-/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`).
+// The bit set below holds at most 32 toggles.
+const _: () = assert!(Mechanism::ALL.len() <= 32);
+
+/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`; at most 32 toggles, which a
+/// compile-time assertion guards).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MechanismSet(u32);
 
