@@ -231,10 +231,10 @@ impl Tally {
         self.not_compared += usize::from(!cmp.compared());
     }
 
-    /// Prints the verdict line on stdout ("N verdicts match spec/expectations.toml, M differ",
-    /// and how many runs were not compared) and returns the exit status: 1 when a verdict
-    /// differs, else 0.
-    pub fn finish(self) -> ExitCode {
+    /// Prints the verdict line ("N verdicts match spec/expectations.toml, M differ", and how
+    /// many runs were not compared) on stdout, or on stderr when `to_stderr` (stdout holds
+    /// JSON), and returns the exit status: 1 when a verdict differs, else 0.
+    pub fn finish(self, to_stderr: bool) -> ExitCode {
         let mut line = format!(
             "{} verdicts match spec/expectations.toml, {} differ",
             self.matched, self.differ
@@ -246,7 +246,11 @@ impl Tally {
                 comlife::config::DEFAULT_CLIENTS
             );
         }
-        println!("{line}");
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
         if self.differ > 0 {
             eprintln!(
                 "comlife: {} verdict(s) differ from spec/expectations.toml",
@@ -342,5 +346,5 @@ pub fn run_all(
             crate::show_traces(r);
         }
     }
-    tally.finish()
+    tally.finish(false)
 }

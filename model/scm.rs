@@ -231,8 +231,9 @@ impl ScmState {
                     .expect("answer to a forwarded activation");
                 let (a, _) = self.forwarded.remove(i);
                 if hr.succeeded() || *hr == Hresult::E_ACCESSDENIED {
-                    // A refused activation is the client's answer: the instance is not
-                    // stopping, and another instance would refuse it too (KB 170915).
+                    // A refused activation is the client's answer ("an Access Denied error is
+                    // returned to the client", KB 170915): the instance is not stopping, and
+                    // another instance would refuse it too.
                     self.relaunch_served |= a.retried && hr.succeeded();
                     out.push((
                         cfg.client_id(a.client as usize),

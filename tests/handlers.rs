@@ -88,6 +88,23 @@ fn reply(out: Option<Sends>) -> (Hresult, Option<u8>) {
 }
 
 const A: Clsid = Clsid(0);
+
+/// An SCM that launched instance 1 for client 1's activation of CLSID_A (`kind`) and, once the
+/// instance registered, forwarded the activation to it.
+fn scm_forwarding(c: &Config, kind: ActKind) -> ScmState {
+    let mut scm = ScmState::new(c);
+    let out = scm.on_msg(c, c.client_id(0), &Msg::Activation { clsid: A, kind });
+    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let out = scm.on_msg(c, c.server_id(0), &reg);
+    assert!(out
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::Activate { client: 0, .. })));
+    scm
+}
 const B: Clsid = Clsid(1);
 
 #[test]
@@ -558,23 +575,7 @@ fn r003_scm_relaunches_after_server_stopping() {
 #[test]
 fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
     let c = cfg(Scenario::LocalSta, &[]);
-    let mut scm = ScmState::new(&c);
-    scm.on_msg(
-        &c,
-        c.client_id(0),
-        &Msg::Activation {
-            clsid: A,
-            kind: ActKind::ClassObject,
-        },
-    );
-    scm.on_msg(
-        &c,
-        c.server_id(0),
-        &Msg::Register {
-            apartment: 0,
-            clsids: vec![A],
-        },
-    );
+    let mut scm = scm_forwarding(&c, ActKind::ClassObject);
     let out = scm.on_msg(
         &c,
         c.server_id(0),
@@ -1142,23 +1143,7 @@ fn kb170915_refused_activation_reaches_no_server_code() {
     assert_eq!(hr, Hresult::S_OK, "client 2 has access");
     assert_eq!(v.count, 1);
 
-    let mut scm = ScmState::new(&c);
-    scm.on_msg(
-        &c,
-        c.client_id(0),
-        &Msg::Activation {
-            clsid: A,
-            kind: ActKind::ClassObject,
-        },
-    );
-    scm.on_msg(
-        &c,
-        c.server_id(0),
-        &Msg::Register {
-            apartment: 0,
-            clsids: vec![A],
-        },
-    );
+    let mut scm = scm_forwarding(&c, ActKind::ClassObject);
     let out = scm.on_msg(
         &c,
         c.server_id(0),
@@ -1206,20 +1191,11 @@ fn r_com_singleuse_registration_serves_one_activation() {
         (vec![], Some(0u8)),
     ] {
         let c = cfg(Scenario::LocalSta, &toggled);
-        let mut scm = ScmState::new(&c);
+        let mut scm = scm_forwarding(&c, ActKind::Instance);
         let activation = Msg::Activation {
             clsid: A,
             kind: ActKind::Instance,
         };
-        scm.on_msg(&c, c.client_id(0), &activation);
-        scm.on_msg(
-            &c,
-            c.server_id(0),
-            &Msg::Register {
-                apartment: 0,
-                clsids: vec![A],
-            },
-        );
         let out = scm.on_msg(&c, c.client_id(1), &activation);
         match second {
             None => {
