@@ -112,6 +112,9 @@ impl ClientOp {
     }
 }
 
+// Every (call, HRESULT) pair has a bit in the u128 below.
+const _: () = assert!(ClientOp::ALL.len() * Hresult::ALL.len() <= 128);
+
 /// The set of (call, HRESULT) pairs a client has observed, packed in a bit set
 /// (bit `op * 10 + hresult`; 10 × 10 bits).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
