@@ -32,15 +32,35 @@ pub enum Scenario {
     /// private COM context; SERVICE_CONTROL_STOP to A disconnects the context and unloads A's
     /// DLL (seeds 000 and 001).
     Service,
+    /// An ATL 7.0–9.0 EXE server, apartment build: one STA main thread (spec/frameworks.md §1).
+    Atl9Sta,
+    /// An ATL 7.0–9.0 EXE server, free-threaded build (`_ATL_FREE_THREADED`): the main thread
+    /// in the MTA, calls on RPC threads.
+    Atl9Mta,
+    /// An ATL 10.0–14.32 EXE server, apartment build.
+    Atl14Sta,
+    /// An ATL 10.0–14.32 EXE server, free-threaded build.
+    Atl14Mta,
+    /// A WTL 7.5–10.0 `CServerAppModule` EXE server (apartment), as the AppWizard generates it.
+    WtlSta,
+    /// An MFC 7.0–14.x EXE server (apartment): `COleObjectFactory` class objects,
+    /// `AfxOleLockApp` objects.
+    MfcSta,
 }
 
 impl Scenario {
     /// Every scenario, in the order `check` runs them.
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::LocalSta,
         Scenario::LocalMta,
         Scenario::Inproc,
         Scenario::Service,
+        Scenario::Atl9Sta,
+        Scenario::Atl9Mta,
+        Scenario::Atl14Sta,
+        Scenario::Atl14Mta,
+        Scenario::WtlSta,
+        Scenario::MfcSta,
     ];
 
     /// The scenario's command-line name.
@@ -50,6 +70,12 @@ impl Scenario {
             Scenario::LocalMta => "local-mta",
             Scenario::Inproc => "inproc",
             Scenario::Service => "service",
+            Scenario::Atl9Sta => "atl9-sta",
+            Scenario::Atl9Mta => "atl9-mta",
+            Scenario::Atl14Sta => "atl14-sta",
+            Scenario::Atl14Mta => "atl14-mta",
+            Scenario::WtlSta => "wtl-sta",
+            Scenario::MfcSta => "mfc-sta",
         }
     }
 
@@ -67,6 +93,24 @@ impl Scenario {
             }
             Scenario::Service => {
                 "shared service host: services A and B in private contexts, B using an object of A; SERVICE_CONTROL_STOP to A"
+            }
+            Scenario::Atl9Sta => {
+                "ATL 7.0–9.0 CAtlExeModuleT EXE, apartment build: module lock count, timed monitor thread, PostThreadMessage(WM_QUIT)"
+            }
+            Scenario::Atl9Mta => {
+                "ATL 7.0–9.0 CAtlExeModuleT EXE, free-threaded build: module lock count, timed monitor with CoSuspendClassObjects and re-check"
+            }
+            Scenario::Atl14Sta => {
+                "ATL 10.0–14.32 CAtlExeModuleT EXE, apartment build: Lock = CoAddRefServerProcess, monitor posts WM_QUIT"
+            }
+            Scenario::Atl14Mta => {
+                "ATL 10.0–14.32 CAtlExeModuleT EXE, free-threaded build: Lock = CoAddRefServerProcess, calls on RPC threads"
+            }
+            Scenario::WtlSta => {
+                "WTL 7.5–10.0 CServerAppModule EXE (AppWizard code): module lock count, timed monitor, REGCLS_SUSPENDED"
+            }
+            Scenario::MfcSta => {
+                "MFC 7.0–14.x EXE: AfxOleLockApp count, main window destroyed at zero, PostQuitMessage"
             }
         }
     }
@@ -99,7 +143,21 @@ impl Scenario {
 
     /// Whether the scenario is about a local (EXE) server: clients, the SCM and server slots.
     pub fn is_local(self) -> bool {
-        matches!(self, Scenario::LocalSta | Scenario::LocalMta)
+        !matches!(self, Scenario::Inproc | Scenario::Service)
+    }
+
+    /// The framework whose lifetime code the scenario's server runs; `None` for the textbook
+    /// servers of seeds 002 and 003 (`local-sta`, `local-mta`) and the DLL scenarios.
+    pub fn framework(self) -> Option<crate::framework::Framework> {
+        crate::framework::Framework::of(self)
+    }
+
+    /// Whether the server is a free-threaded build: its main thread is in the MTA and incoming
+    /// calls run on RPC threads, concurrently and without a message queue (003:
+    /// free-threaded servers get activations "as soon as the first class object is
+    /// registered").
+    pub fn free_threaded(self) -> bool {
+        matches!(self, Scenario::Atl9Mta | Scenario::Atl14Mta)
     }
 
     /// Number of classes: one per apartment of a local server; one per service (A and B) in
@@ -226,6 +284,18 @@ pub enum Mechanism {
     /// R-COM-PING-GC: COM's ping-based garbage collection releases a dead client's references
     /// after its time-out. Means something only under `client-death`.
     PingGarbageCollection,
+    /// R-ATL70-MONITOR, R-ATL10-UNLOCK: ATL's `m_bDelayShutdown` (default true): `Unlock`
+    /// reaching zero signals the monitor thread instead of posting WM_QUIT itself.
+    DelayedShutdown,
+    /// R-ATL70-MONITOR, R-WTL-MONITOR: the monitor thread of ATL 7.0–9.0 and WTL waits until
+    /// `m_dwTimeOut` passes without a new signal and re-reads the count before posting WM_QUIT.
+    MonitorRecheck,
+    /// R-ATL70-MONITOR (free-threaded build): the monitor calls CoSuspendClassObjects and
+    /// re-reads the count before posting WM_QUIT.
+    SuspendBeforeQuit,
+    /// Variant of A-NETWORK (R-COM-STA-QUEUE): the textbook server's STA dispatches calls from
+    /// a FIFO message queue in arrival order, as framework servers always do.
+    StaMessageQueue,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -254,6 +324,31 @@ fn local(s: Scenario) -> bool {
 fn multi_apartment(s: Scenario) -> bool {
     s.is_local() && s.apartments() > 1
 }
+/// A local server of seeds 002 and 003 (`local-sta`, `local-mta`), not a framework's.
+fn textbook_local(s: Scenario) -> bool {
+    s.is_local() && s.framework().is_none()
+}
+fn textbook_or_atl14(s: Scenario) -> bool {
+    textbook_local(s) || matches!(s, Scenario::Atl14Sta | Scenario::Atl14Mta)
+}
+fn registers_suspended(s: Scenario) -> bool {
+    textbook_or_atl14(s) || matches!(s, Scenario::Atl9Mta | Scenario::WtlSta)
+}
+fn split_activation(s: Scenario) -> bool {
+    multi_apartment(s) || s.free_threaded()
+}
+fn atl(s: Scenario) -> bool {
+    matches!(
+        s,
+        Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::Atl14Sta | Scenario::Atl14Mta
+    )
+}
+fn timed_monitor(s: Scenario) -> bool {
+    matches!(s, Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::WtlSta)
+}
+fn atl9_free_threaded(s: Scenario) -> bool {
+    s == Scenario::Atl9Mta
+}
 fn with_user(s: Scenario) -> bool {
     s.has_user()
 }
@@ -273,13 +368,13 @@ const SEEDS_FREE: &str = "checked facts (CoFreeUnusedLibrariesEx: Microsoft's pa
 /// Every toggle, in [`Mechanism`] order (the order `check` runs them).
 pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::ExitOnFinalDecrement, name: "exit-on-final-decrement", kind: Kind::Mechanism,
-        rules: &["R-002-FINAL-DECREMENT"], source: S002_LOCAL, applies: local,
+        rules: &["R-002-FINAL-DECREMENT"], source: S002_LOCAL, applies: textbook_local,
         when_toggled: "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives" },
     MechanismDef { mechanism: Mechanism::LockserverCounts, name: "lockserver-counts", kind: Kind::Mechanism,
         rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"], source: "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt", applies: local,
         when_toggled: "LockServer does not take part in the lifetime count; only objects do" },
     MechanismDef { mechanism: Mechanism::FactoryRefsIgnored, name: "factory-refs-ignored", kind: Kind::Mechanism,
-        rules: &["R-002-FACTORY-REFS"], source: S002_LOCAL, applies: local,
+        rules: &["R-002-FACTORY-REFS"], source: S002_LOCAL, applies: textbook_local,
         when_toggled: "the server waits for its class objects' reference counts to reach zero before it exits" },
     MechanismDef { mechanism: Mechanism::UserControl, name: "user-control", kind: Kind::Mechanism,
         rules: &["R-002-USER-CONTROL"], source: S002_LOCAL, applies: with_user,
@@ -291,13 +386,13 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-003-IMPLICIT-LOCK"], source: S003, applies: local,
         when_toggled: "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted" },
     MechanismDef { mechanism: Mechanism::ProcessRefcount, name: "process-refcount", kind: Kind::Mechanism,
-        rules: &["R-003-PROCESS-REFCOUNT"], source: S003, applies: local,
+        rules: &["R-003-PROCESS-REFCOUNT"], source: S003, applies: textbook_or_atl14,
         when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step" },
     MechanismDef { mechanism: Mechanism::AutoSuspend, name: "auto-suspend", kind: Kind::Mechanism,
-        rules: &["R-003-AUTO-SUSPEND"], source: S003, applies: local,
+        rules: &["R-003-AUTO-SUSPEND"], source: S003, applies: textbook_or_atl14,
         when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects" },
     MechanismDef { mechanism: Mechanism::RegclsSuspended, name: "regcls-suspended", kind: Kind::Mechanism,
-        rules: &["R-003-REGCLS-SUSPENDED"], source: S003, applies: local,
+        rules: &["R-003-REGCLS-SUSPENDED"], source: S003, applies: registers_suspended,
         when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects" },
     MechanismDef { mechanism: Mechanism::DllcanunloadnowCountsLocks, name: "dllcanunloadnow-counts-locks", kind: Kind::Mechanism,
         rules: &["R-002-DLLCANUNLOADNOW"], source: S002_INPROC, applies: inproc,
@@ -345,7 +440,7 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-003-SIMPLEST-WAY", "R-002-USER-CONTROL"], source: "003_71d2d71f8f3a5043.txt (paragraph \"The simplest way\"); 002_04beec619a32ce82.txt (Local Server, user control)", applies: with_user,
         when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance" },
     MechanismDef { mechanism: Mechanism::AtomicActivation, name: "atomic-activation", kind: Kind::Variant,
-        rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: multi_apartment,
+        rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: split_activation,
         when_toggled: "(variant) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them" },
     MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
@@ -362,11 +457,25 @@ pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::PingGarbageCollection, name: "ping-garbage-collection", kind: Kind::Mechanism,
         rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
         when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)" },
+    MechanismDef { mechanism: Mechanism::DelayedShutdown, name: "delayed-shutdown", kind: Kind::Mechanism,
+        rules: &["R-ATL70-MONITOR", "R-ATL10-UNLOCK"], source: ATL_SRC, applies: atl,
+        when_toggled: "m_bDelayShutdown is false: Unlock reaching zero posts WM_QUIT to the main thread itself, with no monitor thread" },
+    MechanismDef { mechanism: Mechanism::MonitorRecheck, name: "monitor-recheck", kind: Kind::Mechanism,
+        rules: &["R-ATL70-MONITOR", "R-WTL-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown; WTL atlapp.h CServerAppModule::MonitorShutdown (spec/frameworks.md §1, §3)", applies: timed_monitor,
+        when_toggled: "the monitor posts WM_QUIT on the first signal, without waiting m_dwTimeOut and re-reading the lock count (ATL 10.0's monitor on the module's count)" },
+    MechanismDef { mechanism: Mechanism::SuspendBeforeQuit, name: "suspend-before-quit", kind: Kind::Mechanism,
+        rules: &["R-ATL70-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown, #if … defined(_ATL_FREE_THREADED) (spec/frameworks.md §1)", applies: atl9_free_threaded,
+        when_toggled: "the free-threaded monitor posts WM_QUIT after the time-out without CoSuspendClassObjects and the second read of the count (the apartment build's code)" },
+    MechanismDef { mechanism: Mechanism::StaMessageQueue, name: "sta-message-queue", kind: Kind::Variant,
+        rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
+        when_toggled: "(variant) each STA dispatches incoming calls from a FIFO message queue in the order they reached the process, instead of in any order (A-NETWORK)" },
 ];
+
+const ATL_SRC: &str = "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 30] = [
+    pub const ALL: [Mechanism; 34] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -397,6 +506,10 @@ impl Mechanism {
         Mechanism::RegclsSingleuse,
         Mechanism::ClientDeath,
         Mechanism::PingGarbageCollection,
+        Mechanism::DelayedShutdown,
+        Mechanism::MonitorRecheck,
+        Mechanism::SuspendBeforeQuit,
+        Mechanism::StaMessageQueue,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -499,13 +612,13 @@ pub fn quote_prefix(s: &str) -> String {
     }
 }
 
-// The bit set below holds at most 32 toggles.
-const _: () = assert!(Mechanism::ALL.len() <= 32);
+// The bit set below holds at most 64 toggles.
+const _: () = assert!(Mechanism::ALL.len() <= 64);
 
-/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`; at most 32 toggles, which a
+/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`; at most 64 toggles, which a
 /// compile-time assertion guards).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MechanismSet(u32);
+pub struct MechanismSet(u64);
 
 impl MechanismSet {
     /// The empty set.
@@ -518,12 +631,12 @@ impl MechanismSet {
 
     /// This set plus `m`.
     pub fn with(self, m: Mechanism) -> Self {
-        MechanismSet(self.0 | (1 << (m as u32)))
+        MechanismSet(self.0 | (1 << (m as u64)))
     }
 
     /// Whether `m` is in the set.
     pub fn contains(self, m: Mechanism) -> bool {
-        self.0 & (1 << (m as u32)) != 0
+        self.0 & (1 << (m as u64)) != 0
     }
 
     /// The members, in [`Mechanism::ALL`] order.

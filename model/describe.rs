@@ -13,7 +13,9 @@ use crate::config::{Clsid, Config};
 use crate::inproc::{Apt, InprocState, Thread};
 use crate::msg::ActKind;
 use crate::scm::{Activation, ClassEntry, ScmState};
-use crate::server::{AptPhase, AptWork, ClassReg, ExitReason, ProcStatus, ScmCall, ServerState};
+use crate::server::{
+    AptPhase, AptWork, ClassReg, ExitReason, Monitor, ProcStatus, Queued, ScmCall, ServerState,
+};
 use crate::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
 
 /// One thing true of an actor's state, in COM terms: what it is about (`key`, unique within
@@ -267,6 +269,60 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
                 "finished",
             )),
         }
+    }
+    for (i, q) in s.queues.iter().enumerate() {
+        if q.is_empty() {
+            continue;
+        }
+        let items: Vec<String> = q
+            .iter()
+            .map(|m| match m {
+                Queued::Call { msg, .. } => format!("{msg:?}"),
+                Queued::Quit => "WM_QUIT (PostThreadMessage)".to_string(),
+            })
+            .collect();
+        v.push(fact(
+            format!("apartment {}'s message queue", i + 1),
+            items.join(", then "),
+            "empty",
+        ));
+    }
+    if s.quit_requested {
+        v.push(flag(
+            "PostQuitMessage called (WM_QUIT once the queue is empty)",
+        ));
+    }
+    if s.event {
+        v.push(flag("shutdown event set"));
+    }
+    match s.monitor {
+        Monitor::Waiting => {}
+        Monitor::Timing => v.push(fact(
+            "monitor thread",
+            "waiting m_dwTimeOut for more activity",
+            "waiting",
+        )),
+        Monitor::Rechecking => v.push(fact(
+            "monitor thread",
+            "called CoSuspendClassObjects, about to re-read the count",
+            "waiting",
+        )),
+        Monitor::Posting => v.push(fact(
+            "monitor thread",
+            "read the lock count as zero, about to post WM_QUIT",
+            "waiting",
+        )),
+        Monitor::Done => v.push(fact("monitor thread", "posted WM_QUIT and returned", "")),
+    }
+    for (client, clsid, kind) in &s.rpc_activations {
+        v.push(fact(
+            format!("RPC thread for client {}", client + 1),
+            format!(
+                "running {} (passed the suspended check)",
+                activation_name(*client, *clsid, *kind)
+            ),
+            "finished",
+        ));
     }
     for (c, r) in s.classes.iter().enumerate() {
         let value = match r {

@@ -14,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod describe;
 pub mod expectations;
+pub mod framework;
 pub mod hresult;
 pub mod inproc;
 pub mod itf;

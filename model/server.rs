@@ -12,6 +12,7 @@
 //! the server disconnected is answered by COM's RPC layer at once.
 
 use crate::config::{Clsid, Config, Mechanism};
+use crate::framework::{Framework, MonitorKind, OnZero};
 use crate::hresult::Hresult;
 use crate::msg::{ActKind, Msg, ObjId};
 use crate::scm::Sends;
@@ -35,6 +36,19 @@ fn activated(client: u8, clsid: Clsid, kind: ActKind, hr: Hresult, obj: Option<O
 /// on the RPC thread that receives the call, before any apartment dispatches it.
 fn refused(cfg: &Config, msg: &Msg) -> bool {
     matches!(msg, Msg::Activate { client, .. } if cfg.access_denied(*client))
+}
+
+/// Whether the server's threads have explicit FIFO message queues: framework servers
+/// (their WM_QUIT ordering depends on it, R-COM-QUIT-ORDER) and textbook servers under the
+/// `sta-message-queue` variant.
+pub fn queued(cfg: &Config) -> bool {
+    cfg.scenario.framework().is_some() || cfg.on(Mechanism::StaMessageQueue)
+}
+
+/// Whether incoming calls go through an STA's queue: queued servers except free-threaded ones,
+/// whose calls run on RPC threads (R-COM-STA-QUEUE: "An MTA has no such queue").
+fn queues_calls(cfg: &Config) -> bool {
+    queued(cfg) && !cfg.scenario.free_threaded()
 }
 
 /// Whether the process runs.
@@ -145,6 +159,41 @@ pub struct UserState {
     pub closed: bool,
 }
 
+/// A message in an STA's FIFO message queue (R-COM-STA-QUEUE): an incoming COM call that COM's
+/// RPC thread posted to the apartment's hidden window, or a WM_QUIT posted with
+/// `PostThreadMessage` (R-COM-QUIT-ORDER).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Queued {
+    /// An incoming call from `from` (a client, or the SCM for an activation).
+    Call {
+        /// The caller, which gets the reply.
+        from: Id,
+        /// The call.
+        msg: Msg,
+    },
+    /// WM_QUIT, posted with `PostThreadMessage(m_dwMainThreadID, WM_QUIT, 0, 0)`.
+    Quit,
+}
+
+/// Where a framework's monitor thread is (`CAtlExeModuleT::MonitorShutdown`,
+/// `CServerAppModule::MonitorShutdown`; R-ATL70-MONITOR, R-ATL10-UNLOCK).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Monitor {
+    /// Waiting for the shutdown event with INFINITE time-out.
+    #[default]
+    Waiting,
+    /// Signalled once: waiting again with the `m_dwTimeOut` time-out, `m_bActivity` cleared.
+    Timing,
+    /// (free-threaded ATL 7.0–9.0) Timed out with the count at zero and called
+    /// CoSuspendClassObjects; about to re-read the count.
+    Rechecking,
+    /// (apartment build) Timed out and read the count as zero: it leaves its loop and is about
+    /// to call `PostThreadMessage(WM_QUIT)`. The server has decided to shut down.
+    Posting,
+    /// Posted WM_QUIT to the main thread and returned.
+    Done,
+}
+
 /// A server process slot's state.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ServerState {
@@ -191,6 +240,20 @@ pub struct ServerState {
     /// Whether the user sits at this instance: in scenarios with a user, at the first
     /// instance only (spec/assumptions.md A-BOUNDS). Constant for a slot.
     pub user_present: bool,
+    /// Per apartment, its FIFO message queue, head first: used by framework servers and under
+    /// `sta-message-queue` (for a free-threaded framework server, queue 0 is the main thread's
+    /// and only ever holds WM_QUIT). Empty otherwise: calls then wait in the network.
+    pub queues: Vec<Vec<Queued>>,
+    /// (MFC) `PostQuitMessage` was called: the main thread's `GetMessage` returns WM_QUIT once
+    /// its queue is empty (R-COM-QUIT-ORDER).
+    pub quit_requested: bool,
+    /// (ATL, WTL) the monitor's auto-reset shutdown event `m_hEventShutdown` is set.
+    pub event: bool,
+    /// (ATL, WTL) the monitor thread.
+    pub monitor: Monitor,
+    /// (free-threaded framework servers) activations that passed COM's suspended check on an
+    /// RPC thread and are not yet marshaled: client, class, kind. At most one per client.
+    pub rpc_activations: Vec<(u8, Clsid, ActKind)>,
 }
 
 /// An internal step of a server process: a thread's COM API call or a user action.
@@ -228,6 +291,29 @@ pub enum ServerStep {
     /// The user closes the server, which calls CoDisconnectObject on every object and class
     /// object and exits.
     UserCloseDisconnect,
+    /// The apartment's message loop retrieves the call at the head of its queue and dispatches
+    /// it (R-COM-STA-QUEUE).
+    Dispatch(u8),
+    /// The main thread's `GetMessage` returns WM_QUIT: posted at the head of its queue, or
+    /// (after `PostQuitMessage`) because the queue is empty. The loop ends; the framework's
+    /// `PostMessageLoop` revokes the class objects (R-COM-QUIT-ORDER).
+    GetQuit,
+    /// The monitor thread wakes on the shutdown event (auto-reset) and starts waiting
+    /// `m_dwTimeOut` with `m_bActivity` cleared (timed monitor).
+    MonitorWake,
+    /// `m_dwTimeOut` passes with no new signal: the monitor reads the lock count (timed
+    /// monitor).
+    MonitorTimeout,
+    /// After CoSuspendClassObjects the monitor reads the lock count again (free-threaded
+    /// ATL 7.0–9.0).
+    MonitorRecheck,
+    /// The monitor posts WM_QUIT to the main thread: on waking (ATL 10.0 and later), or after
+    /// its time-out read the count as zero (ATL 7.0–9.0 and WTL, apartment build).
+    MonitorPost,
+    /// An RPC thread finishes client `i`'s activation in a free-threaded server: the class
+    /// object creates the instance (its constructor calls `Lock`) or is marshaled with the
+    /// implicit LockServer(TRUE).
+    FinishRpc(u8),
 }
 
 impl ServerStep {
@@ -240,9 +326,16 @@ impl ServerStep {
                 ServerStep::FinishActivation(a),
                 ServerStep::FinishRelease(a),
                 ServerStep::Revoke(a),
+                ServerStep::Dispatch(a),
             ]);
         }
+        v.extend((0..crate::config::MAX_CLIENTS as u8).map(ServerStep::FinishRpc));
         v.extend([
+            ServerStep::GetQuit,
+            ServerStep::MonitorWake,
+            ServerStep::MonitorTimeout,
+            ServerStep::MonitorRecheck,
+            ServerStep::MonitorPost,
             ServerStep::Resume,
             ServerStep::Quit,
             ServerStep::Exit,
@@ -289,6 +382,29 @@ impl ServerStep {
                 "the user closes the server, which calls CoDisconnectObject on everything and exits"
                     .to_string()
             }
+            ServerStep::Dispatch(a) => format!(
+                "apartment {}'s message loop dispatches the call at the head of its queue",
+                a + 1
+            ),
+            ServerStep::GetQuit => {
+                "the main thread's GetMessage returns WM_QUIT: the message loop ends and RevokeClassObjects runs".to_string()
+            }
+            ServerStep::MonitorWake => {
+                "the monitor thread wakes on the shutdown event and waits m_dwTimeOut for more activity".to_string()
+            }
+            ServerStep::MonitorTimeout => {
+                "the monitor thread's wait times out and it reads the lock count".to_string()
+            }
+            ServerStep::MonitorRecheck => {
+                "the monitor thread reads the lock count again after CoSuspendClassObjects".to_string()
+            }
+            ServerStep::MonitorPost => {
+                "the monitor thread calls PostThreadMessage(WM_QUIT) to the main thread".to_string()
+            }
+            ServerStep::FinishRpc(c) => format!(
+                "an RPC thread finishes client {}'s activation: CreateInstance (Lock) or the implicit LockServer(TRUE), then marshaling",
+                c + 1
+            ),
         }
     }
 }
@@ -345,6 +461,28 @@ impl fmt::Debug for ServerState {
         if self.user.closed {
             write!(f, " user closed")?;
         }
+        for (i, q) in self.queues.iter().enumerate().filter(|(_, q)| !q.is_empty()) {
+            let items: Vec<String> = q
+                .iter()
+                .map(|m| match m {
+                    Queued::Call { msg, .. } => format!("{msg:?}"),
+                    Queued::Quit => "WM_QUIT".to_string(),
+                })
+                .collect();
+            write!(f, " queue {}: [{}]", i + 1, items.join(", "))?;
+        }
+        if self.quit_requested {
+            write!(f, " PostQuitMessage")?;
+        }
+        if self.event {
+            write!(f, " event set")?;
+        }
+        if self.monitor != Monitor::Waiting {
+            write!(f, " monitor {:?}", self.monitor)?;
+        }
+        if !self.rpc_activations.is_empty() {
+            write!(f, " RPC activations {:?}", self.rpc_activations)?;
+        }
         Ok(())
     }
 }
@@ -378,6 +516,15 @@ impl ServerState {
             stranded_client: false,
             user: UserState::default(),
             user_present: cfg.scenario.has_user() && slot == 0,
+            queues: if queued(cfg) {
+                vec![Vec::new(); n]
+            } else {
+                Vec::new()
+            },
+            quit_requested: false,
+            event: false,
+            monitor: Monitor::Waiting,
+            rpc_activations: Vec::new(),
         }
     }
 
@@ -455,7 +602,13 @@ impl ServerState {
         if self.status != ProcStatus::Running {
             return steps;
         }
+        if let Some(fw) = cfg.scenario.framework() {
+            return self.framework_enabled(cfg, fw);
+        }
         for (a, apt) in self.apartments.iter().enumerate() {
+            if self.apt_idle(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()) {
+                steps.push(ServerStep::Dispatch(a as u8));
+            }
             let a8 = a as u8;
             if apt.phase == AptPhase::Init && self.shutdown.is_none() {
                 steps.push(ServerStep::Register(a8));
@@ -526,6 +679,112 @@ impl ServerState {
         steps
     }
 
+    /// The internal steps of a framework server's threads enabled now (the process runs): the
+    /// main thread's start-up (`PreMessageLoop`), its message loop, the monitor thread and, in
+    /// a free-threaded build, the RPC threads finishing activations.
+    fn framework_enabled(&self, cfg: &Config, fw: Framework) -> Vec<ServerStep> {
+        let mut steps = Vec::new();
+        let main = self.apartments[0];
+        match main.phase {
+            AptPhase::Init => steps.push(ServerStep::Register(0)),
+            AptPhase::Registered => steps.push(ServerStep::Resume),
+            AptPhase::Loop => match self.queues[0].first() {
+                Some(Queued::Quit) => steps.push(ServerStep::GetQuit),
+                Some(Queued::Call { .. }) => steps.push(ServerStep::Dispatch(0)),
+                None if self.quit_requested => steps.push(ServerStep::GetQuit),
+                None => {}
+            },
+            AptPhase::Waiting(_) => {}
+            AptPhase::Done => steps.push(ServerStep::Exit),
+        }
+        if fw.on_zero(cfg) == OnZero::SignalMonitor {
+            match (fw.monitor(cfg), self.monitor) {
+                (MonitorKind::Untimed, Monitor::Waiting) if self.event => {
+                    steps.push(ServerStep::MonitorPost)
+                }
+                (MonitorKind::Timed, Monitor::Waiting | Monitor::Timing) if self.event => {
+                    steps.push(ServerStep::MonitorWake)
+                }
+                // m_dwTimeOut (5 s) outlasts an idle STA's dispatch of what is already in its
+                // queue: the time-out comes when the queue is empty (A-TIMEOUT).
+                (MonitorKind::Timed, Monitor::Timing)
+                    if !self.event && (self.queues[0].is_empty() || !queues_calls(cfg)) =>
+                {
+                    steps.push(ServerStep::MonitorTimeout)
+                }
+                (MonitorKind::Timed, Monitor::Posting) => steps.push(ServerStep::MonitorPost),
+                (MonitorKind::Timed, Monitor::Rechecking) => {
+                    steps.push(ServerStep::MonitorRecheck)
+                }
+                _ => {}
+            }
+        }
+        steps.extend(
+            self.rpc_activations
+                .iter()
+                .map(|(client, _, _)| ServerStep::FinishRpc(*client)),
+        );
+        steps
+    }
+
+    /// `PostThreadMessage(m_dwMainThreadID, WM_QUIT)`: WM_QUIT joins the end of the main
+    /// thread's queue, and the server has decided to shut down.
+    fn post_thread_quit(&mut self) {
+        self.queues[0].push(Queued::Quit);
+        self.shutdown = Some(ExitReason::Automatic);
+    }
+
+    /// A framework's `Unlock` returned 0 (the count is zero): COM's automatic suspension where
+    /// the process count is used, then the framework's reaction (R-ATL70-MONITOR,
+    /// R-ATL10-UNLOCK, R-MFC-LOCKAPP).
+    fn framework_zero(&mut self, cfg: &Config, fw: Framework) {
+        if fw.auto_suspend(cfg) {
+            self.suspended = true;
+        }
+        match fw.on_zero(cfg) {
+            OnZero::SignalMonitor => self.event = true,
+            OnZero::PostThreadQuit => self.post_thread_quit(),
+            OnZero::PostQuitMessage => {
+                // AfxOleOnReleaseAllObjects: the first time, it sets user control TRUE and
+                // destroys the main window; OnNcDestroy finds AfxOleCanExitApp() TRUE (the same
+                // dispatch) and calls PostQuitMessage. Later zero transitions find user
+                // control TRUE and do nothing.
+                if self.shutdown.is_none() {
+                    self.quit_requested = true;
+                    self.shutdown = Some(ExitReason::Automatic);
+                }
+            }
+        }
+    }
+
+    /// What a caller gets for `msg` from `src` once the process has exited (or exits with the
+    /// call still queued or running): RPC_S_SERVER_UNAVAILABLE, whatever the server did before
+    /// (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE, A-QUEUE).
+    fn exited_answer(&mut self, src: Id, msg: &Msg) -> Sends {
+        let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
+        let stranding = matches!(
+            msg,
+            Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
+        );
+        self.stranded_client |= stranding && !self.user.closed;
+        match msg {
+            Msg::Activate {
+                client,
+                clsid,
+                kind,
+            } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
+            _ => vec![(src, Msg::Reply { hr, obj: None })],
+        }
+    }
+
+    /// Whether the class objects are registered with REGCLS_SUSPENDED.
+    fn registers_suspended(&self, cfg: &Config) -> bool {
+        match cfg.scenario.framework() {
+            Some(fw) => fw.registers_suspended(cfg),
+            None => cfg.on(Mechanism::RegclsSuspended),
+        }
+    }
+
     /// CoRevokeClassObject for apartment `a`'s class (if registered). When the SCM knows the
     /// class (it is live), the thread makes the synchronous call to the SCM and waits
     /// (Wine's revoke informs the SCM); otherwise it leaves its loop at once, or with
@@ -573,7 +832,7 @@ impl ServerState {
         match step {
             ServerStep::Register(a) => {
                 let a = a as usize;
-                if cfg.on(Mechanism::RegclsSuspended) {
+                if self.registers_suspended(cfg) {
                     self.classes[a] = ClassReg::Suspended;
                     self.apartments[a].phase = if a == 0 {
                         AptPhase::Registered
@@ -642,6 +901,85 @@ impl ServerState {
             ServerStep::Exit => {
                 self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
                 out.push((scm, Msg::Exited));
+                // Calls still queued, and activations still running on RPC threads, die with
+                // the process: their callers get what a call into an exited process gets.
+                for q in std::mem::take(&mut self.queues).into_iter().flatten() {
+                    if let Queued::Call { from, msg } = q {
+                        out.extend(self.exited_answer(from, &msg));
+                    }
+                }
+                for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
+                    out.extend(self.exited_answer(
+                        scm,
+                        &Msg::Activate {
+                            client,
+                            clsid,
+                            kind,
+                        },
+                    ));
+                }
+            }
+            ServerStep::Dispatch(a) => {
+                let a = a as usize;
+                let Queued::Call { from, msg } = self.queues[a].remove(0) else {
+                    unreachable!("enabled only with a call at the head of the queue")
+                };
+                out = self.dispatch(cfg, from, &msg, a);
+            }
+            ServerStep::GetQuit => {
+                if self.queues[0].first() == Some(&Queued::Quit) {
+                    self.queues[0].remove(0);
+                }
+                self.quit_requested = false;
+                // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
+                self.revoke(cfg, 0, &mut out);
+            }
+            ServerStep::MonitorWake => {
+                self.event = false;
+                self.monitor = Monitor::Timing;
+            }
+            ServerStep::MonitorTimeout => {
+                self.monitor = if self.count != 0 {
+                    Monitor::Waiting
+                } else if cfg
+                    .scenario
+                    .framework()
+                    .is_some_and(|fw| fw.suspends_before_quit(cfg))
+                {
+                    self.suspended = true; // CoSuspendClassObjects
+                    Monitor::Rechecking
+                } else {
+                    // `if (!m_bActivity && m_nLockCnt == 0) break;`: the decision; the
+                    // PostThreadMessage that follows is the next step.
+                    self.shutdown = Some(ExitReason::Automatic);
+                    Monitor::Posting
+                };
+            }
+            ServerStep::MonitorRecheck => {
+                // A failed re-check leaves the class objects suspended: nothing resumes them.
+                self.monitor = if self.count != 0 {
+                    Monitor::Waiting
+                } else {
+                    self.post_thread_quit();
+                    Monitor::Done
+                };
+            }
+            ServerStep::MonitorPost => {
+                if self.monitor == Monitor::Waiting {
+                    self.event = false; // the untimed monitor's wait consumes the signal
+                }
+                self.post_thread_quit();
+                self.monitor = Monitor::Done;
+            }
+            ServerStep::FinishRpc(c) => {
+                let i = self
+                    .rpc_activations
+                    .iter()
+                    .position(|(client, _, _)| *client == c)
+                    .expect("enabled only while the activation runs");
+                let (client, clsid, kind) = self.rpc_activations.remove(i);
+                let obj = self.hand_out(cfg, 0, client, clsid, kind);
+                out.push((scm, activated(client, clsid, kind, Hresult::S_OK, obj)));
             }
             ServerStep::IdleZeroCheck => {
                 self.shutdown = Some(ExitReason::Automatic);
@@ -738,6 +1076,10 @@ impl ServerState {
         if self.count != 0 {
             return;
         }
+        if let Some(fw) = cfg.scenario.framework() {
+            self.framework_zero(cfg, fw);
+            return;
+        }
         if cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
             self.suspended = true;
         }
@@ -799,8 +1141,9 @@ impl ServerState {
 
     /// Whether `msg` can be delivered now: a launch to a slot not started; anything to an
     /// exited process (which fails it); to a running process, the SCM's answer to a thread
-    /// waiting for it, a call on a disconnected stub, or a call whose target apartment is idle
-    /// in its message loop.
+    /// waiting for it, a call on a disconnected stub, a refused activation, and otherwise a
+    /// call that can be taken now: by an RPC thread (free-threaded server), into an STA's queue
+    /// (queued servers), or, without queues, by its apartment idle in its message loop.
     pub fn can_deliver(&self, cfg: &Config, msg: &Msg) -> bool {
         match self.status {
             ProcStatus::NotStarted => matches!(msg, Msg::Launch { .. }),
@@ -813,6 +1156,8 @@ impl ServerState {
                 _ => {
                     self.to_disconnected(msg)
                         || refused(cfg, msg)
+                        || cfg.scenario.free_threaded()
+                        || queues_calls(cfg)
                         || self.apt_idle(self.target_apartment(cfg, msg))
                 }
             },
@@ -825,11 +1170,6 @@ impl ServerState {
         if !self.can_deliver(cfg, msg) {
             return None;
         }
-        let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
-        let stranding = matches!(
-            msg,
-            Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
-        );
         match self.status {
             ProcStatus::NotStarted => {
                 let Msg::Launch { client } = msg else {
@@ -842,16 +1182,7 @@ impl ServerState {
             ProcStatus::Exited(_) => {
                 // Every call into an exited process fails the same way, whatever the server
                 // did before it exited (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE).
-                let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
-                self.stranded_client |= stranding && !self.user.closed;
-                return Some(match msg {
-                    Msg::Activate {
-                        client,
-                        clsid,
-                        kind,
-                    } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
-                    _ => reply(hr, None),
-                });
+                return Some(self.exited_answer(src, msg));
             }
             ProcStatus::Running => {}
         }
@@ -860,8 +1191,18 @@ impl ServerState {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
             }
+            let stranding = matches!(
+                msg,
+                Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
+            );
             self.stranded_client |= stranding && !self.user.closed;
-            return Some(reply(Hresult::RPC_E_DISCONNECTED, None));
+            return Some(vec![(
+                src,
+                Msg::Reply {
+                    hr: Hresult::RPC_E_DISCONNECTED,
+                    obj: None,
+                },
+            )]);
         }
         if refused(cfg, msg) {
             // COM's security check refuses the activation before it reaches the server's code:
@@ -879,19 +1220,34 @@ impl ServerState {
                 activated(*client, *clsid, *kind, Hresult::E_ACCESSDENIED, None),
             )]);
         }
-        let a = self.target_apartment(cfg, msg);
-        let out = match msg {
-            Msg::ScmDone { apartment } => {
-                let a = *apartment as usize;
-                match self.apartments[a].phase {
-                    AptPhase::Waiting(ScmCall::Register) => {
-                        self.apartments[a].phase = AptPhase::Loop
-                    }
-                    AptPhase::Waiting(ScmCall::Revoke) => self.after_revoke(cfg, a),
-                    _ => unreachable!("can_deliver admits only an awaited answer"),
-                }
-                Vec::new()
+        if let Msg::ScmDone { apartment } = msg {
+            let a = *apartment as usize;
+            match self.apartments[a].phase {
+                AptPhase::Waiting(ScmCall::Register) => self.apartments[a].phase = AptPhase::Loop,
+                AptPhase::Waiting(ScmCall::Revoke) => self.after_revoke(cfg, a),
+                _ => unreachable!("can_deliver admits only an awaited answer"),
             }
+            return Some(Vec::new());
+        }
+        let a = self.target_apartment(cfg, msg);
+        if queues_calls(cfg) {
+            // COM's RPC thread posts the call to the apartment's hidden window; the apartment
+            // dispatches it in arrival order (R-COM-STA-QUEUE; ServerStep::Dispatch).
+            self.queues[a].push(Queued::Call {
+                from: src,
+                msg: msg.clone(),
+            });
+            return Some(Vec::new());
+        }
+        Some(self.dispatch(cfg, src, msg, a))
+    }
+
+    /// Runs incoming call `msg` from `src` in apartment `a` (or, in a free-threaded server, on
+    /// an RPC thread) and returns the reply: the server's code for the call, with COM's
+    /// suspended check in front of an activation.
+    fn dispatch(&mut self, cfg: &Config, src: Id, msg: &Msg, a: usize) -> Sends {
+        let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
+        match msg {
             Msg::Activate {
                 client,
                 clsid,
@@ -903,6 +1259,9 @@ impl ServerState {
                         src,
                         activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
                     )]
+                } else if cfg.scenario.free_threaded() && !cfg.on(Mechanism::AtomicActivation) {
+                    self.rpc_activations.push((*client, *clsid, *kind));
+                    Vec::new()
                 } else if self.split_activation(cfg) {
                     self.apartments[a].work = AptWork::Activating {
                         client: *client,
@@ -939,8 +1298,7 @@ impl ServerState {
                 }
                 reply(Hresult::S_OK, None)
             }
-            _ => return None,
-        };
-        Some(out)
+            _ => unreachable!("only incoming COM calls are dispatched"),
+        }
     }
 }

@@ -363,7 +363,10 @@ impl Symmetry {
     pub fn new(cfg: Config, reduce: bool) -> Self {
         Symmetry {
             cfg,
-            reduce: reduce && cfg.scenario.is_local() && cfg.clients > 1,
+            reduce: reduce
+                && cfg.scenario.is_local()
+                && cfg.clients > 1
+                && !crate::server::queued(&cfg),
         }
     }
 

@@ -15,7 +15,7 @@ pub fn build(cfg: Config) -> ComModel {
     let mut model =
         ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));
     match cfg.scenario {
-        Scenario::LocalSta | Scenario::LocalMta => {
+        s if s.is_local() => {
             for index in 0..cfg.clients {
                 model = model.actor(ComActor::Client { cfg, index });
             }
@@ -31,6 +31,7 @@ pub fn build(cfg: Config) -> ComModel {
             }
             model = model.actor(ComActor::Host { cfg });
         }
+        _ => unreachable!("every scenario is local, inproc or service"),
     }
     for p in PROPERTIES.iter().filter(|p| (p.applies)(cfg.scenario)) {
         model = model.property(p.expectation.clone(), p.name, p.condition);
