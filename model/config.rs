@@ -296,6 +296,10 @@ pub enum Mechanism {
     /// Variant of A-NETWORK (R-COM-STA-QUEUE): the textbook server's STA dispatches calls from
     /// a FIFO message queue in arrival order, as framework servers always do.
     StaMessageQueue,
+    /// R-003-PROCESS-REFCOUNT applied to a framework's module (remedy for F-7, F-8, F-9): the
+    /// module's `Lock`/`Unlock` call CoAddRefServerProcess/CoReleaseServerProcess, as ATL 10.0
+    /// made them.
+    ProcessCountLock,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -348,6 +352,12 @@ fn timed_monitor(s: Scenario) -> bool {
 }
 fn atl9_free_threaded(s: Scenario) -> bool {
     s == Scenario::Atl9Mta
+}
+fn module_count(s: Scenario) -> bool {
+    matches!(
+        s,
+        Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::WtlSta | Scenario::MfcSta
+    )
 }
 fn with_user(s: Scenario) -> bool {
     s.has_user()
@@ -469,13 +479,16 @@ pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::StaMessageQueue, name: "sta-message-queue", kind: Kind::Variant,
         rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
         when_toggled: "(variant) each STA dispatches incoming calls from a FIFO message queue in the order they reached the process, instead of in any order (A-NETWORK)" },
+    MechanismDef { mechanism: Mechanism::ProcessCountLock, name: "process-count-lock", kind: Kind::Remedy,
+        rules: &["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
+        when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero" },
 ];
 
 const ATL_SRC: &str = "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 34] = [
+    pub const ALL: [Mechanism; 35] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -510,6 +523,7 @@ impl Mechanism {
         Mechanism::MonitorRecheck,
         Mechanism::SuspendBeforeQuit,
         Mechanism::StaMessageQueue,
+        Mechanism::ProcessCountLock,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -556,6 +570,7 @@ impl Mechanism {
         matches!(
             self,
             Mechanism::RecheckAfterRevoke
+                | Mechanism::ProcessCountLock
                 | Mechanism::AtomicActivation
                 | Mechanism::DllCountsFactories
                 | Mechanism::WineCandidateList

@@ -76,10 +76,14 @@ impl Framework {
     }
 
     /// Whether `Lock`/`Unlock` are CoAddRefServerProcess/CoReleaseServerProcess (ATL 10.0
-    /// and later, unless `process-refcount` is disabled); otherwise the module keeps its own
-    /// count and COM never suspends its class objects on its own.
+    /// and later, unless `process-refcount` is disabled; the others with the remedy
+    /// `process-count-lock`); otherwise the module keeps its own count and COM never suspends
+    /// its class objects on its own.
     pub fn process_count(self, cfg: &Config) -> bool {
-        self == Framework::Atl14 && cfg.on(Mechanism::ProcessRefcount)
+        match self {
+            Framework::Atl14 => cfg.on(Mechanism::ProcessRefcount),
+            _ => cfg.on(Mechanism::ProcessCountLock),
+        }
     }
 
     /// Whether CoReleaseServerProcess returning 0 suspends the class objects (003,

@@ -56,6 +56,19 @@ fn with_user(s: Scenario) -> bool {
     s.has_user()
 }
 
+/// Local scenarios whose class objects can be suspended (automatically by
+/// CoReleaseServerProcess, or by the server's own CoSuspendClassObjects): the textbook servers,
+/// ATL 10.0 and later, and free-threaded ATL 7.0–9.0. ATL 7–9 apartment builds, WTL and MFC
+/// never suspend their class objects, so an activation is never refused with
+/// CO_E_SERVER_STOPPING there (spec/frameworks.md §1, §3, §5).
+fn suspending(s: Scenario) -> bool {
+    s.is_local()
+        && !matches!(
+            s,
+            Scenario::Atl9Sta | Scenario::WtlSta | Scenario::MfcSta
+        )
+}
+
 fn local_or_service(s: Scenario) -> bool {
     s.is_local() || s == Scenario::Service
 }
@@ -1037,7 +1050,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         expectation: Expectation::Sometimes,
         rules: &["R-003-SCM-RELAUNCH", "R-SEEDS-STOPPING"],
         statement: "an activation refused with CO_E_SERVER_STOPPING by a stopping instance is served by a new one",
-        applies: local,
+        applies: suspending,
         condition: relaunch_after_suspend,
         explain: why_relaunch_after_suspend,
     },

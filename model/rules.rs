@@ -324,6 +324,60 @@ pub const RULES: &[Rule] = &[
         text: "When a client process dies, its object exporter stops pinging; after the ping set times out (about 6 minutes) the server's object resolver releases the client's references on each object it held (its stubs are run down). Until then they keep the server's counts up.",
         element: "condition client-death and mechanism ping-garbage-collection: ClientEvent::Dies, ClientEvent::Rundown (model/client.rs) release the dead client's object and class-object references through their stubs",
     },
+    Rule {
+        id: "R-COM-STA-QUEUE",
+        source: "spec/frameworks.md §6 R-COM-STA-QUEUE: Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc",
+        text: "An STA receives incoming calls as messages posted to its hidden window and dispatches them one at a time, in arrival order, from the same queue as the thread's other posted messages (a framework's WM_QUIT). An MTA has no such queue: calls run on RPC threads.",
+        element: "Queued, ServerState::queues, ServerStep::Dispatch (model/server.rs); framework servers always, textbook servers under the variant sta-message-queue",
+    },
+    Rule {
+        id: "R-COM-QUIT-ORDER",
+        source: "spec/frameworks.md §6 R-COM-QUIT-ORDER: Raymond Chen, \"Why is there a special PostQuitMessage function?\"",
+        text: "PostThreadMessage(WM_QUIT) posts a real message, retrieved after the messages posted before it; PostQuitMessage sets a flag, and GetMessage returns WM_QUIT only once the queue is otherwise empty.",
+        element: "Queued::Quit (ServerState::post_thread_quit) and ServerState::quit_requested; ServerStep::GetQuit",
+    },
+    Rule {
+        id: "R-ATL70-LOCKCOUNT",
+        source: "spec/frameworks.md §1: ATL 7.0, 7.1, 9.0 atlbase.h CAtlModule::Lock/Unlock (also ATL 3.0 CComModule, WTL)",
+        text: "ATL 7.0–9.0 EXE modules (and ATL 3, WTL) count objects, LockServer(TRUE) and cached class objects in the module's own m_nLockCnt; COM's process count is not used, so COM never suspends the class objects on its own.",
+        element: "Framework::process_count (model/framework.rs) false for Atl9, Wtl, Mfc; remedy process-count-lock",
+    },
+    Rule {
+        id: "R-ATL70-MONITOR",
+        source: "spec/frameworks.md §1: ATL 7.0, 7.1, 9.0 atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, PostMessageLoop",
+        text: "With m_bDelayShutdown (default), Unlock reaching 0 signals a monitor thread; the monitor waits until m_dwTimeOut passes without a new signal, reads m_nLockCnt, and if it is 0 (free-threaded builds: CoSuspendClassObjects, then a second read) posts WM_QUIT to the main thread with PostThreadMessage; otherwise it waits again. Without m_bDelayShutdown, Unlock posts WM_QUIT itself. The main thread leaves its loop on WM_QUIT, revokes the class objects and exits.",
+        element: "OnZero, MonitorKind (model/framework.rs); Monitor, ServerStep::MonitorWake/MonitorTimeout/MonitorRecheck/MonitorPost/GetQuit; mechanisms delayed-shutdown, monitor-recheck, suspend-before-quit",
+    },
+    Rule {
+        id: "R-ATL70-REGISTER",
+        source: "spec/frameworks.md §1: ATL 7.0, 7.1, 9.0, 10.0 atlbase.h CAtlExeModuleT::PreMessageLoop",
+        text: "Apartment builds up to ATL 10.0 register with REGCLS_MULTIPLEUSE only; free-threaded builds (and every build from ATL 11.0) register with REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED and call CoResumeClassObjects after starting the monitor.",
+        element: "Framework::registers_suspended; mechanism regcls-suspended where the code registers suspended",
+    },
+    Rule {
+        id: "R-ATL10-UNLOCK",
+        source: "spec/frameworks.md §1: ATL 10.0 – 14.32 atlbase.h CAtlExeModuleT::Lock/Unlock/MonitorShutdown",
+        text: "From ATL 10.0, Lock is CoAddRefServerProcess and Unlock CoReleaseServerProcess (which suspends the class objects at 0); at 0 Unlock signals the monitor, which posts WM_QUIT on the first signal with no delay and no re-check (or posts WM_QUIT itself without m_bDelayShutdown).",
+        element: "Framework::Atl14: process_count, MonitorKind::Untimed, ServerStep::MonitorPost",
+    },
+    Rule {
+        id: "R-WTL-MONITOR",
+        source: "spec/frameworks.md §3: WTL 7.5 – 10.0 atlapp.h CServerAppModule; WTL 10 AppWizard root.cpp",
+        text: "WTL's CServerAppModule runs ATL 7–9's timed monitor on CComModule's own count in every version; the AppWizard's WinMain registers with REGCLS_SUSPENDED, starts the monitor and calls CoResumeClassObjects; WTL never uses CoAddRefServerProcess.",
+        element: "Framework::Wtl (model/framework.rs): OnZero::SignalMonitor, MonitorKind::Timed, registers_suspended",
+    },
+    Rule {
+        id: "R-MFC-LOCKAPP",
+        source: "spec/frameworks.md §5: MFC olelock.cpp AfxOleLockApp/AfxOleUnlockApp/AfxOleOnReleaseAllObjects; wincore.cpp OnNcDestroy",
+        text: "MFC counts objects and LockServer in m_nObjectCount; the decrement to 0, unless the user is in control, sets user control and destroys the main window, whose WM_NCDESTROY calls PostQuitMessage while the count is still 0. Nothing suspends or revokes the class objects before the message loop ends.",
+        element: "Framework::Mfc: OnZero::PostQuitMessage, ServerState::quit_requested",
+    },
+    Rule {
+        id: "R-MFC-FACTORY",
+        source: "spec/frameworks.md §5: MFC olefact.cpp COleObjectFactory::Register, Revoke, LockServer",
+        text: "COleObjectFactory registers REGCLS_SINGLEUSE when bMultiInstance is TRUE and REGCLS_MULTIPLEUSE otherwise, never REGCLS_SUSPENDED; its LockServer calls AfxOleLockApp/AfxOleUnlockApp.",
+        element: "Framework::registers_suspended false for Mfc; configuration regcls-singleuse is bMultiInstance TRUE",
+    },
 ];
 
 /// Looks a rule up by ID.
@@ -341,7 +395,10 @@ pub fn source_file(id: &str) -> &'static str {
         S002
     } else if id.starts_with("R-003") {
         S003
-    } else if id.starts_with("R-COM") {
+    } else if ["R-COM", "R-ATL", "R-WTL", "R-MFC"]
+        .iter()
+        .any(|p| id.starts_with(p))
+    {
         SFRAMEWORKS
     } else {
         SREADME
@@ -356,7 +413,7 @@ pub fn source_title(id: &str) -> &'static str {
         S001 => "Raymond Chen, \"Yo dawg, I hear you like COM apartments…\" (The Old New Thing)",
         S002 => "Kraig Brockschmidt, Inside OLE, \"Unloading Mechanisms\"",
         S003 => "Microsoft, \"Out-of-Process Server Implementation Helpers\" (COM documentation)",
-        SFRAMEWORKS => "Microsoft's COM API reference, quoted in spec/frameworks.md",
+        SFRAMEWORKS => "Microsoft's COM pages, Raymond Chen's posts and the ATL, WTL and MFC sources, quoted in spec/frameworks.md",
         _ => "facts checked against Microsoft's API pages, KB 170915 and Wine's combase (README.md, \"Sources\")",
     }
 }
