@@ -9,7 +9,8 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
     if json {
         let v = serde_json::json!({
             "scenarios": Scenario::ALL.iter().map(|s| serde_json::json!({
-                "name": s.name(), "description": s.description()})).collect::<Vec<_>>(),
+                "name": s.name(), "description": s.description(),
+                "source": s.source()})).collect::<Vec<_>>(),
             "mechanisms": Mechanism::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
                 "default": if m.opt_in() { "off" } else { "on" },
@@ -32,6 +33,7 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
         println!("scenarios:");
         for s in Scenario::ALL {
             println!("  {:<26} {}", s.name(), s.description());
+            println!("  {:<26} source: {}", "", s.source());
         }
         println!("mechanisms (--disable NAME; remedies and variants: --enable NAME):");
         for m in Mechanism::ALL {

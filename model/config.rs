@@ -115,6 +115,32 @@ impl Scenario {
         }
     }
 
+    /// The sources the scenario's server is read from and, for a framework, the versions it
+    /// covers (`comlife list`, README).
+    pub fn source(self) -> &'static str {
+        match self {
+            Scenario::LocalSta | Scenario::LocalMta => {
+                "002 (Local Server), 003; checked facts in the source-set README"
+            }
+            Scenario::Inproc => {
+                "002 (In-Process Server); CoFreeUnusedLibrariesEx (Microsoft's page, Wine's apartment.c)"
+            }
+            Scenario::Service => "000, 001",
+            Scenario::Atl9Sta | Scenario::Atl9Mta => {
+                "ATL 7.0, 7.1, 9.0 atlbase.h CAtlExeModuleT (8.0 not read; the ATL 3.0 wizard's CExeModule has the same lifetime code): spec/frameworks.md §1–2"
+            }
+            Scenario::Atl14Sta | Scenario::Atl14Mta => {
+                "ATL 10.0, 11.0, 12.0, 14.00, 14.16, 14.24, 14.29, 14.32 atlbase.h CAtlExeModuleT: spec/frameworks.md §1"
+            }
+            Scenario::WtlSta => {
+                "WTL 7.5, 8.0, 9.0, 9.1, 10.0 atlapp.h CServerAppModule and the WTL 10 AppWizard's WinMain: spec/frameworks.md §3"
+            }
+            Scenario::MfcSta => {
+                "MFC 7.0, 9.0–14.32 olelock.cpp, olefact.cpp, wincore.cpp, appcore.cpp: spec/frameworks.md §5"
+            }
+        }
+    }
+
     /// Looks a scenario up by name.
     ///
     /// # Errors

@@ -273,7 +273,11 @@ fn list_json_names_everything() {
     let (code, out, _) = comlife(&["list", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["scenarios"].as_array().unwrap().len(), 4);
+    let scenarios = v["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), comlife::config::Scenario::ALL.len());
+    assert!(scenarios
+        .iter()
+        .any(|s| s["name"] == "atl9-sta" && s["source"].as_str().unwrap().contains("ATL 7.0")));
     assert_eq!(
         v["mechanisms"].as_array().unwrap().len(),
         comlife::config::Mechanism::ALL.len()
