@@ -510,7 +510,8 @@ pub const MECHANISMS: &[MechanismDef] = &[
         when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero" },
 ];
 
-const ATL_SRC: &str = "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
+const ATL_SRC: &str =
+    "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
@@ -609,6 +610,16 @@ impl Mechanism {
     pub fn needs(self) -> Option<Mechanism> {
         match self {
             Mechanism::PingGarbageCollection => Some(Mechanism::ClientDeath),
+            _ => None,
+        }
+    }
+
+    /// The assumption (spec/assumptions.md) a variant exists to re-check, for a variant that is
+    /// expected to change no verdict: `sta-message-queue` re-checks A-NETWORK's unordered
+    /// dispatch (F-1 does not depend on it). `None` for every other toggle.
+    pub fn rechecks_assumption(self) -> Option<&'static str> {
+        match self {
+            Mechanism::StaMessageQueue => Some("A-NETWORK"),
             _ => None,
         }
     }

@@ -62,11 +62,7 @@ fn with_user(s: Scenario) -> bool {
 /// never suspend their class objects, so an activation is never refused with
 /// CO_E_SERVER_STOPPING there (spec/frameworks.md §1, §3, §5).
 fn suspending(s: Scenario) -> bool {
-    s.is_local()
-        && !matches!(
-            s,
-            Scenario::Atl9Sta | Scenario::WtlSta | Scenario::MfcSta
-        )
+    s.is_local() && !matches!(s, Scenario::Atl9Sta | Scenario::WtlSta | Scenario::MfcSta)
 }
 
 fn local_or_service(s: Scenario) -> bool {

@@ -252,7 +252,8 @@ pub struct ServerState {
     /// (ATL, WTL) the monitor thread.
     pub monitor: Monitor,
     /// (free-threaded framework servers) activations that passed COM's suspended check on an
-    /// RPC thread and are not yet marshaled: client, class, kind. At most one per client.
+    /// RPC thread and are not yet marshaled: client, class, kind, sorted. At most one per
+    /// client.
     pub rpc_activations: Vec<(u8, Clsid, ActKind)>,
 }
 
@@ -310,9 +311,11 @@ pub enum ServerStep {
     /// The monitor posts WM_QUIT to the main thread: on waking (ATL 10.0 and later), or after
     /// its time-out read the count as zero (ATL 7.0–9.0 and WTL, apartment build).
     MonitorPost,
-    /// An RPC thread finishes client `i`'s activation in a free-threaded server: the class
-    /// object creates the instance (its constructor calls `Lock`) or is marshaled with the
-    /// implicit LockServer(TRUE).
+    /// An RPC thread finishes the `i`-th (from 0) of the activations running in a
+    /// free-threaded server ([`ServerState::rpc_activations`], kept sorted): the class object
+    /// creates the instance (its constructor calls `Lock`) or is marshaled with the implicit
+    /// LockServer(TRUE). Numbering by position, not by client, keeps the enabled steps the same
+    /// under a renaming of clients (spec/assumptions.md A-SYMMETRY).
     FinishRpc(u8),
 }
 
@@ -401,10 +404,9 @@ impl ServerStep {
             ServerStep::MonitorPost => {
                 "the monitor thread calls PostThreadMessage(WM_QUIT) to the main thread".to_string()
             }
-            ServerStep::FinishRpc(c) => format!(
-                "an RPC thread finishes client {}'s activation: CreateInstance (Lock) or the implicit LockServer(TRUE), then marshaling",
-                c + 1
-            ),
+            ServerStep::FinishRpc(_) => {
+                "an RPC thread finishes an activation it runs: CreateInstance (Lock) or the implicit LockServer(TRUE), then marshaling".to_string()
+            }
         }
     }
 }
@@ -461,7 +463,12 @@ impl fmt::Debug for ServerState {
         if self.user.closed {
             write!(f, " user closed")?;
         }
-        for (i, q) in self.queues.iter().enumerate().filter(|(_, q)| !q.is_empty()) {
+        for (i, q) in self
+            .queues
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| !q.is_empty())
+        {
             let items: Vec<String> = q
                 .iter()
                 .map(|m| match m {
@@ -713,17 +720,11 @@ impl ServerState {
                     steps.push(ServerStep::MonitorTimeout)
                 }
                 (MonitorKind::Timed, Monitor::Posting) => steps.push(ServerStep::MonitorPost),
-                (MonitorKind::Timed, Monitor::Rechecking) => {
-                    steps.push(ServerStep::MonitorRecheck)
-                }
+                (MonitorKind::Timed, Monitor::Rechecking) => steps.push(ServerStep::MonitorRecheck),
                 _ => {}
             }
         }
-        steps.extend(
-            self.rpc_activations
-                .iter()
-                .map(|(client, _, _)| ServerStep::FinishRpc(*client)),
-        );
+        steps.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
         steps
     }
 
@@ -971,13 +972,8 @@ impl ServerState {
                 self.post_thread_quit();
                 self.monitor = Monitor::Done;
             }
-            ServerStep::FinishRpc(c) => {
-                let i = self
-                    .rpc_activations
-                    .iter()
-                    .position(|(client, _, _)| *client == c)
-                    .expect("enabled only while the activation runs");
-                let (client, clsid, kind) = self.rpc_activations.remove(i);
+            ServerStep::FinishRpc(i) => {
+                let (client, clsid, kind) = self.rpc_activations.remove(i as usize);
                 let obj = self.hand_out(cfg, 0, client, clsid, kind);
                 out.push((scm, activated(client, clsid, kind, Hresult::S_OK, obj)));
             }
@@ -1261,6 +1257,7 @@ impl ServerState {
                     )]
                 } else if cfg.scenario.free_threaded() && !cfg.on(Mechanism::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
+                    self.rpc_activations.sort();
                     Vec::new()
                 } else if self.split_activation(cfg) {
                     self.apartments[a].work = AptWork::Activating {

@@ -63,10 +63,10 @@
 
 use crate::actor::ComState;
 use crate::client::{ClientOp, ClientState};
-use crate::config::{Config, MAX_CLIENTS};
-use crate::msg::Msg;
+use crate::config::{Clsid, Config, MAX_CLIENTS};
+use crate::msg::{ActKind, Msg};
 use crate::scm::{Activation, ClassEntry, ScmState};
-use crate::server::{AptWork, ServerState};
+use crate::server::{AptWork, Queued, ServerState};
 use crate::state::SysState;
 use stateright::actor::{Envelope, Id, Network};
 use std::borrow::Cow;
@@ -214,14 +214,42 @@ fn work_image(w: AptWork, p: &Perm) -> AptWork {
     }
 }
 
+/// A queued message with its caller and client indices renamed.
+fn queued_image(cfg: &Config, q: &Queued, p: &Perm) -> Queued {
+    match q {
+        Queued::Call { from, msg } => Queued::Call {
+            from: p.id(cfg, *from),
+            msg: msg_image(msg, p).into_owned(),
+        },
+        Queued::Quit => Queued::Quit,
+    }
+}
+
+/// The running activations with their clients renamed, sorted as the server keeps them.
+fn rpc_image(v: &ServerState, p: &Perm) -> Vec<(u8, Clsid, ActKind)> {
+    let mut r: Vec<_> = v
+        .rpc_activations
+        .iter()
+        .map(|(c, clsid, kind)| (p.client(*c), *clsid, *kind))
+        .collect();
+    r.sort();
+    r
+}
+
 /// A server slot's state with its client references renamed.
-pub fn server_image(v: &ServerState, p: &Perm) -> ServerState {
+pub fn server_image(cfg: &Config, v: &ServerState, p: &Perm) -> ServerState {
     let mut v = v.clone();
     v.launched_for = v.launched_for.map(|c| p.client(c));
     v.served = client_set_image(v.served, p);
     for a in v.apartments.iter_mut() {
         a.work = work_image(a.work, p);
     }
+    for q in v.queues.iter_mut() {
+        for m in q.iter_mut() {
+            *m = queued_image(cfg, m, p);
+        }
+    }
+    v.rpc_activations = rpc_image(&v, p);
     v
 }
 
@@ -277,7 +305,7 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         match a {
             ComState::Client(c) => ComState::Client(client_image(c, p)),
             ComState::Scm(x) => ComState::Scm(scm_image(x, p)),
-            ComState::Server(v) => ComState::Server(server_image(v, p)),
+            ComState::Server(v) => ComState::Server(server_image(cfg, v, p)),
             _ => panic!("a local scenario's actor"),
         }
     };
@@ -363,10 +391,7 @@ impl Symmetry {
     pub fn new(cfg: Config, reduce: bool) -> Self {
         Symmetry {
             cfg,
-            reduce: reduce
-                && cfg.scenario.is_local()
-                && cfg.clients > 1
-                && !crate::server::queued(&cfg),
+            reduce: reduce && cfg.scenario.is_local() && cfg.clients > 1,
         }
     }
 
@@ -390,7 +415,9 @@ impl Symmetry {
             return self.image_fingerprint(s, &parts, &perms[0]);
         }
         // Signatures: what no permutation changes.
-        let ssig = parts.servers.map(|v| v.map_or(0, server_signature));
+        let ssig = parts
+            .servers
+            .map(|v| v.map_or(0, |v| server_signature(&self.cfg, v)));
         let csig = parts
             .clients
             .map(|c| c.map_or(0, |c| client_signature(c, &ssig)));
@@ -511,7 +538,7 @@ impl Symmetry {
         for (j, v) in parts.servers.iter().enumerate() {
             let Some(v) = v else { break };
             let pos = n + 1 + p.slot(j as u8) as usize;
-            actor[pos] = hash_server_image(v, p);
+            actor[pos] = hash_server_image(&self.cfg, v, p);
             timers[pos] = parts.timers[n + 1 + j];
         }
         let net = s
@@ -601,10 +628,14 @@ fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
     v.stranded_client.hash(h);
     v.user.hash(h);
     v.user_present.hash(h);
+    v.quit_requested.hash(h);
+    v.event.hash(h);
+    v.monitor.hash(h);
 }
 
-/// Hash of a server state's image under `p`, without building it.
-fn hash_server_image(v: &ServerState, p: &Perm) -> u64 {
+/// Hash of a server state's image under `p`, without building it (except its queued calls
+/// and running activations, which are few).
+fn hash_server_image(cfg: &Config, v: &ServerState, p: &Perm) -> u64 {
     let mut h = crate::search::FP_KEYS.build_hasher();
     hash_server_fixed(v, &mut h);
     h.write_usize(v.apartments.len());
@@ -614,11 +645,34 @@ fn hash_server_image(v: &ServerState, p: &Perm) -> u64 {
     }
     v.launched_for.map(|c| p.client(c)).hash(&mut h);
     client_set_image(v.served, p).hash(&mut h);
+    h.write_usize(v.queues.len());
+    for q in &v.queues {
+        h.write_usize(q.len());
+        for m in q {
+            queued_image(cfg, m, p).hash(&mut h);
+        }
+    }
+    rpc_image(v, p).hash(&mut h);
     h.finish()
 }
 
+/// A queued message with every client index and client id erased.
+fn queued_erased(cfg: &Config, q: &Queued) -> (bool, Msg) {
+    let erase = Perm {
+        clients: [0; MAX_CLIENTS],
+        slots: ID3,
+    };
+    match q {
+        Queued::Call { from, msg } => (
+            cfg.client_of(*from).is_some(),
+            msg_image(msg, &erase).into_owned(),
+        ),
+        Queued::Quit => (false, Msg::Exited),
+    }
+}
+
 /// A server state with its client names erased: equal for a state and any of its images.
-fn server_signature(v: &ServerState) -> u64 {
+fn server_signature(cfg: &Config, v: &ServerState) -> u64 {
     let mut h = crate::search::FP_KEYS.build_hasher();
     hash_server_fixed(v, &mut h);
     for a in &v.apartments {
@@ -631,6 +685,15 @@ fn server_signature(v: &ServerState) -> u64 {
     }
     v.launched_for.is_some().hash(&mut h);
     v.served.count_ones().hash(&mut h);
+    for q in &v.queues {
+        h.write_usize(q.len());
+        for m in q {
+            queued_erased(cfg, m).hash(&mut h);
+        }
+    }
+    let mut rpc: Vec<_> = v.rpc_activations.iter().map(|(_, c, k)| (*c, *k)).collect();
+    rpc.sort();
+    rpc.hash(&mut h);
     h.finish()
 }
 

@@ -185,6 +185,223 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("service", "context-scoped-disconnect", 67310),
     ("service", "deadlock-detection", 23350),
     ("service", "stop-always-accepted", 37820),
+    ("local-sta", "with-sta-message-queue", 81183),
+    ("local-mta", "with-sta-message-queue", 73223),
+    ("atl9-sta", "baseline", 7278),
+    ("atl9-sta", "lockserver-counts", 17316),
+    ("atl9-sta", "implicit-lockserver", 18528),
+    ("atl9-sta", "with-access-denied-client", 2045),
+    ("atl9-sta", "with-regcls-singleuse", 9135),
+    ("atl9-sta", "with-client-death", 45644),
+    (
+        "atl9-sta",
+        "with-client-death+ping-garbage-collection",
+        9154,
+    ),
+    ("atl9-sta", "delayed-shutdown", 4835),
+    ("atl9-sta", "monitor-recheck", 7450),
+    ("atl9-sta", "with-process-count-lock", 10292),
+    (
+        "atl9-sta",
+        "lockserver-counts+with-process-count-lock",
+        34449,
+    ),
+    (
+        "atl9-sta",
+        "implicit-lockserver+with-process-count-lock",
+        33001,
+    ),
+    ("atl9-sta", "delayed-shutdown+with-process-count-lock", 7307),
+    ("atl9-sta", "monitor-recheck+with-process-count-lock", 8238),
+    (
+        "atl9-sta",
+        "with-access-denied-client+with-regcls-singleuse",
+        3261,
+    ),
+    ("atl9-mta", "baseline", 18076),
+    ("atl9-mta", "lockserver-counts", 45723),
+    ("atl9-mta", "implicit-lockserver", 42828),
+    ("atl9-mta", "regcls-suspended", 17864),
+    ("atl9-mta", "with-atomic-activation", 14366),
+    ("atl9-mta", "with-access-denied-client", 2721),
+    ("atl9-mta", "with-regcls-singleuse", 18637),
+    ("atl9-mta", "with-client-death", 107704),
+    (
+        "atl9-mta",
+        "with-client-death+ping-garbage-collection",
+        22356,
+    ),
+    ("atl9-mta", "delayed-shutdown", 10737),
+    ("atl9-mta", "monitor-recheck", 13602),
+    ("atl9-mta", "suspend-before-quit", 13823),
+    ("atl9-mta", "with-process-count-lock", 21632),
+    (
+        "atl9-mta",
+        "lockserver-counts+with-atomic-activation",
+        41469,
+    ),
+    (
+        "atl9-mta",
+        "implicit-lockserver+with-atomic-activation",
+        38438,
+    ),
+    ("atl9-mta", "regcls-suspended+with-atomic-activation", 14154),
+    ("atl9-mta", "with-atomic-activation+delayed-shutdown", 10121),
+    ("atl9-mta", "with-atomic-activation+monitor-recheck", 12954),
+    (
+        "atl9-mta",
+        "with-atomic-activation+suspend-before-quit",
+        13111,
+    ),
+    (
+        "atl9-mta",
+        "lockserver-counts+with-process-count-lock",
+        55723,
+    ),
+    (
+        "atl9-mta",
+        "implicit-lockserver+with-process-count-lock",
+        51484,
+    ),
+    (
+        "atl9-mta",
+        "regcls-suspended+with-process-count-lock",
+        21356,
+    ),
+    (
+        "atl9-mta",
+        "delayed-shutdown+with-process-count-lock",
+        12177,
+    ),
+    ("atl9-mta", "monitor-recheck+with-process-count-lock", 16738),
+    (
+        "atl9-mta",
+        "suspend-before-quit+with-process-count-lock",
+        21471,
+    ),
+    (
+        "atl9-mta",
+        "with-atomic-activation+with-process-count-lock",
+        17136,
+    ),
+    (
+        "atl9-mta",
+        "with-access-denied-client+with-regcls-singleuse",
+        4865,
+    ),
+    ("atl14-sta", "baseline", 8418),
+    ("atl14-sta", "lockserver-counts", 26397),
+    ("atl14-sta", "implicit-lockserver", 26041),
+    ("atl14-sta", "process-refcount", 7518),
+    ("atl14-sta", "auto-suspend", 7518),
+    ("atl14-sta", "regcls-suspended", 8238),
+    ("atl14-sta", "with-access-denied-client", 1961),
+    ("atl14-sta", "with-regcls-singleuse", 7679),
+    ("atl14-sta", "with-client-death", 52056),
+    (
+        "atl14-sta",
+        "with-client-death+ping-garbage-collection",
+        10038,
+    ),
+    ("atl14-sta", "delayed-shutdown", 7471),
+    (
+        "atl14-sta",
+        "with-access-denied-client+with-regcls-singleuse",
+        3145,
+    ),
+    ("atl14-mta", "baseline", 16738),
+    ("atl14-mta", "lockserver-counts", 38409),
+    ("atl14-mta", "implicit-lockserver", 37614),
+    ("atl14-mta", "process-refcount", 13602),
+    ("atl14-mta", "auto-suspend", 13602),
+    ("atl14-mta", "regcls-suspended", 16526),
+    ("atl14-mta", "with-atomic-activation", 11876),
+    ("atl14-mta", "with-access-denied-client", 2417),
+    ("atl14-mta", "with-regcls-singleuse", 13717),
+    ("atl14-mta", "with-client-death", 95854),
+    (
+        "atl14-mta",
+        "with-client-death+ping-garbage-collection",
+        21210,
+    ),
+    ("atl14-mta", "delayed-shutdown", 12177),
+    (
+        "atl14-mta",
+        "lockserver-counts+with-atomic-activation",
+        33535,
+    ),
+    (
+        "atl14-mta",
+        "implicit-lockserver+with-atomic-activation",
+        32642,
+    ),
+    (
+        "atl14-mta",
+        "process-refcount+with-atomic-activation",
+        12954,
+    ),
+    ("atl14-mta", "auto-suspend+with-atomic-activation", 12954),
+    (
+        "atl14-mta",
+        "regcls-suspended+with-atomic-activation",
+        11664,
+    ),
+    ("atl14-mta", "with-atomic-activation+delayed-shutdown", 9630),
+    (
+        "atl14-mta",
+        "with-access-denied-client+with-regcls-singleuse",
+        4177,
+    ),
+    ("wtl-sta", "baseline", 7346),
+    ("wtl-sta", "lockserver-counts", 17452),
+    ("wtl-sta", "implicit-lockserver", 18652),
+    ("wtl-sta", "regcls-suspended", 7278),
+    ("wtl-sta", "with-access-denied-client", 2113),
+    ("wtl-sta", "with-regcls-singleuse", 9467),
+    ("wtl-sta", "with-client-death", 45808),
+    ("wtl-sta", "with-client-death+ping-garbage-collection", 9222),
+    ("wtl-sta", "monitor-recheck", 7518),
+    ("wtl-sta", "with-process-count-lock", 10504),
+    (
+        "wtl-sta",
+        "lockserver-counts+with-process-count-lock",
+        34921,
+    ),
+    (
+        "wtl-sta",
+        "implicit-lockserver+with-process-count-lock",
+        33425,
+    ),
+    ("wtl-sta", "regcls-suspended+with-process-count-lock", 10292),
+    ("wtl-sta", "monitor-recheck+with-process-count-lock", 8418),
+    (
+        "wtl-sta",
+        "with-access-denied-client+with-regcls-singleuse",
+        3489,
+    ),
+    ("mfc-sta", "baseline", 6007),
+    ("mfc-sta", "lockserver-counts", 13138),
+    ("mfc-sta", "implicit-lockserver", 14573),
+    ("mfc-sta", "with-access-denied-client", 1817),
+    ("mfc-sta", "with-regcls-singleuse", 6573),
+    ("mfc-sta", "with-client-death", 36369),
+    ("mfc-sta", "with-client-death+ping-garbage-collection", 7691),
+    ("mfc-sta", "with-process-count-lock", 7291),
+    (
+        "mfc-sta",
+        "lockserver-counts+with-process-count-lock",
+        20851,
+    ),
+    (
+        "mfc-sta",
+        "implicit-lockserver+with-process-count-lock",
+        20980,
+    ),
+    (
+        "mfc-sta",
+        "with-access-denied-client+with-regcls-singleuse",
+        2769,
+    ),
 ];
 
 /// Unique states without symmetry reduction (`--no-symmetry`) of the runs where it reduces the
@@ -322,6 +539,36 @@ fn local_mta_matches_expectations() {
 }
 
 #[test]
+fn atl9_sta_matches_expectations() {
+    audit_scenario(Scenario::Atl9Sta);
+}
+
+#[test]
+fn atl9_mta_matches_expectations() {
+    audit_scenario(Scenario::Atl9Mta);
+}
+
+#[test]
+fn atl14_sta_matches_expectations() {
+    audit_scenario(Scenario::Atl14Sta);
+}
+
+#[test]
+fn atl14_mta_matches_expectations() {
+    audit_scenario(Scenario::Atl14Mta);
+}
+
+#[test]
+fn wtl_sta_matches_expectations() {
+    audit_scenario(Scenario::WtlSta);
+}
+
+#[test]
+fn mfc_sta_matches_expectations() {
+    audit_scenario(Scenario::MfcSta);
+}
+
+#[test]
 fn inproc_matches_expectations() {
     audit_scenario(Scenario::Inproc);
 }
@@ -454,6 +701,26 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
                     }
                 })
             });
+        // A variant that re-checks an assumption must leave every verdict as it is, and the
+        // assumption must say so.
+        if let Some(a) = m.rechecks_assumption() {
+            assert!(!changed, "{} changes a verdict", m.name());
+            let assumptions = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/spec/assumptions.md"
+            ))
+            .unwrap();
+            let section = assumptions
+                .split("\n## ")
+                .find(|s| s.starts_with(a))
+                .unwrap_or_else(|| panic!("no section {a} in spec/assumptions.md"));
+            assert!(
+                section.contains(&format!("`{}`", m.name())),
+                "{a} does not name {}",
+                m.name()
+            );
+            continue;
+        }
         assert!(
             changed,
             "enabling {} changes no verdict it should",
