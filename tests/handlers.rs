@@ -5,7 +5,7 @@ use comlife::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
 use comlife::hresult::Hresult;
 use comlife::msg::{ActKind, Msg};
 use comlife::scm::{ClassEntry, ScmState};
-use comlife::server::{AptPhase, ClassReg, ExitReason, ScmCall, ServerState, ServerStep};
+use comlife::server::{AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep};
 use stateright::actor::Id;
 
 type Sends = Vec<(Id, Msg)>;
@@ -1266,4 +1266,216 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
         obj: Some(1),
     });
     assert!(cl.events(&c).is_empty());
+}
+
+/// Delivers `msg` from `src` to a framework server: it joins the queue (STA) and is answered
+/// only when dispatched.
+fn enqueue(c: &Config, v: &mut ServerState, src: Id, msg: Msg) {
+    let out = v
+        .on_msg(c, src, &msg)
+        .expect("a running server takes every call");
+    assert!(out.is_empty(), "queued, not answered: {out:?}");
+}
+
+/// A framework STA server with client 0's object 1 created: the count is 1.
+fn framework_with_object(c: &Config) -> ServerState {
+    let mut v = started(c);
+    enqueue(
+        c,
+        &mut v,
+        c.scm_id(),
+        Msg::Activate {
+            client: 0,
+            clsid: Clsid(0),
+            kind: ActKind::Instance,
+        },
+    );
+    let out = v.step(c, ServerStep::Dispatch(0));
+    assert!(matches!(
+        out[0].1,
+        Msg::Activated {
+            hr: Hresult::S_OK,
+            obj: Some(1),
+            ..
+        }
+    ));
+    assert_eq!(v.count, 1);
+    v
+}
+
+/// R-COM-STA-QUEUE, R-COM-QUIT-ORDER, R-ATL70-MONITOR (F-7): the monitor's time-out waits for an
+/// empty queue (A-TIMEOUT); an activation that arrives between its read of the count and its
+/// PostThreadMessage is dispatched before WM_QUIT, and the loop then ends with that object
+/// alive.
+#[test]
+fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
+    let c = cfg(Scenario::Atl9Sta, &[]);
+    let mut v = framework_with_object(&c);
+    let act = |client| Msg::Activate {
+        client,
+        clsid: Clsid(0),
+        kind: ActKind::Instance,
+    };
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    v.step(&c, ServerStep::Dispatch(0));
+    assert_eq!(v.count, 0);
+    assert!(v.event, "Unlock at zero signals the monitor");
+    assert!(
+        !v.suspended,
+        "ATL 7–9 keeps its own count: COM suspends nothing"
+    );
+    step(&c, &mut v, ServerStep::MonitorWake);
+    // A call in the queue holds the time-out back (A-TIMEOUT); once dispatched, the re-read
+    // sees its object and the monitor waits again.
+    enqueue(&c, &mut v, c.scm_id(), act(1));
+    assert!(!v.enabled(&c).contains(&ServerStep::MonitorTimeout));
+    v.step(&c, ServerStep::Dispatch(0));
+    step(&c, &mut v, ServerStep::MonitorTimeout);
+    assert_eq!((v.count, v.shutdown), (1, None));
+    // The object's release arms the monitor again; this time the read finds zero.
+    enqueue(&c, &mut v, c.client_id(1), Msg::ReleaseObject { obj: 2 });
+    v.step(&c, ServerStep::Dispatch(0));
+    step(&c, &mut v, ServerStep::MonitorWake);
+    step(&c, &mut v, ServerStep::MonitorTimeout);
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic), "the read decides");
+    // An activation dispatched between the read and the post.
+    enqueue(&c, &mut v, c.scm_id(), act(0));
+    let out = v.step(&c, ServerStep::Dispatch(0));
+    assert!(matches!(
+        out[0].1,
+        Msg::Activated {
+            hr: Hresult::S_OK,
+            ..
+        }
+    ));
+    assert!(v.handed_out_late);
+    step(&c, &mut v, ServerStep::MonitorPost);
+    assert_eq!(v.queues[0], vec![Queued::Quit]);
+    step(&c, &mut v, ServerStep::GetQuit);
+    assert_eq!(v.apartments[0].phase, AptPhase::Done);
+    assert_eq!(v.live_objects(), 1, "exits with object 3 referenced");
+}
+
+/// R-COM-QUIT-ORDER: WM_QUIT posted with PostThreadMessage is retrieved after what was queued
+/// before it; what arrives after it is never dispatched and, at exit, fails like a call into an
+/// exited process (A-QUEUE).
+#[test]
+fn r_com_post_thread_message_quit_is_queued_in_order() {
+    let c = cfg(Scenario::Atl9Sta, &[Mechanism::DelayedShutdown]);
+    let mut v = framework_with_object(&c);
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    v.step(&c, ServerStep::Dispatch(0));
+    assert_eq!(
+        v.queues[0],
+        vec![Queued::Quit],
+        "Unlock posted WM_QUIT itself"
+    );
+    let late = Msg::Activate {
+        client: 1,
+        clsid: Clsid(0),
+        kind: ActKind::Instance,
+    };
+    enqueue(&c, &mut v, c.scm_id(), late);
+    assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
+    step(&c, &mut v, ServerStep::GetQuit);
+    let out = v.step(&c, ServerStep::Exit);
+    assert!(out.iter().any(|(d, m)| *d == c.scm_id()
+        && matches!(
+            m,
+            Msg::Activated {
+                hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                client: 1,
+                ..
+            }
+        )));
+}
+
+/// R-MFC-LOCKAPP, R-COM-QUIT-ORDER (F-9): PostQuitMessage lets every queued call run first;
+/// a later zero transition does not post again (user control is TRUE by then).
+#[test]
+fn r_mfc_post_quit_message_waits_for_an_empty_queue() {
+    let c = cfg(Scenario::MfcSta, &[]);
+    let mut v = framework_with_object(&c);
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    enqueue(
+        &c,
+        &mut v,
+        c.scm_id(),
+        Msg::Activate {
+            client: 1,
+            clsid: Clsid(0),
+            kind: ActKind::Instance,
+        },
+    );
+    v.step(&c, ServerStep::Dispatch(0));
+    assert!(v.quit_requested);
+    assert_eq!(
+        v.enabled(&c),
+        vec![ServerStep::Dispatch(0)],
+        "not WM_QUIT yet"
+    );
+    v.step(&c, ServerStep::Dispatch(0));
+    assert_eq!(v.live_objects(), 1);
+    assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
+}
+
+/// R-ATL10-UNLOCK: from ATL 10.0 the final Unlock is CoReleaseServerProcess, which suspends the
+/// class objects, so a queued activation is refused with CO_E_SERVER_STOPPING and the monitor
+/// posts WM_QUIT on the first signal.
+#[test]
+fn r_atl10_unlock_suspends_and_the_monitor_posts_at_once() {
+    let c = cfg(Scenario::Atl14Sta, &[]);
+    let mut v = framework_with_object(&c);
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    v.step(&c, ServerStep::Dispatch(0));
+    assert!(v.suspended && v.event);
+    assert!(v.enabled(&c).contains(&ServerStep::MonitorPost));
+    assert!(!v.enabled(&c).contains(&ServerStep::MonitorWake));
+    enqueue(
+        &c,
+        &mut v,
+        c.scm_id(),
+        Msg::Activate {
+            client: 1,
+            clsid: Clsid(0),
+            kind: ActKind::Instance,
+        },
+    );
+    let out = v.step(&c, ServerStep::Dispatch(0));
+    assert!(matches!(
+        out[0].1,
+        Msg::Activated {
+            hr: Hresult::CO_E_SERVER_STOPPING,
+            ..
+        }
+    ));
+}
+
+/// A-QUEUE, R-ATL70-MONITOR (F-8): in a free-threaded server an activation runs on an RPC
+/// thread at delivery, in two steps; the monitor's suspension and re-read do not see an
+/// activation that passed COM's check but has not locked yet.
+#[test]
+fn free_threaded_activation_locks_after_the_monitors_recheck() {
+    let c = cfg(Scenario::Atl9Mta, &[]);
+    let mut v = started(&c);
+    let act = |client| Msg::Activate {
+        client,
+        clsid: Clsid(0),
+        kind: ActKind::Instance,
+    };
+    assert!(v.on_msg(&c, c.scm_id(), &act(0)).unwrap().is_empty());
+    v.step(&c, ServerStep::FinishRpc(0));
+    assert_eq!(v.count, 1);
+    assert!(v.on_msg(&c, c.scm_id(), &act(1)).unwrap().is_empty());
+    assert_eq!(v.rpc_activations.len(), 1, "client 2's passed COM's check");
+    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!(hr, Hresult::S_OK);
+    step(&c, &mut v, ServerStep::MonitorWake);
+    step(&c, &mut v, ServerStep::MonitorTimeout);
+    assert!(v.suspended, "CoSuspendClassObjects");
+    step(&c, &mut v, ServerStep::MonitorRecheck);
+    assert_eq!(v.queues[0], vec![Queued::Quit]);
+    step(&c, &mut v, ServerStep::FinishRpc(0));
+    assert_eq!((v.count, v.live_objects()), (1, 1));
+    assert!(v.handed_out_late);
 }
