@@ -159,7 +159,7 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
             .chain(ClientEvent::ALL.map(Step::ClientEvent))
             .collect(),
         ComActor::SvcClient { .. } => ClientOp::ALL.map(Step::Client).to_vec(),
-        ComActor::Server { cfg, .. } => ServerStep::all(cfg.scenario.apartments())
+        ComActor::Server { cfg, .. } => ServerStep::all(cfg.apartments())
             .into_iter()
             .map(Step::Server)
             .collect(),

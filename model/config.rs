@@ -4,8 +4,8 @@ use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
 
-/// A class identifier. The model's servers implement at most two classes, `CLSID_A` (0) and
-/// `CLSID_B` (1).
+/// A class identifier: `CLSID_A` (0), `CLSID_B` (1), `CLSID_C` (2). A server implements at most
+/// [`MAX_CLASSES`] classes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Clsid(pub u8);
 
@@ -954,6 +954,103 @@ pub struct Config {
     pub toggled: MechanismSet,
     /// Number of client processes, 1..=[`MAX_CLIENTS`].
     pub clients: usize,
+    /// A local server's apartments and classes, and the class each client activates
+    /// (the scenario's default unless a server description says otherwise).
+    pub layout: Layout,
+}
+
+/// Most classes a local server implements.
+pub const MAX_CLASSES: usize = 3;
+/// Most apartment threads a local server has.
+pub const MAX_APARTMENTS: usize = 2;
+
+/// The apartments and classes of a local (EXE) server and which class each client activates:
+/// apartment `a` registers (and revokes) every class `c` with `class_apartment[c] == a`, and
+/// dispatches the calls on its objects (003, the apartment-model server). Fixed-size so that
+/// [`Config`] stays `Copy` for stateright's callbacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout {
+    /// Number of apartment threads, 1..=[`MAX_APARTMENTS`]; apartment 0 is the main thread.
+    pub apartments: u8,
+    /// Number of classes, 1..=[`MAX_CLASSES`].
+    pub classes: u8,
+    /// The apartment that registers each class (entries beyond `classes` are 0).
+    pub class_apartment: [u8; MAX_CLASSES],
+    /// Classes registered with REGCLS_SINGLEUSE, as a bit set (bit `c` is class `c`); the
+    /// configuration `regcls-singleuse` makes every class single-use (R-COM-SINGLEUSE).
+    pub singleuse: u8,
+    /// The class each client activates (entries beyond the clients are 0).
+    pub client_class: [u8; MAX_CLIENTS],
+}
+
+impl Layout {
+    /// The scenario's own layout: apartment `i` registers class `i` (one class per apartment;
+    /// the service host's two services are its two classes), and client `i` activates class
+    /// `i mod classes`.
+    pub fn of(scenario: Scenario) -> Layout {
+        let classes = scenario.classes() as u8;
+        let apartments = scenario.apartments() as u8;
+        let mut class_apartment = [0; MAX_CLASSES];
+        for (c, a) in class_apartment.iter_mut().enumerate().take(classes as usize) {
+            *a = c as u8 % apartments;
+        }
+        let mut client_class = [0; MAX_CLIENTS];
+        for (i, c) in client_class.iter_mut().enumerate() {
+            *c = i as u8 % classes;
+        }
+        Layout {
+            apartments,
+            classes,
+            class_apartment,
+            singleuse: 0,
+            client_class,
+        }
+    }
+
+    /// Checks the layout's bounds and that every apartment registers a class.
+    ///
+    /// # Errors
+    /// A message naming the bound or the apartment that is wrong.
+    pub fn validate(&self, clients: usize) -> Result<(), String> {
+        if !(1..=MAX_APARTMENTS as u8).contains(&self.apartments) {
+            return Err(format!(
+                "{} apartments; the model supports 1 to {MAX_APARTMENTS}",
+                self.apartments
+            ));
+        }
+        if !(1..=MAX_CLASSES as u8).contains(&self.classes) {
+            return Err(format!(
+                "{} classes; the model supports 1 to {MAX_CLASSES}",
+                self.classes
+            ));
+        }
+        let n = self.classes as usize;
+        if let Some(c) = (0..n).find(|&c| self.class_apartment[c] >= self.apartments) {
+            return Err(format!(
+                "{:?} is registered by apartment {}, but there are {} apartments",
+                Clsid(c as u8),
+                self.class_apartment[c] + 1,
+                self.apartments
+            ));
+        }
+        if let Some(a) =
+            (0..self.apartments).find(|a| !self.class_apartment[..n].contains(a))
+        {
+            return Err(format!(
+                "apartment {} registers no class; every apartment registers at least one",
+                a + 1
+            ));
+        }
+        if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
+            return Err(format!(
+                "client {} activates class {}, but there are {} classes",
+                i + 1,
+                self.client_class[i] + 1,
+                self.classes
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Config {
@@ -985,7 +1082,63 @@ impl Config {
             scenario,
             toggled,
             clients,
+            layout: Layout::of(scenario),
         })
+    }
+
+    /// This configuration with a local server's `layout` instead of the scenario's own (a
+    /// server description's apartments and classes).
+    ///
+    /// # Errors
+    /// When the scenario is not a local one, or the layout fails [`Layout::validate`], or it
+    /// has several apartments in a scenario whose server has one (the frameworks' single
+    /// main thread, the textbook server with a user, A-USER).
+    pub fn with_layout(self, layout: Layout) -> Result<Config, String> {
+        if !self.scenario.is_local() {
+            return Err(format!(
+                "scenario '{}' has no apartment and class layout to choose",
+                self.scenario.name()
+            ));
+        }
+        layout.validate(self.clients)?;
+        if layout.apartments > 1 && self.scenario != Scenario::LocalMta {
+            return Err(format!(
+                "scenario '{}' has one apartment (its main thread); several apartments need the textbook server without a user (local-mta)",
+                self.scenario.name()
+            ));
+        }
+        Ok(Config { layout, ..self })
+    }
+
+    /// Number of apartment threads of a server (local scenarios: the layout's).
+    pub fn apartments(&self) -> usize {
+        if self.scenario.is_local() {
+            self.layout.apartments as usize
+        } else {
+            self.scenario.apartments()
+        }
+    }
+
+    /// Number of classes (local scenarios: the layout's).
+    pub fn classes(&self) -> usize {
+        if self.scenario.is_local() {
+            self.layout.classes as usize
+        } else {
+            self.scenario.classes()
+        }
+    }
+
+    /// The classes apartment `a` registers, in CLSID order.
+    pub fn classes_of(&self, a: usize) -> impl Iterator<Item = Clsid> + '_ {
+        (0..self.classes())
+            .filter(move |&c| self.apartment_of(Clsid(c as u8)) == a)
+            .map(|c| Clsid(c as u8))
+    }
+
+    /// Whether `clsid` is registered with REGCLS_SINGLEUSE (the configuration
+    /// `regcls-singleuse`, or the layout's choice for that class; R-COM-SINGLEUSE).
+    pub fn singleuse(&self, clsid: Clsid) -> bool {
+        self.on(Mechanism::RegclsSingleuse) || self.layout.singleuse & (1 << clsid.0) != 0
     }
 
     /// Whether mechanism `m` is in force: a default-on mechanism unless toggled off, an opt-in
@@ -1054,14 +1207,15 @@ impl Config {
         (i < self.client_actors()).then_some(i)
     }
 
-    /// The class client `i` activates: clients are spread over the server's classes.
+    /// The class client `i` activates (the layout's; by default clients are spread over the
+    /// server's classes).
     pub fn class_of_client(&self, i: usize) -> Clsid {
-        Clsid((i % self.scenario.classes()) as u8)
+        Clsid(self.layout.client_class[i])
     }
 
     /// The apartment that registers `clsid` and hosts its objects.
     pub fn apartment_of(&self, clsid: Clsid) -> usize {
-        clsid.0 as usize % self.scenario.apartments()
+        self.layout.class_apartment[clsid.0 as usize] as usize
     }
 
     /// A human name for actor `id` ("client 1", "SCM", "server instance 1", "client

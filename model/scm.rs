@@ -3,7 +3,7 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::config::{Clsid, Config, Mechanism};
+use crate::config::{Clsid, Config};
 use crate::hresult::Hresult;
 use crate::msg::{ActKind, Msg};
 use serde::Serialize;
@@ -90,7 +90,7 @@ impl ScmState {
     /// The SCM before any activation.
     pub fn new(cfg: &Config) -> Self {
         ScmState {
-            classes: vec![ClassEntry::Unknown; cfg.scenario.classes()],
+            classes: vec![ClassEntry::Unknown; cfg.classes()],
             next_slot: 0,
             held: Vec::new(),
             forwarded: Vec::new(),
@@ -106,7 +106,7 @@ impl ScmState {
             ClassEntry::Registered(s) => {
                 self.forwarded.push((a, s));
                 self.forwarded.sort();
-                if cfg.on(Mechanism::RegclsSingleuse) {
+                if cfg.singleuse(a.clsid) {
                     // REGCLS_SINGLEUSE: once an activation is connected to the class object it
                     // is removed from public view; the next activation launches a new instance
                     // (R-COM-SINGLEUSE; spec/assumptions.md A-SINGLEUSE: "connected" when the SCM

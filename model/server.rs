@@ -199,7 +199,7 @@ pub enum Monitor {
 pub struct ServerState {
     /// Not started, running or exited.
     pub status: ProcStatus,
-    /// Apartment threads; apartment `i` registers class `i`.
+    /// Apartment threads; apartment `a` registers the classes [`Config::classes_of`] gives it.
     pub apartments: Vec<Apartment>,
     /// Class-table entries, indexed by CLSID.
     pub classes: Vec<ClassReg>,
@@ -497,7 +497,7 @@ impl fmt::Debug for ServerState {
 impl ServerState {
     /// Slot `slot`'s process, not yet launched.
     pub fn new(cfg: &Config, slot: usize) -> Self {
-        let n = cfg.scenario.apartments();
+        let n = cfg.apartments();
         ServerState {
             status: ProcStatus::NotStarted,
             apartments: vec![
@@ -507,14 +507,14 @@ impl ServerState {
                 };
                 n
             ],
-            classes: vec![ClassReg::None; cfg.scenario.classes()],
+            classes: vec![ClassReg::None; cfg.classes()],
             ready: false,
             suspended: false,
             count: 0,
             locks: 0,
             objects: Vec::new(),
             last_obj: 0,
-            factory_proxies: vec![0; cfg.scenario.classes()],
+            factory_proxies: vec![0; cfg.classes()],
             factories_disconnected: false,
             shutdown: None,
             launched_for: None,
@@ -624,10 +624,12 @@ impl ServerState {
                 AptWork::FinalRelease => steps.push(ServerStep::FinishRelease(a8)),
                 AptWork::Activating { .. } => steps.push(ServerStep::FinishActivation(a8)),
                 AptWork::Idle => {
-                    let revocable = matches!(
-                        self.classes[a],
-                        ClassReg::None | ClassReg::Suspended | ClassReg::Live
-                    );
+                    let revocable = cfg.classes_of(a).any(|c| {
+                        matches!(
+                            self.classes[c.0 as usize],
+                            ClassReg::None | ClassReg::Suspended | ClassReg::Live
+                        )
+                    });
                     let leaves = matches!(apt.phase, AptPhase::Init | AptPhase::Registered)
                         || (apt.phase == AptPhase::Loop && (revocable || !self.recheck(cfg)));
                     if self.shutdown.is_some() && leaves {
@@ -786,27 +788,33 @@ impl ServerState {
         }
     }
 
-    /// CoRevokeClassObject for apartment `a`'s class (if registered). When the SCM knows the
-    /// class (it is live), the thread makes the synchronous call to the SCM and waits
-    /// (Wine's revoke informs the SCM); otherwise it leaves its loop at once, or with
-    /// `recheck-after-revoke` stays in it.
+    /// CoRevokeClassObject for each of apartment `a`'s classes that is registered. When the
+    /// SCM knows some of them (they are live), the thread makes the synchronous call to the SCM
+    /// and waits (Wine's revoke informs the SCM; one round trip for the apartment's classes);
+    /// otherwise it leaves its loop at once, or with `recheck-after-revoke` stays in it.
     fn revoke(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
-        let was = self.classes[a];
-        if matches!(was, ClassReg::Suspended | ClassReg::Live) {
-            self.classes[a] = ClassReg::Revoked;
+        let mut live = Vec::new();
+        for c in cfg.classes_of(a) {
+            let reg = &mut self.classes[c.0 as usize];
+            if *reg == ClassReg::Live {
+                live.push(c);
+            }
+            if matches!(*reg, ClassReg::Suspended | ClassReg::Live) {
+                *reg = ClassReg::Revoked;
+            }
         }
         self.apartments[a].work = AptWork::Idle;
-        if was == ClassReg::Live {
+        if live.is_empty() {
+            self.after_revoke(cfg, a);
+        } else {
             self.apartments[a].phase = AptPhase::Waiting(ScmCall::Revoke);
             out.push((
                 cfg.scm_id(),
                 Msg::Revoke {
                     apartment: a as u8,
-                    clsids: vec![Clsid(a as u8)],
+                    clsids: live,
                 },
             ));
-        } else {
-            self.after_revoke(cfg, a);
         }
     }
 
@@ -833,21 +841,28 @@ impl ServerState {
         match step {
             ServerStep::Register(a) => {
                 let a = a as usize;
-                if self.registers_suspended(cfg) {
-                    self.classes[a] = ClassReg::Suspended;
+                let suspended = self.registers_suspended(cfg);
+                let clsids: Vec<Clsid> = cfg.classes_of(a).collect();
+                for c in &clsids {
+                    self.classes[c.0 as usize] = if suspended {
+                        ClassReg::Suspended
+                    } else {
+                        ClassReg::Live
+                    };
+                }
+                if suspended {
                     self.apartments[a].phase = if a == 0 {
                         AptPhase::Registered
                     } else {
                         AptPhase::Loop
                     };
                 } else {
-                    self.classes[a] = ClassReg::Live;
                     self.apartments[a].phase = AptPhase::Waiting(ScmCall::Register);
                     out.push((
                         scm,
                         Msg::Register {
                             apartment: a as u8,
-                            clsids: vec![Clsid(a as u8)],
+                            clsids,
                         },
                     ));
                 }
