@@ -1,0 +1,81 @@
+//! Server layouts beyond the built-in scenarios' (issue 9): several classes per apartment and
+//! per-class REGCLS_SINGLEUSE.
+
+use comlife::check::{run, RunOptions, Verdict};
+use comlife::config::{Config, Layout, MechanismSet, Scenario};
+
+/// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),
+/// CLSID_C registered REGCLS_SINGLEUSE; `client_class` says which class each client activates.
+fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
+    Config::new(Scenario::LocalMta, MechanismSet::EMPTY, 2)
+        .unwrap()
+        .with_layout(Layout {
+            apartments: 2,
+            classes: 3,
+            class_apartment: [0, 1, 1],
+            singleuse: 0b100,
+            client_class,
+        })
+        .unwrap()
+}
+
+fn violated(cfg: Config) -> (usize, Vec<&'static str>) {
+    let r = run(cfg, RunOptions::default());
+    assert!(r.complete);
+    assert!(r.properties.iter().all(|p| p.verdict != Verdict::Unknown));
+    let v = r
+        .properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Violated)
+        .map(|p| p.def.name)
+        .collect();
+    (r.unique_states, v)
+}
+
+/// Clients of CLSID_A (apartment 1) and of the single-use CLSID_C (apartment 2) share an
+/// instance: F-4's race between the apartments is there, as in local-mta.
+#[test]
+fn clients_in_two_apartments_have_f4() {
+    let (states, v) = violated(two_apartments_three_classes([0, 2, 0]));
+    assert_eq!(states, 64373);
+    assert_eq!(
+        v,
+        [
+            "launched-server-serves",
+            "no-exit-with-live-objects",
+            "no-exit-while-locked",
+            "factory-stays-connected",
+            "no-handout-after-shutdown",
+            "clean-disconnect"
+        ]
+    );
+}
+
+/// Both clients use the single-use CLSID_C: each gets an instance of its own (R-COM-SINGLEUSE),
+/// so no apartment hands out an object while another releases the last one.
+#[test]
+fn single_use_clients_get_an_instance_each() {
+    let (states, v) = violated(two_apartments_three_classes([2, 2, 0]));
+    assert_eq!(states, 44673);
+    assert_eq!(v, ["launched-server-serves", "relaunch-after-suspend"]);
+}
+
+#[test]
+fn impossible_layouts_are_refused() {
+    let base = Config::new(Scenario::LocalMta, MechanismSet::EMPTY, 2).unwrap();
+    let mut l = Layout::of(Scenario::LocalMta);
+    l.class_apartment = [0, 0, 0];
+    let e = base.with_layout(l).unwrap_err();
+    assert!(e.contains("apartment 2 registers no class"), "{e}");
+    let mut l = Layout::of(Scenario::LocalMta);
+    l.client_class = [0, 2, 0];
+    assert!(base
+        .with_layout(l)
+        .unwrap_err()
+        .contains("client 2 activates class 3"));
+    let sta = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, 2).unwrap();
+    assert!(sta
+        .with_layout(Layout::of(Scenario::LocalMta))
+        .unwrap_err()
+        .contains("one apartment"));
+}
