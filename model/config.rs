@@ -991,7 +991,11 @@ impl Layout {
         let classes = scenario.classes() as u8;
         let apartments = scenario.apartments() as u8;
         let mut class_apartment = [0; MAX_CLASSES];
-        for (c, a) in class_apartment.iter_mut().enumerate().take(classes as usize) {
+        for (c, a) in class_apartment
+            .iter_mut()
+            .enumerate()
+            .take(classes as usize)
+        {
             *a = c as u8 % apartments;
         }
         let mut client_class = [0; MAX_CLIENTS];
@@ -1033,9 +1037,7 @@ impl Layout {
                 self.apartments
             ));
         }
-        if let Some(a) =
-            (0..self.apartments).find(|a| !self.class_apartment[..n].contains(a))
-        {
+        if let Some(a) = (0..self.apartments).find(|a| !self.class_apartment[..n].contains(a)) {
             return Err(format!(
                 "apartment {} registers no class; every apartment registers at least one",
                 a + 1

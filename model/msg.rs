@@ -7,6 +7,9 @@ use crate::hresult::Hresult;
 use serde::Serialize;
 use std::fmt;
 
+/// The messages an actor sends in reaction to one input or step: destination and message.
+pub type Sends = Vec<(stateright::actor::Id, Msg)>;
+
 /// An object's identity inside one server process: a sequence number starting at 1.
 pub type ObjId = u8;
 

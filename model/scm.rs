@@ -83,8 +83,7 @@ impl fmt::Debug for ScmState {
     }
 }
 
-/// Messages the SCM sends in reaction to one input.
-pub type Sends = Vec<(Id, Msg)>;
+pub use crate::msg::Sends;
 
 impl ScmState {
     /// The SCM before any activation.

@@ -14,8 +14,8 @@
 use crate::config::{Clsid, Config, Mechanism};
 use crate::framework::{Framework, MonitorKind, OnZero};
 use crate::hresult::Hresult;
+use crate::msg::Sends;
 use crate::msg::{ActKind, Msg, ObjId};
-use crate::scm::Sends;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;

@@ -12,8 +12,8 @@
 use crate::client::{ClientOp, Observations};
 use crate::config::{Config, Mechanism};
 use crate::hresult::Hresult;
+use crate::msg::Sends;
 use crate::msg::{Msg, ObjId};
-use crate::scm::Sends;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
