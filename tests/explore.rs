@@ -1,4 +1,4 @@
-//! The one-pass checker (model/search.rs): `eventually` is decided exactly, with the same
+//! The one-pass checker (model/verify/search.rs): `eventually` is decided exactly, with the same
 //! shortest counterexample as a breadth-first search of the states where the property is false,
 //! also for properties that do not stay true once they held; results do not depend on the
 //! thread count; random walks show what the exhaustive check shows on the small scenarios.

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 /// Unique states of each run with the default two clients (deterministic for a complete
 /// exploration), with symmetry reduction (the default): in the local scenarios these count
-/// classes of states (model/symmetry.rs). A change here is a change of the model or of the
+/// classes of states (model/verify/symmetry.rs). A change here is a change of the model or of the
 /// reduction: review it, then update the pin.
 const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("local-sta", "baseline", 68231),

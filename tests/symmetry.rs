@@ -1,4 +1,4 @@
-//! Symmetry reduction (model/symmetry.rs): properties do not tell permuted states apart, the key
+//! Symmetry reduction (model/verify/symmetry.rs): properties do not tell permuted states apart, the key
 //! is the same for a state and its allowed images, the reduced search reaches exactly the
 //! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
@@ -30,7 +30,7 @@ fn reachable(model: &ComModel, limit: usize) -> Vec<SysState> {
 }
 
 /// The keys of the classes the reduced search reaches: a breadth-first search that keeps the
-/// first state of each class and expands only it (what model/search.rs does).
+/// first state of each class and expands only it (what model/verify/search.rs does).
 fn reduced_classes(model: &ComModel, sym: &Symmetry) -> HashSet<u64> {
     let init = model.init_states().remove(0);
     let mut seen = HashSet::from([sym.key(&init)]);

@@ -12,7 +12,7 @@
 //! framework server's STA has an explicit FIFO message queue ([`crate::server::Queued`]).
 //!
 //! This module says, for each framework and the run's toggles, which lifetime code is in
-//! force; model/server.rs runs it.
+//! force; model/com/server.rs runs it.
 
 use crate::config::{Config, Mechanism, Scenario};
 

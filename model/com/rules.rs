@@ -34,7 +34,7 @@ pub const RULES: &[Rule] = &[
         id: "R-000-DISCONNECT",
         source: "000 Description; Remarks",
         text: "CoDisconnectContext disconnects every proxy connection kept for objects in the current context (it calls CoDisconnectObject on each) and blocks until they are disconnected or the time-out expires; only the context that manages the objects should call it.",
-        element: "HostState::disconnect_context, HostStep::Disconnect (model/service.rs)",
+        element: "HostState::disconnect_context, HostStep::Disconnect (model/com/service.rs)",
     },
     Rule {
         id: "R-000-RESULTS",
@@ -118,13 +118,13 @@ pub const RULES: &[Rule] = &[
         id: "R-002-BOTTOM-LINE",
         source: "002 Unloading Mechanisms, \"The bottom line\"",
         text: "A server is no longer needed when no LockServer lock is outstanding and no object other than its class objects is being serviced; it keeps an object count and a lock count, or one combined counter.",
-        element: "ServerState::count, objects, locks, lock_server, release (model/server.rs)",
+        element: "ServerState::count, objects, locks, lock_server, release (model/com/server.rs)",
     },
     Rule {
         id: "R-002-DLL-PASSIVE",
         source: "002 Unloading Mechanisms; In-Process Server",
         text: "A DLL cannot unload itself: COM asks it, mainly when a client calls CoFreeUnusedLibraries, by calling DllCanUnloadNow, and frees it with CoFreeLibrary when it answers S_OK.",
-        element: "InprocStep::Sweep, InprocState::free (model/inproc.rs)",
+        element: "InprocStep::Sweep, InprocState::free (model/com/inproc.rs)",
     },
     Rule {
         id: "R-002-DLLCANUNLOADNOW",
@@ -142,13 +142,13 @@ pub const RULES: &[Rule] = &[
         id: "R-002-EXE-ACTIVE",
         source: "002 Unloading Mechanisms; Local Server",
         text: "An EXE server detects the unload condition itself and terminates (PostQuitMessage); COM does not ask it.",
-        element: "ServerStep::FinishRelease, Revoke, Exit (model/server.rs)",
+        element: "ServerStep::FinishRelease, Revoke, Exit (model/com/server.rs)",
     },
     Rule {
         id: "R-002-IMPLEMENT-LOCKSERVER",
         source: "002 In-Process Server, Note",
         text: "A server must implement IClassFactory::LockServer (and a DLL DllCanUnloadNow) to support proper unloading.",
-        element: "Msg::LockServer handling, lock_server (model/server.rs)",
+        element: "Msg::LockServer handling, lock_server (model/com/server.rs)",
     },
     Rule {
         id: "R-002-FINAL-DECREMENT",
@@ -178,13 +178,13 @@ pub const RULES: &[Rule] = &[
         id: "R-002-LOCKSERVER-HOLD",
         source: "002 Local Server, last paragraph",
         text: "A client that keeps a class object beyond a function's scope must call LockServer(TRUE) to prevent shutdown.",
-        element: "ClientOp::LockServerTrue / LockServerFalse (model/client.rs)",
+        element: "ClientOp::LockServerTrue / LockServerFalse (model/com/client.rs)",
     },
     Rule {
         id: "R-003-COUNT-LOCKS",
         source: "003 paragraph \"To shut down properly\"",
         text: "A server tracks its object instances and its LockServer calls; only when both reach zero may it shut down.",
-        element: "lock_server, add_ref, release (model/server.rs)",
+        element: "lock_server, add_ref, release (model/com/server.rs)",
     },
     Rule {
         id: "R-003-STA-SERIALIZED",
@@ -214,7 +214,7 @@ pub const RULES: &[Rule] = &[
         id: "R-003-SCM-RELAUNCH",
         source: "003 \"All new activation requests are henceforth handled by the SCM launching a new instance\"",
         text: "An activation that reaches a server whose class objects are suspended or revoked fails back to the SCM, which launches a new instance of the server.",
-        element: "ScmState::on_msg(Activated with an error) → route (model/scm.rs)",
+        element: "ScmState::on_msg(Activated with an error) → route (model/com/scm.rs)",
     },
     Rule {
         id: "R-003-IMPLICIT-LOCK",
@@ -238,7 +238,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-HRESULTS",
         source: "checked facts: HRESULTs",
         text: "RPC_E_DISCONNECTED is 0x80010108, CO_E_SERVER_STOPPING 0x80080008, CO_E_SERVER_EXEC_FAILURE 0x80080005, and a call into an exited server typically fails with RPC_S_SERVER_UNAVAILABLE (0x800706BA).",
-        element: "model/hresult.rs",
+        element: "model/com/hresult.rs",
     },
     Rule {
         id: "R-SEEDS-NO-REGCLS-LOCAL-SERVER",
@@ -262,7 +262,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-DISCONNECT-INFLIGHT",
         source: "checked facts: CoDisconnectObject and in-flight calls",
         text: "CoDisconnectObject waits for in-flight calls: the object is disconnected when they return; new calls meanwhile get CO_E_OBJNOTCONNECTED.",
-        element: "StubState::Disconnecting (model/service.rs)",
+        element: "StubState::Disconnecting (model/com/service.rs)",
     },
     Rule {
         id: "R-SEEDS-KB170915",
@@ -322,13 +322,13 @@ pub const RULES: &[Rule] = &[
         id: "R-COM-PING-GC",
         source: "spec/frameworks.md §6 R-COM-PING-GC: [MS-DCOM] 3.1.2.2 and 3.2.2 (ping period 2 minutes, ping set time-out 3 periods)",
         text: "When a client process dies, its object exporter stops pinging; after the ping set times out (about 6 minutes) the server's object resolver releases the client's references on each object it held (its stubs are run down). Until then they keep the server's counts up.",
-        element: "condition client-death and mechanism ping-garbage-collection: ClientEvent::Dies, ClientEvent::Rundown (model/client.rs) release the dead client's object and class-object references through their stubs",
+        element: "condition client-death and mechanism ping-garbage-collection: ClientEvent::Dies, ClientEvent::Rundown (model/com/client.rs) release the dead client's object and class-object references through their stubs",
     },
     Rule {
         id: "R-COM-STA-QUEUE",
         source: "spec/frameworks.md §6 R-COM-STA-QUEUE: Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc",
         text: "An STA receives incoming calls as messages posted to its hidden window and dispatches them one at a time, in arrival order, from the same queue as the thread's other posted messages (a framework's WM_QUIT). An MTA has no such queue: calls run on RPC threads.",
-        element: "Queued, ServerState::queues, ServerStep::Dispatch (model/server.rs); framework servers always, textbook servers under the variant sta-message-queue",
+        element: "Queued, ServerState::queues, ServerStep::Dispatch (model/com/server.rs); framework servers always, textbook servers under the variant sta-message-queue",
     },
     Rule {
         id: "R-COM-QUIT-ORDER",
@@ -340,13 +340,13 @@ pub const RULES: &[Rule] = &[
         id: "R-ATL70-LOCKCOUNT",
         source: "spec/frameworks.md §1: ATL 7.0, 7.1, 9.0 atlbase.h CAtlModule::Lock/Unlock (also ATL 3.0 CComModule, WTL)",
         text: "ATL 7.0–9.0 EXE modules (and ATL 3, WTL) count objects, LockServer(TRUE) and cached class objects in the module's own m_nLockCnt; COM's process count is not used, so COM never suspends the class objects on its own.",
-        element: "Framework::process_count (model/framework.rs) false for Atl9, Wtl, Mfc; remedy process-count-lock",
+        element: "Framework::process_count (model/com/framework.rs) false for Atl9, Wtl, Mfc; remedy process-count-lock",
     },
     Rule {
         id: "R-ATL70-MONITOR",
         source: "spec/frameworks.md §1: ATL 7.0, 7.1, 9.0 atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, PostMessageLoop",
         text: "With m_bDelayShutdown (default), Unlock reaching 0 signals a monitor thread; the monitor waits until m_dwTimeOut passes without a new signal, reads m_nLockCnt, and if it is 0 (free-threaded builds: CoSuspendClassObjects, then a second read) posts WM_QUIT to the main thread with PostThreadMessage; otherwise it waits again. Without m_bDelayShutdown, Unlock posts WM_QUIT itself. The main thread leaves its loop on WM_QUIT, revokes the class objects and exits.",
-        element: "OnZero, MonitorKind (model/framework.rs); Monitor, ServerStep::MonitorWake/MonitorTimeout/MonitorRecheck/MonitorPost/GetQuit; mechanisms delayed-shutdown, monitor-recheck, suspend-before-quit",
+        element: "OnZero, MonitorKind (model/com/framework.rs); Monitor, ServerStep::MonitorWake/MonitorTimeout/MonitorRecheck/MonitorPost/GetQuit; mechanisms delayed-shutdown, monitor-recheck, suspend-before-quit",
     },
     Rule {
         id: "R-ATL70-REGISTER",
@@ -364,7 +364,7 @@ pub const RULES: &[Rule] = &[
         id: "R-WTL-MONITOR",
         source: "spec/frameworks.md §3: WTL 7.5 – 10.0 atlapp.h CServerAppModule; WTL 10 AppWizard root.cpp",
         text: "WTL's CServerAppModule runs ATL 7–9's timed monitor on CComModule's own count in every version; the AppWizard's WinMain registers with REGCLS_SUSPENDED, starts the monitor and calls CoResumeClassObjects; WTL never uses CoAddRefServerProcess.",
-        element: "Framework::Wtl (model/framework.rs): OnZero::SignalMonitor, MonitorKind::Timed, registers_suspended",
+        element: "Framework::Wtl (model/com/framework.rs): OnZero::SignalMonitor, MonitorKind::Timed, registers_suspended",
     },
     Rule {
         id: "R-MFC-LOCKAPP",

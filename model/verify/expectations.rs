@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The expectations file, as embedded at build time.
-pub const EXPECTATIONS_TOML: &str = include_str!("../spec/expectations.toml");
+pub const EXPECTATIONS_TOML: &str = include_str!("../../spec/expectations.toml");
 
 /// Expected verdicts: (scenario, toggled set) → property → verdict.
 #[derive(Clone, Debug, Default)]

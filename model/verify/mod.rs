@@ -1,0 +1,11 @@
+//! How the model is checked: the properties beside the rules they check, the one-pass
+//! exploration with shortest traces, random walks, symmetry reduction, the expected verdicts
+//! and the tables generated from them.
+
+pub mod check;
+pub mod expectations;
+pub mod properties;
+pub mod search;
+pub mod simulate;
+pub mod symmetry;
+pub mod tables;
