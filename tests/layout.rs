@@ -79,3 +79,28 @@ fn impossible_layouts_are_refused() {
         .unwrap_err()
         .contains("one apartment"));
 }
+
+/// A counterexample of a custom layout is exported with the layout in its `#meta` and replays
+/// on the model that layout builds (not on the scenario's own).
+#[test]
+fn a_custom_layouts_trace_replays() {
+    let cfg = two_apartments_three_classes([0, 2, 0]);
+    let r = run(cfg, RunOptions::default());
+    let p = r
+        .properties
+        .iter()
+        .find(|p| p.def.name == "no-exit-with-live-objects")
+        .unwrap();
+    let doc = comlife::itf::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
+    assert!(doc["#meta"]["layout"]
+        .as_str()
+        .unwrap()
+        .contains("\"classes\":3"));
+    let text = comlife::itf::to_text(&doc);
+    let replayed = comlife::replay::replay(&text).expect("replays");
+    assert_eq!(replayed.steps, p.trace.as_ref().unwrap().len());
+    // Without the layout the same steps are not a path of the scenario's own model.
+    let mut doc = doc;
+    doc["#meta"].as_object_mut().unwrap().remove("layout");
+    assert!(comlife::replay::replay(&comlife::itf::to_text(&doc)).is_err());
+}

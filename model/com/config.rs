@@ -968,7 +968,7 @@ pub const MAX_APARTMENTS: usize = 2;
 /// apartment `a` registers (and revokes) every class `c` with `class_apartment[c] == a`, and
 /// dispatches the calls on its objects (003, the apartment-model server). Fixed-size so that
 /// [`Config`] stays `Copy` for stateright's callbacks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Layout {
     /// Number of apartment threads, 1..=[`MAX_APARTMENTS`]; apartment 0 is the main thread.
     pub apartments: u8,

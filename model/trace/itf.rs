@@ -25,7 +25,7 @@
 //! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
 //! `step_meta`).
 
-use crate::config::Config;
+use crate::config::{Config, Layout};
 use crate::describe;
 use crate::properties::{expectation_name, PropertyDef};
 use crate::rules::source_title;
@@ -702,6 +702,13 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
     meta.insert("disabled".into(), s(&disabled.join(", ")));
     meta.insert("enabled".into(), s(&enabled.join(", ")));
     meta.insert("clients".into(), s(&cfg.clients.to_string()));
+    if cfg.layout != Layout::of(cfg.scenario) {
+        // A server description's own apartments and classes, as JSON in a string (ITF wants
+        // strings in #meta); replay rebuilds the configuration from it.
+        let layout =
+            serde_json::to_string(&cfg.layout).map_err(|e| EncodeError(format!("layout: {e}")))?;
+        meta.insert("layout".into(), s(&layout));
+    }
     meta.insert("property".into(), s(prop.name));
     meta.insert("expectation".into(), s(expectation));
     meta.insert("outcome".into(), s(outcome(prop)));

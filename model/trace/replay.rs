@@ -11,7 +11,7 @@
 //! property (violate an always property; end in a terminal state on a path where an
 //! eventually property never held; satisfy a sometimes property).
 
-use crate::config::{Config, Mechanism, MechanismSet, Scenario};
+use crate::config::{Config, Layout, Mechanism, MechanismSet, Scenario};
 use crate::itf::{encode_action, encode_state, vars, NETWORK_VAR};
 use crate::properties::{expectation_name, property, PropertyDef};
 use crate::search::successors;
@@ -278,7 +278,17 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
     let clients: usize = meta_str(meta, "clients")?
         .parse()
         .or_else(|_| bad("$[\"#meta\"].clients", "must be a decimal number"))?;
-    let cfg = Config::new(scenario, disabled, clients).or_else(|e| bad("$[\"#meta\"]", e))?;
+    let mut cfg = Config::new(scenario, disabled, clients).or_else(|e| bad("$[\"#meta\"]", e))?;
+    // A server description's own apartments and classes (absent for the scenario's layout).
+    if let Some(l) = meta.get("layout") {
+        let path = "$[\"#meta\"].layout";
+        let text = l
+            .as_str()
+            .map_or_else(|| bad(path, "must be a string"), Ok)?;
+        let layout: Layout =
+            serde_json::from_str(text).or_else(|e| bad(path, format!("not a layout: {e}")))?;
+        cfg = cfg.with_layout(layout).or_else(|e| bad(path, e))?;
+    }
     let prop =
         property(meta_str(meta, "property")?).or_else(|e| bad("$[\"#meta\"].property", e))?;
     if !(prop.applies)(scenario) {
