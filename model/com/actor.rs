@@ -235,6 +235,22 @@ fn sync_timers(actor: &ComActor, was: &[Step], state: &ComState, o: &mut Out<Com
     }
 }
 
+impl ComActor {
+    /// The actor's id under its configuration's layout of ids (the one roster:
+    /// [`Config::client_id`], [`Config::scm_id`], [`Config::server_id`], [`Config::host_id`]);
+    /// [`crate::system::build`] adds the actors in this order.
+    pub fn id(&self) -> Id {
+        match self {
+            ComActor::Client { cfg, index } | ComActor::SvcClient { cfg, index } => {
+                cfg.client_id(*index)
+            }
+            ComActor::Scm { cfg } => cfg.scm_id(),
+            ComActor::Server { cfg, slot } => cfg.server_id(*slot),
+            ComActor::Inproc { cfg } | ComActor::Host { cfg } => cfg.host_id(),
+        }
+    }
+}
+
 impl Actor for ComActor {
     type Msg = Msg;
     type State = ComState;
@@ -349,13 +365,14 @@ impl Actor for ComActor {
     }
 
     fn name(&self) -> String {
-        match self {
-            ComActor::Client { index, .. } => format!("client {}", index + 1),
-            ComActor::Scm { .. } => "SCM".to_string(),
-            ComActor::Server { slot, .. } => format!("server instance {}", slot + 1),
-            ComActor::Inproc { .. } => "client process".to_string(),
-            ComActor::SvcClient { index, .. } => format!("client {}", index + 1),
-            ComActor::Host { .. } => "service host".to_string(),
-        }
+        let cfg = match self {
+            ComActor::Client { cfg, .. }
+            | ComActor::Scm { cfg }
+            | ComActor::Server { cfg, .. }
+            | ComActor::Inproc { cfg }
+            | ComActor::SvcClient { cfg, .. }
+            | ComActor::Host { cfg } => cfg,
+        };
+        cfg.actor_name(self.id())
     }
 }

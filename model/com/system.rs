@@ -3,7 +3,7 @@
 use crate::actor::ComActor;
 use crate::config::{Config, Scenario};
 use crate::properties::PROPERTIES;
-use stateright::actor::{ActorModel, Network};
+use stateright::actor::{Actor, ActorModel, Id, Network};
 
 pub use crate::state::{ComModel, SysState};
 
@@ -32,6 +32,9 @@ pub fn build(cfg: Config) -> ComModel {
             model = model.actor(ComActor::Host { cfg });
         }
         _ => unreachable!("every scenario is local, inproc or service"),
+    }
+    for (i, a) in model.actors.iter().enumerate() {
+        assert_eq!(a.id(), Id::from(i), "the roster's id of {}", a.name());
     }
     for p in PROPERTIES.iter().filter(|p| (p.applies)(cfg.scenario)) {
         model = model.property(p.expectation.clone(), p.name, p.condition);
