@@ -13,6 +13,7 @@ pub mod check;
 pub mod client;
 pub mod config;
 pub mod describe;
+pub mod description;
 pub mod expectations;
 pub mod framework;
 pub mod hresult;
