@@ -1,6 +1,7 @@
-//! `comlife list`: scenarios, mechanisms and properties.
+//! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
 use comlife::config::{Mechanism, Scenario};
+use comlife::description::BUILTIN;
 use comlife::properties::{expectation_name, PROPERTIES};
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 "rules": p.rules, "statement": p.statement,
                 "scenarios": Scenario::ALL.iter().filter(|s| (p.applies)(**s)).map(|s| s.name()).collect::<Vec<_>>()
             })).collect::<Vec<_>>(),
+            "descriptions": BUILTIN.iter().map(|(n, _)| serde_json::json!({
+                "name": n, "path": format!("spec/scenarios/{n}.toml")})).collect::<Vec<_>>(),
         });
         println!(
             "{}",
@@ -53,6 +56,12 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 expectation_name(&p.expectation),
                 p.rules.join(", ")
             );
+        }
+        println!(
+            "built-in server descriptions (comlife new --from NAME; comlife check FILE.toml):"
+        );
+        for (n, _) in BUILTIN {
+            println!("  {n:<26} spec/scenarios/{n}.toml");
         }
     }
     ExitCode::SUCCESS

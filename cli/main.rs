@@ -13,11 +13,12 @@ mod traces;
 use clap::{Parser, Subcommand};
 use comlife::check::{run, RunOptions};
 use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::description::{self, Description};
 use comlife::expectations::Expectations;
 use comlife::search::describe_action;
 use comlife::simulate::Simulation;
 use comlife::system::build;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// An executable formal specification of COM server lifetime management.
@@ -33,8 +34,18 @@ enum Command {
     /// Explore every interleaving and check every property against spec/expectations.toml.
     ///
     /// Without --scenario: every scenario with all mechanisms on and with each one disabled.
-    /// Exit status 0 when every verdict matches, 1 on a mismatch, 2 on bad usage.
+    /// With FILE.toml: the server that description describes, against its [expect].
+    /// Exit status 0 when every verdict matches, 1 on a mismatch, 2 on bad usage or a bad
+    /// description (FILE:LINE:COLUMN: what is wrong).
     Check(CheckArgs),
+    /// Print a built-in server description (spec/scenarios/NAME.toml) to start your own from.
+    New {
+        /// The built-in description: a scenario's name (`comlife list`).
+        #[arg(long = "from", value_name = "NAME")]
+        from: String,
+    },
+    /// Print the JSON Schema of the server-description format.
+    Schema,
     /// List scenarios, mechanisms and properties.
     List {
         /// Print JSON.
@@ -129,24 +140,31 @@ enum TraceCommand {
 
 #[derive(clap::Args)]
 struct CheckArgs {
+    /// A server description (TOML; `comlife new --from NAME` prints one to start from): check
+    /// the server it describes against its [expect]. Traces go to DIR/<name>/<run>/ (default
+    /// DIR: `traces` beside the file).
+    #[arg(value_name = "FILE.toml", group = "target")]
+    file: Option<PathBuf>,
     /// Run one scenario (local-sta, local-mta, inproc, service).
-    #[arg(long)]
+    #[arg(long, group = "target")]
     scenario: Option<String>,
-    /// Disable a mechanism (repeatable); needs --scenario.
-    #[arg(long = "disable", requires = "scenario")]
+    /// Disable a mechanism (repeatable); needs --scenario or FILE.toml (adds to the file's).
+    #[arg(long = "disable", requires = "target")]
     disable: Vec<String>,
-    /// Enable a remedy or variant (repeatable); needs --scenario.
-    #[arg(long = "enable", requires = "scenario")]
+    /// Enable a remedy or variant (repeatable); needs --scenario or FILE.toml (adds to the
+    /// file's).
+    #[arg(long = "enable", requires = "target")]
     enable: Vec<String>,
-    /// Number of client processes (1-3; inproc always has its three client threads).
-    #[arg(long, default_value_t = DEFAULT_CLIENTS)]
+    /// Number of client processes (1-3; inproc always has its three client threads); a
+    /// description says its own ([clients] count).
+    #[arg(long, default_value_t = DEFAULT_CLIENTS, conflicts_with = "file")]
     clients: usize,
-    /// Print one JSON object (with --scenario).
-    #[arg(long, requires = "scenario")]
+    /// Print one JSON object (with --scenario or FILE.toml).
+    #[arg(long, requires = "target")]
     json: bool,
     /// Print the full matrix as the long table (one row per run and property, with expected
     /// and got) instead of the compact matrix of runs × properties.
-    #[arg(long, conflicts_with = "json")]
+    #[arg(long, conflicts_with_all = ["json", "file"])]
     long: bool,
     /// Print each counterexample and example as numbered steps (not with --json, whose output
     /// is one JSON object).
@@ -210,6 +228,20 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::List { json, markdown } => list::print(json, markdown),
+        Command::New { from } => match description::builtin(&from) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage(format!("new --from {from}: {e}")),
+        },
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&description::schema()).expect("serialisable")
+            );
+            ExitCode::SUCCESS
+        }
         Command::Bench {
             scenario,
             clients,
@@ -304,6 +336,9 @@ fn check(args: CheckArgs) -> ExitCode {
     });
     let expectations = Expectations::embedded();
 
+    if let Some(file) = args.file.clone() {
+        return check_file(&args, &file, opts, &expectations);
+    }
     let Some(sname) = args.scenario else {
         if let Err(e) = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, args.clients) {
             return usage(e);
@@ -393,6 +428,142 @@ fn check(args: CheckArgs) -> ExitCode {
     tally.add(&cmp);
     // With --json stdout holds exactly one JSON object, so the verdict line goes to stderr.
     tally.finish(args.json)
+}
+
+/// `check FILE.toml`: reads the description (exit 2 with `FILE:LINE:COLUMN: message` and
+/// nothing written when it is bad), runs it with the command line's toggles added, compares
+/// the verdicts with its `[expect]` and writes its traces to `DIR/<name>/<run>/`.
+fn check_file(
+    args: &CheckArgs,
+    file: &Path,
+    mut opts: RunOptions,
+    expectations: &Expectations,
+) -> ExitCode {
+    let fname = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return usage(format!("{fname}: cannot read: {e}")),
+    };
+    let desc = match Description::parse(&fname, &text).and_then(|d| d.to_run()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let scenario = desc.config.scenario;
+    let extra = match MechanismSet::from_args(scenario, &args.disable, &args.enable) {
+        Ok(x) => x,
+        Err(e) => return usage(format!("{e} (scenario '{}' is {fname})", scenario.name())),
+    };
+    let toggled = extra.iter().fold(desc.config.toggled, MechanismSet::with);
+    let cfg = match Config::new(scenario, toggled, desc.config.clients) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    opts.max_states = args.max_states.or(desc.max_states);
+    opts.max_depth = args.max_depth.or(desc.max_depth);
+    let root = match (&args.traces, args.no_traces) {
+        (_, true) => None,
+        (Some(d), _) => Some(d.clone()),
+        (None, _) => Some(file.parent().unwrap_or(Path::new("")).join("traces")),
+    };
+    if let Some(html) = &args.html {
+        if let Err(e) = traces::check_html_dir(html, root.as_deref()) {
+            return usage(e);
+        }
+    }
+    let report = run(cfg, opts);
+    let cmp = desc.compare(&report, expectations);
+    let label = format!(
+        "{} ({}) {}",
+        desc.name,
+        scenario.name(),
+        cfg.toggled.label()
+    );
+    if let Some(why) = &report.stopped {
+        eprintln!("comlife: {label}: incomplete: {why}");
+    }
+    if report.simulated {
+        eprintln!(
+            "comlife: {label}: simulation visited {} distinct states in {} steps; its traces are \
+             replayable but not necessarily shortest",
+            report.unique_states, report.states
+        );
+    }
+    if args.json {
+        let mut v = serde_json::to_value(cmp.to_json(&report)).expect("serialisable");
+        v["description"] = serde_json::json!(desc.name);
+        v["file"] = serde_json::json!(fname);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).expect("serialisable")
+        );
+    } else {
+        matrix::print_header();
+        matrix::print_rows(&report, &cmp);
+    }
+    if args.show_traces {
+        show_traces(&report);
+    }
+    let run_dir = root
+        .as_ref()
+        .map(|r| r.join(&desc.name).join(cfg.toggled.label()));
+    if let (Some(root), Some(dir)) = (&root, &run_dir) {
+        match traces::write_run_in(root, dir, &report) {
+            Ok(n) => eprintln!("{n} traces in {}", dir.display()),
+            Err(e) => return usage(e),
+        }
+        if let Some(html) = &args.html {
+            match traces::write_pages(root, std::slice::from_ref(dir), html) {
+                Ok(n) => eprintln!("{n} pages in {}", html.display()),
+                Err(e) => return usage(e),
+            }
+        }
+    }
+    let mut bad = 0;
+    for (p, c) in report.properties.iter().zip(&cmp.properties) {
+        if c.matches != Some(false) {
+            continue;
+        }
+        bad += 1;
+        let trace = match (&run_dir, &p.trace) {
+            (Some(d), Some(_)) => format!(
+                "; trace: {}",
+                d.join(format!("{}.md", p.def.name)).display()
+            ),
+            _ => String::new(),
+        };
+        eprintln!(
+            "comlife: {fname}: {}: expected {}, got {}{trace}",
+            p.def.name,
+            c.expected.map_or("-", |v| v.name()),
+            p.verdict.name()
+        );
+    }
+    for n in desc.unchecked(&report) {
+        bad += 1;
+        eprintln!("comlife: {fname}: {n}: expected a verdict, but the run does not check it");
+    }
+    let expected = desc.expect.len();
+    let line = if expected == 0 {
+        format!("{fname}: no [expect]: nothing compared")
+    } else {
+        format!(
+            "{fname}: {} of {expected} expected verdicts match",
+            expected - bad
+        )
+    };
+    if args.json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Prints each trace of `report` as numbered steps.

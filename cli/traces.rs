@@ -27,7 +27,14 @@ pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {
 /// # Errors
 /// A message naming the file that could not be encoded or written.
 pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, String> {
-    let dir = run_dir(root, report);
+    write_report_in(&run_dir(root, report), report)
+}
+
+/// Writes every trace of `report` into the directory `dir`; returns the files written.
+///
+/// # Errors
+/// A message naming the file that could not be encoded or written.
+pub fn write_report_in(dir: &Path, report: &RunReport) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
@@ -103,9 +110,18 @@ pub fn existing_run_dirs(root: &Path) -> Vec<PathBuf> {
 /// # Errors
 /// A message naming the file that could not be written or removed.
 pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
-    let written = write_report(root, report)?;
+    write_run_in(root, &run_dir(root, report), report)
+}
+
+/// Writes the traces of one run into `dir` (below `root`) and removes that directory's stale
+/// files (a server description's run: `<root>/<name>/<run>`).
+///
+/// # Errors
+/// A message naming the file that could not be written or removed.
+pub fn write_run_in(root: &Path, dir: &Path, report: &RunReport) -> Result<usize, String> {
+    let written = write_report_in(dir, report)?;
     let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();
-    remove_stale(root, &[run_dir(root, report)], &keep)?;
+    remove_stale(root, &[dir.to_path_buf()], &keep)?;
     Ok(written.len() / EXTENSIONS.len())
 }
 

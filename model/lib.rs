@@ -16,8 +16,8 @@ pub mod verify;
 // The modules keep their short paths (`comlife::server`, `crate::check`, …): the folders show the
 // architecture, the paths stay stable for the CLI, the tests and the documentation.
 pub use com::{
-    actor, client, config, framework, hresult, inproc, msg, rules, scm, server, service, state,
-    system,
+    actor, client, config, description, framework, hresult, inproc, msg, rules, scm, server,
+    service, state, system,
 };
 pub use trace::{describe, itf, narrative, replay};
 pub use verify::{check, expectations, properties, search, simulate, symmetry, tables};

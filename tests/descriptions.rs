@@ -1,0 +1,199 @@
+//! Server descriptions (`comlife check FILE.toml`, `new`, `schema`): the built-in descriptions
+//! are their scenarios' baselines; every malformed description of tests/descriptions/ is
+//! refused with exit 2, `FILE:LINE:COLUMN:` at the right place, and nothing written; an
+//! `[expect]` that differs exits 1, one that matches exits 0 with traces beside the file.
+
+use comlife::check::{run, RunOptions};
+use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::description::{Description, BUILTIN};
+use comlife::expectations::Expectations;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn comlife(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_comlife"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A fresh, empty directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("comlife-desc-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn builtins_are_the_scenario_baselines() {
+    let pinned = Expectations::embedded();
+    assert_eq!(BUILTIN.len(), Scenario::ALL.len());
+    for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
+        assert_eq!(s.name(), *name);
+        let desc = Description::parse(&format!("spec/scenarios/{name}.toml"), text)
+            .and_then(|d| d.to_run())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cfg = Config::new(s, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+        assert_eq!(desc.config, cfg, "{name}");
+        assert_eq!((desc.max_states, desc.max_depth), (None, None), "{name}");
+        let from_file = run(desc.config, RunOptions::default());
+        let from_scenario = run(cfg, RunOptions::default());
+        assert!(from_file.complete && from_scenario.complete, "{name}");
+        assert_eq!(
+            from_file.unique_states, from_scenario.unique_states,
+            "{name}"
+        );
+        let verdicts = |r: &comlife::check::RunReport| {
+            r.properties
+                .iter()
+                .map(|p| (p.def.name, p.verdict))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(verdicts(&from_file), verdicts(&from_scenario), "{name}");
+        // The built-in [expect] is the pinned baseline, property for property.
+        assert_eq!(desc.expect.len(), from_file.properties.len(), "{name}");
+        for (p, v) in &desc.expect {
+            assert_eq!(
+                pinned.get(s, MechanismSet::EMPTY, p),
+                Some(*v),
+                "{name} {p}"
+            );
+        }
+        let cmp = desc.compare(&from_file, &pinned);
+        assert_eq!(cmp.mismatches(), 0, "{name}");
+        // `new --from NAME` prints the file.
+        let (code, out, _) = comlife(&["new", "--from", name]);
+        assert_eq!((code, out.as_str()), (0, *text), "{name}");
+    }
+}
+
+#[test]
+fn malformed_descriptions_exit_2_at_the_right_place_and_write_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/descriptions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{} malformed descriptions", files.len());
+    let traces = temp_dir("malformed").join("traces");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        // First line: `# expect: LINE:COLUMN: part of the message`.
+        let header = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{}: no '# expect:' header", f.display()));
+        let (place, part) = header.split_at(header.find(": ").expect("LINE:COLUMN: text"));
+        let part = &part[2..];
+        let path = f.to_str().unwrap();
+        let (code, out, err) = comlife(&["check", path, "--traces", traces.to_str().unwrap()]);
+        assert_eq!(code, 2, "{path}: {err}");
+        assert!(out.is_empty(), "{path}: stdout {out}");
+        assert!(
+            err.starts_with(&format!("{path}:{place}: ")),
+            "{path}: expected {place}, got: {err}"
+        );
+        assert!(err.contains(part), "{path}: expected '{part}' in: {err}");
+        assert_eq!(err.lines().count(), 1, "{path}: {err}");
+        assert!(!traces.exists(), "{path}: wrote {}", traces.display());
+        // The same file, without its traces directory given: nothing beside it either.
+        assert!(!dir.join("traces").exists(), "{path}");
+    }
+}
+
+#[test]
+fn expect_mismatch_exits_1_match_exits_0_with_traces_beside_the_file() {
+    let dir = temp_dir("expect");
+    let file = dir.join("my-server.toml");
+    let text = comlife(&["new", "--from", "atl9-sta"]).1;
+    let text = text.replace("name = \"atl9-sta\"", "name = \"my-server\"");
+
+    // F-7 is pinned violated; expecting it to hold is a mismatch.
+    let wrong = text.replace(
+        "\"no-exit-with-live-objects\" = \"violated\"",
+        "\"no-exit-with-live-objects\" = \"holds\"",
+    );
+    assert_ne!(wrong, text);
+    std::fs::write(&file, &wrong).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("no-exit-with-live-objects: expected holds, got violated; trace: ")
+            && out.contains("11 of 12 expected verdicts match"),
+        "{out}{err}"
+    );
+
+    // The right verdicts: exit 0, traces in traces/<name>/<run>/ beside the file.
+    std::fs::write(&file, &text).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("12 of 12 expected verdicts match"), "{out}");
+    let run_dir = dir.join("traces/my-server/baseline");
+    for ext in ["md", "itf.json"] {
+        let t = run_dir.join(format!("no-exit-with-live-objects.{ext}"));
+        assert!(t.is_file(), "{} missing", t.display());
+    }
+
+    // Toggles from the command line add to the file's: process-count-lock repairs F-7, so the
+    // file's expectation of a violation no longer matches; the run's traces go to its label.
+    let (code, _, err) = comlife(&[
+        "check",
+        file.to_str().unwrap(),
+        "--enable",
+        "process-count-lock",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no-exit-with-live-objects: expected violated, got holds"),
+        "{err}"
+    );
+    assert!(dir
+        .join("traces/my-server/with-process-count-lock")
+        .is_dir());
+
+    // An unknown toggle on the command line is bad usage: exit 2.
+    let (code, _, err) = comlife(&["check", file.to_str().unwrap(), "--enable", "bogus"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown name 'bogus'"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn new_and_schema() {
+    let (code, _, err) = comlife(&["new", "--from", "atl10-sta"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("valid choices: local-sta") && err.contains("mfc-sta"),
+        "{err}"
+    );
+
+    let (code, out, _) = comlife(&["schema"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["title"], "comlife server description");
+    assert_eq!(v["additionalProperties"], false);
+    for key in [
+        "name",
+        "server",
+        "mechanisms",
+        "clients",
+        "bounds",
+        "expect",
+    ] {
+        assert!(v["properties"][key].is_object(), "{key}: {out}");
+    }
+    assert!(
+        out.contains("\"atl14\"") && out.contains("\"SUSPENDED\""),
+        "{out}"
+    );
+}
