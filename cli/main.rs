@@ -93,9 +93,11 @@ enum Command {
     /// Checking runs to completion so every discovery is linked. Exit status 2 on bad usage
     /// or when the port is taken.
     Explore {
-        /// The scenario (local-sta, local-mta, inproc, service).
-        #[arg(long)]
-        scenario: String,
+        /// The scenario (`comlife list`).
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        scenario: Option<String>,
+        /// A server description (TOML) to explore instead of a scenario.
+        file: Option<PathBuf>,
         /// Disable a mechanism (repeatable).
         #[arg(long = "disable")]
         disable: Vec<String>,
@@ -145,7 +147,7 @@ struct CheckArgs {
     /// DIR: `traces` beside the file).
     #[arg(value_name = "FILE.toml", group = "target")]
     file: Option<PathBuf>,
-    /// Run one scenario (local-sta, local-mta, inproc, service).
+    /// Run one scenario (`comlife list` names them).
     #[arg(long, group = "target")]
     scenario: Option<String>,
     /// Disable a mechanism (repeatable); needs --scenario or FILE.toml (adds to the file's).
@@ -268,13 +270,25 @@ fn main() -> ExitCode {
         Command::Replay { file } => replay::run(&file),
         Command::Explore {
             scenario,
+            file,
             disable,
             enable,
             clients,
             addr,
-        } => match config(&scenario, &disable, &enable, clients) {
-            Ok(cfg) => explore::run(cfg, &addr),
-            Err(e) => usage(e),
+        } => match file {
+            Some(f) => match read_description(&f, &disable, &enable) {
+                Ok((_, cfg)) => explore::run(cfg, &addr),
+                Err(code) => code,
+            },
+            None => match config(
+                scenario.as_deref().expect("clap requires one"),
+                &disable,
+                &enable,
+                clients,
+            ) {
+                Ok(cfg) => explore::run(cfg, &addr),
+                Err(e) => usage(e),
+            },
         },
         Command::Trace(TraceCommand::Html { file, out }) => {
             trace_html::run(trace_html::Format::Html, &file, out.as_deref())
@@ -430,6 +444,34 @@ fn check(args: CheckArgs) -> ExitCode {
     tally.finish(args.json)
 }
 
+/// Reads the server description `file` and adds the command line's toggles: its run and the
+/// configuration to check. A bad file is reported as `FILE:LINE:COLUMN: message` and gives
+/// exit status 2, as does a toggle that does not apply.
+fn read_description(
+    file: &Path,
+    disable: &[String],
+    enable: &[String],
+) -> Result<(comlife::description::Run, Config), ExitCode> {
+    let fname = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;
+    let desc = Description::parse(&fname, &text)
+        .and_then(|d| d.to_run())
+        .map_err(|e| {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        })?;
+    let scenario = desc.config.scenario;
+    let extra = MechanismSet::from_args(scenario, disable, enable)
+        .map_err(|e| usage(format!("{e} (scenario '{}' is {fname})", scenario.name())))?;
+    let toggled = extra.iter().fold(desc.config.toggled, MechanismSet::with);
+    // The description's own apartments and classes stay.
+    let cfg = Config::new(scenario, toggled, desc.config.clients)
+        .and_then(|c| c.with_layout(desc.config.layout))
+        .map_err(usage)?;
+    Ok((desc, cfg))
+}
+
 /// `check FILE.toml`: reads the description (exit 2 with `FILE:LINE:COLUMN: message` and
 /// nothing written when it is bad), runs it with the command line's toggles added, compares
 /// the verdicts with its `[expect]` and writes its traces to `DIR/<name>/<run>/`.
@@ -440,27 +482,11 @@ fn check_file(
     expectations: &Expectations,
 ) -> ExitCode {
     let fname = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage(format!("{fname}: cannot read: {e}")),
-    };
-    let desc = match Description::parse(&fname, &text).and_then(|d| d.to_run()) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let scenario = desc.config.scenario;
-    let extra = match MechanismSet::from_args(scenario, &args.disable, &args.enable) {
+    let (desc, cfg) = match read_description(file, &args.disable, &args.enable) {
         Ok(x) => x,
-        Err(e) => return usage(format!("{e} (scenario '{}' is {fname})", scenario.name())),
+        Err(code) => return code,
     };
-    let toggled = extra.iter().fold(desc.config.toggled, MechanismSet::with);
-    let cfg = match Config::new(scenario, toggled, desc.config.clients) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
+    let scenario = cfg.scenario;
     opts.max_states = args.max_states.or(desc.max_states);
     opts.max_depth = args.max_depth.or(desc.max_depth);
     let root = match (&args.traces, args.no_traces) {
@@ -510,7 +536,13 @@ fn check_file(
         .as_ref()
         .map(|r| r.join(&desc.name).join(cfg.toggled.label()));
     if let (Some(root), Some(dir)) = (&root, &run_dir) {
-        match traces::write_run_in(root, dir, &report) {
+        let mut explore = format!("comlife explore {fname}");
+        for (flag, names) in [("--disable", &args.disable), ("--enable", &args.enable)] {
+            for n in names {
+                explore.push_str(&format!(" {flag} {n}"));
+            }
+        }
+        match traces::write_run_in(root, dir, &report, Some((&desc.name, &explore))) {
             Ok(n) => eprintln!("{n} traces in {}", dir.display()),
             Err(e) => return usage(e),
         }

@@ -27,19 +27,30 @@ pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {
 /// # Errors
 /// A message naming the file that could not be encoded or written.
 pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, String> {
-    write_report_in(&run_dir(root, report), report)
+    write_report_in(&run_dir(root, report), report, None)
 }
 
-/// Writes every trace of `report` into the directory `dir`; returns the files written.
+/// Writes every trace of `report` into the directory `dir`; returns the files written. For a
+/// server description's run, `origin` is the description's name (the trace's `#meta.name`,
+/// which its pages use in place of the scenario in paths) and the command that explores it
+/// (`#meta.explorerCommand`).
 ///
 /// # Errors
 /// A message naming the file that could not be encoded or written.
-pub fn write_report_in(dir: &Path, report: &RunReport) -> Result<Vec<PathBuf>, String> {
+pub fn write_report_in(
+    dir: &Path,
+    report: &RunReport,
+    origin: Option<(&str, &str)>,
+) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        let doc = document(&report.cfg, p.def, trace)
+        let mut doc = document(&report.cfg, p.def, trace)
             .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
+        if let Some((name, explore)) = origin {
+            doc["#meta"]["name"] = serde_json::Value::String(name.to_string());
+            doc["#meta"]["explorerCommand"] = serde_json::Value::String(explore.to_string());
+        }
         let text = to_text(&doc);
         let loaded = load(&text).map_err(|e| {
             format!(
@@ -110,7 +121,7 @@ pub fn existing_run_dirs(root: &Path) -> Vec<PathBuf> {
 /// # Errors
 /// A message naming the file that could not be written or removed.
 pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
-    write_run_in(root, &run_dir(root, report), report)
+    write_run_in(root, &run_dir(root, report), report, None)
 }
 
 /// Writes the traces of one run into `dir` (below `root`) and removes that directory's stale
@@ -118,8 +129,13 @@ pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
 ///
 /// # Errors
 /// A message naming the file that could not be written or removed.
-pub fn write_run_in(root: &Path, dir: &Path, report: &RunReport) -> Result<usize, String> {
-    let written = write_report_in(dir, report)?;
+pub fn write_run_in(
+    root: &Path,
+    dir: &Path,
+    report: &RunReport,
+    origin: Option<(&str, &str)>,
+) -> Result<usize, String> {
+    let written = write_report_in(dir, report, origin)?;
     let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();
     remove_stale(root, &[dir.to_path_buf()], &keep)?;
     Ok(written.len() / EXTENSIONS.len())

@@ -197,3 +197,47 @@ fn new_and_schema() {
         "{out}"
     );
 }
+
+/// README's "Your own apartments and classes": the shop description, taken from README.md as
+/// written, checks (exit 0 against its `[expect]`), writes its traces beside the file with its
+/// layout in `#meta`, and they replay; with every client on the single-use class the safety
+/// properties hold.
+#[test]
+fn readme_shop_example_checks_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = "<!-- example: shop.toml";
+    let after = &readme[readme.find(marker).expect("the example's marker")..];
+    let start = after.find("```toml\n").unwrap() + "```toml\n".len();
+    let text = &after[start..start + after[start..].find("```").unwrap()];
+    let dir = temp_dir("shop");
+    let file = dir.join("shop.toml");
+    std::fs::write(&file, text).unwrap();
+    let f = file.to_str().unwrap();
+    let (code, _, err) = comlife(&["check", f]);
+    assert_eq!(code, 0, "{err}");
+    let trace = dir.join("traces/shop/baseline/no-exit-with-live-objects.itf.json");
+    let json = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        json.contains("\"layout\""),
+        "the layout travels with the trace"
+    );
+    let (code, out, err) = comlife(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let md = std::fs::read_to_string(dir.join("traces/shop/baseline/no-exit-with-live-objects.md"))
+        .unwrap();
+    assert!(md.contains("CLSID_C") && md.contains("comlife explore "));
+    // Every client on the single-use class: an instance each, no race.
+    let single = text.replace(
+        "classes = [\"CLSID_Catalog\", \"CLSID_Checkout\"]",
+        "classes = [\"CLSID_Checkout\", \"CLSID_Checkout\"]",
+    );
+    let single = single.replace(
+        "\"no-exit-with-live-objects\" = \"violated\"",
+        "\"no-exit-with-live-objects\" = \"holds\"",
+    );
+    std::fs::write(&file, single).unwrap();
+    let (code, _, err) = comlife(&["check", f, "--no-traces"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1092,10 +1092,14 @@ impl Config {
     /// server description's apartments and classes).
     ///
     /// # Errors
-    /// When the scenario is not a local one, or the layout fails [`Layout::validate`], or it
+    /// When the layout is not the scenario's own and the scenario is not a local one, or the
+    /// layout fails [`Layout::validate`], or it
     /// has several apartments in a scenario whose server has one (the frameworks' single
     /// main thread, the textbook server with a user, A-USER).
     pub fn with_layout(self, layout: Layout) -> Result<Config, String> {
+        if layout == self.layout {
+            return Ok(self);
+        }
         if !self.scenario.is_local() {
             return Err(format!(
                 "scenario '{}' has no apartment and class layout to choose",

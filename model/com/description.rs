@@ -13,8 +13,8 @@
 //! not have is refused with the shapes it has.
 
 use crate::check::{RunReport, Verdict};
-use crate::config::MAX_CLIENTS;
 use crate::config::{quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use crate::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
 use crate::expectations::{Comparison, Expectations, PropertyComparison};
 use crate::properties::PROPERTIES;
 use schemars::JsonSchema;
@@ -297,6 +297,11 @@ pub struct Clients {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub access_denied: Option<Spanned<bool>>,
+    /// The class each client activates, in client order (names from `[[server.classes]]`; EXE
+    /// only). Default: client i activates the (i mod number of classes)-th class.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub classes: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// The `[bounds]` table.
@@ -343,7 +348,9 @@ impl Run {
                     .iter()
                     .find(|(n, _)| *n == p.def.name)
                     .map(|(_, v)| *v);
+                // A pinned finding explains the scenario's own model, not another layout's.
                 let finding = (p.verdict == Verdict::Violated
+                    && cfg.layout == Layout::of(cfg.scenario)
                     && pinned.get(cfg.scenario, cfg.toggled, p.def.name)
                         == Some(Verdict::Violated))
                 .then(|| pinned.finding(cfg.scenario, cfg.toggled, p.def.name))
@@ -437,8 +444,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("inproc", include_str!("../../spec/scenarios/inproc.toml")),
     ("service", include_str!("../../spec/scenarios/service.toml")),
-    ("atl9-sta", include_str!("../../spec/scenarios/atl9-sta.toml")),
-    ("atl9-mta", include_str!("../../spec/scenarios/atl9-mta.toml")),
+    (
+        "atl9-sta",
+        include_str!("../../spec/scenarios/atl9-sta.toml"),
+    ),
+    (
+        "atl9-mta",
+        include_str!("../../spec/scenarios/atl9-mta.toml"),
+    ),
     (
         "atl14-sta",
         include_str!("../../spec/scenarios/atl14-sta.toml"),
@@ -493,7 +506,6 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
         .map(|a| *a.kind.get_ref())
         .collect();
     let classes = server.classes.len();
-    let one_class_each = server.apartments.iter().all(|a| a.classes.len() == 1);
     // Where to point when the apartments are wrong: the first apartment, else the kind.
     let apartments_at = server
         .apartments
@@ -600,37 +612,28 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                     ),
                 )
             };
-            let single = kinds.len() == 1 && classes == 1 && one_class_each;
+            let one_apartment = kinds.len() == 1 && classes <= MAX_CLASSES;
             match (lt, threading) {
                 (Lifetime::Textbook, _) => {
-                    if single && user {
+                    if one_apartment && user {
                         Ok(Scenario::LocalSta)
-                    } else if kinds.len() == 2 && classes == 2 && one_class_each && !user {
+                    } else if (1..=MAX_APARTMENTS).contains(&kinds.len())
+                        && classes <= MAX_CLASSES
+                        && !user
+                    {
+                        // The textbook server without a user, with one or two STAs (local-mta
+                        // is its two-STA instance).
                         Ok(Scenario::LocalMta)
-                    } else if single {
-                        Err(match &server.user {
-                            Some(u) => at(
-                                u,
-                                "the textbook EXE with one STA is modeled with its interactive \
-                                 user (local-sta); valid choices: true",
-                            ),
-                            None => at(
-                                &server.kind,
-                                "the textbook EXE with one STA is modeled with its interactive \
-                                 user (local-sta): add `user = true` to [server]",
-                            ),
-                        })
                     } else {
-                        Err(shape_error(
-                            "one STA with one class and `user = true` (local-sta), or two STAs \
-                             with one class each and no user (local-mta)",
-                        ))
+                        Err(shape_error(&format!(
+                            "one STA and `user = true` (local-sta), or 1 to {MAX_APARTMENTS} STAs                              without a user (local-mta), with 1 to {MAX_CLASSES} classes"
+                        )))
                     }
                 }
-                (_, _) if !single => Err(shape_error(
+                (_, _) if !one_apartment => Err(shape_error(&format!(
                     "one apartment (an STA, or the MTA with threading = \"free\") registering \
-                     one class",
-                )),
+                     1 to {MAX_CLASSES} classes (the framework's main thread registers them all)"
+                ))),
                 (Lifetime::Atl9, Threading::Apartment) => Ok(Scenario::Atl9Sta),
                 (Lifetime::Atl9, Threading::Free) => Ok(Scenario::Atl9Mta),
                 (Lifetime::Atl14, Threading::Apartment) => Ok(Scenario::Atl14Sta),
@@ -742,7 +745,7 @@ impl Description {
         }
         self.check_classes()?;
         let scenario = scenario_of(server)?;
-        let mut toggled = self.registration_toggles(scenario)?;
+        let (mut toggled, singleuse) = self.registration_toggles(scenario)?;
 
         // Clients.
         let c = &self.clients;
@@ -832,7 +835,16 @@ impl Description {
                 toggled = toggled.with(m);
             }
         }
-        let config = Config::new(scenario, toggled, clients).map_err(|e| (self.name.span(), e))?;
+        if let (Some(list), false) = (&c.classes, scenario.is_local()) {
+            return Err(at(
+                list,
+                "`classes` in [clients] is for EXE servers; remove it",
+            ));
+        }
+        let layout = self.layout(scenario, singleuse, clients)?;
+        let config = Config::new(scenario, toggled, clients)
+            .and_then(|c| c.with_layout(layout))
+            .map_err(|e| (self.server.kind.span(), e))?;
 
         // [expect].
         let mut expect = Vec::new();
@@ -991,8 +1003,10 @@ impl Description {
 
     /// The toggles the classes' REGCLS flags and CLSCTX values say, checked against what the
     /// scenario's code registers.
-    fn registration_toggles(&self, scenario: Scenario) -> Result<MechanismSet, Located> {
+    fn registration_toggles(&self, scenario: Scenario) -> Result<(MechanismSet, u8), Located> {
         let mut toggled = MechanismSet::EMPTY;
+        // Classes registered REGCLS_SINGLEUSE, as a bit set.
+        let mut singleuse = 0u8;
         let kind = *self.server.kind.get_ref();
         // (singleuse, suspended) of the first class, which the others must repeat.
         let mut first: Option<(bool, bool)> = None;
@@ -1104,14 +1118,18 @@ impl Description {
                             format!("{code} ({rule}); valid choices: MULTIPLEUSE, SINGLEUSE"),
                         ));
                     }
+                    if single {
+                        singleuse |= 1 << i;
+                    }
                     match first {
                         None => first = Some((single, suspended)),
-                        Some(prev) if prev != (single, suspended) => {
+                        Some((_, prev)) if prev != suspended => {
                             return Err(at(
                                 &class.regcls,
-                                "every class of the server must be registered with the same \
-                                 REGCLS flags (the model registers all of them alike); valid \
-                                 choices: the first class's flags",
+                                "every class of the server is registered with REGCLS_SUSPENDED \
+                                 or none is (the model resumes them all with one \
+                                 CoResumeClassObjects); valid choices: the first class's \
+                                 SUSPENDED flag",
                             ))
                         }
                         Some(_) => {}
@@ -1119,15 +1137,78 @@ impl Description {
                 }
             }
         }
-        if let Some((single, suspended)) = first {
-            if single {
+        if let Some((_, suspended)) = first {
+            let every = (1u8 << self.server.classes.len()) - 1;
+            if singleuse == every {
+                // Every class single-use: the configuration regcls-singleuse itself.
                 toggled = toggled.with(Mechanism::RegclsSingleuse);
+                singleuse = 0;
             }
             if !suspended && Mechanism::RegclsSuspended.applies_to(scenario) {
                 toggled = toggled.with(Mechanism::RegclsSuspended);
             }
         }
-        Ok(toggled)
+        Ok((toggled, singleuse))
+    }
+
+    /// The server's apartments and classes as the model's [`Layout`], with `singleuse` (the
+    /// single-use classes) and the class each of `clients` clients activates.
+    fn layout(&self, scenario: Scenario, singleuse: u8, clients: usize) -> Result<Layout, Located> {
+        let mut layout = Layout::of(scenario);
+        if !scenario.is_local() {
+            return Ok(layout);
+        }
+        let names: Vec<&str> = self
+            .server
+            .classes
+            .iter()
+            .map(|c| c.name.get_ref().as_str())
+            .collect();
+        let index = |n: &str| names.iter().position(|x| *x == n);
+        layout.apartments = self.server.apartments.len() as u8;
+        layout.classes = names.len() as u8;
+        layout.class_apartment = [0; MAX_CLASSES];
+        for (a, apt) in self.server.apartments.iter().enumerate() {
+            for c in &apt.classes {
+                let i = index(c.get_ref()).expect("checked by check_classes");
+                layout.class_apartment[i] = a as u8;
+            }
+        }
+        layout.singleuse = singleuse;
+        layout.client_class = [0; MAX_CLIENTS];
+        match &self.clients.classes {
+            None => {
+                for (i, c) in layout.client_class.iter_mut().enumerate().take(clients) {
+                    *c = (i % names.len()) as u8;
+                }
+            }
+            Some(list) => {
+                if list.get_ref().len() != clients {
+                    return Err(at(
+                        list,
+                        format!(
+                            "{} classes for {clients} clients; list one class per client",
+                            list.get_ref().len()
+                        ),
+                    ));
+                }
+                for (i, c) in list.get_ref().iter().enumerate() {
+                    let k = index(c.get_ref()).ok_or_else(|| {
+                        at(
+                            c,
+                            format!(
+                                "unknown class \"{}\" for client {}; valid choices: {}",
+                                quote_prefix(c.get_ref()),
+                                i + 1,
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                    layout.client_class[i] = k as u8;
+                }
+            }
+        }
+        Ok(layout)
     }
 }
 

@@ -350,9 +350,13 @@ pub fn title(t: &Loaded) -> String {
 /// The relative path of a trace's files below a traces directory, without extension:
 /// `<scenario>/<baseline or mechanisms>/<property>`.
 pub fn stem(t: &Loaded) -> String {
+    // A server description's run is filed under the description's name (`#meta.name`).
+    let top = match t.meta("name") {
+        "" => t.header.cfg.scenario.name(),
+        name => name,
+    };
     format!(
-        "{}/{}/{}",
-        t.header.cfg.scenario.name(),
+        "{top}/{}/{}",
         t.header.cfg.toggled.label(),
         t.header.property.name
     )
