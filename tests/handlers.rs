@@ -1229,7 +1229,7 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     assert_eq!(cl.events(&c), vec![ClientEvent::Dies]);
     assert!(cl.take(&c, 0, ClientEvent::Dies).is_empty());
     assert!(
-        cl.dead && cl.enabled().is_empty(),
+        cl.dead && cl.enabled(&c).is_empty(),
         "a dead client makes no call"
     );
     assert_eq!(cl.events(&c), vec![ClientEvent::Rundown]);

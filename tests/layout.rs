@@ -15,6 +15,7 @@ fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
             class_apartment: [0, 1, 1],
             singleuse: 0b100,
             client_class,
+            client_calls: 0b11,
         })
         .unwrap()
 }
@@ -103,4 +104,23 @@ fn a_custom_layouts_trace_replays() {
     let mut doc = doc;
     doc["#meta"].as_object_mut().unwrap().remove("layout");
     assert!(comlife::replay::replay(&comlife::itf::to_text(&doc)).is_err());
+}
+
+/// Clients restricted to CoCreateInstance (a description's `[clients] calls`) never hold a
+/// class object: fewer states, and nothing can break what only a class-object holder sees.
+#[test]
+fn clients_restricted_to_cocreateinstance() {
+    let base = Config::new(Scenario::Atl9Sta, MechanismSet::EMPTY, 2).unwrap();
+    let mut l = Layout::of(Scenario::Atl9Sta);
+    l.client_calls = 0b10;
+    let (all, _) = violated(base);
+    let (restricted, v) = violated(base.with_layout(l).unwrap());
+    assert!(restricted < all, "{restricted} < {all}");
+    assert!(!v.contains(&"factory-stays-connected"), "{v:?}");
+    assert!(
+        v.contains(&"no-exit-with-live-objects"),
+        "F-7 needs no class object: {v:?}"
+    );
+    l.client_calls = 0;
+    assert!(base.with_layout(l).is_err());
 }

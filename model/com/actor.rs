@@ -180,7 +180,7 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
 fn enabled_steps(actor: &ComActor, state: &ComState) -> Vec<Step> {
     match (actor, state) {
         (ComActor::Client { cfg, .. }, ComState::Client(c)) => c
-            .enabled()
+            .enabled(cfg)
             .into_iter()
             .map(Step::Client)
             .chain(c.events(cfg).into_iter().map(Step::ClientEvent))

@@ -278,12 +278,17 @@ impl ClientState {
     ///   Release of the object.
     ///
     /// A call that fails drops the steps that needed what it would have produced.
-    pub fn enabled(&self) -> Vec<ClientOp> {
+    pub fn enabled(&self, cfg: &Config) -> Vec<ClientOp> {
         if self.pending.is_some() || self.dead {
             return Vec::new();
         }
         if !self.activated {
-            return vec![ClientOp::CoGetClassObject, ClientOp::CoCreateInstance];
+            // The activations the clients' scripts may use (A-SCRIPTS; a server description's
+            // `[clients] calls`).
+            return [ClientOp::CoGetClassObject, ClientOp::CoCreateInstance]
+                .into_iter()
+                .filter(|op| cfg.layout.calls(*op))
+                .collect();
         }
         let next = if self.factory.is_some() && !self.lock_used {
             Some(ClientOp::LockServerTrue)

@@ -981,6 +981,15 @@ pub struct Layout {
     pub singleuse: u8,
     /// The class each client activates (entries beyond the clients are 0).
     pub client_class: [u8; MAX_CLIENTS],
+    /// The activation calls the clients' scripts may begin with (A-SCRIPTS), as a bit set:
+    /// bit 0 CoGetClassObject (the class-object script), bit 1 CoCreateInstance. Both by
+    /// default; at least one.
+    #[serde(default = "both_calls")]
+    pub client_calls: u8,
+}
+
+fn both_calls() -> u8 {
+    0b11
 }
 
 impl Layout {
@@ -1008,6 +1017,17 @@ impl Layout {
             class_apartment,
             singleuse: 0,
             client_class,
+            client_calls: 0b11,
+        }
+    }
+
+    /// Whether the clients' scripts may begin with activation call `op`
+    /// ([`Layout::client_calls`]).
+    pub fn calls(&self, op: crate::client::ClientOp) -> bool {
+        match op {
+            crate::client::ClientOp::CoGetClassObject => self.client_calls & 1 != 0,
+            crate::client::ClientOp::CoCreateInstance => self.client_calls & 2 != 0,
+            _ => true,
         }
     }
 
@@ -1042,6 +1062,9 @@ impl Layout {
                 "apartment {} registers no class; every apartment registers at least one",
                 a + 1
             ));
+        }
+        if self.client_calls & 0b11 == 0 || self.client_calls > 0b11 {
+            return Err("the clients' scripts need CoGetClassObject or CoCreateInstance".into());
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
             return Err(format!(

@@ -302,6 +302,13 @@ pub struct Clients {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub classes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The activation calls the clients' scripts may begin with (EXE only): "CoGetClassObject"
+    /// (the script that keeps the class object: LockServer, CreateInstance, a call, releases)
+    /// and "CoCreateInstance" (create, a call, release). Default both: each client chooses
+    /// (A-SCRIPTS).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub calls: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// The `[bounds]` table.
@@ -835,6 +842,12 @@ impl Description {
                 toggled = toggled.with(m);
             }
         }
+        if let (Some(list), false) = (&c.calls, scenario.is_local()) {
+            return Err(at(
+                list,
+                "`calls` in [clients] is for EXE servers; remove it",
+            ));
+        }
         if let (Some(list), false) = (&c.classes, scenario.is_local()) {
             return Err(at(
                 list,
@@ -1175,6 +1188,32 @@ impl Description {
             }
         }
         layout.singleuse = singleuse;
+        if let Some(calls) = &self.clients.calls {
+            const VALID: [&str; 2] = ["CoGetClassObject", "CoCreateInstance"];
+            layout.client_calls = 0;
+            for c in calls.get_ref() {
+                let bit = VALID.iter().position(|v| v == c.get_ref()).ok_or_else(|| {
+                    at(
+                        c,
+                        format!(
+                            "unknown call \"{}\"; valid choices: {}",
+                            quote_prefix(c.get_ref()),
+                            VALID.join(", ")
+                        ),
+                    )
+                })?;
+                layout.client_calls |= 1 << bit;
+            }
+            if layout.client_calls == 0 {
+                return Err(at(
+                    calls,
+                    format!(
+                        "the clients need an activation call; valid choices: {}",
+                        VALID.join(", ")
+                    ),
+                ));
+            }
+        }
         layout.client_class = [0; MAX_CLIENTS];
         match &self.clients.classes {
             None => {
