@@ -346,6 +346,39 @@ pub struct MechanismDef {
     pub when_toggled: &'static str,
     /// The scenarios in which it means anything.
     pub applies: fn(Scenario) -> bool,
+    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
+    /// ([`Mechanism::is_reference`]).
+    pub reference: bool,
+    /// The condition it needs to mean anything ([`Mechanism::needs`]).
+    pub needs: Option<Mechanism>,
+    /// Whether the matrix runs this condition under each configuration as well
+    /// ([`Mechanism::under_configurations`]).
+    pub under_configurations: bool,
+    /// The assumption a variant re-checks, expecting no verdict to change
+    /// ([`Mechanism::rechecks_assumption`]).
+    pub rechecks: Option<&'static str>,
+}
+
+impl MechanismDef {
+    /// The defaults of the matrix columns of a row: no reference, no condition needed, not run
+    /// under configurations, re-checks nothing. Rows spell out the rest.
+    const PLAIN: MechanismDef = MechanismDef {
+        mechanism: Mechanism::ExitOnFinalDecrement,
+        name: "",
+        kind: Kind::Mechanism,
+        rules: &[],
+        source: "",
+        when_toggled: "",
+        applies: never,
+        reference: false,
+        needs: None,
+        under_configurations: false,
+        rechecks: None,
+    };
+}
+
+fn never(_: Scenario) -> bool {
+    false
 }
 
 fn local(s: Scenario) -> bool {
@@ -405,109 +438,144 @@ const SEEDS_FREE: &str = "checked facts (CoFreeUnusedLibrariesEx: Microsoft's pa
 pub const MECHANISMS: &[MechanismDef] = &[
     MechanismDef { mechanism: Mechanism::ExitOnFinalDecrement, name: "exit-on-final-decrement", kind: Kind::Mechanism,
         rules: &["R-002-FINAL-DECREMENT"], source: S002_LOCAL, applies: textbook_local,
-        when_toggled: "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives" },
+        when_toggled: "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::LockserverCounts, name: "lockserver-counts", kind: Kind::Mechanism,
         rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"], source: "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt", applies: local,
-        when_toggled: "LockServer does not take part in the lifetime count; only objects do" },
+        when_toggled: "LockServer does not take part in the lifetime count; only objects do",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::FactoryRefsIgnored, name: "factory-refs-ignored", kind: Kind::Mechanism,
         rules: &["R-002-FACTORY-REFS"], source: S002_LOCAL, applies: textbook_local,
-        when_toggled: "the server waits for its class objects' reference counts to reach zero before it exits" },
+        when_toggled: "the server waits for its class objects' reference counts to reach zero before it exits",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::UserControl, name: "user-control", kind: Kind::Mechanism,
         rules: &["R-002-USER-CONTROL"], source: S002_LOCAL, applies: with_user,
-        when_toggled: "automatic exit ignores the user-control flag" },
+        when_toggled: "automatic exit ignores the user-control flag",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DisconnectOnUserClose, name: "disconnect-on-user-close", kind: Kind::Mechanism,
         rules: &["R-002-USER-CLOSE"], source: S002_LOCAL, applies: with_user,
-        when_toggled: "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)" },
+        when_toggled: "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ImplicitLockserver, name: "implicit-lockserver", kind: Kind::Mechanism,
         rules: &["R-003-IMPLICIT-LOCK"], source: S003, applies: local,
-        when_toggled: "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted" },
+        when_toggled: "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ProcessRefcount, name: "process-refcount", kind: Kind::Mechanism,
         rules: &["R-003-PROCESS-REFCOUNT"], source: S003, applies: textbook_or_atl14,
-        when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step" },
+        when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::AutoSuspend, name: "auto-suspend", kind: Kind::Mechanism,
         rules: &["R-003-AUTO-SUSPEND"], source: S003, applies: textbook_or_atl14,
-        when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects" },
+        when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RegclsSuspended, name: "regcls-suspended", kind: Kind::Mechanism,
         rules: &["R-003-REGCLS-SUSPENDED"], source: S003, applies: registers_suspended,
-        when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects" },
+        when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DllcanunloadnowCountsLocks, name: "dllcanunloadnow-counts-locks", kind: Kind::Mechanism,
         rules: &["R-002-DLLCANUNLOADNOW"], source: S002_INPROC, applies: inproc,
-        when_toggled: "DllCanUnloadNow counts objects only, not LockServer locks" },
+        when_toggled: "DllCanUnloadNow counts objects only, not LockServer locks",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ClientLocksFactory, name: "client-locks-factory", kind: Kind::Mechanism,
         rules: &["R-002-LOCKSERVER-HOLD"], source: S002_INPROC, applies: inproc,
-        when_toggled: "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)" },
+        when_toggled: "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::UnloadDelay, name: "unload-delay", kind: Kind::Mechanism,
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: SEEDS_FREE, applies: inproc,
-        when_toggled: "the Both-threaded DLL is treated as delay 0: freed on the first sweep whose DllCanUnloadNow returns S_OK" },
+        when_toggled: "the Both-threaded DLL is treated as delay 0: freed on the first sweep whose DllCanUnloadNow returns S_OK",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::EveryApartmentSweeps, name: "every-apartment-sweeps", kind: Kind::Mechanism,
         rules: &["R-SEEDS-PER-APARTMENT"], source: SEEDS_FREE, applies: inproc,
-        when_toggled: "only an MTA thread calls CoFreeUnusedLibrariesEx; the STA thread never does" },
+        when_toggled: "only an MTA thread calls CoFreeUnusedLibrariesEx; the STA thread never does",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::PrivateContext, name: "private-context", kind: Kind::Mechanism,
         rules: &["R-000-PRIVATE-CONTEXT", "R-001-PRIVATE-CONTEXT"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "the service registers its factory in the default context" },
+        when_toggled: "the service registers its factory in the default context",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DisconnectContext, name: "disconnect-context", kind: Kind::Mechanism,
         rules: &["R-000-DISCONNECT", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "on stop the service revokes and unloads without CoDisconnectContext" },
+        when_toggled: "on stop the service revokes and unloads without CoDisconnectContext",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RevokeBeforeDisconnect, name: "revoke-before-disconnect", kind: Kind::Mechanism,
         rules: &["R-000-REVOKE-FIRST", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "the service disconnects first and revokes its factory after" },
+        when_toggled: "the service disconnects first and revokes its factory after",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RetryUntilSOk, name: "retry-until-s-ok", kind: Kind::Mechanism,
         rules: &["R-000-RETRY"], source: "000_4cca369cf4e7b083.txt (Remarks)", applies: service,
-        when_toggled: "the service unloads after RPC_E_TIMEOUT" },
+        when_toggled: "the service unloads after RPC_E_TIMEOUT",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RegisterLocalServer, name: "register-local-server", kind: Kind::Mechanism,
         rules: &["R-000-LOCAL-SERVER-FLAG"], source: "000_4cca369cf4e7b083.txt (limitations)", applies: service,
-        when_toggled: "service A registers its factory with CLSCTX_INPROC_SERVER only: other processes cannot activate it, and service B's in-process pointer to its object is not disconnected" },
+        when_toggled: "service A registers its factory with CLSCTX_INPROC_SERVER only: other processes cannot activate it, and service B's in-process pointer to its object is not disconnected",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ContextScopedDisconnect, name: "context-scoped-disconnect", kind: Kind::Mechanism,
         rules: &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt (comments)", applies: service,
-        when_toggled: "the service disconnects process-wide (every object of the host)" },
+        when_toggled: "the service disconnects process-wide (every object of the host)",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DeadlockDetection, name: "deadlock-detection", kind: Kind::Mechanism,
         rules: &["R-000-DEADLOCK"], source: "000_4cca369cf4e7b083.txt (Return value)", applies: service,
-        when_toggled: "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever" },
+        when_toggled: "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::StopAlwaysAccepted, name: "stop-always-accepted", kind: Kind::Mechanism,
         rules: &["R-001-STOP-DEMAND"], source: "001_41b7cad96933e3e3.txt (footnote, comments)", applies: service,
-        when_toggled: "the service refuses SERVICE_CONTROL_STOP while any of its objects is active" },
+        when_toggled: "the service refuses SERVICE_CONTROL_STOP while any of its objects is active",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DllCountsFactories, name: "dll-counts-factories", kind: Kind::Remedy,
         rules: &["R-002-FACTORY-COUNT-OPTION"], source: "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)", applies: inproc,
-        when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held" },
+        when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
+        reference: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RecheckAfterRevoke, name: "recheck-after-revoke", kind: Kind::Remedy,
         rules: &["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: multi_apartment,
-        when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again" },
+        when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again",
+        reference: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::UserDocumentCounts, name: "user-document-counts", kind: Kind::Remedy,
         rules: &["R-003-SIMPLEST-WAY", "R-002-USER-CONTROL"], source: "003_71d2d71f8f3a5043.txt (paragraph \"The simplest way\"); 002_04beec619a32ce82.txt (Local Server, user control)", applies: with_user,
-        when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance" },
+        when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::AtomicActivation, name: "atomic-activation", kind: Kind::Variant,
         rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: split_activation,
-        when_toggled: "(variant) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them" },
+        when_toggled: "(variant) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them",
+        reference: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
-        when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it" },
+        when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it",
+        reference: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::AccessDeniedClient, name: "access-denied-client", kind: Kind::Condition,
         rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (checked facts)", applies: local,
-        when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code" },
+        when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code",
+        under_configurations: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
         rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: local,
-        when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance" },
+        when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ClientDeath, name: "client-death", kind: Kind::Condition,
         rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
-        when_toggled: "(condition) a client process may die between two of its calls while it holds a reference (A-PING-GC); it then makes no call and observes nothing" },
+        when_toggled: "(condition) a client process may die between two of its calls while it holds a reference (A-PING-GC); it then makes no call and observes nothing",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::PingGarbageCollection, name: "ping-garbage-collection", kind: Kind::Mechanism,
         rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
-        when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)" },
+        when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)",
+        needs: Some(Mechanism::ClientDeath), ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::DelayedShutdown, name: "delayed-shutdown", kind: Kind::Mechanism,
         rules: &["R-ATL70-MONITOR", "R-ATL10-UNLOCK"], source: ATL_SRC, applies: atl,
-        when_toggled: "m_bDelayShutdown is false: Unlock reaching zero posts WM_QUIT to the main thread itself, with no monitor thread" },
+        when_toggled: "m_bDelayShutdown is false: Unlock reaching zero posts WM_QUIT to the main thread itself, with no monitor thread",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::MonitorRecheck, name: "monitor-recheck", kind: Kind::Mechanism,
         rules: &["R-ATL70-MONITOR", "R-WTL-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown; WTL atlapp.h CServerAppModule::MonitorShutdown (spec/frameworks.md §1, §3)", applies: timed_monitor,
-        when_toggled: "the monitor posts WM_QUIT on the first signal, without waiting m_dwTimeOut and re-reading the lock count (ATL 10.0's monitor on the module's count)" },
+        when_toggled: "the monitor posts WM_QUIT on the first signal, without waiting m_dwTimeOut and re-reading the lock count (ATL 10.0's monitor on the module's count)",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::SuspendBeforeQuit, name: "suspend-before-quit", kind: Kind::Mechanism,
         rules: &["R-ATL70-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown, #if … defined(_ATL_FREE_THREADED) (spec/frameworks.md §1)", applies: atl9_free_threaded,
-        when_toggled: "the free-threaded monitor posts WM_QUIT after the time-out without CoSuspendClassObjects and the second read of the count (the apartment build's code)" },
+        when_toggled: "the free-threaded monitor posts WM_QUIT after the time-out without CoSuspendClassObjects and the second read of the count (the apartment build's code)",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::StaMessageQueue, name: "sta-message-queue", kind: Kind::Variant,
         rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
-        when_toggled: "(variant) each STA dispatches incoming calls from a FIFO message queue in the order they reached the process, instead of in any order (A-NETWORK)" },
+        when_toggled: "(variant) each STA dispatches incoming calls from a FIFO message queue in the order they reached the process, instead of in any order (A-NETWORK)",
+        rechecks: Some("A-NETWORK"), ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ProcessCountLock, name: "process-count-lock", kind: Kind::Remedy,
         rules: &["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
-        when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero" },
+        when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero",
+        reference: true, ..MechanismDef::PLAIN },
 ];
 
 const ATL_SRC: &str =
@@ -594,41 +662,28 @@ impl Mechanism {
     /// the other mechanisms necessary (F-3, F-4, F-6), so the reference for those mechanisms
     /// is the run with the remedy, or the variant under which the finding does not arise.
     pub fn is_reference(self) -> bool {
-        matches!(
-            self,
-            Mechanism::RecheckAfterRevoke
-                | Mechanism::ProcessCountLock
-                | Mechanism::AtomicActivation
-                | Mechanism::DllCountsFactories
-                | Mechanism::WineCandidateList
-        )
+        self.def().reference
     }
 
     /// The condition a mechanism needs to mean anything: disabling `ping-garbage-collection`
     /// changes nothing unless clients may die, so the matrix disables it under `client-death`
     /// instead of alone.
     pub fn needs(self) -> Option<Mechanism> {
-        match self {
-            Mechanism::PingGarbageCollection => Some(Mechanism::ClientDeath),
-            _ => None,
-        }
+        self.def().needs
     }
 
     /// The assumption (spec/assumptions.md) a variant exists to re-check, for a variant that is
     /// expected to change no verdict: `sta-message-queue` re-checks A-NETWORK's unordered
     /// dispatch (F-1 does not depend on it). `None` for every other toggle.
     pub fn rechecks_assumption(self) -> Option<&'static str> {
-        match self {
-            Mechanism::StaMessageQueue => Some("A-NETWORK"),
-            _ => None,
-        }
+        self.def().rechecks
     }
 
     /// Whether the matrix runs this condition under each configuration as well: true where the
     /// condition's source names a configuration it affects (KB 170915: REGCLS_SINGLEUSE
     /// servers are the ones it orphans for certain).
     pub fn under_configurations(self) -> bool {
-        self == Mechanism::AccessDeniedClient
+        self.def().under_configurations
     }
 
     /// Looks a mechanism up by name.
