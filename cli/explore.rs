@@ -4,6 +4,7 @@
 use comlife::config::Config;
 use comlife::properties::PROPERTIES;
 use comlife::search::{describe_action, Action};
+use comlife::system::properties_of;
 use comlife::system::{build, ComModel, SysState};
 use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
@@ -56,14 +57,15 @@ impl Model for ComExplorer {
         self.0.as_svg(path)
     }
     fn properties(&self) -> Vec<Property<Self>> {
-        self.0
-            .properties()
+        // The model's properties are `properties_of(cfg)`, in PROPERTIES order; each is the
+        // condition of its index in PROPERTIES.
+        properties_of(&self.0.cfg)
             .into_iter()
-            .filter_map(|p| {
-                let i = PROPERTIES.iter().position(|d| d.name == p.name)?;
+            .filter_map(|d| {
+                let i = PROPERTIES.iter().position(|x| std::ptr::eq(x, d))?;
                 Some(Property {
-                    expectation: p.expectation,
-                    name: p.name,
+                    expectation: d.expectation.clone(),
+                    name: d.name,
                     condition: *CONDITIONS.get(i)?,
                 })
             })

@@ -2,7 +2,7 @@
 
 use crate::actor::ComActor;
 use crate::config::{Config, Scenario};
-use crate::properties::PROPERTIES;
+use crate::properties::{PropertyDef, PROPERTIES};
 use stateright::actor::{Actor, ActorModel, Id, Network};
 
 pub use crate::state::{ComModel, SysState};
@@ -36,8 +36,18 @@ pub fn build(cfg: Config) -> ComModel {
     for (i, a) in model.actors.iter().enumerate() {
         assert_eq!(a.id(), Id::from(i), "the roster's id of {}", a.name());
     }
-    for p in PROPERTIES.iter().filter(|p| (p.applies)(cfg.scenario)) {
+    for p in properties_of(&cfg) {
         model = model.property(p.expectation.clone(), p.name, p.condition);
     }
     model
+}
+
+/// The properties checked for `cfg`, in [`PROPERTIES`] order: the model [`build`] makes has
+/// exactly these, in this order, so a checker pairs the model's `properties()` with them by
+/// position.
+pub fn properties_of(cfg: &Config) -> Vec<&'static PropertyDef> {
+    PROPERTIES
+        .iter()
+        .filter(|p| (p.applies)(cfg.scenario))
+        .collect()
 }

@@ -2,12 +2,12 @@
 //! yields the shortest trace of every discovery; this module turns them into verdicts.
 
 use crate::config::Config;
-use crate::properties::{PropertyDef, PROPERTIES};
+use crate::properties::PropertyDef;
 use crate::search::{self, Exploration, Limits, Trace};
 use crate::simulate::{simulate, Simulation};
 use crate::system::build;
 use serde::Serialize;
-use stateright::{Expectation, Model};
+use stateright::Expectation;
 use std::time::Instant;
 
 /// A property's verdict in one run.
@@ -114,7 +114,7 @@ pub struct RunReport {
     /// visited, `states` the steps taken, traces are not necessarily shortest, and a property
     /// no walk showed is `unknown`.
     pub simulated: bool,
-    /// Per-property results, in [`PROPERTIES`] order.
+    /// Per-property results, in [`crate::properties::PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
 
@@ -123,16 +123,7 @@ pub struct RunReport {
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
-    let defs: Vec<&'static PropertyDef> = model
-        .properties()
-        .iter()
-        .map(|p| {
-            PROPERTIES
-                .iter()
-                .find(|d| d.name == p.name)
-                .expect("registered property")
-        })
-        .collect();
+    let defs = crate::system::properties_of(&cfg);
     let limits = Limits {
         threads: opts.threads,
         max_states: opts.max_states,
