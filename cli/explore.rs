@@ -4,7 +4,7 @@
 use comlife::config::Config;
 use comlife::properties::PROPERTIES;
 use comlife::search::{describe_action, Action};
-use comlife::system::properties_of;
+use comlife::system::property_indices;
 use comlife::system::{build, ComModel, SysState};
 use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
@@ -57,12 +57,12 @@ impl Model for ComExplorer {
         self.0.as_svg(path)
     }
     fn properties(&self) -> Vec<Property<Self>> {
-        // The model's properties are `properties_of(cfg)`, in PROPERTIES order; each is the
-        // condition of its index in PROPERTIES.
-        properties_of(&self.0.cfg)
+        // The model's properties (`property_indices`), each as the condition of its index in
+        // PROPERTIES.
+        property_indices(&self.0.cfg)
             .into_iter()
-            .filter_map(|d| {
-                let i = PROPERTIES.iter().position(|x| std::ptr::eq(x, d))?;
+            .filter_map(|i| {
+                let d = &PROPERTIES[i];
                 Some(Property {
                     expectation: d.expectation.clone(),
                     name: d.name,

@@ -46,8 +46,16 @@ pub fn build(cfg: Config) -> ComModel {
 /// exactly these, in this order, so a checker pairs the model's `properties()` with them by
 /// position.
 pub fn properties_of(cfg: &Config) -> Vec<&'static PropertyDef> {
-    PROPERTIES
-        .iter()
-        .filter(|p| (p.applies)(cfg.scenario))
+    property_indices(cfg)
+        .into_iter()
+        .map(|i| &PROPERTIES[i])
+        .collect()
+}
+
+/// The indices in [`PROPERTIES`] of the properties checked for `cfg`, ascending
+/// ([`properties_of`]).
+pub fn property_indices(cfg: &Config) -> Vec<usize> {
+    (0..PROPERTIES.len())
+        .filter(|&i| (PROPERTIES[i].applies)(cfg.scenario))
         .collect()
 }
