@@ -158,8 +158,8 @@ impl Scenario {
             })
     }
 
-    /// Number of apartment threads in each server process (1 or 2). Apartment `i` registers
-    /// class `i`.
+    /// Number of apartment threads of the scenario's own layout (1 or 2; apartment `i` registers
+    /// class `i`). Code that runs the model reads [`Config::apartments`].
     pub fn apartments(self) -> usize {
         match self {
             Scenario::LocalMta => 2,
@@ -186,8 +186,10 @@ impl Scenario {
         matches!(self, Scenario::Atl9Mta | Scenario::Atl14Mta)
     }
 
-    /// Number of classes: one per apartment of a local server; one per service (A and B) in
-    /// `service`; one DLL class in `inproc`. Client `i` uses class `i mod classes`.
+    /// Number of classes of the scenario's own layout ([`Layout::of`]): one per apartment of a
+    /// local server; one per service (A and B) in `service`; one DLL class in `inproc`. A
+    /// server description may choose another layout ([`Config::with_layout`]); code that runs
+    /// the model reads [`Config::classes`].
     pub fn classes(self) -> usize {
         match self {
             Scenario::Service => 2,
