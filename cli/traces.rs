@@ -7,7 +7,7 @@
 use crate::output::write_atomic;
 use crate::trace_html::page;
 use comlife::check::RunReport;
-use comlife::itf::{document, to_text};
+use comlife::itf::{document_for, to_text};
 use comlife::narrative::markdown;
 use comlife::replay::load;
 use std::collections::BTreeSet;
@@ -45,12 +45,8 @@ pub fn write_report_in(
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        let mut doc = document(&report.cfg, p.def, trace)
+        let doc = document_for(&report.cfg, p.def, trace, origin)
             .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
-        if let Some((name, explore)) = origin {
-            doc["#meta"]["name"] = serde_json::Value::String(name.to_string());
-            doc["#meta"]["explorerCommand"] = serde_json::Value::String(explore.to_string());
-        }
         let text = to_text(&doc);
         let loaded = load(&text).map_err(|e| {
             format!(

@@ -27,6 +27,7 @@
 
 use crate::config::{Config, Layout};
 use crate::describe;
+use crate::meta::TraceMeta;
 use crate::properties::{expectation_name, PropertyDef};
 use crate::rules::source_title;
 use crate::search::{describe_action, Action, Trace};
@@ -671,6 +672,20 @@ fn envelope(model: &ComModel, e: &stateright::actor::Envelope<&crate::msg::Msg>)
 /// When a state, message or step cannot be encoded ([`to_itf`]), or the trace is not a path of
 /// the model of `cfg`.
 pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value, EncodeError> {
+    document_for(cfg, prop, trace, None)
+}
+
+/// [`document`] for a server description's run: `origin` is the description's name
+/// (`#meta.name`) and the command that explores it (`#meta.explorerCommand`).
+///
+/// # Errors
+/// As [`document`].
+pub fn document_for(
+    cfg: &Config,
+    prop: &PropertyDef,
+    trace: &Trace,
+    origin: Option<(&str, &str)>,
+) -> Result<Value, EncodeError> {
     let model = build(*cfg);
     let actors = trace.states.first().map_or(0, |s| s.actor_states.len());
     let names = actor_vars(cfg, actors);
@@ -678,55 +693,52 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
         .ok_or_else(|| EncodeError("the trace is not a path of the model".into()))?;
     let disabled: Vec<&str> = cfg.toggled.disabled().map(|m| m.name()).collect();
     let enabled: Vec<&str> = cfg.toggled.enabled().map(|m| m.name()).collect();
-    let mut meta = Map::new();
-    let s = |v: &str| Value::String(v.to_string());
-    meta.insert("format".into(), s("ITF"));
-    meta.insert(
-        "format-description".into(),
-        s("https://apalache-mc.org/docs/adr/015adr-trace.html"),
-    );
-    meta.insert("source".into(), s("comlife check"));
     let expectation = expectation_name(&prop.expectation);
-    meta.insert(
-        "description".into(),
-        s(&format!(
+    let layout = if cfg.layout == Layout::of(cfg.scenario) {
+        None
+    } else {
+        // A server description's own apartments and classes, as JSON in a string (ITF wants
+        // strings in #meta); replay rebuilds the configuration from it.
+        Some(serde_json::to_string(&cfg.layout).map_err(|e| EncodeError(format!("layout: {e}")))?)
+    };
+    let meta = TraceMeta {
+        format: "ITF".into(),
+        format_description: "https://apalache-mc.org/docs/adr/015adr-trace.html".into(),
+        source: "comlife check".into(),
+        description: format!(
             "shortest {} for the {expectation} property {} in scenario {} ({}): {}",
             outcome(prop),
             prop.name,
             cfg.scenario.name(),
             cfg.toggled.describe(),
             prop.statement
-        )),
-    );
-    meta.insert("scenario".into(), s(cfg.scenario.name()));
-    meta.insert("disabled".into(), s(&disabled.join(", ")));
-    meta.insert("enabled".into(), s(&enabled.join(", ")));
-    meta.insert("clients".into(), s(&cfg.clients.to_string()));
-    if cfg.layout != Layout::of(cfg.scenario) {
-        // A server description's own apartments and classes, as JSON in a string (ITF wants
-        // strings in #meta); replay rebuilds the configuration from it.
-        let layout =
-            serde_json::to_string(&cfg.layout).map_err(|e| EncodeError(format!("layout: {e}")))?;
-        meta.insert("layout".into(), s(&layout));
-    }
-    meta.insert("property".into(), s(prop.name));
-    meta.insert("expectation".into(), s(expectation));
-    meta.insert("outcome".into(), s(outcome(prop)));
-    meta.insert("statement".into(), s(prop.statement));
-    meta.insert("rules".into(), s(&prop.rules.join(", ")));
-    meta.insert("sources".into(), s(&sources(prop.rules).join("; ")));
-    meta.insert("steps".into(), s(&trace.len().to_string()));
-    if let Some(last) = trace.states.last() {
-        meta.insert("why".into(), s(&(prop.explain)(&model, last)));
-    }
-    meta.insert("explorer".into(), s(&link));
-    meta.insert(
-        "explorerCommand".into(),
-        s(&format!("comlife explore {}", run_args(cfg))),
-    );
-    for (i, n) in names.iter().enumerate() {
-        meta.insert(format!("actorName.{n}"), s(&cfg.actor_name(Id::from(i))));
-    }
+        ),
+        scenario: cfg.scenario.name().into(),
+        disabled: disabled.join(", "),
+        enabled: enabled.join(", "),
+        clients: cfg.clients.to_string(),
+        layout,
+        name: origin.map(|(name, _)| name.to_string()),
+        property: prop.name.into(),
+        expectation: expectation.into(),
+        outcome: Some(outcome(prop).into()),
+        statement: prop.statement.into(),
+        rules: prop.rules.join(", "),
+        sources: sources(prop.rules).join("; "),
+        steps: trace.len().to_string(),
+        why: trace.states.last().map(|last| (prop.explain)(&model, last)),
+        explorer: link,
+        explorer_command: match origin {
+            Some((_, command)) => command.to_string(),
+            None => format!("comlife explore {}", run_args(cfg)),
+        },
+        actor_names: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("actorName.{n}"), cfg.actor_name(Id::from(i))))
+            .collect(),
+    };
+    let meta = serde_json::to_value(&meta).map_err(|e| EncodeError(format!("#meta: {e}")))?;
 
     let mut states = Vec::new();
     for (i, st) in trace.states.iter().enumerate() {

@@ -3,5 +3,6 @@
 
 pub mod describe;
 pub mod itf;
+pub mod meta;
 pub mod narrative;
 pub mod replay;

@@ -330,7 +330,7 @@ impl Participants {
 /// The title line of a trace: "`prop` violated in local-sta (auto-suspend disabled)".
 pub fn title(t: &Loaded) -> String {
     let h = &t.header;
-    let verdict = if t.meta("outcome") == "example" {
+    let verdict = if t.header.meta.is_example() {
         "example"
     } else {
         "violated"
@@ -351,10 +351,12 @@ pub fn title(t: &Loaded) -> String {
 /// `<scenario>/<baseline or mechanisms>/<property>`.
 pub fn stem(t: &Loaded) -> String {
     // A server description's run is filed under the description's name (`#meta.name`).
-    let top = match t.meta("name") {
-        "" => t.header.cfg.scenario.name(),
-        name => name,
-    };
+    let top = t
+        .header
+        .meta
+        .name
+        .as_deref()
+        .unwrap_or(t.header.cfg.scenario.name());
     format!(
         "{top}/{}/{}",
         t.header.cfg.toggled.label(),
@@ -375,8 +377,8 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(
         w,
         "Shortest {} ({n} steps) for the **{}** property `{}`: {}.\n",
-        t.meta("outcome"),
-        t.meta("expectation"),
+        t.header.meta.outcome.as_deref().unwrap_or(""),
+        t.header.meta.expectation,
         p.name,
         p.statement
     )
@@ -405,8 +407,7 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(
         w,
         "- Explorer: run `{}`, then open <{}>\n",
-        t.meta("explorerCommand"),
-        t.meta("explorer")
+        t.header.meta.explorer_command, t.header.meta.explorer
     )
     .ok();
 
@@ -456,15 +457,15 @@ pub fn markdown(t: &Loaded) -> String {
         }
     }
     if let (Some(first), Some(last)) = (h.actors.first(), h.actors.last()) {
-        let mut end = if t.meta("outcome") == "example" {
+        let mut end = if t.header.meta.is_example() {
             format!("{} holds (example)", p.name)
-        } else if t.meta("expectation") == "eventually" {
+        } else if t.header.meta.expectation == "eventually" {
             format!("terminal state: {} never held", p.name)
         } else {
             format!("{} violated", p.name)
         };
-        if !t.meta("why").is_empty() {
-            end = format!("{end}:\n{}", wrap(t.meta("why"), NOTE_WIDTH * 2));
+        if let Some(why) = t.header.meta.why.as_deref().filter(|w| !w.is_empty()) {
+            end = format!("{end}:\n{}", wrap(why, NOTE_WIDTH * 2));
         }
         let over = if first == last {
             first.clone()
@@ -477,9 +478,9 @@ pub fn markdown(t: &Loaded) -> String {
     for i in 1..=n {
         writeln!(w, "{i}. {}", sentence(t, i)).ok();
     }
-    let end = if t.meta("outcome") == "example" {
+    let end = if t.header.meta.is_example() {
         format!("The last state satisfies `{}`: {}.", p.name, p.statement)
-    } else if t.meta("expectation") == "eventually" {
+    } else if t.header.meta.expectation == "eventually" {
         format!(
             "No step is enabled any more and `{}` never held on the way: it is violated ({}).",
             p.name, p.statement
@@ -487,10 +488,10 @@ pub fn markdown(t: &Loaded) -> String {
     } else {
         format!("The last state violates `{}`: {}.", p.name, p.statement)
     };
-    let why = t.meta("why");
+    let why = t.header.meta.why.as_deref().unwrap_or("");
     let why = if why.is_empty() {
         String::new()
-    } else if t.meta("outcome") == "example" {
+    } else if t.header.meta.is_example() {
         format!(" Here {why}.")
     } else {
         format!(" Why: {why}.")

@@ -13,6 +13,7 @@
 
 use crate::config::{Config, Layout, Mechanism, MechanismSet, Scenario};
 use crate::itf::{encode_action, encode_state, vars, NETWORK_VAR};
+use crate::meta::TraceMeta;
 use crate::properties::{expectation_name, property, PropertyDef};
 use crate::search::successors;
 use crate::system::{build, ComModel, SysState};
@@ -64,6 +65,8 @@ pub struct Header {
     pub property: &'static PropertyDef,
     /// The trace's actor variables (its `vars` without `network`), in order.
     pub actors: Vec<String>,
+    /// The whole top `#meta`, typed.
+    pub meta: TraceMeta,
 }
 
 /// A loaded trace file.
@@ -81,11 +84,6 @@ impl Loaded {
         self.doc["states"].as_array().map_or(&[], Vec::as_slice)
     }
 
-    /// A string of the top `#meta`, or "" when absent.
-    pub fn meta(&self, key: &str) -> &str {
-        self.doc["#meta"][key].as_str().unwrap_or("")
-    }
-
     /// A string of state `i`'s `#meta`, or "" when absent.
     pub fn state_meta(&self, i: usize, key: &str) -> &str {
         self.states()
@@ -96,9 +94,7 @@ impl Loaded {
 
     /// The display name of actor variable `var` (`#meta` `actorName.<var>`, else `var`).
     pub fn actor_name<'a>(&'a self, var: &'a str) -> &'a str {
-        self.doc["#meta"][format!("actorName.{var}")]
-            .as_str()
-            .unwrap_or(var)
+        self.header.meta.actor_name(var)
     }
 }
 
@@ -343,10 +339,14 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
         return bad("$.vars", format!("no '{NETWORK_VAR}' variable"));
     }
     let actors = vars.into_iter().filter(|v| v != NETWORK_VAR).collect();
+    // The keys checked above have their paths in errors; the typed #meta reads the rest.
+    let meta: TraceMeta = serde_json::from_value(Value::Object(meta.clone()))
+        .or_else(|e| bad("$[\"#meta\"]", format!("{e}")))?;
     Ok(Header {
         cfg,
         property: prop,
         actors,
+        meta,
     })
 }
 

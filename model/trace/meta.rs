@@ -1,0 +1,87 @@
+//! The top `#meta` of a trace file, as one type: [`crate::itf::document`] writes it and
+//! [`crate::replay::load`] reads it back. Every value is a string, as the `itf` crate requires
+//! of `#meta`; keys are those of the file (`format-description`, `explorerCommand`,
+//! `actorName.<var>`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A trace's top `#meta`: what run it is of, which property it shows, how to reproduce it.
+/// Fields a reader does not need default to empty, so hand-made and older traces load.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceMeta {
+    /// "ITF".
+    #[serde(default)]
+    pub format: String,
+    /// The ITF format's description (a URL).
+    #[serde(default, rename = "format-description")]
+    pub format_description: String,
+    /// "comlife check".
+    #[serde(default)]
+    pub source: String,
+    /// One sentence: the trace, the property, the run.
+    #[serde(default)]
+    pub description: String,
+    /// The scenario's name (`comlife list`).
+    pub scenario: String,
+    /// Mechanisms disabled in the run, comma-separated.
+    pub disabled: String,
+    /// Remedies, variants, conditions and configurations enabled, comma-separated.
+    #[serde(default)]
+    pub enabled: String,
+    /// Number of client processes, in decimal.
+    pub clients: String,
+    /// A server description's own layout as JSON ([`crate::config::Layout`]); absent for the
+    /// scenario's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// The server description's name, for a description's run (trace paths use it in place of
+    /// the scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The property's name.
+    pub property: String,
+    /// "always", "eventually" or "sometimes".
+    pub expectation: String,
+    /// "counterexample" or "example".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The property's statement.
+    #[serde(default)]
+    pub statement: String,
+    /// The rules it checks, comma-separated.
+    #[serde(default)]
+    pub rules: String,
+    /// Their sources by title, `; `-separated.
+    #[serde(default)]
+    pub sources: String,
+    /// Number of steps, in decimal.
+    #[serde(default)]
+    pub steps: String,
+    /// Why the property is false (or true, for an example) at the last state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// The Explorer's URL of the trace's last state.
+    #[serde(default)]
+    pub explorer: String,
+    /// The command that serves that Explorer.
+    #[serde(default, rename = "explorerCommand")]
+    pub explorer_command: String,
+    /// Display names of the actor variables, keyed `actorName.<var>`.
+    #[serde(flatten)]
+    pub actor_names: BTreeMap<String, String>,
+}
+
+impl TraceMeta {
+    /// The display name of actor variable `var`, or `var` itself.
+    pub fn actor_name<'a>(&'a self, var: &'a str) -> &'a str {
+        self.actor_names
+            .get(&format!("actorName.{var}"))
+            .map_or(var, String::as_str)
+    }
+
+    /// Whether the trace is an example (of a sometimes property), not a counterexample.
+    pub fn is_example(&self) -> bool {
+        self.outcome.as_deref() == Some("example")
+    }
+}
