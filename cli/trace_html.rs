@@ -1,58 +1,14 @@
 //! `comlife trace html FILE [-o OUT]` and `comlife trace md FILE [-o OUT]`: a trace file as
-//! one self-contained HTML page (the viewer in cli/viewer.html with the trace inlined: no
+//! one self-contained HTML page (the viewer of model/trace/html.rs with the trace inlined: no
 //! network access) or as the Markdown page that `check` writes beside it. The trace is
 //! replayed first: one that does not replay against the current model is not rendered (exit 1).
 
 use crate::output::write_atomic;
-use comlife::narrative::{markdown, title};
-use comlife::replay::{load, Loaded};
-use comlife::rules::{rule, source_title};
-use serde_json::json;
+use comlife::html::page;
+use comlife::narrative::markdown;
+use comlife::replay::load;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// The viewer page; `__TITLE__` and `__TRACE_DATA__` are filled in by [`page`].
-const VIEWER: &str = include_str!("viewer.html");
-
-/// Escapes text for an HTML element's content.
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// The HTML page of a loaded trace: the viewer with the ITF document, the property's rules
-/// (ID, text, section and source file) and the title inlined as JSON.
-pub fn page(t: &Loaded) -> String {
-    let rules: Vec<serde_json::Value> = t
-        .header
-        .property
-        .rules
-        .iter()
-        .map(|id| {
-            let r = rule(id);
-            json!({
-                "id": id,
-                "text": r.map_or("", |r| r.text),
-                "source": r.map_or("", |r| r.source),
-                "file": source_title(id),
-            })
-        })
-        .collect();
-    let data = json!({
-        "title": title(t).replace('`', ""),
-        "rules": rules,
-        "itf": t.doc,
-    });
-    // Inside <script>, "</" could end the element: JSON allows "<" only in strings, where
-    // the escape \u003c means the same.
-    let data = serde_json::to_string(&data)
-        .expect("JSON values serialise")
-        .replace('<', "\\u003c");
-    VIEWER
-        .replace("__TITLE__", &html_escape(&title(t).replace('`', "")))
-        .replace("__TRACE_DATA__", &data)
-}
 
 /// Which page `comlife trace` makes.
 #[derive(Clone, Copy)]

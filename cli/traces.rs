@@ -5,8 +5,8 @@
 //! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
 use crate::output::write_atomic;
-use crate::trace_html::page;
 use comlife::check::RunReport;
+use comlife::html::page;
 use comlife::itf::{document_for, to_text};
 use comlife::narrative::markdown;
 use comlife::replay::load;

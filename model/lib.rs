@@ -19,7 +19,7 @@ pub use com::{
     actor, client, config, description, framework, hresult, inproc, msg, rules, scm, server,
     service, state, system,
 };
-pub use trace::{describe, itf, meta, narrative, replay};
+pub use trace::{describe, html, itf, meta, narrative, replay};
 pub use verify::{check, expectations, properties, search, simulate, symmetry, tables};
 
 /// mimalloc as the allocator: exploration allocates and frees millions of small states across

@@ -1,7 +1,8 @@
-//! Traces: states and steps in COM terms, ITF export, replay against the model, and the
-//! narrative rendering of a trace.
+//! Traces: states and steps in COM terms, ITF export with its typed `#meta`, replay against the
+//! model, and rendering (Markdown narrative, HTML viewer).
 
 pub mod describe;
+pub mod html;
 pub mod itf;
 pub mod meta;
 pub mod narrative;
