@@ -313,7 +313,8 @@ fn config(
 ) -> Result<Config, String> {
     let scenario = Scenario::parse(scenario)?;
     let toggled = MechanismSet::from_args(scenario, disable, enable)?;
-    Config::new(scenario, toggled, clients)
+    // The scenario as its built-in description says, read as `check FILE` reads any.
+    comlife::description::builtin_config(scenario, toggled, clients)
 }
 
 fn check(args: CheckArgs) -> ExitCode {

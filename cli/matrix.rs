@@ -17,9 +17,11 @@ pub fn runs(clients: usize) -> Vec<Config> {
     Scenario::ALL
         .into_iter()
         .flat_map(|s| {
-            matrix_runs(s)
-                .into_iter()
-                .map(move |d| Config::new(s, d, clients).expect("valid matrix configuration"))
+            matrix_runs(s).into_iter().map(move |d| {
+                // Each scenario as its built-in description says (spec/scenarios/NAME.toml).
+                comlife::description::builtin_config(s, d, clients)
+                    .expect("valid matrix configuration")
+            })
         })
         .collect()
 }

@@ -493,6 +493,34 @@ pub fn builtin(name: &str) -> Result<&'static str, String> {
         })
 }
 
+/// The configuration of built-in scenario `s` with `toggled` added and `clients` clients, read
+/// from its description (spec/scenarios/NAME.toml) by the same code as `check FILE`: what
+/// `check` without a file runs.
+///
+/// # Errors
+/// A message when the built-in description does not read (a test keeps them readable) or the
+/// toggles or the number of clients do not fit the scenario.
+pub fn builtin_config(
+    s: Scenario,
+    toggled: MechanismSet,
+    clients: usize,
+) -> Result<Config, String> {
+    // The bounds are the caller's to get right, not the built-in file's.
+    Config::new(s, toggled, clients)?;
+    let file = format!("spec/scenarios/{}.toml", s.name());
+    let run = Description::parse(&file, builtin(s.name())?)
+        .and_then(|d| d.to_run_for(Some(clients)))
+        .map_err(|e| e.to_string())?;
+    if run.config.scenario != s {
+        return Err(format!(
+            "{file} describes scenario '{}'",
+            run.config.scenario.name()
+        ));
+    }
+    let all = toggled.iter().fold(run.config.toggled, MechanismSet::with);
+    Config::new(s, all, clients)?.with_layout(run.config.layout)
+}
+
 /// The JSON Schema of the description format (`comlife schema`).
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Description)).expect("a schema is JSON")
@@ -699,11 +727,20 @@ impl Description {
     /// that does not exist, contradicts another value or describes a server shape the model
     /// does not have, with the valid choices.
     pub fn to_run(&self) -> Result<Run, DescriptionError> {
-        self.check()
+        self.to_run_for(None)
+    }
+
+    /// [`Description::to_run`] with the number of clients set by the caller (`--clients`)
+    /// instead of `[clients] count`.
+    ///
+    /// # Errors
+    /// As [`Description::to_run`].
+    pub fn to_run_for(&self, clients: Option<usize>) -> Result<Run, DescriptionError> {
+        self.check(clients)
             .map_err(|(span, msg)| self.source.error(span, msg))
     }
 
-    fn check(&self) -> Result<Run, Located> {
+    fn check(&self, clients_override: Option<usize>) -> Result<Run, Located> {
         let name = self.name.get_ref();
         if name.is_empty()
             || !name
@@ -779,6 +816,7 @@ impl Description {
             }
             None => DEFAULT_CLIENTS,
         };
+        let clients = clients_override.unwrap_or(clients);
         for (key, value, m) in [
             ("may_die", &c.may_die, Mechanism::ClientDeath),
             (
