@@ -8,6 +8,9 @@
 //! ignored rather than passed; `.ci/run` runs them with `--include-ignored` after installing
 //! chromium, and a run that includes them fails when chromium is missing.
 
+mod common;
+use common::temp_dir;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -110,14 +113,6 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
 /// The ITF document of a trace file.
 fn read_itf(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("comlife-browser-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// Renders the page of trace `itf` with `comlife trace html` into `dir`.

@@ -1,18 +1,9 @@
 //! The command line: exit statuses, JSON shape, bad input, generated tables.
 
-use std::process::Command;
+mod common;
+use common::{comlife, temp_dir};
 
-fn comlife(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use std::process::Command;
 
 #[test]
 fn unknown_names_exit_2_and_list_valid_ones() {
@@ -334,14 +325,6 @@ fn readme_lists_are_up_to_date() {
         readme[start..end] == comlife::tables::markdown(),
         "README.md's generated lists are stale: paste `cargo run --release -- list --markdown` between the markers"
     );
-}
-
-/// A fresh temporary directory.
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("comlife-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// The JSON of a run without its timing.

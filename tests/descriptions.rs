@@ -3,32 +3,14 @@
 //! refused with exit 2, `FILE:LINE:COLUMN:` at the right place, and nothing written; an
 //! `[expect]` that differs exits 1, one that matches exits 0 with traces beside the file.
 
+mod common;
+use common::{comlife, temp_dir};
+
 use comlife::check::{run, RunOptions};
 use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::description::{Description, BUILTIN};
 use comlife::expectations::Expectations;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn comlife(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-/// A fresh, empty directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("comlife-desc-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 #[test]
 fn builtins_are_the_scenario_baselines() {

@@ -1277,19 +1277,19 @@ fn enqueue(c: &Config, v: &mut ServerState, src: Id, msg: Msg) {
     assert!(out.is_empty(), "queued, not answered: {out:?}");
 }
 
+/// CoCreateInstance of CLSID_A for `client`, as the SCM forwards it.
+fn create_a(client: u8) -> Msg {
+    Msg::Activate {
+        client,
+        clsid: Clsid(0),
+        kind: ActKind::Instance,
+    }
+}
+
 /// A framework STA server with client 0's object 1 created: the count is 1.
 fn framework_with_object(c: &Config) -> ServerState {
     let mut v = started(c);
-    enqueue(
-        c,
-        &mut v,
-        c.scm_id(),
-        Msg::Activate {
-            client: 0,
-            clsid: Clsid(0),
-            kind: ActKind::Instance,
-        },
-    );
+    enqueue(c, &mut v, c.scm_id(), create_a(0));
     let out = v.step(c, ServerStep::Dispatch(0));
     assert!(matches!(
         out[0].1,
@@ -1311,11 +1311,6 @@ fn framework_with_object(c: &Config) -> ServerState {
 fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
     let c = cfg(Scenario::Atl9Sta, &[]);
     let mut v = framework_with_object(&c);
-    let act = |client| Msg::Activate {
-        client,
-        clsid: Clsid(0),
-        kind: ActKind::Instance,
-    };
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
     v.step(&c, ServerStep::Dispatch(0));
     assert_eq!(v.count, 0);
@@ -1327,7 +1322,7 @@ fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
     step(&c, &mut v, ServerStep::MonitorWake);
     // A call in the queue holds the time-out back (A-TIMEOUT); once dispatched, the re-read
     // sees its object and the monitor waits again.
-    enqueue(&c, &mut v, c.scm_id(), act(1));
+    enqueue(&c, &mut v, c.scm_id(), create_a(1));
     assert!(!v.enabled(&c).contains(&ServerStep::MonitorTimeout));
     v.step(&c, ServerStep::Dispatch(0));
     step(&c, &mut v, ServerStep::MonitorTimeout);
@@ -1339,7 +1334,7 @@ fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
     step(&c, &mut v, ServerStep::MonitorTimeout);
     assert_eq!(v.shutdown, Some(ExitReason::Automatic), "the read decides");
     // An activation dispatched between the read and the post.
-    enqueue(&c, &mut v, c.scm_id(), act(0));
+    enqueue(&c, &mut v, c.scm_id(), create_a(0));
     let out = v.step(&c, ServerStep::Dispatch(0));
     assert!(matches!(
         out[0].1,
@@ -1370,11 +1365,7 @@ fn r_com_post_thread_message_quit_is_queued_in_order() {
         vec![Queued::Quit],
         "Unlock posted WM_QUIT itself"
     );
-    let late = Msg::Activate {
-        client: 1,
-        clsid: Clsid(0),
-        kind: ActKind::Instance,
-    };
+    let late = create_a(1);
     enqueue(&c, &mut v, c.scm_id(), late);
     assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
     step(&c, &mut v, ServerStep::GetQuit);
@@ -1397,16 +1388,7 @@ fn r_mfc_post_quit_message_waits_for_an_empty_queue() {
     let c = cfg(Scenario::MfcSta, &[]);
     let mut v = framework_with_object(&c);
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
-    enqueue(
-        &c,
-        &mut v,
-        c.scm_id(),
-        Msg::Activate {
-            client: 1,
-            clsid: Clsid(0),
-            kind: ActKind::Instance,
-        },
-    );
+    enqueue(&c, &mut v, c.scm_id(), create_a(1));
     v.step(&c, ServerStep::Dispatch(0));
     assert!(v.quit_requested);
     assert_eq!(
@@ -1431,16 +1413,7 @@ fn r_atl10_unlock_suspends_and_the_monitor_posts_at_once() {
     assert!(v.suspended && v.event);
     assert!(v.enabled(&c).contains(&ServerStep::MonitorPost));
     assert!(!v.enabled(&c).contains(&ServerStep::MonitorWake));
-    enqueue(
-        &c,
-        &mut v,
-        c.scm_id(),
-        Msg::Activate {
-            client: 1,
-            clsid: Clsid(0),
-            kind: ActKind::Instance,
-        },
-    );
+    enqueue(&c, &mut v, c.scm_id(), create_a(1));
     let out = v.step(&c, ServerStep::Dispatch(0));
     assert!(matches!(
         out[0].1,
@@ -1458,15 +1431,10 @@ fn r_atl10_unlock_suspends_and_the_monitor_posts_at_once() {
 fn free_threaded_activation_locks_after_the_monitors_recheck() {
     let c = cfg(Scenario::Atl9Mta, &[]);
     let mut v = started(&c);
-    let act = |client| Msg::Activate {
-        client,
-        clsid: Clsid(0),
-        kind: ActKind::Instance,
-    };
-    assert!(v.on_msg(&c, c.scm_id(), &act(0)).unwrap().is_empty());
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(0)).unwrap().is_empty());
     v.step(&c, ServerStep::FinishRpc(0));
     assert_eq!(v.count, 1);
-    assert!(v.on_msg(&c, c.scm_id(), &act(1)).unwrap().is_empty());
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(1)).unwrap().is_empty());
     assert_eq!(v.rpc_activations.len(), 1, "client 2's passed COM's check");
     let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
     assert_eq!(hr, Hresult::S_OK);

@@ -175,6 +175,16 @@ pub enum Queued {
     Quit,
 }
 
+impl Queued {
+    /// The message in COM terms: the call, or "WM_QUIT (PostThreadMessage)".
+    pub fn text(&self) -> String {
+        match self {
+            Queued::Call { msg, .. } => format!("{msg:?}"),
+            Queued::Quit => "WM_QUIT (PostThreadMessage)".to_string(),
+        }
+    }
+}
+
 /// Where a framework's monitor thread is (`CAtlExeModuleT::MonitorShutdown`,
 /// `CServerAppModule::MonitorShutdown`; R-ATL70-MONITOR, R-ATL10-UNLOCK).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -469,13 +479,7 @@ impl fmt::Debug for ServerState {
             .enumerate()
             .filter(|(_, q)| !q.is_empty())
         {
-            let items: Vec<String> = q
-                .iter()
-                .map(|m| match m {
-                    Queued::Call { msg, .. } => format!("{msg:?}"),
-                    Queued::Quit => "WM_QUIT".to_string(),
-                })
-                .collect();
+            let items: Vec<String> = q.iter().map(Queued::text).collect();
             write!(f, " queue {}: [{}]", i + 1, items.join(", "))?;
         }
         if self.quit_requested {
@@ -760,16 +764,22 @@ impl ServerState {
         }
     }
 
-    /// What a caller gets for `msg` from `src` once the process has exited (or exits with the
-    /// call still queued or running): RPC_S_SERVER_UNAVAILABLE, whatever the server did before
-    /// (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE, A-QUEUE).
-    fn exited_answer(&mut self, src: Id, msg: &Msg) -> Sends {
-        let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
+    /// Records that a client's call through a proxy (CreateInstance, LockServer, a method call)
+    /// failed here without a user close: a client left with a dead proxy.
+    fn note_stranding(&mut self, msg: &Msg) {
         let stranding = matches!(
             msg,
             Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
         );
         self.stranded_client |= stranding && !self.user.closed;
+    }
+
+    /// What a caller gets for `msg` from `src` once the process has exited (or exits with the
+    /// call still queued or running): RPC_S_SERVER_UNAVAILABLE, whatever the server did before
+    /// (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE, A-QUEUE).
+    fn exited_answer(&mut self, src: Id, msg: &Msg) -> Sends {
+        let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
+        self.note_stranding(msg);
         match msg {
             Msg::Activate {
                 client,
@@ -1202,11 +1212,7 @@ impl ServerState {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
             }
-            let stranding = matches!(
-                msg,
-                Msg::CreateInstance { .. } | Msg::LockServer { .. } | Msg::Call { .. }
-            );
-            self.stranded_client |= stranding && !self.user.closed;
+            self.note_stranding(msg);
             return Some(vec![(
                 src,
                 Msg::Reply {

@@ -274,13 +274,7 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
         if q.is_empty() {
             continue;
         }
-        let items: Vec<String> = q
-            .iter()
-            .map(|m| match m {
-                Queued::Call { msg, .. } => format!("{msg:?}"),
-                Queued::Quit => "WM_QUIT (PostThreadMessage)".to_string(),
-            })
-            .collect();
+        let items: Vec<String> = q.iter().map(Queued::text).collect();
         v.push(fact(
             format!("apartment {}'s message queue", i + 1),
             items.join(", then "),
