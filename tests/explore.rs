@@ -152,9 +152,10 @@ fn results_do_not_depend_on_thread_count() {
 }
 
 /// Random walks (`--simulate`) contradict no verdict of the exhaustive check in the `inproc` and
-/// `service` runs (a walk's discovery is real), and show every discovery whose shortest trace
-/// has at most 6 steps. Deeper, narrow interleavings are not promised: F-6's 13-step trace
-/// needs no sweep during an object's whole life, which 20,000 walks with seed 1 do not hit.
+/// `service` runs (a walk's discovery is real), and 10,000 walks with seed 1 show every
+/// discovery of the check: among them F-6's 13-step race under Wine's candidate list, which
+/// one walk in 5,000 to 20,000 hits (a regression test of the swarm's lanes: with one weight
+/// per actor, 20,000 walks missed it).
 #[test]
 fn simulation_finds_what_the_check_finds() {
     use comlife::check::{run, RunOptions, Verdict};
@@ -168,7 +169,7 @@ fn simulation_finds_what_the_check_finds() {
                 cfg,
                 RunOptions {
                     simulate: Some(Simulation {
-                        runs: 3000,
+                        runs: 10_000,
                         seed: 1,
                         depth: 200,
                     }),
@@ -178,13 +179,7 @@ fn simulation_finds_what_the_check_finds() {
             for (x, w) in exact.properties.iter().zip(&walks.properties) {
                 let label = format!("{} / {} / {}", s.name(), d.label(), x.def.name);
                 match (&x.trace, w.verdict) {
-                    (Some(t), v) if t.len() <= 6 => {
-                        assert_eq!(v, x.verdict, "{label}: walks miss it")
-                    }
-                    (Some(_), v) => assert!(
-                        v == x.verdict || v == Verdict::Unknown,
-                        "{label}: walks contradict the check"
-                    ),
+                    (Some(_), v) => assert_eq!(v, x.verdict, "{label}: walks miss it"),
                     (None, v) => assert_eq!(v, Verdict::Unknown, "{label}"),
                 }
             }

@@ -1,11 +1,13 @@
 //! Random walks beyond exhaustive reach: `check --simulate RUNS [--seed S] [--depth D]`.
 //!
-//! Each walk starts at the initial state and takes a random enabled step (among
-//! [`successors`]; swarm testing: each walk draws a weight per actor and picks a step with
-//! probability proportional to the weight of the actor taking it) until it reaches a terminal state or `depth` steps. Walk `i` draws from
-//! ChaCha8 seeded with `seed` on stream `i`, so a walk does not depend on the thread count or
-//! on the other walks: the same seed gives the same walks, and disjoint seeds (or disjoint
-//! walk ranges) can be split across machines.
+//! Each walk starts at the initial state and takes random enabled steps until it reaches a
+//! terminal state or `depth` steps. The steps are drawn by swarm testing ([`Swarm`]): each walk
+//! draws a weight, 2⁰ to 2¹⁰, for every *lane* it meets (one actor's local step of one kind, or
+//! the deliveries of one channel, from one actor to another) and takes an enabled step with
+//! probability proportional to its lane's weight; only the successor of the step taken is
+//! built. Walk `i` draws from ChaCha8 seeded with `seed` on stream `i`, so a walk does not
+//! depend on the thread count, the machine or the other walks: the same seed gives the same
+//! walks, and disjoint seeds (or disjoint walk ranges) can be split across machines.
 //!
 //! A walk shows a property when it reaches a state violating an `always` property or satisfying
 //! a `sometimes` one, or ends in a terminal state on which an `eventually` property never held.
@@ -13,9 +15,11 @@
 //! a real execution of the model that `replay` accepts, but *not necessarily a shortest trace*
 //! of the model. Nothing is claimed for properties no walk showed.
 
+use crate::actor::Step;
 use crate::properties::PropertyDef;
-use crate::search::{fingerprint, successors, Action, Trace};
+use crate::search::{fingerprint, Action, Trace};
 use crate::state::ComModel;
+use crate::state::SysState;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -58,28 +62,114 @@ struct Walk {
     shows: Vec<Option<usize>>,
 }
 
-/// The actor that takes `action`: the receiver of a delivery, the owner of a timer.
-fn actor_of(action: &Action) -> Id {
+/// What a walk's swarm weight is drawn for: each actor's local step of each kind (a timer of
+/// the model, such as a client's next call, a client's death, one server thread's API call),
+/// and each channel's deliveries (messages from one actor to another). Weighting channels
+/// apart from their receiver lets a walk delay one sender's messages to an actor while that
+/// actor runs ahead on its own steps and on other senders' messages: the shape of F-1
+/// (spec/findings.md), where the SCM's forwarded activation reaches a launched server only
+/// after its startup and its shutdown decision. Weighting each kind of local step apart lets
+/// one thread of a process run ahead of another (F-6's race between two threads of the
+/// in-process client) and a client die at a moment of the walk's choosing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Local(Id, Step),
+    Channel(Id, Id),
+    Other(Id),
+}
+
+fn lane_of(action: &Action) -> Lane {
     match action {
-        ActorModelAction::Deliver { dst, .. } => *dst,
-        ActorModelAction::Timeout(id, _)
-        | ActorModelAction::Crash(id)
-        | ActorModelAction::Recover(id) => *id,
-        ActorModelAction::Drop(env) => env.dst,
-        ActorModelAction::SelectRandom { actor, .. } => *actor,
+        ActorModelAction::Deliver { src, dst, .. } => Lane::Channel(*src, *dst),
+        ActorModelAction::Drop(env) => Lane::Channel(env.src, env.dst),
+        ActorModelAction::Timeout(id, step) => Lane::Local(*id, *step),
+        ActorModelAction::Crash(id) | ActorModelAction::Recover(id) => Lane::Other(*id),
+        ActorModelAction::SelectRandom { actor, .. } => Lane::Other(*actor),
     }
+}
+
+/// A walk's swarm: its weight of each [`Lane`], 2⁰ to 2¹⁰, drawn from the walk's random
+/// stream when the walk first meets the lane (so reproducible from the seed on any machine).
+struct Swarm {
+    weights: Vec<(Lane, u64)>,
+}
+
+impl Swarm {
+    fn weight(&mut self, action: &Action, rng: &mut ChaCha8Rng) -> u64 {
+        let lane = lane_of(action);
+        if let Some(&(_, w)) = self.weights.iter().find(|(l, _)| *l == lane) {
+            return w;
+        }
+        let w = 1 << rng.random_range(0..=10u32);
+        self.weights.push((lane, w));
+        w
+    }
+}
+
+/// The successor of `state` by `action`, when `action` is enabled and its successor is within
+/// the model's boundary (a step of [`crate::search::successors`]).
+fn step(model: &ComModel, state: &SysState, action: Action) -> Option<SysState> {
+    let next = model.next_state(state, action)?;
+    model.within_boundary(&next).then_some(next)
+}
+
+/// Whether `state` has no step.
+fn is_terminal(model: &ComModel, state: &SysState) -> bool {
+    let mut acts = Vec::new();
+    model.actions(state, &mut acts);
+    acts.into_iter().all(|a| step(model, state, a).is_none())
+}
+
+/// A random step of `state`, or `None` when it has none. Actions are drawn with probability
+/// proportional to their lane's weight among the actions not drawn yet, and a drawn action
+/// that turns out disabled is dropped before the next draw; so the step taken is drawn in
+/// proportion to its lane's weight among the *enabled* steps, as if drawn from
+/// [`crate::search::successors`], while only the successors of the drawn actions are built.
+fn pick(
+    model: &ComModel,
+    state: &SysState,
+    rng: &mut ChaCha8Rng,
+    swarm: &mut Swarm,
+) -> Option<(Action, SysState)> {
+    let mut acts = Vec::new();
+    model.actions(state, &mut acts);
+    let mut weighted: Vec<(Action, u64)> = acts
+        .into_iter()
+        .map(|a| {
+            let w = swarm.weight(&a, rng);
+            (a, w)
+        })
+        .collect();
+    let mut total: u64 = weighted.iter().map(|(_, w)| w).sum();
+    while !weighted.is_empty() {
+        let mut r = rng.random_range(0..total);
+        let k = weighted
+            .iter()
+            .position(|&(_, w)| {
+                let hit = r < w;
+                r = r.saturating_sub(w);
+                hit
+            })
+            .expect("r < total");
+        let (a, w) = weighted.swap_remove(k);
+        total -= w;
+        if let Some(next) = step(model, state, a.clone()) {
+            return Some((a, next));
+        }
+    }
+    None
 }
 
 fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -> Walk {
     let mut rng = ChaCha8Rng::seed_from_u64(sim.seed);
     rng.set_stream(index);
     let mut state = model.init_states().remove(0);
-    // Swarm testing: each walk favours some actors over others (weights 1 to 2¹⁰, drawn per
-    // walk), so walks reach interleavings in which one actor runs far ahead of another, which
+    // Swarm testing: each walk favours some lanes (an actor's kind of local step, a channel)
+    // over others, so walks reach interleavings in which one runs far ahead of another, which
     // uniform choice almost never produces.
-    let weights: Vec<u64> = (0..state.actor_states.len())
-        .map(|_| 1 << rng.random_range(0..=10u32))
-        .collect();
+    let mut swarm = Swarm {
+        weights: Vec::new(),
+    };
     let mut fps = vec![fingerprint(&state)];
     let mut actions = Vec::new();
     let mut shows = vec![None; props.len()];
@@ -88,6 +178,11 @@ fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -
     loop {
         let chosen = {
             for (i, p) in props.iter().enumerate() {
+                // A property this walk has shown (or, for `eventually`, seen hold) is decided
+                // for the walk: its later states cannot change that.
+                if shows[i].is_some() || held[i] {
+                    continue;
+                }
                 let c = (p.condition)(model, &state);
                 match p.expectation {
                     Expectation::Always if !c => {
@@ -100,31 +195,21 @@ fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -
                     _ => {}
                 }
             }
-            let mut succ = successors(model, &state);
-            if succ.is_empty() {
+            let next = if actions.len() < sim.depth {
+                pick(model, &state, &mut rng, &mut swarm)
+            } else if is_terminal(model, &state) {
+                None
+            } else {
+                break;
+            };
+            if next.is_none() {
                 for (i, p) in props.iter().enumerate() {
                     if p.expectation == Expectation::Eventually && !held[i] {
                         shows[i].get_or_insert(actions.len());
                     }
                 }
-                None
-            } else if actions.len() >= sim.depth {
-                None
-            } else {
-                let weight = |a: &Action| weights[usize::from(actor_of(a))];
-                let total: u64 = succ.iter().map(|(a, _)| weight(a)).sum();
-                let mut r = rng.random_range(0..total);
-                let k = succ
-                    .iter()
-                    .position(|(a, _)| {
-                        let w = weight(a);
-                        let hit = r < w;
-                        r = r.saturating_sub(w);
-                        hit
-                    })
-                    .expect("r < total");
-                Some(succ.swap_remove(k))
             }
+            next
         };
         let Some((a, next)) = chosen else { break };
         actions.push(a);
