@@ -425,7 +425,7 @@ fn check(args: CheckArgs) -> ExitCode {
         matrix::print_rows(&report, &cmp);
     }
     if args.show_traces {
-        show_traces(&report);
+        show_traces(&report, &[]);
     }
     if let (Some(dir), false) = (&args.traces, args.no_traces) {
         match traces::write_run(dir, &report) {
@@ -531,7 +531,7 @@ fn check_file(
         matrix::print_rows(&report, &cmp);
     }
     if args.show_traces {
-        show_traces(&report);
+        show_traces(&report, &desc.class_names);
     }
     let run_dir = root
         .as_ref()
@@ -543,7 +543,12 @@ fn check_file(
                 explore.push_str(&format!(" {flag} {n}"));
             }
         }
-        match traces::write_run_in(root, dir, &report, Some((&desc.name, &explore))) {
+        let origin = comlife::itf::Origin {
+            name: &desc.name,
+            explore: &explore,
+            class_names: &desc.class_names,
+        };
+        match traces::write_run_in(root, dir, &report, Some(&origin)) {
             Ok(n) => eprintln!("{n} traces in {}", dir.display()),
             Err(e) => return usage(e),
         }
@@ -599,8 +604,9 @@ fn check_file(
     }
 }
 
-/// Prints each trace of `report` as numbered steps.
-pub fn show_traces(report: &comlife::check::RunReport) {
+/// Prints each trace of `report` as numbered steps, with a server description's `class_names`
+/// (none for a built-in scenario) in place of the model's.
+pub fn show_traces(report: &comlife::check::RunReport, class_names: &[String]) {
     let model = build(report.cfg);
     for p in &report.properties {
         let Some(t) = &p.trace else { continue };
@@ -617,7 +623,12 @@ pub fn show_traces(report: &comlife::check::RunReport) {
             t.len()
         );
         for (i, a) in t.actions.iter().enumerate() {
-            println!("  {:>2}. {}", i + 1, describe_action(&model, a));
+            let step = describe_action(&model, a);
+            println!(
+                "  {:>2}. {}",
+                i + 1,
+                comlife::describe::rename_classes(&step, class_names)
+            );
         }
     }
 }

@@ -386,7 +386,7 @@ pub fn run_all(
     eprintln!("{summary}");
     if show {
         for r in &reports {
-            crate::show_traces(r);
+            crate::show_traces(r, &[]);
         }
     }
     tally.finish(false)

@@ -7,7 +7,7 @@
 use crate::output::write_atomic;
 use comlife::check::RunReport;
 use comlife::html::page;
-use comlife::itf::{document_for, to_text};
+use comlife::itf::{document_for, to_text, Origin};
 use comlife::narrative::markdown;
 use comlife::replay::load;
 use std::collections::BTreeSet;
@@ -31,16 +31,15 @@ pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, Str
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a
-/// server description's run, `origin` is the description's name (the trace's `#meta.name`,
-/// which its pages use in place of the scenario in paths) and the command that explores it
-/// (`#meta.explorerCommand`).
+/// server description's run, `origin` is the description (its name, which its pages use in
+/// place of the scenario in paths, the command that explores it and its class names).
 ///
 /// # Errors
 /// A message naming the file that could not be encoded or written.
 pub fn write_report_in(
     dir: &Path,
     report: &RunReport,
-    origin: Option<(&str, &str)>,
+    origin: Option<&Origin>,
 ) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for p in &report.properties {
@@ -129,7 +128,7 @@ pub fn write_run_in(
     root: &Path,
     dir: &Path,
     report: &RunReport,
-    origin: Option<(&str, &str)>,
+    origin: Option<&Origin>,
 ) -> Result<usize, String> {
     let written = write_report_in(dir, report, origin)?;
     let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();

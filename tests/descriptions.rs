@@ -182,8 +182,8 @@ fn new_and_schema() {
 
 /// README's "Your own apartments and classes": the shop description, taken from README.md as
 /// written, checks (exit 0 against its `[expect]`), writes its traces beside the file with its
-/// layout in `#meta`, and they replay; with every client on the single-use class the safety
-/// properties hold.
+/// layout in `#meta`, and they replay; its traces and `--show-traces` name the file's classes;
+/// with every client on the single-use class the safety properties hold.
 #[test]
 fn readme_shop_example_checks_as_written() {
     let readme =
@@ -208,7 +208,26 @@ fn readme_shop_example_checks_as_written() {
     assert_eq!(code, 0, "{out}{err}");
     let md = std::fs::read_to_string(dir.join("traces/shop/baseline/no-exit-with-live-objects.md"))
         .unwrap();
-    assert!(md.contains("CLSID_C") && md.contains("comlife explore "));
+    // The trace speaks of the file's classes, not of the model's CLSID_A, B and C (which the
+    // layout in #meta still maps them to, so replay above is unaffected).
+    assert!(md.contains("CLSID_Checkout") && md.contains("comlife explore "));
+    for model_name in ["CLSID_A", "CLSID_B", "CLSID_C"] {
+        let whole = |t: &str| {
+            t.match_indices(model_name).any(|(i, _)| {
+                !t[i + model_name.len()..]
+                    .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
+        assert!(!whole(&md), "{model_name} in the Markdown trace");
+        assert!(!whole(&json), "{model_name} in the ITF trace");
+    }
+    assert!(json.contains("\"classNames\": \"CLSID_Catalog, CLSID_Cart, CLSID_Checkout\""));
+    let (code, out, err) = comlife(&["check", f, "--no-traces", "--show-traces"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("CoGetClassObject(CLSID_Checkout, CLSCTX_LOCAL_SERVER)"),
+        "{out}"
+    );
     // Every client on the single-use class: an instance each, no race.
     let single = text.replace(
         "classes = [\"CLSID_Catalog\", \"CLSID_Checkout\"]",
@@ -222,4 +241,27 @@ fn readme_shop_example_checks_as_written() {
     let (code, _, err) = comlife(&["check", f, "--no-traces"]);
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A description's class names replace the model's whole names in one pass: swapped names come
+/// out swapped, longer names that begin like a model name are left alone, and classes the
+/// description does not name keep the model's name.
+#[test]
+fn class_names_replace_the_models_whole_names() {
+    use comlife::describe::rename_classes;
+    let names = ["CLSID_B".to_string(), "CLSID_A".to_string()];
+    assert_eq!(
+        rename_classes("CLSID_A, CLSID_B and CLSID_C", &names),
+        "CLSID_B, CLSID_A and CLSID_C"
+    );
+    let shop = ["CLSID_Catalog".to_string()];
+    assert_eq!(
+        rename_classes(
+            "CLSID_ContextSwitcher, CLSID_AB, CLSID_A_x, (CLSID_A)",
+            &shop
+        ),
+        "CLSID_ContextSwitcher, CLSID_AB, CLSID_A_x, (CLSID_Catalog)"
+    );
+    assert_eq!(rename_classes("CLSID_", &shop), "CLSID_");
+    assert_eq!(rename_classes("CLSID_A", &[]), "CLSID_A");
 }

@@ -338,6 +338,10 @@ pub struct Run {
     pub max_depth: Option<usize>,
     /// `[expect]`: property name → verdict, in name order.
     pub expect: Vec<(&'static str, Verdict)>,
+    /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
+    /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
+    /// names ([`crate::describe::rename_classes`]).
+    pub class_names: Vec<String>,
 }
 
 impl Run {
@@ -960,6 +964,12 @@ impl Description {
             max_states,
             max_depth,
             expect,
+            class_names: self
+                .server
+                .classes
+                .iter()
+                .map(|c| c.name.get_ref().clone())
+                .collect(),
         })
     }
 

@@ -18,6 +18,40 @@ use crate::server::{
 };
 use crate::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
 
+/// `text` with the model's class names `CLSID_A`, `CLSID_B`, `CLSID_C` (the [`Clsid`] display
+/// of classes 0, 1, 2) replaced by `names[0]`, `names[1]`, `names[2]`: a server description's
+/// own names, in the order it declares its classes. Only whole names are replaced (not
+/// `CLSID_ContextSwitcher`, nor `CLSID_AB`), in one pass, so names that are themselves
+/// `CLSID_A`… (even swapped) come out right; classes beyond `names` keep the model's name.
+pub fn rename_classes(text: &str, names: &[String]) -> String {
+    const MARK: &str = "CLSID_";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MARK.len()..];
+        let mut chars = after.chars();
+        let class = chars
+            .next()
+            .and_then(|l| ('A'..='C').contains(&l).then(|| l as usize - 'A' as usize));
+        let whole = chars
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        match class.filter(|&i| whole && i < names.len()) {
+            Some(i) => {
+                out.push_str(&names[i]);
+                rest = &after[1..];
+            }
+            None => {
+                out.push_str(MARK);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One thing true of an actor's state, in COM terms: what it is about (`key`, unique within
 /// the actor) and what holds (`value`; empty for a fact that is just the key, e.g. "crashed").
 /// When the fact stops holding, a change reads "key: `ended`".

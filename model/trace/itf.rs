@@ -26,7 +26,7 @@
 //! `step_meta`).
 
 use crate::config::{Config, Layout};
-use crate::describe;
+use crate::describe::{self, rename_classes};
 use crate::meta::TraceMeta;
 use crate::properties::{expectation_name, PropertyDef};
 use crate::rules::source_title;
@@ -675,8 +675,21 @@ pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value
     document_for(cfg, prop, trace, None)
 }
 
-/// [`document`] for a server description's run: `origin` is the description's name
-/// (`#meta.name`) and the command that explores it (`#meta.explorerCommand`).
+/// Where a server description's trace comes from: what [`document_for`] records of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    /// The description's name (`#meta.name`; trace paths use it in place of the scenario).
+    pub name: &'a str,
+    /// The command that serves the Explorer on its model (`#meta.explorerCommand`).
+    pub explore: &'a str,
+    /// Its classes' names, in the order it declares them (the model's `CLSID_A`, `CLSID_B`,
+    /// `CLSID_C`): the trace's texts use them ([`crate::describe::rename_classes`]) and
+    /// `#meta.classNames` lists them. The states and actions keep the model's class numbers,
+    /// so replay is unaffected.
+    pub class_names: &'a [String],
+}
+
+/// [`document`] for a server description's run (see [`Origin`]).
 ///
 /// # Errors
 /// As [`document`].
@@ -684,11 +697,19 @@ pub fn document_for(
     cfg: &Config,
     prop: &PropertyDef,
     trace: &Trace,
-    origin: Option<(&str, &str)>,
+    origin: Option<&Origin>,
 ) -> Result<Value, EncodeError> {
     let model = build(*cfg);
     let actors = trace.states.first().map_or(0, |s| s.actor_states.len());
     let names = actor_vars(cfg, actors);
+    let class_names = origin.map_or(&[][..], |o| o.class_names);
+    let rename = |text: String| {
+        if names_are_the_models(class_names) {
+            text
+        } else {
+            rename_classes(&text, class_names)
+        }
+    };
     let link = explorer_link(&model, trace)
         .ok_or_else(|| EncodeError("the trace is not a path of the model".into()))?;
     let disabled: Vec<&str> = cfg.toggled.disabled().map(|m| m.name()).collect();
@@ -718,7 +739,8 @@ pub fn document_for(
         enabled: enabled.join(", "),
         clients: cfg.clients.to_string(),
         layout,
-        name: origin.map(|(name, _)| name.to_string()),
+        name: origin.map(|o| o.name.to_string()),
+        class_names: (!names_are_the_models(class_names)).then(|| class_names.join(", ")),
         property: prop.name.into(),
         expectation: expectation.into(),
         outcome: Some(outcome(prop).into()),
@@ -726,10 +748,13 @@ pub fn document_for(
         rules: prop.rules.join(", "),
         sources: sources(prop.rules).join("; "),
         steps: trace.len().to_string(),
-        why: trace.states.last().map(|last| (prop.explain)(&model, last)),
+        why: trace
+            .states
+            .last()
+            .map(|last| rename((prop.explain)(&model, last))),
         explorer: link,
         explorer_command: match origin {
-            Some((_, command)) => command.to_string(),
+            Some(o) => o.explore.to_string(),
             None => format!("comlife explore {}", run_args(cfg)),
         },
         actor_names: names
@@ -746,10 +771,13 @@ pub fn document_for(
             .checked_sub(1)
             .map(|j| (&trace.actions[j], &trace.states[j]));
         let mut obj = Map::new();
-        obj.insert(
-            "#meta".into(),
-            Value::Object(step_meta(&model, &names, i, step, st)?),
-        );
+        let mut meta = step_meta(&model, &names, i, step, st)?;
+        for (key, v) in meta.iter_mut() {
+            if let (false, Value::String(text)) = (key == "actionItf", &mut *v) {
+                *text = rename(std::mem::take(text));
+            }
+        }
+        obj.insert("#meta".into(), Value::Object(meta));
         obj.extend(encode_state(&names, st)?);
         states.push(Value::Object(obj));
     }
@@ -758,6 +786,14 @@ pub fn document_for(
         "vars": vars(cfg, actors),
         "states": states,
     }))
+}
+
+/// Whether `names` are the model's own class names (`CLSID_A`, `CLSID_B`, … in order), or none.
+fn names_are_the_models(names: &[String]) -> bool {
+    names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| *n == format!("{:?}", crate::config::Clsid(i as u8)))
 }
 
 /// The text of a trace file: valid JSON laid out for reading and diffing: the top `#meta`

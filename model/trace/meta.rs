@@ -39,6 +39,15 @@ pub struct TraceMeta {
     /// the scenario).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A server description's class names in the order it declares them (the model's
+    /// `CLSID_A`, `CLSID_B`, `CLSID_C`), `, `-separated; absent when they are the model's own.
+    /// The trace's texts use them.
+    #[serde(
+        default,
+        rename = "classNames",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub class_names: Option<String>,
     /// The property's name.
     pub property: String,
     /// "always", "eventually" or "sometimes".
