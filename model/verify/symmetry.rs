@@ -1,6 +1,6 @@
-//! Symmetry reduction for the local scenarios: clients with the same script and server-instance
-//! slots the SCM has launched are interchangeable, so the checker explores one state per class
-//! of states that differ only by such a permutation ([`Symmetry::key`]).
+//! Symmetry reduction for the local scenarios and `service`: clients with the same script and
+//! server-instance slots the SCM has launched are interchangeable, so the checker explores one
+//! state per class of states that differ only by such a permutation ([`Symmetry::key`]).
 //!
 //! # The permutations
 //!
@@ -43,8 +43,11 @@
 //! same shortest trace lengths (tests/symmetry.rs checks this against the unreduced
 //! exploration, and that the classes reached are exactly the classes of the reachable states).
 //!
-//! The `inproc` and `service` scenarios are not reduced (their client threads and service
-//! clients follow different scripts or are held in one actor).
+//! In `service`, clients of one service are interchangeable in every state (the host tells its
+//! callers apart by equality only): [`Symmetry::key`] renames them with the host's callers,
+//! the messages and the host's `FinishCall` steps; with two clients (one per service) the run
+//! is not reduced. `inproc` is never reduced: its threads run different scripts or live in
+//! different apartments, and are held in one actor.
 //!
 //! # The canonical key
 //!
@@ -62,13 +65,15 @@
 //! client indices and slot numbers that must be renamed with the configuration's id layout.
 
 use crate::actor::ComState;
+use crate::actor::Step;
 use crate::client::{ClientOp, ClientState};
-use crate::config::{Clsid, Config, MAX_CLIENTS};
+use crate::config::{Clsid, Config, Scenario, MAX_CLIENTS};
 use crate::msg::{ActKind, Msg};
 use crate::scm::{Activation, ClassEntry, ScmState};
 use crate::server::{AptWork, Queued, ServerState};
+use crate::service::{HostState, HostStep};
 use crate::state::SysState;
-use stateright::actor::{Envelope, Id, Network};
+use stateright::actor::{Envelope, Id, Network, Timers};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -298,8 +303,11 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 /// messages and timers moved and renamed.
 ///
 /// # Panics
-/// When `s` is not a state of a local scenario of `cfg`.
+/// When `s` is not a state of a local scenario or of `service` of `cfg`.
 pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
+    if cfg.scenario == Scenario::Service {
+        return permute_service_state(cfg, s, p);
+    }
     let n = s.actor_states.len();
     let image = |a: &ComState| -> ComState {
         match a {
@@ -387,11 +395,15 @@ impl Perms {
 
 impl Symmetry {
     /// Reduction by the allowed permutations when `reduce` is true and the scenario is a local
-    /// one (the others are never reduced); otherwise every state is its own class.
+    /// one, or `service` with two clients of one service (`inproc` is never reduced);
+    /// otherwise every state is its own class.
     pub fn new(cfg: Config, reduce: bool) -> Self {
+        let service_pair = cfg.scenario == Scenario::Service
+            && (0..cfg.clients)
+                .any(|i| (0..i).any(|j| cfg.class_of_client(i) == cfg.class_of_client(j)));
         Symmetry {
             cfg,
-            reduce: reduce && cfg.scenario.is_local() && cfg.clients > 1,
+            reduce: reduce && cfg.clients > 1 && (cfg.scenario.is_local() || service_pair),
         }
     }
 
@@ -407,6 +419,9 @@ impl Symmetry {
     pub fn key(&self, s: &SysState) -> u64 {
         if !self.reduce {
             return crate::search::fingerprint(s);
+        }
+        if self.cfg.scenario == Scenario::Service {
+            return self.service_key(s);
         }
         let parts = self.parts(s);
         let perms = self.allowed_in(&parts);
@@ -484,6 +499,9 @@ impl Symmetry {
     pub fn allowed(&self, s: &SysState) -> Vec<Perm> {
         if !self.reduce {
             return vec![Perm::IDENTITY];
+        }
+        if self.cfg.scenario == Scenario::Service {
+            return self.service_perms().as_slice().to_vec();
         }
         self.allowed_in(&self.parts(s)).as_slice().to_vec()
     }
@@ -565,6 +583,119 @@ impl Symmetry {
         s.crashed.hash(&mut h);
         h.finish()
     }
+}
+
+impl Symmetry {
+    /// The renamings of a `service` run: every permutation of the clients that maps each to a
+    /// client of the same service (the host keeps no order among clients: it tells them apart
+    /// by equality only), in every state.
+    fn service_perms(&self) -> Perms {
+        let cfg = &self.cfg;
+        let n = cfg.clients;
+        let mut out = Perms {
+            perms: [Perm::IDENTITY; 36],
+            len: 0,
+        };
+        for pi in permutations(n) {
+            if (0..n).all(|i| cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)) {
+                out.perms[out.len] = Perm {
+                    clients: *pi,
+                    slots: ID3,
+                };
+                out.len += 1;
+            }
+        }
+        out
+    }
+
+    /// [`Symmetry::key`] of a `service` state: among the images under the allowed renamings,
+    /// those whose sequence of client states (which hold no client names) is least, and among
+    /// them the least fingerprint.
+    fn service_key(&self, s: &SysState) -> u64 {
+        let n = self.cfg.clients;
+        let keys = &crate::search::FP_KEYS;
+        let csig: Vec<u64> = s.actor_states[..n]
+            .iter()
+            .map(|a| keys.hash_one(&**a))
+            .collect();
+        let perms = self.service_perms();
+        let seq = |p: &Perm| -> [u64; MAX_CLIENTS] {
+            let mut out = [0; MAX_CLIENTS];
+            for (i, sig) in csig.iter().enumerate() {
+                out[p.clients[i] as usize] = *sig;
+            }
+            out
+        };
+        let least = perms
+            .as_slice()
+            .iter()
+            .map(seq)
+            .min()
+            .expect("the identity is allowed");
+        perms
+            .as_slice()
+            .iter()
+            .filter(|p| seq(p) == least)
+            .map(|p| {
+                if *p == Perm::IDENTITY {
+                    crate::search::fingerprint(s)
+                } else {
+                    crate::search::fingerprint(&permute_service_state(&self.cfg, s, p))
+                }
+            })
+            .min()
+            .expect("a least image")
+    }
+}
+
+/// The service host's state with its client references (the callers of executing calls)
+/// renamed; the calls keep their order (the order they arrived in).
+pub fn host_image(h: &HostState, p: &Perm) -> HostState {
+    let mut h = h.clone();
+    for e in h.executing.iter_mut() {
+        e.client = p.client(e.client);
+    }
+    h
+}
+
+/// A host step with its client renamed.
+fn host_step_image(step: &Step, p: &Perm) -> Step {
+    match step {
+        Step::Host(HostStep::FinishCall(c)) => Step::Host(HostStep::FinishCall(p.client(*c))),
+        other => *other,
+    }
+}
+
+/// The image of a `service` state under `p`: client states moved, the host's callers, the
+/// messages' client ids and indices and the host's `FinishCall` timers renamed.
+fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
+    let n = s.actor_states.len();
+    let from: Vec<usize> = (0..n).map(|pos| p.source(cfg, pos)).collect();
+    let mut out = s.clone();
+    out.actor_states = from
+        .iter()
+        .map(|&i| match &*s.actor_states[i] {
+            ComState::Host(h) => Arc::new(ComState::Host(host_image(h, p))),
+            _ => s.actor_states[i].clone(),
+        })
+        .collect();
+    out.timers_set = from
+        .iter()
+        .map(|&i| {
+            let mut t = Timers::new();
+            for step in s.timers_set[i].iter() {
+                t.set(host_step_image(step, p));
+            }
+            t
+        })
+        .collect();
+    out.crashed = from.iter().map(|&i| s.crashed[i]).collect();
+    out.network = Network::new_unordered_nonduplicating(s.network.iter_all().map(|e| Envelope {
+        src: p.id(cfg, e.src),
+        dst: p.id(cfg, e.dst),
+        msg: msg_image(e.msg, p).into_owned(),
+    }));
+    out
 }
 
 /// Hash of the SCM's image under `p`, without allocating for the common short lists.
