@@ -275,7 +275,8 @@ impl Tally {
 /// The runs are independent, so with `opts.threads` = N > 1 they are spread over N workers,
 /// each exploring one run at a time on one thread (most runs are small, and one run per core
 /// keeps every core busy where a run's own parallel search would wait at the end of each
-/// level); the results are taken in matrix order, so the output does not depend on N.
+/// level); the results are taken in matrix order, so the output does not depend on N. Under
+/// `--max-memory` the runs go one at a time (each on N threads).
 pub fn run_all(
     clients: usize,
     opts: RunOptions,
@@ -297,7 +298,13 @@ pub fn run_all(
     let mut reports = Vec::new();
     let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
     let mut keep = BTreeSet::new();
-    let workers = opts.threads.clamp(1, total.max(1));
+    // Under --max-memory the runs go one at a time, so the bound (on the process's resident
+    // memory) applies to one run, as it does for a single run.
+    let workers = if opts.max_memory.is_some() {
+        1
+    } else {
+        opts.threads.clamp(1, total.max(1))
+    };
     let run_opts = RunOptions {
         threads: if workers > 1 { 1 } else { opts.threads },
         ..opts
