@@ -355,6 +355,43 @@ fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     out
 }
 
+/// The whole matrix (with one client, so that it is quick) prints the same rows and writes
+/// byte-identical traces whether its runs go one at a time (`--threads 1`) or spread over
+/// workers (`--threads 3`), which finish them out of order.
+#[test]
+fn matrix_output_does_not_depend_on_workers() {
+    // Times (the only decimals in the rows) vary from run to run; everything else must not.
+    let untimed_rows = |out: &str| -> Vec<String> {
+        out.lines()
+            .map(|l| {
+                l.split_whitespace()
+                    .filter(|t| !(t.contains('.') && t.parse::<f64>().is_ok()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let mut runs = Vec::new();
+    for t in ["1", "3"] {
+        let dir = temp_dir(&format!("matrix-workers{t}"));
+        let (code, out, err) = comlife(&[
+            "check",
+            "--clients",
+            "1",
+            "--long",
+            "--threads",
+            t,
+            "--traces",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        runs.push((untimed_rows(&out), tree(&dir)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(runs[0].0.len() > 1000 && !runs[0].1.is_empty());
+    assert_eq!(runs[0], runs[1]);
+}
+
 /// `--threads 1` and `--threads 2` give the same counts, verdicts and byte-identical traces.
 #[test]
 fn thread_count_changes_no_result() {

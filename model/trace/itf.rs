@@ -773,8 +773,8 @@ pub fn document_for(
         let mut obj = Map::new();
         let mut meta = step_meta(&model, &names, i, step, st)?;
         for (key, v) in meta.iter_mut() {
-            if let (false, Value::String(text)) = (key == "actionItf", &mut *v) {
-                *text = rename(std::mem::take(text));
+            if key != "actionItf" {
+                rename_texts(v, &rename);
             }
         }
         obj.insert("#meta".into(), Value::Object(meta));
@@ -786,6 +786,16 @@ pub fn document_for(
         "vars": vars(cfg, actors),
         "states": states,
     }))
+}
+
+/// Applies `rename` to every string in `v`, at any depth.
+fn rename_texts(v: &mut Value, rename: &impl Fn(String) -> String) {
+    match v {
+        Value::String(text) => *text = rename(std::mem::take(text)),
+        Value::Array(items) => items.iter_mut().for_each(|x| rename_texts(x, rename)),
+        Value::Object(map) => map.values_mut().for_each(|x| rename_texts(x, rename)),
+        _ => {}
+    }
 }
 
 /// Whether `names` are the model's own class names (`CLSID_A`, `CLSID_B`, … in order), or none.

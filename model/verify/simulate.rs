@@ -73,11 +73,15 @@ struct Walk {
 /// in-process client) and a client die at a moment of the walk's choosing.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
+    /// One actor's local step of one kind (a timer of the model).
     Local(Id, Step),
+    /// The deliveries from one actor (first) to another.
     Channel(Id, Id),
+    /// One actor's crash, recovery or random choice (the model makes none).
     Other(Id),
 }
 
+/// The lane `action` belongs to.
 fn lane_of(action: &Action) -> Lane {
     match action {
         ActorModelAction::Deliver { src, dst, .. } => Lane::Channel(*src, *dst),
