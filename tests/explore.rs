@@ -186,3 +186,31 @@ fn simulation_finds_what_the_check_finds() {
         }
     }
 }
+
+/// A message sent twice and not yet delivered is in transit twice (`state::in_transit`), where
+/// stateright 0.31's `Network::iter_all` yields it three times; fingerprints tell one copy,
+/// two copies and three copies apart.
+#[test]
+fn a_duplicated_message_is_in_transit_twice() {
+    use comlife::msg::Msg;
+    use comlife::state::in_transit;
+    use stateright::actor::{Envelope, Network};
+    let c = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+    let model = comlife::system::build(c);
+    let with = |copies: usize| {
+        let mut s = model.init_states().remove(0);
+        let env = Envelope {
+            src: c.scm_id(),
+            dst: c.client_id(0),
+            msg: Msg::Exited,
+        };
+        s.network = Network::new_unordered_nonduplicating(vec![env; copies]);
+        s
+    };
+    let two = with(2);
+    assert_eq!(two.network.len(), 2);
+    assert_eq!(in_transit(&two).count(), 2);
+    assert_eq!(two.network.iter_all().count(), 3, "stateright's iter_all still overcounts");
+    let fps: HashSet<u64> = [1, 2, 3].map(|n| fingerprint(&with(n))).into();
+    assert_eq!(fps.len(), 3);
+}

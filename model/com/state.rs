@@ -7,15 +7,40 @@ use crate::client::ClientState;
 use crate::client::Observations;
 use crate::config::Config;
 use crate::inproc::InprocState;
+use crate::msg::Msg;
 use crate::scm::ScmState;
 use crate::server::ServerState;
 use crate::service::HostState;
-use stateright::actor::{ActorModel, ActorModelState};
+use stateright::actor::{ActorModel, ActorModelState, Envelope, Network};
 
 /// The model type.
 pub type ComModel = ActorModel<ComActor, Config, ()>;
 /// A state of the whole system.
 pub type SysState = ActorModelState<ComActor, ()>;
+
+/// The messages in transit in `s`, each copy once: a message sent twice and not yet delivered
+/// is yielded twice. (stateright 0.31's `Network::iter_all` yields a message held `n > 1`
+/// times `n + 1` times, so the model never uses it; spec/assumptions.md, "How the model uses
+/// stateright".) The order is the network's, which is not meaningful: sort where it matters.
+///
+/// # Panics
+/// When the network is not the unordered, non-duplicating one [`crate::system::build`] gives
+/// every model.
+pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
+    let Network::UnorderedNonDuplicating(multiset) = &s.network else {
+        panic!("the model's network is unordered and non-duplicating");
+    };
+    multiset.iter().flat_map(|(e, &count)| {
+        std::iter::repeat_n(
+            Envelope {
+                src: e.src,
+                dst: e.dst,
+                msg: &e.msg,
+            },
+            count,
+        )
+    })
+}
 
 /// The clients' states, in client order.
 pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ClientState> {

@@ -430,7 +430,7 @@ pub fn encode_state(names: &[String], state: &SysState) -> Result<Map<String, Va
         vars.insert(name.clone(), to_itf(&**s)?);
     }
     let mut net = Vec::new();
-    for env in state.network.iter_all() {
+    for env in crate::state::in_transit(state) {
         let (src, dst) = (usize::from(env.src), usize::from(env.dst));
         let msg = to_itf(env.msg)?;
         let key = serde_json::to_string(&msg).unwrap_or_default();
@@ -572,15 +572,11 @@ fn step_meta(
         }
     }
     if let Some((_, prev)) = step {
-        let mut before: Vec<String> = prev
-            .network
-            .iter_all()
+        let mut before: Vec<String> = crate::state::in_transit(prev)
             .map(|e| envelope(model, &e))
             .collect();
         let mut sent = Vec::new();
-        let mut now: Vec<String> = state
-            .network
-            .iter_all()
+        let mut now: Vec<String> = crate::state::in_transit(state)
             .map(|e| envelope(model, &e))
             .collect();
         now.sort();
@@ -640,7 +636,7 @@ fn step_meta(
     }
     // The messages in transit in COM terms, in the order of the `network` variable.
     let mut transit = Vec::new();
-    for e in state.network.iter_all() {
+    for e in crate::state::in_transit(state) {
         let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
         transit.push((
             (usize::from(e.src), usize::from(e.dst), key),

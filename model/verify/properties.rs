@@ -515,7 +515,7 @@ fn why_clean_disconnect(m: &ComModel, s: &SysState) -> String {
     for (i, srv) in numbered(m, s).filter(|(_, x)| x.stranded_client) {
         // The failed call: its reply from the instance is in transit, or the client saw it.
         let mut who: Vec<String> = Vec::new();
-        for env in s.network.iter_all() {
+        for env in crate::state::in_transit(s) {
             let (Some(slot), Some(c), Msg::Reply { hr, .. }) =
                 (cfg.slot_of(env.src), cfg.client_of(env.dst), env.msg)
             else {

@@ -25,6 +25,10 @@
 //!   same one that search finds.
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
 //!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
+//! * **A compact frontier** (`Stored`): a state waiting to be expanded keeps its messages and
+//!   timers as flat lists and gets stateright's hash map and hash sets back when it is
+//!   expanded; stateright sorts the actions it enumerates, so the order of the actions, and
+//!   with it every recorded action index, does not depend on how a set was built.
 //! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::symmetry`]): the visited set is
 //!   keyed by the canonical key of a state's class (states that differ by a renaming of
 //!   interchangeable clients and launched server slots), so one state per class is expanded:
@@ -98,9 +102,7 @@ pub fn fingerprint(s: &SysState) -> u64 {
         (**a).hash(&mut h);
     }
     let sum = |acc: u64, x: u64| acc.wrapping_add(x);
-    let net = s
-        .network
-        .iter_all()
+    let net = crate::state::in_transit(s)
         .map(|e| FP_KEYS.hash_one(e))
         .fold(0, sum);
     h.write_u64(net);
@@ -209,13 +211,19 @@ struct Item {
 /// A state waiting in the frontier. Most of the frontier's memory is its states, and in our
 /// models the random choices, crash flags, storage and history of every state are those of
 /// the initial state (the model uses none of them): such a state is kept without them and
-/// rebuilt from the initial state's when it is expanded. Any other state is kept whole.
+/// rebuilt from the initial state's when it is expanded. Its messages (in the model's
+/// unordered, non-duplicating network, [`crate::system::build`]) and timers are kept as
+/// flat lists rather than as stateright's hash map and one hash set per actor (each with its
+/// own allocation and hasher): a set's iteration order does not matter, because stateright
+/// sorts the actions it enumerates, so the rebuilt state has the same actions in the same
+/// order. Any other state is kept whole.
 enum Stored {
-    /// The parts that vary: actor states, messages in transit, set timers.
+    /// The parts that vary: actor states, messages in transit (one entry per copy), set
+    /// timers (actor index, step).
     Lean(
         Vec<std::sync::Arc<<ComActor as Actor>::State>>,
-        Network<Msg>,
-        Vec<Timers<Step>>,
+        Vec<stateright::actor::Envelope<Msg>>,
+        Vec<(u8, Step)>,
     ),
     /// A state whose other parts differ from the initial state's.
     Full(SysState),
@@ -226,8 +234,18 @@ impl Stored {
         if s.random_choices == init.random_choices
             && s.crashed == init.crashed
             && s.actor_storages == init.actor_storages
+            && s.timers_set.len() <= usize::from(u8::MAX)
         {
-            Stored::Lean(s.actor_states, s.network, s.timers_set)
+            let network = crate::state::in_transit(&s)
+                .map(|e| e.to_cloned_msg())
+                .collect();
+            let timers = s
+                .timers_set
+                .iter()
+                .enumerate()
+                .flat_map(|(i, t)| t.iter().map(move |step| (i as u8, *step)))
+                .collect();
+            Stored::Lean(s.actor_states, network, timers)
         } else {
             Stored::Full(s)
         }
@@ -235,15 +253,21 @@ impl Stored {
 
     fn state(self, init: &SysState) -> SysState {
         match self {
-            Stored::Lean(actor_states, network, timers_set) => ActorModelState {
-                actor_states,
-                network,
-                timers_set,
-                random_choices: init.random_choices.clone(),
-                crashed: init.crashed.clone(),
-                history: init.history,
-                actor_storages: init.actor_storages.clone(),
-            },
+            Stored::Lean(actor_states, network, timers) => {
+                let mut timers_set = vec![Timers::new(); actor_states.len()];
+                for (i, step) in timers {
+                    timers_set[usize::from(i)].set(step);
+                }
+                ActorModelState {
+                    actor_states,
+                    network: Network::new_unordered_nonduplicating(network),
+                    timers_set,
+                    random_choices: init.random_choices.clone(),
+                    crashed: init.crashed.clone(),
+                    history: init.history,
+                    actor_storages: init.actor_storages.clone(),
+                }
+            }
             Stored::Full(s) => s,
         }
     }

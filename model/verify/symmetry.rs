@@ -318,11 +318,12 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         }
     };
     let from: Vec<usize> = (0..n).map(|pos| p.source(cfg, pos)).collect();
-    let network = Network::new_unordered_nonduplicating(s.network.iter_all().map(|e| Envelope {
-        src: p.id(cfg, e.src),
-        dst: p.id(cfg, e.dst),
-        msg: msg_image(e.msg, p).into_owned(),
-    }));
+    let network =
+        Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
+            src: p.id(cfg, e.src),
+            dst: p.id(cfg, e.dst),
+            msg: msg_image(e.msg, p).into_owned(),
+        }));
     let mut out = s.clone();
     out.actor_states = from
         .iter()
@@ -559,9 +560,7 @@ impl Symmetry {
             actor[pos] = hash_server_image(&self.cfg, v, p);
             timers[pos] = parts.timers[n + 1 + j];
         }
-        let net = s
-            .network
-            .iter_all()
+        let net = crate::state::in_transit(s)
             .map(|e| {
                 keys.hash_one(Envelope {
                     src: p.id(cfg, e.src),
@@ -690,11 +689,12 @@ fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         })
         .collect();
     out.crashed = from.iter().map(|&i| s.crashed[i]).collect();
-    out.network = Network::new_unordered_nonduplicating(s.network.iter_all().map(|e| Envelope {
-        src: p.id(cfg, e.src),
-        dst: p.id(cfg, e.dst),
-        msg: msg_image(e.msg, p).into_owned(),
-    }));
+    out.network =
+        Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
+            src: p.id(cfg, e.src),
+            dst: p.id(cfg, e.dst),
+            msg: msg_image(e.msg, p).into_owned(),
+        }));
     out
 }
 
