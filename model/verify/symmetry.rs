@@ -299,6 +299,15 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
     })
 }
 
+/// The messages in transit in `s` renamed by `p`: source, destination and payload.
+fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Network<Msg> {
+    Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
+        src: p.id(cfg, e.src),
+        dst: p.id(cfg, e.dst),
+        msg: msg_image(e.msg, p).into_owned(),
+    }))
+}
+
 /// The image of a whole state of a local scenario under `p`: actor states moved and renamed,
 /// messages and timers moved and renamed.
 ///
@@ -318,12 +327,7 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         }
     };
     let from: Vec<usize> = (0..n).map(|pos| p.source(cfg, pos)).collect();
-    let network =
-        Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
-            src: p.id(cfg, e.src),
-            dst: p.id(cfg, e.dst),
-            msg: msg_image(e.msg, p).into_owned(),
-        }));
+    let network = network_image(cfg, s, p);
     let mut out = s.clone();
     out.actor_states = from
         .iter()
@@ -689,12 +693,7 @@ fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         })
         .collect();
     out.crashed = from.iter().map(|&i| s.crashed[i]).collect();
-    out.network =
-        Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
-            src: p.id(cfg, e.src),
-            dst: p.id(cfg, e.dst),
-            msg: msg_image(e.msg, p).into_owned(),
-        }));
+    out.network = network_image(cfg, s, p);
     out
 }
 
