@@ -210,7 +210,11 @@ fn a_duplicated_message_is_in_transit_twice() {
     let two = with(2);
     assert_eq!(two.network.len(), 2);
     assert_eq!(in_transit(&two).count(), 2);
-    assert_eq!(two.network.iter_all().count(), 3, "stateright's iter_all still overcounts");
+    assert_eq!(
+        two.network.iter_all().count(),
+        3,
+        "stateright's iter_all still overcounts"
+    );
     let fps: HashSet<u64> = [1, 2, 3].map(|n| fingerprint(&with(n))).into();
     assert_eq!(fps.len(), 3);
 }
