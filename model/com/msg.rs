@@ -155,17 +155,14 @@ pub enum Msg {
 /// CLSID_B", "a method call on object 1", "S_OK with a proxy to object 1 in server instance 1".
 impl fmt::Debug for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let api = |k: &ActKind| match k {
-            ActKind::ClassObject => "CoGetClassObject",
-            ActKind::Instance => "CoCreateInstance",
-        };
+        use crate::describe::{act_api, activation_name};
         let list = |clsids: &[Clsid]| {
             let names: Vec<String> = clsids.iter().map(|c| format!("{c:?}")).collect();
             crate::describe::and_list(&names)
         };
         match self {
             Msg::Activation { clsid, kind } => {
-                write!(f, "{}({clsid:?}, CLSCTX_LOCAL_SERVER)", api(kind))
+                write!(f, "{}({clsid:?}, CLSCTX_LOCAL_SERVER)", act_api(*kind))
             }
             Msg::ActivationResult {
                 hr,
@@ -197,9 +194,7 @@ impl fmt::Debug for Msg {
                 client,
                 clsid,
                 kind,
-            } => {
-                write!(f, "client {}'s {} of {clsid:?}", client + 1, api(kind))
-            }
+            } => write!(f, "{}", activation_name(*client, *clsid, *kind)),
             Msg::Activated {
                 client,
                 clsid,
@@ -209,10 +204,9 @@ impl fmt::Debug for Msg {
             } => {
                 write!(
                     f,
-                    "{} for client {}'s {} of {clsid:?}",
+                    "{} for {}",
                     hr.name(),
-                    client + 1,
-                    api(kind)
+                    activation_name(*client, *clsid, *kind)
                 )?;
                 if let Some(o) = obj {
                     write!(f, " with object {o}")?;

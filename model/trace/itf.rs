@@ -699,11 +699,12 @@ pub fn document_for(
     let actors = trace.states.first().map_or(0, |s| s.actor_states.len());
     let names = actor_vars(cfg, actors);
     let class_names = origin.map_or(&[][..], |o| o.class_names);
+    let own_names = !names_are_the_models(class_names);
     let rename = |text: String| {
-        if names_are_the_models(class_names) {
-            text
-        } else {
+        if own_names {
             rename_classes(&text, class_names)
+        } else {
+            text
         }
     };
     let link = explorer_link(&model, trace)
@@ -736,7 +737,7 @@ pub fn document_for(
         clients: cfg.clients.to_string(),
         layout,
         name: origin.map(|o| o.name.to_string()),
-        class_names: (!names_are_the_models(class_names)).then(|| class_names.join(", ")),
+        class_names: own_names.then(|| class_names.join(", ")),
         property: prop.name.into(),
         expectation: expectation.into(),
         outcome: Some(outcome(prop).into()),
