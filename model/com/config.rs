@@ -321,13 +321,35 @@ pub enum Mechanism {
     /// R-ATL70-MONITOR (free-threaded build): the monitor calls CoSuspendClassObjects and
     /// re-reads the count before posting WM_QUIT.
     SuspendBeforeQuit,
-    /// Variant of A-NETWORK (R-COM-STA-QUEUE): the textbook server's STA dispatches calls from
-    /// a FIFO message queue in arrival order, as framework servers always do.
-    StaMessageQueue,
+    /// Variant of A-NETWORK (R-COM-STA-QUEUE): the textbook server's STAs dispatch waiting calls
+    /// in any order instead of from a FIFO message queue in arrival order (the default, as COM
+    /// posts calls to the apartment's hidden window; framework servers always queue).
+    UnorderedDispatch,
     /// R-003-PROCESS-REFCOUNT applied to a framework's module (remedy for F-7, F-8, F-9): the
     /// module's `Lock`/`Unlock` call CoAddRefServerProcess/CoReleaseServerProcess, as ATL 10.0
     /// made them.
     ProcessCountLock,
+    /// Variant of A-SCM-EXITED (unsourced): an activation the SCM forwarded to a registered
+    /// instance whose process exited before it arrived comes back RPC_S_SERVER_UNAVAILABLE, and
+    /// the SCM returns that failure to the client instead of launching a new instance.
+    ExitedInstanceFails,
+    /// Box's remedy, as he wrote it (Essential COM ch. 6; MSJ January 1997; remedy for F-4,
+    /// F-8): once `Unlock` has seen the count reach zero it sets a shutdown flag (his
+    /// `g_heventShutdown`), and `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING
+    /// while the flag is set. The flag is set one step after the decrement.
+    StoppingFlag,
+    /// Box's remedy under one server lock (remedy for F-4, F-8): the decrement to zero (or the
+    /// monitor's decision) sets the flag under the lock that `CreateInstance` holds across its
+    /// check of the flag and the new object's `Lock`.
+    StoppingFlagLocked,
+    /// Condition of R-MFC-LOCKAPP (b): a modal dialog (a dialog's DoModal, AfxMessageBox)
+    /// disables the main window for a while, during which the STA's modal loop keeps
+    /// dispatching COM calls.
+    ModalDialog,
+    /// Remedy for F-10: the code that shows the modal dialog saves `AfxOleGetUserCtrl()` and,
+    /// when the dialog returns with it saved FALSE, restores it with `AfxOleSetUserCtrl(FALSE)`
+    /// and calls `AfxOleOnReleaseAllObjects()` if `AfxOleCanExitApp()` (the count is zero).
+    RecheckAfterModal,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -419,6 +441,16 @@ fn module_count(s: Scenario) -> bool {
         s,
         Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::WtlSta | Scenario::MfcSta
     )
+}
+/// A local server whose own code chooses its REGCLS flags: the textbook servers, and MFC
+/// (`COleObjectFactory`'s bMultiInstance). ATL and WTL register REGCLS_MULTIPLEUSE in fixed
+/// framework code (`PreMessageLoop`, `RegisterClassObjects`): single-use there would be the
+/// developer's override of the framework, not the framework ([`Mechanism::refusal`]).
+fn own_registration(s: Scenario) -> bool {
+    textbook_local(s) || s == Scenario::MfcSta
+}
+fn mfc(s: Scenario) -> bool {
+    s == Scenario::MfcSta
 }
 fn with_user(s: Scenario) -> bool {
     s.has_user()
@@ -536,8 +568,8 @@ pub const MECHANISMS: &[MechanismDef] = &[
         ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::AtomicActivation, name: "atomic-activation", kind: Kind::Variant,
         rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: split_activation,
-        when_toggled: "(variant) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them",
-        reference: true, ..MechanismDef::PLAIN },
+        when_toggled: "(counterfactual variant: no source says COM does this) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them",
+        ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
         rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
         when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it",
@@ -547,7 +579,7 @@ pub const MECHANISMS: &[MechanismDef] = &[
         when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code",
         under_configurations: true, ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
-        rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: local,
+        rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: own_registration,
         when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance",
         ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ClientDeath, name: "client-death", kind: Kind::Condition,
@@ -570,14 +602,34 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-ATL70-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown, #if … defined(_ATL_FREE_THREADED) (spec/frameworks.md §1)", applies: atl9_free_threaded,
         when_toggled: "the free-threaded monitor posts WM_QUIT after the time-out without CoSuspendClassObjects and the second read of the count (the apartment build's code)",
         ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::StaMessageQueue, name: "sta-message-queue", kind: Kind::Variant,
-        rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
-        when_toggled: "(variant) each STA dispatches incoming calls from a FIFO message queue in the order they reached the process, instead of in any order (A-NETWORK)",
+    MechanismDef { mechanism: Mechanism::UnorderedDispatch, name: "unordered-dispatch", kind: Kind::Variant,
+        rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Raymond Chen, The Old New Thing 2008-04-24; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
+        when_toggled: "(variant) the textbook server's STAs dispatch waiting calls in any order instead of from a FIFO message queue in arrival order (A-NETWORK)",
         rechecks: Some("A-NETWORK"), ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::ProcessCountLock, name: "process-count-lock", kind: Kind::Remedy,
         rules: &["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
         when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero",
         reference: true, ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::ExitedInstanceFails, name: "exited-instance-fails", kind: Kind::Variant,
+        rules: &["R-003-SCM-RELAUNCH"], source: "no source: A-SCM-EXITED (spec/assumptions.md) names both outcomes", applies: local,
+        when_toggled: "(variant of an unsourced assumption) an activation forwarded to an instance whose process exited before it arrived fails to the client with RPC_S_SERVER_UNAVAILABLE; the SCM does not launch a new instance for it",
+        ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::StoppingFlag, name: "stopping-flag", kind: Kind::Remedy,
+        rules: &["R-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; ActiveX/COM Q&A, Microsoft Systems Journal, January 1997", applies: split_activation,
+        when_toggled: "(remedy for F-4, F-8, as Box wrote it) Unlock sets a shutdown flag once the count is zero (one step after the decrement), and IClassFactory::CreateInstance returns CO_E_SERVER_STOPPING while it is set",
+        ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::StoppingFlagLocked, name: "stopping-flag-locked", kind: Kind::Remedy,
+        rules: &["R-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; MSJ January 1997; the lock is the developer's (e.g. an override of CAtlExeModuleT::Unlock and of the class factory's CreateInstance)", applies: split_activation,
+        when_toggled: "(remedy for F-4, F-8, under one lock) the decrement to zero (ATL 7-9: the monitor's decision) sets the shutdown flag under a server lock that IClassFactory::CreateInstance holds across its check of the flag and the new object's Lock",
+        reference: true, ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::ModalDialog, name: "modal-dialog", kind: Kind::Condition,
+        rules: &["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleOnReleaseAllObjects (\"destroy the main window (only if enabled)\"), MFC 7.0-14.x (spec/frameworks.md §5)", applies: mfc,
+        when_toggled: "(condition) once the instance has served a client, a modal dialog (DoModal, AfxMessageBox) may come up and later return; while it is up the main window is disabled and the STA's modal loop keeps dispatching COM calls",
+        ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::RecheckAfterModal, name: "recheck-after-modal", kind: Kind::Remedy,
+        rules: &["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleSetUserCtrl, AfxOleCanExitApp, AfxOleOnReleaseAllObjects (spec/frameworks.md §5)", applies: mfc,
+        when_toggled: "(remedy for F-10) the code that shows the modal dialog saves AfxOleGetUserCtrl() before it and, when the dialog returns with the flag saved FALSE, calls AfxOleSetUserCtrl(FALSE) and, if AfxOleCanExitApp(), AfxOleOnReleaseAllObjects() (meaningful only with modal-dialog)",
+        needs: Some(Mechanism::ModalDialog), ..MechanismDef::PLAIN },
 ];
 
 const ATL_SRC: &str =
@@ -585,7 +637,7 @@ const ATL_SRC: &str =
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 35] = [
+    pub const ALL: [Mechanism; 40] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -619,8 +671,13 @@ impl Mechanism {
         Mechanism::DelayedShutdown,
         Mechanism::MonitorRecheck,
         Mechanism::SuspendBeforeQuit,
-        Mechanism::StaMessageQueue,
+        Mechanism::UnorderedDispatch,
         Mechanism::ProcessCountLock,
+        Mechanism::ExitedInstanceFails,
+        Mechanism::StoppingFlag,
+        Mechanism::StoppingFlagLocked,
+        Mechanism::ModalDialog,
+        Mechanism::RecheckAfterModal,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -675,7 +732,7 @@ impl Mechanism {
     }
 
     /// The assumption (spec/assumptions.md) a variant exists to re-check, for a variant that is
-    /// expected to change no verdict: `sta-message-queue` re-checks A-NETWORK's unordered
+    /// expected to change no verdict: `unordered-dispatch` re-checks A-NETWORK's unordered
     /// dispatch (F-1 does not depend on it). `None` for every other toggle.
     pub fn rechecks_assumption(self) -> Option<&'static str> {
         self.def().rechecks
@@ -703,6 +760,16 @@ impl Mechanism {
                     Mechanism::ALL.map(|m| m.name()).join(", ")
                 )
             })
+    }
+
+    /// Why the toggle does not apply to `scenario`, where a general "does not apply" would not
+    /// tell the user enough: ATL and WTL register their class objects in fixed framework code,
+    /// so `regcls-singleuse` there would be the developer's override of the framework.
+    pub fn refusal(self, scenario: Scenario) -> Option<&'static str> {
+        let atl_or_wtl = scenario.framework().is_some() && scenario != Scenario::MfcSta;
+        (self == Mechanism::RegclsSingleuse && atl_or_wtl).then_some(
+            "ATL and WTL register REGCLS_MULTIPLEUSE in fixed framework code (CAtlExeModuleT::PreMessageLoop, RegisterClassObjects); REGCLS_SINGLEUSE would be your override of the framework, not the framework: describe it as a textbook server",
+        )
     }
 
     /// Whether the mechanism means anything in `scenario`.
@@ -901,9 +968,12 @@ impl MechanismSet {
                         )
                     } else {
                         format!(
-                            "'{}' does not apply to scenario '{}'",
+                            "'{}' does not apply to scenario '{}'{}",
                             m.name(),
-                            scenario.name()
+                            scenario.name(),
+                            m.refusal(scenario)
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
                         )
                     };
                     return Err(format!(
@@ -1149,9 +1219,12 @@ impl Config {
         }
         if let Some(m) = toggled.iter().find(|m| !m.applies_to(scenario)) {
             return Err(format!(
-                "mechanism '{}' does not apply to scenario '{}'; valid mechanisms there: {}",
+                "mechanism '{}' does not apply to scenario '{}'{}; valid mechanisms there: {}",
                 m.name(),
                 scenario.name(),
+                m.refusal(scenario)
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
                 Mechanism::ALL
                     .into_iter()
                     .filter(|m| m.applies_to(scenario))

@@ -1180,6 +1180,18 @@ impl Description {
                         ));
                     }
                     if single {
+                        if let Some(why) = Mechanism::RegclsSingleuse.refusal(scenario) {
+                            let f = class
+                                .regcls
+                                .get_ref()
+                                .iter()
+                                .find(|f| *f.get_ref() == Regcls::Singleuse)
+                                .expect("present");
+                            return Err(at(
+                                f,
+                                format!("{why} (R-COM-SINGLEUSE); valid choices: MULTIPLEUSE"),
+                            ));
+                        }
                         singleuse |= 1 << i;
                     }
                     match first {

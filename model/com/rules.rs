@@ -328,7 +328,7 @@ pub const RULES: &[Rule] = &[
         id: "R-COM-STA-QUEUE",
         source: "spec/frameworks.md §6 R-COM-STA-QUEUE: Microsoft, \"Single-Threaded Apartments\"; Wine dlls/combase/rpc.c dispatch_rpc",
         text: "An STA receives incoming calls as messages posted to its hidden window and dispatches them one at a time, in arrival order, from the same queue as the thread's other posted messages (a framework's WM_QUIT). An MTA has no such queue: calls run on RPC threads.",
-        element: "Queued, ServerState::queues, ServerStep::Dispatch (model/com/server.rs); framework servers always, textbook servers under the variant sta-message-queue",
+        element: "Queued, ServerState::queues, ServerStep::Dispatch (model/com/server.rs); framework servers always, textbook servers unless the variant unordered-dispatch is on",
     },
     Rule {
         id: "R-COM-QUIT-ORDER",

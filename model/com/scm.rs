@@ -3,7 +3,7 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::config::{Clsid, Config};
+use crate::config::{Clsid, Config, Mechanism};
 use crate::hresult::Hresult;
 use crate::msg::{ActKind, Msg};
 use serde::Serialize;
@@ -243,22 +243,43 @@ impl ScmState {
                         },
                     ));
                 } else {
-                    // The instance is stopping (or gone): forget it and send the activation
-                    // to a new instance (seed 003; seeds README).
                     self.forget(s);
                     let stopping = *hr == Hresult::CO_E_SERVER_STOPPING;
-                    self.route(
-                        cfg,
-                        Activation {
-                            retried: a.retried || stopping,
-                            ..a
-                        },
-                        &mut out,
-                    );
+                    if stopping || !cfg.on(Mechanism::ExitedInstanceFails) {
+                        // A live instance whose class objects are suspended or revoked refuses
+                        // with CO_E_SERVER_STOPPING, and the SCM starts a new instance (003
+                        // ¶1; Box, Essential COM ch. 6: R-003-SCM-RELAUNCH). An instance whose
+                        // process exited before the activation reached it answers
+                        // RPC_S_SERVER_UNAVAILABLE: that the SCM relaunches then too is
+                        // A-SCM-EXITED's default outcome, not sourced.
+                        self.route(
+                            cfg,
+                            Activation {
+                                retried: a.retried || stopping,
+                                ..a
+                            },
+                            &mut out,
+                        );
+                    } else {
+                        // A-SCM-EXITED's other outcome (`exited-instance-fails`): the failure
+                        // goes back to the client.
+                        out.push((
+                            cfg.client_id(a.client as usize),
+                            Msg::ActivationResult {
+                                hr: *hr,
+                                server: None,
+                                obj: None,
+                            },
+                        ));
+                    }
                 }
             }
             Msg::Exited => {
-                // The process of an instance ended: activations held for it go elsewhere.
+                // The process of an instance ended before it registered classes that
+                // activations were held for: those clients get CO_E_SERVER_EXEC_FAILURE, as when
+                // a launched server "failed to start in time and register the proper class
+                // factory" (Adi Oltean, Microsoft, "When CoCreateInstance returns 0x80080005";
+                // R-SCM-EXEC-FAILURE). The SCM does not launch another instance for them.
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
@@ -271,7 +292,14 @@ impl ScmState {
                     .partition(|a| waiting.contains(&a.clsid));
                 self.held = still;
                 for a in orphans {
-                    self.route(cfg, a, &mut out);
+                    out.push((
+                        cfg.client_id(a.client as usize),
+                        Msg::ActivationResult {
+                            hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
+                            server: None,
+                            obj: None,
+                        },
+                    ));
                 }
             }
             _ => {}

@@ -38,11 +38,12 @@ fn refused(cfg: &Config, msg: &Msg) -> bool {
     matches!(msg, Msg::Activate { client, .. } if cfg.access_denied(*client))
 }
 
-/// Whether the server's threads have explicit FIFO message queues: framework servers
-/// (their WM_QUIT ordering depends on it, R-COM-QUIT-ORDER) and textbook servers under the
-/// `sta-message-queue` variant.
+/// Whether the server's threads have explicit FIFO message queues: every local server (COM
+/// posts incoming calls to an STA's hidden window, R-COM-STA-QUEUE; a framework's WM_QUIT
+/// ordering depends on it, R-COM-QUIT-ORDER), except a textbook server under the
+/// `unordered-dispatch` variant.
 pub fn queued(cfg: &Config) -> bool {
-    cfg.scenario.framework().is_some() || cfg.on(Mechanism::StaMessageQueue)
+    cfg.scenario.framework().is_some() || !cfg.on(Mechanism::UnorderedDispatch)
 }
 
 /// Whether incoming calls go through an STA's queue: queued servers except free-threaded ones,
@@ -76,8 +77,42 @@ pub enum ExitReason {
 pub enum ScmCall {
     /// CoRegisterClassObject (without REGCLS_SUSPENDED) or CoResumeClassObjects.
     Register,
-    /// CoRevokeClassObject of a class the SCM knows.
+    /// CoRevokeClassObject of a class the SCM knows, as the thread leaves its message loop.
     Revoke,
+    /// CoRevokeClassObject called inside a dispatch, after which the thread returns to its
+    /// message loop: MFC's `AfxPostQuitMessage` → `AfxOleTerm(TRUE)` →
+    /// `COleObjectFactory::RevokeAll` (R-MFC-LOCKAPP).
+    RevokeInLoop,
+}
+
+/// (MFC, condition `modal-dialog`) a modal dialog that disables the main window while the STA's
+/// modal loop dispatches COM calls (R-MFC-LOCKAPP (b)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Dialog {
+    /// No modal dialog has come up.
+    #[default]
+    None,
+    /// A modal dialog is up: `IsWindowEnabled()` on the main window is FALSE.
+    Up {
+        /// `AfxOleGetUserCtrl()` when it came up (what `recheck-after-modal` saves).
+        user_ctrl_before: bool,
+    },
+    /// The modal dialog returned (at most one per instance, A-BOUNDS).
+    Returned,
+}
+
+/// Box's shutdown flag (`stopping-flag`, `stopping-flag-locked`; R-BOX-STOPPING): once set,
+/// the server's `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Stopping {
+    /// Not shutting down (or the remedy is off).
+    #[default]
+    Clear,
+    /// `Unlock` saw the count reach zero (or the monitor decided) and has yet to set the flag:
+    /// the window of the unlocked form ([`ServerStep::SetStoppingFlag`]).
+    Pending,
+    /// The flag is set.
+    Set,
 }
 
 /// Where an apartment thread is in its life.
@@ -251,7 +286,7 @@ pub struct ServerState {
     /// instance only (spec/assumptions.md A-BOUNDS). Constant for a slot.
     pub user_present: bool,
     /// Per apartment, its FIFO message queue, head first: used by framework servers and under
-    /// `sta-message-queue` (for a free-threaded framework server, queue 0 is the main thread's
+    /// the FIFO default (for a free-threaded framework server, queue 0 is the main thread's
     /// and only ever holds WM_QUIT). Empty otherwise: calls then wait in the network.
     pub queues: Vec<Vec<Queued>>,
     /// (MFC) `PostQuitMessage` was called: the main thread's `GetMessage` returns WM_QUIT once
@@ -265,6 +300,10 @@ pub struct ServerState {
     /// RPC thread and are not yet marshaled: client, class, kind, sorted. At most one per
     /// client.
     pub rpc_activations: Vec<(u8, Clsid, ActKind)>,
+    /// The shutdown flag of Box's remedy (`stopping-flag`, `stopping-flag-locked`); `Clear` otherwise.
+    pub stopping: Stopping,
+    /// (MFC, `modal-dialog`) the modal dialog.
+    pub dialog: Dialog,
 }
 
 /// An internal step of a server process: a thread's COM API call or a user action.
@@ -327,6 +366,15 @@ pub enum ServerStep {
     /// LockServer(TRUE). Numbering by position, not by client, keeps the enabled steps the same
     /// under a renaming of clients (spec/assumptions.md A-SYMMETRY).
     FinishRpc(u8),
+    /// (`stopping-flag`) the thread whose `Unlock` saw the count reach zero sets the shutdown
+    /// flag, one step after the decrement.
+    SetStoppingFlag,
+    /// (MFC, `modal-dialog`) a modal dialog comes up (DoModal, AfxMessageBox): the main window
+    /// is disabled; the dialog's modal loop keeps dispatching COM calls.
+    ModalOpen,
+    /// (MFC, `modal-dialog`) the modal dialog returns; with `recheck-after-modal` its caller
+    /// re-runs `AfxOleOnReleaseAllObjects` if the count is zero.
+    ModalReturn,
 }
 
 impl ServerStep {
@@ -344,6 +392,9 @@ impl ServerStep {
         }
         v.extend((0..crate::config::MAX_CLIENTS as u8).map(ServerStep::FinishRpc));
         v.extend([
+            ServerStep::SetStoppingFlag,
+            ServerStep::ModalOpen,
+            ServerStep::ModalReturn,
             ServerStep::GetQuit,
             ServerStep::MonitorWake,
             ServerStep::MonitorTimeout,
@@ -417,6 +468,13 @@ impl ServerStep {
             ServerStep::FinishRpc(_) => {
                 "an RPC thread finishes an activation it runs: CreateInstance (Lock) or the implicit LockServer(TRUE), then marshaling".to_string()
             }
+            ServerStep::SetStoppingFlag => {
+                "the thread whose Unlock saw the count reach zero sets the shutdown flag (CreateInstance now returns CO_E_SERVER_STOPPING)".to_string()
+            }
+            ServerStep::ModalOpen => {
+                "a modal dialog comes up (DoModal or AfxMessageBox): the main window is disabled".to_string()
+            }
+            ServerStep::ModalReturn => "the modal dialog returns: the main window is enabled".to_string(),
         }
     }
 }
@@ -494,6 +552,14 @@ impl fmt::Debug for ServerState {
         if !self.rpc_activations.is_empty() {
             write!(f, " RPC activations {:?}", self.rpc_activations)?;
         }
+        if matches!(self.dialog, Dialog::Up { .. }) {
+            write!(f, " MODAL DIALOG (main window disabled)")?;
+        }
+        match self.stopping {
+            Stopping::Clear => {}
+            Stopping::Pending => write!(f, " (shutdown flag about to be set)")?,
+            Stopping::Set => write!(f, " SHUTDOWN FLAG")?,
+        }
         Ok(())
     }
 }
@@ -536,6 +602,8 @@ impl ServerState {
             event: false,
             monitor: Monitor::Waiting,
             rpc_activations: Vec::new(),
+            stopping: Stopping::Clear,
+            dialog: Dialog::None,
         }
     }
 
@@ -593,6 +661,31 @@ impl ServerState {
         self.apartments[a].phase == AptPhase::Loop && self.apartments[a].work == AptWork::Idle
     }
 
+    /// Whether apartment `a` dispatches incoming calls now: idle in its message loop, or left it
+    /// and in CoUninitialize's modal loop, which "dispatches any pending messages" before the
+    /// process exits (Microsoft's CoUninitialize page; A-QUEUE).
+    fn apt_dispatching(&self, a: usize) -> bool {
+        self.apt_idle(a) || self.apartments[a].phase == AptPhase::Done
+    }
+
+    /// Whether every queue is empty (CoUninitialize's modal loop has dispatched everything).
+    fn queues_empty(&self) -> bool {
+        self.queues.iter().all(Vec::is_empty)
+    }
+
+    /// Box's remedy: the server has begun shutting down. The locked form sets the flag in this
+    /// step, under the lock `CreateInstance` takes; the unlocked form one step later
+    /// ([`ServerStep::SetStoppingFlag`]).
+    fn begin_stopping(&mut self, cfg: &Config) {
+        if self.stopping == Stopping::Clear {
+            if cfg.on(Mechanism::StoppingFlagLocked) {
+                self.stopping = Stopping::Set;
+            } else if cfg.on(Mechanism::StoppingFlag) {
+                self.stopping = Stopping::Pending;
+            }
+        }
+    }
+
     /// Whether the activation check and the marshaling are two steps: in a server with several
     /// apartments, unless the `atomic-activation` variant is on. In a single-threaded server
     /// the thread that would call CoReleaseServerProcess is the one dispatching the activation
@@ -616,8 +709,11 @@ impl ServerState {
         if let Some(fw) = cfg.scenario.framework() {
             return self.framework_enabled(cfg, fw);
         }
+        if self.stopping == Stopping::Pending {
+            steps.push(ServerStep::SetStoppingFlag);
+        }
         for (a, apt) in self.apartments.iter().enumerate() {
-            if self.apt_idle(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()) {
+            if self.apt_dispatching(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()) {
                 steps.push(ServerStep::Dispatch(a as u8));
             }
             let a8 = a as u8;
@@ -663,7 +759,7 @@ impl ServerState {
         {
             steps.push(ServerStep::Quit);
         }
-        if self.apartments.iter().all(|a| a.phase == AptPhase::Done) {
+        if self.apartments.iter().all(|a| a.phase == AptPhase::Done) && self.queues_empty() {
             steps.push(ServerStep::Exit);
         }
         if self.shutdown.is_none() && self.apt_idle(0) {
@@ -708,7 +804,13 @@ impl ServerState {
                 None => {}
             },
             AptPhase::Waiting(_) => {}
-            AptPhase::Done => steps.push(ServerStep::Exit),
+            // CoUninitialize's modal loop dispatches what is still queued, then the process
+            // exits (A-QUEUE).
+            AptPhase::Done if self.queues[0].is_empty() => steps.push(ServerStep::Exit),
+            AptPhase::Done => steps.push(ServerStep::Dispatch(0)),
+        }
+        if self.stopping == Stopping::Pending {
+            steps.push(ServerStep::SetStoppingFlag);
         }
         if fw.on_zero(cfg) == OnZero::SignalMonitor {
             match (fw.monitor(cfg), self.monitor) {
@@ -730,6 +832,15 @@ impl ServerState {
                 _ => {}
             }
         }
+        if cfg.on(Mechanism::ModalDialog) {
+            match self.dialog {
+                Dialog::None if main.phase == AptPhase::Loop && self.served != 0 => {
+                    steps.push(ServerStep::ModalOpen)
+                }
+                Dialog::Up { .. } => steps.push(ServerStep::ModalReturn),
+                _ => {}
+            }
+        }
         steps.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
         steps
     }
@@ -744,22 +855,38 @@ impl ServerState {
     /// A framework's `Unlock` returned 0 (the count is zero): COM's automatic suspension where
     /// the process count is used, then the framework's reaction (R-ATL70-MONITOR,
     /// R-ATL10-UNLOCK, R-MFC-LOCKAPP).
-    fn framework_zero(&mut self, cfg: &Config, fw: Framework) {
+    fn framework_zero(&mut self, cfg: &Config, fw: Framework, a: usize, out: &mut Sends) {
         if fw.auto_suspend(cfg) {
             self.suspended = true;
         }
-        match fw.on_zero(cfg) {
+        let on_zero = fw.on_zero(cfg);
+        if fw.process_count(cfg) || on_zero == OnZero::PostThreadQuit {
+            // Box's flag, where the zero count is the decision (R-BOX-STOPPING).
+            self.begin_stopping(cfg);
+        }
+        match on_zero {
             OnZero::SignalMonitor => self.event = true,
             OnZero::PostThreadQuit => self.post_thread_quit(),
             OnZero::PostQuitMessage => {
-                // AfxOleOnReleaseAllObjects: the first time, it sets user control TRUE and
-                // destroys the main window; OnNcDestroy finds AfxOleCanExitApp() TRUE (the same
-                // dispatch) and calls PostQuitMessage. Later zero transitions find user
-                // control TRUE and do nothing.
-                if self.shutdown.is_none() {
-                    self.quit_requested = true;
-                    self.shutdown = Some(ExitReason::Automatic);
+                // AfxOleOnReleaseAllObjects (olelock.cpp): nothing while user control is TRUE;
+                // otherwise AfxOleSetUserCtrl(TRUE) ("avoid re-entry"), so later zero
+                // transitions do nothing.
+                if self.user.control {
+                    return;
                 }
+                self.user.control = true;
+                if matches!(self.dialog, Dialog::Up { .. }) {
+                    // "destroy the main window (only if enabled)": a modal dialog disables it,
+                    // so nothing is destroyed and nothing will try again (F-10).
+                    return;
+                }
+                // The main window is enabled: DestroyWindow → CWnd::OnNcDestroy finds
+                // AfxOleCanExitApp() TRUE (the same dispatch) → AfxPostQuitMessage, which
+                // first calls AfxOleTerm(TRUE): COleObjectFactory::RevokeAll revokes every
+                // class object, and only then ::PostQuitMessage (appcore.cpp, oleinit.cpp).
+                self.quit_requested = true;
+                self.shutdown = Some(ExitReason::Automatic);
+                self.revoke(cfg, a, true, out);
             }
         }
     }
@@ -802,7 +929,7 @@ impl ServerState {
     /// SCM knows some of them (they are live), the thread makes the synchronous call to the SCM
     /// and waits (Wine's revoke informs the SCM; one round trip for the apartment's classes);
     /// otherwise it leaves its loop at once, or with `recheck-after-revoke` stays in it.
-    fn revoke(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+    fn revoke(&mut self, cfg: &Config, a: usize, in_loop: bool, out: &mut Sends) {
         let mut live = Vec::new();
         for c in cfg.classes_of(a) {
             let reg = &mut self.classes[c.0 as usize];
@@ -815,9 +942,15 @@ impl ServerState {
         }
         self.apartments[a].work = AptWork::Idle;
         if live.is_empty() {
-            self.after_revoke(cfg, a);
+            if !in_loop {
+                self.after_revoke(cfg, a);
+            }
         } else {
-            self.apartments[a].phase = AptPhase::Waiting(ScmCall::Revoke);
+            self.apartments[a].phase = AptPhase::Waiting(if in_loop {
+                ScmCall::RevokeInLoop
+            } else {
+                ScmCall::Revoke
+            });
             out.push((
                 cfg.scm_id(),
                 Msg::Revoke {
@@ -907,8 +1040,8 @@ impl ServerState {
                     unreachable!("enabled only while activating")
                 };
                 self.apartments[a].work = AptWork::Idle;
-                let obj = self.hand_out(cfg, a, client, clsid, kind);
-                out.push((scm, activated(client, clsid, kind, Hresult::S_OK, obj)));
+                let answer = self.answer_activation(cfg, a, client, clsid, kind);
+                out.push((scm, answer));
             }
             ServerStep::FinishRelease(a) => {
                 if !cfg.on(Mechanism::ProcessRefcount) {
@@ -916,9 +1049,9 @@ impl ServerState {
                     // one step after the count reached zero.
                     self.suspended = true;
                 }
-                self.revoke(cfg, a as usize, &mut out);
+                self.revoke(cfg, a as usize, false, &mut out);
             }
-            ServerStep::Revoke(a) => self.revoke(cfg, a as usize, &mut out),
+            ServerStep::Revoke(a) => self.revoke(cfg, a as usize, false, &mut out),
             ServerStep::Quit => {
                 for apt in self.apartments.iter_mut() {
                     apt.phase = AptPhase::Done;
@@ -927,13 +1060,10 @@ impl ServerState {
             ServerStep::Exit => {
                 self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
                 out.push((scm, Msg::Exited));
-                // Calls still queued, and activations still running on RPC threads, die with
-                // the process: their callers get what a call into an exited process gets.
-                for q in std::mem::take(&mut self.queues).into_iter().flatten() {
-                    if let Queued::Call { from, msg } = q {
-                        out.extend(self.exited_answer(from, &msg));
-                    }
-                }
+                // CoUninitialize's modal loop has emptied the queues. Activations still running
+                // on RPC threads die with the process: their callers get what a call into an
+                // exited process gets (A-RPC-EXIT).
+                debug_assert!(self.queues_empty());
                 for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
                     out.extend(self.exited_answer(
                         scm,
@@ -947,10 +1077,15 @@ impl ServerState {
             }
             ServerStep::Dispatch(a) => {
                 let a = a as usize;
-                let Queued::Call { from, msg } = self.queues[a].remove(0) else {
-                    unreachable!("enabled only with a call at the head of the queue")
-                };
-                out = self.dispatch(cfg, from, &msg, a);
+                match self.queues[a].remove(0) {
+                    Queued::Call { from, msg } if self.to_disconnected(&msg) => {
+                        out = self.disconnected_answer(from, &msg)
+                    }
+                    Queued::Call { from, msg } => out = self.dispatch(cfg, from, &msg, a),
+                    // Only CoUninitialize's modal loop meets a WM_QUIT here (the message loop
+                    // retrieves it with GetQuit): "Non-COM messages are discarded".
+                    Queued::Quit => {}
+                }
             }
             ServerStep::GetQuit => {
                 if self.queues[0].first() == Some(&Queued::Quit) {
@@ -958,7 +1093,7 @@ impl ServerState {
                 }
                 self.quit_requested = false;
                 // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
-                self.revoke(cfg, 0, &mut out);
+                self.revoke(cfg, 0, false, &mut out);
             }
             ServerStep::MonitorWake => {
                 self.event = false;
@@ -978,6 +1113,7 @@ impl ServerState {
                     // `if (!m_bActivity && m_nLockCnt == 0) break;`: the decision; the
                     // PostThreadMessage that follows is the next step.
                     self.shutdown = Some(ExitReason::Automatic);
+                    self.begin_stopping(cfg);
                     Monitor::Posting
                 };
             }
@@ -986,6 +1122,7 @@ impl ServerState {
                 self.monitor = if self.count != 0 {
                     Monitor::Waiting
                 } else {
+                    self.begin_stopping(cfg);
                     self.post_thread_quit();
                     Monitor::Done
                 };
@@ -999,12 +1136,34 @@ impl ServerState {
             }
             ServerStep::FinishRpc(i) => {
                 let (client, clsid, kind) = self.rpc_activations.remove(i as usize);
-                let obj = self.hand_out(cfg, 0, client, clsid, kind);
-                out.push((scm, activated(client, clsid, kind, Hresult::S_OK, obj)));
+                let answer = self.answer_activation(cfg, 0, client, clsid, kind);
+                out.push((scm, answer));
+            }
+            ServerStep::SetStoppingFlag => self.stopping = Stopping::Set,
+            ServerStep::ModalOpen => {
+                self.dialog = Dialog::Up {
+                    user_ctrl_before: self.user.control,
+                }
+            }
+            ServerStep::ModalReturn => {
+                let Dialog::Up { user_ctrl_before } = self.dialog else {
+                    unreachable!("enabled only while the dialog is up")
+                };
+                self.dialog = Dialog::Returned;
+                if cfg.on(Mechanism::RecheckAfterModal) && !user_ctrl_before {
+                    // `BOOL bCtrl = AfxOleGetUserCtrl(); dlg.DoModal(); if (!bCtrl) {
+                    // AfxOleSetUserCtrl(FALSE); if (AfxOleCanExitApp())
+                    // AfxOleOnReleaseAllObjects(); }`
+                    self.user.control = false;
+                    if self.count == 0 {
+                        let fw = cfg.scenario.framework().expect("MFC");
+                        self.framework_zero(cfg, fw, 0, &mut out);
+                    }
+                }
             }
             ServerStep::IdleZeroCheck => {
                 self.shutdown = Some(ExitReason::Automatic);
-                self.revoke(cfg, 0, &mut out);
+                self.revoke(cfg, 0, false, &mut out);
             }
             ServerStep::UserOpenDocument => {
                 self.user.control = true;
@@ -1031,7 +1190,7 @@ impl ServerState {
                     self.locks = 0;
                 }
                 self.shutdown = Some(ExitReason::UserClose);
-                self.revoke(cfg, 0, &mut out);
+                self.revoke(cfg, 0, false, &mut out);
             }
         }
         out
@@ -1040,6 +1199,10 @@ impl ServerState {
     /// Marshals the result of an activation that passed the check: the class object with COM's
     /// implicit LockServer(TRUE) (R-003-IMPLICIT-LOCK), or a new object created by the class
     /// object inside the server. Returns the new object's id for an instance.
+    ///
+    /// # Errors
+    /// CO_E_SERVER_STOPPING when the class object's CreateInstance finds Box's shutdown flag
+    /// set: nothing is created or handed out.
     fn hand_out(
         &mut self,
         cfg: &Config,
@@ -1047,18 +1210,48 @@ impl ServerState {
         client: u8,
         clsid: Clsid,
         kind: ActKind,
-    ) -> Option<ObjId> {
+    ) -> Result<Option<ObjId>, Hresult> {
+        if kind == ActKind::Instance {
+            self.check_stopping()?;
+        }
         self.served |= 1 << client;
         self.handed_out_late |= self.shutdown.is_some();
-        match kind {
+        Ok(match kind {
             ActKind::ClassObject => {
                 self.factory_proxies[clsid.0 as usize] += 1;
                 if cfg.on(Mechanism::ImplicitLockserver) {
-                    self.lock_server(cfg, a, true);
+                    self.lock_server(cfg, a, true, &mut Vec::new());
                 }
                 None
             }
             ActKind::Instance => Some(self.create(clsid)),
+        })
+    }
+
+    /// The server's answer to the SCM for an admitted activation: S_OK with what
+    /// [`ServerState::hand_out`] marshaled, or its refusal.
+    fn answer_activation(
+        &mut self,
+        cfg: &Config,
+        a: usize,
+        client: u8,
+        clsid: Clsid,
+        kind: ActKind,
+    ) -> Msg {
+        match self.hand_out(cfg, a, client, clsid, kind) {
+            Ok(obj) => activated(client, clsid, kind, Hresult::S_OK, obj),
+            Err(hr) => activated(client, clsid, kind, hr, None),
+        }
+    }
+
+    /// Box's check at the top of `IClassFactory::CreateInstance` (R-BOX-STOPPING).
+    ///
+    /// # Errors
+    /// CO_E_SERVER_STOPPING once the shutdown flag is set.
+    fn check_stopping(&self) -> Result<(), Hresult> {
+        match self.stopping {
+            Stopping::Set => Err(Hresult::CO_E_SERVER_STOPPING),
+            Stopping::Clear | Stopping::Pending => Ok(()),
         }
     }
 
@@ -1092,18 +1285,19 @@ impl ServerState {
     /// One reference less on the lifetime count, in apartment `a`. On the final decrement
     /// CoReleaseServerProcess suspends the class objects (R-003-AUTO-SUSPEND) and the server
     /// decides to shut down (R-002-FINAL-DECREMENT), acting on it in the thread's next step.
-    fn release(&mut self, cfg: &Config, a: usize) {
+    fn release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
         self.count = self.count.saturating_sub(1);
         if self.count != 0 {
             return;
         }
         if let Some(fw) = cfg.scenario.framework() {
-            self.framework_zero(cfg, fw);
+            self.framework_zero(cfg, fw, a, out);
             return;
         }
         if cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
             self.suspended = true;
         }
+        self.begin_stopping(cfg);
         if self.shutdown.is_some() {
             return; // already shutting down (recheck-after-revoke): Quit re-checks the count
         }
@@ -1114,7 +1308,7 @@ impl ServerState {
     }
 
     /// IClassFactory::LockServer on the server side (implicit or remoted).
-    fn lock_server(&mut self, cfg: &Config, a: usize, lock: bool) {
+    fn lock_server(&mut self, cfg: &Config, a: usize, lock: bool, out: &mut Sends) {
         if lock {
             self.locks += 1;
             if cfg.on(Mechanism::LockserverCounts) {
@@ -1123,7 +1317,7 @@ impl ServerState {
         } else {
             self.locks = self.locks.saturating_sub(1);
             if cfg.on(Mechanism::LockserverCounts) {
-                self.release(cfg, a);
+                self.release(cfg, a, out);
             }
         }
     }
@@ -1179,7 +1373,7 @@ impl ServerState {
                         || refused(cfg, msg)
                         || cfg.scenario.free_threaded()
                         || queues_calls(cfg)
-                        || self.apt_idle(self.target_apartment(cfg, msg))
+                        || self.apt_dispatching(self.target_apartment(cfg, msg))
                 }
             },
         }
@@ -1208,18 +1402,7 @@ impl ServerState {
             ProcStatus::Running => {}
         }
         if self.to_disconnected(msg) {
-            if let Msg::ReleaseFactory { clsid } = msg {
-                let c = clsid.0 as usize;
-                self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
-            }
-            self.note_stranding(msg);
-            return Some(vec![(
-                src,
-                Msg::Reply {
-                    hr: Hresult::RPC_E_DISCONNECTED,
-                    obj: None,
-                },
-            )]);
+            return Some(self.disconnected_answer(src, msg));
         }
         if refused(cfg, msg) {
             // COM's security check refuses the activation before it reaches the server's code:
@@ -1242,6 +1425,9 @@ impl ServerState {
             match self.apartments[a].phase {
                 AptPhase::Waiting(ScmCall::Register) => self.apartments[a].phase = AptPhase::Loop,
                 AptPhase::Waiting(ScmCall::Revoke) => self.after_revoke(cfg, a),
+                AptPhase::Waiting(ScmCall::RevokeInLoop) => {
+                    self.apartments[a].phase = AptPhase::Loop
+                }
                 _ => unreachable!("can_deliver admits only an awaited answer"),
             }
             return Some(Vec::new());
@@ -1259,12 +1445,32 @@ impl ServerState {
         Some(self.dispatch(cfg, src, msg, a))
     }
 
+    /// COM's answer to a call on a stub the server disconnected, given without the server's
+    /// code: RPC_E_DISCONNECTED (seeds 001, 002; seeds README). A call still queued when the
+    /// server disconnected its target gets it too when the apartment reaches it.
+    fn disconnected_answer(&mut self, src: Id, msg: &Msg) -> Sends {
+        if let Msg::ReleaseFactory { clsid } = msg {
+            let c = clsid.0 as usize;
+            self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
+        }
+        self.note_stranding(msg);
+        vec![(
+            src,
+            Msg::Reply {
+                hr: Hresult::RPC_E_DISCONNECTED,
+                obj: None,
+            },
+        )]
+    }
+
     /// Runs incoming call `msg` from `src` in apartment `a` (or, in a free-threaded server, on
     /// an RPC thread) and returns the reply: the server's code for the call, with COM's
     /// suspended check in front of an activation.
     fn dispatch(&mut self, cfg: &Config, src: Id, msg: &Msg, a: usize) -> Sends {
-        let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
-        match msg {
+        // Messages the server's code sends besides the reply (MFC's revocation).
+        let mut out = Vec::new();
+        let reply = |hr: Hresult, obj: Option<ObjId>| (src, Msg::Reply { hr, obj });
+        let answer = match msg {
             Msg::Activate {
                 client,
                 clsid,
@@ -1272,51 +1478,56 @@ impl ServerState {
             } => {
                 let c = clsid.0 as usize;
                 if self.classes[c] != ClassReg::Live || self.suspended {
-                    vec![(
+                    Some((
                         src,
                         activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
-                    )]
+                    ))
                 } else if cfg.scenario.free_threaded() && !cfg.on(Mechanism::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
                     self.rpc_activations.sort();
-                    Vec::new()
+                    None
                 } else if self.split_activation(cfg) {
                     self.apartments[a].work = AptWork::Activating {
                         client: *client,
                         clsid: *clsid,
                         kind: *kind,
                     };
-                    Vec::new()
+                    None
                 } else {
-                    let obj = self.hand_out(cfg, a, *client, *clsid, *kind);
-                    vec![(src, activated(*client, *clsid, *kind, Hresult::S_OK, obj))]
+                    Some((src, self.answer_activation(cfg, a, *client, *clsid, *kind)))
                 }
             }
-            Msg::CreateInstance { clsid } => {
-                self.handed_out_late |= self.shutdown.is_some();
-                let id = self.create(*clsid);
-                reply(Hresult::S_OK, Some(id))
-            }
+            Msg::CreateInstance { clsid } => Some(match self.check_stopping() {
+                Err(hr) => reply(hr, None),
+                Ok(()) => {
+                    self.handed_out_late |= self.shutdown.is_some();
+                    let id = self.create(*clsid);
+                    reply(Hresult::S_OK, Some(id))
+                }
+            }),
             Msg::LockServer { lock, .. } => {
-                self.lock_server(cfg, a, *lock);
-                reply(Hresult::S_OK, None)
+                self.lock_server(cfg, a, *lock, &mut out);
+                Some(reply(Hresult::S_OK, None))
             }
-            Msg::Call { .. } => reply(Hresult::S_OK, None),
+            Msg::Call { .. } => Some(reply(Hresult::S_OK, None)),
             Msg::ReleaseObject { obj } => {
                 self.objects.retain(|o| o.id != *obj);
-                self.release(cfg, a);
-                reply(Hresult::S_OK, None)
+                self.release(cfg, a, &mut out);
+                Some(reply(Hresult::S_OK, None))
             }
             Msg::ReleaseFactory { clsid } => {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
                 // Releasing the proxy undoes the implicit LockServer(TRUE).
                 if cfg.on(Mechanism::ImplicitLockserver) {
-                    self.lock_server(cfg, a, false);
+                    self.lock_server(cfg, a, false, &mut out);
                 }
-                reply(Hresult::S_OK, None)
+                Some(reply(Hresult::S_OK, None))
             }
             _ => unreachable!("only incoming COM calls are dispatched"),
-        }
+        };
+        // The reply leaves when the call returns, after what the server's code sent during it.
+        out.extend(answer);
+        out
     }
 }

@@ -257,8 +257,14 @@ fn phase_text(p: AptPhase, apartment: usize) -> String {
             "in CoRegisterClassObject, waits for the SCM".into()
         }
         AptPhase::Waiting(ScmCall::Revoke) => "in CoRevokeClassObject, waits for the SCM".into(),
+        AptPhase::Waiting(ScmCall::RevokeInLoop) => {
+            "in COleObjectFactory::RevokeAll (CoRevokeClassObject), waits for the SCM".into()
+        }
         AptPhase::Loop => "in its message loop".into(),
-        AptPhase::Done => "left its message loop".into(),
+        AptPhase::Done => {
+            "left its message loop (CoUninitialize's modal loop dispatches what is still queued)"
+                .into()
+        }
     }
 }
 

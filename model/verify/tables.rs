@@ -78,7 +78,6 @@ const IMPLEMENTATION_PROPERTIES: &[&str] = &[
     "no-handout-after-shutdown",
     "clean-disconnect",
     "no-exit-during-init",
-    "launched-server-serves",
     "server-eventually-exits",
     "activation-answered",
 ];
