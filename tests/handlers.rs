@@ -10,8 +10,16 @@ use stateright::actor::Id;
 
 type Sends = Vec<(Id, Msg)>;
 
+/// A configuration for the handler tests. The textbook servers' handlers are driven one call at a
+/// time, delivered to an idle apartment and dispatched at once: A-NETWORK's direct dispatch (the
+/// variant `unordered-dispatch`). The FIFO queue every local server has by default is tested on
+/// its own (`sta_queues_calls_until_message_loop`, the framework tests).
 fn cfg(s: Scenario, toggled: &[Mechanism]) -> Config {
-    Config::new(s, toggled.iter().copied().collect::<MechanismSet>(), 2).unwrap()
+    let mut set = toggled.iter().copied().collect::<MechanismSet>();
+    if Mechanism::UnorderedDispatch.applies_to(s) {
+        set = set.with(Mechanism::UnorderedDispatch);
+    }
+    Config::new(s, set, 2).unwrap()
 }
 
 /// Answers every synchronous call to the SCM in `out` (registration, revocation), as the SCM
@@ -1351,9 +1359,10 @@ fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
     assert_eq!(v.live_objects(), 1, "exits with object 3 referenced");
 }
 
-/// R-COM-QUIT-ORDER: WM_QUIT posted with PostThreadMessage is retrieved after what was queued
-/// before it; what arrives after it is never dispatched and, at exit, fails like a call into an
-/// exited process (A-QUEUE).
+/// R-COM-QUIT-ORDER, R-SEEDS-COUNINITIALIZE: WM_QUIT posted with PostThreadMessage is retrieved
+/// after what was queued before it; what arrives after it is dispatched by CoUninitialize's
+/// modal loop once the class objects are revoked (the activation is refused with
+/// CO_E_SERVER_STOPPING), and only then can the process exit.
 #[test]
 fn r_com_post_thread_message_quit_is_queued_in_order() {
     let c = cfg(Scenario::Atl9Sta, &[Mechanism::DelayedShutdown]);
@@ -1369,36 +1378,80 @@ fn r_com_post_thread_message_quit_is_queued_in_order() {
     enqueue(&c, &mut v, c.scm_id(), late);
     assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
     step(&c, &mut v, ServerStep::GetQuit);
-    let out = v.step(&c, ServerStep::Exit);
+    assert_eq!(v.apartments[0].phase, AptPhase::Done);
+    assert_eq!(
+        v.enabled(&c),
+        vec![ServerStep::Dispatch(0)],
+        "CoUninitialize's modal loop dispatches before the process exits"
+    );
+    let out = v.step(&c, ServerStep::Dispatch(0));
     assert!(out.iter().any(|(d, m)| *d == c.scm_id()
         && matches!(
             m,
             Msg::Activated {
-                hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                hr: Hresult::CO_E_SERVER_STOPPING,
                 client: 1,
                 ..
             }
         )));
+    assert_eq!(v.enabled(&c), vec![ServerStep::Exit]);
 }
 
-/// R-MFC-LOCKAPP, R-COM-QUIT-ORDER (F-9): PostQuitMessage lets every queued call run first;
-/// a later zero transition does not post again (user control is TRUE by then).
+/// R-MFC-LOCKAPP: the final AfxOleUnlockApp reaches AfxPostQuitMessage, which revokes every class
+/// object (AfxOleTerm(TRUE) → COleObjectFactory::RevokeAll) before PostQuitMessage; an activation
+/// queued behind the release is refused with CO_E_SERVER_STOPPING, and a later zero transition
+/// does nothing (user control is TRUE by then). F-9 was the opposite reading.
 #[test]
-fn r_mfc_post_quit_message_waits_for_an_empty_queue() {
+fn r_mfc_post_quit_message_revokes_first() {
     let c = cfg(Scenario::MfcSta, &[]);
     let mut v = framework_with_object(&c);
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
     enqueue(&c, &mut v, c.scm_id(), create_a(1));
-    v.step(&c, ServerStep::Dispatch(0));
-    assert!(v.quit_requested);
+    let out = v.step(&c, ServerStep::Dispatch(0));
+    assert!(v.quit_requested && v.user.control);
+    assert_eq!(v.classes[0], ClassReg::Revoked, "revoked before WM_QUIT");
+    assert_eq!(
+        v.apartments[0].phase,
+        AptPhase::Waiting(ScmCall::RevokeInLoop)
+    );
+    scm_answers(&c, &mut v, out);
+    assert_eq!(v.apartments[0].phase, AptPhase::Loop, "back in its loop");
     assert_eq!(
         v.enabled(&c),
         vec![ServerStep::Dispatch(0)],
         "not WM_QUIT yet"
     );
-    v.step(&c, ServerStep::Dispatch(0));
-    assert_eq!(v.live_objects(), 1);
+    let out = v.step(&c, ServerStep::Dispatch(0));
+    assert!(matches!(
+        out[0].1,
+        Msg::Activated {
+            hr: Hresult::CO_E_SERVER_STOPPING,
+            ..
+        }
+    ));
+    assert_eq!(v.live_objects(), 0);
     assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
+}
+
+/// R-MFC-LOCKAPP (b), F-10: with the main window disabled by a modal dialog, the final release
+/// sets user control and destroys nothing; `recheck-after-modal` shuts down when it returns.
+#[test]
+fn r_mfc_disabled_main_window_skips_the_shutdown() {
+    for remedy in [false, true] {
+        let mut t = vec![Mechanism::ModalDialog];
+        if remedy {
+            t.push(Mechanism::RecheckAfterModal);
+        }
+        let c = cfg(Scenario::MfcSta, &t);
+        let mut v = framework_with_object(&c);
+        step(&c, &mut v, ServerStep::ModalOpen);
+        enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+        v.step(&c, ServerStep::Dispatch(0));
+        assert!(v.user.control && v.shutdown.is_none() && !v.quit_requested);
+        step(&c, &mut v, ServerStep::ModalReturn);
+        assert_eq!(v.quit_requested, remedy, "remedy {remedy}");
+        assert_eq!(v.classes[0] == ClassReg::Revoked, remedy);
+    }
 }
 
 /// R-ATL10-UNLOCK: from ATL 10.0 the final Unlock is CoReleaseServerProcess, which suspends the

@@ -175,7 +175,7 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
         ),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::StaMessageQueue),
+            MechanismSet::only(Mechanism::UnorderedDispatch),
             2,
         ),
         cfg(Scenario::Atl9Sta, MechanismSet::EMPTY, 2),

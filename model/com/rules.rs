@@ -289,6 +289,24 @@ pub const RULES: &[Rule] = &[
         element: "Msg::Register / Msg::Revoke / Msg::ScmDone; AptPhase::Waiting; ScmState::on_msg",
     },
     Rule {
+        id: "R-SEEDS-EXEC-FAILURE",
+        source: "checked facts: Adi Oltean (Microsoft), \"When CoCreateInstance returns 0x80080005\"",
+        text: "When a server the SCM launched does not register the requested class object (it ends first, or does not register in time), the client's activation fails with CO_E_SERVER_EXEC_FAILURE; the SCM does not launch another instance for it.",
+        element: "ScmState::on_msg(Msg::Exited): held activations answered CO_E_SERVER_EXEC_FAILURE (model/com/scm.rs)",
+    },
+    Rule {
+        id: "R-SEEDS-BOX-STOPPING",
+        source: "checked facts: Don Box, Essential COM (1998) ch. 6; ActiveX/COM Q&A, Microsoft Systems Journal, January 1997",
+        text: "An activation already admitted can run concurrently with the final CoReleaseServerProcess despite COM's lock; Box's remedy: once the server has begun shutting down, its IClassFactory::CreateInstance (and IPersistFile::Load) return CO_E_SERVER_STOPPING, and the SCM starts a new instance.",
+        element: "remedies stopping-flag, stopping-flag-locked: ServerState::stopping, begin_stopping, check_stopping, ServerStep::SetStoppingFlag (model/com/server.rs)",
+    },
+    Rule {
+        id: "R-SEEDS-COUNINITIALIZE",
+        source: "checked facts: Microsoft, CoUninitialize function (Remarks)",
+        text: "If conversations remain open, CoUninitialize runs a modal message loop and dispatches the pending messages before it returns (non-COM messages are discarded): calls still queued in an STA when its thread leaves its message loop are dispatched, not failed.",
+        element: "ServerState::apt_dispatching; ServerStep::Dispatch in AptPhase::Done; ServerStep::Exit only once the queues are empty (model/com/server.rs)",
+    },
+    Rule {
         id: "R-SEEDS-PER-APARTMENT",
         source: "checked facts: CoFreeUnusedLibrariesEx (Microsoft's page); Wine dlls/combase/apartment.c",
         text: "COM keeps a list of loaded DLLs per apartment; CoFreeUnusedLibrariesEx considers the DLLs of the apartments the calling thread can host, so only a thread of that apartment frees its entry; the module is freed when no apartment holds it. A DLL whose ThreadingModel is Apartment (or none) gets delay 0; Free, Both and Neutral get the delay.",
@@ -369,8 +387,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "R-MFC-LOCKAPP",
         source: "spec/frameworks.md §5: MFC olelock.cpp AfxOleLockApp/AfxOleUnlockApp/AfxOleOnReleaseAllObjects; wincore.cpp OnNcDestroy",
-        text: "MFC counts objects and LockServer in m_nObjectCount; the decrement to 0, unless the user is in control, sets user control and destroys the main window, whose WM_NCDESTROY calls PostQuitMessage while the count is still 0. Nothing suspends or revokes the class objects before the message loop ends.",
-        element: "Framework::Mfc: OnZero::PostQuitMessage, ServerState::quit_requested",
+        text: "MFC counts objects and LockServer in m_nObjectCount; the decrement to 0, unless the user is in control, sets user control and destroys the main window if it is enabled, whose WM_NCDESTROY calls AfxPostQuitMessage while the count is still 0. AfxPostQuitMessage first calls AfxOleTerm(TRUE), whose COleObjectFactory::RevokeAll revokes every class object, and only then ::PostQuitMessage; activations still queued find the class revoked. With the main window disabled (a modal dialog up) nothing is destroyed and nothing tries again.",
+        element: "Framework::Mfc: OnZero::PostQuitMessage, ServerState::framework_zero (revoke in the loop, ScmCall::RevokeInLoop), ServerState::quit_requested, Dialog",
     },
     Rule {
         id: "R-MFC-FACTORY",

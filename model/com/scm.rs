@@ -279,7 +279,7 @@ impl ScmState {
                 // activations were held for: those clients get CO_E_SERVER_EXEC_FAILURE, as when
                 // a launched server "failed to start in time and register the proper class
                 // factory" (Adi Oltean, Microsoft, "When CoCreateInstance returns 0x80080005";
-                // R-SCM-EXEC-FAILURE). The SCM does not launch another instance for them.
+                // R-SEEDS-EXEC-FAILURE). The SCM does not launch another instance for them.
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))

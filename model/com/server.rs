@@ -101,7 +101,7 @@ pub enum Dialog {
     Returned,
 }
 
-/// Box's shutdown flag (`stopping-flag`, `stopping-flag-locked`; R-BOX-STOPPING): once set,
+/// Box's shutdown flag (`stopping-flag`, `stopping-flag-locked`; R-SEEDS-BOX-STOPPING): once set,
 /// the server's `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub enum Stopping {
@@ -861,7 +861,7 @@ impl ServerState {
         }
         let on_zero = fw.on_zero(cfg);
         if fw.process_count(cfg) || on_zero == OnZero::PostThreadQuit {
-            // Box's flag, where the zero count is the decision (R-BOX-STOPPING).
+            // Box's flag, where the zero count is the decision (R-SEEDS-BOX-STOPPING).
             self.begin_stopping(cfg);
         }
         match on_zero {
@@ -1244,7 +1244,7 @@ impl ServerState {
         }
     }
 
-    /// Box's check at the top of `IClassFactory::CreateInstance` (R-BOX-STOPPING).
+    /// Box's check at the top of `IClassFactory::CreateInstance` (R-SEEDS-BOX-STOPPING).
     ///
     /// # Errors
     /// CO_E_SERVER_STOPPING once the shutdown flag is set.
