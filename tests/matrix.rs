@@ -688,8 +688,10 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
             .filter(|s| m.applies_to(*s))
             .any(|s| {
                 PROPERTIES.iter().any(|p| {
-                    let base = exp.get(s, MechanismSet::EMPTY, p.name);
-                    let with = exp.get(s, MechanismSet::only(m), p.name);
+                    // A remedy that needs a condition repairs what the condition breaks.
+                    let reference = m.needs().map_or(MechanismSet::EMPTY, MechanismSet::only);
+                    let base = exp.get(s, reference, p.name);
+                    let with = exp.get(s, reference.with(m), p.name);
                     match m.kind() {
                         Kind::Remedy => {
                             base == Some(Verdict::Violated) && with == Some(Verdict::Holds)

@@ -10,6 +10,18 @@ use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
 
+/// The SCM's answer to the client of `a` when its activation fails with `hr`.
+fn failed(cfg: &Config, a: &Activation, hr: Hresult) -> (Id, Msg) {
+    (
+        cfg.client_id(a.client as usize),
+        Msg::ActivationResult {
+            hr,
+            server: None,
+            obj: None,
+        },
+    )
+}
+
 /// What the SCM's class table says about one CLSID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ClassEntry {
@@ -139,14 +151,7 @@ impl ScmState {
                     self.held.sort();
                     out.push((cfg.server_id(s as usize), Msg::Launch { client: a.client }));
                 } else {
-                    out.push((
-                        cfg.client_id(a.client as usize),
-                        Msg::ActivationResult {
-                            hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
-                            server: None,
-                            obj: None,
-                        },
-                    ));
+                    out.push(failed(cfg, &a, Hresult::CO_E_SERVER_EXEC_FAILURE));
                 }
             }
         }
@@ -263,14 +268,7 @@ impl ScmState {
                     } else {
                         // A-SCM-EXITED's other outcome (`exited-instance-fails`): the failure
                         // goes back to the client.
-                        out.push((
-                            cfg.client_id(a.client as usize),
-                            Msg::ActivationResult {
-                                hr: *hr,
-                                server: None,
-                                obj: None,
-                            },
-                        ));
+                        out.push(failed(cfg, &a, *hr));
                     }
                 }
             }
@@ -292,14 +290,7 @@ impl ScmState {
                     .partition(|a| waiting.contains(&a.clsid));
                 self.held = still;
                 for a in orphans {
-                    out.push((
-                        cfg.client_id(a.client as usize),
-                        Msg::ActivationResult {
-                            hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
-                            server: None,
-                            obj: None,
-                        },
-                    ));
+                    out.push(failed(cfg, &a, Hresult::CO_E_SERVER_EXEC_FAILURE));
                 }
             }
             _ => {}

@@ -1196,40 +1196,11 @@ impl ServerState {
         out
     }
 
-    /// Marshals the result of an activation that passed the check: the class object with COM's
-    /// implicit LockServer(TRUE) (R-003-IMPLICIT-LOCK), or a new object created by the class
-    /// object inside the server. Returns the new object's id for an instance.
-    ///
-    /// # Errors
-    /// CO_E_SERVER_STOPPING when the class object's CreateInstance finds Box's shutdown flag
-    /// set: nothing is created or handed out.
-    fn hand_out(
-        &mut self,
-        cfg: &Config,
-        a: usize,
-        client: u8,
-        clsid: Clsid,
-        kind: ActKind,
-    ) -> Result<Option<ObjId>, Hresult> {
-        if kind == ActKind::Instance {
-            self.check_stopping()?;
-        }
-        self.served |= 1 << client;
-        self.handed_out_late |= self.shutdown.is_some();
-        Ok(match kind {
-            ActKind::ClassObject => {
-                self.factory_proxies[clsid.0 as usize] += 1;
-                if cfg.on(Mechanism::ImplicitLockserver) {
-                    self.lock_server(cfg, a, true, &mut Vec::new());
-                }
-                None
-            }
-            ActKind::Instance => Some(self.create(clsid)),
-        })
-    }
-
-    /// The server's answer to the SCM for an admitted activation: S_OK with what
-    /// [`ServerState::hand_out`] marshaled, or its refusal.
+    /// The server's answer to the SCM for an admitted activation: the class object marshaled
+    /// with COM's implicit LockServer(TRUE) (R-003-IMPLICIT-LOCK), or a new object created by the
+    /// class object inside the server, with S_OK; or CO_E_SERVER_STOPPING, with nothing created
+    /// or handed out, when the class object's CreateInstance finds Box's shutdown flag set
+    /// (R-SEEDS-BOX-STOPPING).
     fn answer_activation(
         &mut self,
         cfg: &Config,
@@ -1238,10 +1209,24 @@ impl ServerState {
         clsid: Clsid,
         kind: ActKind,
     ) -> Msg {
-        match self.hand_out(cfg, a, client, clsid, kind) {
-            Ok(obj) => activated(client, clsid, kind, Hresult::S_OK, obj),
-            Err(hr) => activated(client, clsid, kind, hr, None),
+        if kind == ActKind::Instance {
+            if let Err(hr) = self.check_stopping() {
+                return activated(client, clsid, kind, hr, None);
+            }
         }
+        self.served |= 1 << client;
+        self.handed_out_late |= self.shutdown.is_some();
+        let obj = match kind {
+            ActKind::ClassObject => {
+                self.factory_proxies[clsid.0 as usize] += 1;
+                if cfg.on(Mechanism::ImplicitLockserver) {
+                    self.lock_server(cfg, a, true, &mut Vec::new());
+                }
+                None
+            }
+            ActKind::Instance => Some(self.create(clsid)),
+        };
+        activated(client, clsid, kind, Hresult::S_OK, obj)
     }
 
     /// Box's check at the top of `IClassFactory::CreateInstance` (R-SEEDS-BOX-STOPPING).
