@@ -296,7 +296,7 @@ fn regenerating_traces_changes_nothing() {
         "every pinned verdict compared: {last}"
     );
     assert!(
-        text.contains("— F-1 in baseline"),
+        text.contains("— F-4 in baseline"),
         "baseline violations point to findings"
     );
     // The long view has a line per verdict; the compact one a line per run plus a legend per
