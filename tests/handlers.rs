@@ -1500,3 +1500,62 @@ fn free_threaded_activation_locks_after_the_monitors_recheck() {
     assert_eq!((v.count, v.live_objects()), (1, 1));
     assert!(v.handed_out_late);
 }
+
+/// R-MFC-CLOSE: the user's document counts (AfxOleLockApp); `CFrameWnd::OnClose` with an object
+/// still outstanding hides and serves on (user control FALSE), and the client's last release
+/// then shuts the instance down; with nothing outstanding the close revokes, then quits.
+#[test]
+fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
+    let c = cfg(Scenario::MfcSta, &[Mechanism::UserTakesControl]);
+    let mut v = framework_with_object(&c);
+    step(&c, &mut v, ServerStep::UserOpenDocument);
+    assert_eq!(v.count, 2, "the document locks the application");
+    assert!(v.user.control);
+    assert_eq!(v.enabled(&c), vec![ServerStep::UserCloseHide]);
+    step(&c, &mut v, ServerStep::UserCloseHide);
+    assert_eq!(v.count, 1);
+    assert!(!v.user.control && v.user.closed && v.shutdown.is_none());
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    v.step(&c, ServerStep::Dispatch(0));
+    assert!(v.quit_requested, "the last release shuts the hidden instance down");
+
+    let mut v = framework_with_object(&c);
+    step(&c, &mut v, ServerStep::UserOpenDocument);
+    enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+    v.step(&c, ServerStep::Dispatch(0));
+    assert!(
+        !v.quit_requested && v.shutdown.is_none(),
+        "the client's last release leaves the user's document"
+    );
+    assert_eq!(v.enabled(&c), vec![ServerStep::UserClose]);
+    let out = v.step(&c, ServerStep::UserClose);
+    assert_eq!(v.classes[0], ClassReg::Revoked, "revoked before WM_QUIT");
+    assert!(v.quit_requested && v.count == 0);
+    scm_answers(&c, &mut v, out);
+    assert_eq!(v.enabled(&c), vec![ServerStep::GetQuit]);
+}
+
+/// R-WTL-USER-START: a user-started WTL instance is registered and holds the window's
+/// `_Module.Lock()`; a client's last release does not signal the monitor, the window's
+/// `OnDestroy` does. Without the lock (`frame-locks-module` disabled) the last release does.
+#[test]
+fn r_wtl_user_started_window_holds_the_module() {
+    for lock in [true, false] {
+        let mut t = vec![Mechanism::UserStarted];
+        if !lock {
+            t.push(Mechanism::FrameLocksModule);
+        }
+        let c = cfg(Scenario::WtlSta, &t);
+        let mut v = ServerState::new(&c, 0);
+        assert!(v.ready && v.user.working());
+        assert_eq!(v.count, u8::from(lock));
+        enqueue(&c, &mut v, c.scm_id(), create_a(0));
+        v.step(&c, ServerStep::Dispatch(0));
+        enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
+        v.step(&c, ServerStep::Dispatch(0));
+        assert_eq!(v.event, !lock, "the last release signals the monitor only without the lock");
+        assert!(v.enabled(&c).contains(&ServerStep::UserClose));
+        v.step(&c, ServerStep::UserClose);
+        assert!(v.event && v.count == 0 && !v.user.working());
+    }
+}

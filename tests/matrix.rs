@@ -360,6 +360,8 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("wtl-sta", "monitor-recheck", 9715),
     ("wtl-sta", "with-process-count-lock", 10504),
     ("wtl-sta", "with-exited-instance-fails", 8672),
+    ("wtl-sta", "with-user-started", 115083),
+    ("wtl-sta", "with-user-started+frame-locks-module", 10230),
     (
         "wtl-sta",
         "lockserver-counts+with-process-count-lock",
@@ -387,6 +389,7 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
         "with-modal-dialog+with-recheck-after-modal",
         19829,
     ),
+    ("mfc-sta", "with-user-takes-control", 19794),
     (
         "mfc-sta",
         "lockserver-counts+with-process-count-lock",

@@ -350,6 +350,19 @@ pub enum Mechanism {
     /// when the dialog returns with it saved FALSE, restores it with `AfxOleSetUserCtrl(FALSE)`
     /// and calls `AfxOleOnReleaseAllObjects()` if `AfxOleCanExitApp()` (the count is zero).
     RecheckAfterModal,
+    /// Condition of R-MFC-CLOSE: once the instance (launched for a client) has served it, the
+    /// user opens a document (`COleLinkingDoc::OnNewDocument` calls `AfxOleSetUserCtrl(TRUE)`;
+    /// the document's constructor calls `AfxOleLockApp`) and later closes the main frame
+    /// (`CFrameWnd::OnClose`).
+    UserTakesControl,
+    /// Condition of R-WTL-USER-START: instance 1 is started by the user (no `/Embedding`): the
+    /// AppWizard's WinMain starts the monitor and registers the class objects as for a client,
+    /// then `Run()` opens the main window, and the user closes it later.
+    UserStarted,
+    /// R-WTL-USER-START: the AppWizard's `Run()` of a COM server calls `_Module.Lock()` once
+    /// the main window exists (root.cpp), and the window's `OnDestroy` calls
+    /// `_Module.Unlock()` (Frame.h): while the user's window is open the count is not zero.
+    FrameLocksModule,
 }
 
 /// One row of the mechanism table: everything the CLI, the expectations file, the traces and
@@ -451,6 +464,9 @@ fn own_registration(s: Scenario) -> bool {
 }
 fn mfc(s: Scenario) -> bool {
     s == Scenario::MfcSta
+}
+fn wtl(s: Scenario) -> bool {
+    s == Scenario::WtlSta
 }
 fn with_user(s: Scenario) -> bool {
     s.has_user()
@@ -630,14 +646,29 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleSetUserCtrl, AfxOleCanExitApp, AfxOleOnReleaseAllObjects (spec/frameworks.md §5)", applies: mfc,
         when_toggled: "(remedy for F-10) the code that shows the modal dialog saves AfxOleGetUserCtrl() before it and, when the dialog returns with the flag saved FALSE, calls AfxOleSetUserCtrl(FALSE) and, if AfxOleCanExitApp(), AfxOleOnReleaseAllObjects() (meaningful only with modal-dialog)",
         needs: Some(Mechanism::ModalDialog), ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::UserTakesControl, name: "user-takes-control", kind: Kind::Condition,
+        rules: &["R-MFC-CLOSE"], source: MFC_CLOSE_SRC, applies: mfc,
+        when_toggled: "(condition) once instance 1 has served a client, the user opens a document (AfxOleSetUserCtrl(TRUE); the document's AfxOleLockApp) and may later close the main frame (CFrameWnd::OnClose: hide and serve on while objects remain, else DestroyWindow and AfxPostQuitMessage)",
+        ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::UserStarted, name: "user-started", kind: Kind::Condition,
+        rules: &["R-WTL-USER-START"], source: WTL_WIZARD_SRC, applies: wtl,
+        when_toggled: "(condition) instance 1 is started by the user: it starts the monitor and registers its class objects as for a client, opens its main window, and the user may close the window later",
+        ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::FrameLocksModule, name: "frame-locks-module", kind: Kind::Mechanism,
+        rules: &["R-WTL-USER-START"], source: WTL_WIZARD_SRC, applies: wtl,
+        when_toggled: "Run() does not call _Module.Lock() for the main window (nor OnDestroy _Module.Unlock()): a COM client's last release lets the monitor post WM_QUIT to the instance the user works in",
+        needs: Some(Mechanism::UserStarted), ..MechanismDef::PLAIN },
 ];
+
+const MFC_CLOSE_SRC: &str = "MFC winfrm.cpp CFrameWnd::OnClose, olelink.cpp COleLinkingDoc::OnNewDocument, oledoc1.cpp COleDocument (spec/frameworks.md §5)";
+const WTL_WIZARD_SRC: &str = "WTL 10 AppWizard templates root.cpp (WinMain, Run) and Frame.h (OnDestroy) (spec/frameworks.md §3)";
 
 const ATL_SRC: &str =
     "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 40] = [
+    pub const ALL: [Mechanism; 43] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -678,6 +709,9 @@ impl Mechanism {
         Mechanism::StoppingFlagLocked,
         Mechanism::ModalDialog,
         Mechanism::RecheckAfterModal,
+        Mechanism::UserTakesControl,
+        Mechanism::UserStarted,
+        Mechanism::FrameLocksModule,
     ];
 
     /// The mechanism's row in [`MECHANISMS`].
@@ -1306,6 +1340,13 @@ impl Config {
         m.opt_in() == self.toggled.contains(m)
     }
 
+    /// Whether instance 1 (slot 0) is started by the user rather than by the SCM for an
+    /// activation (`user-started`, R-WTL-USER-START). The SCM then launches instances from
+    /// slot 1.
+    pub fn user_started(&self) -> bool {
+        self.on(Mechanism::UserStarted)
+    }
+
     /// Whether COM's security check refuses client `client`'s activations with E_ACCESSDENIED:
     /// under `access-denied-client`, client 1 (index 0) has launch but not access permission
     /// (R-SEEDS-KB170915). The server process's COM runtime sees the caller's identity and the
@@ -1317,7 +1358,7 @@ impl Config {
     /// Number of server-instance slots the SCM may start (local scenarios only).
     pub fn slots(&self) -> usize {
         if self.scenario.is_local() {
-            self.clients
+            self.clients + usize::from(self.user_started())
         } else {
             0
         }

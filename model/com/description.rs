@@ -224,8 +224,10 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<Threading>")]
     pub threading: Option<Spanned<Threading>>,
-    /// Whether an interactive user may take control of the server and close it (the textbook
-    /// EXE with one STA only; R-002-USER-CONTROL, R-002-USER-CLOSE). Default false.
+    /// Whether an interactive user works in the server and closes it: the textbook EXE with one
+    /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
+    /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where
+    /// the user starts instance 1 (condition `user-started`, R-WTL-USER-START). Default false.
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub user: Option<Spanned<bool>>,
@@ -632,12 +634,16 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                     ),
                 ));
             }
-            if user && !(lt == Lifetime::Textbook && kinds.len() == 1) {
+            if user
+                && !(matches!(lt, Lifetime::Textbook | Lifetime::Mfc | Lifetime::Wtl)
+                    && kinds.len() == 1)
+            {
                 return Err(at(
                     server.user.as_ref().expect("user was written"),
-                    "an interactive user is modeled only for the textbook EXE with one STA \
-                     (seed 002, R-002-USER-CONTROL); framework servers are launched with \
-                     /Embedding; valid choices here: false",
+                    "an interactive user is modeled for the textbook EXE with one STA (seed \
+                     002, R-002-USER-CONTROL), MFC (the user takes control, R-MFC-CLOSE) and \
+                     WTL (the user starts the program, R-WTL-USER-START); ATL's EXE module has \
+                     no user interface of its own; valid choices here: false",
                 ));
             }
             let shape_error = |what: &str| {
@@ -794,6 +800,14 @@ impl Description {
         self.check_classes()?;
         let scenario = scenario_of(server)?;
         let (mut toggled, singleuse) = self.registration_toggles(scenario)?;
+        // `user = true` in a framework server is the framework's user condition.
+        if server.user.as_ref().is_some_and(|u| *u.get_ref()) {
+            match scenario {
+                Scenario::MfcSta => toggled = toggled.with(Mechanism::UserTakesControl),
+                Scenario::WtlSta => toggled = toggled.with(Mechanism::UserStarted),
+                _ => {}
+            }
+        }
 
         // Clients.
         let c = &self.clients;

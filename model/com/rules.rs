@@ -396,6 +396,18 @@ pub const RULES: &[Rule] = &[
         text: "COleObjectFactory registers REGCLS_SINGLEUSE when bMultiInstance is TRUE and REGCLS_MULTIPLEUSE otherwise, never REGCLS_SUSPENDED; its LockServer calls AfxOleLockApp/AfxOleUnlockApp.",
         element: "Framework::registers_suspended false for Mfc; configuration regcls-singleuse is bMultiInstance TRUE",
     },
+    Rule {
+        id: "R-MFC-CLOSE",
+        source: "spec/frameworks.md §5: MFC winfrm.cpp CFrameWnd::OnClose; olelink.cpp COleLinkingDoc::OnNewDocument; oledoc1.cpp COleDocument",
+        text: "A user's new document sets user control (AfxOleSetUserCtrl(TRUE)) and, as any COleDocument, calls AfxOleLockApp. CFrameWnd::OnClose closes the documents; with objects still outstanding it gives control back to COM (AfxOleSetUserCtrl(FALSE)) and serves on hidden, otherwise it destroys the main window, whose OnNcDestroy calls AfxPostQuitMessage (revoke, then quit). MFC never calls CoDisconnectObject.",
+        element: "condition user-takes-control: ServerState::document_counts, ServerStep::UserOpenDocument, UserCloseHide, UserClose (MFC arm of ServerState::step)",
+    },
+    Rule {
+        id: "R-WTL-USER-START",
+        source: "spec/frameworks.md §3: WTL 10 AppWizard templates root.cpp (WinMain, Run), Frame.h (OnDestroy)",
+        text: "Started by the user, the AppWizard's WinMain starts the monitor and registers the class objects as for a client; Run() of a COM server calls _Module.Lock() once the main window exists, and the window's OnDestroy calls _Module.Unlock(): a client's last release leaves the count at 1 while the user's window is open, and closing the window lets the monitor post WM_QUIT once the count stays zero.",
+        element: "condition user-started: ServerState::new (slot 0 registered, window open), ScmState::new; mechanism frame-locks-module; ServerStep::UserClose (WTL arm of ServerState::step)",
+    },
 ];
 
 /// Looks a rule up by ID.

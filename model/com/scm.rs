@@ -101,8 +101,16 @@ impl ScmState {
     /// The SCM before any activation.
     pub fn new(cfg: &Config) -> Self {
         ScmState {
-            classes: vec![ClassEntry::Unknown; cfg.classes()],
-            next_slot: 0,
+            // A user-started instance 1 has registered its classes (R-WTL-USER-START).
+            classes: vec![
+                if cfg.user_started() {
+                    ClassEntry::Registered(0)
+                } else {
+                    ClassEntry::Unknown
+                };
+                cfg.classes()
+            ],
+            next_slot: u8::from(cfg.user_started()),
             held: Vec::new(),
             forwarded: Vec::new(),
             relaunch_served: false,

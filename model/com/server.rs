@@ -11,7 +11,7 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::config::{Clsid, Config, Mechanism};
+use crate::config::{Clsid, Config, Mechanism, Scenario};
 use crate::framework::{Framework, MonitorKind, OnZero};
 use crate::hresult::Hresult;
 use crate::msg::Sends;
@@ -192,6 +192,16 @@ pub struct UserState {
     pub opened: bool,
     /// The user closed the server.
     pub closed: bool,
+}
+
+impl UserState {
+    /// Whether the user works in the instance: a document or the main window the user opened
+    /// is still open. In the textbook server this is the user-control flag; MFC also sets its
+    /// flag (`AfxOleSetUserCtrl(TRUE)`, "avoid re-entry") when it shuts down, which is not the
+    /// user's work.
+    pub fn working(&self) -> bool {
+        self.opened && !self.closed
+    }
 }
 
 /// A message in an STA's FIFO message queue (R-COM-STA-QUEUE): an incoming COM call that COM's
@@ -565,8 +575,30 @@ impl fmt::Debug for ServerState {
 }
 
 impl ServerState {
-    /// Slot `slot`'s process, not yet launched.
+    /// Slot `slot`'s process: not yet launched, or, for slot 0 under `user-started`, the instance
+    /// the user started before any client activates (R-WTL-USER-START): the AppWizard's WinMain
+    /// has started the monitor, registered its class objects (REGCLS_SUSPENDED, then
+    /// CoResumeClassObjects), and `Run()` has created the main window and called
+    /// `_Module.Lock()` (`frame-locks-module`). The race between a user's start and a client's
+    /// launch is not modeled: how the SCM matches a registration to the launch it waits for is
+    /// not sourced (spec/assumptions.md A-USER-START).
     pub fn new(cfg: &Config, slot: usize) -> Self {
+        let mut v = Self::not_started(cfg, slot);
+        if cfg.user_started() && slot == 0 {
+            v.status = ProcStatus::Running;
+            v.apartments[0].phase = AptPhase::Loop;
+            v.classes.fill(ClassReg::Live);
+            v.ready = true;
+            v.user.control = true;
+            v.user.opened = true;
+            if cfg.on(Mechanism::FrameLocksModule) {
+                v.add_ref();
+            }
+        }
+        v
+    }
+
+    fn not_started(cfg: &Config, slot: usize) -> Self {
         let n = cfg.apartments();
         ServerState {
             status: ProcStatus::NotStarted,
@@ -592,7 +624,10 @@ impl ServerState {
             handed_out_late: false,
             stranded_client: false,
             user: UserState::default(),
-            user_present: cfg.scenario.has_user() && slot == 0,
+            user_present: (cfg.scenario.has_user()
+                || cfg.on(Mechanism::UserTakesControl)
+                || cfg.user_started())
+                && slot == 0,
             queues: if queued(cfg) {
                 vec![Vec::new(); n]
             } else {
@@ -644,9 +679,15 @@ impl ServerState {
                 .sum::<usize>()
     }
 
+    /// Whether the user's document takes part in the count: the textbook server's remedy
+    /// `user-document-counts`; MFC's `COleDocument` always calls `AfxOleLockApp` (R-MFC-CLOSE).
+    fn document_counts(&self, cfg: &Config) -> bool {
+        cfg.on(Mechanism::UserDocumentCounts) || cfg.scenario == Scenario::MfcSta
+    }
+
     /// The reference the user's open document holds on the count (`user-document-counts`).
     fn document_ref(&self, cfg: &Config) -> u8 {
-        u8::from(cfg.on(Mechanism::UserDocumentCounts) && self.user.control)
+        u8::from(self.document_counts(cfg) && self.user.working())
     }
 
     /// Whether the server may decide to shut down automatically now: not under user control
@@ -830,6 +871,25 @@ impl ServerState {
                 (MonitorKind::Timed, Monitor::Posting) => steps.push(ServerStep::MonitorPost),
                 (MonitorKind::Timed, Monitor::Rechecking) => steps.push(ServerStep::MonitorRecheck),
                 _ => {}
+            }
+        }
+        if self.user_present
+            && self.shutdown.is_none()
+            && main.phase == AptPhase::Loop
+            && !matches!(self.dialog, Dialog::Up { .. })
+        {
+            // The user's actions are window messages the STA's loop dispatches between calls.
+            if fw == Framework::Mfc && self.served != 0 && !self.user.opened {
+                steps.push(ServerStep::UserOpenDocument);
+            }
+            if self.user.working() {
+                // CFrameWnd::OnClose: with objects outstanding once the documents are closed,
+                // AfxOleSetUserCtrl(FALSE) and serve on hidden (R-MFC-CLOSE).
+                if fw == Framework::Mfc && self.count > self.document_ref(cfg) {
+                    steps.push(ServerStep::UserCloseHide);
+                } else {
+                    steps.push(ServerStep::UserClose);
+                }
             }
         }
         if cfg.on(Mechanism::ModalDialog) {
@@ -1166,9 +1226,11 @@ impl ServerState {
                 self.revoke(cfg, 0, false, &mut out);
             }
             ServerStep::UserOpenDocument => {
+                // MFC: COleLinkingDoc::OnNewDocument calls AfxOleSetUserCtrl(TRUE), and the
+                // document's constructor AfxOleLockApp (R-MFC-CLOSE).
                 self.user.control = true;
                 self.user.opened = true;
-                if cfg.on(Mechanism::UserDocumentCounts) {
+                if self.document_counts(cfg) {
                     self.add_ref();
                 }
             }
@@ -1177,6 +1239,25 @@ impl ServerState {
                 self.release_document(cfg);
                 self.user.control = false;
                 self.user.closed = true;
+            }
+            ServerStep::UserClose if cfg.scenario == Scenario::WtlSta => {
+                // The main window's OnDestroy (AppWizard Frame.h, COM server): `_Module.Unlock()`;
+                // at zero the monitor decides, as after any last release (R-WTL-USER-START).
+                self.user.control = false;
+                self.user.closed = true;
+                if cfg.on(Mechanism::FrameLocksModule) {
+                    self.release(cfg, 0, &mut out);
+                }
+            }
+            ServerStep::UserClose if cfg.scenario == Scenario::MfcSta => {
+                // CFrameWnd::OnClose with AfxOleCanExitApp() TRUE once the documents are closed:
+                // DestroyWindow → CWnd::OnNcDestroy → AfxPostQuitMessage, which revokes every
+                // class object (AfxOleTerm(TRUE)) before ::PostQuitMessage (R-MFC-CLOSE).
+                self.user.closed = true;
+                self.release_document(cfg);
+                self.shutdown = Some(ExitReason::UserClose);
+                self.quit_requested = true;
+                self.revoke(cfg, 0, true, &mut out);
             }
             ServerStep::UserClose | ServerStep::UserCloseDisconnect => {
                 self.user.closed = true;
@@ -1252,12 +1333,19 @@ impl ServerState {
     /// (`user-document-counts`) the closed document's CoReleaseServerProcess. The user's close
     /// decides the shutdown itself, so only the suspension of R-003-AUTO-SUSPEND follows a
     /// final decrement here.
+    /// MFC's `COleDocument` destructor (`CloseAllDocuments` in `CFrameWnd::OnClose`) calls
+    /// `AfxOleUnlockApp`, whose `AfxOleOnReleaseAllObjects` does nothing while the user is in
+    /// control: there too the close decides.
     fn release_document(&mut self, cfg: &Config) {
-        if !cfg.on(Mechanism::UserDocumentCounts) {
+        if !self.document_counts(cfg) {
             return;
         }
         self.count -= 1;
-        if self.count == 0 && cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
+        let suspends = match cfg.scenario.framework() {
+            Some(fw) => fw.auto_suspend(cfg),
+            None => cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend),
+        };
+        if self.count == 0 && suspends {
             self.suspended = true;
         }
     }

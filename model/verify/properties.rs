@@ -56,6 +56,12 @@ fn with_user(s: Scenario) -> bool {
     s.has_user()
 }
 
+/// Scenarios where a user may work in an instance: the textbook server with its user, MFC
+/// (`user-takes-control`) and WTL (`user-started`).
+fn user_may_work(s: Scenario) -> bool {
+    s.has_user() || matches!(s, Scenario::MfcSta | Scenario::WtlSta)
+}
+
 /// Local scenarios whose class objects can be suspended (automatically by
 /// CoReleaseServerProcess, or by the server's own CoSuspendClassObjects): the textbook servers,
 /// ATL 10.0 and later, and free-threaded ATL 7.0–9.0. ATL 7–9 apartment builds, WTL and MFC
@@ -164,10 +170,11 @@ fn available_under_user_control(m: &ComModel, s: &SysState) -> bool {
     servers(&m.cfg, s).all(|v| v.exited() || !(v.user.control && !v.user.closed && v.suspended))
 }
 
-/// `user-data-safe` (R-002-USER-CONTROL): no automatic shutdown decision while the user has
-/// control.
+/// `user-data-safe` (R-002-USER-CONTROL, R-MFC-CLOSE, R-WTL-USER-START): no automatic shutdown
+/// decision while the user works in the instance (the textbook server's user control; an MFC
+/// document; a user-started WTL instance's main window).
 fn user_data_safe(m: &ComModel, s: &SysState) -> bool {
-    servers(&m.cfg, s).all(|v| !(v.user.control && v.shutdown == Some(ExitReason::Automatic)))
+    servers(&m.cfg, s).all(|v| !(v.user.working() && v.shutdown == Some(ExitReason::Automatic)))
 }
 
 /// `clean-disconnect` (R-002-USER-CLOSE, R-SEEDS-HRESULTS, R-001-CLIENTS-DISCONNECTED): a
@@ -493,9 +500,9 @@ fn why_no_exit_during_init(m: &ComModel, s: &SysState) -> String {
 fn why_user_data_safe(m: &ComModel, s: &SysState) -> String {
     first_or(
         numbered(m, s)
-            .filter(|(_, v)| v.user.control && v.shutdown == Some(ExitReason::Automatic))
+            .filter(|(_, v)| v.user.working() && v.shutdown == Some(ExitReason::Automatic))
             .map(|(i, _)| {
-                format!("server instance {i} decided to shut down automatically while the user-control flag is TRUE (the user has a document open)")
+                format!("server instance {i} decided to shut down automatically while the user works in it (a document or the main window the user opened is open)")
             })
             .collect(),
         HOLDS_HERE,
@@ -987,8 +994,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
         name: "user-data-safe",
         expectation: Expectation::Always,
         rules: &["R-002-USER-CONTROL"],
-        statement: "no automatic shutdown decision while the user-control flag is TRUE",
-        applies: with_user,
+        statement: "no automatic shutdown decision while the user works in the instance (a document or main window the user opened is open)",
+        applies: user_may_work,
         condition: user_data_safe,
         explain: why_user_data_safe,
     },
