@@ -1517,7 +1517,10 @@ fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
     assert!(!v.user.control && v.user.closed && v.shutdown.is_none());
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
     v.step(&c, ServerStep::Dispatch(0));
-    assert!(v.quit_requested, "the last release shuts the hidden instance down");
+    assert!(
+        v.quit_requested,
+        "the last release shuts the hidden instance down"
+    );
 
     let mut v = framework_with_object(&c);
     step(&c, &mut v, ServerStep::UserOpenDocument);
@@ -1553,7 +1556,10 @@ fn r_wtl_user_started_window_holds_the_module() {
         v.step(&c, ServerStep::Dispatch(0));
         enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
         v.step(&c, ServerStep::Dispatch(0));
-        assert_eq!(v.event, !lock, "the last release signals the monitor only without the lock");
+        assert_eq!(
+            v.event, !lock,
+            "the last release signals the monitor only without the lock"
+        );
         assert!(v.enabled(&c).contains(&ServerStep::UserClose));
         v.step(&c, ServerStep::UserClose);
         assert!(v.event && v.count == 0 && !v.user.working());
