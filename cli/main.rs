@@ -51,7 +51,7 @@ enum Command {
         /// Print JSON.
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
-        /// Print Markdown tables (the generated part of README.md and spec/).
+        /// Print Markdown tables (spec/generated.md).
         #[arg(long)]
         markdown: bool,
     },

@@ -180,14 +180,16 @@ fn new_and_schema() {
     );
 }
 
-/// README's "Your own apartments and classes": the shop description, taken from README.md as
-/// written, checks (exit 0 against its `[expect]`), writes its traces beside the file with its
-/// layout in `#meta`, and they replay; its traces and `--show-traces` name the file's classes;
-/// with every client on the single-use class the safety properties hold.
+/// docs/descriptions.md, "Your own apartments and classes" (once in README.md): the shop
+/// description, taken from the file as written, checks (exit 0 against its `[expect]`), writes
+/// its traces beside the file with its layout in `#meta`, and they replay; its traces and
+/// `--show-traces` name the file's classes; with every client on the single-use class the
+/// safety properties hold.
 #[test]
 fn readme_shop_example_checks_as_written() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/descriptions.md"))
+            .unwrap();
     let marker = "<!-- example: shop.toml";
     let after = &readme[readme.find(marker).expect("the example's marker")..];
     let start = after.find("```toml\n").unwrap() + "```toml\n".len();

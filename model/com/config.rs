@@ -203,8 +203,9 @@ impl Scenario {
     }
 }
 
-/// Whether a toggle is a documented mechanism (on by default), an opt-in remedy for a finding,
-/// or a named variant where the sources disagree (both off by default).
+/// The five kinds of toggle: a documented mechanism (on by default), an opt-in remedy for a
+/// finding, a named variant where the sources disagree, a condition of the environment, or a
+/// configuration the server's author chooses (the last four off by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Kind {
     /// A mechanism the source documents prescribe: on by default, `--disable` turns it off to
@@ -227,7 +228,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// "mechanism", "remedy" or "variant".
+    /// "mechanism", "remedy", "variant", "condition" or "configuration".
     pub fn name(self) -> &'static str {
         match self {
             Kind::Mechanism => "mechanism",
@@ -239,7 +240,7 @@ impl Kind {
     }
 }
 
-/// A toggle of the model: a documented mechanism, an opt-in remedy or a named variant. Its
+/// A toggle of the model, of one of the five kinds of [`Kind`]. Its
 /// properties are in [`MECHANISMS`], one row per variant, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Mechanism {

@@ -107,7 +107,7 @@ fn implementations(s: &mut String) {
                         .finding(*sc, set, p)
                         .map(|f| format!("{f} "))
                         .unwrap_or_default();
-                    format!("✗ {finding}[trace](traces/{}/{label}/{p}.md)", sc.name())
+                    format!("✗ {finding}[trace](../traces/{}/{label}/{p}.md)", sc.name())
                 }
                 Some(Verdict::Unknown) | None => "—".to_string(),
             };
