@@ -5,7 +5,7 @@
 
 use comlife::check::{run, RunOptions};
 use comlife::config::{Config, MechanismSet, Scenario};
-use comlife::system::build;
+use comlife::verify::model::build;
 use stateright::{Checker as _, HasDiscoveries, Model};
 use std::collections::BTreeSet;
 use std::process::ExitCode;

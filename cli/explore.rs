@@ -4,8 +4,8 @@
 use comlife::config::Config;
 use comlife::properties::PROPERTIES;
 use comlife::search::{describe_action, Action};
-use comlife::system::property_indices;
-use comlife::system::{build, ComModel, SysState};
+use comlife::system::{ComModel, SysState};
+use comlife::verify::model::{build, property_indices};
 use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

@@ -17,7 +17,7 @@ use comlife::description::{self, Description};
 use comlife::expectations::Expectations;
 use comlife::search::describe_action;
 use comlife::simulate::Simulation;
-use comlife::system::build;
+use comlife::verify::model::build;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -501,7 +501,7 @@ fn check_file(
         }
     }
     let report = run(cfg, opts);
-    let cmp = desc.compare(&report, expectations);
+    let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &report, expectations);
     let label = format!(
         "{} ({}) {}",
         desc.name,

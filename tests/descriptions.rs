@@ -47,7 +47,7 @@ fn builtins_are_the_scenario_baselines() {
                 "{name} {p}"
             );
         }
-        let cmp = desc.compare(&from_file, &pinned);
+        let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &from_file, &pinned);
         assert_eq!(cmp.mismatches(), 0, "{name}");
         // `new --from NAME` prints the file.
         let (code, out, _) = comlife(&["new", "--from", name]);

@@ -100,7 +100,7 @@ fn models() -> Vec<ComModel> {
         (Scenario::Service, MechanismSet::EMPTY),
     ]
     .into_iter()
-    .map(|(s, d)| comlife::system::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
+    .map(|(s, d)| comlife::verify::model::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
     .collect()
 }
 
@@ -196,7 +196,7 @@ fn a_duplicated_message_is_in_transit_twice() {
     use comlife::state::in_transit;
     use stateright::actor::{Envelope, Network};
     let c = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
-    let model = comlife::system::build(c);
+    let model = comlife::verify::model::build(c);
     let with = |copies: usize| {
         let mut s = model.init_states().remove(0);
         let env = Envelope {

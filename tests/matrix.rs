@@ -9,7 +9,7 @@ use comlife::config::{
 use comlife::expectations::Expectations;
 use comlife::properties::PROPERTIES;
 use comlife::search::{replay, successors};
-use comlife::system::build;
+use comlife::verify::model::build;
 use stateright::{Checker, Expectation, HasDiscoveries, Model};
 use std::collections::BTreeSet;
 

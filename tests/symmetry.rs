@@ -8,7 +8,8 @@ use comlife::config::{matrix_runs, Config, Mechanism, MechanismSet, Scenario, DE
 use comlife::properties::PROPERTIES;
 use comlife::search::{fingerprint, replay, successors};
 use comlife::symmetry::{all_perms, permute_state, Perm, Symmetry};
-use comlife::system::{build, ComModel, SysState};
+use comlife::system::{ComModel, SysState};
+use comlife::verify::model::build;
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};
 

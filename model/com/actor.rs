@@ -42,19 +42,19 @@ impl Step {
         match self {
             Step::Client(op) => format!(
                 "{} {}",
-                crate::describe::capitalise(&crate::describe::the(actor)),
+                crate::com::names::capitalise(&crate::com::names::the(actor)),
                 op.verb()
             ),
             Step::ClientEvent(e) => format!(
                 "{} {}",
-                crate::describe::capitalise(&crate::describe::the(actor)),
+                crate::com::names::capitalise(&crate::com::names::the(actor)),
                 e.describe()
             ),
             Step::Server(ServerStep::Exit) => format!(
                 "{} exits",
-                crate::describe::capitalise(&crate::describe::the(actor))
+                crate::com::names::capitalise(&crate::com::names::the(actor))
             ),
-            _ => format!("In {}, {self:?}", crate::describe::the(actor)),
+            _ => format!("In {}, {self:?}", crate::com::names::the(actor)),
         }
     }
 }
@@ -238,7 +238,7 @@ fn sync_timers(actor: &ComActor, was: &[Step], state: &ComState, o: &mut Out<Com
 impl ComActor {
     /// The actor's id under its configuration's layout of ids (the one roster:
     /// [`Config::client_id`], [`Config::scm_id`], [`Config::server_id`], [`Config::host_id`]);
-    /// [`crate::system::build`] adds the actors in this order.
+    /// [`crate::com::system::assemble`] adds the actors in this order.
     pub fn id(&self) -> Id {
         match self {
             ComActor::Client { cfg, index } | ComActor::SvcClient { cfg, index } => {

@@ -158,7 +158,7 @@ impl InprocStep {
             InprocStep::DelayPasses(a) => {
                 format!(
                     "the unload delay of the DLL's {} entry passes",
-                    crate::describe::apt_name(a)
+                    crate::com::names::apt_name(a)
                 )
             }
         }

@@ -24,7 +24,7 @@ pub type SysState = ActorModelState<ComActor, ()>;
 /// stateright".) The order is the network's, which is not meaningful: sort where it matters.
 ///
 /// # Panics
-/// When the network is not the unordered, non-duplicating one [`crate::system::build`] gives
+/// When the network is not the unordered, non-duplicating one [`crate::com::system::assemble`] gives
 /// every model.
 pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
     let Network::UnorderedNonDuplicating(multiset) = &s.network else {

@@ -7,7 +7,7 @@
 //! over its actor; each step's note lists what changed in the actor's state (counts,
 //! registrations, objects created and destroyed) and replies carry their HRESULT.
 
-use crate::describe::{and_list, the};
+use crate::com::names::{and_list, the};
 use crate::replay::Loaded;
 use crate::rules::{rule, source_title};
 use serde_json::Value;

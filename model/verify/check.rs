@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::properties::PropertyDef;
 use crate::search::{self, Exploration, Limits, Trace};
 use crate::simulate::{simulate, Simulation};
-use crate::system::build;
+use crate::verify::model::build;
 use serde::Serialize;
 use stateright::Expectation;
 use std::time::Instant;
@@ -123,7 +123,7 @@ pub struct RunReport {
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
-    let defs = crate::system::properties_of(&cfg);
+    let defs = crate::verify::model::properties_of(&cfg);
     let limits = Limits {
         threads: opts.threads,
         max_states: opts.max_states,

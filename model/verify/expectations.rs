@@ -4,6 +4,7 @@
 //! comparison of a run's verdicts with them.
 
 use crate::check::{RunReport, Verdict};
+use crate::com::config::Layout;
 use crate::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use crate::properties::expectation_name;
 use crate::properties::PROPERTIES;
@@ -229,6 +230,45 @@ fn scenario_runs<'a>(
         out.push(((scenario, toggled), props));
     }
     Ok(out)
+}
+
+/// `report`'s verdicts compared with `expect`, a server description's `[expect]` (not with
+/// spec/expectations.toml): a property the description does not name is not compared. The
+/// finding `pinned` names for a violation is kept where the verdict is the pinned one.
+pub fn compare_expect(
+    expect: &[(&'static str, Verdict)],
+    report: &RunReport,
+    pinned: &Expectations,
+) -> Comparison {
+    let cfg = report.cfg;
+    let properties = report
+        .properties
+        .iter()
+        .map(|p| {
+            let expected = expect
+                .iter()
+                .find(|(n, _)| *n == p.def.name)
+                .map(|(_, v)| *v);
+            // A pinned finding explains the scenario's own model, not another layout's.
+            let finding = (p.verdict == Verdict::Violated
+                && cfg.layout == Layout::of(cfg.scenario)
+                && pinned.get(cfg.scenario, cfg.toggled, p.def.name) == Some(Verdict::Violated))
+            .then(|| pinned.finding(cfg.scenario, cfg.toggled, p.def.name))
+            .flatten()
+            .map(str::to_string);
+            PropertyComparison {
+                expected,
+                matches: expected.map(|e| e == p.verdict),
+                finding,
+            }
+        })
+        .collect();
+    Comparison {
+        not_compared: expect
+            .is_empty()
+            .then(|| "the description has no [expect]".to_string()),
+        properties,
+    }
 }
 
 /// One property's verdict compared with spec/expectations.toml.

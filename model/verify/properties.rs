@@ -2,11 +2,8 @@
 //! (spec/rules.md) it checks. Precise statements: spec/properties.md.
 
 use crate::client::{ClientOp, ClientState};
+use crate::com::names::{and_list, apt_name, exit_reason, service_name};
 use crate::config::Scenario;
-use crate::describe::{
-    and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
-    stale_pointers,
-};
 use crate::hresult::Hresult;
 use crate::inproc::Apt;
 use crate::msg::Msg;
@@ -14,6 +11,7 @@ use crate::server::ExitReason;
 use crate::server::ServerState;
 use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
 use crate::state::{clients, host, inproc, observations, scm, server, servers, ComModel, SysState};
+use crate::verify::queries::{client_text, dll_users, held_up_by, stale_pointers};
 use stateright::Expectation;
 
 /// A property: name, expectation, rules, statement and predicate.

@@ -212,7 +212,7 @@ struct Item {
 /// models the random choices, crash flags, storage and history of every state are those of
 /// the initial state (the model uses none of them): such a state is kept without them and
 /// rebuilt from the initial state's when it is expanded. Its messages (in the model's
-/// unordered, non-duplicating network, [`crate::system::build`]) and timers are kept as
+/// unordered, non-duplicating network, [`crate::com::system::assemble`]) and timers are kept as
 /// flat lists rather than as stateright's hash map and one hash set per actor (each with its
 /// own allocation and hasher): a set's iteration order does not matter, because stateright
 /// sorts the actions it enumerates, so the rebuilt state has the same actions in the same
