@@ -6,14 +6,14 @@
 //! the step. After every handler the actor re-derives that set from its state
 //! ([`sync_timers`]), so the timers add no information to the state.
 
-use crate::client::{ClientEvent, ClientOp, ClientState};
-use crate::config::Config;
-use crate::inproc::{InprocState, InprocStep};
-use crate::msg::Msg;
-use crate::msg::Sends;
-use crate::scm::ScmState;
-use crate::server::{ServerState, ServerStep};
-use crate::service::{HostState, HostStep, SvcClientState};
+use crate::com::client::{ClientEvent, ClientOp, ClientState};
+use crate::com::config::Config;
+use crate::com::inproc::{InprocState, InprocStep};
+use crate::com::msg::Msg;
+use crate::com::msg::Sends;
+use crate::com::scm::ScmState;
+use crate::com::server::{ServerState, ServerStep};
+use crate::com::service::{HostState, HostStep, SvcClientState};
 use serde::Serialize;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
@@ -164,11 +164,11 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
             .into_iter()
             .map(Step::Server)
             .collect(),
-        ComActor::Inproc { .. } => crate::inproc::all_steps()
+        ComActor::Inproc { .. } => crate::com::inproc::all_steps()
             .into_iter()
             .map(Step::Inproc)
             .collect(),
-        ComActor::Host { cfg } => crate::service::all_steps(cfg.clients)
+        ComActor::Host { cfg } => crate::com::service::all_steps(cfg.clients)
             .into_iter()
             .map(Step::Host)
             .collect(),

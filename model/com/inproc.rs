@@ -12,7 +12,7 @@
 //! no thread runs DLL code and no thread holds an unlocked class object inside one function
 //! scope (spec/assumptions.md A-DELAY: both last less than the delay).
 
-use crate::config::{Config, Mechanism};
+use crate::com::config::{Config, Mechanism};
 use serde::Serialize;
 use std::fmt;
 

@@ -2,8 +2,8 @@
 //! proxies. Every remote call is a request and a reply; a client has at most one call
 //! outstanding (its single thread blocks in the proxy), see spec/assumptions.md A-ATOMIC.
 
-use crate::config::Clsid;
-use crate::hresult::Hresult;
+use crate::com::config::Clsid;
+use crate::com::hresult::Hresult;
 use serde::Serialize;
 use std::fmt;
 

@@ -3,9 +3,9 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::config::{Clsid, Config, Mechanism};
-use crate::hresult::Hresult;
-use crate::msg::{ActKind, Msg};
+use crate::com::config::{Clsid, Config, Mechanism};
+use crate::com::hresult::Hresult;
+use crate::com::msg::{ActKind, Msg};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -95,7 +95,7 @@ impl fmt::Debug for ScmState {
     }
 }
 
-pub use crate::msg::Sends;
+pub use crate::com::msg::Sends;
 
 impl ScmState {
     /// The SCM before any activation.

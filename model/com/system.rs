@@ -1,11 +1,11 @@
 //! The whole system as a stateright `ActorModel`: actors and network. The properties are
 //! attached in verify ([`crate::verify::model::build`]).
 
-use crate::actor::ComActor;
-use crate::config::{Config, Scenario};
+use crate::com::actor::ComActor;
+use crate::com::config::{Config, Scenario};
 use stateright::actor::{Actor, ActorModel, Id, Network};
 
-pub use crate::state::{ComModel, SysState};
+pub use crate::com::state::{ComModel, SysState};
 
 /// Builds the model for `cfg` — local scenarios: clients, the SCM and one server slot per
 /// client; `inproc`: the client process; `service`: clients and the service host — on an

@@ -15,10 +15,12 @@
 //! A layer of its own, above what is modeled ([`crate::com`]) and how it is checked
 //! ([`crate::verify`]): a description names properties and their verdicts.
 
-use crate::check::{RunReport, Verdict};
-use crate::config::{quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use crate::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
-use crate::properties::PROPERTIES;
+use crate::com::config::{
+    quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
+};
+use crate::com::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::verify::check::{RunReport, Verdict};
+use crate::verify::properties::PROPERTIES;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -342,7 +344,7 @@ pub struct Run {
     pub expect: Vec<(&'static str, Verdict)>,
     /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
     /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
-    /// names ([`crate::describe::rename_classes`]).
+    /// names ([`crate::trace::describe::rename_classes`]).
     pub class_names: Vec<String>,
 }
 

@@ -7,17 +7,17 @@
 //! object 1: object ids are sequence numbers from 1 already) and uses COM's names (CLSIDs,
 //! HRESULTs, API names), never the model's Rust structures; the ITF JSON keeps the data.
 
-use crate::actor::ComState;
+use crate::com::actor::ComState;
+use crate::com::config::{Clsid, Config};
+use crate::com::inproc::{Apt, InprocState, Thread};
 use crate::com::names::{
     activation_name, and_list, apt_name, exit_reason, fact, fact_text, flag, service_name, Fact,
 };
-use crate::config::{Clsid, Config};
-use crate::inproc::{Apt, InprocState, Thread};
-use crate::scm::{Activation, ClassEntry, ScmState};
-use crate::server::{
+use crate::com::scm::{Activation, ClassEntry, ScmState};
+use crate::com::server::{
     AptPhase, AptWork, ClassReg, Monitor, ProcStatus, Queued, ScmCall, ServerState,
 };
-use crate::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
+use crate::com::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
 use crate::verify::queries::{client_facts, observed_facts};
 
 /// `text` with the model's class names `CLSID_A`, `CLSID_B`, `CLSID_C` (the [`Clsid`] display
@@ -578,7 +578,7 @@ pub fn objects(s: &ComState) -> Vec<(String, String)> {
             .filter(|t| p.threads[**t as usize].object.is_some())
             .map(|t| {
                 (
-                    crate::itf::camel(&format!("{} object", t.name())),
+                    crate::trace::itf::camel(&format!("{} object", t.name())),
                     format!("{}'s object", t.name()),
                 )
             })

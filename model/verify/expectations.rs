@@ -3,12 +3,12 @@
 //! (spec/findings.md) that explain the violations of the baseline and of variants; and the
 //! comparison of a run's verdicts with them.
 
-use crate::check::{RunReport, Verdict};
 use crate::com::config::Layout;
-use crate::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use crate::properties::expectation_name;
-use crate::properties::PROPERTIES;
-use crate::search::Trace;
+use crate::com::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use crate::verify::check::{RunReport, Verdict};
+use crate::verify::properties::expectation_name;
+use crate::verify::properties::PROPERTIES;
+use crate::verify::search::Trace;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -223,7 +223,7 @@ fn scenario_runs<'a>(
             .ok_or_else(|| format!("spec/expectations.toml: [{prefix}.{run}] must be a table"))?;
         let mut props = Vec::new();
         for (p, v) in vals {
-            crate::properties::property(p)
+            crate::verify::properties::property(p)
                 .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
             props.push((p.clone(), v));
         }
