@@ -3,9 +3,9 @@
 //! process of its own (`comlife bench --child CHECKER --scenario S`), so its peak resident
 //! memory is its own, not that of the runs before it.
 
-use comlife::check::{run, RunOptions};
-use comlife::config::{Config, MechanismSet, Scenario};
-use comlife::system::build;
+use comlife::com::config::{Config, MechanismSet, Scenario};
+use comlife::verify::check::{run, RunOptions};
+use comlife::verify::model::build;
 use stateright::{Checker as _, HasDiscoveries, Model};
 use std::collections::BTreeSet;
 use std::process::ExitCode;

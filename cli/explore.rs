@@ -1,11 +1,11 @@
 //! `comlife explore`: stateright's Explorer (a web UI to walk the state graph step by step)
 //! for one run, on loopback unless another address is given.
 
-use comlife::config::Config;
-use comlife::properties::PROPERTIES;
-use comlife::search::{describe_action, Action};
-use comlife::system::property_indices;
-use comlife::system::{build, ComModel, SysState};
+use comlife::com::config::Config;
+use comlife::com::system::{ComModel, SysState};
+use comlife::verify::model::{build, property_indices};
+use comlife::verify::properties::PROPERTIES;
+use comlife::verify::search::{describe_action, Action};
 use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

@@ -1,8 +1,8 @@
 //! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
-use comlife::config::{Mechanism, Scenario};
+use comlife::com::config::{Mechanism, Scenario};
 use comlife::description::BUILTIN;
-use comlife::properties::{expectation_name, PROPERTIES};
+use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::process::ExitCode;
 
 /// Prints the lists as text, JSON or Markdown.
@@ -31,7 +31,7 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
             serde_json::to_string_pretty(&v).expect("serialisable")
         );
     } else if markdown {
-        print!("{}", comlife::tables::markdown());
+        print!("{}", comlife::verify::tables::markdown());
     } else {
         println!("scenarios:");
         for s in Scenario::ALL {

@@ -11,13 +11,13 @@ mod trace_html;
 mod traces;
 
 use clap::{Parser, Subcommand};
-use comlife::check::{run, RunOptions};
-use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::description::{self, Description};
-use comlife::expectations::Expectations;
-use comlife::search::describe_action;
-use comlife::simulate::Simulation;
-use comlife::system::build;
+use comlife::verify::check::{run, RunOptions};
+use comlife::verify::expectations::Expectations;
+use comlife::verify::model::build;
+use comlife::verify::search::describe_action;
+use comlife::verify::simulate::Simulation;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -108,7 +108,7 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// Address to serve on.
-        #[arg(long, default_value = comlife::itf::EXPLORER_ADDR)]
+        #[arg(long, default_value = comlife::trace::itf::EXPLORER_ADDR)]
         addr: String,
     },
     /// Render an ITF trace file as a page.
@@ -195,7 +195,7 @@ struct CheckArgs {
     #[arg(long, value_name = "S", requires = "simulate", default_value_t = 0)]
     seed: u64,
     /// Maximum steps of each --simulate walk.
-    #[arg(long, value_name = "D", requires = "simulate", default_value_t = comlife::simulate::DEFAULT_DEPTH)]
+    #[arg(long, value_name = "D", requires = "simulate", default_value_t = comlife::verify::simulate::DEFAULT_DEPTH)]
     depth: usize,
     /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md}
     /// and remove stale ones there. Default for the full matrix with default --clients and no
@@ -501,7 +501,7 @@ fn check_file(
         }
     }
     let report = run(cfg, opts);
-    let cmp = desc.compare(&report, expectations);
+    let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &report, expectations);
     let label = format!(
         "{} ({}) {}",
         desc.name,
@@ -543,7 +543,7 @@ fn check_file(
                 explore.push_str(&format!(" {flag} {n}"));
             }
         }
-        let origin = comlife::itf::Origin {
+        let origin = comlife::trace::itf::Origin {
             name: &desc.name,
             explore: &explore,
             class_names: &desc.class_names,
@@ -606,7 +606,7 @@ fn check_file(
 
 /// Prints each trace of `report` as numbered steps, with a server description's `class_names`
 /// (none for a built-in scenario) in place of the model's.
-pub fn show_traces(report: &comlife::check::RunReport, class_names: &[String]) {
+pub fn show_traces(report: &comlife::verify::check::RunReport, class_names: &[String]) {
     let model = build(report.cfg);
     for p in &report.properties {
         let Some(t) = &p.trace else { continue };
@@ -627,7 +627,7 @@ pub fn show_traces(report: &comlife::check::RunReport, class_names: &[String]) {
             println!(
                 "  {:>2}. {}",
                 i + 1,
-                comlife::describe::rename_classes(&step, class_names)
+                comlife::trace::describe::rename_classes(&step, class_names)
             );
         }
     }

@@ -3,9 +3,9 @@
 //! and property), then one line saying how many verdicts match spec/expectations.toml.
 
 use crate::traces;
-use comlife::check::{run, PropertyOutcome, RunOptions, RunReport, Verdict};
-use comlife::config::{matrix_runs, Config, Scenario};
-use comlife::expectations::{Comparison, Expectations, PropertyComparison};
+use comlife::com::config::{matrix_runs, Config, Scenario};
+use comlife::verify::check::{run, PropertyOutcome, RunOptions, RunReport, Verdict};
+use comlife::verify::expectations::{Comparison, Expectations, PropertyComparison};
 use indicatif::{ProgressBar, ProgressStyle};
 use stateright::Expectation;
 use std::collections::{BTreeMap, BTreeSet};
@@ -177,7 +177,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
             "  {:>2} {} ({}){}",
             i + 1,
             p.def.name,
-            comlife::properties::expectation_name(&p.def.expectation),
+            comlife::verify::properties::expectation_name(&p.def.expectation),
             if notes.is_empty() {
                 String::new()
             } else {
@@ -247,7 +247,7 @@ impl Tally {
             line += &format!(
                 "; {} run(s) not compared (the file pins only the matrix runs with {} clients)",
                 self.not_compared,
-                comlife::config::DEFAULT_CLIENTS
+                comlife::com::config::DEFAULT_CLIENTS
             );
         }
         if to_stderr {

@@ -1,6 +1,6 @@
 //! `comlife replay FILE`: re-executes an ITF trace against the current model.
 
-use comlife::replay::replay;
+use comlife::trace::replay::replay;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -31,7 +31,7 @@ pub fn run(file: &Path) -> ExitCode {
                 r.loaded.header.cfg.scenario.name(),
                 r.loaded.header.cfg.toggled.label(),
                 p.name,
-                comlife::properties::expectation_name(&p.expectation)
+                comlife::verify::properties::expectation_name(&p.expectation)
             );
             ExitCode::SUCCESS
         }

@@ -4,9 +4,9 @@
 //! replayed first: one that does not replay against the current model is not rendered (exit 1).
 
 use crate::output::write_atomic;
-use comlife::html::page;
-use comlife::narrative::markdown;
-use comlife::replay::load;
+use comlife::trace::html::page;
+use comlife::trace::narrative::markdown;
+use comlife::trace::replay::load;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -82,7 +82,7 @@ pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
     };
     // A page says "violated" or "example" because the trace shows it: a trace that no longer
     // replays against the current model is not rendered.
-    if let Err(e) = comlife::replay::replay(&text) {
+    if let Err(e) = comlife::trace::replay::replay(&text) {
         eprintln!(
             "comlife: {}: does not replay against the current model, so it is not rendered: {e}",
             file.display()

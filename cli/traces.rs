@@ -5,11 +5,11 @@
 //! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
 use crate::output::write_atomic;
-use comlife::check::RunReport;
-use comlife::html::page;
-use comlife::itf::{document_for, to_text, Origin};
-use comlife::narrative::markdown;
-use comlife::replay::load;
+use comlife::trace::html::page;
+use comlife::trace::itf::{document_for, to_text, Origin};
+use comlife::trace::narrative::markdown;
+use comlife::trace::replay::load;
+use comlife::verify::check::RunReport;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -161,10 +161,10 @@ fn baseline_violations_name_their_finding() {
 /// for violations.
 #[test]
 fn every_baseline_violation_has_a_finding() {
-    use comlife::check::Verdict;
-    use comlife::config::{MechanismSet, Scenario};
-    use comlife::properties::PROPERTIES;
-    let exp = comlife::expectations::Expectations::embedded();
+    use comlife::com::config::{MechanismSet, Scenario};
+    use comlife::verify::check::Verdict;
+    use comlife::verify::properties::PROPERTIES;
+    let exp = comlife::verify::expectations::Expectations::embedded();
     let findings =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/findings.md")).unwrap();
     for s in Scenario::ALL {
@@ -265,13 +265,13 @@ fn list_json_names_everything() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let scenarios = v["scenarios"].as_array().unwrap();
-    assert_eq!(scenarios.len(), comlife::config::Scenario::ALL.len());
+    assert_eq!(scenarios.len(), comlife::com::config::Scenario::ALL.len());
     assert!(scenarios
         .iter()
         .any(|s| s["name"] == "atl9-sta" && s["source"].as_str().unwrap().contains("ATL 7.0")));
     assert_eq!(
         v["mechanisms"].as_array().unwrap().len(),
-        comlife::config::Mechanism::ALL.len()
+        comlife::com::config::Mechanism::ALL.len()
     );
     assert!(v["properties"]
         .as_array()
@@ -283,7 +283,7 @@ fn list_json_names_everything() {
 /// spec/generated.md is the output of `comlife list --markdown`; regenerate it when this fails.
 #[test]
 fn generated_tables_are_up_to_date() {
-    let generated = comlife::tables::markdown();
+    let generated = comlife::verify::tables::markdown();
     let checked_in =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/generated.md"))
             .expect("spec/generated.md exists");
@@ -296,9 +296,9 @@ fn generated_tables_are_up_to_date() {
 /// Every rule ID a property or mechanism cites exists in the rule table.
 #[test]
 fn cited_rules_exist() {
-    use comlife::config::Mechanism;
-    use comlife::properties::PROPERTIES;
-    use comlife::rules::rule;
+    use comlife::com::config::Mechanism;
+    use comlife::com::rules::rule;
+    use comlife::verify::properties::PROPERTIES;
     for p in PROPERTIES {
         for r in p.rules {
             assert!(rule(r).is_some(), "{} cites unknown rule {r}", p.name);

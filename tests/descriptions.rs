@@ -6,10 +6,10 @@
 mod common;
 use common::{comlife, temp_dir};
 
-use comlife::check::{run, RunOptions};
-use comlife::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
 use comlife::description::{Description, BUILTIN};
-use comlife::expectations::Expectations;
+use comlife::verify::check::{run, RunOptions};
+use comlife::verify::expectations::Expectations;
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -31,7 +31,7 @@ fn builtins_are_the_scenario_baselines() {
             from_file.unique_states, from_scenario.unique_states,
             "{name}"
         );
-        let verdicts = |r: &comlife::check::RunReport| {
+        let verdicts = |r: &comlife::verify::check::RunReport| {
             r.properties
                 .iter()
                 .map(|p| (p.def.name, p.verdict))
@@ -47,7 +47,7 @@ fn builtins_are_the_scenario_baselines() {
                 "{name} {p}"
             );
         }
-        let cmp = desc.compare(&from_file, &pinned);
+        let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &from_file, &pinned);
         assert_eq!(cmp.mismatches(), 0, "{name}");
         // `new --from NAME` prints the file.
         let (code, out, _) = comlife(&["new", "--from", name]);
@@ -250,7 +250,7 @@ fn readme_shop_example_checks_as_written() {
 /// description does not name keep the model's name.
 #[test]
 fn class_names_replace_the_models_whole_names() {
-    use comlife::describe::rename_classes;
+    use comlife::trace::describe::rename_classes;
     let names = ["CLSID_B".to_string(), "CLSID_A".to_string()];
     assert_eq!(
         rename_classes("CLSID_A, CLSID_B and CLSID_C", &names),

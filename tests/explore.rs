@@ -3,10 +3,10 @@
 //! also for properties that do not stay true once they held; results do not depend on the
 //! thread count; random walks show what the exhaustive check shows on the small scenarios.
 
-use comlife::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use comlife::properties::{PropertyDef, PROPERTIES};
-use comlife::search::{explore, fingerprint, successors, Action, Limits};
-use comlife::system::{ComModel, SysState};
+use comlife::com::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::system::{ComModel, SysState};
+use comlife::verify::properties::{PropertyDef, PROPERTIES};
+use comlife::verify::search::{explore, fingerprint, successors, Action, Limits};
 use stateright::{Expectation, Model};
 use std::collections::{HashSet, VecDeque};
 
@@ -100,7 +100,7 @@ fn models() -> Vec<ComModel> {
         (Scenario::Service, MechanismSet::EMPTY),
     ]
     .into_iter()
-    .map(|(s, d)| comlife::system::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
+    .map(|(s, d)| comlife::verify::model::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
     .collect()
 }
 
@@ -158,9 +158,9 @@ fn results_do_not_depend_on_thread_count() {
 /// per actor, 20,000 walks missed it).
 #[test]
 fn simulation_finds_what_the_check_finds() {
-    use comlife::check::{run, RunOptions, Verdict};
-    use comlife::config::matrix_runs;
-    use comlife::simulate::Simulation;
+    use comlife::com::config::matrix_runs;
+    use comlife::verify::check::{run, RunOptions, Verdict};
+    use comlife::verify::simulate::Simulation;
     for s in [Scenario::Inproc, Scenario::Service] {
         for d in matrix_runs(s) {
             let cfg = Config::new(s, d, DEFAULT_CLIENTS).unwrap();
@@ -192,11 +192,11 @@ fn simulation_finds_what_the_check_finds() {
 /// two copies and three copies apart.
 #[test]
 fn a_duplicated_message_is_in_transit_twice() {
-    use comlife::msg::Msg;
-    use comlife::state::in_transit;
+    use comlife::com::msg::Msg;
+    use comlife::com::state::in_transit;
     use stateright::actor::{Envelope, Network};
     let c = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
-    let model = comlife::system::build(c);
+    let model = comlife::verify::model::build(c);
     let with = |copies: usize| {
         let mut s = model.init_states().remove(0);
         let env = Envelope {

@@ -1,11 +1,13 @@
 //! Unit tests of the actors' handlers against the rules they implement (spec/rules.md).
 
-use comlife::client::{ClientOp, ClientState};
-use comlife::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
-use comlife::hresult::Hresult;
-use comlife::msg::{ActKind, Msg};
-use comlife::scm::{ClassEntry, ScmState};
-use comlife::server::{AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep};
+use comlife::com::client::{ClientOp, ClientState};
+use comlife::com::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
+use comlife::com::hresult::Hresult;
+use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scm::{ClassEntry, ScmState};
+use comlife::com::server::{
+    AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep,
+};
 use stateright::actor::Id;
 
 type Sends = Vec<(Id, Msg)>;
@@ -669,7 +671,7 @@ fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
 #[test]
 fn mechanism_sets_round_trip_through_flags() {
     for s in Scenario::ALL {
-        for set in comlife::config::matrix_runs(s) {
+        for set in comlife::com::config::matrix_runs(s) {
             let args = set.to_args();
             let (mut dis, mut en) = (Vec::new(), Vec::new());
             for pair in args.chunks(2) {
@@ -692,17 +694,17 @@ fn mechanism_sets_round_trip_through_flags() {
 
 mod inproc {
     use super::cfg;
-    use comlife::config::{Mechanism, Scenario};
-    use comlife::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
+    use comlife::com::config::{Mechanism, Scenario};
+    use comlife::com::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
 
-    fn run(c: &comlife::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
+    fn run(c: &comlife::com::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
         for s in steps {
             assert!(p.enabled(c).contains(s), "{s:?} enabled in {p:?}");
             p.step(c, *s);
         }
     }
 
-    fn entry(p: &InprocState, apt: Apt) -> Option<comlife::inproc::Entry> {
+    fn entry(p: &InprocState, apt: Apt) -> Option<comlife::com::inproc::Entry> {
         p.dll.entries[apt as usize]
     }
 
@@ -927,13 +929,13 @@ mod inproc {
 
 mod service {
     use super::cfg;
-    use comlife::config::{Clsid, Mechanism, Scenario};
-    use comlife::hresult::Hresult;
-    use comlife::msg::{ActKind, Msg};
-    use comlife::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
+    use comlife::com::config::{Clsid, Mechanism, Scenario};
+    use comlife::com::hresult::Hresult;
+    use comlife::com::msg::{ActKind, Msg};
+    use comlife::com::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
 
     /// SERVICE_CONTROL_STOP, revoke, CoDisconnectContext.
-    fn stop_and_disconnect(c: &comlife::config::Config, h: &mut HostState) {
+    fn stop_and_disconnect(c: &comlife::com::config::Config, h: &mut HostState) {
         for s in [
             HostStep::StopRequest,
             HostStep::Revoke,
@@ -944,7 +946,7 @@ mod service {
         }
     }
 
-    fn create(c: &comlife::config::Config, h: &mut HostState, client: usize) -> u8 {
+    fn create(c: &comlife::com::config::Config, h: &mut HostState, client: usize) -> u8 {
         match &h.on_msg(
             c,
             c.client_id(client),
@@ -1056,7 +1058,7 @@ mod service {
     }
 
     /// Service B creates an object of A in-process and calls it once.
-    fn b_holds_an_object_of_a(c: &comlife::config::Config, h: &mut HostState) -> u8 {
+    fn b_holds_an_object_of_a(c: &comlife::com::config::Config, h: &mut HostState) -> u8 {
         h.step(c, HostStep::BCreate);
         let BRef::Holds { obj, .. } = h.b_ref else {
             panic!("B holds an object")
@@ -1223,7 +1225,7 @@ fn r_com_singleuse_registration_serves_one_activation() {
 /// `ping-garbage-collection` is disabled). A reply reaching the dead client is not observed.
 #[test]
 fn r_com_ping_gc_runs_down_a_dead_clients_references() {
-    use comlife::client::ClientEvent;
+    use comlife::com::client::ClientEvent;
     let c = cfg(Scenario::LocalSta, &[Mechanism::ClientDeath]);
     let mut cl = ClientState::new();
     assert!(cl.events(&c).is_empty(), "nothing held: it cannot die yet");

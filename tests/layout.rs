@@ -1,8 +1,8 @@
 //! Server layouts beyond the built-in scenarios' (issue 9): several classes per apartment and
 //! per-class REGCLS_SINGLEUSE.
 
-use comlife::check::{run, RunOptions, Verdict};
-use comlife::config::{Config, Layout, MechanismSet, Scenario};
+use comlife::com::config::{Config, Layout, MechanismSet, Scenario};
+use comlife::verify::check::{run, RunOptions, Verdict};
 
 /// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),
 /// CLSID_C registered REGCLS_SINGLEUSE; `client_class` says which class each client activates.
@@ -91,18 +91,18 @@ fn a_custom_layouts_trace_replays() {
         .iter()
         .find(|p| p.def.name == "no-exit-with-live-objects")
         .unwrap();
-    let doc = comlife::itf::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
+    let doc = comlife::trace::itf::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
     assert!(doc["#meta"]["layout"]
         .as_str()
         .unwrap()
         .contains("\"classes\":3"));
-    let text = comlife::itf::to_text(&doc);
-    let replayed = comlife::replay::replay(&text).expect("replays");
+    let text = comlife::trace::itf::to_text(&doc);
+    let replayed = comlife::trace::replay::replay(&text).expect("replays");
     assert_eq!(replayed.steps, p.trace.as_ref().unwrap().len());
     // Without the layout the same steps are not a path of the scenario's own model.
     let mut doc = doc;
     doc["#meta"].as_object_mut().unwrap().remove("layout");
-    assert!(comlife::replay::replay(&comlife::itf::to_text(&doc)).is_err());
+    assert!(comlife::trace::replay::replay(&comlife::trace::itf::to_text(&doc)).is_err());
 }
 
 /// Clients restricted to CoCreateInstance (a description's `[clients] calls`) never hold a

@@ -2,14 +2,14 @@
 //! spec/expectations.toml and the pinned number of unique states, and every trace it derives is
 //! a real execution of the model, shows its property, and is shortest.
 
-use comlife::check::{run, RunOptions, RunReport, Verdict};
-use comlife::config::{
+use comlife::com::config::{
     matrix_runs, Config, Kind, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
 };
-use comlife::expectations::Expectations;
-use comlife::properties::PROPERTIES;
-use comlife::search::{replay, successors};
-use comlife::system::build;
+use comlife::verify::check::{run, RunOptions, RunReport, Verdict};
+use comlife::verify::expectations::Expectations;
+use comlife::verify::model::build;
+use comlife::verify::properties::PROPERTIES;
+use comlife::verify::search::{replay, successors};
 use stateright::{Checker, Expectation, HasDiscoveries, Model};
 use std::collections::BTreeSet;
 

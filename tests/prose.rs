@@ -3,9 +3,9 @@
 //! the model's own tables (`RULES`, `PROPERTIES`, `Scenario::ALL`), so a rename or a new rule,
 //! property, finding or scenario that the prose does not follow fails here.
 
-use comlife::config::Scenario;
-use comlife::properties::{expectation_name, PROPERTIES};
-use comlife::rules::{source_file, RULES};
+use comlife::com::config::Scenario;
+use comlife::com::rules::{source_file, RULES};
+use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -423,7 +423,12 @@ fn readme_is_short_and_starts_with_the_two_commands() {
 #[test]
 fn paths_the_readme_and_docs_name_exist() {
     let mut files = vec!["README.md".to_string()];
-    files.extend(markdown_in("docs"));
+    // docs/renames.md names old paths on purpose.
+    files.extend(
+        markdown_in("docs")
+            .into_iter()
+            .filter(|f| f != "docs/renames.md"),
+    );
     let prefixes = [
         "spec/", "docs/", "traces/", "tests/", "model/", "cli/", ".ci/",
     ];

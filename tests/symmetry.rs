@@ -3,12 +3,15 @@
 //! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
 
-use comlife::check::{run, RunOptions, Verdict};
-use comlife::config::{matrix_runs, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use comlife::properties::PROPERTIES;
-use comlife::search::{fingerprint, replay, successors};
-use comlife::symmetry::{all_perms, permute_state, Perm, Symmetry};
-use comlife::system::{build, ComModel, SysState};
+use comlife::com::config::{
+    matrix_runs, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
+};
+use comlife::com::system::{ComModel, SysState};
+use comlife::verify::check::{run, RunOptions, Verdict};
+use comlife::verify::model::build;
+use comlife::verify::properties::PROPERTIES;
+use comlife::verify::search::{fingerprint, replay, successors};
+use comlife::verify::symmetry::{all_perms, permute_state, Perm, Symmetry};
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};
 

@@ -5,7 +5,7 @@
 mod common;
 use common::temp_dir;
 
-use comlife::itf::{to_itf, variant};
+use comlife::trace::itf::{to_itf, variant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -160,11 +160,11 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
             assert!(m.contains_key(k), "{name}: #meta.{k}");
         }
         assert_eq!(trace.meta.format.as_deref(), Some("ITF"), "{name}");
-        let def = comlife::properties::property(&m["property"]).unwrap();
+        let def = comlife::verify::properties::property(&m["property"]).unwrap();
         assert_eq!(m["rules"], def.rules.join(", "), "{name}: rule IDs");
         for r in def.rules {
             assert!(
-                m["sources"].contains(comlife::rules::source_title(r)),
+                m["sources"].contains(comlife::com::rules::source_title(r)),
                 "{name}: source of {r}"
             );
         }
@@ -182,8 +182,8 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
                 .map(str::to_string)
                 .collect()
         };
-        let scenario = comlife::config::Scenario::parse(&m["scenario"]).unwrap();
-        let label = comlife::config::MechanismSet::from_args(
+        let scenario = comlife::com::config::Scenario::parse(&m["scenario"]).unwrap();
+        let label = comlife::com::config::MechanismSet::from_args(
             scenario,
             &names("disabled"),
             &names("enabled"),
@@ -267,7 +267,7 @@ fn regenerating_traces_changes_nothing() {
     assert!(code(&out) <= 1, "check ran: {}", stderr(&out));
     // The compact view: one matrix per scenario, a legend, one verdict line.
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    for s in comlife::config::Scenario::ALL {
+    for s in comlife::com::config::Scenario::ALL {
         assert!(
             text.lines()
                 .any(|l| l.starts_with(&format!("{} — ", s.name()))),
@@ -275,11 +275,11 @@ fn regenerating_traces_changes_nothing() {
             s.name()
         );
     }
-    let pinned: usize = comlife::config::Scenario::ALL
+    let pinned: usize = comlife::com::config::Scenario::ALL
         .into_iter()
         .map(|s| {
-            comlife::config::matrix_runs(s).len()
-                * comlife::properties::PROPERTIES
+            comlife::com::config::matrix_runs(s).len()
+                * comlife::verify::properties::PROPERTIES
                     .iter()
                     .filter(|p| (p.applies)(s))
                     .count()

@@ -6,14 +6,14 @@
 //! the step. After every handler the actor re-derives that set from its state
 //! ([`sync_timers`]), so the timers add no information to the state.
 
-use crate::client::{ClientEvent, ClientOp, ClientState};
-use crate::config::Config;
-use crate::inproc::{InprocState, InprocStep};
-use crate::msg::Msg;
-use crate::msg::Sends;
-use crate::scm::ScmState;
-use crate::server::{ServerState, ServerStep};
-use crate::service::{HostState, HostStep, SvcClientState};
+use crate::com::client::{ClientEvent, ClientOp, ClientState};
+use crate::com::config::Config;
+use crate::com::inproc::{InprocState, InprocStep};
+use crate::com::msg::Msg;
+use crate::com::msg::Sends;
+use crate::com::scm::ScmState;
+use crate::com::server::{ServerState, ServerStep};
+use crate::com::service::{HostState, HostStep, SvcClientState};
 use serde::Serialize;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
@@ -42,19 +42,19 @@ impl Step {
         match self {
             Step::Client(op) => format!(
                 "{} {}",
-                crate::describe::capitalise(&crate::describe::the(actor)),
+                crate::com::names::capitalise(&crate::com::names::the(actor)),
                 op.verb()
             ),
             Step::ClientEvent(e) => format!(
                 "{} {}",
-                crate::describe::capitalise(&crate::describe::the(actor)),
+                crate::com::names::capitalise(&crate::com::names::the(actor)),
                 e.describe()
             ),
             Step::Server(ServerStep::Exit) => format!(
                 "{} exits",
-                crate::describe::capitalise(&crate::describe::the(actor))
+                crate::com::names::capitalise(&crate::com::names::the(actor))
             ),
-            _ => format!("In {}, {self:?}", crate::describe::the(actor)),
+            _ => format!("In {}, {self:?}", crate::com::names::the(actor)),
         }
     }
 }
@@ -164,11 +164,11 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
             .into_iter()
             .map(Step::Server)
             .collect(),
-        ComActor::Inproc { .. } => crate::inproc::all_steps()
+        ComActor::Inproc { .. } => crate::com::inproc::all_steps()
             .into_iter()
             .map(Step::Inproc)
             .collect(),
-        ComActor::Host { cfg } => crate::service::all_steps(cfg.clients)
+        ComActor::Host { cfg } => crate::com::service::all_steps(cfg.clients)
             .into_iter()
             .map(Step::Host)
             .collect(),
@@ -238,7 +238,7 @@ fn sync_timers(actor: &ComActor, was: &[Step], state: &ComState, o: &mut Out<Com
 impl ComActor {
     /// The actor's id under its configuration's layout of ids (the one roster:
     /// [`Config::client_id`], [`Config::scm_id`], [`Config::server_id`], [`Config::host_id`]);
-    /// [`crate::system::build`] adds the actors in this order.
+    /// [`crate::com::system::assemble`] adds the actors in this order.
     pub fn id(&self) -> Id {
         match self {
             ComActor::Client { cfg, index } | ComActor::SvcClient { cfg, index } => {

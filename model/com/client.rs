@@ -6,9 +6,9 @@
 //! properties at terminal states only; spec/assumptions.md A-BOUNDS). The client releases
 //! everything it holds before it is done.
 
-use crate::config::{Config, Mechanism};
-use crate::hresult::Hresult;
-use crate::msg::{ActKind, Msg, ObjId};
+use crate::com::config::{Config, Mechanism};
+use crate::com::hresult::Hresult;
+use crate::com::msg::{ActKind, Msg, ObjId};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;

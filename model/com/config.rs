@@ -174,8 +174,8 @@ impl Scenario {
 
     /// The framework whose lifetime code the scenario's server runs; `None` for the textbook
     /// servers of seeds 002 and 003 (`local-sta`, `local-mta`) and the DLL scenarios.
-    pub fn framework(self) -> Option<crate::framework::Framework> {
-        crate::framework::Framework::of(self)
+    pub fn framework(self) -> Option<crate::com::framework::Framework> {
+        crate::com::framework::Framework::of(self)
     }
 
     /// Whether the server is a free-threaded build: its main thread is in the MTA and incoming
@@ -1185,10 +1185,10 @@ impl Layout {
 
     /// Whether the clients' scripts may begin with activation call `op`
     /// ([`Layout::client_calls`]).
-    pub fn calls(&self, op: crate::client::ClientOp) -> bool {
+    pub fn calls(&self, op: crate::com::client::ClientOp) -> bool {
         match op {
-            crate::client::ClientOp::CoGetClassObject => self.client_calls & 1 != 0,
-            crate::client::ClientOp::CoCreateInstance => self.client_calls & 2 != 0,
+            crate::com::client::ClientOp::CoGetClassObject => self.client_calls & 1 != 0,
+            crate::com::client::ClientOp::CoCreateInstance => self.client_calls & 2 != 0,
             _ => true,
         }
     }

@@ -9,12 +9,12 @@
 //! WM_QUIT, and only then revokes its class objects (`RevokeClassObjects` in `PostMessageLoop`)
 //! and exits. What happens between the decision and the revocation depends on the order in
 //! which the main thread's queue delivers messages (R-COM-STA-QUEUE, R-COM-QUIT-ORDER), so a
-//! framework server's STA has an explicit FIFO message queue ([`crate::server::Queued`]).
+//! framework server's STA has an explicit FIFO message queue ([`crate::com::server::Queued`]).
 //!
 //! This module says, for each framework and the run's toggles, which lifetime code is in
 //! force; model/com/server.rs runs it.
 
-use crate::config::{Config, Mechanism, Scenario};
+use crate::com::config::{Config, Mechanism, Scenario};
 
 /// A framework whose EXE-server lifetime code is modeled, named by the versions that share the
 /// code (spec/frameworks.md §1–§5).

@@ -12,7 +12,7 @@
 //! no thread runs DLL code and no thread holds an unlocked class object inside one function
 //! scope (spec/assumptions.md A-DELAY: both last less than the delay).
 
-use crate::config::{Config, Mechanism};
+use crate::com::config::{Config, Mechanism};
 use serde::Serialize;
 use std::fmt;
 
@@ -158,7 +158,7 @@ impl InprocStep {
             InprocStep::DelayPasses(a) => {
                 format!(
                     "the unload delay of the DLL's {} entry passes",
-                    crate::describe::apt_name(a)
+                    crate::com::names::apt_name(a)
                 )
             }
         }

@@ -1,16 +1,17 @@
 //! What is modeled: the COM actors (clients, the SCM, EXE server processes with their
 //! apartments and COM runtime, the frameworks' lifetime code, the in-process client process
 //! and its DLL, the service host), their messages and HRESULTs, the scenarios, mechanisms and
-//! layouts that configure them, the server descriptions (TOML) that choose them, the rules they implement, and the model built from them.
+//! layouts that configure them, the rules they implement, COM's names and phrases, and the
+//! system assembled from them.
 
 pub mod actor;
 pub mod client;
 pub mod config;
-pub mod description;
 pub mod framework;
 pub mod hresult;
 pub mod inproc;
 pub mod msg;
+pub mod names;
 pub mod rules;
 pub mod scm;
 pub mod server;

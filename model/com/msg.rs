@@ -2,8 +2,8 @@
 //! proxies. Every remote call is a request and a reply; a client has at most one call
 //! outstanding (its single thread blocks in the proxy), see spec/assumptions.md A-ATOMIC.
 
-use crate::config::Clsid;
-use crate::hresult::Hresult;
+use crate::com::config::Clsid;
+use crate::com::hresult::Hresult;
 use serde::Serialize;
 use std::fmt;
 
@@ -155,10 +155,10 @@ pub enum Msg {
 /// CLSID_B", "a method call on object 1", "S_OK with a proxy to object 1 in server instance 1".
 impl fmt::Debug for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::describe::{act_api, activation_name};
+        use crate::com::names::{act_api, activation_name};
         let list = |clsids: &[Clsid]| {
             let names: Vec<String> = clsids.iter().map(|c| format!("{c:?}")).collect();
-            crate::describe::and_list(&names)
+            crate::com::names::and_list(&names)
         };
         match self {
             Msg::Activation { clsid, kind } => {

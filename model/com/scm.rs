@@ -3,9 +3,9 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::config::{Clsid, Config, Mechanism};
-use crate::hresult::Hresult;
-use crate::msg::{ActKind, Msg};
+use crate::com::config::{Clsid, Config, Mechanism};
+use crate::com::hresult::Hresult;
+use crate::com::msg::{ActKind, Msg};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -78,10 +78,10 @@ impl fmt::Debug for ScmState {
             })
             .collect();
         write!(f, "class table: {}", table.join(", "))?;
-        let name = |a: &Activation| crate::describe::activation_name(a.client, a.clsid, a.kind);
+        let name = |a: &Activation| crate::com::names::activation_name(a.client, a.clsid, a.kind);
         if !self.held.is_empty() {
             let held: Vec<String> = self.held.iter().map(name).collect();
-            write!(f, "; holding {}", crate::describe::and_list(&held))?;
+            write!(f, "; holding {}", crate::com::names::and_list(&held))?;
         }
         if !self.forwarded.is_empty() {
             let fw: Vec<String> = self
@@ -89,13 +89,13 @@ impl fmt::Debug for ScmState {
                 .iter()
                 .map(|(a, s)| format!("{} (to server instance {})", name(a), s + 1))
                 .collect();
-            write!(f, "; forwarded {}", crate::describe::and_list(&fw))?;
+            write!(f, "; forwarded {}", crate::com::names::and_list(&fw))?;
         }
         Ok(())
     }
 }
 
-pub use crate::msg::Sends;
+pub use crate::com::msg::Sends;
 
 impl ScmState {
     /// The SCM before any activation.

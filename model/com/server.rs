@@ -11,11 +11,11 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::config::{Clsid, Config, Mechanism, Scenario};
-use crate::framework::{Framework, MonitorKind, OnZero};
-use crate::hresult::Hresult;
-use crate::msg::Sends;
-use crate::msg::{ActKind, Msg, ObjId};
+use crate::com::config::{Clsid, Config, Mechanism, Scenario};
+use crate::com::framework::{Framework, MonitorKind, OnZero};
+use crate::com::hresult::Hresult;
+use crate::com::msg::Sends;
+use crate::com::msg::{ActKind, Msg, ObjId};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -400,7 +400,7 @@ impl ServerStep {
                 ServerStep::Dispatch(a),
             ]);
         }
-        v.extend((0..crate::config::MAX_CLIENTS as u8).map(ServerStep::FinishRpc));
+        v.extend((0..crate::com::config::MAX_CLIENTS as u8).map(ServerStep::FinishRpc));
         v.extend([
             ServerStep::SetStoppingFlag,
             ServerStep::ModalOpen,

@@ -9,11 +9,11 @@
 //! with CLSCTX_LOCAL_SERVER, through a pointer CoDisconnectContext does not cut otherwise
 //! (000, limitations; spec/assumptions.md A-SERVICE-INPROC).
 
-use crate::client::{ClientOp, Observations};
-use crate::config::{Config, Mechanism};
-use crate::hresult::Hresult;
-use crate::msg::Sends;
-use crate::msg::{Msg, ObjId};
+use crate::com::client::{ClientOp, Observations};
+use crate::com::config::{Config, Mechanism};
+use crate::com::hresult::Hresult;
+use crate::com::msg::Sends;
+use crate::com::msg::{Msg, ObjId};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -703,7 +703,7 @@ impl SvcClientState {
                     Msg::Activate {
                         client: me as u8,
                         clsid: cfg.class_of_client(me),
-                        kind: crate::msg::ActKind::Instance,
+                        kind: crate::com::msg::ActKind::Instance,
                     },
                 ))
             }

@@ -1,16 +1,16 @@
 //! The model's type, its states, and reading a state by actor role (clients, the SCM, server
 //! slots, the in-process client process, the service host). Properties, traces and the
-//! checker read states through these; [`crate::system`] builds the model.
+//! checker read states through these; [`crate::com::system`] builds the model.
 
-use crate::actor::{ComActor, ComState};
-use crate::client::ClientState;
-use crate::client::Observations;
-use crate::config::Config;
-use crate::inproc::InprocState;
-use crate::msg::Msg;
-use crate::scm::ScmState;
-use crate::server::ServerState;
-use crate::service::HostState;
+use crate::com::actor::{ComActor, ComState};
+use crate::com::client::ClientState;
+use crate::com::client::Observations;
+use crate::com::config::Config;
+use crate::com::inproc::InprocState;
+use crate::com::msg::Msg;
+use crate::com::scm::ScmState;
+use crate::com::server::ServerState;
+use crate::com::service::HostState;
 use stateright::actor::{ActorModel, ActorModelState, Envelope, Network};
 
 /// The model type.
@@ -24,7 +24,7 @@ pub type SysState = ActorModelState<ComActor, ()>;
 /// stateright".) The order is the network's, which is not meaningful: sort where it matters.
 ///
 /// # Panics
-/// When the network is not the unordered, non-duplicating one [`crate::system::build`] gives
+/// When the network is not the unordered, non-duplicating one [`crate::com::system::assemble`] gives
 /// every model.
 pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
     let Network::UnorderedNonDuplicating(multiset) = &s.network else {

@@ -7,16 +7,18 @@
 //! object 1: object ids are sequence numbers from 1 already) and uses COM's names (CLSIDs,
 //! HRESULTs, API names), never the model's Rust structures; the ITF JSON keeps the data.
 
-use crate::actor::ComState;
-use crate::client::{ClientOp, ClientState, Observations};
-use crate::config::{Clsid, Config};
-use crate::inproc::{Apt, InprocState, Thread};
-use crate::msg::ActKind;
-use crate::scm::{Activation, ClassEntry, ScmState};
-use crate::server::{
-    AptPhase, AptWork, ClassReg, ExitReason, Monitor, ProcStatus, Queued, ScmCall, ServerState,
+use crate::com::actor::ComState;
+use crate::com::config::{Clsid, Config};
+use crate::com::inproc::{Apt, InprocState, Thread};
+use crate::com::names::{
+    activation_name, and_list, apt_name, exit_reason, fact, fact_text, flag, service_name, Fact,
 };
-use crate::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
+use crate::com::scm::{Activation, ClassEntry, ScmState};
+use crate::com::server::{
+    AptPhase, AptWork, ClassReg, Monitor, ProcStatus, Queued, ScmCall, ServerState,
+};
+use crate::com::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
+use crate::verify::queries::{client_facts, observed_facts};
 
 /// `text` with the model's class names `CLSID_A`, `CLSID_B`, `CLSID_C` (the [`Clsid`] display
 /// of classes 0, 1, 2) replaced by `names[0]`, `names[1]`, `names[2]`: a server description's
@@ -50,123 +52,6 @@ pub fn rename_classes(text: &str, names: &[String]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// One thing true of an actor's state, in COM terms: what it is about (`key`, unique within
-/// the actor) and what holds (`value`; empty for a fact that is just the key, e.g. "crashed").
-/// When the fact stops holding, a change reads "key: `ended`".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fact {
-    /// What the fact is about, e.g. "CLSID_A class object".
-    pub key: String,
-    /// What holds, e.g. "available"; empty for a flag.
-    pub value: String,
-    /// The word for the fact ceasing to hold, e.g. "freed", "answered", "returned".
-    pub ended: &'static str,
-}
-
-fn fact(key: impl Into<String>, value: impl Into<String>, ended: &'static str) -> Fact {
-    Fact {
-        key: key.into(),
-        value: value.into(),
-        ended,
-    }
-}
-
-fn flag(key: impl Into<String>) -> Fact {
-    fact(key, "", "no longer")
-}
-
-/// "CoCreateInstance" or "CoGetClassObject".
-pub fn act_api(k: ActKind) -> &'static str {
-    match k {
-        ActKind::ClassObject => "CoGetClassObject",
-        ActKind::Instance => "CoCreateInstance",
-    }
-}
-
-/// "client 1's CoCreateInstance of CLSID_A" (`client` 0-based).
-pub fn activation_name(client: u8, clsid: Clsid, kind: ActKind) -> String {
-    format!("client {}'s {} of {clsid:?}", client + 1, act_api(kind))
-}
-
-/// An actor's name as it stands in a sentence: numbered actors ("client 1", "server instance
-/// 2") as they are, the others with "the" ("the SCM", "the client process", "the service host").
-pub fn the(actor: &str) -> String {
-    if actor.ends_with(|c: char| c.is_ascii_digit()) || actor.starts_with("the ") {
-        actor.to_string()
-    } else {
-        format!("the {actor}")
-    }
-}
-
-/// `s` with its first letter in upper case.
-pub fn capitalise(s: &str) -> String {
-    let mut cs = s.chars();
-    match cs.next() {
-        Some(c) => c.to_uppercase().chain(cs).collect(),
-        None => String::new(),
-    }
-}
-
-/// Names joined as "A", "A and B", "A, B and C".
-pub fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// The HRESULTs a client observed, one fact per call: "CoCreateInstance returned: S_OK".
-fn observed_facts(o: &Observations, out: &mut Vec<Fact>) {
-    for op in ClientOp::ALL {
-        let hrs: Vec<String> = o
-            .iter()
-            .filter(|(x, _)| *x == op)
-            .map(|(_, hr)| hr.name().to_string())
-            .collect();
-        if !hrs.is_empty() {
-            out.push(fact(
-                format!("{} returned", op.api()),
-                and_list(&hrs),
-                "forgotten",
-            ));
-        }
-    }
-}
-
-fn client_facts(c: &ClientState) -> Vec<Fact> {
-    let mut v = Vec::new();
-    if c.dead {
-        v.push(flag(
-            "dead (its references wait for COM's garbage collection)",
-        ));
-    }
-    if let Some(op) = c.pending {
-        v.push(fact("call in progress", op.api(), "returned"));
-    } else if c.is_done() {
-        v.push(flag("finished its calls"));
-    }
-    if let Some(s) = c.factory {
-        v.push(fact(
-            "IClassFactory proxy",
-            format!("to server instance {}", s + 1),
-            "released",
-        ));
-    }
-    if c.locked {
-        v.push(flag("holds LockServer(TRUE)"));
-    }
-    if let Some((s, o)) = c.object {
-        v.push(fact(
-            "object proxy",
-            format!("to object {o} in server instance {}", s + 1),
-            "released",
-        ));
-    }
-    observed_facts(&c.observed, &mut v);
-    v
 }
 
 fn svc_client_facts(cfg: &Config, c: &SvcClientState, index: usize) -> Vec<Fact> {
@@ -431,22 +316,6 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
     v
 }
 
-/// "automatic shutdown" or "closed by the user".
-pub fn exit_reason(r: ExitReason) -> &'static str {
-    match r {
-        ExitReason::Automatic => "automatic shutdown",
-        ExitReason::UserClose => "closed by the user",
-    }
-}
-
-/// "STA" or "MTA".
-pub fn apt_name(a: Apt) -> &'static str {
-    match a {
-        Apt::Sta => "STA",
-        Apt::Mta => "MTA",
-    }
-}
-
 fn inproc_facts(p: &InprocState) -> Vec<Fact> {
     let mut v = Vec::new();
     let d = &p.dll;
@@ -517,11 +386,6 @@ fn inproc_facts(p: &InprocState) -> Vec<Fact> {
         ));
     }
     v
-}
-
-/// "A" or "B" for service index 0 or 1.
-pub fn service_name(i: u8) -> char {
-    (b'A' + i) as char
 }
 
 fn host_facts(h: &HostState) -> Vec<Fact> {
@@ -648,14 +512,6 @@ pub fn facts(cfg: &Config, index: usize, s: &ComState) -> Vec<Fact> {
     }
 }
 
-fn fact_text(f: &Fact) -> String {
-    if f.value.is_empty() {
-        f.key.clone()
-    } else {
-        format!("{}: {}", f.key, f.value)
-    }
-}
-
 /// An actor's state in one line of COM terms: its facts joined by "; " ("nothing yet" for
 /// none).
 pub fn summary(cfg: &Config, index: usize, s: &ComState) -> String {
@@ -722,122 +578,11 @@ pub fn objects(s: &ComState) -> Vec<(String, String)> {
             .filter(|t| p.threads[**t as usize].object.is_some())
             .map(|t| {
                 (
-                    crate::itf::camel(&format!("{} object", t.name())),
+                    crate::trace::itf::camel(&format!("{} object", t.name())),
                     format!("{}'s object", t.name()),
                 )
             })
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// A client's state in COM terms ("call in progress: CoCreateInstance; …"; "nothing yet").
-pub fn client_text(c: &ClientState) -> String {
-    let f = client_facts(c);
-    if f.is_empty() {
-        return "nothing yet".into();
-    }
-    f.iter().map(fact_text).collect::<Vec<_>>().join("; ")
-}
-
-/// What keeps a running server instance up, in COM terms: its lifetime count, locks, connected
-/// objects, class-object references, user control, apartments still in their loops.
-///
-/// With `factory-refs-ignored` disabled the server also waits for its class objects' reference
-/// count, which names it too.
-pub fn held_up_by(cfg: &Config, s: &ServerState) -> String {
-    let mut v = Vec::new();
-    if !cfg.on(crate::config::Mechanism::FactoryRefsIgnored) && s.factory_refcount() > 0 {
-        v.push(format!(
-            "it waits for its class objects' reference count ({}, its own registrations included) to reach zero",
-            s.factory_refcount()
-        ));
-    }
-    if s.count > 0 {
-        v.push(format!("its lifetime count is {}", s.count));
-    }
-    if s.locks > 0 {
-        v.push(format!("{} LockServer lock(s) are held", s.locks));
-    }
-    for o in &s.objects {
-        v.push(format!("object {} ({:?}) is connected", o.id, o.clsid));
-    }
-    let proxies: usize = s.factory_proxies.iter().map(|&n| n as usize).sum();
-    if proxies > 0 {
-        v.push(format!(
-            "clients hold {proxies} IClassFactory proxy(ies) on its class objects"
-        ));
-    }
-    if s.user.control && !s.user.closed {
-        v.push("the user controls it".into());
-    }
-    let looping: Vec<String> = s
-        .apartments
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.phase != AptPhase::Done)
-        .map(|(i, _)| format!("apartment {}", i + 1))
-        .collect();
-    if !looping.is_empty() {
-        v.push(format!(
-            "{} did not leave its message loop",
-            and_list(&looping)
-        ));
-    }
-    match v.as_slice() {
-        [] => "nothing, yet it did not exit".into(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
-    }
-}
-
-/// Who uses the in-process DLL: objects, locks, threads in its code, class-factory pointers.
-pub fn dll_users(p: &InprocState) -> String {
-    let mut v = Vec::new();
-    for t in Thread::ALL {
-        let th = &p.threads[t as usize];
-        if th.object.is_some() {
-            v.push(format!("{} holds an object", t.subject()));
-        }
-        if th.locked {
-            v.push(format!("{} holds LockServer(TRUE)", t.subject()));
-        }
-        if th.in_dll {
-            v.push(format!(
-                "{} runs DLL code (returning from Release)",
-                t.subject()
-            ));
-        }
-        if th.factory.is_some() {
-            v.push(format!("{} holds an IClassFactory pointer", t.subject()));
-        }
-    }
-    if v.is_empty() {
-        "no user is left now, but one was when it was freed".into()
-    } else {
-        and_list(&v)
-    }
-}
-
-/// The pointers of the in-process client's threads into a load of the DLL that is gone (freed,
-/// or replaced by a later load): "MTA thread 1's IClassFactory pointer into load 1".
-pub fn stale_pointers(p: &InprocState) -> Vec<String> {
-    let gone = |g: u8| !p.dll.loaded() || g != p.dll.generation;
-    let mut v = Vec::new();
-    for t in Thread::ALL {
-        let th = &p.threads[t as usize];
-        if let Some(g) = th.factory.filter(|g| gone(*g)) {
-            v.push(format!(
-                "{}'s IClassFactory pointer into load {g}",
-                t.name()
-            ));
-        }
-        if let Some(g) = th.object.filter(|g| gone(*g)) {
-            v.push(format!("{}'s object in load {g}", t.name()));
-        }
-        if th.in_dll && !p.dll.loaded() {
-            v.push(format!("{}'s return through the DLL's code", t.name()));
-        }
-    }
-    v
 }

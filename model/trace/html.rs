@@ -1,10 +1,10 @@
 //! A trace as one self-contained HTML page: the viewer (viewer.html, beside this file) with the
 //! ITF document, the property's rules and the title inlined, no network access. The Markdown
-//! page is [`crate::narrative::markdown`]; both render a [`Loaded`] trace.
+//! page is [`crate::trace::narrative::markdown`]; both render a [`Loaded`] trace.
 
-use crate::narrative::title;
-use crate::replay::Loaded;
-use crate::rules::{rule, source_title};
+use crate::com::rules::{rule, source_title};
+use crate::trace::narrative::title;
+use crate::trace::replay::Loaded;
 use serde_json::json;
 
 /// The viewer page; `__TITLE__` and `__TRACE_DATA__` are filled in by [`page`].

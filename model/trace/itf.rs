@@ -25,13 +25,14 @@
 //! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
 //! `step_meta`).
 
-use crate::config::{Config, Layout};
-use crate::describe::{self, rename_classes};
-use crate::meta::TraceMeta;
-use crate::properties::{expectation_name, PropertyDef};
-use crate::rules::source_title;
-use crate::search::{describe_action, Action, Trace};
-use crate::system::{build, ComModel, SysState};
+use crate::com::config::{Config, Layout};
+use crate::com::rules::source_title;
+use crate::com::system::{ComModel, SysState};
+use crate::trace::describe::{self, rename_classes};
+use crate::trace::meta::TraceMeta;
+use crate::verify::model::build;
+use crate::verify::properties::{expectation_name, PropertyDef};
+use crate::verify::search::{describe_action, Action, Trace};
 use serde::ser::{self, Serialize};
 use serde_json::{json, Map, Value};
 use stateright::actor::{ActorModelAction, Id};
@@ -430,7 +431,7 @@ pub fn encode_state(names: &[String], state: &SysState) -> Result<Map<String, Va
         vars.insert(name.clone(), to_itf(&**s)?);
     }
     let mut net = Vec::new();
-    for env in crate::state::in_transit(state) {
+    for env in crate::com::state::in_transit(state) {
         let (src, dst) = (usize::from(env.src), usize::from(env.dst));
         let msg = to_itf(env.msg)?;
         let key = serde_json::to_string(&msg).unwrap_or_default();
@@ -509,7 +510,7 @@ pub fn run_args(cfg: &Config) -> String {
         s.push(' ');
         s.push_str(&a);
     }
-    if cfg.clients != crate::config::DEFAULT_CLIENTS {
+    if cfg.clients != crate::com::config::DEFAULT_CLIENTS {
         s.push_str(&format!(" --clients {}", cfg.clients));
     }
     s
@@ -572,11 +573,11 @@ fn step_meta(
         }
     }
     if let Some((_, prev)) = step {
-        let mut before: Vec<String> = crate::state::in_transit(prev)
+        let mut before: Vec<String> = crate::com::state::in_transit(prev)
             .map(|e| envelope(model, &e))
             .collect();
         let mut sent = Vec::new();
-        let mut now: Vec<String> = crate::state::in_transit(state)
+        let mut now: Vec<String> = crate::com::state::in_transit(state)
             .map(|e| envelope(model, &e))
             .collect();
         now.sort();
@@ -636,7 +637,7 @@ fn step_meta(
     }
     // The messages in transit in COM terms, in the order of the `network` variable.
     let mut transit = Vec::new();
-    for e in crate::state::in_transit(state) {
+    for e in crate::com::state::in_transit(state) {
         let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
         transit.push((
             (usize::from(e.src), usize::from(e.dst), key),
@@ -652,7 +653,7 @@ fn step_meta(
 }
 
 /// A message in transit in COM terms: "SCM → server instance 1: launch server …".
-fn envelope(model: &ComModel, e: &stateright::actor::Envelope<&crate::msg::Msg>) -> String {
+fn envelope(model: &ComModel, e: &stateright::actor::Envelope<&crate::com::msg::Msg>) -> String {
     format!(
         "{} → {}: {:?}",
         model.cfg.actor_name(e.src),
@@ -679,7 +680,7 @@ pub struct Origin<'a> {
     /// The command that serves the Explorer on its model (`#meta.explorerCommand`).
     pub explore: &'a str,
     /// Its classes' names, in the order it declares them (the model's `CLSID_A`, `CLSID_B`,
-    /// `CLSID_C`): the trace's texts use them ([`crate::describe::rename_classes`]) and
+    /// `CLSID_C`): the trace's texts use them ([`crate::trace::describe::rename_classes`]) and
     /// `#meta.classNames` lists them. The states and actions keep the model's class numbers,
     /// so replay is unaffected.
     pub class_names: &'a [String],
@@ -800,7 +801,7 @@ fn names_are_the_models(names: &[String]) -> bool {
     names
         .iter()
         .enumerate()
-        .all(|(i, n)| *n == format!("{:?}", crate::config::Clsid(i as u8)))
+        .all(|(i, n)| *n == format!("{:?}", crate::com::config::Clsid(i as u8)))
 }
 
 /// The text of a trace file: valid JSON laid out for reading and diffing: the top `#meta`

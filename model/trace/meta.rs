@@ -1,5 +1,5 @@
-//! The top `#meta` of a trace file, as one type: [`crate::itf::document`] writes it and
-//! [`crate::replay::load`] reads it back. Every value is a string, as the `itf` crate requires
+//! The top `#meta` of a trace file, as one type: [`crate::trace::itf::document`] writes it and
+//! [`crate::trace::replay::load`] reads it back. Every value is a string, as the `itf` crate requires
 //! of `#meta`; keys are those of the file (`format-description`, `explorerCommand`,
 //! `actorName.<var>`).
 
@@ -31,7 +31,7 @@ pub struct TraceMeta {
     pub enabled: String,
     /// Number of client processes, in decimal.
     pub clients: String,
-    /// A server description's own layout as JSON ([`crate::config::Layout`]); absent for the
+    /// A server description's own layout as JSON ([`crate::com::config::Layout`]); absent for the
     /// scenario's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,

@@ -1,5 +1,5 @@
 //! A trace for a COM developer: Markdown with a Mermaid `sequenceDiagram` and a numbered
-//! narrative in COM terms, made from a loaded ITF trace ([`crate::replay::Loaded`]).
+//! narrative in COM terms, made from a loaded ITF trace ([`crate::trace::replay::Loaded`]).
 //!
 //! Everything is derived generically from the trace file: participants are its actor
 //! variables (clients, the SCM, server instances, and whatever actors the model adds), with
@@ -7,9 +7,9 @@
 //! over its actor; each step's note lists what changed in the actor's state (counts,
 //! registrations, objects created and destroyed) and replies carry their HRESULT.
 
-use crate::describe::{and_list, the};
-use crate::replay::Loaded;
-use crate::rules::{rule, source_title};
+use crate::com::names::{and_list, the};
+use crate::com::rules::{rule, source_title};
+use crate::trace::replay::Loaded;
 use serde_json::Value;
 use std::fmt::Write;
 

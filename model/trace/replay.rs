@@ -11,12 +11,13 @@
 //! property (violate an always property; end in a terminal state on a path where an
 //! eventually property never held; satisfy a sometimes property).
 
-use crate::config::{Config, Layout, Mechanism, MechanismSet, Scenario};
-use crate::itf::{encode_action, encode_state, vars, NETWORK_VAR};
-use crate::meta::TraceMeta;
-use crate::properties::{expectation_name, property, PropertyDef};
-use crate::search::successors;
-use crate::system::{build, ComModel, SysState};
+use crate::com::config::{Config, Layout, Mechanism, MechanismSet, Scenario};
+use crate::com::system::{ComModel, SysState};
+use crate::trace::itf::{encode_action, encode_state, vars, NETWORK_VAR};
+use crate::trace::meta::TraceMeta;
+use crate::verify::model::build;
+use crate::verify::properties::{expectation_name, property, PropertyDef};
+use crate::verify::search::successors;
 use serde_json::{json, Map, Value};
 use stateright::{Expectation, Model};
 use std::fmt;
@@ -309,7 +310,7 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
         );
     }
     if let Some(o) = meta.get("outcome") {
-        let want = crate::itf::outcome(prop);
+        let want = crate::trace::itf::outcome(prop);
         if o.as_str() != Some(want) {
             return bad(
                 "$[\"#meta\"].outcome",
@@ -528,7 +529,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
     let prop = loaded.header.property;
     let model: ComModel = build(cfg);
     let init = model.init_states().remove(0);
-    let names = crate::itf::actor_vars(&cfg, init.actor_states.len());
+    let names = crate::trace::itf::actor_vars(&cfg, init.actor_states.len());
     let model_vars = vars(&cfg, init.actor_states.len());
     let file_vars: Vec<String> = loaded.doc["vars"]
         .as_array()
@@ -595,7 +596,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
             None => {
                 let enabled: Vec<String> = succ
                     .iter()
-                    .map(|(a, _)| crate::search::describe_action(&model, a))
+                    .map(|(a, _)| crate::verify::search::describe_action(&model, a))
                     .collect();
                 let by_action = recorded_action
                     .as_ref()

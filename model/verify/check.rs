@@ -1,11 +1,11 @@
 //! Running a check: one exploration pass ([`search::explore`]) decides every property and
 //! yields the shortest trace of every discovery; this module turns them into verdicts.
 
-use crate::config::Config;
-use crate::properties::PropertyDef;
-use crate::search::{self, Exploration, Limits, Trace};
-use crate::simulate::{simulate, Simulation};
-use crate::system::build;
+use crate::com::config::Config;
+use crate::verify::model::build;
+use crate::verify::properties::PropertyDef;
+use crate::verify::search::{self, Exploration, Limits, Trace};
+use crate::verify::simulate::{simulate, Simulation};
 use serde::Serialize;
 use stateright::Expectation;
 use std::time::Instant;
@@ -61,9 +61,9 @@ pub struct RunOptions {
     /// Stop when the process's resident memory exceeds this many bytes (the run is then
     /// incomplete, with a message in [`RunReport::stopped`]).
     pub max_memory: Option<u64>,
-    /// Random walks instead of exhaustive exploration ([`crate::simulate`]).
+    /// Random walks instead of exhaustive exploration ([`crate::verify::simulate`]).
     pub simulate: Option<Simulation>,
-    /// Symmetry reduction ([`crate::symmetry`]; on by default, `--no-symmetry` turns it off):
+    /// Symmetry reduction ([`crate::verify::symmetry`]; on by default, `--no-symmetry` turns it off):
     /// the same verdicts and trace lengths, fewer unique states (counted per class) in the
     /// local scenarios. Simulation is never reduced.
     pub symmetry: bool,
@@ -114,7 +114,7 @@ pub struct RunReport {
     /// visited, `states` the steps taken, traces are not necessarily shortest, and a property
     /// no walk showed is `unknown`.
     pub simulated: bool,
-    /// Per-property results, in [`crate::properties::PROPERTIES`] order.
+    /// Per-property results, in [`crate::verify::properties::PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
 
@@ -123,7 +123,7 @@ pub struct RunReport {
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
-    let defs = crate::system::properties_of(&cfg);
+    let defs = crate::verify::model::properties_of(&cfg);
     let limits = Limits {
         threads: opts.threads,
         max_states: opts.max_states,

@@ -3,11 +3,12 @@
 //! (spec/findings.md) that explain the violations of the baseline and of variants; and the
 //! comparison of a run's verdicts with them.
 
-use crate::check::{RunReport, Verdict};
-use crate::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use crate::properties::expectation_name;
-use crate::properties::PROPERTIES;
-use crate::search::Trace;
+use crate::com::config::Layout;
+use crate::com::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use crate::verify::check::{RunReport, Verdict};
+use crate::verify::properties::expectation_name;
+use crate::verify::properties::PROPERTIES;
+use crate::verify::search::Trace;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -222,13 +223,52 @@ fn scenario_runs<'a>(
             .ok_or_else(|| format!("spec/expectations.toml: [{prefix}.{run}] must be a table"))?;
         let mut props = Vec::new();
         for (p, v) in vals {
-            crate::properties::property(p)
+            crate::verify::properties::property(p)
                 .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
             props.push((p.clone(), v));
         }
         out.push(((scenario, toggled), props));
     }
     Ok(out)
+}
+
+/// `report`'s verdicts compared with `expect`, a server description's `[expect]` (not with
+/// spec/expectations.toml): a property the description does not name is not compared. The
+/// finding `pinned` names for a violation is kept where the verdict is the pinned one.
+pub fn compare_expect(
+    expect: &[(&'static str, Verdict)],
+    report: &RunReport,
+    pinned: &Expectations,
+) -> Comparison {
+    let cfg = report.cfg;
+    let properties = report
+        .properties
+        .iter()
+        .map(|p| {
+            let expected = expect
+                .iter()
+                .find(|(n, _)| *n == p.def.name)
+                .map(|(_, v)| *v);
+            // A pinned finding explains the scenario's own model, not another layout's.
+            let finding = (p.verdict == Verdict::Violated
+                && cfg.layout == Layout::of(cfg.scenario)
+                && pinned.get(cfg.scenario, cfg.toggled, p.def.name) == Some(Verdict::Violated))
+            .then(|| pinned.finding(cfg.scenario, cfg.toggled, p.def.name))
+            .flatten()
+            .map(str::to_string);
+            PropertyComparison {
+                expected,
+                matches: expected.map(|e| e == p.verdict),
+                finding,
+            }
+        })
+        .collect();
+    Comparison {
+        not_compared: expect
+            .is_empty()
+            .then(|| "the description has no [expect]".to_string()),
+        properties,
+    }
 }
 
 /// One property's verdict compared with spec/expectations.toml.

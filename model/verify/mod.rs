@@ -4,7 +4,9 @@
 
 pub mod check;
 pub mod expectations;
+pub mod model;
 pub mod properties;
+pub mod queries;
 pub mod search;
 pub mod simulate;
 pub mod symmetry;

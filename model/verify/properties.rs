@@ -1,19 +1,19 @@
 //! The properties checked, each a predicate over the whole system state, with the rules
 //! (spec/rules.md) it checks. Precise statements: spec/properties.md.
 
-use crate::client::{ClientOp, ClientState};
-use crate::config::Scenario;
-use crate::describe::{
-    and_list, apt_name, client_text, dll_users, exit_reason, held_up_by, service_name,
-    stale_pointers,
+use crate::com::client::{ClientOp, ClientState};
+use crate::com::config::Scenario;
+use crate::com::hresult::Hresult;
+use crate::com::inproc::Apt;
+use crate::com::msg::Msg;
+use crate::com::names::{and_list, apt_name, exit_reason, service_name};
+use crate::com::server::ExitReason;
+use crate::com::server::ServerState;
+use crate::com::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
+use crate::com::state::{
+    clients, host, inproc, observations, scm, server, servers, ComModel, SysState,
 };
-use crate::hresult::Hresult;
-use crate::inproc::Apt;
-use crate::msg::Msg;
-use crate::server::ExitReason;
-use crate::server::ServerState;
-use crate::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
-use crate::state::{clients, host, inproc, observations, scm, server, servers, ComModel, SysState};
+use crate::verify::queries::{client_text, dll_users, held_up_by, stale_pointers};
 use stateright::Expectation;
 
 /// A property: name, expectation, rules, statement and predicate.
@@ -348,9 +348,9 @@ fn first_or(items: Vec<String>, none: &str) -> String {
 
 fn status_text(v: &ServerState) -> &'static str {
     match v.status {
-        crate::server::ProcStatus::Exited(r) => exit_reason(r),
-        crate::server::ProcStatus::Running => "running",
-        crate::server::ProcStatus::NotStarted => "not started",
+        crate::com::server::ProcStatus::Exited(r) => exit_reason(r),
+        crate::com::server::ProcStatus::Running => "running",
+        crate::com::server::ProcStatus::NotStarted => "not started",
     }
 }
 
@@ -527,7 +527,7 @@ fn why_clean_disconnect(m: &ComModel, s: &SysState) -> String {
     for (i, srv) in numbered(m, s).filter(|(_, x)| x.stranded_client) {
         // The failed call: its reply from the instance is in transit, or the client saw it.
         let mut who: Vec<String> = Vec::new();
-        for env in crate::state::in_transit(s) {
+        for env in crate::com::state::in_transit(s) {
             let (Some(slot), Some(c), Msg::Reply { hr, .. }) =
                 (cfg.slot_of(env.src), cfg.client_of(env.dst), env.msg)
             else {
@@ -1171,7 +1171,7 @@ pub fn property(name: &str) -> Result<&'static PropertyDef, String> {
     PROPERTIES.iter().find(|p| p.name == name).ok_or_else(|| {
         format!(
             "unknown property '{}'; valid properties: {}",
-            crate::config::quote_prefix(name),
+            crate::com::config::quote_prefix(name),
             PROPERTIES
                 .iter()
                 .map(|p| p.name)

@@ -29,7 +29,7 @@
 //!   timers as flat lists and gets stateright's hash map and hash sets back when it is
 //!   expanded; stateright sorts the actions it enumerates, so the order of the actions, and
 //!   with it every recorded action index, does not depend on how a set was built.
-//! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::symmetry`]): the visited set is
+//! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::verify::symmetry`]): the visited set is
 //!   keyed by the canonical key of a state's class (states that differ by a renaming of
 //!   interchangeable clients and launched server slots), so one state per class is expanded:
 //!   the first one reached, which is a concrete successor of a concrete state. Parent pointers
@@ -39,11 +39,11 @@
 //!   their members and every trace is as short as the unreduced search's (it may be another
 //!   shortest trace).
 
-use crate::actor::{ComActor, Step};
-use crate::msg::Msg;
-use crate::properties::PropertyDef;
-use crate::state::{ComModel, SysState};
-use crate::symmetry::Symmetry;
+use crate::com::actor::{ComActor, Step};
+use crate::com::msg::Msg;
+use crate::com::state::{ComModel, SysState};
+use crate::verify::properties::PropertyDef;
+use crate::verify::symmetry::Symmetry;
 use ahash::RandomState;
 use rayon::prelude::*;
 use stateright::actor::{Actor, ActorModelAction, ActorModelState, Network, Timers};
@@ -102,7 +102,7 @@ pub fn fingerprint(s: &SysState) -> u64 {
         (**a).hash(&mut h);
     }
     let sum = |acc: u64, x: u64| acc.wrapping_add(x);
-    let net = crate::state::in_transit(s)
+    let net = crate::com::state::in_transit(s)
         .map(|e| FP_KEYS.hash_one(e))
         .fold(0, sum);
     h.write_u64(net);
@@ -159,7 +159,7 @@ pub struct Limits {
     /// Stop when the process's resident memory exceeds this many bytes (checked after every
     /// chunk of at most [`CHUNK`] expanded states, so it may be overshot by one chunk).
     pub max_memory: Option<u64>,
-    /// Symmetry reduction ([`crate::symmetry`]): explore one state per class of states that
+    /// Symmetry reduction ([`crate::verify::symmetry`]): explore one state per class of states that
     /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
     /// lengths do not depend on it; unique-state counts are then counts of classes.
     pub symmetry: bool,
@@ -212,7 +212,7 @@ struct Item {
 /// models the random choices, crash flags, storage and history of every state are those of
 /// the initial state (the model uses none of them): such a state is kept without them and
 /// rebuilt from the initial state's when it is expanded. Its messages (in the model's
-/// unordered, non-duplicating network, [`crate::system::build`]) and timers are kept as
+/// unordered, non-duplicating network, [`crate::com::system::assemble`]) and timers are kept as
 /// flat lists rather than as stateright's hash map and one hash set per actor (each with its
 /// own allocation and hasher): a set's iteration order does not matter, because stateright
 /// sorts the actions it enumerates, so the rebuilt state has the same actions in the same
@@ -236,7 +236,7 @@ impl Stored {
             && s.actor_storages == init.actor_storages
             && s.timers_set.len() <= usize::from(u8::MAX)
         {
-            let network = crate::state::in_transit(&s)
+            let network = crate::com::state::in_transit(&s)
                 .map(|e| e.to_cloned_msg())
                 .collect();
             let timers = s

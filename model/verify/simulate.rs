@@ -15,11 +15,11 @@
 //! a real execution of the model that `replay` accepts, but *not necessarily a shortest trace*
 //! of the model. Nothing is claimed for properties no walk showed.
 
-use crate::actor::Step;
-use crate::properties::PropertyDef;
-use crate::search::{fingerprint, Action, Trace};
-use crate::state::ComModel;
-use crate::state::SysState;
+use crate::com::actor::Step;
+use crate::com::state::ComModel;
+use crate::com::state::SysState;
+use crate::verify::properties::PropertyDef;
+use crate::verify::search::{fingerprint, Action, Trace};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -111,7 +111,7 @@ impl Swarm {
 }
 
 /// The successor of `state` by `action`, when `action` is enabled and its successor is within
-/// the model's boundary (a step of [`crate::search::successors`]).
+/// the model's boundary (a step of [`crate::verify::search::successors`]).
 fn step(model: &ComModel, state: &SysState, action: Action) -> Option<SysState> {
     let next = model.next_state(state, action)?;
     model.within_boundary(&next).then_some(next)
@@ -128,7 +128,7 @@ fn is_terminal(model: &ComModel, state: &SysState) -> bool {
 /// proportional to their lane's weight among the actions not drawn yet, and a drawn action
 /// that turns out disabled is dropped before the next draw; so the step taken is drawn in
 /// proportion to its lane's weight among the *enabled* steps, as if drawn from
-/// [`crate::search::successors`], while only the successors of the drawn actions are built.
+/// [`crate::verify::search::successors`], while only the successors of the drawn actions are built.
 fn pick(
     model: &ComModel,
     state: &SysState,
@@ -268,7 +268,9 @@ pub fn simulate(
     }
     let traces = best
         .into_iter()
-        .map(|t| t.map(|actions| crate::search::replay(model, &actions).expect("a walk replays")))
+        .map(|t| {
+            t.map(|actions| crate::verify::search::replay(model, &actions).expect("a walk replays"))
+        })
         .collect();
     SimOutcome {
         distinct_states: seen.len(),

@@ -64,15 +64,15 @@
 //! only, through a plan whose state a message cannot see, while our messages and states hold
 //! client indices and slot numbers that must be renamed with the configuration's id layout.
 
-use crate::actor::ComState;
-use crate::actor::Step;
-use crate::client::{ClientOp, ClientState};
-use crate::config::{Clsid, Config, Scenario, MAX_CLIENTS};
-use crate::msg::{ActKind, Msg};
-use crate::scm::{Activation, ClassEntry, ScmState};
-use crate::server::{AptWork, Queued, ServerState};
-use crate::service::{HostState, HostStep};
-use crate::state::SysState;
+use crate::com::actor::ComState;
+use crate::com::actor::Step;
+use crate::com::client::{ClientOp, ClientState};
+use crate::com::config::{Clsid, Config, Scenario, MAX_CLIENTS};
+use crate::com::msg::{ActKind, Msg};
+use crate::com::scm::{Activation, ClassEntry, ScmState};
+use crate::com::server::{AptWork, Queued, ServerState};
+use crate::com::service::{HostState, HostStep};
+use crate::com::state::SysState;
 use stateright::actor::{Envelope, Id, Network, Timers};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -301,7 +301,7 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 
 /// The messages in transit in `s` renamed by `p`: source, destination and payload.
 fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Network<Msg> {
-    Network::new_unordered_nonduplicating(crate::state::in_transit(s).map(|e| Envelope {
+    Network::new_unordered_nonduplicating(crate::com::state::in_transit(s).map(|e| Envelope {
         src: p.id(cfg, e.src),
         dst: p.id(cfg, e.dst),
         msg: msg_image(e.msg, p).into_owned(),
@@ -418,12 +418,12 @@ impl Symmetry {
     }
 
     /// The key the search identifies `s` by: without reduction its fingerprint
-    /// ([`crate::search::fingerprint`]); with reduction the canonical key of its class (see the
+    /// ([`crate::verify::search::fingerprint`]); with reduction the canonical key of its class (see the
     /// module documentation), equal for two states exactly when they are images of each other
     /// under an allowed permutation, up to 64-bit hash collisions.
     pub fn key(&self, s: &SysState) -> u64 {
         if !self.reduce {
-            return crate::search::fingerprint(s);
+            return crate::verify::search::fingerprint(s);
         }
         if self.cfg.scenario == Scenario::Service {
             return self.service_key(s);
@@ -483,7 +483,7 @@ impl Symmetry {
                 _ => unreachable!("a local scenario's actor"),
             }
         }
-        let keys = &crate::search::FP_KEYS;
+        let keys = &crate::verify::search::FP_KEYS;
         let mut timers = [0; ACTORS];
         for (sum, t) in timers.iter_mut().zip(&s.timers_set) {
             *sum = t
@@ -544,7 +544,7 @@ impl Symmetry {
     /// the hashes of the actors' image states in position order, the commutative sum of the
     /// image messages' hashes, the actors' timer sums in position order and the crash flags.
     fn image_fingerprint(&self, s: &SysState, parts: &Parts, p: &Perm) -> u64 {
-        let keys = &crate::search::FP_KEYS;
+        let keys = &crate::verify::search::FP_KEYS;
         let cfg = &self.cfg;
         let n = cfg.clients;
         let slots = cfg.slots();
@@ -564,7 +564,7 @@ impl Symmetry {
             actor[pos] = hash_server_image(&self.cfg, v, p);
             timers[pos] = parts.timers[n + 1 + j];
         }
-        let net = crate::state::in_transit(s)
+        let net = crate::com::state::in_transit(s)
             .map(|e| {
                 keys.hash_one(Envelope {
                     src: p.id(cfg, e.src),
@@ -616,7 +616,7 @@ impl Symmetry {
     /// them the least fingerprint.
     fn service_key(&self, s: &SysState) -> u64 {
         let n = self.cfg.clients;
-        let keys = &crate::search::FP_KEYS;
+        let keys = &crate::verify::search::FP_KEYS;
         let csig: Vec<u64> = s.actor_states[..n]
             .iter()
             .map(|a| keys.hash_one(&**a))
@@ -641,9 +641,9 @@ impl Symmetry {
             .filter(|p| seq(p) == least)
             .map(|p| {
                 if *p == Perm::IDENTITY {
-                    crate::search::fingerprint(s)
+                    crate::verify::search::fingerprint(s)
                 } else {
-                    crate::search::fingerprint(&permute_service_state(&self.cfg, s, p))
+                    crate::verify::search::fingerprint(&permute_service_state(&self.cfg, s, p))
                 }
             })
             .min()
@@ -699,7 +699,7 @@ fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
 
 /// Hash of the SCM's image under `p`, without allocating for the common short lists.
 fn hash_scm_image(x: &ScmState, p: &Perm) -> u64 {
-    let mut h = crate::search::FP_KEYS.build_hasher();
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
     h.write_usize(x.classes.len());
     for e in &x.classes {
         entry_image(*e, p).hash(&mut h);
@@ -766,7 +766,7 @@ fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
 /// Hash of a server state's image under `p`, without building it (except its queued calls
 /// and running activations, which are few).
 fn hash_server_image(cfg: &Config, v: &ServerState, p: &Perm) -> u64 {
-    let mut h = crate::search::FP_KEYS.build_hasher();
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
     hash_server_fixed(v, &mut h);
     h.write_usize(v.apartments.len());
     for a in &v.apartments {
@@ -803,7 +803,7 @@ fn queued_erased(cfg: &Config, q: &Queued) -> (bool, Msg) {
 
 /// A server state with its client names erased: equal for a state and any of its images.
 fn server_signature(cfg: &Config, v: &ServerState) -> u64 {
-    let mut h = crate::search::FP_KEYS.build_hasher();
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
     hash_server_fixed(v, &mut h);
     for a in &v.apartments {
         a.phase.hash(&mut h);
@@ -835,7 +835,7 @@ fn client_signature(c: &ClientState, ssig: &[u64]) -> u64 {
         object: c.object.map(|(_, o)| (0, o)),
         ..c.clone()
     };
-    let mut h = crate::search::FP_KEYS.build_hasher();
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
     erased.hash(&mut h);
     c.factory.map(|s| ssig[s as usize]).hash(&mut h);
     c.object.map(|(s, _)| ssig[s as usize]).hash(&mut h);

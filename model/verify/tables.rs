@@ -1,11 +1,11 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
-use crate::check::Verdict;
-use crate::config::{matrix_runs, Mechanism, MechanismSet, Scenario};
-use crate::expectations::Expectations;
-use crate::properties::{expectation_name, PROPERTIES};
-use crate::rules::{source_file, RULES};
+use crate::com::config::{matrix_runs, Mechanism, MechanismSet, Scenario};
+use crate::com::rules::{source_file, RULES};
+use crate::verify::check::Verdict;
+use crate::verify::expectations::Expectations;
+use crate::verify::properties::{expectation_name, PROPERTIES};
 use std::fmt::Write;
 
 /// The server implementations a COM developer ships, each as one run of the matrix: a label,

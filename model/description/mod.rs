@@ -11,12 +11,16 @@
 //!
 //! Which server shapes the model has is decided in one place, [`scenario_of`]: a shape it does
 //! not have is refused with the shapes it has.
+//!
+//! A layer of its own, above what is modeled ([`crate::com`]) and how it is checked
+//! ([`crate::verify`]): a description names properties and their verdicts.
 
-use crate::check::{RunReport, Verdict};
-use crate::config::{quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use crate::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
-use crate::expectations::{Comparison, Expectations, PropertyComparison};
-use crate::properties::PROPERTIES;
+use crate::com::config::{
+    quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
+};
+use crate::com::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::verify::check::{RunReport, Verdict};
+use crate::verify::properties::PROPERTIES;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -342,49 +346,11 @@ pub struct Run {
     pub expect: Vec<(&'static str, Verdict)>,
     /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
     /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
-    /// names ([`crate::describe::rename_classes`]).
+    /// names ([`crate::trace::describe::rename_classes`]).
     pub class_names: Vec<String>,
 }
 
 impl Run {
-    /// The run's verdicts compared with the description's `[expect]` (not with
-    /// spec/expectations.toml): a property the description does not name is not compared. The
-    /// finding `pinned` names for a violation is kept where the verdict is the pinned one.
-    pub fn compare(&self, report: &RunReport, pinned: &Expectations) -> Comparison {
-        let cfg = report.cfg;
-        let properties = report
-            .properties
-            .iter()
-            .map(|p| {
-                let expected = self
-                    .expect
-                    .iter()
-                    .find(|(n, _)| *n == p.def.name)
-                    .map(|(_, v)| *v);
-                // A pinned finding explains the scenario's own model, not another layout's.
-                let finding = (p.verdict == Verdict::Violated
-                    && cfg.layout == Layout::of(cfg.scenario)
-                    && pinned.get(cfg.scenario, cfg.toggled, p.def.name)
-                        == Some(Verdict::Violated))
-                .then(|| pinned.finding(cfg.scenario, cfg.toggled, p.def.name))
-                .flatten()
-                .map(str::to_string);
-                PropertyComparison {
-                    expected,
-                    matches: expected.map(|e| e == p.verdict),
-                    finding,
-                }
-            })
-            .collect();
-        Comparison {
-            not_compared: self
-                .expect
-                .is_empty()
-                .then(|| "the description has no [expect]".to_string()),
-            properties,
-        }
-    }
-
     /// The properties `[expect]` names that the run did not check (none when the run is of this
     /// description's configuration).
     pub fn unchecked(&self, report: &RunReport) -> Vec<&'static str> {
