@@ -356,6 +356,10 @@ pub enum Mechanism {
     /// the document's constructor calls `AfxOleLockApp`) and later closes the main frame
     /// (`CFrameWnd::OnClose`).
     UserTakesControl,
+    /// R-MFC-CLOSE: `CFrameWnd::OnClose` checks `AfxOleCanExitApp()` once the documents are
+    /// closed and, with objects outstanding, hides and serves on instead of destroying the
+    /// main window.
+    CloseChecksObjects,
     /// Condition of R-WTL-USER-START: instance 1 is started by the user (no `/Embedding`): the
     /// AppWizard's WinMain starts the monitor and registers the class objects as for a client,
     /// then `Run()` opens the main window, and the user closes it later.
@@ -651,6 +655,10 @@ pub const MECHANISMS: &[MechanismDef] = &[
         rules: &["R-MFC-CLOSE"], source: MFC_CLOSE_SRC, applies: mfc,
         when_toggled: "(condition) once instance 1 has served a client, the user opens a document (AfxOleSetUserCtrl(TRUE); the document's AfxOleLockApp) and may later close the main frame (CFrameWnd::OnClose: hide and serve on while objects remain, else DestroyWindow and AfxPostQuitMessage)",
         ..MechanismDef::PLAIN },
+    MechanismDef { mechanism: Mechanism::CloseChecksObjects, name: "close-checks-objects", kind: Kind::Mechanism,
+        rules: &["R-MFC-CLOSE"], source: MFC_CLOSE_SRC, applies: mfc,
+        when_toggled: "CFrameWnd::OnClose does not check AfxOleCanExitApp(): closing the frame always destroys the main window, whose OnNcDestroy calls AfxPostQuitMessage, with a client's object outstanding",
+        needs: Some(Mechanism::UserTakesControl), ..MechanismDef::PLAIN },
     MechanismDef { mechanism: Mechanism::UserStarted, name: "user-started", kind: Kind::Condition,
         rules: &["R-WTL-USER-START"], source: WTL_WIZARD_SRC, applies: wtl,
         when_toggled: "(condition) instance 1 is started by the user: it starts the monitor and registers its class objects as for a client, opens its main window, and the user may close the window later",
@@ -669,7 +677,7 @@ const ATL_SRC: &str =
 
 impl Mechanism {
     /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 43] = [
+    pub const ALL: [Mechanism; 44] = [
         Mechanism::ExitOnFinalDecrement,
         Mechanism::LockserverCounts,
         Mechanism::FactoryRefsIgnored,
@@ -711,6 +719,7 @@ impl Mechanism {
         Mechanism::ModalDialog,
         Mechanism::RecheckAfterModal,
         Mechanism::UserTakesControl,
+        Mechanism::CloseChecksObjects,
         Mechanism::UserStarted,
         Mechanism::FrameLocksModule,
     ];

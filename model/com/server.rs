@@ -885,7 +885,10 @@ impl ServerState {
             if self.user.working() {
                 // CFrameWnd::OnClose: with objects outstanding once the documents are closed,
                 // AfxOleSetUserCtrl(FALSE) and serve on hidden (R-MFC-CLOSE).
-                if fw == Framework::Mfc && self.count > self.document_ref(cfg) {
+                if fw == Framework::Mfc
+                    && cfg.on(Mechanism::CloseChecksObjects)
+                    && self.count > self.document_ref(cfg)
+                {
                     steps.push(ServerStep::UserCloseHide);
                 } else {
                     steps.push(ServerStep::UserClose);
