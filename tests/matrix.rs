@@ -392,6 +392,11 @@ const PINNED_STATES: &[(&str, &str, usize)] = &[
     ("mfc-sta", "with-user-takes-control", 19794),
     (
         "mfc-sta",
+        "with-user-takes-control+close-checks-objects",
+        105384,
+    ),
+    (
+        "mfc-sta",
         "lockserver-counts+with-process-count-lock",
         16653,
     ),
