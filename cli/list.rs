@@ -1,7 +1,7 @@
 //! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
 use comlife::com::config::{Mechanism, Scenario};
-use comlife::description::BUILTIN;
+use comlife::description::builtin::BUILTIN;
 use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::process::ExitCode;
 

@@ -12,7 +12,7 @@ mod traces;
 
 use clap::{Parser, Subcommand};
 use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use comlife::description::{self, Description};
+use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
@@ -230,7 +230,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::List { json, markdown } => list::print(json, markdown),
-        Command::New { from } => match description::builtin(&from) {
+        Command::New { from } => match comlife::description::builtin::builtin(&from) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS
@@ -240,7 +240,8 @@ fn main() -> ExitCode {
         Command::Schema => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&description::schema()).expect("serialisable")
+                serde_json::to_string_pretty(&comlife::description::format::schema())
+                    .expect("serialisable")
             );
             ExitCode::SUCCESS
         }
@@ -314,7 +315,7 @@ fn config(
     let scenario = Scenario::parse(scenario)?;
     let toggled = MechanismSet::from_args(scenario, disable, enable)?;
     // The scenario as its built-in description says, read as `check FILE` reads any.
-    comlife::description::builtin_config(scenario, toggled, clients)
+    comlife::description::builtin::builtin_config(scenario, toggled, clients)
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -452,7 +453,7 @@ fn read_description(
     file: &Path,
     disable: &[String],
     enable: &[String],
-) -> Result<(comlife::description::Run, Config), ExitCode> {
+) -> Result<(comlife::description::run::Run, Config), ExitCode> {
     let fname = file.display().to_string();
     let text =
         std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;

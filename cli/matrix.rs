@@ -21,7 +21,7 @@ pub fn runs(clients: usize) -> Vec<Config> {
         .flat_map(|s| {
             matrix_runs(s).into_iter().map(move |d| {
                 // Each scenario as its built-in description says (spec/scenarios/NAME.toml).
-                comlife::description::builtin_config(s, d, clients)
+                comlife::description::builtin::builtin_config(s, d, clients)
                     .expect("valid matrix configuration")
             })
         })

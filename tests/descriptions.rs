@@ -7,7 +7,8 @@ mod common;
 use common::{comlife, temp_dir};
 
 use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
-use comlife::description::{Description, BUILTIN};
+use comlife::description::builtin::BUILTIN;
+use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
 use std::path::{Path, PathBuf};

@@ -741,52 +741,258 @@ impl ServerState {
         cfg.on(Mechanism::RecheckAfterRevoke)
     }
 
-    /// The internal steps enabled now.
+    /// The internal steps enabled now: every step whose guard holds, in the order the checker
+    /// explores them. Each step's guard sits beside its effect below (`enabled_…`, `do_…`).
     pub fn enabled(&self, cfg: &Config) -> Vec<ServerStep> {
-        let mut steps = Vec::new();
         if self.status != ProcStatus::Running {
-            return steps;
+            return Vec::new();
         }
-        if let Some(fw) = cfg.scenario.framework() {
-            return self.framework_enabled(cfg, fw);
-        }
-        if self.stopping == Stopping::Pending {
-            steps.push(ServerStep::SetStoppingFlag);
-        }
-        for (a, apt) in self.apartments.iter().enumerate() {
-            if self.apt_dispatching(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()) {
-                steps.push(ServerStep::Dispatch(a as u8));
-            }
-            let a8 = a as u8;
-            if apt.phase == AptPhase::Init && self.shutdown.is_none() {
-                steps.push(ServerStep::Register(a8));
-            }
-            match apt.work {
-                AptWork::FinalRelease => steps.push(ServerStep::FinishRelease(a8)),
-                AptWork::Activating { .. } => steps.push(ServerStep::FinishActivation(a8)),
-                AptWork::Idle => {
-                    let revocable = cfg.classes_of(a).any(|c| {
-                        matches!(
-                            self.classes[c.0 as usize],
-                            ClassReg::None | ClassReg::Suspended | ClassReg::Live
-                        )
-                    });
-                    let leaves = matches!(apt.phase, AptPhase::Init | AptPhase::Registered)
-                        || (apt.phase == AptPhase::Loop && (revocable || !self.recheck(cfg)));
-                    if self.shutdown.is_some() && leaves {
-                        steps.push(ServerStep::Revoke(a8));
-                    }
+        let fw = cfg.scenario.framework();
+        let candidates = match fw {
+            None => {
+                let mut v = vec![ServerStep::SetStoppingFlag];
+                for a in 0..self.apartments.len() as u8 {
+                    v.extend([
+                        ServerStep::Dispatch(a),
+                        ServerStep::Register(a),
+                        ServerStep::FinishRelease(a),
+                        ServerStep::FinishActivation(a),
+                        ServerStep::Revoke(a),
+                    ]);
                 }
+                v.extend([
+                    ServerStep::Resume,
+                    ServerStep::Quit,
+                    ServerStep::Exit,
+                    ServerStep::IdleZeroCheck,
+                    ServerStep::UserOpenDocument,
+                    ServerStep::UserCloseHide,
+                    ServerStep::UserCloseDisconnect,
+                    ServerStep::UserClose,
+                ]);
+                v
+            }
+            // A framework server's threads: the main thread's start-up (`PreMessageLoop`), its
+            // message loop, the monitor thread, the user's window and, in a free-threaded
+            // build, the RPC threads finishing activations.
+            Some(_) => {
+                let mut v = vec![
+                    ServerStep::Register(0),
+                    ServerStep::Resume,
+                    ServerStep::GetQuit,
+                    ServerStep::Dispatch(0),
+                    ServerStep::Exit,
+                    ServerStep::SetStoppingFlag,
+                    ServerStep::MonitorWake,
+                    ServerStep::MonitorTimeout,
+                    ServerStep::MonitorRecheck,
+                    ServerStep::MonitorPost,
+                    ServerStep::UserOpenDocument,
+                    ServerStep::UserCloseHide,
+                    ServerStep::UserClose,
+                    ServerStep::ModalOpen,
+                    ServerStep::ModalReturn,
+                ];
+                v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
+                v
+            }
+        };
+        candidates
+            .into_iter()
+            .filter(|s| self.guard(cfg, fw, *s))
+            .collect()
+    }
+
+    /// The guard of `step` in a running process (`fw`: the framework the server runs, if any).
+    fn guard(&self, cfg: &Config, fw: Option<Framework>, step: ServerStep) -> bool {
+        match step {
+            ServerStep::Register(a) => self.enabled_register(fw, a as usize),
+            ServerStep::Resume => self.enabled_resume(cfg, fw),
+            ServerStep::FinishActivation(a) => self.enabled_finish_activation(fw, a as usize),
+            ServerStep::FinishRelease(a) => self.enabled_finish_release(fw, a as usize),
+            ServerStep::Revoke(a) => self.enabled_revoke(cfg, fw, a as usize),
+            ServerStep::Quit => self.enabled_quit(cfg, fw),
+            ServerStep::Exit => self.enabled_exit(fw),
+            ServerStep::Dispatch(a) => self.enabled_dispatch(fw, a as usize),
+            ServerStep::GetQuit => self.enabled_get_quit(fw),
+            ServerStep::MonitorWake => self.enabled_monitor_wake(cfg, fw),
+            ServerStep::MonitorTimeout => self.enabled_monitor_timeout(cfg, fw),
+            ServerStep::MonitorRecheck => self.enabled_monitor_recheck(cfg, fw),
+            ServerStep::MonitorPost => self.enabled_monitor_post(cfg, fw),
+            ServerStep::FinishRpc(i) => self.enabled_finish_rpc(fw, i as usize),
+            ServerStep::SetStoppingFlag => self.enabled_set_stopping_flag(),
+            ServerStep::ModalOpen => self.enabled_modal_open(cfg, fw),
+            ServerStep::ModalReturn => self.enabled_modal_return(cfg, fw),
+            ServerStep::IdleZeroCheck => self.enabled_idle_zero_check(cfg, fw),
+            ServerStep::UserOpenDocument => self.enabled_user_open_document(fw),
+            ServerStep::UserCloseHide => self.user_close_in_service(cfg, fw) == Some(true),
+            ServerStep::UserCloseDisconnect => {
+                fw.is_none() && self.user_close_in_service(cfg, fw) == Some(true)
+            }
+            ServerStep::UserClose => self.user_close_in_service(cfg, fw) == Some(false),
+        }
+    }
+
+    /// Performs internal step `step` (which must be enabled). Returns the messages to send.
+    pub fn step(&mut self, cfg: &Config, step: ServerStep) -> Sends {
+        let mut out = Vec::new();
+        match step {
+            ServerStep::Register(a) => self.do_register(cfg, a as usize, &mut out),
+            ServerStep::Resume => self.do_resume(cfg, &mut out),
+            ServerStep::FinishActivation(a) => self.do_finish_activation(cfg, a as usize, &mut out),
+            ServerStep::FinishRelease(a) => self.do_finish_release(cfg, a as usize, &mut out),
+            ServerStep::Revoke(a) => self.revoke(cfg, a as usize, false, &mut out),
+            ServerStep::Quit => self.do_quit(),
+            ServerStep::Exit => self.do_exit(cfg, &mut out),
+            ServerStep::Dispatch(a) => self.do_dispatch(cfg, a as usize, &mut out),
+            ServerStep::GetQuit => self.do_get_quit(cfg, &mut out),
+            ServerStep::MonitorWake => self.do_monitor_wake(),
+            ServerStep::MonitorTimeout => self.do_monitor_timeout(cfg),
+            ServerStep::MonitorRecheck => self.do_monitor_recheck(cfg),
+            ServerStep::MonitorPost => self.do_monitor_post(),
+            ServerStep::FinishRpc(i) => self.do_finish_rpc(cfg, i as usize, &mut out),
+            ServerStep::SetStoppingFlag => self.stopping = Stopping::Set,
+            ServerStep::ModalOpen => self.do_modal_open(),
+            ServerStep::ModalReturn => self.do_modal_return(cfg, &mut out),
+            ServerStep::IdleZeroCheck => self.do_idle_zero_check(cfg, &mut out),
+            ServerStep::UserOpenDocument => self.do_user_open_document(cfg),
+            ServerStep::UserCloseHide => self.do_user_close_hide(cfg),
+            ServerStep::UserClose => self.do_user_close(cfg, false, &mut out),
+            ServerStep::UserCloseDisconnect => self.do_user_close(cfg, true, &mut out),
+        }
+        out
+    }
+
+    // Each step's guard (`enabled_…`), then its effect (`do_…`; a one-line effect is in `step`).
+
+    /// Register(a): a textbook apartment thread, before the server decided to shut down; in a
+    /// framework server the main thread (`PreMessageLoop` → `RegisterClassObjects`).
+    fn enabled_register(&self, fw: Option<Framework>, a: usize) -> bool {
+        match fw {
+            None => self.apartments[a].phase == AptPhase::Init && self.shutdown.is_none(),
+            Some(_) => a == 0 && self.apartments[0].phase == AptPhase::Init,
+        }
+    }
+
+    fn do_register(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        let suspended = self.registers_suspended(cfg);
+        let clsids: Vec<Clsid> = cfg.classes_of(a).collect();
+        for c in &clsids {
+            self.classes[c.0 as usize] = if suspended {
+                ClassReg::Suspended
+            } else {
+                ClassReg::Live
+            };
+        }
+        if suspended {
+            self.apartments[a].phase = if a == 0 {
+                AptPhase::Registered
+            } else {
+                AptPhase::Loop
+            };
+        } else {
+            self.apartments[a].phase = AptPhase::Waiting(ScmCall::Register);
+            out.push((
+                cfg.scm_id(),
+                Msg::Register {
+                    apartment: a as u8,
+                    clsids,
+                },
+            ));
+        }
+        self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
+    }
+
+    /// Resume: once every apartment registered (REGCLS_SUSPENDED), before a shutdown; in a
+    /// framework server once the main thread registered.
+    fn enabled_resume(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        match fw {
+            None => {
+                cfg.on(Mechanism::RegclsSuspended)
+                    && self.apartments[0].phase == AptPhase::Registered
+                    && self.apartments.iter().all(|a| a.phase != AptPhase::Init)
+                    && self.shutdown.is_none()
+            }
+            Some(_) => self.apartments[0].phase == AptPhase::Registered,
+        }
+    }
+
+    fn do_resume(&mut self, cfg: &Config, out: &mut Sends) {
+        let mut clsids = Vec::new();
+        for (c, reg) in self.classes.iter_mut().enumerate() {
+            if *reg == ClassReg::Suspended {
+                *reg = ClassReg::Live;
+                clsids.push(Clsid(c as u8));
             }
         }
-        if cfg.on(Mechanism::RegclsSuspended)
-            && self.apartments[0].phase == AptPhase::Registered
-            && self.apartments.iter().all(|a| a.phase != AptPhase::Init)
-            && self.shutdown.is_none()
-        {
-            steps.push(ServerStep::Resume);
+        self.apartments[0].phase = AptPhase::Waiting(ScmCall::Register);
+        self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
+        out.push((
+            cfg.scm_id(),
+            Msg::Register {
+                apartment: 0,
+                clsids,
+            },
+        ));
+    }
+
+    /// FinishActivation(a): a textbook apartment is in the middle of an activation.
+    fn enabled_finish_activation(&self, fw: Option<Framework>, a: usize) -> bool {
+        fw.is_none() && matches!(self.apartments[a].work, AptWork::Activating { .. })
+    }
+
+    fn do_finish_activation(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        let AptWork::Activating {
+            client,
+            clsid,
+            kind,
+        } = self.apartments[a].work
+        else {
+            unreachable!("enabled only while activating")
+        };
+        self.apartments[a].work = AptWork::Idle;
+        let answer = self.answer_activation(cfg, a, client, clsid, kind);
+        out.push((cfg.scm_id(), answer));
+    }
+
+    /// FinishRelease(a): a textbook apartment is in the middle of a final release.
+    fn enabled_finish_release(&self, fw: Option<Framework>, a: usize) -> bool {
+        fw.is_none() && self.apartments[a].work == AptWork::FinalRelease
+    }
+
+    fn do_finish_release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        if !cfg.on(Mechanism::ProcessRefcount) {
+            // The server keeps its own count: it suspends the class objects itself,
+            // one step after the count reached zero.
+            self.suspended = true;
         }
-        if self.recheck(cfg)
+        self.revoke(cfg, a, false, out);
+    }
+
+    /// Revoke(a): a textbook apartment, idle, told to shut down, leaves: before its loop, or
+    /// from its loop unless `recheck-after-revoke` keeps it there with nothing left to revoke.
+    /// The effect is [`ServerState::revoke`].
+    fn enabled_revoke(&self, cfg: &Config, fw: Option<Framework>, a: usize) -> bool {
+        let apt = self.apartments[a];
+        if fw.is_some() || apt.work != AptWork::Idle {
+            return false;
+        }
+        let revocable = cfg.classes_of(a).any(|c| {
+            matches!(
+                self.classes[c.0 as usize],
+                ClassReg::None | ClassReg::Suspended | ClassReg::Live
+            )
+        });
+        let leaves = matches!(apt.phase, AptPhase::Init | AptPhase::Registered)
+            || (apt.phase == AptPhase::Loop && (revocable || !self.recheck(cfg)));
+        self.shutdown.is_some() && leaves
+    }
+
+    /// Quit (`recheck-after-revoke`, textbook): every class revoked, the count zero again, every
+    /// thread idle in its loop or gone, and one still there.
+    fn enabled_quit(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_none()
+            && self.recheck(cfg)
             && self.shutdown.is_some()
             && self.count == 0
             && self
@@ -797,115 +1003,347 @@ impl ServerState {
                 a.phase == AptPhase::Done || (a.phase == AptPhase::Loop && a.work == AptWork::Idle)
             })
             && self.apartments.iter().any(|a| a.phase != AptPhase::Done)
-        {
-            steps.push(ServerStep::Quit);
-        }
-        if self.apartments.iter().all(|a| a.phase == AptPhase::Done) && self.queues_empty() {
-            steps.push(ServerStep::Exit);
-        }
-        if self.shutdown.is_none() && self.apt_idle(0) {
-            if !cfg.on(Mechanism::ExitOnFinalDecrement)
-                && self.count == 0
-                && self.may_shut_down(cfg)
-            {
-                steps.push(ServerStep::IdleZeroCheck);
-            }
-            if self.user_present {
-                if self.served != 0 && !self.user.opened {
-                    steps.push(ServerStep::UserOpenDocument);
-                }
-                if self.user.control && !self.user.closed {
-                    // The server decides from its own count, without the user's document.
-                    let in_service = self.count > self.document_ref(cfg);
-                    if cfg.on(Mechanism::DisconnectOnUserClose) && in_service {
-                        steps.push(ServerStep::UserCloseHide);
-                        steps.push(ServerStep::UserCloseDisconnect);
-                    } else {
-                        steps.push(ServerStep::UserClose);
-                    }
-                }
-            }
-        }
-        steps
     }
 
-    /// The internal steps of a framework server's threads enabled now (the process runs): the
-    /// main thread's start-up (`PreMessageLoop`), its message loop, the monitor thread and, in
-    /// a free-threaded build, the RPC threads finishing activations.
-    fn framework_enabled(&self, cfg: &Config, fw: Framework) -> Vec<ServerStep> {
-        let mut steps = Vec::new();
-        let main = self.apartments[0];
-        match main.phase {
-            AptPhase::Init => steps.push(ServerStep::Register(0)),
-            AptPhase::Registered => steps.push(ServerStep::Resume),
-            AptPhase::Loop => match self.queues[0].first() {
-                Some(Queued::Quit) => steps.push(ServerStep::GetQuit),
-                Some(Queued::Call { .. }) => steps.push(ServerStep::Dispatch(0)),
-                None if self.quit_requested => steps.push(ServerStep::GetQuit),
-                None => {}
-            },
-            AptPhase::Waiting(_) => {}
-            // CoUninitialize's modal loop dispatches what is still queued, then the process
-            // exits (A-QUEUE).
-            AptPhase::Done if self.queues[0].is_empty() => steps.push(ServerStep::Exit),
-            AptPhase::Done => steps.push(ServerStep::Dispatch(0)),
+    fn do_quit(&mut self) {
+        for apt in self.apartments.iter_mut() {
+            apt.phase = AptPhase::Done;
         }
-        if self.stopping == Stopping::Pending {
-            steps.push(ServerStep::SetStoppingFlag);
+    }
+
+    /// Exit: every thread has left its loop and nothing is queued; in a framework server,
+    /// CoUninitialize's modal loop has dispatched what was still queued (A-QUEUE).
+    fn enabled_exit(&self, fw: Option<Framework>) -> bool {
+        match fw {
+            None => {
+                self.apartments.iter().all(|a| a.phase == AptPhase::Done) && self.queues_empty()
+            }
+            Some(_) => self.apartments[0].phase == AptPhase::Done && self.queues[0].is_empty(),
         }
-        if fw.on_zero(cfg) == OnZero::SignalMonitor {
-            match (fw.monitor(cfg), self.monitor) {
-                (MonitorKind::Untimed, Monitor::Waiting) if self.event => {
-                    steps.push(ServerStep::MonitorPost)
-                }
-                (MonitorKind::Timed, Monitor::Waiting | Monitor::Timing) if self.event => {
-                    steps.push(ServerStep::MonitorWake)
-                }
-                // m_dwTimeOut (5 s) outlasts an idle STA's dispatch of what is already in its
-                // queue: the time-out comes when the queue is empty (A-TIMEOUT).
-                (MonitorKind::Timed, Monitor::Timing)
-                    if !self.event && (self.queues[0].is_empty() || !queues_calls(cfg)) =>
-                {
-                    steps.push(ServerStep::MonitorTimeout)
-                }
-                (MonitorKind::Timed, Monitor::Posting) => steps.push(ServerStep::MonitorPost),
-                (MonitorKind::Timed, Monitor::Rechecking) => steps.push(ServerStep::MonitorRecheck),
-                _ => {}
+    }
+
+    fn do_exit(&mut self, cfg: &Config, out: &mut Sends) {
+        let scm = cfg.scm_id();
+        self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
+        out.push((scm, Msg::Exited));
+        // CoUninitialize's modal loop has emptied the queues. Activations still running
+        // on RPC threads die with the process: their callers get what a call into an
+        // exited process gets (A-RPC-EXIT).
+        debug_assert!(self.queues_empty());
+        for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
+            out.extend(self.exited_answer(
+                scm,
+                &Msg::Activate {
+                    client,
+                    clsid,
+                    kind,
+                },
+            ));
+        }
+    }
+
+    /// Dispatch(a): a textbook apartment dispatching with a call queued; in a framework server
+    /// the main thread's loop with a call at the head of its queue, or CoUninitialize's modal
+    /// loop with anything queued.
+    fn enabled_dispatch(&self, fw: Option<Framework>, a: usize) -> bool {
+        match fw {
+            None => self.apt_dispatching(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()),
+            Some(_) => {
+                a == 0
+                    && match self.apartments[0].phase {
+                        AptPhase::Loop => {
+                            matches!(self.queues[0].first(), Some(Queued::Call { .. }))
+                        }
+                        AptPhase::Done => !self.queues[0].is_empty(),
+                        _ => false,
+                    }
             }
         }
-        if self.user_present
-            && self.shutdown.is_none()
-            && main.phase == AptPhase::Loop
-            && !matches!(self.dialog, Dialog::Up { .. })
+    }
+
+    fn do_dispatch(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        match self.queues[a].remove(0) {
+            Queued::Call { from, msg } if self.to_disconnected(&msg) => {
+                out.extend(self.disconnected_answer(from, &msg))
+            }
+            Queued::Call { from, msg } => out.extend(self.dispatch(cfg, from, &msg, a)),
+            // Only CoUninitialize's modal loop meets a WM_QUIT here (the message loop
+            // retrieves it with GetQuit): "Non-COM messages are discarded".
+            Queued::Quit => {}
+        }
+    }
+
+    /// GetQuit (framework): the main thread's loop finds WM_QUIT at the head of its queue, or
+    /// an empty queue after `PostQuitMessage`.
+    fn enabled_get_quit(&self, fw: Option<Framework>) -> bool {
+        fw.is_some()
+            && self.apartments[0].phase == AptPhase::Loop
+            && match self.queues[0].first() {
+                Some(Queued::Quit) => true,
+                Some(Queued::Call { .. }) => false,
+                None => self.quit_requested,
+            }
+    }
+
+    fn do_get_quit(&mut self, cfg: &Config, out: &mut Sends) {
+        if self.queues[0].first() == Some(&Queued::Quit) {
+            self.queues[0].remove(0);
+        }
+        self.quit_requested = false;
+        // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
+        self.revoke(cfg, 0, false, out);
+    }
+
+    /// Whether the framework's zero count signals a monitor thread of kind `kind`.
+    fn has_monitor(&self, cfg: &Config, fw: Option<Framework>, kind: MonitorKind) -> bool {
+        fw.is_some_and(|fw| fw.on_zero(cfg) == OnZero::SignalMonitor && fw.monitor(cfg) == kind)
+    }
+
+    /// MonitorWake (timed monitor): signalled while waiting or timing.
+    fn enabled_monitor_wake(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        self.has_monitor(cfg, fw, MonitorKind::Timed)
+            && matches!(self.monitor, Monitor::Waiting | Monitor::Timing)
+            && self.event
+    }
+
+    fn do_monitor_wake(&mut self) {
+        self.event = false;
+        self.monitor = Monitor::Timing;
+    }
+
+    /// MonitorTimeout (timed monitor): timing with no new signal. `m_dwTimeOut` (5 s) outlasts
+    /// an idle STA's dispatch of what is already in its queue: the time-out comes when the
+    /// queue is empty (A-TIMEOUT).
+    fn enabled_monitor_timeout(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        self.has_monitor(cfg, fw, MonitorKind::Timed)
+            && self.monitor == Monitor::Timing
+            && !self.event
+            && (self.queues[0].is_empty() || !queues_calls(cfg))
+    }
+
+    fn do_monitor_timeout(&mut self, cfg: &Config) {
+        self.monitor = if self.count != 0 {
+            Monitor::Waiting
+        } else if cfg
+            .scenario
+            .framework()
+            .is_some_and(|fw| fw.suspends_before_quit(cfg))
         {
-            // The user's actions are window messages the STA's loop dispatches between calls.
-            if fw == Framework::Mfc && self.served != 0 && !self.user.opened {
-                steps.push(ServerStep::UserOpenDocument);
-            }
-            if self.user.working() {
-                // CFrameWnd::OnClose: with objects outstanding once the documents are closed,
-                // AfxOleSetUserCtrl(FALSE) and serve on hidden (R-MFC-CLOSE).
-                if fw == Framework::Mfc
-                    && cfg.on(Mechanism::CloseChecksObjects)
-                    && self.count > self.document_ref(cfg)
-                {
-                    steps.push(ServerStep::UserCloseHide);
-                } else {
-                    steps.push(ServerStep::UserClose);
-                }
+            self.suspended = true; // CoSuspendClassObjects
+            Monitor::Rechecking
+        } else {
+            // `if (!m_bActivity && m_nLockCnt == 0) break;`: the decision; the
+            // PostThreadMessage that follows is the next step.
+            self.shutdown = Some(ExitReason::Automatic);
+            self.begin_stopping(cfg);
+            Monitor::Posting
+        };
+    }
+
+    /// MonitorRecheck (timed monitor): after CoSuspendClassObjects.
+    fn enabled_monitor_recheck(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        self.has_monitor(cfg, fw, MonitorKind::Timed) && self.monitor == Monitor::Rechecking
+    }
+
+    fn do_monitor_recheck(&mut self, cfg: &Config) {
+        // A failed re-check leaves the class objects suspended: nothing resumes them.
+        self.monitor = if self.count != 0 {
+            Monitor::Waiting
+        } else {
+            self.begin_stopping(cfg);
+            self.post_thread_quit();
+            Monitor::Done
+        };
+    }
+
+    /// MonitorPost: the untimed monitor signalled while waiting, or the timed one after its
+    /// time-out read a zero count.
+    fn enabled_monitor_post(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        (self.has_monitor(cfg, fw, MonitorKind::Untimed)
+            && self.monitor == Monitor::Waiting
+            && self.event)
+            || (self.has_monitor(cfg, fw, MonitorKind::Timed) && self.monitor == Monitor::Posting)
+    }
+
+    fn do_monitor_post(&mut self) {
+        if self.monitor == Monitor::Waiting {
+            self.event = false; // the untimed monitor's wait consumes the signal
+        }
+        self.post_thread_quit();
+        self.monitor = Monitor::Done;
+    }
+
+    /// FinishRpc(i) (framework): an activation is running on an RPC thread.
+    fn enabled_finish_rpc(&self, fw: Option<Framework>, i: usize) -> bool {
+        fw.is_some() && i < self.rpc_activations.len()
+    }
+
+    fn do_finish_rpc(&mut self, cfg: &Config, i: usize, out: &mut Sends) {
+        let (client, clsid, kind) = self.rpc_activations.remove(i);
+        let answer = self.answer_activation(cfg, 0, client, clsid, kind);
+        out.push((cfg.scm_id(), answer));
+    }
+
+    /// SetStoppingFlag (`stopping-flag`): the decrement to zero happened; its effect, the flag
+    /// set, is in [`ServerState::step`].
+    fn enabled_set_stopping_flag(&self) -> bool {
+        self.stopping == Stopping::Pending
+    }
+
+    /// ModalOpen (MFC, `modal-dialog`): the main thread's loop runs for an instance that has
+    /// served, and no dialog came up yet.
+    fn enabled_modal_open(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_some()
+            && cfg.on(Mechanism::ModalDialog)
+            && self.dialog == Dialog::None
+            && self.apartments[0].phase == AptPhase::Loop
+            && self.served != 0
+    }
+
+    fn do_modal_open(&mut self) {
+        self.dialog = Dialog::Up {
+            user_ctrl_before: self.user.control,
+        }
+    }
+
+    /// ModalReturn (MFC, `modal-dialog`): the dialog is up.
+    fn enabled_modal_return(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_some() && cfg.on(Mechanism::ModalDialog) && matches!(self.dialog, Dialog::Up { .. })
+    }
+
+    fn do_modal_return(&mut self, cfg: &Config, out: &mut Sends) {
+        let Dialog::Up { user_ctrl_before } = self.dialog else {
+            unreachable!("enabled only while the dialog is up")
+        };
+        self.dialog = Dialog::Returned;
+        if cfg.on(Mechanism::RecheckAfterModal) && !user_ctrl_before {
+            // `BOOL bCtrl = AfxOleGetUserCtrl(); dlg.DoModal(); if (!bCtrl) {
+            // AfxOleSetUserCtrl(FALSE); if (AfxOleCanExitApp())
+            // AfxOleOnReleaseAllObjects(); }`
+            self.user.control = false;
+            if self.count == 0 {
+                let fw = cfg.scenario.framework().expect("MFC");
+                self.framework_zero(cfg, fw, 0, out);
             }
         }
-        if cfg.on(Mechanism::ModalDialog) {
-            match self.dialog {
-                Dialog::None if main.phase == AptPhase::Loop && self.served != 0 => {
-                    steps.push(ServerStep::ModalOpen)
+    }
+
+    /// IdleZeroCheck (textbook, `exit-on-final-decrement` disabled): the main thread's idle
+    /// loop sees a zero count, before any shutdown.
+    fn enabled_idle_zero_check(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_none()
+            && self.shutdown.is_none()
+            && self.apt_idle(0)
+            && !cfg.on(Mechanism::ExitOnFinalDecrement)
+            && self.count == 0
+            && self.may_shut_down(cfg)
+    }
+
+    fn do_idle_zero_check(&mut self, cfg: &Config, out: &mut Sends) {
+        self.shutdown = Some(ExitReason::Automatic);
+        self.revoke(cfg, 0, false, out);
+    }
+
+    /// Whether the user's window takes messages: a textbook server's idle main thread; a
+    /// framework server's main loop with no modal dialog up (the user's actions are window
+    /// messages the STA's loop dispatches between calls). Either before any shutdown.
+    fn user_window(&self, fw: Option<Framework>) -> bool {
+        self.user_present
+            && self.shutdown.is_none()
+            && match fw {
+                None => self.apt_idle(0),
+                Some(_) => {
+                    self.apartments[0].phase == AptPhase::Loop
+                        && !matches!(self.dialog, Dialog::Up { .. })
                 }
-                Dialog::Up { .. } => steps.push(ServerStep::ModalReturn),
-                _ => {}
+            }
+    }
+
+    /// UserOpenDocument: the user's window in a server that has served a client (textbook,
+    /// MFC), no document opened yet.
+    fn enabled_user_open_document(&self, fw: Option<Framework>) -> bool {
+        self.user_window(fw)
+            && fw.is_none_or(|fw| fw == Framework::Mfc)
+            && self.served != 0
+            && !self.user.opened
+    }
+
+    fn do_user_open_document(&mut self, cfg: &Config) {
+        // MFC: COleLinkingDoc::OnNewDocument calls AfxOleSetUserCtrl(TRUE), and the
+        // document's constructor AfxOleLockApp (R-MFC-CLOSE).
+        self.user.control = true;
+        self.user.opened = true;
+        if self.document_counts(cfg) {
+            self.add_ref();
+        }
+    }
+
+    /// The guard of the user's close steps: `None` when the user cannot close now; else whether
+    /// the close finds objects in service (UserCloseHide, and in the textbook server
+    /// UserCloseDisconnect) or not (UserClose). The textbook server decides from its own count,
+    /// without the user's document, when `disconnect-on-user-close`'s alternative is on;
+    /// MFC's `CFrameWnd::OnClose` with objects outstanding once the documents are closed calls
+    /// AfxOleSetUserCtrl(FALSE) and serves on hidden (`close-checks-objects`, R-MFC-CLOSE).
+    fn user_close_in_service(&self, cfg: &Config, fw: Option<Framework>) -> Option<bool> {
+        if !self.user_window(fw) {
+            return None;
+        }
+        let in_service = self.count > self.document_ref(cfg);
+        match fw {
+            None if self.user.control && !self.user.closed => {
+                Some(cfg.on(Mechanism::DisconnectOnUserClose) && in_service)
+            }
+            None => None,
+            Some(fw) if self.user.working() => {
+                Some(fw == Framework::Mfc && cfg.on(Mechanism::CloseChecksObjects) && in_service)
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn do_user_close_hide(&mut self, cfg: &Config) {
+        // Others still hold references: the document's release is not the final one.
+        self.release_document(cfg);
+        self.user.control = false;
+        self.user.closed = true;
+    }
+
+    fn do_user_close(&mut self, cfg: &Config, disconnect: bool, out: &mut Sends) {
+        match cfg.scenario {
+            Scenario::WtlSta if !disconnect => {
+                // The main window's OnDestroy (AppWizard Frame.h, COM server): `_Module.Unlock()`;
+                // at zero the monitor decides, as after any last release (R-WTL-USER-START).
+                self.user.control = false;
+                self.user.closed = true;
+                if cfg.on(Mechanism::FrameLocksModule) {
+                    self.release(cfg, 0, out);
+                }
+            }
+            Scenario::MfcSta if !disconnect => {
+                // CFrameWnd::OnClose with AfxOleCanExitApp() TRUE once the documents are closed:
+                // DestroyWindow → CWnd::OnNcDestroy → AfxPostQuitMessage, which revokes every
+                // class object (AfxOleTerm(TRUE)) before ::PostQuitMessage (R-MFC-CLOSE).
+                self.user.closed = true;
+                self.release_document(cfg);
+                self.shutdown = Some(ExitReason::UserClose);
+                self.quit_requested = true;
+                self.revoke(cfg, 0, true, out);
+            }
+            _ => {
+                self.user.closed = true;
+                self.release_document(cfg);
+                if disconnect {
+                    // CoDisconnectObject on every object and class object: COM runs down
+                    // every external reference, so objects are freed and locks released.
+                    self.objects.clear();
+                    self.factories_disconnected = true;
+                    self.count = 0;
+                    self.locks = 0;
+                }
+                self.shutdown = Some(ExitReason::UserClose);
+                self.revoke(cfg, 0, false, out);
             }
         }
-        steps.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
-        steps
     }
 
     /// `PostThreadMessage(m_dwMainThreadID, WM_QUIT)`: WM_QUIT joins the end of the main
@@ -1038,246 +1476,6 @@ impl ServerState {
         } else {
             AptPhase::Done
         };
-    }
-
-    /// Performs internal step `step` (which must be enabled). Returns the messages to send.
-    pub fn step(&mut self, cfg: &Config, step: ServerStep) -> Sends {
-        let mut out = Vec::new();
-        let scm = cfg.scm_id();
-        match step {
-            ServerStep::Register(a) => {
-                let a = a as usize;
-                let suspended = self.registers_suspended(cfg);
-                let clsids: Vec<Clsid> = cfg.classes_of(a).collect();
-                for c in &clsids {
-                    self.classes[c.0 as usize] = if suspended {
-                        ClassReg::Suspended
-                    } else {
-                        ClassReg::Live
-                    };
-                }
-                if suspended {
-                    self.apartments[a].phase = if a == 0 {
-                        AptPhase::Registered
-                    } else {
-                        AptPhase::Loop
-                    };
-                } else {
-                    self.apartments[a].phase = AptPhase::Waiting(ScmCall::Register);
-                    out.push((
-                        scm,
-                        Msg::Register {
-                            apartment: a as u8,
-                            clsids,
-                        },
-                    ));
-                }
-                self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
-            }
-            ServerStep::Resume => {
-                let mut clsids = Vec::new();
-                for (c, reg) in self.classes.iter_mut().enumerate() {
-                    if *reg == ClassReg::Suspended {
-                        *reg = ClassReg::Live;
-                        clsids.push(Clsid(c as u8));
-                    }
-                }
-                self.apartments[0].phase = AptPhase::Waiting(ScmCall::Register);
-                self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
-                out.push((
-                    scm,
-                    Msg::Register {
-                        apartment: 0,
-                        clsids,
-                    },
-                ));
-            }
-            ServerStep::FinishActivation(a) => {
-                let a = a as usize;
-                let AptWork::Activating {
-                    client,
-                    clsid,
-                    kind,
-                } = self.apartments[a].work
-                else {
-                    unreachable!("enabled only while activating")
-                };
-                self.apartments[a].work = AptWork::Idle;
-                let answer = self.answer_activation(cfg, a, client, clsid, kind);
-                out.push((scm, answer));
-            }
-            ServerStep::FinishRelease(a) => {
-                if !cfg.on(Mechanism::ProcessRefcount) {
-                    // The server keeps its own count: it suspends the class objects itself,
-                    // one step after the count reached zero.
-                    self.suspended = true;
-                }
-                self.revoke(cfg, a as usize, false, &mut out);
-            }
-            ServerStep::Revoke(a) => self.revoke(cfg, a as usize, false, &mut out),
-            ServerStep::Quit => {
-                for apt in self.apartments.iter_mut() {
-                    apt.phase = AptPhase::Done;
-                }
-            }
-            ServerStep::Exit => {
-                self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
-                out.push((scm, Msg::Exited));
-                // CoUninitialize's modal loop has emptied the queues. Activations still running
-                // on RPC threads die with the process: their callers get what a call into an
-                // exited process gets (A-RPC-EXIT).
-                debug_assert!(self.queues_empty());
-                for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
-                    out.extend(self.exited_answer(
-                        scm,
-                        &Msg::Activate {
-                            client,
-                            clsid,
-                            kind,
-                        },
-                    ));
-                }
-            }
-            ServerStep::Dispatch(a) => {
-                let a = a as usize;
-                match self.queues[a].remove(0) {
-                    Queued::Call { from, msg } if self.to_disconnected(&msg) => {
-                        out = self.disconnected_answer(from, &msg)
-                    }
-                    Queued::Call { from, msg } => out = self.dispatch(cfg, from, &msg, a),
-                    // Only CoUninitialize's modal loop meets a WM_QUIT here (the message loop
-                    // retrieves it with GetQuit): "Non-COM messages are discarded".
-                    Queued::Quit => {}
-                }
-            }
-            ServerStep::GetQuit => {
-                if self.queues[0].first() == Some(&Queued::Quit) {
-                    self.queues[0].remove(0);
-                }
-                self.quit_requested = false;
-                // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
-                self.revoke(cfg, 0, false, &mut out);
-            }
-            ServerStep::MonitorWake => {
-                self.event = false;
-                self.monitor = Monitor::Timing;
-            }
-            ServerStep::MonitorTimeout => {
-                self.monitor = if self.count != 0 {
-                    Monitor::Waiting
-                } else if cfg
-                    .scenario
-                    .framework()
-                    .is_some_and(|fw| fw.suspends_before_quit(cfg))
-                {
-                    self.suspended = true; // CoSuspendClassObjects
-                    Monitor::Rechecking
-                } else {
-                    // `if (!m_bActivity && m_nLockCnt == 0) break;`: the decision; the
-                    // PostThreadMessage that follows is the next step.
-                    self.shutdown = Some(ExitReason::Automatic);
-                    self.begin_stopping(cfg);
-                    Monitor::Posting
-                };
-            }
-            ServerStep::MonitorRecheck => {
-                // A failed re-check leaves the class objects suspended: nothing resumes them.
-                self.monitor = if self.count != 0 {
-                    Monitor::Waiting
-                } else {
-                    self.begin_stopping(cfg);
-                    self.post_thread_quit();
-                    Monitor::Done
-                };
-            }
-            ServerStep::MonitorPost => {
-                if self.monitor == Monitor::Waiting {
-                    self.event = false; // the untimed monitor's wait consumes the signal
-                }
-                self.post_thread_quit();
-                self.monitor = Monitor::Done;
-            }
-            ServerStep::FinishRpc(i) => {
-                let (client, clsid, kind) = self.rpc_activations.remove(i as usize);
-                let answer = self.answer_activation(cfg, 0, client, clsid, kind);
-                out.push((scm, answer));
-            }
-            ServerStep::SetStoppingFlag => self.stopping = Stopping::Set,
-            ServerStep::ModalOpen => {
-                self.dialog = Dialog::Up {
-                    user_ctrl_before: self.user.control,
-                }
-            }
-            ServerStep::ModalReturn => {
-                let Dialog::Up { user_ctrl_before } = self.dialog else {
-                    unreachable!("enabled only while the dialog is up")
-                };
-                self.dialog = Dialog::Returned;
-                if cfg.on(Mechanism::RecheckAfterModal) && !user_ctrl_before {
-                    // `BOOL bCtrl = AfxOleGetUserCtrl(); dlg.DoModal(); if (!bCtrl) {
-                    // AfxOleSetUserCtrl(FALSE); if (AfxOleCanExitApp())
-                    // AfxOleOnReleaseAllObjects(); }`
-                    self.user.control = false;
-                    if self.count == 0 {
-                        let fw = cfg.scenario.framework().expect("MFC");
-                        self.framework_zero(cfg, fw, 0, &mut out);
-                    }
-                }
-            }
-            ServerStep::IdleZeroCheck => {
-                self.shutdown = Some(ExitReason::Automatic);
-                self.revoke(cfg, 0, false, &mut out);
-            }
-            ServerStep::UserOpenDocument => {
-                // MFC: COleLinkingDoc::OnNewDocument calls AfxOleSetUserCtrl(TRUE), and the
-                // document's constructor AfxOleLockApp (R-MFC-CLOSE).
-                self.user.control = true;
-                self.user.opened = true;
-                if self.document_counts(cfg) {
-                    self.add_ref();
-                }
-            }
-            ServerStep::UserCloseHide => {
-                // Others still hold references: the document's release is not the final one.
-                self.release_document(cfg);
-                self.user.control = false;
-                self.user.closed = true;
-            }
-            ServerStep::UserClose if cfg.scenario == Scenario::WtlSta => {
-                // The main window's OnDestroy (AppWizard Frame.h, COM server): `_Module.Unlock()`;
-                // at zero the monitor decides, as after any last release (R-WTL-USER-START).
-                self.user.control = false;
-                self.user.closed = true;
-                if cfg.on(Mechanism::FrameLocksModule) {
-                    self.release(cfg, 0, &mut out);
-                }
-            }
-            ServerStep::UserClose if cfg.scenario == Scenario::MfcSta => {
-                // CFrameWnd::OnClose with AfxOleCanExitApp() TRUE once the documents are closed:
-                // DestroyWindow → CWnd::OnNcDestroy → AfxPostQuitMessage, which revokes every
-                // class object (AfxOleTerm(TRUE)) before ::PostQuitMessage (R-MFC-CLOSE).
-                self.user.closed = true;
-                self.release_document(cfg);
-                self.shutdown = Some(ExitReason::UserClose);
-                self.quit_requested = true;
-                self.revoke(cfg, 0, true, &mut out);
-            }
-            ServerStep::UserClose | ServerStep::UserCloseDisconnect => {
-                self.user.closed = true;
-                self.release_document(cfg);
-                if step == ServerStep::UserCloseDisconnect {
-                    // CoDisconnectObject on every object and class object: COM runs down
-                    // every external reference, so objects are freed and locks released.
-                    self.objects.clear();
-                    self.factories_disconnected = true;
-                    self.count = 0;
-                    self.locks = 0;
-                }
-                self.shutdown = Some(ExitReason::UserClose);
-                self.revoke(cfg, 0, false, &mut out);
-            }
-        }
-        out
     }
 
     /// The server's answer to the SCM for an admitted activation: the class object marshaled

@@ -1,7 +1,10 @@
-//! Helpers shared by the test crates that run the `comlife` binary or write files.
+//! Helpers shared by the test crates that run the `comlife` binary or write files, and (in
+//! `handlers`) by the handler tests.
 
 // Each test crate includes this module and uses part of it.
 #![allow(dead_code)]
+
+pub mod handlers;
 
 use std::path::PathBuf;
 use std::process::Command;

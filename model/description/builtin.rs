@@ -1,0 +1,108 @@
+//! The built-in descriptions (spec/scenarios/NAME.toml, one per [`Scenario`]), embedded in the
+//! binary; each maps to its scenario's baseline, and `check` without a file runs them.
+
+use crate::com::config::{quote_prefix, Config, MechanismSet, Scenario};
+use crate::description::format::Description;
+
+/// The built-in descriptions, one per scenario (spec/scenarios/NAME.toml), in
+/// [`Scenario::ALL`] order: (name, text).
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "local-sta",
+        include_str!("../../spec/scenarios/local-sta.toml"),
+    ),
+    (
+        "local-mta",
+        include_str!("../../spec/scenarios/local-mta.toml"),
+    ),
+    ("inproc", include_str!("../../spec/scenarios/inproc.toml")),
+    ("service", include_str!("../../spec/scenarios/service.toml")),
+    (
+        "atl9-sta",
+        include_str!("../../spec/scenarios/atl9-sta.toml"),
+    ),
+    (
+        "atl9-mta",
+        include_str!("../../spec/scenarios/atl9-mta.toml"),
+    ),
+    (
+        "atl14-sta",
+        include_str!("../../spec/scenarios/atl14-sta.toml"),
+    ),
+    (
+        "atl14-mta",
+        include_str!("../../spec/scenarios/atl14-mta.toml"),
+    ),
+    ("wtl-sta", include_str!("../../spec/scenarios/wtl-sta.toml")),
+    ("mfc-sta", include_str!("../../spec/scenarios/mfc-sta.toml")),
+];
+
+/// The built-in description `name` (spec/scenarios/NAME.toml).
+///
+/// # Errors
+/// A message naming the valid built-in descriptions.
+pub fn builtin(name: &str) -> Result<&'static str, String> {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| {
+            format!(
+                "unknown built-in description '{}'; valid choices: {}",
+                quote_prefix(name),
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// The configuration of built-in scenario `s` with `toggled` added and `clients` clients, read
+/// from its description (spec/scenarios/NAME.toml) by the same code as `check FILE`: what
+/// `check` without a file runs.
+///
+/// # Errors
+/// A message when the built-in description does not read (a test keeps them readable) or the
+/// toggles or the number of clients do not fit the scenario.
+pub fn builtin_config(
+    s: Scenario,
+    toggled: MechanismSet,
+    clients: usize,
+) -> Result<Config, String> {
+    // The bounds are the caller's to get right, not the built-in file's.
+    Config::new(s, toggled, clients)?;
+    let file = format!("spec/scenarios/{}.toml", s.name());
+    let run = Description::parse(&file, builtin(s.name())?)
+        .and_then(|d| d.to_run_for(Some(clients)))
+        .map_err(|e| e.to_string())?;
+    if run.config.scenario != s {
+        return Err(format!(
+            "{file} describes scenario '{}'",
+            run.config.scenario.name()
+        ));
+    }
+    let all = toggled.iter().fold(run.config.toggled, MechanismSet::with);
+    Config::new(s, all, clients)?.with_layout(run.config.layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::com::config::DEFAULT_CLIENTS;
+
+    #[test]
+    fn every_builtin_is_its_scenario_baseline() {
+        for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
+            assert_eq!(s.name(), *name);
+            let run = Description::parse(name, text)
+                .and_then(|d| d.to_run())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                run.config,
+                Config::new(s, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap()
+            );
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! The description format: the TOML tables read with serde (every table with
+//! `deny_unknown_fields`, every closed set of strings an enum from `choice!` that names the valid
+//! choices), [`Description::parse`], the JSON Schema (`comlife schema`), and where an error is
+//! ([`DescriptionError`]: `FILE:LINE:COLUMN: what is wrong; valid choices: …`).
+
+use crate::com::config::quote_prefix;
+use crate::verify::check::Verdict;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Defines a closed set of string choices: the enum, its names, a `Deserialize` that names the
+/// valid choices when a value is not one of them, and a JSON Schema `enum`.
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident, $what:literal, { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $s)] $v),+
+        }
+
+        impl $name {
+            /// Every choice, in the order the documentation lists them.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The choice as written in a description.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$v => $s),+
+                }
+            }
+
+            /// The valid choices, quoted, for error messages.
+            pub fn valid() -> String {
+                Self::ALL
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.name() == s)
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!(
+                            "unknown {} \"{}\"; valid choices: {}",
+                            $what,
+                            quote_prefix(&s),
+                            Self::valid()
+                        ))
+                    })
+            }
+        }
+    };
+}
+
+choice!(
+    /// What kind of server it is.
+    ServerKind, "server kind", {
+        /// A local (EXE) server, launched by the SCM.
+        Exe = "exe",
+        /// An in-process (DLL) server, loaded by its clients.
+        Dll = "dll",
+        /// Services sharing a service host process (seeds 000, 001).
+        Service = "service",
+    }
+);
+
+choice!(
+    /// Whose lifetime code an EXE server runs.
+    Lifetime, "lifetime", {
+        /// The textbook server of seeds 002 (Inside OLE, "Local Server") and 003
+        /// ("Out-of-Process Server Implementation Helpers").
+        Textbook = "textbook",
+        /// ATL 7.0, 7.1, 9.0 `CAtlExeModuleT` (and the ATL 3.0 wizard's `CExeModule`):
+        /// spec/frameworks.md §1–2.
+        Atl9 = "atl9",
+        /// ATL 10.0–14.32 `CAtlExeModuleT`: spec/frameworks.md §1.
+        Atl14 = "atl14",
+        /// WTL 7.5–10.0 `CServerAppModule` with the AppWizard's `WinMain`: spec/frameworks.md §3.
+        Wtl = "wtl",
+        /// MFC 7.0–14.x `AfxOleLockApp`/`AfxOleUnlockApp`: spec/frameworks.md §5.
+        Mfc = "mfc",
+    }
+);
+
+choice!(
+    /// How an EXE server is built.
+    Threading, "threading", {
+        /// Apartment build: every thread that registers classes is an STA.
+        Apartment = "apartment",
+        /// Free-threaded build (`_ATL_FREE_THREADED`): the main thread in the MTA, calls on RPC
+        /// threads.
+        Free = "free",
+    }
+);
+
+choice!(
+    /// The kind of a COM apartment.
+    ApartmentKind, "apartment kind", {
+        /// A single-threaded apartment.
+        Sta = "sta",
+        /// The multithreaded apartment.
+        Mta = "mta",
+    }
+);
+
+choice!(
+    /// A REGCLS flag a class is registered with (CoRegisterClassObject).
+    Regcls, "REGCLS flag", {
+        /// REGCLS_MULTIPLEUSE: any number of activations reach this instance's class object.
+        Multipleuse = "MULTIPLEUSE",
+        /// REGCLS_SINGLEUSE: once an activation reached it, the next one launches a new instance
+        /// (R-COM-SINGLEUSE).
+        Singleuse = "SINGLEUSE",
+        /// REGCLS_SUSPENDED: not visible to the SCM until CoResumeClassObjects
+        /// (R-003-REGCLS-SUSPENDED).
+        Suspended = "SUSPENDED",
+    }
+);
+
+choice!(
+    /// A CLSCTX value a class object is registered or served with.
+    Clsctx, "CLSCTX value", {
+        /// CLSCTX_LOCAL_SERVER: other processes can activate it.
+        LocalServer = "LOCAL_SERVER",
+        /// CLSCTX_INPROC_SERVER: in-process only.
+        InprocServer = "INPROC_SERVER",
+    }
+);
+
+choice!(
+    /// An expected verdict in `[expect]`.
+    ExpectedVerdict, "verdict", {
+        /// No reachable state violates it (always, eventually); an example exists (sometimes).
+        Holds = "holds",
+        /// A counterexample exists (always, eventually); no state satisfies it (sometimes).
+        Violated = "violated",
+    }
+);
+
+impl ExpectedVerdict {
+    /// The checker's verdict this names.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            ExpectedVerdict::Holds => Verdict::Holds,
+            ExpectedVerdict::Violated => Verdict::Violated,
+        }
+    }
+}
+
+/// Where a description came from: its file name (as given) and text, to turn byte offsets into
+/// line and column.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Source {
+    pub(super) file: String,
+    pub(super) text: String,
+}
+
+/// A server description, as read from TOML (spec/scenarios/*.toml are examples).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "comlife server description")]
+pub struct Description {
+    /// The description's name: lowercase letters, digits and `-`; used in trace paths
+    /// (`traces/NAME/RUN/PROPERTY.md`).
+    #[schemars(with = "String", regex(pattern = r"^[a-z0-9-]+$"))]
+    pub name: Spanned<String>,
+    /// The server.
+    pub server: Server,
+    /// Mechanisms, remedies, variants, conditions and configurations toggled from their default
+    /// (`comlife list`).
+    #[serde(default)]
+    pub mechanisms: Mechanisms,
+    /// The clients.
+    #[serde(default)]
+    pub clients: Clients,
+    /// Exploration bounds; without them the whole state space is explored.
+    #[serde(default)]
+    pub bounds: Bounds,
+    /// Expected verdicts: property name (`comlife list`) = "holds" | "violated". `comlife
+    /// check` exits 1 when one differs.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ExpectedVerdict>")]
+    pub expect: BTreeMap<Spanned<String>, Spanned<ExpectedVerdict>>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(super) source: Source,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// "exe" | "dll" | "service".
+    #[schemars(with = "ServerKind")]
+    pub kind: Spanned<ServerKind>,
+    /// EXE only: whose lifetime code the server runs.
+    #[serde(default)]
+    #[schemars(with = "Option<Lifetime>")]
+    pub lifetime: Option<Spanned<Lifetime>>,
+    /// EXE only: "apartment" (default) or "free" (ATL only: atl9, atl14).
+    #[serde(default)]
+    #[schemars(with = "Option<Threading>")]
+    pub threading: Option<Spanned<Threading>>,
+    /// Whether an interactive user works in the server and closes it: the textbook EXE with one
+    /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
+    /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where
+    /// the user starts instance 1 (condition `user-started`, R-WTL-USER-START). Default false.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub user: Option<Spanned<bool>>,
+    /// The apartments that register classes (EXE, service), in order; none for a DLL.
+    #[serde(default)]
+    pub apartments: Vec<Apartment>,
+    /// The classes the server implements, in order.
+    #[serde(default)]
+    pub classes: Vec<Class>,
+}
+
+/// One `[[server.apartments]]` entry.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Apartment {
+    /// "sta" | "mta".
+    #[schemars(with = "ApartmentKind")]
+    pub kind: Spanned<ApartmentKind>,
+    /// The classes this apartment registers (names from `[[server.classes]]`).
+    #[schemars(with = "Vec<String>")]
+    pub classes: Vec<Spanned<String>>,
+}
+
+/// One `[[server.classes]]` entry.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Class {
+    /// The class's name (e.g. "CLSID_A").
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The REGCLS flags it is registered with; `[]` for a DLL (it registers nothing).
+    #[schemars(with = "Vec<Regcls>")]
+    pub regcls: Spanned<Vec<Spanned<Regcls>>>,
+    /// The CLSCTX it is registered or served with: exactly one value.
+    #[schemars(with = "Vec<Clsctx>")]
+    pub clsctx: Spanned<Vec<Spanned<Clsctx>>>,
+}
+
+/// The `[mechanisms]` table.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanisms {
+    /// Mechanisms (on by default) to disable.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub disable: Vec<Spanned<String>>,
+    /// Remedies, variants, conditions and configurations (off by default) to enable.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub enable: Vec<Spanned<String>>,
+}
+
+/// The `[clients]` table.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clients {
+    /// Number of client processes, 1 to 3 (default 2); not for a DLL, whose client is one
+    /// process with an STA thread and two MTA threads.
+    #[serde(default)]
+    #[schemars(with = "Option<u8>", range(min = 1, max = 3))]
+    pub count: Option<Spanned<i64>>,
+    /// Whether a client process may die holding references (condition `client-death`;
+    /// EXE only).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub may_die: Option<Spanned<bool>>,
+    /// Whether client 1 has launch but no access permission (condition
+    /// `access-denied-client`, KB 170915; EXE only).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub access_denied: Option<Spanned<bool>>,
+    /// The class each client activates, in client order (names from `[[server.classes]]`; EXE
+    /// only). Default: client i activates the (i mod number of classes)-th class.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub classes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The activation calls the clients' scripts may begin with (EXE only): "CoGetClassObject"
+    /// (the script that keeps the class object: LockServer, CreateInstance, a call, releases)
+    /// and "CoCreateInstance" (create, a call, release). Default both: each client chooses
+    /// (A-SCRIPTS).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub calls: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// The `[bounds]` table.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    /// Stop after this many unique states (the run is then incomplete).
+    #[serde(default)]
+    #[schemars(with = "Option<u64>", range(min = 1))]
+    pub max_states: Option<Spanned<i64>>,
+    /// Do not explore beyond this many steps (the run is then incomplete).
+    #[serde(default)]
+    #[schemars(with = "Option<u64>", range(min = 1))]
+    pub max_depth: Option<Spanned<i64>>,
+}
+
+/// An error in a description, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescriptionError {
+    /// The file name, as given to [`Description::parse`].
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, with the valid choices.
+    pub message: String,
+}
+
+impl fmt::Display for DescriptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for DescriptionError {}
+
+/// A message with the byte span it is about.
+pub(super) type Located = (Range<usize>, String);
+
+/// `msg` about the value `s`, at its span.
+pub(super) fn at<T>(s: &Spanned<T>, msg: impl Into<String>) -> Located {
+    (s.span(), msg.into())
+}
+
+impl Source {
+    /// The error `message` at byte `span`, with its line and column.
+    pub(super) fn error(&self, span: Range<usize>, message: String) -> DescriptionError {
+        let start = span.start.min(self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        DescriptionError {
+            file: self.file.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// The JSON Schema of the description format (`comlife schema`).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Description)).expect("a schema is JSON")
+}
+
+impl Description {
+    /// Reads a description from `text`; `file` names it in error messages.
+    ///
+    /// # Errors
+    /// `FILE:LINE:COLUMN: message` for a TOML syntax error, an unknown key, a value of the
+    /// wrong type or an unknown choice.
+    pub fn parse(file: &str, text: &str) -> Result<Description, DescriptionError> {
+        let source = Source {
+            file: file.to_string(),
+            text: text.to_string(),
+        };
+        match toml::from_str::<Description>(text) {
+            Ok(mut d) => {
+                d.source = source;
+                Ok(d)
+            }
+            Err(e) => Err(source.error(e.span().unwrap_or(0..0), e.message().to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column() {
+        let e =
+            Description::parse("f.toml", "name = \"x\"\n[server]\nkind = \"exf\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 8), "{e}");
+        assert!(
+            e.to_string().starts_with("f.toml:3:8: unknown server kind"),
+            "{e}"
+        );
+    }
+}

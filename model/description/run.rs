@@ -1,0 +1,36 @@
+//! What a description asks for ([`Run`]: the model's configuration, bounds, expected
+//! verdicts), and which of its expectations a run's report did not check.
+
+use crate::com::config::Config;
+use crate::verify::check::{RunReport, Verdict};
+
+/// What a description asks for: the model's configuration, bounds, expected verdicts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// The description's name (trace paths).
+    pub name: String,
+    /// Scenario, toggled mechanisms, clients.
+    pub config: Config,
+    /// `[bounds] max_states`.
+    pub max_states: Option<usize>,
+    /// `[bounds] max_depth`.
+    pub max_depth: Option<usize>,
+    /// `[expect]`: property name → verdict, in name order.
+    pub expect: Vec<(&'static str, Verdict)>,
+    /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
+    /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
+    /// names ([`crate::trace::describe::rename_classes`]).
+    pub class_names: Vec<String>,
+}
+
+impl Run {
+    /// The properties `[expect]` names that the run did not check (none when the run is of this
+    /// description's configuration).
+    pub fn unchecked(&self, report: &RunReport) -> Vec<&'static str> {
+        self.expect
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| !report.properties.iter().any(|p| p.def.name == *n))
+            .collect()
+    }
+}

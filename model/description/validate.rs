@@ -1,0 +1,631 @@
+//! Validation: what a description's text means, checked value by value (ranges, names that
+//! must exist, values that contradict each other), and mapped to a [`Run`] of the model.
+
+use crate::com::config::{
+    quote_prefix, Config, Layout, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS, MAX_CLASSES,
+    MAX_CLIENTS,
+};
+use crate::description::format::{
+    at, Clsctx, Description, DescriptionError, Located, Regcls, ServerKind,
+};
+use crate::description::run::Run;
+use crate::description::shape::scenario_of;
+use crate::verify::properties::PROPERTIES;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// Mechanisms that a description sets through its own keys, not through `[mechanisms]`: the
+/// mechanism and the key that says it.
+const SET_BY_KEYS: &[(Mechanism, &str)] = &[
+    (
+        Mechanism::RegclsSingleuse,
+        "the classes' `regcls` (\"SINGLEUSE\")",
+    ),
+    (
+        Mechanism::RegclsSuspended,
+        "the classes' `regcls` (\"SUSPENDED\")",
+    ),
+    (
+        Mechanism::RegisterLocalServer,
+        "the first class's `clsctx` (\"LOCAL_SERVER\" or \"INPROC_SERVER\")",
+    ),
+    (Mechanism::ClientDeath, "[clients] `may_die`"),
+    (Mechanism::AccessDeniedClient, "[clients] `access_denied`"),
+];
+
+impl Description {
+    /// What the description asks for: the configuration of the model, bounds and expected
+    /// verdicts.
+    ///
+    /// # Errors
+    /// `FILE:LINE:COLUMN: message` at the first value that is out of range, names something
+    /// that does not exist, contradicts another value or describes a server shape the model
+    /// does not have, with the valid choices.
+    pub fn to_run(&self) -> Result<Run, DescriptionError> {
+        self.to_run_for(None)
+    }
+
+    /// [`Description::to_run`] with the number of clients set by the caller (`--clients`)
+    /// instead of `[clients] count`.
+    ///
+    /// # Errors
+    /// As [`Description::to_run`].
+    pub fn to_run_for(&self, clients: Option<usize>) -> Result<Run, DescriptionError> {
+        self.check(clients)
+            .map_err(|(span, msg)| self.source.error(span, msg))
+    }
+
+    fn check(&self, clients_override: Option<usize>) -> Result<Run, Located> {
+        let name = self.name.get_ref();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(at(
+                &self.name,
+                format!(
+                    "name \"{}\" is not valid; valid choices: lowercase letters, digits and '-' \
+                     (it names the trace directory)",
+                    quote_prefix(name)
+                ),
+            ));
+        }
+        let server = &self.server;
+        let kind = *server.kind.get_ref();
+        if kind != ServerKind::Exe {
+            let what = if kind == ServerKind::Dll {
+                "a DLL"
+            } else {
+                "a service host"
+            };
+            let valid = "valid keys in [server] here: kind, apartments, classes";
+            if let Some(l) = &server.lifetime {
+                return Err(at(
+                    l,
+                    format!("`lifetime` is for EXE servers, not {what}; {valid}"),
+                ));
+            }
+            if let Some(t) = &server.threading {
+                return Err(at(
+                    t,
+                    format!("`threading` is for EXE servers, not {what}; {valid}"),
+                ));
+            }
+            if let Some(u) = &server.user {
+                return Err(at(
+                    u,
+                    format!(
+                        "{what} has no interactive user (only the textbook EXE with one STA \
+                         does, R-002-USER-CONTROL); {valid}"
+                    ),
+                ));
+            }
+        }
+        self.check_classes()?;
+        let scenario = scenario_of(server)?;
+        let (mut toggled, singleuse) = self.registration_toggles(scenario)?;
+        // `user = true` in a framework server is the framework's user condition.
+        if server.user.as_ref().is_some_and(|u| *u.get_ref()) {
+            match scenario {
+                Scenario::MfcSta => toggled = toggled.with(Mechanism::UserTakesControl),
+                Scenario::WtlSta => toggled = toggled.with(Mechanism::UserStarted),
+                _ => {}
+            }
+        }
+
+        // Clients.
+        let c = &self.clients;
+        let clients = match &c.count {
+            Some(n) if kind == ServerKind::Dll => {
+                return Err(at(
+                    n,
+                    "a DLL's client is the model's one client process (an STA thread and two \
+                     MTA threads); remove `count`",
+                ))
+            }
+            Some(n) => {
+                let v = *n.get_ref();
+                if !(1..=MAX_CLIENTS as i64).contains(&v) {
+                    return Err(at(
+                        n,
+                        format!(
+                            "count = {v} is out of range; valid choices: 1 to {MAX_CLIENTS} \
+                             client processes"
+                        ),
+                    ));
+                }
+                v as usize
+            }
+            None => DEFAULT_CLIENTS,
+        };
+        let clients = clients_override.unwrap_or(clients);
+        for (key, value, m) in [
+            ("may_die", &c.may_die, Mechanism::ClientDeath),
+            (
+                "access_denied",
+                &c.access_denied,
+                Mechanism::AccessDeniedClient,
+            ),
+        ] {
+            let Some(v) = value else { continue };
+            if !*v.get_ref() {
+                continue;
+            }
+            if !m.applies_to(scenario) {
+                return Err(at(
+                    v,
+                    format!(
+                        "`{key}` (condition {}) applies to EXE servers only, not scenario '{}'; \
+                         valid choices here: false",
+                        m.name(),
+                        scenario.name()
+                    ),
+                ));
+            }
+            toggled = toggled.with(m);
+        }
+
+        // [mechanisms].
+        for (names, enable) in [
+            (&self.mechanisms.disable, false),
+            (&self.mechanisms.enable, true),
+        ] {
+            for n in names {
+                let one = std::slice::from_ref(n.get_ref());
+                let set = if enable {
+                    MechanismSet::from_args(scenario, &[], one)
+                } else {
+                    MechanismSet::from_args(scenario, one, &[])
+                }
+                .map_err(|e| {
+                    let e = e
+                        .replacen("--disable", "disable", 2)
+                        .replacen("--enable", "enable", 2);
+                    at(
+                        n,
+                        format!("{e} (scenario '{}' is this description)", scenario.name()),
+                    )
+                })?;
+                let m = set.iter().next().expect("one name");
+                if let Some((_, key)) = SET_BY_KEYS.iter().find(|(k, _)| *k == m) {
+                    return Err(at(
+                        n,
+                        format!(
+                            "'{}' is set by {key}, not in [mechanisms]; remove it here",
+                            m.name()
+                        ),
+                    ));
+                }
+                if toggled.contains(m) {
+                    return Err(at(n, format!("'{}' is listed twice", m.name())));
+                }
+                toggled = toggled.with(m);
+            }
+        }
+        if let (Some(list), false) = (&c.calls, scenario.is_local()) {
+            return Err(at(
+                list,
+                "`calls` in [clients] is for EXE servers; remove it",
+            ));
+        }
+        if let (Some(list), false) = (&c.classes, scenario.is_local()) {
+            return Err(at(
+                list,
+                "`classes` in [clients] is for EXE servers; remove it",
+            ));
+        }
+        let layout = self.layout(scenario, singleuse, clients)?;
+        let config = Config::new(scenario, toggled, clients)
+            .and_then(|c| c.with_layout(layout))
+            .map_err(|e| (self.server.kind.span(), e))?;
+
+        // [expect].
+        let mut expect = Vec::new();
+        for (p, v) in &self.expect {
+            let applying = || {
+                PROPERTIES
+                    .iter()
+                    .filter(|d| (d.applies)(scenario))
+                    .map(|d| d.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let def = PROPERTIES
+                .iter()
+                .find(|d| d.name == p.get_ref())
+                .ok_or_else(|| {
+                    at(
+                        p,
+                        format!(
+                            "unknown property '{}'; valid choices for scenario '{}': {}",
+                            quote_prefix(p.get_ref()),
+                            scenario.name(),
+                            applying()
+                        ),
+                    )
+                })?;
+            if !(def.applies)(scenario) {
+                return Err(at(
+                    p,
+                    format!(
+                        "property '{}' is not checked in scenario '{}' (this description); \
+                         valid choices: {}",
+                        def.name,
+                        scenario.name(),
+                        applying()
+                    ),
+                ));
+            }
+            expect.push((def.name, v.get_ref().verdict()));
+        }
+
+        // [bounds].
+        let bound = |b: &Option<Spanned<i64>>, key: &str| -> Result<Option<usize>, Located> {
+            match b {
+                None => Ok(None),
+                Some(v) if *v.get_ref() >= 1 => Ok(Some(*v.get_ref() as usize)),
+                Some(v) => Err(at(
+                    v,
+                    format!(
+                        "{key} = {} is out of range; valid choices: 1 or more (or leave it out \
+                         to explore everything)",
+                        v.get_ref()
+                    ),
+                )),
+            }
+        };
+        let max_states = bound(&self.bounds.max_states, "max_states")?;
+        let max_depth = bound(&self.bounds.max_depth, "max_depth")?;
+        Ok(Run {
+            name: name.clone(),
+            config,
+            max_states,
+            max_depth,
+            expect,
+            class_names: self
+                .server
+                .classes
+                .iter()
+                .map(|c| c.name.get_ref().clone())
+                .collect(),
+        })
+    }
+
+    /// Class names are unique; every name an apartment lists is a class; in an EXE or a
+    /// service every class is registered by exactly one apartment.
+    fn check_classes(&self) -> Result<(), Located> {
+        let server = &self.server;
+        let names: Vec<&str> = server
+            .classes
+            .iter()
+            .map(|c| c.name.get_ref().as_str())
+            .collect();
+        let valid = || {
+            if names.is_empty() {
+                "none (add a [[server.classes]] entry)".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        for (i, c) in server.classes.iter().enumerate() {
+            if names[..i].contains(&c.name.get_ref().as_str()) {
+                return Err(at(
+                    &c.name,
+                    format!(
+                        "class \"{}\" is declared twice",
+                        quote_prefix(c.name.get_ref())
+                    ),
+                ));
+            }
+        }
+        if server.classes.is_empty() {
+            return Err(at(
+                &server.kind,
+                "the server has no class; add a [[server.classes]] entry",
+            ));
+        }
+        let mut registered: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, a) in server.apartments.iter().enumerate() {
+            if a.classes.is_empty() {
+                return Err(at(
+                    &a.kind,
+                    format!(
+                        "apartment {} registers no class; valid choices: {}",
+                        i + 1,
+                        valid()
+                    ),
+                ));
+            }
+            for c in &a.classes {
+                let n = c.get_ref().as_str();
+                if !names.contains(&n) {
+                    return Err(at(
+                        c,
+                        format!(
+                            "unknown class \"{}\" in apartment {}; valid choices: {}",
+                            quote_prefix(n),
+                            i + 1,
+                            valid()
+                        ),
+                    ));
+                }
+                if let Some(j) = registered.insert(n, i) {
+                    return Err(at(
+                        c,
+                        format!(
+                            "class \"{n}\" is already registered by apartment {}; a class is \
+                             registered by one apartment",
+                            j + 1
+                        ),
+                    ));
+                }
+            }
+        }
+        if *server.kind.get_ref() != ServerKind::Dll {
+            if let Some(c) = server
+                .classes
+                .iter()
+                .find(|c| !registered.contains_key(c.name.get_ref().as_str()))
+            {
+                return Err(at(
+                    &c.name,
+                    format!(
+                        "class \"{}\" is registered in no apartment; list it in the `classes` \
+                         of one [[server.apartments]] entry",
+                        quote_prefix(c.name.get_ref())
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The toggles the classes' REGCLS flags and CLSCTX values say, checked against what the
+    /// scenario's code registers.
+    fn registration_toggles(&self, scenario: Scenario) -> Result<(MechanismSet, u8), Located> {
+        let mut toggled = MechanismSet::EMPTY;
+        // Classes registered REGCLS_SINGLEUSE, as a bit set.
+        let mut singleuse = 0u8;
+        let kind = *self.server.kind.get_ref();
+        // (singleuse, suspended) of the first class, which the others must repeat.
+        let mut first: Option<(bool, bool)> = None;
+        for (i, class) in self.server.classes.iter().enumerate() {
+            let flags: Vec<Regcls> = class
+                .regcls
+                .get_ref()
+                .iter()
+                .map(|f| *f.get_ref())
+                .collect();
+            for (j, f) in class.regcls.get_ref().iter().enumerate() {
+                if flags[..j].contains(f.get_ref()) {
+                    return Err(at(f, format!("\"{}\" is listed twice", f.get_ref().name())));
+                }
+            }
+            let ctx: Vec<Clsctx> = class
+                .clsctx
+                .get_ref()
+                .iter()
+                .map(|f| *f.get_ref())
+                .collect();
+            let one_ctx = |want: &[Clsctx], why: &str| -> Result<Clsctx, Located> {
+                match ctx.as_slice() {
+                    [c] if want.contains(c) => Ok(*c),
+                    _ => Err(at(
+                        &class.clsctx,
+                        format!(
+                            "clsctx must be exactly one value here ({why}); valid choices: {}",
+                            want.iter()
+                                .map(|c| format!("[\"{}\"]", c.name()))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                }
+            };
+            match kind {
+                ServerKind::Dll => {
+                    if let Some(f) = class.regcls.get_ref().first() {
+                        return Err(at(
+                            f,
+                            "a DLL registers nothing with CoRegisterClassObject (its class \
+                             objects come from DllGetClassObject); valid choices: regcls = []",
+                        ));
+                    }
+                    one_ctx(&[Clsctx::InprocServer], "an in-process server")?;
+                }
+                ServerKind::Service => {
+                    if flags != [Regcls::Multipleuse] {
+                        return Err(at(
+                            &class.regcls,
+                            "a service registers its factory with REGCLS_MULTIPLEUSE in its \
+                             private context (R-000-PRIVATE-CONTEXT); valid choices: regcls = \
+                             [\"MULTIPLEUSE\"]",
+                        ));
+                    }
+                    if i == 0 {
+                        let c = one_ctx(
+                            &[Clsctx::LocalServer, Clsctx::InprocServer],
+                            "service A's registration, R-000-LOCAL-SERVER-FLAG",
+                        )?;
+                        if c == Clsctx::InprocServer {
+                            toggled = toggled.with(Mechanism::RegisterLocalServer);
+                        }
+                    } else {
+                        one_ctx(
+                            &[Clsctx::LocalServer],
+                            "the model varies only service A's registration",
+                        )?;
+                    }
+                }
+                ServerKind::Exe => {
+                    one_ctx(&[Clsctx::LocalServer], "an EXE server's class objects")?;
+                    let multi = flags.contains(&Regcls::Multipleuse);
+                    let single = flags.contains(&Regcls::Singleuse);
+                    if multi == single {
+                        return Err(at(
+                            &class.regcls,
+                            if multi {
+                                "MULTIPLEUSE and SINGLEUSE contradict each other; valid \
+                                 choices: one of them"
+                            } else {
+                                "regcls needs one of MULTIPLEUSE, SINGLEUSE"
+                            },
+                        ));
+                    }
+                    let suspended = flags.contains(&Regcls::Suspended);
+                    if suspended && !Mechanism::RegclsSuspended.applies_to(scenario) {
+                        let f = class
+                            .regcls
+                            .get_ref()
+                            .iter()
+                            .find(|f| *f.get_ref() == Regcls::Suspended)
+                            .expect("present");
+                        let (code, rule) = match scenario {
+                            Scenario::MfcSta => (
+                                "MFC's COleObjectFactory registers REGCLS_MULTIPLEUSE, or \
+                                 REGCLS_SINGLEUSE with bMultiInstance, never REGCLS_SUSPENDED",
+                                "R-MFC-FACTORY, spec/frameworks.md §5",
+                            ),
+                            _ => (
+                                "ATL 7.0–9.0 apartment builds register REGCLS_MULTIPLEUSE \
+                                 without REGCLS_SUSPENDED and call no CoResumeClassObjects",
+                                "R-ATL70-REGISTER, spec/frameworks.md §1",
+                            ),
+                        };
+                        return Err(at(
+                            f,
+                            format!("{code} ({rule}); valid choices: MULTIPLEUSE, SINGLEUSE"),
+                        ));
+                    }
+                    if single {
+                        if let Some(why) = Mechanism::RegclsSingleuse.refusal(scenario) {
+                            let f = class
+                                .regcls
+                                .get_ref()
+                                .iter()
+                                .find(|f| *f.get_ref() == Regcls::Singleuse)
+                                .expect("present");
+                            return Err(at(
+                                f,
+                                format!("{why} (R-COM-SINGLEUSE); valid choices: MULTIPLEUSE"),
+                            ));
+                        }
+                        singleuse |= 1 << i;
+                    }
+                    match first {
+                        None => first = Some((single, suspended)),
+                        Some((_, prev)) if prev != suspended => {
+                            return Err(at(
+                                &class.regcls,
+                                "every class of the server is registered with REGCLS_SUSPENDED \
+                                 or none is (the model resumes them all with one \
+                                 CoResumeClassObjects); valid choices: the first class's \
+                                 SUSPENDED flag",
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if let Some((_, suspended)) = first {
+            let every = (1u8 << self.server.classes.len()) - 1;
+            if singleuse == every {
+                // Every class single-use: the configuration regcls-singleuse itself.
+                toggled = toggled.with(Mechanism::RegclsSingleuse);
+                singleuse = 0;
+            }
+            if !suspended && Mechanism::RegclsSuspended.applies_to(scenario) {
+                toggled = toggled.with(Mechanism::RegclsSuspended);
+            }
+        }
+        Ok((toggled, singleuse))
+    }
+
+    /// The server's apartments and classes as the model's [`Layout`], with `singleuse` (the
+    /// single-use classes) and the class each of `clients` clients activates.
+    fn layout(&self, scenario: Scenario, singleuse: u8, clients: usize) -> Result<Layout, Located> {
+        let mut layout = Layout::of(scenario);
+        if !scenario.is_local() {
+            return Ok(layout);
+        }
+        let names: Vec<&str> = self
+            .server
+            .classes
+            .iter()
+            .map(|c| c.name.get_ref().as_str())
+            .collect();
+        let index = |n: &str| names.iter().position(|x| *x == n);
+        layout.apartments = self.server.apartments.len() as u8;
+        layout.classes = names.len() as u8;
+        layout.class_apartment = [0; MAX_CLASSES];
+        for (a, apt) in self.server.apartments.iter().enumerate() {
+            for c in &apt.classes {
+                let i = index(c.get_ref()).expect("checked by check_classes");
+                layout.class_apartment[i] = a as u8;
+            }
+        }
+        layout.singleuse = singleuse;
+        if let Some(calls) = &self.clients.calls {
+            const VALID: [&str; 2] = ["CoGetClassObject", "CoCreateInstance"];
+            layout.client_calls = 0;
+            for c in calls.get_ref() {
+                let bit = VALID.iter().position(|v| v == c.get_ref()).ok_or_else(|| {
+                    at(
+                        c,
+                        format!(
+                            "unknown call \"{}\"; valid choices: {}",
+                            quote_prefix(c.get_ref()),
+                            VALID.join(", ")
+                        ),
+                    )
+                })?;
+                layout.client_calls |= 1 << bit;
+            }
+            if layout.client_calls == 0 {
+                return Err(at(
+                    calls,
+                    format!(
+                        "the clients need an activation call; valid choices: {}",
+                        VALID.join(", ")
+                    ),
+                ));
+            }
+        }
+        layout.client_class = [0; MAX_CLIENTS];
+        match &self.clients.classes {
+            None => {
+                for (i, c) in layout.client_class.iter_mut().enumerate().take(clients) {
+                    *c = (i % names.len()) as u8;
+                }
+            }
+            Some(list) => {
+                if list.get_ref().len() != clients {
+                    return Err(at(
+                        list,
+                        format!(
+                            "{} classes for {clients} clients; list one class per client",
+                            list.get_ref().len()
+                        ),
+                    ));
+                }
+                for (i, c) in list.get_ref().iter().enumerate() {
+                    let k = index(c.get_ref()).ok_or_else(|| {
+                        at(
+                            c,
+                            format!(
+                                "unknown class \"{}\" for client {}; valid choices: {}",
+                                quote_prefix(c.get_ref()),
+                                i + 1,
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                    layout.client_class[i] = k as u8;
+                }
+            }
+        }
+        Ok(layout)
+    }
+}

@@ -1,0 +1,208 @@
+//! Unit tests of the SCM's handlers against the rules they implement (spec/rules.md), with
+//! the server's side of a revocation and a refused activation.
+
+mod common;
+
+use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::hresult::Hresult;
+use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scm::{ClassEntry, ScmState};
+use comlife::com::server::{AptPhase, ScmCall, ServerStep};
+use common::handlers::{activate, cfg, reply, scm_forwarding, started, A};
+
+#[test]
+fn r003_scm_relaunches_after_server_stopping() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&c);
+    let act = |hr| Msg::Activated {
+        client: 0,
+        clsid: A,
+        kind: ActKind::ClassObject,
+        hr,
+        obj: None,
+    };
+    let out = scm.on_msg(
+        &c,
+        c.client_id(0),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::ClassObject,
+        },
+    );
+    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let out = scm.on_msg(&c, c.server_id(0), &reg);
+    assert_eq!(
+        out,
+        vec![
+            (c.server_id(0), Msg::ScmDone { apartment: 0 }),
+            (
+                c.server_id(0),
+                Msg::Activate {
+                    client: 0,
+                    clsid: A,
+                    kind: ActKind::ClassObject
+                }
+            )
+        ]
+    );
+    let out = scm.on_msg(&c, c.server_id(0), &act(Hresult::CO_E_SERVER_STOPPING));
+    assert_eq!(
+        out,
+        vec![(c.server_id(1), Msg::Launch { client: 0 })],
+        "a new instance"
+    );
+    assert_eq!(scm.classes[0], ClassEntry::Starting(1));
+    let out = scm.on_msg(&c, c.server_id(1), &reg);
+    scm.on_msg(&c, c.server_id(1), &act(Hresult::S_OK));
+    assert_eq!(out.len(), 2);
+    assert!(scm.relaunch_served);
+}
+
+#[test]
+fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut scm = scm_forwarding(&c, ActKind::ClassObject);
+    let out = scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Revoke {
+            apartment: 0,
+            clsids: vec![A],
+        },
+    );
+    assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
+    assert_eq!(
+        scm.classes[0],
+        ClassEntry::Unknown,
+        "no longer available there"
+    );
+    let out = scm.on_msg(
+        &c,
+        c.client_id(1),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::Instance,
+        },
+    );
+    assert_eq!(
+        out,
+        vec![(c.server_id(1), Msg::Launch { client: 1 })],
+        "a new activation starts another instance"
+    );
+
+    // In the server: the revocation is a synchronous call to the SCM, and it does not
+    // disconnect a client's class-object proxy: a call on it waits for the apartment (which has
+    // left its loop) and fails only when the process has exited.
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let mut v = started(&off);
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    let (_, obj) = activate(&off, &mut v, 1, A, ActKind::Instance);
+    reply(v.on_msg(
+        &off,
+        off.client_id(1),
+        &Msg::ReleaseObject { obj: obj.unwrap() },
+    ));
+    let out = v.step(&off, ServerStep::FinishRelease(0));
+    assert_eq!(
+        out,
+        vec![(
+            off.scm_id(),
+            Msg::Revoke {
+                apartment: 0,
+                clsids: vec![A]
+            }
+        )]
+    );
+    assert_eq!(v.apartments[0].phase, AptPhase::Waiting(ScmCall::Revoke));
+    assert!(!v.factories_disconnected);
+    assert!(v
+        .on_msg(&off, off.client_id(0), &Msg::CreateInstance { clsid: A })
+        .is_none());
+}
+
+/// R-SEEDS-KB170915: the server's COM runtime refuses a client without access permission with
+/// E_ACCESSDENIED before any apartment dispatches it (no class object touched, no count taken);
+/// the SCM passes the answer on without relaunching; a permitted client is served as before.
+#[test]
+fn kb170915_refused_activation_reaches_no_server_code() {
+    let c = cfg(Scenario::LocalSta, &[Mechanism::AccessDeniedClient]);
+    assert!(c.access_denied(0) && !c.access_denied(1));
+    let mut v = started(&c);
+    let before = v.clone();
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::ClassObject);
+    assert_eq!((hr, obj), (Hresult::E_ACCESSDENIED, None));
+    assert!(v == before, "nothing in the server changed");
+    let (hr, _) = activate(&c, &mut v, 1, A, ActKind::Instance);
+    assert_eq!(hr, Hresult::S_OK, "client 2 has access");
+    assert_eq!(v.count, 1);
+
+    let mut scm = scm_forwarding(&c, ActKind::ClassObject);
+    let out = scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Activated {
+            client: 0,
+            clsid: A,
+            kind: ActKind::ClassObject,
+            hr: Hresult::E_ACCESSDENIED,
+            obj: None,
+        },
+    );
+    assert_eq!(
+        out,
+        vec![(
+            c.client_id(0),
+            Msg::ActivationResult {
+                hr: Hresult::E_ACCESSDENIED,
+                server: None,
+                obj: None
+            }
+        )],
+        "passed to the client, no relaunch"
+    );
+    assert_eq!(
+        scm.classes[0],
+        ClassEntry::Registered(0),
+        "the instance stays registered"
+    );
+
+    // Without the condition nobody is refused.
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut v = started(&c);
+    assert_eq!(
+        activate(&c, &mut v, 0, A, ActKind::ClassObject).0,
+        Hresult::S_OK
+    );
+}
+
+/// R-COM-SINGLEUSE: the SCM hands a REGCLS_SINGLEUSE registration one activation; the next one
+/// launches a new instance. With REGCLS_MULTIPLEUSE both go to the registered instance.
+#[test]
+fn r_com_singleuse_registration_serves_one_activation() {
+    for (toggled, second) in [
+        (vec![Mechanism::RegclsSingleuse], None),
+        (vec![], Some(0u8)),
+    ] {
+        let c = cfg(Scenario::LocalSta, &toggled);
+        let mut scm = scm_forwarding(&c, ActKind::Instance);
+        let activation = Msg::Activation {
+            clsid: A,
+            kind: ActKind::Instance,
+        };
+        let out = scm.on_msg(&c, c.client_id(1), &activation);
+        match second {
+            None => {
+                assert_eq!(out, vec![(c.server_id(1), Msg::Launch { client: 1 })]);
+                assert_eq!(scm.classes[0], ClassEntry::Starting(1));
+            }
+            Some(s) => {
+                assert_eq!(out.len(), 1);
+                assert_eq!(out[0].0, c.server_id(s as usize), "same instance");
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Unit tests of the textbook local server's handlers against the rules they implement
+//! (spec/rules.md).
+
+mod common;
+
+use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::hresult::Hresult;
+use comlife::com::msg::{ActKind, Msg};
+use comlife::com::server::{AptPhase, ClassReg, ExitReason, ScmCall, ServerState, ServerStep};
+use common::handlers::{activate, cfg, reply, scm_answers, started, step, A, B};
+
+#[test]
+fn r003_implicit_lock_on_marshal_and_release() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut v = started(&c);
+    assert_eq!(
+        activate(&c, &mut v, 0, A, ActKind::ClassObject).0,
+        Hresult::S_OK
+    );
+    assert_eq!(
+        (v.count, v.locks),
+        (1, 1),
+        "marshaling IClassFactory takes LockServer(TRUE)"
+    );
+    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!(hr, Hresult::S_OK);
+    assert_eq!((v.count, v.locks), (0, 0), "releasing the proxy undoes it");
+    assert_eq!(
+        v.shutdown,
+        Some(ExitReason::Automatic),
+        "and that is a final decrement"
+    );
+
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let mut v = started(&off);
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    assert_eq!(
+        (v.count, v.locks),
+        (0, 0),
+        "no implicit lock when the mechanism is off"
+    );
+}
+
+#[test]
+fn r003_auto_suspend_on_final_release() {
+    for (toggled, suspended) in [
+        (vec![Mechanism::AtomicActivation], true),
+        (
+            vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend],
+            false,
+        ),
+        (
+            vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount],
+            false,
+        ),
+    ] {
+        let c = cfg(Scenario::LocalMta, &toggled);
+        let mut v = started(&c);
+        let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+        reply(v.on_msg(
+            &c,
+            c.client_id(1),
+            &Msg::ReleaseObject { obj: obj.unwrap() },
+        ));
+        assert_eq!(v.count, 0);
+        assert_eq!(v.suspended, suspended, "toggled {toggled:?}");
+        assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+        // The other apartment may still dispatch: a suspended server refuses the activation.
+        let (hr, _) = activate(&c, &mut v, 0, A, ActKind::ClassObject);
+        assert_eq!(
+            hr == Hresult::CO_E_SERVER_STOPPING,
+            suspended,
+            "toggled {toggled:?}"
+        );
+        assert_eq!(v.handed_out_late, !suspended);
+    }
+}
+
+#[test]
+fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_release() {
+    // F-4: apartment 1 (CLSID_A) passes the suspended check; apartment 2's final release
+    // reaches zero; apartment 1 then marshals the class object of a server shutting down.
+    for (toggled, late) in [(vec![], true), (vec![Mechanism::AtomicActivation], false)] {
+        let c = cfg(Scenario::LocalMta, &toggled);
+        let mut v = started(&c);
+        let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+        let first = v
+            .on_msg(
+                &c,
+                c.scm_id(),
+                &Msg::Activate {
+                    client: 0,
+                    clsid: A,
+                    kind: ActKind::ClassObject,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            first.is_empty(),
+            late,
+            "checked, not yet marshaled: {toggled:?}"
+        );
+        reply(v.on_msg(
+            &c,
+            c.client_id(1),
+            &Msg::ReleaseObject { obj: obj.unwrap() },
+        ));
+        if late {
+            assert_eq!((v.count, v.shutdown), (0, Some(ExitReason::Automatic)));
+            assert!(v.suspended);
+            v.step(&c, ServerStep::FinishActivation(0));
+            assert!(v.handed_out_late, "handed out after the decision");
+            assert_eq!(
+                v.count, 1,
+                "the implicit lock of a server that is shutting down"
+            );
+        } else {
+            assert_eq!(v.count, 1, "the activation's lock came first");
+            assert_eq!(v.shutdown, None);
+        }
+    }
+}
+
+#[test]
+fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
+    let c = cfg(Scenario::LocalMta, &[Mechanism::RecheckAfterRevoke]);
+    let mut v = started(&c);
+    let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
+    v.on_msg(
+        &c,
+        c.scm_id(),
+        &Msg::Activate {
+            client: 0,
+            clsid: A,
+            kind: ActKind::ClassObject,
+        },
+    )
+    .unwrap();
+    reply(v.on_msg(
+        &c,
+        c.client_id(1),
+        &Msg::ReleaseObject { obj: obj.unwrap() },
+    ));
+    step(&c, &mut v, ServerStep::FinishRelease(1));
+    v.step(&c, ServerStep::FinishActivation(0));
+    step(&c, &mut v, ServerStep::Revoke(0));
+    assert!(v.classes.iter().all(|r| *r == ClassReg::Revoked));
+    assert!(
+        v.apartments.iter().all(|a| a.phase == AptPhase::Loop),
+        "revoked, still dispatching"
+    );
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::Quit),
+        "count is 1: stay"
+    );
+    let (hr, o) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: A }));
+    assert_eq!(hr, Hresult::S_OK, "the late client is served");
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: o.unwrap() }));
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!(v.count, 0);
+    step(&c, &mut v, ServerStep::Quit);
+    assert!(v.enabled(&c).contains(&ServerStep::Exit));
+}
+
+#[test]
+fn r002_final_decrement_not_zero_condition() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let v = started(&c);
+    assert_eq!(v.count, 0);
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::IdleZeroCheck),
+        "a zero count at start-up is no exit"
+    );
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ExitOnFinalDecrement]);
+    let v = started(&off);
+    assert!(v.enabled(&off).contains(&ServerStep::IdleZeroCheck));
+}
+
+#[test]
+fn r002_user_control_blocks_automatic_exit() {
+    for (off, shuts) in [(vec![], false), (vec![Mechanism::UserControl], true)] {
+        let c = cfg(Scenario::LocalSta, &off);
+        let mut v = started(&c);
+        activate(&c, &mut v, 0, A, ActKind::ClassObject);
+        v.step(&c, ServerStep::UserOpenDocument);
+        assert!(v.user.control);
+        reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+        assert_eq!(v.shutdown.is_some(), shuts, "disabled {off:?}");
+        // F-5: CoReleaseServerProcess returned 0 and suspended the class objects even of the
+        // instance the user works in.
+        assert!(v.suspended, "disabled {off:?}");
+    }
+    // The remedy: the document holds a process reference while it is open.
+    let c = cfg(Scenario::LocalSta, &[Mechanism::UserDocumentCounts]);
+    let mut v = started(&c);
+    activate(&c, &mut v, 0, A, ActKind::ClassObject);
+    v.step(&c, ServerStep::UserOpenDocument);
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!((v.count, v.suspended), (1, false));
+}
+
+#[test]
+fn r002_user_close_decides_from_the_servers_own_count() {
+    // A client holds a class-object proxy without any lock (implicit LockServer off): the
+    // server's count is zero, so closing is a plain exit; it cannot see the proxy.
+    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let mut v = started(&off);
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    v.step(&off, ServerStep::UserOpenDocument);
+    let steps = v.enabled(&off);
+    assert!(steps.contains(&ServerStep::UserClose));
+    assert!(!steps.contains(&ServerStep::UserCloseHide));
+}
+
+#[test]
+fn r002_user_close_disconnects_objects_and_seeds_exited_process_fails_alike() {
+    let mut after_exit = Vec::new();
+    for toggled in [vec![], vec![Mechanism::DisconnectOnUserClose]] {
+        let c = cfg(Scenario::LocalSta, &toggled);
+        let mut v = started(&c);
+        let (_, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+        let obj = obj.unwrap();
+        v.step(&c, ServerStep::UserOpenDocument);
+        let disconnect = toggled.is_empty();
+        let close = if disconnect {
+            let steps = v.enabled(&c);
+            assert!(steps.contains(&ServerStep::UserCloseHide));
+            ServerStep::UserCloseDisconnect
+        } else {
+            ServerStep::UserClose
+        };
+        let out = v.step(&c, close);
+        assert_eq!(v.live_objects(), if disconnect { 0 } else { 1 });
+        // Before the exit (the thread waits in CoRevokeClassObject): COM's RPC layer answers a
+        // call on a disconnected stub; a connected one waits for the apartment.
+        assert_eq!(v.apartments[0].phase, AptPhase::Waiting(ScmCall::Revoke));
+        let live = v.on_msg(&c, c.client_id(0), &Msg::Call { obj });
+        if disconnect {
+            assert_eq!(reply(live).0, Hresult::RPC_E_DISCONNECTED);
+        } else {
+            assert!(live.is_none(), "queued");
+        }
+        scm_answers(&c, &mut v, out);
+        step(&c, &mut v, ServerStep::Exit);
+        after_exit.push(reply(v.on_msg(&c, c.client_id(0), &Msg::Call { obj })).0);
+        assert!(!v.stranded_client, "the user closed it");
+    }
+    assert_eq!(
+        after_exit,
+        vec![Hresult::RPC_S_SERVER_UNAVAILABLE; 2],
+        "once the process is gone, every call fails the same way"
+    );
+}
+
+#[test]
+fn r002_factory_refs_cannot_keep_an_exe_alive() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let v = started(&c);
+    assert_eq!(
+        v.factory_refcount(),
+        1,
+        "registration holds a reference until CoRevokeClassObject"
+    );
+    let off = cfg(Scenario::LocalSta, &[Mechanism::FactoryRefsIgnored]);
+    let mut v = started(&off);
+    activate(&off, &mut v, 0, A, ActKind::ClassObject);
+    reply(v.on_msg(&off, off.client_id(0), &Msg::ReleaseFactory { clsid: A }));
+    assert_eq!(
+        v.shutdown, None,
+        "waiting for the class object's references never ends"
+    );
+}
+
+#[test]
+fn r003_regcls_suspended_classes_wait_for_resume() {
+    let c = cfg(Scenario::LocalMta, &[]);
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    assert!(
+        v.step(&c, ServerStep::Register(1)).is_empty(),
+        "REGCLS_SUSPENDED: the SCM is not told"
+    );
+    assert_eq!(v.classes[1], ClassReg::Suspended);
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::Resume),
+        "resume only after every class is registered"
+    );
+    v.step(&c, ServerStep::Register(0));
+    let out = v.step(&c, ServerStep::Resume);
+    assert_eq!(
+        out,
+        vec![(
+            c.scm_id(),
+            Msg::Register {
+                apartment: 0,
+                clsids: vec![A, B]
+            }
+        )]
+    );
+    assert_eq!(
+        v.apartments[0].phase,
+        AptPhase::Waiting(ScmCall::Register),
+        "CoResumeClassObjects is a synchronous call to the SCM"
+    );
+
+    let off = cfg(Scenario::LocalMta, &[Mechanism::RegclsSuspended]);
+    let mut v = ServerState::new(&off, 0);
+    v.on_msg(&off, off.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    let out = v.step(&off, ServerStep::Register(1));
+    assert_eq!(
+        out,
+        vec![(
+            off.scm_id(),
+            Msg::Register {
+                apartment: 1,
+                clsids: vec![B]
+            }
+        )],
+        "registered with the SCM at once"
+    );
+}
+
+#[test]
+fn sta_queues_calls_until_message_loop() {
+    let c = cfg(Scenario::LocalSta, &[]);
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    let act = Msg::Activate {
+        client: 0,
+        clsid: A,
+        kind: ActKind::ClassObject,
+    };
+    assert!(v.on_msg(&c, c.scm_id(), &act).is_none());
+    v.step(&c, ServerStep::Register(0));
+    v.step(&c, ServerStep::Resume);
+    assert!(
+        v.on_msg(&c, c.scm_id(), &act).is_none(),
+        "blocked in CoResumeClassObjects"
+    );
+    v.on_msg(&c, c.scm_id(), &Msg::ScmDone { apartment: 0 })
+        .unwrap();
+    assert!(v.on_msg(&c, c.scm_id(), &act).is_some());
+}
