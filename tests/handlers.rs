@@ -1,7 +1,7 @@
 //! Unit tests of the actors' handlers against the rules they implement (spec/rules.md).
 
 use comlife::com::client::{ClientOp, ClientState};
-use comlife::com::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
+use comlife::com::config::{Clsid, Config, Scenario, Toggle, ToggleSet};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scm::{ClassEntry, ScmState};
@@ -16,10 +16,10 @@ type Sends = Vec<(Id, Msg)>;
 /// time, delivered to an idle apartment and dispatched at once: A-NETWORK's direct dispatch (the
 /// variant `unordered-dispatch`). The FIFO queue every local server has by default is tested on
 /// its own (`sta_queues_calls_until_message_loop`, the framework tests).
-fn cfg(s: Scenario, toggled: &[Mechanism]) -> Config {
-    let mut set = toggled.iter().copied().collect::<MechanismSet>();
-    if Mechanism::UnorderedDispatch.applies_to(s) {
-        set = set.with(Mechanism::UnorderedDispatch);
+fn cfg(s: Scenario, toggled: &[Toggle]) -> Config {
+    let mut set = toggled.iter().copied().collect::<ToggleSet>();
+    if Toggle::UnorderedDispatch.applies_to(s) {
+        set = set.with(Toggle::UnorderedDispatch);
     }
     Config::new(s, set, 2).unwrap()
 }
@@ -139,7 +139,7 @@ fn r003_implicit_lock_on_marshal_and_release() {
         "and that is a final decrement"
     );
 
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     assert_eq!(
@@ -191,7 +191,7 @@ fn r003_lockserver_proxy_answers_locally_only_with_implicit_lock() {
     assert!(cl.locked && cl.observed.saw(ClientOp::LockServerTrue, Hresult::S_OK));
     assert_eq!(cl.pending, None);
 
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut cl = ClientState::new();
     cl.factory = Some(0);
     cl.activated = true;
@@ -229,13 +229,10 @@ fn seeds_release_returns_a_ulong_so_its_failure_is_never_observed() {
 #[test]
 fn r003_auto_suspend_on_final_release() {
     for (toggled, suspended) in [
-        (vec![Mechanism::AtomicActivation], true),
+        (vec![Toggle::AtomicActivation], true),
+        (vec![Toggle::AtomicActivation, Toggle::AutoSuspend], false),
         (
-            vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend],
-            false,
-        ),
-        (
-            vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount],
+            vec![Toggle::AtomicActivation, Toggle::ProcessRefcount],
             false,
         ),
     ] {
@@ -265,7 +262,7 @@ fn r003_auto_suspend_on_final_release() {
 fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_release() {
     // F-4: apartment 1 (CLSID_A) passes the suspended check; apartment 2's final release
     // reaches zero; apartment 1 then marshals the class object of a server shutting down.
-    for (toggled, late) in [(vec![], true), (vec![Mechanism::AtomicActivation], false)] {
+    for (toggled, late) in [(vec![], true), (vec![Toggle::AtomicActivation], false)] {
         let c = cfg(Scenario::LocalMta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
@@ -308,7 +305,7 @@ fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_
 
 #[test]
 fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
-    let c = cfg(Scenario::LocalMta, &[Mechanism::RecheckAfterRevoke]);
+    let c = cfg(Scenario::LocalMta, &[Toggle::RecheckAfterRevoke]);
     let mut v = started(&c);
     let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
     v.on_msg(
@@ -356,14 +353,14 @@ fn r002_final_decrement_not_zero_condition() {
         !v.enabled(&c).contains(&ServerStep::IdleZeroCheck),
         "a zero count at start-up is no exit"
     );
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ExitOnFinalDecrement]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ExitOnFinalDecrement]);
     let v = started(&off);
     assert!(v.enabled(&off).contains(&ServerStep::IdleZeroCheck));
 }
 
 #[test]
 fn r002_user_control_blocks_automatic_exit() {
-    for (off, shuts) in [(vec![], false), (vec![Mechanism::UserControl], true)] {
+    for (off, shuts) in [(vec![], false), (vec![Toggle::UserControl], true)] {
         let c = cfg(Scenario::LocalSta, &off);
         let mut v = started(&c);
         activate(&c, &mut v, 0, A, ActKind::ClassObject);
@@ -376,7 +373,7 @@ fn r002_user_control_blocks_automatic_exit() {
         assert!(v.suspended, "disabled {off:?}");
     }
     // The remedy: the document holds a process reference while it is open.
-    let c = cfg(Scenario::LocalSta, &[Mechanism::UserDocumentCounts]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::UserDocumentCounts]);
     let mut v = started(&c);
     activate(&c, &mut v, 0, A, ActKind::ClassObject);
     v.step(&c, ServerStep::UserOpenDocument);
@@ -388,7 +385,7 @@ fn r002_user_control_blocks_automatic_exit() {
 fn r002_user_close_decides_from_the_servers_own_count() {
     // A client holds a class-object proxy without any lock (implicit LockServer off): the
     // server's count is zero, so closing is a plain exit; it cannot see the proxy.
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     v.step(&off, ServerStep::UserOpenDocument);
@@ -400,7 +397,7 @@ fn r002_user_close_decides_from_the_servers_own_count() {
 #[test]
 fn r002_user_close_disconnects_objects_and_seeds_exited_process_fails_alike() {
     let mut after_exit = Vec::new();
-    for toggled in [vec![], vec![Mechanism::DisconnectOnUserClose]] {
+    for toggled in [vec![], vec![Toggle::DisconnectOnUserClose]] {
         let c = cfg(Scenario::LocalSta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
@@ -446,7 +443,7 @@ fn r002_factory_refs_cannot_keep_an_exe_alive() {
         1,
         "registration holds a reference until CoRevokeClassObject"
     );
-    let off = cfg(Scenario::LocalSta, &[Mechanism::FactoryRefsIgnored]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::FactoryRefsIgnored]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     reply(v.on_msg(&off, off.client_id(0), &Msg::ReleaseFactory { clsid: A }));
@@ -489,7 +486,7 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         "CoResumeClassObjects is a synchronous call to the SCM"
     );
 
-    let off = cfg(Scenario::LocalMta, &[Mechanism::RegclsSuspended]);
+    let off = cfg(Scenario::LocalMta, &[Toggle::RegclsSuspended]);
     let mut v = ServerState::new(&off, 0);
     v.on_msg(&off, off.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();
@@ -617,7 +614,7 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
     // In the server: the revocation is a synchronous call to the SCM, and it does not
     // disconnect a client's class-object proxy: a call on it waits for the apartment (which has
     // left its loop) and fails only when the process has exited.
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     let (_, obj) = activate(&off, &mut v, 1, A, ActKind::Instance);
@@ -648,23 +645,18 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
 fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     let e = Scenario::parse("local").unwrap_err();
     assert!(e.contains("local-sta") && e.contains("local-mta"));
-    let e = Mechanism::parse("lockserver").unwrap_err();
+    let e = Toggle::parse("lockserver").unwrap_err();
     assert!(e.contains("lockserver-counts"));
-    let e = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, 0).unwrap_err();
+    let e = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 0).unwrap_err();
     assert!(e.contains("1 to 3"));
-    let e = Config::new(
-        Scenario::LocalMta,
-        MechanismSet::only(Mechanism::UserControl),
-        2,
-    )
-    .unwrap_err();
+    let e = Config::new(Scenario::LocalMta, ToggleSet::only(Toggle::UserControl), 2).unwrap_err();
     assert!(e.contains("does not apply"));
     let long = "x".repeat(10_000);
-    let e = Mechanism::parse(&long).unwrap_err();
+    let e = Toggle::parse(&long).unwrap_err();
     assert!(e.len() < 2_000, "long input is quoted by a prefix only");
-    let e = MechanismSet::from_args(Scenario::LocalSta, &[], &["auto-suspend".into()]).unwrap_err();
+    let e = ToggleSet::from_args(Scenario::LocalSta, &[], &["auto-suspend".into()]).unwrap_err();
     assert!(e.contains("user-document-counts"), "{e}");
-    let e = MechanismSet::from_args(Scenario::Service, &[], &["x".into()]).unwrap_err();
+    let e = ToggleSet::from_args(Scenario::Service, &[], &["x".into()]).unwrap_err();
     assert!(e.contains("none"), "{e}");
 }
 
@@ -682,19 +674,19 @@ fn mechanism_sets_round_trip_through_flags() {
                 }
             }
             assert_eq!(
-                MechanismSet::from_args(s, &dis, &en),
+                ToggleSet::from_args(s, &dis, &en),
                 Ok(set),
                 "{}",
                 set.label()
             );
-            assert_eq!(MechanismSet::parse_label(&set.label()), Ok(set));
+            assert_eq!(ToggleSet::parse_label(&set.label()), Ok(set));
         }
     }
 }
 
 mod inproc {
     use super::cfg;
-    use comlife::com::config::{Mechanism, Scenario};
+    use comlife::com::config::{Scenario, Toggle};
     use comlife::com::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
 
     fn run(c: &comlife::com::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
@@ -727,9 +719,9 @@ mod inproc {
             &[InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)],
         );
         assert!(!p.can_unload_now(&c), "a lock does");
-        let off = cfg(Scenario::Inproc, &[Mechanism::DllcanunloadnowCountsLocks]);
+        let off = cfg(Scenario::Inproc, &[Toggle::DllcanunloadnowCountsLocks]);
         assert!(p.can_unload_now(&off), "unless the mechanism is off");
-        let remedy = cfg(Scenario::Inproc, &[Mechanism::DllCountsFactories]);
+        let remedy = cfg(Scenario::Inproc, &[Toggle::DllCountsFactories]);
         let mut q = InprocState::new();
         run(
             &remedy,
@@ -779,7 +771,7 @@ mod inproc {
             ],
         );
         assert!(!p.dll.loaded() && !p.unloaded_while_live);
-        let off = cfg(Scenario::Inproc, &[Mechanism::EveryApartmentSweeps]);
+        let off = cfg(Scenario::Inproc, &[Toggle::EveryApartmentSweeps]);
         let mut q = InprocState::new();
         run(
             &off,
@@ -836,7 +828,7 @@ mod inproc {
         );
 
         // Wine: asked again; S_FALSE clears the mark; use does not.
-        let w = cfg(Scenario::Inproc, &[Mechanism::WineCandidateList]);
+        let w = cfg(Scenario::Inproc, &[Toggle::WineCandidateList]);
         let mut p = InprocState::new();
         run(
             &w,
@@ -870,7 +862,7 @@ mod inproc {
 
     #[test]
     fn seeds_unload_delay_covers_another_mta_threads_epilogue() {
-        for (toggled, crashes) in [(vec![], false), (vec![Mechanism::UnloadDelay], true)] {
+        for (toggled, crashes) in [(vec![], false), (vec![Toggle::UnloadDelay], true)] {
             let c = cfg(Scenario::Inproc, &toggled);
             let mut p = InprocState::new();
             run(
@@ -901,7 +893,7 @@ mod inproc {
 
     #[test]
     fn r002_unlocked_factory_beyond_scope_crashes() {
-        let off = cfg(Scenario::Inproc, &[Mechanism::ClientLocksFactory]);
+        let off = cfg(Scenario::Inproc, &[Toggle::ClientLocksFactory]);
         let mut p = InprocState::new();
         run(
             &off,
@@ -929,7 +921,7 @@ mod inproc {
 
 mod service {
     use super::cfg;
-    use comlife::com::config::{Clsid, Mechanism, Scenario};
+    use comlife::com::config::{Clsid, Scenario, Toggle};
     use comlife::com::hresult::Hresult;
     use comlife::com::msg::{ActKind, Msg};
     use comlife::com::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
@@ -1018,7 +1010,7 @@ mod service {
 
     #[test]
     fn r000_default_context_and_deadlock_errors() {
-        let off = cfg(Scenario::Service, &[Mechanism::PrivateContext]);
+        let off = cfg(Scenario::Service, &[Toggle::PrivateContext]);
         let mut h = HostState::new();
         create(&off, &mut h, 0);
         stop_and_disconnect(&off, &mut h);
@@ -1033,7 +1025,7 @@ mod service {
         let a = create(&c, &mut h, 0);
         h.on_msg(&c, c.client_id(0), &Msg::CallSelfDisconnect { obj: a });
         assert_eq!(h.executing[0].hr, Hresult::CONTEXT_E_WOULD_DEADLOCK);
-        let nd = cfg(Scenario::Service, &[Mechanism::DeadlockDetection]);
+        let nd = cfg(Scenario::Service, &[Toggle::DeadlockDetection]);
         let mut h = HostState::new();
         let a = create(&nd, &mut h, 0);
         h.on_msg(&nd, nd.client_id(0), &Msg::CallSelfDisconnect { obj: a });
@@ -1044,7 +1036,7 @@ mod service {
     fn r000_context_scope_spares_the_other_service() {
         for (off, spared) in [
             (vec![], true),
-            (vec![Mechanism::ContextScopedDisconnect], false),
+            (vec![Toggle::ContextScopedDisconnect], false),
         ] {
             let c = cfg(Scenario::Service, &off);
             let mut h = HostState::new();
@@ -1068,7 +1060,7 @@ mod service {
 
     #[test]
     fn r000_without_local_server_flag_remote_activation_fails() {
-        let off = cfg(Scenario::Service, &[Mechanism::RegisterLocalServer]);
+        let off = cfg(Scenario::Service, &[Toggle::RegisterLocalServer]);
         let mut h = HostState::new();
         let r = h.on_msg(
             &off,
@@ -1092,10 +1084,7 @@ mod service {
 
     #[test]
     fn r000_without_local_server_flag_in_process_pointer_is_not_cut() {
-        for (off, cut) in [
-            (vec![], true),
-            (vec![Mechanism::RegisterLocalServer], false),
-        ] {
+        for (off, cut) in [(vec![], true), (vec![Toggle::RegisterLocalServer], false)] {
             let c = cfg(Scenario::Service, &off);
             let mut h = HostState::new();
             let b = b_holds_an_object_of_a(&c, &mut h);
@@ -1123,7 +1112,7 @@ mod service {
 
     #[test]
     fn r001_refusing_stop_while_objects_are_active() {
-        let off = cfg(Scenario::Service, &[Mechanism::StopAlwaysAccepted]);
+        let off = cfg(Scenario::Service, &[Toggle::StopAlwaysAccepted]);
         let mut h = HostState::new();
         create(&off, &mut h, 0);
         h.step(&off, HostStep::StopRequest);
@@ -1142,7 +1131,7 @@ mod service {
 /// the SCM passes the answer on without relaunching; a permitted client is served as before.
 #[test]
 fn kb170915_refused_activation_reaches_no_server_code() {
-    let c = cfg(Scenario::LocalSta, &[Mechanism::AccessDeniedClient]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::AccessDeniedClient]);
     assert!(c.access_denied(0) && !c.access_denied(1));
     let mut v = started(&c);
     let before = v.clone();
@@ -1196,10 +1185,7 @@ fn kb170915_refused_activation_reaches_no_server_code() {
 /// launches a new instance. With REGCLS_MULTIPLEUSE both go to the registered instance.
 #[test]
 fn r_com_singleuse_registration_serves_one_activation() {
-    for (toggled, second) in [
-        (vec![Mechanism::RegclsSingleuse], None),
-        (vec![], Some(0u8)),
-    ] {
+    for (toggled, second) in [(vec![Toggle::RegclsSingleuse], None), (vec![], Some(0u8))] {
         let c = cfg(Scenario::LocalSta, &toggled);
         let mut scm = scm_forwarding(&c, ActKind::Instance);
         let activation = Msg::Activation {
@@ -1226,7 +1212,7 @@ fn r_com_singleuse_registration_serves_one_activation() {
 #[test]
 fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     use comlife::com::client::ClientEvent;
-    let c = cfg(Scenario::LocalSta, &[Mechanism::ClientDeath]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::ClientDeath]);
     let mut cl = ClientState::new();
     assert!(cl.events(&c).is_empty(), "nothing held: it cannot die yet");
     cl.start(&c, 0, ClientOp::CoGetClassObject);
@@ -1253,7 +1239,7 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     // Without the garbage collection the references stay.
     let c = cfg(
         Scenario::LocalSta,
-        &[Mechanism::ClientDeath, Mechanism::PingGarbageCollection],
+        &[Toggle::ClientDeath, Toggle::PingGarbageCollection],
     );
     let mut cl = ClientState::new();
     cl.start(&c, 0, ClientOp::CoCreateInstance);
@@ -1367,7 +1353,7 @@ fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
 /// CO_E_SERVER_STOPPING), and only then can the process exit.
 #[test]
 fn r_com_post_thread_message_quit_is_queued_in_order() {
-    let c = cfg(Scenario::Atl9Sta, &[Mechanism::DelayedShutdown]);
+    let c = cfg(Scenario::Atl9Sta, &[Toggle::DelayedShutdown]);
     let mut v = framework_with_object(&c);
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
     v.step(&c, ServerStep::Dispatch(0));
@@ -1440,9 +1426,9 @@ fn r_mfc_post_quit_message_revokes_first() {
 #[test]
 fn r_mfc_disabled_main_window_skips_the_shutdown() {
     for remedy in [false, true] {
-        let mut t = vec![Mechanism::ModalDialog];
+        let mut t = vec![Toggle::ModalDialog];
         if remedy {
-            t.push(Mechanism::RecheckAfterModal);
+            t.push(Toggle::RecheckAfterModal);
         }
         let c = cfg(Scenario::MfcSta, &t);
         let mut v = framework_with_object(&c);
@@ -1508,7 +1494,7 @@ fn free_threaded_activation_locks_after_the_monitors_recheck() {
 /// then shuts the instance down; with nothing outstanding the close revokes, then quits.
 #[test]
 fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
-    let c = cfg(Scenario::MfcSta, &[Mechanism::UserTakesControl]);
+    let c = cfg(Scenario::MfcSta, &[Toggle::UserTakesControl]);
     let mut v = framework_with_object(&c);
     step(&c, &mut v, ServerStep::UserOpenDocument);
     assert_eq!(v.count, 2, "the document locks the application");
@@ -1546,9 +1532,9 @@ fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
 #[test]
 fn r_wtl_user_started_window_holds_the_module() {
     for lock in [true, false] {
-        let mut t = vec![Mechanism::UserStarted];
+        let mut t = vec![Toggle::UserStarted];
         if !lock {
-            t.push(Mechanism::FrameLocksModule);
+            t.push(Toggle::FrameLocksModule);
         }
         let c = cfg(Scenario::WtlSta, &t);
         let mut v = ServerState::new(&c, 0);

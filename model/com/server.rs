@@ -11,7 +11,7 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::com::config::{Clsid, Config, Mechanism, Scenario};
+use crate::com::config::{Clsid, Config, Scenario, Toggle};
 use crate::com::framework::{Framework, MonitorKind, OnZero};
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
@@ -43,7 +43,7 @@ fn refused(cfg: &Config, msg: &Msg) -> bool {
 /// ordering depends on it, R-COM-QUIT-ORDER), except a textbook server under the
 /// `unordered-dispatch` variant.
 pub fn queued(cfg: &Config) -> bool {
-    cfg.scenario.framework().is_some() || !cfg.on(Mechanism::UnorderedDispatch)
+    cfg.scenario.framework().is_some() || !cfg.on(Toggle::UnorderedDispatch)
 }
 
 /// Whether incoming calls go through an STA's queue: queued servers except free-threaded ones,
@@ -591,7 +591,7 @@ impl ServerState {
             v.ready = true;
             v.user.control = true;
             v.user.opened = true;
-            if cfg.on(Mechanism::FrameLocksModule) {
+            if cfg.on(Toggle::FrameLocksModule) {
                 v.add_ref();
             }
         }
@@ -625,7 +625,7 @@ impl ServerState {
             stranded_client: false,
             user: UserState::default(),
             user_present: (cfg.scenario.has_user()
-                || cfg.on(Mechanism::UserTakesControl)
+                || cfg.on(Toggle::UserTakesControl)
                 || cfg.user_started())
                 && slot == 0,
             queues: if queued(cfg) {
@@ -682,7 +682,7 @@ impl ServerState {
     /// Whether the user's document takes part in the count: the textbook server's remedy
     /// `user-document-counts`; MFC's `COleDocument` always calls `AfxOleLockApp` (R-MFC-CLOSE).
     fn document_counts(&self, cfg: &Config) -> bool {
-        cfg.on(Mechanism::UserDocumentCounts) || cfg.scenario == Scenario::MfcSta
+        cfg.on(Toggle::UserDocumentCounts) || cfg.scenario == Scenario::MfcSta
     }
 
     /// The reference the user's open document holds on the count (`user-document-counts`).
@@ -694,8 +694,8 @@ impl ServerState {
     /// (R-002-USER-CONTROL) and, if the server waits for class-object references
     /// (`factory-refs-ignored` disabled), with none left (R-002-FACTORY-REFS).
     fn may_shut_down(&self, cfg: &Config) -> bool {
-        !(cfg.on(Mechanism::UserControl) && self.user.control)
-            && (cfg.on(Mechanism::FactoryRefsIgnored) || self.factory_refcount() == 0)
+        !(cfg.on(Toggle::UserControl) && self.user.control)
+            && (cfg.on(Toggle::FactoryRefsIgnored) || self.factory_refcount() == 0)
     }
 
     fn apt_idle(&self, a: usize) -> bool {
@@ -719,9 +719,9 @@ impl ServerState {
     /// ([`ServerStep::SetStoppingFlag`]).
     fn begin_stopping(&mut self, cfg: &Config) {
         if self.stopping == Stopping::Clear {
-            if cfg.on(Mechanism::StoppingFlagLocked) {
+            if cfg.on(Toggle::StoppingFlagLocked) {
                 self.stopping = Stopping::Set;
-            } else if cfg.on(Mechanism::StoppingFlag) {
+            } else if cfg.on(Toggle::StoppingFlag) {
                 self.stopping = Stopping::Pending;
             }
         }
@@ -732,13 +732,13 @@ impl ServerState {
     /// the thread that would call CoReleaseServerProcess is the one dispatching the activation
     /// (003: activations "serialized by the message queue"), so nothing can run between them.
     fn split_activation(&self, cfg: &Config) -> bool {
-        self.apartments.len() > 1 && !cfg.on(Mechanism::AtomicActivation)
+        self.apartments.len() > 1 && !cfg.on(Toggle::AtomicActivation)
     }
 
     /// Whether the apartments stay in their message loops after revoking, until the count is
     /// zero (`recheck-after-revoke`).
     fn recheck(&self, cfg: &Config) -> bool {
-        cfg.on(Mechanism::RecheckAfterRevoke)
+        cfg.on(Toggle::RecheckAfterRevoke)
     }
 
     /// The internal steps enabled now.
@@ -779,7 +779,7 @@ impl ServerState {
                 }
             }
         }
-        if cfg.on(Mechanism::RegclsSuspended)
+        if cfg.on(Toggle::RegclsSuspended)
             && self.apartments[0].phase == AptPhase::Registered
             && self.apartments.iter().all(|a| a.phase != AptPhase::Init)
             && self.shutdown.is_none()
@@ -804,10 +804,7 @@ impl ServerState {
             steps.push(ServerStep::Exit);
         }
         if self.shutdown.is_none() && self.apt_idle(0) {
-            if !cfg.on(Mechanism::ExitOnFinalDecrement)
-                && self.count == 0
-                && self.may_shut_down(cfg)
-            {
+            if !cfg.on(Toggle::ExitOnFinalDecrement) && self.count == 0 && self.may_shut_down(cfg) {
                 steps.push(ServerStep::IdleZeroCheck);
             }
             if self.user_present {
@@ -817,7 +814,7 @@ impl ServerState {
                 if self.user.control && !self.user.closed {
                     // The server decides from its own count, without the user's document.
                     let in_service = self.count > self.document_ref(cfg);
-                    if cfg.on(Mechanism::DisconnectOnUserClose) && in_service {
+                    if cfg.on(Toggle::DisconnectOnUserClose) && in_service {
                         steps.push(ServerStep::UserCloseHide);
                         steps.push(ServerStep::UserCloseDisconnect);
                     } else {
@@ -886,7 +883,7 @@ impl ServerState {
                 // CFrameWnd::OnClose: with objects outstanding once the documents are closed,
                 // AfxOleSetUserCtrl(FALSE) and serve on hidden (R-MFC-CLOSE).
                 if fw == Framework::Mfc
-                    && cfg.on(Mechanism::CloseChecksObjects)
+                    && cfg.on(Toggle::CloseChecksObjects)
                     && self.count > self.document_ref(cfg)
                 {
                     steps.push(ServerStep::UserCloseHide);
@@ -895,7 +892,7 @@ impl ServerState {
                 }
             }
         }
-        if cfg.on(Mechanism::ModalDialog) {
+        if cfg.on(Toggle::ModalDialog) {
             match self.dialog {
                 Dialog::None if main.phase == AptPhase::Loop && self.served != 0 => {
                     steps.push(ServerStep::ModalOpen)
@@ -984,7 +981,7 @@ impl ServerState {
     fn registers_suspended(&self, cfg: &Config) -> bool {
         match cfg.scenario.framework() {
             Some(fw) => fw.registers_suspended(cfg),
-            None => cfg.on(Mechanism::RegclsSuspended),
+            None => cfg.on(Toggle::RegclsSuspended),
         }
     }
 
@@ -1107,7 +1104,7 @@ impl ServerState {
                 out.push((scm, answer));
             }
             ServerStep::FinishRelease(a) => {
-                if !cfg.on(Mechanism::ProcessRefcount) {
+                if !cfg.on(Toggle::ProcessRefcount) {
                     // The server keeps its own count: it suspends the class objects itself,
                     // one step after the count reached zero.
                     self.suspended = true;
@@ -1213,7 +1210,7 @@ impl ServerState {
                     unreachable!("enabled only while the dialog is up")
                 };
                 self.dialog = Dialog::Returned;
-                if cfg.on(Mechanism::RecheckAfterModal) && !user_ctrl_before {
+                if cfg.on(Toggle::RecheckAfterModal) && !user_ctrl_before {
                     // `BOOL bCtrl = AfxOleGetUserCtrl(); dlg.DoModal(); if (!bCtrl) {
                     // AfxOleSetUserCtrl(FALSE); if (AfxOleCanExitApp())
                     // AfxOleOnReleaseAllObjects(); }`
@@ -1248,7 +1245,7 @@ impl ServerState {
                 // at zero the monitor decides, as after any last release (R-WTL-USER-START).
                 self.user.control = false;
                 self.user.closed = true;
-                if cfg.on(Mechanism::FrameLocksModule) {
+                if cfg.on(Toggle::FrameLocksModule) {
                     self.release(cfg, 0, &mut out);
                 }
             }
@@ -1303,7 +1300,7 @@ impl ServerState {
         let obj = match kind {
             ActKind::ClassObject => {
                 self.factory_proxies[clsid.0 as usize] += 1;
-                if cfg.on(Mechanism::ImplicitLockserver) {
+                if cfg.on(Toggle::ImplicitLockserver) {
                     self.lock_server(cfg, a, true, &mut Vec::new());
                 }
                 None
@@ -1346,7 +1343,7 @@ impl ServerState {
         self.count -= 1;
         let suspends = match cfg.scenario.framework() {
             Some(fw) => fw.auto_suspend(cfg),
-            None => cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend),
+            None => cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend),
         };
         if self.count == 0 && suspends {
             self.suspended = true;
@@ -1370,14 +1367,14 @@ impl ServerState {
             self.framework_zero(cfg, fw, a, out);
             return;
         }
-        if cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
+        if cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend) {
             self.suspended = true;
         }
         self.begin_stopping(cfg);
         if self.shutdown.is_some() {
             return; // already shutting down (recheck-after-revoke): Quit re-checks the count
         }
-        if cfg.on(Mechanism::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
+        if cfg.on(Toggle::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
             self.shutdown = Some(ExitReason::Automatic);
             self.apartments[a].work = AptWork::FinalRelease;
         }
@@ -1387,12 +1384,12 @@ impl ServerState {
     fn lock_server(&mut self, cfg: &Config, a: usize, lock: bool, out: &mut Sends) {
         if lock {
             self.locks += 1;
-            if cfg.on(Mechanism::LockserverCounts) {
+            if cfg.on(Toggle::LockserverCounts) {
                 self.add_ref();
             }
         } else {
             self.locks = self.locks.saturating_sub(1);
-            if cfg.on(Mechanism::LockserverCounts) {
+            if cfg.on(Toggle::LockserverCounts) {
                 self.release(cfg, a, out);
             }
         }
@@ -1558,7 +1555,7 @@ impl ServerState {
                         src,
                         activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
                     ))
-                } else if cfg.scenario.free_threaded() && !cfg.on(Mechanism::AtomicActivation) {
+                } else if cfg.scenario.free_threaded() && !cfg.on(Toggle::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
                     self.rpc_activations.sort();
                     None
@@ -1595,7 +1592,7 @@ impl ServerState {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
                 // Releasing the proxy undoes the implicit LockServer(TRUE).
-                if cfg.on(Mechanism::ImplicitLockserver) {
+                if cfg.on(Toggle::ImplicitLockserver) {
                     self.lock_server(cfg, a, false, &mut out);
                 }
                 Some(reply(Hresult::S_OK, None))

@@ -15,9 +15,7 @@
 //! A layer of its own, above what is modeled ([`crate::com`]) and how it is checked
 //! ([`crate::verify`]): a description names properties and their verdicts.
 
-use crate::com::config::{
-    quote_prefix, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
-};
+use crate::com::config::{quote_prefix, Config, Scenario, Toggle, ToggleSet, DEFAULT_CLIENTS};
 use crate::com::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::properties::PROPERTIES;
@@ -472,11 +470,7 @@ pub fn builtin(name: &str) -> Result<&'static str, String> {
 /// # Errors
 /// A message when the built-in description does not read (a test keeps them readable) or the
 /// toggles or the number of clients do not fit the scenario.
-pub fn builtin_config(
-    s: Scenario,
-    toggled: MechanismSet,
-    clients: usize,
-) -> Result<Config, String> {
+pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result<Config, String> {
     // The bounds are the caller's to get right, not the built-in file's.
     Config::new(s, toggled, clients)?;
     let file = format!("spec/scenarios/{}.toml", s.name());
@@ -489,7 +483,7 @@ pub fn builtin_config(
             run.config.scenario.name()
         ));
     }
-    let all = toggled.iter().fold(run.config.toggled, MechanismSet::with);
+    let all = toggled.iter().fold(run.config.toggled, ToggleSet::with);
     Config::new(s, all, clients)?.with_layout(run.config.layout)
 }
 
@@ -658,21 +652,21 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
 
 /// Mechanisms that a description sets through its own keys, not through `[mechanisms]`: the
 /// mechanism and the key that says it.
-const SET_BY_KEYS: &[(Mechanism, &str)] = &[
+const SET_BY_KEYS: &[(Toggle, &str)] = &[
     (
-        Mechanism::RegclsSingleuse,
+        Toggle::RegclsSingleuse,
         "the classes' `regcls` (\"SINGLEUSE\")",
     ),
     (
-        Mechanism::RegclsSuspended,
+        Toggle::RegclsSuspended,
         "the classes' `regcls` (\"SUSPENDED\")",
     ),
     (
-        Mechanism::RegisterLocalServer,
+        Toggle::RegisterLocalServer,
         "the first class's `clsctx` (\"LOCAL_SERVER\" or \"INPROC_SERVER\")",
     ),
-    (Mechanism::ClientDeath, "[clients] `may_die`"),
-    (Mechanism::AccessDeniedClient, "[clients] `access_denied`"),
+    (Toggle::ClientDeath, "[clients] `may_die`"),
+    (Toggle::AccessDeniedClient, "[clients] `access_denied`"),
 ];
 
 impl Description {
@@ -769,8 +763,8 @@ impl Description {
         // `user = true` in a framework server is the framework's user condition.
         if server.user.as_ref().is_some_and(|u| *u.get_ref()) {
             match scenario {
-                Scenario::MfcSta => toggled = toggled.with(Mechanism::UserTakesControl),
-                Scenario::WtlSta => toggled = toggled.with(Mechanism::UserStarted),
+                Scenario::MfcSta => toggled = toggled.with(Toggle::UserTakesControl),
+                Scenario::WtlSta => toggled = toggled.with(Toggle::UserStarted),
                 _ => {}
             }
         }
@@ -802,11 +796,11 @@ impl Description {
         };
         let clients = clients_override.unwrap_or(clients);
         for (key, value, m) in [
-            ("may_die", &c.may_die, Mechanism::ClientDeath),
+            ("may_die", &c.may_die, Toggle::ClientDeath),
             (
                 "access_denied",
                 &c.access_denied,
-                Mechanism::AccessDeniedClient,
+                Toggle::AccessDeniedClient,
             ),
         ] {
             let Some(v) = value else { continue };
@@ -835,9 +829,9 @@ impl Description {
             for n in names {
                 let one = std::slice::from_ref(n.get_ref());
                 let set = if enable {
-                    MechanismSet::from_args(scenario, &[], one)
+                    ToggleSet::from_args(scenario, &[], one)
                 } else {
-                    MechanismSet::from_args(scenario, one, &[])
+                    ToggleSet::from_args(scenario, one, &[])
                 }
                 .map_err(|e| {
                     let e = e
@@ -1044,8 +1038,8 @@ impl Description {
 
     /// The toggles the classes' REGCLS flags and CLSCTX values say, checked against what the
     /// scenario's code registers.
-    fn registration_toggles(&self, scenario: Scenario) -> Result<(MechanismSet, u8), Located> {
-        let mut toggled = MechanismSet::EMPTY;
+    fn registration_toggles(&self, scenario: Scenario) -> Result<(ToggleSet, u8), Located> {
+        let mut toggled = ToggleSet::EMPTY;
         // Classes registered REGCLS_SINGLEUSE, as a bit set.
         let mut singleuse = 0u8;
         let kind = *self.server.kind.get_ref();
@@ -1110,7 +1104,7 @@ impl Description {
                             "service A's registration, R-000-LOCAL-SERVER-FLAG",
                         )?;
                         if c == Clsctx::InprocServer {
-                            toggled = toggled.with(Mechanism::RegisterLocalServer);
+                            toggled = toggled.with(Toggle::RegisterLocalServer);
                         }
                     } else {
                         one_ctx(
@@ -1135,7 +1129,7 @@ impl Description {
                         ));
                     }
                     let suspended = flags.contains(&Regcls::Suspended);
-                    if suspended && !Mechanism::RegclsSuspended.applies_to(scenario) {
+                    if suspended && !Toggle::RegclsSuspended.applies_to(scenario) {
                         let f = class
                             .regcls
                             .get_ref()
@@ -1160,7 +1154,7 @@ impl Description {
                         ));
                     }
                     if single {
-                        if let Some(why) = Mechanism::RegclsSingleuse.refusal(scenario) {
+                        if let Some(why) = Toggle::RegclsSingleuse.refusal(scenario) {
                             let f = class
                                 .regcls
                                 .get_ref()
@@ -1194,11 +1188,11 @@ impl Description {
             let every = (1u8 << self.server.classes.len()) - 1;
             if singleuse == every {
                 // Every class single-use: the configuration regcls-singleuse itself.
-                toggled = toggled.with(Mechanism::RegclsSingleuse);
+                toggled = toggled.with(Toggle::RegclsSingleuse);
                 singleuse = 0;
             }
-            if !suspended && Mechanism::RegclsSuspended.applies_to(scenario) {
-                toggled = toggled.with(Mechanism::RegclsSuspended);
+            if !suspended && Toggle::RegclsSuspended.applies_to(scenario) {
+                toggled = toggled.with(Toggle::RegclsSuspended);
             }
         }
         Ok((toggled, singleuse))
@@ -1304,7 +1298,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
                 run.config,
-                Config::new(s, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap()
+                Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
             );
         }
     }
