@@ -1,6 +1,8 @@
 //! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
-use comlife::com::config::{Scenario, Toggle};
+use comlife::com::config::Scenario;
+
+use comlife::com::toggles::Toggle;
 use comlife::description::BUILTIN;
 use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::process::ExitCode;

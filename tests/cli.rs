@@ -271,7 +271,7 @@ fn list_json_names_everything() {
         .any(|s| s["name"] == "atl9-sta" && s["source"].as_str().unwrap().contains("ATL 7.0")));
     assert_eq!(
         v["mechanisms"].as_array().unwrap().len(),
-        comlife::com::config::Toggle::ALL.len()
+        comlife::com::toggles::Toggle::ALL.len()
     );
     assert!(v["properties"]
         .as_array()
@@ -296,8 +296,8 @@ fn generated_tables_are_up_to_date() {
 /// Every rule ID a property or mechanism cites exists in the rule table.
 #[test]
 fn cited_rules_exist() {
-    use comlife::com::config::Toggle;
     use comlife::com::rules::rule;
+    use comlife::com::toggles::Toggle;
     use comlife::verify::properties::PROPERTIES;
     for p in PROPERTIES {
         for r in p.rules {

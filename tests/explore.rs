@@ -3,8 +3,10 @@
 //! also for properties that do not stay true once they held; results do not depend on the
 //! thread count; random walks show what the exhaustive check shows on the small scenarios.
 
-use comlife::com::config::{Config, Scenario, Toggle, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
 use comlife::com::system::{ComModel, SysState};
+use comlife::com::toggles::Toggle;
 use comlife::verify::properties::{PropertyDef, PROPERTIES};
 use comlife::verify::search::{explore, fingerprint, successors, Action, Limits};
 use stateright::{Expectation, Model};

@@ -1,13 +1,14 @@
 //! Unit tests of the actors' handlers against the rules they implement (spec/rules.md).
 
 use comlife::com::client::{ClientOp, ClientState};
-use comlife::com::config::{Clsid, Config, Scenario, Toggle, ToggleSet};
+use comlife::com::config::{Clsid, Config, Scenario, ToggleSet};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scm::{ClassEntry, ScmState};
 use comlife::com::server::{
     AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep,
 };
+use comlife::com::toggles::Toggle;
 use stateright::actor::Id;
 
 type Sends = Vec<(Id, Msg)>;
@@ -686,8 +687,9 @@ fn mechanism_sets_round_trip_through_flags() {
 
 mod inproc {
     use super::cfg;
-    use comlife::com::config::{Scenario, Toggle};
+    use comlife::com::config::Scenario;
     use comlife::com::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
+    use comlife::com::toggles::Toggle;
 
     fn run(c: &comlife::com::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
         for s in steps {
@@ -921,10 +923,11 @@ mod inproc {
 
 mod service {
     use super::cfg;
-    use comlife::com::config::{Clsid, Scenario, Toggle};
+    use comlife::com::config::{Clsid, Scenario};
     use comlife::com::hresult::Hresult;
     use comlife::com::msg::{ActKind, Msg};
     use comlife::com::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
+    use comlife::com::toggles::Toggle;
 
     /// SERVICE_CONTROL_STOP, revoke, CoDisconnectContext.
     fn stop_and_disconnect(c: &comlife::com::config::Config, h: &mut HostState) {

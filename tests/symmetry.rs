@@ -3,8 +3,10 @@
 //! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
 
-use comlife::com::config::{matrix_runs, Config, Scenario, Toggle, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{matrix_runs, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
 use comlife::com::system::{ComModel, SysState};
+use comlife::com::toggles::Toggle;
 use comlife::verify::check::{run, RunOptions, Verdict};
 use comlife::verify::model::build;
 use comlife::verify::properties::PROPERTIES;

@@ -6,9 +6,11 @@
 //! properties at terminal states only; spec/assumptions.md A-BOUNDS). The client releases
 //! everything it holds before it is done.
 
-use crate::com::config::{Config, Toggle};
+use crate::com::config::Config;
+
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg, ObjId};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;

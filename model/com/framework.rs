@@ -14,7 +14,9 @@
 //! This module says, for each framework and the run's toggles, which lifetime code is in
 //! force; model/com/server.rs runs it.
 
-use crate::com::config::{Config, Scenario, Toggle};
+use crate::com::config::{Config, Scenario};
+
+use crate::com::toggles::Toggle;
 
 /// A framework whose EXE-server lifetime code is modeled, named by the versions that share the
 /// code (spec/frameworks.md §1–§5).

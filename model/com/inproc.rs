@@ -12,7 +12,9 @@
 //! no thread runs DLL code and no thread holds an unlocked class object inside one function
 //! scope (spec/assumptions.md A-DELAY: both last less than the delay).
 
-use crate::com::config::{Config, Toggle};
+use crate::com::config::Config;
+
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use std::fmt;
 

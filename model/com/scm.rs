@@ -3,9 +3,11 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::com::config::{Clsid, Config, Toggle};
+use crate::com::config::{Clsid, Config};
+
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;

@@ -10,10 +10,11 @@
 //! (000, limitations; spec/assumptions.md A-SERVICE-INPROC).
 
 use crate::com::client::{ClientOp, Observations};
-use crate::com::config::{Config, Toggle};
+use crate::com::config::Config;
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
 use crate::com::msg::{Msg, ObjId};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;

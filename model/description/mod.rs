@@ -15,8 +15,10 @@
 //! A layer of its own, above what is modeled ([`crate::com`]) and how it is checked
 //! ([`crate::verify`]): a description names properties and their verdicts.
 
-use crate::com::config::{quote_prefix, Config, Scenario, Toggle, ToggleSet, DEFAULT_CLIENTS};
+use crate::com::config::{quote_prefix, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
 use crate::com::config::{Layout, MAX_APARTMENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::com::toggles::Toggle;
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::properties::PROPERTIES;
 use schemars::JsonSchema;

@@ -11,8 +11,10 @@
 //! property (violate an always property; end in a terminal state on a path where an
 //! eventually property never held; satisfy a sometimes property).
 
-use crate::com::config::{Config, Layout, Scenario, Toggle, ToggleSet};
+use crate::com::config::{Config, Layout, Scenario, ToggleSet};
+
 use crate::com::system::{ComModel, SysState};
+use crate::com::toggles::Toggle;
 use crate::trace::itf::{encode_action, encode_state, vars, NETWORK_VAR};
 use crate::trace::meta::TraceMeta;
 use crate::verify::model::build;

@@ -1,8 +1,10 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
-use crate::com::config::{matrix_runs, Scenario, Toggle, ToggleSet};
+use crate::com::config::{matrix_runs, Scenario, ToggleSet};
+
 use crate::com::rules::{source_file, RULES};
+use crate::com::toggles::Toggle;
 use crate::verify::check::Verdict;
 use crate::verify::expectations::Expectations;
 use crate::verify::properties::{expectation_name, PROPERTIES};
