@@ -3,7 +3,7 @@
 //! process of its own (`comlife bench --child CHECKER --scenario S`), so its peak resident
 //! memory is its own, not that of the runs before it.
 
-use comlife::com::config::{Config, MechanismSet, Scenario};
+use comlife::com::config::{Config, Scenario, ToggleSet};
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::model::build;
 use stateright::{Checker as _, HasDiscoveries, Model};
@@ -167,7 +167,7 @@ pub fn run_bench(
         "speed×"
     );
     for s in scenarios {
-        let cfg = match Config::new(s, MechanismSet::EMPTY, clients) {
+        let cfg = match Config::new(s, ToggleSet::EMPTY, clients) {
             Ok(c) => c,
             Err(e) => return crate::usage(e),
         };

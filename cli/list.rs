@@ -1,6 +1,7 @@
 //! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
-use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::config::Scenario;
+use comlife::com::toggles::Toggle;
 use comlife::description::builtin::BUILTIN;
 use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
             "scenarios": Scenario::ALL.iter().map(|s| serde_json::json!({
                 "name": s.name(), "description": s.description(),
                 "source": s.source()})).collect::<Vec<_>>(),
-            "mechanisms": Mechanism::ALL.iter().map(|m| serde_json::json!({
+            "mechanisms": Toggle::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
                 "default": if m.opt_in() { "off" } else { "on" },
                 "kind": m.kind().name(),
@@ -39,7 +40,7 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
             println!("  {:<26} source: {}", "", s.source());
         }
         println!("mechanisms (--disable NAME; remedies and variants: --enable NAME):");
-        for m in Mechanism::ALL {
+        for m in Toggle::ALL {
             let default = if m.opt_in() { "off" } else { "on" };
             println!(
                 "  {:<30} {:<9} {default:<4} {}",

@@ -11,7 +11,7 @@ mod trace_html;
 mod traces;
 
 use clap::{Parser, Subcommand};
-use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
@@ -313,7 +313,7 @@ fn config(
     clients: usize,
 ) -> Result<Config, String> {
     let scenario = Scenario::parse(scenario)?;
-    let toggled = MechanismSet::from_args(scenario, disable, enable)?;
+    let toggled = ToggleSet::from_args(scenario, disable, enable)?;
     // The scenario as its built-in description says, read as `check FILE` reads any.
     comlife::description::builtin::builtin_config(scenario, toggled, clients)
 }
@@ -356,7 +356,7 @@ fn check(args: CheckArgs) -> ExitCode {
         return check_file(&args, &file, opts, &expectations);
     }
     let Some(sname) = args.scenario else {
-        if let Err(e) = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, args.clients) {
+        if let Err(e) = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, args.clients) {
             return usage(e);
         }
         let canonical = args.clients == DEFAULT_CLIENTS
@@ -464,9 +464,9 @@ fn read_description(
             ExitCode::from(2)
         })?;
     let scenario = desc.config.scenario;
-    let extra = MechanismSet::from_args(scenario, disable, enable)
+    let extra = ToggleSet::from_args(scenario, disable, enable)
         .map_err(|e| usage(format!("{e} (scenario '{}' is {fname})", scenario.name())))?;
-    let toggled = extra.iter().fold(desc.config.toggled, MechanismSet::with);
+    let toggled = extra.iter().fold(desc.config.toggled, ToggleSet::with);
     // The description's own apartments and classes stay.
     let cfg = Config::new(scenario, toggled, desc.config.clients)
         .and_then(|c| c.with_layout(desc.config.layout))

@@ -161,7 +161,7 @@ fn baseline_violations_name_their_finding() {
 /// for violations.
 #[test]
 fn every_baseline_violation_has_a_finding() {
-    use comlife::com::config::{MechanismSet, Scenario};
+    use comlife::com::config::{Scenario, ToggleSet};
     use comlife::verify::check::Verdict;
     use comlife::verify::properties::PROPERTIES;
     let exp = comlife::verify::expectations::Expectations::embedded();
@@ -170,9 +170,9 @@ fn every_baseline_violation_has_a_finding() {
     for s in Scenario::ALL {
         for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
             // Violated: a counterexample for always/eventually, no example for sometimes.
-            if exp.get(s, MechanismSet::EMPTY, p.name) == Some(Verdict::Violated) {
+            if exp.get(s, ToggleSet::EMPTY, p.name) == Some(Verdict::Violated) {
                 assert!(
-                    exp.finding(s, MechanismSet::EMPTY, p.name).is_some(),
+                    exp.finding(s, ToggleSet::EMPTY, p.name).is_some(),
                     "{} baseline {} is violated but [findings] names no finding",
                     s.name(),
                     p.name
@@ -271,7 +271,7 @@ fn list_json_names_everything() {
         .any(|s| s["name"] == "atl9-sta" && s["source"].as_str().unwrap().contains("ATL 7.0")));
     assert_eq!(
         v["mechanisms"].as_array().unwrap().len(),
-        comlife::com::config::Mechanism::ALL.len()
+        comlife::com::toggles::Toggle::ALL.len()
     );
     assert!(v["properties"]
         .as_array()
@@ -296,15 +296,15 @@ fn generated_tables_are_up_to_date() {
 /// Every rule ID a property or mechanism cites exists in the rule table.
 #[test]
 fn cited_rules_exist() {
-    use comlife::com::config::Mechanism;
     use comlife::com::rules::rule;
+    use comlife::com::toggles::Toggle;
     use comlife::verify::properties::PROPERTIES;
     for p in PROPERTIES {
         for r in p.rules {
             assert!(rule(r).is_some(), "{} cites unknown rule {r}", p.name);
         }
     }
-    for m in Mechanism::ALL {
+    for m in Toggle::ALL {
         for r in m.rules() {
             assert!(rule(r).is_some(), "{} cites unknown rule {r}", m.name());
         }

@@ -1,28 +1,24 @@
 //! The configuration's names and bounds: scenarios, toggles and their command-line flags.
 
-use comlife::com::config::{Config, Mechanism, MechanismSet, Scenario};
+use comlife::com::config::{Config, Scenario, ToggleSet};
+use comlife::com::toggles::Toggle;
 
 #[test]
 fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     let e = Scenario::parse("local").unwrap_err();
     assert!(e.contains("local-sta") && e.contains("local-mta"));
-    let e = Mechanism::parse("lockserver").unwrap_err();
+    let e = Toggle::parse("lockserver").unwrap_err();
     assert!(e.contains("lockserver-counts"));
-    let e = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, 0).unwrap_err();
+    let e = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 0).unwrap_err();
     assert!(e.contains("1 to 3"));
-    let e = Config::new(
-        Scenario::LocalMta,
-        MechanismSet::only(Mechanism::UserControl),
-        2,
-    )
-    .unwrap_err();
+    let e = Config::new(Scenario::LocalMta, ToggleSet::only(Toggle::UserControl), 2).unwrap_err();
     assert!(e.contains("does not apply"));
     let long = "x".repeat(10_000);
-    let e = Mechanism::parse(&long).unwrap_err();
+    let e = Toggle::parse(&long).unwrap_err();
     assert!(e.len() < 2_000, "long input is quoted by a prefix only");
-    let e = MechanismSet::from_args(Scenario::LocalSta, &[], &["auto-suspend".into()]).unwrap_err();
+    let e = ToggleSet::from_args(Scenario::LocalSta, &[], &["auto-suspend".into()]).unwrap_err();
     assert!(e.contains("user-document-counts"), "{e}");
-    let e = MechanismSet::from_args(Scenario::Service, &[], &["x".into()]).unwrap_err();
+    let e = ToggleSet::from_args(Scenario::Service, &[], &["x".into()]).unwrap_err();
     assert!(e.contains("none"), "{e}");
 }
 
@@ -40,12 +36,12 @@ fn mechanism_sets_round_trip_through_flags() {
                 }
             }
             assert_eq!(
-                MechanismSet::from_args(s, &dis, &en),
+                ToggleSet::from_args(s, &dis, &en),
                 Ok(set),
                 "{}",
                 set.label()
             );
-            assert_eq!(MechanismSet::parse_label(&set.label()), Ok(set));
+            assert_eq!(ToggleSet::parse_label(&set.label()), Ok(set));
         }
     }
 }

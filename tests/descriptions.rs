@@ -6,7 +6,7 @@
 mod common;
 use common::{comlife, temp_dir};
 
-use comlife::com::config::{Config, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
 use comlife::description::builtin::BUILTIN;
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
@@ -22,7 +22,7 @@ fn builtins_are_the_scenario_baselines() {
         let desc = Description::parse(&format!("spec/scenarios/{name}.toml"), text)
             .and_then(|d| d.to_run())
             .unwrap_or_else(|e| panic!("{e}"));
-        let cfg = Config::new(s, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+        let cfg = Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
         assert_eq!(desc.config, cfg, "{name}");
         assert_eq!((desc.max_states, desc.max_depth), (None, None), "{name}");
         let from_file = run(desc.config, RunOptions::default());
@@ -42,11 +42,7 @@ fn builtins_are_the_scenario_baselines() {
         // The built-in [expect] is the pinned baseline, property for property.
         assert_eq!(desc.expect.len(), from_file.properties.len(), "{name}");
         for (p, v) in &desc.expect {
-            assert_eq!(
-                pinned.get(s, MechanismSet::EMPTY, p),
-                Some(*v),
-                "{name} {p}"
-            );
+            assert_eq!(pinned.get(s, ToggleSet::EMPTY, p), Some(*v), "{name} {p}");
         }
         let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &from_file, &pinned);
         assert_eq!(cmp.mismatches(), 0, "{name}");

@@ -3,8 +3,10 @@
 //! also for properties that do not stay true once they held; results do not depend on the
 //! thread count; random walks show what the exhaustive check shows on the small scenarios.
 
-use comlife::com::config::{Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
 use comlife::com::system::{ComModel, SysState};
+use comlife::com::toggles::Toggle;
 use comlife::verify::properties::{PropertyDef, PROPERTIES};
 use comlife::verify::search::{explore, fingerprint, successors, Action, Limits};
 use stateright::{Expectation, Model};
@@ -91,13 +93,10 @@ fn limits(threads: usize) -> Limits {
 
 fn models() -> Vec<ComModel> {
     [
-        (Scenario::LocalMta, MechanismSet::EMPTY),
-        (
-            Scenario::LocalMta,
-            MechanismSet::only(Mechanism::AutoSuspend),
-        ),
-        (Scenario::Inproc, MechanismSet::EMPTY),
-        (Scenario::Service, MechanismSet::EMPTY),
+        (Scenario::LocalMta, ToggleSet::EMPTY),
+        (Scenario::LocalMta, ToggleSet::only(Toggle::AutoSuspend)),
+        (Scenario::Inproc, ToggleSet::EMPTY),
+        (Scenario::Service, ToggleSet::EMPTY),
     ]
     .into_iter()
     .map(|(s, d)| comlife::verify::model::build(Config::new(s, d, DEFAULT_CLIENTS).unwrap()))
@@ -195,7 +194,7 @@ fn a_duplicated_message_is_in_transit_twice() {
     use comlife::com::msg::Msg;
     use comlife::com::state::in_transit;
     use stateright::actor::{Envelope, Network};
-    let c = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+    let c = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
     let model = comlife::verify::model::build(c);
     let with = |copies: usize| {
         let mut s = model.init_states().remove(0);

@@ -3,9 +3,10 @@
 mod common;
 
 use comlife::com::client::{ClientOp, ClientState};
-use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::toggles::Toggle;
 use common::handlers::{activate, cfg, started, A};
 
 #[test]
@@ -50,7 +51,7 @@ fn r003_lockserver_proxy_answers_locally_only_with_implicit_lock() {
     assert!(cl.locked && cl.observed.saw(ClientOp::LockServerTrue, Hresult::S_OK));
     assert_eq!(cl.pending, None);
 
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut cl = ClientState::new();
     cl.factory = Some(0);
     cl.activated = true;
@@ -91,7 +92,7 @@ fn seeds_release_returns_a_ulong_so_its_failure_is_never_observed() {
 #[test]
 fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     use comlife::com::client::ClientEvent;
-    let c = cfg(Scenario::LocalSta, &[Mechanism::ClientDeath]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::ClientDeath]);
     let mut cl = ClientState::new();
     assert!(cl.events(&c).is_empty(), "nothing held: it cannot die yet");
     cl.start(&c, 0, ClientOp::CoGetClassObject);
@@ -118,7 +119,7 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     // Without the garbage collection the references stay.
     let c = cfg(
         Scenario::LocalSta,
-        &[Mechanism::ClientDeath, Mechanism::PingGarbageCollection],
+        &[Toggle::ClientDeath, Toggle::PingGarbageCollection],
     );
     let mut cl = ClientState::new();
     cl.start(&c, 0, ClientOp::CoCreateInstance);

@@ -3,12 +3,13 @@
 
 mod common;
 
-use comlife::com::config::{Clsid, Config, Mechanism, Scenario};
+use comlife::com::config::{Clsid, Config, Scenario};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::server::{
     AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep,
 };
+use comlife::com::toggles::Toggle;
 use common::handlers::{cfg, reply, scm_answers, started, step};
 use stateright::actor::Id;
 
@@ -101,7 +102,7 @@ fn r_atl70_monitor_reads_then_posts_and_an_activation_gets_in_between() {
 /// CO_E_SERVER_STOPPING), and only then can the process exit.
 #[test]
 fn r_com_post_thread_message_quit_is_queued_in_order() {
-    let c = cfg(Scenario::Atl9Sta, &[Mechanism::DelayedShutdown]);
+    let c = cfg(Scenario::Atl9Sta, &[Toggle::DelayedShutdown]);
     let mut v = framework_with_object(&c);
     enqueue(&c, &mut v, c.client_id(0), Msg::ReleaseObject { obj: 1 });
     v.step(&c, ServerStep::Dispatch(0));
@@ -174,9 +175,9 @@ fn r_mfc_post_quit_message_revokes_first() {
 #[test]
 fn r_mfc_disabled_main_window_skips_the_shutdown() {
     for remedy in [false, true] {
-        let mut t = vec![Mechanism::ModalDialog];
+        let mut t = vec![Toggle::ModalDialog];
         if remedy {
-            t.push(Mechanism::RecheckAfterModal);
+            t.push(Toggle::RecheckAfterModal);
         }
         let c = cfg(Scenario::MfcSta, &t);
         let mut v = framework_with_object(&c);
@@ -242,7 +243,7 @@ fn free_threaded_activation_locks_after_the_monitors_recheck() {
 /// then shuts the instance down; with nothing outstanding the close revokes, then quits.
 #[test]
 fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
-    let c = cfg(Scenario::MfcSta, &[Mechanism::UserTakesControl]);
+    let c = cfg(Scenario::MfcSta, &[Toggle::UserTakesControl]);
     let mut v = framework_with_object(&c);
     step(&c, &mut v, ServerStep::UserOpenDocument);
     assert_eq!(v.count, 2, "the document locks the application");
@@ -280,9 +281,9 @@ fn r_mfc_close_hides_while_objects_remain_and_quits_otherwise() {
 #[test]
 fn r_wtl_user_started_window_holds_the_module() {
     for lock in [true, false] {
-        let mut t = vec![Mechanism::UserStarted];
+        let mut t = vec![Toggle::UserStarted];
         if !lock {
-            t.push(Mechanism::FrameLocksModule);
+            t.push(Toggle::FrameLocksModule);
         }
         let c = cfg(Scenario::WtlSta, &t);
         let mut v = ServerState::new(&c, 0);

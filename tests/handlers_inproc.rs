@@ -3,8 +3,9 @@
 
 mod common;
 
-use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::config::Scenario;
 use comlife::com::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
+use comlife::com::toggles::Toggle;
 use common::handlers::cfg;
 
 fn run(c: &comlife::com::config::Config, p: &mut InprocState, steps: &[InprocStep]) {
@@ -37,9 +38,9 @@ fn r002_dllcanunloadnow_counts_objects_and_locks_not_factories() {
         &[InprocStep::Do(Thread::Mta1, InprocOp::LockServerTrue)],
     );
     assert!(!p.can_unload_now(&c), "a lock does");
-    let off = cfg(Scenario::Inproc, &[Mechanism::DllcanunloadnowCountsLocks]);
+    let off = cfg(Scenario::Inproc, &[Toggle::DllcanunloadnowCountsLocks]);
     assert!(p.can_unload_now(&off), "unless the mechanism is off");
-    let remedy = cfg(Scenario::Inproc, &[Mechanism::DllCountsFactories]);
+    let remedy = cfg(Scenario::Inproc, &[Toggle::DllCountsFactories]);
     let mut q = InprocState::new();
     run(
         &remedy,
@@ -89,7 +90,7 @@ fn seeds_per_apartment_lists_only_the_owning_apartment_frees_its_entry() {
         ],
     );
     assert!(!p.dll.loaded() && !p.unloaded_while_live);
-    let off = cfg(Scenario::Inproc, &[Mechanism::EveryApartmentSweeps]);
+    let off = cfg(Scenario::Inproc, &[Toggle::EveryApartmentSweeps]);
     let mut q = InprocState::new();
     run(
         &off,
@@ -146,7 +147,7 @@ fn seeds_candidate_list_microsoft_text_and_wine_variant() {
     );
 
     // Wine: asked again; S_FALSE clears the mark; use does not.
-    let w = cfg(Scenario::Inproc, &[Mechanism::WineCandidateList]);
+    let w = cfg(Scenario::Inproc, &[Toggle::WineCandidateList]);
     let mut p = InprocState::new();
     run(
         &w,
@@ -180,7 +181,7 @@ fn seeds_candidate_list_microsoft_text_and_wine_variant() {
 
 #[test]
 fn seeds_unload_delay_covers_another_mta_threads_epilogue() {
-    for (toggled, crashes) in [(vec![], false), (vec![Mechanism::UnloadDelay], true)] {
+    for (toggled, crashes) in [(vec![], false), (vec![Toggle::UnloadDelay], true)] {
         let c = cfg(Scenario::Inproc, &toggled);
         let mut p = InprocState::new();
         run(
@@ -211,7 +212,7 @@ fn seeds_unload_delay_covers_another_mta_threads_epilogue() {
 
 #[test]
 fn r002_unlocked_factory_beyond_scope_crashes() {
-    let off = cfg(Scenario::Inproc, &[Mechanism::ClientLocksFactory]);
+    let off = cfg(Scenario::Inproc, &[Toggle::ClientLocksFactory]);
     let mut p = InprocState::new();
     run(
         &off,

@@ -3,11 +3,12 @@
 
 mod common;
 
-use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scm::{ClassEntry, ScmState};
 use comlife::com::server::{AptPhase, ScmCall, ServerStep};
+use comlife::com::toggles::Toggle;
 use common::handlers::{activate, cfg, reply, scm_forwarding, started, A};
 
 #[test]
@@ -97,7 +98,7 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
     // In the server: the revocation is a synchronous call to the SCM, and it does not
     // disconnect a client's class-object proxy: a call on it waits for the apartment (which has
     // left its loop) and fails only when the process has exited.
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     let (_, obj) = activate(&off, &mut v, 1, A, ActKind::Instance);
@@ -129,7 +130,7 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
 /// the SCM passes the answer on without relaunching; a permitted client is served as before.
 #[test]
 fn kb170915_refused_activation_reaches_no_server_code() {
-    let c = cfg(Scenario::LocalSta, &[Mechanism::AccessDeniedClient]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::AccessDeniedClient]);
     assert!(c.access_denied(0) && !c.access_denied(1));
     let mut v = started(&c);
     let before = v.clone();
@@ -183,10 +184,7 @@ fn kb170915_refused_activation_reaches_no_server_code() {
 /// launches a new instance. With REGCLS_MULTIPLEUSE both go to the registered instance.
 #[test]
 fn r_com_singleuse_registration_serves_one_activation() {
-    for (toggled, second) in [
-        (vec![Mechanism::RegclsSingleuse], None),
-        (vec![], Some(0u8)),
-    ] {
+    for (toggled, second) in [(vec![Toggle::RegclsSingleuse], None), (vec![], Some(0u8))] {
         let c = cfg(Scenario::LocalSta, &toggled);
         let mut scm = scm_forwarding(&c, ActKind::Instance);
         let activation = Msg::Activation {

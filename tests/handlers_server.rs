@@ -3,10 +3,11 @@
 
 mod common;
 
-use comlife::com::config::{Mechanism, Scenario};
+use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::server::{AptPhase, ClassReg, ExitReason, ScmCall, ServerState, ServerStep};
+use comlife::com::toggles::Toggle;
 use common::handlers::{activate, cfg, reply, scm_answers, started, step, A, B};
 
 #[test]
@@ -31,7 +32,7 @@ fn r003_implicit_lock_on_marshal_and_release() {
         "and that is a final decrement"
     );
 
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     assert_eq!(
@@ -44,13 +45,10 @@ fn r003_implicit_lock_on_marshal_and_release() {
 #[test]
 fn r003_auto_suspend_on_final_release() {
     for (toggled, suspended) in [
-        (vec![Mechanism::AtomicActivation], true),
+        (vec![Toggle::AtomicActivation], true),
+        (vec![Toggle::AtomicActivation, Toggle::AutoSuspend], false),
         (
-            vec![Mechanism::AtomicActivation, Mechanism::AutoSuspend],
-            false,
-        ),
-        (
-            vec![Mechanism::AtomicActivation, Mechanism::ProcessRefcount],
+            vec![Toggle::AtomicActivation, Toggle::ProcessRefcount],
             false,
         ),
     ] {
@@ -80,7 +78,7 @@ fn r003_auto_suspend_on_final_release() {
 fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_release() {
     // F-4: apartment 1 (CLSID_A) passes the suspended check; apartment 2's final release
     // reaches zero; apartment 1 then marshals the class object of a server shutting down.
-    for (toggled, late) in [(vec![], true), (vec![Mechanism::AtomicActivation], false)] {
+    for (toggled, late) in [(vec![], true), (vec![Toggle::AtomicActivation], false)] {
         let c = cfg(Scenario::LocalMta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
@@ -123,7 +121,7 @@ fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_
 
 #[test]
 fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
-    let c = cfg(Scenario::LocalMta, &[Mechanism::RecheckAfterRevoke]);
+    let c = cfg(Scenario::LocalMta, &[Toggle::RecheckAfterRevoke]);
     let mut v = started(&c);
     let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
     v.on_msg(
@@ -171,14 +169,14 @@ fn r002_final_decrement_not_zero_condition() {
         !v.enabled(&c).contains(&ServerStep::IdleZeroCheck),
         "a zero count at start-up is no exit"
     );
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ExitOnFinalDecrement]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ExitOnFinalDecrement]);
     let v = started(&off);
     assert!(v.enabled(&off).contains(&ServerStep::IdleZeroCheck));
 }
 
 #[test]
 fn r002_user_control_blocks_automatic_exit() {
-    for (off, shuts) in [(vec![], false), (vec![Mechanism::UserControl], true)] {
+    for (off, shuts) in [(vec![], false), (vec![Toggle::UserControl], true)] {
         let c = cfg(Scenario::LocalSta, &off);
         let mut v = started(&c);
         activate(&c, &mut v, 0, A, ActKind::ClassObject);
@@ -191,7 +189,7 @@ fn r002_user_control_blocks_automatic_exit() {
         assert!(v.suspended, "disabled {off:?}");
     }
     // The remedy: the document holds a process reference while it is open.
-    let c = cfg(Scenario::LocalSta, &[Mechanism::UserDocumentCounts]);
+    let c = cfg(Scenario::LocalSta, &[Toggle::UserDocumentCounts]);
     let mut v = started(&c);
     activate(&c, &mut v, 0, A, ActKind::ClassObject);
     v.step(&c, ServerStep::UserOpenDocument);
@@ -203,7 +201,7 @@ fn r002_user_control_blocks_automatic_exit() {
 fn r002_user_close_decides_from_the_servers_own_count() {
     // A client holds a class-object proxy without any lock (implicit LockServer off): the
     // server's count is zero, so closing is a plain exit; it cannot see the proxy.
-    let off = cfg(Scenario::LocalSta, &[Mechanism::ImplicitLockserver]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::ImplicitLockserver]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     v.step(&off, ServerStep::UserOpenDocument);
@@ -215,7 +213,7 @@ fn r002_user_close_decides_from_the_servers_own_count() {
 #[test]
 fn r002_user_close_disconnects_objects_and_seeds_exited_process_fails_alike() {
     let mut after_exit = Vec::new();
-    for toggled in [vec![], vec![Mechanism::DisconnectOnUserClose]] {
+    for toggled in [vec![], vec![Toggle::DisconnectOnUserClose]] {
         let c = cfg(Scenario::LocalSta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
@@ -261,7 +259,7 @@ fn r002_factory_refs_cannot_keep_an_exe_alive() {
         1,
         "registration holds a reference until CoRevokeClassObject"
     );
-    let off = cfg(Scenario::LocalSta, &[Mechanism::FactoryRefsIgnored]);
+    let off = cfg(Scenario::LocalSta, &[Toggle::FactoryRefsIgnored]);
     let mut v = started(&off);
     activate(&off, &mut v, 0, A, ActKind::ClassObject);
     reply(v.on_msg(&off, off.client_id(0), &Msg::ReleaseFactory { clsid: A }));
@@ -304,7 +302,7 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         "CoResumeClassObjects is a synchronous call to the SCM"
     );
 
-    let off = cfg(Scenario::LocalMta, &[Mechanism::RegclsSuspended]);
+    let off = cfg(Scenario::LocalMta, &[Toggle::RegclsSuspended]);
     let mut v = ServerState::new(&off, 0);
     v.on_msg(&off, off.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();

@@ -2,10 +2,11 @@
 
 mod common;
 
-use comlife::com::config::{Clsid, Mechanism, Scenario};
+use comlife::com::config::{Clsid, Scenario};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
+use comlife::com::toggles::Toggle;
 use common::handlers::cfg;
 
 /// SERVICE_CONTROL_STOP, revoke, CoDisconnectContext.
@@ -92,7 +93,7 @@ fn r000_timeout_while_a_call_runs_then_s_ok() {
 
 #[test]
 fn r000_default_context_and_deadlock_errors() {
-    let off = cfg(Scenario::Service, &[Mechanism::PrivateContext]);
+    let off = cfg(Scenario::Service, &[Toggle::PrivateContext]);
     let mut h = HostState::new();
     create(&off, &mut h, 0);
     stop_and_disconnect(&off, &mut h);
@@ -107,7 +108,7 @@ fn r000_default_context_and_deadlock_errors() {
     let a = create(&c, &mut h, 0);
     h.on_msg(&c, c.client_id(0), &Msg::CallSelfDisconnect { obj: a });
     assert_eq!(h.executing[0].hr, Hresult::CONTEXT_E_WOULD_DEADLOCK);
-    let nd = cfg(Scenario::Service, &[Mechanism::DeadlockDetection]);
+    let nd = cfg(Scenario::Service, &[Toggle::DeadlockDetection]);
     let mut h = HostState::new();
     let a = create(&nd, &mut h, 0);
     h.on_msg(&nd, nd.client_id(0), &Msg::CallSelfDisconnect { obj: a });
@@ -118,7 +119,7 @@ fn r000_default_context_and_deadlock_errors() {
 fn r000_context_scope_spares_the_other_service() {
     for (off, spared) in [
         (vec![], true),
-        (vec![Mechanism::ContextScopedDisconnect], false),
+        (vec![Toggle::ContextScopedDisconnect], false),
     ] {
         let c = cfg(Scenario::Service, &off);
         let mut h = HostState::new();
@@ -142,7 +143,7 @@ fn b_holds_an_object_of_a(c: &comlife::com::config::Config, h: &mut HostState) -
 
 #[test]
 fn r000_without_local_server_flag_remote_activation_fails() {
-    let off = cfg(Scenario::Service, &[Mechanism::RegisterLocalServer]);
+    let off = cfg(Scenario::Service, &[Toggle::RegisterLocalServer]);
     let mut h = HostState::new();
     let r = h.on_msg(
         &off,
@@ -166,10 +167,7 @@ fn r000_without_local_server_flag_remote_activation_fails() {
 
 #[test]
 fn r000_without_local_server_flag_in_process_pointer_is_not_cut() {
-    for (off, cut) in [
-        (vec![], true),
-        (vec![Mechanism::RegisterLocalServer], false),
-    ] {
+    for (off, cut) in [(vec![], true), (vec![Toggle::RegisterLocalServer], false)] {
         let c = cfg(Scenario::Service, &off);
         let mut h = HostState::new();
         let b = b_holds_an_object_of_a(&c, &mut h);
@@ -197,7 +195,7 @@ fn r000_without_local_server_flag_in_process_pointer_is_not_cut() {
 
 #[test]
 fn r001_refusing_stop_while_objects_are_active() {
-    let off = cfg(Scenario::Service, &[Mechanism::StopAlwaysAccepted]);
+    let off = cfg(Scenario::Service, &[Toggle::StopAlwaysAccepted]);
     let mut h = HostState::new();
     create(&off, &mut h, 0);
     h.step(&off, HostStep::StopRequest);

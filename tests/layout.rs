@@ -1,13 +1,13 @@
 //! Server layouts beyond the built-in scenarios' (issue 9): several classes per apartment and
 //! per-class REGCLS_SINGLEUSE.
 
-use comlife::com::config::{Config, Layout, MechanismSet, Scenario};
+use comlife::com::config::{Config, Layout, Scenario, ToggleSet};
 use comlife::verify::check::{run, RunOptions, Verdict};
 
 /// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),
 /// CLSID_C registered REGCLS_SINGLEUSE; `client_class` says which class each client activates.
 fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
-    Config::new(Scenario::LocalMta, MechanismSet::EMPTY, 2)
+    Config::new(Scenario::LocalMta, ToggleSet::EMPTY, 2)
         .unwrap()
         .with_layout(Layout {
             apartments: 2,
@@ -62,7 +62,7 @@ fn single_use_clients_get_an_instance_each() {
 
 #[test]
 fn impossible_layouts_are_refused() {
-    let base = Config::new(Scenario::LocalMta, MechanismSet::EMPTY, 2).unwrap();
+    let base = Config::new(Scenario::LocalMta, ToggleSet::EMPTY, 2).unwrap();
     let mut l = Layout::of(Scenario::LocalMta);
     l.class_apartment = [0, 0, 0];
     let e = base.with_layout(l).unwrap_err();
@@ -73,7 +73,7 @@ fn impossible_layouts_are_refused() {
         .with_layout(l)
         .unwrap_err()
         .contains("client 2 activates class 3"));
-    let sta = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, 2).unwrap();
+    let sta = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 2).unwrap();
     assert!(sta
         .with_layout(Layout::of(Scenario::LocalMta))
         .unwrap_err()
@@ -109,7 +109,7 @@ fn a_custom_layouts_trace_replays() {
 /// class object: fewer states, and nothing can break what only a class-object holder sees.
 #[test]
 fn clients_restricted_to_cocreateinstance() {
-    let base = Config::new(Scenario::Atl9Sta, MechanismSet::EMPTY, 2).unwrap();
+    let base = Config::new(Scenario::Atl9Sta, ToggleSet::EMPTY, 2).unwrap();
     let mut l = Layout::of(Scenario::Atl9Sta);
     l.client_calls = 0b10;
     let (all, _) = violated(base);

@@ -2,9 +2,9 @@
 //! spec/expectations.toml and the pinned number of unique states, and every trace it derives is
 //! a real execution of the model, shows its property, and is shortest.
 
-use comlife::com::config::{
-    matrix_runs, Config, Kind, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
-};
+use comlife::com::config::{matrix_runs, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
+use comlife::com::toggles::{Kind, Toggle};
 use comlife::verify::check::{run, RunOptions, RunReport, Verdict};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
@@ -626,44 +626,44 @@ fn every_safety_and_liveness_property_is_breakable() {
 /// Mechanisms whose necessity no verdict shows, with the reason (spec/properties.md,
 /// "Mechanisms no verdict shows necessary"). The test below checks that they are indeed not
 /// shown, so a model change that shows them fails here and is reviewed.
-const NOT_SHOWN: &[(Mechanism, &str)] = &[
+const NOT_SHOWN: &[(Toggle, &str)] = &[
     (
-        Mechanism::DelayedShutdown,
+        Toggle::DelayedShutdown,
         "ATL's m_bDelayShutdown narrows a window in time (A-TIME): it was shown necessary only against the counterfactual atomic-activation; against the sourced references (stopping-flag-locked, process-count-lock) disabling it changes no verdict",
     ),
     (
-        Mechanism::SuspendBeforeQuit,
+        Toggle::SuspendBeforeQuit,
         "the free-threaded monitor's CoSuspendClassObjects and second read narrow F-8's window without closing it: shown necessary only against the counterfactual atomic-activation; under stopping-flag-locked the flag, not the suspension, refuses the late CreateInstance",
     ),
     (
-        Mechanism::DllcanunloadnowCountsLocks,
+        Toggle::DllcanunloadnowCountsLocks,
         "a lock is held only together with a class-object pointer: under dll-counts-factories the pointer already keeps the DLL; without it F-3 (Microsoft's text) or F-6 (Wine) breaks both safety properties anyway",
     ),
     (
-        Mechanism::ClientLocksFactory,
+        Toggle::ClientLocksFactory,
         "same: its harm, a call through an unlocked class-object pointer into a freed DLL, is F-3's; the remedy makes the lock unnecessary in-process",
     ),
 ];
 
 /// Each mechanism is necessary: disabling it violates some always/eventually property that
 /// holds in a reference run of its scenario (the baseline, or a reference remedy or variant
-/// enabled: [`Mechanism::is_reference`]), except the ones in [`NOT_SHOWN`].
+/// enabled: [`Toggle::is_reference`]), except the ones in [`NOT_SHOWN`].
 #[test]
 fn every_mechanism_is_necessary() {
     let exp = Expectations::embedded();
-    for m in Mechanism::ALL.into_iter().filter(|m| !m.opt_in()) {
+    for m in Toggle::ALL.into_iter().filter(|m| !m.opt_in()) {
         let shown = Scenario::ALL
             .into_iter()
             .filter(|s| m.applies_to(*s))
             .any(|s| {
-                let references = std::iter::once(MechanismSet::EMPTY)
+                let references = std::iter::once(ToggleSet::EMPTY)
                     .chain(
-                        Mechanism::ALL
+                        Toggle::ALL
                             .into_iter()
                             .filter(|x| x.is_reference() && x.applies_to(s))
-                            .map(MechanismSet::only),
+                            .map(ToggleSet::only),
                     )
-                    .chain(m.needs().map(MechanismSet::only));
+                    .chain(m.needs().map(ToggleSet::only));
                 references.into_iter().any(|x| {
                     PROPERTIES
                         .iter()
@@ -690,14 +690,14 @@ fn every_mechanism_is_necessary() {
 #[test]
 fn every_remedy_repairs_a_finding_and_every_variant_matters() {
     let exp = Expectations::embedded();
-    for m in Mechanism::ALL.into_iter().filter(|m| m.opt_in()) {
+    for m in Toggle::ALL.into_iter().filter(|m| m.opt_in()) {
         let changed = Scenario::ALL
             .into_iter()
             .filter(|s| m.applies_to(*s))
             .any(|s| {
                 PROPERTIES.iter().any(|p| {
                     // A remedy that needs a condition repairs what the condition breaks.
-                    let reference = m.needs().map_or(MechanismSet::EMPTY, MechanismSet::only);
+                    let reference = m.needs().map_or(ToggleSet::EMPTY, ToggleSet::only);
                     let base = exp.get(s, reference, p.name);
                     let with = exp.get(s, reference.with(m), p.name);
                     match m.kind() {
@@ -708,10 +708,10 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
                         // that needs it is shown necessary under it (every_mechanism_is_necessary).
                         Kind::Condition => {
                             (base.is_some() && with != base)
-                                || Mechanism::ALL.into_iter().any(|x| {
+                                || Toggle::ALL.into_iter().any(|x| {
                                     x.needs() == Some(m)
                                         && with == Some(Verdict::Holds)
-                                        && exp.get(s, MechanismSet::only(m).with(x), p.name)
+                                        && exp.get(s, ToggleSet::only(m).with(x), p.name)
                                             == Some(Verdict::Violated)
                                 })
                         }
@@ -757,8 +757,8 @@ fn every_remedy_repairs_a_finding_and_every_variant_matters() {
 
 /// Remedies a source prescribes that the checker refutes: each repairs nothing, and the test
 /// above fails if one starts to.
-const REFUTED: &[(Mechanism, &str)] = &[(
-    Mechanism::StoppingFlag,
+const REFUTED: &[(Toggle, &str)] = &[(
+    Toggle::StoppingFlag,
     "Box's CO_E_SERVER_STOPPING check as printed, without a lock: the window between CoReleaseServerProcess returning 0 and SetEvent leaves F-4 and F-8 open; stopping-flag-locked closes their CoCreateInstance path",
 )];
 
@@ -767,7 +767,7 @@ const REFUTED: &[(Mechanism, &str)] = &[(
 fn traces_do_not_depend_on_thread_count() {
     let cfg = Config::new(
         Scenario::LocalMta,
-        MechanismSet::only(Mechanism::AutoSuspend),
+        ToggleSet::only(Toggle::AutoSuspend),
         DEFAULT_CLIENTS,
     )
     .unwrap();
@@ -800,7 +800,7 @@ fn traces_do_not_depend_on_thread_count() {
 /// always or eventually property.
 #[test]
 fn bounded_run_is_incomplete_and_never_claims_holds() {
-    let cfg = Config::new(Scenario::LocalSta, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+    let cfg = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
     let r = run(
         cfg,
         RunOptions {
@@ -821,12 +821,7 @@ fn bounded_run_is_incomplete_and_never_claims_holds() {
 fn unreduced_counts_are_pinned() {
     for (scenario, label, pinned) in PINNED_UNREDUCED {
         let s = Scenario::parse(scenario).unwrap();
-        let cfg = Config::new(
-            s,
-            MechanismSet::parse_label(label).unwrap(),
-            DEFAULT_CLIENTS,
-        )
-        .unwrap();
+        let cfg = Config::new(s, ToggleSet::parse_label(label).unwrap(), DEFAULT_CLIENTS).unwrap();
         let r = run(
             cfg,
             RunOptions {

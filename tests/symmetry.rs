@@ -3,10 +3,10 @@
 //! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
 
-use comlife::com::config::{
-    matrix_runs, Config, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS,
-};
+use comlife::com::config::{matrix_runs, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+
 use comlife::com::system::{ComModel, SysState};
+use comlife::com::toggles::Toggle;
 use comlife::verify::check::{run, RunOptions, Verdict};
 use comlife::verify::model::build;
 use comlife::verify::properties::PROPERTIES;
@@ -48,7 +48,7 @@ fn reduced_classes(model: &ComModel, sym: &Symmetry) -> HashSet<u64> {
     seen
 }
 
-fn cfg(s: Scenario, d: MechanismSet, clients: usize) -> Config {
+fn cfg(s: Scenario, d: ToggleSet, clients: usize) -> Config {
     Config::new(s, d, clients).unwrap()
 }
 
@@ -58,26 +58,22 @@ fn cfg(s: Scenario, d: MechanismSet, clients: usize) -> Config {
 #[test]
 fn properties_are_symmetric() {
     let runs = [
-        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 3),
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 3),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            ToggleSet::only(Toggle::ExitOnFinalDecrement),
             3,
         ),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::ImplicitLockserver),
+            ToggleSet::only(Toggle::ImplicitLockserver),
             2,
         ),
-        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 3),
-        cfg(
-            Scenario::LocalMta,
-            MechanismSet::only(Mechanism::AutoSuspend),
-            3,
-        ),
-        cfg(Scenario::Atl9Sta, MechanismSet::EMPTY, 3),
-        cfg(Scenario::Atl9Mta, MechanismSet::EMPTY, 3),
-        cfg(Scenario::MfcSta, MechanismSet::EMPTY, 2),
+        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::LocalMta, ToggleSet::only(Toggle::AutoSuspend), 3),
+        cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::MfcSta, ToggleSet::EMPTY, 2),
     ];
     let mut compared = 0usize;
     let mut differing = 0usize;
@@ -112,15 +108,15 @@ fn properties_are_symmetric() {
 #[test]
 fn key_is_the_same_for_a_state_and_its_allowed_images() {
     for c in [
-        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 3),
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 3),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            ToggleSet::only(Toggle::ExitOnFinalDecrement),
             2,
         ),
-        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 3),
-        cfg(Scenario::Atl9Sta, MechanismSet::EMPTY, 3),
-        cfg(Scenario::Atl9Mta, MechanismSet::EMPTY, 3),
+        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 3),
     ] {
         let model = build(c);
         let sym = Symmetry::new(c, true);
@@ -154,37 +150,37 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
 #[test]
 fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
     for c in [
-        cfg(Scenario::LocalSta, MechanismSet::EMPTY, 2),
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            ToggleSet::only(Toggle::ExitOnFinalDecrement),
             2,
         ),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::DisconnectOnUserClose),
+            ToggleSet::only(Toggle::DisconnectOnUserClose),
             2,
         ),
-        cfg(Scenario::LocalMta, MechanismSet::EMPTY, 2),
+        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 2),
         cfg(
             Scenario::LocalMta,
-            MechanismSet::only(Mechanism::ExitOnFinalDecrement),
+            ToggleSet::only(Toggle::ExitOnFinalDecrement),
             2,
         ),
         cfg(
             Scenario::LocalMta,
-            MechanismSet::only(Mechanism::FactoryRefsIgnored),
+            ToggleSet::only(Toggle::FactoryRefsIgnored),
             3,
         ),
         cfg(
             Scenario::LocalSta,
-            MechanismSet::only(Mechanism::UnorderedDispatch),
+            ToggleSet::only(Toggle::UnorderedDispatch),
             2,
         ),
-        cfg(Scenario::Atl9Sta, MechanismSet::EMPTY, 2),
-        cfg(Scenario::Atl9Mta, MechanismSet::EMPTY, 2),
-        cfg(Scenario::Atl14Mta, MechanismSet::EMPTY, 2),
-        cfg(Scenario::MfcSta, MechanismSet::EMPTY, 2),
+        cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 2),
+        cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 2),
+        cfg(Scenario::Atl14Mta, ToggleSet::EMPTY, 2),
+        cfg(Scenario::MfcSta, ToggleSet::EMPTY, 2),
     ] {
         let model = build(c);
         let sym = Symmetry::new(c, true);
@@ -275,7 +271,7 @@ fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
 #[test]
 fn inproc_and_two_client_service_are_not_reduced() {
     for s in [Scenario::Inproc, Scenario::Service] {
-        let c = cfg(s, MechanismSet::EMPTY, DEFAULT_CLIENTS);
+        let c = cfg(s, ToggleSet::EMPTY, DEFAULT_CLIENTS);
         assert!(!Symmetry::new(c, true).reduces());
         let a = run(c, RunOptions::default());
         let b = run(
@@ -297,10 +293,10 @@ fn inproc_and_two_client_service_are_not_reduced() {
 /// traces that replay.
 #[test]
 fn service_renames_clients_of_one_service() {
-    let base = cfg(Scenario::Service, MechanismSet::EMPTY, 3);
+    let base = cfg(Scenario::Service, ToggleSet::EMPTY, 3);
     let small = cfg(
         Scenario::Service,
-        MechanismSet::only(Mechanism::RegisterLocalServer),
+        ToggleSet::only(Toggle::RegisterLocalServer),
         3,
     );
     for c in [base, small] {

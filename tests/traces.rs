@@ -183,7 +183,7 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
                 .collect()
         };
         let scenario = comlife::com::config::Scenario::parse(&m["scenario"]).unwrap();
-        let label = comlife::com::config::MechanismSet::from_args(
+        let label = comlife::com::config::ToggleSet::from_args(
             scenario,
             &names("disabled"),
             &names("enabled"),

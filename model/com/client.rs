@@ -6,9 +6,11 @@
 //! properties at terminal states only; spec/assumptions.md A-BOUNDS). The client releases
 //! everything it holds before it is done.
 
-use crate::com::config::{Config, Mechanism};
+use crate::com::config::Config;
+
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg, ObjId};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -327,7 +329,7 @@ impl ClientState {
             }
             ClientOp::LockServerTrue | ClientOp::LockServerFalse => {
                 let lock = op == ClientOp::LockServerTrue;
-                if cfg.on(Mechanism::ImplicitLockserver) {
+                if cfg.on(Toggle::ImplicitLockserver) {
                     self.pending = None;
                     self.finish_lock(op, lock, Hresult::S_OK);
                     None
@@ -363,7 +365,7 @@ impl ClientState {
     /// spec/assumptions.md A-PING-GC); once dead, COM's garbage collection runs its references
     /// down, unless `ping-garbage-collection` is disabled.
     pub fn events(&self, cfg: &Config) -> Vec<ClientEvent> {
-        if !cfg.on(Mechanism::ClientDeath) {
+        if !cfg.on(Toggle::ClientDeath) {
             return Vec::new();
         }
         let holds = self.factory.is_some() || self.object.is_some();
@@ -374,7 +376,7 @@ impl ClientState {
                 Vec::new()
             };
         }
-        if cfg.on(Mechanism::PingGarbageCollection) && self.pending.is_none() && holds {
+        if cfg.on(Toggle::PingGarbageCollection) && self.pending.is_none() && holds {
             vec![ClientEvent::Rundown]
         } else {
             Vec::new()

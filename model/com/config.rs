@@ -1,5 +1,8 @@
-//! Scenarios, mechanisms and the run configuration shared by every actor.
+//! Scenarios, the set of toggles a run turns from their default (and the runs `check` makes),
+//! and the run configuration shared by every actor. The toggles themselves are in
+//! [`crate::com::toggles`].
 
+use crate::com::toggles::{Kind, Toggle};
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -203,625 +206,6 @@ impl Scenario {
     }
 }
 
-/// The five kinds of toggle: a documented mechanism (on by default), an opt-in remedy for a
-/// finding, a named variant where the sources disagree, a condition of the environment, or a
-/// configuration the server's author chooses (the last four off by default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Kind {
-    /// A mechanism the source documents prescribe: on by default, `--disable` turns it off to
-    /// show that it is necessary.
-    Mechanism,
-    /// An opt-in remedy for a finding (spec/findings.md): off by default, `--enable` turns it
-    /// on.
-    Remedy,
-    /// A named variant: the behaviour of the source that the default does not follow where two
-    /// sources disagree (spec/rules.md says which verdicts depend on it). Off by default,
-    /// `--enable` turns it on.
-    Variant,
-    /// A condition of the environment that a source describes and the default model leaves
-    /// out (a client's permissions, a client's death): off by default, `--enable` turns it on to show what the
-    /// server's lifetime code does under it.
-    Condition,
-    /// A configuration the server's author chooses that a source describes (a registration
-    /// flag): off by default, `--enable` turns it on.
-    Configuration,
-}
-
-impl Kind {
-    /// "mechanism", "remedy", "variant", "condition" or "configuration".
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Mechanism => "mechanism",
-            Kind::Remedy => "remedy",
-            Kind::Variant => "variant",
-            Kind::Condition => "condition",
-            Kind::Configuration => "configuration",
-        }
-    }
-}
-
-/// A toggle of the model, of one of the five kinds of [`Kind`]. Its
-/// properties are in [`MECHANISMS`], one row per variant, in this order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Mechanism {
-    /// R-002-FINAL-DECREMENT: the EXE exits on the final decrement, not on a zero condition.
-    ExitOnFinalDecrement,
-    /// R-002-BOTTOM-LINE, R-003-COUNT-LOCKS: LockServer(TRUE) counts toward server lifetime.
-    LockserverCounts,
-    /// R-002-FACTORY-REFS: class-object reference counts do not keep an EXE alive.
-    FactoryRefsIgnored,
-    /// R-002-USER-CONTROL: no automatic exit while the user has control.
-    UserControl,
-    /// R-002-USER-CLOSE: on user close with objects in service, hide or CoDisconnectObject.
-    DisconnectOnUserClose,
-    /// R-003-IMPLICIT-LOCK: marshaling IClassFactory takes an implicit LockServer(TRUE).
-    ImplicitLockserver,
-    /// R-003-PROCESS-REFCOUNT: objects and locks use CoAddRefServerProcess/CoReleaseServerProcess.
-    ProcessRefcount,
-    /// R-003-AUTO-SUSPEND: the process count reaching zero suspends the class objects.
-    AutoSuspend,
-    /// R-003-REGCLS-SUSPENDED: register with REGCLS_SUSPENDED, then one CoResumeClassObjects.
-    RegclsSuspended,
-    /// R-002-DLLCANUNLOADNOW: DllCanUnloadNow answers S_FALSE while objects or locks exist.
-    DllcanunloadnowCountsLocks,
-    /// R-002-LOCKSERVER-HOLD: a client keeping an IClassFactory beyond one scope locks it.
-    ClientLocksFactory,
-    /// R-SEEDS-UNLOAD-DELAY: CoFreeUnusedLibrariesEx frees a Both-threaded DLL only on a later
-    /// sweep, after its unload delay.
-    UnloadDelay,
-    /// R-SEEDS-PER-APARTMENT: every apartment that loaded the DLL calls CoFreeUnusedLibrariesEx.
-    EveryApartmentSweeps,
-    /// R-000-PRIVATE-CONTEXT: the service registers its factory inside its own context.
-    PrivateContext,
-    /// R-000-DISCONNECT: on stop the service calls CoDisconnectContext before unloading.
-    DisconnectContext,
-    /// R-000-REVOKE-FIRST: the service revokes its factory before disconnecting.
-    RevokeBeforeDisconnect,
-    /// R-000-RETRY: the service calls CoDisconnectContext until it returns S_OK.
-    RetryUntilSOk,
-    /// R-000-LOCAL-SERVER-FLAG: the factory is registered with CLSCTX_LOCAL_SERVER.
-    RegisterLocalServer,
-    /// R-000-CONTEXT-SCOPE: CoDisconnectContext disconnects only the current context.
-    ContextScopedDisconnect,
-    /// R-000-DEADLOCK: COM returns CONTEXT_E_WOULD_DEADLOCK to an object disconnecting its own
-    /// context.
-    DeadlockDetection,
-    /// R-001-STOP-DEMAND: the service accepts SERVICE_CONTROL_STOP even with objects active.
-    StopAlwaysAccepted,
-    /// R-002-FACTORY-COUNT-OPTION (remedy for F-3): the in-process server counts its class
-    /// objects' references in DllCanUnloadNow.
-    DllCountsFactories,
-    /// R-003-RECHECK (remedy for F-4): after revoking, the server re-checks its count and stays
-    /// in its message loops until every instance is released (003's "classical approach").
-    RecheckAfterRevoke,
-    /// R-003-SIMPLEST-WAY applied to the user's document (remedy for F-5): the document the user
-    /// opens holds a CoAddRefServerProcess reference while it is open.
-    UserDocumentCounts,
-    /// Variant of R-003-AUTO-SUSPEND (A-ATOMIC): the COM runtime checks suspension and takes the
-    /// implicit LockServer / CoAddRefServerProcess of an activation in one atomic step.
-    AtomicActivation,
-    /// Variant of R-SEEDS-UNLOAD-DELAY: Wine's candidate list (DllCanUnloadNow asked again on
-    /// every sweep, the mark cleared on S_FALSE, no revival on use).
-    WineCandidateList,
-    /// Condition of R-SEEDS-KB170915: client 1 has launch permission but no access permission,
-    /// so COM launches the server for it and then refuses its activation with E_ACCESSDENIED.
-    AccessDeniedClient,
-    /// Configuration of R-COM-SINGLEUSE: every class is registered with REGCLS_SINGLEUSE.
-    RegclsSingleuse,
-    /// Condition of R-COM-PING-GC: a client process may die while it holds references.
-    ClientDeath,
-    /// R-COM-PING-GC: COM's ping-based garbage collection releases a dead client's references
-    /// after its time-out. Means something only under `client-death`.
-    PingGarbageCollection,
-    /// R-ATL70-MONITOR, R-ATL10-UNLOCK: ATL's `m_bDelayShutdown` (default true): `Unlock`
-    /// reaching zero signals the monitor thread instead of posting WM_QUIT itself.
-    DelayedShutdown,
-    /// R-ATL70-MONITOR, R-WTL-MONITOR: the monitor thread of ATL 7.0–9.0 and WTL waits until
-    /// `m_dwTimeOut` passes without a new signal and re-reads the count before posting WM_QUIT.
-    MonitorRecheck,
-    /// R-ATL70-MONITOR (free-threaded build): the monitor calls CoSuspendClassObjects and
-    /// re-reads the count before posting WM_QUIT.
-    SuspendBeforeQuit,
-    /// Variant of A-NETWORK (R-COM-STA-QUEUE): the textbook server's STAs dispatch waiting calls
-    /// in any order instead of from a FIFO message queue in arrival order (the default, as COM
-    /// posts calls to the apartment's hidden window; framework servers always queue).
-    UnorderedDispatch,
-    /// R-003-PROCESS-REFCOUNT applied to a framework's module (remedy for F-7, F-8, F-9): the
-    /// module's `Lock`/`Unlock` call CoAddRefServerProcess/CoReleaseServerProcess, as ATL 10.0
-    /// made them.
-    ProcessCountLock,
-    /// Variant of A-SCM-EXITED (unsourced): an activation the SCM forwarded to a registered
-    /// instance whose process exited before it arrived comes back RPC_S_SERVER_UNAVAILABLE, and
-    /// the SCM returns that failure to the client instead of launching a new instance.
-    ExitedInstanceFails,
-    /// Box's remedy, as he wrote it (Essential COM ch. 6; MSJ January 1997; remedy for F-4,
-    /// F-8): once `Unlock` has seen the count reach zero it sets a shutdown flag (his
-    /// `g_heventShutdown`), and `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING
-    /// while the flag is set. The flag is set one step after the decrement.
-    StoppingFlag,
-    /// Box's remedy under one server lock (remedy for F-4, F-8): the decrement to zero (or the
-    /// monitor's decision) sets the flag under the lock that `CreateInstance` holds across its
-    /// check of the flag and the new object's `Lock`.
-    StoppingFlagLocked,
-    /// Condition of R-MFC-LOCKAPP (b): a modal dialog (a dialog's DoModal, AfxMessageBox)
-    /// disables the main window for a while, during which the STA's modal loop keeps
-    /// dispatching COM calls.
-    ModalDialog,
-    /// Remedy for F-10: the code that shows the modal dialog saves `AfxOleGetUserCtrl()` and,
-    /// when the dialog returns with it saved FALSE, restores it with `AfxOleSetUserCtrl(FALSE)`
-    /// and calls `AfxOleOnReleaseAllObjects()` if `AfxOleCanExitApp()` (the count is zero).
-    RecheckAfterModal,
-    /// Condition of R-MFC-CLOSE: once the instance (launched for a client) has served it, the
-    /// user opens a document (`COleLinkingDoc::OnNewDocument` calls `AfxOleSetUserCtrl(TRUE)`;
-    /// the document's constructor calls `AfxOleLockApp`) and later closes the main frame
-    /// (`CFrameWnd::OnClose`).
-    UserTakesControl,
-    /// R-MFC-CLOSE: `CFrameWnd::OnClose` checks `AfxOleCanExitApp()` once the documents are
-    /// closed and, with objects outstanding, hides and serves on instead of destroying the
-    /// main window.
-    CloseChecksObjects,
-    /// Condition of R-WTL-USER-START: instance 1 is started by the user (no `/Embedding`): the
-    /// AppWizard's WinMain starts the monitor and registers the class objects as for a client,
-    /// then `Run()` opens the main window, and the user closes it later.
-    UserStarted,
-    /// R-WTL-USER-START: the AppWizard's `Run()` of a COM server calls `_Module.Lock()` once
-    /// the main window exists (root.cpp), and the window's `OnDestroy` calls
-    /// `_Module.Unlock()` (Frame.h): while the user's window is open the count is not zero.
-    FrameLocksModule,
-}
-
-/// One row of the mechanism table: everything the CLI, the expectations file, the traces and
-/// the generated tables say about a toggle.
-#[derive(Debug)]
-pub struct MechanismDef {
-    /// The toggle this row describes.
-    pub mechanism: Mechanism,
-    /// Command-line name (`--disable NAME` / `--enable NAME`).
-    pub name: &'static str,
-    /// Mechanism (on by default), remedy or variant (off by default).
-    pub kind: Kind,
-    /// Rule IDs (spec/rules.md) it implements.
-    pub rules: &'static [&'static str],
-    /// Source document(s) and section.
-    pub source: &'static str,
-    /// What toggling it from its default means in the model.
-    pub when_toggled: &'static str,
-    /// The scenarios in which it means anything.
-    pub applies: fn(Scenario) -> bool,
-    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
-    /// ([`Mechanism::is_reference`]).
-    pub reference: bool,
-    /// The condition it needs to mean anything ([`Mechanism::needs`]).
-    pub needs: Option<Mechanism>,
-    /// Whether the matrix runs this condition under each configuration as well
-    /// ([`Mechanism::under_configurations`]).
-    pub under_configurations: bool,
-    /// The assumption a variant re-checks, expecting no verdict to change
-    /// ([`Mechanism::rechecks_assumption`]).
-    pub rechecks: Option<&'static str>,
-}
-
-impl MechanismDef {
-    /// The defaults of the matrix columns of a row: no reference, no condition needed, not run
-    /// under configurations, re-checks nothing. Rows spell out the rest.
-    const PLAIN: MechanismDef = MechanismDef {
-        mechanism: Mechanism::ExitOnFinalDecrement,
-        name: "",
-        kind: Kind::Mechanism,
-        rules: &[],
-        source: "",
-        when_toggled: "",
-        applies: never,
-        reference: false,
-        needs: None,
-        under_configurations: false,
-        rechecks: None,
-    };
-}
-
-fn never(_: Scenario) -> bool {
-    false
-}
-
-fn local(s: Scenario) -> bool {
-    s.is_local()
-}
-fn multi_apartment(s: Scenario) -> bool {
-    s.is_local() && s.apartments() > 1
-}
-/// A local server of seeds 002 and 003 (`local-sta`, `local-mta`), not a framework's.
-fn textbook_local(s: Scenario) -> bool {
-    s.is_local() && s.framework().is_none()
-}
-fn textbook_or_atl14(s: Scenario) -> bool {
-    textbook_local(s) || matches!(s, Scenario::Atl14Sta | Scenario::Atl14Mta)
-}
-fn registers_suspended(s: Scenario) -> bool {
-    textbook_or_atl14(s) || matches!(s, Scenario::Atl9Mta | Scenario::WtlSta)
-}
-fn split_activation(s: Scenario) -> bool {
-    multi_apartment(s) || s.free_threaded()
-}
-fn atl(s: Scenario) -> bool {
-    matches!(
-        s,
-        Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::Atl14Sta | Scenario::Atl14Mta
-    )
-}
-fn timed_monitor(s: Scenario) -> bool {
-    matches!(s, Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::WtlSta)
-}
-fn atl9_free_threaded(s: Scenario) -> bool {
-    s == Scenario::Atl9Mta
-}
-fn module_count(s: Scenario) -> bool {
-    matches!(
-        s,
-        Scenario::Atl9Sta | Scenario::Atl9Mta | Scenario::WtlSta | Scenario::MfcSta
-    )
-}
-/// A local server whose own code chooses its REGCLS flags: the textbook servers, and MFC
-/// (`COleObjectFactory`'s bMultiInstance). ATL and WTL register REGCLS_MULTIPLEUSE in fixed
-/// framework code (`PreMessageLoop`, `RegisterClassObjects`): single-use there would be the
-/// developer's override of the framework, not the framework ([`Mechanism::refusal`]).
-fn own_registration(s: Scenario) -> bool {
-    textbook_local(s) || s == Scenario::MfcSta
-}
-fn mfc(s: Scenario) -> bool {
-    s == Scenario::MfcSta
-}
-fn wtl(s: Scenario) -> bool {
-    s == Scenario::WtlSta
-}
-fn with_user(s: Scenario) -> bool {
-    s.has_user()
-}
-fn inproc(s: Scenario) -> bool {
-    s == Scenario::Inproc
-}
-fn service(s: Scenario) -> bool {
-    s == Scenario::Service
-}
-
-const S002_LOCAL: &str = "002_04beec619a32ce82.txt (Local Server)";
-const S002_INPROC: &str =
-    "002_04beec619a32ce82.txt (In-Process Server; Local Server, last paragraph)";
-const S003: &str = "003_71d2d71f8f3a5043.txt";
-const SEEDS_FREE: &str = "checked facts (CoFreeUnusedLibrariesEx: Microsoft's page, Wine)";
-
-/// Every toggle, in [`Mechanism`] order (the order `check` runs them).
-pub const MECHANISMS: &[MechanismDef] = &[
-    MechanismDef { mechanism: Mechanism::ExitOnFinalDecrement, name: "exit-on-final-decrement", kind: Kind::Mechanism,
-        rules: &["R-002-FINAL-DECREMENT"], source: S002_LOCAL, applies: textbook_local,
-        when_toggled: "the EXE exits whenever its idle loop sees all counts at zero, e.g. at start-up before the activation that launched it arrives",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::LockserverCounts, name: "lockserver-counts", kind: Kind::Mechanism,
-        rules: &["R-002-BOTTOM-LINE", "R-003-COUNT-LOCKS"], source: "002_04beec619a32ce82.txt (Unloading Mechanisms); 003_71d2d71f8f3a5043.txt", applies: local,
-        when_toggled: "LockServer does not take part in the lifetime count; only objects do",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::FactoryRefsIgnored, name: "factory-refs-ignored", kind: Kind::Mechanism,
-        rules: &["R-002-FACTORY-REFS"], source: S002_LOCAL, applies: textbook_local,
-        when_toggled: "the server waits for its class objects' reference counts to reach zero before it exits",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UserControl, name: "user-control", kind: Kind::Mechanism,
-        rules: &["R-002-USER-CONTROL"], source: S002_LOCAL, applies: with_user,
-        when_toggled: "automatic exit ignores the user-control flag",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DisconnectOnUserClose, name: "disconnect-on-user-close", kind: Kind::Mechanism,
-        rules: &["R-002-USER-CLOSE"], source: S002_LOCAL, applies: with_user,
-        when_toggled: "on user close with objects in service the server exits without CoDisconnectObject (and without hiding)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ImplicitLockserver, name: "implicit-lockserver", kind: Kind::Mechanism,
-        rules: &["R-003-IMPLICIT-LOCK"], source: S003, applies: local,
-        when_toggled: "marshaling IClassFactory takes no implicit LockServer(TRUE); the client's own LockServer is remoted",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ProcessRefcount, name: "process-refcount", kind: Kind::Mechanism,
-        rules: &["R-003-PROCESS-REFCOUNT"], source: S003, applies: textbook_or_atl14,
-        when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::AutoSuspend, name: "auto-suspend", kind: Kind::Mechanism,
-        rules: &["R-003-AUTO-SUSPEND"], source: S003, applies: textbook_or_atl14,
-        when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RegclsSuspended, name: "regcls-suspended", kind: Kind::Mechanism,
-        rules: &["R-003-REGCLS-SUSPENDED"], source: S003, applies: registers_suspended,
-        when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DllcanunloadnowCountsLocks, name: "dllcanunloadnow-counts-locks", kind: Kind::Mechanism,
-        rules: &["R-002-DLLCANUNLOADNOW"], source: S002_INPROC, applies: inproc,
-        when_toggled: "DllCanUnloadNow counts objects only, not LockServer locks",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ClientLocksFactory, name: "client-locks-factory", kind: Kind::Mechanism,
-        rules: &["R-002-LOCKSERVER-HOLD"], source: S002_INPROC, applies: inproc,
-        when_toggled: "a client keeps an IClassFactory beyond one scope without LockServer(TRUE)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UnloadDelay, name: "unload-delay", kind: Kind::Mechanism,
-        rules: &["R-SEEDS-UNLOAD-DELAY"], source: SEEDS_FREE, applies: inproc,
-        when_toggled: "the Both-threaded DLL is treated as delay 0: freed on the first sweep whose DllCanUnloadNow returns S_OK",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::EveryApartmentSweeps, name: "every-apartment-sweeps", kind: Kind::Mechanism,
-        rules: &["R-SEEDS-PER-APARTMENT"], source: SEEDS_FREE, applies: inproc,
-        when_toggled: "only an MTA thread calls CoFreeUnusedLibrariesEx; the STA thread never does",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::PrivateContext, name: "private-context", kind: Kind::Mechanism,
-        rules: &["R-000-PRIVATE-CONTEXT", "R-001-PRIVATE-CONTEXT"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "the service registers its factory in the default context",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DisconnectContext, name: "disconnect-context", kind: Kind::Mechanism,
-        rules: &["R-000-DISCONNECT", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "on stop the service revokes and unloads without CoDisconnectContext",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RevokeBeforeDisconnect, name: "revoke-before-disconnect", kind: Kind::Mechanism,
-        rules: &["R-000-REVOKE-FIRST", "R-001-STOP-SEQUENCE"], source: "000_4cca369cf4e7b083.txt (Examples); 001_41b7cad96933e3e3.txt", applies: service,
-        when_toggled: "the service disconnects first and revokes its factory after",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RetryUntilSOk, name: "retry-until-s-ok", kind: Kind::Mechanism,
-        rules: &["R-000-RETRY"], source: "000_4cca369cf4e7b083.txt (Remarks)", applies: service,
-        when_toggled: "the service unloads after RPC_E_TIMEOUT",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RegisterLocalServer, name: "register-local-server", kind: Kind::Mechanism,
-        rules: &["R-000-LOCAL-SERVER-FLAG"], source: "000_4cca369cf4e7b083.txt (limitations)", applies: service,
-        when_toggled: "service A registers its factory with CLSCTX_INPROC_SERVER only: other processes cannot activate it, and service B's in-process pointer to its object is not disconnected",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ContextScopedDisconnect, name: "context-scoped-disconnect", kind: Kind::Mechanism,
-        rules: &["R-000-CONTEXT-SCOPE", "R-001-SHARED-HOST"], source: "000_4cca369cf4e7b083.txt (Remarks); 001_41b7cad96933e3e3.txt (comments)", applies: service,
-        when_toggled: "the service disconnects process-wide (every object of the host)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DeadlockDetection, name: "deadlock-detection", kind: Kind::Mechanism,
-        rules: &["R-000-DEADLOCK"], source: "000_4cca369cf4e7b083.txt (Return value)", applies: service,
-        when_toggled: "COM does not return CONTEXT_E_WOULD_DEADLOCK: a self-disconnect with INFINITE waits for ever",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::StopAlwaysAccepted, name: "stop-always-accepted", kind: Kind::Mechanism,
-        rules: &["R-001-STOP-DEMAND"], source: "001_41b7cad96933e3e3.txt (footnote, comments)", applies: service,
-        when_toggled: "the service refuses SERVICE_CONTROL_STOP while any of its objects is active",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DllCountsFactories, name: "dll-counts-factories", kind: Kind::Remedy,
-        rules: &["R-002-FACTORY-COUNT-OPTION"], source: "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)", applies: inproc,
-        when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
-        reference: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RecheckAfterRevoke, name: "recheck-after-revoke", kind: Kind::Remedy,
-        rules: &["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: multi_apartment,
-        when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again",
-        reference: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UserDocumentCounts, name: "user-document-counts", kind: Kind::Remedy,
-        rules: &["R-003-SIMPLEST-WAY", "R-002-USER-CONTROL"], source: "003_71d2d71f8f3a5043.txt (paragraph \"The simplest way\"); 002_04beec619a32ce82.txt (Local Server, user control)", applies: with_user,
-        when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::AtomicActivation, name: "atomic-activation", kind: Kind::Variant,
-        rules: &["R-003-MULTI-APARTMENT", "R-003-AUTO-SUSPEND"], source: "003_71d2d71f8f3a5043.txt (the helpers' stated purpose); no source documents the runtime's locking", applies: split_activation,
-        when_toggled: "(counterfactual variant: no source says COM does this) the suspended check and the activation's CoAddRefServerProcess are one atomic step, as if COM held one lock across them",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::WineCandidateList, name: "wine-candidate-list", kind: Kind::Variant,
-        rules: &["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
-        when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it",
-        reference: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::AccessDeniedClient, name: "access-denied-client", kind: Kind::Condition,
-        rules: &["R-SEEDS-KB170915"], source: "Microsoft KB 170915, \"Incorrect Configuration Can Orphan COM Servers\" (checked facts)", applies: local,
-        when_toggled: "(condition) client 1 has launch but not access permission: COM launches the server for its activation, the server registers, and COM's security check in the server process refuses the activation with E_ACCESSDENIED before it reaches the server's code",
-        under_configurations: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RegclsSingleuse, name: "regcls-singleuse", kind: Kind::Configuration,
-        rules: &["R-COM-SINGLEUSE"], source: "Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE) and CoRevokeClassObject (spec/frameworks.md)", applies: own_registration,
-        when_toggled: "(configuration) every class is registered with REGCLS_SINGLEUSE: once the SCM has handed an activation to an instance's class object, that instance gets no other activation and the next one launches a new instance",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ClientDeath, name: "client-death", kind: Kind::Condition,
-        rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
-        when_toggled: "(condition) a client process may die between two of its calls while it holds a reference (A-PING-GC); it then makes no call and observes nothing",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::PingGarbageCollection, name: "ping-garbage-collection", kind: Kind::Mechanism,
-        rules: &["R-COM-PING-GC"], source: "[MS-DCOM] 3.1.2.2, 3.2.2 (spec/frameworks.md §6)", applies: local,
-        when_toggled: "a dead client's references are never released: no ping time-out runs its object and class-object stubs down (meaningful only with client-death)",
-        needs: Some(Mechanism::ClientDeath), ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::DelayedShutdown, name: "delayed-shutdown", kind: Kind::Mechanism,
-        rules: &["R-ATL70-MONITOR", "R-ATL10-UNLOCK"], source: ATL_SRC, applies: atl,
-        when_toggled: "m_bDelayShutdown is false: Unlock reaching zero posts WM_QUIT to the main thread itself, with no monitor thread",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::MonitorRecheck, name: "monitor-recheck", kind: Kind::Mechanism,
-        rules: &["R-ATL70-MONITOR", "R-WTL-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown; WTL atlapp.h CServerAppModule::MonitorShutdown (spec/frameworks.md §1, §3)", applies: timed_monitor,
-        when_toggled: "the monitor posts WM_QUIT on the first signal, without waiting m_dwTimeOut and re-reading the lock count (ATL 10.0's monitor on the module's count)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::SuspendBeforeQuit, name: "suspend-before-quit", kind: Kind::Mechanism,
-        rules: &["R-ATL70-MONITOR"], source: "ATL 7.0–9.0 atlbase.h CAtlExeModuleT::MonitorShutdown, #if … defined(_ATL_FREE_THREADED) (spec/frameworks.md §1)", applies: atl9_free_threaded,
-        when_toggled: "the free-threaded monitor posts WM_QUIT after the time-out without CoSuspendClassObjects and the second read of the count (the apartment build's code)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UnorderedDispatch, name: "unordered-dispatch", kind: Kind::Variant,
-        rules: &["R-COM-STA-QUEUE"], source: "Microsoft, \"Single-Threaded Apartments\"; Raymond Chen, The Old New Thing 2008-04-24; Wine dlls/combase/rpc.c dispatch_rpc (spec/frameworks.md §6)", applies: textbook_local,
-        when_toggled: "(variant) the textbook server's STAs dispatch waiting calls in any order instead of from a FIFO message queue in arrival order (A-NETWORK)",
-        rechecks: Some("A-NETWORK"), ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ProcessCountLock, name: "process-count-lock", kind: Kind::Remedy,
-        rules: &["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
-        when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero",
-        reference: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ExitedInstanceFails, name: "exited-instance-fails", kind: Kind::Variant,
-        rules: &["R-003-SCM-RELAUNCH"], source: "no source: A-SCM-EXITED (spec/assumptions.md) names both outcomes", applies: local,
-        when_toggled: "(variant of an unsourced assumption) an activation forwarded to an instance whose process exited before it arrived fails to the client with RPC_S_SERVER_UNAVAILABLE; the SCM does not launch a new instance for it",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::StoppingFlag, name: "stopping-flag", kind: Kind::Remedy,
-        rules: &["R-SEEDS-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; ActiveX/COM Q&A, Microsoft Systems Journal, January 1997", applies: split_activation,
-        when_toggled: "(remedy for F-4, F-8, as Box wrote it) Unlock sets a shutdown flag once the count is zero (one step after the decrement), and IClassFactory::CreateInstance returns CO_E_SERVER_STOPPING while it is set",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::StoppingFlagLocked, name: "stopping-flag-locked", kind: Kind::Remedy,
-        rules: &["R-SEEDS-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; MSJ January 1997; the lock is the developer's (e.g. an override of CAtlExeModuleT::Unlock and of the class factory's CreateInstance)", applies: split_activation,
-        when_toggled: "(remedy for F-4, F-8, under one lock) the decrement to zero (ATL 7-9: the monitor's decision) sets the shutdown flag under a server lock that IClassFactory::CreateInstance holds across its check of the flag and the new object's Lock",
-        reference: true, ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::ModalDialog, name: "modal-dialog", kind: Kind::Condition,
-        rules: &["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleOnReleaseAllObjects (\"destroy the main window (only if enabled)\"), MFC 7.0-14.x (spec/frameworks.md §5)", applies: mfc,
-        when_toggled: "(condition) once the instance has served a client, a modal dialog (DoModal, AfxMessageBox) may come up and later return; while it is up the main window is disabled and the STA's modal loop keeps dispatching COM calls",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::RecheckAfterModal, name: "recheck-after-modal", kind: Kind::Remedy,
-        rules: &["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleSetUserCtrl, AfxOleCanExitApp, AfxOleOnReleaseAllObjects (spec/frameworks.md §5)", applies: mfc,
-        when_toggled: "(remedy for F-10) the code that shows the modal dialog saves AfxOleGetUserCtrl() before it and, when the dialog returns with the flag saved FALSE, calls AfxOleSetUserCtrl(FALSE) and, if AfxOleCanExitApp(), AfxOleOnReleaseAllObjects() (meaningful only with modal-dialog)",
-        needs: Some(Mechanism::ModalDialog), ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UserTakesControl, name: "user-takes-control", kind: Kind::Condition,
-        rules: &["R-MFC-CLOSE"], source: MFC_CLOSE_SRC, applies: mfc,
-        when_toggled: "(condition) once instance 1 has served a client, the user opens a document (AfxOleSetUserCtrl(TRUE); the document's AfxOleLockApp) and may later close the main frame (CFrameWnd::OnClose: hide and serve on while objects remain, else DestroyWindow and AfxPostQuitMessage)",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::CloseChecksObjects, name: "close-checks-objects", kind: Kind::Mechanism,
-        rules: &["R-MFC-CLOSE"], source: MFC_CLOSE_SRC, applies: mfc,
-        when_toggled: "CFrameWnd::OnClose does not check AfxOleCanExitApp(): closing the frame always destroys the main window, whose OnNcDestroy calls AfxPostQuitMessage, with a client's object outstanding",
-        needs: Some(Mechanism::UserTakesControl), ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::UserStarted, name: "user-started", kind: Kind::Condition,
-        rules: &["R-WTL-USER-START"], source: WTL_WIZARD_SRC, applies: wtl,
-        when_toggled: "(condition) instance 1 is started by the user: it starts the monitor and registers its class objects as for a client, opens its main window, and the user may close the window later",
-        ..MechanismDef::PLAIN },
-    MechanismDef { mechanism: Mechanism::FrameLocksModule, name: "frame-locks-module", kind: Kind::Mechanism,
-        rules: &["R-WTL-USER-START"], source: WTL_WIZARD_SRC, applies: wtl,
-        when_toggled: "Run() does not call _Module.Lock() for the main window (nor OnDestroy _Module.Unlock()): a COM client's last release lets the monitor post WM_QUIT to the instance the user works in",
-        needs: Some(Mechanism::UserStarted), ..MechanismDef::PLAIN },
-];
-
-const MFC_CLOSE_SRC: &str = "MFC winfrm.cpp CFrameWnd::OnClose, olelink.cpp COleLinkingDoc::OnNewDocument, oledoc1.cpp COleDocument (spec/frameworks.md §5)";
-const WTL_WIZARD_SRC: &str = "WTL 10 AppWizard templates root.cpp (WinMain, Run) and Frame.h (OnDestroy) (spec/frameworks.md §3)";
-
-const ATL_SRC: &str =
-    "ATL atlbase.h CAtlExeModuleT::Unlock, MonitorShutdown, 7.0–14.32 (spec/frameworks.md §1)";
-
-impl Mechanism {
-    /// Every toggle, in the order `check` runs them.
-    pub const ALL: [Mechanism; 44] = [
-        Mechanism::ExitOnFinalDecrement,
-        Mechanism::LockserverCounts,
-        Mechanism::FactoryRefsIgnored,
-        Mechanism::UserControl,
-        Mechanism::DisconnectOnUserClose,
-        Mechanism::ImplicitLockserver,
-        Mechanism::ProcessRefcount,
-        Mechanism::AutoSuspend,
-        Mechanism::RegclsSuspended,
-        Mechanism::DllcanunloadnowCountsLocks,
-        Mechanism::ClientLocksFactory,
-        Mechanism::UnloadDelay,
-        Mechanism::EveryApartmentSweeps,
-        Mechanism::PrivateContext,
-        Mechanism::DisconnectContext,
-        Mechanism::RevokeBeforeDisconnect,
-        Mechanism::RetryUntilSOk,
-        Mechanism::RegisterLocalServer,
-        Mechanism::ContextScopedDisconnect,
-        Mechanism::DeadlockDetection,
-        Mechanism::StopAlwaysAccepted,
-        Mechanism::DllCountsFactories,
-        Mechanism::RecheckAfterRevoke,
-        Mechanism::UserDocumentCounts,
-        Mechanism::AtomicActivation,
-        Mechanism::WineCandidateList,
-        Mechanism::AccessDeniedClient,
-        Mechanism::RegclsSingleuse,
-        Mechanism::ClientDeath,
-        Mechanism::PingGarbageCollection,
-        Mechanism::DelayedShutdown,
-        Mechanism::MonitorRecheck,
-        Mechanism::SuspendBeforeQuit,
-        Mechanism::UnorderedDispatch,
-        Mechanism::ProcessCountLock,
-        Mechanism::ExitedInstanceFails,
-        Mechanism::StoppingFlag,
-        Mechanism::StoppingFlagLocked,
-        Mechanism::ModalDialog,
-        Mechanism::RecheckAfterModal,
-        Mechanism::UserTakesControl,
-        Mechanism::CloseChecksObjects,
-        Mechanism::UserStarted,
-        Mechanism::FrameLocksModule,
-    ];
-
-    /// The mechanism's row in [`MECHANISMS`].
-    pub fn def(self) -> &'static MechanismDef {
-        &MECHANISMS[self as usize]
-    }
-
-    /// The mechanism's command-line name.
-    pub fn name(self) -> &'static str {
-        self.def().name
-    }
-
-    /// The source document(s) that prescribe the mechanism.
-    pub fn source(self) -> &'static str {
-        self.def().source
-    }
-
-    /// The rules (spec/rules.md) the mechanism implements.
-    pub fn rules(self) -> &'static [&'static str] {
-        self.def().rules
-    }
-
-    /// Mechanism, remedy or variant.
-    pub fn kind(self) -> Kind {
-        self.def().kind
-    }
-
-    /// Whether the toggle is off by default and turned on with `--enable` (a remedy, a variant,
-    /// a condition or a configuration); every other mechanism is on by default and turned off with `--disable`.
-    pub fn opt_in(self) -> bool {
-        self.kind() != Kind::Mechanism
-    }
-
-    /// What toggling the mechanism from its default means in the model.
-    pub fn when_toggled(self) -> &'static str {
-        self.def().when_toggled
-    }
-
-    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
-    /// ([`matrix_runs`]): true where a finding breaks, in the baseline, the properties that show
-    /// the other mechanisms necessary (F-3, F-4, F-6), so the reference for those mechanisms
-    /// is the run with the remedy, or the variant under which the finding does not arise.
-    pub fn is_reference(self) -> bool {
-        self.def().reference
-    }
-
-    /// The condition a mechanism needs to mean anything: disabling `ping-garbage-collection`
-    /// changes nothing unless clients may die, so the matrix disables it under `client-death`
-    /// instead of alone.
-    pub fn needs(self) -> Option<Mechanism> {
-        self.def().needs
-    }
-
-    /// The assumption (spec/assumptions.md) a variant exists to re-check, for a variant that is
-    /// expected to change no verdict: `unordered-dispatch` re-checks A-NETWORK's unordered
-    /// dispatch (F-1 does not depend on it). `None` for every other toggle.
-    pub fn rechecks_assumption(self) -> Option<&'static str> {
-        self.def().rechecks
-    }
-
-    /// Whether the matrix runs this condition under each configuration as well: true where the
-    /// condition's source names a configuration it affects (KB 170915: REGCLS_SINGLEUSE
-    /// servers are the ones it orphans for certain).
-    pub fn under_configurations(self) -> bool {
-        self.def().under_configurations
-    }
-
-    /// Looks a mechanism up by name.
-    ///
-    /// # Errors
-    /// Returns a message naming the valid mechanisms when `name` is unknown.
-    pub fn parse(name: &str) -> Result<Mechanism, String> {
-        Mechanism::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown mechanism '{}'; valid mechanisms: {}",
-                    quote_prefix(name),
-                    Mechanism::ALL.map(|m| m.name()).join(", ")
-                )
-            })
-    }
-
-    /// Why the toggle does not apply to `scenario`, where a general "does not apply" would not
-    /// tell the user enough: ATL and WTL register their class objects in fixed framework code,
-    /// so `regcls-singleuse` there would be the developer's override of the framework.
-    pub fn refusal(self, scenario: Scenario) -> Option<&'static str> {
-        let atl_or_wtl = scenario.framework().is_some() && scenario != Scenario::MfcSta;
-        (self == Mechanism::RegclsSingleuse && atl_or_wtl).then_some(
-            "ATL and WTL register REGCLS_MULTIPLEUSE in fixed framework code (CAtlExeModuleT::PreMessageLoop, RegisterClassObjects); REGCLS_SINGLEUSE would be your override of the framework, not the framework: describe it as a textbook server",
-        )
-    }
-
-    /// Whether the mechanism means anything in `scenario`.
-    pub fn applies_to(self, scenario: Scenario) -> bool {
-        (self.def().applies)(scenario)
-    }
-}
-
 /// At most the first 40 characters of user input, for error messages (a long argument is not
 /// echoed in full).
 pub fn quote_prefix(s: &str) -> String {
@@ -833,37 +217,35 @@ pub fn quote_prefix(s: &str) -> String {
 }
 
 // The bit set below holds at most 64 toggles.
-const _: () = assert!(Mechanism::ALL.len() <= 64);
+const _: () = assert!(Toggle::ALL.len() <= 64);
 
-/// A set of mechanisms, as a bit set (bit `i` is `Mechanism::ALL[i]`; at most 64 toggles, which a
+/// A set of toggles, as a bit set (bit `i` is `Toggle::ALL[i]`; at most 64 toggles, which a
 /// compile-time assertion guards).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MechanismSet(u64);
+pub struct ToggleSet(u64);
 
-impl MechanismSet {
+impl ToggleSet {
     /// The empty set.
-    pub const EMPTY: MechanismSet = MechanismSet(0);
+    pub const EMPTY: ToggleSet = ToggleSet(0);
 
     /// The set holding only `m`.
-    pub fn only(m: Mechanism) -> Self {
-        MechanismSet::EMPTY.with(m)
+    pub fn only(m: Toggle) -> Self {
+        ToggleSet::EMPTY.with(m)
     }
 
     /// This set plus `m`.
-    pub fn with(self, m: Mechanism) -> Self {
-        MechanismSet(self.0 | (1 << (m as u64)))
+    pub fn with(self, m: Toggle) -> Self {
+        ToggleSet(self.0 | (1 << (m as u64)))
     }
 
     /// Whether `m` is in the set.
-    pub fn contains(self, m: Mechanism) -> bool {
+    pub fn contains(self, m: Toggle) -> bool {
         self.0 & (1 << (m as u64)) != 0
     }
 
-    /// The members, in [`Mechanism::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = Mechanism> {
-        Mechanism::ALL
-            .into_iter()
-            .filter(move |m| self.contains(*m))
+    /// The members, in [`Toggle::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Toggle> {
+        Toggle::ALL.into_iter().filter(move |m| self.contains(*m))
     }
 
     /// Whether the set is empty.
@@ -891,18 +273,18 @@ impl MechanismSet {
         }
     }
 
-    /// Parses a label made by [`MechanismSet::label`].
+    /// Parses a label made by [`ToggleSet::label`].
     ///
     /// # Errors
     /// Returns a message naming the unknown mechanism and the valid names.
-    pub fn parse_label(label: &str) -> Result<MechanismSet, String> {
+    pub fn parse_label(label: &str) -> Result<ToggleSet, String> {
         if label == "baseline" {
-            return Ok(MechanismSet::EMPTY);
+            return Ok(ToggleSet::EMPTY);
         }
         label
             .split('+')
             .map(|part| match part.strip_prefix("with-") {
-                Some(name) => Mechanism::parse(name).and_then(|m| {
+                Some(name) => Toggle::parse(name).and_then(|m| {
                     if m.opt_in() {
                         Ok(m)
                     } else {
@@ -911,7 +293,7 @@ impl MechanismSet {
                         ))
                     }
                 }),
-                None => Mechanism::parse(part).and_then(|m| {
+                None => Toggle::parse(part).and_then(|m| {
                     if m.opt_in() {
                         Err(format!("'{part}' is an opt-in remedy: write 'with-{part}'"))
                     } else {
@@ -923,12 +305,12 @@ impl MechanismSet {
     }
 
     /// The default-on mechanisms in the set (disabled in the run).
-    pub fn disabled(self) -> impl Iterator<Item = Mechanism> {
+    pub fn disabled(self) -> impl Iterator<Item = Toggle> {
         self.iter().filter(|m| !m.opt_in())
     }
 
     /// The opt-in remedies in the set (enabled in the run).
-    pub fn enabled(self) -> impl Iterator<Item = Mechanism> {
+    pub fn enabled(self) -> impl Iterator<Item = Toggle> {
         self.iter().filter(|m| m.opt_in())
     }
 
@@ -951,8 +333,8 @@ impl MechanismSet {
     }
 
     /// The command-line flags that select this set: `--disable NAME` for each mechanism,
-    /// `--enable NAME` for each remedy or variant, in [`Mechanism::ALL`] order. The inverse of
-    /// [`MechanismSet::from_args`].
+    /// `--enable NAME` for each remedy or variant, in [`Toggle::ALL`] order. The inverse of
+    /// [`ToggleSet::from_args`].
     pub fn to_args(self) -> Vec<String> {
         self.iter()
             .flat_map(|m| {
@@ -972,11 +354,11 @@ impl MechanismSet {
         scenario: Scenario,
         disable: &[String],
         enable: &[String],
-    ) -> Result<MechanismSet, String> {
-        let mut set = MechanismSet::EMPTY;
+    ) -> Result<ToggleSet, String> {
+        let mut set = ToggleSet::EMPTY;
         for (names, opt_in, flag) in [(disable, false, "--disable"), (enable, true, "--enable")] {
             let valid = || -> String {
-                let v: Vec<&str> = Mechanism::ALL
+                let v: Vec<&str> = Toggle::ALL
                     .into_iter()
                     .filter(|m| m.opt_in() == opt_in && m.applies_to(scenario))
                     .map(|m| m.name())
@@ -988,7 +370,7 @@ impl MechanismSet {
                 }
             };
             for name in names {
-                let m = Mechanism::parse(name).map_err(|_| {
+                let m = Toggle::parse(name).map_err(|_| {
                     format!(
                         "{flag} {0}: unknown name '{0}'; valid for {flag} in '{1}': {2}",
                         quote_prefix(name),
@@ -1036,28 +418,28 @@ impl MechanismSet {
 
 /// The runs `check` makes for `scenario`: every mechanism at its default (the empty set,
 /// `baseline`), then each toggle that applies to the scenario alone (a mechanism disabled, a
-/// remedy or variant enabled; a mechanism that [`Mechanism::needs`] a condition disabled under
+/// remedy or variant enabled; a mechanism that [`Toggle::needs`] a condition disabled under
 /// it), then, for each reference remedy or variant `X`
-/// ([`Mechanism::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
+/// ([`Toggle::is_reference`]), `X` with each mechanism disabled: where a finding breaks a property in the baseline, the run with its remedy (or
 /// the variant under which it does not arise) is the reference that shows the other
 /// mechanisms necessary; then each reference remedy with each reference variant; last, each
-/// condition that [`Mechanism::under_configurations`] with each configuration.
-pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
-    let applying: Vec<Mechanism> = Mechanism::ALL
+/// condition that [`Toggle::under_configurations`] with each configuration.
+pub fn matrix_runs(scenario: Scenario) -> Vec<ToggleSet> {
+    let applying: Vec<Toggle> = Toggle::ALL
         .into_iter()
         .filter(|m| m.applies_to(scenario))
         .collect();
-    let mut runs = vec![MechanismSet::EMPTY];
+    let mut runs = vec![ToggleSet::EMPTY];
     runs.extend(applying.iter().map(|m| match m.needs() {
-        Some(c) => MechanismSet::only(c).with(*m),
-        None => MechanismSet::only(*m),
+        Some(c) => ToggleSet::only(c).with(*m),
+        None => ToggleSet::only(*m),
     }));
     for x in applying.iter().filter(|m| m.is_reference()) {
         runs.extend(
             applying
                 .iter()
                 .filter(|m| !m.opt_in() && m.needs().is_none())
-                .map(|m| MechanismSet::only(*x).with(*m)),
+                .map(|m| ToggleSet::only(*x).with(*m)),
         );
     }
     // Each reference remedy with each reference variant: whether the remedy still repairs its
@@ -1071,7 +453,7 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
             applying
                 .iter()
                 .filter(|m| m.is_reference() && m.kind() == Kind::Variant)
-                .map(|v| MechanismSet::only(*r).with(*v)),
+                .map(|v| ToggleSet::only(*r).with(*v)),
         );
     }
     // A condition whose source names configurations runs under each of them too (KB 170915's
@@ -1084,20 +466,19 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<MechanismSet> {
             applying
                 .iter()
                 .filter(|m| m.kind() == Kind::Configuration)
-                .map(|m| MechanismSet::only(*c).with(*m)),
+                .map(|m| ToggleSet::only(*c).with(*m)),
         );
     }
     runs
 }
 
-impl FromIterator<Mechanism> for MechanismSet {
-    fn from_iter<T: IntoIterator<Item = Mechanism>>(iter: T) -> Self {
-        iter.into_iter()
-            .fold(MechanismSet::EMPTY, MechanismSet::with)
+impl FromIterator<Toggle> for ToggleSet {
+    fn from_iter<T: IntoIterator<Item = Toggle>>(iter: T) -> Self {
+        iter.into_iter().fold(ToggleSet::EMPTY, ToggleSet::with)
     }
 }
 
-impl fmt::Debug for MechanismSet {
+impl fmt::Debug for ToggleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set()
             .entries(self.iter().map(|m| m.name()))
@@ -1122,7 +503,7 @@ pub struct Config {
     pub scenario: Scenario,
     /// Mechanisms toggled from their default for this run: a default-on mechanism in the set is
     /// disabled, an opt-in remedy in the set is enabled.
-    pub toggled: MechanismSet,
+    pub toggled: ToggleSet,
     /// Number of client processes, 1..=[`MAX_CLIENTS`].
     pub clients: usize,
     /// A local server's apartments and classes, and the class each client activates
@@ -1255,7 +636,7 @@ impl Config {
     /// # Errors
     /// Returns a message when `clients` is outside `1..=MAX_CLIENTS` or a mechanism does not
     /// apply to the scenario.
-    pub fn new(scenario: Scenario, toggled: MechanismSet, clients: usize) -> Result<Self, String> {
+    pub fn new(scenario: Scenario, toggled: ToggleSet, clients: usize) -> Result<Self, String> {
         if !(1..=MAX_CLIENTS).contains(&clients) {
             return Err(format!(
                 "--clients {clients} is out of bounds; valid values are 1 to {MAX_CLIENTS}"
@@ -1269,7 +650,7 @@ impl Config {
                 m.refusal(scenario)
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default(),
-                Mechanism::ALL
+                Toggle::ALL
                     .into_iter()
                     .filter(|m| m.applies_to(scenario))
                     .map(|m| m.name())
@@ -1341,12 +722,12 @@ impl Config {
     /// Whether `clsid` is registered with REGCLS_SINGLEUSE (the configuration
     /// `regcls-singleuse`, or the layout's choice for that class; R-COM-SINGLEUSE).
     pub fn singleuse(&self, clsid: Clsid) -> bool {
-        self.on(Mechanism::RegclsSingleuse) || self.layout.singleuse & (1 << clsid.0) != 0
+        self.on(Toggle::RegclsSingleuse) || self.layout.singleuse & (1 << clsid.0) != 0
     }
 
     /// Whether mechanism `m` is in force: a default-on mechanism unless toggled off, an opt-in
     /// remedy only when toggled on.
-    pub fn on(&self, m: Mechanism) -> bool {
+    pub fn on(&self, m: Toggle) -> bool {
         m.opt_in() == self.toggled.contains(m)
     }
 
@@ -1354,7 +735,7 @@ impl Config {
     /// activation (`user-started`, R-WTL-USER-START). The SCM then launches instances from
     /// slot 1.
     pub fn user_started(&self) -> bool {
-        self.on(Mechanism::UserStarted)
+        self.on(Toggle::UserStarted)
     }
 
     /// Whether COM's security check refuses client `client`'s activations with E_ACCESSDENIED:
@@ -1362,7 +743,7 @@ impl Config {
     /// (R-SEEDS-KB170915). The server process's COM runtime sees the caller's identity and the
     /// server's access permissions, so the check reads only what it can see.
     pub fn access_denied(&self, client: u8) -> bool {
-        client == 0 && self.on(Mechanism::AccessDeniedClient)
+        client == 0 && self.on(Toggle::AccessDeniedClient)
     }
 
     /// Number of server-instance slots the SCM may start (local scenarios only).

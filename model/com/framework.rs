@@ -14,7 +14,9 @@
 //! This module says, for each framework and the run's toggles, which lifetime code is in
 //! force; model/com/server.rs runs it.
 
-use crate::com::config::{Config, Mechanism, Scenario};
+use crate::com::config::{Config, Scenario};
+
+use crate::com::toggles::Toggle;
 
 /// A framework whose EXE-server lifetime code is modeled, named by the versions that share the
 /// code (spec/frameworks.md §1–§5).
@@ -81,15 +83,15 @@ impl Framework {
     /// its class objects on its own.
     pub fn process_count(self, cfg: &Config) -> bool {
         match self {
-            Framework::Atl14 => cfg.on(Mechanism::ProcessRefcount),
-            _ => cfg.on(Mechanism::ProcessCountLock),
+            Framework::Atl14 => cfg.on(Toggle::ProcessRefcount),
+            _ => cfg.on(Toggle::ProcessCountLock),
         }
     }
 
     /// Whether CoReleaseServerProcess returning 0 suspends the class objects (003,
     /// R-003-AUTO-SUSPEND): only where the process count is used.
     pub fn auto_suspend(self, cfg: &Config) -> bool {
-        self.process_count(cfg) && cfg.on(Mechanism::AutoSuspend)
+        self.process_count(cfg) && cfg.on(Toggle::AutoSuspend)
     }
 
     /// Whether the class objects are registered with REGCLS_SUSPENDED and then resumed:
@@ -102,7 +104,7 @@ impl Framework {
             Framework::Atl14 | Framework::Wtl => true,
             Framework::Mfc => false,
         };
-        by_code && cfg.on(Mechanism::RegclsSuspended)
+        by_code && cfg.on(Toggle::RegclsSuspended)
     }
 
     /// What `Unlock` does when the count reaches zero.
@@ -111,7 +113,7 @@ impl Framework {
             Framework::Mfc => OnZero::PostQuitMessage,
             Framework::Wtl => OnZero::SignalMonitor,
             Framework::Atl9 | Framework::Atl14 => {
-                if cfg.on(Mechanism::DelayedShutdown) {
+                if cfg.on(Toggle::DelayedShutdown) {
                     OnZero::SignalMonitor
                 } else {
                     OnZero::PostThreadQuit
@@ -124,7 +126,7 @@ impl Framework {
     /// `monitor-recheck` is disabled; ATL 10.0 and later never do.
     pub fn monitor(self, cfg: &Config) -> MonitorKind {
         match self {
-            Framework::Atl9 | Framework::Wtl if cfg.on(Mechanism::MonitorRecheck) => {
+            Framework::Atl9 | Framework::Wtl if cfg.on(Toggle::MonitorRecheck) => {
                 MonitorKind::Timed
             }
             _ => MonitorKind::Untimed,
@@ -135,9 +137,7 @@ impl Framework {
     /// posting WM_QUIT: ATL 7.0–9.0 free-threaded builds (`_ATL_FREE_THREADED`), unless
     /// `suspend-before-quit` is disabled.
     pub fn suspends_before_quit(self, cfg: &Config) -> bool {
-        self == Framework::Atl9
-            && cfg.scenario.free_threaded()
-            && cfg.on(Mechanism::SuspendBeforeQuit)
+        self == Framework::Atl9 && cfg.scenario.free_threaded() && cfg.on(Toggle::SuspendBeforeQuit)
     }
 
     /// The versions the framework's scenario covers, for `comlife list` and the README.

@@ -12,7 +12,9 @@
 //! no thread runs DLL code and no thread holds an unlocked class object inside one function
 //! scope (spec/assumptions.md A-DELAY: both last less than the delay).
 
-use crate::com::config::{Config, Mechanism};
+use crate::com::config::Config;
+
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use std::fmt;
 
@@ -312,8 +314,8 @@ impl InprocState {
     /// remedy `dll-counts-factories` is enabled (R-002-FACTORY-COUNT-OPTION).
     pub fn can_unload_now(&self, cfg: &Config) -> bool {
         self.dll.objects == 0
-            && (self.dll.locks == 0 || !cfg.on(Mechanism::DllcanunloadnowCountsLocks))
-            && !(cfg.on(Mechanism::DllCountsFactories)
+            && (self.dll.locks == 0 || !cfg.on(Toggle::DllcanunloadnowCountsLocks))
+            && !(cfg.on(Toggle::DllCountsFactories)
                 && self
                     .threads
                     .iter()
@@ -325,7 +327,7 @@ impl InprocState {
     /// CoGetClassObject and LockServer(TRUE), or between LockServer(FALSE) and Release, in one
     /// scope; one that does not (`client-locks-factory` off) holds it beyond the scope.
     fn unlocked_in_scope(&self, cfg: &Config, t: &ThreadState) -> bool {
-        cfg.on(Mechanism::ClientLocksFactory) && t.factory.is_some() && !t.locked
+        cfg.on(Toggle::ClientLocksFactory) && t.factory.is_some() && !t.locked
     }
 
     /// Whether `op` is skipped in the current state: a lock the client does not take
@@ -333,7 +335,7 @@ impl InprocState {
     fn skipped(&self, cfg: &Config, t: Thread, op: InprocOp) -> bool {
         let th = &self.threads[t as usize];
         match op {
-            InprocOp::LockServerTrue => !cfg.on(Mechanism::ClientLocksFactory),
+            InprocOp::LockServerTrue => !cfg.on(Toggle::ClientLocksFactory),
             InprocOp::LockServerFalse => !th.locked,
             InprocOp::Call | InprocOp::ReleaseDecrement => th.object.is_none(),
             InprocOp::ReleaseReturn => !th.in_dll,
@@ -364,15 +366,15 @@ impl InprocState {
         let th = &self.threads[t as usize];
         !th.in_dll
             && !self.unlocked_in_scope(cfg, th)
-            && (t != Thread::Sta || cfg.on(Mechanism::EveryApartmentSweeps))
+            && (t != Thread::Sta || cfg.on(Toggle::EveryApartmentSweeps))
     }
 
     /// What a sweep of apartment `apt`'s list does to its entry, if anything changes.
     fn sweep_outcome(&self, cfg: &Config, apt: Apt) -> Option<SweepOutcome> {
         let e = self.dll.entries[apt as usize]?;
         let ok = self.can_unload_now(cfg);
-        let delay = cfg.on(Mechanism::UnloadDelay);
-        if cfg.on(Mechanism::WineCandidateList) {
+        let delay = cfg.on(Toggle::UnloadDelay);
+        if cfg.on(Toggle::WineCandidateList) {
             // Wine: every entry is asked; S_FALSE clears the mark.
             match (ok, e.candidate) {
                 (true, _) if !delay => Some(SweepOutcome::Free),
@@ -434,7 +436,7 @@ impl InprocState {
         }
         match &mut self.dll.entries[apt as usize] {
             None => self.dll.entries[apt as usize] = Some(Entry::default()),
-            Some(e) if e.candidate && !cfg.on(Mechanism::WineCandidateList) => {
+            Some(e) if e.candidate && !cfg.on(Toggle::WineCandidateList) => {
                 *e = Entry::default();
                 self.revived = true;
             }

@@ -1,6 +1,6 @@
 //! What is modeled: the COM actors (clients, the SCM, EXE server processes with their
 //! apartments and COM runtime, the frameworks' lifetime code, the in-process client process
-//! and its DLL, the service host), their messages and HRESULTs, the scenarios, mechanisms and
+//! and its DLL, the service host), their messages and HRESULTs, the scenarios, toggles and
 //! layouts that configure them, the rules they implement, COM's names and phrases, and the
 //! system assembled from them.
 
@@ -18,3 +18,4 @@ pub mod server;
 pub mod service;
 pub mod state;
 pub mod system;
+pub mod toggles;

@@ -58,13 +58,13 @@ pub const RULES: &[Rule] = &[
         id: "R-000-DEADLOCK",
         source: "000 Return value (CONTEXT_E_WOULD_DEADLOCK)",
         text: "An object calling CoDisconnectContext on the context it resides in gets CONTEXT_E_WOULD_DEADLOCK; otherwise, with INFINITE, it would wait for its own call for ever.",
-        element: "HostState::self_disconnect, Mechanism::DeadlockDetection",
+        element: "HostState::self_disconnect, Toggle::DeadlockDetection",
     },
     Rule {
         id: "R-000-PRIVATE-CONTEXT",
         source: "000 Remarks",
         text: "To use CoDisconnectContext a service first creates a context that can be disconnected (IContextCallback, CLSID_ContextSwitcher) and registers its class factories inside it.",
-        element: "SvcObject::private_ctx, Mechanism::PrivateContext",
+        element: "SvcObject::private_ctx, Toggle::PrivateContext",
     },
     Rule {
         id: "R-000-REVOKE-FIRST",
@@ -76,13 +76,13 @@ pub const RULES: &[Rule] = &[
         id: "R-000-LOCAL-SERVER-FLAG",
         source: "000 Remarks, limitations",
         text: "In-process objects must be registered and enabled with CLSCTX_LOCAL_SERVER, or CoDisconnectContext does not disconnect them.",
-        element: "HostState::affected, Mechanism::RegisterLocalServer",
+        element: "HostState::affected, Toggle::RegisterLocalServer",
     },
     Rule {
         id: "R-000-CONTEXT-SCOPE",
         source: "000 Remarks (unload \"without affecting other COM servers that are running in the same process\")",
         text: "CoDisconnectContext affects only the objects of the current context, so a service in a shared host can unload without affecting the others.",
-        element: "HostState::affected, Mechanism::ContextScopedDisconnect",
+        element: "HostState::affected, Toggle::ContextScopedDisconnect",
     },
     Rule {
         id: "R-001-PRIVATE-CONTEXT",
@@ -112,7 +112,7 @@ pub const RULES: &[Rule] = &[
         id: "R-001-STOP-DEMAND",
         source: "001 footnote 1; comments (Ryan P)",
         text: "A service must clean up and unload on a shutdown request (more a demand than a request), yet it cannot unload while clients reference its objects; some services instead refuse SERVICE_CONTROL_STOP while objects are active.",
-        element: "HostStep::StopRequest, Mechanism::StopAlwaysAccepted",
+        element: "HostStep::StopRequest, Toggle::StopAlwaysAccepted",
     },
     Rule {
         id: "R-002-BOTTOM-LINE",
@@ -130,13 +130,13 @@ pub const RULES: &[Rule] = &[
         id: "R-002-DLLCANUNLOADNOW",
         source: "002 In-Process Server",
         text: "DllCanUnloadNow returns S_FALSE while objects or LockServer locks exist and S_OK otherwise; references to class factories are not considered.",
-        element: "InprocState::can_unload_now, Mechanism::DllcanunloadnowCountsLocks",
+        element: "InprocState::can_unload_now, Toggle::DllcanunloadnowCountsLocks",
     },
     Rule {
         id: "R-002-FACTORY-COUNT-OPTION",
         source: "002 In-Process Server, paragraph 3 (\"an in-process server could include a count of class factories\")",
         text: "An in-process server may, if it wants to, count its class factories in its global object count, so that DllCanUnloadNow keeps the DLL while a class object is referenced; a local server cannot.",
-        element: "InprocState::can_unload_now with Mechanism::DllCountsFactories (opt-in)",
+        element: "InprocState::can_unload_now with Toggle::DllCountsFactories (opt-in)",
     },
     Rule {
         id: "R-002-EXE-ACTIVE",
@@ -202,7 +202,7 @@ pub const RULES: &[Rule] = &[
         id: "R-003-PROCESS-REFCOUNT",
         source: "003 CoAddRefServerProcess / CoReleaseServerProcess paragraphs",
         text: "Objects call CoAddRefServerProcess in their constructor and CoReleaseServerProcess in their destructor, and LockServer does the same for TRUE and FALSE; when CoReleaseServerProcess returns 0 the server starts its cleanup. The helpers must be used in both places.",
-        element: "ServerState::add_ref / release (count), Mechanism::ProcessRefcount",
+        element: "ServerState::add_ref / release (count), Toggle::ProcessRefcount",
     },
     Rule {
         id: "R-003-AUTO-SUSPEND",
@@ -256,7 +256,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-UNLOAD-DELAY",
         source: "checked facts: CoFreeUnusedLibrariesEx",
         text: "A DLL whose DllCanUnloadNow returns S_OK becomes a candidate and is freed on a later sweep once its unload delay (10 minutes for MTA/neutral DLLs, 0 for STA) has passed; using it again takes it off the list. The delay exists because a final Release can drop the count to zero and still run DLL code (its epilogue) when another thread frees the library.",
-        element: "Entry::candidate, delay_passed; InprocState::sweep_outcome; InprocStep::Sweep, DelayPasses; two-step final Release; Mechanism::WineCandidateList (variant)",
+        element: "Entry::candidate, delay_passed; InprocState::sweep_outcome; InprocStep::Sweep, DelayPasses; two-step final Release; Toggle::WineCandidateList (variant)",
     },
     Rule {
         id: "R-SEEDS-DISCONNECT-INFLIGHT",
@@ -310,7 +310,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-PER-APARTMENT",
         source: "checked facts: CoFreeUnusedLibrariesEx (Microsoft's page); Wine dlls/combase/apartment.c",
         text: "COM keeps a list of loaded DLLs per apartment; CoFreeUnusedLibrariesEx considers the DLLs of the apartments the calling thread can host, so only a thread of that apartment frees its entry; the module is freed when no apartment holds it. A DLL whose ThreadingModel is Apartment (or none) gets delay 0; Free, Both and Neutral get the delay.",
-        element: "Dll::entries, Thread::apartment, InprocStep::Sweep(thread), Mechanism::EveryApartmentSweeps",
+        element: "Dll::entries, Thread::apartment, InprocStep::Sweep(thread), Toggle::EveryApartmentSweeps",
     },
     Rule {
         id: "R-SEEDS-LOCAL-SERVER-ONLY",
@@ -322,13 +322,13 @@ pub const RULES: &[Rule] = &[
         id: "R-003-RECHECK",
         source: "003 paragraph \"However, in an apartment model server\"",
         text: "The classical approach to the multi-apartment shutdown race: after revoking its class objects, the server re-checks its instance count and stays alive until all instances have been released.",
-        element: "Mechanism::RecheckAfterRevoke (remedy for F-4): ServerState::after_revoke, ServerStep::Quit",
+        element: "Toggle::RecheckAfterRevoke (remedy for F-4): ServerState::after_revoke, ServerStep::Quit",
     },
     Rule {
         id: "R-003-SIMPLEST-WAY",
         source: "003 paragraph \"The simplest way\"",
         text: "Call CoAddRefServerProcess in the constructor of each instance object and in LockServer(TRUE), CoReleaseServerProcess in the destructor and in LockServer(FALSE); if it returns 0, initiate cleanup. Both must use the helpers or the server may shut down prematurely.",
-        element: "ServerState::create, lock_server, release; Mechanism::UserDocumentCounts applies it to the user's document (remedy for F-5)",
+        element: "ServerState::create, lock_server, release; Toggle::UserDocumentCounts applies it to the user's document (remedy for F-5)",
     },
     Rule {
         id: "R-COM-SINGLEUSE",

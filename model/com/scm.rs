@@ -3,9 +3,11 @@
 //! CoRevokeClassObject). Registrations and revocations reach it synchronously: the server
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
-use crate::com::config::{Clsid, Config, Mechanism};
+use crate::com::config::{Clsid, Config};
+
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -258,7 +260,7 @@ impl ScmState {
                 } else {
                     self.forget(s);
                     let stopping = *hr == Hresult::CO_E_SERVER_STOPPING;
-                    if stopping || !cfg.on(Mechanism::ExitedInstanceFails) {
+                    if stopping || !cfg.on(Toggle::ExitedInstanceFails) {
                         // A live instance whose class objects are suspended or revoked refuses
                         // with CO_E_SERVER_STOPPING, and the SCM starts a new instance (003
                         // ¶1; Box, Essential COM ch. 6: R-003-SCM-RELAUNCH). An instance whose

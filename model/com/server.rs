@@ -11,11 +11,12 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::com::config::{Clsid, Config, Mechanism, Scenario};
+use crate::com::config::{Clsid, Config, Scenario};
 use crate::com::framework::{Framework, MonitorKind, OnZero};
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
 use crate::com::msg::{ActKind, Msg, ObjId};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -43,7 +44,7 @@ fn refused(cfg: &Config, msg: &Msg) -> bool {
 /// ordering depends on it, R-COM-QUIT-ORDER), except a textbook server under the
 /// `unordered-dispatch` variant.
 pub fn queued(cfg: &Config) -> bool {
-    cfg.scenario.framework().is_some() || !cfg.on(Mechanism::UnorderedDispatch)
+    cfg.scenario.framework().is_some() || !cfg.on(Toggle::UnorderedDispatch)
 }
 
 /// Whether incoming calls go through an STA's queue: queued servers except free-threaded ones,
@@ -591,7 +592,7 @@ impl ServerState {
             v.ready = true;
             v.user.control = true;
             v.user.opened = true;
-            if cfg.on(Mechanism::FrameLocksModule) {
+            if cfg.on(Toggle::FrameLocksModule) {
                 v.add_ref();
             }
         }
@@ -625,7 +626,7 @@ impl ServerState {
             stranded_client: false,
             user: UserState::default(),
             user_present: (cfg.scenario.has_user()
-                || cfg.on(Mechanism::UserTakesControl)
+                || cfg.on(Toggle::UserTakesControl)
                 || cfg.user_started())
                 && slot == 0,
             queues: if queued(cfg) {
@@ -682,7 +683,7 @@ impl ServerState {
     /// Whether the user's document takes part in the count: the textbook server's remedy
     /// `user-document-counts`; MFC's `COleDocument` always calls `AfxOleLockApp` (R-MFC-CLOSE).
     fn document_counts(&self, cfg: &Config) -> bool {
-        cfg.on(Mechanism::UserDocumentCounts) || cfg.scenario == Scenario::MfcSta
+        cfg.on(Toggle::UserDocumentCounts) || cfg.scenario == Scenario::MfcSta
     }
 
     /// The reference the user's open document holds on the count (`user-document-counts`).
@@ -694,8 +695,8 @@ impl ServerState {
     /// (R-002-USER-CONTROL) and, if the server waits for class-object references
     /// (`factory-refs-ignored` disabled), with none left (R-002-FACTORY-REFS).
     fn may_shut_down(&self, cfg: &Config) -> bool {
-        !(cfg.on(Mechanism::UserControl) && self.user.control)
-            && (cfg.on(Mechanism::FactoryRefsIgnored) || self.factory_refcount() == 0)
+        !(cfg.on(Toggle::UserControl) && self.user.control)
+            && (cfg.on(Toggle::FactoryRefsIgnored) || self.factory_refcount() == 0)
     }
 
     fn apt_idle(&self, a: usize) -> bool {
@@ -719,9 +720,9 @@ impl ServerState {
     /// ([`ServerStep::SetStoppingFlag`]).
     fn begin_stopping(&mut self, cfg: &Config) {
         if self.stopping == Stopping::Clear {
-            if cfg.on(Mechanism::StoppingFlagLocked) {
+            if cfg.on(Toggle::StoppingFlagLocked) {
                 self.stopping = Stopping::Set;
-            } else if cfg.on(Mechanism::StoppingFlag) {
+            } else if cfg.on(Toggle::StoppingFlag) {
                 self.stopping = Stopping::Pending;
             }
         }
@@ -732,13 +733,13 @@ impl ServerState {
     /// the thread that would call CoReleaseServerProcess is the one dispatching the activation
     /// (003: activations "serialized by the message queue"), so nothing can run between them.
     fn split_activation(&self, cfg: &Config) -> bool {
-        self.apartments.len() > 1 && !cfg.on(Mechanism::AtomicActivation)
+        self.apartments.len() > 1 && !cfg.on(Toggle::AtomicActivation)
     }
 
     /// Whether the apartments stay in their message loops after revoking, until the count is
     /// zero (`recheck-after-revoke`).
     fn recheck(&self, cfg: &Config) -> bool {
-        cfg.on(Mechanism::RecheckAfterRevoke)
+        cfg.on(Toggle::RecheckAfterRevoke)
     }
 
     /// The internal steps enabled now: every step whose guard holds, in the order the checker
@@ -908,7 +909,7 @@ impl ServerState {
     fn enabled_resume(&self, cfg: &Config, fw: Option<Framework>) -> bool {
         match fw {
             None => {
-                cfg.on(Mechanism::RegclsSuspended)
+                cfg.on(Toggle::RegclsSuspended)
                     && self.apartments[0].phase == AptPhase::Registered
                     && self.apartments.iter().all(|a| a.phase != AptPhase::Init)
                     && self.shutdown.is_none()
@@ -961,7 +962,7 @@ impl ServerState {
     }
 
     fn do_finish_release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
-        if !cfg.on(Mechanism::ProcessRefcount) {
+        if !cfg.on(Toggle::ProcessRefcount) {
             // The server keeps its own count: it suspends the class objects itself,
             // one step after the count reached zero.
             self.suspended = true;
@@ -1194,7 +1195,7 @@ impl ServerState {
     /// served, and no dialog came up yet.
     fn enabled_modal_open(&self, cfg: &Config, fw: Option<Framework>) -> bool {
         fw.is_some()
-            && cfg.on(Mechanism::ModalDialog)
+            && cfg.on(Toggle::ModalDialog)
             && self.dialog == Dialog::None
             && self.apartments[0].phase == AptPhase::Loop
             && self.served != 0
@@ -1208,7 +1209,7 @@ impl ServerState {
 
     /// ModalReturn (MFC, `modal-dialog`): the dialog is up.
     fn enabled_modal_return(&self, cfg: &Config, fw: Option<Framework>) -> bool {
-        fw.is_some() && cfg.on(Mechanism::ModalDialog) && matches!(self.dialog, Dialog::Up { .. })
+        fw.is_some() && cfg.on(Toggle::ModalDialog) && matches!(self.dialog, Dialog::Up { .. })
     }
 
     fn do_modal_return(&mut self, cfg: &Config, out: &mut Sends) {
@@ -1216,7 +1217,7 @@ impl ServerState {
             unreachable!("enabled only while the dialog is up")
         };
         self.dialog = Dialog::Returned;
-        if cfg.on(Mechanism::RecheckAfterModal) && !user_ctrl_before {
+        if cfg.on(Toggle::RecheckAfterModal) && !user_ctrl_before {
             // `BOOL bCtrl = AfxOleGetUserCtrl(); dlg.DoModal(); if (!bCtrl) {
             // AfxOleSetUserCtrl(FALSE); if (AfxOleCanExitApp())
             // AfxOleOnReleaseAllObjects(); }`
@@ -1234,7 +1235,7 @@ impl ServerState {
         fw.is_none()
             && self.shutdown.is_none()
             && self.apt_idle(0)
-            && !cfg.on(Mechanism::ExitOnFinalDecrement)
+            && !cfg.on(Toggle::ExitOnFinalDecrement)
             && self.count == 0
             && self.may_shut_down(cfg)
     }
@@ -1291,11 +1292,11 @@ impl ServerState {
         let in_service = self.count > self.document_ref(cfg);
         match fw {
             None if self.user.control && !self.user.closed => {
-                Some(cfg.on(Mechanism::DisconnectOnUserClose) && in_service)
+                Some(cfg.on(Toggle::DisconnectOnUserClose) && in_service)
             }
             None => None,
             Some(fw) if self.user.working() => {
-                Some(fw == Framework::Mfc && cfg.on(Mechanism::CloseChecksObjects) && in_service)
+                Some(fw == Framework::Mfc && cfg.on(Toggle::CloseChecksObjects) && in_service)
             }
             Some(_) => None,
         }
@@ -1315,7 +1316,7 @@ impl ServerState {
                 // at zero the monitor decides, as after any last release (R-WTL-USER-START).
                 self.user.control = false;
                 self.user.closed = true;
-                if cfg.on(Mechanism::FrameLocksModule) {
+                if cfg.on(Toggle::FrameLocksModule) {
                     self.release(cfg, 0, out);
                 }
             }
@@ -1422,7 +1423,7 @@ impl ServerState {
     fn registers_suspended(&self, cfg: &Config) -> bool {
         match cfg.scenario.framework() {
             Some(fw) => fw.registers_suspended(cfg),
-            None => cfg.on(Mechanism::RegclsSuspended),
+            None => cfg.on(Toggle::RegclsSuspended),
         }
     }
 
@@ -1501,7 +1502,7 @@ impl ServerState {
         let obj = match kind {
             ActKind::ClassObject => {
                 self.factory_proxies[clsid.0 as usize] += 1;
-                if cfg.on(Mechanism::ImplicitLockserver) {
+                if cfg.on(Toggle::ImplicitLockserver) {
                     self.lock_server(cfg, a, true, &mut Vec::new());
                 }
                 None
@@ -1544,7 +1545,7 @@ impl ServerState {
         self.count -= 1;
         let suspends = match cfg.scenario.framework() {
             Some(fw) => fw.auto_suspend(cfg),
-            None => cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend),
+            None => cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend),
         };
         if self.count == 0 && suspends {
             self.suspended = true;
@@ -1568,14 +1569,14 @@ impl ServerState {
             self.framework_zero(cfg, fw, a, out);
             return;
         }
-        if cfg.on(Mechanism::ProcessRefcount) && cfg.on(Mechanism::AutoSuspend) {
+        if cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend) {
             self.suspended = true;
         }
         self.begin_stopping(cfg);
         if self.shutdown.is_some() {
             return; // already shutting down (recheck-after-revoke): Quit re-checks the count
         }
-        if cfg.on(Mechanism::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
+        if cfg.on(Toggle::ExitOnFinalDecrement) && self.may_shut_down(cfg) {
             self.shutdown = Some(ExitReason::Automatic);
             self.apartments[a].work = AptWork::FinalRelease;
         }
@@ -1585,12 +1586,12 @@ impl ServerState {
     fn lock_server(&mut self, cfg: &Config, a: usize, lock: bool, out: &mut Sends) {
         if lock {
             self.locks += 1;
-            if cfg.on(Mechanism::LockserverCounts) {
+            if cfg.on(Toggle::LockserverCounts) {
                 self.add_ref();
             }
         } else {
             self.locks = self.locks.saturating_sub(1);
-            if cfg.on(Mechanism::LockserverCounts) {
+            if cfg.on(Toggle::LockserverCounts) {
                 self.release(cfg, a, out);
             }
         }
@@ -1756,7 +1757,7 @@ impl ServerState {
                         src,
                         activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
                     ))
-                } else if cfg.scenario.free_threaded() && !cfg.on(Mechanism::AtomicActivation) {
+                } else if cfg.scenario.free_threaded() && !cfg.on(Toggle::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
                     self.rpc_activations.sort();
                     None
@@ -1793,7 +1794,7 @@ impl ServerState {
                 let c = clsid.0 as usize;
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
                 // Releasing the proxy undoes the implicit LockServer(TRUE).
-                if cfg.on(Mechanism::ImplicitLockserver) {
+                if cfg.on(Toggle::ImplicitLockserver) {
                     self.lock_server(cfg, a, false, &mut out);
                 }
                 Some(reply(Hresult::S_OK, None))

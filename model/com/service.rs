@@ -10,10 +10,11 @@
 //! (000, limitations; spec/assumptions.md A-SERVICE-INPROC).
 
 use crate::com::client::{ClientOp, Observations};
-use crate::com::config::{Config, Mechanism};
+use crate::com::config::Config;
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
 use crate::com::msg::{Msg, ObjId};
+use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
 use std::fmt;
@@ -285,7 +286,7 @@ impl HostState {
     /// every object when the disconnect is not scoped to the context.
     fn affected(&self, cfg: &Config, o: &SvcObject) -> bool {
         !o.direct
-            && (!cfg.on(Mechanism::ContextScopedDisconnect)
+            && (!cfg.on(Toggle::ContextScopedDisconnect)
                 || (o.service == STOPPED_SERVICE && o.private_ctx))
     }
 
@@ -300,8 +301,8 @@ impl HostState {
         if !st.requested {
             v.push(HostStep::StopRequest);
         }
-        let disconnect_on = cfg.on(Mechanism::DisconnectContext);
-        let revoke_first = cfg.on(Mechanism::RevokeBeforeDisconnect);
+        let disconnect_on = cfg.on(Toggle::DisconnectContext);
+        let revoke_first = cfg.on(Toggle::RevokeBeforeDisconnect);
         let past_disconnect = matches!(
             st.disconnect,
             DisconnectProgress::Done | DisconnectProgress::GaveUpWaiting
@@ -410,20 +411,20 @@ impl HostState {
                     .objects
                     .iter()
                     .any(|o| o.service == STOPPED_SERVICE && o.stub == StubState::Connected);
-                self.stop.accepted = cfg.on(Mechanism::StopAlwaysAccepted) || !active;
+                self.stop.accepted = cfg.on(Toggle::StopAlwaysAccepted) || !active;
             }
             HostStep::Revoke => {
                 self.stop.revoked = true;
                 self.services[a].registered = false;
             }
             HostStep::Disconnect | HostStep::RetryDisconnect => {
-                let hr = if !cfg.on(Mechanism::PrivateContext) {
+                let hr = if !cfg.on(Toggle::PrivateContext) {
                     // A has no context of its own: it calls from the default context.
                     Hresult::CO_E_NOT_SUPPORTED
                 } else {
                     self.disconnect_context(cfg)
                 };
-                if cfg.on(Mechanism::PrivateContext) {
+                if cfg.on(Toggle::PrivateContext) {
                     self.record_result(hr);
                 } else {
                     self.disconnect_results.push(hr);
@@ -431,7 +432,7 @@ impl HostState {
                 self.stop.saw_timeout |= hr == Hresult::RPC_E_TIMEOUT;
                 self.stop.disconnect = match hr {
                     Hresult::S_OK => DisconnectProgress::Done,
-                    Hresult::RPC_E_TIMEOUT if cfg.on(Mechanism::RetryUntilSOk) => {
+                    Hresult::RPC_E_TIMEOUT if cfg.on(Toggle::RetryUntilSOk) => {
                         DisconnectProgress::Waiting
                     }
                     Hresult::RPC_E_TIMEOUT => DisconnectProgress::GaveUpWaiting,
@@ -452,8 +453,8 @@ impl HostState {
                 self.objects.push(SvcObject {
                     id,
                     service: STOPPED_SERVICE,
-                    private_ctx: cfg.on(Mechanism::PrivateContext),
-                    direct: !cfg.on(Mechanism::RegisterLocalServer),
+                    private_ctx: cfg.on(Toggle::PrivateContext),
+                    direct: !cfg.on(Toggle::RegisterLocalServer),
                     stub: StubState::Connected,
                 });
                 self.b_ref = BRef::Holds {
@@ -527,7 +528,7 @@ impl HostState {
         match msg {
             Msg::Activate { clsid, .. } => {
                 let s = clsid.0;
-                if s == STOPPED_SERVICE && !cfg.on(Mechanism::RegisterLocalServer) {
+                if s == STOPPED_SERVICE && !cfg.on(Toggle::RegisterLocalServer) {
                     // Registered with CLSCTX_INPROC_SERVER only: invisible to other processes;
                     // the SCM waits for a registration that never comes (seeds README).
                     reply(Hresult::CO_E_SERVER_EXEC_FAILURE, None)
@@ -537,7 +538,7 @@ impl HostState {
                     self.objects.push(SvcObject {
                         id,
                         service: s,
-                        private_ctx: cfg.on(Mechanism::PrivateContext),
+                        private_ctx: cfg.on(Toggle::PrivateContext),
                         direct: false,
                         stub: StubState::Connected,
                     });
@@ -598,7 +599,7 @@ impl HostState {
     fn self_disconnect(&mut self, cfg: &Config, o: &SvcObject) -> (Hresult, bool) {
         if !o.private_ctx {
             (Hresult::CO_E_NOT_SUPPORTED, false)
-        } else if cfg.on(Mechanism::DeadlockDetection) {
+        } else if cfg.on(Toggle::DeadlockDetection) {
             (Hresult::CONTEXT_E_WOULD_DEADLOCK, false)
         } else {
             for x in self.objects.iter_mut() {

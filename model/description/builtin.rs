@@ -1,7 +1,7 @@
 //! The built-in descriptions (spec/scenarios/NAME.toml, one per [`Scenario`]), embedded in the
 //! binary; each maps to its scenario's baseline, and `check` without a file runs them.
 
-use crate::com::config::{quote_prefix, Config, MechanismSet, Scenario};
+use crate::com::config::{quote_prefix, Config, Scenario, ToggleSet};
 use crate::description::format::Description;
 
 /// The built-in descriptions, one per scenario (spec/scenarios/NAME.toml), in
@@ -66,11 +66,7 @@ pub fn builtin(name: &str) -> Result<&'static str, String> {
 /// # Errors
 /// A message when the built-in description does not read (a test keeps them readable) or the
 /// toggles or the number of clients do not fit the scenario.
-pub fn builtin_config(
-    s: Scenario,
-    toggled: MechanismSet,
-    clients: usize,
-) -> Result<Config, String> {
+pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result<Config, String> {
     // The bounds are the caller's to get right, not the built-in file's.
     Config::new(s, toggled, clients)?;
     let file = format!("spec/scenarios/{}.toml", s.name());
@@ -83,7 +79,7 @@ pub fn builtin_config(
             run.config.scenario.name()
         ));
     }
-    let all = toggled.iter().fold(run.config.toggled, MechanismSet::with);
+    let all = toggled.iter().fold(run.config.toggled, ToggleSet::with);
     Config::new(s, all, clients)?.with_layout(run.config.layout)
 }
 
@@ -101,7 +97,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
                 run.config,
-                Config::new(s, MechanismSet::EMPTY, DEFAULT_CLIENTS).unwrap()
+                Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
             );
         }
     }

@@ -2,9 +2,9 @@
 //! must exist, values that contradict each other), and mapped to a [`Run`] of the model.
 
 use crate::com::config::{
-    quote_prefix, Config, Layout, Mechanism, MechanismSet, Scenario, DEFAULT_CLIENTS, MAX_CLASSES,
-    MAX_CLIENTS,
+    quote_prefix, Config, Layout, Scenario, ToggleSet, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS,
 };
+use crate::com::toggles::Toggle;
 use crate::description::format::{
     at, Clsctx, Description, DescriptionError, Located, Regcls, ServerKind,
 };
@@ -16,21 +16,21 @@ use toml::Spanned;
 
 /// Mechanisms that a description sets through its own keys, not through `[mechanisms]`: the
 /// mechanism and the key that says it.
-const SET_BY_KEYS: &[(Mechanism, &str)] = &[
+const SET_BY_KEYS: &[(Toggle, &str)] = &[
     (
-        Mechanism::RegclsSingleuse,
+        Toggle::RegclsSingleuse,
         "the classes' `regcls` (\"SINGLEUSE\")",
     ),
     (
-        Mechanism::RegclsSuspended,
+        Toggle::RegclsSuspended,
         "the classes' `regcls` (\"SUSPENDED\")",
     ),
     (
-        Mechanism::RegisterLocalServer,
+        Toggle::RegisterLocalServer,
         "the first class's `clsctx` (\"LOCAL_SERVER\" or \"INPROC_SERVER\")",
     ),
-    (Mechanism::ClientDeath, "[clients] `may_die`"),
-    (Mechanism::AccessDeniedClient, "[clients] `access_denied`"),
+    (Toggle::ClientDeath, "[clients] `may_die`"),
+    (Toggle::AccessDeniedClient, "[clients] `access_denied`"),
 ];
 
 impl Description {
@@ -108,8 +108,8 @@ impl Description {
         // `user = true` in a framework server is the framework's user condition.
         if server.user.as_ref().is_some_and(|u| *u.get_ref()) {
             match scenario {
-                Scenario::MfcSta => toggled = toggled.with(Mechanism::UserTakesControl),
-                Scenario::WtlSta => toggled = toggled.with(Mechanism::UserStarted),
+                Scenario::MfcSta => toggled = toggled.with(Toggle::UserTakesControl),
+                Scenario::WtlSta => toggled = toggled.with(Toggle::UserStarted),
                 _ => {}
             }
         }
@@ -141,11 +141,11 @@ impl Description {
         };
         let clients = clients_override.unwrap_or(clients);
         for (key, value, m) in [
-            ("may_die", &c.may_die, Mechanism::ClientDeath),
+            ("may_die", &c.may_die, Toggle::ClientDeath),
             (
                 "access_denied",
                 &c.access_denied,
-                Mechanism::AccessDeniedClient,
+                Toggle::AccessDeniedClient,
             ),
         ] {
             let Some(v) = value else { continue };
@@ -174,9 +174,9 @@ impl Description {
             for n in names {
                 let one = std::slice::from_ref(n.get_ref());
                 let set = if enable {
-                    MechanismSet::from_args(scenario, &[], one)
+                    ToggleSet::from_args(scenario, &[], one)
                 } else {
-                    MechanismSet::from_args(scenario, one, &[])
+                    ToggleSet::from_args(scenario, one, &[])
                 }
                 .map_err(|e| {
                     let e = e
@@ -383,8 +383,8 @@ impl Description {
 
     /// The toggles the classes' REGCLS flags and CLSCTX values say, checked against what the
     /// scenario's code registers.
-    fn registration_toggles(&self, scenario: Scenario) -> Result<(MechanismSet, u8), Located> {
-        let mut toggled = MechanismSet::EMPTY;
+    fn registration_toggles(&self, scenario: Scenario) -> Result<(ToggleSet, u8), Located> {
+        let mut toggled = ToggleSet::EMPTY;
         // Classes registered REGCLS_SINGLEUSE, as a bit set.
         let mut singleuse = 0u8;
         let kind = *self.server.kind.get_ref();
@@ -449,7 +449,7 @@ impl Description {
                             "service A's registration, R-000-LOCAL-SERVER-FLAG",
                         )?;
                         if c == Clsctx::InprocServer {
-                            toggled = toggled.with(Mechanism::RegisterLocalServer);
+                            toggled = toggled.with(Toggle::RegisterLocalServer);
                         }
                     } else {
                         one_ctx(
@@ -474,7 +474,7 @@ impl Description {
                         ));
                     }
                     let suspended = flags.contains(&Regcls::Suspended);
-                    if suspended && !Mechanism::RegclsSuspended.applies_to(scenario) {
+                    if suspended && !Toggle::RegclsSuspended.applies_to(scenario) {
                         let f = class
                             .regcls
                             .get_ref()
@@ -499,7 +499,7 @@ impl Description {
                         ));
                     }
                     if single {
-                        if let Some(why) = Mechanism::RegclsSingleuse.refusal(scenario) {
+                        if let Some(why) = Toggle::RegclsSingleuse.refusal(scenario) {
                             let f = class
                                 .regcls
                                 .get_ref()
@@ -533,11 +533,11 @@ impl Description {
             let every = (1u8 << self.server.classes.len()) - 1;
             if singleuse == every {
                 // Every class single-use: the configuration regcls-singleuse itself.
-                toggled = toggled.with(Mechanism::RegclsSingleuse);
+                toggled = toggled.with(Toggle::RegclsSingleuse);
                 singleuse = 0;
             }
-            if !suspended && Mechanism::RegclsSuspended.applies_to(scenario) {
-                toggled = toggled.with(Mechanism::RegclsSuspended);
+            if !suspended && Toggle::RegclsSuspended.applies_to(scenario) {
+                toggled = toggled.with(Toggle::RegclsSuspended);
             }
         }
         Ok((toggled, singleuse))

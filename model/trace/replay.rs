@@ -11,8 +11,10 @@
 //! property (violate an always property; end in a terminal state on a path where an
 //! eventually property never held; satisfy a sometimes property).
 
-use crate::com::config::{Config, Layout, Mechanism, MechanismSet, Scenario};
+use crate::com::config::{Config, Layout, Scenario, ToggleSet};
+
 use crate::com::system::{ComModel, SysState};
+use crate::com::toggles::Toggle;
 use crate::trace::itf::{encode_action, encode_state, vars, NETWORK_VAR};
 use crate::trace::meta::TraceMeta;
 use crate::verify::model::build;
@@ -249,7 +251,7 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
     };
     let scenario = Scenario::parse(meta_str(meta, "scenario")?)
         .or_else(|e| bad("$[\"#meta\"].scenario", e))?;
-    let mut disabled = MechanismSet::EMPTY;
+    let mut disabled = ToggleSet::EMPTY;
     for key in ["disabled", "enabled"] {
         // "enabled" (opt-in remedies) may be absent from traces that enable none.
         let names = if key == "enabled" && meta.get(key).is_none() {
@@ -259,7 +261,7 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
         };
         for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let path = format!("$[\"#meta\"].{key}");
-            let m = Mechanism::parse(name).or_else(|e| bad(&path, e))?;
+            let m = Toggle::parse(name).or_else(|e| bad(&path, e))?;
             if m.opt_in() != (key == "enabled") {
                 return bad(
                     &path,

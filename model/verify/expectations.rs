@@ -4,7 +4,7 @@
 //! comparison of a run's verdicts with them.
 
 use crate::com::config::Layout;
-use crate::com::config::{matrix_runs, MechanismSet, Scenario, DEFAULT_CLIENTS};
+use crate::com::config::{matrix_runs, Scenario, ToggleSet, DEFAULT_CLIENTS};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::properties::expectation_name;
 use crate::verify::properties::PROPERTIES;
@@ -18,9 +18,9 @@ pub const EXPECTATIONS_TOML: &str = include_str!("../../spec/expectations.toml")
 /// Expected verdicts: (scenario, toggled set) → property → verdict.
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
-    runs: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, Verdict>>,
+    runs: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, Verdict>>,
     /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table.
-    findings: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, String>>,
+    findings: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, String>>,
 }
 
 /// The name of the table of spec/expectations.toml that maps pinned violations to findings:
@@ -88,23 +88,13 @@ impl Expectations {
     }
 
     /// The expected verdict of `property` in `scenario` with `disabled` toggled, if pinned.
-    pub fn get(
-        &self,
-        scenario: Scenario,
-        disabled: MechanismSet,
-        property: &str,
-    ) -> Option<Verdict> {
+    pub fn get(&self, scenario: Scenario, disabled: ToggleSet, property: &str) -> Option<Verdict> {
         self.runs.get(&(scenario, disabled))?.get(property).copied()
     }
 
     /// The finding (spec/findings.md) that explains `property`'s pinned verdict in `scenario`
     /// with `toggled`, if the file names one.
-    pub fn finding(
-        &self,
-        scenario: Scenario,
-        toggled: MechanismSet,
-        property: &str,
-    ) -> Option<&str> {
+    pub fn finding(&self, scenario: Scenario, toggled: ToggleSet, property: &str) -> Option<&str> {
         self.findings
             .get(&(scenario, toggled))?
             .get(property)
@@ -112,7 +102,7 @@ impl Expectations {
     }
 
     /// Every (scenario, run, property, finding ID) the `[findings]` table names, in order.
-    pub fn findings(&self) -> impl Iterator<Item = (Scenario, MechanismSet, &str, &str)> + '_ {
+    pub fn findings(&self) -> impl Iterator<Item = (Scenario, ToggleSet, &str, &str)> + '_ {
         self.findings.iter().flat_map(|(&(s, t), props)| {
             props
                 .iter()
@@ -171,7 +161,7 @@ impl Expectations {
     }
 
     /// Every run the file pins, in order.
-    pub fn runs(&self) -> impl Iterator<Item = (Scenario, MechanismSet)> + '_ {
+    pub fn runs(&self) -> impl Iterator<Item = (Scenario, ToggleSet)> + '_ {
         self.runs.keys().copied()
     }
 
@@ -208,7 +198,7 @@ fn scenario_runs<'a>(
     prefix: &str,
     sname: &str,
     value: &'a toml::Value,
-) -> Result<Vec<((Scenario, MechanismSet), Vec<(String, &'a toml::Value)>)>, String> {
+) -> Result<Vec<((Scenario, ToggleSet), Vec<(String, &'a toml::Value)>)>, String> {
     let scenario =
         Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml [{prefix}]: {e}"))?;
     let table = value
@@ -216,7 +206,7 @@ fn scenario_runs<'a>(
         .ok_or_else(|| format!("spec/expectations.toml: [{prefix}] must be a table"))?;
     let mut out = Vec::new();
     for (run, vals) in table {
-        let toggled = MechanismSet::parse_label(run)
+        let toggled = ToggleSet::parse_label(run)
             .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e} (or 'baseline')"))?;
         let vals = vals
             .as_table()

@@ -77,7 +77,7 @@ pub fn client_text(c: &ClientState) -> String {
 /// count, which names it too.
 pub fn held_up_by(cfg: &Config, s: &ServerState) -> String {
     let mut v = Vec::new();
-    if !cfg.on(crate::com::config::Mechanism::FactoryRefsIgnored) && s.factory_refcount() > 0 {
+    if !cfg.on(crate::com::toggles::Toggle::FactoryRefsIgnored) && s.factory_refcount() > 0 {
         v.push(format!(
             "it waits for its class objects' reference count ({}, its own registrations included) to reach zero",
             s.factory_refcount()

@@ -1,15 +1,17 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
-use crate::com::config::{matrix_runs, Mechanism, MechanismSet, Scenario};
+use crate::com::config::{matrix_runs, Scenario, ToggleSet};
+
 use crate::com::rules::{source_file, RULES};
+use crate::com::toggles::Toggle;
 use crate::verify::check::Verdict;
 use crate::verify::expectations::Expectations;
 use crate::verify::properties::{expectation_name, PROPERTIES};
 use std::fmt::Write;
 
 /// The server implementations a COM developer ships, each as one run of the matrix: a label,
-/// the scenario and the run's toggles (a [`MechanismSet::label`]).
+/// the scenario and the run's toggles (a [`ToggleSet::label`]).
 pub const IMPLEMENTATIONS: &[(&str, Scenario, &str)] = &[
     (
         "Textbook EXE, one STA (002, 003)",
@@ -97,7 +99,7 @@ fn implementations(s: &mut String) {
     }
     s.push('\n');
     for (name, sc, label) in IMPLEMENTATIONS {
-        let set = MechanismSet::parse_label(label).expect("a valid run label");
+        let set = ToggleSet::parse_label(label).expect("a valid run label");
         let _ = write!(s, "| {name} | `{} {label}` |", sc.name());
         for p in IMPLEMENTATION_PROPERTIES {
             let cell = match exp.get(*sc, set, p) {
@@ -135,7 +137,7 @@ pub fn markdown() -> String {
     }
     implementations(&mut s);
     s.push_str("\n### Mechanisms, remedies and variants\n\nMechanisms are on by default (`--disable NAME`); remedies for findings and variants where the sources disagree are off by default (`--enable NAME`).\n\n| name | kind | default | rules | source | toggling it (disabling a mechanism, enabling a remedy or variant) means |\n|---|---|---|---|---|---|\n");
-    for m in Mechanism::ALL {
+    for m in Toggle::ALL {
         let _ = writeln!(
             s,
             "| `{}` | {} | {} | {} | {} | {} |",
@@ -187,7 +189,7 @@ pub fn markdown() -> String {
     }
     s.push_str("\n### Rules ↔ mechanisms ↔ properties\n\n| rule | source | mechanisms | properties |\n|---|---|---|---|\n");
     for r in RULES {
-        let mechs: Vec<String> = Mechanism::ALL
+        let mechs: Vec<String> = Toggle::ALL
             .into_iter()
             .filter(|m| m.rules().contains(&r.id))
             .map(|m| format!("`{}`", m.name()))

@@ -1,11 +1,12 @@
 //! Helpers shared by the handler tests (tests/handlers_*.rs): a configuration, a started
 //! server, an activation, the SCM's answers.
 
-use comlife::com::config::{Clsid, Config, Mechanism, MechanismSet, Scenario};
+use comlife::com::config::{Clsid, Config, Scenario, ToggleSet};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scm::ScmState;
 use comlife::com::server::{ServerState, ServerStep};
+use comlife::com::toggles::Toggle;
 use stateright::actor::Id;
 
 /// What a handler sends.
@@ -15,10 +16,10 @@ pub type Sends = Vec<(Id, Msg)>;
 /// time, delivered to an idle apartment and dispatched at once: A-NETWORK's direct dispatch (the
 /// variant `unordered-dispatch`). The FIFO queue every local server has by default is tested on
 /// its own (`sta_queues_calls_until_message_loop`, the framework tests).
-pub fn cfg(s: Scenario, toggled: &[Mechanism]) -> Config {
-    let mut set = toggled.iter().copied().collect::<MechanismSet>();
-    if Mechanism::UnorderedDispatch.applies_to(s) {
-        set = set.with(Mechanism::UnorderedDispatch);
+pub fn cfg(s: Scenario, toggled: &[Toggle]) -> Config {
+    let mut set = toggled.iter().copied().collect::<ToggleSet>();
+    if Toggle::UnorderedDispatch.applies_to(s) {
+        set = set.with(Toggle::UnorderedDispatch);
     }
     Config::new(s, set, 2).unwrap()
 }
