@@ -1,5 +1,6 @@
-//! spec/expectations.toml: the expected verdict of every property, per scenario, with every
-//! mechanism on (`baseline`) and with each single mechanism disabled; the findings
+//! spec/expectations.toml: the expected verdict of every property and the number of unique
+//! states, per scenario, with every mechanism on (`baseline`) and with each single mechanism
+//! disabled; the findings
 //! (spec/findings.md) that explain the violations of the baseline and of variants; and the
 //! comparison of a run's verdicts with them.
 
@@ -19,6 +20,8 @@ pub const EXPECTATIONS_TOML: &str = include_str!("../../spec/expectations.toml")
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     runs: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, Verdict>>,
+    /// (scenario, toggled set) → pinned unique states, from the runs' [`STATES_KEY`] lines.
+    states: BTreeMap<(Scenario, MechanismSet), usize>,
     /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table.
     findings: BTreeMap<(Scenario, MechanismSet), BTreeMap<String, String>>,
 }
@@ -27,18 +30,29 @@ pub struct Expectations {
 /// `[findings.SCENARIO.RUN]` with `property = "F-n"` lines.
 pub const FINDINGS_TABLE: &str = "findings";
 
+/// The key of a run's table of spec/expectations.toml (`[SCENARIO.RUN]`, not a property name)
+/// that pins the run's number of unique states: `states = N`. These are unique states as a
+/// complete exploration counts them with the default two clients ([`DEFAULT_CLIENTS`]) and
+/// symmetry reduction on (`RunOptions::symmetry`, the default), so in the local scenarios they
+/// are symmetry-reduced classes of states (model/verify/symmetry.rs). The count is
+/// deterministic (it does not depend on the number of threads), so it is compared exactly; a
+/// change of it is a change of the model or of the reduction.
+pub const STATES_KEY: &str = "states";
+
 impl Expectations {
     /// Parses the TOML text: one table per scenario, one sub-table per run (`baseline` or a
-    /// mechanism name), one `property = "verdict"` line per property.
+    /// mechanism name), one `property = "verdict"` line per property and one
+    /// [`STATES_KEY`]` = N` line.
     ///
     /// # Errors
-    /// Returns a message naming the unknown scenario, run, property or verdict, or the TOML
-    /// syntax error.
+    /// Returns a message naming the unknown scenario, run, property or verdict, a `states`
+    /// that is not a non-negative integer, or the TOML syntax error.
     pub fn parse(text: &str) -> Result<Expectations, String> {
         let doc: toml::Table = text
             .parse()
             .map_err(|e| format!("spec/expectations.toml: {e}"))?;
         let mut runs = BTreeMap::new();
+        let mut states = BTreeMap::new();
         let mut findings = BTreeMap::new();
         for (sname, stable) in &doc {
             if sname == FINDINGS_TABLE {
@@ -47,7 +61,12 @@ impl Expectations {
                 })?;
                 for (sname, runs) in stable {
                     let prefix = format!("{FINDINGS_TABLE}.{sname}");
-                    for (key, props) in scenario_runs(&prefix, sname, runs)? {
+                    for (key, count, props) in scenario_runs(&prefix, sname, runs)? {
+                        if count.is_some() {
+                            return Err(format!(
+                                "spec/expectations.toml [{prefix}]: '{STATES_KEY}' belongs in the run's own table, not in [{FINDINGS_TABLE}]"
+                            ));
+                        }
                         let ids = props
                             .into_iter()
                             .map(|(p, v)| match v.as_str() {
@@ -62,7 +81,10 @@ impl Expectations {
                 }
                 continue;
             }
-            for (key, props) in scenario_runs(sname, sname, stable)? {
+            for (key, count, props) in scenario_runs(sname, sname, stable)? {
+                if let Some(count) = count {
+                    states.insert(key, count);
+                }
                 let verdicts = props
                     .into_iter()
                     .map(|(p, v)| {
@@ -76,7 +98,11 @@ impl Expectations {
                 runs.insert(key, verdicts);
             }
         }
-        Ok(Expectations { runs, findings })
+        Ok(Expectations {
+            runs,
+            states,
+            findings,
+        })
     }
 
     /// The checked-in expectations.
@@ -95,6 +121,12 @@ impl Expectations {
         property: &str,
     ) -> Option<Verdict> {
         self.runs.get(&(scenario, disabled))?.get(property).copied()
+    }
+
+    /// The pinned number of unique states of `scenario` with `toggled` ([`STATES_KEY`]), if
+    /// the file pins it.
+    pub fn states(&self, scenario: Scenario, toggled: MechanismSet) -> Option<usize> {
+        self.states.get(&(scenario, toggled)).copied()
     }
 
     /// The finding (spec/findings.md) that explains `property`'s pinned verdict in `scenario`
@@ -175,11 +207,14 @@ impl Expectations {
         self.runs.keys().copied()
     }
 
-    /// Whether every property of every run is pinned (used by tests).
+    /// Whether every property and the state count of every run is pinned (used by tests).
     pub fn missing(&self) -> Vec<String> {
         let mut missing = Vec::new();
         for s in Scenario::ALL {
             for d in matrix_runs(s) {
+                if self.states(s, d).is_none() {
+                    missing.push(format!("{}.{}.{STATES_KEY}", s.name(), d.label()));
+                }
                 for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
                     if self.get(s, d, p.name).is_none() {
                         missing.push(format!("{}.{}.{}", s.name(), d.label(), p.name));
@@ -198,17 +233,25 @@ fn is_finding_id(id: &str) -> bool {
 }
 
 /// The runs of one scenario's table `[PREFIX]` (`SCENARIO` is its name): each sub-table's key,
-/// parsed as a run label, and its `property = value` lines with the property names checked.
+/// parsed as a run label, its [`STATES_KEY`] count if it has one, and its `property = value`
+/// lines with the property names checked.
 ///
 /// # Errors
-/// A message naming the table of an unknown scenario, run or property, or a value that is not
-/// a table.
+/// A message naming the table of an unknown scenario, run or property, a value that is not
+/// a table, or a state count that is not a non-negative integer.
 #[allow(clippy::type_complexity)]
 fn scenario_runs<'a>(
     prefix: &str,
     sname: &str,
     value: &'a toml::Value,
-) -> Result<Vec<((Scenario, MechanismSet), Vec<(String, &'a toml::Value)>)>, String> {
+) -> Result<
+    Vec<(
+        (Scenario, MechanismSet),
+        Option<usize>,
+        Vec<(String, &'a toml::Value)>,
+    )>,
+    String,
+> {
     let scenario =
         Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml [{prefix}]: {e}"))?;
     let table = value
@@ -222,12 +265,25 @@ fn scenario_runs<'a>(
             .as_table()
             .ok_or_else(|| format!("spec/expectations.toml: [{prefix}.{run}] must be a table"))?;
         let mut props = Vec::new();
+        let mut count = None;
         for (p, v) in vals {
+            if p == STATES_KEY {
+                let n = v
+                    .as_integer()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "spec/expectations.toml [{prefix}.{run}].{STATES_KEY}: a number of unique states"
+                        )
+                    })?;
+                count = Some(n);
+                continue;
+            }
             crate::verify::properties::property(p)
                 .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
             props.push((p.clone(), v));
         }
-        out.push(((scenario, toggled), props));
+        out.push(((scenario, toggled), count, props));
     }
     Ok(out)
 }
