@@ -155,7 +155,9 @@ impl Expectations {
     /// Compares `report`'s verdicts with the file. A run is compared only when the file pins
     /// it: default client count ([`DEFAULT_CLIENTS`]) and a toggled set of [`matrix_runs`].
     /// A simulation establishes only what its walks showed, so its `unknown` verdicts
-    /// contradict nothing.
+    /// contradict nothing. The unique states are compared with the pinned count
+    /// ([`STATES_KEY`]) too when they are comparable: a complete exhaustive exploration with
+    /// symmetry reduction on.
     pub fn compare(&self, report: &RunReport) -> Comparison {
         let cfg = report.cfg;
         let not_compared = if cfg.clients != DEFAULT_CLIENTS {
@@ -196,9 +198,16 @@ impl Expectations {
                 }
             })
             .collect();
+        let states =
+            (not_compared.is_none() && report.complete && !report.simulated && report.symmetry)
+                .then(|| StatesComparison {
+                    pinned: self.states(cfg.scenario, cfg.toggled),
+                    got: report.unique_states,
+                });
         Comparison {
             not_compared,
             properties,
+            states,
         }
     }
 
@@ -324,6 +333,7 @@ pub fn compare_expect(
             .is_empty()
             .then(|| "the description has no [expect]".to_string()),
         properties,
+        states: None,
     }
 }
 
@@ -346,6 +356,25 @@ pub struct Comparison {
     pub not_compared: Option<String>,
     /// Per property, in the report's order.
     pub properties: Vec<PropertyComparison>,
+    /// The run's unique states compared with the pinned count; `None` when they are not
+    /// compared (the run is not, or is bounded, simulated or not symmetry-reduced).
+    pub states: Option<StatesComparison>,
+}
+
+/// A run's unique states compared with the count spec/expectations.toml pins ([`STATES_KEY`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatesComparison {
+    /// The pinned count; `None` when the file pins none for the run.
+    pub pinned: Option<usize>,
+    /// The run's unique states.
+    pub got: usize,
+}
+
+impl StatesComparison {
+    /// Whether the run's unique states are the pinned count.
+    pub fn matches(self) -> bool {
+        self.pinned == Some(self.got)
+    }
 }
 
 impl Comparison {
@@ -360,6 +389,12 @@ impl Comparison {
             .iter()
             .filter(|p| p.matches == Some(false))
             .count()
+    }
+
+    /// Whether the run's unique states differ from the pinned count (`false` when they are not
+    /// compared).
+    pub fn states_differ(&self) -> bool {
+        self.states.is_some_and(|s| !s.matches())
     }
 
     /// Number of verdicts that match the file.
@@ -422,6 +457,9 @@ pub struct RunJson {
     pub not_compared: Option<String>,
     /// Number of verdicts that differ from the file (0 when not compared).
     pub mismatches: usize,
+    /// The unique states the file pins for this run; null when they are not compared
+    /// (the run is not, or is bounded, simulated or not symmetry-reduced) or not pinned.
+    pub pinned_unique_states: Option<usize>,
     /// Per-property verdicts.
     pub properties: Vec<PropertyJson>,
 }
@@ -445,6 +483,7 @@ impl Comparison {
             compared: self.compared(),
             not_compared: self.not_compared.clone(),
             mismatches: self.mismatches(),
+            pinned_unique_states: self.states.and_then(|s| s.pinned),
             properties: this
                 .properties
                 .iter()
