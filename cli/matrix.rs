@@ -66,6 +66,13 @@ pub fn print_notes(report: &RunReport, cmp: &Comparison) {
     if let Some(why) = &cmp.not_compared {
         eprintln!("comlife: {label}: not compared with spec/expectations.toml: {why}");
     }
+    if let Some(s) = cmp.states.filter(|s| !s.matches()) {
+        eprintln!(
+            "comlife: {label}: {} unique states, spec/expectations.toml pins {}",
+            s.got,
+            s.pinned.map_or("none".to_string(), |n| n.to_string())
+        );
+    }
 }
 
 /// The note of the long table: a mismatch, or the finding that explains a pinned violation.
@@ -186,6 +193,14 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
         );
     }
     for (r, c) in runs {
+        if let Some(s) = c.states.filter(|s| !s.matches()) {
+            println!(
+                "  ! {}: {} unique states, pinned {}",
+                r.cfg.toggled.label(),
+                s.got,
+                s.pinned.map_or("none".to_string(), |n| n.to_string())
+            );
+        }
         for (p, pc) in r.properties.iter().zip(&c.properties) {
             if pc.matches == Some(false) {
                 println!(
@@ -225,6 +240,8 @@ pub struct Tally {
     pub differ: usize,
     /// Runs not compared with it.
     pub not_compared: usize,
+    /// Runs whose unique states differ from the pinned count.
+    pub states_differ: usize,
 }
 
 impl Tally {
@@ -233,11 +250,13 @@ impl Tally {
         self.matched += cmp.matches();
         self.differ += cmp.mismatches();
         self.not_compared += usize::from(!cmp.compared());
+        self.states_differ += usize::from(cmp.states_differ());
     }
 
     /// Prints the verdict line ("N verdicts match spec/expectations.toml, M differ", and how
-    /// many runs were not compared) on stdout, or on stderr when `to_stderr` (stdout holds
-    /// JSON), and returns the exit status: 1 when a verdict differs, else 0.
+    /// many runs were not compared or have other state counts than the pinned ones) on stdout,
+    /// or on stderr when `to_stderr` (stdout holds JSON), and returns the exit status: 1 when a
+    /// verdict or a state count differs, else 0.
     pub fn finish(self, to_stderr: bool) -> ExitCode {
         let mut line = format!(
             "{} verdicts match spec/expectations.toml, {} differ",
@@ -250,16 +269,30 @@ impl Tally {
                 comlife::com::config::DEFAULT_CLIENTS
             );
         }
+        if self.states_differ > 0 {
+            line += &format!(
+                "; {} run(s) with other unique states than pinned",
+                self.states_differ
+            );
+        }
         if to_stderr {
             eprintln!("{line}");
         } else {
             println!("{line}");
         }
-        if self.differ > 0 {
-            eprintln!(
-                "comlife: {} verdict(s) differ from spec/expectations.toml",
-                self.differ
-            );
+        if self.differ > 0 || self.states_differ > 0 {
+            if self.differ > 0 {
+                eprintln!(
+                    "comlife: {} verdict(s) differ from spec/expectations.toml",
+                    self.differ
+                );
+            }
+            if self.states_differ > 0 {
+                eprintln!(
+                    "comlife: {} run(s) have other unique states than spec/expectations.toml pins",
+                    self.states_differ
+                );
+            }
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS

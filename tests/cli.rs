@@ -130,6 +130,8 @@ fn json_has_the_documented_shape() {
     assert_eq!(v["compared"], true);
     assert!(v["not_compared"].is_null());
     assert_eq!(v["mismatches"], 0);
+    // The state count pinned beside the verdicts, and met.
+    assert_eq!(v["pinned_unique_states"], v["unique_states"]);
     for p in props {
         assert_eq!(p["expected"], p["verdict"], "{p}");
         assert_eq!(p["matches"], true, "{p}");

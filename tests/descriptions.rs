@@ -7,10 +7,12 @@ mod common;
 use common::{comlife, temp_dir};
 
 use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::rules::RULES;
 use comlife::description::builtin::BUILTIN;
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
+use comlife::verify::properties::PROPERTIES;
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -49,6 +51,146 @@ fn builtins_are_the_scenario_baselines() {
         // `new --from NAME` prints the file.
         let (code, out, _) = comlife(&["new", "--from", name]);
         assert_eq!((code, out.as_str()), (0, *text), "{name}");
+    }
+}
+
+/// The `[expect]` section a built-in description of `s` must end with: the pinned baseline
+/// verdicts of spec/expectations.toml, one line per property that applies, in [`PROPERTIES`]
+/// order, each violation that `[findings.SCENARIO.baseline]` explains annotated with its
+/// finding. spec/expectations.toml is the one place of the verdicts; the built-in repeats them
+/// and this keeps the copy exact.
+fn expect_section(s: Scenario, pinned: &Expectations) -> String {
+    let mut out = String::from(
+        "# Expected verdicts: property = \"holds\" | \"violated\". `comlife check` exits 1 when a verdict\n\
+         # differs, naming it. These are the pinned baseline verdicts (spec/expectations.toml).\n\
+         [expect]\n",
+    );
+    for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
+        let v = pinned
+            .get(s, ToggleSet::EMPTY, p.name)
+            .unwrap_or_else(|| panic!("{}.baseline.{} is pinned", s.name(), p.name));
+        out += &format!("\"{}\" = \"{}\"", p.name, v.name());
+        if let Some(f) = pinned.finding(s, ToggleSet::EMPTY, p.name) {
+            out += &format!("  # {f} (spec/findings.md)");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The header every built-in description of `name` begins with, around its own paragraph
+/// about the server: what it is, how it is checked, where the IDs it names are explained.
+fn header(name: &str) -> (String, String) {
+    let first = format!(
+        "# comlife server description: built-in '{name}' (`comlife new --from {name}`).\n#\n"
+    );
+    let rest = format!(
+        "#\n\
+         # Checked exactly as `comlife check --scenario {name}` (its baseline). Check your copy with\n\
+         # `comlife check FILE.toml`; `comlife list` names the mechanisms and properties, `comlife\n\
+         # schema` prints the format as a JSON Schema. Rule IDs are in spec/rules.md, framework\n\
+         # sources in spec/frameworks.md, findings (F-n) in spec/findings.md.\n\
+         \n\
+         # The description's name: lowercase letters, digits and '-'. Traces go to\n\
+         # traces/NAME/RUN/PROPERTY.md beside this file (RUN: 'baseline', or the toggles).\n\
+         name = \"{name}\"\n"
+    );
+    (first, rest)
+}
+
+/// The built-in descriptions repeat spec/expectations.toml and the rule and framework tables;
+/// their copies are kept exact: the `[expect]` section is the pinned baseline with its findings
+/// (nothing after it), the header names the built-in and its scenario, and every rule ID,
+/// finding and spec/frameworks.md section the comments name exists. Cheap: no model is run.
+#[test]
+fn builtin_headers_and_expect_sections_repeat_the_pins() {
+    let pinned = Expectations::embedded();
+    let frameworks =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/frameworks.md"))
+            .unwrap();
+    let findings_md =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/findings.md"))
+            .unwrap();
+    for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
+        let file = format!("spec/scenarios/{name}.toml");
+        // [expect]: from its comment to the end of the file.
+        let want = expect_section(s, &pinned);
+        let at = text
+            .find("# Expected verdicts:")
+            .unwrap_or_else(|| panic!("{file}: no [expect] comment"));
+        assert_eq!(
+            &text[at..],
+            want,
+            "{file}: [expect] is not spec/expectations.toml's [{name}.baseline] (with \
+             [findings.{name}.baseline]); copy it from there"
+        );
+        // Header: the first line, then the server's own paragraph, then the shared paragraphs
+        // and the name.
+        let (first, rest) = header(name);
+        assert!(text.starts_with(&first), "{file}: header's first line");
+        let after = &text[first.len()..];
+        let own_end = after
+            .find(&rest)
+            .unwrap_or_else(|| panic!("{file}: header after the server's paragraph:\n{rest}"));
+        let own = &after[..own_end];
+        assert!(
+            !own.is_empty() && own.lines().all(|l| l.starts_with("# ") && l.len() > 2),
+            "{file}: the server's paragraph is one block of comment lines"
+        );
+        // Every ID the comments name exists: rules (the rule table or spec/frameworks.md's
+        // candidates), findings, and spec/frameworks.md sections.
+        let comments: String = text
+            .lines()
+            .filter_map(|l| l.split_once('#').map(|(_, c)| c))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let ids = |prefix: &str| -> Vec<String> {
+            comments
+                .match_indices(prefix)
+                .filter(|(i, _)| *i == 0 || !comments.as_bytes()[i - 1].is_ascii_alphanumeric())
+                .map(|(i, _)| {
+                    comments[i..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                        .collect::<String>()
+                        .trim_end_matches('-')
+                        .to_string()
+                })
+                .filter(|id| id.len() > prefix.len())
+                .collect()
+        };
+        for id in ids("R-") {
+            assert!(
+                RULES.iter().any(|r| r.id == id)
+                    || frameworks.lines().any(|l| l
+                        .strip_prefix("#### ")
+                        .is_some_and(|h| h.split_whitespace().next() == Some(id.as_str()))),
+                "{file}: rule {id} is neither in model/com/rules.rs nor a candidate in spec/frameworks.md"
+            );
+        }
+        for id in ids("F-") {
+            assert!(
+                findings_md.lines().any(|l| l
+                    .strip_prefix("## ")
+                    .and_then(|h| h.split([':', ' ']).next())
+                    == Some(id.as_str())),
+                "{file}: finding {id} has no heading in spec/findings.md"
+            );
+        }
+        for (i, _) in comments.match_indices("spec/frameworks.md §") {
+            let sections: String = comments[i + "spec/frameworks.md §".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .collect();
+            for n in sections.split('-') {
+                assert!(
+                    frameworks
+                        .lines()
+                        .any(|l| l.starts_with(&format!("## {n}. "))),
+                    "{file}: spec/frameworks.md has no section §{n}"
+                );
+            }
+        }
     }
 }
 

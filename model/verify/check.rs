@@ -114,6 +114,9 @@ pub struct RunReport {
     /// visited, `states` the steps taken, traces are not necessarily shortest, and a property
     /// no walk showed is `unknown`.
     pub simulated: bool,
+    /// Whether symmetry reduction was on ([`RunOptions::symmetry`]): `unique_states` then
+    /// counts classes of states in the local scenarios.
+    pub symmetry: bool,
     /// Per-property results, in [`crate::verify::properties::PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
@@ -175,6 +178,7 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
         seconds: start.elapsed().as_secs_f64(),
         stopped: x.stopped,
         simulated: opts.simulate.is_some(),
+        symmetry: opts.symmetry,
         properties,
     }
 }

@@ -1,5 +1,6 @@
-//! spec/expectations.toml: the expected verdict of every property, per scenario, with every
-//! mechanism on (`baseline`) and with each single mechanism disabled; the findings
+//! spec/expectations.toml: the expected verdict of every property and the number of unique
+//! states, per scenario, with every mechanism on (`baseline`) and with each single mechanism
+//! disabled; the findings
 //! (spec/findings.md) that explain the violations of the baseline and of variants; and the
 //! comparison of a run's verdicts with them.
 
@@ -19,6 +20,8 @@ pub const EXPECTATIONS_TOML: &str = include_str!("../../spec/expectations.toml")
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     runs: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, Verdict>>,
+    /// (scenario, toggled set) → pinned unique states, from the runs' [`STATES_KEY`] lines.
+    states: BTreeMap<(Scenario, ToggleSet), usize>,
     /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table.
     findings: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, String>>,
 }
@@ -27,18 +30,29 @@ pub struct Expectations {
 /// `[findings.SCENARIO.RUN]` with `property = "F-n"` lines.
 pub const FINDINGS_TABLE: &str = "findings";
 
+/// The key of a run's table of spec/expectations.toml (`[SCENARIO.RUN]`, not a property name)
+/// that pins the run's number of unique states: `states = N`. These are unique states as a
+/// complete exploration counts them with the default two clients ([`DEFAULT_CLIENTS`]) and
+/// symmetry reduction on (`RunOptions::symmetry`, the default), so in the local scenarios they
+/// are symmetry-reduced classes of states (model/verify/symmetry.rs). The count is
+/// deterministic (it does not depend on the number of threads), so it is compared exactly; a
+/// change of it is a change of the model or of the reduction.
+pub const STATES_KEY: &str = "states";
+
 impl Expectations {
     /// Parses the TOML text: one table per scenario, one sub-table per run (`baseline` or a
-    /// mechanism name), one `property = "verdict"` line per property.
+    /// mechanism name), one `property = "verdict"` line per property and one
+    /// [`STATES_KEY`]` = N` line.
     ///
     /// # Errors
-    /// Returns a message naming the unknown scenario, run, property or verdict, or the TOML
-    /// syntax error.
+    /// Returns a message naming the unknown scenario, run, property or verdict, a `states`
+    /// that is not a non-negative integer, or the TOML syntax error.
     pub fn parse(text: &str) -> Result<Expectations, String> {
         let doc: toml::Table = text
             .parse()
             .map_err(|e| format!("spec/expectations.toml: {e}"))?;
         let mut runs = BTreeMap::new();
+        let mut states = BTreeMap::new();
         let mut findings = BTreeMap::new();
         for (sname, stable) in &doc {
             if sname == FINDINGS_TABLE {
@@ -47,7 +61,12 @@ impl Expectations {
                 })?;
                 for (sname, runs) in stable {
                     let prefix = format!("{FINDINGS_TABLE}.{sname}");
-                    for (key, props) in scenario_runs(&prefix, sname, runs)? {
+                    for (key, count, props) in scenario_runs(&prefix, sname, runs)? {
+                        if count.is_some() {
+                            return Err(format!(
+                                "spec/expectations.toml [{prefix}]: '{STATES_KEY}' belongs in the run's own table, not in [{FINDINGS_TABLE}]"
+                            ));
+                        }
                         let ids = props
                             .into_iter()
                             .map(|(p, v)| match v.as_str() {
@@ -62,7 +81,10 @@ impl Expectations {
                 }
                 continue;
             }
-            for (key, props) in scenario_runs(sname, sname, stable)? {
+            for (key, count, props) in scenario_runs(sname, sname, stable)? {
+                if let Some(count) = count {
+                    states.insert(key, count);
+                }
                 let verdicts = props
                     .into_iter()
                     .map(|(p, v)| {
@@ -76,7 +98,11 @@ impl Expectations {
                 runs.insert(key, verdicts);
             }
         }
-        Ok(Expectations { runs, findings })
+        Ok(Expectations {
+            runs,
+            states,
+            findings,
+        })
     }
 
     /// The checked-in expectations.
@@ -90,6 +116,12 @@ impl Expectations {
     /// The expected verdict of `property` in `scenario` with `disabled` toggled, if pinned.
     pub fn get(&self, scenario: Scenario, disabled: ToggleSet, property: &str) -> Option<Verdict> {
         self.runs.get(&(scenario, disabled))?.get(property).copied()
+    }
+
+    /// The pinned number of unique states of `scenario` with `toggled` ([`STATES_KEY`]), if
+    /// the file pins it.
+    pub fn states(&self, scenario: Scenario, toggled: ToggleSet) -> Option<usize> {
+        self.states.get(&(scenario, toggled)).copied()
     }
 
     /// The finding (spec/findings.md) that explains `property`'s pinned verdict in `scenario`
@@ -113,7 +145,9 @@ impl Expectations {
     /// Compares `report`'s verdicts with the file. A run is compared only when the file pins
     /// it: default client count ([`DEFAULT_CLIENTS`]) and a toggled set of [`matrix_runs`].
     /// A simulation establishes only what its walks showed, so its `unknown` verdicts
-    /// contradict nothing.
+    /// contradict nothing. The unique states are compared with the pinned count
+    /// ([`STATES_KEY`]) too when they are comparable: a complete exhaustive exploration with
+    /// symmetry reduction on.
     pub fn compare(&self, report: &RunReport) -> Comparison {
         let cfg = report.cfg;
         let not_compared = if cfg.clients != DEFAULT_CLIENTS {
@@ -154,9 +188,16 @@ impl Expectations {
                 }
             })
             .collect();
+        let states =
+            (not_compared.is_none() && report.complete && !report.simulated && report.symmetry)
+                .then(|| StatesComparison {
+                    pinned: self.states(cfg.scenario, cfg.toggled),
+                    got: report.unique_states,
+                });
         Comparison {
             not_compared,
             properties,
+            states,
         }
     }
 
@@ -165,11 +206,14 @@ impl Expectations {
         self.runs.keys().copied()
     }
 
-    /// Whether every property of every run is pinned (used by tests).
+    /// Whether every property and the state count of every run is pinned (used by tests).
     pub fn missing(&self) -> Vec<String> {
         let mut missing = Vec::new();
         for s in Scenario::ALL {
             for d in matrix_runs(s) {
+                if self.states(s, d).is_none() {
+                    missing.push(format!("{}.{}.{STATES_KEY}", s.name(), d.label()));
+                }
                 for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
                     if self.get(s, d, p.name).is_none() {
                         missing.push(format!("{}.{}.{}", s.name(), d.label(), p.name));
@@ -188,17 +232,25 @@ fn is_finding_id(id: &str) -> bool {
 }
 
 /// The runs of one scenario's table `[PREFIX]` (`SCENARIO` is its name): each sub-table's key,
-/// parsed as a run label, and its `property = value` lines with the property names checked.
+/// parsed as a run label, its [`STATES_KEY`] count if it has one, and its `property = value`
+/// lines with the property names checked.
 ///
 /// # Errors
-/// A message naming the table of an unknown scenario, run or property, or a value that is not
-/// a table.
+/// A message naming the table of an unknown scenario, run or property, a value that is not
+/// a table, or a state count that is not a non-negative integer.
 #[allow(clippy::type_complexity)]
 fn scenario_runs<'a>(
     prefix: &str,
     sname: &str,
     value: &'a toml::Value,
-) -> Result<Vec<((Scenario, ToggleSet), Vec<(String, &'a toml::Value)>)>, String> {
+) -> Result<
+    Vec<(
+        (Scenario, ToggleSet),
+        Option<usize>,
+        Vec<(String, &'a toml::Value)>,
+    )>,
+    String,
+> {
     let scenario =
         Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml [{prefix}]: {e}"))?;
     let table = value
@@ -212,12 +264,25 @@ fn scenario_runs<'a>(
             .as_table()
             .ok_or_else(|| format!("spec/expectations.toml: [{prefix}.{run}] must be a table"))?;
         let mut props = Vec::new();
+        let mut count = None;
         for (p, v) in vals {
+            if p == STATES_KEY {
+                let n = v
+                    .as_integer()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "spec/expectations.toml [{prefix}.{run}].{STATES_KEY}: a number of unique states"
+                        )
+                    })?;
+                count = Some(n);
+                continue;
+            }
             crate::verify::properties::property(p)
                 .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
             props.push((p.clone(), v));
         }
-        out.push(((scenario, toggled), props));
+        out.push(((scenario, toggled), count, props));
     }
     Ok(out)
 }
@@ -258,6 +323,7 @@ pub fn compare_expect(
             .is_empty()
             .then(|| "the description has no [expect]".to_string()),
         properties,
+        states: None,
     }
 }
 
@@ -280,6 +346,25 @@ pub struct Comparison {
     pub not_compared: Option<String>,
     /// Per property, in the report's order.
     pub properties: Vec<PropertyComparison>,
+    /// The run's unique states compared with the pinned count; `None` when they are not
+    /// compared (the run is not, or is bounded, simulated or not symmetry-reduced).
+    pub states: Option<StatesComparison>,
+}
+
+/// A run's unique states compared with the count spec/expectations.toml pins ([`STATES_KEY`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatesComparison {
+    /// The pinned count; `None` when the file pins none for the run.
+    pub pinned: Option<usize>,
+    /// The run's unique states.
+    pub got: usize,
+}
+
+impl StatesComparison {
+    /// Whether the run's unique states are the pinned count.
+    pub fn matches(self) -> bool {
+        self.pinned == Some(self.got)
+    }
 }
 
 impl Comparison {
@@ -294,6 +379,12 @@ impl Comparison {
             .iter()
             .filter(|p| p.matches == Some(false))
             .count()
+    }
+
+    /// Whether the run's unique states differ from the pinned count (`false` when they are not
+    /// compared).
+    pub fn states_differ(&self) -> bool {
+        self.states.is_some_and(|s| !s.matches())
     }
 
     /// Number of verdicts that match the file.
@@ -356,6 +447,9 @@ pub struct RunJson {
     pub not_compared: Option<String>,
     /// Number of verdicts that differ from the file (0 when not compared).
     pub mismatches: usize,
+    /// The unique states the file pins for this run; null when they are not compared
+    /// (the run is not, or is bounded, simulated or not symmetry-reduced) or not pinned.
+    pub pinned_unique_states: Option<usize>,
     /// Per-property verdicts.
     pub properties: Vec<PropertyJson>,
 }
@@ -379,6 +473,7 @@ impl Comparison {
             compared: self.compared(),
             not_compared: self.not_compared.clone(),
             mismatches: self.mismatches(),
+            pinned_unique_states: self.states.and_then(|s| s.pinned),
             properties: this
                 .properties
                 .iter()
