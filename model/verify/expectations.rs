@@ -491,3 +491,98 @@ impl Comparison {
         }
     }
 }
+
+/// Rewrites the expectations file `text` from complete runs (`comlife check --bless`): every
+/// run table (`[SCENARIO.RUN]` with its [`STATES_KEY`] and one verdict per property) is written
+/// from `reports`, in their order; the header comment (everything before the first table) and
+/// the `[findings]` section (hand-written: which finding explains which verdict) are kept as
+/// they are. The result is for review with `git diff`, as any regression pin.
+///
+/// # Errors
+/// A report that is incomplete, simulated, without symmetry reduction or not of the default
+/// client count (its verdicts and counts are not what the file pins); a finding that names a
+/// run no report covers, or a property whose new verdict is neither "violated" nor, for a
+/// sometimes property's example, "holds".
+pub fn bless(text: &str, reports: &[RunReport]) -> Result<String, String> {
+    let old = Expectations::parse(text)?;
+    let first_table = text
+        .lines()
+        .position(|l| l.starts_with('['))
+        .unwrap_or(text.lines().count());
+    let mut header: Vec<&str> = text.lines().take(first_table).collect();
+    while header.last() == Some(&"") {
+        header.pop();
+    }
+    let findings_at = text
+        .find(&format!("\n[{FINDINGS_TABLE}."))
+        .map(|i| i + 1)
+        .map(|i| {
+            // Keep the comment lines just above the first [findings.…] table with it.
+            let before = &text[..i];
+            let mut start = i;
+            for line in before.lines().rev().skip_while(|l| l.is_empty()) {
+                if !line.starts_with('#') {
+                    break;
+                }
+                start -= line.len() + 1;
+            }
+            start
+        })
+        .unwrap_or(text.len());
+    let mut out = header.join("\n");
+    out.push_str("\n\n");
+    let mut covered = std::collections::BTreeSet::new();
+    for r in reports {
+        let (s, t) = (r.cfg.scenario, r.cfg.toggled);
+        if !r.complete || r.simulated || !r.symmetry || r.cfg.clients != DEFAULT_CLIENTS {
+            return Err(format!(
+                "{} {}: only a complete exhaustive run with symmetry reduction and {DEFAULT_CLIENTS} clients can be pinned",
+                s.name(),
+                t.label()
+            ));
+        }
+        covered.insert((s, t));
+        let label = t.label();
+        let key = if label.contains('+') {
+            format!("\"{label}\"")
+        } else {
+            label
+        };
+        out.push_str(&format!(
+            "\n[{}.{key}]\n{STATES_KEY} = {}\n",
+            s.name(),
+            r.unique_states
+        ));
+        for p in &r.properties {
+            out.push_str(&format!("{} = \"{}\"\n", p.def.name, p.verdict.name()));
+        }
+    }
+    for (s, t, p, id) in old.findings() {
+        if !covered.contains(&(s, t)) {
+            return Err(format!(
+                "[{FINDINGS_TABLE}.{}.{}] names {id} for a run that was not checked",
+                s.name(),
+                t.label()
+            ));
+        }
+        let r = reports
+            .iter()
+            .find(|r| r.cfg.scenario == s && r.cfg.toggled == t)
+            .expect("covered");
+        let Some(o) = r.properties.iter().find(|o| o.def.name == p) else {
+            return Err(format!("{id} names the unknown property {p}"));
+        };
+        let example = expectation_name(&o.def.expectation) == "sometimes";
+        if !(o.verdict == Verdict::Violated || (example && o.verdict == Verdict::Holds)) {
+            return Err(format!(
+                "{id} explains {p} in {} {}, which is now {}: update spec/findings.md and the [{FINDINGS_TABLE}] table",
+                s.name(),
+                t.label(),
+                o.verdict.name()
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(&text[findings_at..]);
+    Ok(out)
+}
