@@ -108,7 +108,7 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// Address to serve on.
-        #[arg(long, default_value = comlife::trace::itf::EXPLORER_ADDR)]
+        #[arg(long, default_value = comlife::trace::itf_trace::EXPLORER_ADDR)]
         addr: String,
     },
     /// Render an ITF trace file as a page.
@@ -544,7 +544,7 @@ fn check_file(
                 explore.push_str(&format!(" {flag} {n}"));
             }
         }
-        let origin = comlife::trace::itf::Origin {
+        let origin = comlife::trace::itf_trace::Origin {
             name: &desc.name,
             explore: &explore,
             class_names: &desc.class_names,

@@ -366,7 +366,7 @@ fn f() -> String {
     let s = "crate::trace::x in a string is none either";
     let r = r#"crate::trace::y"#;
     let c = '"';
-    crate::trace::itf::camel(s)
+    crate::trace::itf_trace::camel(s)
 }
 fn g<'a>(x: &'a str) -> &'a str { crate::server::f(x) }
 "##;

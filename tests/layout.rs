@@ -91,18 +91,18 @@ fn a_custom_layouts_trace_replays() {
         .iter()
         .find(|p| p.def.name == "no-exit-with-live-objects")
         .unwrap();
-    let doc = comlife::trace::itf::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
+    let doc = comlife::trace::itf_trace::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
     assert!(doc["#meta"]["layout"]
         .as_str()
         .unwrap()
         .contains("\"classes\":3"));
-    let text = comlife::trace::itf::to_text(&doc);
+    let text = comlife::trace::itf_trace::to_text(&doc);
     let replayed = comlife::trace::replay::replay(&text).expect("replays");
     assert_eq!(replayed.steps, p.trace.as_ref().unwrap().len());
     // Without the layout the same steps are not a path of the scenario's own model.
     let mut doc = doc;
     doc["#meta"].as_object_mut().unwrap().remove("layout");
-    assert!(comlife::trace::replay::replay(&comlife::trace::itf::to_text(&doc)).is_err());
+    assert!(comlife::trace::replay::replay(&comlife::trace::itf_trace::to_text(&doc)).is_err());
 }
 
 /// Clients restricted to CoCreateInstance (a description's `[clients] calls`) never hold a

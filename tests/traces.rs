@@ -5,7 +5,7 @@
 mod common;
 use common::temp_dir;
 
-use comlife::trace::itf::{to_itf, variant};
+use comlife::trace::itf_trace::{to_itf, variant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

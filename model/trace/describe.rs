@@ -578,7 +578,7 @@ pub fn objects(s: &ComState) -> Vec<(String, String)> {
             .filter(|t| p.threads[**t as usize].object.is_some())
             .map(|t| {
                 (
-                    crate::trace::itf::camel(&format!("{} object", t.name())),
+                    crate::trace::itf_trace::camel(&format!("{} object", t.name())),
                     format!("{}'s object", t.name()),
                 )
             })

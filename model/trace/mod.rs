@@ -3,7 +3,7 @@
 
 pub mod describe;
 pub mod html;
-pub mod itf;
+pub mod itf_trace;
 pub mod meta;
 pub mod narrative;
 pub mod replay;
