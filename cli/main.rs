@@ -453,12 +453,12 @@ fn read_description(
     file: &Path,
     disable: &[String],
     enable: &[String],
-) -> Result<(comlife::description::run::Run, Config), ExitCode> {
+) -> Result<(comlife::description::run::CheckRequest, Config), ExitCode> {
     let fname = file.display().to_string();
     let text =
         std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;
     let desc = Description::parse(&fname, &text)
-        .and_then(|d| d.to_run())
+        .and_then(|d| d.to_request())
         .map_err(|e| {
             eprintln!("{e}");
             ExitCode::from(2)

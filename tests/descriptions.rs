@@ -22,7 +22,7 @@ fn builtins_are_the_scenario_baselines() {
     for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
         assert_eq!(s.name(), *name);
         let desc = Description::parse(&format!("spec/scenarios/{name}.toml"), text)
-            .and_then(|d| d.to_run())
+            .and_then(|d| d.to_request())
             .unwrap_or_else(|e| panic!("{e}"));
         let cfg = Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
         assert_eq!(desc.config, cfg, "{name}");

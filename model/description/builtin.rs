@@ -70,17 +70,17 @@ pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result
     // The bounds are the caller's to get right, not the built-in file's.
     Config::new(s, toggled, clients)?;
     let file = format!("spec/scenarios/{}.toml", s.name());
-    let run = Description::parse(&file, builtin(s.name())?)
-        .and_then(|d| d.to_run_for(Some(clients)))
+    let request = Description::parse(&file, builtin(s.name())?)
+        .and_then(|d| d.to_request_for(Some(clients)))
         .map_err(|e| e.to_string())?;
-    if run.config.scenario != s {
+    if request.config.scenario != s {
         return Err(format!(
             "{file} describes scenario '{}'",
-            run.config.scenario.name()
+            request.config.scenario.name()
         ));
     }
-    let all = toggled.iter().fold(run.config.toggled, ToggleSet::with);
-    Config::new(s, all, clients)?.with_layout(run.config.layout)
+    let all = toggled.iter().fold(request.config.toggled, ToggleSet::with);
+    Config::new(s, all, clients)?.with_layout(request.config.layout)
 }
 
 #[cfg(test)]
@@ -92,11 +92,11 @@ mod tests {
     fn every_builtin_is_its_scenario_baseline() {
         for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
             assert_eq!(s.name(), *name);
-            let run = Description::parse(name, text)
-                .and_then(|d| d.to_run())
+            let request = Description::parse(name, text)
+                .and_then(|d| d.to_request())
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
-                run.config,
+                request.config,
                 Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
             );
         }

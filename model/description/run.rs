@@ -1,12 +1,14 @@
-//! What a description asks for ([`Run`]: the model's configuration, bounds, expected
-//! verdicts), and which of its expectations a run's report did not check.
+//! What a description asks to check ([`CheckRequest`]: the model's configuration, bounds,
+//! expected verdicts), and which of its expectations a run's report did not check.
 
 use crate::com::config::Config;
 use crate::verify::check::{RunReport, Verdict};
 
-/// What a description asks for: the model's configuration, bounds, expected verdicts.
+/// What a description asks to check: the model's configuration (scenario, toggles, clients),
+/// bounds, expected verdicts. [`crate::verify::check::run`] checks its `config`; the result is
+/// a [`RunReport`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Run {
+pub struct CheckRequest {
     /// The description's name (trace paths).
     pub name: String,
     /// Scenario, toggled mechanisms, clients.
@@ -23,7 +25,7 @@ pub struct Run {
     pub class_names: Vec<String>,
 }
 
-impl Run {
+impl CheckRequest {
     /// The properties `[expect]` names that the run did not check (none when the run is of this
     /// description's configuration).
     pub fn unchecked(&self, report: &RunReport) -> Vec<&'static str> {
