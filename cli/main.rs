@@ -16,7 +16,7 @@ use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
-use comlife::verify::search::describe_action;
+use comlife::verify::search::action_phrase;
 use comlife::verify::simulate::Simulation;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -624,11 +624,11 @@ pub fn show_traces(report: &comlife::verify::check::RunReport, class_names: &[St
             t.len()
         );
         for (i, a) in t.actions.iter().enumerate() {
-            let step = describe_action(&model, a);
+            let step = action_phrase(&model, a);
             println!(
                 "  {:>2}. {}",
                 i + 1,
-                comlife::trace::describe::rename_classes(&step, class_names)
+                comlife::trace::state_text::rename_classes(&step, class_names)
             );
         }
     }

@@ -389,7 +389,7 @@ fn readme_shop_example_checks_as_written() {
 /// description does not name keep the model's name.
 #[test]
 fn class_names_replace_the_models_whole_names() {
-    use comlife::trace::describe::rename_classes;
+    use comlife::trace::state_text::rename_classes;
     let names = ["CLSID_B".to_string(), "CLSID_A".to_string()];
     assert_eq!(
         rename_classes("CLSID_A, CLSID_B and CLSID_C", &names),

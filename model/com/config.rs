@@ -314,8 +314,10 @@ impl ToggleSet {
         self.iter().filter(|m| m.opt_in())
     }
 
-    /// "auto-suspend disabled", "dll-counts-factories enabled", or "every mechanism on".
-    pub fn describe(self) -> String {
+    /// The set in words, for trace titles and metadata: "auto-suspend disabled",
+    /// "dll-counts-factories enabled", or "every mechanism at its default" ([`ToggleSet::label`]
+    /// is its name in paths).
+    pub fn in_words(self) -> String {
         let d: Vec<&str> = self.disabled().map(|m| m.name()).collect();
         let e: Vec<&str> = self.enabled().map(|m| m.name()).collect();
         let mut parts = Vec::new();

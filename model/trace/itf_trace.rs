@@ -28,11 +28,11 @@
 use crate::com::config::{Config, Layout};
 use crate::com::rules::source_title;
 use crate::com::system::{ComModel, SysState};
-use crate::trace::describe::{self, rename_classes};
 use crate::trace::meta::TraceMeta;
+use crate::trace::state_text::{self, rename_classes};
 use crate::verify::model::build;
 use crate::verify::properties::{expectation_name, PropertyDef};
-use crate::verify::search::{describe_action, Action, Trace};
+use crate::verify::search::{action_phrase, Action, Trace};
 use serde::ser::{self, Serialize};
 use serde_json::{json, Map, Value};
 use stateright::actor::{ActorModelAction, Id};
@@ -521,8 +521,8 @@ pub fn run_args(cfg: &Config) -> String {
 /// `label` (the message or step alone), `actionItf` (the action's ITF encoding as JSON text)
 /// `sent` (the messages the step put on the network, one per line, in COM terms),
 /// `sentence` (a step as a sentence about its actor), per actor `summary.<var>` (the actor's
-/// state in COM terms, [`describe::summary`]) and, for actors the step changed,
-/// `changes.<var>` (one change per line, [`describe::changes`]); `objectsCreated` and
+/// state in COM terms, [`state_text::summary`]) and, for actors the step changed,
+/// `changes.<var>` (one change per line, [`state_text::changes`]); `objectsCreated` and
 /// `objectsDestroyed` list the objects that appeared or went away in the step (in the initial
 /// state: those that exist), one per line as `owner-var TAB participant-id TAB name`;
 /// `inTransit` lists the messages in transit in COM terms, one per line in the order of the
@@ -544,7 +544,7 @@ fn step_meta(
             m.insert("actionKind".into(), s("init"));
         }
         Some(a) => {
-            m.insert("action".into(), s(&describe_action(model, a)));
+            m.insert("action".into(), s(&action_phrase(model, a)));
             m.insert(
                 "actionItf".into(),
                 s(&serde_json::to_string(&encode_action(names, a)?).unwrap_or_default()),
@@ -599,11 +599,11 @@ fn step_meta(
         let mut destroyed = Vec::new();
         for (k, name) in names.iter().enumerate() {
             let (before, after) = (&*prev.actor_states[k], &*state.actor_states[k]);
-            let ch = describe::changes(cfg, k, before, after);
+            let ch = state_text::changes(cfg, k, before, after);
             if !ch.is_empty() {
                 m.insert(format!("changes.{name}"), s(&ch.join("\n")));
             }
-            let (was, now) = (describe::objects(before), describe::objects(after));
+            let (was, now) = (state_text::objects(before), state_text::objects(after));
             for (key, label) in &now {
                 if !was.iter().any(|(k2, _)| k2 == key) {
                     created.push(format!("{name}\t{name}_{key}\t{label}"));
@@ -624,7 +624,7 @@ fn step_meta(
     } else {
         let mut initial = Vec::new();
         for (k, name) in names.iter().enumerate() {
-            for (key, label) in describe::objects(&state.actor_states[k]) {
+            for (key, label) in state_text::objects(&state.actor_states[k]) {
                 initial.push(format!("{name}\t{name}_{key}\t{label}"));
             }
         }
@@ -633,7 +633,10 @@ fn step_meta(
         }
     }
     for (k, (name, a)) in names.iter().zip(&state.actor_states).enumerate() {
-        m.insert(format!("summary.{name}"), s(&describe::summary(cfg, k, a)));
+        m.insert(
+            format!("summary.{name}"),
+            s(&state_text::summary(cfg, k, a)),
+        );
     }
     // The messages in transit in COM terms, in the order of the `network` variable.
     let mut transit = Vec::new();
@@ -680,9 +683,9 @@ pub struct Origin<'a> {
     /// The command that serves the Explorer on its model (`#meta.explorerCommand`).
     pub explore: &'a str,
     /// Its classes' names, in the order it declares them (the model's `CLSID_A`, `CLSID_B`,
-    /// `CLSID_C`): the trace's texts use them ([`crate::trace::describe::rename_classes`]) and
-    /// `#meta.classNames` lists them. The states and actions keep the model's class numbers,
-    /// so replay is unaffected.
+    /// `CLSID_C`): the trace's texts use them
+    /// ([`crate::trace::state_text::rename_classes`]) and `#meta.classNames` lists them. The
+    /// states and actions keep the model's class numbers, so replay is unaffected.
     pub class_names: &'a [String],
 }
 
@@ -729,7 +732,7 @@ pub fn document_for(
             outcome(prop),
             prop.name,
             cfg.scenario.name(),
-            cfg.toggled.describe(),
+            cfg.toggled.in_words(),
             prop.statement
         ),
         scenario: cfg.scenario.name().into(),

@@ -598,7 +598,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
             None => {
                 let enabled: Vec<String> = succ
                     .iter()
-                    .map(|(a, _)| crate::verify::search::describe_action(&model, a))
+                    .map(|(a, _)| crate::verify::search::action_phrase(&model, a))
                     .collect();
                 let by_action = recorded_action
                     .as_ref()
