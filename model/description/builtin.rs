@@ -12,8 +12,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../spec/scenarios/local-sta.toml"),
     ),
     (
-        "local-mta",
-        include_str!("../../spec/scenarios/local-mta.toml"),
+        "local-multi-sta",
+        include_str!("../../spec/scenarios/local-multi-sta.toml"),
     ),
     ("inproc", include_str!("../../spec/scenarios/inproc.toml")),
     ("service", include_str!("../../spec/scenarios/service.toml")),
@@ -40,7 +40,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// The built-in description `name` (spec/scenarios/NAME.toml).
 ///
 /// # Errors
-/// A message naming the valid built-in descriptions.
+/// A message naming the valid built-in descriptions, and the new name when `name` is a
+/// scenario's old one ([`Scenario::RENAMED`]).
 pub fn builtin(name: &str) -> Result<&'static str, String> {
     BUILTIN
         .iter()
@@ -48,8 +49,9 @@ pub fn builtin(name: &str) -> Result<&'static str, String> {
         .map(|(_, text)| *text)
         .ok_or_else(|| {
             format!(
-                "unknown built-in description '{}'; valid choices: {}",
+                "unknown built-in description '{}'{}; valid choices: {}",
                 quote_prefix(name),
+                Scenario::renamed_hint(name),
                 BUILTIN
                     .iter()
                     .map(|(n, _)| *n)
