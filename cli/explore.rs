@@ -5,7 +5,7 @@ use comlife::com::config::Config;
 use comlife::com::system::{ComModel, SysState};
 use comlife::verify::model::{build, property_indices};
 use comlife::verify::properties::PROPERTIES;
-use comlife::verify::search::{describe_action, Action};
+use comlife::verify::search::{action_phrase, Action};
 use stateright::{Checker, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// The model as the Explorer shows it: the same states and actions (so Explorer paths are
-/// those of trace files), with steps named in COM terms ([`describe_action`]).
+/// those of trace files), with steps named in COM terms ([`action_phrase`]).
 struct ComExplorer(ComModel);
 
 /// Property `I` of [`PROPERTIES`] as a condition on [`ComExplorer`] (stateright wants a `fn`).
@@ -48,7 +48,7 @@ impl Model for ComExplorer {
         self.0.next_state(last, action)
     }
     fn format_action(&self, action: &Action) -> String {
-        describe_action(&self.0, action)
+        action_phrase(&self.0, action)
     }
     fn format_step(&self, last: &SysState, action: Action) -> Option<String> {
         self.0.format_step(last, action)

@@ -16,7 +16,7 @@ use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
-use comlife::verify::search::describe_action;
+use comlife::verify::search::action_phrase;
 use comlife::verify::simulate::Simulation;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -108,7 +108,7 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// Address to serve on.
-        #[arg(long, default_value = comlife::trace::itf::EXPLORER_ADDR)]
+        #[arg(long, default_value = comlife::trace::itf_trace::EXPLORER_ADDR)]
         addr: String,
     },
     /// Render an ITF trace file as a page.
@@ -453,12 +453,12 @@ fn read_description(
     file: &Path,
     disable: &[String],
     enable: &[String],
-) -> Result<(comlife::description::run::Run, Config), ExitCode> {
+) -> Result<(comlife::description::run::CheckRequest, Config), ExitCode> {
     let fname = file.display().to_string();
     let text =
         std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;
     let desc = Description::parse(&fname, &text)
-        .and_then(|d| d.to_run())
+        .and_then(|d| d.to_request())
         .map_err(|e| {
             eprintln!("{e}");
             ExitCode::from(2)
@@ -544,7 +544,7 @@ fn check_file(
                 explore.push_str(&format!(" {flag} {n}"));
             }
         }
-        let origin = comlife::trace::itf::Origin {
+        let origin = comlife::trace::itf_trace::Origin {
             name: &desc.name,
             explore: &explore,
             class_names: &desc.class_names,
@@ -624,11 +624,11 @@ pub fn show_traces(report: &comlife::verify::check::RunReport, class_names: &[St
             t.len()
         );
         for (i, a) in t.actions.iter().enumerate() {
-            let step = describe_action(&model, a);
+            let step = action_phrase(&model, a);
             println!(
                 "  {:>2}. {}",
                 i + 1,
-                comlife::trace::describe::rename_classes(&step, class_names)
+                comlife::trace::state_text::rename_classes(&step, class_names)
             );
         }
     }

@@ -6,7 +6,7 @@
 
 use crate::output::write_atomic;
 use comlife::trace::html::page;
-use comlife::trace::itf::{document_for, to_text, Origin};
+use comlife::trace::itf_trace::{document_for, to_text, Origin};
 use comlife::trace::narrative::markdown;
 use comlife::trace::replay::load;
 use comlife::verify::check::RunReport;

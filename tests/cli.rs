@@ -11,9 +11,24 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     assert_eq!(code, 2);
     assert!(out.is_empty());
     assert!(
-        err.contains("unknown scenario 'nope'") && err.contains("local-sta, local-mta"),
+        err.contains("unknown scenario 'nope'") && err.contains("local-sta, local-multi-sta"),
         "{err}"
     );
+
+    // A scenario's old name (docs/renames.md) is unknown too, and the message gives the new one.
+    let (code, out, err) = comlife(&["check", "--scenario", "local-mta"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains(
+            "unknown scenario 'local-mta' (renamed to 'local-multi-sta', see docs/renames.md)"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = comlife(&["new", "--from", "local-mta"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("renamed to 'local-multi-sta'"), "{err}");
 
     let (code, _, err) = comlife(&["check", "--scenario", "local-sta", "--disable", "bogus"]);
     assert_eq!(code, 2);
@@ -25,7 +40,7 @@ fn unknown_names_exit_2_and_list_valid_ones() {
     let (code, _, err) = comlife(&[
         "check",
         "--scenario",
-        "local-mta",
+        "local-multi-sta",
         "--disable",
         "user-control",
     ]);
@@ -93,7 +108,7 @@ fn unknown_names_exit_2_and_list_valid_ones() {
 const ONE_RUN_JSON: [&str; 6] = [
     "check",
     "--scenario",
-    "local-mta",
+    "local-multi-sta",
     "--disable",
     "auto-suspend",
     "--json",
@@ -104,7 +119,7 @@ fn json_has_the_documented_shape() {
     let (code, out, _) = comlife(&ONE_RUN_JSON);
     assert_eq!(code, 0, "verdicts match spec/expectations.toml");
     let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
-    assert_eq!(v["scenario"], "local-mta");
+    assert_eq!(v["scenario"], "local-multi-sta");
     assert_eq!(v["disabled"], serde_json::json!(["auto-suspend"]));
     assert_eq!(v["clients"], 2);
     assert_eq!(v["complete"], true);
@@ -140,7 +155,7 @@ fn json_has_the_documented_shape() {
 
 #[test]
 fn baseline_violations_name_their_finding() {
-    let (code, out, _) = comlife(&["check", "--scenario", "local-mta", "--json"]);
+    let (code, out, _) = comlife(&["check", "--scenario", "local-multi-sta", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let props = v["properties"].as_array().unwrap();
@@ -149,7 +164,7 @@ fn baseline_violations_name_their_finding() {
     assert!(finding("launcher-unserved-exit").is_null());
     assert!(finding("no-startup-exit").is_null());
 
-    let (code, out, _) = comlife(&["check", "--scenario", "local-mta"]);
+    let (code, out, _) = comlife(&["check", "--scenario", "local-multi-sta"]);
     assert_eq!(code, 0);
     let row = out
         .lines()

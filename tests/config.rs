@@ -6,12 +6,17 @@ use comlife::com::toggles::Toggle;
 #[test]
 fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     let e = Scenario::parse("local").unwrap_err();
-    assert!(e.contains("local-sta") && e.contains("local-mta"));
+    assert!(e.contains("local-sta") && e.contains("local-multi-sta"));
     let e = Toggle::parse("lockserver").unwrap_err();
     assert!(e.contains("lockserver-counts"));
     let e = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 0).unwrap_err();
     assert!(e.contains("1 to 3"));
-    let e = Config::new(Scenario::LocalMta, ToggleSet::only(Toggle::UserControl), 2).unwrap_err();
+    let e = Config::new(
+        Scenario::LocalMultiSta,
+        ToggleSet::only(Toggle::UserControl),
+        2,
+    )
+    .unwrap_err();
     assert!(e.contains("does not apply"));
     let long = "x".repeat(10_000);
     let e = Toggle::parse(&long).unwrap_err();

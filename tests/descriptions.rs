@@ -22,7 +22,7 @@ fn builtins_are_the_scenario_baselines() {
     for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
         assert_eq!(s.name(), *name);
         let desc = Description::parse(&format!("spec/scenarios/{name}.toml"), text)
-            .and_then(|d| d.to_run())
+            .and_then(|d| d.to_request())
             .unwrap_or_else(|e| panic!("{e}"));
         let cfg = Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
         assert_eq!(desc.config, cfg, "{name}");
@@ -389,7 +389,7 @@ fn readme_shop_example_checks_as_written() {
 /// description does not name keep the model's name.
 #[test]
 fn class_names_replace_the_models_whole_names() {
-    use comlife::trace::describe::rename_classes;
+    use comlife::trace::state_text::rename_classes;
     let names = ["CLSID_B".to_string(), "CLSID_A".to_string()];
     assert_eq!(
         rename_classes("CLSID_A, CLSID_B and CLSID_C", &names),

@@ -93,8 +93,11 @@ fn limits(threads: usize) -> Limits {
 
 fn models() -> Vec<ComModel> {
     [
-        (Scenario::LocalMta, ToggleSet::EMPTY),
-        (Scenario::LocalMta, ToggleSet::only(Toggle::AutoSuspend)),
+        (Scenario::LocalMultiSta, ToggleSet::EMPTY),
+        (
+            Scenario::LocalMultiSta,
+            ToggleSet::only(Toggle::AutoSuspend),
+        ),
         (Scenario::Inproc, ToggleSet::EMPTY),
         (Scenario::Service, ToggleSet::EMPTY),
     ]

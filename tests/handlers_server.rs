@@ -52,7 +52,7 @@ fn r003_auto_suspend_on_final_release() {
             false,
         ),
     ] {
-        let c = cfg(Scenario::LocalMta, &toggled);
+        let c = cfg(Scenario::LocalMultiSta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
         reply(v.on_msg(
@@ -79,7 +79,7 @@ fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_
     // F-4: apartment 1 (CLSID_A) passes the suspended check; apartment 2's final release
     // reaches zero; apartment 1 then marshals the class object of a server shutting down.
     for (toggled, late) in [(vec![], true), (vec![Toggle::AtomicActivation], false)] {
-        let c = cfg(Scenario::LocalMta, &toggled);
+        let c = cfg(Scenario::LocalMultiSta, &toggled);
         let mut v = started(&c);
         let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
         let first = v
@@ -121,7 +121,7 @@ fn a_atomic_activation_split_lets_a_checked_activation_complete_after_the_final_
 
 #[test]
 fn r003_recheck_after_revoke_keeps_serving_until_the_count_is_zero() {
-    let c = cfg(Scenario::LocalMta, &[Toggle::RecheckAfterRevoke]);
+    let c = cfg(Scenario::LocalMultiSta, &[Toggle::RecheckAfterRevoke]);
     let mut v = started(&c);
     let (_, obj) = activate(&c, &mut v, 1, B, ActKind::Instance);
     v.on_msg(
@@ -271,7 +271,7 @@ fn r002_factory_refs_cannot_keep_an_exe_alive() {
 
 #[test]
 fn r003_regcls_suspended_classes_wait_for_resume() {
-    let c = cfg(Scenario::LocalMta, &[]);
+    let c = cfg(Scenario::LocalMultiSta, &[]);
     let mut v = ServerState::new(&c, 0);
     v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();
@@ -302,7 +302,7 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         "CoResumeClassObjects is a synchronous call to the SCM"
     );
 
-    let off = cfg(Scenario::LocalMta, &[Toggle::RegclsSuspended]);
+    let off = cfg(Scenario::LocalMultiSta, &[Toggle::RegclsSuspended]);
     let mut v = ServerState::new(&off, 0);
     v.on_msg(&off, off.scm_id(), &Msg::Launch { client: 0 })
         .unwrap();

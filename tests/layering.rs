@@ -359,14 +359,14 @@ use crate::com::config::Config;
 use crate::verify::check::run;
 use crate::{
     com::msg::Msg,
-    trace::describe::{summary, changes},
+    trace::state_text::{summary, changes},
 };
 fn f() -> String {
-    // crate::trace::describe::the in a comment is no import
+    // crate::trace::state_text::the in a comment is no import
     let s = "crate::trace::x in a string is none either";
     let r = r#"crate::trace::y"#;
     let c = '"';
-    crate::trace::itf::camel(s)
+    crate::trace::itf_trace::camel(s)
 }
 fn g<'a>(x: &'a str) -> &'a str { crate::server::f(x) }
 "##;

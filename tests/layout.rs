@@ -7,7 +7,7 @@ use comlife::verify::check::{run, RunOptions, Verdict};
 /// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),
 /// CLSID_C registered REGCLS_SINGLEUSE; `client_class` says which class each client activates.
 fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
-    Config::new(Scenario::LocalMta, ToggleSet::EMPTY, 2)
+    Config::new(Scenario::LocalMultiSta, ToggleSet::EMPTY, 2)
         .unwrap()
         .with_layout(Layout {
             apartments: 2,
@@ -34,7 +34,7 @@ fn violated(cfg: Config) -> (usize, Vec<&'static str>) {
 }
 
 /// Clients of CLSID_A (apartment 1) and of the single-use CLSID_C (apartment 2) share an
-/// instance: F-4's race between the apartments is there, as in local-mta.
+/// instance: F-4's race between the apartments is there, as in local-multi-sta.
 #[test]
 fn clients_in_two_apartments_have_f4() {
     let (states, v) = violated(two_apartments_three_classes([0, 2, 0]));
@@ -62,12 +62,12 @@ fn single_use_clients_get_an_instance_each() {
 
 #[test]
 fn impossible_layouts_are_refused() {
-    let base = Config::new(Scenario::LocalMta, ToggleSet::EMPTY, 2).unwrap();
-    let mut l = Layout::of(Scenario::LocalMta);
+    let base = Config::new(Scenario::LocalMultiSta, ToggleSet::EMPTY, 2).unwrap();
+    let mut l = Layout::of(Scenario::LocalMultiSta);
     l.class_apartment = [0, 0, 0];
     let e = base.with_layout(l).unwrap_err();
     assert!(e.contains("apartment 2 registers no class"), "{e}");
-    let mut l = Layout::of(Scenario::LocalMta);
+    let mut l = Layout::of(Scenario::LocalMultiSta);
     l.client_class = [0, 2, 0];
     assert!(base
         .with_layout(l)
@@ -75,7 +75,7 @@ fn impossible_layouts_are_refused() {
         .contains("client 2 activates class 3"));
     let sta = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 2).unwrap();
     assert!(sta
-        .with_layout(Layout::of(Scenario::LocalMta))
+        .with_layout(Layout::of(Scenario::LocalMultiSta))
         .unwrap_err()
         .contains("one apartment"));
 }
@@ -91,18 +91,18 @@ fn a_custom_layouts_trace_replays() {
         .iter()
         .find(|p| p.def.name == "no-exit-with-live-objects")
         .unwrap();
-    let doc = comlife::trace::itf::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
+    let doc = comlife::trace::itf_trace::document(&cfg, p.def, p.trace.as_ref().unwrap()).unwrap();
     assert!(doc["#meta"]["layout"]
         .as_str()
         .unwrap()
         .contains("\"classes\":3"));
-    let text = comlife::trace::itf::to_text(&doc);
+    let text = comlife::trace::itf_trace::to_text(&doc);
     let replayed = comlife::trace::replay::replay(&text).expect("replays");
     assert_eq!(replayed.steps, p.trace.as_ref().unwrap().len());
     // Without the layout the same steps are not a path of the scenario's own model.
     let mut doc = doc;
     doc["#meta"].as_object_mut().unwrap().remove("layout");
-    assert!(comlife::trace::replay::replay(&comlife::trace::itf::to_text(&doc)).is_err());
+    assert!(comlife::trace::replay::replay(&comlife::trace::itf_trace::to_text(&doc)).is_err());
 }
 
 /// Clients restricted to CoCreateInstance (a description's `[clients] calls`) never hold a

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 /// most and the least: every state of the model, as stateright's own BFS counts them.
 const PINNED_UNREDUCED: &[(&str, &str, usize)] = &[
     ("local-sta", "baseline", 224845),
-    ("local-mta", "baseline", 74375),
+    ("local-multi-sta", "baseline", 74375),
 ];
 
 fn configs(s: Scenario) -> Vec<Config> {
@@ -141,8 +141,8 @@ fn local_sta_matches_expectations() {
 }
 
 #[test]
-fn local_mta_matches_expectations() {
-    audit_scenario(Scenario::LocalMta);
+fn local_multi_sta_matches_expectations() {
+    audit_scenario(Scenario::LocalMultiSta);
 }
 
 #[test]
@@ -365,7 +365,7 @@ const REFUTED: &[(Toggle, &str)] = &[(
 #[test]
 fn traces_do_not_depend_on_thread_count() {
     let cfg = Config::new(
-        Scenario::LocalMta,
+        Scenario::LocalMultiSta,
         ToggleSet::only(Toggle::AutoSuspend),
         DEFAULT_CLIENTS,
     )

@@ -354,8 +354,8 @@ fn properties_md_matches_the_property_table() {
 /// docs/*.md, spec/*.md or traces/README.md that names five or more scenarios in backticks is
 /// taken to enumerate them: it must name all of them, or all the framework scenarios (the one
 /// family the prose enumerates on its own). Fewer names are a citation (where a finding shows,
-/// e.g. F-4's `local-mta`, `atl14-mta`, `atl9-mta`), not a list. The catalogue in spec/rules.md
-/// and the `**Scenarios:**` fields of spec/properties.md are checked exactly, above.
+/// e.g. F-4's `local-multi-sta`, `atl14-mta`, `atl9-mta`), not a list. The catalogue in
+/// spec/rules.md and the `**Scenarios:**` fields of spec/properties.md are checked exactly, above.
 #[test]
 fn scenario_lists_are_complete() {
     let (all, frameworks) = scenario_names();

@@ -69,8 +69,12 @@ fn properties_are_symmetric() {
             ToggleSet::only(Toggle::ImplicitLockserver),
             2,
         ),
-        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 3),
-        cfg(Scenario::LocalMta, ToggleSet::only(Toggle::AutoSuspend), 3),
+        cfg(Scenario::LocalMultiSta, ToggleSet::EMPTY, 3),
+        cfg(
+            Scenario::LocalMultiSta,
+            ToggleSet::only(Toggle::AutoSuspend),
+            3,
+        ),
         cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 3),
         cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 3),
         cfg(Scenario::MfcSta, ToggleSet::EMPTY, 2),
@@ -114,7 +118,7 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
             ToggleSet::only(Toggle::ExitOnFinalDecrement),
             2,
         ),
-        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 3),
+        cfg(Scenario::LocalMultiSta, ToggleSet::EMPTY, 3),
         cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 3),
         cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 3),
     ] {
@@ -161,14 +165,14 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
             ToggleSet::only(Toggle::DisconnectOnUserClose),
             2,
         ),
-        cfg(Scenario::LocalMta, ToggleSet::EMPTY, 2),
+        cfg(Scenario::LocalMultiSta, ToggleSet::EMPTY, 2),
         cfg(
-            Scenario::LocalMta,
+            Scenario::LocalMultiSta,
             ToggleSet::only(Toggle::ExitOnFinalDecrement),
             2,
         ),
         cfg(
-            Scenario::LocalMta,
+            Scenario::LocalMultiSta,
             ToggleSet::only(Toggle::FactoryRefsIgnored),
             3,
         ),
@@ -234,7 +238,7 @@ fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
                 reduced.unique_states,
                 unreduced.unique_states
             );
-            if s != Scenario::LocalMta && !c.access_denied(0) {
+            if s != Scenario::LocalMultiSta && !c.access_denied(0) {
                 // Two clients with the same script: their renaming always reduces (unless
                 // access-denied-client tells client 1 apart: then nothing is renamed).
                 assert!(reduced.unique_states < unreduced.unique_states, "{label}");

@@ -5,7 +5,7 @@
 mod common;
 use common::temp_dir;
 
-use comlife::trace::itf::{to_itf, variant};
+use comlife::trace::itf_trace::{to_itf, variant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -854,7 +854,7 @@ fn narratives_speak_com_not_rust() {
 /// destroyed by the one that frees them (Mermaid ≥ 10.3 syntax).
 #[test]
 fn objects_are_created_and_destroyed_participants() {
-    let path = traces_dir().join("local-mta/baseline/no-exit-with-live-objects.md");
+    let path = traces_dir().join("local-multi-sta/baseline/no-exit-with-live-objects.md");
     let md = std::fs::read_to_string(&path).unwrap();
     let created = md.find("    create participant serverInstance1_object1 as object 1 (CLSID_A)\n");
     let destroyed = md.find("    destroy serverInstance1_object1\n");

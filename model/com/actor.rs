@@ -48,7 +48,7 @@ impl Step {
             Step::ClientEvent(e) => format!(
                 "{} {}",
                 crate::com::names::capitalise(&crate::com::names::the(actor)),
-                e.describe()
+                e.phrase()
             ),
             Step::Server(ServerStep::Exit) => format!(
                 "{} exits",
@@ -66,10 +66,10 @@ impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Client(op) => write!(f, "{}", op.verb()),
-            Step::ClientEvent(e) => write!(f, "{}", e.describe()),
-            Step::Server(s) => write!(f, "{}", s.describe()),
-            Step::Inproc(s) => write!(f, "{}", s.describe()),
-            Step::Host(s) => write!(f, "{}", s.describe()),
+            Step::ClientEvent(e) => write!(f, "{}", e.phrase()),
+            Step::Server(s) => write!(f, "{}", s.phrase()),
+            Step::Inproc(s) => write!(f, "{}", s.phrase()),
+            Step::Host(s) => write!(f, "{}", s.phrase()),
         }
     }
 }

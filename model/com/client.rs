@@ -209,8 +209,8 @@ impl ClientEvent {
     /// Both events, in the order their timers are listed.
     pub const ALL: [ClientEvent; 2] = [ClientEvent::Dies, ClientEvent::Rundown];
 
-    /// The event in COM terms.
-    pub fn describe(self) -> &'static str {
+    /// The event as a one-line COM phrase, without its subject ("dies without releasing …").
+    pub fn phrase(self) -> &'static str {
         match self {
             ClientEvent::Dies => "dies without releasing its references (a crash or an exit)",
             ClientEvent::Rundown => {

@@ -26,7 +26,7 @@ pub enum Scenario {
     LocalSta,
     /// An apartment-model local server: two STA threads, each registering a different class
     /// (seed 003, the multi-apartment races).
-    LocalMta,
+    LocalMultiSta,
     /// A client process with an STA and an MTA thread using an in-process DLL server, and
     /// CoFreeUnusedLibrariesEx sweeps with the candidate list and the unload delay (seed 002
     /// "In-Process Server"; seeds README on CoFreeUnusedLibrariesEx).
@@ -55,7 +55,7 @@ impl Scenario {
     /// Every scenario, in the order `check` runs them.
     pub const ALL: [Scenario; 10] = [
         Scenario::LocalSta,
-        Scenario::LocalMta,
+        Scenario::LocalMultiSta,
         Scenario::Inproc,
         Scenario::Service,
         Scenario::Atl9Sta,
@@ -70,7 +70,7 @@ impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
             Scenario::LocalSta => "local-sta",
-            Scenario::LocalMta => "local-mta",
+            Scenario::LocalMultiSta => "local-multi-sta",
             Scenario::Inproc => "inproc",
             Scenario::Service => "service",
             Scenario::Atl9Sta => "atl9-sta",
@@ -88,7 +88,7 @@ impl Scenario {
             Scenario::LocalSta => {
                 "EXE server, one STA thread registering CLSID_A; a user may take control and close it"
             }
-            Scenario::LocalMta => {
+            Scenario::LocalMultiSta => {
                 "EXE server, two STA apartments registering CLSID_A and CLSID_B (apartment-model server)"
             }
             Scenario::Inproc => {
@@ -122,7 +122,7 @@ impl Scenario {
     /// covers (`comlife list`, README).
     pub fn source(self) -> &'static str {
         match self {
-            Scenario::LocalSta | Scenario::LocalMta => {
+            Scenario::LocalSta | Scenario::LocalMultiSta => {
                 "002 (Local Server), 003; checked facts in the source-set README"
             }
             Scenario::Inproc => {
@@ -144,18 +144,34 @@ impl Scenario {
         }
     }
 
+    /// Scenarios whose name changed (docs/renames.md, "Scenarios"): the old name and the
+    /// scenario. An old name is unknown like any other, and the message says what it became.
+    pub const RENAMED: [(&'static str, Scenario); 1] = [("local-mta", Scenario::LocalMultiSta)];
+
+    /// " (renamed to 'NEW', see docs/renames.md)" when `name` is a scenario's old name
+    /// ([`Scenario::RENAMED`]), otherwise empty: for messages about an unknown name.
+    pub fn renamed_hint(name: &str) -> String {
+        Scenario::RENAMED
+            .iter()
+            .find(|(old, _)| *old == name)
+            .map(|(_, s)| format!(" (renamed to '{}', see docs/renames.md)", s.name()))
+            .unwrap_or_default()
+    }
+
     /// Looks a scenario up by name.
     ///
     /// # Errors
-    /// Returns a message naming the valid scenarios when `name` is unknown.
+    /// Returns a message naming the valid scenarios when `name` is unknown, and the new name
+    /// when it is an old one ([`Scenario::RENAMED`]).
     pub fn parse(name: &str) -> Result<Scenario, String> {
         Scenario::ALL
             .into_iter()
             .find(|s| s.name() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown scenario '{}'; valid scenarios: {}",
+                    "unknown scenario '{}'{}; valid scenarios: {}",
                     quote_prefix(name),
+                    Scenario::renamed_hint(name),
                     Scenario::ALL.map(|s| s.name()).join(", ")
                 )
             })
@@ -165,7 +181,7 @@ impl Scenario {
     /// class `i`). Code that runs the model reads [`Config::apartments`].
     pub fn apartments(self) -> usize {
         match self {
-            Scenario::LocalMta => 2,
+            Scenario::LocalMultiSta => 2,
             _ => 1,
         }
     }
@@ -176,7 +192,7 @@ impl Scenario {
     }
 
     /// The framework whose lifetime code the scenario's server runs; `None` for the textbook
-    /// servers of seeds 002 and 003 (`local-sta`, `local-mta`) and the DLL scenarios.
+    /// servers of seeds 002 and 003 (`local-sta`, `local-multi-sta`) and the DLL scenarios.
     pub fn framework(self) -> Option<crate::com::framework::Framework> {
         crate::com::framework::Framework::of(self)
     }
@@ -314,8 +330,10 @@ impl ToggleSet {
         self.iter().filter(|m| m.opt_in())
     }
 
-    /// "auto-suspend disabled", "dll-counts-factories enabled", or "every mechanism on".
-    pub fn describe(self) -> String {
+    /// The set in words, for trace titles and metadata: "auto-suspend disabled",
+    /// "dll-counts-factories enabled", or "every mechanism at its default" ([`ToggleSet::label`]
+    /// is its name in paths).
+    pub fn in_words(self) -> String {
         let d: Vec<&str> = self.disabled().map(|m| m.name()).collect();
         let e: Vec<&str> = self.enabled().map(|m| m.name()).collect();
         let mut parts = Vec::new();
@@ -685,9 +703,9 @@ impl Config {
             ));
         }
         layout.validate(self.clients)?;
-        if layout.apartments > 1 && self.scenario != Scenario::LocalMta {
+        if layout.apartments > 1 && self.scenario != Scenario::LocalMultiSta {
             return Err(format!(
-                "scenario '{}' has one apartment (its main thread); several apartments need the textbook server without a user (local-mta)",
+                "scenario '{}' has one apartment (its main thread); several apartments need the textbook server without a user (local-multi-sta)",
                 self.scenario.name()
             ));
         }

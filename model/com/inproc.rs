@@ -152,8 +152,8 @@ pub enum InprocStep {
 }
 
 impl InprocStep {
-    /// The step in COM terms.
-    pub fn describe(self) -> String {
+    /// The step as a one-line COM phrase.
+    pub fn phrase(self) -> String {
         match self {
             InprocStep::Do(t, op) => format!("{} calls {}", t.subject(), op.api()),
             InprocStep::Sweep(t) => format!("{} calls CoFreeUnusedLibrariesEx", t.subject()),

@@ -196,7 +196,7 @@ pub const RULES: &[Rule] = &[
         id: "R-003-MULTI-APARTMENT",
         source: "003 paragraph \"However, in an apartment model server\"",
         text: "In an apartment-model or free-threaded server one thread must not decide to shut down while another hands out class objects or instances.",
-        element: "scenario local-mta: two apartments dispatch independently; an activation is two steps there (AptWork::Activating, ServerStep::FinishActivation)",
+        element: "scenario local-multi-sta: two apartments dispatch independently; an activation is two steps there (AptWork::Activating, ServerStep::FinishActivation)",
     },
     Rule {
         id: "R-003-PROCESS-REFCOUNT",

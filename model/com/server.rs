@@ -423,8 +423,8 @@ impl ServerStep {
         v
     }
 
-    /// The step in COM terms (apartments numbered from 1).
-    pub fn describe(self) -> String {
+    /// The step as a one-line COM phrase (apartments numbered from 1).
+    pub fn phrase(self) -> String {
         match self {
             ServerStep::Register(a) => format!("apartment {} calls CoRegisterClassObject", a + 1),
             ServerStep::Resume => "the main thread calls CoResumeClassObjects".to_string(),

@@ -158,8 +158,8 @@ pub fn all_steps(clients: usize) -> Vec<HostStep> {
 }
 
 impl HostStep {
-    /// The step in COM terms.
-    pub fn describe(self) -> String {
+    /// The step as a one-line COM phrase.
+    pub fn phrase(self) -> String {
         match self {
             HostStep::StopRequest => {
                 "the service control manager sends SERVICE_CONTROL_STOP to service A".into()

@@ -472,7 +472,7 @@ fn local(s: Scenario) -> bool {
 fn multi_apartment(s: Scenario) -> bool {
     s.is_local() && s.apartments() > 1
 }
-/// A local server of seeds 002 and 003 (`local-sta`, `local-mta`), not a framework's.
+/// A local server of seeds 002 and 003 (`local-sta`, `local-multi-sta`), not a framework's.
 fn textbook_local(s: Scenario) -> bool {
     s.is_local() && s.framework().is_none()
 }

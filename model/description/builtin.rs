@@ -12,8 +12,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../spec/scenarios/local-sta.toml"),
     ),
     (
-        "local-mta",
-        include_str!("../../spec/scenarios/local-mta.toml"),
+        "local-multi-sta",
+        include_str!("../../spec/scenarios/local-multi-sta.toml"),
     ),
     ("inproc", include_str!("../../spec/scenarios/inproc.toml")),
     ("service", include_str!("../../spec/scenarios/service.toml")),
@@ -40,7 +40,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// The built-in description `name` (spec/scenarios/NAME.toml).
 ///
 /// # Errors
-/// A message naming the valid built-in descriptions.
+/// A message naming the valid built-in descriptions, and the new name when `name` is a
+/// scenario's old one ([`Scenario::RENAMED`]).
 pub fn builtin(name: &str) -> Result<&'static str, String> {
     BUILTIN
         .iter()
@@ -48,8 +49,9 @@ pub fn builtin(name: &str) -> Result<&'static str, String> {
         .map(|(_, text)| *text)
         .ok_or_else(|| {
             format!(
-                "unknown built-in description '{}'; valid choices: {}",
+                "unknown built-in description '{}'{}; valid choices: {}",
                 quote_prefix(name),
+                Scenario::renamed_hint(name),
                 BUILTIN
                     .iter()
                     .map(|(n, _)| *n)
@@ -70,17 +72,17 @@ pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result
     // The bounds are the caller's to get right, not the built-in file's.
     Config::new(s, toggled, clients)?;
     let file = format!("spec/scenarios/{}.toml", s.name());
-    let run = Description::parse(&file, builtin(s.name())?)
-        .and_then(|d| d.to_run_for(Some(clients)))
+    let request = Description::parse(&file, builtin(s.name())?)
+        .and_then(|d| d.to_request_for(Some(clients)))
         .map_err(|e| e.to_string())?;
-    if run.config.scenario != s {
+    if request.config.scenario != s {
         return Err(format!(
             "{file} describes scenario '{}'",
-            run.config.scenario.name()
+            request.config.scenario.name()
         ));
     }
-    let all = toggled.iter().fold(run.config.toggled, ToggleSet::with);
-    Config::new(s, all, clients)?.with_layout(run.config.layout)
+    let all = toggled.iter().fold(request.config.toggled, ToggleSet::with);
+    Config::new(s, all, clients)?.with_layout(request.config.layout)
 }
 
 #[cfg(test)]
@@ -92,11 +94,11 @@ mod tests {
     fn every_builtin_is_its_scenario_baseline() {
         for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
             assert_eq!(s.name(), *name);
-            let run = Description::parse(name, text)
-                .and_then(|d| d.to_run())
+            let request = Description::parse(name, text)
+                .and_then(|d| d.to_request())
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
-                run.config,
+                request.config,
                 Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
             );
         }

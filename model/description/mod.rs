@@ -7,14 +7,14 @@
 //! - [`format`]: the TOML format (serde types, [`format::Description::parse`], the JSON Schema)
 //!   and where an error is: `FILE:LINE:COLUMN: what is wrong; valid choices: …`, as a compiler
 //!   says it;
-//! - [`validate`]: what the text means, checked value by value and mapped to a [`run::Run`]
-//!   ([`format::Description::to_run`]);
+//! - [`validate`]: what the text means, checked value by value and mapped to a
+//!   [`run::CheckRequest`] ([`format::Description::to_request`]);
 //! - [`shape`]: which server shapes the model has, decided in one place
 //!   ([`shape::scenario_of`]): a shape it does not have is refused with the shapes it has;
 //! - [`builtin`]: the built-in descriptions (spec/scenarios/NAME.toml, one per scenario),
 //!   embedded ([`builtin::BUILTIN`]); each maps to its scenario's baseline;
-//! - [`run`]: what a description asks for ([`run::Run`]) and which of its expectations a run
-//!   did not check.
+//! - [`run`]: what a description asks to check ([`run::CheckRequest`]) and which of its
+//!   expectations a run did not check.
 //!
 //! A layer of its own, above what is modeled ([`crate::com`]) and how it is checked
 //! ([`crate::verify`]): a description names properties and their verdicts.

@@ -1,12 +1,14 @@
-//! What a description asks for ([`Run`]: the model's configuration, bounds, expected
-//! verdicts), and which of its expectations a run's report did not check.
+//! What a description asks to check ([`CheckRequest`]: the model's configuration, bounds,
+//! expected verdicts), and which of its expectations a run's report did not check.
 
 use crate::com::config::Config;
 use crate::verify::check::{RunReport, Verdict};
 
-/// What a description asks for: the model's configuration, bounds, expected verdicts.
+/// What a description asks to check: the model's configuration (scenario, toggles, clients),
+/// bounds, expected verdicts. [`crate::verify::check::run`] checks its `config`; the result is
+/// a [`RunReport`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Run {
+pub struct CheckRequest {
     /// The description's name (trace paths).
     pub name: String,
     /// Scenario, toggled mechanisms, clients.
@@ -19,11 +21,11 @@ pub struct Run {
     pub expect: Vec<(&'static str, Verdict)>,
     /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
     /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
-    /// names ([`crate::trace::describe::rename_classes`]).
+    /// names ([`crate::trace::state_text::rename_classes`]).
     pub class_names: Vec<String>,
 }
 
-impl Run {
+impl CheckRequest {
     /// The properties `[expect]` names that the run did not check (none when the run is of this
     /// description's configuration).
     pub fn unchecked(&self, report: &RunReport) -> Vec<&'static str> {

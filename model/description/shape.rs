@@ -139,12 +139,12 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                         && classes <= MAX_CLASSES
                         && !user
                     {
-                        // The textbook server without a user, with one or two STAs (local-mta
+                        // The textbook server without a user, with one or two STAs (local-multi-sta
                         // is its two-STA instance).
-                        Ok(Scenario::LocalMta)
+                        Ok(Scenario::LocalMultiSta)
                     } else {
                         Err(shape_error(&format!(
-                            "one STA and `user = true` (local-sta), or 1 to {MAX_APARTMENTS} STAs                              without a user (local-mta), with 1 to {MAX_CLASSES} classes"
+                            "one STA and `user = true` (local-sta), or 1 to {MAX_APARTMENTS} STAs                              without a user (local-multi-sta), with 1 to {MAX_CLASSES} classes"
                         )))
                     }
                 }

@@ -1,5 +1,6 @@
 //! Validation: what a description's text means, checked value by value (ranges, names that
-//! must exist, values that contradict each other), and mapped to a [`Run`] of the model.
+//! must exist, values that contradict each other), and mapped to a [`CheckRequest`] of the
+//! model.
 
 use crate::com::config::{
     quote_prefix, Config, Layout, Scenario, ToggleSet, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS,
@@ -8,7 +9,7 @@ use crate::com::toggles::Toggle;
 use crate::description::format::{
     at, Clsctx, Description, DescriptionError, Located, Regcls, ServerKind,
 };
-use crate::description::run::Run;
+use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
 use crate::verify::properties::PROPERTIES;
 use std::collections::BTreeMap;
@@ -41,21 +42,21 @@ impl Description {
     /// `FILE:LINE:COLUMN: message` at the first value that is out of range, names something
     /// that does not exist, contradicts another value or describes a server shape the model
     /// does not have, with the valid choices.
-    pub fn to_run(&self) -> Result<Run, DescriptionError> {
-        self.to_run_for(None)
+    pub fn to_request(&self) -> Result<CheckRequest, DescriptionError> {
+        self.to_request_for(None)
     }
 
-    /// [`Description::to_run`] with the number of clients set by the caller (`--clients`)
+    /// [`Description::to_request`] with the number of clients set by the caller (`--clients`)
     /// instead of `[clients] count`.
     ///
     /// # Errors
-    /// As [`Description::to_run`].
-    pub fn to_run_for(&self, clients: Option<usize>) -> Result<Run, DescriptionError> {
+    /// As [`Description::to_request`].
+    pub fn to_request_for(&self, clients: Option<usize>) -> Result<CheckRequest, DescriptionError> {
         self.check(clients)
             .map_err(|(span, msg)| self.source.error(span, msg))
     }
 
-    fn check(&self, clients_override: Option<usize>) -> Result<Run, Located> {
+    fn check(&self, clients_override: Option<usize>) -> Result<CheckRequest, Located> {
         let name = self.name.get_ref();
         if name.is_empty()
             || !name
@@ -277,7 +278,7 @@ impl Description {
         };
         let max_states = bound(&self.bounds.max_states, "max_states")?;
         let max_depth = bound(&self.bounds.max_depth, "max_depth")?;
-        Ok(Run {
+        Ok(CheckRequest {
             name: name.clone(),
             config,
             max_states,

@@ -1,4 +1,4 @@
-//! The top `#meta` of a trace file, as one type: [`crate::trace::itf::document`] writes it and
+//! The top `#meta` of a trace file, as one type: [`crate::trace::itf_trace::document`] writes it and
 //! [`crate::trace::replay::load`] reads it back. Every value is a string, as the `itf` crate requires
 //! of `#meta`; keys are those of the file (`format-description`, `explorerCommand`,
 //! `actorName.<var>`).

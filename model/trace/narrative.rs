@@ -342,7 +342,7 @@ pub fn title(t: &Loaded) -> String {
         if h.cfg.toggled.is_empty() {
             "baseline, every mechanism at its default".to_string()
         } else {
-            h.cfg.toggled.describe()
+            h.cfg.toggled.in_words()
         }
     )
 }
@@ -388,7 +388,7 @@ pub fn markdown(t: &Loaded) -> String {
         "- Scenario: `{}` with {} clients; mechanisms: {}",
         h.cfg.scenario.name(),
         h.cfg.clients,
-        h.cfg.toggled.describe()
+        h.cfg.toggled.in_words()
     )
     .ok();
     writeln!(w, "- Rules:").ok();

@@ -15,7 +15,7 @@ use crate::com::config::{Config, Layout, Scenario, ToggleSet};
 
 use crate::com::system::{ComModel, SysState};
 use crate::com::toggles::Toggle;
-use crate::trace::itf::{encode_action, encode_state, vars, NETWORK_VAR};
+use crate::trace::itf_trace::{encode_action, encode_state, vars, NETWORK_VAR};
 use crate::trace::meta::TraceMeta;
 use crate::verify::model::build;
 use crate::verify::properties::{expectation_name, property, PropertyDef};
@@ -312,7 +312,7 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
         );
     }
     if let Some(o) = meta.get("outcome") {
-        let want = crate::trace::itf::outcome(prop);
+        let want = crate::trace::itf_trace::outcome(prop);
         if o.as_str() != Some(want) {
             return bad(
                 "$[\"#meta\"].outcome",
@@ -531,7 +531,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
     let prop = loaded.header.property;
     let model: ComModel = build(cfg);
     let init = model.init_states().remove(0);
-    let names = crate::trace::itf::actor_vars(&cfg, init.actor_states.len());
+    let names = crate::trace::itf_trace::actor_vars(&cfg, init.actor_states.len());
     let model_vars = vars(&cfg, init.actor_states.len());
     let file_vars: Vec<String> = loaded.doc["vars"]
         .as_array()
@@ -598,7 +598,7 @@ pub fn replay(text: &str) -> Result<Replayed, ReplayError> {
             None => {
                 let enabled: Vec<String> = succ
                     .iter()
-                    .map(|(a, _)| crate::verify::search::describe_action(&model, a))
+                    .map(|(a, _)| crate::verify::search::action_phrase(&model, a))
                     .collect();
                 let by_action = recorded_action
                     .as_ref()

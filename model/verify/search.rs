@@ -590,8 +590,9 @@ fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
     Trace { states, actions }
 }
 
-/// Describes an action in COM terms, e.g. "client 1 → SCM: CoGetClassObject(CLSID_A, ...)".
-pub fn describe_action(model: &ComModel, action: &Action) -> String {
+/// An action as a one-line phrase in COM terms, e.g. "client 1 → SCM: CoGetClassObject(CLSID_A,
+/// ...)"; a timeout is its step's sentence.
+pub fn action_phrase(model: &ComModel, action: &Action) -> String {
     let cfg = &model.cfg;
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {

@@ -20,7 +20,7 @@ pub const IMPLEMENTATIONS: &[(&str, Scenario, &str)] = &[
     ),
     (
         "Textbook EXE, two STAs (003)",
-        Scenario::LocalMta,
+        Scenario::LocalMultiSta,
         "baseline",
     ),
     (

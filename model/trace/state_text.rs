@@ -1,0 +1,588 @@
+//! Actor states in COM terms, for the people who read traces: each actor's state as a list of
+//! [`Fact`]s ("CLSID_A class object: available", "object 1: CLSID_A, stub connected"), from
+//! which the summary of a state ([`summary`]) and the changes of a step ([`changes`]) are made,
+//! and the objects each actor holds as sequence-diagram participants ([`objects`]).
+//!
+//! Everything a user reads is numbered from 1 (client 1, server instance 1, apartment 1,
+//! object 1: object ids are sequence numbers from 1 already) and uses COM's names (CLSIDs,
+//! HRESULTs, API names), never the model's Rust structures; the ITF JSON keeps the data.
+
+use crate::com::actor::ComState;
+use crate::com::config::{Clsid, Config};
+use crate::com::inproc::{Apt, InprocState, Thread};
+use crate::com::names::{
+    activation_name, and_list, apt_name, exit_reason, fact, fact_text, flag, service_name, Fact,
+};
+use crate::com::scm::{Activation, ClassEntry, ScmState};
+use crate::com::server::{
+    AptPhase, AptWork, ClassReg, Monitor, ProcStatus, Queued, ScmCall, ServerState,
+};
+use crate::com::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
+use crate::verify::queries::{client_facts, observed_facts};
+
+/// `text` with the model's class names `CLSID_A`, `CLSID_B`, `CLSID_C` (the [`Clsid`] display
+/// of classes 0, 1, 2) replaced by `names[0]`, `names[1]`, `names[2]`: a server description's
+/// own names, in the order it declares its classes. Only whole names are replaced (not
+/// `CLSID_ContextSwitcher`, nor `CLSID_AB`), in one pass, so names that are themselves
+/// `CLSID_A`… (even swapped) come out right; classes beyond `names` keep the model's name.
+pub fn rename_classes(text: &str, names: &[String]) -> String {
+    const MARK: &str = "CLSID_";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MARK.len()..];
+        let mut chars = after.chars();
+        let class = chars
+            .next()
+            .and_then(|l| ('A'..='C').contains(&l).then(|| l as usize - 'A' as usize));
+        let whole = chars
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        match class.filter(|&i| whole && i < names.len()) {
+            Some(i) => {
+                out.push_str(&names[i]);
+                rest = &after[1..];
+            }
+            None => {
+                out.push_str(MARK);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn svc_client_facts(cfg: &Config, c: &SvcClientState, index: usize) -> Vec<Fact> {
+    let mut v = Vec::new();
+    if let Some(op) = c.pending {
+        v.push(fact("call in progress", op.api(), "returned"));
+    }
+    if let Some(o) = c.object {
+        let service = service_name(cfg.class_of_client(index).0);
+        v.push(fact(
+            "object proxy",
+            format!(
+                "to object {o} of service {service}{}",
+                if c.keeps { ", kept for ever" } else { "" }
+            ),
+            "released",
+        ));
+    }
+    observed_facts(&c.observed, &mut v);
+    v
+}
+
+fn held_value(a: &Activation) -> String {
+    format!(
+        "held until {:?} is registered{}",
+        a.clsid,
+        if a.retried {
+            " (after CO_E_SERVER_STOPPING)"
+        } else {
+            ""
+        }
+    )
+}
+
+fn scm_facts(s: &ScmState) -> Vec<Fact> {
+    let mut v = Vec::new();
+    for (c, e) in s.classes.iter().enumerate() {
+        let value = match e {
+            ClassEntry::Unknown => "no instance".to_string(),
+            ClassEntry::Starting(i) => {
+                format!("server instance {} launched, not registered yet", i + 1)
+            }
+            ClassEntry::Registered(i) => format!("registered by server instance {}", i + 1),
+        };
+        v.push(fact(format!("{:?}", Clsid(c as u8)), value, "no instance"));
+    }
+    for a in &s.held {
+        v.push(fact(
+            activation_name(a.client, a.clsid, a.kind),
+            held_value(a),
+            "answered",
+        ));
+    }
+    for (a, i) in &s.forwarded {
+        v.push(fact(
+            activation_name(a.client, a.clsid, a.kind),
+            format!(
+                "forwarded to server instance {}{}",
+                i + 1,
+                if a.retried {
+                    " (after CO_E_SERVER_STOPPING)"
+                } else {
+                    ""
+                }
+            ),
+            "answered",
+        ));
+    }
+    if s.relaunch_served {
+        v.push(flag(
+            "an activation refused with CO_E_SERVER_STOPPING was served by a new instance",
+        ));
+    }
+    v
+}
+
+fn phase_text(p: AptPhase, apartment: usize) -> String {
+    match p {
+        AptPhase::Init => "initialising".into(),
+        AptPhase::Registered => {
+            "registered its class suspended, the main thread has yet to call CoResumeClassObjects"
+                .into()
+        }
+        AptPhase::Waiting(ScmCall::Register) if apartment == 0 => {
+            "waits for the SCM to record the registration".into()
+        }
+        AptPhase::Waiting(ScmCall::Register) => {
+            "in CoRegisterClassObject, waits for the SCM".into()
+        }
+        AptPhase::Waiting(ScmCall::Revoke) => "in CoRevokeClassObject, waits for the SCM".into(),
+        AptPhase::Waiting(ScmCall::RevokeInLoop) => {
+            "in COleObjectFactory::RevokeAll (CoRevokeClassObject), waits for the SCM".into()
+        }
+        AptPhase::Loop => "in its message loop".into(),
+        AptPhase::Done => {
+            "left its message loop (CoUninitialize's modal loop dispatches what is still queued)"
+                .into()
+        }
+    }
+}
+
+fn server_facts(s: &ServerState) -> Vec<Fact> {
+    let mut v = Vec::new();
+    let status = match s.status {
+        ProcStatus::NotStarted => return vec![fact("process", "not started", "")],
+        ProcStatus::Running => "running".to_string(),
+        ProcStatus::Exited(r) => format!("exited ({})", exit_reason(r)),
+    };
+    v.push(fact("process", status, "gone"));
+    if let Some(c) = s.launched_for {
+        v.push(fact(
+            "launched for",
+            format!("client {}'s activation", c + 1),
+            "nobody",
+        ));
+    }
+    for (i, a) in s.apartments.iter().enumerate() {
+        v.push(fact(
+            format!("apartment {}", i + 1),
+            phase_text(a.phase, i),
+            "gone",
+        ));
+        match a.work {
+            AptWork::Idle => {}
+            AptWork::FinalRelease => v.push(fact(
+                format!("apartment {}'s work", i + 1),
+                "a final-release handler (the count reached zero)",
+                "finished",
+            )),
+            AptWork::Activating {
+                client,
+                clsid,
+                kind,
+            } => v.push(fact(
+                format!("apartment {}'s work", i + 1),
+                format!(
+                    "dispatching {} (passed the suspended check)",
+                    activation_name(client, clsid, kind)
+                ),
+                "finished",
+            )),
+        }
+    }
+    for (i, q) in s.queues.iter().enumerate() {
+        if q.is_empty() {
+            continue;
+        }
+        let items: Vec<String> = q.iter().map(Queued::text).collect();
+        v.push(fact(
+            format!("apartment {}'s message queue", i + 1),
+            items.join(", then "),
+            "empty",
+        ));
+    }
+    if s.quit_requested {
+        v.push(flag(
+            "PostQuitMessage called (WM_QUIT once the queue is empty)",
+        ));
+    }
+    if s.event {
+        v.push(flag("shutdown event set"));
+    }
+    match s.monitor {
+        Monitor::Waiting => {}
+        Monitor::Timing => v.push(fact(
+            "monitor thread",
+            "waiting m_dwTimeOut for more activity",
+            "waiting",
+        )),
+        Monitor::Rechecking => v.push(fact(
+            "monitor thread",
+            "called CoSuspendClassObjects, about to re-read the count",
+            "waiting",
+        )),
+        Monitor::Posting => v.push(fact(
+            "monitor thread",
+            "read the lock count as zero, about to post WM_QUIT",
+            "waiting",
+        )),
+        Monitor::Done => v.push(fact("monitor thread", "posted WM_QUIT and returned", "")),
+    }
+    for (client, clsid, kind) in &s.rpc_activations {
+        v.push(fact(
+            format!("RPC thread for client {}", client + 1),
+            format!(
+                "running {} (passed the suspended check)",
+                activation_name(*client, *clsid, *kind)
+            ),
+            "finished",
+        ));
+    }
+    for (c, r) in s.classes.iter().enumerate() {
+        let value = match r {
+            ClassReg::None => "not registered",
+            ClassReg::Suspended => "registered with REGCLS_SUSPENDED",
+            ClassReg::Live => "available",
+            ClassReg::Revoked => "revoked",
+        };
+        v.push(fact(
+            format!("{:?} class object", Clsid(c as u8)),
+            value,
+            "gone",
+        ));
+    }
+    if s.suspended {
+        v.push(flag("class objects suspended (CoSuspendClassObjects)"));
+    }
+    v.push(fact("lifetime count", s.count.to_string(), "0"));
+    if s.locks > 0 {
+        v.push(fact("LockServer locks", s.locks.to_string(), "0"));
+    }
+    for o in &s.objects {
+        v.push(fact(
+            format!("object {}", o.id),
+            format!("{:?}, stub connected", o.clsid),
+            "freed",
+        ));
+    }
+    for (c, n) in s.factory_proxies.iter().enumerate() {
+        if *n > 0 {
+            v.push(fact(
+                format!("{:?} IClassFactory proxies held by clients", Clsid(c as u8)),
+                n.to_string(),
+                "none",
+            ));
+        }
+    }
+    if s.factories_disconnected {
+        v.push(flag("class objects disconnected (CoDisconnectObject)"));
+    }
+    if let Some(r) = s.shutdown {
+        v.push(fact(
+            "shutdown",
+            format!("decided ({})", exit_reason(r)),
+            "undecided",
+        ));
+    }
+    let served: Vec<String> = (0..8)
+        .filter(|c| s.served & (1 << c) != 0)
+        .map(|c| format!("client {}", c + 1))
+        .collect();
+    if !served.is_empty() {
+        v.push(fact("served", and_list(&served), "nobody"));
+    }
+    if s.handed_out_late {
+        v.push(flag(
+            "handed out a class object or object after deciding to shut down",
+        ));
+    }
+    if s.stranded_client {
+        v.push(flag("a client's call failed here without a user close"));
+    }
+    if s.user.control {
+        v.push(fact("user control", "TRUE", "FALSE"));
+    }
+    if s.user.opened {
+        v.push(flag("the user opened a document"));
+    }
+    if s.user.closed {
+        v.push(flag("the user closed the server"));
+    }
+    v
+}
+
+fn inproc_facts(p: &InprocState) -> Vec<Fact> {
+    let mut v = Vec::new();
+    let d = &p.dll;
+    if d.loaded() {
+        v.push(fact(
+            "DLL",
+            format!("loaded (load {})", d.generation),
+            "gone",
+        ));
+    } else {
+        v.push(fact("DLL", "not loaded", "gone"));
+    }
+    v.push(fact("DLL's object count", d.objects.to_string(), "0"));
+    v.push(fact("DLL's lock count", d.locks.to_string(), "0"));
+    for (apt, e) in [Apt::Sta, Apt::Mta].iter().zip(&d.entries) {
+        if let Some(e) = e {
+            let value = match (e.candidate, e.delay_passed) {
+                (false, _) => "in use",
+                (true, false) => "candidate for unloading",
+                (true, true) => "candidate for unloading, its delay passed",
+            };
+            v.push(fact(
+                format!("{}'s entry for the DLL", apt_name(*apt)),
+                value,
+                "removed",
+            ));
+        }
+    }
+    if d.unloads > 0 {
+        v.push(fact("DLL freed", format!("{} time(s)", d.unloads), "never"));
+    }
+    for t in Thread::ALL {
+        let th = &p.threads[t as usize];
+        match p.next_op(t) {
+            Some(op) => v.push(fact(format!("{}'s next call", t.name()), op.api(), "done")),
+            None => v.push(flag(format!("{} finished its calls", t.name()))),
+        }
+        if let Some(g) = th.factory {
+            v.push(fact(
+                format!("{}'s IClassFactory pointer", t.name()),
+                format!("into load {g}"),
+                "released",
+            ));
+        }
+        if let Some(g) = th.object {
+            v.push(fact(
+                format!("{}'s object", t.name()),
+                format!("in load {g}"),
+                "released",
+            ));
+        }
+        if th.locked {
+            v.push(flag(format!("{} holds LockServer(TRUE)", t.name())));
+        }
+        if th.in_dll {
+            v.push(flag(format!("{} runs DLL code", t.name())));
+        }
+    }
+    if p.unloaded_while_live {
+        v.push(flag("the DLL was freed while still in use"));
+    }
+    if p.revived {
+        v.push(flag("a candidate entry was used again"));
+    }
+    if p.crashed {
+        v.push(flag(
+            "access violation: a thread called into the unloaded DLL",
+        ));
+    }
+    v
+}
+
+fn host_facts(h: &HostState) -> Vec<Fact> {
+    let mut v = Vec::new();
+    for (i, s) in h.services.iter().enumerate() {
+        let n = service_name(i as u8);
+        v.push(fact(
+            format!("service {n}'s class factory"),
+            if s.registered {
+                "registered"
+            } else {
+                "revoked"
+            },
+            "gone",
+        ));
+        v.push(fact(
+            format!("service {n}'s DLL"),
+            if s.dll_loaded { "loaded" } else { "unloaded" },
+            "gone",
+        ));
+    }
+    if h.stop.requested {
+        v.push(fact(
+            "SERVICE_CONTROL_STOP",
+            if h.stop.accepted {
+                "accepted"
+            } else {
+                "requested"
+            },
+            "gone",
+        ));
+    }
+    let progress = match h.stop.disconnect {
+        DisconnectProgress::NotYet => None,
+        DisconnectProgress::Waiting => Some("returned RPC_E_TIMEOUT, service A calls it again"),
+        DisconnectProgress::GaveUpWaiting => Some("returned RPC_E_TIMEOUT, service A went on"),
+        DisconnectProgress::Done => Some("returned S_OK"),
+        DisconnectProgress::Failed => Some("returned CO_E_NOT_SUPPORTED"),
+    };
+    if let Some(p) = progress {
+        v.push(fact("service A's CoDisconnectContext", p, "not called"));
+    }
+    for o in &h.objects {
+        let stub = match o.stub {
+            StubState::Connected => "connected",
+            StubState::Disconnecting => "disconnecting (waits for calls in flight)",
+            StubState::Disconnected => "disconnected",
+        };
+        v.push(fact(
+            format!("object {}", o.id),
+            format!(
+                "of service {}, in its {} context{}",
+                service_name(o.service),
+                if o.private_ctx { "private" } else { "default" },
+                if o.direct {
+                    ", held by service B in-process"
+                } else {
+                    ""
+                }
+            ),
+            "freed",
+        ));
+        v.push(fact(format!("object {}'s stub", o.id), stub, "gone"));
+    }
+    for e in &h.executing {
+        v.push(fact(
+            format!("client {}'s call on object {}", e.client + 1, e.obj),
+            if e.blocked {
+                "executing, blocked for ever".to_string()
+            } else {
+                format!("executing, will return {}", e.hr.name())
+            },
+            "returned",
+        ));
+    }
+    match h.b_ref {
+        BRef::NotYet => {}
+        BRef::Holds { obj, called } => v.push(fact(
+            "service B's object of service A",
+            format!("object {obj}{}", if called { ", called" } else { "" }),
+            "released",
+        )),
+        BRef::Done => v.push(fact(
+            "service B's object of service A",
+            "released",
+            "released",
+        )),
+    }
+    if !h.disconnect_results.is_empty() {
+        let rs: Vec<String> = h
+            .disconnect_results
+            .iter()
+            .map(|r| r.name().to_string())
+            .collect();
+        v.push(fact(
+            "CoDisconnectContext results",
+            rs.join(", then "),
+            "none",
+        ));
+    }
+    if h.bad_disconnect_result {
+        v.push(flag(
+            "CoDisconnectContext returned a result that contradicts seed 000",
+        ));
+    }
+    if h.unloaded_while_live {
+        v.push(flag("a DLL was unloaded while still in use"));
+    }
+    if h.crashed {
+        v.push(flag("crashed: a thread called into an unloaded DLL"));
+    }
+    v
+}
+
+/// The facts of actor `index`'s state `s` in the run of `cfg`, in a fixed order.
+pub fn facts(cfg: &Config, index: usize, s: &ComState) -> Vec<Fact> {
+    match s {
+        ComState::Client(c) => client_facts(c),
+        ComState::Scm(x) => scm_facts(x),
+        ComState::Server(x) => server_facts(x),
+        ComState::Inproc(x) => inproc_facts(x),
+        ComState::SvcClient(c) => svc_client_facts(cfg, c, index),
+        ComState::Host(h) => host_facts(h),
+    }
+}
+
+/// An actor's state in one line of COM terms: its facts joined by "; " ("nothing yet" for
+/// none).
+pub fn summary(cfg: &Config, index: usize, s: &ComState) -> String {
+    let f = facts(cfg, index, s);
+    if f.is_empty() {
+        return "nothing yet".into();
+    }
+    f.iter().map(fact_text).collect::<Vec<_>>().join("; ")
+}
+
+/// What changed in actor `index` from `before` to `after`, one text per fact: "key: a → b"
+/// for a changed value, the fact itself for a new one, "key: ended" for one that stopped
+/// holding (flags: "no longer key").
+pub fn changes(cfg: &Config, index: usize, before: &ComState, after: &ComState) -> Vec<String> {
+    let a = facts(cfg, index, before);
+    let b = facts(cfg, index, after);
+    let mut out = Vec::new();
+    for f in &b {
+        match a.iter().find(|x| x.key == f.key) {
+            Some(old) if old.value == f.value => {}
+            Some(old) => out.push(format!("{}: {} → {}", f.key, old.value, f.value)),
+            None => out.push(fact_text(f)),
+        }
+    }
+    for old in &a {
+        if !b.iter().any(|x| x.key == old.key) {
+            out.push(if old.value.is_empty() {
+                format!("no longer: {}", old.key)
+            } else {
+                format!("{}: {}", old.key, old.ended)
+            });
+        }
+    }
+    out
+}
+
+/// The objects an actor holds, as sequence-diagram participants: `(key, name)` with a key
+/// unique within the actor (`object1`, `staObject`) and a display name ("object 1",
+/// "STA thread's object").
+pub fn objects(s: &ComState) -> Vec<(String, String)> {
+    match s {
+        ComState::Server(x) => x
+            .objects
+            .iter()
+            .map(|o| {
+                (
+                    format!("object{}", o.id),
+                    format!("object {} ({:?})", o.id, o.clsid),
+                )
+            })
+            .collect(),
+        ComState::Host(h) => h
+            .objects
+            .iter()
+            .map(|o| {
+                (
+                    format!("object{}", o.id),
+                    format!("object {} (service {})", o.id, service_name(o.service)),
+                )
+            })
+            .collect(),
+        ComState::Inproc(p) => Thread::ALL
+            .iter()
+            .filter(|t| p.threads[**t as usize].object.is_some())
+            .map(|t| {
+                (
+                    crate::trace::itf_trace::camel(&format!("{} object", t.name())),
+                    format!("{}'s object", t.name()),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
