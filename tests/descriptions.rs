@@ -12,7 +12,6 @@ use comlife::description::builtin::BUILTIN;
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::expectations::Expectations;
-use comlife::verify::properties::PROPERTIES;
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -54,30 +53,6 @@ fn builtins_are_the_scenario_baselines() {
     }
 }
 
-/// The `[expect]` section a built-in description of `s` must end with: the pinned baseline
-/// verdicts of spec/expectations.toml, one line per property that applies, in [`PROPERTIES`]
-/// order, each violation that `[findings.SCENARIO.baseline]` explains annotated with its
-/// finding. spec/expectations.toml is the one place of the verdicts; the built-in repeats them
-/// and this keeps the copy exact.
-fn expect_section(s: Scenario, pinned: &Expectations) -> String {
-    let mut out = String::from(
-        "# Expected verdicts: property = \"holds\" | \"violated\". `comlife check` exits 1 when a verdict\n\
-         # differs, naming it. These are the pinned baseline verdicts (spec/expectations.toml).\n\
-         [expect]\n",
-    );
-    for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
-        let v = pinned
-            .get(s, ToggleSet::EMPTY, p.name)
-            .unwrap_or_else(|| panic!("{}.baseline.{} is pinned", s.name(), p.name));
-        out += &format!("\"{}\" = \"{}\"", p.name, v.name());
-        if let Some(f) = pinned.finding(s, ToggleSet::EMPTY, p.name) {
-            out += &format!("  # {f} (spec/findings.md)");
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// The header every built-in description of `name` begins with, around its own paragraph
 /// about the server: what it is, how it is checked, where the IDs it names are explained.
 fn header(name: &str) -> (String, String) {
@@ -114,9 +89,9 @@ fn builtin_headers_and_expect_sections_repeat_the_pins() {
     for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
         let file = format!("spec/scenarios/{name}.toml");
         // [expect]: from its comment to the end of the file.
-        let want = expect_section(s, &pinned);
+        let want = comlife::description::builtin::expect_section(s, &pinned).unwrap();
         let at = text
-            .find("# Expected verdicts:")
+            .find(comlife::description::builtin::EXPECT_COMMENT)
             .unwrap_or_else(|| panic!("{file}: no [expect] comment"));
         assert_eq!(
             &text[at..],

@@ -3,6 +3,8 @@
 
 use crate::com::config::{quote_prefix, Config, Scenario, ToggleSet};
 use crate::description::format::Description;
+use crate::verify::expectations::Expectations;
+use crate::verify::properties::PROPERTIES;
 
 /// The built-in descriptions, one per scenario (spec/scenarios/NAME.toml), in
 /// [`Scenario::ALL`] order: (name, text).
@@ -103,4 +105,34 @@ mod tests {
             );
         }
     }
+}
+
+/// The comment that opens a built-in description's `[expect]` section, which runs to the end
+/// of the file.
+pub const EXPECT_COMMENT: &str = "# Expected verdicts:";
+
+/// The `[expect]` section of the built-in description of `scenario`, from its comment to the
+/// end of the file: the pinned baseline verdicts of spec/expectations.toml, each violated one
+/// with the finding that explains it (`[findings.NAME.baseline]`). Built-in descriptions end
+/// with exactly this text (tests/descriptions.rs); `comlife check --bless` writes it.
+///
+/// # Errors
+/// A property that applies to the scenario has no pinned baseline verdict.
+pub fn expect_section(scenario: Scenario, pinned: &Expectations) -> Result<String, String> {
+    let mut out = format!(
+        "{EXPECT_COMMENT} property = \"holds\" | \"violated\". `comlife check` exits 1 when a verdict\n\
+         # differs, naming it. These are the pinned baseline verdicts (spec/expectations.toml).\n\
+         [expect]\n",
+    );
+    for p in PROPERTIES.iter().filter(|p| (p.applies)(scenario)) {
+        let v = pinned
+            .get(scenario, ToggleSet::EMPTY, p.name)
+            .ok_or_else(|| format!("{}.baseline.{} is not pinned", scenario.name(), p.name))?;
+        out += &format!("\"{}\" = \"{}\"", p.name, v.name());
+        if let Some(f) = pinned.finding(scenario, ToggleSet::EMPTY, p.name) {
+            out += &format!("  # {f} (spec/findings.md)");
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
