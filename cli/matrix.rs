@@ -4,15 +4,14 @@
 
 use crate::traces;
 use comlife::com::config::{matrix_runs, Config, Scenario};
-use comlife::verify::check::{run, PropertyOutcome, RunOptions, RunReport, Verdict};
+use comlife::verify::check::{PropertyOutcome, RunOptions, RunReport, Verdict};
 use comlife::verify::expectations::{Comparison, Expectations, PropertyComparison};
+use comlife::verify::matrix::{run_jobs, Job};
 use indicatif::{ProgressBar, ProgressStyle};
 use stateright::Expectation;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 /// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled.
 pub fn runs(clients: usize) -> Vec<Config> {
@@ -300,16 +299,11 @@ impl Tally {
     }
 }
 
-/// Runs the whole matrix, printing each scenario's matrix (or long rows) as its runs finish and
-/// progress on stderr. With `root`, it writes every run's traces below it and afterwards removes
-/// every file below `root/<scenario>/<run>/` that no run wrote. Exit status 0 when every
-/// verdict matches, 1 on a mismatch, 2 when traces cannot be written.
-///
-/// The runs are independent, so with `opts.threads` = N > 1 they are spread over N workers,
-/// each exploring one run at a time on one thread (most runs are small, and one run per core
-/// keeps every core busy where a run's own parallel search would wait at the end of each
-/// level); the results are taken in matrix order, so the output does not depend on N. Under
-/// `--max-memory` the runs go one at a time (each on N threads).
+/// Runs the whole matrix ([`comlife::verify::matrix::run_jobs`]), printing each scenario's
+/// matrix (or long rows) as its runs finish and progress on stderr. With `root`, it writes every
+/// run's traces below it and afterwards removes every file below `root/<scenario>/<run>/` that
+/// no run wrote. Exit status 0 when every verdict matches, 1 on a mismatch, 2 when traces
+/// cannot be written.
 pub fn run_all(
     clients: usize,
     opts: RunOptions,
@@ -331,78 +325,38 @@ pub fn run_all(
     let mut reports = Vec::new();
     let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
     let mut keep = BTreeSet::new();
-    // Under --max-memory the runs go one at a time, so the bound (on the process's resident
-    // memory) applies to one run, as it does for a single run.
-    let workers = if opts.max_memory.is_some() {
-        1
-    } else {
-        opts.threads.clamp(1, total.max(1))
-    };
-    let run_opts = RunOptions {
-        threads: if workers > 1 { 1 } else { opts.threads },
-        ..opts
-    };
-    let next = AtomicUsize::new(0);
-    let mut failed = None;
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..workers {
-            let (tx, next, configs) = (tx.clone(), &next, &configs);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(cfg) = configs.get(i) else { break };
-                if tx.send((i, run(*cfg, run_opts))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        // Reports by index until their turn comes.
-        let mut waiting = BTreeMap::new();
-        let mut i = 0;
-        for (j, report) in rx {
-            waiting.insert(j, report);
-            while let Some(report) = waiting.remove(&i) {
-                let cfg = &configs[i];
-                bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
-                let cmp = exp.compare(&report);
-                tally.add(&cmp);
-                bar.suspend(|| {
-                    print_notes(&report, &cmp);
-                    if view == View::Long {
-                        print_rows(&report, &cmp);
-                    }
-                });
-                bar.inc(1);
-                if let Some(root) = root {
-                    match traces::write_report(root, &report) {
-                        Ok(w) => keep.extend(w),
-                        Err(e) => {
-                            failed = Some(e);
-                            // No worker starts another run; the receiver is dropped below.
-                            next.store(total, Ordering::Relaxed);
-                            return;
-                        }
-                    }
-                }
-                if show {
-                    reports.push(report.clone());
-                }
-                scenario_runs.push((report, cmp));
-                let last_of_scenario = configs
-                    .get(i + 1)
-                    .is_none_or(|n| n.scenario != cfg.scenario);
-                if last_of_scenario {
-                    if view == View::Compact {
-                        bar.suspend(|| print_compact(&scenario_runs));
-                    }
-                    scenario_runs.clear();
-                }
-                i += 1;
+    let jobs: Vec<Job> = configs.iter().map(|&cfg| Job { cfg, opts }).collect();
+    let done = run_jobs(&jobs, |i, report| -> Result<(), String> {
+        let cfg = &configs[i];
+        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
+        let cmp = exp.compare(&report);
+        tally.add(&cmp);
+        bar.suspend(|| {
+            print_notes(&report, &cmp);
+            if view == View::Long {
+                print_rows(&report, &cmp);
             }
+        });
+        bar.inc(1);
+        if let Some(root) = root {
+            keep.extend(traces::write_report(root, &report)?);
         }
+        if show {
+            reports.push(report.clone());
+        }
+        scenario_runs.push((report, cmp));
+        let last_of_scenario = configs
+            .get(i + 1)
+            .is_none_or(|n| n.scenario != cfg.scenario);
+        if last_of_scenario {
+            if view == View::Compact {
+                bar.suspend(|| print_compact(&scenario_runs));
+            }
+            scenario_runs.clear();
+        }
+        Ok(())
     });
-    if let Some(e) = failed {
+    if let Err(e) = done {
         bar.abandon();
         eprintln!("comlife: {e}");
         return ExitCode::from(2);
