@@ -2,14 +2,10 @@
 //! (toggled mechanism × property, a symbol per verdict) or as the long table (one row per run
 //! and property), then one line saying how many verdicts match spec/expectations.toml.
 
-use crate::traces;
 use comlife::com::config::{matrix_runs, Config, Scenario};
-use comlife::verify::check::{PropertyOutcome, RunOptions, RunReport, Verdict};
-use comlife::verify::expectations::{Comparison, Expectations, PropertyComparison};
-use comlife::verify::matrix::{run_jobs, Job};
-use indicatif::{ProgressBar, ProgressStyle};
+use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
+use comlife::verify::expectations::{Comparison, PropertyComparison};
 use stateright::Expectation;
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -25,15 +21,6 @@ pub fn runs(clients: usize) -> Vec<Config> {
             })
         })
         .collect()
-}
-
-/// How `check` prints verdicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    /// Per scenario, a matrix of runs × properties with a symbol per verdict.
-    Compact,
-    /// One row per run and property.
-    Long,
 }
 
 /// Prints the long table's header.
@@ -297,91 +284,4 @@ impl Tally {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// Runs the whole matrix ([`comlife::verify::matrix::run_jobs`]), printing each scenario's
-/// matrix (or long rows) as its runs finish and progress on stderr. With `root`, it writes every
-/// run's traces below it and afterwards removes every file below `root/<scenario>/<run>/` that
-/// no run wrote. Exit status 0 when every verdict matches, 1 on a mismatch, 2 when traces
-/// cannot be written.
-pub fn run_all(
-    clients: usize,
-    opts: RunOptions,
-    exp: &Expectations,
-    view: View,
-    show: bool,
-    root: Option<&Path>,
-) -> ExitCode {
-    let configs = runs(clients);
-    if view == View::Long {
-        print_header();
-    }
-    let mut tally = Tally::default();
-    let total = configs.len();
-    let started = std::time::Instant::now();
-    let bar = ProgressBar::new(total as u64).with_style(
-        ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})").expect("valid template"),
-    );
-    let mut reports = Vec::new();
-    let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
-    let mut keep = BTreeSet::new();
-    let jobs: Vec<Job> = configs.iter().map(|&cfg| Job { cfg, opts }).collect();
-    let done = run_jobs(&jobs, |i, report| -> Result<(), String> {
-        let cfg = &configs[i];
-        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
-        let cmp = exp.compare(&report);
-        tally.add(&cmp);
-        bar.suspend(|| {
-            print_notes(&report, &cmp);
-            if view == View::Long {
-                print_rows(&report, &cmp);
-            }
-        });
-        bar.inc(1);
-        if let Some(root) = root {
-            keep.extend(traces::write_report(root, &report)?);
-        }
-        if show {
-            reports.push(report.clone());
-        }
-        scenario_runs.push((report, cmp));
-        let last_of_scenario = configs
-            .get(i + 1)
-            .is_none_or(|n| n.scenario != cfg.scenario);
-        if last_of_scenario {
-            if view == View::Compact {
-                bar.suspend(|| print_compact(&scenario_runs));
-            }
-            scenario_runs.clear();
-        }
-        Ok(())
-    });
-    if let Err(e) = done {
-        bar.abandon();
-        eprintln!("comlife: {e}");
-        return ExitCode::from(2);
-    }
-    bar.finish_and_clear();
-    if view == View::Compact {
-        print_legend(root);
-    }
-    let mut summary = format!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
-    if let Some(root) = root {
-        if let Err(e) = traces::remove_stale(root, &traces::existing_run_dirs(root), &keep) {
-            eprintln!("comlife: {e}");
-            return ExitCode::from(2);
-        }
-        summary += &format!(
-            "; {} traces in {}",
-            keep.len() / traces::EXTENSIONS.len(),
-            root.display()
-        );
-    }
-    eprintln!("{summary}");
-    if show {
-        for r in &reports {
-            crate::show_traces(r, &[]);
-        }
-    }
-    tally.finish(false)
 }
