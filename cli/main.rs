@@ -2,6 +2,7 @@
 //! browse its traces, explore it.
 
 mod bench;
+mod check;
 mod explore;
 mod list;
 mod matrix;
@@ -13,11 +14,7 @@ mod traces;
 use clap::{Parser, Subcommand};
 use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
 use comlife::description::format::Description;
-use comlife::verify::check::{run, RunOptions};
-use comlife::verify::expectations::Expectations;
-use comlife::verify::model::build;
-use comlife::verify::search::action_phrase;
-use comlife::verify::simulate::Simulation;
+use comlife::verify::check::RunOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -228,7 +225,7 @@ fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check::check(args),
         Command::List { json, markdown } => list::print(json, markdown),
         Command::New { from } => match comlife::description::builtin::builtin(&from) {
             Ok(text) => {
@@ -318,134 +315,6 @@ fn config(
     comlife::description::builtin::builtin_config(scenario, toggled, clients)
 }
 
-fn check(args: CheckArgs) -> ExitCode {
-    let mut opts = RunOptions::default();
-    if let Some(t) = args.threads {
-        if t == 0 {
-            return usage("--threads must be at least 1".into());
-        }
-        opts.threads = t;
-    }
-    for (flag, v) in [
-        ("--max-states", args.max_states),
-        ("--max-depth", args.max_depth),
-        ("--max-memory", args.max_memory.map(|m| m as usize)),
-        ("--simulate", args.simulate.map(|r| r as usize)),
-        ("--depth", Some(args.depth)),
-    ] {
-        if v == Some(0) {
-            return usage(format!("{flag} must be at least 1"));
-        }
-    }
-    opts.max_states = args.max_states;
-    opts.symmetry = !args.no_symmetry;
-    opts.max_depth = args.max_depth;
-    match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
-        Some(None) => return usage("--max-memory is too large".into()),
-        Some(Some(bytes)) => opts.max_memory = Some(bytes),
-        None => {}
-    }
-    opts.simulate = args.simulate.map(|runs| Simulation {
-        runs,
-        seed: args.seed,
-        depth: args.depth,
-    });
-    let expectations = Expectations::embedded();
-
-    if let Some(file) = args.file.clone() {
-        return check_file(&args, &file, opts, &expectations);
-    }
-    let Some(sname) = args.scenario else {
-        if let Err(e) = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, args.clients) {
-            return usage(e);
-        }
-        let canonical = args.clients == DEFAULT_CLIENTS
-            && opts.max_states.is_none()
-            && opts.max_depth.is_none()
-            && opts.max_memory.is_none()
-            && opts.simulate.is_none()
-            && opts.symmetry;
-        let dir = match (&args.traces, args.no_traces) {
-            (_, true) => None,
-            (Some(d), _) => Some(d.clone()),
-            (None, _) if canonical => Some(PathBuf::from("traces")),
-            (None, _) => {
-                eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
-                None
-            }
-        };
-        if let Some(html) = &args.html {
-            if let Err(e) = traces::check_html_dir(html, dir.as_deref()) {
-                return usage(e);
-            }
-        }
-        let view = if args.long {
-            matrix::View::Long
-        } else {
-            matrix::View::Compact
-        };
-        let code = matrix::run_all(
-            args.clients,
-            opts,
-            &expectations,
-            view,
-            args.show_traces,
-            dir.as_deref(),
-        );
-        if code == ExitCode::from(2) {
-            return code;
-        }
-        if let (Some(html), Some(root)) = (&args.html, &dir) {
-            match traces::write_pages(root, &traces::existing_run_dirs(root), html) {
-                Ok(n) => eprintln!("{n} pages in {}", html.display()),
-                Err(e) => return usage(e),
-            }
-        }
-        return code;
-    };
-    let cfg = match config(&sname, &args.disable, &args.enable, args.clients) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    if let Some(html) = &args.html {
-        let dir = args.traces.as_deref().filter(|_| !args.no_traces);
-        if let Err(e) = traces::check_html_dir(html, dir) {
-            return usage(e);
-        }
-    }
-    let report = run(cfg, opts);
-    let cmp = expectations.compare(&report);
-    matrix::print_notes(&report, &cmp);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&cmp.to_json(&report)).expect("serialisable")
-        );
-    } else {
-        matrix::print_header();
-        matrix::print_rows(&report, &cmp);
-    }
-    if args.show_traces {
-        show_traces(&report, &[]);
-    }
-    if let (Some(dir), false) = (&args.traces, args.no_traces) {
-        match traces::write_run(dir, &report) {
-            Ok(n) => eprintln!("{n} traces in {}", traces::run_dir(dir, &report).display()),
-            Err(e) => return usage(e),
-        }
-        if let Some(html) = &args.html {
-            match traces::write_pages(dir, &[traces::run_dir(dir, &report)], html) {
-                Ok(n) => eprintln!("{n} pages in {}", html.display()),
-                Err(e) => return usage(e),
-            }
-        }
-    }
-    let mut tally = matrix::Tally::default();
-    tally.add(&cmp);
-    // With --json stdout holds exactly one JSON object, so the verdict line goes to stderr.
-    tally.finish(args.json)
-}
-
 /// Reads the server description `file` and adds the command line's toggles: its run and the
 /// configuration to check. A bad file is reported as `FILE:LINE:COLUMN: message` and gives
 /// exit status 2, as does a toggle that does not apply.
@@ -472,166 +341,6 @@ fn read_description(
         .and_then(|c| c.with_layout(desc.config.layout))
         .map_err(usage)?;
     Ok((desc, cfg))
-}
-
-/// `check FILE.toml`: reads the description (exit 2 with `FILE:LINE:COLUMN: message` and
-/// nothing written when it is bad), runs it with the command line's toggles added, compares
-/// the verdicts with its `[expect]` and writes its traces to `DIR/<name>/<run>/`.
-fn check_file(
-    args: &CheckArgs,
-    file: &Path,
-    mut opts: RunOptions,
-    expectations: &Expectations,
-) -> ExitCode {
-    let fname = file.display().to_string();
-    let (desc, cfg) = match read_description(file, &args.disable, &args.enable) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let scenario = cfg.scenario;
-    opts.max_states = args.max_states.or(desc.max_states);
-    opts.max_depth = args.max_depth.or(desc.max_depth);
-    let root = match (&args.traces, args.no_traces) {
-        (_, true) => None,
-        (Some(d), _) => Some(d.clone()),
-        (None, _) => Some(file.parent().unwrap_or(Path::new("")).join("traces")),
-    };
-    if let Some(html) = &args.html {
-        if let Err(e) = traces::check_html_dir(html, root.as_deref()) {
-            return usage(e);
-        }
-    }
-    let report = run(cfg, opts);
-    let cmp = comlife::verify::expectations::compare_expect(&desc.expect, &report, expectations);
-    let label = format!(
-        "{} ({}) {}",
-        desc.name,
-        scenario.name(),
-        cfg.toggled.label()
-    );
-    if let Some(why) = &report.stopped {
-        eprintln!("comlife: {label}: incomplete: {why}");
-    }
-    if report.simulated {
-        eprintln!(
-            "comlife: {label}: simulation visited {} distinct states in {} steps; its traces are \
-             replayable but not necessarily shortest",
-            report.unique_states, report.states
-        );
-    }
-    if args.json {
-        let mut v = serde_json::to_value(cmp.to_json(&report)).expect("serialisable");
-        v["description"] = serde_json::json!(desc.name);
-        v["file"] = serde_json::json!(fname);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).expect("serialisable")
-        );
-    } else {
-        matrix::print_header();
-        matrix::print_rows(&report, &cmp);
-    }
-    if args.show_traces {
-        show_traces(&report, &desc.class_names);
-    }
-    let run_dir = root
-        .as_ref()
-        .map(|r| r.join(&desc.name).join(cfg.toggled.label()));
-    if let (Some(root), Some(dir)) = (&root, &run_dir) {
-        let mut explore = format!("comlife explore {fname}");
-        for (flag, names) in [("--disable", &args.disable), ("--enable", &args.enable)] {
-            for n in names {
-                explore.push_str(&format!(" {flag} {n}"));
-            }
-        }
-        let origin = comlife::trace::itf_trace::Origin {
-            name: &desc.name,
-            explore: &explore,
-            class_names: &desc.class_names,
-        };
-        match traces::write_run_in(root, dir, &report, Some(&origin)) {
-            Ok(n) => eprintln!("{n} traces in {}", dir.display()),
-            Err(e) => return usage(e),
-        }
-        if let Some(html) = &args.html {
-            match traces::write_pages(root, std::slice::from_ref(dir), html) {
-                Ok(n) => eprintln!("{n} pages in {}", html.display()),
-                Err(e) => return usage(e),
-            }
-        }
-    }
-    let mut bad = 0;
-    for (p, c) in report.properties.iter().zip(&cmp.properties) {
-        if c.matches != Some(false) {
-            continue;
-        }
-        bad += 1;
-        let trace = match (&run_dir, &p.trace) {
-            (Some(d), Some(_)) => format!(
-                "; trace: {}",
-                d.join(format!("{}.md", p.def.name)).display()
-            ),
-            _ => String::new(),
-        };
-        eprintln!(
-            "comlife: {fname}: {}: expected {}, got {}{trace}",
-            p.def.name,
-            c.expected.map_or("-", |v| v.name()),
-            p.verdict.name()
-        );
-    }
-    for n in desc.unchecked(&report) {
-        bad += 1;
-        eprintln!("comlife: {fname}: {n}: expected a verdict, but the run does not check it");
-    }
-    let expected = desc.expect.len();
-    let line = if expected == 0 {
-        format!("{fname}: no [expect]: nothing compared")
-    } else {
-        format!(
-            "{fname}: {} of {expected} expected verdicts match",
-            expected - bad
-        )
-    };
-    if args.json {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-    if bad == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// Prints each trace of `report` as numbered steps, with a server description's `class_names`
-/// (none for a built-in scenario) in place of the model's.
-pub fn show_traces(report: &comlife::verify::check::RunReport, class_names: &[String]) {
-    let model = build(report.cfg);
-    for p in &report.properties {
-        let Some(t) = &p.trace else { continue };
-        println!(
-            "\n{} / {} / {}: {} ({} steps)",
-            report.cfg.scenario.name(),
-            report.cfg.toggled.label(),
-            p.def.name,
-            if p.def.expectation == stateright::Expectation::Sometimes {
-                "example"
-            } else {
-                "counterexample"
-            },
-            t.len()
-        );
-        for (i, a) in t.actions.iter().enumerate() {
-            let step = action_phrase(&model, a);
-            println!(
-                "  {:>2}. {}",
-                i + 1,
-                comlife::trace::state_text::rename_classes(&step, class_names)
-            );
-        }
-    }
 }
 
 /// Restores the default action of SIGPIPE, which the Rust runtime ignores: when the reader of

@@ -2,17 +2,12 @@
 //! (toggled mechanism × property, a symbol per verdict) or as the long table (one row per run
 //! and property), then one line saying how many verdicts match spec/expectations.toml.
 
-use crate::traces;
 use comlife::com::config::{matrix_runs, Config, Scenario};
-use comlife::verify::check::{run, PropertyOutcome, RunOptions, RunReport, Verdict};
-use comlife::verify::expectations::{Comparison, Expectations, PropertyComparison};
-use indicatif::{ProgressBar, ProgressStyle};
+use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
+use comlife::verify::expectations::{Comparison, PropertyComparison};
 use stateright::Expectation;
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 /// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled.
 pub fn runs(clients: usize) -> Vec<Config> {
@@ -26,15 +21,6 @@ pub fn runs(clients: usize) -> Vec<Config> {
             })
         })
         .collect()
-}
-
-/// How `check` prints verdicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    /// Per scenario, a matrix of runs × properties with a symbol per verdict.
-    Compact,
-    /// One row per run and property.
-    Long,
 }
 
 /// Prints the long table's header.
@@ -298,136 +284,4 @@ impl Tally {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// Runs the whole matrix, printing each scenario's matrix (or long rows) as its runs finish and
-/// progress on stderr. With `root`, it writes every run's traces below it and afterwards removes
-/// every file below `root/<scenario>/<run>/` that no run wrote. Exit status 0 when every
-/// verdict matches, 1 on a mismatch, 2 when traces cannot be written.
-///
-/// The runs are independent, so with `opts.threads` = N > 1 they are spread over N workers,
-/// each exploring one run at a time on one thread (most runs are small, and one run per core
-/// keeps every core busy where a run's own parallel search would wait at the end of each
-/// level); the results are taken in matrix order, so the output does not depend on N. Under
-/// `--max-memory` the runs go one at a time (each on N threads).
-pub fn run_all(
-    clients: usize,
-    opts: RunOptions,
-    exp: &Expectations,
-    view: View,
-    show: bool,
-    root: Option<&Path>,
-) -> ExitCode {
-    let configs = runs(clients);
-    if view == View::Long {
-        print_header();
-    }
-    let mut tally = Tally::default();
-    let total = configs.len();
-    let started = std::time::Instant::now();
-    let bar = ProgressBar::new(total as u64).with_style(
-        ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})").expect("valid template"),
-    );
-    let mut reports = Vec::new();
-    let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
-    let mut keep = BTreeSet::new();
-    // Under --max-memory the runs go one at a time, so the bound (on the process's resident
-    // memory) applies to one run, as it does for a single run.
-    let workers = if opts.max_memory.is_some() {
-        1
-    } else {
-        opts.threads.clamp(1, total.max(1))
-    };
-    let run_opts = RunOptions {
-        threads: if workers > 1 { 1 } else { opts.threads },
-        ..opts
-    };
-    let next = AtomicUsize::new(0);
-    let mut failed = None;
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..workers {
-            let (tx, next, configs) = (tx.clone(), &next, &configs);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(cfg) = configs.get(i) else { break };
-                if tx.send((i, run(*cfg, run_opts))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        // Reports by index until their turn comes.
-        let mut waiting = BTreeMap::new();
-        let mut i = 0;
-        for (j, report) in rx {
-            waiting.insert(j, report);
-            while let Some(report) = waiting.remove(&i) {
-                let cfg = &configs[i];
-                bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
-                let cmp = exp.compare(&report);
-                tally.add(&cmp);
-                bar.suspend(|| {
-                    print_notes(&report, &cmp);
-                    if view == View::Long {
-                        print_rows(&report, &cmp);
-                    }
-                });
-                bar.inc(1);
-                if let Some(root) = root {
-                    match traces::write_report(root, &report) {
-                        Ok(w) => keep.extend(w),
-                        Err(e) => {
-                            failed = Some(e);
-                            // No worker starts another run; the receiver is dropped below.
-                            next.store(total, Ordering::Relaxed);
-                            return;
-                        }
-                    }
-                }
-                if show {
-                    reports.push(report.clone());
-                }
-                scenario_runs.push((report, cmp));
-                let last_of_scenario = configs
-                    .get(i + 1)
-                    .is_none_or(|n| n.scenario != cfg.scenario);
-                if last_of_scenario {
-                    if view == View::Compact {
-                        bar.suspend(|| print_compact(&scenario_runs));
-                    }
-                    scenario_runs.clear();
-                }
-                i += 1;
-            }
-        }
-    });
-    if let Some(e) = failed {
-        bar.abandon();
-        eprintln!("comlife: {e}");
-        return ExitCode::from(2);
-    }
-    bar.finish_and_clear();
-    if view == View::Compact {
-        print_legend(root);
-    }
-    let mut summary = format!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
-    if let Some(root) = root {
-        if let Err(e) = traces::remove_stale(root, &traces::existing_run_dirs(root), &keep) {
-            eprintln!("comlife: {e}");
-            return ExitCode::from(2);
-        }
-        summary += &format!(
-            "; {} traces in {}",
-            keep.len() / traces::EXTENSIONS.len(),
-            root.display()
-        );
-    }
-    eprintln!("{summary}");
-    if show {
-        for r in &reports {
-            crate::show_traces(r, &[]);
-        }
-    }
-    tally.finish(false)
 }

@@ -22,14 +22,6 @@ pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {
         .join(report.cfg.toggled.label())
 }
 
-/// Writes every trace of `report` below `root`; returns the files written.
-///
-/// # Errors
-/// A message naming the file that could not be encoded or written.
-pub fn write_report(root: &Path, report: &RunReport) -> Result<Vec<PathBuf>, String> {
-    write_report_in(&run_dir(root, report), report, None)
-}
-
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a
 /// server description's run, `origin` is the description (its name, which its pages use in
 /// place of the scenario in paths, the command that explores it and its class names).
@@ -109,31 +101,6 @@ pub fn existing_run_dirs(root: &Path) -> Vec<PathBuf> {
     }
     v.sort();
     v
-}
-
-/// Writes the traces of one run below `root` and removes that run's stale files.
-///
-/// # Errors
-/// A message naming the file that could not be written or removed.
-pub fn write_run(root: &Path, report: &RunReport) -> Result<usize, String> {
-    write_run_in(root, &run_dir(root, report), report, None)
-}
-
-/// Writes the traces of one run into `dir` (below `root`) and removes that directory's stale
-/// files (a server description's run: `<root>/<name>/<run>`).
-///
-/// # Errors
-/// A message naming the file that could not be written or removed.
-pub fn write_run_in(
-    root: &Path,
-    dir: &Path,
-    report: &RunReport,
-    origin: Option<&Origin>,
-) -> Result<usize, String> {
-    let written = write_report_in(dir, report, origin)?;
-    let keep: BTreeSet<PathBuf> = written.iter().cloned().collect();
-    remove_stale(root, &[dir.to_path_buf()], &keep)?;
-    Ok(written.len() / EXTENSIONS.len())
 }
 
 /// Checks, before anything runs, the directory `check --html DIR` writes pages into: it must

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod expectations;
+pub mod matrix;
 pub mod model;
 pub mod properties;
 pub mod queries;

@@ -1,0 +1,485 @@
+//! `check`, in its three forms, as one path: the command line makes a [`Plan`] (a list of runs,
+//! what their verdicts are compared with, how they are printed and where their traces go), the
+//! worker pool ([`comlife::verify::matrix::run_jobs`]) checks the runs, and each report is
+//! compared, printed and its traces written as it comes.
+//!
+//! - `check`: every scenario's matrix runs (each scenario's built-in description, with each
+//!   run's toggles), compared with spec/expectations.toml.
+//! - `check --scenario NAME`: the built-in description of NAME with the command line's toggles,
+//!   compared with spec/expectations.toml.
+//! - `check FILE.toml`: the description in FILE with the command line's toggles, compared with
+//!   its `[expect]`.
+
+use crate::matrix::{self, Tally};
+use crate::{traces, usage, CheckArgs};
+use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::verify::check::{RunOptions, RunReport};
+use comlife::verify::expectations::{compare_expect, Comparison, Expectations};
+use comlife::verify::matrix::{run_jobs, Job};
+use comlife::verify::model::build;
+use comlife::verify::search::action_phrase;
+use comlife::verify::simulate::Simulation;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How the verdicts are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Print {
+    /// A matrix of runs × properties per scenario ([`matrix::print_compact`]).
+    Compact,
+    /// One row per run and property ([`matrix::print_rows`]).
+    Long,
+    /// One JSON object (a single run).
+    Json,
+}
+
+/// What the verdicts are compared with.
+enum Against {
+    /// spec/expectations.toml (`check`, `check --scenario`).
+    Spec,
+    /// A server description's `[expect]` (`check FILE.toml`).
+    Description {
+        /// The file, as named on the command line.
+        fname: String,
+        /// What the file describes.
+        desc: comlife::description::run::CheckRequest,
+        /// The command that explores the run (written into its traces).
+        explore: String,
+    },
+}
+
+/// What `check` does: the runs, what their verdicts are compared with, how they are printed and
+/// where their traces go.
+struct Plan {
+    /// The runs, in the order they are printed.
+    jobs: Vec<Job>,
+    /// Whether the runs are the whole matrix (`check` without a target): progress on stderr,
+    /// the legend and the totals, and stale traces removed from the whole trace directory.
+    whole_matrix: bool,
+    print: Print,
+    against: Against,
+    /// Where traces are written (`<root>/<scenario or description>/<run>/`), if anywhere.
+    root: Option<PathBuf>,
+    /// Where their HTML pages are written (`--html DIR`).
+    html: Option<PathBuf>,
+    /// Print each trace as numbered steps (`--show-traces`).
+    show: bool,
+}
+
+impl Plan {
+    /// The run's verdicts compared with what they are expected to be.
+    fn compare(&self, report: &RunReport, exp: &Expectations) -> Comparison {
+        match &self.against {
+            Against::Spec => exp.compare(report),
+            Against::Description { desc, .. } => compare_expect(&desc.expect, report, exp),
+        }
+    }
+
+    /// Prints the run's notes (stderr) and verdicts (stdout), but for the compact matrix,
+    /// which is printed per scenario.
+    fn print_run(&self, report: &RunReport, cmp: &Comparison) {
+        let Against::Description { fname, desc, .. } = &self.against else {
+            matrix::print_notes(report, cmp);
+            match self.print {
+                Print::Compact => {}
+                Print::Long => matrix::print_rows(report, cmp),
+                Print::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&cmp.to_json(report)).expect("serialisable")
+                ),
+            }
+            return;
+        };
+        let label = format!(
+            "{} ({}) {}",
+            desc.name,
+            report.cfg.scenario.name(),
+            report.cfg.toggled.label()
+        );
+        if let Some(why) = &report.stopped {
+            eprintln!("comlife: {label}: incomplete: {why}");
+        }
+        if report.simulated {
+            eprintln!(
+                "comlife: {label}: simulation visited {} distinct states in {} steps; its traces \
+                 are replayable but not necessarily shortest",
+                report.unique_states, report.states
+            );
+        }
+        match self.print {
+            Print::Json => {
+                let mut v = serde_json::to_value(cmp.to_json(report)).expect("serialisable");
+                v["description"] = serde_json::json!(desc.name);
+                v["file"] = serde_json::json!(fname);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).expect("serialisable")
+                );
+            }
+            Print::Long | Print::Compact => matrix::print_rows(report, cmp),
+        }
+    }
+
+    /// The directory of the run's traces below `root`: `<scenario>/<run>`, or for a
+    /// description `<name>/<run>`.
+    fn run_dir(&self, root: &Path, report: &RunReport) -> PathBuf {
+        match &self.against {
+            Against::Spec => traces::run_dir(root, report),
+            Against::Description { desc, .. } => {
+                root.join(&desc.name).join(report.cfg.toggled.label())
+            }
+        }
+    }
+
+    /// The class names that traces show (a description's; none for a built-in scenario).
+    fn class_names(&self) -> &[String] {
+        match &self.against {
+            Against::Spec => &[],
+            Against::Description { desc, .. } => &desc.class_names,
+        }
+    }
+}
+
+/// `check`: exit status 0 when every verdict matches, 1 on a mismatch, 2 on bad usage, a bad
+/// description or traces that cannot be written.
+pub fn check(args: CheckArgs) -> ExitCode {
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let plan = match plan(args, opts) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Some(html) = &plan.html {
+        if let Err(e) = traces::check_html_dir(html, plan.root.as_deref()) {
+            return usage(e);
+        }
+    }
+    execute(&plan, &Expectations::embedded())
+}
+
+/// The run options of the command line.
+///
+/// # Errors
+/// Exit status 2 for a zero or too large bound.
+fn options(args: &CheckArgs) -> Result<RunOptions, ExitCode> {
+    let mut opts = RunOptions::default();
+    if let Some(t) = args.threads {
+        if t == 0 {
+            return Err(usage("--threads must be at least 1".into()));
+        }
+        opts.threads = t;
+    }
+    for (flag, v) in [
+        ("--max-states", args.max_states),
+        ("--max-depth", args.max_depth),
+        ("--max-memory", args.max_memory.map(|m| m as usize)),
+        ("--simulate", args.simulate.map(|r| r as usize)),
+        ("--depth", Some(args.depth)),
+    ] {
+        if v == Some(0) {
+            return Err(usage(format!("{flag} must be at least 1")));
+        }
+    }
+    opts.max_states = args.max_states;
+    opts.symmetry = !args.no_symmetry;
+    opts.max_depth = args.max_depth;
+    match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
+        Some(None) => return Err(usage("--max-memory is too large".into())),
+        Some(Some(bytes)) => opts.max_memory = Some(bytes),
+        None => {}
+    }
+    opts.simulate = args.simulate.map(|runs| Simulation {
+        runs,
+        seed: args.seed,
+        depth: args.depth,
+    });
+    Ok(opts)
+}
+
+/// The plan of each form of `check`.
+///
+/// # Errors
+/// Exit status 2 (the message printed) for an unknown scenario or toggle, a bad number of
+/// clients or a bad description.
+fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
+    let print = match (args.json, args.long) {
+        (true, _) => Print::Json,
+        (false, true) => Print::Long,
+        (false, false) if args.file.is_none() && args.scenario.is_none() => Print::Compact,
+        (false, false) => Print::Long,
+    };
+    // Each form's default trace directory, for neither --traces DIR nor --no-traces.
+    let (jobs, whole_matrix, against, default_root) = if let Some(file) = &args.file {
+        let (desc, cfg) = crate::read_description(file, &args.disable, &args.enable)?;
+        opts.max_states = args.max_states.or(desc.max_states);
+        opts.max_depth = args.max_depth.or(desc.max_depth);
+        let fname = file.display().to_string();
+        let mut explore = format!("comlife explore {fname}");
+        for (flag, names) in [("--disable", &args.disable), ("--enable", &args.enable)] {
+            for n in names {
+                explore.push_str(&format!(" {flag} {n}"));
+            }
+        }
+        // `traces` beside the file.
+        let root = Some(file.parent().unwrap_or(Path::new("")).join("traces"));
+        let against = Against::Description {
+            fname,
+            desc,
+            explore,
+        };
+        (vec![Job { cfg, opts }], false, against, root)
+    } else if let Some(s) = &args.scenario {
+        let cfg = crate::config(s, &args.disable, &args.enable, args.clients).map_err(usage)?;
+        (vec![Job { cfg, opts }], false, Against::Spec, None)
+    } else {
+        Config::new(Scenario::LocalSta, ToggleSet::EMPTY, args.clients).map_err(usage)?;
+        let canonical = args.clients == DEFAULT_CLIENTS
+            && opts.max_states.is_none()
+            && opts.max_depth.is_none()
+            && opts.max_memory.is_none()
+            && opts.simulate.is_none()
+            && opts.symmetry;
+        // `traces` for the full matrix with default --clients and no bounds.
+        let root = canonical.then(|| PathBuf::from("traces"));
+        if !canonical && !args.no_traces && args.traces.is_none() {
+            eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
+        }
+        let jobs = matrix::runs(args.clients)
+            .into_iter()
+            .map(|cfg| Job { cfg, opts })
+            .collect();
+        (jobs, true, Against::Spec, root)
+    };
+    let root = if args.no_traces {
+        None
+    } else {
+        args.traces.or(default_root)
+    };
+    Ok(Plan {
+        jobs,
+        whole_matrix,
+        print,
+        against,
+        root,
+        html: args.html,
+        show: args.show_traces,
+    })
+}
+
+/// Checks the plan's runs, printing each as it finishes (each scenario's compact matrix when
+/// its last run finishes) and writing its traces; then removes stale traces, prints the
+/// totals, the traces (`--show-traces`), writes the HTML pages and prints the verdict line.
+fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
+    if plan.print == Print::Long {
+        matrix::print_header();
+    }
+    let total = plan.jobs.len();
+    let started = std::time::Instant::now();
+    let bar = if plan.whole_matrix {
+        ProgressBar::new(total as u64).with_style(
+            ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
+                .expect("valid template"),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let origin = match &plan.against {
+        Against::Spec => None,
+        Against::Description { desc, explore, .. } => Some(comlife::trace::itf_trace::Origin {
+            name: &desc.name,
+            explore,
+            class_names: &desc.class_names,
+        }),
+    };
+    let mut tally = Tally::default();
+    // The runs kept: all of them for --show-traces or a single run, else none.
+    let keep_all = plan.show || !plan.whole_matrix;
+    let mut kept: Vec<(RunReport, Comparison)> = Vec::new();
+    let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
+    let mut written = BTreeSet::new();
+    let mut run_dirs = Vec::new();
+    let done = run_jobs(&plan.jobs, |i, report| -> Result<(), String> {
+        let cfg = &plan.jobs[i].cfg;
+        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
+        let cmp = plan.compare(&report, exp);
+        tally.add(&cmp);
+        bar.suspend(|| plan.print_run(&report, &cmp));
+        bar.inc(1);
+        if let Some(root) = &plan.root {
+            let dir = plan.run_dir(root, &report);
+            written.extend(traces::write_report_in(&dir, &report, origin.as_ref())?);
+            run_dirs.push(dir);
+        }
+        if keep_all {
+            kept.push((report.clone(), cmp.clone()));
+        }
+        if plan.print == Print::Compact {
+            scenario_runs.push((report, cmp));
+            let last_of_scenario = plan
+                .jobs
+                .get(i + 1)
+                .is_none_or(|n| n.cfg.scenario != cfg.scenario);
+            if last_of_scenario {
+                bar.suspend(|| matrix::print_compact(&scenario_runs));
+                scenario_runs.clear();
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = done {
+        bar.abandon();
+        return usage(e);
+    }
+    bar.finish_and_clear();
+    if plan.print == Print::Compact {
+        matrix::print_legend(plan.root.as_deref());
+    }
+    let traces_written = written.len() / traces::EXTENSIONS.len();
+    if let Some(root) = &plan.root {
+        // The whole matrix owns the whole trace directory; a single run its run's directory.
+        if plan.whole_matrix {
+            run_dirs = traces::existing_run_dirs(root);
+        }
+        if let Err(e) = traces::remove_stale(root, &run_dirs, &written) {
+            return usage(e);
+        }
+    }
+    if plan.whole_matrix {
+        let mut summary = format!("{total} runs in {:.1} s", started.elapsed().as_secs_f64());
+        if let Some(root) = &plan.root {
+            summary += &format!("; {traces_written} traces in {}", root.display());
+        }
+        eprintln!("{summary}");
+    } else if let Some(dir) = run_dirs.first() {
+        eprintln!("{traces_written} traces in {}", dir.display());
+    }
+    if plan.show {
+        for (r, _) in &kept {
+            show_traces(r, plan.class_names());
+        }
+    }
+    // A single run's pages come before its verdict line, the whole matrix's after it.
+    if !plan.whole_matrix {
+        if let Err(code) = write_pages(plan, &run_dirs) {
+            return code;
+        }
+    }
+    let code = match &plan.against {
+        Against::Spec => tally.finish(plan.print == Print::Json),
+        Against::Description { fname, desc, .. } => {
+            let (report, cmp) = kept.first().expect("one run");
+            let dir = plan.root.as_ref().map(|r| plan.run_dir(r, report));
+            finish_description(fname, desc, report, cmp, dir.as_deref(), plan.print)
+        }
+    };
+    if plan.whole_matrix {
+        if let Err(code) = write_pages(plan, &run_dirs) {
+            return code;
+        }
+    }
+    code
+}
+
+/// With `--html DIR`, writes the HTML page of every trace in `run_dirs` below the trace
+/// directory into DIR.
+///
+/// # Errors
+/// Exit status 2 (the message printed) when a trace does not read back or a page cannot be
+/// written.
+fn write_pages(plan: &Plan, run_dirs: &[PathBuf]) -> Result<(), ExitCode> {
+    if let (Some(html), Some(root)) = (&plan.html, &plan.root) {
+        let n = traces::write_pages(root, run_dirs, html).map_err(usage)?;
+        eprintln!("{n} pages in {}", html.display());
+    }
+    Ok(())
+}
+
+/// The end of `check FILE.toml`: each verdict that differs from the description's `[expect]`
+/// (stderr, with its trace), each expected verdict the run does not check, and the line
+/// saying how many expected verdicts match (stdout, or stderr after JSON). Exit status 0 when
+/// all match, else 1.
+fn finish_description(
+    fname: &str,
+    desc: &comlife::description::run::CheckRequest,
+    report: &RunReport,
+    cmp: &Comparison,
+    dir: Option<&Path>,
+    print: Print,
+) -> ExitCode {
+    let mut bad = 0;
+    for (p, c) in report.properties.iter().zip(&cmp.properties) {
+        if c.matches != Some(false) {
+            continue;
+        }
+        bad += 1;
+        let trace = match (dir, &p.trace) {
+            (Some(d), Some(_)) => format!(
+                "; trace: {}",
+                d.join(format!("{}.md", p.def.name)).display()
+            ),
+            _ => String::new(),
+        };
+        eprintln!(
+            "comlife: {fname}: {}: expected {}, got {}{trace}",
+            p.def.name,
+            c.expected.map_or("-", |v| v.name()),
+            p.verdict.name()
+        );
+    }
+    for n in desc.unchecked(report) {
+        bad += 1;
+        eprintln!("comlife: {fname}: {n}: expected a verdict, but the run does not check it");
+    }
+    let expected = desc.expect.len();
+    let line = if expected == 0 {
+        format!("{fname}: no [expect]: nothing compared")
+    } else {
+        format!(
+            "{fname}: {} of {expected} expected verdicts match",
+            expected - bad
+        )
+    };
+    if print == Print::Json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints each trace of `report` as numbered steps, with a server description's `class_names`
+/// (none for a built-in scenario) in place of the model's.
+fn show_traces(report: &RunReport, class_names: &[String]) {
+    let model = build(report.cfg);
+    for p in &report.properties {
+        let Some(t) = &p.trace else { continue };
+        println!(
+            "\n{} / {} / {}: {} ({} steps)",
+            report.cfg.scenario.name(),
+            report.cfg.toggled.label(),
+            p.def.name,
+            if p.def.expectation == stateright::Expectation::Sometimes {
+                "example"
+            } else {
+                "counterexample"
+            },
+            t.len()
+        );
+        for (i, a) in t.actions.iter().enumerate() {
+            let step = action_phrase(&model, a);
+            println!(
+                "  {:>2}. {}",
+                i + 1,
+                comlife::trace::state_text::rename_classes(&step, class_names)
+            );
+        }
+    }
+}
