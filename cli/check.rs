@@ -66,6 +66,8 @@ struct Plan {
     html: Option<PathBuf>,
     /// Print each trace as numbered steps (`--show-traces`).
     show: bool,
+    /// Rewrite the pins from the runs (`--bless`).
+    bless: bool,
 }
 
 impl Plan {
@@ -248,6 +250,12 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         if !canonical && !args.no_traces && args.traces.is_none() {
             eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
         }
+        if args.bless && !canonical {
+            return Err(usage(
+                "--bless pins the whole matrix with default options: drop --clients and the bounds"
+                    .into(),
+            ));
+        }
         let jobs = matrix::runs(args.clients)
             .into_iter()
             .map(|cfg| Job { cfg, opts })
@@ -267,6 +275,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         root,
         html: args.html,
         show: args.show_traces,
+        bless: args.bless,
     })
 }
 
@@ -297,7 +306,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     };
     let mut tally = Tally::default();
     // The runs kept: all of them for --show-traces or a single run, else none.
-    let keep_all = plan.show || !plan.whole_matrix;
+    let keep_all = plan.show || !plan.whole_matrix || plan.bless;
     let mut kept: Vec<(RunReport, Comparison)> = Vec::new();
     let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
     let mut written = BTreeSet::new();
@@ -367,6 +376,16 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         if let Err(code) = write_pages(plan, &run_dirs) {
             return code;
         }
+    }
+    if plan.bless {
+        let reports: Vec<RunReport> = kept.into_iter().map(|(r, _)| r).collect();
+        return match bless_files(&reports) {
+            Ok(msg) => {
+                eprintln!("{msg}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage(e),
+        };
     }
     let code = match &plan.against {
         Against::Spec => tally.finish(plan.print == Print::Json),
@@ -482,4 +501,58 @@ fn show_traces(report: &RunReport, class_names: &[String]) {
             );
         }
     }
+}
+
+/// `check --bless`: rewrites spec/expectations.toml from `reports` (the whole matrix) and the
+/// `[expect]` section of each built-in description from the new pins, in the source tree this
+/// binary was built from. Each file is written to a temporary file and renamed over the old one.
+///
+/// # Errors
+/// A message when the source tree is not where the build found it, when a run cannot be
+/// pinned or a finding no longer applies ([`comlife::verify::expectations::bless`]), or when a
+/// file cannot be written.
+fn bless_files(reports: &[RunReport]) -> Result<String, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|e| {
+            format!(
+                "--bless rewrites the source tree this binary was built from: {}: {e}",
+                p.display()
+            )
+        })
+    };
+    let write = |p: &Path, text: &str| -> Result<(), String> {
+        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, p))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                format!("{}: {e}", p.display())
+            })
+    };
+    let exp_path = root.join("spec/expectations.toml");
+    let blessed = comlife::verify::expectations::bless(&read(&exp_path)?, reports)?;
+    let pins = Expectations::parse(&blessed)?;
+    let mut builtins = Vec::new();
+    for (s, (name, _)) in Scenario::ALL
+        .into_iter()
+        .zip(comlife::description::builtin::BUILTIN)
+    {
+        let path = root.join(format!("spec/scenarios/{name}.toml"));
+        let text = read(&path)?;
+        let at = text
+            .find(comlife::description::builtin::EXPECT_COMMENT)
+            .ok_or_else(|| format!("{}: no [expect] section to rewrite", path.display()))?;
+        let section = comlife::description::builtin::expect_section(s, &pins)?;
+        builtins.push((path, format!("{}{section}", &text[..at])));
+    }
+    write(&exp_path, &blessed)?;
+    for (path, text) in &builtins {
+        write(path, text)?;
+    }
+    Ok(format!(
+        "pinned {} runs in spec/expectations.toml and the [expect] of {} built-in descriptions; review with git diff, then rebuild (the binary embeds them)",
+        reports.len(),
+        builtins.len()
+    ))
 }

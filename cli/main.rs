@@ -202,6 +202,12 @@ struct CheckArgs {
     /// Write no trace files.
     #[arg(long)]
     no_traces: bool,
+    /// Pin this run's results: rewrite spec/expectations.toml's run tables (verdicts and unique
+    /// states) and the built-in descriptions' [expect] sections (spec/scenarios/*.toml) from
+    /// the whole matrix with default options, keeping the hand-written [findings] table.
+    /// Review the change with `git diff`, then rebuild: the binary embeds the pins.
+    #[arg(long, conflicts_with_all = ["file", "scenario", "json", "simulate", "max_states", "max_depth", "max_memory", "no_symmetry"])]
+    bless: bool,
     /// Also write the HTML viewer page of every trace written, as
     /// DIR/<scenario>/<baseline or mechanism>/<property>.html. DIR must exist (its
     /// <scenario>/<run> subdirectories are created) and must not be the trace directory; checked

@@ -668,3 +668,31 @@ fn symmetry_reduction_changes_no_verdict_and_no_thread_count_result() {
     );
     assert_eq!(unreduced["properties"], reduced["properties"]);
 }
+
+/// `check --bless` pins only the whole matrix with default options: anything else is refused
+/// before a run, with exit 2 and nothing rewritten. (Blessing the current model changes
+/// nothing; tests/bless.rs checks the rewriting itself.)
+#[test]
+fn bless_refuses_what_it_cannot_pin() {
+    let pins = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/spec/expectations.toml"
+    ))
+    .unwrap();
+    for args in [
+        &["check", "--bless", "--clients", "1", "--no-traces"][..],
+        &["check", "--bless", "--max-depth", "3", "--no-traces"][..],
+        &["check", "--bless", "--scenario", "inproc"][..],
+    ] {
+        let (code, out, err) = comlife(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(err.contains("--bless"), "{args:?}: {err}");
+    }
+    let after = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/spec/expectations.toml"
+    ))
+    .unwrap();
+    assert_eq!(pins, after);
+}
