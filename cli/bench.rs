@@ -3,7 +3,9 @@
 //! process of its own (`comlife bench --child CHECKER --scenario S`), so its peak resident
 //! memory is its own, not that of the runs before it.
 
-use comlife::com::config::{Config, Scenario, ToggleSet};
+use comlife::com::config::Config;
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{run, RunOptions};
 use comlife::verify::model::build;
 use stateright::{Checker as _, HasDiscoveries, Model};

@@ -12,7 +12,9 @@
 
 use crate::matrix::{self, Tally};
 use crate::{traces, usage, CheckArgs};
-use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{RunOptions, RunReport};
 use comlife::verify::expectations::{compare_expect, Comparison, Expectations};
 use comlife::verify::matrix::{run_jobs, Job};

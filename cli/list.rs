@@ -1,6 +1,6 @@
 //! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
 
-use comlife::com::config::Scenario;
+use comlife::com::scenario::Scenario;
 use comlife::com::toggles::Toggle;
 use comlife::description::builtin::BUILTIN;
 use comlife::verify::properties::{expectation_name, PROPERTIES};

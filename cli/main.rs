@@ -12,7 +12,9 @@ mod trace_html;
 mod traces;
 
 use clap::{Parser, Subcommand};
-use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::description::format::Description;
 use comlife::verify::check::RunOptions;
 use std::path::{Path, PathBuf};

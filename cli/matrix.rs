@@ -2,7 +2,9 @@
 //! (toggled mechanism × property, a symbol per verdict) or as the long table (one row per run
 //! and property), then one line saying how many verdicts match spec/expectations.toml.
 
-use comlife::com::config::{matrix_runs, Config, Scenario};
+use comlife::com::config::Config;
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::matrix_runs;
 use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
 use comlife::verify::expectations::{Comparison, PropertyComparison};
 use stateright::Expectation;

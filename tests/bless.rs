@@ -1,7 +1,9 @@
 //! `comlife check --bless` rewrites spec/expectations.toml from complete runs: run tables from
 //! the reports, the header and the hand-written [findings] section as they were.
 
-use comlife::com::config::{matrix_runs, Config, Scenario, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::matrix_runs;
 use comlife::verify::check::{run, RunOptions, RunReport};
 use comlife::verify::expectations::{bless, EXPECTATIONS_TOML};
 

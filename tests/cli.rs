@@ -178,7 +178,8 @@ fn baseline_violations_name_their_finding() {
 /// for violations.
 #[test]
 fn every_baseline_violation_has_a_finding() {
-    use comlife::com::config::{Scenario, ToggleSet};
+    use comlife::com::scenario::Scenario;
+    use comlife::com::toggle_set::ToggleSet;
     use comlife::verify::check::Verdict;
     use comlife::verify::properties::PROPERTIES;
     let exp = comlife::verify::expectations::Expectations::embedded();
@@ -282,7 +283,7 @@ fn list_json_names_everything() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let scenarios = v["scenarios"].as_array().unwrap();
-    assert_eq!(scenarios.len(), comlife::com::config::Scenario::ALL.len());
+    assert_eq!(scenarios.len(), comlife::com::scenario::Scenario::ALL.len());
     assert!(scenarios
         .iter()
         .any(|s| s["name"] == "atl9-sta" && s["source"].as_str().unwrap().contains("ATL 7.0")));

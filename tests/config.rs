@@ -1,6 +1,8 @@
 //! The configuration's names and bounds: scenarios, toggles and their command-line flags.
 
-use comlife::com::config::{Config, Scenario, ToggleSet};
+use comlife::com::config::Config;
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::Toggle;
 
 #[test]
@@ -30,7 +32,7 @@ fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
 #[test]
 fn mechanism_sets_round_trip_through_flags() {
     for s in Scenario::ALL {
-        for set in comlife::com::config::matrix_runs(s) {
+        for set in comlife::com::toggle_set::matrix_runs(s) {
             let args = set.to_args();
             let (mut dis, mut en) = (Vec::new(), Vec::new());
             for pair in args.chunks(2) {

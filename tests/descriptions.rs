@@ -6,8 +6,10 @@
 mod common;
 use common::{comlife, temp_dir};
 
-use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::rules::RULES;
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::description::builtin::BUILTIN;
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};

@@ -3,7 +3,9 @@
 //! also for properties that do not stay true once they held; results do not depend on the
 //! thread count; random walks show what the exhaustive check shows on the small scenarios.
 
-use comlife::com::config::{Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 
 use comlife::com::system::{ComModel, SysState};
 use comlife::com::toggles::Toggle;
@@ -160,7 +162,7 @@ fn results_do_not_depend_on_thread_count() {
 /// per actor, 20,000 walks missed it).
 #[test]
 fn simulation_finds_what_the_check_finds() {
-    use comlife::com::config::matrix_runs;
+    use comlife::com::toggle_set::matrix_runs;
     use comlife::verify::check::{run, RunOptions, Verdict};
     use comlife::verify::simulate::Simulation;
     for s in [Scenario::Inproc, Scenario::Service] {

@@ -3,9 +3,9 @@
 mod common;
 
 use comlife::com::client::{ClientOp, ClientState};
-use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::toggles::Toggle;
 use common::handlers::{activate, cfg, started, A};
 

@@ -3,9 +3,10 @@
 
 mod common;
 
-use comlife::com::config::{Clsid, Config, Scenario};
+use comlife::com::config::{Clsid, Config};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::server::{
     AptPhase, ClassReg, ExitReason, Queued, ScmCall, ServerState, ServerStep,
 };

@@ -3,8 +3,8 @@
 
 mod common;
 
-use comlife::com::config::Scenario;
 use comlife::com::inproc::{Apt, InprocOp, InprocState, InprocStep, Thread};
+use comlife::com::scenario::Scenario;
 use comlife::com::toggles::Toggle;
 use common::handlers::cfg;
 

@@ -3,9 +3,9 @@
 
 mod common;
 
-use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::scm::{ClassEntry, ScmState};
 use comlife::com::server::{AptPhase, ScmCall, ServerStep};
 use comlife::com::toggles::Toggle;

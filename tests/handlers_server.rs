@@ -3,9 +3,9 @@
 
 mod common;
 
-use comlife::com::config::Scenario;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::server::{AptPhase, ClassReg, ExitReason, ScmCall, ServerState, ServerStep};
 use comlife::com::toggles::Toggle;
 use common::handlers::{activate, cfg, reply, scm_answers, started, step, A, B};

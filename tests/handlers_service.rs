@@ -2,9 +2,10 @@
 
 mod common;
 
-use comlife::com::config::{Clsid, Scenario};
+use comlife::com::config::Clsid;
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::service::{BRef, DisconnectProgress, HostState, HostStep, StubState};
 use comlife::com::toggles::Toggle;
 use common::handlers::cfg;

@@ -1,7 +1,9 @@
 //! Server layouts beyond the built-in scenarios' (issue 9): several classes per apartment and
 //! per-class REGCLS_SINGLEUSE.
 
-use comlife::com::config::{Config, Layout, Scenario, ToggleSet};
+use comlife::com::config::{Config, Layout};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{run, RunOptions, Verdict};
 
 /// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),

@@ -2,7 +2,9 @@
 //! spec/expectations.toml and the pinned number of unique states, and every trace it derives is
 //! a real execution of the model, shows its property, and is shortest.
 
-use comlife::com::config::{matrix_runs, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::{matrix_runs, ToggleSet};
 
 use comlife::com::toggles::{Kind, Toggle};
 use comlife::verify::check::{run, RunOptions, RunReport, Verdict};

@@ -3,8 +3,8 @@
 //! the model's own tables (`RULES`, `PROPERTIES`, `Scenario::ALL`), so a rename or a new rule,
 //! property, finding or scenario that the prose does not follow fails here.
 
-use comlife::com::config::Scenario;
 use comlife::com::rules::{source_file, RULES};
+use comlife::com::scenario::Scenario;
 use comlife::verify::properties::{expectation_name, PROPERTIES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,9 @@
 //! classes of the reachable states, and reduced and unreduced runs give the same verdicts and
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
 
-use comlife::com::config::{matrix_runs, Config, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::scenario::Scenario;
+use comlife::com::toggle_set::{matrix_runs, ToggleSet};
 
 use comlife::com::system::{ComModel, SysState};
 use comlife::com::toggles::Toggle;

@@ -182,8 +182,8 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
                 .map(str::to_string)
                 .collect()
         };
-        let scenario = comlife::com::config::Scenario::parse(&m["scenario"]).unwrap();
-        let label = comlife::com::config::ToggleSet::from_args(
+        let scenario = comlife::com::scenario::Scenario::parse(&m["scenario"]).unwrap();
+        let label = comlife::com::toggle_set::ToggleSet::from_args(
             scenario,
             &names("disabled"),
             &names("enabled"),
@@ -267,7 +267,7 @@ fn regenerating_traces_changes_nothing() {
     assert!(code(&out) <= 1, "check ran: {}", stderr(&out));
     // The compact view: one matrix per scenario, a legend, one verdict line.
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    for s in comlife::com::config::Scenario::ALL {
+    for s in comlife::com::scenario::Scenario::ALL {
         assert!(
             text.lines()
                 .any(|l| l.starts_with(&format!("{} — ", s.name()))),
@@ -275,10 +275,10 @@ fn regenerating_traces_changes_nothing() {
             s.name()
         );
     }
-    let pinned: usize = comlife::com::config::Scenario::ALL
+    let pinned: usize = comlife::com::scenario::Scenario::ALL
         .into_iter()
         .map(|s| {
-            comlife::com::config::matrix_runs(s).len()
+            comlife::com::toggle_set::matrix_runs(s).len()
                 * comlife::verify::properties::PROPERTIES
                     .iter()
                     .filter(|p| (p.applies)(s))

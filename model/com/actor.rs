@@ -4,7 +4,7 @@
 //! An actor's enabled internal steps (a client's next COM call, a server thread's next API
 //! call, a user action) are kept as the set of timers that are "set"; firing a timer is taking
 //! the step. After every handler the actor re-derives that set from its state
-//! ([`sync_timers`]), so the timers add no information to the state.
+//! (`sync_timers`), so the timers add no information to the state.
 
 use crate::com::client::{ClientEvent, ClientOp, ClientState};
 use crate::com::config::Config;

@@ -14,7 +14,8 @@
 //! This module says, for each framework and the run's toggles, which lifetime code is in
 //! force; model/com/server.rs runs it.
 
-use crate::com::config::{Config, Scenario};
+use crate::com::config::Config;
+use crate::com::scenario::Scenario;
 
 use crate::com::toggles::Toggle;
 

@@ -11,11 +11,12 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::com::config::{Clsid, Config, Scenario};
+use crate::com::config::{Clsid, Config};
 use crate::com::framework::{Framework, MonitorKind, OnZero};
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
 use crate::com::msg::{ActKind, Msg, ObjId};
+use crate::com::scenario::Scenario;
 use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;

@@ -2,7 +2,8 @@
 //! attached in verify ([`crate::verify::model::build`]).
 
 use crate::com::actor::ComActor;
-use crate::com::config::{Config, Scenario};
+use crate::com::config::Config;
+use crate::com::scenario::Scenario;
 use stateright::actor::{Actor, ActorModel, Id, Network};
 
 pub use crate::com::state::{ComModel, SysState};

@@ -3,7 +3,7 @@
 //! invocation below with everything the CLI, the expectations file, the traces and the
 //! generated tables say about it, and the scenarios it applies to.
 
-use crate::com::config::{quote_prefix, Scenario};
+use crate::com::scenario::{quote_prefix, Scenario};
 use serde::Serialize;
 
 /// The five kinds of toggle: a documented mechanism (on by default), an opt-in remedy for a
@@ -564,7 +564,7 @@ impl Toggle {
     }
 
     /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
-    /// ([`crate::com::config::matrix_runs`]): true where a finding breaks, in the baseline, the properties that show
+    /// ([`crate::com::toggle_set::matrix_runs`]): true where a finding breaks, in the baseline, the properties that show
     /// the other mechanisms necessary (F-3, F-4, F-6), so the reference for those mechanisms
     /// is the run with the remedy, or the variant under which the finding does not arise.
     pub fn is_reference(self) -> bool {

@@ -1,7 +1,9 @@
 //! The built-in descriptions (spec/scenarios/NAME.toml, one per [`Scenario`]), embedded in the
 //! binary; each maps to its scenario's baseline, and `check` without a file runs them.
 
-use crate::com::config::{quote_prefix, Config, Scenario, ToggleSet};
+use crate::com::config::Config;
+use crate::com::scenario::{quote_prefix, Scenario};
+use crate::com::toggle_set::ToggleSet;
 use crate::description::format::Description;
 use crate::verify::expectations::Expectations;
 use crate::verify::properties::PROPERTIES;

@@ -3,7 +3,7 @@
 //! choices), [`Description::parse`], the JSON Schema (`comlife schema`), and where an error is
 //! ([`DescriptionError`]: `FILE:LINE:COLUMN: what is wrong; valid choices: …`).
 
-use crate::com::config::quote_prefix;
+use crate::com::scenario::quote_prefix;
 use crate::verify::check::Verdict;
 use schemars::JsonSchema;
 use serde::Deserialize;

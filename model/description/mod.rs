@@ -4,7 +4,7 @@
 //! the run of the model that checks it.
 //!
 //! One job per file:
-//! - [`format`]: the TOML format (serde types, [`format::Description::parse`], the JSON Schema)
+//! - [`format`](mod@format): the TOML format (serde types, [`format::Description::parse`], the JSON Schema)
 //!   and where an error is: `FILE:LINE:COLUMN: what is wrong; valid choices: …`, as a compiler
 //!   says it;
 //! - [`validate`]: what the text means, checked value by value and mapped to a

@@ -1,7 +1,8 @@
 //! Which server shapes the model has, decided in one place ([`scenario_of`]): a description's
 //! `[server]` table maps to a built-in scenario, or is refused with the shapes the model has.
 
-use crate::com::config::{Scenario, MAX_APARTMENTS, MAX_CLASSES};
+use crate::com::config::{MAX_APARTMENTS, MAX_CLASSES};
+use crate::com::scenario::Scenario;
 use crate::description::format::{at, ApartmentKind, Lifetime, Server, ServerKind, Threading};
 use std::ops::Range;
 

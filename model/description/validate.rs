@@ -2,9 +2,9 @@
 //! must exist, values that contradict each other), and mapped to a [`CheckRequest`] of the
 //! model.
 
-use crate::com::config::{
-    quote_prefix, Config, Layout, Scenario, ToggleSet, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS,
-};
+use crate::com::config::{Config, Layout, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::com::scenario::{quote_prefix, Scenario};
+use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
     at, Clsctx, Description, DescriptionError, Located, Regcls, ServerKind,

@@ -11,7 +11,9 @@
 //! property (violate an always property; end in a terminal state on a path where an
 //! eventually property never held; satisfy a sometimes property).
 
-use crate::com::config::{Config, Layout, Scenario, ToggleSet};
+use crate::com::config::{Config, Layout};
+use crate::com::scenario::Scenario;
+use crate::com::toggle_set::ToggleSet;
 
 use crate::com::system::{ComModel, SysState};
 use crate::com::toggles::Toggle;

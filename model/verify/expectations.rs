@@ -5,7 +5,9 @@
 //! comparison of a run's verdicts with them.
 
 use crate::com::config::Layout;
-use crate::com::config::{matrix_runs, Scenario, ToggleSet, DEFAULT_CLIENTS};
+use crate::com::config::DEFAULT_CLIENTS;
+use crate::com::scenario::Scenario;
+use crate::com::toggle_set::{matrix_runs, ToggleSet};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::properties::expectation_name;
 use crate::verify::properties::PROPERTIES;

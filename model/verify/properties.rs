@@ -2,11 +2,11 @@
 //! (spec/rules.md) it checks. Precise statements: spec/properties.md.
 
 use crate::com::client::{ClientOp, ClientState};
-use crate::com::config::Scenario;
 use crate::com::hresult::Hresult;
 use crate::com::inproc::Apt;
 use crate::com::msg::Msg;
 use crate::com::names::{and_list, apt_name, exit_reason, service_name};
+use crate::com::scenario::Scenario;
 use crate::com::server::ExitReason;
 use crate::com::server::ServerState;
 use crate::com::service::{DisconnectProgress, StubState, STOPPED_SERVICE};
@@ -1171,7 +1171,7 @@ pub fn property(name: &str) -> Result<&'static PropertyDef, String> {
     PROPERTIES.iter().find(|p| p.name == name).ok_or_else(|| {
         format!(
             "unknown property '{}'; valid properties: {}",
-            crate::com::config::quote_prefix(name),
+            crate::com::scenario::quote_prefix(name),
             PROPERTIES
                 .iter()
                 .map(|p| p.name)

@@ -1,7 +1,7 @@
 //! Random walks beyond exhaustive reach: `check --simulate RUNS [--seed S] [--depth D]`.
 //!
 //! Each walk starts at the initial state and takes random enabled steps until it reaches a
-//! terminal state or `depth` steps. The steps are drawn by swarm testing ([`Swarm`]): each walk
+//! terminal state or `depth` steps. The steps are drawn by swarm testing (`Swarm`): each walk
 //! draws a weight, 2⁰ to 2¹⁰, for every *lane* it meets (one actor's local step of one kind, or
 //! the deliveries of one channel, from one actor to another) and takes an enabled step with
 //! probability proportional to its lane's weight; only the successor of the step taken is

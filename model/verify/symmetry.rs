@@ -67,8 +67,9 @@
 use crate::com::actor::ComState;
 use crate::com::actor::Step;
 use crate::com::client::{ClientOp, ClientState};
-use crate::com::config::{Clsid, Config, Scenario, MAX_CLIENTS};
+use crate::com::config::{Clsid, Config, MAX_CLIENTS};
 use crate::com::msg::{ActKind, Msg};
+use crate::com::scenario::Scenario;
 use crate::com::scm::{Activation, ClassEntry, ScmState};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::{HostState, HostStep};

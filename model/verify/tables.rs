@@ -1,7 +1,8 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
-use crate::com::config::{matrix_runs, Scenario, ToggleSet};
+use crate::com::scenario::Scenario;
+use crate::com::toggle_set::{matrix_runs, ToggleSet};
 
 use crate::com::rules::{source_file, RULES};
 use crate::com::toggles::Toggle;

@@ -1,11 +1,13 @@
 //! Helpers shared by the handler tests (tests/handlers_*.rs): a configuration, a started
 //! server, an activation, the SCM's answers.
 
-use comlife::com::config::{Clsid, Config, Scenario, ToggleSet};
+use comlife::com::config::{Clsid, Config};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
+use comlife::com::scenario::Scenario;
 use comlife::com::scm::ScmState;
 use comlife::com::server::{ServerState, ServerStep};
+use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::Toggle;
 use stateright::actor::Id;
 
