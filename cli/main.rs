@@ -4,6 +4,7 @@
 mod bench;
 mod check;
 mod explore;
+mod fs_policy;
 mod list;
 mod matrix;
 mod output;
@@ -122,7 +123,8 @@ enum TraceCommand {
     Html {
         /// The trace file (.itf.json).
         file: PathBuf,
-        /// Output file (default: FILE with .itf.json replaced by .html).
+        /// Output file (default: FILE with .itf.json replaced by .html): a regular file or a
+        /// new one (a symlink to a regular file is written through; docs/traces.md).
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
@@ -131,7 +133,8 @@ enum TraceCommand {
     Md {
         /// The trace file (.itf.json).
         file: PathBuf,
-        /// Output file (default: FILE with .itf.json replaced by .md).
+        /// Output file (default: FILE with .itf.json replaced by .md): a regular file or a new
+        /// one (a symlink to a regular file is written through; docs/traces.md).
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
@@ -196,7 +199,7 @@ struct CheckArgs {
     depth: usize,
     /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md}
     /// and remove stale ones there. Default for the full matrix with default --clients and no
-    /// bounds: traces.
+    /// bounds: traces. Checked before the run starts (exit 2, nothing written).
     #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
     traces: Option<PathBuf>,
     /// Write no trace files.
@@ -324,8 +327,8 @@ fn read_description(
     enable: &[String],
 ) -> Result<(comlife::description::run::CheckRequest, Config), ExitCode> {
     let fname = file.display().to_string();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;
+    let text = fs_policy::read_input(file, "a server description", fs_policy::DESCRIPTION_CAP)
+        .map_err(usage)?;
     let desc = Description::parse(&fname, &text)
         .and_then(|d| d.to_request())
         .map_err(|e| {
