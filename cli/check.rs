@@ -199,10 +199,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
 fn options(args: &CheckArgs) -> Result<RunOptions, ExitCode> {
     let mut opts = RunOptions::default();
     if let Some(t) = args.threads {
-        if t == 0 {
-            return Err(usage("--threads must be at least 1".into()));
-        }
-        opts.threads = t;
+        opts.threads = crate::check_threads(t).map_err(usage)?;
     }
     for (flag, v) in [
         ("--max-states", args.max_states),

@@ -172,7 +172,7 @@ struct CheckArgs {
     /// is one JSON object).
     #[arg(long, conflicts_with = "json")]
     show_traces: bool,
-    /// Worker threads for exploration (default: all cores).
+    /// Worker threads for exploration (default: all cores; at most 4 per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Stop after this many unique states (the run is then incomplete).
@@ -252,9 +252,9 @@ fn main() -> ExitCode {
             no_stateright,
             no_symmetry,
             child,
-        } => match (threads, child, scenario) {
-            (Some(0), _, _) => usage("--threads must be at least 1".into()),
-            (_, Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
+        } => match (threads.map(check_threads).transpose(), child, scenario) {
+            (Err(e), _, _) => usage(e),
+            (Ok(threads), Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
                 Ok(cfg) => {
                     let mut opts = RunOptions::default();
                     if let Some(t) = threads {
@@ -264,7 +264,7 @@ fn main() -> ExitCode {
                 }
                 Err(e) => usage(e),
             },
-            (_, _, scenario) => {
+            (Ok(threads), _, scenario) => {
                 bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry)
             }
         },
@@ -297,6 +297,26 @@ fn main() -> ExitCode {
         Command::Trace(TraceCommand::Md { file, out }) => {
             trace_html::run(trace_html::Format::Markdown, &file, out.as_deref())
         }
+    }
+}
+
+/// The most worker threads per core that `--threads` accepts.
+const THREADS_PER_CORE: usize = 4;
+
+/// `--threads N`, checked: from 1 to [`THREADS_PER_CORE`] × the cores available (more only
+/// slows the run down and loads the machine).
+///
+/// # Errors
+/// A message naming the valid range.
+pub(crate) fn check_threads(n: usize) -> Result<usize, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let max = THREADS_PER_CORE * cores;
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "--threads {n}: must be from 1 to {max} ({THREADS_PER_CORE} per core, {cores} cores available)"
+        ))
     }
 }
 

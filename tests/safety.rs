@@ -1,6 +1,6 @@
 //! Issue 20 §1: comlife never harms the machine or the user's files. It writes only regular or
 //! new files (a symlink is written through, never replaced), reads only regular files of a
-//! bounded size, and checks its output folders before it runs.
+//! bounded size, bounds --threads, and checks its output folders before it runs.
 
 mod common;
 use common::{comlife, temp_dir};
@@ -203,6 +203,20 @@ fn inputs_are_bounded_regular_files() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("larger than 1 MiB"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--threads` is bounded (1 to 4 per core), with a message naming the range.
+#[test]
+fn threads_are_bounded() {
+    for args in [
+        &["check", "--scenario", "inproc", "--threads", "5000"][..],
+        &["bench", "--scenario", "inproc", "--threads", "5000"],
+    ] {
+        let (code, out, err) = comlife(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains("--threads 5000: must be from 1 to "), "{err}");
+    }
 }
 
 /// Output folders that cannot be written are refused before anything runs (exit 2, nothing
