@@ -226,6 +226,7 @@ fn usage(msg: String) -> ExitCode {
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    output::remove_temp_files_on_interrupt();
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::check(args),

@@ -1,6 +1,7 @@
 //! Issue 20 §1: comlife never harms the machine or the user's files. It writes only regular or
 //! new files (a symlink is written through, never replaced), reads only regular files of a
-//! bounded size, bounds --threads, and checks its output folders before it runs.
+//! bounded size, bounds --threads, checks its output folders before it runs, and removes its
+//! temporary files when interrupted.
 
 mod common;
 use common::{comlife, temp_dir};
@@ -268,5 +269,38 @@ fn output_folders_are_checked_before_the_run() {
         err.contains("beside") && err.contains("not a directory"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An interrupted `check` leaves no temporary files among its traces, and ends by the signal.
+#[test]
+fn an_interrupt_leaves_no_temporary_files() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = temp_dir("sigint");
+    for delay in [150, 400, 900] {
+        let traces = dir.join(format!("t{delay}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
+            .args(["check", "--clients", "1", "--traces", traces.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let killed = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        if status.code() == Some(0) {
+            continue; // finished before the interrupt
+        }
+        assert_eq!(status.signal(), Some(2), "ended by SIGINT: {status:?}");
+        let temps: Vec<_> = files(&traces)
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(temps.is_empty(), "{temps:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
