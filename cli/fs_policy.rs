@@ -79,8 +79,9 @@ pub fn output_target(path: &Path) -> Result<PathBuf, String> {
         return refuse(kind(meta.file_type()));
     }
     match std::fs::metadata(path) {
-        Ok(target) if target.is_file() => std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Ok(target) if target.is_file() => {
+            std::fs::canonicalize(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
         Ok(target) => refuse(&format!("a symlink to {}", kind(target.file_type()))),
         Err(_) => refuse("a symlink to nothing"),
     }
@@ -223,4 +224,3 @@ pub fn read_input(path: &Path, what: &str, cap: u64) -> Result<String, String> {
 fn mib(cap: u64) -> String {
     format!("{} MiB", cap >> 20)
 }
-

@@ -36,7 +36,10 @@ pub fn write_atomic(path: &Path, body: &str) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner()).insert(tmp.clone());
+    TEMP_FILES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(tmp.clone());
     let result = (|| {
         // A leftover of an earlier process with this id is replaced; whatever is at `tmp` is
         // never opened through (create_new does not follow a symlink).
@@ -52,7 +55,10 @@ pub fn write_atomic(path: &Path, body: &str) -> Result<(), String> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner()).remove(&tmp);
+    TEMP_FILES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&tmp);
     result.map_err(fail)
 }
 

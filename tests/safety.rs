@@ -23,7 +23,10 @@ fn trace_in(dir: &Path) -> PathBuf {
 }
 
 fn mkfifo(path: &Path) {
-    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(ok.success());
 }
 
@@ -126,7 +129,10 @@ fn trace_output_is_only_a_regular_or_new_file() {
     assert!(std::fs::read_to_string(&target).unwrap().contains("<html"));
 
     // A symlink to a FIFO or to nothing is refused, and stays.
-    for (name, to) in [("to-fifo.md", fifo.clone()), ("dangling.md", dir.join("nothing"))] {
+    for (name, to) in [
+        ("to-fifo.md", fifo.clone()),
+        ("dangling.md", dir.join("nothing")),
+    ] {
         let link = dir.join(name);
         std::os::unix::fs::symlink(&to, &link).unwrap();
         let (code, err) = comlife_within(
@@ -280,7 +286,13 @@ fn an_interrupt_leaves_no_temporary_files() {
     for delay in [150, 400, 900] {
         let traces = dir.join(format!("t{delay}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
-            .args(["check", "--clients", "1", "--traces", traces.to_str().unwrap()])
+            .args([
+                "check",
+                "--clients",
+                "1",
+                "--traces",
+                traces.to_str().unwrap(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
