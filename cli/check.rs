@@ -10,6 +10,7 @@
 //! - `check FILE.toml`: the description in FILE with the command line's toggles, compared with
 //!   its `[expect]`.
 
+use crate::fs_policy::check_output_dir;
 use crate::matrix::{self, Tally};
 use crate::{traces, usage, CheckArgs};
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
@@ -64,6 +65,8 @@ struct Plan {
     against: Against,
     /// Where traces are written (`<root>/<scenario or description>/<run>/`), if anywhere.
     root: Option<PathBuf>,
+    /// Whether `root` is `--traces DIR` (else the form's default), for messages.
+    traces_given: bool,
     /// Where their HTML pages are written (`--html DIR`).
     html: Option<PathBuf>,
     /// Print each trace as numbered steps (`--show-traces`).
@@ -126,15 +129,45 @@ impl Plan {
         }
     }
 
-    /// The directory of the run's traces below `root`: `<scenario>/<run>`, or for a
-    /// description `<name>/<run>`.
-    fn run_dir(&self, root: &Path, report: &RunReport) -> PathBuf {
+    /// The directory of the traces of a run of `cfg` below `root`: `<scenario>/<run>`, or for
+    /// a description `<name>/<run>`.
+    fn run_dir(&self, root: &Path, cfg: &Config) -> PathBuf {
         match &self.against {
-            Against::Spec => traces::run_dir(root, report),
-            Against::Description { desc, .. } => {
-                root.join(&desc.name).join(report.cfg.toggled.label())
+            Against::Spec => traces::run_dir(root, cfg),
+            Against::Description { desc, .. } => root.join(&desc.name).join(cfg.toggled.label()),
+        }
+    }
+
+    /// Checks, before anything runs, that every directory the plan writes into can be written:
+    /// the trace directory's run directories and, with `--html DIR`, DIR (which must exist and
+    /// not be the trace directory, [`traces::check_html_dir`]) and the run directories below it.
+    ///
+    /// # Errors
+    /// A message naming the directory and what is wrong with it.
+    fn check_output_dirs(&self) -> Result<(), String> {
+        if let Some(html) = &self.html {
+            traces::check_html_dir(html, self.root.as_deref())?;
+        }
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let traces_flag = match (&self.against, self.traces_given) {
+            (_, true) => "--traces DIR".to_string(),
+            (Against::Description { fname, .. }, false) => {
+                format!("the trace directory beside {fname}")
+            }
+            (Against::Spec, false) => "the trace directory".to_string(),
+        };
+        check_output_dir(&traces_flag, root)?;
+        for job in &self.jobs {
+            let dir = self.run_dir(root, &job.cfg);
+            check_output_dir(&traces_flag, &dir)?;
+            if let Some(html) = &self.html {
+                let rel = dir.strip_prefix(root).unwrap_or(&dir);
+                check_output_dir("--html DIR", &html.join(rel))?;
             }
         }
+        Ok(())
     }
 
     /// The class names that traces show (a description's; none for a built-in scenario).
@@ -157,10 +190,8 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Some(html) = &plan.html {
-        if let Err(e) = traces::check_html_dir(html, plan.root.as_deref()) {
-            return usage(e);
-        }
+    if let Err(e) = plan.check_output_dirs() {
+        return usage(e);
     }
     execute(&plan, &Expectations::embedded())
 }
@@ -172,10 +203,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
 fn options(args: &CheckArgs) -> Result<RunOptions, ExitCode> {
     let mut opts = RunOptions::default();
     if let Some(t) = args.threads {
-        if t == 0 {
-            return Err(usage("--threads must be at least 1".into()));
-        }
-        opts.threads = t;
+        opts.threads = crate::check_threads(t).map_err(usage)?;
     }
     for (flag, v) in [
         ("--max-states", args.max_states),
@@ -264,6 +292,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
             .collect();
         (jobs, true, Against::Spec, root)
     };
+    let traces_given = args.traces.is_some();
     let root = if args.no_traces {
         None
     } else {
@@ -275,6 +304,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         print,
         against,
         root,
+        traces_given,
         html: args.html,
         show: args.show_traces,
         bless: args.bless,
@@ -321,7 +351,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         bar.suspend(|| plan.print_run(&report, &cmp));
         bar.inc(1);
         if let Some(root) = &plan.root {
-            let dir = plan.run_dir(root, &report);
+            let dir = plan.run_dir(root, &report.cfg);
             written.extend(traces::write_report_in(&dir, &report, origin.as_ref())?);
             run_dirs.push(dir);
         }
@@ -393,7 +423,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         Against::Spec => tally.finish(plan.print == Print::Json),
         Against::Description { fname, desc, .. } => {
             let (report, cmp) = kept.first().expect("one run");
-            let dir = plan.root.as_ref().map(|r| plan.run_dir(r, report));
+            let dir = plan.root.as_ref().map(|r| plan.run_dir(r, &report.cfg));
             finish_description(fname, desc, report, cmp, dir.as_deref(), plan.print)
         }
     };

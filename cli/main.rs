@@ -4,6 +4,7 @@
 mod bench;
 mod check;
 mod explore;
+mod fs_policy;
 mod list;
 mod matrix;
 mod output;
@@ -124,7 +125,8 @@ enum TraceCommand {
     Html {
         /// The trace file (.itf.json).
         file: PathBuf,
-        /// Output file (default: FILE with .itf.json replaced by .html).
+        /// Output file (default: FILE with .itf.json replaced by .html): a regular file or a
+        /// new one (a symlink to a regular file is written through; docs/traces.md).
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
@@ -133,7 +135,8 @@ enum TraceCommand {
     Md {
         /// The trace file (.itf.json).
         file: PathBuf,
-        /// Output file (default: FILE with .itf.json replaced by .md).
+        /// Output file (default: FILE with .itf.json replaced by .md): a regular file or a new
+        /// one (a symlink to a regular file is written through; docs/traces.md).
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
@@ -171,7 +174,7 @@ struct CheckArgs {
     /// is one JSON object).
     #[arg(long, conflicts_with = "json")]
     show_traces: bool,
-    /// Worker threads for exploration (default: all cores).
+    /// Worker threads for exploration (default: all cores; at most 4 per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Stop after this many unique states (the run is then incomplete).
@@ -198,7 +201,7 @@ struct CheckArgs {
     depth: usize,
     /// Write every trace to DIR/<scenario>/<baseline or mechanism>/<property>.{itf.json,md}
     /// and remove stale ones there. Default for the full matrix with default --clients and no
-    /// bounds: traces.
+    /// bounds: traces. Checked before the run starts (exit 2, nothing written).
     #[arg(long, value_name = "DIR", conflicts_with = "no_traces")]
     traces: Option<PathBuf>,
     /// Write no trace files.
@@ -231,6 +234,7 @@ fn usage(msg: String) -> ExitCode {
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    output::remove_temp_files_on_interrupt();
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::check(args),
@@ -257,9 +261,9 @@ fn main() -> ExitCode {
             no_stateright,
             no_symmetry,
             child,
-        } => match (threads, child, scenario) {
-            (Some(0), _, _) => usage("--threads must be at least 1".into()),
-            (_, Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
+        } => match (threads.map(check_threads).transpose(), child, scenario) {
+            (Err(e), _, _) => usage(e),
+            (Ok(threads), Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
                 Ok(cfg) => {
                     let mut opts = RunOptions::default();
                     if let Some(t) = threads {
@@ -269,7 +273,7 @@ fn main() -> ExitCode {
                 }
                 Err(e) => usage(e),
             },
-            (_, _, scenario) => {
+            (Ok(threads), _, scenario) => {
                 bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry)
             }
         },
@@ -305,6 +309,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// The most worker threads per core that `--threads` accepts.
+const THREADS_PER_CORE: usize = 4;
+
+/// `--threads N`, checked: from 1 to [`THREADS_PER_CORE`] × the cores available (more only
+/// slows the run down and loads the machine).
+///
+/// # Errors
+/// A message naming the valid range.
+pub(crate) fn check_threads(n: usize) -> Result<usize, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let max = THREADS_PER_CORE * cores;
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "--threads {n}: must be from 1 to {max} ({THREADS_PER_CORE} per core, {cores} cores available)"
+        ))
+    }
+}
+
 /// The configuration named on the command line: `--disable` takes mechanisms that are on by
 /// default, `--enable` remedies and variants.
 ///
@@ -332,8 +356,8 @@ fn read_description(
     enable: &[String],
 ) -> Result<(comlife::description::run::CheckRequest, Config), ExitCode> {
     let fname = file.display().to_string();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| usage(format!("{fname}: cannot read: {e}")))?;
+    let text = fs_policy::read_input(file, "a server description", fs_policy::DESCRIPTION_CAP)
+        .map_err(usage)?;
     let desc = Description::parse(&fname, &text)
         .and_then(|d| d.to_request())
         .map_err(|e| {

@@ -1,5 +1,6 @@
 //! `comlife replay FILE`: re-executes an ITF trace against the current model.
 
+use crate::fs_policy::{read_input, TRACE_CAP};
 use comlife::trace::replay::replay;
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,10 +10,10 @@ use std::process::ExitCode;
 /// longer matches; 2 with the JSON path of what is wrong in a malformed or foreign file (or
 /// when FILE cannot be read).
 pub fn run(file: &Path) -> ExitCode {
-    let text = match std::fs::read_to_string(file) {
+    let text = match read_input(file, "a trace", TRACE_CAP) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("comlife: cannot read {}: {e}", file.display());
+            eprintln!("comlife: {e}");
             return ExitCode::from(2);
         }
     };

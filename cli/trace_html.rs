@@ -3,6 +3,7 @@
 //! network access) or as the Markdown page that `check` writes beside it. The trace is
 //! replayed first: one that does not replay against the current model is not rendered (exit 1).
 
+use crate::fs_policy::{read_input, TRACE_CAP};
 use crate::output::write_atomic;
 use comlife::trace::html::page;
 use comlife::trace::narrative::markdown;
@@ -66,10 +67,10 @@ fn check_output(input: &Path, out: &Path) -> Result<(), String> {
 /// Runs `comlife trace html|md FILE [-o OUT]`: exit 0 when the page is written, 2 when FILE
 /// cannot be read or is not a comlife ITF trace (nothing is written then).
 pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
-    let text = match std::fs::read_to_string(file) {
+    let text = match read_input(file, "a trace", TRACE_CAP) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("comlife: cannot read {}: {e}", file.display());
+            eprintln!("comlife: {e}");
             return ExitCode::from(2);
         }
     };
@@ -99,7 +100,7 @@ pub fn run(format: Format, file: &Path, out: Option<&Path>) -> ExitCode {
         return ExitCode::from(2);
     }
     if let Err(e) = write_atomic(&out, &body) {
-        eprintln!("comlife: cannot write {}: {e}", out.display());
+        eprintln!("comlife: {e}");
         return ExitCode::from(2);
     }
     println!("{}", out.display());

@@ -4,7 +4,9 @@
 //! first and renamed into place, so none is ever half-written. The HTML pages are built on
 //! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
+use crate::fs_policy::{read_input, TRACE_CAP};
 use crate::output::write_atomic;
+use comlife::com::config::Config;
 use comlife::trace::html::page;
 use comlife::trace::itf_trace::{document_for, to_text, Origin};
 use comlife::trace::narrative::markdown;
@@ -16,10 +18,9 @@ use std::path::{Path, PathBuf};
 /// The extensions of the files a trace is written as (the HTML page is made on demand).
 pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 
-/// The directory of a run's traces below `root`.
-pub fn run_dir(root: &Path, report: &RunReport) -> PathBuf {
-    root.join(report.cfg.scenario.name())
-        .join(report.cfg.toggled.label())
+/// The directory of the traces of a run of `cfg` below `root`.
+pub fn run_dir(root: &Path, cfg: &Config) -> PathBuf {
+    root.join(cfg.scenario.name()).join(cfg.toggled.label())
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a
@@ -48,8 +49,7 @@ pub fn write_report_in(
         })?;
         for (ext, body) in [(EXTENSIONS[0], text), (EXTENSIONS[1], markdown(&loaded))] {
             let path = dir.join(format!("{}{ext}", p.def.name));
-            write_atomic(&path, &body)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_atomic(&path, &body)?;
             written.push(path);
         }
     }
@@ -160,8 +160,7 @@ pub fn write_pages(root: &Path, dirs: &[PathBuf], html: &Path) -> Result<usize, 
             .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+            let text = read_input(&f, "a trace", TRACE_CAP)?;
             let loaded = load(&text).map_err(|e| format!("{}: {e}", f.display()))?;
             let rel = f
                 .strip_prefix(root)
@@ -169,8 +168,7 @@ pub fn write_pages(root: &Path, dirs: &[PathBuf], html: &Path) -> Result<usize, 
                 .to_string_lossy()
                 .into_owned();
             let out = html.join(format!("{}.html", rel.trim_end_matches(EXTENSIONS[0])));
-            write_atomic(&out, &page(&loaded))
-                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            write_atomic(&out, &page(&loaded))?;
             n += 1;
         }
     }
