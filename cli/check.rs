@@ -537,7 +537,7 @@ fn show_traces(report: &RunReport, class_names: &[String]) {
 
 /// `check --bless`: rewrites spec/expectations.toml from `reports` (the whole matrix) and the
 /// `[expect]` section of each built-in description from the new pins, in the source tree this
-/// binary was built from. Each file is written to a temporary file and renamed over the old one.
+/// binary was built from, each through [`crate::output::write_atomic`].
 ///
 /// # Errors
 /// A message when the source tree is not where the build found it, when a run cannot be
@@ -553,15 +553,8 @@ fn bless_files(reports: &[RunReport]) -> Result<String, String> {
             )
         })
     };
-    let write = |p: &Path, text: &str| -> Result<(), String> {
-        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, p))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                format!("{}: {e}", p.display())
-            })
-    };
+    // Through the policy every file comlife writes follows (cli/fs_policy.rs).
+    let write = crate::output::write_atomic;
     let exp_path = root.join("spec/expectations.toml");
     let blessed = comlife::verify::expectations::bless(&read(&exp_path)?, reports)?;
     let pins = Expectations::parse(&blessed)?;
