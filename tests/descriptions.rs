@@ -383,3 +383,39 @@ fn class_names_replace_the_models_whole_names() {
     assert_eq!(rename_classes("CLSID_", &shop), "CLSID_");
     assert_eq!(rename_classes("CLSID_A", &[]), "CLSID_A");
 }
+
+/// A 100 KB description name or class name is refused up front (exit 2, at its place), and the
+/// message quotes only a prefix of it.
+#[test]
+fn long_names_are_refused_with_a_short_message() {
+    let dir = temp_dir("long-names");
+    let text = comlife(&["new", "--from", "atl14-sta"]).1;
+    let long_name = "a".repeat(100_000);
+    let long_class = "A".repeat(100_000);
+    let cases = [
+        (
+            text.replace("name = \"atl14-sta\"", &format!("name = \"{long_name}\"")),
+            "is 100000 characters long; valid choices: at most 64",
+        ),
+        (
+            text.replace("\"CLSID_A\"", &format!("\"{long_class}\"")),
+            "class name \"AAAA",
+        ),
+    ];
+    for (i, (t, part)) in cases.iter().enumerate() {
+        assert_ne!(*t, text, "case {i}");
+        let file = dir.join(format!("long-{i}.toml"));
+        std::fs::write(&file, t).unwrap();
+        let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+        assert_eq!(code, 2, "case {i}: {}", &err[..err.len().min(300)]);
+        assert!(out.is_empty(), "case {i}");
+        assert!(
+            err.contains(part),
+            "case {i}: {}",
+            &err[..err.len().min(300)]
+        );
+        assert!(err.len() < 400, "case {i}: {} bytes of error", err.len());
+        assert_eq!(err.lines().count(), 1, "case {i}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -138,10 +138,12 @@ impl Layout {
         let n = self.classes as usize;
         if let Some(c) = (0..n).find(|&c| self.class_apartment[c] >= self.apartments) {
             return Err(format!(
-                "{:?} is registered by apartment {}, but there are {} apartments",
+                "{:?} is registered by apartment {}, but there {} {} apartment{}",
                 Clsid(c as u8),
                 self.class_apartment[c] + 1,
-                self.apartments
+                if self.apartments == 1 { "is" } else { "are" },
+                self.apartments,
+                if self.apartments == 1 { "" } else { "s" }
             ));
         }
         if let Some(a) = (0..self.apartments).find(|a| !self.class_apartment[..n].contains(a)) {
@@ -155,10 +157,12 @@ impl Layout {
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
             return Err(format!(
-                "client {} activates class {}, but there are {} classes",
+                "client {} activates class {}, but there {} {} class{}",
                 i + 1,
                 self.client_class[i] + 1,
-                self.classes
+                if self.classes == 1 { "is" } else { "are" },
+                self.classes,
+                if self.classes == 1 { "" } else { "es" }
             ));
         }
         Ok(())

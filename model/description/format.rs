@@ -171,9 +171,9 @@ pub(super) struct Source {
 #[serde(deny_unknown_fields)]
 #[schemars(title = "comlife server description")]
 pub struct Description {
-    /// The description's name: lowercase letters, digits and `-`; used in trace paths
+    /// The description's name: 1 to 64 lowercase letters, digits and `-`; used in trace paths
     /// (`traces/NAME/RUN/PROPERTY.md`).
-    #[schemars(with = "String", regex(pattern = r"^[a-z0-9-]+$"))]
+    #[schemars(with = "String", regex(pattern = r"^[a-z0-9-]{1,64}$"))]
     pub name: Spanned<String>,
     /// The server.
     pub server: Server,
@@ -243,8 +243,9 @@ pub struct Apartment {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Class {
-    /// The class's name (e.g. "CLSID_A").
-    #[schemars(with = "String")]
+    /// The class's name (e.g. "CLSID_A"): 1 to 64 letters, digits and `_`, not starting with a
+    /// digit; shown in trace narratives, diagrams and HTML.
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"))]
     pub name: Spanned<String>,
     /// The REGCLS flags it is registered with; `[]` for a DLL (it registers nothing).
     #[schemars(with = "Vec<Regcls>")]
@@ -386,9 +387,64 @@ impl Description {
                 d.source = source;
                 Ok(d)
             }
-            Err(e) => Err(source.error(e.span().unwrap_or(0..0), e.message().to_string())),
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let message = user_words(e.message(), key_at(text, span.start));
+                Err(source.error(span, message))
+            }
         }
     }
+}
+
+/// The key of the `key = value` line that byte `pos` of `text` is on, without quotes, if any.
+fn key_at(text: &str, pos: usize) -> Option<&str> {
+    let pos = pos.min(text.len());
+    let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = text[start..pos].split_once('=')?;
+    Some(key.trim().trim_matches('"'))
+}
+
+/// A serde/toml error message in the words of a description: what a user can write instead of
+/// the Rust type it is read into (`i64`, `u8`), with the real bound of the key `key`; quoted
+/// values shortened.
+fn user_words(message: &str, key: Option<&str>) -> String {
+    let message = message.trim_end();
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let number = matches!(
+        expected,
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize"
+    );
+    let expected = if number {
+        match key {
+            Some("count") => format!(
+                "a whole number from 1 to {}",
+                crate::com::config::MAX_CLIENTS
+            ),
+            Some("max_states" | "max_depth") => "a whole number, 1 or more".to_string(),
+            _ => "a whole number".to_string(),
+        }
+    } else {
+        match expected {
+            "a boolean" => "true or false".to_string(),
+            "a sequence" => "a list in brackets, e.g. [\"...\"]".to_string(),
+            "a string" => "a quoted string".to_string(),
+            other => other.to_string(),
+        }
+    };
+    // `string "VALUE"`: quote only a prefix of VALUE.
+    let found = match found
+        .strip_prefix("string \"")
+        .and_then(|v| v.strip_suffix('"'))
+    {
+        Some(v) => format!("the string \"{}\"", quote_prefix(v)),
+        None => found.to_string(),
+    };
+    format!("expected {expected}, found {found}")
 }
 
 #[cfg(test)]

@@ -34,6 +34,47 @@ const SET_BY_KEYS: &[(Toggle, &str)] = &[
     (Toggle::AccessDeniedClient, "[clients] `access_denied`"),
 ];
 
+/// The longest description `name` and class name, in characters.
+pub const MAX_NAME: usize = 64;
+
+/// `n` and the noun, singular for 1.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Why `name` cannot be a class name (non-empty, at most [`MAX_NAME`] characters,
+/// `[A-Za-z_][A-Za-z0-9_]*`: it is shown in narratives, Mermaid diagrams and HTML), or `None`.
+fn class_name_problem(name: &str) -> Option<String> {
+    let rule = format!(
+        "valid choices: 1 to {MAX_NAME} letters, digits and '_', not starting with a digit \
+         (e.g. \"CLSID_A\")"
+    );
+    let len = name.chars().count();
+    if name.is_empty() {
+        return Some(format!("class name is empty; {rule}"));
+    }
+    if len > MAX_NAME {
+        return Some(format!(
+            "class name \"{}\" is {len} characters long; {rule}",
+            quote_prefix(name).escape_debug()
+        ));
+    }
+    let quoted = quote_prefix(name).escape_debug().to_string();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(format!(
+            "class name \"{quoted}\" starts with a digit; {rule}"
+        ));
+    }
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map(|c| {
+            format!(
+                "class name \"{quoted}\" contains '{}'; {rule}",
+                c.escape_debug()
+            )
+        })
+}
+
 impl Description {
     /// What the description asks for: the configuration of the model, bounds and expected
     /// verdicts.
@@ -58,6 +99,17 @@ impl Description {
 
     fn check(&self, clients_override: Option<usize>) -> Result<CheckRequest, Located> {
         let name = self.name.get_ref();
+        if name.chars().count() > MAX_NAME {
+            return Err(at(
+                &self.name,
+                format!(
+                    "name \"{}\" is {} characters long; valid choices: at most {MAX_NAME} \
+                     lowercase letters, digits and '-' (it names the trace directory)",
+                    quote_prefix(name),
+                    name.chars().count()
+                ),
+            ));
+        }
         if name.is_empty()
             || !name
                 .bytes()
@@ -310,6 +362,9 @@ impl Description {
             }
         };
         for (i, c) in server.classes.iter().enumerate() {
+            if let Some(problem) = class_name_problem(c.name.get_ref()) {
+                return Err(at(&c.name, problem));
+            }
             if names[..i].contains(&c.name.get_ref().as_str()) {
                 return Err(at(
                     &c.name,
@@ -571,7 +626,16 @@ impl Description {
         if let Some(calls) = &self.clients.calls {
             const VALID: [&str; 2] = ["CoGetClassObject", "CoCreateInstance"];
             layout.client_calls = 0;
-            for c in calls.get_ref() {
+            for (j, c) in calls.get_ref().iter().enumerate() {
+                if calls.get_ref()[..j]
+                    .iter()
+                    .any(|p| p.get_ref() == c.get_ref())
+                {
+                    return Err(at(
+                        c,
+                        format!("\"{}\" is listed twice", quote_prefix(c.get_ref())),
+                    ));
+                }
                 let bit = VALID.iter().position(|v| v == c.get_ref()).ok_or_else(|| {
                     at(
                         c,
@@ -606,8 +670,9 @@ impl Description {
                     return Err(at(
                         list,
                         format!(
-                            "{} classes for {clients} clients; list one class per client",
-                            list.get_ref().len()
+                            "{} for {}; list one class per client",
+                            plural(list.get_ref().len(), "class", "classes"),
+                            plural(clients, "client", "clients")
                         ),
                     ));
                 }
