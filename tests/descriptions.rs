@@ -419,3 +419,37 @@ fn long_names_are_refused_with_a_short_message() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A repeated --enable or --disable name is bad usage (exit 2), as a repeated name in
+/// [mechanisms] is a bad description.
+#[test]
+fn repeated_toggle_flags_exit_2() {
+    for args in [
+        &[
+            "check",
+            "--scenario",
+            "local-sta",
+            "--enable",
+            "user-document-counts",
+            "--enable",
+            "user-document-counts",
+            "--no-traces",
+        ][..],
+        &[
+            "check",
+            "spec/scenarios/local-sta.toml",
+            "--enable",
+            "user-document-counts",
+            "--enable",
+            "user-document-counts",
+            "--no-traces",
+        ][..],
+    ] {
+        let (code, out, err) = comlife(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("'user-document-counts' is given twice"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -200,6 +200,13 @@ impl ToggleSet {
                         valid()
                     ));
                 }
+                if set.contains(m) {
+                    return Err(format!(
+                        "{flag} {}: '{}' is given twice; give each name once",
+                        quote_prefix(name),
+                        m.name()
+                    ));
+                }
                 set = set.with(m);
             }
         }
