@@ -179,7 +179,7 @@ fn shorten(p: &Path) -> String {
 ///
 /// # Errors
 /// A message naming the file: cannot be opened, not a regular file (and what it is), larger
-/// than `cap`, or not UTF-8.
+/// than `cap`, or not UTF-8 (`FILE:LINE:COLUMN:` of the first byte that is not).
 pub fn read_input(path: &Path, what: &str, cap: u64) -> Result<String, String> {
     let name = path.display();
     let mut open = std::fs::OpenOptions::new();
@@ -217,7 +217,24 @@ pub fn read_input(path: &Path, what: &str, cap: u64) -> Result<String, String> {
     if bytes.len() as u64 > cap {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|e| format!("cannot read {name}: not UTF-8 text: {e}"))
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let good = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(&bytes[..good]);
+        format!(
+            "{name}:{line}:{column}: not UTF-8 text: byte 0x{:02x} is not valid UTF-8 ({what} \
+             must be saved as UTF-8)",
+            bytes[good]
+        )
+    })
+}
+
+/// The 1-based line and column (in characters) just after `valid`, which is UTF-8.
+fn line_column(valid: &[u8]) -> (usize, usize) {
+    let text = std::str::from_utf8(valid).expect("the valid prefix");
+    let line = text.matches('\n').count() + 1;
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..].chars().count() + 1)
 }
 
 /// `cap` bytes in words ("1 MiB").

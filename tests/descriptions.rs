@@ -453,3 +453,20 @@ fn repeated_toggle_flags_exit_2() {
         );
     }
 }
+
+/// Bytes that are not UTF-8 are reported at FILE:LINE:COLUMN of the first of them.
+#[test]
+fn non_utf8_is_reported_at_its_place() {
+    let dir = temp_dir("non-utf8");
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, b"name = \"x\"\n# caf\xc3\xa9 \xff\n").unwrap();
+    let path = file.to_str().unwrap();
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("{path}:2:8: not UTF-8 text: byte 0xff")),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
