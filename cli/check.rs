@@ -486,14 +486,18 @@ fn finish_description(
         eprintln!("comlife: {fname}: {n}: expected a verdict, but the run does not check it");
     }
     let expected = desc.expect.len();
-    let line = if expected == 0 {
-        format!("{fname}: no [expect]: nothing compared")
-    } else {
-        format!(
-            "{fname}: {} of {expected} expected verdicts match",
-            expected - bad
-        )
-    };
+    if expected == 0 {
+        eprintln!(
+            "comlife: {fname}: nothing was compared: the file has no [expect] section (add one \
+             with a line \"PROPERTY\" = \"holds\" or \"violated\" per property; `comlife new \
+             --from NAME` prints an example)"
+        );
+        return ExitCode::SUCCESS;
+    }
+    let line = format!(
+        "{fname}: {} of {expected} expected verdicts match",
+        expected - bad
+    );
     if print == Print::Json {
         eprintln!("{line}");
     } else {

@@ -470,3 +470,21 @@ fn non_utf8_is_reported_at_its_place() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A description without [expect] is checked, and stderr says that nothing was compared and
+/// why.
+#[test]
+fn no_expect_says_nothing_was_compared() {
+    let dir = temp_dir("no-expect");
+    let file = dir.join("x.toml");
+    let text = comlife(&["new", "--from", "local-sta"]).1;
+    let cut = text.find("[expect]").expect("an [expect] section");
+    std::fs::write(&file, &text[..cut]).unwrap();
+    let (code, _, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("nothing was compared: the file has no [expect] section"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
