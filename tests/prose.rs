@@ -412,7 +412,10 @@ fn readme_is_short_and_starts_with_the_two_commands() {
             commands += 1;
         }
     }
-    assert_eq!(commands, 2, ".ci/run names the README's two commands");
+    assert!(
+        commands >= 2,
+        ".ci/run names the README's two commands (and may name more, such as the full suite)"
+    );
 }
 
 /// Paths the README and docs/ name exist: repository paths in the text (`spec/…`, `docs/…`,

@@ -154,6 +154,7 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
 /// including one where instances exit during start-up with activations held (the case that
 /// forbids reordering clients whose activation is open).
 #[test]
+#[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
     for c in [
         cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2),
@@ -218,6 +219,7 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
 /// symmetry reduction, with traces of the same (shortest) length, and every reduced trace
 /// replays on the model to the states it lists.
 #[test]
+#[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
     let mut runs = 0;
     for s in Scenario::ALL.into_iter().filter(|s| s.is_local()) {
