@@ -95,7 +95,8 @@ pub fn print_rows(report: &RunReport, cmp: &Comparison) {
 
 /// The compact matrix's symbol for one verdict: `·` an always/eventually property holds,
 /// `✗N` it is violated by a shortest counterexample of N steps, `✓N` a sometimes property's
-/// shortest example has N steps, `✗` no state satisfies a sometimes property, `?` unknown; `!`
+/// shortest example has N steps, `–` no state satisfies a sometimes property (no example: not a
+/// violation, so not `✗`), `?` unknown; `!`
 /// appended when the verdict differs from spec/expectations.toml.
 fn cell(p: &PropertyOutcome, c: &PropertyComparison) -> String {
     let len = p
@@ -107,7 +108,8 @@ fn cell(p: &PropertyOutcome, c: &PropertyComparison) -> String {
         (Verdict::Unknown, _) => "?".to_string(),
         (Verdict::Holds, false) => "·".to_string(),
         (Verdict::Holds, true) => format!("✓{len}"),
-        (Verdict::Violated, _) => format!("✗{len}"),
+        (Verdict::Violated, true) => "–".to_string(),
+        (Verdict::Violated, false) => format!("✗{len}"),
     };
     if c.matches == Some(false) {
         s.push('!');
@@ -208,7 +210,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
 pub fn print_legend(root: Option<&Path>) {
     println!(
         "\n· holds   ✗N violated: shortest counterexample of N steps   ✓N example of N steps\n\
-         ✗ (sometimes property) no state reaches it   ? unknown   ! differs from spec/expectations.toml\n\
+         – (sometimes property) no state reaches it: no example   ? unknown   ! differs from spec/expectations.toml\n\
          F-n: the finding in spec/findings.md that explains a pinned violation"
     );
     if let Some(root) = root {
