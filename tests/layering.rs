@@ -6,8 +6,8 @@
 //!
 //! The test reads the sources, not the compiler's view: every `crate::…` path in code
 //! (`use` lines, `use crate::{…}` groups over several lines, paths in expressions and types),
-//! with comments and string literals left out. Doc comments are read for short paths only (a
-//! doc link through a facade that is gone is a broken link).
+//! with comments and string literals left out. Doc comments are read for short paths (a doc link
+//! through a facade that is gone is a broken link) and for links up the layers.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -297,6 +297,17 @@ fn violations(layer: &str, src: &str) -> Vec<String> {
                 out.push(format!(
                     "{l}: comment names crate::{seg}, not a layer's path"
                 ));
+            } else if ["///", "//!", "/**", "/*!"]
+                .iter()
+                .any(|d| text.starts_with(d))
+                && !allowed(layer).contains(&seg.as_str())
+            {
+                // A doc link up the layers makes the lower layer's documentation depend on
+                // the upper one: name it in plain text instead.
+                out.push(format!(
+                    "{l}: doc link to crate::{seg} from {layer}: a back-edge; {layer} may link {:?}",
+                    allowed(layer)
+                ));
             }
         }
     }
@@ -377,6 +388,14 @@ fn g<'a>(x: &'a str) -> &'a str { crate::server::f(x) }
             "13: verify imports trace (crate::trace): a back-edge; verify may import [\"com\", \"verify\"]",
             "15: crate::server is not a layer's path (write crate::com::server, crate::verify::server, …)",
         ]
+    );
+    // A doc link up the layers is a back-edge too; a plain comment is not.
+    assert_eq!(
+        violations(
+            "com",
+            "//! Attached in [`crate::verify::model::build`].\n// crate::verify::x is a remark\n"
+        ),
+        ["1: doc link to crate::verify from com: a back-edge; com may link [\"com\"]"]
     );
     let back = |layer: &str, target: &str| {
         !violations(layer, &format!("use crate::{target}::x::Y;\n")).is_empty()

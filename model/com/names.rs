@@ -1,7 +1,7 @@
 //! COM's names and the phrases made of them, as the people who read traces and verdicts read
 //! them: API names, activations, actors in a sentence, lists, apartment and exit names, and the
 //! [`Fact`]s an actor's state is told in. The model's `Display`s, the properties' explanations
-//! and the traces ([`crate::trace::state_text`]) all use these.
+//! and the traces (`trace::state_text`, a layer above) all use these.
 
 use crate::com::config::Clsid;
 use crate::com::inproc::Apt;

@@ -1,7 +1,7 @@
 //! The normative rules of the source documents, in our own words, each with its source (file
 //! and section) and the model element that implements it. spec/rules.md explains each; the
 //! tables that link rules, mechanisms and properties are generated from this list
-//! ([`crate::verify::tables`]).
+//! (`verify::tables`, a layer above).
 
 /// A numbered rule.
 pub struct Rule {

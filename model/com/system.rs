@@ -1,5 +1,5 @@
 //! The whole system as a stateright `ActorModel`: actors and network. The properties are
-//! attached in verify ([`crate::verify::model::build`]).
+//! attached in verify (`verify::model::build`, a layer above).
 
 use crate::com::actor::ComActor;
 use crate::com::config::Config;
@@ -12,7 +12,7 @@ pub use crate::com::state::{ComModel, SysState};
 /// client; `inproc`: the client process; `service`: clients and the service host — on an
 /// unordered non-duplicating network (COM's RPC delivers each call exactly once; the order
 /// between different senders is free). Without properties: the model checked is
-/// [`crate::verify::model::build`]'s.
+/// `verify::model::build`'s.
 pub fn assemble(cfg: Config) -> ComModel {
     let mut model =
         ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));

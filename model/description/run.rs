@@ -21,7 +21,7 @@ pub struct CheckRequest {
     pub expect: Vec<(&'static str, Verdict)>,
     /// The names of the `[[server.classes]]`, in the order the file declares them: the model's
     /// classes `CLSID_A`, `CLSID_B`, `CLSID_C` in that order. Traces of the run show these
-    /// names ([`crate::trace::state_text::rename_classes`]).
+    /// names (`trace::state_text::rename_classes`).
     pub class_names: Vec<String>,
 }
 

@@ -1,6 +1,6 @@
 //! What the properties ask of a state, in COM terms: who keeps a server instance up, who uses
 //! the in-process DLL, which pointers point into a freed load, what a client is doing. The
-//! properties explain their violations with these; the traces ([`crate::trace::state_text`]) use
+//! properties explain their violations with these; the traces (`trace::state_text`, a layer above) use
 //! the client's facts too.
 
 use crate::com::client::{ClientOp, ClientState, Observations};
