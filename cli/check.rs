@@ -105,16 +105,7 @@ impl Plan {
             report.cfg.scenario.name(),
             report.cfg.toggled.label()
         );
-        if let Some(why) = &report.stopped {
-            eprintln!("comlife: {label}: incomplete: {why}");
-        }
-        if report.simulated {
-            eprintln!(
-                "comlife: {label}: simulation visited {} distinct states in {} steps; its traces \
-                 are replayable but not necessarily shortest",
-                report.unique_states, report.states
-            );
-        }
+        matrix::print_stop_notes(&label, report, false);
         match self.print {
             Print::Json => {
                 let mut v = serde_json::to_value(cmp.to_json(report)).expect("serialisable");

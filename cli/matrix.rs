@@ -33,6 +33,26 @@ pub fn print_header() {
     );
 }
 
+/// Prints, on stderr, why the run `label` stopped early and what a simulation visited (with its
+/// longest walk if `longest_walk`).
+pub fn print_stop_notes(label: &str, report: &RunReport, longest_walk: bool) {
+    if let Some(why) = &report.stopped {
+        eprintln!("comlife: {label}: incomplete: {why}");
+    }
+    if report.simulated {
+        let walk = if longest_walk {
+            format!(" (longest walk {})", report.max_depth)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "comlife: {label}: simulation visited {} distinct states in {} steps{walk}; its \
+             traces are replayable but not necessarily shortest",
+            report.unique_states, report.states
+        );
+    }
+}
+
 /// Prints, on stderr, why a run stopped early, what a simulation visited, and why a run is not
 /// compared with spec/expectations.toml.
 pub fn print_notes(report: &RunReport, cmp: &Comparison) {
@@ -41,16 +61,7 @@ pub fn print_notes(report: &RunReport, cmp: &Comparison) {
         report.cfg.scenario.name(),
         report.cfg.toggled.label()
     );
-    if let Some(why) = &report.stopped {
-        eprintln!("comlife: {label}: incomplete: {why}");
-    }
-    if report.simulated {
-        eprintln!(
-            "comlife: {label}: simulation visited {} distinct states in {} steps (longest walk {}); \
-             its traces are replayable but not necessarily shortest",
-            report.unique_states, report.states, report.max_depth
-        );
-    }
+    print_stop_notes(&label, report, true);
     if let Some(why) = &cmp.not_compared {
         eprintln!("comlife: {label}: not compared with spec/expectations.toml: {why}");
     }

@@ -1311,8 +1311,8 @@ impl ServerState {
     }
 
     fn do_user_close(&mut self, cfg: &Config, disconnect: bool, out: &mut Sends) {
-        match cfg.scenario {
-            Scenario::WtlSta if !disconnect => {
+        match cfg.scenario.framework() {
+            Some(Framework::Wtl) if !disconnect => {
                 // The main window's OnDestroy (AppWizard Frame.h, COM server): `_Module.Unlock()`;
                 // at zero the monitor decides, as after any last release (R-WTL-USER-START).
                 self.user.control = false;
@@ -1321,7 +1321,7 @@ impl ServerState {
                     self.release(cfg, 0, out);
                 }
             }
-            Scenario::MfcSta if !disconnect => {
+            Some(Framework::Mfc) if !disconnect => {
                 // CFrameWnd::OnClose with AfxOleCanExitApp() TRUE once the documents are closed:
                 // DestroyWindow → CWnd::OnNcDestroy → AfxPostQuitMessage, which revokes every
                 // class object (AfxOleTerm(TRUE)) before ::PostQuitMessage (R-MFC-CLOSE).
