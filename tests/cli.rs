@@ -164,7 +164,8 @@ fn baseline_violations_name_their_finding() {
 
     let (code, out, _) = comlife(&["check", "--scenario", "local-multi-sta"]);
     assert_eq!(code, 0);
-    let row = out
+    let table = &out[out.find("Every verdict").expect("a titled table")..];
+    let row = table
         .lines()
         .find(|l| l.contains("clean-disconnect"))
         .unwrap();

@@ -298,6 +298,27 @@ fn regenerating_traces_changes_nothing() {
             assert!(line.contains(&format!(" {id}: ")), "{id}: {line}");
         }
     }
+    // README.md's "One row of the matrix" shows real output (spaces shortened).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## One row of the matrix")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README.md has the section");
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let printed: std::collections::BTreeSet<String> = text.lines().map(squeeze).collect();
+    let shown: Vec<&str> = section
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .flat_map(str::lines)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(shown.len() >= 3, "{section}");
+    for l in shown {
+        assert!(printed.contains(&squeeze(l)), "README.md shows a line check does not print: {l}");
+    }
     let pinned: usize = comlife::com::scenario::Scenario::ALL
         .into_iter()
         .map(|s| {
