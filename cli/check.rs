@@ -246,6 +246,14 @@ impl Plan {
         Ok(())
     }
 
+    /// The name a run's output goes under: a server description's, or the scenario's.
+    fn subject<'a>(&'a self, report: &'a RunReport) -> &'a str {
+        match &self.against {
+            Against::Spec => report.cfg.scenario.name(),
+            Against::Description { desc, .. } => &desc.name,
+        }
+    }
+
     /// The class names that traces show (a description's; none for a built-in scenario).
     fn class_names(&self) -> &[String] {
         match &self.against {
@@ -457,7 +465,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     }
     if plan.show {
         for (r, _) in &kept {
-            show_traces(r, plan.class_names());
+            show_traces(r, plan.subject(r), plan.class_names());
         }
     }
     // A single run's pages come before its verdict line, the whole matrix's after it.
@@ -572,15 +580,16 @@ fn finish_description(
     }
 }
 
-/// Prints each trace of `report` as numbered steps, with a server description's `class_names`
-/// (none for a built-in scenario) in place of the model's.
-fn show_traces(report: &RunReport, class_names: &[String]) {
+/// Prints each trace of `report` as numbered steps under `subject` (the scenario's or a server
+/// description's name), with a description's `class_names` (none for a built-in scenario) in
+/// place of the model's.
+fn show_traces(report: &RunReport, subject: &str, class_names: &[String]) {
     let model = build(report.cfg);
     for p in &report.properties {
         let Some(t) = &p.trace else { continue };
         println!(
             "\n{} / {} / {}: {} ({} steps)",
-            report.cfg.scenario.name(),
+            subject,
             report.cfg.toggled.label(),
             p.def.name,
             if p.def.expectation == stateright::Expectation::Sometimes {
