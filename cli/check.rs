@@ -1,7 +1,9 @@
 //! `check`, in its three forms, as one path: the command line makes a [`Plan`] (a list of runs,
 //! what their verdicts are compared with, how they are printed and where their traces go), the
-//! worker pool ([`comlife::verify::matrix::run_jobs`]) checks the runs, and each report is
-//! compared, printed and its traces written as it comes.
+//! worker pool ([`comlife::verify::matrix::run_jobs`]) checks the runs, each report is
+//! compared and its traces written as it comes, and once all are done stdout gets the answer
+//! first (cli/answer.rs: the verdict on the server and its defects, or one line per scenario),
+//! then the verdicts (cli/matrix.rs), then the regression line.
 //!
 //! - `check`: every scenario's matrix runs (each scenario's built-in description, with each
 //!   run's toggles), compared with spec/expectations.toml.
@@ -12,11 +14,12 @@
 
 use crate::fs_policy::check_output_dir;
 use crate::matrix::{self, Tally};
-use crate::{traces, usage, CheckArgs};
+use crate::{answer, traces, usage, CheckArgs};
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{RunOptions, RunReport};
+use comlife::verify::diagnosis::diagnose;
 use comlife::verify::expectations::{compare_expect, Comparison, Expectations};
 use comlife::verify::matrix::{run_jobs, Job};
 use comlife::verify::model::build;
@@ -84,18 +87,17 @@ impl Plan {
         }
     }
 
-    /// Prints the run's notes (stderr) and verdicts (stdout), but for the compact matrix,
-    /// which is printed per scenario.
+    /// Prints, as the run finishes, its notes (stderr) and, with `--json`, its JSON object
+    /// (stdout). Everything else on stdout waits for every run ([`Plan::print_results`]), so
+    /// that the answer comes first.
     fn print_run(&self, report: &RunReport, cmp: &Comparison) {
         let Against::Description { fname, desc, .. } = &self.against else {
             matrix::print_notes(report, cmp);
-            match self.print {
-                Print::Compact => {}
-                Print::Long => matrix::print_rows(report, cmp),
-                Print::Json => println!(
+            if self.print == Print::Json {
+                println!(
                     "{}",
                     serde_json::to_string_pretty(&cmp.to_json(report)).expect("serialisable")
-                ),
+                );
             }
             return;
         };
@@ -106,27 +108,110 @@ impl Plan {
             report.cfg.toggled.label()
         );
         matrix::print_stop_notes(&label, report, false);
-        match self.print {
-            Print::Json => {
-                let mut v = serde_json::to_value(cmp.to_json(report)).expect("serialisable");
-                v["description"] = serde_json::json!(desc.name);
-                v["file"] = serde_json::json!(fname);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&v).expect("serialisable")
-                );
-            }
-            Print::Long | Print::Compact => matrix::print_rows(report, cmp),
+        if self.print == Print::Json {
+            let mut v = serde_json::to_value(cmp.to_json(report)).expect("serialisable");
+            v["description"] = serde_json::json!(desc.name);
+            v["file"] = serde_json::json!(fname);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v).expect("serialisable")
+            );
         }
     }
 
-    /// The directory of the traces of a run of `cfg` below `root`: `<scenario>/<run>`, or for
-    /// a description `<name>/<run>`.
-    fn run_dir(&self, root: &Path, cfg: &Config) -> PathBuf {
-        match &self.against {
-            Against::Spec => traces::run_dir(root, cfg),
-            Against::Description { desc, .. } => root.join(&desc.name).join(cfg.toggled.label()),
+    /// Prints the results on stdout once every run finished (not for `--json`): the answer
+    /// first — for one run its verdict on the server and each defect
+    /// ([`answer::print_answer`]), for the whole matrix one line per scenario — then, titled
+    /// apart, the verdicts (the long table, or each scenario's compact matrix and the legend).
+    fn print_results(&self, runs: &[(RunReport, Comparison)], exp: &Expectations) {
+        if self.print == Print::Json {
+            return;
         }
+        if self.whole_matrix {
+            let baselines: Vec<&RunReport> = runs
+                .iter()
+                .map(|(r, _)| r)
+                .filter(|r| r.cfg.toggled.is_empty())
+                .collect();
+            let width = baselines
+                .iter()
+                .map(|r| r.cfg.scenario.name().len())
+                .max()
+                .unwrap_or(0);
+            println!("The servers as built (each scenario's baseline run):");
+            for r in baselines {
+                println!("  {}", answer::summary_line(width, r, &diagnose(r, exp)));
+            }
+        } else if let Some((report, _)) = runs.first() {
+            let (name, source) = match &self.against {
+                Against::Description { fname, desc, .. } => {
+                    (desc.name.clone(), answer::Source::File(fname))
+                }
+                Against::Spec if report.cfg.toggled.is_empty() => (
+                    report.cfg.scenario.name().to_string(),
+                    answer::Source::CommandLine,
+                ),
+                Against::Spec => (
+                    format!(
+                        "{} {}",
+                        report.cfg.scenario.name(),
+                        report.cfg.toggled.label()
+                    ),
+                    answer::Source::CommandLine,
+                ),
+            };
+            let dir = self.root.as_ref().map(|r| self.run_dir(r, report));
+            answer::print_answer(
+                &name,
+                source,
+                report,
+                &diagnose(report, exp),
+                dir.as_deref(),
+            );
+        }
+        let name = match &self.against {
+            Against::Description { desc, .. } => Some(desc.name.as_str()),
+            Against::Spec => None,
+        };
+        match self.print {
+            Print::Compact => {
+                matrix::print_matrix_title();
+                let mut start = 0;
+                for end in 1..=runs.len() {
+                    let last = runs
+                        .get(end)
+                        .is_none_or(|(n, _)| n.cfg.scenario != runs[start].0.cfg.scenario);
+                    if last {
+                        matrix::print_compact(&runs[start..end]);
+                        start = end;
+                    }
+                }
+                matrix::print_legend(self.root.as_deref(), runs);
+            }
+            Print::Long => {
+                println!("\nEvery verdict, property by property:");
+                matrix::print_header();
+                for (r, c) in runs {
+                    matrix::print_rows(name, r, c);
+                }
+            }
+            Print::Json => {}
+        }
+    }
+
+    /// The directory of the traces of `report`'s run below `root`: `<scenario>/<run>`, or for
+    /// a description `<name>/<run>` ([`traces::run_dir`]).
+    fn run_dir(&self, root: &Path, report: &RunReport) -> PathBuf {
+        self.dir_of(root, &report.cfg, report.simulated)
+    }
+
+    /// The directory of the traces of a run of `cfg` below `root`, simulated or not.
+    fn dir_of(&self, root: &Path, cfg: &Config, simulated: bool) -> PathBuf {
+        let top = match &self.against {
+            Against::Spec => cfg.scenario.name(),
+            Against::Description { desc, .. } => &desc.name,
+        };
+        traces::run_dir(root, top, cfg, simulated)
     }
 
     /// Checks, before anything runs, that every directory the plan writes into can be written:
@@ -151,7 +236,7 @@ impl Plan {
         };
         check_output_dir(&traces_flag, root)?;
         for job in &self.jobs {
-            let dir = self.run_dir(root, &job.cfg);
+            let dir = self.dir_of(root, &job.cfg, job.opts.simulate.is_some());
             check_output_dir(&traces_flag, &dir)?;
             if let Some(html) = &self.html {
                 let rel = dir.strip_prefix(root).unwrap_or(&dir);
@@ -159,6 +244,14 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    /// The name a run's output goes under: a server description's, or the scenario's.
+    fn subject<'a>(&'a self, report: &'a RunReport) -> &'a str {
+        match &self.against {
+            Against::Spec => report.cfg.scenario.name(),
+            Against::Description { desc, .. } => &desc.name,
+        }
     }
 
     /// The class names that traces show (a description's; none for a built-in scenario).
@@ -302,13 +395,11 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
     })
 }
 
-/// Checks the plan's runs, printing each as it finishes (each scenario's compact matrix when
-/// its last run finishes) and writing its traces; then removes stale traces, prints the
-/// totals, the traces (`--show-traces`), writes the HTML pages and prints the verdict line.
+/// Checks the plan's runs, writing each one's traces (and notes, and with `--json` its object)
+/// as it finishes; then prints the answer and the verdicts ([`Plan::print_results`]), removes
+/// stale traces, prints the totals, the traces (`--show-traces`), writes the HTML pages and
+/// prints the regression line.
 fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
-    if plan.print == Print::Long {
-        matrix::print_header();
-    }
     let total = plan.jobs.len();
     let started = std::time::Instant::now();
     let bar = if plan.whole_matrix {
@@ -328,10 +419,8 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         }),
     };
     let mut tally = Tally::default();
-    // The runs kept: all of them for --show-traces or a single run, else none.
-    let keep_all = plan.show || !plan.whole_matrix || plan.bless;
+    // Every run, printed once all have finished (the answer comes first).
     let mut kept: Vec<(RunReport, Comparison)> = Vec::new();
-    let mut scenario_runs: Vec<(RunReport, Comparison)> = Vec::new();
     let mut written = BTreeSet::new();
     let mut run_dirs = Vec::new();
     let done = run_jobs(&plan.jobs, |i, report| -> Result<(), String> {
@@ -342,24 +431,11 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         bar.suspend(|| plan.print_run(&report, &cmp));
         bar.inc(1);
         if let Some(root) = &plan.root {
-            let dir = plan.run_dir(root, &report.cfg);
+            let dir = plan.run_dir(root, &report);
             written.extend(traces::write_report_in(&dir, &report, origin.as_ref())?);
             run_dirs.push(dir);
         }
-        if keep_all {
-            kept.push((report.clone(), cmp.clone()));
-        }
-        if plan.print == Print::Compact {
-            scenario_runs.push((report, cmp));
-            let last_of_scenario = plan
-                .jobs
-                .get(i + 1)
-                .is_none_or(|n| n.cfg.scenario != cfg.scenario);
-            if last_of_scenario {
-                bar.suspend(|| matrix::print_compact(&scenario_runs));
-                scenario_runs.clear();
-            }
-        }
+        kept.push((report, cmp));
         Ok(())
     });
     if let Err(e) = done {
@@ -367,9 +443,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         return usage(e);
     }
     bar.finish_and_clear();
-    if plan.print == Print::Compact {
-        matrix::print_legend(plan.root.as_deref());
-    }
+    plan.print_results(&kept, exp);
     let traces_written = written.len() / traces::EXTENSIONS.len();
     if let Some(root) = &plan.root {
         // The whole matrix owns the whole trace directory; a single run its run's directory.
@@ -391,7 +465,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     }
     if plan.show {
         for (r, _) in &kept {
-            show_traces(r, plan.class_names());
+            show_traces(r, plan.subject(r), plan.class_names());
         }
     }
     // A single run's pages come before its verdict line, the whole matrix's after it.
@@ -414,7 +488,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         Against::Spec => tally.finish(plan.print == Print::Json),
         Against::Description { fname, desc, .. } => {
             let (report, cmp) = kept.first().expect("one run");
-            let dir = plan.root.as_ref().map(|r| plan.run_dir(r, &report.cfg));
+            let dir = plan.root.as_ref().map(|r| plan.run_dir(r, report));
             finish_description(fname, desc, report, cmp, dir.as_deref(), plan.print)
         }
     };
@@ -441,8 +515,8 @@ fn write_pages(plan: &Plan, run_dirs: &[PathBuf]) -> Result<(), ExitCode> {
 }
 
 /// The end of `check FILE.toml`: each verdict that differs from the description's `[expect]`
-/// (stderr, with its trace), each expected verdict the run does not check, and the line
-/// saying how many expected verdicts match (stdout, or stderr after JSON). Exit status 0 when
+/// (stderr, with its trace), each expected verdict the run does not check, and the regression
+/// line saying how many expected verdicts match (stdout, or stderr after JSON). Exit status 0 when
 /// all match, else 1.
 fn finish_description(
     fname: &str,
@@ -486,8 +560,13 @@ fn finish_description(
         return ExitCode::SUCCESS;
     }
     let line = format!(
-        "{fname}: {} of {expected} expected verdicts match",
-        expected - bad
+        "regression check of {fname}'s [expect]: {} of {expected} expected verdicts match ({})",
+        expected - bad,
+        if bad == 0 {
+            "the model gives the verdicts the file pins; this is not a safety verdict: the answer above is"
+        } else {
+            "the model or the file changed: review the differences; this is not a safety verdict"
+        }
     );
     if print == Print::Json {
         eprintln!("{line}");
@@ -501,15 +580,16 @@ fn finish_description(
     }
 }
 
-/// Prints each trace of `report` as numbered steps, with a server description's `class_names`
-/// (none for a built-in scenario) in place of the model's.
-fn show_traces(report: &RunReport, class_names: &[String]) {
+/// Prints each trace of `report` as numbered steps under `subject` (the scenario's or a server
+/// description's name), with a description's `class_names` (none for a built-in scenario) in
+/// place of the model's.
+fn show_traces(report: &RunReport, subject: &str, class_names: &[String]) {
     let model = build(report.cfg);
     for p in &report.properties {
         let Some(t) = &p.trace else { continue };
         println!(
             "\n{} / {} / {}: {} ({} steps)",
-            report.cfg.scenario.name(),
+            subject,
             report.cfg.toggled.label(),
             p.def.name,
             if p.def.expectation == stateright::Expectation::Sometimes {

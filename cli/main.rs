@@ -1,6 +1,7 @@
 //! `comlife`: check the COM server-lifetime model, list its parts, benchmark it, replay and
 //! browse its traces, explore it.
 
+mod answer;
 mod bench;
 mod check;
 mod explore;

@@ -1,10 +1,12 @@
-//! The `check` output: every scenario, baseline and each mechanism toggled, as a compact matrix
-//! (toggled mechanism × property, a symbol per verdict) or as the long table (one row per run
-//! and property), then one line saying how many verdicts match spec/expectations.toml.
+//! The verdict part of the `check` output, printed after the answer (cli/answer.rs): every
+//! scenario, baseline and each mechanism toggled, as a compact matrix (toggled mechanism ×
+//! property, a symbol per verdict) or as the long table (one row per run and property), then
+//! the regression line saying how many verdicts are as spec/expectations.toml pins them.
 
 use comlife::com::config::Config;
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::matrix_runs;
+use comlife::com::toggles::Toggle;
 use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
 use comlife::verify::expectations::{Comparison, PropertyComparison};
 use stateright::Expectation;
@@ -83,8 +85,9 @@ fn note(c: &PropertyComparison) -> String {
     }
 }
 
-/// Prints one long-table row per property.
-pub fn print_rows(report: &RunReport, cmp: &Comparison) {
+/// Prints one long-table row per property; the first column is `name` (a server description's
+/// name) or else the scenario's.
+pub fn print_rows(name: Option<&str>, report: &RunReport, cmp: &Comparison) {
     for (p, c) in report.properties.iter().zip(&cmp.properties) {
         let got = match &p.trace {
             Some(t) => format!("{} ({})", p.verdict.name(), t.len()),
@@ -92,7 +95,7 @@ pub fn print_rows(report: &RunReport, cmp: &Comparison) {
         };
         println!(
             "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}  {}",
-            report.cfg.scenario.name(),
+            name.unwrap_or(report.cfg.scenario.name()),
             report.cfg.toggled.label(),
             p.def.name,
             c.expected.map_or("-", Verdict::name),
@@ -131,9 +134,20 @@ fn cell(p: &PropertyOutcome, c: &PropertyComparison) -> String {
 /// Width of a compact-matrix column.
 const CELL: usize = 5;
 
-/// Prints one scenario's runs as a compact matrix: a row per run (toggled mechanisms), a column
-/// per property (numbered; the legend below names them and the findings that explain the
-/// baseline's violations), the run's unique states, then each mismatch spelled out.
+/// Prints the title of the matrices: what a ✗ means in the baseline row and in the other rows.
+pub fn print_matrix_title() {
+    println!(
+        "\nThe matrix: each scenario's server as built (row baseline: a ✗ there is a defect of the \
+         server) and with toggles from their defaults (other rows: a ✗ with a mechanism disabled \
+         shows what the mechanism prevents, so it is needed; with a variant, condition or \
+         configuration on, what it exposes; with a remedy enabled, what it leaves)."
+    );
+}
+
+/// Prints one scenario's runs as a compact matrix: a row per run (its label, a symbol per
+/// property, its unique states, and in words what it turns from the defaults), a column per
+/// property (numbered; the lines below name them and the findings that explain pinned
+/// violations), then each mismatch spelled out.
 pub fn print_compact(runs: &[(RunReport, Comparison)]) {
     let Some((first, _)) = runs.first() else {
         return;
@@ -155,13 +169,17 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
     for i in 1..=first.properties.len() {
         header += &format!("{i:>CELL$}");
     }
-    println!("{header}  {:>9}", "states");
+    println!("{header}  {:>9}  {}", "states", "what the row turns from the defaults");
     for (r, c) in runs {
         let mut row = format!("{:<width$}", r.cfg.toggled.label());
         for (p, pc) in r.properties.iter().zip(&c.properties) {
             row += &format!("{:>CELL$}", cell(p, pc));
         }
-        println!("{row}  {:>9}", r.unique_states);
+        println!(
+            "{row}  {:>9}  {}",
+            r.unique_states,
+            crate::answer::run_words(r.cfg.toggled)
+        );
     }
     // The legend: property names and kinds, and the findings that explain pinned violations
     // (those of the baseline and of single remedies or variants).
@@ -216,17 +234,24 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
     }
 }
 
-/// Prints the legend of the compact matrix's symbols, and where the traces are when `root` is
-/// where they were written.
-pub fn print_legend(root: Option<&Path>) {
+/// Prints the legend of the compact matrix: its symbols, each toggle of `runs` in words
+/// (what toggling it from its default does, from model/com/toggles.rs), and where the traces
+/// are when `root` is where they were written.
+pub fn print_legend(root: Option<&Path>, runs: &[(RunReport, Comparison)]) {
     println!(
         "\n· holds   ✗N violated: shortest counterexample of N steps   ✓N example of N steps\n\
          – (sometimes property) no state reaches it: no example   ? unknown   ! differs from spec/expectations.toml\n\
          F-n: the finding in spec/findings.md that explains a pinned violation"
     );
+    println!("\nWhat each toggle of a row label does when toggled from its default:");
+    for m in Toggle::ALL {
+        if runs.iter().any(|(r, _)| r.cfg.toggled.contains(m)) {
+            println!("  {} ({}): {}", m.name(), m.kind().name(), m.when_toggled());
+        }
+    }
     if let Some(root) = root {
         println!(
-            "traces: {}/<scenario>/<run>/<property>.md (and .itf.json)",
+            "\ntraces: {}/<scenario>/<run>/<property>.md (and .itf.json)",
             root.display()
         );
     }
@@ -254,13 +279,14 @@ impl Tally {
         self.states_differ += usize::from(cmp.states_differ());
     }
 
-    /// Prints the verdict line ("N verdicts match spec/expectations.toml, M differ", and how
-    /// many runs were not compared or have other state counts than the pinned ones) on stdout,
-    /// or on stderr when `to_stderr` (stdout holds JSON), and returns the exit status: 1 when a
+    /// Prints the regression line ("regression check: N verdicts as pinned in
+    /// spec/expectations.toml, M differ", how many runs were not compared or have other state
+    /// counts than the pinned ones, and that this is not a safety verdict) on stdout, or on
+    /// stderr when `to_stderr` (stdout holds JSON), and returns the exit status: 1 when a
     /// verdict or a state count differs, else 0.
     pub fn finish(self, to_stderr: bool) -> ExitCode {
         let mut line = format!(
-            "{} verdicts match spec/expectations.toml, {} differ",
+            "regression check: {} verdicts as pinned in spec/expectations.toml, {} differ",
             self.matched, self.differ
         );
         if self.not_compared > 0 {
@@ -276,6 +302,11 @@ impl Tally {
                 self.states_differ
             );
         }
+        line += if self.differ == 0 && self.states_differ == 0 {
+            " (the model behaves as pinned; this is not a safety verdict: the answer above is)"
+        } else {
+            " (review the differences: a changed model, or a bounded run's unknown verdicts; this is not a safety verdict)"
+        };
         if to_stderr {
             eprintln!("{line}");
         } else {

@@ -1,12 +1,12 @@
-//! Writing traces: for every trace of a run, `<dir>/<scenario>/<baseline or mechanisms>/
-//! <property>.itf.json` and `.md`; stale files in the directories written are removed, so the
+//! Writing traces: for every trace of a run, `<dir>/<scenario>/<run>/<property>.itf.json` and
+//! `.md` ([`run_dir`]; a server description's name in place of the scenario's); stale files in the directories written are removed, so the
 //! directory reflects exactly the current model. Every file is written to a temporary file
 //! first and renamed into place, so none is ever half-written. The HTML pages are built on
 //! demand ([`write_pages`], `check --html DIR`, `trace html`), not kept beside the traces.
 
 use crate::fs_policy::{read_input, TRACE_CAP};
 use crate::output::write_atomic;
-use comlife::com::config::Config;
+use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::trace::html::page;
 use comlife::trace::itf_trace::{document_for, to_text, Origin};
 use comlife::trace::narrative::markdown;
@@ -18,9 +18,28 @@ use std::path::{Path, PathBuf};
 /// The extensions of the files a trace is written as (the HTML page is made on demand).
 pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 
-/// The directory of the traces of a run of `cfg` below `root`.
-pub fn run_dir(root: &Path, cfg: &Config) -> PathBuf {
-    root.join(cfg.scenario.name()).join(cfg.toggled.label())
+/// The directory of the traces of a run of `cfg` below `root`: `<top>/<run>`, where `top` is
+/// the scenario's name (or a server description's) and `<run>` is [`run_name`].
+pub fn run_dir(root: &Path, top: &str, cfg: &Config, simulated: bool) -> PathBuf {
+    root.join(top).join(run_name(cfg, simulated))
+}
+
+/// The name of a run's trace directory: the toggles' label ([`ToggleSet::label`]: `baseline`,
+/// `auto-suspend`, `with-stopping-flag-locked`, …), then `.N-clients` when the run has another
+/// number of clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation (`--simulate`:
+/// its traces are not necessarily shortest). Runs that differ in either write to different
+/// directories, so none overwrites the exhaustive two-client traces.
+///
+/// [`ToggleSet::label`]: comlife::com::toggle_set::ToggleSet::label
+pub fn run_name(cfg: &Config, simulated: bool) -> String {
+    let mut name = cfg.toggled.label();
+    if cfg.clients != DEFAULT_CLIENTS {
+        name += &format!(".{}-clients", cfg.clients);
+    }
+    if simulated {
+        name += ".simulated";
+    }
+    name
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a

@@ -80,17 +80,15 @@ fn unknown_names_exit_2_and_list_valid_ones() {
         "--no-traces",
     ]);
     assert_eq!(code, 0, "{out}");
-    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("inproc ")).collect();
+    let table = &out[out.find("Every verdict").expect("a titled table")..];
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("inproc ")).collect();
     assert!(!rows.is_empty());
-    assert_eq!(
-        out.lines().last(),
-        Some(
-            format!(
-                "{} verdicts match spec/expectations.toml, 0 differ",
-                rows.len()
-            )
-            .as_str()
-        )
+    assert!(
+        out.lines().last().unwrap().starts_with(&format!(
+            "regression check: {} verdicts as pinned in spec/expectations.toml, 0 differ (",
+            rows.len()
+        )),
+        "{out}"
     );
     for row in rows {
         let cols: Vec<&str> = row.split_whitespace().collect();
@@ -166,7 +164,8 @@ fn baseline_violations_name_their_finding() {
 
     let (code, out, _) = comlife(&["check", "--scenario", "local-multi-sta"]);
     assert_eq!(code, 0);
-    let row = out
+    let table = &out[out.find("Every verdict").expect("a titled table")..];
+    let row = table
         .lines()
         .find(|l| l.contains("clean-disconnect"))
         .unwrap();
@@ -228,7 +227,7 @@ fn runs_that_are_not_pinned_say_so() {
         out.lines()
             .last()
             .unwrap()
-            .contains("0 verdicts match spec/expectations.toml, 0 differ; 1 run(s) not compared"),
+            .contains("0 verdicts as pinned in spec/expectations.toml, 0 differ; 1 run(s) not compared"),
         "{out}"
     );
     let (code, out, err) = comlife(&[
@@ -696,4 +695,57 @@ fn bless_refuses_what_it_cannot_pin() {
     ))
     .unwrap();
     assert_eq!(pins, after);
+}
+
+/// Runs with another number of clients, and simulations, write their traces to run
+/// directories of their own, never over the exhaustive two-client traces.
+#[test]
+fn other_client_counts_and_simulations_have_their_own_trace_directories() {
+    let dir = temp_dir("run-dirs");
+    let mut dirs = Vec::new();
+    for extra in [
+        &[][..],
+        &["--clients", "3", "--max-states", "500"][..],
+        &["--simulate", "20"][..],
+    ] {
+        let mut args = vec![
+            "check",
+            "--scenario",
+            "atl14-sta",
+            "--traces",
+            dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (_, _, err) = comlife(&args);
+        let line = err
+            .lines()
+            .find(|l| l.contains(" traces in "))
+            .unwrap_or_else(|| panic!("{err}"));
+        dirs.push(line.split(" traces in ").nth(1).unwrap().to_string());
+    }
+    let base = dir.join("atl14-sta");
+    assert_eq!(
+        dirs,
+        [
+            base.join("baseline").display().to_string(),
+            base.join("baseline.3-clients").display().to_string(),
+            base.join("baseline.simulated").display().to_string(),
+        ]
+    );
+    // The exhaustive run's traces are still there.
+    assert!(base.join("baseline/object-used.md").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `check --scenario NAME` answers first too, naming the remedy as a command-line flag.
+#[test]
+fn scenario_answer_names_remedies_as_flags() {
+    let (code, out, err) = comlife(&["check", "--scenario", "local-multi-sta", "--no-traces"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("local-multi-sta: 1 defect found — F-4: "), "{out}");
+    assert!(
+        out.contains("remedy: recheck-after-revoke — repairs 4 of 5")
+            && out.contains("apply: --enable recheck-after-revoke"),
+        "{out}"
+    );
 }

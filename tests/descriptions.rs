@@ -488,3 +488,113 @@ fn no_expect_says_nothing_was_compared() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `check FILE.toml` answers first: its first line is the plain verdict on the server the file
+/// describes, under the file's name; each defect names its finding, its shortest trace and the
+/// remedy the pins show repairing it; the verdict table and the regression line come after.
+#[test]
+fn the_answer_comes_first_with_finding_trace_and_remedy() {
+    let dir = temp_dir("answer");
+    let file = dir.join("my-server.toml");
+    let text = comlife(&["new", "--from", "atl14-mta"]).1;
+    std::fs::write(&file, text.replace("name = \"atl14-mta\"", "name = \"my-server\"")).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("my-server: 1 defect found — F-4: ")
+            && first.contains(comlife::verify::findings::title("F-4").unwrap()),
+        "{out}"
+    );
+    let trace = dir.join("traces/my-server/baseline/no-handout-after-shutdown.md");
+    assert!(trace.is_file(), "{}", trace.display());
+    assert!(
+        out.contains(&format!("shortest trace: {} (20 steps)", trace.display())),
+        "{out}"
+    );
+    // The remedy is derived from the pins: atl14-mta.with-stopping-flag-locked repairs one of
+    // F-4's five properties, and no pinned remedy run repairs the other four.
+    assert!(
+        out.contains("remedy: stopping-flag-locked — repairs 1 of 5: no-exit-with-live-objects (the pinned run atl14-mta.with-stopping-flag-locked shows it)")
+            && out.contains("no modeled remedy repairs: no-exit-while-locked, factory-stays-connected, no-handout-after-shutdown, clean-disconnect"),
+        "{out}"
+    );
+    // The answer, then the table under the description's name, then the regression line.
+    let answer_end = out.find("Every verdict").expect("the table is titled apart");
+    assert!(out[..answer_end].contains("Defect 1 of 1 (F-4"), "{out}");
+    assert!(out[answer_end..]
+        .lines()
+        .any(|l| l.starts_with("my-server  baseline  ")));
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("regression check of ") && last.contains("not a safety verdict"),
+        "{last}"
+    );
+    // The trace's title names the description, and the scenario it is checked as.
+    let md = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        md.starts_with("# `no-handout-after-shutdown` violated: my-server, checked as atl14-mta"),
+        "{}",
+        md.lines().next().unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A description that disables a mechanism its server needs: the defect names the mechanism,
+/// and enabling it back (in the file) is the remedy.
+#[test]
+fn a_disabled_mechanism_is_named_as_the_remedy() {
+    let dir = temp_dir("answer-disabled");
+    let file = dir.join("no-suspend.toml");
+    let text = comlife(&["new", "--from", "atl14-sta"]).1;
+    let text = text
+        .replace("name = \"atl14-sta\"", "name = \"no-suspend\"")
+        .replacen("disable = []", "disable = [\"auto-suspend\"]", 1);
+    assert!(text.contains("disable = [\"auto-suspend\"]"));
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    // The file's [expect] is the baseline's, so the regression check differs: exit 1.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with(
+            "no-suspend: 1 defect found — the server needs auto-suspend, which is disabled here"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "remedy: enable auto-suspend again — remove \"auto-suspend\" from [mechanisms] disable in {}",
+            file.display()
+        )) && out.contains("the pinned run atl14-sta.baseline shows them holding"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server without a defect says so first, and says what the check covered.
+#[test]
+fn a_clean_server_says_no_defect() {
+    let (code, out, err) = comlife(&["check", "spec/scenarios/atl14-sta.toml", "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("atl14-sta: no defect found — every safety and liveness property holds in every reachable state"),
+        "{out}"
+    );
+    let states = Expectations::embedded()
+        .states(Scenario::Atl14Sta, ToggleSet::EMPTY)
+        .unwrap();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "  checked as scenario atl14-sta (the server as built: every mechanism at its default); \
+                 {DEFAULT_CLIENTS} clients, {states} unique states, every interleaving"
+            )
+            .as_str()
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Defect "), "{out}");
+}

@@ -277,6 +277,48 @@ fn regenerating_traces_changes_nothing() {
             s.name()
         );
     }
+    // The answer first: one line per scenario, its server as built, before any matrix.
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("The servers as built (each scenario's baseline run):")
+    );
+    let exp = comlife::verify::expectations::Expectations::embedded();
+    for s in comlife::com::scenario::Scenario::ALL {
+        let line = lines.next().unwrap();
+        assert!(line.starts_with(&format!("  {} ", s.name())), "{line}");
+        // A defect, with its finding, exactly where the baseline pins a finding.
+        let findings: std::collections::BTreeSet<&str> = exp
+            .findings()
+            .filter(|(fs, t, _, _)| *fs == s && t.is_empty())
+            .map(|(_, _, _, id)| id)
+            .collect();
+        assert_eq!(line.contains("no defect:"), findings.is_empty(), "{line}");
+        for id in findings {
+            assert!(line.contains(&format!(" {id}: ")), "{id}: {line}");
+        }
+    }
+    // README.md's "One row of the matrix" shows real output (spaces shortened).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## One row of the matrix")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README.md has the section");
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let printed: std::collections::BTreeSet<String> = text.lines().map(squeeze).collect();
+    let shown: Vec<&str> = section
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .flat_map(str::lines)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(shown.len() >= 3, "{section}");
+    for l in shown {
+        assert!(printed.contains(&squeeze(l)), "README.md shows a line check does not print: {l}");
+    }
     let pinned: usize = comlife::com::scenario::Scenario::ALL
         .into_iter()
         .map(|s| {
@@ -289,8 +331,10 @@ fn regenerating_traces_changes_nothing() {
         .sum();
     let last = text.lines().last().unwrap();
     let (matched, differ) = last
-        .strip_suffix(" differ")
-        .and_then(|l| l.split_once(" verdicts match spec/expectations.toml, "))
+        .strip_prefix("regression check: ")
+        .and_then(|l| l.split_once(" ("))
+        .and_then(|(l, _)| l.strip_suffix(" differ"))
+        .and_then(|l| l.split_once(" verdicts as pinned in spec/expectations.toml, "))
         .unwrap_or_else(|| panic!("a verdict line: {last}"));
     assert_eq!(
         matched.parse::<usize>().unwrap() + differ.parse::<usize>().unwrap(),

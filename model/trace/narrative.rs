@@ -327,7 +327,9 @@ impl Participants {
     }
 }
 
-/// The title line of a trace: "`prop` violated in local-sta (auto-suspend disabled)".
+/// The title line of a trace: "`prop` violated: local-sta (auto-suspend disabled)"; for a
+/// server description's run its name, with the scenario it is checked as: "`prop` violated:
+/// my-server, checked as atl14-mta (…)".
 pub fn title(t: &Loaded) -> String {
     let h = &t.header;
     let verdict = if t.header.meta.is_example() {
@@ -335,10 +337,13 @@ pub fn title(t: &Loaded) -> String {
     } else {
         "violated"
     };
+    let subject = match &h.meta.name {
+        Some(name) => format!("{name}, checked as {}", h.cfg.scenario.name()),
+        None => h.cfg.scenario.name().to_string(),
+    };
     format!(
-        "`{}` {verdict}: {} ({})",
+        "`{}` {verdict}: {subject} ({})",
         h.property.name,
-        h.cfg.scenario.name(),
         if h.cfg.toggled.is_empty() {
             "baseline, every mechanism at its default".to_string()
         } else {

@@ -3,7 +3,9 @@
 //! and the tables generated from them.
 
 pub mod check;
+pub mod diagnosis;
 pub mod expectations;
+pub mod findings;
 pub mod matrix;
 pub mod model;
 pub mod properties;
