@@ -3,9 +3,12 @@
 //! and the tables generated from them.
 
 pub mod check;
+pub mod cost;
 pub mod expectations;
 pub mod matrix;
+pub mod memory;
 pub mod model;
+pub mod progress;
 pub mod properties;
 pub mod queries;
 pub mod search;
