@@ -13,6 +13,7 @@
 //!   its `[expect]`.
 
 use crate::fs_policy::check_output_dir;
+use crate::long_run::{self, Work};
 use crate::matrix::{self, Tally};
 use crate::{answer, traces, usage, CheckArgs};
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
@@ -20,15 +21,18 @@ use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{RunOptions, RunReport};
 use comlife::verify::diagnosis::diagnose;
+use comlife::verify::cost::costly;
 use comlife::verify::expectations::{compare_expect, Comparison, Expectations};
 use comlife::verify::matrix::{run_jobs, Job};
+use comlife::verify::memory::MemoryBound;
 use comlife::verify::model::build;
+use comlife::verify::progress::Progress;
 use comlife::verify::search::action_phrase;
 use comlife::verify::simulate::Simulation;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// How the verdicts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +258,21 @@ impl Plan {
         }
     }
 
+    /// The runs known to be costly ([`comlife::verify::cost::costly`]): name and reason.
+    fn costly(&self, exp: &Expectations) -> Vec<(String, String)> {
+        self.jobs
+            .iter()
+            .filter_map(|j| {
+                let why = costly(&j.cfg, &j.opts, exp)?;
+                let name = match &self.against {
+                    Against::Spec => j.cfg.scenario.name().to_string(),
+                    Against::Description { fname, .. } => fname.clone(),
+                };
+                Some((format!("{name} {}", j.cfg.toggled.label()), why))
+            })
+            .collect()
+    }
+
     /// The class names that traces show (a description's; none for a built-in scenario).
     fn class_names(&self) -> &[String] {
         match &self.against {
@@ -277,7 +296,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
     if let Err(e) = plan.check_output_dirs() {
         return usage(e);
     }
-    execute(&plan, &Expectations::embedded())
+    let exp = Expectations::embedded();
+    long_run::warn_costly(&plan.costly(&exp));
+    execute(&plan, &exp)
 }
 
 /// The run options of the command line.
@@ -303,11 +324,12 @@ fn options(args: &CheckArgs) -> Result<RunOptions, ExitCode> {
     opts.max_states = args.max_states;
     opts.symmetry = !args.no_symmetry;
     opts.max_depth = args.max_depth;
-    match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
+    // Without --max-memory, a share of the machine's memory (docs/checker.md).
+    opts.max_memory = match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
         Some(None) => return Err(usage("--max-memory is too large".into())),
-        Some(Some(bytes)) => opts.max_memory = Some(bytes),
-        None => {}
-    }
+        Some(Some(bytes)) => Some(MemoryBound::Given(bytes)),
+        None => MemoryBound::machine_default(),
+    };
     opts.simulate = args.simulate.map(|runs| Simulation {
         runs,
         seed: args.seed,
@@ -356,7 +378,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         let canonical = args.clients == DEFAULT_CLIENTS
             && opts.max_states.is_none()
             && opts.max_depth.is_none()
-            && opts.max_memory.is_none()
+            && args.max_memory.is_none()
             && opts.simulate.is_none()
             && opts.symmetry;
         // `traces` for the full matrix with default --clients and no bounds.
@@ -402,14 +424,14 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
 fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     let total = plan.jobs.len();
     let started = std::time::Instant::now();
-    let bar = if plan.whole_matrix {
-        ProgressBar::new(total as u64).with_style(
-            ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
-                .expect("valid template"),
-        )
-    } else {
-        ProgressBar::hidden()
+    let work = match (plan.whole_matrix, plan.jobs[0].opts.simulate) {
+        (true, _) => Work::Runs(total as u64),
+        (false, Some(sim)) => Work::Walks(sim.runs),
+        (false, None) => Work::Explore,
     };
+    let progress = Arc::new(Progress::new());
+    let display = long_run::Display::start(work, Arc::clone(&progress));
+    let bar = display.bar();
     let origin = match &plan.against {
         Against::Spec => None,
         Against::Description { desc, explore, .. } => Some(comlife::trace::itf_trace::Origin {
@@ -423,7 +445,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     let mut kept: Vec<(RunReport, Comparison)> = Vec::new();
     let mut written = BTreeSet::new();
     let mut run_dirs = Vec::new();
-    let done = run_jobs(&plan.jobs, |i, report| -> Result<(), String> {
+    let done = run_jobs(&plan.jobs, &progress, |i, report| -> Result<(), String> {
         let cfg = &plan.jobs[i].cfg;
         bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
         let cmp = plan.compare(&report, exp);
@@ -439,10 +461,9 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         Ok(())
     });
     if let Err(e) = done {
-        bar.abandon();
         return usage(e);
     }
-    bar.finish_and_clear();
+    display.finish();
     plan.print_results(&kept, exp);
     let traces_written = written.len() / traces::EXTENSIONS.len();
     if let Some(root) = &plan.root {
@@ -516,8 +537,9 @@ fn write_pages(plan: &Plan, run_dirs: &[PathBuf]) -> Result<(), ExitCode> {
 
 /// The end of `check FILE.toml`: each verdict that differs from the description's `[expect]`
 /// (stderr, with its trace), each expected verdict the run does not check, and the regression
-/// line saying how many expected verdicts match (stdout, or stderr after JSON). Exit status 0 when
-/// all match, else 1.
+/// line saying how many expected verdicts match (stdout, or stderr after JSON) — for a
+/// simulation, how many it established and how many it cannot establish. Exit status 0 when
+/// none differs, else 1.
 fn finish_description(
     fname: &str,
     desc: &comlife::description::run::CheckRequest,
@@ -559,15 +581,25 @@ fn finish_description(
         );
         return ExitCode::SUCCESS;
     }
-    let line = format!(
-        "regression check of {fname}'s [expect]: {} of {expected} expected verdicts match ({})",
-        expected - bad,
-        if bad == 0 {
-            "the model gives the verdicts the file pins; this is not a safety verdict: the answer above is"
-        } else {
-            "the model or the file changed: review the differences; this is not a safety verdict"
-        }
-    );
+    let unestablished = cmp.not_established();
+    let line = if report.simulated {
+        format!(
+            "regression check of {fname}'s [expect]: {} of {expected} expected verdicts \
+             established by simulation and matching; {unestablished} cannot be established by \
+             simulation (random walks establish only the violations and examples they find)",
+            expected - bad - unestablished
+        )
+    } else {
+        format!(
+            "regression check of {fname}'s [expect]: {} of {expected} expected verdicts match ({})",
+            expected - bad,
+            if bad == 0 {
+                "the model gives the verdicts the file pins; this is not a safety verdict: the answer above is"
+            } else {
+                "the model or the file changed: review the differences; this is not a safety verdict"
+            }
+        )
+    };
     if print == Print::Json {
         eprintln!("{line}");
     } else {

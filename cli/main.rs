@@ -7,6 +7,7 @@ mod check;
 mod explore;
 mod fs_policy;
 mod list;
+mod long_run;
 mod matrix;
 mod output;
 mod replay;

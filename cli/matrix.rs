@@ -80,6 +80,7 @@ pub fn print_notes(report: &RunReport, cmp: &Comparison) {
 fn note(c: &PropertyComparison) -> String {
     match (c.matches, &c.finding) {
         (Some(false), _) => "! differs".into(),
+        _ if c.not_established => "not established by simulation".into(),
         (_, Some(f)) => format!("{f} (spec/findings.md)"),
         _ => String::new(),
     }
@@ -268,6 +269,8 @@ pub struct Tally {
     pub not_compared: usize,
     /// Runs whose unique states differ from the pinned count.
     pub states_differ: usize,
+    /// Pinned verdicts a simulation cannot establish (neither matching nor differing).
+    pub not_established: usize,
 }
 
 impl Tally {
@@ -277,11 +280,13 @@ impl Tally {
         self.differ += cmp.mismatches();
         self.not_compared += usize::from(!cmp.compared());
         self.states_differ += usize::from(cmp.states_differ());
+        self.not_established += cmp.not_established();
     }
 
     /// Prints the regression line ("regression check: N verdicts as pinned in
-    /// spec/expectations.toml, M differ", how many runs were not compared or have other state
-    /// counts than the pinned ones, and that this is not a safety verdict) on stdout, or on
+    /// spec/expectations.toml, M differ", how many a simulation cannot establish, how many runs
+    /// were not compared or have other state counts than the pinned ones, and that this is not a
+    /// safety verdict) on stdout, or on
     /// stderr when `to_stderr` (stdout holds JSON), and returns the exit status: 1 when a
     /// verdict or a state count differs, else 0.
     pub fn finish(self, to_stderr: bool) -> ExitCode {
@@ -289,6 +294,13 @@ impl Tally {
             "regression check: {} verdicts as pinned in spec/expectations.toml, {} differ",
             self.matched, self.differ
         );
+        if self.not_established > 0 {
+            line += &format!(
+                "; {} cannot be established by simulation (random walks establish only the \
+                 violations and examples they find)",
+                self.not_established
+            );
+        }
         if self.not_compared > 0 {
             line += &format!(
                 "; {} run(s) not compared (the file pins only the matrix runs with {} clients)",

@@ -9,6 +9,7 @@ use comlife::com::toggle_set::ToggleSet;
 
 use comlife::com::system::{ComModel, SysState};
 use comlife::com::toggles::Toggle;
+use comlife::verify::progress::Progress;
 use comlife::verify::properties::{PropertyDef, PROPERTIES};
 use comlife::verify::search::{explore, fingerprint, successors, Action, Limits};
 use stateright::{Expectation, Model};
@@ -117,7 +118,7 @@ fn eventually_matches_the_restricted_search_for_unstable_properties() {
         props.extend(PROPERTIES.iter().filter(|p| {
             p.expectation == Expectation::Eventually && (p.applies)(model.cfg.scenario)
         }));
-        let x = explore(&model, &props, limits(2));
+        let x = explore(&model, &props, limits(2), &Progress::new());
         assert!(x.complete);
         for (p, t) in props.iter().zip(&x.traces) {
             let want = reference_eventually(&model, p.condition);
@@ -140,8 +141,8 @@ fn results_do_not_depend_on_thread_count() {
             .filter(|p| (p.applies)(model.cfg.scenario))
             .chain(&UNSTABLE)
             .collect();
-        let a = explore(&model, &props, limits(1));
-        let b = explore(&model, &props, limits(3));
+        let a = explore(&model, &props, limits(1), &Progress::new());
+        let b = explore(&model, &props, limits(3), &Progress::new());
         assert_eq!(
             (a.unique_states, a.generated, a.max_depth),
             (b.unique_states, b.generated, b.max_depth)

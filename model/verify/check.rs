@@ -2,7 +2,9 @@
 //! yields the shortest trace of every discovery; this module turns them into verdicts.
 
 use crate::com::config::Config;
+use crate::verify::memory::MemoryBound;
 use crate::verify::model::build;
+use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::search::{self, Exploration, Limits, Trace};
 use crate::verify::simulate::{simulate, Simulation};
@@ -58,9 +60,11 @@ pub struct RunOptions {
     pub max_states: Option<usize>,
     /// Do not explore paths longer than this many steps (the run is then incomplete).
     pub max_depth: Option<usize>,
-    /// Stop when the process's resident memory exceeds this many bytes (the run is then
-    /// incomplete, with a message in [`RunReport::stopped`]).
-    pub max_memory: Option<u64>,
+    /// Stop when the process's resident memory exceeds this bound (the run is then
+    /// incomplete, with a message in [`RunReport::stopped`]). `check` sets
+    /// [`MemoryBound::machine_default`] when `--max-memory` is not given; the default here is
+    /// none.
+    pub max_memory: Option<MemoryBound>,
     /// Random walks instead of exhaustive exploration ([`crate::verify::simulate`]).
     pub simulate: Option<Simulation>,
     /// Symmetry reduction ([`crate::verify::symmetry`]; on by default, `--no-symmetry` turns it off):
@@ -124,6 +128,11 @@ pub struct RunReport {
 /// Explores the model of `cfg` in one pass ([`search::explore`]) and decides every property
 /// that applies to its scenario.
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
+    run_with_progress(cfg, opts, &Progress::new())
+}
+
+/// [`run`], advancing `progress` as the run goes, for a display to show.
+pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> RunReport {
     let start = Instant::now();
     let model = build(cfg);
     let defs = crate::verify::model::properties_of(&cfg);
@@ -136,7 +145,7 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
     };
     let x = match opts.simulate {
         Some(sim) => {
-            let o = simulate(&model, &defs, sim, opts.threads);
+            let o = simulate(&model, &defs, sim, opts.threads, progress);
             Exploration {
                 unique_states: o.distinct_states,
                 generated: o.steps,
@@ -146,7 +155,7 @@ pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
                 traces: o.traces,
             }
         }
-        None => search::explore(&model, &defs, limits),
+        None => search::explore(&model, &defs, limits, progress),
     };
     let complete = x.complete;
     let properties = defs

@@ -178,15 +178,23 @@ impl Expectations {
                         expected: None,
                         matches: None,
                         finding,
+                        not_established: false,
                     };
                 }
                 let expected = self.get(cfg.scenario, cfg.toggled, p.def.name);
-                let matches = expected == Some(p.verdict)
-                    || (report.simulated && p.verdict == Verdict::Unknown);
+                if not_established(report, p.verdict) {
+                    return PropertyComparison {
+                        expected,
+                        matches: None,
+                        finding,
+                        not_established: true,
+                    };
+                }
                 PropertyComparison {
                     expected,
-                    matches: Some(matches),
+                    matches: Some(expected == Some(p.verdict)),
                     finding,
+                    not_established: false,
                 }
             })
             .collect();
@@ -313,10 +321,14 @@ pub fn compare_expect(
             .then(|| pinned.finding(cfg.scenario, cfg.toggled, p.def.name))
             .flatten()
             .map(str::to_string);
+            let not_established = expected.is_some() && not_established(report, p.verdict);
             PropertyComparison {
                 expected,
-                matches: expected.map(|e| e == p.verdict),
+                matches: expected
+                    .filter(|_| !not_established)
+                    .map(|e| e == p.verdict),
                 finding,
+                not_established,
             }
         })
         .collect();
@@ -329,6 +341,15 @@ pub fn compare_expect(
     }
 }
 
+/// Whether `verdict`, a verdict of `report`, is one a simulation cannot establish: random walks
+/// establish a violation of an always or eventually property (a counterexample walk) and a
+/// sometimes property's example, and nothing else — not that a property holds everywhere, not
+/// that no state reaches a sometimes property. A property no walk showed is `unknown`: the
+/// expected verdict is then neither matched nor contradicted.
+fn not_established(report: &RunReport, verdict: Verdict) -> bool {
+    report.simulated && verdict == Verdict::Unknown
+}
+
 /// One property's verdict compared with spec/expectations.toml.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PropertyComparison {
@@ -339,6 +360,11 @@ pub struct PropertyComparison {
     pub matches: Option<bool>,
     /// The finding that explains the pinned verdict ("F-1"), if the file names one.
     pub finding: Option<String>,
+    /// Whether the run is a simulation that did not show this property, so it cannot establish
+    /// the expected verdict (a `holds` of an always or eventually property, a `violated` of a
+    /// sometimes property, or a violation or example no walk reached): neither a match nor a
+    /// mismatch (`matches` is `None`).
+    pub not_established: bool,
 }
 
 /// A run's verdicts compared with spec/expectations.toml ([`Expectations::compare`]).
@@ -396,6 +422,11 @@ impl Comparison {
             .filter(|p| p.matches == Some(true))
             .count()
     }
+    /// Number of expected verdicts a simulation could not establish
+    /// ([`PropertyComparison::not_established`]).
+    pub fn not_established(&self) -> usize {
+        self.properties.iter().filter(|p| p.not_established).count()
+    }
 }
 
 /// JSON shape of one property in `check --json`.
@@ -412,8 +443,12 @@ pub struct PropertyJson {
     /// The verdict spec/expectations.toml pins; null when the run is not compared or the
     /// file does not pin it.
     pub expected: Option<&'static str>,
-    /// Whether the verdict matches the pinned one; null when the run is not compared.
+    /// Whether the verdict matches the pinned one; null when the run is not compared or a
+    /// simulation cannot establish the pinned verdict (`not_established`).
     pub matches: Option<bool>,
+    /// Whether the run is a simulation that cannot establish the expected verdict (no walk
+    /// showed the property): neither a match nor a mismatch.
+    pub not_established: bool,
     /// The finding (spec/findings.md) that explains the pinned verdict, e.g. "F-1".
     pub finding: Option<String>,
 }
@@ -487,6 +522,7 @@ impl Comparison {
                     trace_length: p.trace.as_ref().map(Trace::len),
                     expected: c.expected.map(Verdict::name),
                     matches: c.matches,
+                    not_established: c.not_established,
                     finding: c.finding.clone(),
                 })
                 .collect(),

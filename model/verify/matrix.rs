@@ -2,7 +2,9 @@
 //! reports over in the list's order, whatever the number of workers.
 
 use crate::com::config::Config;
-use crate::verify::check::{run, RunOptions, RunReport};
+use crate::verify::check::{run_with_progress, RunOptions, RunReport};
+use crate::verify::memory::MemoryBound;
+use crate::verify::progress::Progress;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -23,20 +25,27 @@ pub struct Job {
 /// up to N workers, each exploring one run at a time on one thread (most runs are small, and
 /// one run per core keeps every core busy where a run's own parallel search would wait at the
 /// end of each level); the reports are handed over in order, so what `each` sees does not
-/// depend on N. A single job, or any job with a memory bound (`opts.max_memory`, a bound on
-/// the process's resident memory), runs alone on its own threads.
+/// depend on N. A single job, or any job with a memory bound given for it
+/// ([`MemoryBound::Given`], a bound on the process's resident memory while it runs), runs
+/// alone on its own threads; the default bound ([`MemoryBound::Default`]) bounds the whole
+/// process, so runs under it are spread as any others, and each run that finds the process
+/// above it stops. Every run advances `progress`.
 ///
 /// # Errors
 /// The first error `each` returns.
 pub fn run_jobs<E>(
     jobs: &[Job],
+    progress: &Progress,
     mut each: impl FnMut(usize, RunReport) -> Result<(), E>,
 ) -> Result<(), E> {
     let total = jobs.len();
     let threads = jobs.iter().map(|j| j.opts.threads).max().unwrap_or(1);
-    // Under a memory bound the runs go one at a time, so the bound applies to one run, as it
-    // does for a single run.
-    let workers = if jobs.iter().any(|j| j.opts.max_memory.is_some()) {
+    // Under a given memory bound the runs go one at a time, so the bound applies to one run,
+    // as it does for a single run.
+    let workers = if jobs
+        .iter()
+        .any(|j| matches!(j.opts.max_memory, Some(MemoryBound::Given(_))))
+    {
         1
     } else {
         threads.clamp(1, total.max(1))
@@ -54,7 +63,10 @@ pub fn run_jobs<E>(
                     threads: if workers > 1 { 1 } else { job.opts.threads },
                     ..job.opts
                 };
-                if tx.send((i, run(job.cfg, opts))).is_err() {
+                if tx
+                    .send((i, run_with_progress(job.cfg, opts, progress)))
+                    .is_err()
+                {
                     break;
                 }
             });

@@ -4,10 +4,13 @@
 
 pub mod check;
 pub mod diagnosis;
+pub mod cost;
 pub mod expectations;
 pub mod findings;
 pub mod matrix;
+pub mod memory;
 pub mod model;
+pub mod progress;
 pub mod properties;
 pub mod queries;
 pub mod search;

@@ -42,6 +42,8 @@
 use crate::com::actor::{ComActor, Step};
 use crate::com::msg::Msg;
 use crate::com::state::{ComModel, SysState};
+use crate::verify::memory::{resident_bytes, MemoryBound};
+use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::symmetry::Symmetry;
 use ahash::RandomState;
@@ -156,9 +158,9 @@ pub struct Limits {
     pub max_states: Option<usize>,
     /// Do not expand states this many steps (actions) from the initial state.
     pub max_depth: Option<usize>,
-    /// Stop when the process's resident memory exceeds this many bytes (checked after every
-    /// chunk of at most [`CHUNK`] expanded states, so it may be overshot by one chunk).
-    pub max_memory: Option<u64>,
+    /// Stop when the process's resident memory exceeds this bound (checked after every chunk
+    /// of at most [`CHUNK`] expanded states, so it may be overshot by one chunk).
+    pub max_memory: Option<MemoryBound>,
     /// Symmetry reduction ([`crate::verify::symmetry`]): explore one state per class of states that
     /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
     /// lengths do not depend on it; unique-state counts are then counts of classes.
@@ -427,20 +429,19 @@ impl Goals<'_> {
     }
 }
 
-/// The resident memory of this process in bytes (Linux; `None` elsewhere).
-pub fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
 /// Explores the state graph of `model` from its initial state in one breadth-first pass and
-/// decides `props` (see the module documentation).
+/// decides `props` (see the module documentation). `progress` is advanced after every chunk of
+/// at most [`CHUNK`] expanded states (unique states added) and every level (depth).
 ///
 /// # Panics
 /// When the model has more than 6 `eventually` or 64 properties, an action list longer than
 /// 65535 or more than 2³² − 1 search nodes.
-pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Exploration {
+pub fn explore(
+    model: &ComModel,
+    props: &[&PropertyDef],
+    limits: Limits,
+    progress: &Progress,
+) -> Exploration {
     assert!(props.len() <= 64, "at most 64 properties");
     let mut next_bit = 0u8;
     let bit: Vec<Option<u8>> = props
@@ -486,10 +487,12 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
     let (mut unique, mut generated, mut depth) = (1usize, 1usize, 0usize);
     let mut cut = false;
     let mut stopped = None;
+    progress.add_states(1);
     'levels: while !level.is_empty() {
         let capped = limits.max_depth.is_some_and(|d| depth >= d);
         let mut next: Vec<Vec<Item>> = Vec::new();
         for chunk in std::mem::take(&mut level) {
+            let unique_before = unique;
             let pending = found
                 .iter()
                 .enumerate()
@@ -538,14 +541,10 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
                     });
                 }
             }
-            if let (Some(max), Some(rss)) = (limits.max_memory, resident_bytes()) {
-                if rss > max {
-                    stopped = Some(format!(
-                        "stopped at {} MiB resident (--max-memory {} MiB) after {unique} unique \
-                         states, at depth {depth}",
-                        rss >> 20,
-                        max >> 20
-                    ));
+            progress.add_states((unique - unique_before) as u64);
+            if let (Some(bound), Some(rss)) = (limits.max_memory, resident_bytes()) {
+                if rss > bound.bytes() {
+                    stopped = Some(bound.stop_message(rss, unique, depth));
                     cut = true;
                     break 'levels;
                 }
@@ -554,6 +553,7 @@ pub fn explore(model: &ComModel, props: &[&PropertyDef], limits: Limits) -> Expl
         level = next;
         if !level.is_empty() {
             depth += 1;
+            progress.reach_depth(depth as u64);
         }
     }
     drop(level);

@@ -18,6 +18,7 @@
 use crate::com::actor::Step;
 use crate::com::state::ComModel;
 use crate::com::state::SysState;
+use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::search::{fingerprint, Action, Trace};
 use rand::{Rng, SeedableRng};
@@ -228,11 +229,14 @@ fn walk(model: &ComModel, props: &[&PropertyDef], sim: Simulation, index: u64) -
 }
 
 /// Runs `sim.runs` random walks on `threads` threads and collects what they show of `props`.
+/// `progress` is advanced after every batch of walks: walks finished, distinct states visited
+/// and the longest walk.
 pub fn simulate(
     model: &ComModel,
     props: &[&PropertyDef],
     sim: Simulation,
     threads: usize,
+    progress: &Progress,
 ) -> SimOutcome {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
@@ -252,6 +256,7 @@ pub fn simulate(
                 .map(|i| walk(model, props, sim, i))
                 .collect()
         });
+        let seen_before = seen.len();
         for w in walks {
             steps += w.actions.len();
             longest = longest.max(w.actions.len());
@@ -264,6 +269,9 @@ pub fn simulate(
                 }
             }
         }
+        progress.add_walks(end - start);
+        progress.add_states((seen.len() - seen_before) as u64);
+        progress.reach_depth(longest as u64);
         start = end;
     }
     let traces = best

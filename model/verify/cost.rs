@@ -1,0 +1,62 @@
+//! Which exhaustive runs are known to be costly, from measurement, so that `check` can say so
+//! before it starts one rather than run for many minutes without a word.
+//!
+//! What is measured (docs/benchmarks.md): a third client multiplies a scenario's unique states
+//! (classes, under symmetry reduction) by about 60 to 360 — service 33 928 → 2.11 M (29 s),
+//! mfc-sta 6 397 → 586 066 (15 s on one thread), atl9-sta 9 132 → 1.12 M (24 s on one thread,
+//! 0.15 GB), local-sta 114 051 → 17.5 M (945 s on a loaded machine, 1.5 GB), local-multi-sta
+//! 73 223 → 26.5 M (456 s, 2.0 GB). A condition such as client death multiplies the two-client
+//! count first (local-sta: 114 051 → 627 450; atl9-sta with client death and three clients
+//! passed 3 M states after 150 s on one thread). So a three-client
+//! run whose two-client run has [`COSTLY_TWO_CLIENT_STATES`] or more unique states has millions
+//! of states: minutes and gigabytes.
+
+use crate::com::config::{Config, MAX_CLIENTS};
+use crate::com::scenario::Scenario;
+use crate::com::toggle_set::ToggleSet;
+use crate::verify::check::RunOptions;
+use crate::verify::expectations::Expectations;
+
+/// The two-client unique states (as spec/expectations.toml pins them) from which the same run
+/// with three clients is known to be costly: at least about 3 M states, a minute or more and
+/// half a gigabyte or more (see the module documentation for the measurements).
+pub const COSTLY_TWO_CLIENT_STATES: usize = 50_000;
+
+/// Why the exhaustive run of `cfg` with `opts` is known to be costly, or `None` when it is
+/// not (or is a simulation, whose cost `--simulate RUNS` bounds). The two-client count is the
+/// one `pinned` pins for the same scenario and toggles, else for the scenario's baseline (a
+/// run outside the matrix, or a server description with its own layout).
+pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<String> {
+    if opts.simulate.is_some() || cfg.clients < MAX_CLIENTS || cfg.scenario == Scenario::Inproc {
+        return None;
+    }
+    let two = pinned
+        .states(cfg.scenario, cfg.toggled)
+        .or_else(|| pinned.states(cfg.scenario, ToggleSet::EMPTY))?;
+    if two < COSTLY_TWO_CLIENT_STATES {
+        return None;
+    }
+    let symmetry = if opts.symmetry {
+        "symmetry reduction is on"
+    } else {
+        "without symmetry reduction (--no-symmetry) it is larger still"
+    };
+    let advice = match (opts.max_states, opts.max_depth) {
+        (None, None) => {
+            "For a quicker answer take random walks (--simulate 20000) or bound the \
+                         search (--max-states N, --max-depth N)"
+        }
+        _ => {
+            "This run is bounded, so it stops early with unknown verdicts; random walks \
+              (--simulate 20000) reach beyond such a bound"
+        }
+    };
+    Some(format!(
+        "with {} clients this run is known to be costly: with {} clients it has {two} unique \
+         states, and a third client multiplies that by about 60 to 360 (measured: local-sta \
+         17.5 M classes in 16 min and 1.5 GB, local-multi-sta 26.5 M classes in 456 s and \
+         2.0 GB; docs/checker.md); {symmetry}. {advice}",
+        cfg.clients,
+        crate::com::config::DEFAULT_CLIENTS
+    ))
+}
