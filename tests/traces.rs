@@ -1011,7 +1011,7 @@ fn a_finished_activation_says_which_one_happened() {
                 && (l.contains("CreateInstance creates the object (its constructor calls Lock)")
                     || l.contains("CreateInstance returns CO_E_SERVER_STOPPING"));
             let class_object = l.contains("CoGetClassObject of ")
-                && l.contains("'s IClassFactory with")
+                && l.contains("'s IClassFactory")
                 && l.contains("implicit LockServer");
             assert!(instance || class_object, "{}: {l}", p.display());
             seen[usize::from(class_object)] = true;
