@@ -360,16 +360,20 @@ fn read_description(
     let fname = file.display().to_string();
     let text = fs_policy::read_input(file, "a server description", fs_policy::DESCRIPTION_CAP)
         .map_err(usage)?;
-    let desc = Description::parse(&fname, &text)
-        .and_then(|d| d.to_request())
-        .map_err(|e| {
-            eprintln!("{e}");
-            ExitCode::from(2)
-        })?;
+    let parsed = Description::parse(&fname, &text).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })?;
+    let desc = parsed.to_request().map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })?;
     let scenario = desc.config.scenario;
     let extra = ToggleSet::from_args(scenario, disable, enable)
         .map_err(|e| usage(format!("{e} (scenario '{}' is {fname})", scenario.name())))?;
-    let toggled = extra.iter().fold(desc.config.toggled, ToggleSet::with);
+    let toggled = parsed
+        .add_command_line(desc.config.toggled, extra)
+        .map_err(usage)?;
     // The description's own apartments and classes stay.
     let cfg = Config::new(scenario, toggled, desc.config.clients)
         .and_then(|c| c.with_layout(desc.config.layout))

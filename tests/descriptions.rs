@@ -598,3 +598,58 @@ fn a_clean_server_says_no_defect() {
     );
     assert!(!out.contains("Defect "), "{out}");
 }
+/// A toggle the description sets already, named again on the command line, is refused as a
+/// repeated name is (exit 2, nothing written), naming the flag and where the file sets it:
+/// its `[mechanisms]` entry (FILE:LINE:COLUMN) or the key that sets it.
+#[test]
+fn toggles_named_in_the_file_and_on_the_command_line_exit_2() {
+    let dir = temp_dir("file-and-flag");
+    let text = comlife(&["new", "--from", "atl9-sta"]).1;
+    let cases = [
+        (
+            text.replacen("\nenable = []", "\nenable = [\"process-count-lock\"]", 1),
+            "--enable",
+            "process-count-lock",
+            "already enables 'process-count-lock' ([mechanisms] enable)",
+        ),
+        (
+            text.replacen("\ndisable = []", "\ndisable = [\"implicit-lockserver\"]", 1),
+            "--disable",
+            "implicit-lockserver",
+            "already disables 'implicit-lockserver' ([mechanisms] disable)",
+        ),
+        (
+            text.replacen("may_die = false", "may_die = true", 1),
+            "--enable",
+            "client-death",
+            "already enables 'client-death' by [clients] `may_die`",
+        ),
+    ];
+    for (i, (t, flag, name, part)) in cases.iter().enumerate() {
+        assert_ne!(*t, text, "case {i}: the built-in description changed");
+        let file = dir.join(format!("dup-{i}.toml"));
+        std::fs::write(&file, t).unwrap();
+        let path = file.to_str().unwrap();
+        let (code, out, err) = comlife(&["check", path, flag, name]);
+        assert_eq!(code, 2, "case {i}: {out}{err}");
+        assert!(out.is_empty(), "case {i}: {out}");
+        assert!(err.contains(&format!("{flag} {name}: {path}")), "case {i}: {err}");
+        assert!(err.contains(part), "case {i}: {err}");
+        assert!(err.contains("name it in one place"), "case {i}: {err}");
+        assert!(!dir.join("traces").exists(), "case {i}: traces were written");
+    }
+    // The [mechanisms] entry is located.
+    let (_, _, err) = comlife(&[
+        "check",
+        dir.join("dup-0.toml").to_str().unwrap(),
+        "--enable",
+        "process-count-lock",
+    ]);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("enable = []"))
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("dup-0.toml:{line}:11 already")), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

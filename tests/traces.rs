@@ -1023,3 +1023,116 @@ fn check_html_writes_pages_on_demand() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The narrative parts (`## Narrative` onward) of the checked-in Markdown traces.
+fn narratives() -> Vec<(PathBuf, String)> {
+    files(&traces_dir())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(traces_dir().join(&p)).ok()?;
+            let at = text.find("## Narrative")?;
+            Some((p, text[at..].to_string()))
+        })
+        .collect()
+}
+
+/// An RPC thread's finished activation says which one happened: the class object's
+/// CreateInstance (its constructor calls Lock), CO_E_SERVER_STOPPING, or COM marshaling the
+/// class object with (or without) the implicit LockServer(TRUE); never "X or Y".
+#[test]
+fn a_finished_activation_says_which_one_happened() {
+    let all = narratives();
+    let mut seen = [false; 2];
+    for (p, text) in &all {
+        assert!(
+            !text.contains("CreateInstance (Lock) or the implicit LockServer(TRUE)"),
+            "{}: the old either-or wording",
+            p.display()
+        );
+        for l in text.lines().filter(|l| l.contains("an RPC thread finishes ")) {
+            let instance = l.contains("CoCreateInstance of ")
+                && (l.contains("CreateInstance creates the object (its constructor calls Lock)")
+                    || l.contains("CreateInstance returns CO_E_SERVER_STOPPING"));
+            let class_object = l.contains("CoGetClassObject of ")
+                && l.contains("'s IClassFactory")
+                && l.contains("implicit LockServer");
+            assert!(instance || class_object, "{}: {l}", p.display());
+            seen[usize::from(class_object)] = true;
+        }
+    }
+    assert_eq!(seen, [true, true], "both cases appear in traces/");
+}
+
+/// A client that has died receives nothing: the Release COM's garbage collection makes for
+/// it gets no "S_OK" reply in the narrative, which says the reply reaches no one.
+#[test]
+fn a_dead_clients_release_gets_no_reply() {
+    let mut seen = false;
+    for (p, text) in narratives() {
+        for l in text.lines() {
+            let Some(at) = l.find("that COM's garbage collection makes for client ") else {
+                continue;
+            };
+            seen = true;
+            let client = &l[at + "that COM's garbage collection makes for ".len()..][..8];
+            assert!(
+                !l.contains(&format!("S_OK to {client}")),
+                "{}: {l}",
+                p.display()
+            );
+            assert!(
+                l.contains(&format!("no reply reaches {client}, which has died"))
+                    || l.contains("queue"),
+                "{}: {l}",
+                p.display()
+            );
+        }
+        // No step says it sends anything to a client after that client died.
+        let mut dead: Vec<String> = Vec::new();
+        for l in text.lines() {
+            if let Some(rest) = l.split_once(". Client ").map(|(_, r)| r) {
+                if rest.contains(" dies without releasing") {
+                    dead.push(format!("client {}", &rest[..1]));
+                }
+            }
+            for c in dead.iter().filter(|_| l.starts_with(|c: char| c.is_ascii_digit())) {
+                assert!(
+                    !l.contains(&format!(" to {c}.")) && !l.contains(&format!(" to {c},")),
+                    "{}: sent to dead {c}: {l}",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(seen, "some trace in traces/ has COM's garbage collection release");
+}
+
+/// A single-use registration that the SCM uses up says so in COM's words (Microsoft's REGCLS
+/// page: the class object "is removed from public view so that no other applications can
+/// connect to it").
+#[test]
+fn a_used_up_single_use_registration_says_so() {
+    let mut seen = false;
+    for (p, text) in narratives() {
+        if !p.to_string_lossy().contains("regcls-singleuse") {
+            continue;
+        }
+        for l in text.lines().filter(|l| l.contains("REGCLS_SINGLEUSE")) {
+            seen = true;
+            assert!(
+                l.contains("removed from public view (REGCLS_SINGLEUSE: client ")
+                    && l.contains("so no other client can connect to it; the next activation launches a new instance"),
+                "{}: {l}",
+                p.display()
+            );
+        }
+        for l in text.lines().filter(|l| l.starts_with(|c: char| c.is_ascii_digit())) {
+            // The SCM forwarding a single-use activation never reads as plain "no instance".
+            if l.contains("The SCM receives the registration") && l.contains("forwarded to") {
+                assert!(!l.contains("registered yet → no instance"), "{}: {l}", p.display());
+            }
+        }
+    }
+    assert!(seen, "a single-use trace in traces/ shows a used-up registration");
+}

@@ -59,6 +59,30 @@ impl Step {
     }
 }
 
+impl Step {
+    /// The step as a note over its actor (as its `Debug`), told with the actor's state
+    /// `before` it where the action alone cannot say which case happened
+    /// ([`ServerStep::phrase_in`]).
+    pub fn label_in(&self, cfg: &Config, before: &ComState) -> String {
+        match (self, before) {
+            (Step::Server(s), ComState::Server(b)) => s.phrase_in(cfg, b),
+            _ => format!("{self:?}"),
+        }
+    }
+
+    /// [`Step::sentence`] told with the actor's state `before` the step ([`Step::label_in`]).
+    pub fn sentence_in(&self, actor: &str, cfg: &Config, before: &ComState) -> String {
+        match (self, before) {
+            (Step::Server(s), ComState::Server(b)) if *s != ServerStep::Exit => format!(
+                "In {}, {}",
+                crate::com::names::the(actor),
+                s.phrase_in(cfg, b)
+            ),
+            _ => self.sentence(actor),
+        }
+    }
+}
+
 /// The step as a note over its actor: a verb phrase for a client ("calls CoCreateInstance"),
 /// a clause with its own subject for a thread or the user ("apartment 1 calls
 /// CoRegisterClassObject").

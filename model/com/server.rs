@@ -424,6 +424,37 @@ impl ServerStep {
         v
     }
 
+    /// The step as a one-line COM phrase told with the server's state `before` it, so that it
+    /// says which case happened where [`ServerStep::phrase`] (the action alone) cannot: for
+    /// [`ServerStep::FinishRpc`], whether the RPC thread's class object created an object
+    /// (its constructor calls `Lock`), refused with CO_E_SERVER_STOPPING (Box's shutdown flag,
+    /// R-SEEDS-BOX-STOPPING), or COM marshaled the class object with or without the implicit
+    /// LockServer(TRUE) (R-003-IMPLICIT-LOCK). Other steps read as [`ServerStep::phrase`].
+    pub fn phrase_in(self, cfg: &Config, before: &ServerState) -> String {
+        let ServerStep::FinishRpc(i) = self else {
+            return self.phrase();
+        };
+        let Some(&(client, clsid, kind)) = before.rpc_activations.get(i as usize) else {
+            return self.phrase();
+        };
+        let what = crate::com::names::activation_name(client, clsid, kind);
+        let outcome = match kind {
+            ActKind::Instance if before.check_stopping().is_err() => {
+                "the class object's CreateInstance returns CO_E_SERVER_STOPPING (the shutdown flag is set): nothing is created".to_string()
+            }
+            ActKind::Instance => {
+                "the class object's CreateInstance creates the object (its constructor calls Lock), then COM marshals it".to_string()
+            }
+            ActKind::ClassObject if cfg.on(Toggle::ImplicitLockserver) => {
+                format!("COM marshals {clsid:?}'s IClassFactory with the implicit LockServer(TRUE)")
+            }
+            ActKind::ClassObject => {
+                format!("COM marshals {clsid:?}'s IClassFactory, with no implicit LockServer")
+            }
+        };
+        format!("an RPC thread finishes {what}: {outcome}")
+    }
+
     /// The step as a one-line COM phrase (apartments numbered from 1).
     pub fn phrase(self) -> String {
         match self {
@@ -478,7 +509,7 @@ impl ServerStep {
                 "the monitor thread calls PostThreadMessage(WM_QUIT) to the main thread".to_string()
             }
             ServerStep::FinishRpc(_) => {
-                "an RPC thread finishes an activation it runs: CreateInstance (Lock) or the implicit LockServer(TRUE), then marshaling".to_string()
+                "an RPC thread finishes an activation it runs (CreateInstance, or marshaling the class object)".to_string()
             }
             ServerStep::SetStoppingFlag => {
                 "the thread whose Unlock saw the count reach zero sets the shutdown flag (CreateInstance now returns CO_E_SERVER_STOPPING)".to_string()

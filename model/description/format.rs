@@ -388,12 +388,119 @@ impl Description {
                 Ok(d)
             }
             Err(e) => {
+                // toml refuses a key nested too deeply without a place: find it.
+                if e.span().is_none() && e.message().trim_end() == "recursion limit" {
+                    if let Some((at, depth)) = too_deep_key(text) {
+                        return Err(source.error(
+                            at..at,
+                            format!(
+                                "this dotted key is {depth} levels deep (a.b.c is 3); valid \
+                                 choices: at most {TOML_KEY_DEPTH} levels"
+                            ),
+                        ));
+                    }
+                }
                 let span = e.span().unwrap_or(0..0);
-                let message = user_words(e.message(), key_at(text, span.start));
+                let message = user_words(e.message(), key_at(text, span.start), text, span.start);
                 Err(source.error(span, message))
             }
         }
     }
+}
+
+/// The most tables a dotted key or table header may nest (`a.b.c` nests 3): the toml crate
+/// (1.x, its parser's `LIMIT` of 80 path segments before the last key) refuses a deeper one
+/// with "recursion limit" and no place.
+const TOML_KEY_DEPTH: usize = 80;
+
+/// Where the first dotted key of `text` deeper than [`TOML_KEY_DEPTH`] goes too deep: the
+/// byte offset of its first part past the limit, and its depth (parts). Strings and comments
+/// are skipped; a key part is a bare key (`A-Za-z0-9_-`) or a quoted one; parts are joined by
+/// `.` (with optional spaces or tabs). A dotted chain of values (a float, `1.5`) is never
+/// that deep.
+fn too_deep_key(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    // The current chain: its depth, the offset of its part TOML_KEY_DEPTH + 1, and whether a
+    // `.` was just read.
+    let mut depth = 0;
+    let mut over = None;
+    let mut after_dot = false;
+    while i < b.len() {
+        let c = b[i];
+        let part = match c {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                None
+            }
+            b'"' | b'\'' => {
+                let triple = b[i..].starts_with(&[c, c, c]);
+                let start = i;
+                i += if triple { 3 } else { 1 };
+                while i < b.len() {
+                    if c == b'"' && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == c && (!triple || b[i..].starts_with(&[c, c, c])) {
+                        i += if triple { 3 } else { 1 };
+                        break;
+                    }
+                    if !triple && b[i] == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+                Some(start)
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-')
+                {
+                    i += 1;
+                }
+                Some(start)
+            }
+            b'.' if depth > 0 && !after_dot => {
+                after_dot = true;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            _ => {
+                i += 1;
+                None
+            }
+        };
+        match part {
+            Some(start) if depth == 0 || after_dot => {
+                depth += 1;
+                if depth == TOML_KEY_DEPTH + 1 {
+                    over = Some(start);
+                }
+            }
+            Some(_) => {
+                // Another key or value after a whole chain (`a b`): a new chain.
+                if let Some(at) = over {
+                    return Some((at, depth));
+                }
+                depth = 1;
+            }
+            None => {
+                if let Some(at) = over {
+                    return Some((at, depth));
+                }
+                depth = 0;
+            }
+        }
+        after_dot = false;
+    }
+    over.map(|at| (at, depth))
 }
 
 /// The key of the `key = value` line that byte `pos` of `text` is on, without quotes, if any.
@@ -407,9 +514,33 @@ fn key_at(text: &str, pos: usize) -> Option<&str> {
 /// A serde/toml error message in the words of a description: what a user can write instead of
 /// the Rust type it is read into (`i64`, `u8`), with the real bound of the key `key`; quoted
 /// values shortened.
-fn user_words(message: &str, key: Option<&str>) -> String {
+///
+/// serde's own words become TOML's: "unknown field `x`, expected one of `a`, `b`" reads
+/// "unknown key `x`; valid choices: `a`, `b`", "missing field" "missing key", and what was
+/// found is named as TOML names it ("the integer 5", "the float 1.5", "a table", "a list", "a
+/// date or time"), never as a Rust type ("i128", "map"). `text` and `pos` (where the error
+/// is) tell a date from a table, which serde reports alike.
+fn user_words(message: &str, key: Option<&str>, text: &str, pos: usize) -> String {
     let message = message.trim_end();
-    let Some(rest) = message.strip_prefix("invalid type: ") else {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return match rest.split_once(", expected one of ") {
+            Some((name, valid)) => format!("unknown key {name}; valid choices: {valid}"),
+            None => match rest.split_once(", expected ") {
+                Some((name, valid)) => format!("unknown key {name}; valid choices: {valid}"),
+                None => match rest.split_once(", there are no fields") {
+                    Some((name, _)) => format!("unknown key {name}; this table has no keys"),
+                    None => format!("unknown key {rest}"),
+                },
+            },
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("missing key {rest}");
+    }
+    let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+    else {
         return message.to_string();
     };
     let Some((found, expected)) = rest.rsplit_once(", expected ") else {
@@ -436,15 +567,45 @@ fn user_words(message: &str, key: Option<&str>) -> String {
             other => other.to_string(),
         }
     };
-    // `string "VALUE"`: quote only a prefix of VALUE.
-    let found = match found
+    format!("expected {expected}, found {}", found_words(found, text, pos))
+}
+
+/// What serde says it found, as TOML names it: `string "VALUE"` as the string (quoting only a
+/// prefix of VALUE), ``integer `5` as i128`` as "the integer 5", ``floating point `1.5` ``
+/// as "the float 1.5", ``boolean `true` `` as "true", `map` as "a table" (or "a date or
+/// time" when the value at byte `pos` of `text` starts with a digit: toml hands a date to
+/// serde as a table), `sequence` as "a list".
+fn found_words(found: &str, text: &str, pos: usize) -> String {
+    let ticked = |prefix: &str| {
+        found
+            .strip_prefix(prefix)
+            .and_then(|v| v.strip_prefix('`'))
+            .and_then(|v| v.split_once('`'))
+            .map(|(v, _)| v.to_string())
+    };
+    if let Some(v) = found
         .strip_prefix("string \"")
         .and_then(|v| v.strip_suffix('"'))
     {
-        Some(v) => format!("the string \"{}\"", quote_prefix(v)),
-        None => found.to_string(),
-    };
-    format!("expected {expected}, found {found}")
+        return format!("the string \"{}\"", quote_prefix(v));
+    }
+    if let Some(v) = ticked("integer ") {
+        return format!("the integer {v}");
+    }
+    if let Some(v) = ticked("floating point ") {
+        return format!("the float {v}");
+    }
+    if let Some(v) = ticked("boolean ") {
+        return v;
+    }
+    match found {
+        "map" if text.get(pos..).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) => {
+            "a date or time".to_string()
+        }
+        "map" => "a table".to_string(),
+        "sequence" => "a list".to_string(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -460,5 +621,50 @@ mod tests {
             e.to_string().starts_with("f.toml:3:8: unknown server kind"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn serde_words_become_toml_words() {
+        let w = |m: &str| user_words(m, None, "x = {", 4);
+        assert_eq!(
+            w("unknown field `nam`, expected one of `name`, `kind`"),
+            "unknown key `nam`; valid choices: `name`, `kind`"
+        );
+        assert_eq!(w("unknown field `x`, expected `name`"), "unknown key `x`; valid choices: `name`");
+        assert_eq!(w("missing field `server`"), "missing key `server`");
+        assert_eq!(
+            w("invalid type: integer `99999999999999999999` as i128, expected u64"),
+            "expected a whole number, found the integer 99999999999999999999"
+        );
+        assert_eq!(
+            w("invalid type: floating point `1.5`, expected i64"),
+            "expected a whole number, found the float 1.5"
+        );
+        assert_eq!(w("invalid type: map, expected a string"), "expected a quoted string, found a table");
+        assert_eq!(
+            user_words("invalid type: map, expected u64", None, "x = 2024-01-01", 4),
+            "expected a whole number, found a date or time"
+        );
+        assert_eq!(
+            w("invalid type: sequence, expected a boolean"),
+            "expected true or false, found a list"
+        );
+    }
+
+    #[test]
+    fn keys_nested_too_deeply_are_found() {
+        let deep = vec!["a"; 81].join(".");
+        let text = format!("name = \"x\" # a.b\n{deep} = 1\n");
+        let at = text.find('\n').unwrap() + 1 + 80 * 2;
+        assert_eq!(too_deep_key(&text), Some((at, 81)));
+        // Quoted parts, spaces around dots, a table header.
+        let text = format!("[\"q.q\" . {}]", vec!["b"; 80].join("."));
+        assert_eq!(too_deep_key(&text).map(|(_, d)| d), Some(81));
+        // Exactly at the limit, or dots inside strings and comments: nothing.
+        assert_eq!(too_deep_key(&format!("{} = 1", vec!["a"; 80].join("."))), None);
+        let text = format!("x = \"{}\" # {}", vec!["a"; 90].join("."), vec!["a"; 90].join("."));
+        assert_eq!(too_deep_key(&text), None);
+        let e = Description::parse("f.toml", &format!("name = \"x\"\n{} = 1", vec!["k"; 90].join("."))).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 161), "{e}");
     }
 }

@@ -76,6 +76,67 @@ fn class_name_problem(name: &str) -> Option<String> {
 }
 
 impl Description {
+    /// The toggles `toggled` of this description's request with the command line's `extra`
+    /// (`check FILE.toml --enable X --disable Y`) added. A toggle has one direction (a
+    /// mechanism on by default is only disabled, by `disable` or `--disable`; anything off by
+    /// default is only enabled), so the file and the command line cannot contradict each
+    /// other; naming a toggle in both is refused, as a name repeated within one list or one
+    /// command line is.
+    ///
+    /// # Errors
+    /// A message naming the flag, the toggle and where the file sets it already
+    /// (`FILE:LINE:COLUMN` of its `[mechanisms]` entry, or the key that sets it), as bad usage.
+    pub fn add_command_line(&self, toggled: ToggleSet, extra: ToggleSet) -> Result<ToggleSet, String> {
+        for m in extra.iter() {
+            if !toggled.contains(m) {
+                continue;
+            }
+            let (flag, verb) = if m.opt_in() {
+                ("--enable", "enables")
+            } else {
+                ("--disable", "disables")
+            };
+            let listed = [
+                (&self.mechanisms.disable, "disable"),
+                (&self.mechanisms.enable, "enable"),
+            ]
+            .into_iter()
+            .find_map(|(list, key)| {
+                list.iter()
+                    .find(|n| Toggle::parse(n.get_ref()).is_ok_and(|t| t == m))
+                    .map(|n| (n, key))
+            });
+            let place = match listed {
+                Some((n, key)) => {
+                    let e = self.source.error(n.span(), String::new());
+                    format!(
+                        "{}:{}:{} already {verb} '{}' ([mechanisms] {key})",
+                        e.file,
+                        e.line,
+                        e.column,
+                        m.name()
+                    )
+                }
+                None => {
+                    let key = SET_BY_KEYS
+                        .iter()
+                        .find(|(k, _)| *k == m)
+                        .map_or("[server] `user`", |(_, key)| key);
+                    format!(
+                        "{} already {verb} '{}' by {key}",
+                        self.source.file,
+                        m.name()
+                    )
+                }
+            };
+            return Err(format!(
+                "{flag} {}: {place}; name it in one place, the file or the command line",
+                m.name()
+            ));
+        }
+        Ok(extra.iter().fold(toggled, ToggleSet::with))
+    }
+
     /// What the description asks for: the configuration of the model, bounds and expected
     /// verdicts.
     ///

@@ -25,7 +25,9 @@
 //! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
 //! `step_meta`).
 
+use crate::com::actor::ComState;
 use crate::com::config::{Config, Layout};
+use crate::com::names::{capitalise, the};
 use crate::com::rules::source_title;
 use crate::com::system::{ComModel, SysState};
 use crate::trace::meta::TraceMeta;
@@ -520,7 +522,11 @@ pub fn run_args(cfg: &Config) -> String {
 /// `init`), `actor` (the variable of the actor that acts), `src`/`dst` for deliveries,
 /// `label` (the message or step alone), `actionItf` (the action's ITF encoding as JSON text)
 /// `sent` (the messages the step put on the network, one per line, in COM terms),
-/// `sentence` (a step as a sentence about its actor), per actor `summary.<var>` (the actor's
+/// `sentence` (a step as a sentence about its actor, told with its state before the step; also
+/// for a delivery of COM's garbage collection on behalf of a dead client), `sentBy` (who sends
+/// `sent` when it is not the actor: COM, for a dead client),
+/// `repliesToTheDead` (the dead clients that replies were sent to: they go nowhere, one per
+/// line), per actor `summary.<var>` (the actor's
 /// state in COM terms, [`state_text::summary`]) and, for actors the step changed,
 /// `changes.<var>` (one change per line, [`state_text::changes`]); `objectsCreated` and
 /// `objectsDestroyed` list the objects that appeared or went away in the step (in the initial
@@ -549,22 +555,41 @@ fn step_meta(
                 "actionItf".into(),
                 s(&serde_json::to_string(&encode_action(names, a)?).unwrap_or_default()),
             );
+            let prev = step.map(|(_, p)| p).expect("an action has a state before it");
             match a {
                 ActorModelAction::Deliver { src, dst, msg } => {
                     m.insert("actionKind".into(), s("deliver"));
                     m.insert("actor".into(), s(&names[usize::from(*dst)]));
                     m.insert("src".into(), s(&names[usize::from(*src)]));
                     m.insert("dst".into(), s(&names[usize::from(*dst)]));
-                    m.insert("label".into(), s(&format!("{msg:?}")));
+                    if dead_client(prev, *src) {
+                        // What a dead client "sends" is COM's garbage collection releasing its
+                        // references in the server (R-COM-PING-GC).
+                        let client = model.cfg.actor_name(*src);
+                        m.insert(
+                            "label".into(),
+                            s(&format!("{msg:?} (COM's garbage collection for {client})")),
+                        );
+                        m.insert(
+                            "sentence".into(),
+                            s(&format!(
+                                "{} receives {msg:?} that COM's garbage collection makes for \
+                                 {client}",
+                                capitalise(&the(&model.cfg.actor_name(*dst)))
+                            )),
+                        );
+                    } else {
+                        m.insert("label".into(), s(&format!("{msg:?}")));
+                    }
                 }
                 ActorModelAction::Timeout(id, step) => {
+                    let before = &*prev.actor_states[usize::from(*id)];
+                    let sentence = step.sentence_in(&model.cfg.actor_name(*id), &model.cfg, before);
                     m.insert("actionKind".into(), s("step"));
                     m.insert("actor".into(), s(&names[usize::from(*id)]));
-                    m.insert("label".into(), s(&format!("{step:?}")));
-                    m.insert(
-                        "sentence".into(),
-                        s(&step.sentence(&model.cfg.actor_name(*id))),
-                    );
+                    m.insert("label".into(), s(&step.label_in(&model.cfg, before)));
+                    m.insert("action".into(), s(&sentence));
+                    m.insert("sentence".into(), s(&sentence));
                 }
                 _ => {
                     m.insert("actionKind".into(), s("other"));
@@ -577,20 +602,36 @@ fn step_meta(
             .map(|e| envelope(model, &e))
             .collect();
         let mut sent = Vec::new();
-        let mut now: Vec<String> = crate::com::state::in_transit(state)
-            .map(|e| envelope(model, &e))
+        // Replies to a client that has died go nowhere: it receives nothing any more.
+        let mut nowhere = Vec::new();
+        let mut now: Vec<(String, Id)> = crate::com::state::in_transit(state)
+            .map(|e| (envelope(model, &e), e.dst))
             .collect();
         now.sort();
-        for e in now {
+        for (e, dst) in now {
             match before.iter().position(|b| *b == e) {
                 Some(k) => {
                     before.remove(k);
+                }
+                None if dead_client(state, dst) => {
+                    let name = model.cfg.actor_name(dst);
+                    if !nowhere.contains(&name) {
+                        nowhere.push(name);
+                    }
                 }
                 None => sent.push(e),
             }
         }
         if !sent.is_empty() {
             m.insert("sent".into(), s(&sent.join("\n")));
+        }
+        if !nowhere.is_empty() {
+            m.insert("repliesToTheDead".into(), s(&nowhere.join("\n")));
+        }
+        if let Some(ActorModelAction::Timeout(id, _)) = action {
+            if dead_client(state, *id) && !sent.is_empty() {
+                m.insert("sentBy".into(), s("COM"));
+            }
         }
     }
     let cfg = &model.cfg;
@@ -653,6 +694,15 @@ fn step_meta(
         m.insert("inTransit".into(), s(&lines.join("\n")));
     }
     Ok(m)
+}
+
+/// Whether actor `id` is a client process that has died in `state` (condition
+/// `client-death`): it makes no calls and receives nothing any more.
+fn dead_client(state: &SysState, id: Id) -> bool {
+    matches!(
+        state.actor_states.get(usize::from(id)).map(|a| &**a),
+        Some(ComState::Client(c)) if c.dead
+    )
 }
 
 /// A message in transit in COM terms: "SCM → server instance 1: launch server …".

@@ -131,9 +131,12 @@ fn walk(a: &Value, b: &Value, path: String, out: &mut Vec<(String, String, Strin
     out.push((path, short(a), short(b)));
 }
 
-/// Text for a Mermaid label: `;` and `#` (statement and entity syntax) and `<`, `>` are
-/// written as Mermaid entities.
-fn mermaid(s: &str) -> String {
+/// Text for a Mermaid label (a participant's alias, a message or a note; everything after
+/// `as` or `:` up to the end of the line): `;` and `#` (statement and entity syntax), `<`,
+/// `>`, `&` and `"` (HTML, which Mermaid renders labels as) are written as Mermaid entities,
+/// a line break as `<br/>`, and other control characters as spaces, so no text can end the
+/// label, add a statement or inject markup. The one Mermaid escaper of the Markdown page.
+pub fn mermaid(s: &str) -> String {
     let mut o = String::new();
     for c in s.chars() {
         match c {
@@ -141,11 +144,83 @@ fn mermaid(s: &str) -> String {
             ';' => o.push_str("#59;"),
             '<' => o.push_str("#lt;"),
             '>' => o.push_str("#gt;"),
+            '&' => o.push_str("#amp;"),
+            '"' => o.push_str("#quot;"),
             '\n' => o.push_str("<br/>"),
+            c if c.is_control() => o.push(' '),
             c => o.push(c),
         }
     }
     o
+}
+
+/// A Mermaid participant id (an actor variable, an object's id): only its ASCII letters,
+/// digits and `_`, so that it can neither end the statement nor read as an arrow.
+pub fn mermaid_id(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// Text for Markdown prose (a list item, a heading's tail): CommonMark's inline syntax
+/// characters (`\`, `` ` ``, `*`, `[`, `]`, `<`, `>`, `&`, `|`, `~`, `#`, `!`) escaped with a
+/// backslash, `_` too unless it is inside a word (`CLSID_A` stays as it is: CommonMark never
+/// reads an intraword `_` as emphasis), a list or heading marker at the start escaped, and
+/// line breaks and other control characters as spaces, so the text stays on its line and
+/// renders as written. The one Markdown escaper of the page.
+pub fn md_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let word = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphanumeric());
+    let mut o = String::with_capacity(s.len());
+    // A block marker at the start: "- ", "+ ", "1. ", "1) " (and `#`, `>`, escaped below).
+    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let marker = match chars.first() {
+        Some('-' | '+' | '=') => Some(0),
+        Some(c) if c.is_ascii_digit() && matches!(chars.get(digits), Some('.' | ')')) => {
+            Some(digits)
+        }
+        _ => None,
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '#' | '!' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '_' if !(word(i.checked_sub(1)) && word(Some(i + 1))) => o.push_str("\\_"),
+            c if c.is_control() => o.push(' '),
+            c => {
+                if marker == Some(i) {
+                    o.push('\\');
+                }
+                o.push(c);
+            }
+        }
+    }
+    o
+}
+
+/// `s` as a Markdown code span: fenced with one backtick more than the longest run of
+/// backticks in it (padded with spaces when it starts or ends with one), line breaks as
+/// spaces.
+pub fn md_code(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 fn capitalise(s: &str) -> String {
@@ -203,6 +278,11 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
     let actor = t.state_meta(i, "actor");
     let name = |v: &str| the(t.actor_name(v));
     let mut s = match kind {
+        // A delivery told as a sentence by the trace (COM's garbage collection's Release for a
+        // dead client).
+        "deliver" if !t.state_meta(i, "sentence").is_empty() => {
+            t.state_meta(i, "sentence").to_string()
+        }
         "deliver" => format!(
             "{} receives {} from {}",
             capitalise(&name(actor)),
@@ -245,7 +325,26 @@ pub fn sentence(t: &Loaded, i: usize) -> String {
                 }
             })
             .collect();
-        write!(s, "; it sends {}", parts.join(", and ")).ok();
+        let by = match t.state_meta(i, "sentBy") {
+            "" => "it",
+            who => who,
+        };
+        write!(s, "; {by} sends {}", parts.join(", and ")).ok();
+    }
+    // A dead client receives nothing: the reply to COM's Release on its behalf goes nowhere.
+    let dead: Vec<String> = t
+        .state_meta(i, "repliesToTheDead")
+        .lines()
+        .map(the)
+        .collect();
+    if !dead.is_empty() {
+        write!(
+            s,
+            "; no reply reaches {}, which {} died",
+            and_list(&dead),
+            if dead.len() == 1 { "has" } else { "have" }
+        )
+        .ok();
     }
     s.push('.');
     if !actor.is_empty() {
@@ -288,11 +387,7 @@ fn object_lines(t: &Loaded, i: usize, key: &str) -> Vec<(String, String, String)
         .filter_map(|l| {
             let mut parts = l.splitn(3, '\t');
             let owner = parts.next()?.to_string();
-            let id: String = parts
-                .next()?
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let id = mermaid_id(parts.next()?);
             Some((owner, id, parts.next()?.to_string()))
         })
         .collect()
@@ -405,20 +500,34 @@ pub fn markdown(t: &Loaded) -> String {
     }
     writeln!(
         w,
-        "- Replay: `comlife replay traces/{0}.itf.json`; browse: `comlife trace html traces/{0}.itf.json` writes the viewer page",
-        stem(t)
+        "- Replay: {}; browse: {} writes the viewer page",
+        md_code(&format!("comlife replay traces/{}.itf.json", stem(t))),
+        md_code(&format!("comlife trace html traces/{}.itf.json", stem(t)))
     )
     .ok();
+    let link = &t.header.meta.explorer;
+    // An autolink holds no space, `<` or `>`; anything else is shown as code.
+    let link = if link.contains(|c: char| c.is_whitespace() || c == '<' || c == '>') {
+        md_code(link)
+    } else {
+        format!("<{link}>")
+    };
     writeln!(
         w,
-        "- Explorer: run `{}`, then open <{}>\n",
-        t.header.meta.explorer_command, t.header.meta.explorer
+        "- Explorer: run {}, then open {link}\n",
+        md_code(&t.header.meta.explorer_command)
     )
     .ok();
 
     writeln!(w, "## Sequence diagram\n\n```mermaid\nsequenceDiagram").ok();
     for a in &h.actors {
-        writeln!(w, "    participant {a} as {}", mermaid(t.actor_name(a))).ok();
+        writeln!(
+            w,
+            "    participant {} as {}",
+            mermaid_id(a),
+            mermaid(t.actor_name(a))
+        )
+        .ok();
     }
     let mut objects = Participants::default();
     for (_, id, name) in object_lines(t, 0, "objectsCreated") {
@@ -427,15 +536,17 @@ pub fn markdown(t: &Loaded) -> String {
     }
     for i in 1..=n {
         let actor = t.state_meta(i, "actor");
+        let id = mermaid_id(actor);
         let label = mermaid(t.state_meta(i, "label"));
         let mut note: Vec<String> = step_changes(t, i, actor, 4);
         match t.state_meta(i, "actionKind") {
             "deliver" => {
-                writeln!(w, "    {}->>{actor}: {i}. {label}", t.state_meta(i, "src")).ok();
+                let src = mermaid_id(t.state_meta(i, "src"));
+                writeln!(w, "    {src}->>{id}: {i}. {label}").ok();
             }
             "step" => note.insert(0, format!("{i}. {}", t.state_meta(i, "label"))),
             _ => {
-                let first = h.actors.first().map_or("", String::as_str);
+                let first = mermaid_id(h.actors.first().map_or("", String::as_str));
                 writeln!(
                     w,
                     "    Note over {first}: {i}. {}",
@@ -446,18 +557,18 @@ pub fn markdown(t: &Loaded) -> String {
         }
         if !note.is_empty() && !actor.is_empty() {
             let lines: Vec<String> = note.iter().map(|l| wrap(l, NOTE_WIDTH)).collect();
-            writeln!(w, "    Note over {actor}: {}", mermaid(&lines.join("\n"))).ok();
+            writeln!(w, "    Note over {id}: {}", mermaid(&lines.join("\n"))).ok();
         }
         // Objects are participants: created by their owner, destroyed when freed.
         for (owner, id, name) in object_lines(t, i, "objectsCreated") {
             let id = objects.create(&id);
             writeln!(w, "    create participant {id} as {}", mermaid(&name)).ok();
-            writeln!(w, "    {owner}->>{id}: {i}. creates").ok();
+            writeln!(w, "    {}->>{id}: {i}. creates", mermaid_id(&owner)).ok();
         }
         for (owner, id, _) in object_lines(t, i, "objectsDestroyed") {
             if let Some(id) = objects.destroy(&id) {
                 writeln!(w, "    destroy {id}").ok();
-                writeln!(w, "    {owner}-x{id}: {i}. freed").ok();
+                writeln!(w, "    {}-x{id}: {i}. freed", mermaid_id(&owner)).ok();
             }
         }
     }
@@ -473,15 +584,15 @@ pub fn markdown(t: &Loaded) -> String {
             end = format!("{end}:\n{}", wrap(why, NOTE_WIDTH * 2));
         }
         let over = if first == last {
-            first.clone()
+            mermaid_id(first)
         } else {
-            format!("{first},{last}")
+            format!("{},{}", mermaid_id(first), mermaid_id(last))
         };
         writeln!(w, "    Note over {over}: {}", mermaid(&end)).ok();
     }
     writeln!(w, "```\n\n## Narrative\n").ok();
     for i in 1..=n {
-        writeln!(w, "{i}. {}", sentence(t, i)).ok();
+        writeln!(w, "{i}. {}", md_text(&sentence(t, i))).ok();
     }
     let end = if t.header.meta.is_example() {
         format!("The last state satisfies `{}`: {}.", p.name, p.statement)
@@ -497,21 +608,60 @@ pub fn markdown(t: &Loaded) -> String {
     let why = if why.is_empty() {
         String::new()
     } else if t.header.meta.is_example() {
-        format!(" Here {why}.")
+        format!(" Here {}.", md_text(why))
     } else {
-        format!(" Why: {why}.")
+        format!(" Why: {}.", md_text(why))
     };
     writeln!(w, "\n{end}{why}\n\n## Final state\n").ok();
     for a in &h.actors {
         writeln!(
             w,
             "- {}: {}",
-            t.actor_name(a),
-            t.state_meta(n, &format!("summary.{a}"))
+            md_text(t.actor_name(a)),
+            md_text(t.state_meta(n, &format!("summary.{a}")))
         )
         .ok();
     }
     let net = states[n]["network"].as_array().map_or(0, Vec::len);
     writeln!(w, "- messages in transit: {net}").ok();
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_escapes_inline_syntax_and_block_markers() {
+        assert_eq!(md_text("CLSID_A's m_dwTimeOut"), "CLSID_A's m_dwTimeOut");
+        assert_eq!(
+            md_text("*x* [a](b) <script> & `c` | ~d~ #e !f \\g"),
+            "\\*x\\* \\[a\\](b) \\<script\\> \\& \\`c\\` \\| \\~d\\~ \\#e \\!f \\\\g"
+        );
+        assert_eq!(md_text("_a_ b_ _c"), "\\_a\\_ b\\_ \\_c");
+        assert_eq!(md_text("- item"), "\\- item");
+        assert_eq!(md_text("12. item"), "12\\. item");
+        assert_eq!(md_text("# heading"), "\\# heading");
+        assert_eq!(md_text("a\nb\tc"), "a b c");
+    }
+
+    #[test]
+    fn markdown_code_span_outfences_backticks() {
+        assert_eq!(md_code("comlife check"), "`comlife check`");
+        assert_eq!(md_code("a `b` c"), "``a `b` c``");
+        assert_eq!(md_code("`x"), "`` `x ``");
+        assert_eq!(md_code("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn mermaid_text_cannot_end_a_label_or_inject_markup() {
+        assert_eq!(
+            mermaid("a;b#c<d>e&f\"g\nh"),
+            "a#59;b#35;c#lt;d#gt;e#amp;f#quot;g<br/>h"
+        );
+        assert_eq!(mermaid("x --> y ->> z"), "x --#gt; y -#gt;#gt; z");
+        assert_eq!(mermaid("a\rb"), "a b");
+        assert_eq!(mermaid_id("client1"), "client1");
+        assert_eq!(mermaid_id("a-->b; Note over x: #"), "abNoteoverx");
+    }
 }

@@ -25,6 +25,9 @@ use crate::verify::queries::{client_facts, observed_facts};
 /// own names, in the order it declares its classes. Only whole names are replaced (not
 /// `CLSID_ContextSwitcher`, nor `CLSID_AB`), in one pass, so names that are themselves
 /// `CLSID_A`… (even swapped) come out right; classes beyond `names` keep the model's name.
+/// The result is plain text: each renderer escapes it for its format
+/// ([`crate::trace::narrative::md_text`], [`crate::trace::narrative::mermaid`],
+/// [`crate::trace::html::html_escape`]; the HTML viewer sets it as text).
 pub fn rename_classes(text: &str, names: &[String]) -> String {
     const MARK: &str = "CLSID_";
     let mut out = String::with_capacity(text.len());
@@ -522,17 +525,62 @@ pub fn summary(cfg: &Config, index: usize, s: &ComState) -> String {
     f.iter().map(fact_text).collect::<Vec<_>>().join("; ")
 }
 
+/// The single-use classes whose registration the SCM used up in the step from `before` to
+/// `after`, with the change in COM's words: it forwarded an activation of the class to the
+/// instance that registered it with REGCLS_SINGLEUSE and took the class out of its table.
+/// Microsoft's REGCLS page (combaseapi.h, REGCLS_SINGLEUSE): "After an application is
+/// connected to a class object with CoGetClassObject, the class object is removed from
+/// public view so that no other applications can connect to it"; the SCM then launches a new
+/// instance for the next activation (R-COM-SINGLEUSE, spec/assumptions.md A-SINGLEUSE).
+fn singleuse_used_up(cfg: &Config, before: &ScmState, after: &ScmState) -> Vec<(Clsid, String)> {
+    let mut v = Vec::new();
+    for (c, (was, now)) in before.classes.iter().zip(&after.classes).enumerate() {
+        let clsid = Clsid(c as u8);
+        let (ClassEntry::Registered(s) | ClassEntry::Starting(s)) = *was else {
+            continue;
+        };
+        if *now != ClassEntry::Unknown || !cfg.singleuse(clsid) {
+            continue;
+        }
+        let Some((a, _)) = after
+            .forwarded
+            .iter()
+            .find(|f| f.0.clsid == clsid && f.1 == s && !before.forwarded.contains(f))
+        else {
+            continue;
+        };
+        v.push((
+            clsid,
+            format!(
+                "removed from public view (REGCLS_SINGLEUSE: {} is connected to the class \
+                 object of server instance {}, so no other client can connect to it; the next \
+                 activation launches a new instance)",
+                activation_name(a.client, a.clsid, a.kind),
+                s + 1
+            ),
+        ));
+    }
+    v
+}
+
 /// What changed in actor `index` from `before` to `after`, one text per fact: "key: a → b"
 /// for a changed value, the fact itself for a new one, "key: ended" for one that stopped
 /// holding (flags: "no longer key").
 pub fn changes(cfg: &Config, index: usize, before: &ComState, after: &ComState) -> Vec<String> {
     let a = facts(cfg, index, before);
     let b = facts(cfg, index, after);
+    let used_up = match (before, after) {
+        (ComState::Scm(x), ComState::Scm(y)) => singleuse_used_up(cfg, x, y),
+        _ => Vec::new(),
+    };
     let mut out = Vec::new();
     for f in &b {
         match a.iter().find(|x| x.key == f.key) {
             Some(old) if old.value == f.value => {}
-            Some(old) => out.push(format!("{}: {} → {}", f.key, old.value, f.value)),
+            Some(old) => match used_up.iter().find(|(c, _)| format!("{c:?}") == f.key) {
+                Some((_, text)) => out.push(format!("{}: {} → {text}", f.key, old.value)),
+                None => out.push(format!("{}: {} → {}", f.key, old.value, f.value)),
+            },
             None => out.push(fact_text(f)),
         }
     }
