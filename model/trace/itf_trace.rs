@@ -468,16 +468,27 @@ pub fn encode_action(names: &[String], action: &Action) -> Result<Value, EncodeE
 }
 
 /// The stateright Explorer link of a trace of `model`: `http://<EXPLORER_ADDR>/#/steps/<path>`
-/// with the path of action indices of [`stateright::Path::encode`].
+/// with the path of [`explorer_path`].
 ///
 /// Returns `None` when the trace is not a path of the model.
 pub fn explorer_link(model: &ComModel, trace: &Trace) -> Option<String> {
-    let init = trace.states.first()?.clone();
-    let path = Path::from_actions(model, init, trace.actions.iter())?;
     Some(format!(
         "http://{EXPLORER_ADDR}/#/steps/{}",
-        path.encode(model)
+        explorer_path(model, trace)?
     ))
+}
+
+/// A trace of `model` as the Explorer addresses it: the index of its initial state among the
+/// model's initial states, then the index of each step among the actions of the state it
+/// leaves, joined by `/` ([`stateright::Path::encode`]); `0/3/1` is two steps from the first
+/// initial state. The Explorer's discoveries (`comlife explore`) and the links of trace files
+/// are both this path of a shortest trace.
+///
+/// Returns `None` when the trace is not a path of the model.
+pub fn explorer_path(model: &ComModel, trace: &Trace) -> Option<String> {
+    let init = trace.states.first()?.clone();
+    let path = Path::from_actions(model, init, trace.actions.iter())?;
+    Some(path.encode(model))
 }
 
 /// Whether a trace for `prop` is a counterexample (always, eventually) or an example
@@ -573,22 +584,7 @@ fn step_meta(
         }
     }
     if let Some((_, prev)) = step {
-        let mut before: Vec<String> = crate::com::state::in_transit(prev)
-            .map(|e| envelope(model, &e))
-            .collect();
-        let mut sent = Vec::new();
-        let mut now: Vec<String> = crate::com::state::in_transit(state)
-            .map(|e| envelope(model, &e))
-            .collect();
-        now.sort();
-        for e in now {
-            match before.iter().position(|b| *b == e) {
-                Some(k) => {
-                    before.remove(k);
-                }
-                None => sent.push(e),
-            }
-        }
+        let sent = state_text::sent(model, prev, state);
         if !sent.is_empty() {
             m.insert("sent".into(), s(&sent.join("\n")));
         }
@@ -644,7 +640,7 @@ fn step_meta(
         let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
         transit.push((
             (usize::from(e.src), usize::from(e.dst), key),
-            envelope(model, &e),
+            state_text::message(model, &e),
         ));
     }
     transit.sort_by(|a, b| a.0.cmp(&b.0));
@@ -653,16 +649,6 @@ fn step_meta(
         m.insert("inTransit".into(), s(&lines.join("\n")));
     }
     Ok(m)
-}
-
-/// A message in transit in COM terms: "SCM → server instance 1: launch server …".
-fn envelope(model: &ComModel, e: &stateright::actor::Envelope<&crate::com::msg::Msg>) -> String {
-    format!(
-        "{} → {}: {:?}",
-        model.cfg.actor_name(e.src),
-        model.cfg.actor_name(e.dst),
-        e.msg
-    )
 }
 
 /// The ITF document of `trace`, a shortest counterexample to (or example of) `prop` in the run
