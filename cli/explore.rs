@@ -154,10 +154,7 @@ impl Explorer {
                     "state".into(),
                     json!(self.named(&state_text::state(model, s))),
                 );
-                v.insert(
-                    "fingerprint".into(),
-                    json!(fingerprint(s).to_string()),
-                );
+                v.insert("fingerprint".into(), json!(fingerprint(s).to_string()));
             }
             v.insert("properties".into(), properties.clone());
             if let Some(svg) = svg {
@@ -171,7 +168,8 @@ impl Explorer {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let svg = model.as_svg(Path::from_actions(model, s.clone(), &[] as &[Action]).unwrap());
+                    let svg = model
+                        .as_svg(Path::from_actions(model, s.clone(), &[] as &[Action]).unwrap());
                     view(None, None, Some(s), svg, i)
                 })
                 .collect();
@@ -184,7 +182,10 @@ impl Explorer {
         let mut last = init.clone();
         let mut taken: Vec<Action> = Vec::new();
         for &i in rest {
-            let action = enabled(model, &last).into_iter().nth(i).ok_or_else(missing)?;
+            let action = enabled(model, &last)
+                .into_iter()
+                .nth(i)
+                .ok_or_else(missing)?;
             if let Some(next) = model.next_state(&last, action.clone()) {
                 last = next;
                 taken.push(action);
@@ -219,9 +220,12 @@ impl Explorer {
     /// Answers one request of the page.
     fn answer(&self, rq: Request) {
         let url = rq.url().to_string();
+        // With its length, never chunked: every answer is built whole, and simple clients
+        // (the tests' HTTP/1.1 GET) read it to the end.
         let json = |v: &Value| {
             Response::from_data(serde_json::to_vec(v).unwrap_or_default())
                 .with_header(content_type("application/json"))
+                .with_chunked_threshold(usize::MAX)
                 .boxed()
         };
         let response = match (rq.method(), url.as_str()) {
@@ -236,6 +240,7 @@ impl Explorer {
             (Method::Get, u) => match UI.iter().find(|(p, _, _)| *p == u) {
                 Some((_, ty, body)) => Response::from_string(*body)
                     .with_header(content_type(ty))
+                    .with_chunked_threshold(usize::MAX)
                     .boxed(),
                 None => Response::empty(404).boxed(),
             },

@@ -453,10 +453,17 @@ fn explorer_page_speaks_com_and_links_shortest_paths() {
         let name_at = li[at..].find('>').unwrap() + at + 1;
         let name = &li[name_at..name_at + li[name_at..].find('<').unwrap()];
         let prop = name.split(' ').nth(1).unwrap().to_string();
-        assert_eq!(href.split('/').count() - 1, traces[&prop].1, "{prop}: shortest");
+        assert_eq!(
+            href.split('/').count() - 1,
+            traces[&prop].1,
+            "{prop}: shortest"
+        );
         linked.insert(prop, (href.to_string(), href.split('/').count() - 1));
     }
-    assert_eq!(linked, traces, "the page's discoveries are the traces' links");
+    assert_eq!(
+        linked, traces,
+        "the page's discoveries are the traces' links"
+    );
     let path_list = &dom[dom.find("Path of Actions").unwrap()..];
     let path_list = &path_list[..path_list.find("Next Action Choices").unwrap()];
     assert_eq!(
@@ -481,7 +488,8 @@ fn explorer_page_speaks_com_and_links_shortest_paths() {
     let dom = dump_dom(&b, &format!("{base}#/steps/0"), "explorer-init", &budget);
     let init = explorer_current_state(&dom);
     assert!(
-        init.starts_with("client 1\n  nothing yet\n") && init.contains("SCM\n  CLSID_A: no instance"),
+        init.starts_with("client 1\n  nothing yet\n")
+            && init.contains("SCM\n  CLSID_A: no instance"),
         "{init}"
     );
     assert!(!init.contains("ActorModelState"), "{init}");

@@ -661,7 +661,12 @@ fn explorer_discoveries_are_the_shortest_traces() {
             let want = p.trace.as_ref().map(|t| explorer_path(&model, t).unwrap());
             assert_eq!(l[2].as_str(), want.as_deref(), "{name} / {}", p.def.name);
             if let (Some(t), Some(path)) = (&p.trace, l[2].as_str()) {
-                assert_eq!(path.split('/').count() - 1, t.len(), "{name} / {}", p.def.name);
+                assert_eq!(
+                    path.split('/').count() - 1,
+                    t.len(),
+                    "{name} / {}",
+                    p.def.name
+                );
                 discoveries.insert(p.def.name.to_string(), path.to_string());
             }
         }
@@ -686,7 +691,11 @@ fn explorer_discoveries_are_the_shortest_traces() {
             );
             linked += 1;
         }
-        assert_eq!(linked, discoveries.len(), "{name}: a trace file per discovery");
+        assert_eq!(
+            linked,
+            discoveries.len(),
+            "{name}: a trace file per discovery"
+        );
         // Along one discovery, each step's states read in COM terms.
         let path = discoveries.values().next().unwrap();
         let mut prefix = String::new();

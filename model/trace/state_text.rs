@@ -11,6 +11,7 @@
 use crate::com::actor::ComState;
 use crate::com::config::{Clsid, Config};
 use crate::com::inproc::{Apt, InprocState, Thread};
+use crate::com::msg::Msg;
 use crate::com::names::{
     activation_name, and_list, apt_name, exit_reason, fact, fact_text, flag, service_name, Fact,
 };
@@ -18,7 +19,6 @@ use crate::com::scm::{Activation, ClassEntry, ScmState};
 use crate::com::server::{
     AptPhase, AptWork, ClassReg, Monitor, ProcStatus, Queued, ScmCall, ServerState,
 };
-use crate::com::msg::Msg;
 use crate::com::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
 use crate::com::state::in_transit;
 use crate::com::system::{ComModel, SysState};
@@ -656,7 +656,12 @@ pub fn state(model: &ComModel, s: &SysState) -> String {
 pub fn step(model: &ComModel, before: &SysState, after: &SysState) -> String {
     let cfg = &model.cfg;
     let mut changed = Vec::new();
-    for (k, (b, a)) in before.actor_states.iter().zip(&after.actor_states).enumerate() {
+    for (k, (b, a)) in before
+        .actor_states
+        .iter()
+        .zip(&after.actor_states)
+        .enumerate()
+    {
         let name = cfg.actor_name(Id::from(k));
         for c in changes(cfg, k, b, a) {
             changed.push(format!("  {name}: {c}\n"));
