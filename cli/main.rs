@@ -90,10 +90,11 @@ enum Command {
         /// The trace file (.itf.json).
         file: PathBuf,
     },
-    /// Serve stateright's Explorer for one run (loopback unless --addr says otherwise).
+    /// Serve stateright's Explorer page for one run (loopback unless --addr says otherwise).
     ///
-    /// Checking runs to completion so every discovery is linked. Exit status 2 on bad usage
-    /// or when the port is taken.
+    /// The run is checked as `check` checks it, and each discovery links its shortest trace
+    /// (the path of its trace file's Explorer link); states and steps read in COM terms. Exit
+    /// status 2 on bad usage or when the port is taken.
     Explore {
         /// The scenario (`comlife list`).
         #[arg(long, required_unless_present = "file", conflicts_with = "file")]
@@ -289,7 +290,7 @@ fn main() -> ExitCode {
             addr,
         } => match file {
             Some(f) => match read_description(&f, &disable, &enable) {
-                Ok((_, cfg)) => explore::run(cfg, &addr),
+                Ok((desc, cfg)) => explore::run(cfg, &desc.class_names, &addr),
                 Err(code) => code,
             },
             None => match config(
@@ -298,7 +299,7 @@ fn main() -> ExitCode {
                 &enable,
                 clients,
             ) {
-                Ok(cfg) => explore::run(cfg, &addr),
+                Ok(cfg) => explore::run(cfg, &[], &addr),
                 Err(e) => usage(e),
             },
         },

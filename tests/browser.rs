@@ -55,11 +55,30 @@ fn unescape(s: &str) -> String {
 
 /// Loads `page` with `#autotest` in headless chromium and returns what the page observed.
 fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
+    let url = format!("file://{}#autotest", page.canonicalize().unwrap().display());
+    let dom = dump_dom(browser, &url, name, &[]);
+    let start = "<pre id=\"autotest-result\">";
+    let i = dom.find(start).unwrap_or_else(|| {
+        panic!(
+            "{name}: no #autotest-result in the DOM ({} bytes)",
+            dom.len()
+        )
+    }) + start.len();
+    let j = i + dom[i..].find("</pre>").expect("closing </pre>");
+    assert!(
+        dom.contains("data-autotest=\"done\""),
+        "{name}: the self-test did not finish"
+    );
+    serde_json::from_str(&unescape(&dom[i..j]))
+        .unwrap_or_else(|e| panic!("{name}: autotest result is not JSON: {e}: {}", &dom[i..j]))
+}
+
+/// Loads `url` in headless chromium (with `extra` arguments) and returns the DOM it ends with.
+fn dump_dom(browser: &Path, url: &str, name: &str, extra: &[&str]) -> String {
     let profile =
         std::env::temp_dir().join(format!("comlife-chromium-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).unwrap();
-    let url = format!("file://{}#autotest", page.canonicalize().unwrap().display());
     let out_path = profile.join("dom.html");
     let mut child = Command::new(browser)
         .args([
@@ -73,9 +92,10 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
             "--disable-sync",
             "--window-size=1400,900",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(&url)
+        .arg(url)
         .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
         .stderr(Stdio::null())
         .spawn()
@@ -94,20 +114,7 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
     }
     let dom = std::fs::read_to_string(&out_path).unwrap();
     let _ = std::fs::remove_dir_all(&profile);
-    let start = "<pre id=\"autotest-result\">";
-    let i = dom.find(start).unwrap_or_else(|| {
-        panic!(
-            "{name}: no #autotest-result in the DOM ({} bytes)",
-            dom.len()
-        )
-    }) + start.len();
-    let j = i + dom[i..].find("</pre>").expect("closing </pre>");
-    assert!(
-        dom.contains("data-autotest=\"done\""),
-        "{name}: the self-test did not finish"
-    );
-    serde_json::from_str(&unescape(&dom[i..j]))
-        .unwrap_or_else(|e| panic!("{name}: autotest result is not JSON: {e}: {}", &dom[i..j]))
+    dom
 }
 
 /// The ITF document of a trace file.
@@ -388,4 +395,102 @@ fn check_html_pages_work_in_the_browser() {
     assert!(page.is_file(), "{} written", page.display());
     check_page(&b, &page, &doc, "eventually");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text of the Explorer page's "Current State" box in `dom`.
+fn explorer_current_state(dom: &str) -> String {
+    let bind = "selectedStep().outcome || selectedStep().state\"";
+    let at = dom.find(bind).expect("the Current State box");
+    let start = at + dom[at..].find('>').unwrap() + 1;
+    let end = start + dom[start..].find("</div>").unwrap();
+    unescape(&dom[start..end])
+}
+
+/// The Explorer (`comlife explore`) in the browser, on local-sta: its discovery links are the
+/// checked-in traces' Explorer links, the shortest paths `check` reports (stateright's own
+/// Explorer linked 67–73 steps where the traces have 14–26); a trace's link opens its whole
+/// path; the page shows states and steps in COM terms, not stateright's `Debug` text of the
+/// actor model (`ActorModelState { actor_states: …`).
+#[test]
+#[ignore = "needs Debian's chromium; .ci/run runs it with --include-ignored"]
+fn explorer_page_speaks_com_and_links_shortest_paths() {
+    let Some(b) = browser_or_skip("explorer_page_speaks_com_and_links_shortest_paths") else {
+        return;
+    };
+    let ex = common::Explorer::serve(&["--scenario", "local-sta"]);
+    let base = format!("http://127.0.0.1:{}/", ex.port);
+    // The checked-in traces of the run: (Explorer path, steps), by property.
+    let dir = Path::new(ROOT).join("traces/local-sta/baseline");
+    let mut traces = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".itf.json") {
+            let meta = read_itf(&p)["#meta"].clone();
+            let link = meta["explorer"].as_str().unwrap();
+            let path = link.strip_prefix("http://127.0.0.1:3000/#/steps/").unwrap();
+            let steps: usize = meta["steps"].as_str().unwrap().parse().unwrap();
+            traces.insert(
+                meta["property"].as_str().unwrap().to_string(),
+                (path.to_string(), steps),
+            );
+        }
+    }
+    assert!(traces.len() >= 3, "{traces:?}");
+    let budget = ["--virtual-time-budget=30000"];
+
+    // A counterexample's link: the whole path, the last step in COM terms.
+    let (path, steps) = &traces["available-under-user-control"];
+    let dom = dump_dom(&b, &format!("{base}#/steps/{path}"), "explorer", &budget);
+    let global = &dom[dom.find("<h3>Global</h3>").expect("properties")..];
+    let global = &global[..global.find("Path of Actions").unwrap()];
+    let mut linked = std::collections::BTreeMap::new();
+    for li in global.split("<li>").skip(1) {
+        let Some(at) = li.find("href=\"#/steps/") else {
+            continue;
+        };
+        let href = &li[at + "href=\"#/steps/".len()..];
+        let href = &href[..href.find('"').unwrap()];
+        let name_at = li[at..].find('>').unwrap() + at + 1;
+        let name = &li[name_at..name_at + li[name_at..].find('<').unwrap()];
+        let prop = name.split(' ').nth(1).unwrap().to_string();
+        assert_eq!(
+            href.split('/').count() - 1,
+            traces[&prop].1,
+            "{prop}: shortest"
+        );
+        linked.insert(prop, (href.to_string(), href.split('/').count() - 1));
+    }
+    assert_eq!(
+        linked, traces,
+        "the page's discoveries are the traces' links"
+    );
+    let path_list = &dom[dom.find("Path of Actions").unwrap()..];
+    let path_list = &path_list[..path_list.find("Next Action Choices").unwrap()];
+    assert_eq!(
+        path_list.matches("?offset=").count(),
+        steps + 2,
+        "Pre-init, the initial state and {steps} steps"
+    );
+    let last = explorer_current_state(&dom);
+    for rust in ["ActorModelState", "actor_states", "NEXT_STATE", "Arc("] {
+        assert!(!last.contains(rust), "{rust} shown: {last}");
+    }
+    assert!(
+        last.starts_with("changed\n") || last.starts_with("sent\n"),
+        "what the step did: {last}"
+    );
+    assert!(
+        last.contains("\nserver instance 1\n  ") && last.contains("messages in transit"),
+        "the state it leads to: {last}"
+    );
+
+    // The initial state, in COM terms.
+    let dom = dump_dom(&b, &format!("{base}#/steps/0"), "explorer-init", &budget);
+    let init = explorer_current_state(&dom);
+    assert!(
+        init.starts_with("client 1\n  nothing yet\n")
+            && init.contains("SCM\n  CLSID_A: no instance"),
+        "{init}"
+    );
+    assert!(!init.contains("ActorModelState"), "{init}");
 }

@@ -3,7 +3,7 @@
 //! pages and the Explorer.
 
 mod common;
-use common::temp_dir;
+use common::{temp_dir, Explorer};
 
 use comlife::trace::itf_trace::{to_itf, variant};
 use serde::{Deserialize, Serialize};
@@ -653,61 +653,14 @@ fn trace_pages_are_self_contained() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A free loopback port (bound and released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
-}
-
-/// The Explorer serves on loopback, runs checking to completion and links discoveries.
+/// The Explorer serves on loopback, checks to completion and links discoveries.
 #[test]
 fn explorer_serves_on_loopback_and_completes() {
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_comlife"))
-        .args(["explore", "--scenario", "inproc", "--addr", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let mut status = None;
-    while std::time::Instant::now() < deadline {
-        if let Some(body) = http_get(port, "/.status") {
-            if let Ok(v) = serde_json::from_str::<Value>(&body) {
-                if v["done"] == true {
-                    status = Some(v);
-                    break;
-                }
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    let page = http_get(port, "/");
-    let steps = http_get(port, "/.states/0");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let status = status.expect("the Explorer finished checking");
-    assert!(status["unique_state_count"].as_u64().unwrap() > 1000);
-    let props = status["properties"].as_array().unwrap();
+    let ex = Explorer::serve(&["--scenario", "inproc"]);
+    let page = ex.get("/");
+    let steps = ex.get("/.states/0");
+    assert!(ex.status["unique_state_count"].as_u64().unwrap() > 1000);
+    let props = ex.status["properties"].as_array().unwrap();
     let linked = props
         .iter()
         .find(|p| p[1] == "no-unload-while-live")
@@ -724,6 +677,90 @@ fn explorer_serves_on_loopback_and_completes() {
             .is_some_and(|s| s.contains("MTA thread 1 calls CoGetClassObject")),
         "{steps:?}"
     );
+}
+
+/// The Explorer's discoveries are `check`'s shortest traces: in local-sta and inproc (baseline),
+/// each property's discovery is the path of its trace (as many steps; stateright's own
+/// Explorer found 67–73 steps where check finds 14–26 on local-sta), each checked-in trace's
+/// Explorer link opens its property's discovery, and every state along a discovery reads in
+/// COM terms, not as stateright's `Debug` text.
+#[test]
+fn explorer_discoveries_are_the_shortest_traces() {
+    use comlife::com::config::{Config, DEFAULT_CLIENTS};
+    use comlife::com::scenario::Scenario;
+    use comlife::com::toggle_set::ToggleSet;
+    use comlife::trace::itf_trace::explorer_path;
+    use comlife::verify::check::{run, RunOptions};
+    for scenario in [Scenario::LocalSta, Scenario::Inproc] {
+        let name = scenario.name();
+        let ex = Explorer::serve(&["--scenario", name]);
+        let cfg = Config::new(scenario, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+        let report = run(cfg, RunOptions::default());
+        let model = comlife::verify::model::build(cfg);
+        let listed = ex.status["properties"].as_array().unwrap();
+        assert_eq!(listed.len(), report.properties.len(), "{name}");
+        let mut discoveries = BTreeMap::new();
+        for (p, l) in report.properties.iter().zip(listed) {
+            assert_eq!(l[1], p.def.name, "{name}");
+            let want = p.trace.as_ref().map(|t| explorer_path(&model, t).unwrap());
+            assert_eq!(l[2].as_str(), want.as_deref(), "{name} / {}", p.def.name);
+            if let (Some(t), Some(path)) = (&p.trace, l[2].as_str()) {
+                assert_eq!(
+                    path.split('/').count() - 1,
+                    t.len(),
+                    "{name} / {}",
+                    p.def.name
+                );
+                discoveries.insert(p.def.name.to_string(), path.to_string());
+            }
+        }
+        assert!(discoveries.len() >= 3, "{name}: {discoveries:?}");
+        // Each trace file of the run links its property's discovery.
+        let dir = traces_dir().join(name).join("baseline");
+        let mut linked = 0;
+        for f in files(&dir) {
+            if !f.to_string_lossy().ends_with(".itf.json") {
+                continue;
+            }
+            let v: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join(&f)).unwrap()).unwrap();
+            let meta = &v["#meta"];
+            let prop = meta["property"].as_str().unwrap();
+            let link = meta["explorer"].as_str().unwrap();
+            assert_eq!(
+                link.strip_prefix("http://127.0.0.1:3000/#/steps/"),
+                discoveries.get(prop).map(String::as_str),
+                "{name} / {}",
+                f.display()
+            );
+            linked += 1;
+        }
+        assert_eq!(
+            linked,
+            discoveries.len(),
+            "{name}: a trace file per discovery"
+        );
+        // Along one discovery, each step's states read in COM terms.
+        let path = discoveries.values().next().unwrap();
+        let mut prefix = String::new();
+        for i in std::iter::once("").chain(path.split('/')) {
+            if !i.is_empty() {
+                prefix = format!("{prefix}/{i}");
+            }
+            let body = ex.get(&format!("/.states{prefix}")).unwrap();
+            let views: Value = serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{name}: /.states{prefix}: {e}: {body}"));
+            for v in views.as_array().unwrap() {
+                let text = format!("{}\n{}", v["state"], v["outcome"]);
+                for marker in ["ActorModelState", "actor_states", "NEXT_STATE", "Arc("] {
+                    assert!(!text.contains(marker), "{name}: {marker} in {text}");
+                }
+                if v["state"].is_string() {
+                    assert!(text.contains("client") && text.contains("messages in transit"));
+                }
+            }
+        }
+    }
 }
 
 /// A taken port is a clear error with exit status 2, not a panic.

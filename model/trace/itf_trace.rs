@@ -25,7 +25,6 @@
 //! ITF encoding of the action as a JSON string), and what it changed in COM terms (see
 //! `step_meta`).
 
-use crate::com::actor::ComState;
 use crate::com::config::{Config, Layout};
 use crate::com::names::{capitalise, the};
 use crate::com::rules::source_title;
@@ -470,16 +469,27 @@ pub fn encode_action(names: &[String], action: &Action) -> Result<Value, EncodeE
 }
 
 /// The stateright Explorer link of a trace of `model`: `http://<EXPLORER_ADDR>/#/steps/<path>`
-/// with the path of action indices of [`stateright::Path::encode`].
+/// with the path of [`explorer_path`].
 ///
 /// Returns `None` when the trace is not a path of the model.
 pub fn explorer_link(model: &ComModel, trace: &Trace) -> Option<String> {
-    let init = trace.states.first()?.clone();
-    let path = Path::from_actions(model, init, trace.actions.iter())?;
     Some(format!(
         "http://{EXPLORER_ADDR}/#/steps/{}",
-        path.encode(model)
+        explorer_path(model, trace)?
     ))
+}
+
+/// A trace of `model` as the Explorer addresses it: the index of its initial state among the
+/// model's initial states, then the index of each step among the actions of the state it
+/// leaves, joined by `/` ([`stateright::Path::encode`]); `0/3/1` is two steps from the first
+/// initial state. The Explorer's discoveries (`comlife explore`) and the links of trace files
+/// are both this path of a shortest trace.
+///
+/// Returns `None` when the trace is not a path of the model.
+pub fn explorer_path(model: &ComModel, trace: &Trace) -> Option<String> {
+    let init = trace.states.first()?.clone();
+    let path = Path::from_actions(model, init, trace.actions.iter())?;
+    Some(path.encode(model))
 }
 
 /// Whether a trace for `prop` is a counterexample (always, eventually) or an example
@@ -562,7 +572,7 @@ fn step_meta(
                     m.insert("actor".into(), s(&names[usize::from(*dst)]));
                     m.insert("src".into(), s(&names[usize::from(*src)]));
                     m.insert("dst".into(), s(&names[usize::from(*dst)]));
-                    if dead_client(prev, *src) {
+                    if state_text::dead_client(prev, *src) {
                         // What a dead client "sends" is COM's garbage collection releasing its
                         // references in the server (R-COM-PING-GC).
                         let client = model.cfg.actor_name(*src);
@@ -598,30 +608,7 @@ fn step_meta(
         }
     }
     if let Some((_, prev)) = step {
-        let mut before: Vec<String> = crate::com::state::in_transit(prev)
-            .map(|e| envelope(model, &e))
-            .collect();
-        let mut sent = Vec::new();
-        // Replies to a client that has died go nowhere: it receives nothing any more.
-        let mut nowhere = Vec::new();
-        let mut now: Vec<(String, Id)> = crate::com::state::in_transit(state)
-            .map(|e| (envelope(model, &e), e.dst))
-            .collect();
-        now.sort();
-        for (e, dst) in now {
-            match before.iter().position(|b| *b == e) {
-                Some(k) => {
-                    before.remove(k);
-                }
-                None if dead_client(state, dst) => {
-                    let name = model.cfg.actor_name(dst);
-                    if !nowhere.contains(&name) {
-                        nowhere.push(name);
-                    }
-                }
-                None => sent.push(e),
-            }
-        }
+        let (sent, nowhere) = state_text::sent_and_dropped(model, prev, state);
         if !sent.is_empty() {
             m.insert("sent".into(), s(&sent.join("\n")));
         }
@@ -629,7 +616,7 @@ fn step_meta(
             m.insert("repliesToTheDead".into(), s(&nowhere.join("\n")));
         }
         if let Some(ActorModelAction::Timeout(id, _)) = action {
-            if dead_client(state, *id) && !sent.is_empty() {
+            if state_text::dead_client(state, *id) && !sent.is_empty() {
                 m.insert("sentBy".into(), s("COM"));
             }
         }
@@ -685,7 +672,7 @@ fn step_meta(
         let key = serde_json::to_string(&to_itf(e.msg)?).unwrap_or_default();
         transit.push((
             (usize::from(e.src), usize::from(e.dst), key),
-            envelope(model, &e),
+            state_text::message(model, &e),
         ));
     }
     transit.sort_by(|a, b| a.0.cmp(&b.0));
@@ -694,25 +681,6 @@ fn step_meta(
         m.insert("inTransit".into(), s(&lines.join("\n")));
     }
     Ok(m)
-}
-
-/// Whether actor `id` is a client process that has died in `state` (condition
-/// `client-death`): it makes no calls and receives nothing any more.
-fn dead_client(state: &SysState, id: Id) -> bool {
-    matches!(
-        state.actor_states.get(usize::from(id)).map(|a| &**a),
-        Some(ComState::Client(c)) if c.dead
-    )
-}
-
-/// A message in transit in COM terms: "SCM → server instance 1: launch server …".
-fn envelope(model: &ComModel, e: &stateright::actor::Envelope<&crate::com::msg::Msg>) -> String {
-    format!(
-        "{} → {}: {:?}",
-        model.cfg.actor_name(e.src),
-        model.cfg.actor_name(e.dst),
-        e.msg
-    )
 }
 
 /// The ITF document of `trace`, a shortest counterexample to (or example of) `prop` in the run

@@ -1,7 +1,8 @@
 //! Actor states in COM terms, for the people who read traces: each actor's state as a list of
 //! [`Fact`]s ("CLSID_A class object: available", "object 1: CLSID_A, stub connected"), from
 //! which the summary of a state ([`summary`]) and the changes of a step ([`changes`]) are made,
-//! and the objects each actor holds as sequence-diagram participants ([`objects`]).
+//! the objects each actor holds as sequence-diagram participants ([`objects`]), and a whole
+//! state or step as text ([`state`], [`step`]: what the Explorer shows).
 //!
 //! Everything a user reads is numbered from 1 (client 1, server instance 1, apartment 1,
 //! object 1: object ids are sequence numbers from 1 already) and uses COM's names (CLSIDs,
@@ -10,6 +11,7 @@
 use crate::com::actor::ComState;
 use crate::com::config::{Clsid, Config};
 use crate::com::inproc::{Apt, InprocState, Thread};
+use crate::com::msg::Msg;
 use crate::com::names::{
     activation_name, and_list, apt_name, exit_reason, fact, fact_text, flag, service_name, Fact,
 };
@@ -18,7 +20,10 @@ use crate::com::server::{
     AptPhase, AptWork, ClassReg, Monitor, ProcStatus, Queued, ScmCall, ServerState,
 };
 use crate::com::service::{BRef, DisconnectProgress, HostState, StubState, SvcClientState};
+use crate::com::state::in_transit;
+use crate::com::system::{ComModel, SysState};
 use crate::verify::queries::{client_facts, observed_facts};
+use stateright::actor::{Envelope, Id};
 
 /// `text` with the model's class names `CLSID_A`, `CLSID_B`, `CLSID_C` (the [`Clsid`] display
 /// of classes 0, 1, 2) replaced by `names[0]`, `names[1]`, `names[2]`: a server description's
@@ -633,4 +638,126 @@ pub fn objects(s: &ComState) -> Vec<(String, String)> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// A message in transit in COM terms: "SCM → server instance 1: launch server …".
+pub fn message(model: &ComModel, e: &Envelope<&Msg>) -> String {
+    format!(
+        "{} → {}: {:?}",
+        model.cfg.actor_name(e.src),
+        model.cfg.actor_name(e.dst),
+        e.msg
+    )
+}
+
+/// The messages in transit in `after` that were not in `before` (each copy counts): what a
+/// step sent, in COM terms ([`message`]), sorted; without replies to a client process that has
+/// died ([`sent_and_dropped`]).
+pub fn sent(model: &ComModel, before: &SysState, after: &SysState) -> Vec<String> {
+    sent_and_dropped(model, before, after).0
+}
+
+/// What a step sent ([`sent`]), and the dead client processes (by name, each once) that it
+/// sent replies to: a client that has died (condition `client-death`) receives nothing any
+/// more, so those replies go nowhere and are not listed as sent.
+pub fn sent_and_dropped(
+    model: &ComModel,
+    before: &SysState,
+    after: &SysState,
+) -> (Vec<String>, Vec<String>) {
+    let mut was: Vec<String> = in_transit(before).map(|e| message(model, &e)).collect();
+    let mut now: Vec<(String, Id)> = in_transit(after)
+        .map(|e| (message(model, &e), e.dst))
+        .collect();
+    now.sort();
+    let (mut out, mut nowhere) = (Vec::new(), Vec::new());
+    for (e, dst) in now {
+        match was.iter().position(|b| *b == e) {
+            Some(k) => {
+                was.remove(k);
+            }
+            None if dead_client(after, dst) => {
+                let name = model.cfg.actor_name(dst);
+                if !nowhere.contains(&name) {
+                    nowhere.push(name);
+                }
+            }
+            None => out.push(e),
+        }
+    }
+    (out, nowhere)
+}
+
+/// Whether actor `id` is a client process that has died in `state` (condition
+/// `client-death`): it makes no calls and receives nothing any more.
+pub fn dead_client(state: &SysState, id: Id) -> bool {
+    matches!(
+        state.actor_states.get(usize::from(id)).map(|a| &**a),
+        Some(ComState::Client(c)) if c.dead
+    )
+}
+
+/// A whole state in COM terms, as the Explorer shows it: each actor by name with its facts
+/// indented below it, one per line ("nothing yet" for none), then the messages in transit,
+/// sorted ("messages in transit: none" when the network is empty).
+pub fn state(model: &ComModel, s: &SysState) -> String {
+    let cfg = &model.cfg;
+    let mut out = String::new();
+    for (k, a) in s.actor_states.iter().enumerate() {
+        out.push_str(&cfg.actor_name(Id::from(k)));
+        out.push('\n');
+        let f = facts(cfg, k, a);
+        if f.is_empty() {
+            out.push_str("  nothing yet\n");
+        }
+        for x in &f {
+            out.push_str(&format!("  {}\n", fact_text(x)));
+        }
+    }
+    let mut transit: Vec<String> = in_transit(s).map(|e| message(model, &e)).collect();
+    transit.sort();
+    if transit.is_empty() {
+        out.push_str("messages in transit: none\n");
+    } else {
+        out.push_str("messages in transit\n");
+        for t in transit {
+            out.push_str(&format!("  {t}\n"));
+        }
+    }
+    out
+}
+
+/// What a step from `before` to `after` did, in COM terms, as the Explorer shows it: under
+/// "changed", each change of each actor ([`changes`]) as "actor: change"; under "sent", the
+/// messages it sent ([`sent`]); "nothing changed" when neither has a line.
+pub fn step(model: &ComModel, before: &SysState, after: &SysState) -> String {
+    let cfg = &model.cfg;
+    let mut changed = Vec::new();
+    for (k, (b, a)) in before
+        .actor_states
+        .iter()
+        .zip(&after.actor_states)
+        .enumerate()
+    {
+        let name = cfg.actor_name(Id::from(k));
+        for c in changes(cfg, k, b, a) {
+            changed.push(format!("  {name}: {c}\n"));
+        }
+    }
+    let sent = sent(model, before, after);
+    if changed.is_empty() && sent.is_empty() {
+        return "nothing changed\n".into();
+    }
+    let mut out = String::new();
+    if !changed.is_empty() {
+        out.push_str("changed\n");
+        out.extend(changed);
+    }
+    if !sent.is_empty() {
+        out.push_str("sent\n");
+        for m in sent {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
+    out
 }

@@ -33,3 +33,86 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// A free loopback port (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The body of `GET path` from the server on loopback `port`, if it answers.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+/// A `comlife explore` serving on a free loopback port; killed when dropped.
+pub struct Explorer {
+    child: std::process::Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Its `/.status` once checking was done.
+    pub status: serde_json::Value,
+}
+
+impl Explorer {
+    /// Starts `comlife explore ARGS --addr 127.0.0.1:PORT` and waits (up to 120 s) until its
+    /// `/.status` says checking is done.
+    pub fn serve(args: &[&str]) -> Explorer {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_comlife"))
+            .arg("explore")
+            .args(args)
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut e = Explorer {
+            child,
+            port,
+            status: serde_json::Value::Null,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
+            let status = e.get("/.status");
+            if let Some(v) = status.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+            {
+                if v["done"] == true {
+                    e.status = v;
+                    return e;
+                }
+            }
+            if let Some(code) = e.child.try_wait().unwrap() {
+                panic!("comlife explore {args:?} exited: {code}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("comlife explore {args:?} did not finish checking within 120 s");
+    }
+
+    /// The body of `GET path`.
+    pub fn get(&self, path: &str) -> Option<String> {
+        http_get(self.port, path)
+    }
+}
+
+impl Drop for Explorer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
