@@ -1,0 +1,113 @@
+/* Client driver: performs the scripted sequence given on its command line, one step per
+ * argument, and writes an event line (evt.h) for every step with its HRESULT. Steps:
+ *   cocreate          CoCreateInstance(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IPersist)
+ *   getclassobject    CoGetClassObject(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IClassFactory)
+ *   createinstance    IClassFactory::CreateInstance(IID_IPersist) on the class-object proxy
+ *   lockserver 1|0    IClassFactory::LockServer(fLock) on the class-object proxy
+ *   call              IPersist::GetClassID on the object proxy
+ *   release obj|cf    Release of the object proxy or the class-object proxy
+ *   sleep MS          waits MS ms, dispatching messages
+ * A step that needs a pointer the client does not hold is logged as skipped. The client
+ * releases whatever it still holds at the end, then CoUninitialize.
+ */
+#define COBJMACROS
+#define CINTERFACE
+#include <windows.h>
+#include <objbase.h>
+#include <string.h>
+#include "evt.h"
+
+static void pump(DWORD ms)
+{
+    ULONGLONG end = GetTickCount64() + ms;
+    for (;;) {
+        MSG msg;
+        ULONGLONG now = GetTickCount64();
+        if (now >= end) break;
+        MsgWaitForMultipleObjects(0, NULL, FALSE, (DWORD)(end - now), QS_ALLINPUT);
+        while (PeekMessageA(&msg, NULL, 0, 0, PM_REMOVE)) {
+            TranslateMessage(&msg);
+            DispatchMessageA(&msg);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    IClassFactory *cf = NULL;
+    IPersist *obj = NULL;
+    HRESULT hr;
+    ULONGLONG t0;
+    int i, bad = 0;
+
+    evt_open("client");
+    hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    evt("client-start", "coinitialize=0x%08lx steps=%d", (unsigned long)hr, argc - 1);
+
+    for (i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "cocreate")) {
+            if (obj) { IPersist_Release(obj); obj = NULL; }
+            evt("activation-sent", "via=CoCreateInstance");
+            t0 = GetTickCount64();
+            hr = CoCreateInstance(&CLSID_HarnessServer, NULL, CLSCTX_LOCAL_SERVER, &IID_IPersist,
+                                  (void **)&obj);
+            evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu",
+                (unsigned long)hr, GetTickCount64() - t0);
+            if (FAILED(hr)) obj = NULL;
+        } else if (!strcmp(s, "getclassobject")) {
+            if (cf) { IClassFactory_Release(cf); cf = NULL; }
+            evt("activation-sent", "via=CoGetClassObject");
+            t0 = GetTickCount64();
+            hr = CoGetClassObject(&CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, NULL,
+                                  &IID_IClassFactory, (void **)&cf);
+            evt("activation-answered", "via=CoGetClassObject hr=0x%08lx ms=%llu",
+                (unsigned long)hr, GetTickCount64() - t0);
+            if (FAILED(hr)) cf = NULL;
+        } else if (!strcmp(s, "createinstance")) {
+            if (!cf) { evt("skipped", "step=createinstance reason=no-class-object"); bad = 1; continue; }
+            if (obj) { IPersist_Release(obj); obj = NULL; }
+            evt("activation-sent", "via=IClassFactory::CreateInstance");
+            t0 = GetTickCount64();
+            hr = IClassFactory_CreateInstance(cf, NULL, &IID_IPersist, (void **)&obj);
+            evt("activation-answered", "via=IClassFactory::CreateInstance hr=0x%08lx ms=%llu",
+                (unsigned long)hr, GetTickCount64() - t0);
+            if (FAILED(hr)) obj = NULL;
+        } else if (!strcmp(s, "lockserver") && i + 1 < argc) {
+            int lock = atoi(argv[++i]);
+            if (!cf) { evt("skipped", "step=lockserver reason=no-class-object"); bad = 1; continue; }
+            hr = IClassFactory_LockServer(cf, lock);
+            evt("lockserver", "fLock=%d hr=0x%08lx", lock, (unsigned long)hr);
+        } else if (!strcmp(s, "call")) {
+            CLSID clsid;
+            if (!obj) { evt("skipped", "step=call reason=no-object"); bad = 1; continue; }
+            hr = IPersist_GetClassID(obj, &clsid);
+            evt("call", "method=GetClassID hr=0x%08lx clsid-ok=%d", (unsigned long)hr,
+                SUCCEEDED(hr) && IsEqualCLSID(&clsid, &CLSID_HarnessServer));
+        } else if (!strcmp(s, "release") && i + 1 < argc) {
+            const char *what = argv[++i];
+            if (!strcmp(what, "obj") && obj) {
+                evt("release", "what=obj refs=%lu", IPersist_Release(obj));
+                obj = NULL;
+            } else if (!strcmp(what, "cf") && cf) {
+                evt("release", "what=cf refs=%lu", IClassFactory_Release(cf));
+                cf = NULL;
+            } else {
+                evt("skipped", "step=release what=%s reason=not-held", what);
+                bad = 1;
+            }
+        } else if (!strcmp(s, "sleep") && i + 1 < argc) {
+            DWORD ms = strtoul(argv[++i], NULL, 10);
+            evt("sleep", "ms=%lu", ms);
+            pump(ms);
+        } else {
+            evt("bad-step", "step=%s", s);
+            bad = 1;
+        }
+    }
+    if (obj) evt("release", "what=obj refs=%lu at=end", IPersist_Release(obj));
+    if (cf) evt("release", "what=cf refs=%lu at=end", IClassFactory_Release(cf));
+    CoUninitialize();
+    evt("exit", "code=%d", bad ? 2 : 0);
+    return bad ? 2 : 0;
+}
