@@ -6,7 +6,7 @@
 use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::{Kind, Toggle};
 use comlife::verify::check::RunReport;
-use comlife::verify::diagnosis::{Cause, Defect, Diagnosis};
+use comlife::verify::diagnosis::{Cause, Defect, Diagnosis, Evidence, RemediesFrom};
 use std::path::Path;
 
 /// Where the server of a run is described, which says how a toggle is applied to it.
@@ -151,7 +151,14 @@ pub fn print_answer(
     for (k, d) in diag.defects.iter().enumerate() {
         // Named in the headline; here by number and what explains it.
         let what = match &d.cause {
-            Cause::Finding(id) => format!("{id}, explained in spec/findings.md"),
+            Cause::Finding(id) => match (&diag.differs, d.named_in) {
+                (Some(how), Some(run)) => format!(
+                    "{id}, explained in spec/findings.md; named as in the pinned run {}.{}, which differs from this run in: {how}",
+                    cfg.scenario.name(),
+                    run.label()
+                ),
+                _ => format!("{id}, explained in spec/findings.md"),
+            },
             Cause::Toggled(ms) if ms.iter().any(|m| !m.opt_in()) => {
                 "a mechanism the server needs is disabled".to_string()
             }
@@ -176,7 +183,24 @@ pub fn print_answer(
                 short.def.name
             ),
         }
-        print_remedies(d, source, report);
+        print_remedies(d, source, report, &diag.remedies_from);
+    }
+    if total > 0 {
+        match &diag.remedies_from {
+            RemediesFrom::Search { tried, seconds } => {
+                let n: Vec<&str> = tried.iter().map(|m| m.name()).collect();
+                println!(
+                    "\nnote: remedy search: {} remed{} checked in this configuration, every interleaving each ({}; {seconds:.1} s)",
+                    n.len(),
+                    if n.len() == 1 { "y" } else { "ies" },
+                    n.join(", ")
+                );
+            }
+            RemediesFrom::Pins { skipped: Some(why) } => println!(
+                "\nnote: remedies from the pinned runs of spec/expectations.toml only (the scenario's own layout, two clients); the remedy search did not run: {why}"
+            ),
+            RemediesFrom::Pins { skipped: None } => {}
+        }
     }
     if !diag.unreached.is_empty() {
         let n: Vec<&str> = diag
@@ -203,9 +227,11 @@ pub fn print_answer(
     }
 }
 
-/// Prints a defect's remedies: enabling a disabled mechanism back, or each opt-in remedy the
-/// pins show repairing some of its properties, and what none repairs.
-fn print_remedies(d: &Defect, source: Source, report: &RunReport) {
+/// Prints a defect's remedies: enabling a disabled mechanism back, or each opt-in remedy that
+/// repairs some of its properties (all first, then some, then those that break something),
+/// with the code a developer writes and how to apply it; then the remedies the search checked
+/// that repair none, and what no remedy repairs.
+fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &RemediesFrom) {
     let s = report.cfg.scenario.name();
     if let Cause::Toggled(ms) = &d.cause {
         for &m in ms {
@@ -229,28 +255,51 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport) {
             }
         }
     }
-    if d.remedies.is_empty() && !matches!(&d.cause, Cause::Toggled(ms) if ms.iter().any(|m| !m.opt_in())) {
-        println!("  remedy: no modeled remedy repairs it (spec/findings.md discusses what can be done)");
+    if d.needs_mechanism() {
         return;
     }
     let total = d.properties.len();
     for r in &d.remedies {
-        let all = r.repairs.len() == total;
-        println!(
-            "  remedy: {} — repairs {} (the pinned run {s}.{} shows it)",
-            r.toggle.name(),
-            if all {
-                "all of them".to_string()
-            } else {
-                format!("{} of {total}: {}", r.repairs.len(), r.repairs.join(", "))
-            },
-            r.run.label()
-        );
-        println!("    what it does: {}", r.toggle.when_toggled());
+        let repairs = if r.repairs.len() == total {
+            "repairs it".to_string()
+        } else {
+            format!("repairs {} of {total}: {}", r.repairs.len(), r.repairs.join(", "))
+        };
+        let breaks = if r.breaks.is_empty() {
+            String::new()
+        } else {
+            format!(", but violates {}", r.breaks.join(", "))
+        };
+        let shown = match r.evidence {
+            Evidence::Searched {
+                unique_states,
+                complete: true,
+            } => format!("checked with it: {unique_states} unique states, every interleaving"),
+            Evidence::Searched { unique_states, .. } => format!(
+                "checked with it: {unique_states} unique states, bounded: only its violations are established"
+            ),
+            Evidence::Pinned => format!("the pinned run {s}.{} shows it", r.run.label()),
+        };
+        println!("  remedy: {} — {repairs}{breaks} ({shown})", r.toggle.name());
+        if let Some(code) = r.toggle.code_shape() {
+            println!("    write: {code}");
+        }
         println!("    apply: {}", source.apply(r.toggle, true));
     }
+    if !d.no_effect.is_empty() {
+        let n: Vec<&str> = d.no_effect.iter().map(|m| m.name()).collect();
+        println!("  also checked, repairs none of it: {}", n.join(", "));
+    }
+    if d.remedies.is_empty() {
+        let which = match from {
+            RemediesFrom::Search { .. } => "no modeled remedy repairs it (each was checked in this configuration)",
+            RemediesFrom::Pins { .. } => "no modeled remedy repairs it in the pinned runs",
+        };
+        println!("  remedy: {which}; spec/findings.md discusses what can be done");
+        return;
+    }
     let left = d.unrepaired(report);
-    if !d.remedies.is_empty() && !left.is_empty() {
+    if !left.is_empty() {
         println!(
             "  no modeled remedy repairs: {} (spec/findings.md discusses what can be done)",
             left.join(", ")
@@ -276,7 +325,14 @@ pub fn summary_line(width: usize, report: &RunReport, diag: &Diagnosis) -> Strin
         .map(|d| {
             let n = d.properties.len();
             let remedy = match d.remedies.first() {
-                Some(r) if r.repairs.len() == n => format!("remedy {}", r.toggle.name()),
+                Some(r) if r.repairs.len() == n && r.breaks.is_empty() => {
+                    format!("remedy {}", r.toggle.name())
+                }
+                Some(r) if r.repairs.len() == n => format!(
+                    "remedy {} (but it violates {})",
+                    r.toggle.name(),
+                    r.breaks.join(", ")
+                ),
                 Some(r) => format!(
                     "remedy {} repairs {} of {n}",
                     r.toggle.name(),

@@ -27,6 +27,7 @@ use comlife::verify::matrix::{run_jobs, Job};
 use comlife::verify::memory::MemoryBound;
 use comlife::verify::model::build;
 use comlife::verify::progress::Progress;
+use comlife::verify::remedies::{self, RemedySearch};
 use comlife::verify::search::action_phrase;
 use comlife::verify::simulate::Simulation;
 use std::collections::BTreeSet;
@@ -127,7 +128,13 @@ impl Plan {
     /// first — for one run its verdict on the server and each defect
     /// ([`answer::print_answer`]), for the whole matrix one line per scenario — then, titled
     /// apart, the verdicts (the long table, or each scenario's compact matrix and the legend).
-    fn print_results(&self, runs: &[(RunReport, Comparison)], exp: &Expectations) {
+    /// `search` is the remedy search after a single run ([`remedy_search`]).
+    fn print_results(
+        &self,
+        runs: &[(RunReport, Comparison)],
+        exp: &Expectations,
+        search: Option<&RemedySearch>,
+    ) {
         if self.print == Print::Json {
             return;
         }
@@ -144,7 +151,7 @@ impl Plan {
                 .unwrap_or(0);
             println!("The servers as built (each scenario's baseline run):");
             for r in baselines {
-                println!("  {}", answer::summary_line(width, r, &diagnose(r, exp)));
+                println!("  {}", answer::summary_line(width, r, &diagnose(r, exp, None)));
             }
         } else if let Some((report, _)) = runs.first() {
             let (name, source) = match &self.against {
@@ -169,7 +176,7 @@ impl Plan {
                 &name,
                 source,
                 report,
-                &diagnose(report, exp),
+                &diagnose(report, exp, search),
                 dir.as_deref(),
             );
         }
@@ -464,7 +471,8 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         return usage(e);
     }
     display.finish();
-    plan.print_results(&kept, exp);
+    let search = remedy_search(plan, &kept);
+    plan.print_results(&kept, exp, search.as_ref());
     let traces_written = written.len() / traces::EXTENSIONS.len();
     if let Some(root) = &plan.root {
         // The whole matrix owns the whole trace directory; a single run its run's directory.
@@ -519,6 +527,28 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
         }
     }
     code
+}
+
+/// The remedy search after a single run whose answer is printed (not the whole matrix, not
+/// `--json`): each applicable remedy checked in the run's configuration
+/// ([`comlife::verify::remedies::search`]), with the run's options, its progress on stderr as
+/// for the whole matrix. `None` when no answer is printed.
+fn remedy_search(plan: &Plan, kept: &[(RunReport, Comparison)]) -> Option<RemedySearch> {
+    if plan.whole_matrix || plan.print == Print::Json {
+        return None;
+    }
+    let (report, _) = kept.first()?;
+    let n = remedies::planned_runs(report);
+    let progress = Arc::new(Progress::new());
+    let display = long_run::Display::start(Work::Runs(n as u64), Arc::clone(&progress));
+    let bar = display.bar();
+    bar.set_message("remedy search".to_string());
+    let search = remedies::search(report, plan.jobs[0].opts, &progress, |r| {
+        bar.inc(1);
+        bar.set_message(format!("remedy search: {} done", r.cfg.toggled.label()));
+    });
+    display.finish();
+    Some(search)
 }
 
 /// With `--html DIR`, writes the HTML page of every trace in `run_dirs` below the trace

@@ -10,6 +10,7 @@ use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::rules::RULES;
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
+use comlife::com::toggles::Toggle;
 use comlife::description::builtin::BUILTIN;
 use comlife::description::format::Description;
 use comlife::verify::check::{run, RunOptions};
@@ -512,10 +513,13 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
         out.contains(&format!("shortest trace: {} (20 steps)", trace.display())),
         "{out}"
     );
-    // The remedy is derived from the pins: atl14-mta.with-stopping-flag-locked repairs one of
-    // F-4's five properties, and no pinned remedy run repairs the other four.
+    // The remedy search checks the description with each remedy: stopping-flag-locked repairs
+    // one of F-4's five properties (what a developer writes follows), stopping-flag none, and
+    // no remedy the other four.
     assert!(
-        out.contains("remedy: stopping-flag-locked — repairs 1 of 5: no-exit-with-live-objects (the pinned run atl14-mta.with-stopping-flag-locked shows it)")
+        out.contains("remedy: stopping-flag-locked — repairs 1 of 5: no-exit-with-live-objects (checked with it: ")
+            && out.contains(&format!("    write: {}", Toggle::StoppingFlagLocked.code_shape().unwrap()))
+            && out.contains("also checked, repairs none of it: stopping-flag\n")
             && out.contains("no modeled remedy repairs: no-exit-while-locked, factory-stays-connected, no-handout-after-shutdown, clean-disconnect"),
         "{out}"
     );
@@ -652,4 +656,136 @@ fn toggles_named_in_the_file_and_on_the_command_line_exit_2() {
         + 1;
     assert!(err.contains(&format!("dup-0.toml:{line}:11 already")), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The remedies of a defect found by the search, run against the description's own
+/// configuration: a copy of local-multi-sta (F-4) gets recheck-after-revoke, with its code
+/// shape and how to apply it in the file; the remedy that repairs none (stopping-flag) is not
+/// listed as a repair; and the search's runs are the pinned remedy runs, state for state.
+#[test]
+fn the_remedy_search_finds_recheck_after_revoke_for_a_copy_of_local_multi_sta() {
+    let dir = temp_dir("remedy-search");
+    let file = dir.join("copy.toml");
+    let text = comlife(&["new", "--from", "local-multi-sta"]).1;
+    std::fs::write(&file, text.replace("name = \"local-multi-sta\"", "name = \"copy\"")).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let answer = &out[..out.find("Every verdict").expect("the table")];
+    let pinned = Expectations::embedded();
+    let states = |t: Toggle| {
+        pinned
+            .states(Scenario::LocalMultiSta, ToggleSet::only(t))
+            .unwrap()
+    };
+    assert!(
+        answer.contains(&format!(
+            "remedy: recheck-after-revoke — repairs 4 of 5: no-exit-with-live-objects, no-exit-while-locked, factory-stays-connected, clean-disconnect (checked with it: {} unique states, every interleaving)",
+            states(Toggle::RecheckAfterRevoke)
+        )),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(&format!("    write: {}", Toggle::RecheckAfterRevoke.code_shape().unwrap()))
+            && answer.contains(&format!(
+                "apply: add \"recheck-after-revoke\" to [mechanisms] enable in {} (or --enable recheck-after-revoke)",
+                file.display()
+            )),
+        "{answer}"
+    );
+    // Full repairs first, then partial ones (more first): recheck-after-revoke before
+    // stopping-flag-locked.
+    let a = answer.find("remedy: recheck-after-revoke").unwrap();
+    let b = answer
+        .find(&format!(
+            "remedy: stopping-flag-locked — repairs 1 of 5: no-exit-with-live-objects (checked with it: {} unique states",
+            states(Toggle::StoppingFlagLocked)
+        ))
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert!(a < b, "{answer}");
+    // stopping-flag (as Box printed it) repairs none of F-4: checked, not offered as a repair.
+    assert!(!answer.contains("remedy: stopping-flag —"), "{answer}");
+    assert!(answer.contains("  also checked, repairs none of it: stopping-flag\n"), "{answer}");
+    assert!(
+        answer.contains("note: remedy search: 3 remedies checked in this configuration, every interleaving each (recheck-after-revoke, stopping-flag, stopping-flag-locked; "),
+        "{answer}"
+    );
+    // The description is the pinned configuration: the finding is named without a caveat.
+    assert!(answer.contains("Defect 1 of 1 (F-4, explained in spec/findings.md)\n"), "{answer}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server with another layout than any built-in (the README's shop: three classes, a
+/// single-use one, a client of each apartment) gets its remedies from the search, not from
+/// pins, and its finding is named as in the pinned run with what differs said.
+#[test]
+fn another_layout_gets_searched_remedies_and_a_qualified_finding() {
+    let dir = temp_dir("remedy-layout");
+    let file = dir.join("shop.toml");
+    let shop = r#"name = "shop"
+[server]
+kind = "exe"
+lifetime = "textbook"
+[[server.apartments]]
+kind = "sta"
+classes = ["CLSID_Catalog"]
+[[server.apartments]]
+kind = "sta"
+classes = ["CLSID_Cart", "CLSID_Checkout"]
+[[server.classes]]
+name = "CLSID_Catalog"
+regcls = ["MULTIPLEUSE", "SUSPENDED"]
+clsctx = ["LOCAL_SERVER"]
+[[server.classes]]
+name = "CLSID_Cart"
+regcls = ["MULTIPLEUSE", "SUSPENDED"]
+clsctx = ["LOCAL_SERVER"]
+[[server.classes]]
+name = "CLSID_Checkout"
+regcls = ["SINGLEUSE", "SUSPENDED"]
+clsctx = ["LOCAL_SERVER"]
+[clients]
+count = 2
+classes = ["CLSID_Catalog", "CLSID_Checkout"]
+"#;
+    std::fs::write(&file, shop).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    assert_eq!(code, 0, "{shop}\n{out}{err}");
+    assert!(
+        out.contains("Defect 1 of 1 (F-4, explained in spec/findings.md; named as in the pinned run local-multi-sta.baseline, which differs from this run in: 3 classes in 2 apartments (the pins: 2 in 2); which class each client activates; single-use classes)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("remedy: recheck-after-revoke — repairs 4 of 5: ")
+            && out.contains("(checked with it: ")
+            && !out.contains("(the pinned run local-multi-sta.with-"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A simulation cannot show a property holding: the search is skipped with a note, and the
+/// remedies come from the pins.
+#[test]
+fn the_remedy_search_is_skipped_for_a_simulation() {
+    let (code, out, err) = comlife(&[
+        "check",
+        "spec/scenarios/local-multi-sta.toml",
+        "--no-traces",
+        "--simulate",
+        "300",
+        "--seed",
+        "7",
+    ]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    let answer = &out[..out.find("Every verdict").unwrap_or(out.len())];
+    if answer.contains("Defect 1 of") {
+        assert!(
+            answer.contains("note: remedies from the pinned runs of spec/expectations.toml only (the scenario's own layout, two clients); the remedy search did not run: the run is a simulation")
+                && answer.contains("(the pinned run local-multi-sta.with-recheck-after-revoke shows it)")
+                && !answer.contains("checked with it"),
+            "{answer}"
+        );
+    } else {
+        panic!("300 walks with seed 7 find no violation of local-multi-sta: {answer}");
+    }
 }

@@ -73,6 +73,9 @@ pub struct ToggleDef {
     /// The assumption a variant re-checks, expecting no verdict to change
     /// ([`Toggle::rechecks_assumption`]).
     pub rechecks: Option<&'static str>,
+    /// For a remedy (and only a remedy), the code a developer writes to apply it
+    /// ([`Toggle::code_shape`]).
+    pub code_shape: Option<&'static str>,
 }
 
 impl ToggleDef {
@@ -90,13 +93,14 @@ impl ToggleDef {
         needs: None,
         under_configurations: false,
         rechecks: None,
+        code_shape: None,
     };
 }
 
 /// Declares every toggle once: each entry is a variant of [`Toggle`] with its doc comment and
 /// the fields of its row of [`TOGGLES`] (`name`, `kind`, `rules`, `source`, `applies`,
-/// `when_toggled`, then any of `reference`, `needs`, `under_configurations`, `rechecks`, which
-/// default to [`ToggleDef::PLAIN`]'s). The macro makes the enum, [`Toggle::ALL`] and the table
+/// `when_toggled`, then any of `reference`, `needs`, `under_configurations`, `rechecks`,
+/// `code_shape`, which default to [`ToggleDef::PLAIN`]'s; a remedy sets `code_shape`). The macro makes the enum, [`Toggle::ALL`] and the table
 /// in the entries' order, so that `Toggle::def` (`TOGGLES[self as usize]`) finds each row.
 macro_rules! toggles {
     ($(
@@ -273,6 +277,7 @@ toggles! {
         rules: ["R-002-FACTORY-COUNT-OPTION"], source: "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)", applies: inproc,
         when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
         reference: true,
+        code_shape: Some("in DllCanUnloadNow, answer S_FALSE while any client holds a class-object pointer: count the class factories' AddRef/Release in the DLL's global count (Brockschmidt, 002; ATL's CComObjectCached and MFC's AfxDllCanUnloadNow do this)"),
     },
     /// R-003-RECHECK (remedy for F-4): after revoking, the server re-checks its count and stays
     /// in its message loops until every instance is released (003's "classical approach").
@@ -281,6 +286,7 @@ toggles! {
         rules: ["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: multi_apartment,
         when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again",
         reference: true,
+        code_shape: Some("after CoRevokeClassObject, re-check the server's count and keep the message loop running while it is not zero (an activation slipped in); post WM_QUIT only when it is zero again (003's \"classical approach\")"),
     },
     /// R-003-SIMPLEST-WAY applied to the user's document (remedy for F-5): the document the user
     /// opens holds a CoAddRefServerProcess reference while it is open.
@@ -288,6 +294,7 @@ toggles! {
         name: "user-document-counts", kind: Remedy,
         rules: ["R-003-SIMPLEST-WAY", "R-002-USER-CONTROL"], source: "003_71d2d71f8f3a5043.txt (paragraph \"The simplest way\"); 002_04beec619a32ce82.txt (Local Server, user control)", applies: with_user,
         when_toggled: "(remedy for F-5) the user's document calls CoAddRefServerProcess when opened and CoReleaseServerProcess when closed, like any object instance",
+        code_shape: Some("call CoAddRefServerProcess when the user opens a document and CoReleaseServerProcess when the user closes it, as for any object instance (003's \"simplest way\")"),
     },
     /// Variant of R-003-AUTO-SUSPEND (A-ATOMIC): the COM runtime checks suspension and takes the
     /// implicit LockServer / CoAddRefServerProcess of an activation in one atomic step.
@@ -370,6 +377,7 @@ toggles! {
         rules: ["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
         when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero",
         reference: true,
+        code_shape: Some("make the module's Lock call CoAddRefServerProcess and its Unlock CoReleaseServerProcess instead of counting in the module (ATL 10.0's CAtlExeModuleT::Lock/Unlock; in an ATL 7.0-9.0 or WTL project an override of Lock/Unlock in the module class; in MFC the same around AfxOleLockApp/AfxOleUnlockApp), so COM suspends the class objects when the count reaches zero"),
     },
     /// Variant of A-SCM-EXITED (unsourced): an activation the SCM forwarded to a registered
     /// instance whose process exited before it arrived comes back RPC_S_SERVER_UNAVAILABLE, and
@@ -387,6 +395,7 @@ toggles! {
         name: "stopping-flag", kind: Remedy,
         rules: ["R-SEEDS-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; ActiveX/COM Q&A, Microsoft Systems Journal, January 1997", applies: split_activation,
         when_toggled: "(remedy for F-4, F-8, as Box wrote it) Unlock sets a shutdown flag once the count is zero (one step after the decrement), and IClassFactory::CreateInstance returns CO_E_SERVER_STOPPING while it is set",
+        code_shape: Some("as Box printed it: in Unlock, when CoReleaseServerProcess returns 0, set a shutdown event; in IClassFactory::CreateInstance, return CO_E_SERVER_STOPPING when it is set (Box, Essential COM ch. 6; no lock)"),
     },
     /// Box's remedy under one server lock (remedy for F-4, F-8): the decrement to zero (or the
     /// monitor's decision) sets the flag under the lock that `CreateInstance` holds across its
@@ -396,6 +405,7 @@ toggles! {
         rules: ["R-SEEDS-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; MSJ January 1997; the lock is the developer's (e.g. an override of CAtlExeModuleT::Unlock and of the class factory's CreateInstance)", applies: split_activation,
         when_toggled: "(remedy for F-4, F-8, under one lock) the decrement to zero (ATL 7-9: the monitor's decision) sets the shutdown flag under a server lock that IClassFactory::CreateInstance holds across its check of the flag and the new object's Lock",
         reference: true,
+        code_shape: Some("in IClassFactory::CreateInstance, under the lock that Unlock takes when it decides to exit (and sets a shutdown flag), return CO_E_SERVER_STOPPING when the flag is set, and hold the lock across the new object's Lock (Box, Essential COM ch. 6; in ATL an override of the module's Unlock and a custom class factory)"),
     },
     /// Condition of R-MFC-LOCKAPP (b): a modal dialog (a dialog's DoModal, AfxMessageBox)
     /// disables the main window for a while, during which the STA's modal loop keeps
@@ -413,6 +423,7 @@ toggles! {
         rules: ["R-MFC-LOCKAPP"], source: "MFC olelock.cpp AfxOleSetUserCtrl, AfxOleCanExitApp, AfxOleOnReleaseAllObjects (spec/frameworks.md §5)", applies: mfc,
         when_toggled: "(remedy for F-10) the code that shows the modal dialog saves AfxOleGetUserCtrl() before it and, when the dialog returns with the flag saved FALSE, calls AfxOleSetUserCtrl(FALSE) and, if AfxOleCanExitApp(), AfxOleOnReleaseAllObjects() (meaningful only with modal-dialog)",
         needs: Some(Toggle::ModalDialog),
+        code_shape: Some("around a modal dialog (DoModal, AfxMessageBox): save AfxOleGetUserCtrl() before it; when it returns, if the saved flag was FALSE, call AfxOleSetUserCtrl(FALSE) and, if AfxOleCanExitApp(), AfxOleOnReleaseAllObjects() (the shutdown MFC skipped while the window was disabled)"),
     },
     /// Condition of R-MFC-CLOSE: once the instance (launched for a client) has served it, the
     /// user opens a document (`COleLinkingDoc::OnNewDocument` calls `AfxOleSetUserCtrl(TRUE)`;
@@ -619,8 +630,32 @@ impl Toggle {
         )
     }
 
+    /// For a remedy, the code a developer writes to apply it, in a sentence: the override, the
+    /// call or the lock (spec/findings.md gives the full form); `None` for every other kind.
+    pub fn code_shape(self) -> Option<&'static str> {
+        self.def().code_shape
+    }
+
     /// Whether the mechanism means anything in `scenario`.
     pub fn applies_to(self, scenario: Scenario) -> bool {
         (self.def().applies)(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, Toggle};
+
+    /// Every remedy says what a developer writes; no other toggle does.
+    #[test]
+    fn remedies_and_only_remedies_have_a_code_shape() {
+        for t in Toggle::ALL {
+            match (t.kind(), t.code_shape()) {
+                (Kind::Remedy, Some(s)) => assert!(s.len() > 40, "{}", t.name()),
+                (Kind::Remedy, None) => panic!("remedy {} has no code_shape", t.name()),
+                (_, Some(_)) => panic!("{} is not a remedy but has a code_shape", t.name()),
+                (_, None) => {}
+            }
+        }
     }
 }

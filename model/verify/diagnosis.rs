@@ -3,48 +3,78 @@
 //! table and the regression comparison.
 //!
 //! A defect is a group of violated always/eventually properties with one cause: a finding of
-//! spec/findings.md that spec/expectations.toml's `[findings]` table pins for the run, toggles
-//! of the run without which the pinned run shows the properties hold (a mechanism the run
-//! disabled, so the server needs it; or a variant, condition or configuration that exposes
-//! them), or nothing pinned. The remedies are derived from the pins as well: an opt-in remedy
-//! repairs a property when the pinned run with the remedy added shows it holding. Everything
-//! here comes from spec/expectations.toml as pinned for the scenario's own apartments and
-//! classes with the default two clients; a description with another layout gets no pinned
-//! explanation.
+//! spec/findings.md that spec/expectations.toml's `[findings]` table pins for the run's
+//! scenario and toggles, toggles of the run without which the pinned run shows the properties
+//! hold (a mechanism the run disabled, so the server needs it; or a variant, condition or
+//! configuration that exposes them), or nothing pinned. The pins describe each scenario's own
+//! apartments and classes with the default two clients: a finding is still named for a run
+//! with another layout or client count (its violated properties are the ones the pinned run of
+//! the same scenario and toggles names it for, and [`Diagnosis::differs`] says what differs),
+//! but the toggles' part is read off the pins only for the scenario's own layout.
+//!
+//! The remedies come from the remedy search ([`crate::verify::remedies`]) when it ran: each
+//! opt-in remedy checked in this very configuration, what it repairs and what it breaks. Where
+//! it did not run (the whole matrix, a simulation, a bounded or costly run) they are derived
+//! from the pins: an opt-in remedy repairs a property when the pinned run with the remedy added
+//! shows it holding (the scenario's own layout only).
 
-use crate::com::config::Layout;
+use crate::com::config::{Config, Layout, DEFAULT_CLIENTS};
 use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::{Kind, Toggle};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::expectations::Expectations;
+use crate::verify::remedies::RemedySearch;
 use stateright::Expectation;
 
 /// What explains a defect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cause {
     /// The finding of spec/findings.md ("F-4") that spec/expectations.toml's `[findings]`
-    /// table names for the properties in this run, or in the run with every disabled
-    /// mechanism back on (the server as built, where they are violated as well).
+    /// table names for the properties in the pinned run of this scenario and toggles, or in the
+    /// run with every disabled mechanism back on (the server as built, where they are violated
+    /// as well; the scenario's own layout only). For a run with another layout or client count
+    /// [`Diagnosis::differs`] says so.
     Finding(String),
     /// Toggles of the run (in [`Toggle::ALL`] order) without any one of which the pinned run
     /// shows the properties hold: a disabled mechanism (the server needs it; enabling it back
     /// is the remedy) or an enabled variant, condition or configuration (it exposes them).
     Toggled(Vec<Toggle>),
-    /// Nothing pinned explains the violation: the run is not pinned (another layout than the
-    /// scenario's own) or the `[findings]` table names no finding for it.
+    /// Nothing pinned explains the violation: the `[findings]` table names no finding for the
+    /// run, and the run is not pinned (another layout than the scenario's own) or no toggle of
+    /// it explains it.
     Unexplained,
 }
 
-/// An opt-in remedy ([`Kind::Remedy`]) and the properties of a defect it repairs, according to
-/// the pinned run of the same scenario with the remedy added.
+/// Where a remedy's verdicts come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// The remedy search ([`crate::verify::remedies`]): this run's configuration with the
+    /// remedy added, checked with the run's bounds.
+    Searched {
+        /// Unique states (classes of states under symmetry reduction) of that run.
+        unique_states: usize,
+        /// Whether it covered every interleaving (else only its violations are established).
+        complete: bool,
+    },
+    /// The pinned run of spec/expectations.toml: the scenario's own layout, two clients, the
+    /// run's toggles plus the remedy ([`Remedy::run`]).
+    Pinned,
+}
+
+/// An opt-in remedy ([`Kind::Remedy`]) and what it does to a defect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remedy {
     /// The remedy (`--enable NAME`).
     pub toggle: Toggle,
-    /// The pinned run that shows it: the run's toggles plus the remedy.
+    /// The toggles of the run that shows it: the run's toggles plus the remedy.
     pub run: ToggleSet,
-    /// The defect's properties that hold in that run, in the report's order.
+    /// The defect's properties that hold in that run, in the report's order (at least one).
     pub repairs: Vec<&'static str>,
+    /// The always/eventually properties that run violates and this run does not: what the
+    /// remedy breaks (a remedy with any is not a clean fix), in that run's order.
+    pub breaks: Vec<&'static str>,
+    /// Where the verdicts come from.
+    pub evidence: Evidence,
 }
 
 /// One defect: violated properties with one cause.
@@ -55,12 +85,19 @@ pub struct Defect {
     /// The violated always/eventually properties, as indices into the report's `properties`,
     /// in the report's order (at least one).
     pub properties: Vec<usize>,
-    /// Each opt-in remedy that applies to the scenario and is not in the run whose pinned run
-    /// (the run's toggles plus the remedy) repairs at least one of the properties, those that
-    /// repair more first (then in [`Toggle::ALL`] order). Empty for a [`Cause::Toggled`] defect
-    /// with a disabled mechanism (enabling it back is the remedy) and when no pinned run shows
-    /// a repair.
+    /// Each opt-in remedy that applies and is not in the run and that repairs at least one of
+    /// the properties: first those that repair all of them and break nothing, then those that
+    /// repair some and break nothing (more first), then those that break something (more
+    /// repairs first); within each, in [`Toggle::ALL`] order. Empty for a [`Cause::Toggled`]
+    /// defect with a disabled mechanism (enabling it back is the remedy) and when no remedy
+    /// repairs any property.
     pub remedies: Vec<Remedy>,
+    /// The remedies the search checked that repair none of the properties, in [`Toggle::ALL`]
+    /// order (empty when the remedies come from the pins).
+    pub no_effect: Vec<Toggle>,
+    /// For a [`Cause::Finding`], the toggles of the pinned run of the scenario whose
+    /// `[findings]` entry names it (this run's, or the server as built).
+    pub named_in: Option<ToggleSet>,
 }
 
 impl Defect {
@@ -81,10 +118,33 @@ impl Defect {
             .filter(|n| !self.remedies.iter().any(|r| r.repairs.contains(n)))
             .collect()
     }
+
+    /// Whether the cause is a disabled mechanism (enabling it back is the remedy).
+    pub fn needs_mechanism(&self) -> bool {
+        matches!(&self.cause, Cause::Toggled(ms) if ms.iter().any(|m| !m.opt_in()))
+    }
+}
+
+/// Where a diagnosis's remedies come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RemediesFrom {
+    /// The remedy search ran.
+    Search {
+        /// The remedies it checked, in [`Toggle::ALL`] order.
+        tried: Vec<Toggle>,
+        /// Wall-clock seconds the remedy runs took together.
+        seconds: f64,
+    },
+    /// The pins of spec/expectations.toml (the scenario's own layout only).
+    Pins {
+        /// Why the search did not run, in words, when it was asked for and skipped; `None`
+        /// when it was not asked for (the whole matrix's summary).
+        skipped: Option<String>,
+    },
 }
 
 /// A run's answer about the server: its defects, and what it could not establish.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Diagnosis {
     /// The defects, in the order of their first property.
     pub defects: Vec<Defect>,
@@ -93,6 +153,13 @@ pub struct Diagnosis {
     pub unreached: Vec<usize>,
     /// Properties whose verdict is unknown (a bounded, stopped or simulated run), as indices.
     pub unknown: Vec<usize>,
+    /// Where the remedies come from.
+    pub remedies_from: RemediesFrom,
+    /// What the run's configuration differs in from the pinned runs of its scenario (the
+    /// scenario's own apartments and classes, two clients), in words ("3 clients; another
+    /// layout of apartments and classes"); `None` when it does not. A finding named for such a
+    /// run is named as in the pinned run of the same scenario and toggles.
+    pub differs: Option<String>,
 }
 
 impl Diagnosis {
@@ -108,8 +175,62 @@ fn without(t: ToggleSet, m: Toggle) -> ToggleSet {
     t.iter().filter(|&x| x != m).fold(ToggleSet::EMPTY, ToggleSet::with)
 }
 
-/// The diagnosis of `report`, explained from the pins of `pinned` (spec/expectations.toml).
-pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
+/// What `cfg` differs in from the pinned runs of its scenario, in words, or `None`.
+fn differs(cfg: &Config) -> Option<String> {
+    let own = Layout::of(cfg.scenario);
+    let l = &cfg.layout;
+    let mut parts = Vec::new();
+    if cfg.clients != DEFAULT_CLIENTS {
+        parts.push(format!("{} clients (the pins have {DEFAULT_CLIENTS})", cfg.clients));
+    }
+    if (l.apartments, l.classes, l.class_apartment) != (own.apartments, own.classes, own.class_apartment) {
+        parts.push(format!(
+            "{} class{} in {} apartment{} (the pins: {} in {})",
+            l.classes,
+            if l.classes == 1 { "" } else { "es" },
+            l.apartments,
+            if l.apartments == 1 { "" } else { "s" },
+            own.classes,
+            own.apartments
+        ));
+    }
+    if l.client_class != own.client_class {
+        parts.push("which class each client activates".to_string());
+    }
+    if l.singleuse != own.singleuse {
+        parts.push("single-use classes".to_string());
+    }
+    if l.client_calls != own.client_calls {
+        parts.push("the clients' activation calls".to_string());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The always/eventually properties that `with` (a remedy run's verdicts) violates and
+/// `report` does not (it holds there, or the run does not check it).
+fn broken(
+    report: &RunReport,
+    with: impl Iterator<Item = (&'static str, Verdict)>,
+) -> Vec<&'static str> {
+    let always_or_eventually = |n: &str| {
+        crate::verify::properties::PROPERTIES
+            .iter()
+            .any(|d| d.name == n && d.expectation != Expectation::Sometimes)
+    };
+    let violated_here = |n: &str| {
+        report
+            .properties
+            .iter()
+            .any(|p| p.def.name == n && p.verdict == Verdict::Violated)
+    };
+    with.filter(|&(n, v)| v == Verdict::Violated && always_or_eventually(n) && !violated_here(n))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The diagnosis of `report`, explained from the pins of `pinned` (spec/expectations.toml),
+/// with the remedies of `search` when it ran (else from the pins).
+pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&RemedySearch>) -> Diagnosis {
     let cfg = report.cfg;
     let (s, t) = (cfg.scenario, cfg.toggled);
     // The pins describe the scenario's own apartments and classes only.
@@ -117,10 +238,22 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
     let get = |run: ToggleSet, p: &str| own.then(|| pinned.get(s, run, p)).flatten();
     // The server as built: every disabled mechanism back on.
     let built = t.enabled().fold(ToggleSet::EMPTY, ToggleSet::with);
+    let remedies_from = match search {
+        Some(RemedySearch::Done { runs, seconds }) => RemediesFrom::Search {
+            tried: runs.iter().flat_map(|r| r.cfg.toggled.iter().filter(|m| !t.contains(*m))).collect(),
+            seconds: *seconds,
+        },
+        Some(RemedySearch::Skipped(why)) => RemediesFrom::Pins {
+            skipped: Some(why.clone()),
+        },
+        None => RemediesFrom::Pins { skipped: None },
+    };
     let mut out = Diagnosis {
         defects: Vec::new(),
         unreached: Vec::new(),
         unknown: Vec::new(),
+        remedies_from,
+        differs: differs(&cfg),
     };
     for (i, p) in report.properties.iter().enumerate() {
         match (p.verdict, p.def.expectation == Expectation::Sometimes) {
@@ -129,27 +262,25 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
             (Verdict::Holds, _) => {}
             (Verdict::Violated, false) => {
                 let name = p.def.name;
-                let finding = |run| {
-                    own.then(|| pinned.finding(s, run, name))
-                        .flatten()
-                        .map(str::to_string)
-                };
+                // The finding pinned for this scenario and toggles, whatever the layout and
+                // clients: the same properties violated under the same toggles.
+                let finding = |run| pinned.finding(s, run, name).map(str::to_string);
                 let toggled: Vec<Toggle> = t
                     .iter()
                     .filter(|m| m.kind() != Kind::Remedy)
                     .filter(|&m| get(without(t, m), name) == Some(Verdict::Holds))
                     .collect();
-                let cause = if let Some(f) = finding(t) {
-                    Cause::Finding(f)
+                let (cause, named_in) = if let Some(f) = finding(t) {
+                    (Cause::Finding(f), Some(t))
                 } else if !toggled.is_empty() {
-                    Cause::Toggled(toggled)
+                    (Cause::Toggled(toggled), None)
                 } else if let Some(f) = (get(built, name) == Some(Verdict::Violated))
                     .then(|| finding(built))
                     .flatten()
                 {
-                    Cause::Finding(f)
+                    (Cause::Finding(f), Some(built))
                 } else {
-                    Cause::Unexplained
+                    (Cause::Unexplained, None)
                 };
                 match out.defects.iter_mut().find(|d| d.cause == cause) {
                     Some(d) => d.properties.push(i),
@@ -157,6 +288,8 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
                         cause,
                         properties: vec![i],
                         remedies: Vec::new(),
+                        no_effect: Vec::new(),
+                        named_in,
                     }),
                 }
             }
@@ -164,7 +297,7 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
     }
     for d in &mut out.defects {
         // A disabled mechanism's remedy is enabling it back.
-        if matches!(&d.cause, Cause::Toggled(ms) if ms.iter().any(|m| !m.opt_in())) {
+        if d.needs_mechanism() {
             continue;
         }
         let names: Vec<&'static str> = d
@@ -172,26 +305,57 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations) -> Diagnosis {
             .iter()
             .map(|&i| report.properties[i].def.name)
             .collect();
-        for r in Toggle::ALL {
-            if r.kind() != Kind::Remedy || !r.applies_to(s) || t.contains(r) {
-                continue;
-            }
-            let run = t.with(r);
+        // Each remedy's verdicts: the search's runs, or the pinned runs.
+        let tried: Vec<(Toggle, ToggleSet, Vec<(&'static str, Verdict)>, Option<Evidence>)> = match search {
+            Some(RemedySearch::Done { runs, .. }) => runs
+                .iter()
+                .filter_map(|r| {
+                    let m = r.cfg.toggled.iter().find(|m| !t.contains(*m))?;
+                    let verdicts = r.properties.iter().map(|p| (p.def.name, p.verdict)).collect();
+                    let ev = Evidence::Searched {
+                        unique_states: r.unique_states,
+                        complete: r.complete,
+                    };
+                    Some((m, r.cfg.toggled, verdicts, Some(ev)))
+                })
+                .collect(),
+            _ => Toggle::ALL
+                .into_iter()
+                .filter(|r| r.kind() == Kind::Remedy && r.applies_to(s) && !t.contains(*r))
+                .map(|r| {
+                    let run = t.with(r);
+                    let verdicts = report
+                        .properties
+                        .iter()
+                        .filter_map(|p| Some((p.def.name, get(run, p.def.name)?)))
+                        .collect();
+                    (r, run, verdicts, None)
+                })
+                .collect(),
+        };
+        for (r, run, verdicts, ev) in tried {
             let repairs: Vec<&'static str> = names
                 .iter()
                 .copied()
-                .filter(|n| get(run, n) == Some(Verdict::Holds))
+                .filter(|n| verdicts.iter().any(|(m, v)| m == n && *v == Verdict::Holds))
                 .collect();
-            if !repairs.is_empty() {
-                d.remedies.push(Remedy {
-                    toggle: r,
-                    run,
-                    repairs,
-                });
+            if repairs.is_empty() {
+                if ev.is_some() {
+                    d.no_effect.push(r);
+                }
+                continue;
             }
+            d.remedies.push(Remedy {
+                toggle: r,
+                run,
+                repairs,
+                breaks: broken(report, verdicts.into_iter()),
+                evidence: ev.unwrap_or(Evidence::Pinned),
+            });
         }
-        // Stable: equal counts keep Toggle::ALL order.
-        d.remedies.sort_by_key(|r| std::cmp::Reverse(r.repairs.len()));
+        // Stable: equal keys keep Toggle::ALL order.
+        d.remedies
+            .sort_by_key(|r| (!r.breaks.is_empty(), std::cmp::Reverse(r.repairs.len())));
     }
     out
 }

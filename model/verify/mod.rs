@@ -13,6 +13,7 @@ pub mod model;
 pub mod progress;
 pub mod properties;
 pub mod queries;
+pub mod remedies;
 pub mod search;
 pub mod simulate;
 pub mod symmetry;
