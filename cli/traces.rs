@@ -6,7 +6,7 @@
 
 use crate::fs_policy::{read_input, TRACE_CAP};
 use crate::output::write_atomic;
-use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::config::Config;
 use comlife::trace::html::page;
 use comlife::trace::itf_trace::{document_for, to_text, Origin};
 use comlife::trace::narrative::markdown;
@@ -19,27 +19,10 @@ use std::path::{Path, PathBuf};
 pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 
 /// The directory of the traces of a run of `cfg` below `root`: `<top>/<run>`, where `top` is
-/// the scenario's name (or a server description's) and `<run>` is [`run_name`].
+/// the scenario's name (or a server description's) and `<run>` is
+/// [`comlife::trace::meta::run_name`].
 pub fn run_dir(root: &Path, top: &str, cfg: &Config, simulated: bool) -> PathBuf {
-    root.join(top).join(run_name(cfg, simulated))
-}
-
-/// The name of a run's trace directory: the toggles' label ([`ToggleSet::label`]: `baseline`,
-/// `auto-suspend`, `with-stopping-flag-locked`, …), then `.N-clients` when the run has another
-/// number of clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation (`--simulate`:
-/// its traces are not necessarily shortest). Runs that differ in either write to different
-/// directories, so none overwrites the exhaustive two-client traces.
-///
-/// [`ToggleSet::label`]: comlife::com::toggle_set::ToggleSet::label
-pub fn run_name(cfg: &Config, simulated: bool) -> String {
-    let mut name = cfg.toggled.label();
-    if cfg.clients != DEFAULT_CLIENTS {
-        name += &format!(".{}-clients", cfg.clients);
-    }
-    if simulated {
-        name += ".simulated";
-    }
-    name
+    root.join(top).join(comlife::trace::meta::run_name(cfg, simulated))
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a
@@ -56,7 +39,7 @@ pub fn write_report_in(
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        let doc = document_for(&report.cfg, p.def, trace, origin)
+        let doc = document_for(&report.cfg, p.def, trace, report.simulated, origin)
             .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
         let text = to_text(&doc);
         let loaded = load(&text).map_err(|e| {

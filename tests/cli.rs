@@ -734,6 +734,19 @@ fn other_client_counts_and_simulations_have_their_own_trace_directories() {
     );
     // The exhaustive run's traces are still there.
     assert!(base.join("baseline/object-used.md").is_file());
+    // Each trace names its own directory in its commands, and a simulation's does not claim
+    // to be shortest.
+    for (run, shortest) in [("baseline", true), ("baseline.simulated", false)] {
+        let md = std::fs::read_to_string(base.join(run).join("object-used.md")).unwrap();
+        assert!(
+            md.contains(&format!("comlife replay traces/atl14-sta/{run}/object-used.itf.json")),
+            "{run}: {md}"
+        );
+        assert_eq!(md.contains("\nShortest example ("), shortest, "{run}: {md}");
+        assert_eq!(md.contains("A random walk's (not necessarily shortest) example"), !shortest, "{run}");
+        let itf = std::fs::read_to_string(base.join(run).join("object-used.itf.json")).unwrap();
+        assert_eq!(itf.contains("\"search\": \"simulation\""), !shortest, "{run}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

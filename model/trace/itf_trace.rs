@@ -690,7 +690,7 @@ fn step_meta(
 /// When a state, message or step cannot be encoded ([`to_itf`]), or the trace is not a path of
 /// the model of `cfg`.
 pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value, EncodeError> {
-    document_for(cfg, prop, trace, None)
+    document_for(cfg, prop, trace, false, None)
 }
 
 /// Where a server description's trace comes from: what [`document_for`] records of it.
@@ -707,7 +707,9 @@ pub struct Origin<'a> {
     pub class_names: &'a [String],
 }
 
-/// [`document`] for a server description's run (see [`Origin`]).
+/// [`document`] for a run that may be a simulation (`simulated`: the trace is a random walk's,
+/// not necessarily shortest, and `#meta.search` says so) and may be a server description's (see
+/// [`Origin`]).
 ///
 /// # Errors
 /// As [`document`].
@@ -715,6 +717,7 @@ pub fn document_for(
     cfg: &Config,
     prop: &PropertyDef,
     trace: &Trace,
+    simulated: bool,
     origin: Option<&Origin>,
 ) -> Result<Value, EncodeError> {
     let model = build(*cfg);
@@ -746,7 +749,12 @@ pub fn document_for(
         format_description: "https://apalache-mc.org/docs/adr/015adr-trace.html".into(),
         source: "comlife check".into(),
         description: format!(
-            "shortest {} for the {expectation} property {} in scenario {} ({}): {}",
+            "{} {} for the {expectation} property {} in scenario {} ({}): {}",
+            if simulated {
+                "a random walk's (not necessarily shortest)"
+            } else {
+                "shortest"
+            },
             outcome(prop),
             prop.name,
             cfg.scenario.name(),
@@ -766,6 +774,7 @@ pub fn document_for(
         statement: prop.statement.into(),
         rules: prop.rules.join(", "),
         sources: sources(prop.rules).join("; "),
+        search: simulated.then(|| "simulation".to_string()),
         steps: trace.len().to_string(),
         why: trace
             .states

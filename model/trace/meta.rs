@@ -3,6 +3,7 @@
 //! of `#meta`; keys are those of the file (`format-description`, `explorerCommand`,
 //! `actorName.<var>`).
 
+use crate::com::config::{Config, DEFAULT_CLIENTS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -64,6 +65,11 @@ pub struct TraceMeta {
     /// Their sources by title, `; `-separated.
     #[serde(default)]
     pub sources: String,
+    /// How the trace was found: absent for an exhaustive breadth-first search (the trace is a
+    /// shortest one), "simulation" for a random walk of `--simulate` (replayable, not
+    /// necessarily shortest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
     /// Number of steps, in decimal.
     #[serde(default)]
     pub steps: String,
@@ -89,8 +95,31 @@ impl TraceMeta {
             .map_or(var, String::as_str)
     }
 
+    /// Whether the trace was found by an exhaustive breadth-first search, so it is a shortest
+    /// one (`search` absent), not by a simulation's random walk.
+    pub fn is_shortest(&self) -> bool {
+        self.search.is_none()
+    }
+
     /// Whether the trace is an example (of a sometimes property), not a counterexample.
     pub fn is_example(&self) -> bool {
         self.outcome.as_deref() == Some("example")
     }
+}
+
+/// The name of a run's trace directory: the toggles' label
+/// ([`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
+/// `with-stopping-flag-locked`, …), then `.N-clients` when the run has another number of
+/// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation (`--simulate`: its
+/// traces are not necessarily shortest). Runs that differ in either are filed apart, so none
+/// overwrites the exhaustive two-client traces.
+pub fn run_name(cfg: &Config, simulated: bool) -> String {
+    let mut name = cfg.toggled.label();
+    if cfg.clients != DEFAULT_CLIENTS {
+        name += &format!(".{}-clients", cfg.clients);
+    }
+    if simulated {
+        name += ".simulated";
+    }
+    name
 }

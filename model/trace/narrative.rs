@@ -448,7 +448,8 @@ pub fn title(t: &Loaded) -> String {
 }
 
 /// The relative path of a trace's files below a traces directory, without extension:
-/// `<scenario>/<baseline or mechanisms>/<property>`.
+/// `<scenario>/<run>/<property>`, with the run's directory name
+/// ([`crate::trace::meta::run_name`]).
 pub fn stem(t: &Loaded) -> String {
     // A server description's run is filed under the description's name (`#meta.name`).
     let top = t
@@ -459,7 +460,7 @@ pub fn stem(t: &Loaded) -> String {
         .unwrap_or(t.header.cfg.scenario.name());
     format!(
         "{top}/{}/{}",
-        t.header.cfg.toggled.label(),
+        crate::trace::meta::run_name(&t.header.cfg, !t.header.meta.is_shortest()),
         t.header.property.name
     )
 }
@@ -476,7 +477,12 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(w, "# {}\n", title(t)).ok();
     writeln!(
         w,
-        "Shortest {} ({n} steps) for the **{}** property `{}`: {}.\n",
+        "{} {} ({n} steps) for the **{}** property `{}`: {}.\n",
+        if t.header.meta.is_shortest() {
+            "Shortest"
+        } else {
+            "A random walk's (not necessarily shortest)"
+        },
         t.header.meta.outcome.as_deref().unwrap_or(""),
         t.header.meta.expectation,
         p.name,
