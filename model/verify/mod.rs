@@ -3,8 +3,8 @@
 //! and the tables generated from them.
 
 pub mod check;
-pub mod cost;
 pub mod diagnosis;
+pub mod cost;
 pub mod expectations;
 pub mod findings;
 pub mod matrix;
