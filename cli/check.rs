@@ -20,8 +20,8 @@ use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{RunOptions, RunReport};
-use comlife::verify::diagnosis::diagnose;
 use comlife::verify::cost::costly;
+use comlife::verify::diagnosis::diagnose;
 use comlife::verify::expectations::{compare_expect, Comparison, Expectations};
 use comlife::verify::matrix::{run_jobs, Job};
 use comlife::verify::memory::MemoryBound;
@@ -110,7 +110,7 @@ impl Plan {
             "{} ({}) {}",
             desc.name,
             report.cfg.scenario.name(),
-            report.cfg.toggled.label()
+            report.cfg.run_label()
         );
         matrix::print_stop_notes(&label, report, false);
         if self.print == Print::Json {
@@ -151,7 +151,10 @@ impl Plan {
                 .unwrap_or(0);
             println!("The servers as built (each scenario's baseline run):");
             for r in baselines {
-                println!("  {}", answer::summary_line(width, r, &diagnose(r, exp, None)));
+                println!(
+                    "  {}",
+                    answer::summary_line(width, r, &diagnose(r, exp, None))
+                );
             }
         } else if let Some((report, _)) = runs.first() {
             let (name, source) = match &self.against {
@@ -163,11 +166,7 @@ impl Plan {
                     answer::Source::CommandLine,
                 ),
                 Against::Spec => (
-                    format!(
-                        "{} {}",
-                        report.cfg.scenario.name(),
-                        report.cfg.toggled.label()
-                    ),
+                    format!("{} {}", report.cfg.scenario.name(), report.cfg.run_label()),
                     answer::Source::CommandLine,
                 ),
             };
@@ -275,7 +274,7 @@ impl Plan {
                     Against::Spec => j.cfg.scenario.name().to_string(),
                     Against::Description { fname, .. } => fname.clone(),
                 };
-                Some((format!("{name} {}", j.cfg.toggled.label()), why))
+                Some((format!("{name} {}", j.cfg.run_label()), why))
             })
             .collect()
     }
@@ -303,7 +302,13 @@ pub fn check(args: CheckArgs) -> ExitCode {
     if let Err(e) = plan.check_output_dirs() {
         return usage(e);
     }
-    let exp = Expectations::embedded();
+    // The pins are Windows's: a run under another runtime is diagnosed without them (no
+    // pinned finding is claimed for it).
+    let exp = if plan.jobs.iter().any(|j| j.cfg.runtime.is_wine()) {
+        Expectations::default()
+    } else {
+        Expectations::embedded()
+    };
     long_run::warn_costly(&plan.costly(&exp));
     execute(&plan, &exp)
 }
@@ -359,7 +364,8 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
     };
     // Each form's default trace directory, for neither --traces DIR nor --no-traces.
     let (jobs, whole_matrix, against, default_root) = if let Some(file) = &args.file {
-        let (desc, cfg) = crate::read_description(file, &args.disable, &args.enable)?;
+        let (desc, cfg) =
+            crate::read_description(file, &args.disable, &args.enable, args.runtime.as_deref())?;
         opts.max_states = args.max_states.or(desc.max_states);
         opts.max_depth = args.max_depth.or(desc.max_depth);
         let fname = file.display().to_string();
@@ -378,7 +384,14 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         };
         (vec![Job { cfg, opts }], false, against, root)
     } else if let Some(s) = &args.scenario {
-        let cfg = crate::config(s, &args.disable, &args.enable, args.clients).map_err(usage)?;
+        let cfg = crate::config(
+            s,
+            &args.disable,
+            &args.enable,
+            args.clients,
+            args.runtime.as_deref(),
+        )
+        .map_err(usage)?;
         (vec![Job { cfg, opts }], false, Against::Spec, None)
     } else {
         Config::new(Scenario::LocalSta, ToggleSet::EMPTY, args.clients).map_err(usage)?;
@@ -454,7 +467,7 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     let mut run_dirs = Vec::new();
     let done = run_jobs(&plan.jobs, &progress, |i, report| -> Result<(), String> {
         let cfg = &plan.jobs[i].cfg;
-        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.toggled.label()));
+        bar.set_message(format!("{} {}", cfg.scenario.name(), cfg.run_label()));
         let cmp = plan.compare(&report, exp);
         tally.add(&cmp);
         bar.suspend(|| plan.print_run(&report, &cmp));
@@ -545,7 +558,7 @@ fn remedy_search(plan: &Plan, kept: &[(RunReport, Comparison)]) -> Option<Remedy
     bar.set_message("remedy search".to_string());
     let search = remedies::search(report, plan.jobs[0].opts, &progress, |r| {
         bar.inc(1);
-        bar.set_message(format!("remedy search: {} done", r.cfg.toggled.label()));
+        bar.set_message(format!("remedy search: {} done", r.cfg.run_label()));
     });
     display.finish();
     Some(search)
@@ -652,7 +665,7 @@ fn show_traces(report: &RunReport, subject: &str, class_names: &[String]) {
         println!(
             "\n{} / {} / {}: {} ({} steps)",
             subject,
-            report.cfg.toggled.label(),
+            report.cfg.run_label(),
             p.def.name,
             if p.def.expectation == stateright::Expectation::Sometimes {
                 "example"

@@ -111,7 +111,7 @@ impl Explorer {
             "model": format!(
                 "{} ({}); unique states counted per symmetry class, as comlife check counts them",
                 cfg.scenario.name(),
-                cfg.toggled.label()
+                cfg.run_label()
             ),
             "state_count": states,
             "unique_state_count": unique,
@@ -336,7 +336,7 @@ pub fn run(cfg: Config, class_names: &[String], addr: &str) -> ExitCode {
     println!(
         "Explorer for {} ({}) at http://{sock}/ — checking every state; Ctrl-C to stop",
         cfg.scenario.name(),
-        cfg.toggled.label()
+        cfg.run_label()
     );
     let explorer = Arc::new(Explorer {
         model: build(cfg),

@@ -16,6 +16,7 @@ mod traces;
 
 use clap::{Parser, Subcommand};
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
 use comlife::description::format::Description;
@@ -110,6 +111,10 @@ enum Command {
         /// Number of client processes (1-3; inproc always has its three client threads).
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
+        /// The COM runtime modeled: windows (default) or wine (`comlife list` says what Wine
+        /// changes).
+        #[arg(long, value_name = "RUNTIME")]
+        runtime: Option<String>,
         /// Address to serve on.
         #[arg(long, default_value = comlife::trace::itf_trace::EXPLORER_ADDR)]
         addr: String,
@@ -166,6 +171,11 @@ struct CheckArgs {
     /// description says its own ([clients] count).
     #[arg(long, default_value_t = DEFAULT_CLIENTS, conflicts_with = "file")]
     clients: usize,
+    /// The COM runtime modeled: windows (default) or wine; needs --scenario or FILE.toml (a
+    /// description may name its own with `runtime`; the two must agree). `comlife list` says
+    /// what Wine changes.
+    #[arg(long, value_name = "RUNTIME", requires = "target")]
+    runtime: Option<String>,
     /// Print one JSON object (with --scenario or FILE.toml).
     #[arg(long, requires = "target")]
     json: bool,
@@ -266,7 +276,7 @@ fn main() -> ExitCode {
             child,
         } => match (threads.map(check_threads).transpose(), child, scenario) {
             (Err(e), _, _) => usage(e),
-            (Ok(threads), Some(checker), Some(s)) => match config(&s, &[], &[], clients) {
+            (Ok(threads), Some(checker), Some(s)) => match config(&s, &[], &[], clients, None) {
                 Ok(cfg) => {
                     let mut opts = RunOptions::default();
                     if let Some(t) = threads {
@@ -287,9 +297,10 @@ fn main() -> ExitCode {
             disable,
             enable,
             clients,
+            runtime,
             addr,
         } => match file {
-            Some(f) => match read_description(&f, &disable, &enable) {
+            Some(f) => match read_description(&f, &disable, &enable, runtime.as_deref()) {
                 Ok((desc, cfg)) => explore::run(cfg, &desc.class_names, &addr),
                 Err(code) => code,
             },
@@ -298,6 +309,7 @@ fn main() -> ExitCode {
                 &disable,
                 &enable,
                 clients,
+                runtime.as_deref(),
             ) {
                 Ok(cfg) => explore::run(cfg, &[], &addr),
                 Err(e) => usage(e),
@@ -333,21 +345,31 @@ pub(crate) fn check_threads(n: usize) -> Result<usize, String> {
 }
 
 /// The configuration named on the command line: `--disable` takes mechanisms that are on by
-/// default, `--enable` remedies and variants.
+/// default, `--enable` remedies and variants, `--runtime` the COM runtime.
 ///
 /// # Errors
-/// A message naming the unknown scenario or mechanism, or a mechanism given to the wrong flag,
-/// with the valid choices.
+/// A message naming the unknown scenario, mechanism or runtime, or a mechanism given to the
+/// wrong flag, with the valid choices; or a scenario or toggle the runtime refuses.
 fn config(
     scenario: &str,
     disable: &[String],
     enable: &[String],
     clients: usize,
+    runtime: Option<&str>,
 ) -> Result<Config, String> {
     let scenario = Scenario::parse(scenario)?;
+    let runtime = runtime
+        .map(|r| Runtime::parse(r).map_err(|e| format!("--runtime {r}: {e}")))
+        .transpose()?
+        .unwrap_or_default();
     let toggled = ToggleSet::from_args(scenario, disable, enable)?;
+    if let Some(why) = toggled.iter().find_map(|t| runtime.already(t)) {
+        return Err(format!("--runtime {}: {why}", runtime.name()));
+    }
     // The scenario as its built-in description says, read as `check FILE` reads any.
-    comlife::description::builtin::builtin_config(scenario, toggled, clients)
+    comlife::description::builtin::builtin_config(scenario, toggled, clients)?
+        .with_runtime(runtime)
+        .map_err(|e| format!("--runtime {}: {e}", runtime.name()))
 }
 
 /// Reads the server description `file` and adds the command line's toggles: its run and the
@@ -357,6 +379,7 @@ fn read_description(
     file: &Path,
     disable: &[String],
     enable: &[String],
+    runtime: Option<&str>,
 ) -> Result<(comlife::description::run::CheckRequest, Config), ExitCode> {
     let fname = file.display().to_string();
     let text = fs_policy::read_input(file, "a server description", fs_policy::DESCRIPTION_CAP)
@@ -370,7 +393,7 @@ fn read_description(
         ExitCode::from(2)
     })?;
     let scenario = desc.config.scenario;
-    let extra = ToggleSet::from_args(scenario, disable, enable)
+    let extra: ToggleSet = ToggleSet::from_args(scenario, disable, enable)
         .map_err(|e| usage(format!("{e} (scenario '{}' is {fname})", scenario.name())))?;
     let toggled = parsed
         .add_command_line(desc.config.toggled, extra)
@@ -379,6 +402,28 @@ fn read_description(
     let cfg = Config::new(scenario, toggled, desc.config.clients)
         .and_then(|c| c.with_layout(desc.config.layout))
         .map_err(usage)?;
+    // The file's runtime, or the command line's; both given, they must agree (as for other
+    // settings a file and the command line both name).
+    let runtime = match runtime {
+        None => desc.config.runtime,
+        Some(r) => {
+            let r = Runtime::parse(r).map_err(|e| usage(format!("--runtime {r}: {e}")))?;
+            if r != desc.config.runtime && desc.runtime_given {
+                return Err(usage(format!(
+                    "--runtime {} conflicts with {fname}'s runtime = \"{}\"; give the runtime once",
+                    r.name(),
+                    desc.config.runtime.name()
+                )));
+            }
+            r
+        }
+    };
+    if let Some(why) = extra.iter().find_map(|t| runtime.already(t)) {
+        return Err(usage(format!("{why} ({fname} runs on {})", runtime.name())));
+    }
+    let cfg = cfg
+        .with_runtime(runtime)
+        .map_err(|e| usage(format!("{fname}: {e}")))?;
     Ok((desc, cfg))
 }
 

@@ -58,11 +58,7 @@ pub fn print_stop_notes(label: &str, report: &RunReport, longest_walk: bool) {
 /// Prints, on stderr, why a run stopped early, what a simulation visited, and why a run is not
 /// compared with spec/expectations.toml.
 pub fn print_notes(report: &RunReport, cmp: &Comparison) {
-    let label = format!(
-        "{} {}",
-        report.cfg.scenario.name(),
-        report.cfg.toggled.label()
-    );
+    let label = format!("{} {}", report.cfg.scenario.name(), report.cfg.run_label());
     print_stop_notes(&label, report, true);
     if let Some(why) = &cmp.not_compared {
         eprintln!("comlife: {label}: not compared with spec/expectations.toml: {why}");
@@ -97,7 +93,7 @@ pub fn print_rows(name: Option<&str>, report: &RunReport, cmp: &Comparison) {
         println!(
             "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}  {}",
             name.unwrap_or(report.cfg.scenario.name()),
-            report.cfg.toggled.label(),
+            report.cfg.run_label(),
             p.def.name,
             c.expected.map_or("-", Verdict::name),
             got,
@@ -155,7 +151,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
     };
     let width = runs
         .iter()
-        .map(|(r, _)| r.cfg.toggled.label().len())
+        .map(|(r, _)| r.cfg.run_label().len())
         .max()
         .unwrap_or(8)
         .max(8);
@@ -170,9 +166,12 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
     for i in 1..=first.properties.len() {
         header += &format!("{i:>CELL$}");
     }
-    println!("{header}  {:>9}  {}", "states", "what the row turns from the defaults");
+    println!(
+        "{header}  {:>9}  {}",
+        "states", "what the row turns from the defaults"
+    );
     for (r, c) in runs {
-        let mut row = format!("{:<width$}", r.cfg.toggled.label());
+        let mut row = format!("{:<width$}", r.cfg.run_label());
         for (p, pc) in r.properties.iter().zip(&c.properties) {
             row += &format!("{:>CELL$}", cell(p, pc));
         }
@@ -190,7 +189,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
             let Some(f) = c.properties[i].finding.as_deref() else {
                 continue;
             };
-            let label = r.cfg.toggled.label();
+            let label = r.cfg.run_label();
             match findings.iter_mut().find(|(id, _)| *id == f) {
                 Some((_, labels)) => labels.push(label),
                 None => findings.push((f, vec![label])),
@@ -216,7 +215,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
         if let Some(s) = c.states.filter(|s| !s.matches()) {
             println!(
                 "  ! {}: {} unique states, pinned {}",
-                r.cfg.toggled.label(),
+                r.cfg.run_label(),
                 s.got,
                 s.pinned.map_or("none".to_string(), |n| n.to_string())
             );
@@ -225,7 +224,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
             if pc.matches == Some(false) {
                 println!(
                     "  ! {} / {}: expected {}, got {}",
-                    r.cfg.toggled.label(),
+                    r.cfg.run_label(),
                     p.def.name,
                     pc.expected.map_or("nothing (not pinned)", Verdict::name),
                     p.verdict.name()

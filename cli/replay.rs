@@ -30,7 +30,7 @@ pub fn run(file: &Path) -> ExitCode {
                 file.display(),
                 r.steps,
                 r.loaded.header.cfg.scenario.name(),
-                r.loaded.header.cfg.toggled.label(),
+                r.loaded.header.cfg.run_label(),
                 p.name,
                 comlife::verify::properties::expectation_name(&p.expectation)
             );

@@ -28,11 +28,15 @@ fn cocreateinstance_is_one_activation_without_a_class_object_proxy() {
             }
         ))
     );
-    cl.on_reply(&Msg::ActivationResult {
-        hr: Hresult::S_OK,
-        server: Some(0),
-        obj: Some(1),
-    });
+    cl.on_reply(
+        &c,
+        0,
+        &Msg::ActivationResult {
+            hr: Hresult::S_OK,
+            server: Some(0),
+            obj: Some(1),
+        },
+    );
     assert_eq!((cl.object, cl.factory), (Some((0, 1)), None));
     assert!(cl.observed.saw(ClientOp::CoCreateInstance, Hresult::S_OK));
 }
@@ -76,10 +80,14 @@ fn seeds_release_returns_a_ulong_so_its_failure_is_never_observed() {
     cl.object = Some((0, 1));
     cl.called = true;
     cl.start(&c, 0, ClientOp::ReleaseObject);
-    cl.on_reply(&Msg::Reply {
-        hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
-        obj: None,
-    });
+    cl.on_reply(
+        &c,
+        0,
+        &Msg::Reply {
+            hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+            obj: None,
+        },
+    );
     assert_eq!(cl.object, None, "the proxy is gone");
     assert_eq!(cl.observed.iter().count(), 0, "and nothing was observed");
     assert!(!ClientOp::ReleaseFactory.returns_hresult());
@@ -97,11 +105,15 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     assert!(cl.events(&c).is_empty(), "nothing held: it cannot die yet");
     cl.start(&c, 0, ClientOp::CoGetClassObject);
     assert!(cl.events(&c).is_empty(), "not while blocked in a call");
-    cl.on_reply(&Msg::ActivationResult {
-        hr: Hresult::S_OK,
-        server: Some(0),
-        obj: None,
-    });
+    cl.on_reply(
+        &c,
+        0,
+        &Msg::ActivationResult {
+            hr: Hresult::S_OK,
+            server: Some(0),
+            obj: None,
+        },
+    );
     assert_eq!(cl.events(&c), vec![ClientEvent::Dies]);
     assert!(cl.take(&c, 0, ClientEvent::Dies).is_empty());
     assert!(
@@ -123,11 +135,15 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     );
     let mut cl = ClientState::new();
     cl.start(&c, 0, ClientOp::CoCreateInstance);
-    cl.on_reply(&Msg::ActivationResult {
-        hr: Hresult::S_OK,
-        server: Some(0),
-        obj: Some(1),
-    });
+    cl.on_reply(
+        &c,
+        0,
+        &Msg::ActivationResult {
+            hr: Hresult::S_OK,
+            server: Some(0),
+            obj: Some(1),
+        },
+    );
     cl.take(&c, 0, ClientEvent::Dies);
     assert!(cl.events(&c).is_empty(), "no rundown");
     assert!(cl.object.is_some());
@@ -136,10 +152,14 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     let c = cfg(Scenario::LocalSta, &[]);
     let mut cl = ClientState::new();
     cl.start(&c, 0, ClientOp::CoCreateInstance);
-    cl.on_reply(&Msg::ActivationResult {
-        hr: Hresult::S_OK,
-        server: Some(0),
-        obj: Some(1),
-    });
+    cl.on_reply(
+        &c,
+        0,
+        &Msg::ActivationResult {
+            hr: Hresult::S_OK,
+            server: Some(0),
+            obj: Some(1),
+        },
+    );
     assert!(cl.events(&c).is_empty());
 }

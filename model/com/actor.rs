@@ -298,12 +298,12 @@ impl Actor for ComActor {
     fn on_msg(&self, _id: Id, state: &mut Cow<ComState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         let was = enabled_steps(self, state);
         match (self, &**state) {
-            (ComActor::Client { .. }, ComState::Client(c)) => {
+            (ComActor::Client { cfg, index }, ComState::Client(c)) => {
                 if c.pending.is_none() {
                     return;
                 }
                 let mut c = c.clone();
-                c.on_reply(&msg);
+                send_all(o, c.on_reply(cfg, *index, &msg).into_iter().collect());
                 *state.to_mut() = ComState::Client(c);
             }
             (ComActor::Scm { cfg }, ComState::Scm(s)) => {

@@ -114,17 +114,46 @@ impl ClientOp {
     }
 }
 
-// Every (call, HRESULT) pair has a bit in the u128 below.
-const _: () = assert!(ClientOp::ALL.len() * Hresult::ALL.len() <= 128);
+/// The first HRESULTs of [`Hresult::ALL`] (the Windows model's), whose bits keep the layout
+/// `op * WINDOWS_HRESULTS + hresult`; the later ones (Wine's) have their own region.
+const WINDOWS_HRESULTS: usize = 10;
+/// The calls that return an HRESULT ([`ClientOp::returns_hresult`]), in bit-set order.
+const RECORDED: [ClientOp; 7] = [
+    ClientOp::CoGetClassObject,
+    ClientOp::CoCreateInstance,
+    ClientOp::LockServerTrue,
+    ClientOp::LockServerFalse,
+    ClientOp::CreateInstance,
+    ClientOp::Call,
+    ClientOp::CallSelfDisconnect,
+];
 
-/// The set of (call, HRESULT) pairs a client has observed, packed in a bit set
-/// (bit `op * 10 + hresult`; 10 × 10 bits).
+// Every (call, HRESULT) pair has a bit in the u128 below.
+const _: () = assert!(
+    ClientOp::ALL.len() * WINDOWS_HRESULTS
+        + RECORDED.len() * (Hresult::ALL.len() - WINDOWS_HRESULTS)
+        <= 128
+);
+
+/// The set of (call, HRESULT) pairs a client has observed, packed in a bit set: bit
+/// `op * 10 + hresult` for the first ten HRESULTs (10 × 10 bits), then 4 bits per recorded call
+/// for the four that only Wine returns (E_NOTIMPL, E_FAIL, E_NOINTERFACE, RPC_S_UNKNOWN_IF).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Observations(u128);
 
 impl Observations {
     fn bit(op: ClientOp, hr: Hresult) -> u128 {
-        1u128 << ((op as usize) * Hresult::ALL.len() + hr.index())
+        let i = hr.index();
+        if i < WINDOWS_HRESULTS {
+            1u128 << ((op as usize) * WINDOWS_HRESULTS + i)
+        } else {
+            let slot = RECORDED
+                .iter()
+                .position(|r| *r == op)
+                .expect("only calls that return an HRESULT are recorded");
+            let extra = Hresult::ALL.len() - WINDOWS_HRESULTS;
+            1u128 << (ClientOp::ALL.len() * WINDOWS_HRESULTS + slot * extra + i - WINDOWS_HRESULTS)
+        }
     }
 
     /// Records that `op` returned `hr`, if the call returns an HRESULT at all
@@ -137,7 +166,7 @@ impl Observations {
 
     /// Whether `op` ever returned `hr`.
     pub fn saw(&self, op: ClientOp, hr: Hresult) -> bool {
-        self.0 & Self::bit(op, hr) != 0
+        op.returns_hresult() && self.0 & Self::bit(op, hr) != 0
     }
 
     /// Every recorded pair.
@@ -320,7 +349,10 @@ impl ClientState {
         match op {
             ClientOp::CoGetClassObject | ClientOp::CoCreateInstance => {
                 self.activated = true;
-                let kind = if op == ClientOp::CoGetClassObject {
+                // Under Wine, CoCreateInstance first gets the class object the server registered
+                // with rpcss, then calls CreateInstance through its proxy and releases it
+                // ([`ClientState::on_reply`]; R-WINE-ACTIVATION).
+                let kind = if op == ClientOp::CoGetClassObject || cfg.runtime.is_wine() {
                     ActKind::ClassObject
                 } else {
                     ActKind::Instance
@@ -332,6 +364,12 @@ impl ClientState {
                 if cfg.on(Toggle::ImplicitLockserver) {
                     self.pending = None;
                     self.finish_lock(op, lock, Hresult::S_OK);
+                    None
+                } else if cfg.runtime.is_wine() {
+                    // Wine's IClassFactory_LockServer_Proxy is a stub: E_NOTIMPL, and the
+                    // server never sees the call (R-WINE-LOCKSERVER-STUB).
+                    self.pending = None;
+                    self.finish_lock(op, lock, Hresult::E_NOTIMPL);
                     None
                 } else {
                     Some((factory(self.factory), Msg::LockServer { clsid, lock }))
@@ -419,13 +457,19 @@ impl ClientState {
         }
     }
 
-    /// Handles the reply to the pending call. The reply to a Release is not recorded: Release
+    /// Handles the reply to the pending call, and returns the next message of a call that is
+    /// not over yet (Wine's CoCreateInstance). The reply to a Release is not recorded: Release
     /// returns a ULONG ([`ClientOp::returns_hresult`]).
-    pub fn on_reply(&mut self, msg: &Msg) {
-        let Some(op) = self.pending else {
-            return;
-        };
-
+    ///
+    /// Under Wine, CoCreateInstance is CoGetClassObject, then IClassFactory::CreateInstance
+    /// through the class-object proxy, then the proxy's Release, all inside the one call
+    /// (dlls/combase CoCreateInstanceEx; rpc.c rpc_get_local_class_object): it returns the
+    /// first failure, or CreateInstance's HRESULT (R-WINE-ACTIVATION).
+    pub fn on_reply(&mut self, cfg: &Config, me: usize, msg: &Msg) -> Option<(Id, Msg)> {
+        let op = self.pending?;
+        if op == ClientOp::CoCreateInstance && cfg.runtime.is_wine() {
+            return self.on_wine_create_reply(cfg, me, msg);
+        }
         match (op, msg) {
             (
                 ClientOp::CoGetClassObject | ClientOp::CoCreateInstance,
@@ -451,9 +495,45 @@ impl ClientState {
             (ClientOp::ReleaseFactory, Msg::Reply { .. }) => self.factory = None,
             (ClientOp::Call, Msg::Reply { hr, .. }) => self.observed.record(op, *hr),
             (ClientOp::ReleaseObject, Msg::Reply { .. }) => self.object = None,
-            _ => return,
+            _ => return None,
         }
         self.pending = None;
+        None
+    }
+
+    /// The steps of Wine's CoCreateInstance ([`ClientState::on_reply`]): the class object's
+    /// activation result, CreateInstance's reply, the proxy's Release.
+    fn on_wine_create_reply(&mut self, cfg: &Config, me: usize, msg: &Msg) -> Option<(Id, Msg)> {
+        let op = ClientOp::CoCreateInstance;
+        let clsid = cfg.class_of_client(me);
+        match msg {
+            Msg::ActivationResult {
+                hr,
+                server: Some(s),
+                ..
+            } if hr.succeeded() => {
+                self.factory = Some(*s);
+                Some((cfg.server_id(*s as usize), Msg::CreateInstance { clsid }))
+            }
+            Msg::ActivationResult { hr, .. } => {
+                self.observed.record(op, *hr);
+                self.pending = None;
+                None
+            }
+            Msg::Reply { hr, obj } if !self.created => {
+                self.observed.record(op, *hr);
+                self.created = true;
+                let s = self.factory.expect("factory proxy");
+                self.object = obj.map(|o| (s, o));
+                Some((cfg.server_id(s as usize), Msg::ReleaseFactory { clsid }))
+            }
+            Msg::Reply { .. } => {
+                self.factory = None;
+                self.pending = None;
+                None
+            }
+            _ => None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`crate::com::scenario`], toggles in [`crate::com::toggles`] and sets of them in
 //! [`crate::com::toggle_set`].
 
+use crate::com::runtime::Runtime;
 use crate::com::scenario::Scenario;
 use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
@@ -44,6 +45,20 @@ pub struct Config {
     /// A local server's apartments and classes, and the class each client activates
     /// (the scenario's default unless a server description says otherwise).
     pub layout: Layout,
+    /// The COM runtime modeled: Windows (default) or Wine (R-WINE-*,
+    /// [`crate::com::runtime`]).
+    pub runtime: Runtime,
+}
+
+/// The suffix of a Wine run's label ([`Config::run_label`]).
+pub const WINE_SUFFIX: &str = "+on-wine";
+
+/// Splits a run label into the toggled set's label and the runtime ([`Config::run_label`]).
+pub fn split_run_label(label: &str) -> (&str, Runtime) {
+    match label.strip_suffix(WINE_SUFFIX) {
+        Some(rest) => (rest, Runtime::Wine),
+        None => (label, Runtime::Windows),
+    }
 }
 
 /// Most classes a local server implements.
@@ -202,7 +217,49 @@ impl Config {
             toggled,
             clients,
             layout: Layout::of(scenario),
+            runtime: Runtime::Windows,
         })
+    }
+
+    /// This configuration under `runtime`. A toggle the runtime fixes ([`Runtime::pins`]) is
+    /// dropped from the toggled set: a toggled pin can only ask what the runtime already does
+    /// (Wine's pins are mechanisms fixed off and opt-ins fixed on), so the run is the one without
+    /// it (a description's registration without REGCLS_SUSPENDED, say, under Wine).
+    ///
+    /// # Errors
+    /// When the runtime refuses the scenario (the service host under Wine) or a condition of
+    /// the toggled set ([`Runtime::refuses_toggle`]).
+    pub fn with_runtime(self, runtime: Runtime) -> Result<Config, String> {
+        if let Some(why) = runtime.refuses_scenario(self.scenario) {
+            return Err(format!(
+                "scenario '{}' cannot run under the {} runtime: {why}",
+                self.scenario.name(),
+                runtime.name()
+            ));
+        }
+        if let Some(why) = self.toggled.iter().find_map(|t| runtime.refuses_toggle(t)) {
+            return Err(why);
+        }
+        let toggled = self
+            .toggled
+            .iter()
+            .filter(|t| runtime.pin(*t).is_none())
+            .collect();
+        Ok(Config {
+            runtime,
+            toggled,
+            ..self
+        })
+    }
+
+    /// The run's label in trace paths, spec/expectations.toml and reports: the toggled set's
+    /// ([`ToggleSet::label`]), with `+on-wine` after it under Wine.
+    pub fn run_label(&self) -> String {
+        let label = self.toggled.label();
+        match self.runtime {
+            Runtime::Windows => label,
+            Runtime::Wine => format!("{label}{WINE_SUFFIX}"),
+        }
     }
 
     /// This configuration with a local server's `layout` instead of the scenario's own (a
@@ -267,7 +324,10 @@ impl Config {
     /// Whether mechanism `m` is in force: a default-on mechanism unless toggled off, an opt-in
     /// remedy only when toggled on.
     pub fn on(&self, m: Toggle) -> bool {
-        m.opt_in() == self.toggled.contains(m)
+        match self.runtime.pin(m) {
+            Some(p) => p.on,
+            None => m.opt_in() == self.toggled.contains(m),
+        }
     }
 
     /// Whether instance 1 (slot 0) is started by the user rather than by the SCM for an
@@ -282,6 +342,7 @@ impl Config {
     /// (R-SEEDS-KB170915). The server process's COM runtime sees the caller's identity and the
     /// server's access permissions, so the check reads only what it can see.
     pub fn access_denied(&self, client: u8) -> bool {
+        // (Under Wine the condition is refused: Config::with_runtime.)
         client == 0 && self.on(Toggle::AccessDeniedClient)
     }
 

@@ -43,11 +43,27 @@ pub enum Hresult {
     /// caller lacks access permission; KB 170915's activation that launched the server but is
     /// refused before it reaches the server's code (seeds README, KB 170915).
     E_ACCESSDENIED,
+    /// 0x80004001: not implemented: Wine's `IClassFactory_LockServer_Proxy` is a stub that
+    /// returns it without reaching the server (R-WINE-LOCKSERVER-STUB; seeds README; harness
+    /// case b).
+    E_NOTIMPL,
+    /// 0x80004005: unspecified failure: Wine's `local_server_QueryService` (dlls/combase/
+    /// apartment.c) answers it when the class is no longer registered in the server
+    /// (R-WINE-ACTIVATION).
+    E_FAIL,
+    /// 0x80004002: no such interface: Wine's `rpc_get_local_class_object` (dlls/combase/rpc.c)
+    /// returns it when the server it launched exits before registering ("Server for %s failed
+    /// to start"), R-WINE-ACTIVATION.
+    E_NOINTERFACE,
+    /// 0x800706B5: the interface is unknown: Wine's answer to a call on a stub the server
+    /// disconnected with CoDisconnectObject (Windows: RPC_E_DISCONNECTED); seeds README,
+    /// R-WINE-DISCONNECTED.
+    RPC_S_UNKNOWN_IF,
 }
 
 impl Hresult {
     /// Every HRESULT the model knows, in declaration order (the order of [`Hresult::index`]).
-    pub const ALL: [Hresult; 10] = [
+    pub const ALL: [Hresult; 14] = [
         Hresult::S_OK,
         Hresult::RPC_E_DISCONNECTED,
         Hresult::CO_E_OBJNOTCONNECTED,
@@ -58,6 +74,10 @@ impl Hresult {
         Hresult::CONTEXT_E_WOULD_DEADLOCK,
         Hresult::CO_E_NOT_SUPPORTED,
         Hresult::E_ACCESSDENIED,
+        Hresult::E_NOTIMPL,
+        Hresult::E_FAIL,
+        Hresult::E_NOINTERFACE,
+        Hresult::RPC_S_UNKNOWN_IF,
     ];
 
     /// The 32-bit HRESULT value, as defined in winerror.h.
@@ -73,6 +93,10 @@ impl Hresult {
             Hresult::CONTEXT_E_WOULD_DEADLOCK => 0x8004_E005,
             Hresult::CO_E_NOT_SUPPORTED => 0x8000_4021,
             Hresult::E_ACCESSDENIED => 0x8007_0005,
+            Hresult::E_NOTIMPL => 0x8000_4001,
+            Hresult::E_FAIL => 0x8000_4005,
+            Hresult::E_NOINTERFACE => 0x8000_4002,
+            Hresult::RPC_S_UNKNOWN_IF => 0x8007_06B5,
         }
     }
 
@@ -89,6 +113,10 @@ impl Hresult {
             Hresult::CONTEXT_E_WOULD_DEADLOCK => "CONTEXT_E_WOULD_DEADLOCK",
             Hresult::CO_E_NOT_SUPPORTED => "CO_E_NOT_SUPPORTED",
             Hresult::E_ACCESSDENIED => "E_ACCESSDENIED",
+            Hresult::E_NOTIMPL => "E_NOTIMPL",
+            Hresult::E_FAIL => "E_FAIL",
+            Hresult::E_NOINTERFACE => "E_NOINTERFACE",
+            Hresult::RPC_S_UNKNOWN_IF => "RPC_S_UNKNOWN_IF",
         }
     }
 
@@ -122,6 +150,10 @@ mod tests {
         assert_eq!(Hresult::CONTEXT_E_WOULD_DEADLOCK.code(), 0x8004E005);
         assert_eq!(Hresult::CO_E_NOT_SUPPORTED.code(), 0x80004021);
         assert_eq!(Hresult::E_ACCESSDENIED.code(), 0x80070005);
+        assert_eq!(Hresult::E_NOTIMPL.code(), 0x80004001);
+        assert_eq!(Hresult::E_FAIL.code(), 0x80004005);
+        assert_eq!(Hresult::E_NOINTERFACE.code(), 0x80004002);
+        assert_eq!(Hresult::RPC_S_UNKNOWN_IF.code(), 0x800706B5);
         for (i, h) in Hresult::ALL.iter().enumerate() {
             assert_eq!(h.index(), i);
         }

@@ -13,6 +13,7 @@ pub mod inproc;
 pub mod msg;
 pub mod names;
 pub mod rules;
+pub mod runtime;
 pub mod scenario;
 pub mod scm;
 pub mod server;

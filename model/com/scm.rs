@@ -259,7 +259,10 @@ impl ScmState {
                     ));
                 } else {
                     self.forget(s);
-                    let stopping = *hr == Hresult::CO_E_SERVER_STOPPING;
+                    // Under Wine no refusal is relaunched: rpcss hands out the registered
+                    // class object and the client's own call fails (R-WINE-ACTIVATION;
+                    // `exited-instance-fails` is pinned on there).
+                    let stopping = *hr == Hresult::CO_E_SERVER_STOPPING && !cfg.runtime.is_wine();
                     if stopping || !cfg.on(Toggle::ExitedInstanceFails) {
                         // A live instance whose class objects are suspended or revoked refuses
                         // with CO_E_SERVER_STOPPING, and the SCM starts a new instance (003
@@ -299,8 +302,10 @@ impl ScmState {
                     .drain(..)
                     .partition(|a| waiting.contains(&a.clsid));
                 self.held = still;
+                // Under Wine the client's own polling loop sees the process end and returns
+                // E_NOINTERFACE (R-WINE-ACTIVATION).
                 for a in orphans {
-                    out.push(failed(cfg, &a, Hresult::CO_E_SERVER_EXEC_FAILURE));
+                    out.push(failed(cfg, &a, cfg.runtime.failed_launch_hr()));
                 }
             }
             _ => {}

@@ -997,7 +997,7 @@ impl ServerState {
         if !cfg.on(Toggle::ProcessRefcount) {
             // The server keeps its own count: it suspends the class objects itself,
             // one step after the count reached zero.
-            self.suspended = true;
+            self.suspend(cfg);
         }
         self.revoke(cfg, a, false, out);
     }
@@ -1097,7 +1097,7 @@ impl ServerState {
     fn do_dispatch(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
         match self.queues[a].remove(0) {
             Queued::Call { from, msg } if self.to_disconnected(&msg) => {
-                out.extend(self.disconnected_answer(from, &msg))
+                out.extend(self.disconnected_answer(cfg, from, &msg))
             }
             Queued::Call { from, msg } => out.extend(self.dispatch(cfg, from, &msg, a)),
             // Only CoUninitialize's modal loop meets a WM_QUIT here (the message loop
@@ -1162,7 +1162,7 @@ impl ServerState {
             .framework()
             .is_some_and(|fw| fw.suspends_before_quit(cfg))
         {
-            self.suspended = true; // CoSuspendClassObjects
+            self.suspend(cfg); // CoSuspendClassObjects
             Monitor::Rechecking
         } else {
             // `if (!m_bActivity && m_nLockCnt == 0) break;`: the decision; the
@@ -1391,7 +1391,7 @@ impl ServerState {
     /// R-ATL10-UNLOCK, R-MFC-LOCKAPP).
     fn framework_zero(&mut self, cfg: &Config, fw: Framework, a: usize, out: &mut Sends) {
         if fw.auto_suspend(cfg) {
-            self.suspended = true;
+            self.suspend(cfg);
         }
         let on_zero = fw.on_zero(cfg);
         if fw.process_count(cfg) || on_zero == OnZero::PostThreadQuit {
@@ -1580,6 +1580,16 @@ impl ServerState {
             None => cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend),
         };
         if self.count == 0 && suspends {
+            self.suspend(cfg);
+        }
+    }
+
+    /// CoSuspendClassObjects (the server's own call, a framework's, or CoReleaseServerProcess
+    /// reaching zero): the class objects refuse activations from now on. A stub under Wine
+    /// (R-WINE-NO-SUSPEND: combase.c CoSuspendClassObjects `FIXME`; CoReleaseServerProcess
+    /// "FIXME: suspend objects").
+    fn suspend(&mut self, cfg: &Config) {
+        if !cfg.runtime.is_wine() {
             self.suspended = true;
         }
     }
@@ -1602,7 +1612,7 @@ impl ServerState {
             return;
         }
         if cfg.on(Toggle::ProcessRefcount) && cfg.on(Toggle::AutoSuspend) {
-            self.suspended = true;
+            self.suspend(cfg);
         }
         self.begin_stopping(cfg);
         if self.shutdown.is_some() {
@@ -1709,7 +1719,7 @@ impl ServerState {
             ProcStatus::Running => {}
         }
         if self.to_disconnected(msg) {
-            return Some(self.disconnected_answer(src, msg));
+            return Some(self.disconnected_answer(cfg, src, msg));
         }
         if refused(cfg, msg) {
             // COM's security check refuses the activation before it reaches the server's code:
@@ -1753,9 +1763,9 @@ impl ServerState {
     }
 
     /// COM's answer to a call on a stub the server disconnected, given without the server's
-    /// code: RPC_E_DISCONNECTED (seeds 001, 002; seeds README). A call still queued when the
+    /// code: RPC_E_DISCONNECTED (seeds 001, 002; seeds README), under Wine RPC_S_UNKNOWN_IF (R-WINE-DISCONNECTED). A call still queued when the
     /// server disconnected its target gets it too when the apartment reaches it.
-    fn disconnected_answer(&mut self, src: Id, msg: &Msg) -> Sends {
+    fn disconnected_answer(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
         if let Msg::ReleaseFactory { clsid } = msg {
             let c = clsid.0 as usize;
             self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
@@ -1764,7 +1774,7 @@ impl ServerState {
         vec![(
             src,
             Msg::Reply {
-                hr: Hresult::RPC_E_DISCONNECTED,
+                hr: cfg.runtime.disconnected_hr(),
                 obj: None,
             },
         )]
@@ -1785,10 +1795,8 @@ impl ServerState {
             } => {
                 let c = clsid.0 as usize;
                 if self.classes[c] != ClassReg::Live || self.suspended {
-                    Some((
-                        src,
-                        activated(*client, *clsid, *kind, Hresult::CO_E_SERVER_STOPPING, None),
-                    ))
+                    let hr = cfg.runtime.refused_activation_hr();
+                    Some((src, activated(*client, *clsid, *kind, hr, None)))
                 } else if cfg.scenario.free_threaded() && !cfg.on(Toggle::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
                     self.rpc_activations.sort();

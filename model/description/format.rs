@@ -139,6 +139,17 @@ choice!(
 );
 
 choice!(
+    /// The COM runtime a description's server runs on (`runtime`; `comlife list` says what
+    /// Wine changes).
+    RuntimeName, "runtime", {
+        /// Microsoft's COM as the documents describe it (the default).
+        Windows = "windows",
+        /// Wine's COM (R-WINE-* in spec/rules.md; docs/wine.md).
+        Wine = "wine",
+    }
+);
+
+choice!(
     /// An expected verdict in `[expect]`.
     ExpectedVerdict, "verdict", {
         /// No reachable state violates it (always, eventually); an example exists (sometimes).
@@ -175,6 +186,11 @@ pub struct Description {
     /// (`traces/NAME/RUN/PROPERTY.md`).
     #[schemars(with = "String", regex(pattern = r"^[a-z0-9-]{1,64}$"))]
     pub name: Spanned<String>,
+    /// The COM runtime: "windows" (default) or "wine". `--runtime` on the command line must
+    /// agree with it.
+    #[serde(default)]
+    #[schemars(with = "Option<RuntimeName>")]
+    pub runtime: Option<Spanned<RuntimeName>>,
     /// The server.
     pub server: Server,
     /// Mechanisms, remedies, variants, conditions and configurations toggled from their default
@@ -567,7 +583,10 @@ fn user_words(message: &str, key: Option<&str>, text: &str, pos: usize) -> Strin
             other => other.to_string(),
         }
     };
-    format!("expected {expected}, found {}", found_words(found, text, pos))
+    format!(
+        "expected {expected}, found {}",
+        found_words(found, text, pos)
+    )
 }
 
 /// What serde says it found, as TOML names it: `string "VALUE"` as the string (quoting only a
@@ -599,7 +618,11 @@ fn found_words(found: &str, text: &str, pos: usize) -> String {
         return v;
     }
     match found {
-        "map" if text.get(pos..).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) => {
+        "map"
+            if text
+                .get(pos..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) =>
+        {
             "a date or time".to_string()
         }
         "map" => "a table".to_string(),
@@ -630,7 +653,10 @@ mod tests {
             w("unknown field `nam`, expected one of `name`, `kind`"),
             "unknown key `nam`; valid choices: `name`, `kind`"
         );
-        assert_eq!(w("unknown field `x`, expected `name`"), "unknown key `x`; valid choices: `name`");
+        assert_eq!(
+            w("unknown field `x`, expected `name`"),
+            "unknown key `x`; valid choices: `name`"
+        );
         assert_eq!(w("missing field `server`"), "missing key `server`");
         assert_eq!(
             w("invalid type: integer `99999999999999999999` as i128, expected u64"),
@@ -640,7 +666,10 @@ mod tests {
             w("invalid type: floating point `1.5`, expected i64"),
             "expected a whole number, found the float 1.5"
         );
-        assert_eq!(w("invalid type: map, expected a string"), "expected a quoted string, found a table");
+        assert_eq!(
+            w("invalid type: map, expected a string"),
+            "expected a quoted string, found a table"
+        );
         assert_eq!(
             user_words("invalid type: map, expected u64", None, "x = 2024-01-01", 4),
             "expected a whole number, found a date or time"
@@ -661,10 +690,21 @@ mod tests {
         let text = format!("[\"q.q\" . {}]", vec!["b"; 80].join("."));
         assert_eq!(too_deep_key(&text).map(|(_, d)| d), Some(81));
         // Exactly at the limit, or dots inside strings and comments: nothing.
-        assert_eq!(too_deep_key(&format!("{} = 1", vec!["a"; 80].join("."))), None);
-        let text = format!("x = \"{}\" # {}", vec!["a"; 90].join("."), vec!["a"; 90].join("."));
+        assert_eq!(
+            too_deep_key(&format!("{} = 1", vec!["a"; 80].join("."))),
+            None
+        );
+        let text = format!(
+            "x = \"{}\" # {}",
+            vec!["a"; 90].join("."),
+            vec!["a"; 90].join(".")
+        );
         assert_eq!(too_deep_key(&text), None);
-        let e = Description::parse("f.toml", &format!("name = \"x\"\n{} = 1", vec!["k"; 90].join("."))).unwrap_err();
+        let e = Description::parse(
+            "f.toml",
+            &format!("name = \"x\"\n{} = 1", vec!["k"; 90].join(".")),
+        )
+        .unwrap_err();
         assert_eq!((e.line, e.column), (2, 161), "{e}");
     }
 }

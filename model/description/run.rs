@@ -11,8 +11,10 @@ use crate::verify::check::{RunReport, Verdict};
 pub struct CheckRequest {
     /// The description's name (trace paths).
     pub name: String,
-    /// Scenario, toggled mechanisms, clients.
+    /// Scenario, toggled mechanisms, clients, runtime.
     pub config: Config,
+    /// Whether the description names its runtime (`runtime`): `--runtime` must then agree.
+    pub runtime_given: bool,
     /// `[bounds] max_states`.
     pub max_states: Option<usize>,
     /// `[bounds] max_depth`.

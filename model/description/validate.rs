@@ -3,11 +3,12 @@
 //! model.
 
 use crate::com::config::{Config, Layout, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::com::runtime::Runtime;
 use crate::com::scenario::{quote_prefix, Scenario};
 use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
-    at, Clsctx, Description, DescriptionError, Located, Regcls, ServerKind,
+    at, Clsctx, Description, DescriptionError, Located, Regcls, RuntimeName, ServerKind,
 };
 use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
@@ -86,7 +87,11 @@ impl Description {
     /// # Errors
     /// A message naming the flag, the toggle and where the file sets it already
     /// (`FILE:LINE:COLUMN` of its `[mechanisms]` entry, or the key that sets it), as bad usage.
-    pub fn add_command_line(&self, toggled: ToggleSet, extra: ToggleSet) -> Result<ToggleSet, String> {
+    pub fn add_command_line(
+        &self,
+        toggled: ToggleSet,
+        extra: ToggleSet,
+    ) -> Result<ToggleSet, String> {
         for m in extra.iter() {
             if !toggled.contains(m) {
                 continue;
@@ -333,6 +338,16 @@ impl Description {
         let config = Config::new(scenario, toggled, clients)
             .and_then(|c| c.with_layout(layout))
             .map_err(|e| (self.server.kind.span(), e))?;
+        let config = match &self.runtime {
+            None => config,
+            Some(r) => {
+                let runtime = match r.get_ref() {
+                    RuntimeName::Windows => Runtime::Windows,
+                    RuntimeName::Wine => Runtime::Wine,
+                };
+                config.with_runtime(runtime).map_err(|e| (r.span(), e))?
+            }
+        };
 
         // [expect].
         let mut expect = Vec::new();
@@ -394,6 +409,7 @@ impl Description {
         Ok(CheckRequest {
             name: name.clone(),
             config,
+            runtime_given: self.runtime.is_some(),
             max_states,
             max_depth,
             expect,

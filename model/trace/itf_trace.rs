@@ -525,6 +525,9 @@ pub fn run_args(cfg: &Config) -> String {
     if cfg.clients != crate::com::config::DEFAULT_CLIENTS {
         s.push_str(&format!(" --clients {}", cfg.clients));
     }
+    if cfg.runtime.is_wine() {
+        s.push_str(&format!(" --runtime {}", cfg.runtime.name()));
+    }
     s
 }
 
@@ -565,7 +568,9 @@ fn step_meta(
                 "actionItf".into(),
                 s(&serde_json::to_string(&encode_action(names, a)?).unwrap_or_default()),
             );
-            let prev = step.map(|(_, p)| p).expect("an action has a state before it");
+            let prev = step
+                .map(|(_, p)| p)
+                .expect("an action has a state before it");
             match a {
                 ActorModelAction::Deliver { src, dst, msg } => {
                     m.insert("actionKind".into(), s("deliver"));
@@ -766,6 +771,10 @@ pub fn document_for(
         enabled: enabled.join(", "),
         clients: cfg.clients.to_string(),
         layout,
+        runtime: cfg
+            .runtime
+            .is_wine()
+            .then(|| cfg.runtime.name().to_string()),
         name: origin.map(|o| o.name.to_string()),
         class_names: own_names.then(|| class_names.join(", ")),
         property: prop.name.into(),

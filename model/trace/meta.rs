@@ -36,6 +36,10 @@ pub struct TraceMeta {
     /// scenario's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,
+    /// The COM runtime ([`crate::com::runtime::Runtime::name`]); absent for Windows, the
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
     /// The server description's name, for a description's run (trace paths use it in place of
     /// the scenario).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,14 +111,14 @@ impl TraceMeta {
     }
 }
 
-/// The name of a run's trace directory: the toggles' label
-/// ([`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
-/// `with-stopping-flag-locked`, …), then `.N-clients` when the run has another number of
+/// The name of a run's trace directory: the run's label ([`Config::run_label`]: the toggles'
+/// label, [`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
+/// `with-stopping-flag-locked`, …, with `+on-wine` under Wine), then `.N-clients` when the run has another number of
 /// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation (`--simulate`: its
 /// traces are not necessarily shortest). Runs that differ in either are filed apart, so none
 /// overwrites the exhaustive two-client traces.
 pub fn run_name(cfg: &Config, simulated: bool) -> String {
-    let mut name = cfg.toggled.label();
+    let mut name = cfg.run_label();
     if cfg.clients != DEFAULT_CLIENTS {
         name += &format!(".{}-clients", cfg.clients);
     }

@@ -290,6 +290,15 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
             serde_json::from_str(text).or_else(|e| bad(path, format!("not a layout: {e}")))?;
         cfg = cfg.with_layout(layout).or_else(|e| bad(path, e))?;
     }
+    // The runtime (absent for Windows).
+    if let Some(r) = meta.get("runtime") {
+        let path = "$[\"#meta\"].runtime";
+        let name = r
+            .as_str()
+            .map_or_else(|| bad(path, "must be a string"), Ok)?;
+        let runtime = crate::com::runtime::Runtime::parse(name).or_else(|e| bad(path, e))?;
+        cfg = cfg.with_runtime(runtime).or_else(|e| bad(path, e))?;
+    }
     let prop =
         property(meta_str(meta, "property")?).or_else(|e| bad("$[\"#meta\"].property", e))?;
     if !(prop.applies)(scenario) {

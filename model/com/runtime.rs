@@ -1,0 +1,192 @@
+//! The COM runtime a run models: Windows (the default: the documents of spec/rules.md) or Wine
+//! (`--runtime wine`, a description's `runtime = "wine"`; R-WINE-* in spec/rules.md). A runtime
+//! is not a set of toggles: Wine pins some mechanisms ([`Runtime::pins`]) and changes what a
+//! client observes in places no toggle reaches (the steps that read [`Runtime::is_wine`]: the
+//! client's LockServer on a proxy, its CoCreateInstance through the class object, rpcss's
+//! answer to a refused activation, the RPC layer's answer on a disconnected stub).
+//!
+//! Source of every Wine behaviour: the seeds README (lines on Wine: "Observed differences from
+//! Windows", "Wine's activation path"), Wine's dlls/combase (combase.c, rpc.c, apartment.c) and
+//! what the harness observed on Wine 8.0 (docs/wine.md).
+
+use crate::com::hresult::Hresult;
+use crate::com::scenario::{quote_prefix, Scenario};
+use crate::com::toggles::Toggle;
+use serde::Serialize;
+
+/// The COM runtime whose behaviour the run models.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Runtime {
+    /// Microsoft's COM as the documents describe it (the default).
+    #[default]
+    Windows,
+    /// Wine's COM (dlls/combase, rpcss), as the seeds README and the harness observed it on
+    /// Wine 8.0 (docs/wine.md).
+    Wine,
+}
+
+/// One toggle a runtime fixes, with its value there and why.
+#[derive(Debug)]
+pub struct Pin {
+    /// The toggle.
+    pub toggle: Toggle,
+    /// Whether the mechanism (or variant) is in force under the runtime.
+    pub on: bool,
+    /// The source that says so (rule ID, file and function).
+    pub why: &'static str,
+}
+
+/// What Wine fixes of the toggle table (R-WINE-*). A pinned toggle cannot be toggled under
+/// Wine: `--disable`/`--enable` of it is refused with [`Pin::why`].
+pub const WINE_PINS: &[Pin] = &[
+    Pin {
+        toggle: Toggle::ImplicitLockserver,
+        on: false,
+        why: "R-WINE-LOCKSERVER-STUB: Wine takes no implicit LockServer when it marshals IClassFactory (seeds README, Wine; harness case b)",
+    },
+    Pin {
+        toggle: Toggle::AutoSuspend,
+        on: false,
+        why: "R-WINE-NO-SUSPEND: Wine's CoReleaseServerProcess never suspends (combase.c CoReleaseServerProcess: \"FIXME: suspend objects\")",
+    },
+    Pin {
+        toggle: Toggle::RegclsSuspended,
+        on: false,
+        why: "R-WINE-NO-SUSPEND: Wine ignores REGCLS_SUSPENDED and CoResumeClassObjects is a stub (seeds README; harness case c)",
+    },
+    Pin {
+        toggle: Toggle::PingGarbageCollection,
+        on: false,
+        why: "R-WINE-NO-RUNDOWN: Wine has no ping or rundown of a dead client's references (seeds README, Wine's activation path)",
+    },
+    Pin {
+        toggle: Toggle::ExitedInstanceFails,
+        on: true,
+        why: "R-WINE-ACTIVATION: rpcss never relaunches a server after a failed activation (rpc.c rpc_get_local_class_object launches once)",
+    },
+    Pin {
+        toggle: Toggle::WineCandidateList,
+        on: true,
+        why: "R-WINE-FREE-UNUSED: Wine's CoFreeUnusedLibrariesEx is its candidate list (apartment.c apartment_freeunusedlibraries)",
+    },
+];
+
+impl Runtime {
+    /// Every runtime, the default first.
+    pub const ALL: [Runtime; 2] = [Runtime::Windows, Runtime::Wine];
+
+    /// `windows` or `wine` (the command line's and a description's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Windows => "windows",
+            Runtime::Wine => "wine",
+        }
+    }
+
+    /// What the runtime is, in a sentence (for `list`).
+    pub fn about(self) -> &'static str {
+        match self {
+            Runtime::Windows => "Microsoft's COM as the documents describe it (default)",
+            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, its CoFreeUnusedLibrariesEx candidate list",
+        }
+    }
+
+    /// Whether this is Wine.
+    pub fn is_wine(self) -> bool {
+        self == Runtime::Wine
+    }
+
+    /// What a call on a stub the server disconnected (CoDisconnectObject) returns: Windows
+    /// RPC_E_DISCONNECTED (seeds 001, 002; seeds README), Wine RPC_S_UNKNOWN_IF (seeds README,
+    /// Wine's observed differences: R-WINE-DISCONNECTED).
+    pub fn disconnected_hr(self) -> Hresult {
+        match self {
+            Runtime::Windows => Hresult::RPC_E_DISCONNECTED,
+            Runtime::Wine => Hresult::RPC_S_UNKNOWN_IF,
+        }
+    }
+
+    /// What an activation that reaches an instance whose class objects are suspended or revoked
+    /// gets: Windows CO_E_SERVER_STOPPING, which the SCM answers by launching a new instance
+    /// (003; R-003-SCM-RELAUNCH); Wine E_FAIL from `local_server_QueryService` (dlls/combase/
+    /// apartment.c: `HRESULT hr = E_FAIL`, unchanged when `com_get_registered_class_object`
+    /// finds no registration), which goes back to the client (R-WINE-ACTIVATION).
+    pub fn refused_activation_hr(self) -> Hresult {
+        match self {
+            Runtime::Windows => Hresult::CO_E_SERVER_STOPPING,
+            Runtime::Wine => Hresult::E_FAIL,
+        }
+    }
+
+    /// What a held activation gets when the server launched for it exits before registering its
+    /// class: Windows CO_E_SERVER_EXEC_FAILURE (R-SEEDS-EXEC-FAILURE); Wine E_NOINTERFACE
+    /// (dlls/combase/rpc.c `rpc_get_local_class_object`: "Server for %s failed to start",
+    /// `return E_NOINTERFACE`), R-WINE-ACTIVATION.
+    pub fn failed_launch_hr(self) -> Hresult {
+        match self {
+            Runtime::Windows => Hresult::CO_E_SERVER_EXEC_FAILURE,
+            Runtime::Wine => Hresult::E_NOINTERFACE,
+        }
+    }
+
+    /// Looks a runtime up by name.
+    ///
+    /// # Errors
+    /// A message naming the valid runtimes when `name` is unknown.
+    pub fn parse(name: &str) -> Result<Runtime, String> {
+        Runtime::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown runtime '{}'; valid runtimes: {}",
+                    quote_prefix(name),
+                    Runtime::ALL.map(|r| r.name()).join(", ")
+                )
+            })
+    }
+
+    /// The toggles the runtime fixes ([`WINE_PINS`] for Wine; none for Windows).
+    pub fn pins(self) -> &'static [Pin] {
+        match self {
+            Runtime::Windows => &[],
+            Runtime::Wine => WINE_PINS,
+        }
+    }
+
+    /// The value the runtime fixes for `t`, if it fixes one.
+    pub fn pin(self, t: Toggle) -> Option<&'static Pin> {
+        self.pins().iter().find(|p| p.toggle == t)
+    }
+
+    /// Why `scenario` cannot run under this runtime, if it cannot: the service host needs
+    /// CoDisconnectContext, a stub in Wine (R-WINE-NO-DISCONNECT-CONTEXT).
+    pub fn refuses_scenario(self, scenario: Scenario) -> Option<&'static str> {
+        (self.is_wine() && scenario == Scenario::Service).then_some(
+            "Wine's CoDisconnectContext is a stub (R-WINE-NO-DISCONNECT-CONTEXT), so the service host's stop sequence means nothing there",
+        )
+    }
+
+    /// Why toggle `t` cannot be toggled under this runtime, if it cannot: a condition the
+    /// runtime cannot have (Wine checks no launch or access permission, so KB 170915's
+    /// `access-denied-client` cannot happen: R-WINE-NO-PERMISSION-CHECK).
+    pub fn refuses_toggle(self, t: Toggle) -> Option<String> {
+        (self.is_wine() && t == Toggle::AccessDeniedClient).then(|| {
+            "'access-denied-client' cannot happen under the wine runtime: Wine makes no launch or access permission check (R-WINE-NO-PERMISSION-CHECK), so KB 170915 does not arise there".to_string()
+        })
+    }
+
+    /// Why naming pinned toggle `t` on the command line means nothing under this runtime: the
+    /// runtime already fixes it ([`Runtime::pins`]); `None` for a toggle it does not fix.
+    pub fn already(self, t: Toggle) -> Option<String> {
+        self.pin(t).map(|p| {
+            format!(
+                "'{}' is already {} under the {} runtime ({}); leave it out",
+                t.name(),
+                if p.on { "on" } else { "off" },
+                self.name(),
+                p.why
+            )
+        })
+    }
+}
