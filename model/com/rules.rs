@@ -408,6 +408,54 @@ pub const RULES: &[Rule] = &[
         text: "Started by the user, the AppWizard's WinMain starts the monitor and registers the class objects as for a client; Run() of a COM server calls _Module.Lock() once the main window exists, and the window's OnDestroy calls _Module.Unlock(): a client's last release leaves the count at 1 while the user's window is open, and closing the window lets the monitor post WM_QUIT once the count stays zero.",
         element: "condition user-started: ServerState::new (slot 0 registered, window open), ScmState::new; mechanism frame-locks-module; ServerStep::UserClose (WTL arm of ServerState::step)",
     },
+    Rule {
+        id: "R-WINE-LOCKSERVER-STUB",
+        source: "seeds README (Wine as a real COM runtime: observed differences); Wine dlls/combase usrmarshal.c IClassFactory_LockServer_Proxy; harness case b (docs/wine.md)",
+        text: "Under Wine, marshaling IClassFactory takes no implicit LockServer, and IClassFactory::LockServer on a class-object proxy returns E_NOTIMPL without reaching the server.",
+        element: "Runtime::Wine pins implicit-lockserver off (model/com/runtime.rs WINE_PINS); the client's LockServer on a proxy under Wine (model/com/client.rs)",
+    },
+    Rule {
+        id: "R-WINE-NO-SUSPEND",
+        source: "seeds README (Wine: observed differences); Wine dlls/combase combase.c CoReleaseServerProcess (\"FIXME: suspend objects\"); harness case c (docs/wine.md)",
+        text: "Under Wine, CoReleaseServerProcess never suspends the class objects at zero, and CoSuspendClassObjects and CoResumeClassObjects are stubs: REGCLS_SUSPENDED is ignored and a class is activatable as soon as it is registered.",
+        element: "Runtime::Wine pins auto-suspend and regcls-suspended off (WINE_PINS); the suspending steps do nothing under Wine (model/com/server.rs)",
+    },
+    Rule {
+        id: "R-WINE-ACTIVATION",
+        source: "seeds README (Wine's activation path); Wine dlls/combase rpc.c rpc_get_local_class_object, apartment.c local_server_QueryService",
+        text: "Under Wine, CoCreateInstance gets the class object the server registered with rpcss and calls IClassFactory::CreateInstance through its proxy; there is no SCM forwarding and no relaunch after a refusal: an activation of a revoked class gets E_FAIL, and a server launched for it that ends before registering gives E_NOINTERFACE.",
+        element: "Runtime::Wine pins exited-instance-fails on; Runtime::refused_activation_hr, failed_launch_hr; the client's CoCreateInstance under Wine (model/com/client.rs)",
+    },
+    Rule {
+        id: "R-WINE-NO-RUNDOWN",
+        source: "seeds README (Wine's activation path: no ping or rundown of dead clients' references)",
+        text: "Wine has no ping or rundown of a dead client's references: a client process that dies holding references keeps the server's counts up.",
+        element: "Runtime::Wine pins ping-garbage-collection off (WINE_PINS)",
+    },
+    Rule {
+        id: "R-WINE-FREE-UNUSED",
+        source: "seeds README (CoFreeUnusedLibrariesEx: Wine's apartment_freeunusedlibraries); Wine dlls/combase apartment.c",
+        text: "Wine's CoFreeUnusedLibrariesEx is its candidate list: it asks DllCanUnloadNow again before freeing, clears the mark on S_FALSE, and does not revive a candidate on use.",
+        element: "Runtime::Wine pins wine-candidate-list on (WINE_PINS)",
+    },
+    Rule {
+        id: "R-WINE-DISCONNECTED",
+        source: "seeds README (Wine: observed differences: a call after CoDisconnectObject fails with RPC_S_UNKNOWN_IF)",
+        text: "Under Wine, a call on a stub the server disconnected with CoDisconnectObject fails with RPC_S_UNKNOWN_IF (0x800706B5), where Windows returns RPC_E_DISCONNECTED.",
+        element: "Runtime::disconnected_hr (model/com/runtime.rs)",
+    },
+    Rule {
+        id: "R-WINE-NO-PERMISSION-CHECK",
+        source: "seeds README (Wine's activation path: no launch or access permission check)",
+        text: "Wine makes no launch or access permission check, so KB 170915's orphaned server cannot arise there.",
+        element: "Runtime::refuses_toggle: access-denied-client is refused under Wine",
+    },
+    Rule {
+        id: "R-WINE-NO-DISCONNECT-CONTEXT",
+        source: "seeds README (Wine's activation path: CoDisconnectContext is a stub)",
+        text: "Wine's CoDisconnectContext is a stub, so the service host's stop sequence (seed 000) means nothing there.",
+        element: "Runtime::refuses_scenario: service is refused under Wine",
+    },
 ];
 
 /// Looks a rule up by ID.
