@@ -115,10 +115,10 @@ struct SimulationOut {
 /// Whether `p`'s verdict is a discovery a walk can make: a violated always or eventually
 /// property, or a sometimes property's example.
 fn discovery(p: &Property) -> bool {
-    match (p.expectation.as_str(), p.verdict.as_str()) {
-        ("always" | "eventually", "violated") | ("sometimes", "holds") => true,
-        _ => false,
-    }
+    matches!(
+        (p.expectation.as_str(), p.verdict.as_str()),
+        ("always" | "eventually", "violated") | ("sometimes", "holds")
+    )
 }
 
 /// A report read and checked: its file name for messages and its parts.
@@ -188,7 +188,11 @@ fn read(path: &Path) -> Result<Input, String> {
 
 /// The run a report is of, in words, for messages.
 fn run_of(r: &Report) -> String {
-    let mut toggles: Vec<String> = r.disabled.iter().map(|d| format!("--disable {d}")).collect();
+    let mut toggles: Vec<String> = r
+        .disabled
+        .iter()
+        .map(|d| format!("--disable {d}"))
+        .collect();
     toggles.extend(r.enabled.iter().map(|e| format!("--enable {e}")));
     let desc = r
         .description
@@ -290,7 +294,10 @@ fn merge(inputs: &[Input]) -> Merged {
         max_depth: inputs.iter().map(|x| x.report.max_depth).max().unwrap_or(0),
         seconds: inputs.iter().map(|x| x.report.seconds).sum(),
         simulated: true,
-        mismatches: properties.iter().filter(|p| p.matches == Some(false)).count(),
+        mismatches: properties
+            .iter()
+            .filter(|p| p.matches == Some(false))
+            .count(),
         simulation: SimulationOut {
             runs: parts.iter().map(|p| p.runs).sum(),
             parts,
@@ -339,7 +346,11 @@ pub fn run(files: &[PathBuf]) -> ExitCode {
         .iter()
         .filter(|p| p.verdict != "unknown")
         .count();
-    let not_established = merged.properties.iter().filter(|p| p.not_established).count();
+    let not_established = merged
+        .properties
+        .iter()
+        .filter(|p| p.not_established)
+        .count();
     eprintln!(
         "comlife: merged {} reports ({} walks, {} seeds): {shown} of {} properties shown, \
          {} differ from the expected verdicts; {not_established} cannot be established by \

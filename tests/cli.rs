@@ -795,7 +795,10 @@ fn merge_combines_simulation_parts_and_refuses_others() {
     assert_eq!(ja["simulation"]["runs"], 150);
     let (code, out, err) = comlife(&["merge", &a, &b]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("merged 2 reports (300 walks, 2 seeds)"), "{err}");
+    assert!(
+        err.contains("merged 2 reports (300 walks, 2 seeds)"),
+        "{err}"
+    );
     let m: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(m["simulation"]["runs"], 300);
     let n = |v: &serde_json::Value| v.as_u64().unwrap();
@@ -865,7 +868,8 @@ fn merge_combines_simulation_parts_and_refuses_others() {
     let (code, out, err) = comlife(&["merge", &a, merged.to_str().unwrap()]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(err.contains("both ran seed 1"), "{err}");
-    let (code, exhaustive, _) = comlife(&["check", "--scenario", "inproc", "--json", "--no-traces"]);
+    let (code, exhaustive, _) =
+        comlife(&["check", "--scenario", "inproc", "--json", "--no-traces"]);
     assert_eq!(code, 0);
     let ex = dir.join("exhaustive.json");
     std::fs::write(&ex, exhaustive).unwrap();

@@ -469,11 +469,14 @@ fn every_pinned_runs_collision_probability_is_negligible() {
     }
     assert!(pinned.len() > 100, "{} pinned runs", pinned.len());
     let bound = |n| comlife::verify::check::collision_bound(n);
-    let worst = pinned
-        .iter()
-        .max_by_key(|(_, n)| *n)
-        .expect("pinned runs");
-    assert!(bound(worst.1) < 1e-7, "{}: {} states, {:e}", worst.0, worst.1, bound(worst.1));
+    let worst = pinned.iter().max_by_key(|(_, n)| *n).expect("pinned runs");
+    assert!(
+        bound(worst.1) < 1e-7,
+        "{}: {} states, {:e}",
+        worst.0,
+        worst.1,
+        bound(worst.1)
+    );
     let total: f64 = pinned.iter().map(|(_, n)| bound(*n)).sum();
     assert!(total < 1e-6, "all pinned runs: {total:e}");
     // The bound is the birthday bound: 2³² + 1 states give about 1/2, 2 states 2⁻⁶⁴.
