@@ -61,6 +61,31 @@ enum Against {
     },
 }
 
+/// A run's JSON object ([`Plan::run_json`]).
+#[derive(serde::Serialize)]
+struct RunOut {
+    #[serde(flatten)]
+    run: comlife::verify::expectations::RunJson,
+    /// [`RunReport::collision_probability`].
+    collision_probability: f64,
+    /// [`RunReport::tlc_collision_estimate`].
+    tlc_collision_estimate: f64,
+    /// What was simulated, for a simulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    simulation: Option<SimulationJson>,
+}
+
+/// A simulation's parameters in a run's JSON object (`check --simulate RUNS --seed S --depth D`).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SimulationJson {
+    /// Number of walks.
+    pub(crate) runs: u64,
+    /// Seed of the walks.
+    pub(crate) seed: u64,
+    /// Maximum steps per walk.
+    pub(crate) depth: usize,
+}
+
 /// What `check` does: the runs, what their verdicts are compared with, how they are printed and
 /// where their traces go.
 struct Plan {
@@ -92,6 +117,30 @@ impl Plan {
         }
     }
 
+    /// A run's JSON object: [`Comparison::to_json`]'s fields in their order, then the
+    /// fingerprint-collision probability (`collision_probability`, the birthday bound, and TLC's
+    /// `tlc_collision_estimate`; docs/checker.md) and, for a simulation, its `simulation`
+    /// (`runs`, `seed`, `depth`), which `comlife merge` reads.
+    fn run_json(&self, report: &RunReport, cmp: &Comparison) -> RunOut {
+        let simulation = self
+            .jobs
+            .iter()
+            .find(|j| j.cfg == report.cfg)
+            .and_then(|j| j.opts.simulate)
+            .filter(|_| report.simulated)
+            .map(|s| SimulationJson {
+                runs: s.runs,
+                seed: s.seed,
+                depth: s.depth,
+            });
+        RunOut {
+            run: cmp.to_json(report),
+            collision_probability: report.collision_probability(),
+            tlc_collision_estimate: report.tlc_collision_estimate(),
+            simulation,
+        }
+    }
+
     /// Prints, as the run finishes, its notes (stderr) and, with `--json`, its JSON object
     /// (stdout). Everything else on stdout waits for every run ([`Plan::print_results`]), so
     /// that the answer comes first.
@@ -101,7 +150,8 @@ impl Plan {
             if self.print == Print::Json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&cmp.to_json(report)).expect("serialisable")
+                    serde_json::to_string_pretty(&self.run_json(report, cmp))
+                        .expect("serialisable")
                 );
             }
             return;
@@ -114,7 +164,7 @@ impl Plan {
         );
         matrix::print_stop_notes(&label, report, false);
         if self.print == Print::Json {
-            let mut v = serde_json::to_value(cmp.to_json(report)).expect("serialisable");
+            let mut v = serde_json::to_value(self.run_json(report, cmp)).expect("serialisable");
             v["description"] = serde_json::json!(desc.name);
             v["file"] = serde_json::json!(fname);
             println!(

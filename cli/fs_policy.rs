@@ -9,7 +9,8 @@
 //! - **Output folders** ([`check_output_dir`]): checked before a run explores anything, so a
 //!   folder that cannot be made or written fails at once (exit 2, nothing written).
 //! - **Reading** ([`read_input`]): only a regular file (after following symlinks), of at most
-//!   [`DESCRIPTION_CAP`] for a server description and [`TRACE_CAP`] for an ITF trace. The file
+//!   [`DESCRIPTION_CAP`] for a server description, [`TRACE_CAP`] for an ITF trace and
+//!   [`REPORT_CAP`] for a report that `merge` reads. The file
 //!   is opened without blocking, so a FIFO is refused instead of waited on.
 
 use std::fs::{FileType, Metadata};
@@ -21,6 +22,8 @@ pub const DESCRIPTION_CAP: u64 = 1 << 20;
 /// The largest ITF trace read by `replay` and `trace`: 64 MiB (the longest trace comlife writes
 /// is well under 1 MiB).
 pub const TRACE_CAP: u64 = 64 << 20;
+/// The largest `check --json` report read by `merge`: 1 MiB (a report is a few KB).
+pub const REPORT_CAP: u64 = 1 << 20;
 /// The longest name of one path component on the file systems comlife runs on (NAME_MAX).
 const NAME_MAX: usize = 255;
 

@@ -9,6 +9,7 @@ mod fs_policy;
 mod list;
 mod long_run;
 mod matrix;
+mod merge;
 mod output;
 mod replay;
 mod trace_html;
@@ -81,6 +82,18 @@ enum Command {
         /// (bench runs each measurement as such a child process).
         #[arg(long, hide = true, requires = "scenario")]
         child: Option<bench::Checker>,
+    },
+    /// Merge the JSON reports of one simulation run in parts (`check --simulate RUNS --seed S
+    /// --json`, one seed per part) into one report, printed as JSON.
+    ///
+    /// A discovery any part made is established, with the shortest trace among the parts;
+    /// walks and steps are summed. Exit status 0 when nothing established differs from the
+    /// expected verdicts, 1 when something does, 2 for a report that cannot be read or that is
+    /// not of the same run, build or a different seed than the others (naming both).
+    Merge {
+        /// The reports (`check --json` output of simulations, or merged reports).
+        #[arg(required = true, value_name = "REPORT.json")]
+        files: Vec<PathBuf>,
     },
     /// Re-execute an ITF trace (as written by check) against the current model.
     ///
@@ -240,7 +253,7 @@ struct CheckArgs {
 }
 
 /// A usage error: printed and mapped to exit status 2.
-fn usage(msg: String) -> ExitCode {
+pub(crate) fn usage(msg: String) -> ExitCode {
     eprintln!("comlife: {msg}");
     ExitCode::from(2)
 }
@@ -291,6 +304,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Replay { file } => replay::run(&file),
+        Command::Merge { files } => merge::run(&files),
         Command::Explore {
             scenario,
             file,

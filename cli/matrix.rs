@@ -27,11 +27,12 @@ pub fn runs(clients: usize) -> Vec<Config> {
         .collect()
 }
 
-/// Prints the long table's header.
+/// Prints the long table's header. `collision` is the run's fingerprint-collision probability
+/// ([`RunReport::collision_probability`], docs/checker.md).
 pub fn print_header() {
     println!(
-        "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7}  note",
-        "scenario", "toggled", "property", "expected", "got", "states", "seconds"
+        "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7} {:>9}  note",
+        "scenario", "toggled", "property", "expected", "got", "states", "seconds", "collision"
     );
 }
 
@@ -91,7 +92,7 @@ pub fn print_rows(name: Option<&str>, report: &RunReport, cmp: &Comparison) {
             None => p.verdict.name().to_string(),
         };
         println!(
-            "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2}  {}",
+            "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2} {:>9.1e}  {}",
             name.unwrap_or(report.cfg.scenario.name()),
             report.cfg.run_label(),
             p.def.name,
@@ -99,6 +100,7 @@ pub fn print_rows(name: Option<&str>, report: &RunReport, cmp: &Comparison) {
             got,
             report.unique_states,
             report.seconds,
+            report.collision_probability(),
             note(c)
         );
     }

@@ -762,3 +762,124 @@ fn scenario_answer_names_remedies_as_flags() {
         "{out}"
     );
 }
+
+/// `merge` combines the reports of one simulation run in parts (one seed each): a discovery of
+/// any part is established with the shortest trace among them, walks and steps add up, and
+/// reports of other runs, a seed run twice, exhaustive runs and malformed files are refused
+/// (exit 2, naming the files, nothing on stdout).
+#[test]
+fn merge_combines_simulation_parts_and_refuses_others() {
+    let dir = temp_dir("merge");
+    let part = |seed: &str, disable: &str| {
+        let (code, out, err) = comlife(&[
+            "check",
+            "--scenario",
+            "local-sta",
+            "--disable",
+            disable,
+            "--json",
+            "--no-traces",
+            "--simulate",
+            "150",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let path = dir.join(format!("{disable}-{seed}.json"));
+        std::fs::write(&path, &out).unwrap();
+        (path.to_str().unwrap().to_string(), untimed(&out))
+    };
+    let (a, ja) = part("1", "implicit-lockserver");
+    let (b, jb) = part("2", "implicit-lockserver");
+    assert_eq!(ja["simulation"]["seed"], 1);
+    assert_eq!(ja["simulation"]["runs"], 150);
+    let (code, out, err) = comlife(&["merge", &a, &b]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("merged 2 reports (300 walks, 2 seeds)"),
+        "{err}"
+    );
+    let m: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(m["simulation"]["runs"], 300);
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    assert_eq!(n(&m["states"]), n(&ja["states"]) + n(&jb["states"]));
+    let (ua, ub) = (n(&ja["unique_states"]), n(&jb["unique_states"]));
+    assert_eq!(n(&m["unique_states_at_least"]), ua.max(ub));
+    assert_eq!(n(&m["unique_states_at_most"]), ua + ub);
+    assert!(m["unique_states"].is_null());
+    let props = |v: &serde_json::Value| v["properties"].as_array().unwrap().clone();
+    let mut shown = 0;
+    for ((pm, pa), pb) in props(&m).iter().zip(props(&ja)).zip(props(&jb)) {
+        let lens: Vec<u64> = [&pa, &pb]
+            .iter()
+            .filter(|p| p["verdict"] != "unknown")
+            .map(|p| n(&p["trace_length"]))
+            .collect();
+        match lens.iter().min() {
+            Some(&len) => {
+                shown += 1;
+                assert_ne!(pm["verdict"], "unknown");
+                assert_eq!(n(&pm["trace_length"]), len, "{pm}");
+                let by = if pa["verdict"] != "unknown" && n(&pa["trace_length"]) == len {
+                    &a
+                } else {
+                    &b
+                };
+                assert_eq!(pm["shown_by"], by.as_str());
+            }
+            None => {
+                assert_eq!(pm["verdict"], "unknown");
+                assert!(pm["matches"].is_null());
+            }
+        }
+    }
+    assert!(shown > 0, "150 walks show something");
+
+    // A merged report merges again, and a discovery against the expected verdict is exit 1.
+    let merged = dir.join("merged.json");
+    std::fs::write(&merged, &out).unwrap();
+    let (c, _) = part("3", "implicit-lockserver");
+    let (code, out3, err) = comlife(&["merge", merged.to_str().unwrap(), &c]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(untimed(&out3)["simulation"]["runs"], 450);
+    let flip = |path: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for p in v["properties"].as_array_mut().unwrap() {
+            if p["expectation"] == "always" && p["expected"] == "violated" {
+                p["expected"] = "holds".into();
+            }
+        }
+        let out = format!("{path}.flipped.json");
+        std::fs::write(&out, v.to_string()).unwrap();
+        out
+    };
+    let (code, _, err) = comlife(&["merge", &flip(&a), &flip(&b)]);
+    assert_eq!(code, 1, "{err}");
+
+    // Refused: another run, a seed twice, an exhaustive run, a malformed file.
+    let (other, _) = part("4", "auto-suspend");
+    let (code, out, err) = comlife(&["merge", &a, &other]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains(&a) && err.contains(&other) && err.contains("different runs"),
+        "{err}"
+    );
+    let (code, out, err) = comlife(&["merge", &a, merged.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("both ran seed 1"), "{err}");
+    let (code, exhaustive, _) =
+        comlife(&["check", "--scenario", "inproc", "--json", "--no-traces"]);
+    assert_eq!(code, 0);
+    let ex = dir.join("exhaustive.json");
+    std::fs::write(&ex, exhaustive).unwrap();
+    let (code, out, err) = comlife(&["merge", ex.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("exhaustive run"), "{err}");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"scenario\": 1}").unwrap();
+    let (code, out, err) = comlife(&["merge", &a, bad.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("bad.json:1:"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -125,6 +125,42 @@ pub struct RunReport {
     pub properties: Vec<PropertyOutcome>,
 }
 
+/// 2⁶⁴, the number of distinct 64-bit fingerprints.
+const FINGERPRINTS: f64 = 18_446_744_073_709_551_616.0;
+
+/// The probability that two of `n` distinct states share a 64-bit fingerprint, bounded as for
+/// a random function (the birthday bound): at most n(n − 1)/2 pairs, each colliding with
+/// probability 2⁻⁶⁴, so at most n(n − 1)/2⁶⁵. It depends on `n` only, so it can be computed
+/// from a pinned count without exploring.
+pub fn collision_bound(n: usize) -> f64 {
+    let n = n as f64;
+    n * (n - 1.0).max(0.0) / 2.0 / FINGERPRINTS
+}
+
+impl RunReport {
+    /// The probability that a fingerprint collision merged two of this run's states
+    /// ([`collision_bound`] of [`RunReport::unique_states`]): the states (classes of states,
+    /// under symmetry reduction) are identified by 64-bit fingerprints only
+    /// ([`crate::verify::search::fingerprint`]), and two states with one fingerprint would be
+    /// taken for one, the second never explored. Fingerprints are fixed, so a collision would
+    /// be the same in every run of this configuration. In a simulation a collision only
+    /// lowers the count of distinct states; verdicts do not use fingerprints.
+    pub fn collision_probability(&self) -> f64 {
+        collision_bound(self.unique_states)
+    }
+
+    /// TLC's "calculated (optimistic)" estimate of the same probability, d·(g − d)/2⁶⁴ for d
+    /// distinct and g generated states (each of the g − d lookups that found its fingerprint
+    /// could have been a new state whose fingerprint equals one of the d stored), printed
+    /// beside [`RunReport::collision_probability`] for comparison with TLC's runs. It is an
+    /// estimate, not a bound; for our runs it is about 2(g/d − 1) times the birthday bound.
+    pub fn tlc_collision_estimate(&self) -> f64 {
+        let d = self.unique_states as f64;
+        let g = self.states as f64;
+        d * (g - d).max(0.0) / FINGERPRINTS
+    }
+}
+
 /// Explores the model of `cfg` in one pass ([`search::explore`]) and decides every property
 /// that applies to its scenario.
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {

@@ -2,6 +2,7 @@
 //! exploration with shortest traces, random walks, symmetry reduction, the expected verdicts
 //! and the tables generated from them.
 
+pub mod acyclic;
 pub mod check;
 pub mod diagnosis;
 pub mod cost;
