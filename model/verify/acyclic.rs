@@ -67,16 +67,9 @@ fn expand<M: stateright::Model>(
 where
     M::Action: Clone,
 {
-    let mut actions = Vec::new();
-    model.actions(state, &mut actions);
-    actions
+    crate::verify::search::successors(model, state)
         .into_iter()
-        .filter_map(|a| {
-            let next = model.next_state(state, a.clone())?;
-            model
-                .within_boundary(&next)
-                .then(|| (a, key(&next), Some(next)))
-        })
+        .map(|(a, next)| (a, key(&next), Some(next)))
         .collect()
 }
 

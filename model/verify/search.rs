@@ -115,8 +115,12 @@ pub fn fingerprint(s: &SysState) -> u64 {
     h.finish()
 }
 
-/// The successors of `state` within the model's boundary, in the model's action order.
-pub fn successors(model: &ComModel, state: &SysState) -> Vec<(Action, SysState)> {
+/// The successors of `state` within the model's boundary, in the model's action order (any
+/// stateright model: comlife's, or a test's small graph).
+pub fn successors<M: stateright::Model>(model: &M, state: &M::State) -> Vec<(M::Action, M::State)>
+where
+    M::Action: Clone,
+{
     let mut actions = Vec::new();
     model.actions(state, &mut actions);
     actions
