@@ -250,9 +250,14 @@ impl Plan {
             }
             Print::Long => {
                 println!("\nEvery verdict, property by property:");
-                matrix::print_header();
+                // The first column as wide as its longest name.
+                let width = runs
+                    .iter()
+                    .map(|(r, _)| name.unwrap_or(r.cfg.scenario.name()).chars().count())
+                    .fold("scenario".len(), usize::max);
+                matrix::print_header(width);
                 for (r, c) in runs {
-                    matrix::print_rows(name, r, c);
+                    matrix::print_rows(name, width, r, c);
                 }
             }
             Print::Json => {}

@@ -28,10 +28,11 @@ pub fn runs(clients: usize) -> Vec<Config> {
 }
 
 /// Prints the long table's header. `collision` is the run's fingerprint-collision probability
-/// ([`RunReport::collision_probability`], docs/checker.md).
-pub fn print_header() {
+/// ([`RunReport::collision_probability`], docs/checker.md). `width` is the first column's
+/// width in characters (its longest name; at least the heading's).
+pub fn print_header(width: usize) {
     println!(
-        "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7} {:>9}  note",
+        "{:<width$} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7} {:>9}  note",
         "scenario", "toggled", "property", "expected", "got", "states", "seconds", "collision"
     );
 }
@@ -84,15 +85,15 @@ fn note(c: &PropertyComparison) -> String {
 }
 
 /// Prints one long-table row per property; the first column is `name` (a server description's
-/// name) or else the scenario's.
-pub fn print_rows(name: Option<&str>, report: &RunReport, cmp: &Comparison) {
+/// name) or else the scenario's, `width` characters wide (as [`print_header`]'s).
+pub fn print_rows(name: Option<&str>, width: usize, report: &RunReport, cmp: &Comparison) {
     for (p, c) in report.properties.iter().zip(&cmp.properties) {
         let got = match &p.trace {
             Some(t) => format!("{} ({})", p.verdict.name(), t.len()),
             None => p.verdict.name().to_string(),
         };
         println!(
-            "{:<10} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2} {:>9.1e}  {}",
+            "{:<width$} {:<25} {:<28} {:<9} {:<13} {:>9} {:>7.2} {:>9.1e}  {}",
             name.unwrap_or(report.cfg.scenario.name()),
             report.cfg.run_label(),
             p.def.name,

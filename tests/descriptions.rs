@@ -528,7 +528,7 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
     assert!(out[..answer_end].contains("Defect 1 of 1 (F-4"), "{out}");
     assert!(out[answer_end..]
         .lines()
-        .any(|l| l.starts_with("my-server  baseline  ")));
+        .any(|l| l.starts_with("my-server baseline  ")));
     let last = out.lines().last().unwrap();
     assert!(
         last.starts_with("regression check of ") && last.contains("not a safety verdict"),
