@@ -1,5 +1,7 @@
-//! `comlife list`: scenarios, mechanisms, properties and the built-in server descriptions.
+//! `comlife list`: scenarios, runtimes, mechanisms, properties and the built-in server
+//! descriptions.
 
+use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
 use comlife::com::toggles::Toggle;
 use comlife::description::builtin::BUILTIN;
@@ -13,6 +15,12 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
             "scenarios": Scenario::ALL.iter().map(|s| serde_json::json!({
                 "name": s.name(), "description": s.description(),
                 "source": s.source()})).collect::<Vec<_>>(),
+            "runtimes": Runtime::ALL.iter().map(|r| serde_json::json!({
+                "name": r.name(), "description": r.about(),
+                "matrix_scenarios": Scenario::ALL.iter().filter(|s| r.in_matrix(**s) && r.refuses_scenario(**s).is_none()).map(|s| s.name()).collect::<Vec<_>>(),
+                "pins": r.pins().iter().map(|p| serde_json::json!({
+                    "toggle": p.toggle.name(), "on": p.on, "why": p.why})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "mechanisms": Toggle::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
                 "default": if m.opt_in() { "off" } else { "on" },
@@ -38,6 +46,18 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
         for s in Scenario::ALL {
             println!("  {:<26} {}", s.name(), s.description());
             println!("  {:<26} source: {}", "", s.source());
+        }
+        println!("runtimes (--runtime NAME; a description's runtime = \"NAME\"):");
+        for r in Runtime::ALL {
+            println!("  {:<26} {}", r.name(), r.about());
+            let pinned: Vec<String> = r
+                .pins()
+                .iter()
+                .map(|p| format!("{} {}", p.toggle.name(), if p.on { "on" } else { "off" }))
+                .collect();
+            if !pinned.is_empty() {
+                println!("  {:<26} fixes: {}", "", pinned.join(", "));
+            }
         }
         println!("mechanisms (--disable NAME; remedies and variants: --enable NAME):");
         for m in Toggle::ALL {

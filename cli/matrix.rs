@@ -5,7 +5,7 @@
 
 use comlife::com::config::Config;
 use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::matrix_runs;
+use comlife::com::toggle_set::matrix;
 use comlife::com::toggles::Toggle;
 use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
 use comlife::verify::expectations::{Comparison, PropertyComparison};
@@ -13,18 +13,32 @@ use stateright::Expectation;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled.
+/// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled,
+/// under Windows and then, for the scenarios the Wine runtime runs, under Wine
+/// ([`comlife::com::toggle_set::matrix`]).
 pub fn runs(clients: usize) -> Vec<Config> {
     Scenario::ALL
         .into_iter()
         .flat_map(|s| {
-            matrix_runs(s).into_iter().map(move |d| {
+            matrix(s).into_iter().map(move |(runtime, d)| {
                 // Each scenario as its built-in description says (spec/scenarios/NAME.toml).
                 comlife::description::builtin::builtin_config(s, d, clients)
+                    .and_then(|c| c.with_runtime(runtime))
                     .expect("valid matrix configuration")
             })
         })
         .collect()
+}
+
+/// What a matrix row turns from the defaults, in words ([`crate::answer::run_words`]), with
+/// "under the wine runtime" for a run under Wine.
+pub fn row_words(cfg: &Config) -> String {
+    let words = crate::answer::run_words(cfg.toggled);
+    if cfg.runtime.is_wine() {
+        format!("{words}, under the wine runtime")
+    } else {
+        words
+    }
 }
 
 /// Prints the long table's header. `collision` is the run's fingerprint-collision probability
@@ -140,7 +154,9 @@ pub fn print_matrix_title() {
         "\nThe matrix: each scenario's server as built (row baseline: a ✗ there is a defect of the \
          server) and with toggles from their defaults (other rows: a ✗ with a mechanism disabled \
          shows what the mechanism prevents, so it is needed; with a variant, condition or \
-         configuration on, what it exposes; with a remedy enabled, what it leaves)."
+         configuration on, what it exposes; with a remedy enabled, what it leaves). Rows ending in \
+         +on-wine are the same runs under the wine runtime: a ✗ there is Wine's behaviour, not a \
+         defect of the server on Windows (docs/wine.md)."
     );
 }
 
@@ -178,11 +194,7 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
         for (p, pc) in r.properties.iter().zip(&c.properties) {
             row += &format!("{:>CELL$}", cell(p, pc));
         }
-        println!(
-            "{row}  {:>9}  {}",
-            r.unique_states,
-            crate::answer::run_words(r.cfg.toggled)
-        );
+        println!("{row}  {:>9}  {}", r.unique_states, row_words(&r.cfg));
     }
     // The legend: property names and kinds, and the findings that explain pinned violations
     // (those of the baseline and of single remedies or variants).

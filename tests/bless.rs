@@ -3,7 +3,7 @@
 
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::matrix_runs;
+use comlife::com::toggle_set::matrix;
 use comlife::verify::check::{run, RunOptions, RunReport};
 use comlife::verify::expectations::{bless, EXPECTATIONS_TOML};
 
@@ -34,12 +34,15 @@ fn inproc_only() -> String {
     out
 }
 
+/// The runs of inproc's matrix, under Windows and then under Wine (`[inproc."RUN+on-wine"]`).
 fn reports() -> Vec<RunReport> {
-    matrix_runs(Scenario::Inproc)
+    matrix(Scenario::Inproc)
         .into_iter()
-        .map(|t| {
+        .map(|(runtime, t)| {
             run(
-                Config::new(Scenario::Inproc, t, DEFAULT_CLIENTS).unwrap(),
+                Config::new(Scenario::Inproc, t, DEFAULT_CLIENTS)
+                    .and_then(|c| c.with_runtime(runtime))
+                    .unwrap(),
                 RunOptions::default(),
             )
         })

@@ -883,3 +883,150 @@ fn merge_combines_simulation_parts_and_refuses_others() {
     assert!(err.contains("bad.json:1:"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--runtime wine` runs the model under Wine (docs/wine.md): on local-sta the class object is
+/// disconnected while a client holds it (Wine takes no implicit LockServer), and the run is
+/// compared with its own pins (`[local-sta."baseline+on-wine"]`), which it matches.
+#[test]
+fn runtime_wine_on_local_sta_violates_factory_stays_connected() {
+    let (code, out, err) = comlife(&[
+        "check",
+        "--scenario",
+        "local-sta",
+        "--runtime",
+        "wine",
+        "--json",
+        "--no-traces",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["compared"], true, "{v}");
+    assert_eq!(v["mismatches"], 0, "{v}");
+    let verdict = |name: &str| {
+        v["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["verdict"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        verdict("factory-stays-connected").as_deref(),
+        Some("violated")
+    );
+    // Under Windows it holds: the violation is the runtime's.
+    let (code, out, _) = comlife(&["check", "--scenario", "local-sta", "--json", "--no-traces"]);
+    assert_eq!(code, 0);
+    let w: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let holds = w["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "factory-stays-connected" && p["verdict"] == "holds");
+    assert!(holds, "{w}");
+}
+
+/// Bad runtimes and what a runtime refuses exit 2 with the reason, running nothing.
+#[test]
+fn runtime_errors_exit_2() {
+    let refused = |args: &[&str], want: &[&str]| {
+        let (code, out, err) = comlife(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        for w in want {
+            assert!(err.contains(w), "{args:?}: {w}: {err}");
+        }
+    };
+    refused(
+        &["check", "--scenario", "local-sta", "--runtime", "bogus"],
+        &["unknown runtime 'bogus'", "windows, wine"],
+    );
+    refused(
+        &["check", "--scenario", "service", "--runtime", "wine"],
+        &["cannot run under the wine runtime", "CoDisconnectContext"],
+    );
+    refused(
+        &[
+            "check",
+            "--scenario",
+            "local-sta",
+            "--runtime",
+            "wine",
+            "--enable",
+            "access-denied-client",
+        ],
+        &["'access-denied-client' cannot happen under the wine runtime"],
+    );
+    // A description's runtime: an unknown one at its FILE:LINE:COL, and one the command line
+    // contradicts.
+    let dir = temp_dir("runtime");
+    let builtin = comlife::description::builtin::builtin("local-sta").unwrap();
+    let with = |runtime: &str| {
+        builtin.replacen(
+            "\n[server]",
+            &format!("runtime = \"{runtime}\"\n\n[server]"),
+            1,
+        )
+    };
+    let line = with("x")
+        .lines()
+        .position(|l| l.starts_with("runtime"))
+        .unwrap()
+        + 1;
+    let bogus = dir.join("bogus.toml");
+    std::fs::write(&bogus, with("bogus")).unwrap();
+    let b = bogus.to_str().unwrap();
+    refused(
+        &["check", b, "--no-traces"],
+        &[
+            &format!("bogus.toml:{line}:11: unknown runtime \"bogus\""),
+            "\"windows\", \"wine\"",
+        ],
+    );
+    let wine = dir.join("wine.toml");
+    std::fs::write(&wine, with("wine")).unwrap();
+    let w = wine.to_str().unwrap();
+    refused(
+        &["check", w, "--runtime", "windows", "--no-traces"],
+        &["--runtime windows conflicts with", "runtime = \"wine\""],
+    );
+    assert!(!dir.join("traces").exists());
+}
+
+/// `list` names the runtimes with what each is and fixes; `--json` and `--markdown` too.
+#[test]
+fn list_shows_the_runtimes() {
+    use comlife::com::runtime::Runtime;
+    let (code, out, _) = comlife(&["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("runtimes (--runtime NAME"), "{out}");
+    for r in Runtime::ALL {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with(r.name()) && l.contains(r.about())),
+            "{}: {out}",
+            r.name()
+        );
+    }
+    assert!(out.contains("fixes: implicit-lockserver off"), "{out}");
+    let (code, out, _) = comlife(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let wine = v["runtimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "wine")
+        .expect("wine listed");
+    assert_eq!(
+        wine["matrix_scenarios"],
+        serde_json::json!(["local-sta", "local-multi-sta", "inproc"])
+    );
+    let (code, out, _) = comlife(&["list", "--markdown"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("### Runtimes"), "{out}");
+    assert!(
+        out.contains("| `wine` |") && out.contains("local-sta, local-multi-sta, inproc"),
+        "{out}"
+    );
+}

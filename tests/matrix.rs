@@ -3,8 +3,9 @@
 //! a real execution of the model, shows its property, and is shortest.
 
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::{matrix_runs, ToggleSet};
+use comlife::com::toggle_set::{matrix, matrix_runs, matrix_runs_on, ToggleSet};
 
 use comlife::com::toggles::{Kind, Toggle};
 use comlife::verify::check::{run, RunOptions, RunReport, Verdict};
@@ -23,9 +24,13 @@ const PINNED_UNREDUCED: &[(&str, &str, usize)] = &[
 ];
 
 fn configs(s: Scenario) -> Vec<Config> {
-    matrix_runs(s)
+    matrix(s)
         .into_iter()
-        .map(|d| Config::new(s, d, DEFAULT_CLIENTS).unwrap())
+        .map(|(r, d)| {
+            Config::new(s, d, DEFAULT_CLIENTS)
+                .and_then(|c| c.with_runtime(r))
+                .unwrap()
+        })
         .collect()
 }
 
@@ -33,10 +38,10 @@ fn configs(s: Scenario) -> Vec<Config> {
 fn audit(report: &RunReport, exp: &Expectations) -> Vec<String> {
     let mut errors = Vec::new();
     let cfg = report.cfg;
-    let label = format!("{} / {}", cfg.scenario.name(), cfg.toggled.label());
+    let label = format!("{} / {}", cfg.scenario.name(), cfg.run_label());
     assert!(report.complete, "{label}: exploration must be complete");
     // Pinned beside the verdicts: `states = N` in spec/expectations.toml.
-    let pinned = exp.states(cfg.scenario, cfg.toggled);
+    let pinned = exp.states_on(cfg.scenario, cfg.runtime, cfg.toggled);
     if pinned != Some(report.unique_states) {
         errors.push(format!(
             "{label}: {} unique states, pinned {pinned:?}",
@@ -45,7 +50,7 @@ fn audit(report: &RunReport, exp: &Expectations) -> Vec<String> {
     }
     let model = build(cfg);
     for p in &report.properties {
-        let want = exp.get(cfg.scenario, cfg.toggled, p.def.name);
+        let want = exp.get_on(cfg.scenario, cfg.runtime, cfg.toggled, p.def.name);
         if want != Some(p.verdict) {
             errors.push(format!(
                 "{label}: {} is {:?}, expected {want:?}",
@@ -194,12 +199,12 @@ fn service_matches_expectations() {
 fn expectations_pin_every_run_and_property() {
     let exp = Expectations::embedded();
     assert_eq!(exp.missing(), Vec::<String>::new());
-    for (s, d) in exp.runs() {
+    for (s, r, d) in exp.runs() {
         assert!(
-            matrix_runs(s).contains(&d),
+            matrix_runs_on(s, r).contains(&d),
             "{} pins {}, which is not a run of the matrix",
             s.name(),
-            d.label()
+            comlife::com::config::run_label(d, r)
         );
     }
 }
@@ -215,9 +220,12 @@ fn every_safety_and_liveness_property_is_breakable() {
     {
         let breakers: Vec<String> = exp
             .runs()
-            .filter(|(_, d)| d.iter().any(|m| m.kind() != Kind::Remedy))
-            .filter(|(s, d)| exp.get(*s, *d, p.name) == Some(Verdict::Violated))
-            .map(|(s, d)| format!("{}/{}", s.name(), d.label()))
+            // Windows runs: a property Wine breaks may still be unbreakable on Windows.
+            .filter(|(_, r, d)| {
+                *r == Runtime::Windows && d.iter().any(|m| m.kind() != Kind::Remedy)
+            })
+            .filter(|(s, _, d)| exp.get(*s, *d, p.name) == Some(Verdict::Violated))
+            .map(|(s, _, d)| format!("{}/{}", s.name(), d.label()))
             .collect();
         assert!(
             !breakers.is_empty(),
@@ -451,9 +459,11 @@ fn unreduced_counts_are_pinned() {
 
 /// Every pinned run's fingerprint-collision probability (the birthday bound on its pinned
 /// unique states, `comlife::verify::check::collision_bound`; docs/checker.md) is negligible:
-/// below 10⁻⁷ for each run and below 10⁻⁶ for all pinned runs together, so the chance that a
-/// fingerprint collision merged two states of any pinned run (and so shaped a pinned count or
-/// verdict) is below one in a million. Computed from spec/expectations.toml, without exploring.
+/// below 5 × 10⁻⁷ for each run (10⁻⁷ before the Wine rows: local-multi-sta's
+/// `exit-on-final-decrement` rows under Wine have 2.7–3.2 M states) and below 10⁻⁶ for all pinned
+/// runs together, so the chance that a fingerprint collision merged two states of any pinned run
+/// (and so shaped a pinned count or verdict) is below one in a million. Computed from
+/// spec/expectations.toml, without exploring.
 #[test]
 fn every_pinned_runs_collision_probability_is_negligible() {
     let doc: toml::Table = comlife::verify::expectations::EXPECTATIONS_TOML
@@ -471,7 +481,7 @@ fn every_pinned_runs_collision_probability_is_negligible() {
     let bound = |n| comlife::verify::check::collision_bound(n);
     let worst = pinned.iter().max_by_key(|(_, n)| *n).expect("pinned runs");
     assert!(
-        bound(worst.1) < 1e-7,
+        bound(worst.1) < 5e-7,
         "{}: {} states, {:e}",
         worst.0,
         worst.1,
@@ -483,4 +493,74 @@ fn every_pinned_runs_collision_probability_is_negligible() {
     assert!((bound((1 << 32) + 1) - 0.5).abs() < 1e-9);
     assert_eq!(bound(2), 1.0 / 18_446_744_073_709_551_616.0);
     assert_eq!(bound(1), 0.0);
+}
+
+/// The matrix under Wine (docs/wine.md, "The matrix under Wine"): the rows of local-sta,
+/// local-multi-sta and inproc that toggle nothing Wine pins or refuses, each pinned; and, from
+/// the pins, in-process Wine differs from Windows only by its candidate list: each inproc Wine
+/// row whose Windows counterpart is a matrix row has the verdicts and unique states of the
+/// Windows row with `wine-candidate-list` added.
+#[test]
+fn the_wine_rows_of_the_matrix() {
+    let exp = Expectations::embedded();
+    for s in Scenario::ALL {
+        let wine = matrix_runs_on(s, Runtime::Wine);
+        let runs_there = comlife::com::runtime::WINE_MATRIX_SCENARIOS.contains(&s);
+        assert_eq!(!wine.is_empty(), runs_there, "{}", s.name());
+        for d in &wine {
+            assert!(matrix_runs(s).contains(d), "{} {}", s.name(), d.label());
+            assert!(
+                d.iter()
+                    .all(|t| Runtime::Wine.pin(t).is_none()
+                        && Runtime::Wine.refuses_toggle(t).is_none()),
+                "{} {}",
+                s.name(),
+                d.label()
+            );
+            assert!(
+                exp.states_on(s, Runtime::Wine, *d).is_some(),
+                "{} {}",
+                s.name(),
+                d.label()
+            );
+        }
+        if runs_there {
+            assert!(
+                wine.contains(&ToggleSet::EMPTY),
+                "{}: the baseline",
+                s.name()
+            );
+            assert!(
+                wine.len() < matrix_runs(s).len(),
+                "{}: rows are left out",
+                s.name()
+            );
+        }
+    }
+    let s = Scenario::Inproc;
+    let mut compared = 0;
+    for d in matrix_runs_on(s, Runtime::Wine) {
+        let windows = d.with(Toggle::WineCandidateList);
+        // (A Wine row of two toggles has no Windows row of three.)
+        if !matrix_runs(s).contains(&windows) {
+            continue;
+        }
+        compared += 1;
+        assert_eq!(
+            exp.states_on(s, Runtime::Wine, d),
+            exp.states(s, windows),
+            "{}",
+            d.label()
+        );
+        for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
+            assert_eq!(
+                exp.get_on(s, Runtime::Wine, d, p.name),
+                exp.get(s, windows, p.name),
+                "{} {}",
+                d.label(),
+                p.name
+            );
+        }
+    }
+    assert!(compared >= 6, "{compared} inproc Wine rows compared");
 }

@@ -5,7 +5,7 @@
 
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::{matrix_runs, ToggleSet};
+use comlife::com::toggle_set::{matrix, ToggleSet};
 
 use comlife::com::system::{ComModel, SysState};
 use comlife::com::toggles::Toggle;
@@ -217,14 +217,16 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
 /// Every run of the default matrix of the local scenarios (the ones that are reduced; `inproc`
 /// and `service` are explored unreduced either way) gives the same verdicts with and without
 /// symmetry reduction, with traces of the same (shortest) length, and every reduced trace
-/// replays on the model to the states it lists.
+/// replays on the model to the states it lists. The runs under the wine runtime are included
+/// (`comlife::com::toggle_set::matrix`): their pinned state counts are reduced ones too, and
+/// Wine changes the client's steps the renaming must respect.
 #[test]
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
     let mut runs = 0;
     for s in Scenario::ALL.into_iter().filter(|s| s.is_local()) {
-        for d in matrix_runs(s) {
-            let c = cfg(s, d, DEFAULT_CLIENTS);
+        for (runtime, d) in matrix(s) {
+            let c = cfg(s, d, DEFAULT_CLIENTS).with_runtime(runtime).unwrap();
             let model = build(c);
             let reduced = run(c, RunOptions::default());
             let unreduced = run(
@@ -234,7 +236,7 @@ fn reduced_and_unreduced_runs_agree_on_the_default_matrix() {
                     ..RunOptions::default()
                 },
             );
-            let label = format!("{} / {}", s.name(), d.label());
+            let label = format!("{} / {}", s.name(), c.run_label());
             assert!(reduced.complete && unreduced.complete, "{label}");
             assert!(
                 reduced.unique_states <= unreduced.unique_states,

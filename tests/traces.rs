@@ -189,8 +189,14 @@ fn checked_in_traces_read_back_with_the_itf_crate() {
             &names("disabled"),
             &names("enabled"),
         )
-        .unwrap()
-        .label();
+        .unwrap();
+        // A run under Wine (#meta.runtime = "wine") is in its `+on-wine` directory.
+        let runtime = m
+            .get("runtime")
+            .map_or(comlife::com::runtime::Runtime::Windows, |r| {
+                comlife::com::runtime::Runtime::parse(r).unwrap()
+            });
+        let label = comlife::com::config::run_label(label, runtime);
         assert_eq!(
             rel,
             Path::new(&m["scenario"])
@@ -322,7 +328,7 @@ fn regenerating_traces_changes_nothing() {
     let pinned: usize = comlife::com::scenario::Scenario::ALL
         .into_iter()
         .map(|s| {
-            comlife::com::toggle_set::matrix_runs(s).len()
+            comlife::com::toggle_set::matrix(s).len()
                 * comlife::verify::properties::PROPERTIES
                     .iter()
                     .filter(|p| (p.applies)(s))

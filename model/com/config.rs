@@ -53,6 +53,16 @@ pub struct Config {
 /// The suffix of a Wine run's label ([`Config::run_label`]).
 pub const WINE_SUFFIX: &str = "+on-wine";
 
+/// The label of the run of `toggled` under `runtime` ([`Config::run_label`]): the toggled
+/// set's ([`ToggleSet::label`]), with [`WINE_SUFFIX`] after it under Wine.
+pub fn run_label(toggled: ToggleSet, runtime: Runtime) -> String {
+    let label = toggled.label();
+    match runtime {
+        Runtime::Windows => label,
+        Runtime::Wine => format!("{label}{WINE_SUFFIX}"),
+    }
+}
+
 /// Splits a run label into the toggled set's label and the runtime ([`Config::run_label`]).
 pub fn split_run_label(label: &str) -> (&str, Runtime) {
     match label.strip_suffix(WINE_SUFFIX) {
@@ -255,11 +265,7 @@ impl Config {
     /// The run's label in trace paths, spec/expectations.toml and reports: the toggled set's
     /// ([`ToggleSet::label`]), with `+on-wine` after it under Wine.
     pub fn run_label(&self) -> String {
-        let label = self.toggled.label();
-        match self.runtime {
-            Runtime::Windows => label,
-            Runtime::Wine => format!("{label}{WINE_SUFFIX}"),
-        }
+        run_label(self.toggled, self.runtime)
     }
 
     /// This configuration with a local server's `layout` instead of the scenario's own (a

@@ -71,6 +71,14 @@ pub const WINE_PINS: &[Pin] = &[
     },
 ];
 
+/// The scenarios whose baseline and mechanism rows `check`'s matrix also runs under Wine
+/// ([`Runtime::in_matrix`]; docs/wine.md lists the rows).
+pub const WINE_MATRIX_SCENARIOS: [Scenario; 3] = [
+    Scenario::LocalSta,
+    Scenario::LocalMultiSta,
+    Scenario::Inproc,
+];
+
 impl Runtime {
     /// Every runtime, the default first.
     pub const ALL: [Runtime; 2] = [Runtime::Windows, Runtime::Wine];
@@ -144,6 +152,23 @@ impl Runtime {
                     Runtime::ALL.map(|r| r.name()).join(", ")
                 )
             })
+    }
+
+    /// Whether `check`'s matrix runs `scenario` under this runtime: every scenario under
+    /// Windows; under Wine the textbook servers [`WINE_MATRIX_SCENARIOS`] (issue 19: the
+    /// frameworks' rows are Windows code, and the service host is refused).
+    pub fn in_matrix(self, scenario: Scenario) -> bool {
+        match self {
+            Runtime::Windows => true,
+            Runtime::Wine => WINE_MATRIX_SCENARIOS.contains(&scenario),
+        }
+    }
+
+    /// Whether a matrix row that toggles `t` still means something under this runtime: not when
+    /// the runtime fixes `t` ([`Runtime::pin`]: the row would be the baseline again) nor when
+    /// it refuses it ([`Runtime::refuses_toggle`]).
+    pub fn keeps_toggle(self, t: Toggle) -> bool {
+        self.pin(t).is_none() && self.refuses_toggle(t).is_none()
     }
 
     /// The toggles the runtime fixes ([`WINE_PINS`] for Wine; none for Windows).

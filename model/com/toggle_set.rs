@@ -1,6 +1,7 @@
 //! The set of toggles a run turns from their default, and the runs `check` makes of each
 //! scenario (the matrix plan). The toggles themselves are in [`crate::com::toggles`].
 
+use crate::com::runtime::Runtime;
 use crate::com::scenario::{quote_prefix, Scenario};
 use crate::com::toggles::{Kind, Toggle};
 use std::fmt;
@@ -268,6 +269,33 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<ToggleSet> {
         );
     }
     runs
+}
+
+/// The runs `check` makes for `scenario` under `runtime`: under Windows [`matrix_runs`];
+/// under another runtime, none unless it runs the scenario ([`Runtime::in_matrix`]), else the
+/// rows of [`matrix_runs`] whose every toggle still means something there
+/// ([`Runtime::keeps_toggle`]: not a toggle it pins or refuses).
+pub fn matrix_runs_on(scenario: Scenario, runtime: Runtime) -> Vec<ToggleSet> {
+    if !runtime.in_matrix(scenario) || runtime.refuses_scenario(scenario).is_some() {
+        return Vec::new();
+    }
+    matrix_runs(scenario)
+        .into_iter()
+        .filter(|set| set.iter().all(|t| runtime.keeps_toggle(t)))
+        .collect()
+}
+
+/// Every run of `scenario`'s matrix, the one place the runtime dimension is added: the runs
+/// under each runtime of [`Runtime::ALL`] in turn ([`matrix_runs_on`]), Windows's first.
+pub fn matrix(scenario: Scenario) -> Vec<(Runtime, ToggleSet)> {
+    Runtime::ALL
+        .into_iter()
+        .flat_map(|r| {
+            matrix_runs_on(scenario, r)
+                .into_iter()
+                .map(move |set| (r, set))
+        })
+        .collect()
 }
 
 impl FromIterator<Toggle> for ToggleSet {

@@ -24,14 +24,14 @@ pub const COSTLY_TWO_CLIENT_STATES: usize = 50_000;
 
 /// Why the exhaustive run of `cfg` with `opts` is known to be costly, or `None` when it is
 /// not (or is a simulation, whose cost `--simulate RUNS` bounds). The two-client count is the
-/// one `pinned` pins for the same scenario and toggles, else for the scenario's baseline (a
+/// one `pinned` pins for the same scenario, runtime and toggles, else for the scenario's baseline (a
 /// run outside the matrix, or a server description with its own layout).
 pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<String> {
     if opts.simulate.is_some() || cfg.clients < MAX_CLIENTS || cfg.scenario == Scenario::Inproc {
         return None;
     }
     let two = pinned
-        .states(cfg.scenario, cfg.toggled)
+        .states_on(cfg.scenario, cfg.runtime, cfg.toggled)
         .or_else(|| pinned.states(cfg.scenario, ToggleSet::EMPTY))?;
     if two < COSTLY_TWO_CLIENT_STATES {
         return None;

@@ -233,8 +233,11 @@ fn broken(
 pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&RemedySearch>) -> Diagnosis {
     let cfg = report.cfg;
     let (s, t) = (cfg.scenario, cfg.toggled);
-    // The pins describe the scenario's own apartments and classes only.
-    let own = cfg.layout == Layout::of(s);
+    // The pins describe the scenario's own apartments and classes only, and the findings and
+    // remedies are Windows's: a run under Wine is diagnosed without them (its pins are
+    // regression pins, explained in docs/wine.md, not findings).
+    let windows = !cfg.runtime.is_wine();
+    let own = cfg.layout == Layout::of(s) && windows;
     let get = |run: ToggleSet, p: &str| own.then(|| pinned.get(s, run, p)).flatten();
     // The server as built: every disabled mechanism back on.
     let built = t.enabled().fold(ToggleSet::EMPTY, ToggleSet::with);
@@ -264,7 +267,12 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&Remed
                 let name = p.def.name;
                 // The finding pinned for this scenario and toggles, whatever the layout and
                 // clients: the same properties violated under the same toggles.
-                let finding = |run| pinned.finding(s, run, name).map(str::to_string);
+                let finding = |run| {
+                    windows
+                        .then(|| pinned.finding(s, run, name))
+                        .flatten()
+                        .map(str::to_string)
+                };
                 let toggled: Vec<Toggle> = t
                     .iter()
                     .filter(|m| m.kind() != Kind::Remedy)

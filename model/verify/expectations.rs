@@ -1,13 +1,15 @@
 //! spec/expectations.toml: the expected verdict of every property and the number of unique
 //! states, per scenario, with every mechanism on (`baseline`) and with each single mechanism
-//! disabled; the findings
+//! disabled, under Windows and (`[SCENARIO."RUN+on-wine"]`) under the Wine runtime; the findings
 //! (spec/findings.md) that explain the violations of the baseline and of variants; and the
 //! comparison of a run's verdicts with them.
 
 use crate::com::config::Layout;
 use crate::com::config::DEFAULT_CLIENTS;
+use crate::com::config::{run_label, split_run_label};
+use crate::com::runtime::Runtime;
 use crate::com::scenario::Scenario;
-use crate::com::toggle_set::{matrix_runs, ToggleSet};
+use crate::com::toggle_set::{matrix, matrix_runs_on, ToggleSet};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::properties::expectation_name;
 use crate::verify::properties::PROPERTIES;
@@ -18,13 +20,18 @@ use std::collections::BTreeMap;
 /// The expectations file, as embedded at build time.
 pub const EXPECTATIONS_TOML: &str = include_str!("../../spec/expectations.toml");
 
-/// Expected verdicts: (scenario, toggled set) → property → verdict.
+/// A pinned run: scenario, runtime, toggled set.
+type RunKey = (Scenario, Runtime, ToggleSet);
+
+/// Expected verdicts: (scenario, runtime, toggled set) → property → verdict.
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
-    runs: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, Verdict>>,
-    /// (scenario, toggled set) → pinned unique states, from the runs' [`STATES_KEY`] lines.
-    states: BTreeMap<(Scenario, ToggleSet), usize>,
-    /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table.
+    runs: BTreeMap<RunKey, BTreeMap<String, Verdict>>,
+    /// (scenario, runtime, toggled set) → pinned unique states, from the runs' [`STATES_KEY`]
+    /// lines.
+    states: BTreeMap<RunKey, usize>,
+    /// (scenario, toggled set) → property → finding ID ("F-1"), from the `[findings]` table:
+    /// findings are defects of the server on Windows, so only Windows runs have them.
     findings: BTreeMap<(Scenario, ToggleSet), BTreeMap<String, String>>,
 }
 
@@ -42,13 +49,14 @@ pub const FINDINGS_TABLE: &str = "findings";
 pub const STATES_KEY: &str = "states";
 
 impl Expectations {
-    /// Parses the TOML text: one table per scenario, one sub-table per run (`baseline` or a
-    /// mechanism name), one `property = "verdict"` line per property and one
+    /// Parses the TOML text: one table per scenario, one sub-table per run (its label,
+    /// [`crate::com::config::Config::run_label`]: `baseline` or toggle names, `+on-wine` after
+    /// them for a run under Wine), one `property = "verdict"` line per property and one
     /// [`STATES_KEY`]` = N` line.
     ///
     /// # Errors
     /// Returns a message naming the unknown scenario, run, property or verdict, a `states`
-    /// that is not a non-negative integer, or the TOML syntax error.
+    /// that is not a non-negative integer, a Wine run in `[findings]`, or the TOML syntax error.
     pub fn parse(text: &str) -> Result<Expectations, String> {
         let doc: toml::Table = text
             .parse()
@@ -63,7 +71,14 @@ impl Expectations {
                 })?;
                 for (sname, runs) in stable {
                     let prefix = format!("{FINDINGS_TABLE}.{sname}");
-                    for (key, count, props) in scenario_runs(&prefix, sname, runs)? {
+                    for ((s, runtime, t), count, props) in scenario_runs(&prefix, sname, runs)? {
+                        if runtime.is_wine() {
+                            return Err(format!(
+                                "spec/expectations.toml [{prefix}]: '{}' is a run under the wine runtime; findings are defects of the server on Windows (docs/wine.md explains the Wine runs)",
+                                run_label(t, runtime)
+                            ));
+                        }
+                        let key = (s, t);
                         if count.is_some() {
                             return Err(format!(
                                 "spec/expectations.toml [{prefix}]: '{STATES_KEY}' belongs in the run's own table, not in [{FINDINGS_TABLE}]"
@@ -115,19 +130,46 @@ impl Expectations {
         Expectations::parse(EXPECTATIONS_TOML).expect("spec/expectations.toml parses")
     }
 
-    /// The expected verdict of `property` in `scenario` with `disabled` toggled, if pinned.
+    /// The expected verdict of `property` in `scenario` with `disabled` toggled under Windows,
+    /// if pinned.
     pub fn get(&self, scenario: Scenario, disabled: ToggleSet, property: &str) -> Option<Verdict> {
-        self.runs.get(&(scenario, disabled))?.get(property).copied()
+        self.get_on(scenario, Runtime::Windows, disabled, property)
     }
 
-    /// The pinned number of unique states of `scenario` with `toggled` ([`STATES_KEY`]), if
-    /// the file pins it.
+    /// The expected verdict of `property` in `scenario` with `toggled` under `runtime`, if
+    /// pinned.
+    pub fn get_on(
+        &self,
+        scenario: Scenario,
+        runtime: Runtime,
+        toggled: ToggleSet,
+        property: &str,
+    ) -> Option<Verdict> {
+        self.runs
+            .get(&(scenario, runtime, toggled))?
+            .get(property)
+            .copied()
+    }
+
+    /// The pinned number of unique states of `scenario` with `toggled` under Windows
+    /// ([`STATES_KEY`]), if the file pins it.
     pub fn states(&self, scenario: Scenario, toggled: ToggleSet) -> Option<usize> {
-        self.states.get(&(scenario, toggled)).copied()
+        self.states_on(scenario, Runtime::Windows, toggled)
+    }
+
+    /// The pinned number of unique states of `scenario` with `toggled` under `runtime`, if the
+    /// file pins it.
+    pub fn states_on(
+        &self,
+        scenario: Scenario,
+        runtime: Runtime,
+        toggled: ToggleSet,
+    ) -> Option<usize> {
+        self.states.get(&(scenario, runtime, toggled)).copied()
     }
 
     /// The finding (spec/findings.md) that explains `property`'s pinned verdict in `scenario`
-    /// with `toggled`, if the file names one.
+    /// with `toggled` under Windows, if the file names one.
     pub fn finding(&self, scenario: Scenario, toggled: ToggleSet, property: &str) -> Option<&str> {
         self.findings
             .get(&(scenario, toggled))?
@@ -145,7 +187,8 @@ impl Expectations {
     }
 
     /// Compares `report`'s verdicts with the file. A run is compared only when the file pins
-    /// it: default client count ([`DEFAULT_CLIENTS`]) and a toggled set of [`matrix_runs`].
+    /// it: default client count ([`DEFAULT_CLIENTS`]) and a toggled set of [`matrix_runs_on`]
+    /// its runtime. A finding is named for a Windows run only.
     /// A simulation establishes only what its walks showed, so its `unknown` verdicts
     /// contradict nothing. The unique states are compared with the pinned count
     /// ([`STATES_KEY`]) too when they are comparable: a complete exhaustive exploration with
@@ -157,26 +200,32 @@ impl Expectations {
                 "{} clients: spec/expectations.toml pins runs with {DEFAULT_CLIENTS}",
                 cfg.clients
             ))
-        } else if cfg.runtime.is_wine() {
-            Some(
-                "runs under the wine runtime are not pinned in spec/expectations.toml yet (docs/wine.md compares them with the harness)"
-                    .to_string(),
-            )
-        } else if !matrix_runs(cfg.scenario).contains(&cfg.toggled) {
-            Some(format!(
-                "'{}' is not a run of the matrix: spec/expectations.toml pins the baseline, \
-                 single toggles, and each mechanism disabled on top of a reference remedy",
-                cfg.toggled.label()
-            ))
+        } else if !matrix_runs_on(cfg.scenario, cfg.runtime).contains(&cfg.toggled) {
+            Some(if cfg.runtime.is_wine() {
+                format!(
+                    "'{}' is not a run of the matrix under the wine runtime: spec/expectations.toml pins the baseline and the mechanism rows of {} that toggle nothing Wine pins or refuses (docs/wine.md)",
+                    cfg.run_label(),
+                    crate::com::runtime::WINE_MATRIX_SCENARIOS.map(|s| s.name()).join(", ")
+                )
+            } else {
+                format!(
+                    "'{}' is not a run of the matrix: spec/expectations.toml pins the baseline, \
+                     single toggles, and each mechanism disabled on top of a reference remedy",
+                    cfg.toggled.label()
+                )
+            })
         } else {
             None
         };
+        let key = (cfg.scenario, cfg.runtime, cfg.toggled);
+        let windows = !cfg.runtime.is_wine();
         let properties = report
             .properties
             .iter()
             .map(|p| {
-                let finding = self
-                    .finding(cfg.scenario, cfg.toggled, p.def.name)
+                let finding = windows
+                    .then(|| self.finding(cfg.scenario, cfg.toggled, p.def.name))
+                    .flatten()
                     .map(str::to_string);
                 if not_compared.is_some() {
                     return PropertyComparison {
@@ -186,7 +235,7 @@ impl Expectations {
                         not_established: false,
                     };
                 }
-                let expected = self.get(cfg.scenario, cfg.toggled, p.def.name);
+                let expected = self.get_on(key.0, key.1, key.2, p.def.name);
                 if not_established(report, p.verdict) {
                     return PropertyComparison {
                         expected,
@@ -206,7 +255,7 @@ impl Expectations {
         let states =
             (not_compared.is_none() && report.complete && !report.simulated && report.symmetry)
                 .then(|| StatesComparison {
-                    pinned: self.states(cfg.scenario, cfg.toggled),
+                    pinned: self.states_on(key.0, key.1, key.2),
                     got: report.unique_states,
                 });
         Comparison {
@@ -216,8 +265,8 @@ impl Expectations {
         }
     }
 
-    /// Every run the file pins, in order.
-    pub fn runs(&self) -> impl Iterator<Item = (Scenario, ToggleSet)> + '_ {
+    /// Every run the file pins (scenario, runtime, toggled set), in order.
+    pub fn runs(&self) -> impl Iterator<Item = (Scenario, Runtime, ToggleSet)> + '_ {
         self.runs.keys().copied()
     }
 
@@ -225,13 +274,14 @@ impl Expectations {
     pub fn missing(&self) -> Vec<String> {
         let mut missing = Vec::new();
         for s in Scenario::ALL {
-            for d in matrix_runs(s) {
-                if self.states(s, d).is_none() {
-                    missing.push(format!("{}.{}.{STATES_KEY}", s.name(), d.label()));
+            for (r, d) in matrix(s) {
+                let label = run_label(d, r);
+                if self.states_on(s, r, d).is_none() {
+                    missing.push(format!("{}.{label}.{STATES_KEY}", s.name()));
                 }
                 for p in PROPERTIES.iter().filter(|p| (p.applies)(s)) {
-                    if self.get(s, d, p.name).is_none() {
-                        missing.push(format!("{}.{}.{}", s.name(), d.label(), p.name));
+                    if self.get_on(s, r, d, p.name).is_none() {
+                        missing.push(format!("{}.{label}.{}", s.name(), p.name));
                     }
                 }
             }
@@ -247,7 +297,7 @@ fn is_finding_id(id: &str) -> bool {
 }
 
 /// The runs of one scenario's table `[PREFIX]` (`SCENARIO` is its name): each sub-table's key,
-/// parsed as a run label, its [`STATES_KEY`] count if it has one, and its `property = value`
+/// parsed as a run label ([`split_run_label`], then [`ToggleSet::parse_label`]), its [`STATES_KEY`] count if it has one, and its `property = value`
 /// lines with the property names checked.
 ///
 /// # Errors
@@ -258,14 +308,7 @@ fn scenario_runs<'a>(
     prefix: &str,
     sname: &str,
     value: &'a toml::Value,
-) -> Result<
-    Vec<(
-        (Scenario, ToggleSet),
-        Option<usize>,
-        Vec<(String, &'a toml::Value)>,
-    )>,
-    String,
-> {
+) -> Result<Vec<(RunKey, Option<usize>, Vec<(String, &'a toml::Value)>)>, String> {
     let scenario =
         Scenario::parse(sname).map_err(|e| format!("spec/expectations.toml [{prefix}]: {e}"))?;
     let table = value
@@ -273,7 +316,8 @@ fn scenario_runs<'a>(
         .ok_or_else(|| format!("spec/expectations.toml: [{prefix}] must be a table"))?;
     let mut out = Vec::new();
     for (run, vals) in table {
-        let toggled = ToggleSet::parse_label(run)
+        let (label, runtime) = split_run_label(run);
+        let toggled = ToggleSet::parse_label(label)
             .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e} (or 'baseline')"))?;
         let vals = vals
             .as_table()
@@ -297,7 +341,7 @@ fn scenario_runs<'a>(
                 .map_err(|e| format!("spec/expectations.toml [{prefix}.{run}]: {e}"))?;
             props.push((p.clone(), v));
         }
-        out.push(((scenario, toggled), count, props));
+        out.push(((scenario, runtime, toggled), count, props));
     }
     Ok(out)
 }
@@ -577,15 +621,16 @@ pub fn bless(text: &str, reports: &[RunReport]) -> Result<String, String> {
     let mut covered = std::collections::BTreeSet::new();
     for r in reports {
         let (s, t) = (r.cfg.scenario, r.cfg.toggled);
+        let label = r.cfg.run_label();
         if !r.complete || r.simulated || !r.symmetry || r.cfg.clients != DEFAULT_CLIENTS {
             return Err(format!(
-                "{} {}: only a complete exhaustive run with symmetry reduction and {DEFAULT_CLIENTS} clients can be pinned",
+                "{} {label}: only a complete exhaustive run with symmetry reduction and {DEFAULT_CLIENTS} clients can be pinned",
                 s.name(),
-                t.label()
             ));
         }
-        covered.insert((s, t));
-        let label = t.label();
+        if !r.cfg.runtime.is_wine() {
+            covered.insert((s, t));
+        }
         let key = if label.contains('+') {
             format!("\"{label}\"")
         } else {
@@ -610,7 +655,7 @@ pub fn bless(text: &str, reports: &[RunReport]) -> Result<String, String> {
         }
         let r = reports
             .iter()
-            .find(|r| r.cfg.scenario == s && r.cfg.toggled == t)
+            .find(|r| r.cfg.scenario == s && r.cfg.toggled == t && !r.cfg.runtime.is_wine())
             .expect("covered");
         let Some(o) = r.properties.iter().find(|o| o.def.name == p) else {
             return Err(format!("{id} names the unknown property {p}"));

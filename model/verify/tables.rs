@@ -1,8 +1,9 @@
 //! Tables generated from code: rules ↔ mechanisms ↔ properties. `comlife list --markdown`
 //! prints them; spec/generated.md holds the checked-in copy and a test fails when it is stale.
 
+use crate::com::runtime::Runtime;
 use crate::com::scenario::Scenario;
-use crate::com::toggle_set::{matrix_runs, ToggleSet};
+use crate::com::toggle_set::{matrix_runs, matrix_runs_on, ToggleSet};
 
 use crate::com::rules::{source_file, RULES};
 use crate::com::toggles::Toggle;
@@ -120,6 +121,71 @@ fn implementations(s: &mut String) {
     }
 }
 
+/// The runtimes table: each runtime, what it is, the scenarios the matrix runs under it and the
+/// toggles it fixes.
+fn runtimes(s: &mut String) {
+    s.push_str("\n### Runtimes\n\n`--runtime NAME` on `check` and `explore`, `runtime = \"NAME\"` in a description (docs/wine.md).\n\n| runtime | what it models | the matrix runs under it | toggles it fixes |\n|---|---|---|---|\n");
+    for r in Runtime::ALL {
+        let scenarios: Vec<&str> = Scenario::ALL
+            .into_iter()
+            .filter(|sc| !matrix_runs_on(*sc, r).is_empty())
+            .map(Scenario::name)
+            .collect();
+        let pins: Vec<String> = r
+            .pins()
+            .iter()
+            .map(|p| format!("`{}` {}", p.toggle.name(), if p.on { "on" } else { "off" }))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} |",
+            r.name(),
+            r.about(),
+            if scenarios.len() == Scenario::ALL.len() {
+                "every scenario".to_string()
+            } else {
+                scenarios.join(", ")
+            },
+            if pins.is_empty() {
+                "none".to_string()
+            } else {
+                pins.join(", ")
+            }
+        );
+    }
+}
+
+/// The expected verdicts of the runs under Wine (`[SCENARIO."RUN+on-wine"]`): per property and
+/// scenario the Wine runs in which it is violated. These are Wine's behaviour, not findings.
+fn wine_verdicts(s: &mut String, exp: &Expectations) {
+    s.push_str("\n### Expected verdicts under the wine runtime (spec/expectations.toml)\n\nThe same, for the runs the matrix makes under `--runtime wine` (labels end in `+on-wine`): Wine's behaviour, not defects of the server on Windows (docs/wine.md explains them).\n\n| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
+    for p in PROPERTIES {
+        for sc in Scenario::ALL.into_iter().filter(|sc| (p.applies)(*sc)) {
+            let runs = matrix_runs_on(sc, Runtime::Wine);
+            if runs.is_empty() {
+                continue;
+            }
+            let bad: Vec<String> = runs
+                .into_iter()
+                .filter(|d| exp.get_on(sc, Runtime::Wine, *d, p.name) == Some(Verdict::Violated))
+                .map(|d| format!("`{}`", crate::com::config::run_label(d, Runtime::Wine)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} |",
+                p.name,
+                expectation_name(&p.expectation),
+                sc.name(),
+                if bad.is_empty() {
+                    "none".to_string()
+                } else {
+                    bad.join(", ")
+                }
+            );
+        }
+    }
+}
+
 /// The generated Markdown.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -136,6 +202,7 @@ pub fn markdown() -> String {
             sc.source()
         );
     }
+    runtimes(&mut s);
     implementations(&mut s);
     s.push_str("\n### Mechanisms, remedies and variants\n\nMechanisms are on by default (`--disable NAME`); remedies for findings and variants where the sources disagree are off by default (`--enable NAME`).\n\n| name | kind | default | rules | source | toggling it (disabling a mechanism, enabling a remedy or variant) means |\n|---|---|---|---|---|---|\n");
     for m in Toggle::ALL {
@@ -188,6 +255,7 @@ pub fn markdown() -> String {
             );
         }
     }
+    wine_verdicts(&mut s, &exp);
     s.push_str("\n### Rules ↔ mechanisms ↔ properties\n\n| rule | source | mechanisms | properties |\n|---|---|---|---|\n");
     for r in RULES {
         let mechs: Vec<String> = Toggle::ALL
