@@ -30,7 +30,9 @@ impl Source<'_> {
                 format!("remove \"{name}\" from [mechanisms] enable in {f}")
             }
             (Source::File(f), false, _) => {
-                format!("remove \"{name}\" from [mechanisms] disable in {f} (or drop --disable {name})")
+                format!(
+                    "remove \"{name}\" from [mechanisms] disable in {f} (or drop --disable {name})"
+                )
             }
             (Source::CommandLine, true, true) => format!("--enable {name}"),
             (Source::CommandLine, true, false) => format!("drop --enable {name}"),
@@ -90,7 +92,10 @@ fn defect_name(d: &Defect, report: &RunReport) -> String {
             let mut parts = Vec::new();
             if !off.is_empty() {
                 let n: Vec<&str> = off.iter().map(|m| m.name()).collect();
-                parts.push(format!("the server needs {}, which is disabled here", n.join(" and ")));
+                parts.push(format!(
+                    "the server needs {}, which is disabled here",
+                    n.join(" and ")
+                ));
             }
             for m in on {
                 parts.push(format!("exposed by {}", toggle_words(m)));
@@ -109,7 +114,11 @@ fn defect_name(d: &Defect, report: &RunReport) -> String {
 pub fn headline(name: &str, report: &RunReport, diag: &Diagnosis) -> String {
     let n = diag.defects.len();
     if n > 0 {
-        let names: Vec<String> = diag.defects.iter().map(|d| defect_name(d, report)).collect();
+        let names: Vec<String> = diag
+            .defects
+            .iter()
+            .map(|d| defect_name(d, report))
+            .collect();
         format!(
             "{name}: {n} defect{} found — {}",
             if n == 1 { "" } else { "s" },
@@ -250,7 +259,11 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
                     m.when_toggled()
                 );
             } else {
-                println!("  remedy: enable {} again — {}", m.name(), source.apply(m, true));
+                println!(
+                    "  remedy: enable {} again — {}",
+                    m.name(),
+                    source.apply(m, true)
+                );
                 println!("    {shows}; disabling it means: {}", m.when_toggled());
             }
         }
@@ -263,7 +276,11 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
         let repairs = if r.repairs.len() == total {
             "repairs it".to_string()
         } else {
-            format!("repairs {} of {total}: {}", r.repairs.len(), r.repairs.join(", "))
+            format!(
+                "repairs {} of {total}: {}",
+                r.repairs.len(),
+                r.repairs.join(", ")
+            )
         };
         let breaks = if r.breaks.is_empty() {
             String::new()
@@ -280,7 +297,10 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
             ),
             Evidence::Pinned => format!("the pinned run {s}.{} shows it", r.run.label()),
         };
-        println!("  remedy: {} — {repairs}{breaks} ({shown})", r.toggle.name());
+        println!(
+            "  remedy: {} — {repairs}{breaks} ({shown})",
+            r.toggle.name()
+        );
         if let Some(code) = r.toggle.code_shape() {
             println!("    write: {code}");
         }
@@ -292,7 +312,9 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
     }
     if d.remedies.is_empty() {
         let which = match from {
-            RemediesFrom::Search { .. } => "no modeled remedy repairs it (each was checked in this configuration)",
+            RemediesFrom::Search { .. } => {
+                "no modeled remedy repairs it (each was checked in this configuration)"
+            }
             RemediesFrom::Pins { .. } => "no modeled remedy repairs it in the pinned runs",
         };
         println!("  remedy: {which}; spec/findings.md discusses what can be done");
@@ -351,7 +373,10 @@ pub fn summary_line(width: usize, report: &RunReport, diag: &Diagnosis) -> Strin
     let incomplete = if diag.proves_safe(report) || (report.complete && diag.unknown.is_empty()) {
         String::new()
     } else {
-        format!("; the run is incomplete ({} verdicts unknown)", diag.unknown.len())
+        format!(
+            "; the run is incomplete ({} verdicts unknown)",
+            diag.unknown.len()
+        )
     };
     format!(
         "{name:<width$}  {n} defect{}: {}{incomplete}",

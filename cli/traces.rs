@@ -22,7 +22,8 @@ pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 /// the scenario's name (or a server description's) and `<run>` is
 /// [`comlife::trace::meta::run_name`].
 pub fn run_dir(root: &Path, top: &str, cfg: &Config, simulated: bool) -> PathBuf {
-    root.join(top).join(comlife::trace::meta::run_name(cfg, simulated))
+    root.join(top)
+        .join(comlife::trace::meta::run_name(cfg, simulated))
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a

@@ -224,10 +224,9 @@ fn runs_that_are_not_pinned_say_so() {
         "{err}"
     );
     assert!(
-        out.lines()
-            .last()
-            .unwrap()
-            .contains("0 verdicts as pinned in spec/expectations.toml, 0 differ; 1 run(s) not compared"),
+        out.lines().last().unwrap().contains(
+            "0 verdicts as pinned in spec/expectations.toml, 0 differ; 1 run(s) not compared"
+        ),
         "{out}"
     );
     let (code, out, err) = comlife(&[
@@ -739,13 +738,23 @@ fn other_client_counts_and_simulations_have_their_own_trace_directories() {
     for (run, shortest) in [("baseline", true), ("baseline.simulated", false)] {
         let md = std::fs::read_to_string(base.join(run).join("object-used.md")).unwrap();
         assert!(
-            md.contains(&format!("comlife replay traces/atl14-sta/{run}/object-used.itf.json")),
+            md.contains(&format!(
+                "comlife replay traces/atl14-sta/{run}/object-used.itf.json"
+            )),
             "{run}: {md}"
         );
         assert_eq!(md.contains("\nShortest example ("), shortest, "{run}: {md}");
-        assert_eq!(md.contains("A random walk's (not necessarily shortest) example"), !shortest, "{run}");
+        assert_eq!(
+            md.contains("A random walk's (not necessarily shortest) example"),
+            !shortest,
+            "{run}"
+        );
         let itf = std::fs::read_to_string(base.join(run).join("object-used.itf.json")).unwrap();
-        assert_eq!(itf.contains("\"search\": \"simulation\""), !shortest, "{run}");
+        assert_eq!(
+            itf.contains("\"search\": \"simulation\""),
+            !shortest,
+            "{run}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -755,7 +764,10 @@ fn other_client_counts_and_simulations_have_their_own_trace_directories() {
 fn scenario_answer_names_remedies_as_flags() {
     let (code, out, err) = comlife(&["check", "--scenario", "local-multi-sta", "--no-traces"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("local-multi-sta: 1 defect found — F-4: "), "{out}");
+    assert!(
+        out.starts_with("local-multi-sta: 1 defect found — F-4: "),
+        "{out}"
+    );
     assert!(
         out.contains("remedy: recheck-after-revoke — repairs 4 of 5")
             && out.contains("apply: --enable recheck-after-revoke"),

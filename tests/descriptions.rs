@@ -498,7 +498,11 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
     let dir = temp_dir("answer");
     let file = dir.join("my-server.toml");
     let text = comlife(&["new", "--from", "atl14-mta"]).1;
-    std::fs::write(&file, text.replace("name = \"atl14-mta\"", "name = \"my-server\"")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("name = \"atl14-mta\"", "name = \"my-server\""),
+    )
+    .unwrap();
     let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let first = out.lines().next().unwrap();
@@ -524,7 +528,9 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
         "{out}"
     );
     // The answer, then the table under the description's name, then the regression line.
-    let answer_end = out.find("Every verdict").expect("the table is titled apart");
+    let answer_end = out
+        .find("Every verdict")
+        .expect("the table is titled apart");
     assert!(out[..answer_end].contains("Defect 1 of 1 (F-4"), "{out}");
     assert!(out[answer_end..]
         .lines()
@@ -637,10 +643,16 @@ fn toggles_named_in_the_file_and_on_the_command_line_exit_2() {
         let (code, out, err) = comlife(&["check", path, flag, name]);
         assert_eq!(code, 2, "case {i}: {out}{err}");
         assert!(out.is_empty(), "case {i}: {out}");
-        assert!(err.contains(&format!("{flag} {name}: {path}")), "case {i}: {err}");
+        assert!(
+            err.contains(&format!("{flag} {name}: {path}")),
+            "case {i}: {err}"
+        );
         assert!(err.contains(part), "case {i}: {err}");
         assert!(err.contains("name it in one place"), "case {i}: {err}");
-        assert!(!dir.join("traces").exists(), "case {i}: traces were written");
+        assert!(
+            !dir.join("traces").exists(),
+            "case {i}: traces were written"
+        );
     }
     // The [mechanisms] entry is located.
     let (_, _, err) = comlife(&[
@@ -654,7 +666,10 @@ fn toggles_named_in_the_file_and_on_the_command_line_exit_2() {
         .position(|l| l.starts_with("enable = []"))
         .unwrap()
         + 1;
-    assert!(err.contains(&format!("dup-0.toml:{line}:11 already")), "{err}");
+    assert!(
+        err.contains(&format!("dup-0.toml:{line}:11 already")),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -667,7 +682,11 @@ fn the_remedy_search_finds_recheck_after_revoke_for_a_copy_of_local_multi_sta() 
     let dir = temp_dir("remedy-search");
     let file = dir.join("copy.toml");
     let text = comlife(&["new", "--from", "local-multi-sta"]).1;
-    std::fs::write(&file, text.replace("name = \"local-multi-sta\"", "name = \"copy\"")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("name = \"local-multi-sta\"", "name = \"copy\""),
+    )
+    .unwrap();
     let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
     assert_eq!(code, 0, "{out}{err}");
     let answer = &out[..out.find("Every verdict").expect("the table")];
@@ -704,13 +723,19 @@ fn the_remedy_search_finds_recheck_after_revoke_for_a_copy_of_local_multi_sta() 
     assert!(a < b, "{answer}");
     // stopping-flag (as Box printed it) repairs none of F-4: checked, not offered as a repair.
     assert!(!answer.contains("remedy: stopping-flag —"), "{answer}");
-    assert!(answer.contains("  also checked, repairs none of it: stopping-flag\n"), "{answer}");
+    assert!(
+        answer.contains("  also checked, repairs none of it: stopping-flag\n"),
+        "{answer}"
+    );
     assert!(
         answer.contains("note: remedy search: 3 remedies checked in this configuration, every interleaving each (recheck-after-revoke, stopping-flag, stopping-flag-locked; "),
         "{answer}"
     );
     // The description is the pinned configuration: the finding is named without a caveat.
-    assert!(answer.contains("Defect 1 of 1 (F-4, explained in spec/findings.md)\n"), "{answer}");
+    assert!(
+        answer.contains("Defect 1 of 1 (F-4, explained in spec/findings.md)\n"),
+        "{answer}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

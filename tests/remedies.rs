@@ -46,7 +46,10 @@ fn the_search_finds_what_the_pins_show_on_every_baseline() {
         match &search {
             RemedySearch::Done { runs, .. } => {
                 assert_eq!(seen, runs.len(), "{}", s.name());
-                assert!(matches!(from_search.remedies_from, RemediesFrom::Search { .. }));
+                assert!(matches!(
+                    from_search.remedies_from,
+                    RemediesFrom::Search { .. }
+                ));
                 for r in runs {
                     // Each remedy run is a pinned run: the same unique states.
                     assert!(r.complete, "{} {}", s.name(), r.cfg.toggled.label());
@@ -105,7 +108,11 @@ fn a_remedy_that_breaks_a_property_says_so_and_comes_last() {
         .unwrap();
     assert_eq!(p.verdict, Verdict::Holds);
     p.verdict = Verdict::Violated;
-    let diag = diagnose(&report, &pinned, Some(&RemedySearch::Done { runs, seconds }));
+    let diag = diagnose(
+        &report,
+        &pinned,
+        Some(&RemedySearch::Done { runs, seconds }),
+    );
     let order: Vec<(Toggle, Vec<&str>)> = diag.defects[0]
         .remedies
         .iter()
@@ -166,7 +173,10 @@ fn the_search_is_skipped_where_it_cannot_show_a_repair() {
         .iter()
         .any(|(t, _)| *t == Toggle::RecheckAfterRevoke));
     let mfc = Config::new(Scenario::MfcSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
-    let names: Vec<Toggle> = remedies::candidates(&mfc).into_iter().map(|(t, _)| t).collect();
+    let names: Vec<Toggle> = remedies::candidates(&mfc)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     assert!(
         names.contains(&Toggle::ProcessCountLock) && !names.contains(&Toggle::RecheckAfterModal),
         "{names:?}"

@@ -323,7 +323,10 @@ fn regenerating_traces_changes_nothing() {
         .collect();
     assert!(shown.len() >= 3, "{section}");
     for l in shown {
-        assert!(printed.contains(&squeeze(l)), "README.md shows a line check does not print: {l}");
+        assert!(
+            printed.contains(&squeeze(l)),
+            "README.md shows a line check does not print: {l}"
+        );
     }
     let pinned: usize = comlife::com::scenario::Scenario::ALL
         .into_iter()
@@ -1093,7 +1096,10 @@ fn a_finished_activation_says_which_one_happened() {
             "{}: the old either-or wording",
             p.display()
         );
-        for l in text.lines().filter(|l| l.contains("an RPC thread finishes ")) {
+        for l in text
+            .lines()
+            .filter(|l| l.contains("an RPC thread finishes "))
+        {
             let instance = l.contains("CoCreateInstance of ")
                 && (l.contains("CreateInstance creates the object (its constructor calls Lock)")
                     || l.contains("CreateInstance returns CO_E_SERVER_STOPPING"));
@@ -1139,7 +1145,10 @@ fn a_dead_clients_release_gets_no_reply() {
                     dead.push(format!("client {}", &rest[..1]));
                 }
             }
-            for c in dead.iter().filter(|_| l.starts_with(|c: char| c.is_ascii_digit())) {
+            for c in dead
+                .iter()
+                .filter(|_| l.starts_with(|c: char| c.is_ascii_digit()))
+            {
                 assert!(
                     !l.contains(&format!(" to {c}.")) && !l.contains(&format!(" to {c},")),
                     "{}: sent to dead {c}: {l}",
@@ -1148,7 +1157,10 @@ fn a_dead_clients_release_gets_no_reply() {
             }
         }
     }
-    assert!(seen, "some trace in traces/ has COM's garbage collection release");
+    assert!(
+        seen,
+        "some trace in traces/ has COM's garbage collection release"
+    );
 }
 
 /// A single-use registration that the SCM uses up says so in COM's words (Microsoft's REGCLS
@@ -1170,12 +1182,22 @@ fn a_used_up_single_use_registration_says_so() {
                 p.display()
             );
         }
-        for l in text.lines().filter(|l| l.starts_with(|c: char| c.is_ascii_digit())) {
+        for l in text
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        {
             // The SCM forwarding a single-use activation never reads as plain "no instance".
             if l.contains("The SCM receives the registration") && l.contains("forwarded to") {
-                assert!(!l.contains("registered yet → no instance"), "{}: {l}", p.display());
+                assert!(
+                    !l.contains("registered yet → no instance"),
+                    "{}: {l}",
+                    p.display()
+                );
             }
         }
     }
-    assert!(seen, "a single-use trace in traces/ shows a used-up registration");
+    assert!(
+        seen,
+        "a single-use trace in traces/ shows a used-up registration"
+    );
 }

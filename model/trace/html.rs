@@ -62,7 +62,9 @@ pub fn page(t: &Loaded) -> String {
     });
     let data = script_json(&data);
     // Filled in one pass, so that neither text can bring in the other's placeholder.
-    let (head, rest) = VIEWER.split_once("__TITLE__").expect("the viewer has a title");
+    let (head, rest) = VIEWER
+        .split_once("__TITLE__")
+        .expect("the viewer has a title");
     let (middle, tail) = rest
         .split_once("__TRACE_DATA__")
         .expect("the viewer has its data after the title");

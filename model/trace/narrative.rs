@@ -170,7 +170,10 @@ pub fn mermaid_id(s: &str) -> String {
 /// renders as written. The one Markdown escaper of the page.
 pub fn md_text(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let word = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphanumeric());
+    let word = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
     let mut o = String::with_capacity(s.len());
     // A block marker at the start: "- ", "+ ", "1. ", "1) " (and `#`, `>`, escaped below).
     let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();

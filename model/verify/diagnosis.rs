@@ -106,7 +106,12 @@ impl Defect {
         *self
             .properties
             .iter()
-            .min_by_key(|&&i| report.properties[i].trace.as_ref().map_or(usize::MAX, |t| t.len()))
+            .min_by_key(|&&i| {
+                report.properties[i]
+                    .trace
+                    .as_ref()
+                    .map_or(usize::MAX, |t| t.len())
+            })
             .expect("a defect has a property")
     }
 
@@ -172,7 +177,9 @@ impl Diagnosis {
 
 /// The set `t` without `m`.
 fn without(t: ToggleSet, m: Toggle) -> ToggleSet {
-    t.iter().filter(|&x| x != m).fold(ToggleSet::EMPTY, ToggleSet::with)
+    t.iter()
+        .filter(|&x| x != m)
+        .fold(ToggleSet::EMPTY, ToggleSet::with)
 }
 
 /// What `cfg` differs in from the pinned runs of its scenario, in words, or `None`.
@@ -181,9 +188,14 @@ fn differs(cfg: &Config) -> Option<String> {
     let l = &cfg.layout;
     let mut parts = Vec::new();
     if cfg.clients != DEFAULT_CLIENTS {
-        parts.push(format!("{} clients (the pins have {DEFAULT_CLIENTS})", cfg.clients));
+        parts.push(format!(
+            "{} clients (the pins have {DEFAULT_CLIENTS})",
+            cfg.clients
+        ));
     }
-    if (l.apartments, l.classes, l.class_apartment) != (own.apartments, own.classes, own.class_apartment) {
+    if (l.apartments, l.classes, l.class_apartment)
+        != (own.apartments, own.classes, own.class_apartment)
+    {
         parts.push(format!(
             "{} class{} in {} apartment{} (the pins: {} in {})",
             l.classes,
@@ -230,7 +242,11 @@ fn broken(
 
 /// The diagnosis of `report`, explained from the pins of `pinned` (spec/expectations.toml),
 /// with the remedies of `search` when it ran (else from the pins).
-pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&RemedySearch>) -> Diagnosis {
+pub fn diagnose(
+    report: &RunReport,
+    pinned: &Expectations,
+    search: Option<&RemedySearch>,
+) -> Diagnosis {
     let cfg = report.cfg;
     let (s, t) = (cfg.scenario, cfg.toggled);
     // The pins describe the scenario's own apartments and classes only, and the findings and
@@ -243,7 +259,10 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&Remed
     let built = t.enabled().fold(ToggleSet::EMPTY, ToggleSet::with);
     let remedies_from = match search {
         Some(RemedySearch::Done { runs, seconds }) => RemediesFrom::Search {
-            tried: runs.iter().flat_map(|r| r.cfg.toggled.iter().filter(|m| !t.contains(*m))).collect(),
+            tried: runs
+                .iter()
+                .flat_map(|r| r.cfg.toggled.iter().filter(|m| !t.contains(*m)))
+                .collect(),
             seconds: *seconds,
         },
         Some(RemedySearch::Skipped(why)) => RemediesFrom::Pins {
@@ -314,12 +333,21 @@ pub fn diagnose(report: &RunReport, pinned: &Expectations, search: Option<&Remed
             .map(|&i| report.properties[i].def.name)
             .collect();
         // Each remedy's verdicts: the search's runs, or the pinned runs.
-        let tried: Vec<(Toggle, ToggleSet, Vec<(&'static str, Verdict)>, Option<Evidence>)> = match search {
+        let tried: Vec<(
+            Toggle,
+            ToggleSet,
+            Vec<(&'static str, Verdict)>,
+            Option<Evidence>,
+        )> = match search {
             Some(RemedySearch::Done { runs, .. }) => runs
                 .iter()
                 .filter_map(|r| {
                     let m = r.cfg.toggled.iter().find(|m| !t.contains(*m))?;
-                    let verdicts = r.properties.iter().map(|p| (p.def.name, p.verdict)).collect();
+                    let verdicts = r
+                        .properties
+                        .iter()
+                        .map(|p| (p.def.name, p.verdict))
+                        .collect();
                     let ev = Evidence::Searched {
                         unique_states: r.unique_states,
                         complete: r.complete,

@@ -4,8 +4,8 @@
 
 pub mod acyclic;
 pub mod check;
-pub mod diagnosis;
 pub mod cost;
+pub mod diagnosis;
 pub mod expectations;
 pub mod findings;
 pub mod matrix;
