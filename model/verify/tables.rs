@@ -3,7 +3,7 @@
 
 use crate::com::runtime::Runtime;
 use crate::com::scenario::Scenario;
-use crate::com::toggle_set::{matrix_runs, matrix_runs_on, ToggleSet};
+use crate::com::toggle_set::{matrix_runs_on, ToggleSet};
 
 use crate::com::rules::{source_file, RULES};
 use crate::com::toggles::Toggle;
@@ -155,20 +155,20 @@ fn runtimes(s: &mut String) {
     }
 }
 
-/// The expected verdicts of the runs under Wine (`[SCENARIO."RUN+on-wine"]`): per property and
-/// scenario the Wine runs in which it is violated. These are Wine's behaviour, not findings.
-fn wine_verdicts(s: &mut String, exp: &Expectations) {
-    s.push_str("\n### Expected verdicts under the wine runtime (spec/expectations.toml)\n\nThe same, for the runs the matrix makes under `--runtime wine` (labels end in `+on-wine`): Wine's behaviour, not defects of the server on Windows (docs/wine.md explains them).\n\n| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
+/// One row per property and scenario of `runtime`'s matrix ([`matrix_runs_on`]): the runs of
+/// it in which the property is pinned violated (`none` if in none). Scenarios the runtime does
+/// not run are left out.
+fn violated_rows(s: &mut String, exp: &Expectations, runtime: Runtime) {
     for p in PROPERTIES {
         for sc in Scenario::ALL.into_iter().filter(|sc| (p.applies)(*sc)) {
-            let runs = matrix_runs_on(sc, Runtime::Wine);
+            let runs = matrix_runs_on(sc, runtime);
             if runs.is_empty() {
                 continue;
             }
             let bad: Vec<String> = runs
                 .into_iter()
-                .filter(|d| exp.get_on(sc, Runtime::Wine, *d, p.name) == Some(Verdict::Violated))
-                .map(|d| format!("`{}`", crate::com::config::run_label(d, Runtime::Wine)))
+                .filter(|d| exp.get_on(sc, runtime, *d, p.name) == Some(Verdict::Violated))
+                .map(|d| format!("`{}`", crate::com::config::run_label(d, runtime)))
                 .collect();
             let _ = writeln!(
                 s,
@@ -184,6 +184,13 @@ fn wine_verdicts(s: &mut String, exp: &Expectations) {
             );
         }
     }
+}
+
+/// The expected verdicts of the runs under Wine (`[SCENARIO."RUN+on-wine"]`): per property and
+/// scenario the Wine runs in which it is violated. These are Wine's behaviour, not findings.
+fn wine_verdicts(s: &mut String, exp: &Expectations) {
+    s.push_str("\n### Expected verdicts under the wine runtime (spec/expectations.toml)\n\nThe same, for the runs the matrix makes under `--runtime wine` (labels end in `+on-wine`): Wine's behaviour, not defects of the server on Windows (docs/wine.md explains them).\n\n| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
+    violated_rows(s, exp, Runtime::Wine);
 }
 
 /// The generated Markdown.
@@ -234,27 +241,7 @@ pub fn markdown() -> String {
     s.push_str("For each property and scenario: the runs in which it is violated (always/eventually: a counterexample exists) or, for a sometimes property, has no example. `baseline` is a pinned finding (spec/findings.md); `with-NAME` is a run with the remedy or variant NAME enabled; `M+with-NAME` disables mechanism M in that run.\n\n");
     s.push_str("| property | expectation | scenario | violated in |\n|---|---|---|---|\n");
     let exp = Expectations::embedded();
-    for p in PROPERTIES {
-        for sc in Scenario::ALL.into_iter().filter(|sc| (p.applies)(*sc)) {
-            let bad: Vec<String> = matrix_runs(sc)
-                .into_iter()
-                .filter(|d| exp.get(sc, *d, p.name) == Some(Verdict::Violated))
-                .map(|d| format!("`{}`", d.label()))
-                .collect();
-            let _ = writeln!(
-                s,
-                "| `{}` | {} | {} | {} |",
-                p.name,
-                expectation_name(&p.expectation),
-                sc.name(),
-                if bad.is_empty() {
-                    "none".to_string()
-                } else {
-                    bad.join(", ")
-                }
-            );
-        }
-    }
+    violated_rows(&mut s, &exp, Runtime::Windows);
     wine_verdicts(&mut s, &exp);
     s.push_str("\n### Rules ↔ mechanisms ↔ properties\n\n| rule | source | mechanisms | properties |\n|---|---|---|---|\n");
     for r in RULES {
