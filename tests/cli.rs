@@ -479,30 +479,6 @@ fn simulation_is_reproducible_and_its_traces_replay() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `--max-memory` stops a run with `complete: false` and a message instead of being killed.
-#[test]
-fn memory_bound_stops_the_run_with_a_message() {
-    let (code, out, err) = comlife(&[
-        "check",
-        "--scenario",
-        "local-sta",
-        "--json",
-        "--max-memory",
-        "1",
-    ]);
-    let v = untimed(&out);
-    assert_eq!(v["complete"], false);
-    assert!(
-        v["stopped"]
-            .as_str()
-            .unwrap()
-            .contains("--max-memory 1 MiB"),
-        "{v}"
-    );
-    assert!(err.contains("incomplete"), "{err}");
-    assert_eq!(code, 1, "unknown verdicts do not match the pinned ones");
-}
-
 /// Impossible bounds are usage errors (exit 2).
 #[test]
 fn impossible_bounds_exit_2() {
