@@ -4,6 +4,7 @@
 mod answer;
 mod bench;
 mod check;
+mod conform;
 mod explore;
 mod fs_policy;
 mod list;
@@ -94,6 +95,44 @@ enum Command {
         /// The reports (`check --json` output of simulations, or merged reports).
         #[arg(required = true, value_name = "REPORT.json")]
         files: Vec<PathBuf>,
+    },
+    /// Is a real run's event log a behaviour of the model? (Trace inclusion: the Wine
+    /// harness's logs, docs/wine.md.)
+    ///
+    /// Searches every interleaving of the model for a path on which each client process of
+    /// the log makes its calls with the HRESULTs the log shows, in the log's order. Exit status
+    /// 0 when one does, 1 when none does (naming the first observed call no path shows, and
+    /// what the model's clients observed instead) or the search reached its bound, 2 for a log
+    /// that cannot be read or is malformed (its line) or bad usage.
+    Conform {
+        /// The event log (`EVT pid=… t=… prog=… EVENT key=value …` lines, merged).
+        #[arg(value_name = "LOG")]
+        log: PathBuf,
+        /// The scenario whose model the log is compared with (`comlife list`).
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        scenario: Option<String>,
+        /// A server description (TOML) to compare with instead of a scenario.
+        #[arg(long, value_name = "FILE.toml")]
+        file: Option<PathBuf>,
+        /// Disable a mechanism (repeatable).
+        #[arg(long = "disable")]
+        disable: Vec<String>,
+        /// Enable a remedy or variant (repeatable).
+        #[arg(long = "enable")]
+        enable: Vec<String>,
+        /// Number of client processes of the model (1-3; default: the log's).
+        #[arg(long)]
+        clients: Option<usize>,
+        /// The COM runtime modeled: windows (default) or wine (the harness runs on Wine).
+        #[arg(long, value_name = "RUNTIME")]
+        runtime: Option<String>,
+        /// Stop after exploring this many pairs of state and progress per assignment of the
+        /// log's clients to the model's (the answer is then unknown).
+        #[arg(long, default_value_t = conform::DEFAULT_MAX)]
+        max_states: usize,
+        /// Print the accepted model path, one step per line.
+        #[arg(long)]
+        show_path: bool,
     },
     /// Re-execute an ITF trace (as written by check) against the current model.
     ///
@@ -303,6 +342,42 @@ fn main() -> ExitCode {
                 bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry)
             }
         },
+        Command::Conform {
+            log,
+            scenario,
+            file,
+            disable,
+            enable,
+            clients,
+            runtime,
+            max_states,
+            show_path,
+        } => {
+            let clients = match clients
+                .map(Ok)
+                .unwrap_or_else(|| conform::log_clients(&log))
+            {
+                Ok(n) => n.max(1),
+                Err(code) => return code,
+            };
+            let cfg = match file {
+                Some(f) => match read_description(&f, &disable, &enable, runtime.as_deref()) {
+                    Ok((_, cfg)) => Ok(cfg),
+                    Err(code) => return code,
+                },
+                None => config(
+                    scenario.as_deref().expect("clap requires one"),
+                    &disable,
+                    &enable,
+                    clients,
+                    runtime.as_deref(),
+                ),
+            };
+            match cfg {
+                Ok(cfg) => conform::run(&log, cfg, max_states, show_path),
+                Err(e) => usage(e),
+            }
+        }
         Command::Replay { file } => replay::run(&file),
         Command::Merge { files } => merge::run(&files),
         Command::Explore {

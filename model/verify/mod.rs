@@ -4,6 +4,7 @@
 
 pub mod acyclic;
 pub mod check;
+pub mod conform;
 pub mod cost;
 pub mod diagnosis;
 pub mod expectations;

@@ -1,0 +1,133 @@
+//! `comlife conform LOG`: a real run's event log is accepted when a model path shows its
+//! client-visible calls in order, and rejected when it is mutated. The log is a real one: the
+//! Wine harness's case c (harness/run, docs/wine.md), one client doing CoCreateInstance, a
+//! call and Release against the textbook EXE server with its own counts.
+
+mod common;
+use common::comlife;
+
+const LOG: &str = "tests/conform/wine-suspended.log";
+/// The model of the harness's server as case c runs it: local-sta on Wine with the server's
+/// own counts (the server's default; `--process-refcount` is a switch).
+const ARGS: [&str; 5] = [
+    "--scenario",
+    "local-sta",
+    "--runtime",
+    "wine",
+    "--disable=process-refcount",
+];
+
+fn conform_text(name: &str, text: &str) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("comlife-conform-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.log");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec!["conform", path.to_str().unwrap()];
+    args.extend(ARGS);
+    let out = comlife(&args);
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+fn real_log() -> String {
+    std::fs::read_to_string(LOG).unwrap()
+}
+
+#[test]
+fn the_real_log_is_accepted_with_a_path() {
+    let mut args = vec!["conform", LOG, "--show-path"];
+    args.extend(ARGS);
+    let (code, out, err) = comlife(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("accepted by local-sta"), "{out}");
+    assert!(out.contains("pid 208 is model client 1"), "{out}");
+    // The path is printed step by step, and it has the client's calls.
+    assert!(out.contains("calls CoCreateInstance"), "{out}");
+    assert!(out.contains("calls a method on its object"), "{out}");
+}
+
+#[test]
+fn a_mutated_hresult_is_rejected_naming_the_call() {
+    // A method call never returns CO_E_SERVER_STOPPING (only activations and CreateInstance
+    // do). RPC_S_SERVER_UNAVAILABLE would be accepted: local-sta's user may close the server
+    // before the call.
+    let log = real_log().replace(
+        "prog=client call method=GetClassID hr=0x00000000",
+        "prog=client call method=GetClassID hr=0x80080008",
+    );
+    let (code, out, err) = conform_text("hr", &log);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("rejected"), "{out}");
+    assert!(
+        out.contains("first call no path shows next: pid 208: method call on its object → CO_E_SERVER_STOPPING"),
+        "{out}"
+    );
+    assert!(out.contains("method call on its object → S_OK"), "{out}");
+}
+
+#[test]
+fn calls_out_of_order_are_rejected() {
+    // The call's line moved before the activation's answer: same events, another order.
+    let text = real_log();
+    let lines: Vec<&str> = text.lines().collect();
+    let act = lines
+        .iter()
+        .position(|l| l.contains("activation-answered"))
+        .unwrap();
+    let call = lines
+        .iter()
+        .position(|l| l.contains("prog=client call "))
+        .unwrap();
+    let mut swapped = lines.clone();
+    swapped.swap(act, call);
+    let (code, out, err) = conform_text("order", &swapped.join("\n"));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("rejected"), "{out}");
+}
+
+#[test]
+fn an_hresult_the_model_never_returns_is_rejected() {
+    let log = real_log().replace(
+        "activation-answered via=CoCreateInstance hr=0x00000000",
+        "activation-answered via=CoCreateInstance hr=0x8000ffff",
+    );
+    let (code, out, _) = conform_text("unknown", &log);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0x8000ffff"), "{out}");
+}
+
+#[test]
+fn a_call_outside_the_model_scripts_is_rejected_saying_why() {
+    // A second method call: the model's clients make one (A-SCRIPTS).
+    let text = real_log();
+    let call = text
+        .lines()
+        .find(|l| l.contains("prog=client call "))
+        .unwrap()
+        .replace("t=23437953", "t=23437954");
+    let log = text.replace(
+        "EVT pid=208 t=23437955 prog=client release",
+        &format!("{call}\nEVT pid=208 t=23437955 prog=client release"),
+    );
+    let (code, out, _) = conform_text("script", &log);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("A-SCRIPTS"), "{out}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_line_and_nothing_runs() {
+    let (code, _, err) = conform_text("bad", "EVT pid=1 t=2 prog=client call hr=0x0\nnot a line\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2: not an event line"), "{err}");
+    let (code, _, err) = conform_text("empty", "EVT pid=1 t=2 prog=server exit\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("no client event"), "{err}");
+    let (code, _, err) = comlife(&["conform", LOG, "--scenario", "inproc"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("EXE-server scenarios"), "{err}");
+    let (code, _, err) = comlife(&["conform", LOG, "--scenario", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("valid scenarios"), "{err}");
+    let (code, _, err) = comlife(&["conform", "/nonexistent/run.log", "--scenario", "local-sta"]);
+    assert_eq!(code, 2, "{err}");
+}
