@@ -384,3 +384,87 @@ pub fn summary_line(width: usize, report: &RunReport, diag: &Diagnosis) -> Strin
         parts.join("; ")
     )
 }
+
+/// The answer of [`print_answer`] as JSON, for `check --json` of one run: `headline`, the
+/// `defects` (each with its `cause`, violated `properties`, `shortest_trace` and `steps`,
+/// `remedies` with what each repairs and breaks, its `code_shape`, how to `apply` it and its
+/// `evidence`, and the remedies with `no_effect`), the sometimes properties no state reached
+/// (`unreached`), the `unknown` verdicts, what the run `differs` in from the pins, and where
+/// the remedies come from (`remedies_from`). docs/checker.md describes the fields.
+pub fn answer_json(
+    name: &str,
+    source: Source,
+    report: &RunReport,
+    diag: &Diagnosis,
+    trace_dir: Option<&Path>,
+) -> serde_json::Value {
+    use serde_json::json;
+    let names =
+        |ix: &[usize]| -> Vec<&str> { ix.iter().map(|&i| report.properties[i].def.name).collect() };
+    let defects: Vec<serde_json::Value> = diag
+        .defects
+        .iter()
+        .map(|d| {
+            let cause = match &d.cause {
+                Cause::Finding(id) => json!({
+                    "finding": id,
+                    "title": comlife::verify::findings::title(id),
+                    "named_in": d.named_in.map(|r| r.label()),
+                }),
+                Cause::Toggled(ms) => json!({
+                    "toggled": ms.iter().map(|m| m.name()).collect::<Vec<_>>(),
+                    "needs_mechanism": d.needs_mechanism(),
+                }),
+                Cause::Unexplained => json!("unexplained"),
+            };
+            let short = &report.properties[d.shortest(report)];
+            let remedies: Vec<serde_json::Value> = d
+                .remedies
+                .iter()
+                .map(|r| {
+                    let evidence = match r.evidence {
+                        Evidence::Searched {
+                            unique_states,
+                            complete,
+                        } => json!({"searched": {"unique_states": unique_states, "complete": complete}}),
+                        Evidence::Pinned => json!("pinned"),
+                    };
+                    json!({
+                        "remedy": r.toggle.name(),
+                        "repairs": r.repairs,
+                        "breaks": r.breaks,
+                        "code_shape": r.toggle.code_shape(),
+                        "apply": source.apply(r.toggle, true),
+                        "evidence": evidence,
+                    })
+                })
+                .collect();
+            json!({
+                "name": defect_name(d, report),
+                "cause": cause,
+                "properties": names(&d.properties),
+                "shortest_trace": trace_dir.map(|dir| dir.join(format!("{}.md", short.def.name)).display().to_string()),
+                "steps": short.trace.as_ref().map_or(0, |t| t.len()),
+                "remedies": remedies,
+                "no_effect": d.no_effect.iter().map(|m| m.name()).collect::<Vec<_>>(),
+                "unrepaired": d.unrepaired(report),
+            })
+        })
+        .collect();
+    let remedies_from = match &diag.remedies_from {
+        RemediesFrom::Search { tried, seconds } => json!({"search": {
+            "tried": tried.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "seconds": seconds,
+        }}),
+        RemediesFrom::Pins { skipped } => json!({"pins": {"skipped": skipped}}),
+    };
+    json!({
+        "headline": headline(name, report, diag),
+        "proves_safe": diag.proves_safe(report),
+        "defects": defects,
+        "unreached": names(&diag.unreached),
+        "unknown": names(&diag.unknown),
+        "differs": diag.differs,
+        "remedies_from": remedies_from,
+    })
+}

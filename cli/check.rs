@@ -145,9 +145,10 @@ impl Plan {
     /// (stdout). Everything else on stdout waits for every run ([`Plan::print_results`]), so
     /// that the answer comes first.
     fn print_run(&self, report: &RunReport, cmp: &Comparison) {
-        let Against::Description { fname, desc, .. } = &self.against else {
+        let Against::Description { desc, .. } = &self.against else {
             matrix::print_notes(report, cmp);
-            if self.print == Print::Json {
+            // A single run's object waits for the remedy search ([`Plan::print_results`]).
+            if self.print == Print::Json && self.whole_matrix {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&self.run_json(report, cmp))
@@ -163,15 +164,55 @@ impl Plan {
             report.cfg.run_label()
         );
         matrix::print_stop_notes(&label, report, false);
-        if self.print == Print::Json {
-            let mut v = serde_json::to_value(self.run_json(report, cmp)).expect("serialisable");
+    }
+
+    /// The server a single run answers for, and how its toggles are applied: the
+    /// description's name and file, or the scenario's name (with its run label when toggled)
+    /// and the command line.
+    fn subject_of(&self, report: &RunReport) -> (String, answer::Source<'_>) {
+        match &self.against {
+            Against::Description { fname, desc, .. } => {
+                (desc.name.clone(), answer::Source::File(fname))
+            }
+            Against::Spec if report.cfg.toggled.is_empty() => (
+                report.cfg.scenario.name().to_string(),
+                answer::Source::CommandLine,
+            ),
+            Against::Spec => (
+                format!("{} {}", report.cfg.scenario.name(), report.cfg.run_label()),
+                answer::Source::CommandLine,
+            ),
+        }
+    }
+
+    /// A single run's JSON object ([`Plan::run_json`]) with, for a description, its
+    /// `description` and `file`, and the `answer` ([`answer::answer_json`]), printed once the
+    /// remedy search has run.
+    fn print_single_json(
+        &self,
+        report: &RunReport,
+        cmp: &Comparison,
+        exp: &Expectations,
+        search: Option<&RemedySearch>,
+    ) {
+        let mut v = serde_json::to_value(self.run_json(report, cmp)).expect("serialisable");
+        if let Against::Description { fname, desc, .. } = &self.against {
             v["description"] = serde_json::json!(desc.name);
             v["file"] = serde_json::json!(fname);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&v).expect("serialisable")
-            );
         }
+        let (name, source) = self.subject_of(report);
+        let dir = self.root.as_ref().map(|r| self.run_dir(r, report));
+        v["answer"] = answer::answer_json(
+            &name,
+            source,
+            report,
+            &diagnose(report, exp, search),
+            dir.as_deref(),
+        );
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).expect("serialisable")
+        );
     }
 
     /// Prints the results on stdout once every run finished (not for `--json`): the answer
@@ -186,6 +227,9 @@ impl Plan {
         search: Option<&RemedySearch>,
     ) {
         if self.print == Print::Json {
+            if let (false, Some((report, cmp))) = (self.whole_matrix, runs.first()) {
+                self.print_single_json(report, cmp, exp, search);
+            }
             return;
         }
         if self.whole_matrix {
@@ -209,19 +253,7 @@ impl Plan {
                 );
             }
         } else if let Some((report, _)) = runs.first() {
-            let (name, source) = match &self.against {
-                Against::Description { fname, desc, .. } => {
-                    (desc.name.clone(), answer::Source::File(fname))
-                }
-                Against::Spec if report.cfg.toggled.is_empty() => (
-                    report.cfg.scenario.name().to_string(),
-                    answer::Source::CommandLine,
-                ),
-                Against::Spec => (
-                    format!("{} {}", report.cfg.scenario.name(), report.cfg.run_label()),
-                    answer::Source::CommandLine,
-                ),
-            };
+            let (name, source) = self.subject_of(report);
             let dir = self.root.as_ref().map(|r| self.run_dir(r, report));
             answer::print_answer(
                 &name,
@@ -595,12 +627,12 @@ fn execute(plan: &Plan, exp: &Expectations) -> ExitCode {
     code
 }
 
-/// The remedy search after a single run whose answer is printed (not the whole matrix, not
-/// `--json`): each applicable remedy checked in the run's configuration
+/// The remedy search after a single run (not the whole matrix), whose answer is printed or,
+/// with `--json`, is part of the run's object: each applicable remedy checked in the run's configuration
 /// ([`comlife::verify::remedies::search`]), with the run's options, its progress on stderr as
 /// for the whole matrix. `None` when no answer is printed.
 fn remedy_search(plan: &Plan, kept: &[(RunReport, Comparison)]) -> Option<RemedySearch> {
-    if plan.whole_matrix || plan.print == Print::Json {
+    if plan.whole_matrix {
         return None;
     }
     let (report, _) = kept.first()?;

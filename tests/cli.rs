@@ -149,6 +149,69 @@ fn json_has_the_documented_shape() {
         assert_eq!(p["expected"], p["verdict"], "{p}");
         assert_eq!(p["matches"], true, "{p}");
     }
+    // The answer, as the printed output gives it: the defect, what explains it (the disabled
+    // mechanism), its properties and shortest trace, and the remedy search's account.
+    let a = &v["answer"];
+    assert!(
+        a["headline"]
+            .as_str()
+            .unwrap()
+            .starts_with("local-multi-sta auto-suspend: "),
+        "{a}"
+    );
+    assert_eq!(a["proves_safe"], false);
+    let defects = a["defects"].as_array().unwrap();
+    assert!(!defects.is_empty(), "{a}");
+    let d = defects
+        .iter()
+        .find(|d| {
+            d["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == "no-handout-after-shutdown")
+        })
+        .unwrap_or_else(|| panic!("a defect with no-handout-after-shutdown: {a}"));
+    assert!(d["steps"].as_u64().unwrap() > 0);
+    assert!(
+        d["shortest_trace"].is_null(),
+        "a single run writes no trace without --traces: {d}"
+    );
+    assert!(a["remedies_from"].is_object(), "{a}");
+}
+
+#[test]
+fn json_answer_names_the_finding_and_the_checked_remedy() {
+    let (code, out, err) = comlife(&["check", "--scenario", "atl9-sta", "--json", "--no-traces"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["answer"]["defects"][0];
+    assert_eq!(d["cause"]["finding"], "F-7", "{d}");
+    assert!(
+        d["cause"]["title"].as_str().unwrap().contains("monitor"),
+        "{d}"
+    );
+    assert!(
+        d["shortest_trace"].is_null(),
+        "--no-traces writes none: {d}"
+    );
+    let r = &d["remedies"][0];
+    assert_eq!(r["remedy"], "process-count-lock", "{d}");
+    assert_eq!(r["breaks"], serde_json::json!([]));
+    assert_eq!(
+        r["repairs"], d["properties"],
+        "it repairs all of F-7's properties"
+    );
+    assert!(r["code_shape"]
+        .as_str()
+        .unwrap()
+        .contains("CoAddRefServerProcess"));
+    assert_eq!(r["apply"], "--enable process-count-lock");
+    assert_eq!(r["evidence"]["searched"]["complete"], true);
+    assert_eq!(
+        v["answer"]["remedies_from"]["search"]["tried"],
+        serde_json::json!(["process-count-lock"])
+    );
 }
 
 #[test]
@@ -344,6 +407,15 @@ fn readme_links_the_generated_lists() {
 fn untimed(json: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
     v.as_object_mut().unwrap().remove("seconds");
+    if let Some(search) = v.pointer_mut("/answer/remedies_from/search") {
+        search.as_object_mut().unwrap().remove("seconds");
+    }
+    // The trace files' directory is the run's own (compared apart, with the files).
+    if let Some(defects) = v.pointer_mut("/answer/defects") {
+        for d in defects.as_array_mut().unwrap() {
+            d.as_object_mut().unwrap().remove("shortest_trace");
+        }
+    }
     v
 }
 
