@@ -7,6 +7,7 @@
  *   call              IPersist::GetClassID on the object proxy
  *   release obj|cf    Release of the object proxy or the class-object proxy
  *   sleep MS          waits MS ms, dispatching messages
+ *   die               the client process dies: TerminateProcess on itself, releasing nothing
  * A step that needs a pointer the client does not hold is logged as skipped. The client
  * releases whatever it still holds at the end, then CoUninitialize.
  */
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
                 evt("skipped", "step=release what=%s reason=not-held", what);
                 bad = 1;
             }
+        } else if (!strcmp(s, "die")) {
+            evt("die", "holds-obj=%d holds-cf=%d", obj != NULL, cf != NULL);
+            TerminateProcess(GetCurrentProcess(), 3);
         } else if (!strcmp(s, "sleep") && i + 1 < argc) {
             DWORD ms = strtoul(argv[++i], NULL, 10);
             evt("sleep", "ms=%lu", ms);
