@@ -12,8 +12,8 @@
  *                     HARNESS_LOGDIR contains TEXT: a schedule point across processes
  * A first argument `--as NAME` names the program in its event lines (prog=NAME instead of
  * prog=client; `comlife repro` names its clients client1, client2, ...). Every step that returns
- * an HRESULT also writes `done step=N op=OP hr=0x...;` (N counts those steps from 1), the line
- * `comlife repro`'s run.sh compares with the trace.
+ * an HRESULT also writes `done step=N op=OP hr=0x...;`, a Release `done step=N op=OP;` (N counts
+ * those steps from 1): the lines `comlife repro`'s run.sh waits for and compares with the trace.
  * A step that needs a pointer the client does not hold is logged as skipped. The client
  * releases whatever it still holds at the end, then CoUninitialize.
  */
@@ -55,6 +55,11 @@ static int done_steps;
 static void done(const char *op, HRESULT hr)
 {
     evt("done", "step=%d op=%s hr=0x%08lx;", ++done_steps, op, (unsigned long)hr);
+}
+/* A step with no HRESULT (a Release) still counts. */
+static void done_no_hr(const char *op)
+{
+    evt("done", "step=%d op=%s;", ++done_steps, op);
 }
 
 static void pump(DWORD ms)
@@ -136,9 +141,11 @@ int main(int argc, char **argv)
             if (!strcmp(what, "obj") && obj) {
                 evt("release", "what=obj refs=%lu", IPersist_Release(obj));
                 obj = NULL;
+                done_no_hr("ReleaseObject");
             } else if (!strcmp(what, "cf") && cf) {
                 evt("release", "what=cf refs=%lu", IClassFactory_Release(cf));
                 cf = NULL;
+                done_no_hr("ReleaseFactory");
             } else {
                 evt("skipped", "step=release what=%s reason=not-held", what);
                 bad = 1;
