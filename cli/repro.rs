@@ -256,12 +256,12 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                     }
                 }
                 (Some("Client"), Some(op)) => {
-                    let Some(arg) = client_step(op) else {
+                    if client_step(op).is_none() {
                         return Err(refuse(format!(
                             "{}: step {i}: the client call {op} has no harness client step",
                             file.display()
                         )));
-                    };
+                    }
                     let plan = plans.get_mut(actor).ok_or_else(|| {
                         refuse(format!(
                             "{}: step {i}: unknown client {actor}",
@@ -269,7 +269,6 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                         ))
                     })?;
                     plan.ops.push((*i, op.to_string()));
-                    let _ = arg;
                 }
                 (Some("ClientEvent"), Some("Dies")) => {
                     let plan = plans.get_mut(actor).ok_or_else(|| {
@@ -332,7 +331,7 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                     .enumerate()
                     .filter(|(_, (i2, _))| answered(other, *i2).is_some_and(|a| a < *issued))
                     .map(|(k, _)| k + 1)
-                    .last();
+                    .next_back();
                 if let Some(k) = last {
                     let key = (name.clone(), other.clone());
                     if waited.get(&key).is_none_or(|w| *w < k) {
