@@ -13,6 +13,7 @@ mod matrix;
 mod merge;
 mod output;
 mod replay;
+mod repro;
 mod trace_html;
 mod traces;
 
@@ -142,6 +143,24 @@ enum Command {
     Replay {
         /// The trace file (.itf.json).
         file: PathBuf,
+    },
+    /// Write a self-contained reproducer of a trace for the real runtime (docs/wine.md): the
+    /// harness's C sources, build scripts for mingw-w64 and MSVC's cl, registration for Wine and
+    /// Windows, run.sh (the clients in the trace's order, the server's schedule points where
+    /// the trace interleaves) and a README saying what to expect on Windows and on Wine.
+    ///
+    /// Exit status 0 with the files written; 1 when the trace no longer replays; 2 for a
+    /// malformed or unsupported trace (the message names what is supported) or a non-empty DIR
+    /// without --force. Nothing is written on error.
+    Repro {
+        /// The trace file (.itf.json).
+        file: PathBuf,
+        /// The directory to write (created; must be empty unless --force).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write into DIR even when it is not empty (its files of the same names are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Serve stateright's Explorer page for one run (loopback unless --addr says otherwise).
     ///
@@ -379,6 +398,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Replay { file } => replay::run(&file),
+        Command::Repro { file, out, force } => repro::run(&file, &out, force),
         Command::Merge { files } => merge::run(&files),
         Command::Explore {
             scenario,

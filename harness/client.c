@@ -7,6 +7,13 @@
  *   call              IPersist::GetClassID on the object proxy
  *   release obj|cf    Release of the object proxy or the class-object proxy
  *   sleep MS          waits MS ms, dispatching messages
+ *   die               the client process dies: TerminateProcess on itself, releasing nothing
+ *   wait-event TEXT   waits (at most 30 s, dispatching messages) until a line of any log in
+ *                     HARNESS_LOGDIR contains TEXT: a schedule point across processes
+ * A first argument `--as NAME` names the program in its event lines (prog=NAME instead of
+ * prog=client; `comlife repro` names its clients client1, client2, ...). Every step that returns
+ * an HRESULT also writes `done step=N op=OP hr=0x...;`, a Release `done step=N op=OP;` (N counts
+ * those steps from 1): the lines `comlife repro`'s run.sh waits for and compares with the trace.
  * A step that needs a pointer the client does not hold is logged as skipped. The client
  * releases whatever it still holds at the end, then CoUninitialize.
  */
@@ -16,6 +23,44 @@
 #include <objbase.h>
 #include <string.h>
 #include "evt.h"
+
+/* Whether a line of another process's log in HARNESS_LOGDIR contains text (this process's own
+ * lines, which name the text, are skipped). */
+static int logs_contain(const char *text)
+{
+    char pattern[MAX_PATH], path[MAX_PATH], line[1024], self[32];
+    const char *dir = getenv("HARNESS_LOGDIR");
+    WIN32_FIND_DATAA fd;
+    HANDLE h;
+    int found = 0;
+    if (!dir || !*dir) return 0;
+    snprintf(self, sizeof self, "EVT pid=%lu ", GetCurrentProcessId());
+    snprintf(pattern, sizeof pattern, "%s\\*.log", dir);
+    h = FindFirstFileA(pattern, &fd);
+    if (h == INVALID_HANDLE_VALUE) return 0;
+    do {
+        FILE *f;
+        snprintf(path, sizeof path, "%s\\%s", dir, fd.cFileName);
+        f = fopen(path, "r");
+        if (!f) continue;
+        while (!found && fgets(line, sizeof line, f))
+            if (strncmp(line, self, strlen(self)) && strstr(line, text)) found = 1;
+        fclose(f);
+    } while (!found && FindNextFileA(h, &fd));
+    FindClose(h);
+    return found;
+}
+
+static int done_steps;
+static void done(const char *op, HRESULT hr)
+{
+    evt("done", "step=%d op=%s hr=0x%08lx;", ++done_steps, op, (unsigned long)hr);
+}
+/* A step with no HRESULT (a Release) still counts. */
+static void done_no_hr(const char *op)
+{
+    evt("done", "step=%d op=%s;", ++done_steps, op);
+}
 
 static void pump(DWORD ms)
 {
@@ -40,11 +85,13 @@ int main(int argc, char **argv)
     ULONGLONG t0;
     int i, bad = 0;
 
-    evt_open("client");
+    int first = 1;
+    if (argc > 2 && !strcmp(argv[1], "--as")) first = 3;
+    evt_open(first == 3 ? argv[2] : "client");
     hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
-    evt("client-start", "coinitialize=0x%08lx steps=%d", (unsigned long)hr, argc - 1);
+    evt("client-start", "coinitialize=0x%08lx steps=%d", (unsigned long)hr, argc - first);
 
-    for (i = 1; i < argc; i++) {
+    for (i = first; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "cocreate")) {
             if (obj) { IPersist_Release(obj); obj = NULL; }
@@ -54,6 +101,7 @@ int main(int argc, char **argv)
                                   (void **)&obj);
             evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu",
                 (unsigned long)hr, GetTickCount64() - t0);
+            done("CoCreateInstance", hr);
             if (FAILED(hr)) obj = NULL;
         } else if (!strcmp(s, "getclassobject")) {
             if (cf) { IClassFactory_Release(cf); cf = NULL; }
@@ -63,6 +111,7 @@ int main(int argc, char **argv)
                                   &IID_IClassFactory, (void **)&cf);
             evt("activation-answered", "via=CoGetClassObject hr=0x%08lx ms=%llu",
                 (unsigned long)hr, GetTickCount64() - t0);
+            done("CoGetClassObject", hr);
             if (FAILED(hr)) cf = NULL;
         } else if (!strcmp(s, "createinstance")) {
             if (!cf) { evt("skipped", "step=createinstance reason=no-class-object"); bad = 1; continue; }
@@ -72,30 +121,46 @@ int main(int argc, char **argv)
             hr = IClassFactory_CreateInstance(cf, NULL, &IID_IPersist, (void **)&obj);
             evt("activation-answered", "via=IClassFactory::CreateInstance hr=0x%08lx ms=%llu",
                 (unsigned long)hr, GetTickCount64() - t0);
+            done("CreateInstance", hr);
             if (FAILED(hr)) obj = NULL;
         } else if (!strcmp(s, "lockserver") && i + 1 < argc) {
             int lock = atoi(argv[++i]);
             if (!cf) { evt("skipped", "step=lockserver reason=no-class-object"); bad = 1; continue; }
             hr = IClassFactory_LockServer(cf, lock);
             evt("lockserver", "fLock=%d hr=0x%08lx", lock, (unsigned long)hr);
+            done(lock ? "LockServerTrue" : "LockServerFalse", hr);
         } else if (!strcmp(s, "call")) {
             CLSID clsid;
             if (!obj) { evt("skipped", "step=call reason=no-object"); bad = 1; continue; }
             hr = IPersist_GetClassID(obj, &clsid);
             evt("call", "method=GetClassID hr=0x%08lx clsid-ok=%d", (unsigned long)hr,
                 SUCCEEDED(hr) && IsEqualCLSID(&clsid, &CLSID_HarnessServer));
+            done("Call", hr);
         } else if (!strcmp(s, "release") && i + 1 < argc) {
             const char *what = argv[++i];
             if (!strcmp(what, "obj") && obj) {
                 evt("release", "what=obj refs=%lu", IPersist_Release(obj));
                 obj = NULL;
+                done_no_hr("ReleaseObject");
             } else if (!strcmp(what, "cf") && cf) {
                 evt("release", "what=cf refs=%lu", IClassFactory_Release(cf));
                 cf = NULL;
+                done_no_hr("ReleaseFactory");
             } else {
                 evt("skipped", "step=release what=%s reason=not-held", what);
                 bad = 1;
             }
+        } else if (!strcmp(s, "wait-event") && i + 1 < argc) {
+            const char *text = argv[++i];
+            ULONGLONG end = GetTickCount64() + 30000;
+            int seen;
+            evt("wait-event", "text=%s", text);
+            while (!(seen = logs_contain(text)) && GetTickCount64() < end) pump(50);
+            evt("waited", "seen=%d", seen);
+            if (!seen) bad = 1;
+        } else if (!strcmp(s, "die")) {
+            evt("die", "holds-obj=%d holds-cf=%d", obj != NULL, cf != NULL);
+            TerminateProcess(GetCurrentProcess(), 3);
         } else if (!strcmp(s, "sleep") && i + 1 < argc) {
             DWORD ms = strtoul(argv[++i], NULL, 10);
             evt("sleep", "ms=%lu", ms);

@@ -12,8 +12,20 @@
  *   --process-refcount      CoAddRefServerProcess / CoReleaseServerProcess instead of its own
  *                           counts; exit when CoReleaseServerProcess returns 0 (003)
  *   --no-lockserver-counts  IClassFactory::LockServer does not take part in the count
- *   --pause NAME=MS         schedule point NAME waits MS ms, dispatching calls meanwhile
- *                           (NAME: before-resume, before-revoke)
+ *   --atl9                  ATL 7.0-9.0's CAtlExeModuleT, apartment build (spec/frameworks.md
+ *                           section 1, ATL90 atlbase.h lines 3278-3326, 3437-3526): objects
+ *                           and LockServer Lock/Unlock the module's own m_nLockCnt; Unlock at 0
+ *                           sets m_bActivity and signals an auto-reset event; a monitor thread
+ *                           waits for it, then waits m_dwTimeOut as long as it keeps being
+ *                           signalled, reads !m_bActivity && m_nLockCnt == 0 and, if so,
+ *                           PostThreadMessage(main thread, WM_QUIT); the main thread leaves its
+ *                           loop, revokes, Sleep(m_dwPause), CoUninitialize
+ *   --timeout MS            ATL's m_dwTimeOut (5000 in ATL)
+ *   --atl-pause MS          ATL's m_dwPause (1000 in ATL)
+ *   --pause NAME=MS         schedule point NAME waits MS ms; on the STA it dispatches calls
+ *                           meanwhile (NAME: before-resume, before-revoke; after-monitor-read:
+ *                           on the ATL monitor thread, between reading the count as 0 and
+ *                           PostThreadMessage(WM_QUIT))
  *   --max-life MS           watchdog: leave the loop after MS ms even with counts up (20000)
  * Every step is an event line (evt.h).
  */
@@ -26,7 +38,14 @@
 
 static int opt_singleuse, opt_suspended, opt_process_refcount, opt_lockserver_counts = 1;
 static DWORD opt_max_life = 20000;
-static DWORD pause_before_resume, pause_before_revoke;
+static DWORD pause_before_resume, pause_before_revoke, pause_after_monitor_read;
+
+/* ATL 7.0-9.0 (--atl9): CAtlExeModuleT's members, with ATL's defaults. */
+static int opt_atl9;
+static LONG m_nLockCnt;
+static volatile LONG m_bActivity;
+static DWORD m_dwTimeOut = 5000, m_dwPause = 1000, m_dwMainThreadID;
+static HANDLE m_hEventShutdown;
 
 static LONG objects, locks, next_id;
 static int quitting;
@@ -39,7 +58,16 @@ static void count_changed(void)
 /* The final decrement (002): the decrement that brings the counts to zero starts shutdown. */
 static void lifetime_release(void)
 {
-    if (opt_process_refcount) {
+    if (opt_atl9) {
+        /* CAtlExeModuleT::Unlock (ATL90 lines 3278-3295), m_bDelayShutdown true */
+        LONG lRet = InterlockedDecrement(&m_nLockCnt);
+        evt("count", "lockcnt=%ld", lRet);
+        if (lRet == 0) {
+            m_bActivity = 1;
+            evt("monitor-signal", "lockcnt=0");
+            SetEvent(m_hEventShutdown); /* tell monitor that we transitioned to zero */
+        }
+    } else if (opt_process_refcount) {
         ULONG n = CoReleaseServerProcess();
         evt("count", "process-refs=%lu", n);
         if (n == 0 && !quitting) {
@@ -59,7 +87,9 @@ static void lifetime_release(void)
 
 static void lifetime_addref(void)
 {
-    if (opt_process_refcount)
+    if (opt_atl9) /* CAtlModule::Lock (ATL90 lines 2752-2755) */
+        evt("count", "lockcnt=%ld", InterlockedIncrement(&m_nLockCnt));
+    else if (opt_process_refcount)
         evt("count", "process-refs=%lu", CoAddRefServerProcess());
     else
         count_changed();
@@ -89,6 +119,37 @@ static void schedule_point(const char *name, DWORD ms)
 {
     evt("schedule-point", "name=%s ms=%lu", name, ms);
     if (ms) pump(ms);
+}
+
+/* CAtlExeModuleT::MonitorShutdown, apartment build (ATL90 lines 3303-3326): no
+ * CoSuspendClassObjects (that is under _ATL_FREE_THREADED). */
+static DWORD WINAPI MonitorShutdown(void *unused)
+{
+    evt("monitor-start", "timeout=%lu", m_dwTimeOut);
+    for (;;) {
+        DWORD dwWait;
+        WaitForSingleObject(m_hEventShutdown, INFINITE);
+        evt("monitor-wake", NULL);
+        do {
+            m_bActivity = 0;
+            dwWait = WaitForSingleObject(m_hEventShutdown, m_dwTimeOut);
+        } while (dwWait == WAIT_OBJECT_0);
+        /* timed out */
+        {
+            LONG activity = m_bActivity, cnt = m_nLockCnt;
+            evt("monitor-read", "activity=%ld lockcnt=%ld", activity, cnt);
+            if (!activity && cnt == 0) /* if no activity let's really bail */
+                break;
+        }
+    }
+    evt("shutdown", "reason=monitor");
+    /* The window of F-7: the count was read as 0, WM_QUIT is not posted yet. */
+    evt("schedule-point", "name=after-monitor-read ms=%lu", pause_after_monitor_read);
+    if (pause_after_monitor_read) Sleep(pause_after_monitor_read);
+    CloseHandle(m_hEventShutdown);
+    PostThreadMessageA(m_dwMainThreadID, WM_QUIT, 0, 0);
+    evt("monitor-post", "msg=WM_QUIT");
+    return 0;
 }
 
 /* ---- the object: IPersist ---- */
@@ -194,6 +255,7 @@ static DWORD parse_pause(const char *arg)
     DWORD ms = eq ? strtoul(eq + 1, NULL, 10) : 0;
     if (!strncmp(arg, "before-resume=", 14)) pause_before_resume = ms;
     else if (!strncmp(arg, "before-revoke=", 14)) pause_before_revoke = ms;
+    else if (!strncmp(arg, "after-monitor-read=", 19)) pause_after_monitor_read = ms;
     else return 0;
     return 1;
 }
@@ -212,16 +274,24 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (i > 1) strncat(args, ",", sizeof args - strlen(args) - 1);
         strncat(args, argv[i], sizeof args - strlen(args) - 1);
+    }
+    for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--singleuse")) opt_singleuse = 1;
         else if (!strcmp(argv[i], "--suspended")) opt_suspended = 1;
         else if (!strcmp(argv[i], "--process-refcount")) opt_process_refcount = 1;
         else if (!strcmp(argv[i], "--no-lockserver-counts")) opt_lockserver_counts = 0;
-        else if (!strcmp(argv[i], "--pause") && i + 1 < argc && parse_pause(argv[i + 1])) {
-            strncat(args, ",", sizeof args - strlen(args) - 1);
-            strncat(args, argv[++i], sizeof args - strlen(args) - 1);
-        }
+        else if (!strcmp(argv[i], "--atl9")) opt_atl9 = 1;
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            m_dwTimeOut = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--atl-pause") && i + 1 < argc)
+            m_dwPause = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--pause") && i + 1 < argc && parse_pause(argv[i + 1])) i++;
         else if (!strcmp(argv[i], "--max-life") && i + 1 < argc)
             opt_max_life = strtoul(argv[++i], NULL, 10);
+        else if (_stricmp(argv[i], "-Embedding") && _stricmp(argv[i], "/Embedding")) {
+            evt("bad-switch", "arg=%s", argv[i]);
+            return 2;
+        }
     }
     evt("server-start", "args=%s", *args ? args : "-");
 
@@ -240,6 +310,18 @@ int main(int argc, char **argv)
         evt("resume", "hr=0x%08lx", (unsigned long)hr);
     }
 
+    if (opt_atl9) {
+        /* PreMessageLoop, apartment build: StartMonitor after RegisterClassObjects (ATL90
+         * lines 3437-3510); m_dwMainThreadID is the thread that constructed the module. */
+        m_dwMainThreadID = GetCurrentThreadId();
+        if (hr == S_OK) {
+            HANDLE t;
+            m_hEventShutdown = CreateEventA(NULL, FALSE, FALSE, NULL);
+            t = CreateThread(NULL, 0, MonitorShutdown, NULL, 0, NULL);
+            if (t) CloseHandle(t);
+        }
+    }
+
     watchdog = SetTimer(NULL, 0, opt_max_life, NULL);
     evt("message-loop", NULL);
     while (GetMessageA(&msg, NULL, 0, 0) > 0) {
@@ -255,8 +337,19 @@ int main(int argc, char **argv)
 
     schedule_point("before-revoke", pause_before_revoke);
     hr = CoRevokeClassObject(cookie);
-    evt("revoke", "hr=0x%08lx", (unsigned long)hr);
+    if (opt_atl9)
+        evt("revoke", "hr=0x%08lx lockcnt=%ld", (unsigned long)hr, m_nLockCnt);
+    else
+        evt("revoke", "hr=0x%08lx", (unsigned long)hr);
+    if (opt_atl9) Sleep(m_dwPause); /* PostMessageLoop: wait for any threads to finish */
+    /* CoUninitialize disconnects the apartment's stubs: an object a client still holds is
+     * released here (its Release logs object-destroyed after this line). */
+    evt("uninitialize", NULL);
     CoUninitialize();
-    evt("exit", "reason=%s objects=%ld locks=%ld", reason, objects, locks);
+    if (opt_atl9)
+        evt("exit", "reason=%s objects=%ld locks=%ld lockcnt=%ld", reason, objects, locks,
+            m_nLockCnt);
+    else
+        evt("exit", "reason=%s objects=%ld locks=%ld", reason, objects, locks);
     return 0;
 }
