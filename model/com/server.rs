@@ -1013,9 +1013,13 @@ impl ServerState {
         out.push((cfg.scm_id(), answer));
     }
 
-    /// FinishRelease(a): a textbook apartment is in the middle of a final release.
+    /// FinishRelease(a): a textbook apartment is in the middle of a final release, and (in a
+    /// free-threaded server, where the release ran on an RPC thread) the main thread has
+    /// returned from its own call to the SCM (CoRegisterClassObject) to act on it.
     fn enabled_finish_release(&self, fw: Option<Framework>, a: usize) -> bool {
-        fw.is_none() && self.apartments[a].work == AptWork::FinalRelease
+        fw.is_none()
+            && self.apartments[a].work == AptWork::FinalRelease
+            && !matches!(self.apartments[a].phase, AptPhase::Waiting(_))
     }
 
     fn do_finish_release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
