@@ -357,6 +357,7 @@ fn sserver(exit: ExitDecision, revoke: bool, lockserver_fails: u8) -> Config {
         revoke,
         lockserver_fails,
         create_instance: 2,
+        client_class: [0; 3],
         ..c.layout
     };
     c.with_layout(layout).unwrap()
