@@ -163,3 +163,56 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     );
     assert!(cl.events(&c).is_empty());
 }
+
+/// `[clients] create_instance = 2` (A-SCRIPTS): CreateInstance twice on the class object it
+/// holds, both objects held, then a call and a Release on the first, then on the second.
+#[test]
+fn create_instance_twice_holds_two_objects_and_uses_them_in_turn() {
+    let c = cfg(Scenario::LocalMultiSta, &[]);
+    let layout = comlife::com::config::Layout {
+        create_instance: 2,
+        ..c.layout
+    };
+    let c = c.with_layout(layout).unwrap();
+    let mut cl = ClientState::new();
+    cl.activated = true;
+    cl.factory = Some(0);
+    cl.lock_used = true;
+    let mut ops = Vec::new();
+    let mut next_obj = 1;
+    while let Some(op) = cl.enabled(&c).first().copied() {
+        ops.push(op);
+        cl.start(&c, 0, op);
+        let reply = match op {
+            ClientOp::CreateInstance => {
+                next_obj += 1;
+                Msg::Reply {
+                    hr: Hresult::S_OK,
+                    obj: Some(next_obj - 1),
+                }
+            }
+            _ => Msg::Reply {
+                hr: Hresult::S_OK,
+                obj: None,
+            },
+        };
+        cl.on_reply(&c, 0, &reply);
+        if ops.len() == 2 {
+            assert_eq!((cl.object, cl.second), (Some((0, 1)), Some((0, 2))));
+        }
+    }
+    use ClientOp::*;
+    assert_eq!(
+        ops,
+        [
+            CreateInstance,
+            CreateInstance,
+            Call,
+            ReleaseObject,
+            Call,
+            ReleaseObject,
+            ReleaseFactory
+        ]
+    );
+    assert!(cl.is_done());
+}

@@ -3,6 +3,7 @@
 
 mod common;
 
+use comlife::com::config::{Config, ExitDecision, Layout};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scenario::Scenario;
@@ -341,4 +342,144 @@ fn sta_queues_calls_until_message_loop() {
     v.on_msg(&c, c.scm_id(), &Msg::ScmDone { apartment: 0 })
         .unwrap();
     assert!(v.on_msg(&c, c.scm_id(), &act).is_some());
+}
+
+/// The DCOM "simple" sample's server (issue 22; examples/sserver.toml): the textbook server in
+/// the MTA, exiting on its first object's destruction, LockServer returning E_FAIL.
+fn sserver(exit: ExitDecision, revoke: bool, lockserver_fails: u8) -> Config {
+    let c = cfg(Scenario::LocalMultiSta, &[Toggle::RegclsSuspended]);
+    let layout = Layout {
+        apartments: 1,
+        classes: 1,
+        class_apartment: [0; 3],
+        free: true,
+        exit,
+        revoke,
+        lockserver_fails,
+        create_instance: 2,
+        client_class: [0; 3],
+        ..c.layout
+    };
+    c.with_layout(layout).unwrap()
+}
+
+#[test]
+fn free_threaded_textbook_runs_activations_on_rpc_threads_without_a_queue() {
+    let c = sserver(ExitDecision::Count, true, 0);
+    assert!(c.free_threaded());
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    let out = v.step(&c, ServerStep::Register(0));
+    assert_eq!(v.apartments[0].phase, AptPhase::Waiting(ScmCall::Register));
+    // The main thread is still in CoRegisterClassObject: an RPC thread takes the activation
+    // anyway (003: "as soon as the first class object is registered"), and no queue holds it.
+    let act = Msg::Activate {
+        client: 0,
+        clsid: A,
+        kind: ActKind::Instance,
+    };
+    assert!(v.can_deliver(&c, &act));
+    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+    assert!(v.queues.iter().all(Vec::is_empty));
+    assert_eq!(v.rpc_activations, vec![(0, A, ActKind::Instance)]);
+    assert!(v.enabled(&c).contains(&ServerStep::FinishRpc(0)));
+    let done = v.step(&c, ServerStep::FinishRpc(0));
+    assert!(matches!(
+        done[0].1,
+        Msg::Activated {
+            hr: Hresult::S_OK,
+            obj: Some(1),
+            ..
+        }
+    ));
+    assert_eq!(
+        v.count, 1,
+        "the textbook object calls CoAddRefServerProcess"
+    );
+    // Its final release runs on an RPC thread; the main thread acts on it only once it has
+    // returned from CoRegisterClassObject.
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    assert!(!v.enabled(&c).contains(&ServerStep::FinishRelease(0)));
+    scm_answers(&c, &mut v, out);
+    step(&c, &mut v, ServerStep::FinishRelease(0));
+    assert_eq!(v.apartments[0].phase, AptPhase::Done);
+    assert!(v.enabled(&c).contains(&ServerStep::Exit));
+}
+
+#[test]
+fn first_object_destroyed_wakes_the_main_thread_and_the_second_object_dies_with_it() {
+    for revoke in [true, false] {
+        let c = sserver(ExitDecision::FirstObjectDestroyed, revoke, 0);
+        let mut v = started(&c);
+        activate_rpc(&c, &mut v, ActKind::ClassObject);
+        let (_, o1) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: A }));
+        let (_, o2) = reply(v.on_msg(&c, c.client_id(0), &Msg::CreateInstance { clsid: A }));
+        assert_eq!((o1, o2, v.count), (Some(1), Some(2), 0), "no count is kept");
+        reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+        // ~CSimpleObject's SetEvent: the decision, whatever else is alive.
+        assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+        assert_eq!(v.live_objects(), 1);
+        assert!(!v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+        let phrase = ServerStep::FinishRelease(0).phrase_in(&c, &v);
+        assert!(phrase.contains("WaitForSingleObject returns"), "{phrase}");
+        assert_eq!(
+            phrase.contains("CoUninitialize, which revokes"),
+            !revoke,
+            "{phrase}"
+        );
+        // The main thread revokes (or CoUninitialize does: the same round trip to the SCM,
+        // A-UNINIT-REVOKES), leaves, and the process exits with object 2.
+        let out = v.step(&c, ServerStep::FinishRelease(0));
+        assert!(out.iter().any(|(_, m)| matches!(m, Msg::Revoke { .. })));
+        assert_eq!(v.classes[0], ClassReg::Revoked);
+        scm_answers(&c, &mut v, out);
+        step(&c, &mut v, ServerStep::Exit);
+        assert!(v.exited() && v.live_objects() == 1);
+        let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::Call { obj: 2 }));
+        assert_eq!(hr, Hresult::RPC_S_SERVER_UNAVAILABLE);
+    }
+}
+
+#[test]
+fn lockserver_e_fail_counts_nothing_and_fails_a_remoted_call() {
+    // Implicit LockServer (Windows): the marshaling succeeds, nothing is counted.
+    let c = sserver(ExitDecision::Count, true, 1);
+    let mut v = started(&c);
+    activate_rpc(&c, &mut v, ActKind::ClassObject);
+    assert_eq!((v.count, v.locks, v.factory_proxies[0]), (0, 0, 1));
+    // A remoted LockServer (implicit-lockserver disabled) reaches the code: E_FAIL.
+    let (hr, _) = reply(v.on_msg(
+        &c,
+        c.client_id(0),
+        &Msg::LockServer {
+            clsid: A,
+            lock: true,
+        },
+    ));
+    assert_eq!((hr, v.count, v.locks), (Hresult::E_FAIL, 0, 0));
+    // The default class counts.
+    let c = sserver(ExitDecision::Count, true, 0);
+    let mut v = started(&c);
+    activate_rpc(&c, &mut v, ActKind::ClassObject);
+    assert_eq!((v.count, v.locks), (1, 1));
+}
+
+/// An activation of CLSID_A for client 0 run on an RPC thread to its answer.
+fn activate_rpc(c: &Config, v: &mut ServerState, kind: ActKind) {
+    let act = Msg::Activate {
+        client: 0,
+        clsid: A,
+        kind,
+    };
+    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+    let out = v.step(c, ServerStep::FinishRpc(0));
+    assert!(matches!(
+        out[0].1,
+        Msg::Activated {
+            hr: Hresult::S_OK,
+            ..
+        }
+    ));
 }

@@ -17,7 +17,7 @@ fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
             class_apartment: [0, 1, 1],
             singleuse: 0b100,
             client_class,
-            client_calls: 0b11,
+            ..Layout::of(Scenario::LocalMultiSta)
         })
         .unwrap()
 }

@@ -6,7 +6,7 @@
 //! properties at terminal states only; spec/assumptions.md A-BOUNDS). The client releases
 //! everything it holds before it is done.
 
-use crate::com::config::Config;
+use crate::com::config::{Config, MAX_CREATE_INSTANCE};
 
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg, ObjId};
@@ -208,10 +208,17 @@ pub struct ClientState {
     pub locked: bool,
     /// Whether it has already used its one LockServer(TRUE).
     pub lock_used: bool,
-    /// Whether it has already used its one CreateInstance.
+    /// Whether it has already used its (first) CreateInstance.
     pub created: bool,
-    /// Its object proxy: (server slot, object id).
+    /// Whether it has already used its second CreateInstance (`[clients] create_instance = 2`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub created_second: bool,
+    /// The object proxy it works on: (server slot, object id).
     pub object: Option<(u8, ObjId)>,
+    /// (`create_instance = 2`) the second object proxy it holds, which it calls and releases
+    /// once it has released the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second: Option<(u8, ObjId)>,
     /// Whether it has already made its one method call.
     pub called: bool,
     /// Every (call, HRESULT) it observed.
@@ -269,6 +276,9 @@ impl fmt::Debug for ClientState {
         if let Some((s, o)) = self.object {
             parts.push(format!("object proxy → instance {} #{o}", s + 1));
         }
+        if let Some((s, o)) = self.second {
+            parts.push(format!("second object proxy → instance {} #{o}", s + 1));
+        }
         write!(f, "{} observed {:?}", parts.join(", "), self.observed)
     }
 }
@@ -283,7 +293,9 @@ impl ClientState {
             locked: false,
             lock_used: false,
             created: false,
+            created_second: false,
             object: None,
+            second: None,
             called: false,
             observed: Observations::default(),
             dead: false,
@@ -296,6 +308,7 @@ impl ClientState {
             && self.pending.is_none()
             && self.factory.is_none()
             && self.object.is_none()
+            && self.second.is_none()
             && !self.locked
     }
 
@@ -304,7 +317,8 @@ impl ClientState {
     ///
     /// * `CoGetClassObject` — the client of R-002-LOCKSERVER-HOLD that keeps the class object:
     ///   LockServer(TRUE), CreateInstance, a call, Release of the object, LockServer(FALSE),
-    ///   Release of the factory;
+    ///   Release of the factory; with `[clients] create_instance = 2`, CreateInstance twice
+    ///   (holding both objects), then a call and Release on the first, then on the second;
     /// * `CoCreateInstance` — one activation that returns an object proxy, then a call and
     ///   Release of the object.
     ///
@@ -324,6 +338,11 @@ impl ClientState {
         let next = if self.factory.is_some() && !self.lock_used {
             Some(ClientOp::LockServerTrue)
         } else if self.factory.is_some() && !self.created {
+            Some(ClientOp::CreateInstance)
+        } else if self.factory.is_some()
+            && !self.created_second
+            && cfg.layout.create_instance == MAX_CREATE_INSTANCE
+        {
             Some(ClientOp::CreateInstance)
         } else if self.object.is_some() && !self.called {
             Some(ClientOp::Call)
@@ -376,6 +395,9 @@ impl ClientState {
                 }
             }
             ClientOp::CreateInstance => {
+                if self.created {
+                    self.created_second = true;
+                }
                 self.created = true;
                 Some((factory(self.factory), Msg::CreateInstance { clsid }))
             }
@@ -406,7 +428,7 @@ impl ClientState {
         if !cfg.on(Toggle::ClientDeath) {
             return Vec::new();
         }
-        let holds = self.factory.is_some() || self.object.is_some();
+        let holds = self.factory.is_some() || self.object.is_some() || self.second.is_some();
         if !self.dead {
             return if self.pending.is_none() && holds {
                 vec![ClientEvent::Dies]
@@ -432,7 +454,10 @@ impl ClientState {
             ClientEvent::Rundown => {
                 let clsid = cfg.class_of_client(me);
                 let mut out = Vec::new();
-                if let Some((s, obj)) = self.object.take() {
+                for (s, obj) in [self.object.take(), self.second.take()]
+                    .into_iter()
+                    .flatten()
+                {
                     out.push((cfg.server_id(s as usize), Msg::ReleaseObject { obj }));
                 }
                 if let Some(s) = self.factory.take() {
@@ -490,11 +515,24 @@ impl ClientState {
             (ClientOp::CreateInstance, Msg::Reply { hr, obj }) => {
                 self.observed.record(op, *hr);
                 let s = self.factory.expect("factory proxy");
-                self.object = obj.map(|o| (s, o));
+                let new = obj.map(|o| (s, o));
+                // The second object waits for the first to be released (a first that failed
+                // leaves the slot to the second).
+                if self.object.is_some() {
+                    self.second = new;
+                } else {
+                    self.object = new;
+                }
             }
             (ClientOp::ReleaseFactory, Msg::Reply { .. }) => self.factory = None,
             (ClientOp::Call, Msg::Reply { hr, .. }) => self.observed.record(op, *hr),
-            (ClientOp::ReleaseObject, Msg::Reply { .. }) => self.object = None,
+            (ClientOp::ReleaseObject, Msg::Reply { .. }) => {
+                // The second object, if it holds one, is the one it works on next.
+                self.object = self.second.take();
+                if self.object.is_some() {
+                    self.called = false;
+                }
+            }
             _ => return None,
         }
         self.pending = None;
@@ -535,6 +573,10 @@ impl ClientState {
             _ => None,
         }
     }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Default for ClientState {

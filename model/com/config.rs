@@ -98,10 +98,81 @@ pub struct Layout {
     /// default; at least one.
     #[serde(default = "both_calls")]
     pub client_calls: u8,
+    /// (textbook server) Whether the apartment is the MTA (`threading = "free"`): the main
+    /// thread calls `CoInitializeEx(COINIT_MULTITHREADED)` and registers, and incoming calls run
+    /// on RPC threads, concurrently and without a message queue (003, free-threaded servers;
+    /// R-COM-STA-QUEUE: "An MTA has no such queue"). False (STAs) by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub free: bool,
+    /// (textbook server) What makes the server decide to exit ([`ExitDecision`]; `[server]
+    /// exit`).
+    #[serde(default, skip_serializing_if = "ExitDecision::is_count")]
+    pub exit: ExitDecision,
+    /// (textbook server) Whether the apartment calls CoRevokeClassObject before CoUninitialize
+    /// (`[server] revoke`, true by default); without it CoUninitialize revokes what is still
+    /// registered (spec/assumptions.md A-UNINIT-REVOKES).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub revoke: bool,
+    /// (textbook server) Classes whose `IClassFactory::LockServer` counts nothing and returns
+    /// E_FAIL (`lock_server = "e-fail"`), as a bit set (bit `c` is class `c`); the others count
+    /// (R-002-LOCKSERVER-HOLD).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lockserver_fails: u8,
+    /// IClassFactory::CreateInstance calls the class-object script makes on the class object it
+    /// holds, 1..=[`MAX_CREATE_INSTANCE`] (`[clients] create_instance`; A-SCRIPTS). 1 by default.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub create_instance: u8,
+}
+
+/// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
+pub const MAX_CREATE_INSTANCE: u8 = 2;
+
+/// What makes a textbook server decide to exit (`[server] exit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum ExitDecision {
+    /// Its lifetime count (CoAddRefServerProcess/CoReleaseServerProcess, or its own) reaching
+    /// zero on a final release (002 "Local Server", 003; R-002-FINAL-DECREMENT). The default.
+    #[default]
+    Count,
+    /// The first object's destruction: its destructor sets an event the main thread waits on
+    /// with `WaitForSingleObject(INFINITE)`, and the main thread then tears down (the DCOM
+    /// "simple" sample, sserver.cpp lines 118, 297–301; spec/assumptions.md A-EVENT-EXIT). No
+    /// count is kept.
+    FirstObjectDestroyed,
+}
+
+impl ExitDecision {
+    fn is_count(&self) -> bool {
+        *self == ExitDecision::Count
+    }
 }
 
 fn both_calls() -> u8 {
     0b11
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
 }
 
 impl Layout {
@@ -130,7 +201,24 @@ impl Layout {
             singleuse: 0,
             client_class,
             client_calls: 0b11,
+            free: false,
+            exit: ExitDecision::Count,
+            revoke: true,
+            lockserver_fails: 0,
+            create_instance: 1,
         }
+    }
+
+    /// Whether the server keeps a lifetime count (`count`): unless it decides on its first
+    /// object's destruction ([`ExitDecision::FirstObjectDestroyed`]).
+    pub fn counts(&self) -> bool {
+        self.exit == ExitDecision::Count
+    }
+
+    /// Whether `clsid`'s `IClassFactory::LockServer` returns E_FAIL without counting
+    /// ([`Layout::lockserver_fails`]).
+    pub fn lockserver_fails(&self, clsid: Clsid) -> bool {
+        self.lockserver_fails & (1 << clsid.0) != 0
     }
 
     /// Whether the clients' scripts may begin with activation call `op`
@@ -179,6 +267,23 @@ impl Layout {
         }
         if self.client_calls & 0b11 == 0 || self.client_calls > 0b11 {
             return Err("the clients' scripts need CoGetClassObject or CoCreateInstance".into());
+        }
+        if !(1..=MAX_CREATE_INSTANCE).contains(&self.create_instance) {
+            return Err(format!(
+                "create_instance = {}; the model supports 1 to {MAX_CREATE_INSTANCE}",
+                self.create_instance
+            ));
+        }
+        if self.free && self.apartments != 1 {
+            return Err(format!(
+                "a free-threaded server has one apartment, the MTA; this layout has {}",
+                self.apartments
+            ));
+        }
+        if self.exit != ExitDecision::Count && self.apartments != 1 {
+            return Err(
+                "exit = \"first-object-destroyed\" is modeled for a server with one apartment (the main thread waits on the event)".into(),
+            );
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
             return Err(format!(
@@ -287,6 +392,16 @@ impl Config {
             ));
         }
         layout.validate(self.clients)?;
+        let textbook_shape = layout.free
+            || layout.exit != ExitDecision::Count
+            || !layout.revoke
+            || layout.lockserver_fails != 0;
+        if textbook_shape && self.scenario != Scenario::LocalMultiSta {
+            return Err(format!(
+                "scenario '{}' runs its framework's lifetime code; threading = \"free\", exit, revoke and lock_server = \"e-fail\" describe the textbook server without a user (local-multi-sta)",
+                self.scenario.name()
+            ));
+        }
         if layout.apartments > 1 && self.scenario != Scenario::LocalMultiSta {
             return Err(format!(
                 "scenario '{}' has one apartment (its main thread); several apartments need the textbook server without a user (local-multi-sta)",
@@ -294,6 +409,15 @@ impl Config {
             ));
         }
         Ok(Config { layout, ..self })
+    }
+
+    /// Whether the server is a free-threaded build: its main thread is in the MTA and incoming
+    /// calls run on RPC threads, concurrently and without a message queue (003: free-threaded
+    /// servers get activations "as soon as the first class object is registered"): the
+    /// free-threaded framework scenarios ([`Scenario::free_threaded`]) and a textbook server
+    /// whose layout says so ([`Layout::free`]).
+    pub fn free_threaded(&self) -> bool {
+        self.scenario.free_threaded() || (self.scenario.is_local() && self.layout.free)
     }
 
     /// Number of apartment threads of a server (local scenarios: the layout's).

@@ -51,7 +51,7 @@ pub fn queued(cfg: &Config) -> bool {
 /// Whether incoming calls go through an STA's queue: queued servers except free-threaded ones,
 /// whose calls run on RPC threads (R-COM-STA-QUEUE: "An MTA has no such queue").
 fn queues_calls(cfg: &Config) -> bool {
-    queued(cfg) && !cfg.scenario.free_threaded()
+    queued(cfg) && !cfg.free_threaded()
 }
 
 /// Whether the process runs.
@@ -429,10 +429,33 @@ impl ServerStep {
     /// [`ServerStep::FinishRpc`], whether the RPC thread's class object created an object
     /// (its constructor calls `Lock`), refused with CO_E_SERVER_STOPPING (Box's shutdown flag,
     /// R-SEEDS-BOX-STOPPING), or COM marshaled the class object with or without the implicit
-    /// LockServer(TRUE) (R-003-IMPLICIT-LOCK). Other steps read as [`ServerStep::phrase`].
+    /// LockServer(TRUE) (R-003-IMPLICIT-LOCK); for [`ServerStep::FinishRelease`] and
+    /// [`ServerStep::Revoke`], the teardown the server's code does (the main thread woken by an
+    /// object's destructor under `exit = "first-object-destroyed"`, a bare CoUninitialize
+    /// under `revoke = false`). Other steps read as [`ServerStep::phrase`].
     pub fn phrase_in(self, cfg: &Config, before: &ServerState) -> String {
-        let ServerStep::FinishRpc(i) = self else {
-            return self.phrase();
+        let revoke = if cfg.layout.revoke {
+            "CoRevokeClassObject"
+        } else {
+            "CoUninitialize, which revokes the class objects still registered (A-UNINIT-REVOKES)"
+        };
+        let i = match self {
+            ServerStep::FinishRpc(i) => i,
+            ServerStep::FinishRelease(_) if !cfg.layout.counts() => {
+                return format!(
+                    "the main thread's WaitForSingleObject returns (an object's destructor set the event): it calls CloseHandle, then {revoke}, and leaves"
+                )
+            }
+            ServerStep::FinishRelease(a) if !cfg.layout.revoke => {
+                return format!(
+                    "apartment {} acts on the final release: it leaves its message loop and calls {revoke}",
+                    a + 1
+                )
+            }
+            ServerStep::Revoke(a) if !cfg.layout.revoke => {
+                return format!("apartment {} calls {revoke}", a + 1)
+            }
+            _ => return self.phrase(),
         };
         let Some(&(client, clsid, kind)) = before.rpc_activations.get(i as usize) else {
             return self.phrase();
@@ -625,7 +648,7 @@ impl ServerState {
             v.user.control = true;
             v.user.opened = true;
             if cfg.on(Toggle::FrameLocksModule) {
-                v.add_ref();
+                v.add_ref(cfg);
             }
         }
         v
@@ -803,6 +826,8 @@ impl ServerState {
                     ServerStep::UserCloseDisconnect,
                     ServerStep::UserClose,
                 ]);
+                // A free-threaded textbook server's RPC threads finishing activations.
+                v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
                 v
             }
             // A framework server's threads: the main thread's start-up (`PreMessageLoop`), its
@@ -852,7 +877,7 @@ impl ServerState {
             ServerStep::MonitorTimeout => self.enabled_monitor_timeout(cfg, fw),
             ServerStep::MonitorRecheck => self.enabled_monitor_recheck(cfg, fw),
             ServerStep::MonitorPost => self.enabled_monitor_post(cfg, fw),
-            ServerStep::FinishRpc(i) => self.enabled_finish_rpc(fw, i as usize),
+            ServerStep::FinishRpc(i) => self.enabled_finish_rpc(cfg, i as usize),
             ServerStep::SetStoppingFlag => self.enabled_set_stopping_flag(),
             ServerStep::ModalOpen => self.enabled_modal_open(cfg, fw),
             ServerStep::ModalReturn => self.enabled_modal_return(cfg, fw),
@@ -988,13 +1013,17 @@ impl ServerState {
         out.push((cfg.scm_id(), answer));
     }
 
-    /// FinishRelease(a): a textbook apartment is in the middle of a final release.
+    /// FinishRelease(a): a textbook apartment is in the middle of a final release, and (in a
+    /// free-threaded server, where the release ran on an RPC thread) the main thread has
+    /// returned from its own call to the SCM (CoRegisterClassObject) to act on it.
     fn enabled_finish_release(&self, fw: Option<Framework>, a: usize) -> bool {
-        fw.is_none() && self.apartments[a].work == AptWork::FinalRelease
+        fw.is_none()
+            && self.apartments[a].work == AptWork::FinalRelease
+            && !matches!(self.apartments[a].phase, AptPhase::Waiting(_))
     }
 
     fn do_finish_release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
-        if !cfg.on(Toggle::ProcessRefcount) {
+        if cfg.layout.counts() && !cfg.on(Toggle::ProcessRefcount) {
             // The server keeps its own count: it suspends the class objects itself,
             // one step after the count reached zero.
             self.suspend(cfg);
@@ -1206,9 +1235,10 @@ impl ServerState {
         self.monitor = Monitor::Done;
     }
 
-    /// FinishRpc(i) (framework): an activation is running on an RPC thread.
-    fn enabled_finish_rpc(&self, fw: Option<Framework>, i: usize) -> bool {
-        fw.is_some() && i < self.rpc_activations.len()
+    /// FinishRpc(i) (free-threaded server, framework or textbook): an activation is running on
+    /// an RPC thread.
+    fn enabled_finish_rpc(&self, cfg: &Config, i: usize) -> bool {
+        cfg.free_threaded() && i < self.rpc_activations.len()
     }
 
     fn do_finish_rpc(&mut self, cfg: &Config, i: usize, out: &mut Sends) {
@@ -1265,6 +1295,7 @@ impl ServerState {
     /// loop sees a zero count, before any shutdown.
     fn enabled_idle_zero_check(&self, cfg: &Config, fw: Option<Framework>) -> bool {
         fw.is_none()
+            && cfg.layout.counts()
             && self.shutdown.is_none()
             && self.apt_idle(0)
             && !cfg.on(Toggle::ExitOnFinalDecrement)
@@ -1307,7 +1338,7 @@ impl ServerState {
         self.user.control = true;
         self.user.opened = true;
         if self.document_counts(cfg) {
-            self.add_ref();
+            self.add_ref(cfg);
         }
     }
 
@@ -1535,11 +1566,13 @@ impl ServerState {
             ActKind::ClassObject => {
                 self.factory_proxies[clsid.0 as usize] += 1;
                 if cfg.on(Toggle::ImplicitLockserver) {
-                    self.lock_server(cfg, a, true, &mut Vec::new());
+                    // COM ignores the implicit call's HRESULT: the marshaling succeeds
+                    // (A-IMPLICIT-LOCK-RESULT).
+                    self.lock_server(cfg, a, clsid, true, &mut Vec::new());
                 }
                 None
             }
-            ActKind::Instance => Some(self.create(clsid)),
+            ActKind::Instance => Some(self.create(cfg, clsid)),
         };
         activated(client, clsid, kind, Hresult::S_OK, obj)
     }
@@ -1555,12 +1588,13 @@ impl ServerState {
         }
     }
 
-    /// A new object (its constructor calls CoAddRefServerProcess, or `++count`).
-    fn create(&mut self, clsid: Clsid) -> ObjId {
+    /// A new object (its constructor calls CoAddRefServerProcess, or `++count`; nothing under
+    /// `exit = "first-object-destroyed"`).
+    fn create(&mut self, cfg: &Config, clsid: Clsid) -> ObjId {
         self.last_obj += 1;
         let id = self.last_obj;
         self.objects.push(Object { id, clsid });
-        self.add_ref();
+        self.add_ref(cfg);
         id
     }
 
@@ -1594,15 +1628,21 @@ impl ServerState {
         }
     }
 
-    /// One more reference on the lifetime count (CoAddRefServerProcess or `++count`).
-    fn add_ref(&mut self) {
-        self.count += 1;
+    /// One more reference on the lifetime count (CoAddRefServerProcess or `++count`), if the
+    /// server keeps one ([`crate::com::config::Layout::counts`]).
+    fn add_ref(&mut self, cfg: &Config) {
+        if cfg.layout.counts() {
+            self.count += 1;
+        }
     }
 
     /// One reference less on the lifetime count, in apartment `a`. On the final decrement
     /// CoReleaseServerProcess suspends the class objects (R-003-AUTO-SUSPEND) and the server
     /// decides to shut down (R-002-FINAL-DECREMENT), acting on it in the thread's next step.
     fn release(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        if !cfg.layout.counts() {
+            return;
+        }
         self.count = self.count.saturating_sub(1);
         if self.count != 0 {
             return;
@@ -1624,12 +1664,42 @@ impl ServerState {
         }
     }
 
-    /// IClassFactory::LockServer on the server side (implicit or remoted).
-    fn lock_server(&mut self, cfg: &Config, a: usize, lock: bool, out: &mut Sends) {
+    /// The final Release of an object the server handed out (its stub's, when the client
+    /// released its proxy): the count's release (R-002-FINAL-DECREMENT), or under `exit =
+    /// "first-object-destroyed"` the destructor's `SetEvent`, which wakes the main thread from
+    /// `WaitForSingleObject(INFINITE)` (sserver.cpp lines 118, 297): the server has decided, and
+    /// the main thread tears down in its next step ([`ServerStep::FinishRelease`]) whatever
+    /// else is alive (spec/assumptions.md A-EVENT-EXIT).
+    fn object_released(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
+        if cfg.layout.counts() {
+            self.release(cfg, a, out);
+            return;
+        }
+        if self.shutdown.is_none() {
+            self.begin_stopping(cfg);
+            self.shutdown = Some(ExitReason::Automatic);
+            self.apartments[0].work = AptWork::FinalRelease;
+        }
+    }
+
+    /// IClassFactory::LockServer on the server side (implicit or remoted), and its HRESULT:
+    /// S_OK, or E_FAIL with nothing counted for a class whose LockServer fails
+    /// (`lock_server = "e-fail"`; sserver.cpp line 83).
+    fn lock_server(
+        &mut self,
+        cfg: &Config,
+        a: usize,
+        clsid: Clsid,
+        lock: bool,
+        out: &mut Sends,
+    ) -> Hresult {
+        if cfg.layout.lockserver_fails(clsid) {
+            return Hresult::E_FAIL;
+        }
         if lock {
             self.locks += 1;
             if cfg.on(Toggle::LockserverCounts) {
-                self.add_ref();
+                self.add_ref(cfg);
             }
         } else {
             self.locks = self.locks.saturating_sub(1);
@@ -1637,6 +1707,7 @@ impl ServerState {
                 self.release(cfg, a, out);
             }
         }
+        Hresult::S_OK
     }
 
     /// The apartment that dispatches `msg`.
@@ -1688,7 +1759,7 @@ impl ServerState {
                 _ => {
                     self.to_disconnected(msg)
                         || refused(cfg, msg)
-                        || cfg.scenario.free_threaded()
+                        || cfg.free_threaded()
                         || queues_calls(cfg)
                         || self.apt_dispatching(self.target_apartment(cfg, msg))
                 }
@@ -1797,7 +1868,7 @@ impl ServerState {
                 if self.classes[c] != ClassReg::Live || self.suspended {
                     let hr = cfg.runtime.refused_activation_hr();
                     Some((src, activated(*client, *clsid, *kind, hr, None)))
-                } else if cfg.scenario.free_threaded() && !cfg.on(Toggle::AtomicActivation) {
+                } else if cfg.free_threaded() && !cfg.on(Toggle::AtomicActivation) {
                     self.rpc_activations.push((*client, *clsid, *kind));
                     self.rpc_activations.sort();
                     None
@@ -1816,18 +1887,18 @@ impl ServerState {
                 Err(hr) => reply(hr, None),
                 Ok(()) => {
                     self.handed_out_late |= self.shutdown.is_some();
-                    let id = self.create(*clsid);
+                    let id = self.create(cfg, *clsid);
                     reply(Hresult::S_OK, Some(id))
                 }
             }),
-            Msg::LockServer { lock, .. } => {
-                self.lock_server(cfg, a, *lock, &mut out);
-                Some(reply(Hresult::S_OK, None))
+            Msg::LockServer { clsid, lock } => {
+                let hr = self.lock_server(cfg, a, *clsid, *lock, &mut out);
+                Some(reply(hr, None))
             }
             Msg::Call { .. } => Some(reply(Hresult::S_OK, None)),
             Msg::ReleaseObject { obj } => {
                 self.objects.retain(|o| o.id != *obj);
-                self.release(cfg, a, &mut out);
+                self.object_released(cfg, a, &mut out);
                 Some(reply(Hresult::S_OK, None))
             }
             Msg::ReleaseFactory { clsid } => {
@@ -1835,7 +1906,7 @@ impl ServerState {
                 self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
                 // Releasing the proxy undoes the implicit LockServer(TRUE).
                 if cfg.on(Toggle::ImplicitLockserver) {
-                    self.lock_server(cfg, a, false, &mut out);
+                    self.lock_server(cfg, a, *clsid, false, &mut out);
                 }
                 Some(reply(Hresult::S_OK, None))
             }

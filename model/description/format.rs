@@ -98,9 +98,35 @@ choice!(
     Threading, "threading", {
         /// Apartment build: every thread that registers classes is an STA.
         Apartment = "apartment",
-        /// Free-threaded build (`_ATL_FREE_THREADED`): the main thread in the MTA, calls on RPC
-        /// threads.
+        /// Free-threaded build: the main thread in the MTA (`CoInitializeEx(NULL,
+        /// COINIT_MULTITHREADED)`; ATL's `_ATL_FREE_THREADED`), calls on RPC threads without a
+        /// message queue (003; R-COM-STA-QUEUE).
         Free = "free",
+    }
+);
+
+choice!(
+    /// What makes a textbook EXE server decide to exit (`[server] exit`).
+    Exit, "exit decision", {
+        /// The lifetime count (CoAddRefServerProcess/CoReleaseServerProcess, or the server's
+        /// own) reaching zero on a final release (002 "Local Server", 003;
+        /// R-002-FINAL-DECREMENT). The default.
+        Count = "count",
+        /// The first object's destructor sets an event the main thread waits on; the main thread
+        /// then tears down (revokes, CoUninitialize, returns from `main`), whatever else is
+        /// alive: the DCOM "simple" sample's sserver.cpp (spec/assumptions.md A-EVENT-EXIT).
+        FirstObjectDestroyed = "first-object-destroyed",
+    }
+);
+
+choice!(
+    /// What a textbook class object's `IClassFactory::LockServer` does (`lock_server`).
+    LockServerImpl, "lock_server", {
+        /// LockServer(TRUE) adds to the server's count and LockServer(FALSE) releases it
+        /// (002, 003; R-002-LOCKSERVER-HOLD). The default.
+        Counts = "counts",
+        /// `LockServer(BOOL fLock) { return E_FAIL; }`: nothing is counted (sserver.cpp line 83).
+        EFail = "e-fail",
     }
 );
 
@@ -135,6 +161,10 @@ choice!(
         LocalServer = "LOCAL_SERVER",
         /// CLSCTX_INPROC_SERVER: in-process only.
         InprocServer = "INPROC_SERVER",
+        /// CLSCTX_SERVER (CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER), as
+        /// an EXE registers it (sserver.cpp line 287): the same as LOCAL_SERVER for the model's
+        /// clients, which are local processes (no remote or in-process client is modeled).
+        Server = "SERVER",
     }
 );
 
@@ -224,10 +254,21 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<Lifetime>")]
     pub lifetime: Option<Spanned<Lifetime>>,
-    /// EXE only: "apartment" (default) or "free" (ATL only: atl9, atl14).
+    /// EXE only: "apartment" (default) or "free" (textbook, atl9, atl14).
     #[serde(default)]
     #[schemars(with = "Option<Threading>")]
     pub threading: Option<Spanned<Threading>>,
+    /// Textbook EXE only: what makes the server decide to exit: "count" (default) or
+    /// "first-object-destroyed" (one apartment).
+    #[serde(default)]
+    #[schemars(with = "Option<Exit>")]
+    pub exit: Option<Spanned<Exit>>,
+    /// Textbook EXE only: whether the server calls CoRevokeClassObject before CoUninitialize
+    /// (default true); false: a bare CoUninitialize, which revokes what is still registered
+    /// (spec/assumptions.md A-UNINIT-REVOKES).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub revoke: Option<Spanned<bool>>,
     /// Whether an interactive user works in the server and closes it: the textbook EXE with one
     /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
     /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where
@@ -269,6 +310,11 @@ pub struct Class {
     /// The CLSCTX it is registered or served with: exactly one value.
     #[schemars(with = "Vec<Clsctx>")]
     pub clsctx: Spanned<Vec<Spanned<Clsctx>>>,
+    /// Textbook EXE only: what its `IClassFactory::LockServer` does: "counts" (default) or
+    /// "e-fail".
+    #[serde(default)]
+    #[schemars(with = "Option<LockServerImpl>")]
+    pub lock_server: Option<Spanned<LockServerImpl>>,
 }
 
 /// The `[mechanisms]` table.
@@ -316,6 +362,12 @@ pub struct Clients {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub calls: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IClassFactory::CreateInstance calls the CoGetClassObject script makes on the class
+    /// object it holds, 1 (default) or 2 (EXE only): with 2 it holds both objects, then calls
+    /// and releases the first, then the second (A-SCRIPTS).
+    #[serde(default)]
+    #[schemars(with = "Option<u8>", range(min = 1, max = 2))]
+    pub create_instance: Option<Spanned<i64>>,
 }
 
 /// The `[bounds]` table.
@@ -571,6 +623,10 @@ fn user_words(message: &str, key: Option<&str>, text: &str, pos: usize) -> Strin
             Some("count") => format!(
                 "a whole number from 1 to {}",
                 crate::com::config::MAX_CLIENTS
+            ),
+            Some("create_instance") => format!(
+                "a whole number from 1 to {}",
+                crate::com::config::MAX_CREATE_INSTANCE
             ),
             Some("max_states" | "max_depth") => "a whole number, 1 or more".to_string(),
             _ => "a whole number".to_string(),

@@ -78,13 +78,15 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                 .as_ref()
                 .map_or(Threading::Apartment, |t| *t.get_ref());
             let lt = *lifetime.get_ref();
-            if threading == Threading::Free && !matches!(lt, Lifetime::Atl9 | Lifetime::Atl14) {
+            if threading == Threading::Free
+                && !matches!(lt, Lifetime::Textbook | Lifetime::Atl9 | Lifetime::Atl14)
+            {
                 return Err(at(
                     server.threading.as_ref().expect("free was written"),
                     format!(
                         "lifetime \"{}\" has no free-threaded build in the model; valid choices \
-                         for threading = \"free\": lifetime \"atl9\", \"atl14\" \
-                         (spec/frameworks.md §1); otherwise threading = \"apartment\"",
+                         for threading = \"free\": lifetime \"textbook\" (003), \"atl9\", \
+                         \"atl14\" (spec/frameworks.md §1); otherwise threading = \"apartment\"",
                         lt.name()
                     ),
                 ));
@@ -110,7 +112,8 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
             }
             if user
                 && !(matches!(lt, Lifetime::Textbook | Lifetime::Mfc | Lifetime::Wtl)
-                    && kinds.len() == 1)
+                    && kinds.len() == 1
+                    && threading == Threading::Apartment)
             {
                 return Err(at(
                     server.user.as_ref().expect("user was written"),
@@ -133,7 +136,19 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
             };
             let one_apartment = kinds.len() == 1 && classes <= MAX_CLASSES;
             match (lt, threading) {
-                (Lifetime::Textbook, _) => {
+                (Lifetime::Textbook, Threading::Free) => {
+                    if one_apartment {
+                        // The textbook server in the MTA: local-multi-sta's code with one
+                        // apartment, the MTA (Layout::free; model/description/validate.rs).
+                        Ok(Scenario::LocalMultiSta)
+                    } else {
+                        Err(shape_error(&format!(
+                            "with threading = \"free\", one apartment (the MTA) registering 1 \
+                             to {MAX_CLASSES} classes"
+                        )))
+                    }
+                }
+                (Lifetime::Textbook, Threading::Apartment) => {
                     if one_apartment && user {
                         Ok(Scenario::LocalSta)
                     } else if (1..=MAX_APARTMENTS).contains(&kinds.len())

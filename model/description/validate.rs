@@ -2,13 +2,16 @@
 //! must exist, values that contradict each other), and mapped to a [`CheckRequest`] of the
 //! model.
 
-use crate::com::config::{Config, Layout, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS};
+use crate::com::config::{
+    Config, ExitDecision, Layout, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS, MAX_CREATE_INSTANCE,
+};
 use crate::com::runtime::Runtime;
 use crate::com::scenario::{quote_prefix, Scenario};
 use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
-    at, Clsctx, Description, DescriptionError, Located, Regcls, RuntimeName, ServerKind,
+    at, Clsctx, Description, DescriptionError, Exit, Located, LockServerImpl, Regcls, RuntimeName,
+    ServerKind, Threading,
 };
 use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
@@ -211,6 +214,18 @@ impl Description {
                     format!("`threading` is for EXE servers, not {what}; {valid}"),
                 ));
             }
+            if let Some(e) = &server.exit {
+                return Err(at(
+                    e,
+                    format!("`exit` is for EXE servers, not {what}; {valid}"),
+                ));
+            }
+            if let Some(r) = &server.revoke {
+                return Err(at(
+                    r,
+                    format!("`revoke` is for EXE servers, not {what}; {valid}"),
+                ));
+            }
             if let Some(u) = &server.user {
                 return Err(at(
                     u,
@@ -223,6 +238,7 @@ impl Description {
         }
         self.check_classes()?;
         let scenario = scenario_of(server)?;
+        self.check_textbook_keys(scenario)?;
         let (mut toggled, singleuse) = self.registration_toggles(scenario)?;
         // `user = true` in a framework server is the framework's user condition.
         if server.user.as_ref().is_some_and(|u| *u.get_ref()) {
@@ -328,6 +344,12 @@ impl Description {
                 "`calls` in [clients] is for EXE servers; remove it",
             ));
         }
+        if let (Some(n), false) = (&c.create_instance, scenario.is_local()) {
+            return Err(at(
+                n,
+                "`create_instance` in [clients] is for EXE servers; remove it",
+            ));
+        }
         if let (Some(list), false) = (&c.classes, scenario.is_local()) {
             return Err(at(
                 list,
@@ -420,6 +442,54 @@ impl Description {
                 .map(|c| c.name.get_ref().clone())
                 .collect(),
         })
+    }
+
+    /// The keys that describe the textbook server's own code (`[server] exit`, `revoke`, a
+    /// class's `lock_server`) are given for the textbook server without a user
+    /// (local-multi-sta) only; `exit = "first-object-destroyed"` needs one apartment.
+    fn check_textbook_keys(&self, scenario: Scenario) -> Result<(), Located> {
+        let server = &self.server;
+        let textbook = scenario == Scenario::LocalMultiSta;
+        let why = "it describes the textbook server's own code (lifetime = \"textbook\", \
+                   without a user); the frameworks' code is theirs (spec/frameworks.md)";
+        if let Some(e) = &server.exit {
+            if !textbook && *e.get_ref() != Exit::Count {
+                return Err(at(
+                    e,
+                    format!("`exit` is not chosen here: {why}; valid choices here: \"count\""),
+                ));
+            }
+            if *e.get_ref() == Exit::FirstObjectDestroyed && server.apartments.len() != 1 {
+                return Err(at(
+                    e,
+                    format!(
+                        "exit = \"first-object-destroyed\" is modeled for a server with one \
+                         apartment (its main thread waits on the event); this one has {}; valid \
+                         choices here: \"count\"",
+                        server.apartments.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(r) = &server.revoke {
+            if !textbook && !*r.get_ref() {
+                return Err(at(
+                    r,
+                    format!("`revoke` is not chosen here: {why}; valid choices here: true"),
+                ));
+            }
+        }
+        for c in &server.classes {
+            if let Some(l) = &c.lock_server {
+                if !textbook && *l.get_ref() != LockServerImpl::Counts {
+                    return Err(at(
+                        l,
+                        format!("`lock_server` is not chosen here: {why}; valid choices here: \"counts\""),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Class names are unique; every name an apartment lists is a class; in an EXE or a
@@ -592,7 +662,12 @@ impl Description {
                     }
                 }
                 ServerKind::Exe => {
-                    one_ctx(&[Clsctx::LocalServer], "an EXE server's class objects")?;
+                    // CLSCTX_SERVER includes CLSCTX_LOCAL_SERVER; the model's clients are local
+                    // processes, so for them it is the same registration.
+                    one_ctx(
+                        &[Clsctx::LocalServer, Clsctx::Server],
+                        "an EXE server's class objects",
+                    )?;
                     let multi = flags.contains(&Regcls::Multipleuse);
                     let single = flags.contains(&Regcls::Singleuse);
                     if multi == single {
@@ -700,6 +775,36 @@ impl Description {
             }
         }
         layout.singleuse = singleuse;
+        let server = &self.server;
+        layout.free = server
+            .threading
+            .as_ref()
+            .is_some_and(|t| *t.get_ref() == Threading::Free)
+            && scenario == Scenario::LocalMultiSta;
+        layout.exit = match server.exit.as_ref().map(|e| *e.get_ref()) {
+            None | Some(Exit::Count) => ExitDecision::Count,
+            Some(Exit::FirstObjectDestroyed) => ExitDecision::FirstObjectDestroyed,
+        };
+        layout.revoke = server.revoke.as_ref().is_none_or(|r| *r.get_ref());
+        layout.lockserver_fails = 0;
+        for (i, c) in server.classes.iter().enumerate() {
+            if c.lock_server.as_ref().map(|l| *l.get_ref()) == Some(LockServerImpl::EFail) {
+                layout.lockserver_fails |= 1 << i;
+            }
+        }
+        if let Some(n) = &self.clients.create_instance {
+            let v = *n.get_ref();
+            if !(1..=i64::from(MAX_CREATE_INSTANCE)).contains(&v) {
+                return Err(at(
+                    n,
+                    format!(
+                        "create_instance = {v} is out of range; valid choices: 1 to \
+                         {MAX_CREATE_INSTANCE} IClassFactory::CreateInstance calls per class object"
+                    ),
+                ));
+            }
+            layout.create_instance = v as u8;
+        }
         if let Some(calls) = &self.clients.calls {
             const VALID: [&str; 2] = ["CoGetClassObject", "CoCreateInstance"];
             layout.client_calls = 0;

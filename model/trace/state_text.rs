@@ -161,7 +161,7 @@ fn phase_text(p: AptPhase, apartment: usize) -> String {
     }
 }
 
-fn server_facts(s: &ServerState) -> Vec<Fact> {
+fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
     let mut v = Vec::new();
     let status = match s.status {
         ProcStatus::NotStarted => return vec![fact("process", "not started", "")],
@@ -184,6 +184,11 @@ fn server_facts(s: &ServerState) -> Vec<Fact> {
         ));
         match a.work {
             AptWork::Idle => {}
+            AptWork::FinalRelease if !cfg.layout.counts() => v.push(fact(
+                "main thread",
+                "woken: an object's destructor set the event it waits on",
+                "acted on it",
+            )),
             AptWork::FinalRelease => v.push(fact(
                 format!("apartment {}'s work", i + 1),
                 "a final-release handler (the count reached zero)",
@@ -513,7 +518,7 @@ pub fn facts(cfg: &Config, index: usize, s: &ComState) -> Vec<Fact> {
     match s {
         ComState::Client(c) => client_facts(c),
         ComState::Scm(x) => scm_facts(x),
-        ComState::Server(x) => server_facts(x),
+        ComState::Server(x) => server_facts(cfg, x),
         ComState::Inproc(x) => inproc_facts(x),
         ComState::SvcClient(c) => svc_client_facts(cfg, c, index),
         ComState::Host(h) => host_facts(h),

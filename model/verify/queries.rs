@@ -57,6 +57,13 @@ pub fn client_facts(c: &ClientState) -> Vec<Fact> {
             "released",
         ));
     }
+    if let Some((s, o)) = c.second {
+        v.push(fact(
+            "second object proxy",
+            format!("to object {o} in server instance {}", s + 1),
+            "released",
+        ));
+    }
     observed_facts(&c.observed, &mut v);
     v
 }

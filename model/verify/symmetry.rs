@@ -156,6 +156,7 @@ pub fn client_image(c: &ClientState, p: &Perm) -> ClientState {
     ClientState {
         factory: c.factory.map(|s| p.slot(s)),
         object: c.object.map(|(s, o)| (p.slot(s), o)),
+        second: c.second.map(|(s, o)| (p.slot(s), o)),
         ..c.clone()
     }
 }
@@ -834,11 +835,13 @@ fn client_signature(c: &ClientState, ssig: &[u64]) -> u64 {
     let erased = ClientState {
         factory: c.factory.map(|_| 0),
         object: c.object.map(|(_, o)| (0, o)),
+        second: c.second.map(|(_, o)| (0, o)),
         ..c.clone()
     };
     let mut h = crate::verify::search::FP_KEYS.build_hasher();
     erased.hash(&mut h);
     c.factory.map(|s| ssig[s as usize]).hash(&mut h);
     c.object.map(|(s, _)| ssig[s as usize]).hash(&mut h);
+    c.second.map(|(s, _)| ssig[s as usize]).hash(&mut h);
     h.finish()
 }

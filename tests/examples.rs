@@ -1,0 +1,162 @@
+//! The example descriptions of examples/ check as written: exit status 0 and every verdict as
+//! their `[expect]` pins it; examples/sserver.toml's comments say what its variants give (the
+//! sample's own client, the fix), and this file checks that too.
+
+mod common;
+use common::comlife;
+
+use std::path::Path;
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_example_checks_as_written() {
+    let files = examples();
+    assert!(!files.is_empty());
+    for f in files {
+        let path = f.to_str().unwrap();
+        let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+        assert_eq!(code, 0, "{path}: {out}{err}");
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("regression check of "))
+            .unwrap_or_else(|| panic!("{path}: no regression line in {out}"));
+        let (n, m) = line
+            .split_once(" expected verdicts match")
+            .and_then(|(a, _)| a.rsplit_once(": "))
+            .and_then(|(_, a)| a.split_once(" of "))
+            .expect("N of M");
+        assert_eq!(n, m, "{line}");
+    }
+}
+
+/// `check` on a variant of examples/sserver.toml: the exit status and its stdout.
+fn check_variant(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sserver.toml"
+    ))
+    .unwrap();
+    let text = edit(text);
+    let dir = common::temp_dir(name);
+    let file = dir.join("sserver.toml");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    std::fs::remove_dir_all(&dir).ok();
+    (code, out + &err)
+}
+
+/// The verdict of `property` in `check`'s table.
+fn verdict<'a>(out: &'a str, property: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.starts_with("sserver ") && l.split_whitespace().nth(2) == Some(property))
+        .and_then(|l| l.split_whitespace().nth(4))
+        .unwrap_or_else(|| panic!("{property} in {out}"))
+}
+
+/// The [expect] section removed: the variants are read off the table.
+fn without_expect(text: String) -> String {
+    text[..text.find("\n[expect]\n").unwrap()].to_string()
+}
+
+const SAFETY: [&str; 6] = [
+    "no-startup-exit",
+    "no-exit-with-live-objects",
+    "no-exit-while-locked",
+    "factory-stays-connected",
+    "no-handout-after-shutdown",
+    "clean-disconnect",
+];
+
+#[test]
+fn sserver_the_second_object_dies_with_the_first_and_no_remedy_repairs_it() {
+    let (code, out) = check_variant("sserver-as-written", |t| t);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("sserver: 1 defect found"), "{out}");
+    assert!(out.contains("no modeled remedy repairs it"), "{out}");
+    // The trace of clean-disconnect: object 1's release wakes the main thread, the process
+    // exits, and the client's call on object 2 fails.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sserver.toml"
+    ))
+    .unwrap();
+    let dir = common::temp_dir("sserver-trace");
+    let file = dir.join("sserver.toml");
+    std::fs::write(&file, text).unwrap();
+    let (code, _, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(
+        dir.join("traces/sserver/regcls-suspended+with-regcls-singleuse/clean-disconnect.md"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(md.contains("WaitForSingleObject returns"), "{md}");
+    assert!(
+        md.contains(
+            "receives a method call on object 2 from client 1; it sends RPC_S_SERVER_UNAVAILABLE"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn sserver_with_its_own_client_is_safe() {
+    // sclient.cpp: one CoCreateInstanceEx, Read, Write, Release.
+    let (code, out) = check_variant("sserver-sclient", |t| {
+        without_expect(t).replace("create_instance = 2", "calls = [\"CoCreateInstance\"]")
+    });
+    assert_eq!(code, 0, "{out}");
+    for p in SAFETY {
+        assert_eq!(verdict(&out, p), "holds", "{p}: {out}");
+    }
+}
+
+#[test]
+fn sserver_fixed_counts_objects_and_locks() {
+    let count = |t: String| {
+        without_expect(t).replace("exit = \"first-object-destroyed\"", "exit = \"count\"")
+    };
+    // The count alone: the objects are safe, a client's lock is not honoured.
+    let (_, out) = check_variant("sserver-count", count);
+    for p in SAFETY {
+        let want = if matches!(p, "no-exit-while-locked" | "factory-stays-connected") {
+            "violated"
+        } else {
+            "holds"
+        };
+        assert_eq!(verdict(&out, p), want, "{p}: {out}");
+    }
+    // The count and a counting LockServer: 003's textbook server, safe.
+    let (_, out) = check_variant("sserver-fixed", |t| {
+        count(t).replace("lock_server = \"e-fail\"", "lock_server = \"counts\"")
+    });
+    for p in SAFETY {
+        assert_eq!(verdict(&out, p), "holds", "{p}: {out}");
+    }
+}
+
+/// The example's keys keep the state graph acyclic (A-BOUNDS): the second object's script and
+/// the event exit included.
+#[test]
+fn sserver_graph_is_acyclic() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sserver.toml"
+    ))
+    .unwrap();
+    let cfg = comlife::description::format::Description::parse("sserver.toml", &text)
+        .and_then(|d| d.to_request())
+        .unwrap()
+        .config;
+    assert!(comlife::verify::acyclic::check_acyclic(cfg).is_ok());
+}
