@@ -7,6 +7,7 @@ use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::{Kind, Toggle};
 use comlife::verify::check::RunReport;
 use comlife::verify::diagnosis::{Cause, Defect, Diagnosis, Evidence, RemediesFrom};
+use comlife::verify::remedies::{fixes_name, Fix};
 use std::path::Path;
 
 /// Where the server of a run is described, which says how a toggle is applied to it.
@@ -38,6 +39,29 @@ impl Source<'_> {
             (Source::CommandLine, true, false) => format!("drop --enable {name}"),
             (Source::CommandLine, false, _) => format!("drop --disable {name}"),
         }
+    }
+    /// How to make `fix` for this source: enable an opt-in remedy, or write a description line.
+    fn apply_fix(self, fix: Fix) -> String {
+        match (fix, self) {
+            (Fix::Remedy(t), _) => self.apply(t, true),
+            (Fix::Code(c), Source::File(f)) => {
+                format!("write `{}` in {} of {f}", c.name(), c.place())
+            }
+            (Fix::Code(c), Source::CommandLine) => format!(
+                "describe the server in a file (`comlife new --from SCENARIO`) and write `{}` in {}",
+                c.name(),
+                c.place()
+            ),
+        }
+    }
+
+    /// How to make every fix of `fixes`, joined.
+    fn apply_all(self, fixes: &[Fix]) -> String {
+        fixes
+            .iter()
+            .map(|f| self.apply_fix(*f))
+            .collect::<Vec<_>>()
+            .join("; and ")
     }
 }
 
@@ -151,9 +175,12 @@ pub fn print_answer(
     let cfg = &report.cfg;
     println!("{}", headline(name, report, diag));
     println!(
-        "  checked as scenario {} ({}); {}",
+        "  checked as scenario {} ({}){}; {}",
         cfg.scenario.name(),
         run_words(cfg.toggled),
+        diag.differs
+            .as_ref()
+            .map_or(String::new(), |d| format!(", with {d}")),
         coverage(report)
     );
     let total = diag.defects.len();
@@ -196,12 +223,25 @@ pub fn print_answer(
     }
     if total > 0 {
         match &diag.remedies_from {
-            RemediesFrom::Search { tried, seconds } => {
-                let n: Vec<&str> = tried.iter().map(|m| m.name()).collect();
+            RemediesFrom::Search {
+                tried,
+                seconds,
+                pairs_skipped,
+            } => {
+                if let Some(why) = pairs_skipped {
+                    println!("\nnote: no single remedy repairs everything, and the pairs were not checked: {why}");
+                }
+                let n: Vec<String> = tried
+                    .iter()
+                    .filter(|f| f.len() == 1)
+                    .map(|f| fixes_name(f))
+                    .collect();
+                let pairs = tried.len() - n.len();
                 println!(
-                    "\nnote: remedy search: {} remed{} checked in this configuration, every interleaving each ({}; {seconds:.1} s)",
+                    "\nnote: remedy search: {} remed{} checked in this configuration{}, every interleaving each ({}; {seconds:.1} s)",
                     n.len(),
                     if n.len() == 1 { "y" } else { "ies" },
+                    if pairs > 0 { format!(", and {pairs} pairs of them") } else { String::new() },
                     n.join(", ")
                 );
             }
@@ -299,15 +339,15 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
         };
         println!(
             "  remedy: {} — {repairs}{breaks} ({shown})",
-            r.toggle.name()
+            fixes_name(&r.fixes)
         );
-        if let Some(code) = r.toggle.code_shape() {
+        for code in r.fixes.iter().filter_map(|f| f.code_shape()) {
             println!("    write: {code}");
         }
-        println!("    apply: {}", source.apply(r.toggle, true));
+        println!("    apply: {}", source.apply_all(&r.fixes));
     }
     if !d.no_effect.is_empty() {
-        let n: Vec<&str> = d.no_effect.iter().map(|m| m.name()).collect();
+        let n: Vec<String> = d.no_effect.iter().map(|f| fixes_name(f)).collect();
         println!("  also checked, repairs none of it: {}", n.join(", "));
     }
     if d.remedies.is_empty() {
@@ -348,16 +388,16 @@ pub fn summary_line(width: usize, report: &RunReport, diag: &Diagnosis) -> Strin
             let n = d.properties.len();
             let remedy = match d.remedies.first() {
                 Some(r) if r.repairs.len() == n && r.breaks.is_empty() => {
-                    format!("remedy {}", r.toggle.name())
+                    format!("remedy {}", fixes_name(&r.fixes))
                 }
                 Some(r) if r.repairs.len() == n => format!(
                     "remedy {} (but it violates {})",
-                    r.toggle.name(),
+                    fixes_name(&r.fixes),
                     r.breaks.join(", ")
                 ),
                 Some(r) => format!(
                     "remedy {} repairs {} of {n}",
-                    r.toggle.name(),
+                    fixes_name(&r.fixes),
                     r.repairs.len()
                 ),
                 None => "no modeled remedy".to_string(),
@@ -430,11 +470,15 @@ pub fn answer_json(
                         Evidence::Pinned => json!("pinned"),
                     };
                     json!({
-                        "remedy": r.toggle.name(),
+                        "remedy": fixes_name(&r.fixes),
+                        "fixes": r.fixes.iter().map(|f| json!({
+                            "name": f.name(),
+                            "kind": match f { Fix::Remedy(_) => "remedy", Fix::Code(_) => "code" },
+                            "code_shape": f.code_shape(),
+                            "apply": source.apply_fix(*f),
+                        })).collect::<Vec<_>>(),
                         "repairs": r.repairs,
                         "breaks": r.breaks,
-                        "code_shape": r.toggle.code_shape(),
-                        "apply": source.apply(r.toggle, true),
                         "evidence": evidence,
                     })
                 })
@@ -446,15 +490,20 @@ pub fn answer_json(
                 "shortest_trace": trace_dir.map(|dir| dir.join(format!("{}.md", short.def.name)).display().to_string()),
                 "steps": short.trace.as_ref().map_or(0, |t| t.len()),
                 "remedies": remedies,
-                "no_effect": d.no_effect.iter().map(|m| m.name()).collect::<Vec<_>>(),
+                "no_effect": d.no_effect.iter().map(|f| fixes_name(f)).collect::<Vec<_>>(),
                 "unrepaired": d.unrepaired(report),
             })
         })
         .collect();
     let remedies_from = match &diag.remedies_from {
-        RemediesFrom::Search { tried, seconds } => json!({"search": {
-            "tried": tried.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        RemediesFrom::Search {
+            tried,
+            seconds,
+            pairs_skipped,
+        } => json!({"search": {
+            "tried": tried.iter().map(|f| fixes_name(f)).collect::<Vec<_>>(),
             "seconds": seconds,
+            "pairs_skipped": pairs_skipped,
         }}),
         RemediesFrom::Pins { skipped } => json!({"pins": {"skipped": skipped}}),
     };

@@ -641,9 +641,14 @@ fn remedy_search(plan: &Plan, kept: &[(RunReport, Comparison)]) -> Option<Remedy
     let display = long_run::Display::start(Work::Runs(n as u64), Arc::clone(&progress));
     let bar = display.bar();
     bar.set_message("remedy search".to_string());
-    let search = remedies::search(report, plan.jobs[0].opts, &progress, |r| {
-        bar.inc(1);
-        bar.set_message(format!("remedy search: {} done", r.cfg.run_label()));
+    let search = remedies::search(report, plan.jobs[0].opts, &progress, |e| match e {
+        // The singles were counted when the display started; the pairs come on top.
+        remedies::SearchEvent::Planned(k) if bar.position() > 0 => bar.inc_length(k as u64),
+        remedies::SearchEvent::Planned(_) => {}
+        remedies::SearchEvent::Done(r) => {
+            bar.inc(1);
+            bar.set_message(format!("remedy search: {} done", r.cfg.run_label()));
+        }
     });
     display.finish();
     Some(search)

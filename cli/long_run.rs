@@ -141,9 +141,14 @@ fn tick(
                 shown = true;
             }
         } else if elapsed >= next_plain {
+            // The runs planned may grow (the remedy search's pairs): the bar's length says.
+            let now = match work {
+                Work::Runs(n) => Work::Runs(bar.length().unwrap_or(n)),
+                w => w,
+            };
             eprintln!(
                 "comlife: {}",
-                plain_line(work, counts, bar.position(), elapsed, rss)
+                plain_line(now, counts, bar.position(), elapsed, rss)
             );
             next_plain += plain_every;
         }

@@ -202,11 +202,13 @@ fn json_answer_names_the_finding_and_the_checked_remedy() {
         r["repairs"], d["properties"],
         "it repairs all of F-7's properties"
     );
-    assert!(r["code_shape"]
+    let f = &r["fixes"][0];
+    assert_eq!(f["kind"], "remedy");
+    assert!(f["code_shape"]
         .as_str()
         .unwrap()
         .contains("CoAddRefServerProcess"));
-    assert_eq!(r["apply"], "--enable process-count-lock");
+    assert_eq!(f["apply"], "--enable process-count-lock");
     assert_eq!(r["evidence"]["searched"]["complete"], true);
     assert_eq!(
         v["answer"]["remedies_from"]["search"]["tried"],

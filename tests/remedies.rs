@@ -12,12 +12,12 @@ use comlife::verify::check::{run, RunOptions, Verdict};
 use comlife::verify::diagnosis::{diagnose, Evidence, RemediesFrom};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::progress::Progress;
-use comlife::verify::remedies::{self, RemedySearch};
+use comlife::verify::remedies::{self, Fix, RemedySearch, SearchEvent};
 use comlife::verify::simulate::Simulation;
 
 /// A remedy as the answer states it, whatever shows it: the remedy, what it repairs, what it
 /// breaks.
-type Stated = (Toggle, Vec<&'static str>, Vec<&'static str>);
+type Stated = (Vec<Fix>, Vec<&'static str>, Vec<&'static str>);
 
 #[test]
 fn the_search_finds_what_the_pins_show_on_every_baseline() {
@@ -28,16 +28,22 @@ fn the_search_finds_what_the_pins_show_on_every_baseline() {
         let cfg = Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
         let report = run(cfg, opts);
         let mut seen = 0;
-        let search = remedies::search(&report, opts, &Progress::new(), |_| seen += 1);
+        let search = remedies::search(&report, opts, &Progress::new(), |e| {
+            if let SearchEvent::Done(_) = e {
+                seen += 1
+            }
+        });
         let from_search = diagnose(&report, &pinned, Some(&search));
         let from_pins = diagnose(&report, &pinned, None);
+        // The single remedies (the pins have no runs of pairs).
         let stated = |d: &comlife::verify::diagnosis::Diagnosis| -> Vec<Vec<Stated>> {
             d.defects
                 .iter()
                 .map(|d| {
                     d.remedies
                         .iter()
-                        .map(|r| (r.toggle, r.repairs.clone(), r.breaks.clone()))
+                        .filter(|r| r.fixes.len() == 1)
+                        .map(|r| (r.fixes.clone(), r.repairs.clone(), r.breaks.clone()))
                         .collect()
                 })
                 .collect()
@@ -50,9 +56,12 @@ fn the_search_finds_what_the_pins_show_on_every_baseline() {
                     from_search.remedies_from,
                     RemediesFrom::Search { .. }
                 ));
-                for r in runs {
-                    // Each remedy run is a pinned run: the same unique states.
+                for (fixes, r) in runs {
                     assert!(r.complete, "{} {}", s.name(), r.cfg.toggled.label());
+                    if fixes.len() > 1 {
+                        continue;
+                    }
+                    // Each single remedy's run is a pinned run: the same unique states.
                     assert_eq!(
                         Some(r.unique_states),
                         pinned.states(s, r.cfg.toggled),
@@ -92,14 +101,17 @@ fn a_remedy_that_breaks_a_property_says_so_and_comes_last() {
     let opts = RunOptions::default();
     let cfg = Config::new(Scenario::LocalMultiSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
     let report = run(cfg, opts);
-    let RemedySearch::Done { mut runs, seconds } =
-        remedies::search(&report, opts, &Progress::new(), |_| {})
+    let RemedySearch::Done {
+        mut runs,
+        seconds,
+        pairs_skipped,
+    } = remedies::search(&report, opts, &Progress::new(), |_| {})
     else {
         panic!("local-multi-sta has F-4 and three remedies")
     };
-    let recheck = runs
+    let (_, recheck) = runs
         .iter_mut()
-        .find(|r| r.cfg.toggled.contains(Toggle::RecheckAfterRevoke))
+        .find(|(f, _)| *f == [Fix::Remedy(Toggle::RecheckAfterRevoke)])
         .unwrap();
     let p = recheck
         .properties
@@ -111,18 +123,26 @@ fn a_remedy_that_breaks_a_property_says_so_and_comes_last() {
     let diag = diagnose(
         &report,
         &pinned,
-        Some(&RemedySearch::Done { runs, seconds }),
+        Some(&RemedySearch::Done {
+            runs,
+            seconds,
+            pairs_skipped,
+        }),
     );
-    let order: Vec<(Toggle, Vec<&str>)> = diag.defects[0]
+    let order: Vec<(Vec<Fix>, Vec<&str>)> = diag.defects[0]
         .remedies
         .iter()
-        .map(|r| (r.toggle, r.breaks.clone()))
+        .filter(|r| r.fixes.len() == 1)
+        .map(|r| (r.fixes.clone(), r.breaks.clone()))
         .collect();
     assert_eq!(
         order,
         [
-            (Toggle::StoppingFlagLocked, vec![]),
-            (Toggle::RecheckAfterRevoke, vec!["server-eventually-exits"]),
+            (vec![Fix::Remedy(Toggle::StoppingFlagLocked)], vec![]),
+            (
+                vec![Fix::Remedy(Toggle::RecheckAfterRevoke)],
+                vec!["server-eventually-exits"]
+            ),
         ]
     );
 }
@@ -171,14 +191,15 @@ fn the_search_is_skipped_where_it_cannot_show_a_repair() {
     .unwrap();
     assert!(!remedies::candidates(&with)
         .iter()
-        .any(|(t, _)| *t == Toggle::RecheckAfterRevoke));
+        .any(|(t, _)| *t == Fix::Remedy(Toggle::RecheckAfterRevoke)));
     let mfc = Config::new(Scenario::MfcSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
-    let names: Vec<Toggle> = remedies::candidates(&mfc)
+    let names: Vec<Fix> = remedies::candidates(&mfc)
         .into_iter()
         .map(|(t, _)| t)
         .collect();
     assert!(
-        names.contains(&Toggle::ProcessCountLock) && !names.contains(&Toggle::RecheckAfterModal),
+        names.contains(&Fix::Remedy(Toggle::ProcessCountLock))
+            && !names.contains(&Fix::Remedy(Toggle::RecheckAfterModal)),
         "{names:?}"
     );
     let modal = Config::new(
@@ -189,5 +210,80 @@ fn the_search_is_skipped_where_it_cannot_show_a_repair() {
     .unwrap();
     assert!(remedies::candidates(&modal)
         .iter()
-        .any(|(t, _)| *t == Toggle::RecheckAfterModal));
+        .any(|(t, _)| *t == Fix::Remedy(Toggle::RecheckAfterModal)));
+}
+
+/// A described server's own code is fixed too (issue 22 §3): the DCOM simple sample's server
+/// (examples/sserver.toml) exits on its first object's destruction and its LockServer returns
+/// E_FAIL; no opt-in remedy repairs it, counting the objects repairs part, and counting them
+/// with a LockServer that counts repairs everything — a pair the search tries because no single
+/// fix repairs everything, and which it states with the code of both.
+#[test]
+fn a_described_servers_code_fixes_are_searched_alone_and_in_pairs() {
+    use comlife::com::code_fix::CodeFix;
+    let text = std::fs::read_to_string("examples/sserver.toml").unwrap();
+    let desc = comlife::description::format::Description::parse("sserver.toml", &text)
+        .unwrap()
+        .to_request()
+        .unwrap();
+    let cfg = desc.config;
+    let singles: Vec<Fix> = remedies::candidates(&cfg)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert!(
+        singles.contains(&Fix::Code(CodeFix::CountObjects)),
+        "{singles:?}"
+    );
+    assert!(
+        singles.contains(&Fix::Code(CodeFix::LockServerCounts)),
+        "{singles:?}"
+    );
+    let opts = RunOptions::default();
+    let report = run(cfg, opts);
+    let search = remedies::search(&report, opts, &Progress::new(), |_| {});
+    let diag = diagnose(&report, &Expectations::embedded(), Some(&search));
+    let RemedySearch::Done {
+        runs,
+        pairs_skipped,
+        ..
+    } = &search
+    else {
+        panic!("the search runs")
+    };
+    assert!(pairs_skipped.is_none());
+    assert!(
+        runs.iter().any(|(f, _)| f.len() == 2),
+        "no single fix repairs everything"
+    );
+    let d = &diag.defects[0];
+    let both = vec![
+        Fix::Code(CodeFix::CountObjects),
+        Fix::Code(CodeFix::LockServerCounts),
+    ];
+    let first = &d.remedies[0];
+    assert_eq!(first.fixes, both);
+    assert_eq!(
+        first.repairs.len(),
+        d.properties.len(),
+        "the pair repairs it all"
+    );
+    assert!(first.breaks.is_empty());
+    let count = d
+        .remedies
+        .iter()
+        .find(|r| r.fixes == [Fix::Code(CodeFix::CountObjects)])
+        .expect("counting the objects alone repairs part");
+    assert_eq!(
+        count.repairs,
+        ["no-exit-with-live-objects", "clean-disconnect"]
+    );
+    // A pair that does no better than one of its fixes alone is not stated.
+    assert!(d
+        .remedies
+        .iter()
+        .all(|r| r.fixes.len() == 1 || r.fixes == both));
+    assert!(d
+        .no_effect
+        .contains(&vec![Fix::Code(CodeFix::LockServerCounts)]));
 }

@@ -145,6 +145,14 @@ impl ExitDecision {
     fn is_count(&self) -> bool {
         *self == ExitDecision::Count
     }
+
+    /// What decides the exit, in words ("the first object's destruction").
+    pub fn words(self) -> &'static str {
+        match self {
+            ExitDecision::Count => "the count reaching zero",
+            ExitDecision::FirstObjectDestroyed => "the first object's destruction",
+        }
+    }
 }
 
 fn both_calls() -> u8 {

@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod client;
+pub mod code_fix;
 pub mod config;
 pub mod framework;
 pub mod hresult;

@@ -23,7 +23,7 @@ use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::{Kind, Toggle};
 use crate::verify::check::{RunReport, Verdict};
 use crate::verify::expectations::Expectations;
-use crate::verify::remedies::RemedySearch;
+use crate::verify::remedies::{Fix, Fixes, RemedySearch};
 use stateright::Expectation;
 
 /// What explains a defect.
@@ -61,12 +61,13 @@ pub enum Evidence {
     Pinned,
 }
 
-/// An opt-in remedy ([`Kind::Remedy`]) and what it does to a defect.
+/// A remedy — one fix, or two made together: an opt-in remedy ([`Kind::Remedy`]) or a change
+/// of the described server's code ([`Fix`]) — and what it does to a defect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remedy {
-    /// The remedy (`--enable NAME`).
-    pub toggle: Toggle,
-    /// The toggles of the run that shows it: the run's toggles plus the remedy.
+    /// The fixes (one, or a pair).
+    pub fixes: Fixes,
+    /// The toggles of the run that shows it: the run's toggles plus its opt-in remedies.
     pub run: ToggleSet,
     /// The defect's properties that hold in that run, in the report's order (at least one).
     pub repairs: Vec<&'static str>,
@@ -92,9 +93,9 @@ pub struct Defect {
     /// defect with a disabled mechanism (enabling it back is the remedy) and when no remedy
     /// repairs any property.
     pub remedies: Vec<Remedy>,
-    /// The remedies the search checked that repair none of the properties, in [`Toggle::ALL`]
+    /// The remedies the search checked that repair none of the properties, in the search's
     /// order (empty when the remedies come from the pins).
-    pub no_effect: Vec<Toggle>,
+    pub no_effect: Vec<Fixes>,
     /// For a [`Cause::Finding`], the toggles of the pinned run of the scenario whose
     /// `[findings]` entry names it (this run's, or the server as built).
     pub named_in: Option<ToggleSet>,
@@ -135,10 +136,12 @@ impl Defect {
 pub enum RemediesFrom {
     /// The remedy search ran.
     Search {
-        /// The remedies it checked, in [`Toggle::ALL`] order.
-        tried: Vec<Toggle>,
+        /// The remedies it checked, in its order (single fixes, then pairs).
+        tried: Vec<Fixes>,
         /// Wall-clock seconds the remedy runs took together.
         seconds: f64,
+        /// Why the pairs of fixes were not checked although no single fix repaired everything.
+        pairs_skipped: Option<String>,
     },
     /// The pins of spec/expectations.toml (the scenario's own layout only).
     Pins {
@@ -215,6 +218,25 @@ fn differs(cfg: &Config) -> Option<String> {
     if l.client_calls != own.client_calls {
         parts.push("the clients' activation calls".to_string());
     }
+    // The server's own lifetime code, as the description states it (issue 22).
+    if l.free != own.free {
+        parts.push("free-threaded (the main thread in the MTA)".to_string());
+    }
+    if l.exit != own.exit {
+        parts.push(format!("exit decided by {}", l.exit.words()));
+    }
+    if l.revoke != own.revoke {
+        parts.push("no CoRevokeClassObject (a bare CoUninitialize)".to_string());
+    }
+    if l.lockserver_fails != own.lockserver_fails {
+        parts.push("LockServer returning E_FAIL".to_string());
+    }
+    if l.create_instance != own.create_instance {
+        parts.push(format!(
+            "clients calling CreateInstance {} times on a class object",
+            l.create_instance
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
@@ -258,12 +280,14 @@ pub fn diagnose(
     // The server as built: every disabled mechanism back on.
     let built = t.enabled().fold(ToggleSet::EMPTY, ToggleSet::with);
     let remedies_from = match search {
-        Some(RemedySearch::Done { runs, seconds }) => RemediesFrom::Search {
-            tried: runs
-                .iter()
-                .flat_map(|r| r.cfg.toggled.iter().filter(|m| !t.contains(*m)))
-                .collect(),
+        Some(RemedySearch::Done {
+            runs,
+            seconds,
+            pairs_skipped,
+        }) => RemediesFrom::Search {
+            tried: runs.iter().map(|(f, _)| f.clone()).collect(),
             seconds: *seconds,
+            pairs_skipped: pairs_skipped.clone(),
         },
         Some(RemedySearch::Skipped(why)) => RemediesFrom::Pins {
             skipped: Some(why.clone()),
@@ -334,15 +358,14 @@ pub fn diagnose(
             .collect();
         // Each remedy's verdicts: the search's runs, or the pinned runs.
         let tried: Vec<(
-            Toggle,
+            Fixes,
             ToggleSet,
             Vec<(&'static str, Verdict)>,
             Option<Evidence>,
         )> = match search {
             Some(RemedySearch::Done { runs, .. }) => runs
                 .iter()
-                .filter_map(|r| {
-                    let m = r.cfg.toggled.iter().find(|m| !t.contains(*m))?;
+                .map(|(fixes, r)| {
                     let verdicts = r
                         .properties
                         .iter()
@@ -352,7 +375,7 @@ pub fn diagnose(
                         unique_states: r.unique_states,
                         complete: r.complete,
                     };
-                    Some((m, r.cfg.toggled, verdicts, Some(ev)))
+                    (fixes.clone(), r.cfg.toggled, verdicts, Some(ev))
                 })
                 .collect(),
             _ => Toggle::ALL
@@ -365,11 +388,11 @@ pub fn diagnose(
                         .iter()
                         .filter_map(|p| Some((p.def.name, get(run, p.def.name)?)))
                         .collect();
-                    (r, run, verdicts, None)
+                    (vec![Fix::Remedy(r)], run, verdicts, None)
                 })
                 .collect(),
         };
-        for (r, run, verdicts, ev) in tried {
+        for (fixes, run, verdicts, ev) in tried {
             let repairs: Vec<&'static str> = names
                 .iter()
                 .copied()
@@ -377,19 +400,39 @@ pub fn diagnose(
                 .collect();
             if repairs.is_empty() {
                 if ev.is_some() {
-                    d.no_effect.push(r);
+                    d.no_effect.push(fixes);
                 }
                 continue;
             }
             d.remedies.push(Remedy {
-                toggle: r,
+                fixes,
                 run,
                 repairs,
                 breaks: broken(report, verdicts.into_iter()),
                 evidence: ev.unwrap_or(Evidence::Pinned),
             });
         }
-        // Stable: equal keys keep Toggle::ALL order.
+        // A pair is a remedy of its own only where it does better than each of its fixes
+        // alone: it repairs more, or breaks less (a fix that adds nothing is left out).
+        let singles: Vec<Remedy> = d
+            .remedies
+            .iter()
+            .filter(|r| r.fixes.len() == 1)
+            .cloned()
+            .collect();
+        let alone = |f: &Fix| singles.iter().find(|r| r.fixes == [*f]);
+        d.remedies.retain(|r| {
+            r.fixes.len() == 1
+                || r.fixes.iter().all(|f| {
+                    alone(f).is_none_or(|s| {
+                        r.repairs.len() > s.repairs.len()
+                            || (r.repairs.len() == s.repairs.len()
+                                && r.breaks.len() < s.breaks.len())
+                    })
+                })
+        });
+        d.no_effect.retain(|f| f.len() == 1);
+        // Stable: equal keys keep the search's order (single fixes before pairs).
         d.remedies
             .sort_by_key(|r| (!r.breaks.is_empty(), std::cmp::Reverse(r.repairs.len())));
     }

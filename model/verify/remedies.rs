@@ -1,10 +1,13 @@
-//! The remedy search: for a run that violates always/eventually properties, each opt-in remedy
-//! ([`Kind::Remedy`]) that the run's configuration accepts is checked in that same
-//! configuration (the description's apartments, classes, clients and bounds) with the remedy
-//! added, exhaustively, on the worker pool ([`run_jobs`]). What each remedy run repairs, and
-//! what it breaks, is read off by [`crate::verify::diagnosis`]; this module decides which runs
-//! to make, or why none is made.
+//! The remedy search: for a run that violates always/eventually properties, each fix that the
+//! run's configuration accepts is checked in that same configuration (the description's
+//! apartments, classes, clients and bounds) with the fix made, exhaustively, on the worker pool
+//! ([`run_jobs`]). A fix is an opt-in remedy ([`Kind::Remedy`], a toggle) or a change of the
+//! described server's own code back to the textbook's discipline ([`CodeFix`]). When no single
+//! fix repairs every violated property, the pairs of fixes are checked too (at most
+//! [`MAX_PAIRS`]). What each run repairs, and what it breaks, is read off by
+//! [`crate::verify::diagnosis`]; this module decides which runs to make, or why none is made.
 
+use crate::com::code_fix::CodeFix;
 use crate::com::config::Config;
 use crate::com::toggles::{Kind, Toggle};
 use crate::verify::check::{RunOptions, RunReport, Verdict};
@@ -21,18 +24,91 @@ pub const MAX_SECONDS: f64 = 30.0;
 /// each remedy run holds about as many in memory.
 pub const MAX_STATES: usize = 2_000_000;
 
+/// The most pairs of fixes the search checks after the single ones (each costs about as much
+/// as the run): with more candidates the pairs are not tried, and the answer says so.
+pub const MAX_PAIRS: usize = 10;
+
+/// One fix the search tries: an opt-in remedy or a change of the server's own code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fix {
+    /// An opt-in remedy (`--enable NAME`, `[mechanisms] enable`).
+    Remedy(Toggle),
+    /// A change of the described server's code, stated as a description key.
+    Code(CodeFix),
+}
+
+impl Fix {
+    /// Its name: the remedy's (`process-count-lock`), or the description line
+    /// (`exit = "count"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fix::Remedy(t) => t.name(),
+            Fix::Code(c) => c.name(),
+        }
+    }
+
+    /// The code a developer writes for it, if the model says.
+    pub fn code_shape(self) -> Option<&'static str> {
+        match self {
+            Fix::Remedy(t) => t.code_shape(),
+            Fix::Code(c) => Some(c.code_shape()),
+        }
+    }
+
+    /// The configuration `cfg` with the fix made, if `cfg` accepts it: a remedy not already in
+    /// the run, whose [`Toggle::needs`] condition is (without it the remedy changes nothing:
+    /// `recheck-after-modal` without `modal-dialog`), and that the validation of a
+    /// description's `[mechanisms]` and `--enable` accepts ([`Config::new`],
+    /// [`Config::with_layout`]) under the run's runtime; a code fix that changes the layout
+    /// ([`CodeFix::applies`]).
+    pub fn apply(self, cfg: &Config) -> Option<Config> {
+        match self {
+            Fix::Remedy(r) => {
+                let fits = r.kind() == Kind::Remedy
+                    && !cfg.toggled.contains(r)
+                    && r.needs().is_none_or(|c| cfg.toggled.contains(c));
+                fits.then(|| {
+                    Config::new(cfg.scenario, cfg.toggled.with(r), cfg.clients)
+                        .and_then(|c| c.with_layout(cfg.layout))
+                        .and_then(|c| c.with_runtime(cfg.runtime))
+                        .ok()
+                })?
+            }
+            Fix::Code(f) => f
+                .applies(&cfg.layout)
+                .then(|| cfg.with_layout(f.apply(cfg.layout)).ok())
+                .flatten(),
+        }
+    }
+}
+
+/// A remedy the search checks: one fix, or two made together.
+pub type Fixes = Vec<Fix>;
+
+/// The name of `fixes`: their names joined by " + ".
+pub fn fixes_name(fixes: &[Fix]) -> String {
+    fixes
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 /// The outcome of the remedy search for one run.
 #[derive(Clone, Debug)]
 pub enum RemedySearch {
     /// No remedy run was made; the words say why ("the run is a simulation: …").
     Skipped(String),
-    /// Every candidate remedy was checked.
+    /// Every candidate fix was checked, and the pairs when no single fix repaired everything.
     Done {
-        /// One report per candidate, in [`Toggle::ALL`] order of the remedy: the run's
-        /// configuration with the remedy added ([`RunReport::cfg`] says which).
-        runs: Vec<RunReport>,
+        /// One report per candidate: the single fixes in [`candidates`] order, then the pairs;
+        /// each with the fixes made.
+        runs: Vec<(Fixes, RunReport)>,
         /// Wall-clock seconds the remedy runs took together.
         seconds: f64,
+        /// Why the pairs were not checked, when no single fix repaired everything and they
+        /// were not ("12 candidates make 66 pairs, more than 10").
+        pairs_skipped: Option<String>,
     },
 }
 
@@ -44,23 +120,44 @@ fn has_defect(report: &RunReport) -> bool {
         .any(|p| p.verdict == Verdict::Violated && p.def.expectation != Expectation::Sometimes)
 }
 
-/// The remedies the search tries for `cfg`, each with the configuration it is checked in: every
-/// [`Kind::Remedy`] not already in the run that the configuration accepts with it added
-/// ([`Config::new`] and [`Config::with_layout`], the validation a description's `[mechanisms]`
-/// and `--enable` go through) and whose [`Toggle::needs`] condition, if any, is in the run
-/// (without it the remedy changes nothing: `recheck-after-modal` without `modal-dialog`).
-pub fn candidates(cfg: &Config) -> Vec<(Toggle, Config)> {
+/// The fixes the search tries for `cfg`, each with the configuration it is checked in: the
+/// opt-in remedies in [`Toggle::ALL`] order, then the code fixes in [`CodeFix::ALL`] order,
+/// each that `cfg` accepts ([`Fix::apply`]).
+pub fn candidates(cfg: &Config) -> Vec<(Fix, Config)> {
     Toggle::ALL
         .into_iter()
-        .filter(|r| r.kind() == Kind::Remedy && !cfg.toggled.contains(*r))
-        .filter(|r| r.needs().is_none_or(|c| cfg.toggled.contains(c)))
-        .filter_map(|r| {
-            Config::new(cfg.scenario, cfg.toggled.with(r), cfg.clients)
-                .and_then(|c| c.with_layout(cfg.layout))
-                .ok()
-                .map(|c| (r, c))
-        })
+        .map(Fix::Remedy)
+        .chain(CodeFix::ALL.into_iter().map(Fix::Code))
+        .filter_map(|f| f.apply(cfg).map(|c| (f, c)))
         .collect()
+}
+
+/// The pairs of `singles` the search tries, each with its configuration: both fixes made, when
+/// the configuration accepts them together.
+fn pairs(cfg: &Config, singles: &[(Fix, Config)]) -> Vec<(Fixes, Config)> {
+    let mut out = Vec::new();
+    for (i, (a, _)) in singles.iter().enumerate() {
+        for (b, _) in &singles[i + 1..] {
+            if let Some(c) = a.apply(cfg).and_then(|c| b.apply(&c)) {
+                out.push((vec![*a, *b], c));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a run with verdicts `with` repairs every always/eventually property `report`
+/// violates.
+fn repairs_all(report: &RunReport, with: &RunReport) -> bool {
+    report
+        .properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Violated && p.def.expectation != Expectation::Sometimes)
+        .all(|p| {
+            with.properties
+                .iter()
+                .any(|q| q.def.name == p.def.name && q.verdict == Verdict::Holds)
+        })
 }
 
 /// Why the search is not run after `report`, if it is not: a run without a defect, a
@@ -92,51 +189,87 @@ pub fn skip_reason(report: &RunReport) -> Option<String> {
     None
 }
 
+/// What the search reports as it goes: how many more runs it plans (the single fixes, then
+/// the pairs if it tries them), and each run's report as it comes.
+pub enum SearchEvent<'a> {
+    /// This many more runs are planned.
+    Planned(usize),
+    /// A run finished.
+    Done(&'a RunReport),
+}
+
 /// Runs the remedy search after `report` with `opts` (the run's own bounds, memory bound and
 /// symmetry; the threads spread the remedy runs over the worker pool), advancing `progress`
-/// and calling `done` with each remedy run's report as it comes, in order. Skipped, with the
-/// reason, when [`skip_reason`] gives one or no remedy applies.
+/// and calling `event` as it goes. Skipped, with the reason, when [`skip_reason`] gives one or
+/// no fix applies. The pairs are checked when no single fix repairs every violated property
+/// and there are at most [`MAX_PAIRS`] of them.
 pub fn search(
     report: &RunReport,
     opts: RunOptions,
     progress: &Progress,
-    mut done: impl FnMut(&RunReport),
+    mut event: impl FnMut(SearchEvent),
 ) -> RemedySearch {
     if let Some(why) = skip_reason(report) {
         return RemedySearch::Skipped(why);
     }
-    let jobs: Vec<Job> = candidates(&report.cfg)
-        .into_iter()
-        .map(|(_, cfg)| Job {
-            cfg,
-            opts: RunOptions {
-                simulate: None,
-                ..opts
-            },
-        })
-        .collect();
-    if jobs.is_empty() {
+    let singles = candidates(&report.cfg);
+    if singles.is_empty() {
         return RemedySearch::Skipped(format!(
             "no modeled remedy applies to scenario {} with this run's toggles",
             report.cfg.scenario.name()
         ));
     }
     let start = Instant::now();
-    let mut runs = Vec::with_capacity(jobs.len());
-    let finished: Result<(), std::convert::Infallible> = run_jobs(&jobs, progress, |_, r| {
-        done(&r);
-        runs.push(r);
-        Ok(())
-    });
-    let Ok(()) = finished;
+    let mut check = |batch: Vec<(Fixes, Config)>, runs: &mut Vec<(Fixes, RunReport)>| {
+        event(SearchEvent::Planned(batch.len()));
+        let jobs: Vec<Job> = batch
+            .iter()
+            .map(|(_, cfg)| Job {
+                cfg: *cfg,
+                opts: RunOptions {
+                    simulate: None,
+                    ..opts
+                },
+            })
+            .collect();
+        let mut reports: Vec<Option<RunReport>> = vec![None; jobs.len()];
+        let finished: Result<(), std::convert::Infallible> = run_jobs(&jobs, progress, |i, r| {
+            event(SearchEvent::Done(&r));
+            reports[i] = Some(r);
+            Ok(())
+        });
+        let Ok(()) = finished;
+        for ((fixes, _), r) in batch.into_iter().zip(reports) {
+            runs.push((fixes, r.expect("every job reports")));
+        }
+    };
+    let mut runs = Vec::new();
+    check(
+        singles.iter().map(|(f, c)| (vec![*f], *c)).collect(),
+        &mut runs,
+    );
+    let mut pairs_skipped = None;
+    if !runs.iter().any(|(_, r)| repairs_all(report, r)) {
+        let two = pairs(&report.cfg, &singles);
+        if two.len() > MAX_PAIRS {
+            pairs_skipped = Some(format!(
+                "{} candidates make {} pairs, more than {MAX_PAIRS}",
+                singles.len(),
+                two.len()
+            ));
+        } else if !two.is_empty() {
+            check(two, &mut runs);
+        }
+    }
     RemedySearch::Done {
         runs,
         seconds: start.elapsed().as_secs_f64(),
+        pairs_skipped,
     }
 }
 
-/// The number of remedy runs [`search`] makes after `report` (0 when it is skipped), for a
-/// progress display.
+/// The number of single-fix runs [`search`] makes after `report` (0 when it is skipped), for a
+/// progress display; the pairs, if tried, are announced by [`SearchEvent::Planned`].
 pub fn planned_runs(report: &RunReport) -> usize {
     if skip_reason(report).is_some() {
         0
