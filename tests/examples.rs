@@ -78,11 +78,19 @@ const SAFETY: [&str; 6] = [
 ];
 
 #[test]
-fn sserver_the_second_object_dies_with_the_first_and_no_remedy_repairs_it() {
+fn sserver_the_second_object_dies_with_the_first_and_its_code_fix_is_found() {
     let (code, out) = check_variant("sserver-as-written", |t| t);
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("sserver: 1 defect found"), "{out}");
-    assert!(out.contains("no modeled remedy repairs it"), "{out}");
+    // No opt-in remedy repairs it; the fix in the server's own code does.
+    assert!(
+        out.contains("also checked, repairs none of it: recheck-after-revoke, stopping-flag, stopping-flag-locked"),
+        "{out}"
+    );
+    assert!(
+        out.contains("remedy: exit = \"count\" + lock_server = \"counts\" — repairs it"),
+        "{out}"
+    );
     // The trace of clean-disconnect: object 1's release wakes the main thread, the process
     // exits, and the client's call on object 2 fails.
     let text = std::fs::read_to_string(concat!(
