@@ -168,3 +168,18 @@ fn sserver_graph_is_acyclic() {
         .config;
     assert!(comlife::verify::acyclic::check_acyclic(cfg).is_ok());
 }
+
+/// examples/vboxsvc.toml: VBoxSVC's mini-ATL monitor is ATL 7.0–9.0's free-threaded one, so its
+/// defect is F-8, and Box's refusal under the monitor's lock is the remedy the comments name.
+#[test]
+fn vboxsvc_has_f8_and_the_locked_stopping_flag_repairs_it() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vboxsvc.toml");
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("vboxsvc: 1 defect found — F-8: "), "{out}");
+    assert!(out.contains("remedy: stopping-flag-locked — repairs it"), "{out}");
+    assert!(
+        out.contains("also checked, repairs none of it: process-count-lock, stopping-flag"),
+        "{out}"
+    );
+}

@@ -216,7 +216,11 @@ fn differs(cfg: &Config) -> Option<String> {
         parts.push("single-use classes".to_string());
     }
     if l.client_calls != own.client_calls {
-        parts.push("the clients' activation calls".to_string());
+        parts.push(match l.client_calls {
+            0b01 => "clients that only call CoGetClassObject".to_string(),
+            0b10 => "clients that only call CoCreateInstance".to_string(),
+            _ => "the clients' activation calls".to_string(),
+        });
     }
     // The server's own lifetime code, as the description states it (issue 22).
     if l.free != own.free {
