@@ -272,7 +272,7 @@ fn every_mechanism_is_necessary() {
                     .chain(
                         Toggle::ALL
                             .into_iter()
-                            .filter(|x| x.is_reference() && x.applies_to(s))
+                            .filter(|x| x.is_reference(s) && x.applies_to(s))
                             .map(ToggleSet::only),
                     )
                     .chain(m.needs().map(ToggleSet::only));

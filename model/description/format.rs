@@ -90,6 +90,9 @@ choice!(
         Wtl = "wtl",
         /// MFC 7.0–14.x `AfxOleLockApp`/`AfxOleUnlockApp`: spec/frameworks.md §5.
         Mfc = "mfc",
+        /// WRL `Microsoft::WRL::Module<OutOfProc>` (Windows SDK `winrt/wrl/module.h`) with a
+        /// release notifier that signals the main thread: spec/frameworks.md §7.
+        Wrl = "wrl",
     }
 );
 
@@ -98,7 +101,8 @@ choice!(
     Threading, "threading", {
         /// Apartment build: every thread that registers classes is an STA.
         Apartment = "apartment",
-        /// Free-threaded build (`_ATL_FREE_THREADED`): the main thread in the MTA, calls on RPC
+        /// Free-threaded build (ATL's `_ATL_FREE_THREADED`; a WRL server whose main thread calls
+        /// `CoInitializeEx(COINIT_MULTITHREADED)`): the main thread in the MTA, calls on RPC
         /// threads.
         Free = "free",
     }
@@ -224,7 +228,7 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<Lifetime>")]
     pub lifetime: Option<Spanned<Lifetime>>,
-    /// EXE only: "apartment" (default) or "free" (ATL only: atl9, atl14).
+    /// EXE only: "apartment" (default) or "free" (atl9, atl14; wrl is free only).
     #[serde(default)]
     #[schemars(with = "Option<Threading>")]
     pub threading: Option<Spanned<Threading>>,
