@@ -186,6 +186,11 @@ fn mfc_sta_matches_expectations() {
 }
 
 #[test]
+fn wrl_mta_matches_expectations() {
+    audit_scenario(Scenario::WrlMta);
+}
+
+#[test]
 fn inproc_matches_expectations() {
     audit_scenario(Scenario::Inproc);
 }

@@ -199,7 +199,10 @@ impl Scenario {
     /// free-threaded servers get activations "as soon as the first class object is
     /// registered").
     pub fn free_threaded(self) -> bool {
-        matches!(self, Scenario::Atl9Mta | Scenario::Atl14Mta | Scenario::WrlMta)
+        matches!(
+            self,
+            Scenario::Atl9Mta | Scenario::Atl14Mta | Scenario::WrlMta
+        )
     }
 
     /// Number of classes of the scenario's own layout ([`Layout::of`](crate::com::config::Layout::of)): one per apartment of a

@@ -434,8 +434,14 @@ impl ServerStep {
     /// [`ServerStep::FinishRpc`], whether the RPC thread's class object created an object
     /// (its constructor calls `Lock`), refused with CO_E_SERVER_STOPPING (Box's shutdown flag,
     /// R-SEEDS-BOX-STOPPING), or COM marshaled the class object with or without the implicit
-    /// LockServer(TRUE) (R-003-IMPLICIT-LOCK). Other steps read as [`ServerStep::phrase`].
+    /// LockServer(TRUE) (R-003-IMPLICIT-LOCK). In a framework server [`ServerStep::Quit`] is
+    /// the main thread returning from `WinMain`, and in WRL the module's count is
+    /// `IncrementObjectCount`/`DecrementObjectCount` (R-WRL-COUNT). Other steps read as
+    /// [`ServerStep::phrase`].
     pub fn phrase_in(self, cfg: &Config, before: &ServerState) -> String {
+        if self == ServerStep::SetStoppingFlag && cfg.scenario.framework() == Some(Framework::Wrl) {
+            return "the thread whose DecrementObjectCount saw the count reach zero sets the shutdown flag (CreateInstance now returns CO_E_SERVER_STOPPING)".to_string();
+        }
         if self == ServerStep::Quit && cfg.scenario.framework().is_some() {
             return "the main thread, waiting again after revoking, finds the count zero again and returns from WinMain (recheck-after-revoke)".to_string();
         }
@@ -449,6 +455,9 @@ impl ServerStep {
         let outcome = match kind {
             ActKind::Instance if before.check_stopping().is_err() => {
                 "the class object's CreateInstance returns CO_E_SERVER_STOPPING (the shutdown flag is set): nothing is created".to_string()
+            }
+            ActKind::Instance if cfg.scenario.framework() == Some(Framework::Wrl) => {
+                "the class object's CreateInstance creates the object (its RuntimeClass constructor calls Module::IncrementObjectCount: CoAddRefServerProcess), then COM marshals it".to_string()
             }
             ActKind::Instance => {
                 "the class object's CreateInstance creates the object (its constructor calls Lock), then COM marshals it".to_string()
@@ -1423,7 +1432,9 @@ impl ServerState {
             self.suspend(cfg);
         }
         let on_zero = fw.on_zero(cfg);
-        if fw.process_count(cfg) || matches!(on_zero, OnZero::PostThreadQuit | OnZero::SignalMainThread) {
+        if fw.process_count(cfg)
+            || matches!(on_zero, OnZero::PostThreadQuit | OnZero::SignalMainThread)
+        {
             // Box's flag, where the zero count is the decision (R-SEEDS-BOX-STOPPING).
             self.begin_stopping(cfg);
         }

@@ -182,19 +182,19 @@ toggles! {
     /// R-003-PROCESS-REFCOUNT: objects and locks use CoAddRefServerProcess/CoReleaseServerProcess.
     ProcessRefcount {
         name: "process-refcount", kind: Mechanism,
-        rules: ["R-003-PROCESS-REFCOUNT"], source: S003, applies: process_count_code,
+        rules: ["R-003-PROCESS-REFCOUNT", "R-WRL-COUNT"], source: S003, applies: process_count_code,
         when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
     },
     /// R-003-AUTO-SUSPEND: the process count reaching zero suspends the class objects.
     AutoSuspend {
         name: "auto-suspend", kind: Mechanism,
-        rules: ["R-003-AUTO-SUSPEND"], source: S003, applies: process_count_code,
+        rules: ["R-003-AUTO-SUSPEND", "R-WRL-COUNT"], source: S003, applies: process_count_code,
         when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects",
     },
     /// R-003-REGCLS-SUSPENDED: register with REGCLS_SUSPENDED, then one CoResumeClassObjects.
     RegclsSuspended {
         name: "regcls-suspended", kind: Mechanism,
-        rules: ["R-003-REGCLS-SUSPENDED"], source: S003, applies: registers_suspended,
+        rules: ["R-003-REGCLS-SUSPENDED", "R-WRL-REGISTER"], source: S003, applies: registers_suspended,
         when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects",
     },
     /// R-002-DLLCANUNLOADNOW: DllCanUnloadNow answers S_FALSE while objects or locks exist.
@@ -290,7 +290,7 @@ toggles! {
         rules: ["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: split_activation,
         when_toggled: "(remedy for F-4, F-8) after deciding to shut down, the server revokes its class objects but keeps serving (a textbook server's apartments stay in their message loops; a free-threaded framework server's main thread waits again); the process quits only when its count is zero again",
         reference: multi_apartment,
-        code_shape: Some("after CoRevokeClassObject, re-check the server's count and do not quit while it is not zero (an activation slipped in): a textbook server keeps its message loops running and posts WM_QUIT only when the count is zero again; in a free-threaded ATL or WRL server, after RevokeClassObjects (an override of PostMessageLoop) or Module::UnregisterObjects, wait until the count the module's Unlock/DecrementObjectCount last returned is 0 again (its zero transition signals an event you reset before re-reading the count) before returning from WinMain (003's \"classical approach\")"),
+        code_shape: Some("after CoRevokeClassObject, re-check the server's count and do not quit while it is not zero (an activation slipped in): a textbook server keeps its message loops running and posts WM_QUIT only when the count is zero again; a free-threaded ATL or WRL server's main thread, after RevokeClassObjects (an override of PostMessageLoop) or Module::UnregisterObjects, waits until the count its Unlock or DecrementObjectCount override last returned is zero again, resetting the shutdown event before each read, and only then returns from WinMain (003's \"classical approach\")"),
     },
     /// R-003-SIMPLEST-WAY applied to the user's document (remedy for F-5): the document the user
     /// opens holds a CoAddRefServerProcess reference while it is open.
@@ -498,7 +498,11 @@ fn textbook_local(s: Scenario) -> bool {
 /// ATL 10.0 and later (`Lock` = CoAddRefServerProcess) and WRL (`IncrementObjectCount` =
 /// CoAddRefServerProcess).
 fn process_count_code(s: Scenario) -> bool {
-    textbook_local(s) || matches!(s, Scenario::Atl14Sta | Scenario::Atl14Mta | Scenario::WrlMta)
+    textbook_local(s)
+        || matches!(
+            s,
+            Scenario::Atl14Sta | Scenario::Atl14Mta | Scenario::WrlMta
+        )
 }
 fn registers_suspended(s: Scenario) -> bool {
     process_count_code(s) || matches!(s, Scenario::Atl9Mta | Scenario::WtlSta)

@@ -92,7 +92,8 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                 ));
             }
             if lt == Lifetime::Wrl && threading == Threading::Apartment {
-                let msg = "lifetime \"wrl\" is modeled with its main thread in the MTA, as its users \
+                let msg =
+                    "lifetime \"wrl\" is modeled with its main thread in the MTA, as its users \
                      register (Chrome's notification_helper, OpenConsole: spec/frameworks.md §7); \
                      valid choices: threading = \"free\" with one apartment of kind \"mta\"";
                 return Err(match server.threading.as_ref() {
