@@ -518,12 +518,13 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
         "{out}"
     );
     // The remedy search checks the description with each remedy: stopping-flag-locked repairs
-    // one of F-4's five properties (what a developer writes follows), stopping-flag none, and
+    // one of F-4's five properties (what a developer writes follows), recheck-after-revoke and
+    // stopping-flag none (in a free-threaded server the window opens on COM's RPC thread), and
     // no remedy the other four.
     assert!(
         out.contains("remedy: stopping-flag-locked — repairs 1 of 5: no-exit-with-live-objects (checked with it: ")
             && out.contains(&format!("    write: {}", Toggle::StoppingFlagLocked.code_shape().unwrap()))
-            && out.contains("also checked, repairs none of it: stopping-flag\n")
+            && out.contains("also checked, repairs none of it: recheck-after-revoke, stopping-flag\n")
             && out.contains("no modeled remedy repairs: no-exit-while-locked, factory-stays-connected, no-handout-after-shutdown, clean-disconnect"),
         "{out}"
     );

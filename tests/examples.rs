@@ -177,7 +177,10 @@ fn vboxsvc_has_f8_and_the_locked_stopping_flag_repairs_it() {
     let (code, out, err) = comlife(&["check", path, "--no-traces"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("vboxsvc: 1 defect found — F-8: "), "{out}");
-    assert!(out.contains("remedy: stopping-flag-locked — repairs it"), "{out}");
+    assert!(
+        out.contains("remedy: stopping-flag-locked — repairs it"),
+        "{out}"
+    );
     assert!(
         out.contains("also checked, repairs none of it: process-count-lock, stopping-flag"),
         "{out}"

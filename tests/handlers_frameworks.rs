@@ -1,4 +1,4 @@
-//! Unit tests of the framework servers' handlers (ATL, MFC, WTL) against the rules they
+//! Unit tests of the framework servers' handlers (ATL, MFC, WTL, WRL) against the rules they
 //! implement (spec/rules.md).
 
 mod common;
@@ -302,4 +302,56 @@ fn r_wtl_user_started_window_holds_the_module() {
         v.step(&c, ServerStep::UserClose);
         assert!(v.event && v.count == 0 && !v.user.working());
     }
+}
+
+/// R-WRL-COUNT, R-WRL-NOTIFIER (F-4): in WRL's `Module<OutOfProc>` the object's constructor is
+/// CoAddRefServerProcess and its final Release CoReleaseServerProcess; at 0 COM suspends the
+/// class objects and the release notifier signals the main thread, which is the decision: its
+/// wait returns and it unregisters (CoRevokeClassObject). No WM_QUIT is posted. An activation
+/// that passed COM's check before the release creates its object after the decision.
+#[test]
+fn r_wrl_notifier_signals_the_main_thread_which_unregisters() {
+    let c = cfg(Scenario::WrlMta, &[]);
+    let mut v = started(&c);
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(0)).unwrap().is_empty());
+    step(&c, &mut v, ServerStep::FinishRpc(0));
+    assert_eq!(v.count, 1, "RuntimeClass constructor: IncrementObjectCount");
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(1)).unwrap().is_empty());
+    let (hr, _) = reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!(hr, Hresult::S_OK);
+    assert!(v.suspended, "CoReleaseServerProcess returned 0");
+    assert!(v.event, "the release notifier set the event");
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    assert!(v.queues[0].is_empty(), "nothing is posted");
+    assert!(v.enabled(&c).contains(&ServerStep::WaitReturns));
+    assert!(!v.enabled(&c).contains(&ServerStep::GetQuit));
+    step(&c, &mut v, ServerStep::WaitReturns);
+    assert_eq!(v.classes[0], ClassReg::Revoked);
+    assert_eq!(v.apartments[0].phase, AptPhase::Done);
+    step(&c, &mut v, ServerStep::FinishRpc(0));
+    assert_eq!((v.count, v.live_objects()), (1, 1));
+    assert!(v.handed_out_late);
+    assert!(v.enabled(&c).contains(&ServerStep::Exit));
+}
+
+/// R-003-RECHECK in a free-threaded framework server: after `Module::UnregisterObjects` the main
+/// thread waits again and returns from WinMain only when the count is zero; an object created
+/// in between keeps it, and its release lets it return.
+#[test]
+fn r_003_recheck_in_wrl_waits_for_zero_after_unregistering() {
+    let c = cfg(Scenario::WrlMta, &[Toggle::RecheckAfterRevoke]);
+    let mut v = started(&c);
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(0)).unwrap().is_empty());
+    step(&c, &mut v, ServerStep::FinishRpc(0));
+    assert!(v.on_msg(&c, c.scm_id(), &create_a(1)).unwrap().is_empty());
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    step(&c, &mut v, ServerStep::WaitReturns);
+    assert_eq!(v.apartments[0].phase, AptPhase::Loop, "waits again");
+    step(&c, &mut v, ServerStep::FinishRpc(0));
+    assert_eq!(v.count, 1);
+    assert!(!v.enabled(&c).contains(&ServerStep::Quit));
+    reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: 2 }));
+    step(&c, &mut v, ServerStep::Quit);
+    assert_eq!(v.apartments[0].phase, AptPhase::Done);
+    assert_eq!(v.live_objects(), 0);
 }

@@ -186,6 +186,11 @@ fn mfc_sta_matches_expectations() {
 }
 
 #[test]
+fn wrl_mta_matches_expectations() {
+    audit_scenario(Scenario::WrlMta);
+}
+
+#[test]
 fn inproc_matches_expectations() {
     audit_scenario(Scenario::Inproc);
 }
@@ -272,7 +277,7 @@ fn every_mechanism_is_necessary() {
                     .chain(
                         Toggle::ALL
                             .into_iter()
-                            .filter(|x| x.is_reference() && x.applies_to(s))
+                            .filter(|x| x.is_reference(s) && x.applies_to(s))
                             .map(ToggleSet::only),
                     )
                     .chain(m.needs().map(ToggleSet::only));

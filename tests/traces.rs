@@ -1102,6 +1102,7 @@ fn a_finished_activation_says_which_one_happened() {
         {
             let instance = l.contains("CoCreateInstance of ")
                 && (l.contains("CreateInstance creates the object (its constructor calls Lock)")
+                    || l.contains("CreateInstance creates the object (its RuntimeClass constructor calls Module::IncrementObjectCount: CoAddRefServerProcess)")
                     || l.contains("CreateInstance returns CO_E_SERVER_STOPPING"));
             let class_object = l.contains("CoGetClassObject of ")
                 && l.contains("'s IClassFactory")

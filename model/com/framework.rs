@@ -1,7 +1,8 @@
 //! The lifetime code of the frameworks COM developers build EXE servers with: ATL's
-//! `CAtlExeModuleT` (7.0–9.0 and 10.0–14.32), WTL's `CServerAppModule` and MFC's
-//! `AfxOleLockApp`/`AfxOleUnlockApp`. Each is read from its source in spec/frameworks.md and
-//! stated as rules R-ATL*, R-WTL*, R-MFC* in spec/rules.md.
+//! `CAtlExeModuleT` (7.0–9.0 and 10.0–14.32), WTL's `CServerAppModule`, MFC's
+//! `AfxOleLockApp`/`AfxOleUnlockApp` and WRL's `Microsoft::WRL::Module<OutOfProc>`. Each is read
+//! from its source in spec/frameworks.md and stated as rules R-ATL*, R-WTL*, R-MFC*, R-WRL* in
+//! spec/rules.md.
 //!
 //! A framework server differs from the textbook server of seeds 002 and 003 in how it decides
 //! to exit: its `Unlock` reaching zero does not revoke anything, it signals a monitor thread or
@@ -10,6 +11,10 @@
 //! and exits. What happens between the decision and the revocation depends on the order in
 //! which the main thread's queue delivers messages (R-COM-STA-QUEUE, R-COM-QUIT-ORDER), so a
 //! framework server's STA has an explicit FIFO message queue ([`crate::com::server::Queued`]).
+//! WRL has no message loop and no monitor: its release notifier, the server's own code, runs
+//! on the thread whose `DecrementObjectCount` returned 0 and signals an event the main thread
+//! waits on; the main thread then calls `Module::UnregisterObjects` (CoRevokeClassObject) and
+//! returns from `WinMain`.
 //!
 //! This module says, for each framework and the run's toggles, which lifetime code is in
 //! force; model/com/server.rs runs it.
@@ -40,6 +45,14 @@ pub enum Framework {
     /// to zero destroys the main window, whose `WM_NCDESTROY` calls `PostQuitMessage`
     /// (R-MFC-LOCKAPP, R-MFC-FACTORY).
     Mfc,
+    /// WRL's `Microsoft::WRL::Module<OutOfProc>` (Windows SDK 10.0.10240 to 10.0.22000
+    /// `winrt/wrl/module.h`): `IncrementObjectCount` is CoAddRefServerProcess and
+    /// `DecrementObjectCount` CoReleaseServerProcess, called by every `RuntimeClass` object's
+    /// constructor and final `Release` and by `ClassFactory::LockServer`; the class objects are
+    /// registered REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, then CoResumeClassObjects; when
+    /// `DecrementObjectCount` returns 0 it invokes the server's release notifier
+    /// (R-WRL-COUNT, R-WRL-REGISTER, R-WRL-NOTIFIER).
+    Wrl,
 }
 
 /// What `Unlock` does when the count reaches zero.
@@ -53,6 +66,10 @@ pub enum OnZero {
     /// MFC's `AfxOleOnReleaseAllObjects`: take user control, destroy the main window, whose
     /// `OnNcDestroy` re-checks `AfxOleCanExitApp` and calls `PostQuitMessage`.
     PostQuitMessage,
+    /// WRL's release notifier, as its users write it: it sets the event the main thread waits
+    /// on (`SetEvent`); the main thread then calls `Module::UnregisterObjects` and returns from
+    /// `WinMain` (R-WRL-NOTIFIER). Nothing is posted: WRL's main thread has no message loop.
+    SignalMainThread,
 }
 
 /// How the monitor thread decides, once signalled.
@@ -74,17 +91,19 @@ impl Framework {
             Scenario::Atl14Sta | Scenario::Atl14Mta => Some(Framework::Atl14),
             Scenario::WtlSta => Some(Framework::Wtl),
             Scenario::MfcSta => Some(Framework::Mfc),
+            Scenario::WrlMta => Some(Framework::Wrl),
             _ => None,
         }
     }
 
-    /// Whether `Lock`/`Unlock` are CoAddRefServerProcess/CoReleaseServerProcess (ATL 10.0
-    /// and later, unless `process-refcount` is disabled; the others with the remedy
-    /// `process-count-lock`); otherwise the module keeps its own count and COM never suspends
-    /// its class objects on its own.
+    /// Whether `Lock`/`Unlock` (WRL: `IncrementObjectCount`/`DecrementObjectCount`) are
+    /// CoAddRefServerProcess/CoReleaseServerProcess (ATL 10.0 and later and WRL, unless
+    /// `process-refcount` is disabled; the others with the remedy `process-count-lock`);
+    /// otherwise the module keeps its own count and COM never suspends its class objects on its
+    /// own.
     pub fn process_count(self, cfg: &Config) -> bool {
         match self {
-            Framework::Atl14 => cfg.on(Toggle::ProcessRefcount),
+            Framework::Atl14 | Framework::Wrl => cfg.on(Toggle::ProcessRefcount),
             _ => cfg.on(Toggle::ProcessCountLock),
         }
     }
@@ -97,12 +116,12 @@ impl Framework {
 
     /// Whether the class objects are registered with REGCLS_SUSPENDED and then resumed:
     /// free-threaded ATL builds, ATL 11.0 and later (ATL 10.0's apartment build is
-    /// `regcls-suspended` disabled), WTL's wizard code; never ATL 7–9 apartment builds or MFC
-    /// (R-ATL70-REGISTER, R-MFC-FACTORY).
+    /// `regcls-suspended` disabled), WTL's wizard code, WRL's `RegisterCOMObject`; never ATL 7–9
+    /// apartment builds or MFC (R-ATL70-REGISTER, R-MFC-FACTORY, R-WRL-REGISTER).
     pub fn registers_suspended(self, cfg: &Config) -> bool {
         let by_code = match self {
             Framework::Atl9 => cfg.scenario.free_threaded(),
-            Framework::Atl14 | Framework::Wtl => true,
+            Framework::Atl14 | Framework::Wtl | Framework::Wrl => true,
             Framework::Mfc => false,
         };
         by_code && cfg.on(Toggle::RegclsSuspended)
@@ -113,6 +132,7 @@ impl Framework {
         match self {
             Framework::Mfc => OnZero::PostQuitMessage,
             Framework::Wtl => OnZero::SignalMonitor,
+            Framework::Wrl => OnZero::SignalMainThread,
             Framework::Atl9 | Framework::Atl14 => {
                 if cfg.on(Toggle::DelayedShutdown) {
                     OnZero::SignalMonitor
@@ -148,6 +168,7 @@ impl Framework {
             Framework::Atl14 => "ATL 10.0 – 14.32 (VS 2010 – VS 2022)",
             Framework::Wtl => "WTL 7.5 – 10.0 CServerAppModule with the AppWizard's WinMain",
             Framework::Mfc => "MFC 7.0 – 14.x (VS .NET 2002 – VS 2022)",
+            Framework::Wrl => "WRL Module<OutOfProc> (Windows SDK 10.0.10240 – 10.0.22000 winrt/wrl/module.h)",
         }
     }
 }

@@ -409,6 +409,24 @@ pub const RULES: &[Rule] = &[
         element: "condition user-started: ServerState::new (slot 0 registered, window open), ScmState::new; mechanism frame-locks-module; ServerStep::UserClose (WTL arm of ServerState::step)",
     },
     Rule {
+        id: "R-WRL-COUNT",
+        source: "spec/frameworks.md §7: Windows SDK 10.0.10240 and 10.0.22000.196 winrt/wrl/module.h Module<OutOfProc>::IncrementObjectCount/DecrementObjectCount, ClassFactory; implements.h RuntimeClass",
+        text: "WRL's out-of-process module counts in COM's process count: IncrementObjectCount is CoAddRefServerProcess and DecrementObjectCount CoReleaseServerProcess; every RuntimeClass object calls the first in its constructor and the second after its final Release, ClassFactory::LockServer calls them for TRUE and FALSE, and the class factory's own references do not count out of process.",
+        element: "Framework::Wrl (model/com/framework.rs): process_count, auto_suspend",
+    },
+    Rule {
+        id: "R-WRL-REGISTER",
+        source: "spec/frameworks.md §7: winrt/wrl/module.h Details::RegisterCOMObject, Module<OutOfProc>::RegisterCOMObject/UnregisterCOMObject",
+        text: "Module<OutOfProc>::RegisterObjects registers every class with CoRegisterClassObject(CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED) and then calls CoResumeClassObjects once; UnregisterObjects calls CoRevokeClassObject for each.",
+        element: "Framework::registers_suspended true for Wrl; ServerStep::Register, ServerStep::Resume",
+    },
+    Rule {
+        id: "R-WRL-NOTIFIER",
+        source: "spec/frameworks.md §7: winrt/wrl/module.h Module<OutOfProc>::DecrementObjectCount, OutOfProcModuleBase::Create; chromium chrome/notification_helper/com_server_module.cc; microsoft/terminal src/host/exe/exemain.cpp",
+        text: "When DecrementObjectCount's CoReleaseServerProcess returns 0, WRL invokes the release notifier the server passed to Module::Create, on the releasing thread, every time. WRL itself neither revokes, suspends nor exits: its users' notifier signals an event that the main thread (in the MTA) waits on, and the main thread then unregisters the class objects (CoRevokeClassObject) and returns from WinMain.",
+        element: "OnZero::SignalMainThread (ServerState::framework_zero), ServerStep::WaitReturns",
+    },
+    Rule {
         id: "R-WINE-LOCKSERVER-STUB",
         source: "seeds README (Wine as a real COM runtime: observed differences); Wine dlls/combase usrmarshal.c IClassFactory_LockServer_Proxy; harness case b (docs/wine.md)",
         text: "Under Wine, marshaling IClassFactory takes no implicit LockServer, and IClassFactory::LockServer on a class-object proxy returns E_NOTIMPL without reaching the server.",
@@ -473,7 +491,7 @@ pub fn source_file(id: &str) -> &'static str {
         S002
     } else if id.starts_with("R-003") {
         S003
-    } else if ["R-COM", "R-ATL", "R-WTL", "R-MFC"]
+    } else if ["R-COM", "R-ATL", "R-WTL", "R-MFC", "R-WRL"]
         .iter()
         .any(|p| id.starts_with(p))
     {

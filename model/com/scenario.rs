@@ -1,5 +1,5 @@
 //! The scenarios: the built-in server shapes the model checks (textbook EXE and DLL servers, the
-//! service host, the ATL, WTL and MFC servers), each with its layout and what applies to it.
+//! service host, the ATL, WTL, MFC and WRL servers), each with its layout and what applies to it.
 
 use serde::Serialize;
 
@@ -34,11 +34,15 @@ pub enum Scenario {
     /// An MFC 7.0–14.x EXE server (apartment): `COleObjectFactory` class objects,
     /// `AfxOleLockApp` objects.
     MfcSta,
+    /// A WRL `Module<OutOfProc>` EXE server whose main thread is in the MTA (as in Chrome's
+    /// notification_helper and OpenConsole's handoff server): calls on RPC threads, the release
+    /// notifier signals the main thread, which revokes and returns from `WinMain`.
+    WrlMta,
 }
 
 impl Scenario {
     /// Every scenario, in the order `check` runs them.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::LocalSta,
         Scenario::LocalMultiSta,
         Scenario::Inproc,
@@ -49,6 +53,7 @@ impl Scenario {
         Scenario::Atl14Mta,
         Scenario::WtlSta,
         Scenario::MfcSta,
+        Scenario::WrlMta,
     ];
 
     /// The scenario's command-line name.
@@ -64,6 +69,7 @@ impl Scenario {
             Scenario::Atl14Mta => "atl14-mta",
             Scenario::WtlSta => "wtl-sta",
             Scenario::MfcSta => "mfc-sta",
+            Scenario::WrlMta => "wrl-mta",
         }
     }
 
@@ -100,6 +106,9 @@ impl Scenario {
             Scenario::MfcSta => {
                 "MFC 7.0–14.x EXE: AfxOleLockApp count, main window destroyed at zero, PostQuitMessage"
             }
+            Scenario::WrlMta => {
+                "WRL Module<OutOfProc> EXE, main thread in the MTA: object count = CoAddRefServerProcess, release notifier signals the main thread, which calls UnregisterObjects"
+            }
         }
     }
 
@@ -125,6 +134,9 @@ impl Scenario {
             }
             Scenario::MfcSta => {
                 "MFC 7.0, 9.0–14.32 olelock.cpp, olefact.cpp, wincore.cpp, appcore.cpp: spec/frameworks.md §5"
+            }
+            Scenario::WrlMta => {
+                "Windows SDK 10.0.10240 and 10.0.22000.196 winrt/wrl/module.h, implements.h Module<OutOfProc>; users Chrome notification_helper, OpenConsole: spec/frameworks.md §7"
             }
         }
     }
@@ -187,7 +199,10 @@ impl Scenario {
     /// free-threaded servers get activations "as soon as the first class object is
     /// registered").
     pub fn free_threaded(self) -> bool {
-        matches!(self, Scenario::Atl9Mta | Scenario::Atl14Mta)
+        matches!(
+            self,
+            Scenario::Atl9Mta | Scenario::Atl14Mta | Scenario::WrlMta
+        )
     }
 
     /// Number of classes of the scenario's own layout ([`Layout::of`](crate::com::config::Layout::of)): one per apartment of a

@@ -304,7 +304,8 @@ pub struct ServerState {
     /// (MFC) `PostQuitMessage` was called: the main thread's `GetMessage` returns WM_QUIT once
     /// its queue is empty (R-COM-QUIT-ORDER).
     pub quit_requested: bool,
-    /// (ATL, WTL) the monitor's auto-reset shutdown event `m_hEventShutdown` is set.
+    /// The shutdown event is set: (ATL, WTL) the monitor's auto-reset `m_hEventShutdown`;
+    /// (WRL) the event the release notifier sets and the main thread waits on.
     pub event: bool,
     /// (ATL, WTL) the monitor thread.
     pub monitor: Monitor,
@@ -387,6 +388,9 @@ pub enum ServerStep {
     /// (MFC, `modal-dialog`) the modal dialog returns; with `recheck-after-modal` its caller
     /// re-runs `AfxOleOnReleaseAllObjects` if the count is zero.
     ModalReturn,
+    /// (WRL) the main thread's wait on the event the release notifier set returns, and it
+    /// calls `Module::UnregisterObjects`: CoRevokeClassObject for each class (R-WRL-NOTIFIER).
+    WaitReturns,
 }
 
 impl ServerStep {
@@ -420,6 +424,7 @@ impl ServerStep {
             ServerStep::UserClose,
             ServerStep::UserCloseHide,
             ServerStep::UserCloseDisconnect,
+            ServerStep::WaitReturns,
         ]);
         v
     }
@@ -432,8 +437,17 @@ impl ServerStep {
     /// LockServer(TRUE) (R-003-IMPLICIT-LOCK); for [`ServerStep::FinishRelease`] and
     /// [`ServerStep::Revoke`], the teardown the server's code does (the main thread woken by an
     /// object's destructor under `exit = "first-object-destroyed"`, a bare CoUninitialize
-    /// under `revoke = false`). Other steps read as [`ServerStep::phrase`].
+    /// under `revoke = false`). In a framework server [`ServerStep::Quit`] is the main thread
+    /// returning from `WinMain`, and in WRL the module's count is
+    /// `IncrementObjectCount`/`DecrementObjectCount` (R-WRL-COUNT). Other steps read as
+    /// [`ServerStep::phrase`].
     pub fn phrase_in(self, cfg: &Config, before: &ServerState) -> String {
+        if self == ServerStep::SetStoppingFlag && cfg.scenario.framework() == Some(Framework::Wrl) {
+            return "the thread whose DecrementObjectCount saw the count reach zero sets the shutdown flag (CreateInstance now returns CO_E_SERVER_STOPPING)".to_string();
+        }
+        if self == ServerStep::Quit && cfg.scenario.framework().is_some() {
+            return "the main thread, waiting again after revoking, finds the count zero again and returns from WinMain (recheck-after-revoke)".to_string();
+        }
         let revoke = if cfg.layout.revoke {
             "CoRevokeClassObject"
         } else {
@@ -464,6 +478,9 @@ impl ServerStep {
         let outcome = match kind {
             ActKind::Instance if before.check_stopping().is_err() => {
                 "the class object's CreateInstance returns CO_E_SERVER_STOPPING (the shutdown flag is set): nothing is created".to_string()
+            }
+            ActKind::Instance if cfg.scenario.framework() == Some(Framework::Wrl) => {
+                "the class object's CreateInstance creates the object (its RuntimeClass constructor calls Module::IncrementObjectCount: CoAddRefServerProcess), then COM marshals it".to_string()
             }
             ActKind::Instance => {
                 "the class object's CreateInstance creates the object (its constructor calls Lock), then COM marshals it".to_string()
@@ -541,6 +558,9 @@ impl ServerStep {
                 "a modal dialog comes up (DoModal or AfxMessageBox): the main window is disabled".to_string()
             }
             ServerStep::ModalReturn => "the modal dialog returns: the main window is enabled".to_string(),
+            ServerStep::WaitReturns => {
+                "the main thread's wait on the event the release notifier set returns: it calls Module::UnregisterObjects (CoRevokeClassObject)".to_string()
+            }
         }
     }
 }
@@ -850,6 +870,8 @@ impl ServerState {
                     ServerStep::UserClose,
                     ServerStep::ModalOpen,
                     ServerStep::ModalReturn,
+                    ServerStep::WaitReturns,
+                    ServerStep::Quit,
                 ];
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
                 v
@@ -869,7 +891,7 @@ impl ServerState {
             ServerStep::FinishActivation(a) => self.enabled_finish_activation(fw, a as usize),
             ServerStep::FinishRelease(a) => self.enabled_finish_release(fw, a as usize),
             ServerStep::Revoke(a) => self.enabled_revoke(cfg, fw, a as usize),
-            ServerStep::Quit => self.enabled_quit(cfg, fw),
+            ServerStep::Quit => self.enabled_quit(cfg),
             ServerStep::Exit => self.enabled_exit(fw),
             ServerStep::Dispatch(a) => self.enabled_dispatch(fw, a as usize),
             ServerStep::GetQuit => self.enabled_get_quit(fw),
@@ -881,6 +903,7 @@ impl ServerState {
             ServerStep::SetStoppingFlag => self.enabled_set_stopping_flag(),
             ServerStep::ModalOpen => self.enabled_modal_open(cfg, fw),
             ServerStep::ModalReturn => self.enabled_modal_return(cfg, fw),
+            ServerStep::WaitReturns => self.enabled_wait_returns(cfg, fw),
             ServerStep::IdleZeroCheck => self.enabled_idle_zero_check(cfg, fw),
             ServerStep::UserOpenDocument => self.enabled_user_open_document(fw),
             ServerStep::UserCloseHide => self.user_close_in_service(cfg, fw) == Some(true),
@@ -912,6 +935,7 @@ impl ServerState {
             ServerStep::SetStoppingFlag => self.stopping = Stopping::Set,
             ServerStep::ModalOpen => self.do_modal_open(),
             ServerStep::ModalReturn => self.do_modal_return(cfg, &mut out),
+            ServerStep::WaitReturns => self.do_wait_returns(cfg, &mut out),
             ServerStep::IdleZeroCheck => self.do_idle_zero_check(cfg, &mut out),
             ServerStep::UserOpenDocument => self.do_user_open_document(cfg),
             ServerStep::UserCloseHide => self.do_user_close_hide(cfg),
@@ -1050,11 +1074,11 @@ impl ServerState {
         self.shutdown.is_some() && leaves
     }
 
-    /// Quit (`recheck-after-revoke`, textbook): every class revoked, the count zero again, every
-    /// thread idle in its loop or gone, and one still there.
-    fn enabled_quit(&self, cfg: &Config, fw: Option<Framework>) -> bool {
-        fw.is_none()
-            && self.recheck(cfg)
+    /// Quit (`recheck-after-revoke`): every class revoked, the count zero again, every thread
+    /// idle in its loop or gone, and one still there. In a free-threaded framework server the
+    /// thread still there is the main thread, waiting again after its revocation.
+    fn enabled_quit(&self, cfg: &Config) -> bool {
+        self.recheck(cfg)
             && self.shutdown.is_some()
             && self.count == 0
             && self
@@ -1153,6 +1177,20 @@ impl ServerState {
         }
         self.quit_requested = false;
         // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
+        self.revoke(cfg, 0, false, out);
+    }
+
+    /// WaitReturns (WRL): the main thread waits on the event (between its registration and its
+    /// revocation, or again under `recheck-after-revoke`) and the release notifier has set it.
+    fn enabled_wait_returns(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_some_and(|fw| fw.on_zero(cfg) == OnZero::SignalMainThread)
+            && self.apartments[0].phase == AptPhase::Loop
+            && self.event
+    }
+
+    fn do_wait_returns(&mut self, cfg: &Config, out: &mut Sends) {
+        self.event = false;
+        // Module::UnregisterObjects → UnregisterCOMObject: CoRevokeClassObject (module.h).
         self.revoke(cfg, 0, false, out);
     }
 
@@ -1425,13 +1463,22 @@ impl ServerState {
             self.suspend(cfg);
         }
         let on_zero = fw.on_zero(cfg);
-        if fw.process_count(cfg) || on_zero == OnZero::PostThreadQuit {
+        if fw.process_count(cfg)
+            || matches!(on_zero, OnZero::PostThreadQuit | OnZero::SignalMainThread)
+        {
             // Box's flag, where the zero count is the decision (R-SEEDS-BOX-STOPPING).
             self.begin_stopping(cfg);
         }
         match on_zero {
             OnZero::SignalMonitor => self.event = true,
             OnZero::PostThreadQuit => self.post_thread_quit(),
+            OnZero::SignalMainThread => {
+                // The release notifier (the server's code, run on this thread inside
+                // DecrementObjectCount) sets the event: the main thread will unregister and
+                // return from WinMain whatever happens next. The decision is taken here.
+                self.event = true;
+                self.shutdown = Some(ExitReason::Automatic);
+            }
             OnZero::PostQuitMessage => {
                 // AfxOleOnReleaseAllObjects (olelock.cpp): nothing while user control is TRUE;
                 // otherwise AfxOleSetUserCtrl(TRUE) ("avoid re-entry"), so later zero

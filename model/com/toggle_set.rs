@@ -233,7 +233,7 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<ToggleSet> {
         Some(c) => ToggleSet::only(c).with(*m),
         None => ToggleSet::only(*m),
     }));
-    for x in applying.iter().filter(|m| m.is_reference()) {
+    for x in applying.iter().filter(|m| m.is_reference(scenario)) {
         runs.extend(
             applying
                 .iter()
@@ -246,12 +246,12 @@ pub fn matrix_runs(scenario: Scenario) -> Vec<ToggleSet> {
     // `dll-counts-factories`; does it close F-6 under Wine's candidate list as it closes F-3?).
     for r in applying
         .iter()
-        .filter(|m| m.is_reference() && m.kind() == Kind::Remedy)
+        .filter(|m| m.is_reference(scenario) && m.kind() == Kind::Remedy)
     {
         runs.extend(
             applying
                 .iter()
-                .filter(|m| m.is_reference() && m.kind() == Kind::Variant)
+                .filter(|m| m.is_reference(scenario) && m.kind() == Kind::Variant)
                 .map(|v| ToggleSet::only(*r).with(*v)),
         );
     }

@@ -3,6 +3,7 @@
 //! invocation below with everything the CLI, the expectations file, the traces and the
 //! generated tables say about it, and the scenarios it applies to.
 
+use crate::com::framework::Framework;
 use crate::com::scenario::{quote_prefix, Scenario};
 use serde::Serialize;
 
@@ -62,9 +63,9 @@ pub struct ToggleDef {
     pub when_toggled: &'static str,
     /// The scenarios in which it means anything.
     pub applies: fn(Scenario) -> bool,
-    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
-    /// ([`Toggle::is_reference`]).
-    pub reference: bool,
+    /// The scenarios in which the matrix also runs every mechanism disabled on top of this
+    /// remedy or variant ([`Toggle::is_reference`]).
+    pub reference: fn(Scenario) -> bool,
     /// The condition it needs to mean anything ([`Toggle::needs`]).
     pub needs: Option<Toggle>,
     /// Whether the matrix runs this condition under each configuration as well
@@ -89,7 +90,7 @@ impl ToggleDef {
         source: "",
         when_toggled: "",
         applies: never,
-        reference: false,
+        reference: never,
         needs: None,
         under_configurations: false,
         rechecks: None,
@@ -181,19 +182,19 @@ toggles! {
     /// R-003-PROCESS-REFCOUNT: objects and locks use CoAddRefServerProcess/CoReleaseServerProcess.
     ProcessRefcount {
         name: "process-refcount", kind: Mechanism,
-        rules: ["R-003-PROCESS-REFCOUNT"], source: S003, applies: textbook_or_atl14,
+        rules: ["R-003-PROCESS-REFCOUNT", "R-WRL-COUNT"], source: S003, applies: process_count_code,
         when_toggled: "objects and LockServer keep the server's own counter; on zero the server calls CoSuspendClassObjects itself, in a later step",
     },
     /// R-003-AUTO-SUSPEND: the process count reaching zero suspends the class objects.
     AutoSuspend {
         name: "auto-suspend", kind: Mechanism,
-        rules: ["R-003-AUTO-SUSPEND"], source: S003, applies: textbook_or_atl14,
+        rules: ["R-003-AUTO-SUSPEND", "R-WRL-COUNT"], source: S003, applies: process_count_code,
         when_toggled: "CoReleaseServerProcess returning 0 does not suspend the class objects",
     },
     /// R-003-REGCLS-SUSPENDED: register with REGCLS_SUSPENDED, then one CoResumeClassObjects.
     RegclsSuspended {
         name: "regcls-suspended", kind: Mechanism,
-        rules: ["R-003-REGCLS-SUSPENDED"], source: S003, applies: registers_suspended,
+        rules: ["R-003-REGCLS-SUSPENDED", "R-WRL-REGISTER"], source: S003, applies: registers_suspended,
         when_toggled: "each class is registered with the SCM as soon as its apartment calls CoRegisterClassObject; no CoResumeClassObjects",
     },
     /// R-002-DLLCANUNLOADNOW: DllCanUnloadNow answers S_FALSE while objects or locks exist.
@@ -276,17 +277,20 @@ toggles! {
         name: "dll-counts-factories", kind: Remedy,
         rules: ["R-002-FACTORY-COUNT-OPTION"], source: "002_04beec619a32ce82.txt (In-Process Server, paragraph 3)", applies: inproc,
         when_toggled: "(remedy for F-3) DllCanUnloadNow also answers S_FALSE while a class-object pointer is held",
-        reference: true,
+        reference: always,
         code_shape: Some("in DllCanUnloadNow, answer S_FALSE while any client holds a class-object pointer: count the class factories' AddRef/Release in the DLL's global count (Brockschmidt, 002; ATL's CComObjectCached and MFC's AfxDllCanUnloadNow do this)"),
     },
-    /// R-003-RECHECK (remedy for F-4): after revoking, the server re-checks its count and stays
-    /// in its message loops until every instance is released (003's "classical approach").
+    /// R-003-RECHECK (remedy for F-4, F-8): after revoking, the server re-checks its count and
+    /// keeps serving until every instance is released (003's "classical approach"): a textbook
+    /// server stays in its message loops; a free-threaded framework server's main thread, after
+    /// `RevokeClassObjects` (ATL) or `Module::UnregisterObjects` (WRL), waits until the count is
+    /// zero again before it returns from `WinMain`.
     RecheckAfterRevoke {
         name: "recheck-after-revoke", kind: Remedy,
-        rules: ["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: multi_apartment,
-        when_toggled: "(remedy for F-4) after deciding to shut down, the apartments revoke their class objects but keep dispatching; the process quits only when its count is zero again",
-        reference: true,
-        code_shape: Some("after CoRevokeClassObject, re-check the server's count and keep the message loop running while it is not zero (an activation slipped in); post WM_QUIT only when it is zero again (003's \"classical approach\")"),
+        rules: ["R-003-RECHECK"], source: "003_71d2d71f8f3a5043.txt (paragraph \"However, in an apartment model server\")", applies: split_activation,
+        when_toggled: "(remedy for F-4, F-8) after deciding to shut down, the server revokes its class objects but keeps serving (a textbook server's apartments stay in their message loops; a free-threaded framework server's main thread waits again); the process quits only when its count is zero again",
+        reference: multi_apartment,
+        code_shape: Some("after CoRevokeClassObject, re-check the server's count and do not quit while it is not zero (an activation slipped in): a textbook server keeps its message loops running and posts WM_QUIT only when the count is zero again; a free-threaded ATL or WRL server's main thread, after RevokeClassObjects (an override of PostMessageLoop) or Module::UnregisterObjects, waits until the count its Unlock or DecrementObjectCount override last returned is zero again, resetting the shutdown event before each read, and only then returns from WinMain (003's \"classical approach\")"),
     },
     /// R-003-SIMPLEST-WAY applied to the user's document (remedy for F-5): the document the user
     /// opens holds a CoAddRefServerProcess reference while it is open.
@@ -309,7 +313,7 @@ toggles! {
         name: "wine-candidate-list", kind: Variant,
         rules: ["R-SEEDS-UNLOAD-DELAY"], source: "Wine dlls/combase/apartment.c (apartment_freeunusedlibraries)", applies: inproc,
         when_toggled: "(variant) a sweep asks a candidate DllCanUnloadNow again, unmarks it on S_FALSE, frees it on S_OK after the delay; use through COM does not revive it",
-        reference: true,
+        reference: always,
     },
     /// Condition of R-SEEDS-KB170915: client 1 has launch permission but no access permission,
     /// so COM launches the server for it and then refuses its activation with E_ACCESSDENIED.
@@ -376,7 +380,7 @@ toggles! {
         name: "process-count-lock", kind: Remedy,
         rules: ["R-003-PROCESS-REFCOUNT", "R-ATL10-UNLOCK"], source: "003_71d2d71f8f3a5043.txt; ATL 10.0 atlbase.h CAtlExeModuleT::Lock/Unlock (spec/frameworks.md §1)", applies: module_count,
         when_toggled: "(remedy for F-7, F-8, F-9) the module's Lock and Unlock call CoAddRefServerProcess and CoReleaseServerProcess instead of counting in the module (ATL 10.0's change; for WTL and MFC an override in the project), so COM suspends the class objects when the count reaches zero",
-        reference: true,
+        reference: always,
         code_shape: Some("make the module's Lock call CoAddRefServerProcess and its Unlock CoReleaseServerProcess instead of counting in the module (ATL 10.0's CAtlExeModuleT::Lock/Unlock; in an ATL 7.0-9.0 or WTL project an override of Lock/Unlock in the module class; in MFC the same around AfxOleLockApp/AfxOleUnlockApp), so COM suspends the class objects when the count reaches zero"),
     },
     /// Variant of A-SCM-EXITED (unsourced): an activation the SCM forwarded to a registered
@@ -404,7 +408,7 @@ toggles! {
         name: "stopping-flag-locked", kind: Remedy,
         rules: ["R-SEEDS-BOX-STOPPING"], source: "Don Box, Essential COM (1998) ch. 6; MSJ January 1997; the lock is the developer's (e.g. an override of CAtlExeModuleT::Unlock and of the class factory's CreateInstance)", applies: split_activation,
         when_toggled: "(remedy for F-4, F-8, under one lock) the decrement to zero (ATL 7-9: the monitor's decision) sets the shutdown flag under a server lock that IClassFactory::CreateInstance holds across its check of the flag and the new object's Lock",
-        reference: true,
+        reference: always,
         code_shape: Some("in IClassFactory::CreateInstance, under the lock that Unlock takes when it decides to exit (and sets a shutdown flag), return CO_E_SERVER_STOPPING when the flag is set, and hold the lock across the new object's Lock (Box, Essential COM ch. 6; in ATL an override of the module's Unlock and a custom class factory)"),
     },
     /// Condition of R-MFC-LOCKAPP (b): a modal dialog (a dialog's DoModal, AfxMessageBox)
@@ -476,6 +480,9 @@ const ATL_SRC: &str =
 fn never(_: Scenario) -> bool {
     false
 }
+fn always(_: Scenario) -> bool {
+    true
+}
 
 fn local(s: Scenario) -> bool {
     s.is_local()
@@ -487,11 +494,18 @@ fn multi_apartment(s: Scenario) -> bool {
 fn textbook_local(s: Scenario) -> bool {
     s.is_local() && s.framework().is_none()
 }
-fn textbook_or_atl14(s: Scenario) -> bool {
-    textbook_local(s) || matches!(s, Scenario::Atl14Sta | Scenario::Atl14Mta)
+/// A local server whose count is COM's process count by its own code: the textbook servers,
+/// ATL 10.0 and later (`Lock` = CoAddRefServerProcess) and WRL (`IncrementObjectCount` =
+/// CoAddRefServerProcess).
+fn process_count_code(s: Scenario) -> bool {
+    textbook_local(s)
+        || matches!(
+            s,
+            Scenario::Atl14Sta | Scenario::Atl14Mta | Scenario::WrlMta
+        )
 }
 fn registers_suspended(s: Scenario) -> bool {
-    textbook_or_atl14(s) || matches!(s, Scenario::Atl9Mta | Scenario::WtlSta)
+    process_count_code(s) || matches!(s, Scenario::Atl9Mta | Scenario::WtlSta)
 }
 fn split_activation(s: Scenario) -> bool {
     multi_apartment(s) || s.free_threaded()
@@ -574,12 +588,15 @@ impl Toggle {
         self.def().when_toggled
     }
 
-    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant
-    /// ([`crate::com::toggle_set::matrix_runs`]): true where a finding breaks, in the baseline, the properties that show
-    /// the other mechanisms necessary (F-3, F-4, F-6), so the reference for those mechanisms
-    /// is the run with the remedy, or the variant under which the finding does not arise.
-    pub fn is_reference(self) -> bool {
-        self.def().reference
+    /// Whether the matrix also runs every mechanism disabled on top of this remedy or variant in
+    /// `scenario` ([`crate::com::toggle_set::matrix_runs`]): true where a finding breaks, in the
+    /// baseline, the properties that show the other mechanisms necessary (F-3, F-4, F-6), so the
+    /// reference for those mechanisms is the run with the remedy, or the variant under which the
+    /// finding does not arise. `recheck-after-revoke` is a reference only in multi-apartment
+    /// servers: in a free-threaded server F-4's window opens before any of the server's code
+    /// runs, so the remedy does not repair it there (spec/findings.md F-4).
+    pub fn is_reference(self, scenario: Scenario) -> bool {
+        (self.def().reference)(scenario)
     }
 
     /// The condition a mechanism needs to mean anything: disabling `ping-garbage-collection`
@@ -621,13 +638,21 @@ impl Toggle {
     }
 
     /// Why the toggle does not apply to `scenario`, where a general "does not apply" would not
-    /// tell the user enough: ATL and WTL register their class objects in fixed framework code,
-    /// so `regcls-singleuse` there would be the developer's override of the framework.
+    /// tell the user enough: ATL, WTL and WRL register their class objects in fixed framework
+    /// code, so `regcls-singleuse` there would be the developer's override of the framework.
     pub fn refusal(self, scenario: Scenario) -> Option<&'static str> {
-        let atl_or_wtl = scenario.framework().is_some() && scenario != Scenario::MfcSta;
-        (self == Toggle::RegclsSingleuse && atl_or_wtl).then_some(
-            "ATL and WTL register REGCLS_MULTIPLEUSE in fixed framework code (CAtlExeModuleT::PreMessageLoop, RegisterClassObjects); REGCLS_SINGLEUSE would be your override of the framework, not the framework: describe it as a textbook server",
-        )
+        if self != Toggle::RegclsSingleuse {
+            return None;
+        }
+        match scenario.framework() {
+            Some(Framework::Wrl) => Some(
+                "WRL's Module<OutOfProc>::RegisterCOMObject registers REGCLS_MULTIPLEUSE in fixed framework code (module.h); REGCLS_SINGLEUSE is your override of RegisterCOMObject (as OpenConsole's handoff server writes one), which the model does not have for a free-threaded server",
+            ),
+            Some(Framework::Mfc) | None => None,
+            Some(_) => Some(
+                "ATL and WTL register REGCLS_MULTIPLEUSE in fixed framework code (CAtlExeModuleT::PreMessageLoop, RegisterClassObjects); REGCLS_SINGLEUSE would be your override of the framework, not the framework: describe it as a textbook server",
+            ),
+        }
     }
 
     /// For a remedy, the code a developer writes to apply it, in a sentence: the override, the

@@ -39,6 +39,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("wtl-sta", include_str!("../../spec/scenarios/wtl-sta.toml")),
     ("mfc-sta", include_str!("../../spec/scenarios/mfc-sta.toml")),
+    ("wrl-mta", include_str!("../../spec/scenarios/wrl-mta.toml")),
 ];
 
 /// The built-in description `name` (spec/scenarios/NAME.toml).

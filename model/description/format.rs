@@ -90,6 +90,9 @@ choice!(
         Wtl = "wtl",
         /// MFC 7.0–14.x `AfxOleLockApp`/`AfxOleUnlockApp`: spec/frameworks.md §5.
         Mfc = "mfc",
+        /// WRL `Microsoft::WRL::Module<OutOfProc>` (Windows SDK `winrt/wrl/module.h`) with a
+        /// release notifier that signals the main thread: spec/frameworks.md §7.
+        Wrl = "wrl",
     }
 );
 
@@ -99,7 +102,7 @@ choice!(
         /// Apartment build: every thread that registers classes is an STA.
         Apartment = "apartment",
         /// Free-threaded build: the main thread in the MTA (`CoInitializeEx(NULL,
-        /// COINIT_MULTITHREADED)`; ATL's `_ATL_FREE_THREADED`), calls on RPC threads without a
+        /// COINIT_MULTITHREADED)`; ATL's `_ATL_FREE_THREADED`; WRL's users), calls on RPC threads without a
         /// message queue (003; R-COM-STA-QUEUE).
         Free = "free",
     }
@@ -254,7 +257,7 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<Lifetime>")]
     pub lifetime: Option<Spanned<Lifetime>>,
-    /// EXE only: "apartment" (default) or "free" (textbook, atl9, atl14).
+    /// EXE only: "apartment" (default) or "free" (textbook, atl9, atl14; wrl is free only).
     #[serde(default)]
     #[schemars(with = "Option<Threading>")]
     pub threading: Option<Spanned<Threading>>,

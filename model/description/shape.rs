@@ -79,17 +79,31 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                 .map_or(Threading::Apartment, |t| *t.get_ref());
             let lt = *lifetime.get_ref();
             if threading == Threading::Free
-                && !matches!(lt, Lifetime::Textbook | Lifetime::Atl9 | Lifetime::Atl14)
+                && !matches!(
+                    lt,
+                    Lifetime::Textbook | Lifetime::Atl9 | Lifetime::Atl14 | Lifetime::Wrl
+                )
             {
                 return Err(at(
                     server.threading.as_ref().expect("free was written"),
                     format!(
                         "lifetime \"{}\" has no free-threaded build in the model; valid choices \
                          for threading = \"free\": lifetime \"textbook\" (003), \"atl9\", \
-                         \"atl14\" (spec/frameworks.md §1); otherwise threading = \"apartment\"",
+                         \"atl14\", \"wrl\" (spec/frameworks.md §1, §7); otherwise threading = \
+                         \"apartment\"",
                         lt.name()
                     ),
                 ));
+            }
+            if lt == Lifetime::Wrl && threading == Threading::Apartment {
+                let msg =
+                    "lifetime \"wrl\" is modeled with its main thread in the MTA, as its users \
+                     register (Chrome's notification_helper, OpenConsole: spec/frameworks.md §7); \
+                     valid choices: threading = \"free\" with one apartment of kind \"mta\"";
+                return Err(match server.threading.as_ref() {
+                    Some(t) => at(t, msg),
+                    None => at(lifetime, msg),
+                });
             }
             let want = match threading {
                 Threading::Apartment => ApartmentKind::Sta,
@@ -174,6 +188,7 @@ pub fn scenario_of(server: &Server) -> Result<Scenario, (Range<usize>, String)> 
                 (Lifetime::Atl14, Threading::Free) => Ok(Scenario::Atl14Mta),
                 (Lifetime::Wtl, _) => Ok(Scenario::WtlSta),
                 (Lifetime::Mfc, _) => Ok(Scenario::MfcSta),
+                (Lifetime::Wrl, _) => Ok(Scenario::WrlMta),
             }
         }
     }

@@ -10,6 +10,7 @@
 
 use crate::com::actor::ComState;
 use crate::com::config::{Clsid, Config};
+use crate::com::framework::Framework;
 use crate::com::inproc::{Apt, InprocState, Thread};
 use crate::com::msg::Msg;
 use crate::com::names::{
@@ -136,8 +137,13 @@ fn scm_facts(s: &ScmState) -> Vec<Fact> {
     v
 }
 
-fn phase_text(p: AptPhase, apartment: usize) -> String {
+/// Apartment `apartment`'s phase `p` in words; `wrl`: the server is a WRL `Module<OutOfProc>`
+/// server, whose main thread waits on an event instead of running a message loop
+/// (R-WRL-NOTIFIER).
+fn phase_text(p: AptPhase, apartment: usize, wrl: bool) -> String {
     match p {
+        AptPhase::Loop if wrl => "waits on the event its release notifier sets".into(),
+        AptPhase::Done if wrl => "has unregistered and returns from WinMain".into(),
         AptPhase::Init => "initialising".into(),
         AptPhase::Registered => {
             "registered its class suspended, the main thread has yet to call CoResumeClassObjects"
@@ -162,6 +168,7 @@ fn phase_text(p: AptPhase, apartment: usize) -> String {
 }
 
 fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
+    let wrl = cfg.scenario.framework() == Some(Framework::Wrl);
     let mut v = Vec::new();
     let status = match s.status {
         ProcStatus::NotStarted => return vec![fact("process", "not started", "")],
@@ -179,7 +186,7 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
     for (i, a) in s.apartments.iter().enumerate() {
         v.push(fact(
             format!("apartment {}", i + 1),
-            phase_text(a.phase, i),
+            phase_text(a.phase, i, wrl),
             "gone",
         ));
         match a.work {
@@ -225,7 +232,11 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
         ));
     }
     if s.event {
-        v.push(flag("shutdown event set"));
+        v.push(flag(if wrl {
+            "the release notifier's event set"
+        } else {
+            "shutdown event set"
+        }));
     }
     match s.monitor {
         Monitor::Waiting => {}

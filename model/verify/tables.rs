@@ -58,6 +58,11 @@ pub const IMPLEMENTATIONS: &[(&str, Scenario, &str)] = &[
         "with-regcls-singleuse",
     ),
     (
+        "WRL Module<OutOfProc>, main thread in the MTA",
+        Scenario::WrlMta,
+        "baseline",
+    ),
+    (
         "ATL 11.0–14.32, apartment, a client without access (KB 170915)",
         Scenario::Atl14Sta,
         "with-access-denied-client",
