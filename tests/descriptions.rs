@@ -729,9 +729,12 @@ fn the_remedy_search_finds_recheck_after_revoke_for_a_copy_of_local_multi_sta() 
         "{answer}"
     );
     assert!(
-        answer.contains("note: remedy search: 3 remedies checked in this configuration, every interleaving each (recheck-after-revoke, stopping-flag, stopping-flag-locked; "),
+        answer.contains("note: remedy search: 3 remedies checked in this configuration, and 3 pairs of them, every interleaving each (recheck-after-revoke, stopping-flag, stopping-flag-locked; "),
         "{answer}"
     );
+    // No single remedy repairs all five, so the pairs were checked; none does better than its
+    // remedies alone, so none is listed.
+    assert!(!answer.contains(" + "), "{answer}");
     // The description is the pinned configuration: the finding is named without a caveat.
     assert!(
         answer.contains("Defect 1 of 1 (F-4, explained in spec/findings.md)\n"),

@@ -182,7 +182,43 @@ fn vboxsvc_has_f8_and_the_locked_stopping_flag_repairs_it() {
         "{out}"
     );
     assert!(
-        out.contains("also checked, repairs none of it: process-count-lock, stopping-flag"),
+        out.contains(
+            "also checked, repairs none of it: recheck-after-revoke, process-count-lock, stopping-flag"
+        ),
         "{out}"
     );
+}
+
+/// examples/chrome-notification-helper.toml: a WRL out-of-process server, free-threaded, with
+/// F-4's window, which Box's refusal under a lock closes; and
+/// examples/openconsole-handoff.toml: the same module registering REGCLS_SINGLEUSE through its
+/// own RegisterCOMObject, which leaves no second activation to race the release.
+#[test]
+fn the_wrl_servers_chrome_has_f4_and_openconsole_has_none() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/chrome-notification-helper.toml"
+    );
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("chrome-notification-helper: 1 defect found — F-4: "),
+        "{out}"
+    );
+    assert!(out.contains("checked as scenario wrl-mta"), "{out}");
+    assert!(
+        out.contains("remedy: stopping-flag-locked — repairs it"),
+        "{out}"
+    );
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/openconsole-handoff.toml"
+    );
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("openconsole-handoff: no defect found"),
+        "{out}"
+    );
+    assert!(out.contains("single-use classes"), "{out}");
 }

@@ -638,17 +638,18 @@ impl Toggle {
     }
 
     /// Why the toggle does not apply to `scenario`, where a general "does not apply" would not
-    /// tell the user enough: ATL, WTL and WRL register their class objects in fixed framework
-    /// code, so `regcls-singleuse` there would be the developer's override of the framework.
+    /// tell the user enough: ATL and WTL register their class objects in fixed framework code,
+    /// so `regcls-singleuse` there would be the developer's override of the framework.
     pub fn refusal(self, scenario: Scenario) -> Option<&'static str> {
         if self != Toggle::RegclsSingleuse {
             return None;
         }
         match scenario.framework() {
-            Some(Framework::Wrl) => Some(
-                "WRL's Module<OutOfProc>::RegisterCOMObject registers REGCLS_MULTIPLEUSE in fixed framework code (module.h); REGCLS_SINGLEUSE is your override of RegisterCOMObject (as OpenConsole's handoff server writes one), which the model does not have for a free-threaded server",
-            ),
-            Some(Framework::Mfc) | None => None,
+            // WRL's Module<OutOfProc>::RegisterCOMObject is virtual: a server overrides it to
+            // register REGCLS_SINGLEUSE (OpenConsole's OutOfProcModuleWithRegistrationFlag,
+            // microsoft/terminal src/host/exe/exemain.cpp), which a description states in its
+            // class's regcls (the layout's single-use classes, not a matrix configuration).
+            Some(Framework::Mfc) | Some(Framework::Wrl) | None => None,
             Some(_) => Some(
                 "ATL and WTL register REGCLS_MULTIPLEUSE in fixed framework code (CAtlExeModuleT::PreMessageLoop, RegisterClassObjects); REGCLS_SINGLEUSE would be your override of the framework, not the framework: describe it as a textbook server",
             ),

@@ -739,8 +739,10 @@ impl Description {
         }
         if let Some((_, suspended)) = first {
             let every = (1u8 << self.server.classes.len()) - 1;
-            if singleuse == every {
-                // Every class single-use: the configuration regcls-singleuse itself.
+            if singleuse == every && Toggle::RegclsSingleuse.applies_to(scenario) {
+                // Every class single-use: the configuration regcls-singleuse itself (where the
+                // scenario has it; in WRL the layout says it: the server's own override of
+                // RegisterCOMObject).
                 toggled = toggled.with(Toggle::RegclsSingleuse);
                 singleuse = 0;
             }
