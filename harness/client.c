@@ -1,6 +1,7 @@
 /* Client driver: performs the scripted sequence given on its command line, one step per
  * argument, and writes an event line (evt.h) for every step with its HRESULT. Steps:
  *   cocreate          CoCreateInstance(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IPersist)
+ *   cocreate-b        the same for CLSID_HarnessServerB (server.exe --two-stas's second class)
  *   getclassobject    CoGetClassObject(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IClassFactory)
  *   createinstance    IClassFactory::CreateInstance(IID_IPersist) on the class-object proxy
  *   lockserver 1|0    IClassFactory::LockServer(fLock) on the class-object proxy; LockServer(FALSE)
@@ -103,14 +104,15 @@ int main(int argc, char **argv)
 
     for (i = first; i < argc; i++) {
         const char *s = argv[i];
-        if (!strcmp(s, "cocreate")) {
+        if (!strcmp(s, "cocreate") || !strcmp(s, "cocreate-b")) {
+            int b = !strcmp(s, "cocreate-b");
             if (obj) { IPersist_Release(obj); obj = NULL; }
-            evt("activation-sent", "via=CoCreateInstance");
+            evt("activation-sent", "via=CoCreateInstance class=%s", b ? "B" : "A");
             t0 = GetTickCount64();
-            hr = CoCreateInstance(&CLSID_HarnessServer, NULL, CLSCTX_LOCAL_SERVER, &IID_IPersist,
-                                  (void **)&obj);
-            evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu",
-                (unsigned long)hr, GetTickCount64() - t0);
+            hr = CoCreateInstance(b ? &CLSID_HarnessServerB : &CLSID_HarnessServer, NULL,
+                                  CLSCTX_LOCAL_SERVER, &IID_IPersist, (void **)&obj);
+            evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu class=%s",
+                (unsigned long)hr, GetTickCount64() - t0, b ? "B" : "A");
             done("CoCreateInstance", hr);
             if (FAILED(hr)) obj = NULL;
         } else if (!strcmp(s, "getclassobject")) {

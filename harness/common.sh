@@ -11,6 +11,7 @@ WINE="$(command -v wine64 || echo /usr/lib/wine/wine64)"
 WINESERVER="$(command -v wineserver || echo /usr/lib/wine/wineserver)"
 CC=x86_64-w64-mingw32-gcc
 CLSID='{6C0F3A4E-1D2B-4C5A-9E7F-0A1B2C3D4E5F}'   # harness/evt.h CLSID_HARNESS_STR
+CLSID_B='{6C0F3A4E-1D2B-4C5A-9E7F-0A1B2C3D4E60}' # harness/evt.h CLSID_HARNESS_B_STR
 
 # Exit 2 when Wine or mingw-w64 is missing.
 harness_check_tools() {
@@ -64,11 +65,14 @@ harness_prefix() {
     timeout 60 "$WINESERVER" -w
 }
 
-# Registers the server: LocalServer32 = server.exe with the given switches (COM appends
-# -Embedding when it launches it).
+# Registers the server for both classes (the second is served by `--two-stas` only):
+# LocalServer32 = server.exe with the given switches (COM appends -Embedding when it launches it).
 register() {
-    timeout 60 "$WINE" reg add "HKLM\\Software\\Classes\\CLSID\\$CLSID\\LocalServer32" /ve \
-        /d "$(winpath "$WORK/bin/server.exe") $*" /f >>"$LOGS/reg.log" 2>&1
+    local clsid
+    for clsid in "$CLSID" "$CLSID_B"; do
+        timeout 60 "$WINE" reg add "HKLM\\Software\\Classes\\CLSID\\$clsid\\LocalServer32" /ve \
+            /d "$(winpath "$WORK/bin/server.exe") $*" /f >>"$LOGS/reg.log" 2>&1
+    done
 }
 
 # Points the harness programs' event logs (HARNESS_LOGDIR) at a new directory LOGS.

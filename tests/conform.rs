@@ -191,3 +191,31 @@ fn a_single_use_class_object_taken_by_another_client_is_e_nointerface_on_wine() 
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("CoGetClassObject → E_NOINTERFACE"), "{out}");
 }
+
+#[test]
+fn f4_on_wine_is_a_behaviour_of_the_model_and_boxs_locked_remedy_closes_it() {
+    // harness/run cases f4-two-stas and f4-stopping-flag (Wine 8.0): server.exe --two-stas
+    // --process-refcount; client 2's CreateInstance of CLSID_B held in apartment 2 (schedule
+    // point create-b) while client 1's release in apartment 1 brings the count to 0.
+    let f4 = "tests/conform/wine-f4-two-stas.log";
+    let fixed = "tests/conform/wine-f4-stopping-flag.log";
+    let base = ["--scenario", "local-multi-sta", "--runtime", "wine"];
+    let locked = [&base[..], &["--enable", "stopping-flag-locked"]].concat();
+    // F-4: client 2 gets its object, then RPC_S_SERVER_UNAVAILABLE after the exit.
+    let (code, out, err) = conform_file(f4, &base);
+    assert_eq!(code, 0, "{out}{err}");
+    // Box's remedy under a lock has no such path: the late call's failure is rejected.
+    let (code, out, _) = conform_file(f4, &locked);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("method call on its object → RPC_S_SERVER_UNAVAILABLE"),
+        "{out}"
+    );
+    // With the remedy the run's CreateInstance returns CO_E_SERVER_STOPPING: accepted.
+    let (code, out, err) = conform_file(fixed, &locked);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("3 observed calls of 2 client process(es)"),
+        "{out}"
+    );
+}
