@@ -219,3 +219,32 @@ fn f4_on_wine_is_a_behaviour_of_the_model_and_boxs_locked_remedy_closes_it() {
         "{out}"
     );
 }
+
+#[test]
+fn wine_behaviours_the_model_lacks_are_still_rejected() {
+    // Rejected runs of harness/conformance recorded in spec/assumptions.md (A-WINE): the
+    // launcher's late poll (its server exits at another client's release before the launcher
+    // asks rpcss: E_NOINTERFACE) and RPC_E_DISCONNECTED from a revoked class object. When the
+    // model learns either, this test fails and the record must change.
+    let (code, out, _) = conform_file(
+        "tests/conform/wine-launcher-polls-late.log",
+        &[
+            "--scenario",
+            "local-sta",
+            "--runtime",
+            "wine",
+            "--disable=lockserver-counts",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("CoCreateInstance → E_NOINTERFACE"), "{out}");
+    let (code, out, _) = conform_file(
+        "tests/conform/wine-revoked-cf-rpc-e-disconnected.log",
+        &["--scenario", "local-sta", "--runtime", "wine"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("IClassFactory::CreateInstance → RPC_E_DISCONNECTED"),
+        "{out}"
+    );
+}
