@@ -1,9 +1,13 @@
 /* Client driver: performs the scripted sequence given on its command line, one step per
  * argument, and writes an event line (evt.h) for every step with its HRESULT. Steps:
  *   cocreate          CoCreateInstance(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IPersist)
+ *   cocreate-b        the same for CLSID_HarnessServerB (server.exe --two-stas's second class)
  *   getclassobject    CoGetClassObject(CLSID_HarnessServer, CLSCTX_LOCAL_SERVER, IID_IClassFactory)
  *   createinstance    IClassFactory::CreateInstance(IID_IPersist) on the class-object proxy
- *   lockserver 1|0    IClassFactory::LockServer(fLock) on the class-object proxy
+ *   lockserver 1|0    IClassFactory::LockServer(fLock) on the class-object proxy; LockServer(FALSE)
+ *                     is skipped when the client holds no lock (its LockServer(TRUE) failed, as
+ *                     it does on Wine): a failed call drops the steps that need its result, as
+ *                     the model's clients do (spec/assumptions.md A-SCRIPTS)
  *   call              IPersist::GetClassID on the object proxy
  *   release obj|cf    Release of the object proxy or the class-object proxy
  *   sleep MS          waits MS ms, dispatching messages
@@ -13,7 +17,9 @@
  * A first argument `--as NAME` names the program in its event lines (prog=NAME instead of
  * prog=client; `comlife repro` names its clients client1, client2, ...). Every step that returns
  * an HRESULT also writes `done step=N op=OP hr=0x...;`, a Release `done step=N op=OP;` (N counts
- * those steps from 1): the lines `comlife repro`'s run.sh waits for and compares with the trace.
+ * those steps from 1): the lines `comlife repro`'s run.sh waits for and compares with the trace;
+ * a skipped LockServer(FALSE) writes `done step=N op=LockServerFalse skipped=not-locked;`, so
+ * the later steps keep their numbers.
  * A step that needs a pointer the client does not hold is logged as skipped. The client
  * releases whatever it still holds at the end, then CoUninitialize.
  */
@@ -61,6 +67,11 @@ static void done_no_hr(const char *op)
 {
     evt("done", "step=%d op=%s;", ++done_steps, op);
 }
+/* A step the script drops (its HRESULT is not observed). */
+static void done_skipped(const char *op, const char *reason)
+{
+    evt("done", "step=%d op=%s skipped=%s;", ++done_steps, op, reason);
+}
 
 static void pump(DWORD ms)
 {
@@ -83,7 +94,7 @@ int main(int argc, char **argv)
     IPersist *obj = NULL;
     HRESULT hr;
     ULONGLONG t0;
-    int i, bad = 0;
+    int i, bad = 0, locked = 0;
 
     int first = 1;
     if (argc > 2 && !strcmp(argv[1], "--as")) first = 3;
@@ -93,14 +104,15 @@ int main(int argc, char **argv)
 
     for (i = first; i < argc; i++) {
         const char *s = argv[i];
-        if (!strcmp(s, "cocreate")) {
+        if (!strcmp(s, "cocreate") || !strcmp(s, "cocreate-b")) {
+            int b = !strcmp(s, "cocreate-b");
             if (obj) { IPersist_Release(obj); obj = NULL; }
-            evt("activation-sent", "via=CoCreateInstance");
+            evt("activation-sent", "via=CoCreateInstance class=%s", b ? "B" : "A");
             t0 = GetTickCount64();
-            hr = CoCreateInstance(&CLSID_HarnessServer, NULL, CLSCTX_LOCAL_SERVER, &IID_IPersist,
-                                  (void **)&obj);
-            evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu",
-                (unsigned long)hr, GetTickCount64() - t0);
+            hr = CoCreateInstance(b ? &CLSID_HarnessServerB : &CLSID_HarnessServer, NULL,
+                                  CLSCTX_LOCAL_SERVER, &IID_IPersist, (void **)&obj);
+            evt("activation-answered", "via=CoCreateInstance hr=0x%08lx ms=%llu class=%s",
+                (unsigned long)hr, GetTickCount64() - t0, b ? "B" : "A");
             done("CoCreateInstance", hr);
             if (FAILED(hr)) obj = NULL;
         } else if (!strcmp(s, "getclassobject")) {
@@ -126,8 +138,14 @@ int main(int argc, char **argv)
         } else if (!strcmp(s, "lockserver") && i + 1 < argc) {
             int lock = atoi(argv[++i]);
             if (!cf) { evt("skipped", "step=lockserver reason=no-class-object"); bad = 1; continue; }
+            if (!lock && !locked) {
+                evt("skipped", "step=lockserver fLock=0 reason=not-locked");
+                done_skipped("LockServerFalse", "not-locked");
+                continue;
+            }
             hr = IClassFactory_LockServer(cf, lock);
             evt("lockserver", "fLock=%d hr=0x%08lx", lock, (unsigned long)hr);
+            locked = lock ? SUCCEEDED(hr) : 0;
             done(lock ? "LockServerTrue" : "LockServerFalse", hr);
         } else if (!strcmp(s, "call")) {
             CLSID clsid;

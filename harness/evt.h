@@ -49,5 +49,10 @@ static void evt(const char *event, const char *fmt, ...)
 static const CLSID CLSID_HarnessServer = {
     0x6c0f3a4e, 0x1d2b, 0x4c5a, {0x9e, 0x7f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f}};
 #define CLSID_HARNESS_STR "{6C0F3A4E-1D2B-4C5A-9E7F-0A1B2C3D4E5F}"
+/* The second class, registered by the second STA of `server.exe --two-stas` (the model's
+ * CLSID_B of local-multi-sta). */
+static const CLSID CLSID_HarnessServerB = {
+    0x6c0f3a4e, 0x1d2b, 0x4c5a, {0x9e, 0x7f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x60}};
+#define CLSID_HARNESS_B_STR "{6C0F3A4E-1D2B-4C5A-9E7F-0A1B2C3D4E60}"
 
 #endif

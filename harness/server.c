@@ -20,12 +20,24 @@
  *                           signalled, reads !m_bActivity && m_nLockCnt == 0 and, if so,
  *                           PostThreadMessage(main thread, WM_QUIT); the main thread leaves its
  *                           loop, revokes, Sleep(m_dwPause), CoUninitialize
+ *   --two-stas              a second STA thread registers CLSID_HarnessServerB (the model's
+ *                           local-multi-sta: two apartments, CLSID_A and CLSID_B); the final
+ *                           decrement, in either apartment, posts WM_QUIT to both; each revokes
+ *                           its class, the main thread waits for the second, then exits
+ *   --stopping-flag         Box's remedy under one server lock (the model's stopping-flag-locked,
+ *                           spec/findings.md F-4): the decrement that reaches zero sets a
+ *                           stopping flag under a critical section; CreateInstance holds it
+ *                           across its check of the flag and the new object's count, and returns
+ *                           CO_E_SERVER_STOPPING once the flag is set
  *   --timeout MS            ATL's m_dwTimeOut (5000 in ATL)
  *   --atl-pause MS          ATL's m_dwPause (1000 in ATL)
  *   --pause NAME=MS         schedule point NAME waits MS ms; on the STA it dispatches calls
  *                           meanwhile (NAME: before-resume, before-revoke; after-monitor-read:
  *                           on the ATL monitor thread, between reading the count as 0 and
- *                           PostThreadMessage(WM_QUIT))
+ *                           PostThreadMessage(WM_QUIT); create-b: in CLSID_HarnessServerB's
+ *                           CreateInstance, dispatched but before it checks or counts anything,
+ *                           the window of F-4; it does not dispatch meanwhile, the apartment is
+ *                           busy in the call)
  *   --max-life MS           watchdog: leave the loop after MS ms even with counts up (20000)
  * Every step is an event line (evt.h).
  */
@@ -50,6 +62,22 @@ static HANDLE m_hEventShutdown;
 static LONG objects, locks, next_id;
 static int quitting;
 
+/* --two-stas: the apartments' threads; --stopping-flag: Box's flag and its lock. */
+static int opt_two_stas, opt_stopping_flag, stopping;
+static DWORD main_tid, apt2_tid, pause_create_b;
+static CRITICAL_SECTION cs_stop;
+
+/* Shutdown: WM_QUIT to the apartment(s); with two STAs to both, whichever thread decides. */
+static void post_quit(void)
+{
+    if (opt_two_stas) {
+        PostThreadMessageA(main_tid, WM_QUIT, 0, 0);
+        PostThreadMessageA(apt2_tid, WM_QUIT, 0, 0);
+    } else {
+        PostQuitMessage(0);
+    }
+}
+
 static void count_changed(void)
 {
     evt("count", "objects=%ld locks=%ld", objects, locks);
@@ -68,20 +96,27 @@ static void lifetime_release(void)
             SetEvent(m_hEventShutdown); /* tell monitor that we transitioned to zero */
         }
     } else if (opt_process_refcount) {
-        ULONG n = CoReleaseServerProcess();
+        ULONG n;
+        if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
+        n = CoReleaseServerProcess();
         evt("count", "process-refs=%lu", n);
         if (n == 0 && !quitting) {
             quitting = 1;
-            evt("shutdown", "reason=process-refs-zero");
-            PostQuitMessage(0);
+            if (opt_stopping_flag) stopping = 1;
+            evt("shutdown", "reason=process-refs-zero stopping=%d", stopping);
+            post_quit();
         }
+        if (opt_stopping_flag) LeaveCriticalSection(&cs_stop);
     } else {
+        if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
         count_changed();
         if (objects == 0 && locks == 0 && !quitting) {
             quitting = 1;
-            evt("shutdown", "reason=final-decrement");
-            PostQuitMessage(0);
+            if (opt_stopping_flag) stopping = 1;
+            evt("shutdown", "reason=final-decrement stopping=%d", stopping);
+            post_quit();
         }
+        if (opt_stopping_flag) LeaveCriticalSection(&cs_stop);
     }
 }
 
@@ -211,6 +246,8 @@ static HRESULT WINAPI CF_QueryInterface(IClassFactory *iface, REFIID riid, void 
 static ULONG WINAPI CF_AddRef(IClassFactory *iface) { return 2; }
 static ULONG WINAPI CF_Release(IClassFactory *iface) { return 1; }
 
+static IClassFactory factory_b;
+
 static HRESULT WINAPI CF_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid,
                                         void **ppv)
 {
@@ -218,14 +255,31 @@ static HRESULT WINAPI CF_CreateInstance(IClassFactory *iface, IUnknown *outer, R
     HRESULT hr;
     *ppv = NULL;
     if (outer) return CLASS_E_NOAGGREGATION;
+    if (iface == &factory_b) {
+        evt("create-received", "class=B");
+        evt("schedule-point", "name=create-b ms=%lu", pause_create_b);
+        if (pause_create_b) Sleep(pause_create_b);
+    }
+    if (opt_stopping_flag) {
+        EnterCriticalSection(&cs_stop);
+        if (stopping) {
+            LeaveCriticalSection(&cs_stop);
+            evt("create-refused", "hr=0x%08lx reason=stopping", (unsigned long)CO_E_SERVER_STOPPING);
+            return CO_E_SERVER_STOPPING;
+        }
+    }
     obj = HeapAlloc(GetProcessHeap(), 0, sizeof *obj);
-    if (!obj) return E_OUTOFMEMORY;
+    if (!obj) {
+        if (opt_stopping_flag) LeaveCriticalSection(&cs_stop);
+        return E_OUTOFMEMORY;
+    }
     obj->IPersist_iface.lpVtbl = &obj_vtbl;
     obj->ref = 1;
     obj->id = InterlockedIncrement(&next_id);
     evt("object-created", "id=%ld", obj->id);
     if (!opt_process_refcount) InterlockedIncrement(&objects);
     lifetime_addref();
+    if (opt_stopping_flag) LeaveCriticalSection(&cs_stop);
     hr = IPersist_QueryInterface(&obj->IPersist_iface, riid, ppv);
     IPersist_Release(&obj->IPersist_iface);
     return hr;
@@ -248,6 +302,7 @@ static HRESULT WINAPI CF_LockServer(IClassFactory *iface, BOOL lock)
 static IClassFactoryVtbl cf_vtbl = {CF_QueryInterface, CF_AddRef, CF_Release,
                                     CF_CreateInstance, CF_LockServer};
 static IClassFactory factory = {&cf_vtbl};
+static IClassFactory factory_b = {&cf_vtbl};
 
 static DWORD parse_pause(const char *arg)
 {
@@ -256,12 +311,42 @@ static DWORD parse_pause(const char *arg)
     if (!strncmp(arg, "before-resume=", 14)) pause_before_resume = ms;
     else if (!strncmp(arg, "before-revoke=", 14)) pause_before_revoke = ms;
     else if (!strncmp(arg, "after-monitor-read=", 19)) pause_after_monitor_read = ms;
+    else if (!strncmp(arg, "create-b=", 9)) pause_create_b = ms;
     else return 0;
     return 1;
 }
 
+/* --two-stas: the second apartment, an STA thread registering CLSID_HarnessServerB with the
+ * main thread's flags; it leaves its loop on WM_QUIT, revokes and uninitializes. */
+static DWORD apt2_flags;
+static HANDLE apt2_ready;
+static DWORD WINAPI Apartment2(void *unused)
+{
+    DWORD cookie = 0;
+    HRESULT hr;
+    MSG msg;
+    hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    evt("coinitialize", "apartment=2 hr=0x%08lx", (unsigned long)hr);
+    PeekMessageA(&msg, NULL, 0, 0, PM_NOREMOVE); /* the queue PostThreadMessage needs */
+    hr = CoRegisterClassObject(&CLSID_HarnessServerB, (IUnknown *)&factory_b, CLSCTX_LOCAL_SERVER,
+                               apt2_flags, &cookie);
+    evt("register", "apartment=2 class=B hr=0x%08lx flags=0x%lx cookie=%lu", (unsigned long)hr,
+        apt2_flags, cookie);
+    SetEvent(apt2_ready);
+    while (GetMessageA(&msg, NULL, 0, 0) > 0) {
+        TranslateMessage(&msg);
+        DispatchMessageA(&msg);
+    }
+    hr = CoRevokeClassObject(cookie);
+    evt("revoke", "apartment=2 class=B hr=0x%08lx", (unsigned long)hr);
+    CoUninitialize();
+    evt("apartment-exit", "apartment=2");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    HANDLE apt2 = NULL;
     char args[400] = "";
     DWORD cookie = 0, flags;
     UINT_PTR watchdog;
@@ -281,6 +366,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--process-refcount")) opt_process_refcount = 1;
         else if (!strcmp(argv[i], "--no-lockserver-counts")) opt_lockserver_counts = 0;
         else if (!strcmp(argv[i], "--atl9")) opt_atl9 = 1;
+        else if (!strcmp(argv[i], "--two-stas")) opt_two_stas = 1;
+        else if (!strcmp(argv[i], "--stopping-flag")) opt_stopping_flag = 1;
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             m_dwTimeOut = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--atl-pause") && i + 1 < argc)
@@ -297,12 +384,21 @@ int main(int argc, char **argv)
 
     hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
     evt("coinitialize", "hr=0x%08lx", (unsigned long)hr);
+    main_tid = GetCurrentThreadId();
+    PeekMessageA(&msg, NULL, 0, 0, PM_NOREMOVE); /* the queue PostThreadMessage needs */
+    if (opt_stopping_flag) InitializeCriticalSection(&cs_stop);
 
     flags = (opt_singleuse ? REGCLS_SINGLEUSE : REGCLS_MULTIPLEUSE) |
             (opt_suspended ? REGCLS_SUSPENDED : 0);
     hr = CoRegisterClassObject(&CLSID_HarnessServer, (IUnknown *)&factory, CLSCTX_LOCAL_SERVER,
                                flags, &cookie);
     evt("register", "hr=0x%08lx flags=0x%lx cookie=%lu", (unsigned long)hr, flags, cookie);
+    if (opt_two_stas) {
+        apt2_flags = flags;
+        apt2_ready = CreateEventA(NULL, TRUE, FALSE, NULL);
+        apt2 = CreateThread(NULL, 0, Apartment2, NULL, 0, &apt2_tid);
+        if (apt2) WaitForSingleObject(apt2_ready, 10000);
+    }
 
     if (opt_suspended) {
         schedule_point("before-resume", pause_before_resume);
@@ -334,6 +430,7 @@ int main(int argc, char **argv)
         DispatchMessageA(&msg);
     }
     KillTimer(NULL, watchdog);
+    if (apt2) PostThreadMessageA(apt2_tid, WM_QUIT, 0, 0); /* a watchdog exit ends it too */
 
     schedule_point("before-revoke", pause_before_revoke);
     hr = CoRevokeClassObject(cookie);
@@ -342,6 +439,10 @@ int main(int argc, char **argv)
     else
         evt("revoke", "hr=0x%08lx", (unsigned long)hr);
     if (opt_atl9) Sleep(m_dwPause); /* PostMessageLoop: wait for any threads to finish */
+    if (apt2) {
+        evt("wait-apartment", "apartment=2 done=%d", WaitForSingleObject(apt2, 10000) == WAIT_OBJECT_0);
+        CloseHandle(apt2);
+    }
     /* CoUninitialize disconnects the apartment's stubs: an object a client still holds is
      * released here (its Release logs object-destroyed after this line). */
     evt("uninitialize", NULL);

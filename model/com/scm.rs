@@ -208,7 +208,19 @@ impl ScmState {
                     self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
                 self.held = still;
                 for a in ready {
-                    self.route(cfg, a, &mut out);
+                    if cfg.runtime.is_wine()
+                        && self.classes[a.clsid.0 as usize] == ClassEntry::Unknown
+                    {
+                        // Under Wine a waiting client polls rpcss for the registration and
+                        // launches a server only on its first try; a REGCLS_SINGLEUSE class
+                        // object another activation took is gone from rpcss, so the client
+                        // gives up after its 30 tries with E_NOINTERFACE (dlls/combase/rpc.c
+                        // `rpc_get_local_class_object`, MAXTRIES; R-WINE-ACTIVATION; observed:
+                        // tests/conform/wine-singleuse-taken.log).
+                        out.push(failed(cfg, &a, cfg.runtime.failed_launch_hr()));
+                    } else {
+                        self.route(cfg, a, &mut out);
+                    }
                 }
             }
             Msg::Revoke { apartment, clsids } => {
