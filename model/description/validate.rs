@@ -457,6 +457,7 @@ impl Description {
     /// (local-multi-sta) only; `exit = "first-object-destroyed"` needs one apartment.
     fn check_textbook_keys(&self, scenario: Scenario) -> Result<(), Located> {
         let server = &self.server;
+        self.check_window_keys(scenario)?;
         let textbook = scenario == Scenario::LocalMultiSta;
         let why = "it describes the textbook server's own code (lifetime = \"textbook\", \
                    without a user); the frameworks' code is theirs (spec/frameworks.md)";
@@ -487,7 +488,6 @@ impl Description {
                 ));
             }
         }
-        self.check_window_keys(scenario)?;
         for c in &server.classes {
             if let Some(l) = &c.lock_server {
                 if !textbook && *l.get_ref() != LockServerImpl::Counts {
