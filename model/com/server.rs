@@ -1159,11 +1159,10 @@ impl ServerState {
         let scm = cfg.scm_id();
         self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
         out.push((scm, Msg::Exited));
-        for q in std::mem::take(&mut self.queues) {
-            for m in q {
-                if let Queued::Call { from, msg } = m {
-                    out.extend(self.exited_answer(from, &msg));
-                }
+        let queued: Vec<Queued> = self.queues.iter_mut().flat_map(std::mem::take).collect();
+        for m in queued {
+            if let Queued::Call { from, msg } = m {
+                out.extend(self.exited_answer(from, &msg));
             }
         }
         for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
