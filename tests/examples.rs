@@ -1,6 +1,7 @@
 //! The example descriptions of examples/ check as written: exit status 0 and every verdict as
-//! their `[expect]` pins it; examples/sserver.toml's comments say what its variants give (the
-//! sample's own client, the fix), and this file checks that too.
+//! their `[expect]` pins it; examples/sserver.toml's and examples/terminal-handoff.toml's
+//! comments say what their variants give (sserver's own client, the fixes), and this file
+//! checks that too.
 
 mod common;
 use common::comlife;
@@ -41,14 +42,22 @@ fn every_example_checks_as_written() {
 
 /// `check` on a variant of examples/sserver.toml: the exit status and its stdout.
 fn check_variant(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/sserver.toml"
-    ))
+    check_example_variant("sserver", name, edit)
+}
+
+/// `check` on a variant of examples/EXAMPLE.toml: the exit status and its stdout.
+fn check_example_variant(
+    example: &str,
+    name: &str,
+    edit: impl Fn(String) -> String,
+) -> (i32, String) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{example}.toml")),
+    )
     .unwrap();
     let text = edit(text);
     let dir = common::temp_dir(name);
-    let file = dir.join("sserver.toml");
+    let file = dir.join(format!("{example}.toml"));
     std::fs::write(&file, text).unwrap();
     let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
     std::fs::remove_dir_all(&dir).ok();
@@ -57,8 +66,16 @@ fn check_variant(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
 
 /// The verdict of `property` in `check`'s table.
 fn verdict<'a>(out: &'a str, property: &str) -> &'a str {
+    verdict_of(out, "sserver", property)
+}
+
+/// The verdict of `property` in the table of `check` on the description named `name`.
+fn verdict_of<'a>(out: &'a str, name: &str, property: &str) -> &'a str {
     out.lines()
-        .find(|l| l.starts_with("sserver ") && l.split_whitespace().nth(2) == Some(property))
+        .find(|l| {
+            l.split_whitespace().next() == Some(name)
+                && l.split_whitespace().nth(2) == Some(property)
+        })
         .and_then(|l| l.split_whitespace().nth(4))
         .unwrap_or_else(|| panic!("{property} in {out}"))
 }
@@ -221,4 +238,61 @@ fn the_wrl_servers_chrome_has_f4_and_openconsole_has_none() {
         "{out}"
     );
     assert!(out.contains("single-use classes"), "{out}");
+}
+
+/// examples/terminal-handoff.toml's fix: CoRevokeClassObject before PostQuitMessage and a
+/// process kept while a handoff object is alive; each alone leaves the handoff object dying
+/// before its EstablishPtyHandoff.
+#[test]
+fn terminal_handoff_fixed_revokes_before_quit_and_waits_for_objects() {
+    let with = |keys: &'static str| {
+        move |t: String| {
+            without_expect(t).replace(
+                "teardown = \"terminate-process\"\n",
+                &format!("teardown = \"terminate-process\"\n{keys}"),
+            )
+        }
+    };
+    let (_, out) = check_example_variant(
+        "terminal-handoff",
+        "terminal-fixed",
+        with("revoke_before_quit = true\nquit_waits_for_objects = true\n"),
+    );
+    for p in SAFETY {
+        let want = if p == "no-startup-exit" {
+            "violated" // the idle timer's start-up race
+        } else {
+            "holds"
+        };
+        assert_eq!(verdict_of(&out, "terminal-handoff", p), want, "{p}: {out}");
+    }
+    for (name, keys) in [
+        ("terminal-revoke", "revoke_before_quit = true\n"),
+        ("terminal-objects", "quit_waits_for_objects = true\n"),
+    ] {
+        let (_, out) = check_example_variant("terminal-handoff", name, with(keys));
+        for p in ["no-exit-with-live-objects", "clean-disconnect"] {
+            assert_eq!(
+                verdict_of(&out, "terminal-handoff", p),
+                "violated",
+                "{keys} {p}: {out}"
+            );
+        }
+    }
+}
+
+/// The Terminal's window keys keep the state graph acyclic (A-BOUNDS): the window count, the
+/// idle timer and the end by TerminateProcess.
+#[test]
+fn terminal_handoff_graph_is_acyclic() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/terminal-handoff.toml"
+    ))
+    .unwrap();
+    let cfg = comlife::description::format::Description::parse("terminal-handoff.toml", &text)
+        .and_then(|d| d.to_request())
+        .unwrap()
+        .config;
+    assert!(comlife::verify::acyclic::check_acyclic(cfg).is_ok());
 }

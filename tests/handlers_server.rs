@@ -3,7 +3,7 @@
 
 mod common;
 
-use comlife::com::config::{Config, ExitDecision, Layout};
+use comlife::com::config::{Config, ExitDecision, Layout, Teardown};
 use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::scenario::Scenario;
@@ -482,4 +482,143 @@ fn activate_rpc(c: &Config, v: &mut ServerState, kind: ActKind) {
             ..
         }
     ));
+}
+
+/// Windows Terminal's handoff server (issue 22; examples/terminal-handoff.toml): one STA, the
+/// window count decides, a method call opens a window, an idle timer, TerminateProcess.
+/// With the STA's FIFO queue (the default; `cfg` here turns on `unordered-dispatch`).
+fn terminal(teardown: Teardown, revoke_before_quit: bool, quit_waits_for_objects: bool) -> Config {
+    let toggled = [Toggle::RegclsSuspended]
+        .into_iter()
+        .collect::<comlife::com::toggle_set::ToggleSet>();
+    let c = Config::new(Scenario::LocalMultiSta, toggled, 2).unwrap();
+    let layout = Layout {
+        apartments: 1,
+        classes: 1,
+        class_apartment: [0; 3],
+        client_class: [0; 3],
+        exit: ExitDecision::Windows,
+        call_opens_window: true,
+        idle_timer: true,
+        teardown,
+        revoke_before_quit,
+        quit_waits_for_objects,
+        ..c.layout
+    };
+    c.with_layout(layout).unwrap()
+}
+
+/// An activation of CLSID_A for `client` delivered to the STA's queue and dispatched: its answer.
+fn sta_activate(c: &Config, v: &mut ServerState, client: u8) -> (Hresult, Option<u8>) {
+    let act = Msg::Activate {
+        client,
+        clsid: A,
+        kind: ActKind::Instance,
+    };
+    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+    match &v.step(c, ServerStep::Dispatch(0))[0].1 {
+        Msg::Activated { hr, obj, .. } => (*hr, *obj),
+        m => panic!("unexpected {m:?}"),
+    }
+}
+
+/// Delivers `msg` from client 0 to the STA's queue and dispatches it: the reply.
+fn sta_call(c: &Config, v: &mut ServerState, msg: Msg) -> (Hresult, Option<u8>) {
+    assert_eq!(v.on_msg(c, c.client_id(0), &msg), Some(vec![]));
+    let out = v.step(c, ServerStep::Dispatch(0));
+    reply(Some(out))
+}
+
+#[test]
+fn windows_exit_a_call_opens_a_window_and_the_last_close_posts_quit() {
+    let c = terminal(Teardown::TerminateProcess, false, false);
+    let mut v = started(&c);
+    assert!(v.idle_timer, "an -Embedding launch arms the idle timer");
+    let (hr, obj) = sta_activate(&c, &mut v, 0);
+    assert_eq!((hr, obj, v.count), (Hresult::S_OK, Some(1), 0), "no count");
+    // EstablishPtyHandoff opens a window inside the call and stops the timer.
+    let (hr, _) = sta_call(&c, &mut v, Msg::Call { obj: 1 });
+    assert_eq!((hr, v.windows, v.idle_timer), (Hresult::S_OK, 1, false));
+    // Its release decides nothing: the windows do.
+    sta_call(&c, &mut v, Msg::ReleaseObject { obj: 1 });
+    assert_eq!(v.shutdown, None);
+    assert!(!v.enabled(&c).contains(&ServerStep::GetQuit));
+    step(&c, &mut v, ServerStep::UserCloseWindow);
+    assert!(v.quit_requested && v.shutdown == Some(ExitReason::Automatic));
+    // WM_QUIT waits for the queue: an activation queued now is still served (handed out late).
+    let act = Msg::Activate {
+        client: 1,
+        clsid: A,
+        kind: ActKind::Instance,
+    };
+    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+    assert!(!v.enabled(&c).contains(&ServerStep::GetQuit));
+    step(&c, &mut v, ServerStep::Dispatch(0));
+    assert!(v.handed_out_late && v.live_objects() == 1);
+    // TerminateProcess: the process ends at once, with the object, without revoking.
+    let out = v.step(&c, ServerStep::GetQuit);
+    assert!(v.exited() && v.classes[0] == ClassReg::Live);
+    assert!(out.iter().any(|(_, m)| matches!(m, Msg::Exited)));
+    assert!(!out.iter().any(|(_, m)| matches!(m, Msg::Revoke { .. })));
+    let (hr, _) = reply(v.on_msg(&c, c.client_id(1), &Msg::Call { obj: 2 }));
+    assert_eq!(hr, Hresult::RPC_S_SERVER_UNAVAILABLE, "R-SEEDS-EXITED");
+}
+
+#[test]
+fn idle_timer_ticks_only_with_no_window_and_an_empty_queue() {
+    let c = terminal(Teardown::TerminateProcess, false, false);
+    let mut v = started(&c);
+    assert!(v.enabled(&c).contains(&ServerStep::IdleTimerTick));
+    let act = Msg::Activate {
+        client: 0,
+        clsid: A,
+        kind: ActKind::Instance,
+    };
+    v.on_msg(&c, c.scm_id(), &act).unwrap();
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::IdleTimerTick),
+        "A-IDLE-TIMER: not while a call is queued"
+    );
+    step(&c, &mut v, ServerStep::Dispatch(0));
+    // The gap between CoCreateInstance and EstablishPtyHandoff: the tick quits with the object.
+    step(&c, &mut v, ServerStep::IdleTimerTick);
+    assert!(v.quit_requested && !v.enabled(&c).contains(&ServerStep::IdleTimerTick));
+    step(&c, &mut v, ServerStep::GetQuit);
+    assert!(v.exited() && v.live_objects() == 1);
+    // Once a window opened, the timer never ticks.
+    let mut v = started(&c);
+    sta_activate(&c, &mut v, 0);
+    sta_call(&c, &mut v, Msg::Call { obj: 1 });
+    step(&c, &mut v, ServerStep::UserCloseWindow);
+    assert!(!v.idle_timer && v.quit_requested);
+}
+
+#[test]
+fn windows_exit_with_the_textbook_teardown_uninitializes_and_the_remedies_hold() {
+    // teardown = "uninitialize": revoke, then CoUninitialize's modal loop, then Exit.
+    let c = terminal(Teardown::Uninitialize, false, false);
+    let mut v = started(&c);
+    step(&c, &mut v, ServerStep::IdleTimerTick);
+    let phrase = ServerStep::GetQuit.phrase_in(&c, &v);
+    assert!(phrase.contains("CoUninitialize"), "{phrase}");
+    step(&c, &mut v, ServerStep::GetQuit);
+    assert_eq!(
+        (v.apartments[0].phase, v.classes[0]),
+        (AptPhase::Done, ClassReg::Revoked)
+    );
+    assert!(v.enabled(&c).contains(&ServerStep::Exit));
+    // revoke_before_quit: the class is revoked before PostQuitMessage; a later activation is
+    // refused (the SCM starts another instance).
+    let c = terminal(Teardown::TerminateProcess, true, false);
+    let mut v = started(&c);
+    step(&c, &mut v, ServerStep::IdleTimerTick);
+    assert_eq!(v.classes[0], ClassReg::Revoked);
+    assert_eq!(sta_activate(&c, &mut v, 1).0, Hresult::CO_E_SERVER_STOPPING);
+    // quit_waits_for_objects: no tick while an object is alive; its final release quits.
+    let c = terminal(Teardown::TerminateProcess, false, true);
+    let mut v = started(&c);
+    sta_activate(&c, &mut v, 0);
+    assert!(!v.enabled(&c).contains(&ServerStep::IdleTimerTick));
+    sta_call(&c, &mut v, Msg::ReleaseObject { obj: 1 });
+    assert!(v.quit_requested);
 }

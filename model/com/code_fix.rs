@@ -20,11 +20,23 @@ pub enum CodeFix {
     /// E_FAIL and counting nothing (`lock_server = "e-fail"`, A-IMPLICIT-LOCK-RESULT):
     /// `lock_server = "counts"` for every class.
     LockServerCounts,
+    /// (`exit = "windows"`) Revoke the class objects before PostQuitMessage, so that an
+    /// activation after the decision is refused and the SCM launches another instance
+    /// (R-003-SCM-RELAUNCH): `revoke_before_quit = true` (spec/assumptions.md A-WINDOWS-EXIT).
+    RevokeBeforeQuit,
+    /// (`exit = "windows"`) Quit only when no window is open and no object is alive, and check
+    /// again at each object's final release: `quit_waits_for_objects = true`.
+    QuitWaitsForObjects,
 }
 
 impl CodeFix {
     /// Every fix, in the order the remedy search tries them (after the toggles).
-    pub const ALL: [CodeFix; 2] = [CodeFix::CountObjects, CodeFix::LockServerCounts];
+    pub const ALL: [CodeFix; 4] = [
+        CodeFix::CountObjects,
+        CodeFix::LockServerCounts,
+        CodeFix::RevokeBeforeQuit,
+        CodeFix::QuitWaitsForObjects,
+    ];
 
     /// The fix as the description line that states it, which is also its name in the answer:
     /// `exit = "count"`.
@@ -32,6 +44,8 @@ impl CodeFix {
         match self {
             CodeFix::CountObjects => "exit = \"count\"",
             CodeFix::LockServerCounts => "lock_server = \"counts\"",
+            CodeFix::RevokeBeforeQuit => "revoke_before_quit = true",
+            CodeFix::QuitWaitsForObjects => "quit_waits_for_objects = true",
         }
     }
 
@@ -40,6 +54,7 @@ impl CodeFix {
         match self {
             CodeFix::CountObjects => "[server]",
             CodeFix::LockServerCounts => "every [[server.classes]] entry",
+            CodeFix::RevokeBeforeQuit | CodeFix::QuitWaitsForObjects => "[server]",
         }
     }
 
@@ -48,6 +63,12 @@ impl CodeFix {
         match self {
             CodeFix::CountObjects => layout.exit == ExitDecision::FirstObjectDestroyed,
             CodeFix::LockServerCounts => layout.lockserver_fails != 0,
+            CodeFix::RevokeBeforeQuit => {
+                layout.exit == ExitDecision::Windows && !layout.revoke_before_quit
+            }
+            CodeFix::QuitWaitsForObjects => {
+                layout.exit == ExitDecision::Windows && !layout.quit_waits_for_objects
+            }
         }
     }
 
@@ -56,6 +77,8 @@ impl CodeFix {
         match self {
             CodeFix::CountObjects => layout.exit = ExitDecision::Count,
             CodeFix::LockServerCounts => layout.lockserver_fails = 0,
+            CodeFix::RevokeBeforeQuit => layout.revoke_before_quit = true,
+            CodeFix::QuitWaitsForObjects => layout.quit_waits_for_objects = true,
         }
         layout
     }
@@ -75,6 +98,18 @@ impl CodeFix {
                  CoAddRefServerProcess(); else if (CoReleaseServerProcess() == 0) \
                  SetEvent(hevtDone); return S_OK;` (002 \"Local Server\": LockServer keeps the \
                  server loaded; 003)"
+            }
+            CodeFix::RevokeBeforeQuit => {
+                "call CoRevokeClassObject for the class objects before PostQuitMessage (in \
+                 Windows Terminal: the existing CTerminalHandoff::s_StopListening, from \
+                 _postQuitMessageIfNeeded), so that a later activation is refused and COM starts \
+                 a new instance (003, R-003-SCM-RELAUNCH)"
+            }
+            CodeFix::QuitWaitsForObjects => {
+                "quit only when no window is open and no COM object is alive: count the objects \
+                 (CoAddRefServerProcess/CoReleaseServerProcess), test the count beside the \
+                 window count before PostQuitMessage, and test both again at each object's \
+                 final release (002's final-decrement rule beside the windows)"
             }
         }
     }

@@ -122,6 +122,36 @@ pub struct Layout {
     /// holds, 1..=[`MAX_CREATE_INSTANCE`] (`[clients] create_instance`; A-SCRIPTS). 1 by default.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub create_instance: u8,
+    /// (textbook server, `exit = "windows"`) Whether a method call on an object opens a
+    /// top-level window before it returns, on the STA that dispatches it (`[server]
+    /// call_opens_window`; Windows Terminal's `CTerminalHandoff::EstablishPtyHandoff`,
+    /// spec/assumptions.md A-WINDOWS-EXIT). False by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub call_opens_window: bool,
+    /// (textbook server, `exit = "windows"`) Whether an instance the SCM launched (`-Embedding`)
+    /// arms an idle timer that calls PostQuitMessage if no window is open when it ticks, and
+    /// that stops when the first window opens (`[server] idle_timer`; Windows Terminal's
+    /// `_handoffTimeoutTimer`, spec/assumptions.md A-IDLE-TIMER). False by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub idle_timer: bool,
+    /// (textbook server) What the main thread does once its message loop has ended
+    /// ([`Teardown`]; `[server] teardown`).
+    #[serde(default, skip_serializing_if = "Teardown::is_uninitialize")]
+    pub teardown: Teardown,
+    /// (textbook server, `exit = "windows"`) Whether the window code calls
+    /// CoRevokeClassObject before `PostQuitMessage(0)`, as MFC's `AfxPostQuitMessage` does
+    /// (R-MFC-LOCKAPP): an activation that reaches the instance afterwards is refused with
+    /// CO_E_SERVER_STOPPING and the SCM starts another (R-003-SCM-RELAUNCH). `[server]
+    /// revoke_before_quit`; a remedy for Windows Terminal (examples/terminal-handoff.toml). False
+    /// by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revoke_before_quit: bool,
+    /// (textbook server, `exit = "windows"`) Whether PostQuitMessage also waits for the server's
+    /// objects: it is called only when no window is open and no object is alive, and an object's
+    /// final release checks again (`[server] quit_waits_for_objects`; a remedy for Windows
+    /// Terminal). False by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub quit_waits_for_objects: bool,
 }
 
 /// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
@@ -139,6 +169,38 @@ pub enum ExitDecision {
     /// "simple" sample, sserver.cpp lines 118, 297–301; spec/assumptions.md A-EVENT-EXIT). No
     /// count is kept.
     FirstObjectDestroyed,
+    /// Its count of open top-level windows reaching zero: the STA's window code calls
+    /// `PostQuitMessage(0)` when the last window closes (or an idle timer finds none,
+    /// [`Layout::idle_timer`]), and the main thread's `GetMessage` returns WM_QUIT once its
+    /// queue is empty (R-COM-QUIT-ORDER). COM's objects and locks count nothing. Windows
+    /// Terminal's `WindowEmperor::_postQuitMessageIfNeeded` (microsoft/terminal
+    /// src/cascadia/WindowsTerminal/WindowEmperor.cpp lines 1072–1083 at 20588130;
+    /// spec/assumptions.md A-WINDOWS-EXIT).
+    Windows,
+}
+
+/// What a textbook server's main thread does once its message loop has ended (`[server]
+/// teardown`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum Teardown {
+    /// CoRevokeClassObject (unless `revoke = false`), then CoUninitialize, whose modal loop
+    /// dispatches the calls still queued before the process exits (002, 003; Microsoft's
+    /// CoUninitialize page; A-QUEUE). The default.
+    #[default]
+    Uninitialize,
+    /// `TerminateProcess(GetCurrentProcess(), 0)` at once: no CoRevokeClassObject, no
+    /// CoUninitialize, so nothing still queued is dispatched; every call queued, running or
+    /// arriving later fails for its caller as a call into an exited process does
+    /// (RPC_S_SERVER_UNAVAILABLE; R-SEEDS-EXITED, A-RPC-EXIT). Windows Terminal's
+    /// WindowEmperor.cpp line 751 (spec/assumptions.md A-TERMINATE). Modeled with `exit =
+    /// "windows"`.
+    TerminateProcess,
+}
+
+impl Teardown {
+    fn is_uninitialize(&self) -> bool {
+        *self == Teardown::Uninitialize
+    }
 }
 
 impl ExitDecision {
@@ -151,6 +213,7 @@ impl ExitDecision {
         match self {
             ExitDecision::Count => "the count reaching zero",
             ExitDecision::FirstObjectDestroyed => "the first object's destruction",
+            ExitDecision::Windows => "its last window closing (PostQuitMessage)",
         }
     }
 }
@@ -214,7 +277,17 @@ impl Layout {
             revoke: true,
             lockserver_fails: 0,
             create_instance: 1,
+            call_opens_window: false,
+            idle_timer: false,
+            teardown: Teardown::Uninitialize,
+            revoke_before_quit: false,
+            quit_waits_for_objects: false,
         }
+    }
+
+    /// Whether the server decides to exit on its window count ([`ExitDecision::Windows`]).
+    pub fn windows_exit(&self) -> bool {
+        self.exit == ExitDecision::Windows
     }
 
     /// Whether the server keeps a lifetime count (`count`): unless it decides on its first
@@ -288,9 +361,30 @@ impl Layout {
                 self.apartments
             ));
         }
-        if self.exit != ExitDecision::Count && self.apartments != 1 {
+        if self.exit == ExitDecision::FirstObjectDestroyed && self.apartments != 1 {
             return Err(
                 "exit = \"first-object-destroyed\" is modeled for a server with one apartment (the main thread waits on the event)".into(),
+            );
+        }
+        if self.windows_exit() && (self.apartments != 1 || self.free) {
+            return Err(
+                "exit = \"windows\" is modeled for a server with one apartment, an STA (its main thread's message loop pumps the windows)".into(),
+            );
+        }
+        if self.teardown == Teardown::TerminateProcess && !self.revoke {
+            return Err(
+                "teardown = \"terminate-process\" calls neither CoRevokeClassObject nor CoUninitialize; revoke = false says nothing more".into(),
+            );
+        }
+        if !self.windows_exit()
+            && (self.call_opens_window
+                || self.idle_timer
+                || self.revoke_before_quit
+                || self.quit_waits_for_objects
+                || self.teardown == Teardown::TerminateProcess)
+        {
+            return Err(
+                "call_opens_window, idle_timer, revoke_before_quit, quit_waits_for_objects and teardown = \"terminate-process\" are modeled with exit = \"windows\"".into(),
             );
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
@@ -403,10 +497,15 @@ impl Config {
         let textbook_shape = layout.free
             || layout.exit != ExitDecision::Count
             || !layout.revoke
-            || layout.lockserver_fails != 0;
+            || layout.lockserver_fails != 0
+            || layout.call_opens_window
+            || layout.idle_timer
+            || layout.revoke_before_quit
+            || layout.quit_waits_for_objects
+            || layout.teardown != Teardown::Uninitialize;
         if textbook_shape && self.scenario != Scenario::LocalMultiSta {
             return Err(format!(
-                "scenario '{}' runs its framework's lifetime code; threading = \"free\", exit, revoke and lock_server = \"e-fail\" describe the textbook server without a user (local-multi-sta)",
+                "scenario '{}' runs its framework's lifetime code; threading = \"free\", exit, revoke, lock_server = \"e-fail\", call_opens_window, idle_timer, revoke_before_quit, quit_waits_for_objects and teardown describe the textbook server without a user (local-multi-sta)",
                 self.scenario.name()
             ));
         }

@@ -11,7 +11,7 @@
 //! its message loop: until then the call stays queued (the network keeps it). A call on a stub
 //! the server disconnected is answered by COM's RPC layer at once.
 
-use crate::com::config::{Clsid, Config};
+use crate::com::config::{Clsid, Config, ExitDecision, Teardown};
 use crate::com::framework::{Framework, MonitorKind, OnZero};
 use crate::com::hresult::Hresult;
 use crate::com::msg::Sends;
@@ -317,6 +317,23 @@ pub struct ServerState {
     pub stopping: Stopping,
     /// (MFC, `modal-dialog`) the modal dialog.
     pub dialog: Dialog,
+    /// (`exit = "windows"`) Top-level windows open: one per method call that opened one
+    /// (`call_opens_window`), so at most clients × create_instance (A-BOUNDS); the user closes
+    /// them (A-WINDOWS-EXIT).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub windows: u8,
+    /// (`idle_timer`) The idle timer is running: armed at an SCM launch (`-Embedding`), stopped
+    /// when the first window opens (A-IDLE-TIMER).
+    #[serde(skip_serializing_if = "is_false")]
+    pub idle_timer: bool,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// An internal step of a server process: a thread's COM API call or a user action.
@@ -391,6 +408,13 @@ pub enum ServerStep {
     /// (WRL) the main thread's wait on the event the release notifier set returns, and it
     /// calls `Module::UnregisterObjects`: CoRevokeClassObject for each class (R-WRL-NOTIFIER).
     WaitReturns,
+    /// (`idle_timer`) The idle timer ticks with no window open: `PostQuitMessage(0)` (Windows
+    /// Terminal's `_handoffTimeoutTimer` Tick → `_postQuitMessageIfNeeded`, WindowEmperor.cpp
+    /// lines 600–609, 1074–1083; A-IDLE-TIMER).
+    IdleTimerTick,
+    /// (`exit = "windows"`) The user closes a top-level window; when none is left the window
+    /// code calls `PostQuitMessage(0)` (WindowEmperor.cpp lines 1181–1183; A-WINDOWS-EXIT).
+    UserCloseWindow,
 }
 
 impl ServerStep {
@@ -425,6 +449,8 @@ impl ServerStep {
             ServerStep::UserCloseHide,
             ServerStep::UserCloseDisconnect,
             ServerStep::WaitReturns,
+            ServerStep::IdleTimerTick,
+            ServerStep::UserCloseWindow,
         ]);
         v
     }
@@ -468,6 +494,17 @@ impl ServerStep {
             }
             ServerStep::Revoke(a) if !cfg.layout.revoke => {
                 return format!("apartment {} calls {revoke}", a + 1)
+            }
+            ServerStep::GetQuit if cfg.scenario.framework().is_none() => {
+                let after = match cfg.layout.teardown {
+                    Teardown::Uninitialize => format!("it calls {revoke}, then CoUninitialize"),
+                    Teardown::TerminateProcess => {
+                        "it calls TerminateProcess(GetCurrentProcess(), 0): no CoRevokeClassObject, no CoUninitialize".to_string()
+                    }
+                };
+                return format!(
+                    "the main thread's GetMessage returns WM_QUIT (PostQuitMessage, queue empty): the message loop ends and {after}"
+                );
             }
             _ => return self.phrase(),
         };
@@ -561,6 +598,12 @@ impl ServerStep {
             ServerStep::WaitReturns => {
                 "the main thread's wait on the event the release notifier set returns: it calls Module::UnregisterObjects (CoRevokeClassObject)".to_string()
             }
+            ServerStep::IdleTimerTick => {
+                "the idle timer ticks with no window open: the main thread calls PostQuitMessage(0)".to_string()
+            }
+            ServerStep::UserCloseWindow => {
+                "the user closes a window (the last one: the main thread calls PostQuitMessage(0))".to_string()
+            }
         }
     }
 }
@@ -646,6 +689,12 @@ impl fmt::Debug for ServerState {
             Stopping::Pending => write!(f, " (shutdown flag about to be set)")?,
             Stopping::Set => write!(f, " SHUTDOWN FLAG")?,
         }
+        if self.windows != 0 {
+            write!(f, " windows={}", self.windows)?;
+        }
+        if self.idle_timer {
+            write!(f, " idle timer running")?;
+        }
         Ok(())
     }
 }
@@ -715,6 +764,8 @@ impl ServerState {
             rpc_activations: Vec::new(),
             stopping: Stopping::Clear,
             dialog: Dialog::None,
+            windows: 0,
+            idle_timer: false,
         }
     }
 
@@ -845,6 +896,10 @@ impl ServerState {
                     ServerStep::UserCloseHide,
                     ServerStep::UserCloseDisconnect,
                     ServerStep::UserClose,
+                    // `exit = "windows"`: the window code and the end of the message loop.
+                    ServerStep::IdleTimerTick,
+                    ServerStep::UserCloseWindow,
+                    ServerStep::GetQuit,
                 ]);
                 // A free-threaded textbook server's RPC threads finishing activations.
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
@@ -894,7 +949,7 @@ impl ServerState {
             ServerStep::Quit => self.enabled_quit(cfg),
             ServerStep::Exit => self.enabled_exit(fw),
             ServerStep::Dispatch(a) => self.enabled_dispatch(fw, a as usize),
-            ServerStep::GetQuit => self.enabled_get_quit(fw),
+            ServerStep::GetQuit => self.enabled_get_quit(cfg, fw),
             ServerStep::MonitorWake => self.enabled_monitor_wake(cfg, fw),
             ServerStep::MonitorTimeout => self.enabled_monitor_timeout(cfg, fw),
             ServerStep::MonitorRecheck => self.enabled_monitor_recheck(cfg, fw),
@@ -911,6 +966,8 @@ impl ServerState {
                 fw.is_none() && self.user_close_in_service(cfg, fw) == Some(true)
             }
             ServerStep::UserClose => self.user_close_in_service(cfg, fw) == Some(false),
+            ServerStep::IdleTimerTick => self.enabled_idle_timer_tick(cfg),
+            ServerStep::UserCloseWindow => self.enabled_user_close_window(cfg),
         }
     }
 
@@ -941,6 +998,11 @@ impl ServerState {
             ServerStep::UserCloseHide => self.do_user_close_hide(cfg),
             ServerStep::UserClose => self.do_user_close(cfg, false, &mut out),
             ServerStep::UserCloseDisconnect => self.do_user_close(cfg, true, &mut out),
+            ServerStep::IdleTimerTick => self.post_quit_if_needed(cfg, &mut out),
+            ServerStep::UserCloseWindow => {
+                self.windows -= 1;
+                self.post_quit_if_needed(cfg, &mut out);
+            }
         }
         out
     }
@@ -1109,13 +1171,24 @@ impl ServerState {
     }
 
     fn do_exit(&mut self, cfg: &Config, out: &mut Sends) {
+        // CoUninitialize's modal loop has emptied the queues.
+        debug_assert!(self.queues_empty());
+        self.end_process(cfg, out);
+    }
+
+    /// The process ends (after CoUninitialize, or by TerminateProcess): the SCM learns of it,
+    /// and what was still queued or running on an RPC thread dies with it: the callers get what
+    /// a call into an exited process gets (R-SEEDS-EXITED; A-RPC-EXIT, A-TERMINATE).
+    fn end_process(&mut self, cfg: &Config, out: &mut Sends) {
         let scm = cfg.scm_id();
         self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
         out.push((scm, Msg::Exited));
-        // CoUninitialize's modal loop has emptied the queues. Activations still running
-        // on RPC threads die with the process: their callers get what a call into an
-        // exited process gets (A-RPC-EXIT).
-        debug_assert!(self.queues_empty());
+        let queued: Vec<Queued> = self.queues.iter_mut().flat_map(std::mem::take).collect();
+        for m in queued {
+            if let Queued::Call { from, msg } = m {
+                out.extend(self.exited_answer(from, &msg));
+            }
+        }
         for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
             out.extend(self.exited_answer(
                 scm,
@@ -1159,25 +1232,94 @@ impl ServerState {
         }
     }
 
-    /// GetQuit (framework): the main thread's loop finds WM_QUIT at the head of its queue, or
-    /// an empty queue after `PostQuitMessage`.
-    fn enabled_get_quit(&self, fw: Option<Framework>) -> bool {
-        fw.is_some()
-            && self.apartments[0].phase == AptPhase::Loop
-            && match self.queues[0].first() {
-                Some(Queued::Quit) => true,
-                Some(Queued::Call { .. }) => false,
-                None => self.quit_requested,
+    /// GetQuit: a framework's main thread's loop finds WM_QUIT at the head of its queue, or an
+    /// empty queue after `PostQuitMessage`; a textbook server that exits on its windows (`exit
+    /// = "windows"`), idle in its loop, an empty queue after `PostQuitMessage`
+    /// (R-COM-QUIT-ORDER; without a queue, under `unordered-dispatch`, calls wait in the
+    /// network in any order).
+    fn enabled_get_quit(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        match fw {
+            Some(_) => {
+                self.apartments[0].phase == AptPhase::Loop
+                    && match self.queues[0].first() {
+                        Some(Queued::Quit) => true,
+                        Some(Queued::Call { .. }) => false,
+                        None => self.quit_requested,
+                    }
             }
+            None => {
+                cfg.layout.windows_exit()
+                    && self.quit_requested
+                    && self.apt_idle(0)
+                    && self.queues.first().is_none_or(Vec::is_empty)
+            }
+        }
     }
 
     fn do_get_quit(&mut self, cfg: &Config, out: &mut Sends) {
-        if self.queues[0].first() == Some(&Queued::Quit) {
+        if self.queues.first().and_then(|q| q.first()) == Some(&Queued::Quit) {
             self.queues[0].remove(0);
         }
         self.quit_requested = false;
-        // PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no step).
-        self.revoke(cfg, 0, false, out);
+        match (cfg.scenario.framework(), cfg.layout.teardown) {
+            // Windows Terminal: `TerminateProcess(GetCurrentProcess(), 0)` after the loop
+            // (WindowEmperor.cpp line 751; A-TERMINATE).
+            (None, Teardown::TerminateProcess) => self.end_process(cfg, out),
+            // A framework's PostMessageLoop: RevokeClassObjects (then Sleep(m_dwPause), no
+            // step); the textbook's CoRevokeClassObject; then CoUninitialize.
+            _ => self.revoke(cfg, 0, false, out),
+        }
+    }
+
+    /// IdleTimerTick (`idle_timer`): the timer runs, no window is open, the main thread is idle
+    /// in its loop with nothing queued (A-IDLE-TIMER), and PostQuitMessage is not called yet (a
+    /// later tick would change nothing).
+    fn enabled_idle_timer_tick(&self, cfg: &Config) -> bool {
+        self.idle_timer
+            && self.quit_needed(cfg)
+            && !self.quit_requested
+            && self.apt_idle(0)
+            && self.queues.first().is_none_or(Vec::is_empty)
+    }
+
+    /// UserCloseWindow (`exit = "windows"`): a window is open and the main thread, idle in its
+    /// loop, pumps its messages (A-WINDOWS-EXIT). The effect is in [`ServerState::step`].
+    fn enabled_user_close_window(&self, cfg: &Config) -> bool {
+        cfg.layout.windows_exit() && self.windows > 0 && self.apt_idle(0)
+    }
+
+    /// Whether `_postQuitMessageIfNeeded` would quit now (`exit = "windows"`): no window is
+    /// open and, with `quit_waits_for_objects`, no object is alive.
+    fn quit_needed(&self, cfg: &Config) -> bool {
+        self.windows == 0 && (!cfg.layout.quit_waits_for_objects || self.objects.is_empty())
+    }
+
+    /// `_postQuitMessageIfNeeded` (`exit = "windows"`; WindowEmperor.cpp lines 1074–1083): when
+    /// [`ServerState::quit_needed`], `PostQuitMessage(0)`: the server has decided to shut down,
+    /// and `GetMessage` returns WM_QUIT once the queue is empty (R-COM-QUIT-ORDER). With
+    /// `revoke_before_quit` it first calls CoRevokeClassObject, in the loop (as MFC's
+    /// `AfxPostQuitMessage`, R-MFC-LOCKAPP).
+    fn post_quit_if_needed(&mut self, cfg: &Config, out: &mut Sends) {
+        if !self.quit_needed(cfg) {
+            return;
+        }
+        if cfg.layout.revoke_before_quit {
+            self.revoke(cfg, 0, true, out);
+        }
+        self.quit_requested = true;
+        if self.shutdown.is_none() {
+            self.shutdown = Some(ExitReason::Automatic);
+            self.begin_stopping(cfg);
+        }
+    }
+
+    /// A method call opens a window before it returns (`call_opens_window`; Windows Terminal's
+    /// `EstablishPtyHandoff` → `ConptyConnection::NewHandoff` → `WindowEmperor::CreateNewWindow`,
+    /// whose `_handoffTimeoutTimer.Stop()` stops the idle timer: WindowEmperor.cpp lines
+    /// 249–272, 631–639; A-WINDOWS-EXIT).
+    fn open_window(&mut self) {
+        self.windows += 1;
+        self.idle_timer = false;
     }
 
     /// WaitReturns (WRL): the main thread waits on the event (between its registration and its
@@ -1718,9 +1860,17 @@ impl ServerState {
     /// the main thread tears down in its next step ([`ServerStep::FinishRelease`]) whatever
     /// else is alive (spec/assumptions.md A-EVENT-EXIT).
     fn object_released(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
-        if cfg.layout.counts() {
-            self.release(cfg, a, out);
-            return;
+        match cfg.layout.exit {
+            ExitDecision::Count => return self.release(cfg, a, out),
+            // The objects count nothing; the windows decide (A-WINDOWS-EXIT), and with
+            // `quit_waits_for_objects` the final release checks again.
+            ExitDecision::Windows => {
+                if cfg.layout.quit_waits_for_objects {
+                    self.post_quit_if_needed(cfg, out);
+                }
+                return;
+            }
+            ExitDecision::FirstObjectDestroyed => {}
         }
         if self.shutdown.is_none() {
             self.begin_stopping(cfg);
@@ -1827,6 +1977,8 @@ impl ServerState {
                 };
                 self.status = ProcStatus::Running;
                 self.launched_for = Some(*client);
+                // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER).
+                self.idle_timer = cfg.layout.idle_timer;
                 return Some(Vec::new());
             }
             ProcStatus::Exited(_) => {
@@ -1942,7 +2094,12 @@ impl ServerState {
                 let hr = self.lock_server(cfg, a, *clsid, *lock, &mut out);
                 Some(reply(hr, None))
             }
-            Msg::Call { .. } => Some(reply(Hresult::S_OK, None)),
+            Msg::Call { .. } => {
+                if cfg.layout.call_opens_window {
+                    self.open_window();
+                }
+                Some(reply(Hresult::S_OK, None))
+            }
             Msg::ReleaseObject { obj } => {
                 self.objects.retain(|o| o.id != *obj);
                 self.object_released(cfg, a, &mut out);

@@ -119,6 +119,26 @@ choice!(
         /// then tears down (revokes, CoUninitialize, returns from `main`), whatever else is
         /// alive: the DCOM "simple" sample's sserver.cpp (spec/assumptions.md A-EVENT-EXIT).
         FirstObjectDestroyed = "first-object-destroyed",
+        /// The count of open top-level windows reaching zero: `PostQuitMessage(0)` when the last
+        /// window closes (or the idle timer finds none), WM_QUIT once the queue is empty; one
+        /// STA; objects and locks count nothing: Windows Terminal's `WindowEmperor`
+        /// (spec/assumptions.md A-WINDOWS-EXIT).
+        Windows = "windows",
+    }
+);
+
+choice!(
+    /// What a textbook EXE server's main thread does after its message loop (`[server]
+    /// teardown`).
+    TeardownKind, "teardown", {
+        /// CoRevokeClassObject (unless `revoke = false`), then CoUninitialize, whose modal loop
+        /// dispatches what is still queued (002, 003; A-QUEUE). The default.
+        Uninitialize = "uninitialize",
+        /// `TerminateProcess(GetCurrentProcess(), 0)` at once, with `exit = "windows"`: nothing
+        /// queued is dispatched, every call still queued or arriving fails with
+        /// RPC_S_SERVER_UNAVAILABLE (Windows Terminal, WindowEmperor.cpp line 751;
+        /// spec/assumptions.md A-TERMINATE).
+        TerminateProcess = "terminate-process",
     }
 );
 
@@ -272,6 +292,35 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub revoke: Option<Spanned<bool>>,
+    /// Textbook EXE with `exit = "windows"` only: whether a method call on an object opens a
+    /// top-level window on the STA before it returns (default false; Windows Terminal's
+    /// `EstablishPtyHandoff`, spec/assumptions.md A-WINDOWS-EXIT).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub call_opens_window: Option<Spanned<bool>>,
+    /// Textbook EXE with `exit = "windows"` only: whether an instance the SCM launched
+    /// (`-Embedding`) runs an idle timer that calls PostQuitMessage when it ticks with no
+    /// window open, stopped when the first window opens (default false; spec/assumptions.md
+    /// A-IDLE-TIMER).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub idle_timer: Option<Spanned<bool>>,
+    /// Textbook EXE with `exit = "windows"` only: whether the window code calls
+    /// CoRevokeClassObject before PostQuitMessage, as MFC's `AfxPostQuitMessage` does (default
+    /// false; a remedy: R-MFC-LOCKAPP, R-003-SCM-RELAUNCH).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub revoke_before_quit: Option<Spanned<bool>>,
+    /// Textbook EXE with `exit = "windows"` only: whether PostQuitMessage also waits until no
+    /// object is alive, an object's final release checking again (default false; a remedy).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub quit_waits_for_objects: Option<Spanned<bool>>,
+    /// Textbook EXE only: what the main thread does after its message loop: "uninitialize"
+    /// (default) or "terminate-process" (with `exit = "windows"`).
+    #[serde(default)]
+    #[schemars(with = "Option<TeardownKind>")]
+    pub teardown: Option<Spanned<TeardownKind>>,
     /// Whether an interactive user works in the server and closes it: the textbook EXE with one
     /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
     /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where

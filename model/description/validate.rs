@@ -3,7 +3,8 @@
 //! model.
 
 use crate::com::config::{
-    Config, ExitDecision, Layout, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS, MAX_CREATE_INSTANCE,
+    Config, ExitDecision, Layout, Teardown, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS,
+    MAX_CREATE_INSTANCE,
 };
 use crate::com::runtime::Runtime;
 use crate::com::scenario::{quote_prefix, Scenario};
@@ -11,7 +12,7 @@ use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
     at, Clsctx, Description, DescriptionError, Exit, Located, LockServerImpl, Regcls, RuntimeName,
-    ServerKind, Threading,
+    ServerKind, TeardownKind, Threading,
 };
 use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
@@ -208,22 +209,29 @@ impl Description {
                     format!("`lifetime` is for EXE servers, not {what}; {valid}"),
                 ));
             }
-            if let Some(t) = &server.threading {
-                return Err(at(
-                    t,
-                    format!("`threading` is for EXE servers, not {what}; {valid}"),
-                ));
-            }
-            if let Some(e) = &server.exit {
-                return Err(at(
-                    e,
-                    format!("`exit` is for EXE servers, not {what}; {valid}"),
-                ));
-            }
-            if let Some(r) = &server.revoke {
-                return Err(at(
-                    r,
-                    format!("`revoke` is for EXE servers, not {what}; {valid}"),
+            let exe_keys = [
+                ("threading", server.threading.as_ref().map(|t| t.span())),
+                ("exit", server.exit.as_ref().map(|e| e.span())),
+                ("revoke", server.revoke.as_ref().map(|r| r.span())),
+                (
+                    "call_opens_window",
+                    server.call_opens_window.as_ref().map(|c| c.span()),
+                ),
+                ("idle_timer", server.idle_timer.as_ref().map(|t| t.span())),
+                (
+                    "revoke_before_quit",
+                    server.revoke_before_quit.as_ref().map(|r| r.span()),
+                ),
+                (
+                    "quit_waits_for_objects",
+                    server.quit_waits_for_objects.as_ref().map(|q| q.span()),
+                ),
+                ("teardown", server.teardown.as_ref().map(|t| t.span())),
+            ];
+            if let Some((key, Some(span))) = exe_keys.into_iter().find(|(_, s)| s.is_some()) {
+                return Err((
+                    span,
+                    format!("`{key}` is for EXE servers, not {what}; {valid}"),
                 ));
             }
             if let Some(u) = &server.user {
@@ -449,6 +457,7 @@ impl Description {
     /// (local-multi-sta) only; `exit = "first-object-destroyed"` needs one apartment.
     fn check_textbook_keys(&self, scenario: Scenario) -> Result<(), Located> {
         let server = &self.server;
+        self.check_window_keys(scenario)?;
         let textbook = scenario == Scenario::LocalMultiSta;
         let why = "it describes the textbook server's own code (lifetime = \"textbook\", \
                    without a user); the frameworks' code is theirs (spec/frameworks.md)";
@@ -487,6 +496,111 @@ impl Description {
                         format!("`lock_server` is not chosen here: {why}; valid choices here: \"counts\""),
                     ));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of a server that exits on its windows (`exit = "windows"`, `call_opens_window`,
+    /// `idle_timer`, `teardown`): the textbook server without a `user` key (the windows bring
+    /// their own user, A-WINDOWS-EXIT), one STA; the window keys only with `exit = "windows"`.
+    fn check_window_keys(&self, scenario: Scenario) -> Result<(), Located> {
+        let server = &self.server;
+        let windows = server
+            .exit
+            .as_ref()
+            .is_some_and(|e| *e.get_ref() == Exit::Windows);
+        if let (Some(e), true) = (&server.exit, windows) {
+            if scenario == Scenario::LocalSta {
+                return Err(at(
+                    e,
+                    "exit = \"windows\" brings its own user, who closes the windows \
+                     (spec/assumptions.md A-WINDOWS-EXIT); remove `user = true`",
+                ));
+            }
+            let free = server
+                .threading
+                .as_ref()
+                .is_some_and(|t| *t.get_ref() == Threading::Free);
+            if server.apartments.len() != 1 || free {
+                return Err(at(
+                    e,
+                    format!(
+                        "exit = \"windows\" is modeled for a server with one apartment, an STA \
+                         (its main thread's message loop pumps the windows); this one has {} \
+                         apartment{}{}; valid choices here: \"count\", \"first-object-destroyed\"",
+                        server.apartments.len(),
+                        if server.apartments.len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        if free { ", the MTA" } else { "" }
+                    ),
+                ));
+            }
+        }
+        let needs_windows = [
+            (
+                "call_opens_window = true",
+                server
+                    .call_opens_window
+                    .as_ref()
+                    .filter(|c| *c.get_ref())
+                    .map(|c| c.span()),
+            ),
+            (
+                "idle_timer = true",
+                server
+                    .idle_timer
+                    .as_ref()
+                    .filter(|t| *t.get_ref())
+                    .map(|t| t.span()),
+            ),
+            (
+                "revoke_before_quit = true",
+                server
+                    .revoke_before_quit
+                    .as_ref()
+                    .filter(|r| *r.get_ref())
+                    .map(|r| r.span()),
+            ),
+            (
+                "quit_waits_for_objects = true",
+                server
+                    .quit_waits_for_objects
+                    .as_ref()
+                    .filter(|q| *q.get_ref())
+                    .map(|q| q.span()),
+            ),
+            (
+                "teardown = \"terminate-process\"",
+                server
+                    .teardown
+                    .as_ref()
+                    .filter(|t| *t.get_ref() == TeardownKind::TerminateProcess)
+                    .map(|t| t.span()),
+            ),
+        ];
+        if let (Some((key, Some(span))), false) = (
+            needs_windows.into_iter().find(|(_, s)| s.is_some()),
+            windows,
+        ) {
+            return Err((
+                span,
+                format!(
+                    "{key} is modeled for a server that exits on its windows; set `exit = \
+                     \"windows\"` in [server] (one STA, textbook), or leave the key out"
+                ),
+            ));
+        }
+        if let (Some(t), Some(r)) = (&server.teardown, &server.revoke) {
+            if *t.get_ref() == TeardownKind::TerminateProcess && !*r.get_ref() {
+                return Err(at(
+                    r,
+                    "teardown = \"terminate-process\" calls neither CoRevokeClassObject nor \
+                     CoUninitialize, so `revoke = false` says nothing more; remove it",
+                ));
             }
         }
         Ok(())
@@ -786,6 +900,24 @@ impl Description {
         layout.exit = match server.exit.as_ref().map(|e| *e.get_ref()) {
             None | Some(Exit::Count) => ExitDecision::Count,
             Some(Exit::FirstObjectDestroyed) => ExitDecision::FirstObjectDestroyed,
+            Some(Exit::Windows) => ExitDecision::Windows,
+        };
+        layout.call_opens_window = server
+            .call_opens_window
+            .as_ref()
+            .is_some_and(|c| *c.get_ref());
+        layout.idle_timer = server.idle_timer.as_ref().is_some_and(|t| *t.get_ref());
+        layout.revoke_before_quit = server
+            .revoke_before_quit
+            .as_ref()
+            .is_some_and(|r| *r.get_ref());
+        layout.quit_waits_for_objects = server
+            .quit_waits_for_objects
+            .as_ref()
+            .is_some_and(|q| *q.get_ref());
+        layout.teardown = match server.teardown.as_ref().map(|t| *t.get_ref()) {
+            None | Some(TeardownKind::Uninitialize) => Teardown::Uninitialize,
+            Some(TeardownKind::TerminateProcess) => Teardown::TerminateProcess,
         };
         layout.revoke = server.revoke.as_ref().is_none_or(|r| *r.get_ref());
         layout.lockserver_fails = 0;

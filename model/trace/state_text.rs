@@ -238,6 +238,14 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
             "shutdown event set"
         }));
     }
+    if s.windows != 0 {
+        v.push(fact("top-level windows open", s.windows.to_string(), "0"));
+    }
+    if s.idle_timer {
+        v.push(flag(
+            "idle timer running (-Embedding launch, no window yet)",
+        ));
+    }
     match s.monitor {
         Monitor::Waiting => {}
         Monitor::Timing => v.push(fact(

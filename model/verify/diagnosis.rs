@@ -235,6 +235,21 @@ fn differs(cfg: &Config) -> Option<String> {
     if l.lockserver_fails != own.lockserver_fails {
         parts.push("LockServer returning E_FAIL".to_string());
     }
+    if l.call_opens_window != own.call_opens_window {
+        parts.push("a method call that opens a window".to_string());
+    }
+    if l.idle_timer != own.idle_timer {
+        parts.push("an idle timer after an /Embedding launch".to_string());
+    }
+    if l.teardown != own.teardown {
+        parts.push("TerminateProcess after the message loop".to_string());
+    }
+    if l.revoke_before_quit != own.revoke_before_quit {
+        parts.push("CoRevokeClassObject before PostQuitMessage".to_string());
+    }
+    if l.quit_waits_for_objects != own.quit_waits_for_objects {
+        parts.push("no quit while an object is alive".to_string());
+    }
     if l.create_instance != own.create_instance {
         parts.push(format!(
             "clients calling CreateInstance {} times on a class object",

@@ -3,8 +3,8 @@
 //! apartments, classes, clients and bounds) with the fix made, exhaustively, on the worker pool
 //! ([`run_jobs`]). A fix is an opt-in remedy ([`Kind::Remedy`], a toggle) or a change of the
 //! described server's own code back to the textbook's discipline ([`CodeFix`]). When no single
-//! fix repairs every violated property, the pairs of fixes are checked too (at most
-//! [`MAX_PAIRS`]). What each run repairs, and what it breaks, is read off by
+//! fix repairs every violated property, the pairs of fixes with at least one that repairs
+//! something alone are checked too (at most [`MAX_PAIRS`]). What each run repairs, and what it breaks, is read off by
 //! [`crate::verify::diagnosis`]; this module decides which runs to make, or why none is made.
 
 use crate::com::code_fix::CodeFix;
@@ -133,11 +133,15 @@ pub fn candidates(cfg: &Config) -> Vec<(Fix, Config)> {
 }
 
 /// The pairs of `singles` the search tries, each with its configuration: both fixes made, when
-/// the configuration accepts them together.
-fn pairs(cfg: &Config, singles: &[(Fix, Config)]) -> Vec<(Fixes, Config)> {
+/// the configuration accepts them together and at least one of the two repaired something
+/// alone (`helped`; a pair of fixes that each change nothing is not tried).
+fn pairs(cfg: &Config, singles: &[(Fix, Config)], helped: &[Fix]) -> Vec<(Fixes, Config)> {
     let mut out = Vec::new();
     for (i, (a, _)) in singles.iter().enumerate() {
         for (b, _) in &singles[i + 1..] {
+            if !helped.contains(a) && !helped.contains(b) {
+                continue;
+            }
             if let Some(c) = a.apply(cfg).and_then(|c| b.apply(&c)) {
                 out.push((vec![*a, *b], c));
             }
@@ -146,18 +150,24 @@ fn pairs(cfg: &Config, singles: &[(Fix, Config)]) -> Vec<(Fixes, Config)> {
     out
 }
 
-/// Whether a run with verdicts `with` repairs every always/eventually property `report`
-/// violates.
-fn repairs_all(report: &RunReport, with: &RunReport) -> bool {
-    report
+/// How many of the always/eventually properties `report` violates a run with verdicts `with`
+/// repairs, and how many there are.
+fn repaired(report: &RunReport, with: &RunReport) -> (usize, usize) {
+    let violated: Vec<&str> = report
         .properties
         .iter()
         .filter(|p| p.verdict == Verdict::Violated && p.def.expectation != Expectation::Sometimes)
-        .all(|p| {
+        .map(|p| p.def.name)
+        .collect();
+    let n = violated
+        .iter()
+        .filter(|name| {
             with.properties
                 .iter()
-                .any(|q| q.def.name == p.def.name && q.verdict == Verdict::Holds)
+                .any(|q| q.def.name == **name && q.verdict == Verdict::Holds)
         })
+        .count();
+    (n, violated.len())
 }
 
 /// Why the search is not run after `report`, if it is not: a run without a defect, a
@@ -202,7 +212,7 @@ pub enum SearchEvent<'a> {
 /// symmetry; the threads spread the remedy runs over the worker pool), advancing `progress`
 /// and calling `event` as it goes. Skipped, with the reason, when [`skip_reason`] gives one or
 /// no fix applies. The pairs are checked when no single fix repairs every violated property
-/// and there are at most [`MAX_PAIRS`] of them.
+/// and there are at most [`MAX_PAIRS`] of them with a fix that repairs something alone.
 pub fn search(
     report: &RunReport,
     opts: RunOptions,
@@ -249,11 +259,19 @@ pub fn search(
         &mut runs,
     );
     let mut pairs_skipped = None;
-    if !runs.iter().any(|(_, r)| repairs_all(report, r)) {
-        let two = pairs(&report.cfg, &singles);
+    if !runs.iter().any(|(_, r)| {
+        let (n, of) = repaired(report, r);
+        n == of
+    }) {
+        let helped: Vec<Fix> = runs
+            .iter()
+            .filter(|(_, r)| repaired(report, r).0 > 0)
+            .map(|(f, _)| f[0])
+            .collect();
+        let two = pairs(&report.cfg, &singles, &helped);
         if two.len() > MAX_PAIRS {
             pairs_skipped = Some(format!(
-                "{} candidates make {} pairs, more than {MAX_PAIRS}",
+                "{} candidates make {} pairs with a fix that repairs something alone, more than {MAX_PAIRS}",
                 singles.len(),
                 two.len()
             ));

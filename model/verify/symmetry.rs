@@ -763,6 +763,8 @@ fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
     v.quit_requested.hash(h);
     v.event.hash(h);
     v.monitor.hash(h);
+    v.windows.hash(h);
+    v.idle_timer.hash(h);
 }
 
 /// Hash of a server state's image under `p`, without building it (except its queued calls
