@@ -296,3 +296,26 @@ fn terminal_handoff_graph_is_acyclic() {
         .config;
     assert!(comlife::verify::acyclic::check_acyclic(cfg).is_ok());
 }
+
+/// The examples' traces checked in under examples/traces/ (written by `comlife check
+/// examples/NAME.toml`, linked from docs/servers.md) replay against the current model: a
+/// change of the model that changes them shows here.
+#[test]
+fn the_examples_traces_replay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/traces");
+    let mut stack = vec![root];
+    let mut n = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".itf.json") {
+                let (code, out, err) = comlife(&["replay", p.to_str().unwrap()]);
+                assert_eq!(code, 0, "{}: {out}{err}", p.display());
+                n += 1;
+            }
+        }
+    }
+    assert!(n >= 5 * 3, "{n} traces");
+}
