@@ -319,3 +319,21 @@ fn the_examples_traces_replay() {
     }
     assert!(n >= 5 * 3, "{n} traces");
 }
+
+/// examples/vboxsvc.toml's singleton class object changes no verdict: written as a factory that
+/// makes a new object per client, the same properties hold and are violated.
+#[test]
+fn vboxsvc_verdicts_do_not_depend_on_its_singleton() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vboxsvc.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains("\nfactory = \"singleton\"\n"));
+    let dir = common::temp_dir("vboxsvc-new-object");
+    let file = dir.join("vboxsvc.toml");
+    std::fs::write(&file, text.replace("\nfactory = \"singleton\"\n", "\n")).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0, "the same [expect] matches: {out}{err}");
+    assert!(!out.contains("a singleton class object"), "{out}");
+    let (_, out, _) = comlife(&["check", path, "--no-traces"]);
+    assert!(out.contains("a singleton class object"), "{out}");
+}

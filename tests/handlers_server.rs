@@ -622,3 +622,47 @@ fn windows_exit_with_the_textbook_teardown_uninitializes_and_the_remedies_hold()
     sta_call(&c, &mut v, Msg::ReleaseObject { obj: 1 });
     assert!(v.quit_requested);
 }
+
+/// `factory = "singleton"`: the class object's CreateInstance hands every client the object it
+/// made first; the object counts once while any client holds it, and only the last client's
+/// Release is its final release (A-SINGLETON).
+#[test]
+fn a_singleton_class_object_hands_out_one_object_counted_once() {
+    let c = sserver(ExitDecision::Count, true, 0);
+    let c = c
+        .with_layout(Layout {
+            singleton: 1,
+            ..c.layout
+        })
+        .unwrap();
+    let mut v = started(&c);
+    let create = Msg::CreateInstance { clsid: A };
+    let (hr1, first) = reply(v.on_msg(&c, c.client_id(0), &create));
+    let (hr2, second) = reply(v.on_msg(&c, c.client_id(1), &create));
+    assert_eq!((hr1, hr2), (Hresult::S_OK, Hresult::S_OK));
+    assert_eq!(first, second, "the same object");
+    assert_eq!((v.objects.len(), v.count), (1, 1), "counted once");
+    let release = Msg::ReleaseObject {
+        obj: first.unwrap(),
+    };
+    v.on_msg(&c, c.client_id(0), &release);
+    assert_eq!(
+        (v.objects.len(), v.count),
+        (1, 1),
+        "client 2 still holds it"
+    );
+    assert!(v.shutdown.is_none());
+    v.on_msg(&c, c.client_id(1), &release);
+    assert_eq!(
+        (v.objects.len(), v.count),
+        (0, 0),
+        "the last Release is the final one"
+    );
+    // Without the key every CreateInstance makes an object of its own.
+    let c = sserver(ExitDecision::Count, true, 0);
+    let mut v = started(&c);
+    let (_, first) = reply(v.on_msg(&c, c.client_id(0), &create));
+    let (_, second) = reply(v.on_msg(&c, c.client_id(1), &create));
+    assert_ne!(first, second);
+    assert_eq!((v.objects.len(), v.count), (2, 2));
+}

@@ -118,6 +118,12 @@ pub struct Layout {
     /// (R-002-LOCKSERVER-HOLD).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub lockserver_fails: u8,
+    /// Classes whose class object is a singleton (`factory = "singleton"`), as a bit set (bit
+    /// `c` is class `c`): its CreateInstance hands every client the same object, which counts
+    /// once while any client holds it (spec/assumptions.md A-SINGLETON). The others make a new
+    /// object per CreateInstance.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub singleton: u8,
     /// IClassFactory::CreateInstance calls the class-object script makes on the class object it
     /// holds, 1..=[`MAX_CREATE_INSTANCE`] (`[clients] create_instance`; A-SCRIPTS). 1 by default.
     #[serde(default = "one", skip_serializing_if = "is_one")]
@@ -276,6 +282,7 @@ impl Layout {
             exit: ExitDecision::Count,
             revoke: true,
             lockserver_fails: 0,
+            singleton: 0,
             create_instance: 1,
             call_opens_window: false,
             idle_timer: false,
@@ -300,6 +307,11 @@ impl Layout {
     /// ([`Layout::lockserver_fails`]).
     pub fn lockserver_fails(&self, clsid: Clsid) -> bool {
         self.lockserver_fails & (1 << clsid.0) != 0
+    }
+
+    /// Whether `clsid`'s class object is a singleton ([`Layout::singleton`]).
+    pub fn singleton(&self, clsid: Clsid) -> bool {
+        self.singleton & (1 << clsid.0) != 0
     }
 
     /// Whether the clients' scripts may begin with activation call `op`

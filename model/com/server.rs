@@ -183,6 +183,12 @@ pub struct Object {
     pub id: ObjId,
     /// Its class.
     pub clsid: Clsid,
+    /// Clients holding a proxy to it beyond the first: 0 for an ordinary object (one client
+    /// each); for a singleton class object's object (`factory = "singleton"`), every further
+    /// client's CreateInstance adds one and its Release takes one away, and only the last
+    /// Release is the object's final release (VBoxSVC's VirtualBoxObjectCached; A-SINGLETON).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_holders: u8,
 }
 
 /// What the interactive user has done (seed 002, user control).
@@ -1780,9 +1786,22 @@ impl ServerState {
     /// A new object (its constructor calls CoAddRefServerProcess, or `++count`; nothing under
     /// `exit = "first-object-destroyed"`).
     fn create(&mut self, cfg: &Config, clsid: Clsid) -> ObjId {
+        // A singleton class object hands every client the object it made first (its
+        // CreateInstance is a QueryInterface on it): one more holder, nothing counted (the
+        // object counts once while any client holds it; A-SINGLETON).
+        if cfg.layout.singleton(clsid) {
+            if let Some(o) = self.objects.iter_mut().find(|o| o.clsid == clsid) {
+                o.more_holders += 1;
+                return o.id;
+            }
+        }
         self.last_obj += 1;
         let id = self.last_obj;
-        self.objects.push(Object { id, clsid });
+        self.objects.push(Object {
+            id,
+            clsid,
+            more_holders: 0,
+        });
         self.add_ref(cfg);
         id
     }
@@ -2101,8 +2120,14 @@ impl ServerState {
                 Some(reply(Hresult::S_OK, None))
             }
             Msg::ReleaseObject { obj } => {
-                self.objects.retain(|o| o.id != *obj);
-                self.object_released(cfg, a, &mut out);
+                match self.objects.iter_mut().find(|o| o.id == *obj) {
+                    // Another client still holds the singleton's object: not its final release.
+                    Some(o) if o.more_holders > 0 => o.more_holders -= 1,
+                    _ => {
+                        self.objects.retain(|o| o.id != *obj);
+                        self.object_released(cfg, a, &mut out);
+                    }
+                }
                 Some(reply(Hresult::S_OK, None))
             }
             Msg::ReleaseFactory { clsid } => {

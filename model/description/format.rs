@@ -154,6 +154,19 @@ choice!(
 );
 
 choice!(
+    /// What a class object's `IClassFactory::CreateInstance` hands out (`factory`).
+    FactoryKind, "factory", {
+        /// A new object per call (002, 003; every built-in server). The default.
+        NewObject = "new-object",
+        /// The same object to every client: a singleton class object (ATL's
+        /// DECLARE_CLASSFACTORY_SINGLETON family; VBoxSVC's VirtualBoxClassFactory hands out one
+        /// VirtualBoxObjectCached, which Locks the module while any client holds it:
+        /// spec/assumptions.md A-SINGLETON).
+        Singleton = "singleton",
+    }
+);
+
+choice!(
     /// The kind of a COM apartment.
     ApartmentKind, "apartment kind", {
         /// A single-threaded apartment.
@@ -367,6 +380,11 @@ pub struct Class {
     #[serde(default)]
     #[schemars(with = "Option<LockServerImpl>")]
     pub lock_server: Option<Spanned<LockServerImpl>>,
+    /// EXE only: what its `IClassFactory::CreateInstance` hands out: "new-object" (default) or
+    /// "singleton".
+    #[serde(default)]
+    #[schemars(with = "Option<FactoryKind>")]
+    pub factory: Option<Spanned<FactoryKind>>,
 }
 
 /// The `[mechanisms]` table.

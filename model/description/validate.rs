@@ -11,8 +11,8 @@ use crate::com::scenario::{quote_prefix, Scenario};
 use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
-    at, Clsctx, Description, DescriptionError, Exit, Located, LockServerImpl, Regcls, RuntimeName,
-    ServerKind, TeardownKind, Threading,
+    at, Clsctx, Description, DescriptionError, Exit, FactoryKind, Located, LockServerImpl, Regcls,
+    RuntimeName, ServerKind, TeardownKind, Threading,
 };
 use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
@@ -872,6 +872,18 @@ impl Description {
     fn layout(&self, scenario: Scenario, singleuse: u8, clients: usize) -> Result<Layout, Located> {
         let mut layout = Layout::of(scenario);
         if !scenario.is_local() {
+            let singleton = self.server.classes.iter().find_map(|c| {
+                c.factory
+                    .as_ref()
+                    .filter(|f| *f.get_ref() == FactoryKind::Singleton)
+            });
+            if let Some(f) = singleton {
+                return Err(at(
+                    f,
+                    "a singleton class object is modeled for EXE servers (their clients are \
+                     other processes); valid choices here: \"new-object\"",
+                ));
+            }
             return Ok(layout);
         }
         let names: Vec<&str> = self
@@ -921,9 +933,13 @@ impl Description {
         };
         layout.revoke = server.revoke.as_ref().is_none_or(|r| *r.get_ref());
         layout.lockserver_fails = 0;
+        layout.singleton = 0;
         for (i, c) in server.classes.iter().enumerate() {
             if c.lock_server.as_ref().map(|l| *l.get_ref()) == Some(LockServerImpl::EFail) {
                 layout.lockserver_fails |= 1 << i;
+            }
+            if c.factory.as_ref().map(|f| *f.get_ref()) == Some(FactoryKind::Singleton) {
+                layout.singleton |= 1 << i;
             }
         }
         if let Some(n) = &self.clients.create_instance {

@@ -232,6 +232,9 @@ fn differs(cfg: &Config) -> Option<String> {
     if l.revoke != own.revoke {
         parts.push("no CoRevokeClassObject (a bare CoUninitialize)".to_string());
     }
+    if l.singleton != own.singleton {
+        parts.push("a singleton class object".to_string());
+    }
     if l.lockserver_fails != own.lockserver_fails {
         parts.push("LockServer returning E_FAIL".to_string());
     }
