@@ -28,7 +28,7 @@ use comlife::verify::memory::MemoryBound;
 use comlife::verify::model::build;
 use comlife::verify::progress::Progress;
 use comlife::verify::remedies::{self, RemedySearch};
-use comlife::verify::search::action_phrase;
+use comlife::verify::search::action_phrase_in;
 use comlife::verify::simulate::Simulation;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -765,7 +765,7 @@ fn show_traces(report: &RunReport, subject: &str, class_names: &[String]) {
             t.len()
         );
         for (i, a) in t.actions.iter().enumerate() {
-            let step = action_phrase(&model, a);
+            let step = action_phrase_in(&model, &t.states[i], a);
             println!(
                 "  {:>2}. {}",
                 i + 1,

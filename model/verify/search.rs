@@ -594,6 +594,20 @@ fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
     Trace { states, actions }
 }
 
+/// [`action_phrase`] told with the state `before` the action, so that a server's step says
+/// which case happened (the teardown the described code does, what an RPC thread's activation
+/// did: [`crate::com::actor::Step::sentence_in`]), as the Markdown traces tell it.
+pub fn action_phrase_in(model: &ComModel, before: &SysState, action: &Action) -> String {
+    match action {
+        ActorModelAction::Timeout(id, step) => step.sentence_in(
+            &model.cfg.actor_name(*id),
+            &model.cfg,
+            &before.actor_states[usize::from(*id)],
+        ),
+        _ => action_phrase(model, action),
+    }
+}
+
 /// An action as a one-line phrase in COM terms, e.g. "client 1 → SCM: CoGetClassObject(CLSID_A,
 /// ...)"; a timeout is its step's sentence.
 pub fn action_phrase(model: &ComModel, action: &Action) -> String {
