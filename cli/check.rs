@@ -636,15 +636,13 @@ fn remedy_search(plan: &Plan, kept: &[(RunReport, Comparison)]) -> Option<Remedy
         return None;
     }
     let (report, _) = kept.first()?;
-    let n = remedies::planned_runs(report);
     let progress = Arc::new(Progress::new());
-    let display = long_run::Display::start(Work::Runs(n as u64), Arc::clone(&progress));
+    // The runs are counted as the search plans them: the single fixes, then any pairs.
+    let display = long_run::Display::start(Work::Runs(0), Arc::clone(&progress));
     let bar = display.bar();
     bar.set_message("remedy search".to_string());
     let search = remedies::search(report, plan.jobs[0].opts, &progress, |e| match e {
-        // The singles were counted when the display started; the pairs come on top.
-        remedies::SearchEvent::Planned(k) if bar.position() > 0 => bar.inc_length(k as u64),
-        remedies::SearchEvent::Planned(_) => {}
+        remedies::SearchEvent::Planned(k) => bar.inc_length(k as u64),
         remedies::SearchEvent::Done(r) => {
             bar.inc(1);
             bar.set_message(format!("remedy search: {} done", r.cfg.run_label()));

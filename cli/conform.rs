@@ -12,27 +12,31 @@ use std::process::ExitCode;
 /// log's clients to the model's.
 pub const DEFAULT_MAX: usize = 2_000_000;
 
-/// Checks LOG against the model of `cfg`: exit 0 when a model path shows every client's
-/// observed calls in the log's order (printed with `show_path`), 1 when none does (naming the
-/// first observed call no path shows, and what the model's clients observed instead) or when
-/// the search reached its bound, 2 when LOG cannot be read or is malformed (its line), or when
-/// the configuration cannot be compared with it.
-pub fn run(file: &Path, cfg: Config, max: usize, show_path: bool) -> ExitCode {
-    let text = match read_input(file, "an event log", TRACE_CAP) {
-        Ok(t) => t,
-        Err(e) => return crate::usage(e),
-    };
-    let log = match EventLog::parse(&text) {
-        Ok(l) => l,
-        Err(e) => return crate::usage(format!("{}: {e}", file.display())),
-    };
+/// Reads and parses LOG, refusing one without a client event.
+///
+/// # Errors
+/// Exit status 2, the message printed, when LOG cannot be read, is malformed (its line), or
+/// has no client event to compare.
+pub fn load(file: &Path) -> Result<EventLog, ExitCode> {
+    let text = read_input(file, "an event log", TRACE_CAP).map_err(crate::usage)?;
+    let log =
+        EventLog::parse(&text).map_err(|e| crate::usage(format!("{}: {e}", file.display())))?;
     if log.is_empty() {
-        return crate::usage(format!(
+        return Err(crate::usage(format!(
             "{}: no client event (activation-answered, lockserver, call) to compare",
             file.display()
-        ));
+        )));
     }
-    if let Err(e) = check_applicable(&cfg, &log) {
+    Ok(log)
+}
+
+/// Checks `log` (read from `file` by [`load`]) against the model of `cfg`: exit 0 when a model
+/// path shows every client's observed calls in the log's order (printed with `show_path`), 1
+/// when none does (naming the first observed call no path shows, and what the model's clients
+/// observed instead) or when the search reached its bound, 2 when the configuration cannot be
+/// compared with the log.
+pub fn run(file: &Path, log: &EventLog, cfg: Config, max: usize, show_path: bool) -> ExitCode {
+    if let Err(e) = check_applicable(&cfg, log) {
         return crate::usage(format!("{}: {e}", file.display()));
     }
     let run = format!(
@@ -43,7 +47,7 @@ pub fn run(file: &Path, cfg: Config, max: usize, show_path: bool) -> ExitCode {
         if cfg.clients == 1 { "" } else { "s" },
         cfg.runtime.name()
     );
-    match conform(cfg, &log, max) {
+    match conform(cfg, log, max) {
         Conformance::Accepted {
             assignment,
             path,
@@ -126,16 +130,4 @@ pub fn run(file: &Path, cfg: Config, max: usize, show_path: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// The number of client processes in LOG, for the model's default client count (the log is
-/// read again, and reported, by [`run`]).
-///
-/// # Errors
-/// Exit status 2 with the reason when LOG cannot be read or is malformed.
-pub fn log_clients(file: &Path) -> Result<usize, ExitCode> {
-    let text = read_input(file, "an event log", TRACE_CAP).map_err(crate::usage)?;
-    EventLog::parse(&text)
-        .map(|l| l.clients.len())
-        .map_err(|e| crate::usage(format!("{}: {e}", file.display())))
 }

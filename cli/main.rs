@@ -372,29 +372,23 @@ fn main() -> ExitCode {
             max_states,
             show_path,
         } => {
-            let clients = match clients
-                .map(Ok)
-                .unwrap_or_else(|| conform::log_clients(&log))
-            {
-                Ok(n) => n.max(1),
+            let parsed = match conform::load(&log) {
+                Ok(l) => l,
                 Err(code) => return code,
             };
-            let cfg = match file {
-                Some(f) => match read_description(&f, &disable, &enable, runtime.as_deref()) {
-                    Ok((_, cfg)) => Ok(cfg),
-                    Err(code) => return code,
-                },
-                None => config(
-                    scenario.as_deref().expect("clap requires one"),
-                    &disable,
-                    &enable,
-                    clients,
-                    runtime.as_deref(),
-                ),
+            // The model has a client for each of the log's unless --clients says otherwise.
+            let clients = clients.unwrap_or(parsed.clients.len()).max(1);
+            let target = Target {
+                file: file.as_deref(),
+                scenario: scenario.as_deref(),
+                disable: &disable,
+                enable: &enable,
+                clients,
+                runtime: runtime.as_deref(),
             };
-            match cfg {
-                Ok(cfg) => conform::run(&log, cfg, max_states, show_path),
-                Err(e) => usage(e),
+            match target.config() {
+                Ok((_, cfg)) => conform::run(&log, &parsed, cfg, max_states, show_path),
+                Err(code) => code,
             }
         }
         Command::Replay { file } => replay::run(&file),
@@ -408,22 +402,20 @@ fn main() -> ExitCode {
             clients,
             runtime,
             addr,
-        } => match file {
-            Some(f) => match read_description(&f, &disable, &enable, runtime.as_deref()) {
-                Ok((desc, cfg)) => explore::run(cfg, &desc.class_names, &addr),
-                Err(code) => code,
-            },
-            None => match config(
-                scenario.as_deref().expect("clap requires one"),
-                &disable,
-                &enable,
+        } => {
+            let target = Target {
+                file: file.as_deref(),
+                scenario: scenario.as_deref(),
+                disable: &disable,
+                enable: &enable,
                 clients,
-                runtime.as_deref(),
-            ) {
-                Ok(cfg) => explore::run(cfg, &[], &addr),
-                Err(e) => usage(e),
-            },
-        },
+                runtime: runtime.as_deref(),
+            };
+            match target.config() {
+                Ok((names, cfg)) => explore::run(cfg, &names, &addr),
+                Err(code) => code,
+            }
+        }
         Command::Trace(TraceCommand::Html { file, out }) => {
             trace_html::run(trace_html::Format::Html, &file, out.as_deref())
         }
@@ -479,6 +471,45 @@ fn config(
     comlife::description::builtin::builtin_config(scenario, toggled, clients)?
         .with_runtime(runtime)
         .map_err(|e| format!("--runtime {}: {e}", runtime.name()))
+}
+
+/// The run a command that takes a server description or `--scenario` is about (`explore`,
+/// `conform`): the description's, with the command line's toggles added, or the scenario's.
+struct Target<'a> {
+    /// The description file, if one was given (else `scenario` was: clap requires one).
+    file: Option<&'a Path>,
+    /// `--scenario`.
+    scenario: Option<&'a str>,
+    /// `--disable`.
+    disable: &'a [String],
+    /// `--enable`.
+    enable: &'a [String],
+    /// `--clients` (a description says its own).
+    clients: usize,
+    /// `--runtime`.
+    runtime: Option<&'a str>,
+}
+
+impl Target<'_> {
+    /// The configuration, and the description's class names (empty for a scenario).
+    ///
+    /// # Errors
+    /// Exit status 2, the message printed, for a bad description, scenario or toggle.
+    fn config(&self) -> Result<(Vec<String>, Config), ExitCode> {
+        match self.file {
+            Some(f) => read_description(f, self.disable, self.enable, self.runtime)
+                .map(|(desc, cfg)| (desc.class_names, cfg)),
+            None => config(
+                self.scenario.expect("clap requires --scenario or FILE"),
+                self.disable,
+                self.enable,
+                self.clients,
+                self.runtime,
+            )
+            .map(|cfg| (Vec::new(), cfg))
+            .map_err(usage),
+        }
+    }
 }
 
 /// Reads the server description `file` and adds the command line's toggles: its run and the

@@ -175,7 +175,10 @@ fn the_search_is_skipped_where_it_cannot_show_a_repair() {
         assert!(!r.complete && r.properties.iter().any(|p| p.verdict == Verdict::Violated));
         let why = remedies::skip_reason(r).expect("skipped");
         assert!(why.contains(words), "{why}");
-        assert_eq!(remedies::planned_runs(r), 0);
+        // Nothing is planned or run.
+        let mut events = 0;
+        let search = remedies::search(r, RunOptions::default(), &Progress::new(), |_| events += 1);
+        assert!(matches!(search, RemedySearch::Skipped(_)) && events == 0);
     }
     // A clean server has nothing to repair.
     let clean = run(

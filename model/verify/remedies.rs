@@ -285,13 +285,3 @@ pub fn search(
         pairs_skipped,
     }
 }
-
-/// The number of single-fix runs [`search`] makes after `report` (0 when it is skipped), for a
-/// progress display; the pairs, if tried, are announced by [`SearchEvent::Planned`].
-pub fn planned_runs(report: &RunReport) -> usize {
-    if skip_reason(report).is_some() {
-        0
-    } else {
-        candidates(&report.cfg).len()
-    }
-}
