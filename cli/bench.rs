@@ -103,6 +103,18 @@ impl Measure {
     fn rate(&self) -> f64 {
         self.unique as f64 / self.seconds
     }
+
+    /// Peak resident memory over unique states, in bytes per state (issue 21's memory measure:
+    /// it includes the process's fixed cost, a few MiB, so it means something only for runs of
+    /// a million states or more); "n/a" where the platform reports no peak.
+    fn bytes_per_state(&self) -> String {
+        match self.peak {
+            Some(p) if self.unique > 0 => {
+                format!("{:.0}", p * 1024.0 * 1024.0 / self.unique as f64)
+            }
+            _ => "n/a".into(),
+        }
+    }
 }
 
 fn mib(m: Option<f64>) -> String {
@@ -149,7 +161,7 @@ pub fn run_bench(
         opts.threads = t;
     }
     println!(
-        "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8} {:>10} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+        "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} {:>7} | {:>10} {:>8} {:>10} {:>8} {:>7} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
         "scenario",
         "clients",
         "threads",
@@ -157,10 +169,12 @@ pub fn run_bench(
         "seconds",
         "states/s",
         "peak MiB",
+        "B/state",
         "unreduced",
         "seconds",
         "states/s",
         "peak MiB",
+        "B/state",
         "symmetry×",
         "sr unique",
         "sr s",
@@ -187,12 +201,13 @@ pub fn run_bench(
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return crate::usage(e),
             (_, Ok(None), _) => unreachable!("the unreduced run is always measured"),
         };
-        let (ru, rs, rr, rm, factor) = match &reduced {
+        let (ru, rs, rr, rm, rb, factor) = match &reduced {
             Some(r) => (
                 r.unique.to_string(),
                 format!("{:.2}", r.seconds),
                 format!("{:.0}", r.rate()),
                 mib(r.peak),
+                r.bytes_per_state(),
                 format!("{:.2}", unreduced.unique as f64 / r.unique as f64),
             ),
             None => Default::default(),
@@ -208,7 +223,7 @@ pub fn run_bench(
             None => Default::default(),
         };
         println!(
-            "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} | {:>10} {:>8.2} {:>10.0} {:>8} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
+            "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} {:>7} | {:>10} {:>8.2} {:>10.0} {:>8} {:>7} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
             s.name(),
             clients,
             opts.threads,
@@ -216,10 +231,12 @@ pub fn run_bench(
             rs,
             rr,
             rm,
+            rb,
             unreduced.unique,
             unreduced.seconds,
             unreduced.rate(),
             mib(unreduced.peak),
+            unreduced.bytes_per_state(),
             factor,
             u,
             sec,

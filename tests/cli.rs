@@ -672,6 +672,20 @@ fn bench_measures_each_run_in_its_own_process() {
     let (code, out, err) = comlife(&["bench", "--scenario", "inproc", "--no-stateright"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().nth(1).unwrap().starts_with("inproc "), "{out}");
+    // Bytes per unique state (peak RSS over unique states), for the reduced and unreduced runs.
+    assert_eq!(
+        out.lines().next().unwrap().matches("B/state").count(),
+        2,
+        "{out}"
+    );
+    let cols: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
+    let b_state: f64 = cols[8]
+        .parse()
+        .expect("the reduced run's B/state is a number");
+    assert!(
+        b_state > 1000.0,
+        "1969 states in a process of some MiB: {out}"
+    );
     let (code, _, err) = comlife(&["bench", "--child", "comlife"]);
     assert_eq!(code, 2, "--child needs --scenario: {err}");
 }
