@@ -19,6 +19,7 @@ use crate::{answer, traces, usage, CheckArgs};
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::ToggleSet;
+use comlife::trace::meta::Search;
 use comlife::verify::check::{RunOptions, RunReport};
 use comlife::verify::cost::costly;
 use comlife::verify::diagnosis::diagnose;
@@ -301,16 +302,20 @@ impl Plan {
     /// The directory of the traces of `report`'s run below `root`: `<scenario>/<run>`, or for
     /// a description `<name>/<run>` ([`traces::run_dir`]).
     fn run_dir(&self, root: &Path, report: &RunReport) -> PathBuf {
-        self.dir_of(root, &report.cfg, report.simulated)
+        self.dir_of(
+            root,
+            &report.cfg,
+            Search::of_run(report.simulated, report.por),
+        )
     }
 
-    /// The directory of the traces of a run of `cfg` below `root`, simulated or not.
-    fn dir_of(&self, root: &Path, cfg: &Config, simulated: bool) -> PathBuf {
+    /// The directory of the traces of a run of `cfg` below `root`, by how it searches.
+    fn dir_of(&self, root: &Path, cfg: &Config, search: Search) -> PathBuf {
         let top = match &self.against {
             Against::Spec => cfg.scenario.name(),
             Against::Description { desc, .. } => &desc.name,
         };
-        traces::run_dir(root, top, cfg, simulated)
+        traces::run_dir(root, top, cfg, search)
     }
 
     /// Checks, before anything runs, that every directory the plan writes into can be written:
@@ -335,7 +340,8 @@ impl Plan {
         };
         check_output_dir(&traces_flag, root)?;
         for job in &self.jobs {
-            let dir = self.dir_of(root, &job.cfg, job.opts.simulate.is_some());
+            let search = Search::of_run(job.opts.simulate.is_some(), job.opts.por);
+            let dir = self.dir_of(root, &job.cfg, search);
             check_output_dir(&traces_flag, &dir)?;
             if let Some(html) = &self.html {
                 let rel = dir.strip_prefix(root).unwrap_or(&dir);
@@ -420,6 +426,7 @@ fn options(args: &CheckArgs) -> Result<RunOptions, ExitCode> {
     }
     opts.max_states = args.max_states;
     opts.symmetry = !args.no_symmetry;
+    opts.por = args.por;
     opts.max_depth = args.max_depth;
     // Without --max-memory, a share of the machine's memory (docs/checker.md).
     opts.max_memory = match args.max_memory.map(|m| m.checked_mul(1 << 20)) {
@@ -485,11 +492,12 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
             && opts.max_depth.is_none()
             && args.max_memory.is_none()
             && opts.simulate.is_none()
-            && opts.symmetry;
+            && opts.symmetry
+            && !opts.por;
         // `traces` for the full matrix with default --clients and no bounds.
         let root = canonical.then(|| PathBuf::from("traces"));
         if !canonical && !args.no_traces && args.traces.is_none() {
-            eprintln!("comlife: not a default run (--clients, bounds, --simulate or --no-symmetry): traces are written only with --traces DIR");
+            eprintln!("comlife: not a default run (--clients, bounds, --simulate, --no-symmetry or --por): traces are written only with --traces DIR");
         }
         if args.bless && !canonical {
             return Err(usage(

@@ -295,7 +295,7 @@ struct CheckArgs {
     /// states) and the built-in descriptions' [expect] sections (spec/scenarios/*.toml) from
     /// the whole matrix with default options, keeping the hand-written [findings] table.
     /// Review the change with `git diff`, then rebuild: the binary embeds the pins.
-    #[arg(long, conflicts_with_all = ["file", "scenario", "json", "simulate", "max_states", "max_depth", "max_memory", "no_symmetry"])]
+    #[arg(long, conflicts_with_all = ["file", "scenario", "json", "simulate", "max_states", "max_depth", "max_memory", "no_symmetry", "por"])]
     bless: bool,
     /// Also write the HTML viewer page of every trace written, as
     /// DIR/<scenario>/<baseline or mechanism>/<property>.html. DIR must exist (its
@@ -308,6 +308,13 @@ struct CheckArgs {
     /// lengths are the same; unique-state counts are those of the unreduced model.
     #[arg(long)]
     no_symmetry: bool,
+    /// Partial-order reduction (docs/checker.md, spec/assumptions.md A-POR): where a client
+    /// between two calls has only calls to make that no property reads, explore its next call
+    /// first and let the other steps wait. The same verdicts as the exact search, fewer states;
+    /// its traces are executions of the model but not necessarily shortest, and are filed in
+    /// `<run>.por`. Its unique-state counts are not compared with the pinned ones.
+    #[arg(long, conflicts_with = "simulate")]
+    por: bool,
 }
 
 /// A usage error: printed and mapped to exit status 2.

@@ -9,6 +9,7 @@ use crate::output::write_atomic;
 use comlife::com::config::Config;
 use comlife::trace::html::page;
 use comlife::trace::itf_trace::{document_for, to_text, Origin};
+use comlife::trace::meta::Search;
 use comlife::trace::narrative::markdown;
 use comlife::trace::replay::load;
 use comlife::verify::check::RunReport;
@@ -21,9 +22,9 @@ pub const EXTENSIONS: [&str; 2] = [".itf.json", ".md"];
 /// The directory of the traces of a run of `cfg` below `root`: `<top>/<run>`, where `top` is
 /// the scenario's name (or a server description's) and `<run>` is
 /// [`comlife::trace::meta::run_name`].
-pub fn run_dir(root: &Path, top: &str, cfg: &Config, simulated: bool) -> PathBuf {
+pub fn run_dir(root: &Path, top: &str, cfg: &Config, search: Search) -> PathBuf {
     root.join(top)
-        .join(comlife::trace::meta::run_name(cfg, simulated))
+        .join(comlife::trace::meta::run_name(cfg, search))
 }
 
 /// Writes every trace of `report` into the directory `dir`; returns the files written. For a
@@ -40,8 +41,14 @@ pub fn write_report_in(
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        let doc = document_for(&report.cfg, p.def, trace, report.simulated, origin)
-            .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
+        let doc = document_for(
+            &report.cfg,
+            p.def,
+            trace,
+            Search::of_run(report.simulated, report.por),
+            origin,
+        )
+        .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
         let text = to_text(&doc);
         let loaded = load(&text).map_err(|e| {
             format!(

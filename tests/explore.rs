@@ -91,6 +91,7 @@ fn limits(threads: usize) -> Limits {
         max_depth: None,
         max_memory: None,
         symmetry: false,
+        por: false,
     }
 }
 

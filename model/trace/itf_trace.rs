@@ -29,7 +29,7 @@ use crate::com::config::{Config, Layout};
 use crate::com::names::{capitalise, the};
 use crate::com::rules::source_title;
 use crate::com::system::{ComModel, SysState};
-use crate::trace::meta::TraceMeta;
+use crate::trace::meta::{Search, TraceMeta};
 use crate::trace::state_text::{self, rename_classes};
 use crate::verify::model::build;
 use crate::verify::properties::{expectation_name, PropertyDef};
@@ -695,7 +695,7 @@ fn step_meta(
 /// When a state, message or step cannot be encoded ([`to_itf`]), or the trace is not a path of
 /// the model of `cfg`.
 pub fn document(cfg: &Config, prop: &PropertyDef, trace: &Trace) -> Result<Value, EncodeError> {
-    document_for(cfg, prop, trace, false, None)
+    document_for(cfg, prop, trace, Search::Exhaustive, None)
 }
 
 /// Where a server description's trace comes from: what [`document_for`] records of it.
@@ -712,9 +712,9 @@ pub struct Origin<'a> {
     pub class_names: &'a [String],
 }
 
-/// [`document`] for a run that may be a simulation (`simulated`: the trace is a random walk's,
-/// not necessarily shortest, and `#meta.search` says so) and may be a server description's (see
-/// [`Origin`]).
+/// [`document`] for a run that may be a simulation or partial-order reduced (`search`: then the
+/// trace is not necessarily shortest, and `#meta.search` says so) and may be a server
+/// description's (see [`Origin`]).
 ///
 /// # Errors
 /// As [`document`].
@@ -722,7 +722,7 @@ pub fn document_for(
     cfg: &Config,
     prop: &PropertyDef,
     trace: &Trace,
-    simulated: bool,
+    search: Search,
     origin: Option<&Origin>,
 ) -> Result<Value, EncodeError> {
     let model = build(*cfg);
@@ -755,11 +755,7 @@ pub fn document_for(
         source: "comlife check".into(),
         description: format!(
             "{} {} for the {expectation} property {} in scenario {} ({}): {}",
-            if simulated {
-                "a random walk's (not necessarily shortest)"
-            } else {
-                "shortest"
-            },
+            search.trace_kind(),
             outcome(prop),
             prop.name,
             cfg.scenario.name(),
@@ -783,7 +779,7 @@ pub fn document_for(
         statement: prop.statement.into(),
         rules: prop.rules.join(", "),
         sources: sources(prop.rules).join("; "),
-        search: simulated.then(|| "simulation".to_string()),
+        search: search.meta().map(str::to_string),
         steps: trace.len().to_string(),
         why: trace
             .states

@@ -69,8 +69,9 @@ pub struct TraceMeta {
     /// Their sources by title, `; `-separated.
     #[serde(default)]
     pub sources: String,
-    /// How the trace was found: absent for an exhaustive breadth-first search (the trace is a
-    /// shortest one), "simulation" for a random walk of `--simulate` (replayable, not
+    /// How the trace was found ([`Search::meta`]): absent for an exhaustive breadth-first
+    /// search (the trace is a shortest one), "partial-order reduction" for a reduced search of
+    /// `--por` and "simulation" for a random walk of `--simulate` (both replayable, not
     /// necessarily shortest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
@@ -99,10 +100,9 @@ impl TraceMeta {
             .map_or(var, String::as_str)
     }
 
-    /// Whether the trace was found by an exhaustive breadth-first search, so it is a shortest
-    /// one (`search` absent), not by a simulation's random walk.
-    pub fn is_shortest(&self) -> bool {
-        self.search.is_none()
+    /// How the trace was found ([`Search::from_meta`]).
+    pub fn search(&self) -> Search {
+        Search::from_meta(self.search.as_deref())
     }
 
     /// Whether the trace is an example (of a sometimes property), not a counterexample.
@@ -111,19 +111,85 @@ impl TraceMeta {
     }
 }
 
+/// How a run searched, which decides whether its traces are shortest ones and where they are
+/// filed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// Exhaustive breadth-first search of the whole state graph: traces are shortest.
+    Exhaustive,
+    /// Exhaustive search of the partial-order-reduced graph (`--por`,
+    /// [`crate::verify::por`]): the same verdicts; traces are executions of the model, not
+    /// necessarily shortest.
+    PartialOrder,
+    /// Random walks (`--simulate`): traces are executions, not necessarily shortest.
+    Simulation,
+}
+
+impl Search {
+    /// The search of a run that simulated (`simulated`) or reduced by partial order (`por`).
+    pub fn of_run(simulated: bool, por: bool) -> Search {
+        match (simulated, por) {
+            (true, _) => Search::Simulation,
+            (false, true) => Search::PartialOrder,
+            (false, false) => Search::Exhaustive,
+        }
+    }
+
+    /// The trace's `#meta.search`: none for an exhaustive search.
+    pub fn meta(self) -> Option<&'static str> {
+        match self {
+            Search::Exhaustive => None,
+            Search::PartialOrder => Some("partial-order reduction"),
+            Search::Simulation => Some("simulation"),
+        }
+    }
+
+    /// The search a trace's `#meta.search` names (an unknown name reads as a simulation: not
+    /// shortest).
+    pub fn from_meta(meta: Option<&str>) -> Search {
+        match meta {
+            None => Search::Exhaustive,
+            Some("partial-order reduction") => Search::PartialOrder,
+            Some(_) => Search::Simulation,
+        }
+    }
+
+    /// Whether its traces are shortest ones.
+    pub fn is_shortest(self) -> bool {
+        self == Search::Exhaustive
+    }
+
+    /// What kind of trace it finds, as an adjective phrase: "shortest", "a partial-order-reduced
+    /// search's (not necessarily shortest)", "a random walk's (not necessarily shortest)".
+    pub fn trace_kind(self) -> &'static str {
+        match self {
+            Search::Exhaustive => "shortest",
+            Search::PartialOrder => "a partial-order-reduced search's (not necessarily shortest)",
+            Search::Simulation => "a random walk's (not necessarily shortest)",
+        }
+    }
+
+    /// The suffix of its runs' trace directories: none, `.por`, `.simulated`.
+    fn suffix(self) -> &'static str {
+        match self {
+            Search::Exhaustive => "",
+            Search::PartialOrder => ".por",
+            Search::Simulation => ".simulated",
+        }
+    }
+}
+
 /// The name of a run's trace directory: the run's label ([`Config::run_label`]: the toggles'
 /// label, [`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
 /// `with-stopping-flag-locked`, …, with `+on-wine` under Wine), then `.N-clients` when the run has another number of
-/// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation (`--simulate`: its
-/// traces are not necessarily shortest). Runs that differ in either are filed apart, so none
-/// overwrites the exhaustive two-client traces.
-pub fn run_name(cfg: &Config, simulated: bool) -> String {
+/// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation or `.por` for a
+/// partial-order-reduced run ([`Search::suffix`]: their traces are not necessarily shortest).
+/// Runs that differ in either are filed apart, so none overwrites the exhaustive two-client
+/// traces.
+pub fn run_name(cfg: &Config, search: Search) -> String {
     let mut name = cfg.run_label();
     if cfg.clients != DEFAULT_CLIENTS {
         name += &format!(".{}-clients", cfg.clients);
     }
-    if simulated {
-        name += ".simulated";
-    }
-    name
+    name + search.suffix()
 }

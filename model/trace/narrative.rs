@@ -463,7 +463,7 @@ pub fn stem(t: &Loaded) -> String {
         .unwrap_or(t.header.cfg.scenario.name());
     format!(
         "{top}/{}/{}",
-        crate::trace::meta::run_name(&t.header.cfg, !t.header.meta.is_shortest()),
+        crate::trace::meta::run_name(&t.header.cfg, t.header.meta.search()),
         t.header.property.name
     )
 }
@@ -481,11 +481,7 @@ pub fn markdown(t: &Loaded) -> String {
     writeln!(
         w,
         "{} {} ({n} steps) for the **{}** property `{}`: {}.\n",
-        if t.header.meta.is_shortest() {
-            "Shortest"
-        } else {
-            "A random walk's (not necessarily shortest)"
-        },
+        crate::com::names::capitalise(t.header.meta.search().trace_kind()),
         t.header.meta.outcome.as_deref().unwrap_or(""),
         t.header.meta.expectation,
         p.name,

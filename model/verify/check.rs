@@ -71,6 +71,10 @@ pub struct RunOptions {
     /// the same verdicts and trace lengths, fewer unique states (counted per class) in the
     /// local scenarios. Simulation is never reduced.
     pub symmetry: bool,
+    /// Partial-order reduction ([`crate::verify::por`]; off by default, `--por` turns it on):
+    /// the same verdicts, fewer unique states, traces that are not necessarily shortest.
+    /// Simulation is never reduced.
+    pub por: bool,
 }
 
 impl Default for RunOptions {
@@ -82,6 +86,7 @@ impl Default for RunOptions {
             max_memory: None,
             simulate: None,
             symmetry: true,
+            por: false,
         }
     }
 }
@@ -121,6 +126,9 @@ pub struct RunReport {
     /// Whether symmetry reduction was on ([`RunOptions::symmetry`]): `unique_states` then
     /// counts classes of states in the local scenarios.
     pub symmetry: bool,
+    /// Whether partial-order reduction was on ([`RunOptions::por`]): `unique_states` then counts
+    /// the states of the reduced graph, and traces are not necessarily shortest.
+    pub por: bool,
     /// Per-property results, in [`crate::verify::properties::PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
 }
@@ -178,6 +186,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
         max_depth: opts.max_depth,
         max_memory: opts.max_memory,
         symmetry: opts.symmetry,
+        por: opts.por,
     };
     let x = match opts.simulate {
         Some(sim) => {
@@ -224,6 +233,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
         stopped: x.stopped,
         simulated: opts.simulate.is_some(),
         symmetry: opts.symmetry,
+        por: opts.por && opts.simulate.is_none(),
         properties,
     }
 }

@@ -252,12 +252,15 @@ impl Expectations {
                 }
             })
             .collect();
-        let states =
-            (not_compared.is_none() && report.complete && !report.simulated && report.symmetry)
-                .then(|| StatesComparison {
-                    pinned: self.states_on(key.0, key.1, key.2),
-                    got: report.unique_states,
-                });
+        let states = (not_compared.is_none()
+            && report.complete
+            && !report.simulated
+            && report.symmetry
+            && !report.por)
+            .then(|| StatesComparison {
+                pinned: self.states_on(key.0, key.1, key.2),
+                got: report.unique_states,
+            });
         Comparison {
             not_compared,
             properties,
@@ -424,7 +427,7 @@ pub struct Comparison {
     /// Per property, in the report's order.
     pub properties: Vec<PropertyComparison>,
     /// The run's unique states compared with the pinned count; `None` when they are not
-    /// compared (the run is not, or is bounded, simulated or not symmetry-reduced).
+    /// compared (the run is not, or is bounded, simulated, not symmetry-reduced or partial-order reduced).
     pub states: Option<StatesComparison>,
 }
 
@@ -534,7 +537,7 @@ pub struct RunJson {
     /// Number of verdicts that differ from the file (0 when not compared).
     pub mismatches: usize,
     /// The unique states the file pins for this run; null when they are not compared
-    /// (the run is not, or is bounded, simulated or not symmetry-reduced) or not pinned.
+    /// (the run is not, or is bounded, simulated, not symmetry-reduced or partial-order reduced) or not pinned.
     pub pinned_unique_states: Option<usize>,
     /// Per-property verdicts.
     pub properties: Vec<PropertyJson>,
@@ -622,9 +625,9 @@ pub fn bless(text: &str, reports: &[RunReport]) -> Result<String, String> {
     for r in reports {
         let (s, t) = (r.cfg.scenario, r.cfg.toggled);
         let label = r.cfg.run_label();
-        if !r.complete || r.simulated || !r.symmetry || r.cfg.clients != DEFAULT_CLIENTS {
+        if !r.complete || r.simulated || !r.symmetry || r.por || r.cfg.clients != DEFAULT_CLIENTS {
             return Err(format!(
-                "{} {label}: only a complete exhaustive run with symmetry reduction and {DEFAULT_CLIENTS} clients can be pinned",
+                "{} {label}: only a complete exhaustive run with symmetry reduction, without partial-order reduction, and {DEFAULT_CLIENTS} clients can be pinned",
                 s.name(),
             ));
         }

@@ -12,6 +12,7 @@ pub mod findings;
 pub mod matrix;
 pub mod memory;
 pub mod model;
+pub mod por;
 pub mod progress;
 pub mod properties;
 pub mod queries;

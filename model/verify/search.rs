@@ -169,6 +169,10 @@ pub struct Limits {
     /// differ by a renaming of interchangeable clients and server slots. Verdicts and trace
     /// lengths do not depend on it; unique-state counts are then counts of classes.
     pub symmetry: bool,
+    /// Partial-order reduction ([`crate::verify::por`]): expand a persistent set of each state's
+    /// steps where one exists. The same verdicts, fewer unique states, and traces that are
+    /// executions of the model but not necessarily shortest ones.
+    pub por: bool,
 }
 
 /// States expanded in parallel before their successors are merged (and memory is checked).
@@ -194,8 +198,8 @@ pub struct Exploration {
     pub traces: Vec<Option<Trace>>,
 }
 
-/// A search node's parent and the index of the action (in [`successors`] order) that reached
-/// it from there.
+/// A search node's parent and the index of the action that reached it from there, in the
+/// order of the model's `actions` (which stateright sorts).
 #[derive(Clone, Copy)]
 struct Node {
     parent: u32,
@@ -357,6 +361,8 @@ struct Goals<'a> {
     props: &'a [&'a PropertyDef],
     /// Per property: its bit in the masks, for `eventually` properties.
     bit: Vec<Option<u8>>,
+    /// Whether to expand only an ample set ([`crate::verify::por::ample`]) where one exists.
+    por: bool,
 }
 
 impl Goals<'_> {
@@ -379,18 +385,29 @@ impl Goals<'_> {
         let state = item.state.state(&self.init);
         let mut actions = Vec::new();
         self.model.actions(&state, &mut actions);
-        // The successors are those of [`successors`], numbered in its order, but built here
-        // without cloning actions and dropped at once when already visited.
+        // Under partial-order reduction, the actions of an ample set only. An ample set's
+        // actions are client calls, each of which has a successor, so the state is a terminal
+        // state exactly when it has no successor at all.
+        let keep = if self.por {
+            crate::verify::por::ample(&self.model.cfg, &state, &actions)
+        } else {
+            None
+        };
+        // The successors are those of [`successors`], but built here without cloning actions
+        // and dropped at once when already visited; each is numbered by its action's index.
         let mut count = 0usize;
         let mut succ = Vec::new();
-        for a in actions {
+        for (k, a) in actions.into_iter().enumerate() {
+            if keep.as_ref().is_some_and(|keep| !keep[k]) {
+                continue;
+            }
             let Some(next) = self.model.next_state(&state, a) else {
                 continue;
             };
             if !self.model.within_boundary(&next) {
                 continue;
             }
-            let action = u16::try_from(count).expect("at most 65535 successors");
+            let action = u16::try_from(k).expect("at most 65535 actions");
             count += 1;
             if capped {
                 continue;
@@ -439,7 +456,7 @@ impl Goals<'_> {
 ///
 /// # Panics
 /// When the model has more than 6 `eventually` or 64 properties, an action list longer than
-/// 65535 or more than 2³² − 1 search nodes.
+/// 65536 or more than 2³² − 1 search nodes.
 pub fn explore(
     model: &ComModel,
     props: &[&PropertyDef],
@@ -465,6 +482,7 @@ pub fn explore(
         init: init.clone(),
         props,
         bit,
+        por: limits.por,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(limits.threads.max(1))
@@ -586,8 +604,13 @@ fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
     let mut states = vec![model.init_states().remove(0)];
     let mut actions = Vec::new();
     for &i in path.iter().rev() {
-        let (a, s) =
-            successors(model, states.last().expect("non-empty")).swap_remove(usize::from(i));
+        let last = states.last().expect("non-empty");
+        let mut enabled = Vec::new();
+        model.actions(last, &mut enabled);
+        let a = enabled.swap_remove(usize::from(i));
+        let s = model
+            .next_state(last, a.clone())
+            .expect("a recorded action has a successor");
         actions.push(a);
         states.push(s);
     }
