@@ -52,7 +52,7 @@ use crate::verify::model::{build, properties_of};
 use crate::verify::search::{fingerprint, successors, Action};
 use stateright::actor::{ActorModelAction, Id};
 use stateright::Model;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 /// The client calls that change no property's value (condition C2 above): each sets the
 /// client's `pending` call and its private script flags and sends a request, and completes
@@ -153,12 +153,14 @@ pub fn check_premises_with(cfg: Config, invisible: fn(&Step) -> bool) -> Result<
     let model: ComModel = build(cfg);
     let props = properties_of(&cfg);
     let local = cfg.scenario.is_local();
+    // Depth first (a stack of states to expand), so that memory is the visited fingerprints and
+    // the states along one path, not a breadth-first level.
     let mut seen: HashSet<u64> = HashSet::new();
-    let mut queue: VecDeque<SysState> = model.init_states().into_iter().collect();
-    for s in &queue {
+    let mut stack: Vec<SysState> = model.init_states();
+    for s in &stack {
         seen.insert(fingerprint(s));
     }
-    while let Some(s) = queue.pop_front() {
+    while let Some(s) = stack.pop() {
         let quiet_before: Vec<usize> = if local {
             (0..cfg.clients).filter(|&i| quiet(&s, i)).collect()
         } else {
@@ -190,7 +192,7 @@ pub fn check_premises_with(cfg: Config, invisible: fn(&Step) -> bool) -> Result<
                 }
             }
             if seen.insert(fingerprint(&next)) {
-                queue.push_back(next);
+                stack.push(next);
             }
         }
     }
