@@ -39,6 +39,10 @@
  *                           the window of F-4; it does not dispatch meanwhile, the apartment is
  *                           busy in the call)
  *   --max-life MS           watchdog: leave the loop after MS ms even with counts up (20000)
+ *   --user-control          the user has taken control from the start (002's user control, the
+ *                           model's UserOpenDocument): the final decrement does not shut the
+ *                           server down (`shutdown-skipped reason=user-control`); the watchdog
+ *                           ends it
  * Every step is an event line (evt.h).
  */
 #define COBJMACROS
@@ -64,6 +68,7 @@ static int quitting;
 
 /* --two-stas: the apartments' threads; --stopping-flag: Box's flag and its lock. */
 static int opt_two_stas, opt_stopping_flag, stopping;
+static int opt_user_control; /* --user-control */
 static DWORD main_tid, apt2_tid, pause_create_b;
 static CRITICAL_SECTION cs_stop;
 
@@ -100,7 +105,9 @@ static void lifetime_release(void)
         if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
         n = CoReleaseServerProcess();
         evt("count", "process-refs=%lu", n);
-        if (n == 0 && !quitting) {
+        if (n == 0 && !quitting && opt_user_control) {
+            evt("shutdown-skipped", "reason=user-control process-refs=0");
+        } else if (n == 0 && !quitting) {
             quitting = 1;
             if (opt_stopping_flag) stopping = 1;
             evt("shutdown", "reason=process-refs-zero stopping=%d", stopping);
@@ -110,7 +117,9 @@ static void lifetime_release(void)
     } else {
         if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
         count_changed();
-        if (objects == 0 && locks == 0 && !quitting) {
+        if (objects == 0 && locks == 0 && !quitting && opt_user_control) {
+            evt("shutdown-skipped", "reason=user-control");
+        } else if (objects == 0 && locks == 0 && !quitting) {
             quitting = 1;
             if (opt_stopping_flag) stopping = 1;
             evt("shutdown", "reason=final-decrement stopping=%d", stopping);
@@ -368,6 +377,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--atl9")) opt_atl9 = 1;
         else if (!strcmp(argv[i], "--two-stas")) opt_two_stas = 1;
         else if (!strcmp(argv[i], "--stopping-flag")) opt_stopping_flag = 1;
+        else if (!strcmp(argv[i], "--user-control")) opt_user_control = 1;
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             m_dwTimeOut = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--atl-pause") && i + 1 < argc)
