@@ -328,3 +328,37 @@ fn bad_input_is_refused_with_nothing_written() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
+
+/// "Mechanism disabled" counterexamples: a COM mechanism no program can disable on Windows
+/// (Wine lacks it; the README says so), and a toggle that becomes a switch (`unload-delay`
+/// disabled: dwUnloadDelay 0).
+#[test]
+fn mechanism_disabled_traces_get_reproducers() {
+    let base = temp_dir("repro-disabled");
+    let dir = base.join("lockserver");
+    let trace = "traces/local-sta/implicit-lockserver/factory-stays-connected.itf.json";
+    let (code, _, err) = comlife(&["repro", trace, "-o", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let read = |d: &std::path::Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    assert!(read(&dir, "README.md").contains("COM's own mechanism disabled"));
+    // The trace ends with the server exited and client 1 holding only the class-object proxy:
+    // its CreateInstance after the exit is a call into an exited process.
+    let last = states(trace).last().unwrap().clone();
+    assert_eq!(last["serverInstance1"]["value"]["status"]["tag"], "Exited");
+    assert_eq!(last["client1"]["value"]["factory"]["tag"], "Some");
+    assert!(
+        read(&dir, "expected.txt")
+            .contains("client1 2 CreateInstance RPC_S_SERVER_UNAVAILABLE 0x800706ba"),
+        "{}",
+        read(&dir, "expected.txt")
+    );
+    let dir = base.join("delay");
+    let (code, _, err) = comlife(&[
+        "repro",
+        "traces/inproc/unload-delay/no-unload-while-live.itf.json",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(read(&dir, "run.sh").contains("bin/inproc.exe --delay 0 "));
+}

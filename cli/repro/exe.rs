@@ -353,6 +353,28 @@ pub fn plan(
                 "- after the trace, {name} still holds an object of the server, which exited in the trace: it waits for the server's exit and calls it once more"
             ));
         }
+        // A class-object proxy it holds and is not releasing, of the exited server.
+        let holds_dead_factory = client["factory"]["tag"] == "Some"
+            && client["pending"]["value"]["tag"] != "ReleaseFactory"
+            && server_exited;
+        if holds_dead_factory && !dead {
+            let k = plan.ops.len() + 1;
+            if !holds_dead_object {
+                plan.args.push("wait-event".into());
+                plan.args.push("prog=server exit ".into());
+            }
+            plan.args.push("createinstance".into());
+            plan.ops.push((states.len(), "CreateInstance".into()));
+            plan.expected.push((
+                k,
+                "CreateInstance".into(),
+                Hresult::RPC_S_SERVER_UNAVAILABLE,
+                "after the trace: IClassFactory::CreateInstance on the class-object proxy of the exited server (the model: a call into an exited process fails)".into(),
+            ));
+            schedule_lines.push(format!(
+                "- after the trace, {name} still holds the class-object proxy of the server, which exited in the trace: it waits for the server's exit and calls CreateInstance on it"
+            ));
+        }
     }
 
     for point in points_used {
@@ -619,6 +641,11 @@ fn readme(
             f.id, f.windows
         );
     }
+    for t in loaded.header.cfg.toggled.iter() {
+        if let Some((_, says)) = table::RUNTIME_TOGGLES.iter().find(|(n, _)| *n == t.name()) {
+            let _ = writeln!(r, "**COM's own mechanism disabled:** {says}.\n");
+        }
+    }
     let _ = writeln!(
         r,
         "## Files\n\n| file | what |\n|---|---|\n| `server.c`, `client.c`, `evt.h` | comlife's harness programs (harness/ in comlife), plain C, no MIDL |\n| `build-mingw.sh` | builds `bin/server.exe`, `bin/client.exe` with mingw-w64 |\n| `build-msvc.cmd` | the same with MSVC's `cl`, one command line: **untested** (comlife's machine has no cl) |\n| `register.sh` | registers the server in `$WINEPREFIX` (`wine64 reg add`) |\n| `register.reg` | the same for Windows (edit the path, `reg import`) |\n| `run.sh` | runs it all on Wine and compares each client's HRESULTs with `expected.txt` (exit 0: all agree) |\n| `expected.txt` | every HRESULT a client observes in the trace |\n"
@@ -641,7 +668,10 @@ fn readme(
             .collect();
         let _ = writeln!(r, "- `client.exe --as {name} {}`", args.join(" "));
     }
-    let _ = writeln!(r, "\nWhere the trace interleaves them:\n");
+    let _ = writeln!(
+        r,
+        "\nWhere the trace interleaves them (the server's own steps are not driven: an order of the\ntrace that no schedule point or wait below holds is left to the run):\n"
+    );
     if schedule.is_empty() {
         let _ = writeln!(
             r,

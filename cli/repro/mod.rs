@@ -148,6 +148,11 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Files, Refusal> {
     // The run's switches: the scenario's, then each toggle's.
     let mut switches: Vec<String> = entry.switches.iter().map(|s| s.to_string()).collect();
     for t in cfg.toggled.iter() {
+        if entry.programs == table::Programs::Exe
+            && table::RUNTIME_TOGGLES.iter().any(|(n, _)| *n == t.name())
+        {
+            continue; // the README says what it means (exe.rs)
+        }
         let Some((_, add, remove)) = entry.toggles.iter().find(|(n, _, _)| *n == t.name()) else {
             return Err(refuse(format!(
                 "{}: run {} toggles {}, which the harness's C programs do not implement for {}; repro supports: {supported}",

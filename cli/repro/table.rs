@@ -115,7 +115,11 @@ pub const TABLE: &[Entry] = &[
         // ATL's m_dwTimeOut shortened to 1000 ms (ATL's default is 5000; the race does not
         // depend on it, the schedule point holds the window open).
         switches: &["--atl9", "--timeout", "1000"],
-        toggles: &[("client-death", &[], &[]), ("exited-instance-fails", &[], &[])],
+        toggles: &[
+            ("client-death", &[], &[]),
+            ("exited-instance-fails", &[], &[]),
+            ("lockserver-counts", &["--no-lockserver-counts"], &[]),
+        ],
         server_steps: &[],
         windows: &[Window {
             opens: Opens::Steps("MonitorTimeout", "MonitorPost"),
@@ -140,6 +144,24 @@ pub const TABLE: &[Entry] = &[
         windows: &[],
         cocreate: &[],
     },
+];
+
+/// Mechanisms of COM itself that a run may disable: no program switch disables them on Windows,
+/// and Wine already lacks them, so the reproducer runs unchanged and its README says so:
+/// (toggle name, what the README says).
+pub const RUNTIME_TOGGLES: &[(&str, &str)] = &[
+    (
+        "implicit-lockserver",
+        "the run disables COM's implicit LockServer when IClassFactory is marshaled (003); no program can switch it off on Windows, and Wine never takes it (R-WINE-LOCKSERVER-STUB: its LockServer on the proxy returns E_NOTIMPL without reaching the server, so a LockServer step of the trace answered S_OK differs on Wine)",
+    ),
+    (
+        "auto-suspend",
+        "the run disables the suspension of the class objects when CoReleaseServerProcess returns 0 (003); no program can switch it off on Windows, and Wine never suspends (R-WINE-NO-SUSPEND)",
+    ),
+    (
+        "ping-garbage-collection",
+        "the run disables COM's ping rundown of a dead client's references; no program can switch it off on Windows, and Wine has none (R-WINE-NO-RUNDOWN)",
+    ),
 ];
 
 /// Server steps that need nothing driven: the server's own code runs them.
@@ -243,12 +265,17 @@ pub fn finding(scenario: &str, property: &str, run: &str) -> Option<&'static Fin
 
 /// The supported scenarios, for refusals.
 pub fn supported() -> String {
-    TABLE
+    let runtime: Vec<&str> = RUNTIME_TOGGLES.iter().map(|t| t.0).collect();
+    let scenarios = TABLE
         .iter()
         .map(|e| {
             let toggles: Vec<&str> = e.toggles.iter().map(|t| t.0).collect();
             format!("{} (toggles: {})", e.scenario, toggles.join(", "))
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    format!(
+        "{scenarios}; and, for the EXE scenarios, COM's own {} disabled",
+        runtime.join(", ")
+    )
 }
