@@ -352,6 +352,11 @@ fn mechanism_disabled_traces_get_reproducers() {
         "{}",
         read(&dir, "expected.txt")
     );
+    // Client 2 calls after client 1's CoGetClassObject was answered in the trace: it waits for
+    // client 1's `done` line, in the format harness/client.c writes it.
+    assert!(read(&dir, "run.sh").contains("'wait-event' 'prog=client1 done step=1 op=' 'call'"));
+    let client_c = std::fs::read_to_string("harness/client.c").unwrap();
+    assert!(client_c.contains(r#"evt("done", "step=%d op=%s hr=0x%08lx;""#));
     let dir = base.join("delay");
     let (code, _, err) = comlife(&[
         "repro",

@@ -225,7 +225,7 @@ pub fn plan(
                     if waited.get(&key).is_none_or(|w| *w < k) {
                         waited.insert(key, k);
                         plan.args.push("wait-event".into());
-                        plan.args.push(format!("prog={other} done step={k};"));
+                        plan.args.push(format!("prog={other} done step={k} op="));
                         schedule_lines.push(format!(
                             "- {name}'s {op} (trace step {issued}) waits until {other}'s step {k} is done (answered before it in the trace)"
                         ));
