@@ -39,6 +39,16 @@
  *                           the window of F-4; it does not dispatch meanwhile, the apartment is
  *                           busy in the call)
  *   --max-life MS           watchdog: leave the loop after MS ms even with counts up (20000)
+ *   --free-threaded         with --atl9: ATL 7.0-9.0's _ATL_FREE_THREADED build (spec/frameworks.md
+ *                           section 1): the main thread joins the MTA, the class is registered
+ *                           REGCLS_SUSPENDED and resumed (here before the monitor starts; ATL
+ *                           starts it first, which the monitor, waiting for its event, does not
+ *                           notice), and the monitor's time-out that read the count as 0 calls
+ *                           CoSuspendClassObjects and reads m_nLockCnt again before it breaks
+ *                           (the model's atl9-mta); schedule point create-2 (--pause
+ *                           create-2=MS): the second CreateInstance, of either class, waits
+ *                           before it counts anything (F-8's window: an activation admitted,
+ *                           its object not yet Locked); in the MTA it blocks only its RPC thread
  *   --user-control          the user has taken control from the start (002's user control, the
  *                           model's UserOpenDocument): the final decrement does not shut the
  *                           server down (`shutdown-skipped reason=user-control`); the watchdog
@@ -58,6 +68,9 @@ static DWORD pause_before_resume, pause_before_revoke, pause_after_monitor_read;
 
 /* ATL 7.0-9.0 (--atl9): CAtlExeModuleT's members, with ATL's defaults. */
 static int opt_atl9;
+static int opt_free_threaded;     /* --free-threaded */
+static DWORD pause_create_2;      /* schedule point create-2 */
+static LONG creates;              /* CreateInstance calls, for create-2 */
 static LONG m_nLockCnt;
 static volatile LONG m_bActivity;
 static DWORD m_dwTimeOut = 5000, m_dwPause = 1000, m_dwMainThreadID;
@@ -181,9 +194,16 @@ static DWORD WINAPI MonitorShutdown(void *unused)
         /* timed out */
         {
             LONG activity = m_bActivity, cnt = m_nLockCnt;
+            HRESULT hr;
             evt("monitor-read", "activity=%ld lockcnt=%ld", activity, cnt);
-            if (!activity && cnt == 0) /* if no activity let's really bail */
-                break;
+            if (!activity && cnt == 0) { /* if no activity let's really bail */
+                if (!opt_free_threaded) break;
+                /* _ATL_FREE_THREADED (ATL90 line 3317): suspend, then read the count again */
+                hr = CoSuspendClassObjects();
+                cnt = m_nLockCnt;
+                evt("monitor-recheck", "suspend-hr=0x%08lx lockcnt=%ld", (unsigned long)hr, cnt);
+                if (cnt == 0) break;
+            }
         }
     }
     evt("shutdown", "reason=monitor");
@@ -264,6 +284,10 @@ static HRESULT WINAPI CF_CreateInstance(IClassFactory *iface, IUnknown *outer, R
     HRESULT hr;
     *ppv = NULL;
     if (outer) return CLASS_E_NOAGGREGATION;
+    if (InterlockedIncrement(&creates) == 2 && pause_create_2) {
+        evt("schedule-point", "name=create-2 ms=%lu", pause_create_2);
+        Sleep(pause_create_2);
+    }
     if (iface == &factory_b) {
         evt("create-received", "class=B");
         evt("schedule-point", "name=create-b ms=%lu", pause_create_b);
@@ -321,6 +345,7 @@ static DWORD parse_pause(const char *arg)
     else if (!strncmp(arg, "before-revoke=", 14)) pause_before_revoke = ms;
     else if (!strncmp(arg, "after-monitor-read=", 19)) pause_after_monitor_read = ms;
     else if (!strncmp(arg, "create-b=", 9)) pause_create_b = ms;
+    else if (!strncmp(arg, "create-2=", 9)) pause_create_2 = ms;
     else return 0;
     return 1;
 }
@@ -378,6 +403,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--two-stas")) opt_two_stas = 1;
         else if (!strcmp(argv[i], "--stopping-flag")) opt_stopping_flag = 1;
         else if (!strcmp(argv[i], "--user-control")) opt_user_control = 1;
+        else if (!strcmp(argv[i], "--free-threaded")) opt_free_threaded = opt_suspended = 1;
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             m_dwTimeOut = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--atl-pause") && i + 1 < argc)
@@ -392,7 +418,7 @@ int main(int argc, char **argv)
     }
     evt("server-start", "args=%s", *args ? args : "-");
 
-    hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    hr = CoInitializeEx(NULL, opt_free_threaded ? COINIT_MULTITHREADED : COINIT_APARTMENTTHREADED);
     evt("coinitialize", "hr=0x%08lx", (unsigned long)hr);
     main_tid = GetCurrentThreadId();
     PeekMessageA(&msg, NULL, 0, 0, PM_NOREMOVE); /* the queue PostThreadMessage needs */

@@ -63,10 +63,11 @@ fn f7_trace_writes_a_reproducer_with_the_traces_schedule_and_hresults() {
 fn unsupported_scenario_or_toggles_are_refused_naming_what_is_supported() {
     let base = temp_dir("repro-refused");
     for (trace, why) in [
-        // F-8's free-threaded ATL 9 and F-10's MFC: no lifetime code in harness/server.c.
+        // The service host (CoDisconnectContext is a stub on Wine) and F-10's MFC: no
+        // lifetime code in the harness's programs.
         (
-            "traces/atl9-mta/baseline/no-exit-with-live-objects.itf.json",
-            "scenario atl9-mta is not expressed",
+            "traces/service/baseline/client-sees-disconnected.itf.json",
+            "scenario service is not expressed",
         ),
         (
             "traces/mfc-sta/with-modal-dialog/server-eventually-exits.itf.json",
@@ -135,6 +136,11 @@ const FINDINGS: &[(&str, &str, &str)] = &[
     (
         "F-7",
         "traces/atl9-sta/baseline/no-exit-with-live-objects.itf.json",
+        "exe",
+    ),
+    (
+        "F-8",
+        "traces/atl9-mta/baseline/no-exit-with-live-objects.itf.json",
         "exe",
     ),
 ];
@@ -271,7 +277,7 @@ fn every_findings_trace_gets_a_reproducer_whose_expectations_are_the_traces() {
     }
 }
 
-/// The new reproducers (F-4, F-5 and F-6's) build with mingw-w64. Without the toolchain
+/// The new reproducers (F-4, F-5, F-6 and F-8's) build with mingw-w64. Without the toolchain
 /// (harness/setup installs it) the test says so and checks nothing more.
 #[test]
 fn new_reproducers_build_with_mingw_when_it_is_installed() {
@@ -288,6 +294,7 @@ fn new_reproducers_build_with_mingw_when_it_is_installed() {
         (FINDINGS[2].1, &["server.exe", "client.exe"][..]),
         (FINDINGS[3].1, &["server.exe", "client.exe"][..]),
         (FINDINGS[5].1, &["comlife_dll.dll", "inproc.exe"][..]),
+        (FINDINGS[7].1, &["server.exe", "client.exe"][..]),
     ] {
         let dir = base.join(trace.replace('/', "_"));
         let (code, _, err) = comlife(&["repro", trace, "-o", dir.to_str().unwrap()]);
@@ -352,9 +359,9 @@ fn mechanism_disabled_traces_get_reproducers() {
         "{}",
         read(&dir, "expected.txt")
     );
-    // Client 2 calls after client 1's CoGetClassObject was answered in the trace: it waits for
-    // client 1's `done` line, in the format harness/client.c writes it.
-    assert!(read(&dir, "run.sh").contains("'wait-event' 'prog=client1 done step=1 op=' 'call'"));
+    // Client 1's activation launched the server and is answered in the trace before client 2's:
+    // client 2 waits for client 1's `done` line, in the format harness/client.c writes it.
+    assert!(read(&dir, "run.sh").contains("'wait-event' 'prog=client1 done step=1 op=' 'cocreate'"));
     let client_c = std::fs::read_to_string("harness/client.c").unwrap();
     assert!(client_c.contains(r#"evt("done", "step=%d op=%s hr=0x%08lx;""#));
     let dir = base.join("delay");

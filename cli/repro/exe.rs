@@ -256,13 +256,28 @@ pub fn plan(
                     "- {name}'s {op} (trace step {issued}) reaches the server at step {d} and is taken at step {e}, while {}: it waits for the server's schedule point {}, which the server holds open {PAUSE_MS} ms",
                     w.what, w.point
                 ));
-            } else if n == 0 && launcher.as_deref().is_some_and(|l| l != name) {
-                plan.args.push("wait-event".into());
-                plan.args.push("prog=server message-loop".into());
-                schedule_lines.push(format!(
-                    "- {name}'s first call (trace step {issued}) waits until the server launched for {} runs its message loop (on Wine no SCM holds an activation for a launching server: it would launch a second instance)",
-                    launcher.as_deref().unwrap_or("?")
-                ));
+            } else if let Some(l) = launcher.as_deref().filter(|l| n == 0 && *l != name) {
+                // The launcher's activation, answered in the trace before this one: on Wine the
+                // activations are served as the clients call, so this one waits for it.
+                let first = all_ops.get(l).and_then(|o| o.first()).map(|o| o.0);
+                let l_answered = first.and_then(|i| answered(l, i));
+                let mine = answered(name, *issued);
+                let before = l_answered.is_some_and(|a| mine.is_none_or(|m| a < m));
+                let key = (name.clone(), l.to_string());
+                if before && waited.get(&key).is_none_or(|w| *w < 1) {
+                    waited.insert(key, 1);
+                    plan.args.push("wait-event".into());
+                    plan.args.push(format!("prog={l} done step=1 op="));
+                    schedule_lines.push(format!(
+                        "- {name}'s first call (trace step {issued}) waits until {l}'s activation, which launched the server, is answered (the trace answers it first; on Wine no SCM holds an activation, the server serves them as the clients call)"
+                    ));
+                } else if !before {
+                    plan.args.push("wait-event".into());
+                    plan.args.push("prog=server message-loop".into());
+                    schedule_lines.push(format!(
+                        "- {name}'s first call (trace step {issued}) waits until the server launched for {l} runs its message loop (on Wine no SCM holds an activation for a launching server: it would launch a second instance)"
+                    ));
+                }
             }
             if op == "Dies" {
                 plan.args.push("die".into());
@@ -429,6 +444,33 @@ fn windows(
                     } else if a["value"]["step"]["tag"] == "Server" && tag == Some(close) {
                         if let Some(o) = start.take() {
                             out.push((o, i, w, None));
+                        }
+                    }
+                }
+            }
+            Opens::SecondAdmitted => {
+                // Each admitted activation's (client, clsid, kind), in order of admission.
+                let admitted = |k: usize| -> Vec<Value> {
+                    states[k]["serverInstance1"]["value"]["rpc_activations"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let mut seen: Vec<Value> = Vec::new();
+                for k in 1..states.len() {
+                    for a in admitted(k) {
+                        if !admitted(k - 1).contains(&a) && !seen.contains(&a) {
+                            seen.push(a.clone());
+                            if seen.len() == 2 {
+                                let close = (k + 1..states.len())
+                                    .find(|&j| !admitted(j).contains(&a))
+                                    .unwrap_or(states.len());
+                                let holder = a["#tup"][0]["#bigint"]
+                                    .as_str()
+                                    .and_then(|n| n.parse::<usize>().ok())
+                                    .map(|n| format!("client{}", n + 1));
+                                out.push((k, close, w, holder));
+                            }
                         }
                     }
                 }

@@ -24,6 +24,9 @@ pub enum Opens {
     /// While apartment `.0` (0-based) of the server is inside an activation (its work is
     /// `Activating`): dispatched, no object counted yet.
     Activating(usize),
+    /// While the second activation admitted on an RPC thread of a free-threaded server (the
+    /// server's `rpc_activations`) has not finished: past COM's check, no object Locked yet.
+    SecondAdmitted,
 }
 
 /// A window of the server's own code that a schedule point holds open: a client call whose
@@ -129,6 +132,26 @@ pub const TABLE: &[Entry] = &[
         cocreate: &["cocreate"],
     },
     Entry {
+        scenario: "atl9-mta",
+        programs: Programs::Exe,
+        // ATL 7.0–9.0's _ATL_FREE_THREADED module; m_dwPause 4000 ms so that the main thread,
+        // after the revoke, outlasts the schedule point's 3000 ms (the trace finishes the
+        // admitted activation before the process exits).
+        switches: &["--atl9", "--free-threaded", "--timeout", "1000", "--atl-pause", "4000"],
+        toggles: &[
+            ("client-death", &[], &[]),
+            ("exited-instance-fails", &[], &[]),
+            ("lockserver-counts", &["--no-lockserver-counts"], &[]),
+        ],
+        server_steps: &[],
+        windows: &[Window {
+            opens: Opens::SecondAdmitted,
+            point: "create-2",
+            what: "the second activation is past COM's check on an RPC thread and has not Locked its object yet (F-8's window)",
+        }],
+        cocreate: &["cocreate"],
+    },
+    Entry {
         scenario: "inproc",
         programs: Programs::Inproc,
         switches: &[],
@@ -172,6 +195,7 @@ pub const SERVER_OWN_STEPS: &[&str] = &[
     "MonitorWake",
     "MonitorTimeout",
     "MonitorPost",
+    "MonitorRecheck",
     "GetQuit",
     "Exit",
     "Revoke",
@@ -195,8 +219,8 @@ pub struct FindingNote {
 }
 
 /// The findings whose traces repro writes a reproducer for (spec/findings.md; F-2 and F-9 are
-/// withdrawn; F-8's atl9-mta and F-10's mfc-sta lifetime code is not in harness/server.c, so
-/// their traces are refused).
+/// withdrawn; F-10's mfc-sta lifetime code is not in harness/server.c, so its traces are
+/// refused).
 pub const FINDINGS: &[FindingNote] = &[
     FindingNote {
         id: "F-1",
@@ -232,6 +256,13 @@ pub const FINDINGS: &[FindingNote] = &[
         properties: &["no-unload-while-live", "no-call-into-unloaded-code"],
         windows: "under Microsoft's text this trace does not exist: CoCreateInstance takes the candidate off the list (`candidate-revived`)",
         wine: "Wine's candidate list (dlls/combase/apartment.c `apartment_freeunusedlibraries`: a sweep that gets S_OK marks the entry GetTickCount() + dwUnloadDelay and frees it at a later sweep past the mark; `apartment_getclassobject` leaves the mark alone) frees the DLL while MTA thread 2 returns through its Release; the return crashes (observed: docs/wine.md case i)",
+    },
+    FindingNote {
+        id: "F-8",
+        scenario: "atl9-mta",
+        properties: &["no-exit-with-live-objects", "no-exit-while-locked", "factory-stays-connected", "no-handout-after-shutdown", "clean-disconnect"],
+        windows: "in a free-threaded ATL 7.0–9.0 server an activation past COM's check on an RPC thread has not Locked its object when the monitor's CoSuspendClassObjects and re-check read the count as 0; the main thread revokes, the activation then creates its object, and the process exits with it: the client's next call fails with RPC_S_SERVER_UNAVAILABLE",
+        wine: "CoSuspendClassObjects is a stub on Wine (R-WINE-NO-SUSPEND), which the race does not need; the activation is IClassFactory::CreateInstance through rpcss's class object (R-WINE-ACTIVATION), so the window is held open inside the server's second CreateInstance (schedule point create-2)",
     },
     FindingNote {
         id: "F-7",
