@@ -694,7 +694,12 @@ fn readme(
     );
     let _ = writeln!(
         r,
-        "## The schedule\n\nThe server runs with `{server_sw}` (harness/server.c's header says what each switch does;\n`--timeout` is ATL's m_dwTimeOut, shortened from ATL's 5000 ms: the race does not depend on\nit). The clients start together; each makes its trace's calls in the trace's order:\n"
+        "## The schedule\n\nThe server runs with `{server_sw}` (harness/server.c's header says what each switch does{}).\nThe clients start together; each makes its trace's calls in the trace's order:\n",
+        if server_sw.contains("--timeout") {
+            "; `--timeout` is ATL's m_dwTimeOut, shortened from ATL's 5000 ms: the race does not\ndepend on it, the schedule point holds the window open"
+        } else {
+            ""
+        }
     );
     for (name, plan) in plans {
         let args: Vec<String> = plan

@@ -6,14 +6,8 @@
 //! and where their schedule points are; exe.rs plans an EXE server's trace, inproc.rs an
 //! in-process DLL's. This file reads the trace, checks it against the table, and writes.
 //!
-//! The schedule is derived from the trace, never written by hand: each client's COM calls in
-//! the trace's order; a client call whose message reaches the server inside the window of a
-//! schedule point (ATL 7.0–9.0's monitor: after it read the count, before it posts WM_QUIT)
-//! waits for the server's `schedule-point` event, which the server holds open
-//! (`--pause after-monitor-read=MS`); a call made after another client's call was answered in
-//! the trace waits for that client's `done` line. After the trace, a client left holding an
-//! object of a server that exited in the trace calls it once more, when the server has exited:
-//! the model's answer to a call into an exited process is RPC_S_SERVER_UNAVAILABLE.
+//! The schedule is derived from the trace, never written by hand (exe.rs and inproc.rs say
+//! how); no file of a reproducer is written per finding.
 
 use crate::fs_policy::{read_input, TRACE_CAP};
 use comlife::trace::replay::replay;
@@ -23,9 +17,10 @@ mod exe;
 mod inproc;
 mod table;
 
+use std::process::ExitCode;
+
 /// A reproducer's files: (name, text, executable).
 type Files = Vec<(String, String, bool)>;
-use std::process::ExitCode;
 
 /// A reproducer refused or failed: the message and the exit status.
 struct Refusal(String, u8);
