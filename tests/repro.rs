@@ -63,15 +63,15 @@ fn f7_trace_writes_a_reproducer_with_the_traces_schedule_and_hresults() {
 fn unsupported_scenario_or_toggles_are_refused_naming_what_is_supported() {
     let base = temp_dir("repro-refused");
     for (trace, why) in [
-        // The service host (CoDisconnectContext is a stub on Wine) and F-10's MFC: no
-        // lifetime code in the harness's programs.
+        // The service host (CoDisconnectContext is a stub on Wine) and ATL 10+: no lifetime
+        // code in the harness's programs.
         (
             "traces/service/baseline/client-sees-disconnected.itf.json",
             "scenario service is not expressed",
         ),
         (
-            "traces/mfc-sta/with-modal-dialog/server-eventually-exits.itf.json",
-            "scenario mfc-sta is not expressed",
+            "traces/atl14-sta/baseline/launcher-unserved-exit.itf.json",
+            "scenario atl14-sta is not expressed",
         ),
         // A toggle server.c does not implement.
         (
@@ -141,6 +141,11 @@ const FINDINGS: &[(&str, &str, &str)] = &[
     (
         "F-8",
         "traces/atl9-mta/baseline/no-exit-with-live-objects.itf.json",
+        "exe",
+    ),
+    (
+        "F-10",
+        "traces/mfc-sta/with-modal-dialog/server-eventually-exits.itf.json",
         "exe",
     ),
 ];
@@ -277,7 +282,7 @@ fn every_findings_trace_gets_a_reproducer_whose_expectations_are_the_traces() {
     }
 }
 
-/// The new reproducers (F-4, F-5, F-6 and F-8's) build with mingw-w64. Without the toolchain
+/// The new reproducers (F-4, F-5, F-6, F-8 and F-10's) build with mingw-w64. Without the toolchain
 /// (harness/setup installs it) the test says so and checks nothing more.
 #[test]
 fn new_reproducers_build_with_mingw_when_it_is_installed() {
@@ -295,6 +300,7 @@ fn new_reproducers_build_with_mingw_when_it_is_installed() {
         (FINDINGS[3].1, &["server.exe", "client.exe"][..]),
         (FINDINGS[5].1, &["comlife_dll.dll", "inproc.exe"][..]),
         (FINDINGS[7].1, &["server.exe", "client.exe"][..]),
+        (FINDINGS[8].1, &["server.exe", "client.exe"][..]),
     ] {
         let dir = base.join(trace.replace('/', "_"));
         let (code, _, err) = comlife(&["repro", trace, "-o", dir.to_str().unwrap()]);

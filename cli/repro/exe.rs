@@ -393,8 +393,11 @@ pub fn plan(
     }
 
     for point in points_used {
-        server_args.push("--pause".into());
-        server_args.push(format!("{point}={PAUSE_MS}"));
+        let pause = format!("{point}={PAUSE_MS}");
+        if !server_args.contains(&pause) {
+            server_args.push("--pause".into());
+            server_args.push(pause);
+        }
     }
     let runtime = cfg.runtime;
     let files = render(file, loaded, &plans, &server_args, &schedule_lines, runtime);

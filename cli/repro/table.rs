@@ -152,6 +152,27 @@ pub const TABLE: &[Entry] = &[
         cocreate: &["cocreate"],
     },
     Entry {
+        scenario: "mfc-sta",
+        programs: Programs::Exe,
+        // MFC's AfxOleLockApp count, AfxOleOnReleaseAllObjects and AfxPostQuitMessage; the
+        // watchdog ends a server that never exits after 10 s.
+        switches: &["--mfc", "--max-life", "10000"],
+        toggles: &[
+            ("modal-dialog", &["--pause", "modal=3000"], &[]),
+            ("recheck-after-modal", &["--recheck-after-modal"], &[]),
+            ("lockserver-counts", &["--no-lockserver-counts"], &[]),
+            ("client-death", &[], &[]),
+            ("exited-instance-fails", &[], &[]),
+        ],
+        server_steps: &[],
+        windows: &[Window {
+            opens: Opens::Steps("ModalOpen", "ModalReturn"),
+            point: "modal",
+            what: "a modal dialog is up: the main window is disabled and the modal loop dispatches calls (F-10's window)",
+        }],
+        cocreate: &["cocreate"],
+    },
+    Entry {
         scenario: "inproc",
         programs: Programs::Inproc,
         switches: &[],
@@ -196,6 +217,8 @@ pub const SERVER_OWN_STEPS: &[&str] = &[
     "MonitorTimeout",
     "MonitorPost",
     "MonitorRecheck",
+    "ModalOpen",
+    "ModalReturn",
     "GetQuit",
     "Exit",
     "Revoke",
@@ -219,8 +242,7 @@ pub struct FindingNote {
 }
 
 /// The findings whose traces repro writes a reproducer for (spec/findings.md; F-2 and F-9 are
-/// withdrawn; F-10's mfc-sta lifetime code is not in harness/server.c, so its traces are
-/// refused).
+/// withdrawn).
 pub const FINDINGS: &[FindingNote] = &[
     FindingNote {
         id: "F-1",
@@ -270,6 +292,13 @@ pub const FINDINGS: &[FindingNote] = &[
         properties: &["no-exit-with-live-objects", "no-exit-while-locked", "factory-stays-connected", "no-handout-after-shutdown", "clean-disconnect"],
         windows: "an activation dispatched after ATL 7.0–9.0's monitor read the count as 0 gets an object; the process exits with it and the client's next call fails with RPC_S_SERVER_UNAVAILABLE",
         wine: "the same race (docs/wine.md cases d, f): the client whose call reaches the server in the monitor's window gets S_OK, the server exits with its object, the next call fails RPC_S_SERVER_UNAVAILABLE (0x800706BA)",
+    },
+    FindingNote {
+        id: "F-10",
+        scenario: "mfc-sta",
+        properties: &["server-eventually-exits"],
+        windows: "the final Release is dispatched while a modal dialog has the main window disabled: AfxOleOnReleaseAllObjects sets user control and destroys nothing, the dialog returns, and the instance, invisible, never exits (here its watchdog ends it after 10 s: `exit reason=watchdog`)",
+        wine: "the same: MFC's code is the server's own, and Wine dispatches calls in the modal loop as Windows does; the clients' HRESULTs are all S_OK, and what shows the finding is the server's log: `shutdown-skipped reason=main-window-disabled`, no revoke, `exit reason=watchdog`",
     },
 ];
 
