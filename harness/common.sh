@@ -90,3 +90,22 @@ events() {
         awk '{ t = $3; sub(/^t=/, "", t); printf "%015d %s\n", t, $0 }' | sort -s -k1,1n |
         cut -d' ' -f2-
 }
+
+# The in-process DLL (dll.c, comlife_dll.dll) and its driver (inproc.c, inproc.exe), into
+# $WORK/bin.
+harness_build_inproc() {
+    mkdir -p "$WORK/bin"
+    $CC -O2 -Wall -Wextra -Wno-unused-parameter -shared -o "$WORK/bin/comlife_dll.dll" \
+        "$HERE/dll.c" -lole32 -luuid
+    $CC -O2 -Wall -Wextra -Wno-unused-parameter -o "$WORK/bin/inproc.exe" "$HERE/inproc.c" \
+        -lole32 -luuid
+}
+
+# Registers the DLL: InprocServer32 = comlife_dll.dll, ThreadingModel=Both (the model's inproc).
+CLSID_DLL='{6C0F3A4E-1D2B-4C5A-9E7F-0A1B2C3D4E61}' # harness/inproc.h CLSID_HARNESS_DLL_STR
+register_inproc() {
+    local key="HKLM\\Software\\Classes\\CLSID\\$CLSID_DLL\\InprocServer32"
+    timeout 60 "$WINE" reg add "$key" /ve /d "$(winpath "$WORK/bin/comlife_dll.dll")" /f \
+        >>"$LOGS/reg.log" 2>&1
+    timeout 60 "$WINE" reg add "$key" /v ThreadingModel /d Both /f >>"$LOGS/reg.log" 2>&1
+}

@@ -39,6 +39,36 @@
  *                           the window of F-4; it does not dispatch meanwhile, the apartment is
  *                           busy in the call)
  *   --max-life MS           watchdog: leave the loop after MS ms even with counts up (20000)
+ *   --free-threaded         with --atl9: ATL 7.0-9.0's _ATL_FREE_THREADED build (spec/frameworks.md
+ *                           section 1): the main thread joins the MTA, the class is registered
+ *                           REGCLS_SUSPENDED and resumed (here before the monitor starts; ATL
+ *                           starts it first, which the monitor, waiting for its event, does not
+ *                           notice), and the monitor's time-out that read the count as 0 calls
+ *                           CoSuspendClassObjects and reads m_nLockCnt again before it breaks
+ *                           (the model's atl9-mta); schedule point create-2 (--pause
+ *                           create-2=MS): the second CreateInstance, of either class, waits
+ *                           before it counts anything (F-8's window: an activation admitted,
+ *                           its object not yet Locked); in the MTA it blocks only its RPC thread
+ *   --mfc                   MFC's lifetime code (spec/frameworks.md section 5, olelock.cpp, appcore.cpp):
+ *                           an invisible main window (launched with -Embedding); objects and
+ *                           LockServer count in the app's count (AfxOleLockApp/AfxOleUnlockApp);
+ *                           at 0, AfxOleOnReleaseAllObjects: nothing if user control is set,
+ *                           else set it ("avoid re-entry") and destroy the main window only if
+ *                           it is enabled; its WM_NCDESTROY runs AfxPostQuitMessage: revoke the
+ *                           class object, then PostQuitMessage (all inside the final release)
+ *   --modal-dialog MS       with --mfc (the model's condition modal-dialog): once the instance
+ *                           has served a client (the first object's final Release that leaves
+ *                           the count above 0) a modal dialog comes up from the message loop:
+ *                           the main window is disabled and a modal loop dispatches calls for MS
+ *                           ms (schedule point modal; --pause modal=MS is the same), then the
+ *                           window is enabled again
+ *   --recheck-after-modal   with --modal-dialog: F-10's remedy; when the dialog returns with
+ *                           user control saved FALSE, restore it and, if the count is 0, run
+ *                           AfxOleOnReleaseAllObjects
+ *   --user-control          the user has taken control from the start (002's user control, the
+ *                           model's UserOpenDocument): the final decrement does not shut the
+ *                           server down (`shutdown-skipped reason=user-control`); the watchdog
+ *                           ends it
  * Every step is an event line (evt.h).
  */
 #define COBJMACROS
@@ -54,6 +84,9 @@ static DWORD pause_before_resume, pause_before_revoke, pause_after_monitor_read;
 
 /* ATL 7.0-9.0 (--atl9): CAtlExeModuleT's members, with ATL's defaults. */
 static int opt_atl9;
+static int opt_free_threaded;     /* --free-threaded */
+static DWORD pause_create_2;      /* schedule point create-2 */
+static LONG creates;              /* CreateInstance calls, for create-2 */
 static LONG m_nLockCnt;
 static volatile LONG m_bActivity;
 static DWORD m_dwTimeOut = 5000, m_dwPause = 1000, m_dwMainThreadID;
@@ -64,6 +97,71 @@ static int quitting;
 
 /* --two-stas: the apartments' threads; --stopping-flag: Box's flag and its lock. */
 static int opt_two_stas, opt_stopping_flag, stopping;
+static int opt_user_control; /* --user-control */
+
+/* --mfc: MFC's module state (the app's object count is objects + locks), the main window. */
+static int opt_mfc, opt_recheck_after_modal, mfc_user_ctrl, mfc_revoked, modal_posted;
+static DWORD opt_modal_ms; /* --modal-dialog MS */
+static HWND mfc_main;
+static DWORD mfc_cookie;
+#define WM_APP_MODAL (WM_APP + 1)
+
+/* AfxPostQuitMessage (appcore.cpp): AfxOleTermOrFreeLib -> AfxOleTerm -> RevokeAll, then
+ * ::PostQuitMessage. */
+static void mfc_post_quit(void)
+{
+    HRESULT hr = CoRevokeClassObject(mfc_cookie);
+    mfc_revoked = 1;
+    evt("revoke", "hr=0x%08lx via=AfxPostQuitMessage", (unsigned long)hr);
+    PostQuitMessage(0);
+}
+
+/* AfxOleOnReleaseAllObjects (olelock.cpp). */
+static void mfc_on_release_all(void)
+{
+    if (mfc_user_ctrl) { /* don't shut down the application if user is in control */
+        evt("shutdown-skipped", "reason=user-control");
+        return;
+    }
+    mfc_user_ctrl = 1; /* avoid re-entry */
+    if (mfc_main) {
+        if (IsWindowEnabled(mfc_main)) { /* destroy the main window (only if enabled) */
+            evt("shutdown", "reason=final-release via=DestroyWindow");
+            DestroyWindow(mfc_main);
+        } else {
+            evt("shutdown-skipped", "reason=main-window-disabled user-ctrl=1");
+        }
+    } else {
+        mfc_post_quit();
+    }
+}
+
+static void schedule_point(const char *name, DWORD ms);
+
+/* The main window's procedure: CWnd::OnNcDestroy of the main window -> AfxPostQuitMessage;
+ * WM_APP_MODAL: the modal dialog (--modal-dialog). */
+static LRESULT CALLBACK mfc_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)
+{
+    if (msg == WM_NCDESTROY && hwnd == mfc_main) {
+        mfc_main = NULL;
+        mfc_post_quit();
+        return 0;
+    }
+    if (msg == WM_APP_MODAL) {
+        int saved = mfc_user_ctrl;
+        EnableWindow(hwnd, FALSE);
+        evt("modal-open", "main-window-enabled=%d", IsWindowEnabled(hwnd) ? 1 : 0);
+        schedule_point("modal", opt_modal_ms); /* the modal loop dispatches calls meanwhile */
+        EnableWindow(hwnd, TRUE);
+        evt("modal-return", "user-ctrl=%d objects=%ld locks=%ld", mfc_user_ctrl, objects, locks);
+        if (opt_recheck_after_modal && !saved) {
+            mfc_user_ctrl = 0; /* AfxOleSetUserCtrl(FALSE) */
+            if (objects == 0 && locks == 0) mfc_on_release_all(); /* AfxOleCanExitApp() */
+        }
+        return 0;
+    }
+    return DefWindowProcA(hwnd, msg, wp, lp);
+}
 static DWORD main_tid, apt2_tid, pause_create_b;
 static CRITICAL_SECTION cs_stop;
 
@@ -100,17 +198,30 @@ static void lifetime_release(void)
         if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
         n = CoReleaseServerProcess();
         evt("count", "process-refs=%lu", n);
-        if (n == 0 && !quitting) {
+        if (n == 0 && !quitting && opt_user_control) {
+            evt("shutdown-skipped", "reason=user-control process-refs=0");
+        } else if (n == 0 && !quitting) {
             quitting = 1;
             if (opt_stopping_flag) stopping = 1;
             evt("shutdown", "reason=process-refs-zero stopping=%d", stopping);
             post_quit();
         }
         if (opt_stopping_flag) LeaveCriticalSection(&cs_stop);
+    } else if (opt_mfc) {
+        /* AfxOleUnlockApp: at 0, AfxOleOnReleaseAllObjects */
+        count_changed();
+        if (objects == 0 && locks == 0) {
+            mfc_on_release_all();
+        } else if (opt_modal_ms && !modal_posted && mfc_main) {
+            modal_posted = 1; /* the instance has served a client: the dialog comes up later */
+            PostMessageA(mfc_main, WM_APP_MODAL, 0, 0);
+        }
     } else {
         if (opt_stopping_flag) EnterCriticalSection(&cs_stop);
         count_changed();
-        if (objects == 0 && locks == 0 && !quitting) {
+        if (objects == 0 && locks == 0 && !quitting && opt_user_control) {
+            evt("shutdown-skipped", "reason=user-control");
+        } else if (objects == 0 && locks == 0 && !quitting) {
             quitting = 1;
             if (opt_stopping_flag) stopping = 1;
             evt("shutdown", "reason=final-decrement stopping=%d", stopping);
@@ -172,9 +283,16 @@ static DWORD WINAPI MonitorShutdown(void *unused)
         /* timed out */
         {
             LONG activity = m_bActivity, cnt = m_nLockCnt;
+            HRESULT hr;
             evt("monitor-read", "activity=%ld lockcnt=%ld", activity, cnt);
-            if (!activity && cnt == 0) /* if no activity let's really bail */
-                break;
+            if (!activity && cnt == 0) { /* if no activity let's really bail */
+                if (!opt_free_threaded) break;
+                /* _ATL_FREE_THREADED (ATL90 line 3317): suspend, then read the count again */
+                hr = CoSuspendClassObjects();
+                cnt = m_nLockCnt;
+                evt("monitor-recheck", "suspend-hr=0x%08lx lockcnt=%ld", (unsigned long)hr, cnt);
+                if (cnt == 0) break;
+            }
         }
     }
     evt("shutdown", "reason=monitor");
@@ -255,6 +373,10 @@ static HRESULT WINAPI CF_CreateInstance(IClassFactory *iface, IUnknown *outer, R
     HRESULT hr;
     *ppv = NULL;
     if (outer) return CLASS_E_NOAGGREGATION;
+    if (InterlockedIncrement(&creates) == 2 && pause_create_2) {
+        evt("schedule-point", "name=create-2 ms=%lu", pause_create_2);
+        Sleep(pause_create_2);
+    }
     if (iface == &factory_b) {
         evt("create-received", "class=B");
         evt("schedule-point", "name=create-b ms=%lu", pause_create_b);
@@ -312,6 +434,8 @@ static DWORD parse_pause(const char *arg)
     else if (!strncmp(arg, "before-revoke=", 14)) pause_before_revoke = ms;
     else if (!strncmp(arg, "after-monitor-read=", 19)) pause_after_monitor_read = ms;
     else if (!strncmp(arg, "create-b=", 9)) pause_create_b = ms;
+    else if (!strncmp(arg, "create-2=", 9)) pause_create_2 = ms;
+    else if (!strncmp(arg, "modal=", 6)) opt_modal_ms = ms; /* the same as --modal-dialog MS */
     else return 0;
     return 1;
 }
@@ -368,6 +492,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--atl9")) opt_atl9 = 1;
         else if (!strcmp(argv[i], "--two-stas")) opt_two_stas = 1;
         else if (!strcmp(argv[i], "--stopping-flag")) opt_stopping_flag = 1;
+        else if (!strcmp(argv[i], "--user-control")) opt_user_control = 1;
+        else if (!strcmp(argv[i], "--mfc")) opt_mfc = 1;
+        else if (!strcmp(argv[i], "--modal-dialog") && i + 1 < argc)
+            opt_modal_ms = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--recheck-after-modal")) opt_recheck_after_modal = 1;
+        else if (!strcmp(argv[i], "--free-threaded")) opt_free_threaded = opt_suspended = 1;
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             m_dwTimeOut = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--atl-pause") && i + 1 < argc)
@@ -382,17 +512,33 @@ int main(int argc, char **argv)
     }
     evt("server-start", "args=%s", *args ? args : "-");
 
-    hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    hr = CoInitializeEx(NULL, opt_free_threaded ? COINIT_MULTITHREADED : COINIT_APARTMENTTHREADED);
     evt("coinitialize", "hr=0x%08lx", (unsigned long)hr);
     main_tid = GetCurrentThreadId();
     PeekMessageA(&msg, NULL, 0, 0, PM_NOREMOVE); /* the queue PostThreadMessage needs */
     if (opt_stopping_flag) InitializeCriticalSection(&cs_stop);
 
+    if (opt_mfc) { /* the main window, invisible (launched with -Embedding) */
+        WNDCLASSA wc = {0};
+        wc.lpfnWndProc = mfc_wndproc;
+        wc.hInstance = GetModuleHandleA(NULL);
+        wc.lpszClassName = "ComlifeMfcMain";
+        RegisterClassA(&wc);
+        mfc_main = CreateWindowExA(0, "ComlifeMfcMain", "comlife", WS_OVERLAPPEDWINDOW, 0, 0, 100,
+                                   100, NULL, NULL, wc.hInstance, NULL);
+        if (!mfc_main) /* no display (Wine headless): a message-only window; only its enabled
+                        * state and its destruction matter to MFC's lifetime code */
+            mfc_main = CreateWindowExA(0, "ComlifeMfcMain", "comlife", WS_OVERLAPPEDWINDOW, 0, 0,
+                                       100, 100, HWND_MESSAGE, NULL, wc.hInstance, NULL);
+        evt("main-window", "created=%d message-only=%d", mfc_main != NULL,
+            mfc_main && GetParent(mfc_main) != NULL);
+    }
     flags = (opt_singleuse ? REGCLS_SINGLEUSE : REGCLS_MULTIPLEUSE) |
             (opt_suspended ? REGCLS_SUSPENDED : 0);
     hr = CoRegisterClassObject(&CLSID_HarnessServer, (IUnknown *)&factory, CLSCTX_LOCAL_SERVER,
                                flags, &cookie);
     evt("register", "hr=0x%08lx flags=0x%lx cookie=%lu", (unsigned long)hr, flags, cookie);
+    mfc_cookie = cookie;
     if (opt_two_stas) {
         apt2_flags = flags;
         apt2_ready = CreateEventA(NULL, TRUE, FALSE, NULL);
@@ -433,7 +579,7 @@ int main(int argc, char **argv)
     if (apt2) PostThreadMessageA(apt2_tid, WM_QUIT, 0, 0); /* a watchdog exit ends it too */
 
     schedule_point("before-revoke", pause_before_revoke);
-    hr = CoRevokeClassObject(cookie);
+    hr = mfc_revoked ? S_OK : CoRevokeClassObject(cookie); /* MFC revoked it in the release */
     if (opt_atl9)
         evt("revoke", "hr=0x%08lx lockcnt=%ld", (unsigned long)hr, m_nLockCnt);
     else

@@ -1,44 +1,29 @@
-//! `comlife repro TRACE -o DIR`: writes a self-contained reproducer of a trace (issue 19 §5):
-//! the harness's C programs (embedded), build scripts for mingw-w64 and MSVC's cl, registration
-//! for Wine and Windows, `run.sh` that drives the real processes through the trace's order as
-//! finely as the server's schedule points allow, `expected.txt` (every HRESULT a client
-//! observes in the trace) and a README.
-//!
-//! The schedule is derived from the trace, never written by hand: each client's COM calls in
-//! the trace's order; a client call whose message reaches the server inside the window of a
-//! schedule point (ATL 7.0–9.0's monitor: after it read the count, before it posts WM_QUIT)
-//! waits for the server's `schedule-point` event, which the server holds open
-//! (`--pause after-monitor-read=MS`); a call made after another client's call was answered in
-//! the trace waits for that client's `done` line. After the trace, a client left holding an
-//! object of a server that exited in the trace calls it once more, when the server has exited:
-//! the model's answer to a call into an exited process is RPC_S_SERVER_UNAVAILABLE.
+//! The reproducer of an EXE scenario's trace (harness/server.c and client.c): each client's COM
+//! calls in the trace's order; a client call that the server takes inside a window of its own
+//! code (table.rs: ATL 7.0–9.0's monitor between reading the count and posting WM_QUIT; apartment
+//! 2 inside CLSID_B's CreateInstance) waits for the server's `schedule-point` event, which the
+//! server holds open (`--pause NAME=MS`); a client whose first call is not the one the server
+//! was launched for waits until the server runs its message loop (on Wine there is no SCM to
+//! hold its activation: it would launch a second instance); a call made after another client's
+//! call was answered in the trace waits for that client's `done` line. After the trace, a
+//! client left holding an object of a server that exited in the trace calls it once more, when
+//! the server has exited: the model's answer to a call into an exited process is
+//! RPC_S_SERVER_UNAVAILABLE.
 
-use crate::fs_policy::{read_input, TRACE_CAP};
+use super::table::{self, Entry, Opens, PAUSE_MS};
+use super::{refuse, Files, Refusal};
 use comlife::com::hresult::Hresult;
 use comlife::com::runtime::Runtime;
-use comlife::com::scenario::Scenario;
-use comlife::trace::replay::replay;
+use comlife::trace::replay::Loaded;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::Path;
 
 /// The harness's sources, embedded so that a reproducer is self-contained.
-const SERVER_C: &str = include_str!("../harness/server.c");
-const CLIENT_C: &str = include_str!("../harness/client.c");
-const EVT_H: &str = include_str!("../harness/evt.h");
-
-/// The server's ATL m_dwTimeOut in the reproducer (ATL's default is 5000 ms; the race does not
-/// depend on it, the schedule point holds the window open).
-const TIMEOUT_MS: u32 = 1000;
-/// How long the server holds a schedule point's window open.
-const PAUSE_MS: u32 = 3000;
-
-/// What `repro` supports: the scenarios whose lifetime code harness/server.c implements, with
-/// the server switches that select it, and the toggles it implements (none yet beyond the
-/// defaults).
-const SUPPORTED: &[(&str, &str)] = &[("atl9-sta", "--atl9")];
+const SERVER_C: &str = include_str!("../../harness/server.c");
+const CLIENT_C: &str = include_str!("../../harness/client.c");
+const EVT_H: &str = include_str!("../../harness/evt.h");
 
 /// One client's part of the reproducer.
 #[derive(Default)]
@@ -49,101 +34,6 @@ struct ClientPlan {
     ops: Vec<(usize, String)>,
     /// Expected `done` lines: (N, op, HRESULT, where the trace says it).
     expected: Vec<(usize, String, Hresult, String)>,
-}
-
-/// A reproducer refused or failed: the message and the exit status.
-struct Refusal(String, u8);
-
-fn refuse(msg: String) -> Refusal {
-    Refusal(msg, 2)
-}
-
-/// Runs `comlife repro FILE -o DIR [--force]`: exit 0 with the files written, 1 when the trace
-/// no longer replays, 2 for a bad, unreadable or unsupported trace or an output directory that
-/// exists and is not empty (without `--force`); nothing is written on error.
-pub fn run(file: &Path, out: &Path, force: bool) -> ExitCode {
-    match build(file, out, force) {
-        Ok(files) => match write_all(out, &files) {
-            Ok(()) => {
-                println!(
-                    "{}: wrote {} files to {} (read {}/README.md)",
-                    file.display(),
-                    files.len(),
-                    out.display(),
-                    out.display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("comlife: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Err(Refusal(msg, code)) => {
-            eprintln!("comlife: {msg}");
-            ExitCode::from(code)
-        }
-    }
-}
-
-/// Checks the output directory: absent, or an empty directory, or (with `force`) any directory.
-fn check_out(out: &Path, force: bool) -> Result<(), Refusal> {
-    match std::fs::symlink_metadata(out) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(refuse(format!("cannot use {}: {e}", out.display()))),
-        Ok(m) if !m.is_dir() => Err(refuse(format!(
-            "-o {}: exists and is not a directory; nothing written",
-            out.display()
-        ))),
-        Ok(_) => {
-            let non_empty = std::fs::read_dir(out)
-                .map_err(|e| refuse(format!("cannot read {}: {e}", out.display())))?
-                .next()
-                .is_some();
-            if non_empty && !force {
-                Err(refuse(format!(
-                    "-o {}: the directory exists and is not empty; --force writes into it; nothing written",
-                    out.display()
-                )))
-            } else {
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Writes every file; on a failure removes what it wrote (and the directory if it made it).
-fn write_all(out: &Path, files: &[(String, String, bool)]) -> Result<(), String> {
-    let made = !out.exists();
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let mut written: Vec<PathBuf> = Vec::new();
-    for (name, text, exec) in files {
-        let path = out.join(name);
-        let res = std::fs::write(&path, text).and_then(|()| {
-            #[cfg(unix)]
-            if *exec {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-            }
-            let _ = exec;
-            Ok(())
-        });
-        if let Err(e) = res {
-            for p in &written {
-                let _ = std::fs::remove_file(p);
-            }
-            let _ = std::fs::remove_file(&path);
-            if made {
-                let _ = std::fs::remove_dir(out);
-            }
-            return Err(format!(
-                "cannot write {}: {e}; nothing left written",
-                path.display()
-            ));
-        }
-        written.push(path);
-    }
-    Ok(())
 }
 
 /// The parsed `actionItf` of a state: the action's JSON.
@@ -186,47 +76,23 @@ fn client_step(op: &str) -> Option<&'static str> {
     })
 }
 
-/// Reads, checks and plans: every file's (name, text, executable), or why not.
-fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bool)>, Refusal> {
-    let text = read_input(file, "a trace", TRACE_CAP).map_err(refuse)?;
-    let replayed =
-        replay(&text).map_err(|e| Refusal(format!("{}: {e}", file.display()), e.exit_code()))?;
-    let loaded = replayed.loaded;
+/// Plans the reproducer of an EXE scenario's trace: every file's (name, text, executable), or
+/// why not. `server_args` are the table's switches for the run.
+pub fn plan(
+    file: &Path,
+    loaded: &Loaded,
+    entry: &Entry,
+    mut server_args: Vec<String>,
+) -> Result<Files, Refusal> {
     let cfg = &loaded.header.cfg;
-    let meta = &loaded.header.meta;
-    let supported = SUPPORTED
-        .iter()
-        .map(|(s, sw)| format!("{s} (server {sw}), every mechanism at its default"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let Some((_, switch)) = SUPPORTED
-        .iter()
-        .find(|(s, _)| Scenario::parse(s).ok() == Some(cfg.scenario))
-    else {
-        return Err(refuse(format!(
-            "{}: scenario {} is not implemented by harness/server.c; repro supports: {supported}",
-            file.display(),
-            cfg.scenario.name()
-        )));
-    };
-    if !cfg.toggled.is_empty() || meta.layout.is_some() {
-        return Err(refuse(format!(
-            "{}: run {} toggles {} that harness/server.c does not implement; repro supports: {supported}",
-            file.display(),
-            cfg.run_label(),
-            if meta.layout.is_some() { "a description's own layout".to_string() } else { cfg.toggled.label() }
-        )));
-    }
-    check_out(out, force)?;
 
     let states = loaded.states();
     let mut plans: BTreeMap<String, ClientPlan> = BTreeMap::new();
     for c in 1..=cfg.clients {
         plans.insert(format!("client{c}"), ClientPlan::default());
     }
-    // The monitor's windows: (MonitorTimeout step, MonitorPost step).
-    let mut windows: Vec<(usize, usize)> = Vec::new();
-    let mut open: Option<usize> = None;
+    let mut schedule_lines: Vec<String> = Vec::new();
+    let windows = windows(&states, entry);
     // Steps: (index, action).
     let actions: Vec<(usize, Value)> = states
         .iter()
@@ -249,12 +115,6 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
         if a["tag"] == "Step" {
             let step = &v["step"];
             match (step["tag"].as_str(), step["value"]["tag"].as_str()) {
-                (Some("Server"), Some("MonitorTimeout")) => open = Some(*i),
-                (Some("Server"), Some("MonitorPost")) => {
-                    if let Some(t) = open.take() {
-                        windows.push((t, *i));
-                    }
-                }
                 (Some("Client"), Some(op)) => {
                     if client_step(op).is_none() {
                         return Err(refuse(format!(
@@ -279,13 +139,25 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                     })?;
                     plan.ops.push((*i, "Dies".to_string()));
                 }
-                (
-                    Some("Server"),
-                    Some(
-                        "Register" | "Dispatch" | "MonitorWake" | "GetQuit" | "Exit" | "Revoke"
-                        | "FinishRpc" | "FinishRelease" | "FinishActivation",
-                    ),
-                ) => {}
+                (Some("Server"), Some(tag)) if table::SERVER_OWN_STEPS.contains(&tag) => {}
+                (Some("Server"), Some(tag))
+                    if entry.server_steps.iter().any(|(t, _)| *t == tag) =>
+                {
+                    let (_, add) = entry
+                        .server_steps
+                        .iter()
+                        .find(|(t, _)| *t == tag)
+                        .expect("found");
+                    for sw in *add {
+                        if !server_args.iter().any(|a| a == sw) {
+                            server_args.push(sw.to_string());
+                        }
+                    }
+                    schedule_lines.push(format!(
+                        "- trace step {i}: the server's {tag} is not driven at that point: the server runs with {} from its start",
+                        add.join(" ")
+                    ));
+                }
                 (t, o) => {
                     return Err(refuse(format!(
                         "{}: step {i}: {} {} is not something the harness can drive",
@@ -304,15 +176,31 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
     };
     // Where each client op's messages reach the server: deliveries to serverInstance1
     // concerning the client, after the op and before its next op.
-    let deliveries: Vec<(usize, String)> = actions
+    // Each is (delivery step, the step where the server takes it from its queue, client).
+    let deliveries: Vec<(usize, usize, String)> = actions
         .iter()
         .filter(|(_, a)| a["tag"] == "Deliver" && a["value"]["dst"] == "serverInstance1")
-        .filter_map(|(i, a)| msg_client(&a["value"]).map(|c| (*i, c)))
+        .filter_map(|(i, a)| msg_client(&a["value"]).map(|c| (*i, taken(&states, *i), c)))
         .collect();
 
-    let mut pause_used = false;
+    let mut points_used: Vec<&'static str> = Vec::new();
     let names: Vec<String> = plans.keys().cloned().collect();
-    let mut schedule_lines: Vec<String> = Vec::new();
+    // The client the server was launched for (its first activation needs no wait).
+    let launcher = states
+        .iter()
+        .find_map(|s| s["serverInstance1"]["value"]["launched_for"]["value"]["#bigint"].as_str())
+        .and_then(|n| n.parse::<usize>().ok())
+        .map(|n| format!("client{}", n + 1));
+    // The class each client activates (the model's clsid in its activation).
+    let class_of = |name: &str| -> usize {
+        actions
+            .iter()
+            .filter(|(_, a)| a["tag"] == "Deliver")
+            .filter(|(_, a)| msg_client(&a["value"]).as_deref() == Some(name))
+            .find_map(|(_, a)| a["value"]["msg"]["value"]["clsid"]["#bigint"].as_str())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     // The latest `done` step of each other client a client has already waited for.
     let mut waited: BTreeMap<(String, String), usize> = BTreeMap::new();
     let all_ops: BTreeMap<String, Vec<(usize, String)>> = plans
@@ -337,38 +225,72 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                     if waited.get(&key).is_none_or(|w| *w < k) {
                         waited.insert(key, k);
                         plan.args.push("wait-event".into());
-                        plan.args.push(format!("prog={other} done step={k};"));
+                        plan.args.push(format!("prog={other} done step={k} op="));
                         schedule_lines.push(format!(
                             "- {name}'s {op} (trace step {issued}) waits until {other}'s step {k} is done (answered before it in the trace)"
                         ));
                     }
                 }
             }
-            // A message of this op that reaches the server inside a monitor window.
-            let in_window = deliveries.iter().find(|(d, c)| {
-                c == name
-                    && *d > *issued
-                    && *d < next
-                    && windows.iter().any(|(t, p)| t < d && d < p)
+            // A message of this op that the server takes inside a window of its own code.
+            let in_window = deliveries.iter().find_map(|(d, e, c)| {
+                if c != name || *d <= *issued || *d >= next {
+                    return None;
+                }
+                windows
+                    .iter()
+                    .find(|(o, cl, _, holder)| {
+                        holder.as_deref() != Some(name.as_str())
+                            && ((o < d && d < cl) || (o < e && e < cl))
+                    })
+                    .map(|(_, _, w, _)| (*d, *e, *w))
             });
-            if let Some((d, _)) = in_window {
-                pause_used = true;
+            if let Some((d, e, w)) = in_window {
+                if !points_used.contains(&w.point) {
+                    points_used.push(w.point);
+                }
                 plan.args.push("wait-event".into());
                 plan.args
-                    .push("prog=server schedule-point name=after-monitor-read".into());
+                    .push(format!("prog=server schedule-point name={}", w.point));
                 schedule_lines.push(format!(
-                    "- {name}'s {op} (trace step {issued}) reaches the server at step {d}, after the monitor read the count and before it posts WM_QUIT: it waits for the server's schedule point after-monitor-read, which the server holds open {PAUSE_MS} ms"
+                    "- {name}'s {op} (trace step {issued}) reaches the server at step {d} and is taken at step {e}, while {}: it waits for the server's schedule point {}, which the server holds open {PAUSE_MS} ms",
+                    w.what, w.point
                 ));
+            } else if let Some(l) = launcher.as_deref().filter(|l| n == 0 && *l != name) {
+                // The launcher's activation, answered in the trace before this one: on Wine the
+                // activations are served as the clients call, so this one waits for it.
+                let first = all_ops.get(l).and_then(|o| o.first()).map(|o| o.0);
+                let l_answered = first.and_then(|i| answered(l, i));
+                let mine = answered(name, *issued);
+                let before = l_answered.is_some_and(|a| mine.is_none_or(|m| a < m));
+                let key = (name.clone(), l.to_string());
+                if before && waited.get(&key).is_none_or(|w| *w < 1) {
+                    waited.insert(key, 1);
+                    plan.args.push("wait-event".into());
+                    plan.args.push(format!("prog={l} done step=1 op="));
+                    schedule_lines.push(format!(
+                        "- {name}'s first call (trace step {issued}) waits until {l}'s activation, which launched the server, is answered (the trace answers it first; on Wine no SCM holds an activation, the server serves them as the clients call)"
+                    ));
+                } else if !before {
+                    plan.args.push("wait-event".into());
+                    plan.args.push("prog=server message-loop".into());
+                    schedule_lines.push(format!(
+                        "- {name}'s first call (trace step {issued}) waits until the server launched for {l} runs its message loop (on Wine no SCM holds an activation for a launching server: it would launch a second instance)"
+                    ));
+                }
             }
             if op == "Dies" {
                 plan.args.push("die".into());
             } else {
-                plan.args.extend(
-                    client_step(op)
-                        .expect("checked")
-                        .split(' ')
-                        .map(String::from),
-                );
+                let step = match op.as_str() {
+                    "CoCreateInstance" => entry
+                        .cocreate
+                        .get(class_of(name))
+                        .copied()
+                        .unwrap_or("cocreate"),
+                    _ => client_step(op).expect("checked"),
+                };
+                plan.args.extend(step.split(' ').map(String::from));
             }
         }
     }
@@ -446,27 +368,146 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Vec<(String, String, bo
                 "- after the trace, {name} still holds an object of the server, which exited in the trace: it waits for the server's exit and calls it once more"
             ));
         }
+        // A class-object proxy it holds and is not releasing, of the exited server.
+        let holds_dead_factory = client["factory"]["tag"] == "Some"
+            && client["pending"]["value"]["tag"] != "ReleaseFactory"
+            && server_exited;
+        if holds_dead_factory && !dead {
+            let k = plan.ops.len() + 1;
+            if !holds_dead_object {
+                plan.args.push("wait-event".into());
+                plan.args.push("prog=server exit ".into());
+            }
+            plan.args.push("createinstance".into());
+            plan.ops.push((states.len(), "CreateInstance".into()));
+            plan.expected.push((
+                k,
+                "CreateInstance".into(),
+                Hresult::RPC_S_SERVER_UNAVAILABLE,
+                "after the trace: IClassFactory::CreateInstance on the class-object proxy of the exited server (the model: a call into an exited process fails)".into(),
+            ));
+            schedule_lines.push(format!(
+                "- after the trace, {name} still holds the class-object proxy of the server, which exited in the trace: it waits for the server's exit and calls CreateInstance on it"
+            ));
+        }
     }
 
-    let mut server_args = vec![
-        switch.to_string(),
-        "--timeout".into(),
-        TIMEOUT_MS.to_string(),
-    ];
-    if pause_used {
-        server_args.push("--pause".into());
-        server_args.push(format!("after-monitor-read={PAUSE_MS}"));
+    for point in points_used {
+        let pause = format!("{point}={PAUSE_MS}");
+        if !server_args.contains(&pause) {
+            server_args.push("--pause".into());
+            server_args.push(pause);
+        }
     }
     let runtime = cfg.runtime;
-    let files = render(
-        file,
-        &loaded,
-        &plans,
-        &server_args,
-        &schedule_lines,
-        runtime,
-    );
+    let files = render(file, loaded, &plans, &server_args, &schedule_lines, runtime);
     Ok(files)
+}
+
+/// The step where the server takes the message delivered at step `d` from its queue: the
+/// first later state whose queues no longer hold the entry the delivery added (the delivery
+/// step itself when it added none, e.g. a message the server takes at once).
+fn taken(states: &[Value], d: usize) -> usize {
+    let queued = |k: usize| -> Vec<Value> {
+        states[k]["serverInstance1"]["value"]["queues"]
+            .as_array()
+            .map(|qs| {
+                qs.iter()
+                    .flat_map(|q| q.as_array().cloned().unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = queued(d - 1);
+    let Some(entry) = queued(d).into_iter().find(|m| !before.contains(m)) else {
+        return d;
+    };
+    (d + 1..states.len())
+        .find(|&k| !queued(k).contains(&entry))
+        .unwrap_or(states.len())
+}
+
+/// The server's windows in the trace (table.rs): (open step, close step, the window, the
+/// client whose activation holds it open, if any). A window still open at the trace's end
+/// closes after it.
+fn windows(
+    states: &[Value],
+    entry: &Entry,
+) -> Vec<(usize, usize, &'static table::Window, Option<String>)> {
+    let mut out = Vec::new();
+    for w in entry.windows {
+        match w.opens {
+            Opens::Steps(open, close) => {
+                let mut start = None;
+                for (i, s) in states.iter().enumerate().skip(1) {
+                    let Some(a) = action(s) else { continue };
+                    let tag = a["value"]["step"]["value"]["tag"].as_str();
+                    if a["value"]["step"]["tag"] == "Server" && tag == Some(open) {
+                        start = Some(i);
+                    } else if a["value"]["step"]["tag"] == "Server" && tag == Some(close) {
+                        if let Some(o) = start.take() {
+                            out.push((o, i, w, None));
+                        }
+                    }
+                }
+            }
+            Opens::SecondAdmitted => {
+                // Each admitted activation's (client, clsid, kind), in order of admission.
+                let admitted = |k: usize| -> Vec<Value> {
+                    states[k]["serverInstance1"]["value"]["rpc_activations"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let mut seen: Vec<Value> = Vec::new();
+                for k in 1..states.len() {
+                    for a in admitted(k) {
+                        if !admitted(k - 1).contains(&a) && !seen.contains(&a) {
+                            seen.push(a.clone());
+                            if seen.len() == 2 {
+                                let close = (k + 1..states.len())
+                                    .find(|&j| !admitted(j).contains(&a))
+                                    .unwrap_or(states.len());
+                                let holder = a["#tup"][0]["#bigint"]
+                                    .as_str()
+                                    .and_then(|n| n.parse::<usize>().ok())
+                                    .map(|n| format!("client{}", n + 1));
+                                out.push((k, close, w, holder));
+                            }
+                        }
+                    }
+                }
+            }
+            Opens::Activating(apt) => {
+                let work = |k: usize| {
+                    states[k]["serverInstance1"]["value"]["apartments"][apt]["work"].clone()
+                };
+                let mut start: Option<(usize, Option<String>)> = None;
+                for k in 1..states.len() {
+                    let w_k = work(k);
+                    let active = w_k["tag"] == "Activating";
+                    match (&start, active) {
+                        (None, true) => {
+                            let holder = w_k["value"]["client"]["#bigint"]
+                                .as_str()
+                                .and_then(|n| n.parse::<usize>().ok())
+                                .map(|n| format!("client{}", n + 1));
+                            start = Some((k, holder));
+                        }
+                        (Some((o, h)), false) => {
+                            out.push((*o, k, w, h.clone()));
+                            start = None;
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some((o, h)) = start {
+                    out.push((o, states.len(), w, h));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The files of the reproducer.
@@ -633,13 +674,35 @@ fn readme(
         let _ = writeln!(r, "The trace's last state: {why}.\n");
     }
     let _ = writeln!(r, "Rules: {}. Sources: {}.\n", meta.rules, meta.sources);
+    let note = table::finding(
+        &meta.scenario,
+        &meta.property,
+        &loaded.header.cfg.run_label(),
+    );
+    if let Some(f) = note {
+        let _ = writeln!(
+            r,
+            "**{}** (comlife's spec/findings.md). On Windows (the trace): {}.\n",
+            f.id, f.windows
+        );
+    }
+    for t in loaded.header.cfg.toggled.iter() {
+        if let Some((_, says)) = table::RUNTIME_TOGGLES.iter().find(|(n, _)| *n == t.name()) {
+            let _ = writeln!(r, "**COM's own mechanism disabled:** {says}.\n");
+        }
+    }
     let _ = writeln!(
         r,
         "## Files\n\n| file | what |\n|---|---|\n| `server.c`, `client.c`, `evt.h` | comlife's harness programs (harness/ in comlife), plain C, no MIDL |\n| `build-mingw.sh` | builds `bin/server.exe`, `bin/client.exe` with mingw-w64 |\n| `build-msvc.cmd` | the same with MSVC's `cl`, one command line: **untested** (comlife's machine has no cl) |\n| `register.sh` | registers the server in `$WINEPREFIX` (`wine64 reg add`) |\n| `register.reg` | the same for Windows (edit the path, `reg import`) |\n| `run.sh` | runs it all on Wine and compares each client's HRESULTs with `expected.txt` (exit 0: all agree) |\n| `expected.txt` | every HRESULT a client observes in the trace |\n"
     );
     let _ = writeln!(
         r,
-        "## The schedule\n\nThe server runs with `{server_sw}` (harness/server.c's header says what each switch does;\n`--timeout` is ATL's m_dwTimeOut, shortened from ATL's 5000 ms: the race does not depend on\nit). The clients start together; each makes its trace's calls in the trace's order:\n"
+        "## The schedule\n\nThe server runs with `{server_sw}` (harness/server.c's header says what each switch does{}).\nThe clients start together; each makes its trace's calls in the trace's order:\n",
+        if server_sw.contains("--timeout") {
+            "; `--timeout` is ATL's m_dwTimeOut, shortened from ATL's 5000 ms: the race does not\ndepend on it, the schedule point holds the window open"
+        } else {
+            ""
+        }
     );
     for (name, plan) in plans {
         let args: Vec<String> = plan
@@ -655,7 +718,10 @@ fn readme(
             .collect();
         let _ = writeln!(r, "- `client.exe --as {name} {}`", args.join(" "));
     }
-    let _ = writeln!(r, "\nWhere the trace interleaves them:\n");
+    let _ = writeln!(
+        r,
+        "\nWhere the trace interleaves them (the server's own steps are not driven: an order of the\ntrace that no schedule point or wait below holds is left to the run):\n"
+    );
     if schedule.is_empty() {
         let _ = writeln!(
             r,
@@ -684,7 +750,9 @@ fn readme(
     );
     let _ = writeln!(
         r,
-        "## What Wine does instead\n\nWine (8.0) differs from Windows in ways the model's `wine` runtime applies (comlife's\nspec/rules.md, R-WINE-*; docs/wine.md records what the harness observed). For this trace:\n\n- R-WINE-ACTIVATION: CoCreateInstance gets the registered class object from rpcss and calls\n  CreateInstance through its proxy; no SCM forwards the activation, so the activation reaches\n  the server when the client calls, not when the trace's SCM delivers it. The schedule above\n  therefore starts the client's call at the server's schedule point. Source: Wine's\n  dlls/combase/rpc.c `rpc_get_local_class_object`, apartment.c `local_server_QueryService`.\n- R-WINE-LOCKSERVER-STUB: LockServer on a class-object proxy returns E_NOTIMPL (0x80004001)\n  and never reaches the server (Wine's usrmarshal.c `IClassFactory_LockServer_Proxy`); a trace\n  step that expects another HRESULT from it differs on Wine.\n- R-WINE-NO-SUSPEND: no suspension (CoReleaseServerProcess, REGCLS_SUSPENDED); ATL 7.0–9.0's\n  apartment build uses neither, so this trace's steps are the same.\n- R-WINE-NO-RUNDOWN: no ping rundown of a dead client's references.\n- Observed on Wine (comlife's harness/run, case atl9-monitor-race, and this reproducer's run in\n  harness/run): the client whose call reaches the server in the monitor's window gets S_OK, the\n  server exits with its object (the stub is torn down by CoUninitialize), and the client's next\n  call fails with RPC_S_SERVER_UNAVAILABLE (0x800706BA): the race the trace shows.\n\n`comlife check --scenario {} --runtime wine --traces DIR` writes the model's traces under Wine.\n",
+        "## What Wine does instead\n\nWine (8.0) differs from Windows in ways the model's `wine` runtime applies (comlife's\nspec/rules.md, R-WINE-*; docs/wine.md records what the harness observed). For this trace:\n\n- R-WINE-ACTIVATION: CoCreateInstance gets the registered class object from rpcss and calls\n  CreateInstance through its proxy; no SCM forwards the activation, so the activation reaches\n  the server when the client calls, not when the trace's SCM delivers it. The schedule above\n  therefore starts a client's call at the server's schedule point. Source: Wine's\n  dlls/combase/rpc.c `rpc_get_local_class_object`, apartment.c `local_server_QueryService`.\n- R-WINE-LOCKSERVER-STUB: LockServer on a class-object proxy returns E_NOTIMPL (0x80004001)\n  and never reaches the server (Wine's usrmarshal.c `IClassFactory_LockServer_Proxy`); a trace\n  step that expects another HRESULT from it differs on Wine.\n- R-WINE-NO-SUSPEND: no suspension (CoReleaseServerProcess, REGCLS_SUSPENDED, CoSuspendClassObjects\n  is a stub).\n- R-WINE-NO-RUNDOWN: no ping rundown of a dead client's references.\n- For this trace ({}): {}.\n\n`comlife check --scenario {} --runtime wine --traces DIR` writes the model's traces under Wine.\n",
+        note.map_or("no finding", |f| f.id),
+        note.map_or("the R-WINE rules above are what differs", |f| f.wine),
         meta.scenario
     );
     r
