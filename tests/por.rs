@@ -80,6 +80,7 @@ fn every_baseline_has_the_exact_verdicts_under_partial_order_reduction() {
                 Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap(),
                 true,
             )
+            .0
         })
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
