@@ -158,6 +158,23 @@ pub struct Layout {
     /// Terminal). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub quit_waits_for_objects: bool,
+    /// (textbook server, `exit = "count"`) Whether the server holds a reference on itself for
+    /// a while: CoAddRefServerProcess when the process starts, before it registers, and the
+    /// matching CoReleaseServerProcess at a later moment of the server's choosing, which may be
+    /// the final release (`[server] self_hold`; the DesktopToasts sample's
+    /// `IncrementObjectCount` before `RegisterObjects`, microsoft/Windows-classic-samples
+    /// Samples/DesktopToasts/CPP/DesktopToastsSample.cpp; spec/assumptions.md A-SELF-HOLD).
+    /// False by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub self_hold: bool,
+    /// (textbook server) Whether the server registers only when a condition allows: its main
+    /// thread may end the process before it has registered anything (`[server] registration =
+    /// "conditional"`; Windows Terminal's single-instance hand-off, WindowEmperor.cpp lines
+    /// 536–544 at 20588130; spec/assumptions.md A-CONDITIONAL-REGISTRATION). The activations
+    /// the SCM held for it fail with CO_E_SERVER_EXEC_FAILURE (R-SEEDS-EXEC-FAILURE). False by
+    /// default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub conditional_registration: bool,
 }
 
 /// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
@@ -289,6 +306,8 @@ impl Layout {
             teardown: Teardown::Uninitialize,
             revoke_before_quit: false,
             quit_waits_for_objects: false,
+            self_hold: false,
+            conditional_registration: false,
         }
     }
 
@@ -381,6 +400,11 @@ impl Layout {
         if self.windows_exit() && (self.apartments != 1 || self.free) {
             return Err(
                 "exit = \"windows\" is modeled for a server with one apartment, an STA (its main thread's message loop pumps the windows)".into(),
+            );
+        }
+        if self.self_hold && self.exit != ExitDecision::Count {
+            return Err(
+                "self_hold is a reference on the server's count; it is modeled with exit = \"count\"".into(),
             );
         }
         if self.teardown == Teardown::TerminateProcess && !self.revoke {
