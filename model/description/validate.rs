@@ -496,7 +496,7 @@ impl Description {
             if *h.get_ref() && exit != Exit::Count {
                 return Err(at(
                     h,
-                    "self_hold = true is a reference on the server's count, modeled with exit =                      \"count\"; valid choices here: false",
+                    "self_hold = true is a reference on the server's count, modeled with exit = \"count\"; valid choices here: false",
                 ));
             }
         }
