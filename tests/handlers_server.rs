@@ -744,3 +744,34 @@ fn a_conditional_registration_may_end_the_process_before_registering() {
         .unwrap();
     assert!(!v.enabled(&c).contains(&ServerStep::ExitUnregistered));
 }
+
+#[test]
+fn a_dll_in_a_surrogate_exits_when_the_poll_finds_its_count_zero_after_its_first_object() {
+    let c = cfg(Scenario::LocalMultiSta, &[Toggle::RegclsSuspended]);
+    let layout = Layout {
+        apartments: 1,
+        classes: 1,
+        class_apartment: [0; 3],
+        client_class: [0; 3],
+        exit: ExitDecision::DllUnloaded,
+        ..c.layout
+    };
+    let c = c.with_layout(layout).unwrap();
+    let mut v = started(&c);
+    // Nothing loaded yet: the surrogate has no DLL to unload (A-SURROGATE).
+    assert_eq!(v.count, 0);
+    assert!(!v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+    assert_eq!((hr, obj, v.count), (Hresult::S_OK, Some(1), 1));
+    assert!(!v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    // The DLL's final release decides nothing and suspends nothing: its count is its own.
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!((v.count, v.shutdown, v.suspended), (0, None, false));
+    // The poll: DllCanUnloadNow S_OK, FreeSurrogate revokes.
+    assert!(v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    let phrase = ServerStep::IdleZeroCheck.phrase_in(&c, &v);
+    assert!(phrase.contains("FreeSurrogate"), "{phrase}");
+    let out = v.step(&c, ServerStep::IdleZeroCheck);
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    assert!(out.iter().any(|(_, m)| matches!(m, Msg::Revoke { .. })));
+}

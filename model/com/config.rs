@@ -200,6 +200,17 @@ pub enum ExitDecision {
     /// src/cascadia/WindowsTerminal/WindowEmperor.cpp lines 1072–1083 at 20588130;
     /// spec/assumptions.md A-WINDOWS-EXIT).
     Windows,
+    /// A DLL server's count in a surrogate process (dllhost) polled by the surrogate: the
+    /// surrogate calls CoFreeUnusedLibraries periodically, which calls the DLL's
+    /// `DllCanUnloadNow`; once it returns S_OK (the DLL's own count is zero) the DLL is
+    /// unloaded and COM calls `ISurrogate::FreeSurrogate`, which revokes the class objects
+    /// registered in the surrogate and makes the process exit (Microsoft's
+    /// ISurrogate::FreeSurrogate page). The DLL's count is its own (WRL `Module<InProc>`: an
+    /// interlocked counter, no CoReleaseServerProcess), so a final release decides nothing and
+    /// suspends nothing; the poll may come at any moment the surrogate is idle after the DLL
+    /// was loaded, that is after its first object was created (spec/assumptions.md
+    /// A-SURROGATE). Windows Terminal's shell extension (examples/terminal-shell-extension.toml).
+    DllUnloaded,
 }
 
 /// What a textbook server's main thread does once its message loop has ended (`[server]
@@ -237,6 +248,9 @@ impl ExitDecision {
             ExitDecision::Count => "the count reaching zero",
             ExitDecision::FirstObjectDestroyed => "the first object's destruction",
             ExitDecision::Windows => "its last window closing (PostQuitMessage)",
+            ExitDecision::DllUnloaded => {
+                "the surrogate unloading the DLL (DllCanUnloadNow S_OK, then FreeSurrogate)"
+            }
         }
     }
 }
@@ -316,10 +330,16 @@ impl Layout {
         self.exit == ExitDecision::Windows
     }
 
-    /// Whether the server keeps a lifetime count (`count`): unless it decides on its first
-    /// object's destruction ([`ExitDecision::FirstObjectDestroyed`]).
+    /// Whether the server keeps a lifetime count (`count`): its own or COM's
+    /// ([`ExitDecision::Count`]), or the DLL's in a surrogate ([`ExitDecision::DllUnloaded`]).
     pub fn counts(&self) -> bool {
-        self.exit == ExitDecision::Count
+        matches!(self.exit, ExitDecision::Count | ExitDecision::DllUnloaded)
+    }
+
+    /// Whether the exit is decided by a poll of the count (a DLL in a surrogate,
+    /// [`ExitDecision::DllUnloaded`]) rather than at the final release.
+    pub fn polls_count(&self) -> bool {
+        self.exit == ExitDecision::DllUnloaded
     }
 
     /// Whether `clsid`'s `IClassFactory::LockServer` returns E_FAIL without counting
@@ -395,6 +415,11 @@ impl Layout {
         if self.exit == ExitDecision::FirstObjectDestroyed && self.apartments != 1 {
             return Err(
                 "exit = \"first-object-destroyed\" is modeled for a server with one apartment (the main thread waits on the event)".into(),
+            );
+        }
+        if self.polls_count() && (self.apartments != 1 || self.free) {
+            return Err(
+                "exit = \"dll-unloaded\" is modeled for a surrogate with one STA (the DLL's ThreadingModel=\"STA\"), which registers, dispatches and polls".into(),
             );
         }
         if self.windows_exit() && (self.apartments != 1 || self.free) {

@@ -517,6 +517,9 @@ impl ServerStep {
             ServerStep::Revoke(a) if !cfg.layout.revoke => {
                 return format!("apartment {} calls {revoke}", a + 1)
             }
+            ServerStep::IdleZeroCheck if cfg.layout.polls_count() => {
+                return "the surrogate's CoFreeUnusedLibraries calls DllCanUnloadNow, which returns S_OK (the DLL's count is zero): the DLL is unloaded, COM calls ISurrogate::FreeSurrogate, and the surrogate calls CoRevokeClassObject to exit".to_string()
+            }
             ServerStep::GetQuit if cfg.scenario.framework().is_none() => {
                 let after = match cfg.layout.teardown {
                     Teardown::Uninitialize => format!("it calls {revoke}, then CoUninitialize"),
@@ -1534,9 +1537,11 @@ impl ServerState {
             && cfg.layout.counts()
             && self.shutdown.is_none()
             && self.apt_idle(0)
-            && !cfg.on(Toggle::ExitOnFinalDecrement)
+            && (!cfg.on(Toggle::ExitOnFinalDecrement) || cfg.layout.polls_count())
             && self.count == 0
             && self.may_shut_down(cfg)
+            // The surrogate unloads a DLL it has loaded: after the first object (A-SURROGATE).
+            && (!cfg.layout.polls_count() || self.last_obj > 0)
     }
 
     fn do_idle_zero_check(&mut self, cfg: &Config, out: &mut Sends) {
@@ -1902,7 +1907,9 @@ impl ServerState {
             return;
         }
         self.count = self.count.saturating_sub(1);
-        if self.count != 0 {
+        if self.count != 0 || cfg.layout.polls_count() {
+            // A DLL's own count in a surrogate: its zero decides nothing until the surrogate's
+            // poll reads it (A-SURROGATE).
             return;
         }
         if let Some(fw) = cfg.scenario.framework() {
@@ -1930,7 +1937,7 @@ impl ServerState {
     /// else is alive (spec/assumptions.md A-EVENT-EXIT).
     fn object_released(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
         match cfg.layout.exit {
-            ExitDecision::Count => return self.release(cfg, a, out),
+            ExitDecision::Count | ExitDecision::DllUnloaded => return self.release(cfg, a, out),
             // The objects count nothing; the windows decide (A-WINDOWS-EXIT), and with
             // `quit_waits_for_objects` the final release checks again.
             ExitDecision::Windows => {

@@ -124,6 +124,11 @@ choice!(
         /// STA; objects and locks count nothing: Windows Terminal's `WindowEmperor`
         /// (spec/assumptions.md A-WINDOWS-EXIT).
         Windows = "windows",
+        /// A DLL server in a surrogate process (dllhost): the surrogate's periodic
+        /// CoFreeUnusedLibraries finds `DllCanUnloadNow` S_OK (the DLL's own count zero), unloads
+        /// the DLL, and COM's `ISurrogate::FreeSurrogate` revokes the class objects and ends the
+        /// process (spec/assumptions.md A-SURROGATE). One STA.
+        DllUnloaded = "dll-unloaded",
     }
 );
 

@@ -473,6 +473,18 @@ impl Description {
                     format!("`exit` is not chosen here: {why}; valid choices here: \"count\""),
                 ));
             }
+            let free = server
+                .threading
+                .as_ref()
+                .is_some_and(|t| *t.get_ref() == Threading::Free);
+            if *e.get_ref() == Exit::DllUnloaded && (server.apartments.len() != 1 || free) {
+                return Err(at(
+                    e,
+                    "exit = \"dll-unloaded\" is modeled for a surrogate with one STA (the DLL's \
+                     ThreadingModel=\"STA\"), which registers, dispatches and polls; valid choices \
+                     here: \"count\"",
+                ));
+            }
             if *e.get_ref() == Exit::FirstObjectDestroyed && server.apartments.len() != 1 {
                 return Err(at(
                     e,
@@ -943,6 +955,7 @@ impl Description {
             None | Some(Exit::Count) => ExitDecision::Count,
             Some(Exit::FirstObjectDestroyed) => ExitDecision::FirstObjectDestroyed,
             Some(Exit::Windows) => ExitDecision::Windows,
+            Some(Exit::DllUnloaded) => ExitDecision::DllUnloaded,
         };
         layout.call_opens_window = server
             .call_opens_window
