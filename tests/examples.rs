@@ -337,3 +337,80 @@ fn vboxsvc_verdicts_do_not_depend_on_its_singleton() {
     let (_, out, _) = comlife(&["check", path, "--no-traces"]);
     assert!(out.contains("a singleton class object"), "{out}");
 }
+
+/// examples/terminal-shell-extension.toml: a WRL `Module<InProc>` DLL in a COM surrogate
+/// (`exit = "dll-unloaded"`, A-SURROGATE): the poll of the DLL's count runs on the STA that
+/// creates the objects, so every property holds for Explorer's CoCreateInstance activations.
+#[test]
+fn the_terminal_shell_extension_in_its_surrogate_has_no_defect() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/terminal-shell-extension.toml"
+    );
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("terminal-shell-extension: no defect found"),
+        "{out}"
+    );
+    assert!(
+        out.contains("exit decided by the surrogate unloading the DLL"),
+        "{out}"
+    );
+    // Its surrogate exits once Explorer's objects are gone: the example trace shows the poll.
+    let md = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/traces/terminal-shell-extension/regcls-suspended/server-exits.md"
+    ))
+    .unwrap();
+    assert!(md.contains("ISurrogate::FreeSurrogate"), "{md}");
+}
+
+/// Windows Terminal's single-instance start-up (`registration = "conditional"`,
+/// A-CONDITIONAL-REGISTRATION; WindowEmperor.cpp lines 536-544): an `-Embedding` instance that
+/// finds the mutex held ends before it registers, and OpenConsole's activation fails with
+/// CO_E_SERVER_EXEC_FAILURE. One client keeps the check short; without the key the same
+/// description has no exit before its registration.
+#[test]
+fn terminal_handoff_with_its_single_instance_exit_fails_the_activation_exec_failure() {
+    let one_client = |t: String| without_expect(t).replace("\ncount = 2\n", "\ncount = 1\n");
+    let (_, out) = check_example_variant("terminal-handoff", "terminal-one-client", one_client);
+    assert_eq!(
+        verdict_of(&out, "terminal-handoff", "no-exit-during-init"),
+        "holds",
+        "{out}"
+    );
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/terminal-handoff.toml"
+    ))
+    .unwrap();
+    let text = one_client(text).replace(
+        "teardown = \"terminate-process\"\n",
+        "teardown = \"terminate-process\"\nregistration = \"conditional\"\n",
+    );
+    assert!(text.contains("registration = \"conditional\""));
+    let dir = common::temp_dir("terminal-conditional");
+    let file = dir.join("terminal-handoff.toml");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    for p in [
+        "no-exit-during-init",
+        "no-startup-exit",
+        "activation-answered",
+    ] {
+        assert_eq!(
+            verdict_of(&out, "terminal-handoff", p),
+            "violated",
+            "{p}: {out}"
+        );
+    }
+    let md = std::fs::read_to_string(
+        dir.join("traces/terminal-handoff/regcls-suspended.1-clients/activation-answered.md"),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    let md = md.unwrap();
+    assert!(md.contains("without calling CoRegisterClassObject"), "{md}");
+    assert!(md.contains("CO_E_SERVER_EXEC_FAILURE"), "{md}");
+}
