@@ -414,3 +414,26 @@ fn terminal_handoff_with_its_single_instance_exit_fails_the_activation_exec_fail
     assert!(md.contains("without calling CoRegisterClassObject"), "{md}");
     assert!(md.contains("CO_E_SERVER_EXEC_FAILURE"), "{md}");
 }
+
+/// The new keys keep the state graph acyclic (A-BOUNDS): the surrogate's poll
+/// (examples/terminal-shell-extension.toml), the self-hold's release and the conditional exit
+/// (tests/descriptions/valid/).
+#[test]
+fn the_surrogate_self_hold_and_conditional_registration_graphs_are_acyclic() {
+    for file in [
+        "examples/terminal-shell-extension.toml",
+        "tests/descriptions/valid/self-hold.toml",
+        "tests/descriptions/valid/conditional-registration.toml",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cfg = comlife::description::format::Description::parse(file, &text)
+            .and_then(|d| d.to_request())
+            .unwrap()
+            .config;
+        assert!(
+            comlife::verify::acyclic::check_acyclic(cfg).is_ok(),
+            "{file}"
+        );
+    }
+}
