@@ -266,6 +266,13 @@ fn terminal_handoff_fixed_revokes_before_quit_and_waits_for_objects() {
         };
         assert_eq!(verdict_of(&out, "terminal-handoff", p), want, "{p}: {out}");
     }
+    // The single-instance exit before registering (`registration = "conditional"`): no fix of
+    // the window code reaches it.
+    assert_eq!(
+        verdict_of(&out, "terminal-handoff", "no-exit-during-init"),
+        "violated",
+        "{out}"
+    );
     for (name, keys) in [
         ("terminal-revoke", "revoke_before_quit = true\n"),
         ("terminal-objects", "quit_waits_for_objects = true\n"),
