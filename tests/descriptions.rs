@@ -818,3 +818,38 @@ fn the_remedy_search_is_skipped_for_a_simulation() {
         panic!("300 walks with seed 7 find no violation of local-multi-sta: {answer}");
     }
 }
+
+/// The synthetic descriptions of tests/descriptions/valid/ (issue 22: a reference the server
+/// holds on itself, a conditional registration) check as written, every verdict as pinned; and
+/// without their key the same server has no defect, so the key is what the violations come
+/// from.
+#[test]
+fn the_synthetic_descriptions_check_as_pinned_and_their_key_is_the_cause() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/descriptions/valid");
+    for (file, key) in [
+        ("self-hold.toml", "self_hold = true\n"),
+        (
+            "conditional-registration.toml",
+            "registration = \"conditional\"\n",
+        ),
+    ] {
+        let path = dir.join(file);
+        let path = path.to_str().unwrap();
+        let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+        assert_eq!(code, 0, "{path}: {out}{err}");
+        assert!(out.contains("9 of 9 expected verdicts match"), "{out}");
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(key), "{path}");
+        let plain = text.replace(key, "");
+        let plain = &plain[..plain.find("\n[expect]\n").unwrap()];
+        let tmp = temp_dir(&format!("plain-{file}"));
+        let f = tmp.join(file);
+        std::fs::write(&f, plain).unwrap();
+        let (_, out, err) = comlife(&["check", f.to_str().unwrap(), "--no-traces"]);
+        std::fs::remove_dir_all(&tmp).ok();
+        assert!(
+            out.contains(": no defect found"),
+            "{file} without {key}: {out}{err}"
+        );
+    }
+}

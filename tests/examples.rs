@@ -266,6 +266,13 @@ fn terminal_handoff_fixed_revokes_before_quit_and_waits_for_objects() {
         };
         assert_eq!(verdict_of(&out, "terminal-handoff", p), want, "{p}: {out}");
     }
+    // The single-instance exit before registering (`registration = "conditional"`): no fix of
+    // the window code reaches it.
+    assert_eq!(
+        verdict_of(&out, "terminal-handoff", "no-exit-during-init"),
+        "violated",
+        "{out}"
+    );
     for (name, keys) in [
         ("terminal-revoke", "revoke_before_quit = true\n"),
         ("terminal-objects", "quit_waits_for_objects = true\n"),
@@ -336,4 +343,104 @@ fn vboxsvc_verdicts_do_not_depend_on_its_singleton() {
     assert!(!out.contains("a singleton class object"), "{out}");
     let (_, out, _) = comlife(&["check", path, "--no-traces"]);
     assert!(out.contains("a singleton class object"), "{out}");
+}
+
+/// examples/terminal-shell-extension.toml: a WRL `Module<InProc>` DLL in a COM surrogate
+/// (`exit = "dll-unloaded"`, A-SURROGATE): the poll of the DLL's count runs on the STA that
+/// creates the objects, so every property holds for Explorer's CoCreateInstance activations.
+#[test]
+fn the_terminal_shell_extension_in_its_surrogate_has_no_defect() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/terminal-shell-extension.toml"
+    );
+    let (code, out, err) = comlife(&["check", path, "--no-traces"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("terminal-shell-extension: no defect found"),
+        "{out}"
+    );
+    assert!(
+        out.contains("exit decided by the surrogate unloading the DLL"),
+        "{out}"
+    );
+    // Its surrogate exits once Explorer's objects are gone: the example trace shows the poll.
+    let md = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/traces/terminal-shell-extension/regcls-suspended/server-exits.md"
+    ))
+    .unwrap();
+    assert!(md.contains("ISurrogate::FreeSurrogate"), "{md}");
+}
+
+/// Windows Terminal's single-instance start-up (`registration = "conditional"`,
+/// A-CONDITIONAL-REGISTRATION; WindowEmperor.cpp lines 536-544): an `-Embedding` instance that
+/// finds the mutex held ends before it registers, and OpenConsole's activation fails with
+/// CO_E_SERVER_EXEC_FAILURE (examples/terminal-handoff.toml has the key). One client keeps the
+/// check short; without the key the same description has no exit before its registration.
+#[test]
+fn terminal_handoff_with_its_single_instance_exit_fails_the_activation_exec_failure() {
+    let one_client = |t: String| without_expect(t).replace("\ncount = 2\n", "\ncount = 1\n");
+    let (_, out) = check_example_variant("terminal-handoff", "terminal-one-client", |t| {
+        let t = one_client(t);
+        assert!(t.contains("\nregistration = \"conditional\"\n"));
+        t.replace("\nregistration = \"conditional\"\n", "\n")
+    });
+    assert_eq!(
+        verdict_of(&out, "terminal-handoff", "no-exit-during-init"),
+        "holds",
+        "{out}"
+    );
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/terminal-handoff.toml"
+    ))
+    .unwrap();
+    let text = one_client(text);
+    let dir = common::temp_dir("terminal-conditional");
+    let file = dir.join("terminal-handoff.toml");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = comlife(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    for p in [
+        "no-exit-during-init",
+        "no-startup-exit",
+        "activation-answered",
+    ] {
+        assert_eq!(
+            verdict_of(&out, "terminal-handoff", p),
+            "violated",
+            "{p}: {out}"
+        );
+    }
+    let md = std::fs::read_to_string(
+        dir.join("traces/terminal-handoff/regcls-suspended.1-clients/activation-answered.md"),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    let md = md.unwrap();
+    assert!(md.contains("without calling CoRegisterClassObject"), "{md}");
+    assert!(md.contains("CO_E_SERVER_EXEC_FAILURE"), "{md}");
+}
+
+/// The new keys keep the state graph acyclic (A-BOUNDS): the surrogate's poll
+/// (examples/terminal-shell-extension.toml), the self-hold's release and the conditional exit
+/// (tests/descriptions/valid/).
+#[test]
+fn the_surrogate_self_hold_and_conditional_registration_graphs_are_acyclic() {
+    for file in [
+        "examples/terminal-shell-extension.toml",
+        "tests/descriptions/valid/self-hold.toml",
+        "tests/descriptions/valid/conditional-registration.toml",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cfg = comlife::description::format::Description::parse(file, &text)
+            .and_then(|d| d.to_request())
+            .unwrap()
+            .config;
+        assert!(
+            comlife::verify::acyclic::check_acyclic(cfg).is_ok(),
+            "{file}"
+        );
+    }
 }

@@ -666,3 +666,112 @@ fn a_singleton_class_object_hands_out_one_object_counted_once() {
     assert_ne!(first, second);
     assert_eq!((v.objects.len(), v.count), (2, 2));
 }
+
+/// The textbook STA server with `self_hold` or `registration = "conditional"` (issue 22).
+fn textbook_one_sta(self_hold: bool, conditional_registration: bool) -> Config {
+    let c = cfg(Scenario::LocalMultiSta, &[]);
+    let layout = Layout {
+        apartments: 1,
+        classes: 1,
+        class_apartment: [0; 3],
+        client_class: [0; 3],
+        self_hold,
+        conditional_registration,
+        ..c.layout
+    };
+    c.with_layout(layout).unwrap()
+}
+
+#[test]
+fn a_self_hold_counts_from_the_launch_and_its_release_may_be_the_final_one() {
+    let c = textbook_one_sta(true, false);
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    // CoAddRefServerProcess before registering (A-SELF-HOLD).
+    assert!(v.self_hold);
+    assert_eq!(v.count, 1);
+    assert!(
+        !v.enabled(&c).contains(&ServerStep::ReleaseSelfHold),
+        "the main thread is not in its loop yet"
+    );
+    let mut v = started(&c);
+    assert_eq!((v.count, v.self_hold), (1, true));
+    // An object, then the hold's release: not the final one.
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+    assert_eq!((hr, obj, v.count), (Hresult::S_OK, Some(1), 2));
+    step(&c, &mut v, ServerStep::ReleaseSelfHold);
+    assert_eq!((v.count, v.self_hold, v.shutdown), (1, false, None));
+    assert!(!v.enabled(&c).contains(&ServerStep::ReleaseSelfHold));
+    // The object's release is the final one now.
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    // Released with nothing else counted, the hold's release is the final release: the
+    // server decides to exit (R-002-FINAL-DECREMENT), before it served anything.
+    let mut v = started(&c);
+    step(&c, &mut v, ServerStep::ReleaseSelfHold);
+    assert_eq!((v.count, v.shutdown), (0, Some(ExitReason::Automatic)));
+    assert!(v.enabled(&c).contains(&ServerStep::FinishRelease(0)));
+    // Without the key nothing is held and the step is never enabled.
+    let c = textbook_one_sta(false, false);
+    let v = started(&c);
+    assert_eq!((v.count, v.self_hold), (0, false));
+    assert!(!v.enabled(&c).contains(&ServerStep::ReleaseSelfHold));
+}
+
+#[test]
+fn a_conditional_registration_may_end_the_process_before_registering() {
+    let c = textbook_one_sta(false, true);
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    assert!(v.enabled(&c).contains(&ServerStep::ExitUnregistered));
+    assert!(v.enabled(&c).contains(&ServerStep::Register(0)));
+    let out = v.step(&c, ServerStep::ExitUnregistered);
+    assert!(v.exited() && v.classes[0] == ClassReg::None);
+    assert!(out.iter().any(|(_, m)| matches!(m, Msg::Exited)));
+    assert!(!out.iter().any(|(_, m)| matches!(m, Msg::Register { .. })));
+    // Once the main thread has registered, the condition was met: no exit without revoking.
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    v.step(&c, ServerStep::Register(0));
+    assert!(!v.enabled(&c).contains(&ServerStep::ExitUnregistered));
+    // Registering unconditionally (the default), the step is never enabled.
+    let c = textbook_one_sta(false, false);
+    let mut v = ServerState::new(&c, 0);
+    v.on_msg(&c, c.scm_id(), &Msg::Launch { client: 0 })
+        .unwrap();
+    assert!(!v.enabled(&c).contains(&ServerStep::ExitUnregistered));
+}
+
+#[test]
+fn a_dll_in_a_surrogate_exits_when_the_poll_finds_its_count_zero_after_its_first_object() {
+    let c = cfg(Scenario::LocalMultiSta, &[Toggle::RegclsSuspended]);
+    let layout = Layout {
+        apartments: 1,
+        classes: 1,
+        class_apartment: [0; 3],
+        client_class: [0; 3],
+        exit: ExitDecision::DllUnloaded,
+        ..c.layout
+    };
+    let c = c.with_layout(layout).unwrap();
+    let mut v = started(&c);
+    // Nothing loaded yet: the surrogate has no DLL to unload (A-SURROGATE).
+    assert_eq!(v.count, 0);
+    assert!(!v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+    assert_eq!((hr, obj, v.count), (Hresult::S_OK, Some(1), 1));
+    assert!(!v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    // The DLL's final release decides nothing and suspends nothing: its count is its own.
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!((v.count, v.shutdown, v.suspended), (0, None, false));
+    // The poll: DllCanUnloadNow S_OK, FreeSurrogate revokes.
+    assert!(v.enabled(&c).contains(&ServerStep::IdleZeroCheck));
+    let phrase = ServerStep::IdleZeroCheck.phrase_in(&c, &v);
+    assert!(phrase.contains("FreeSurrogate"), "{phrase}");
+    let out = v.step(&c, ServerStep::IdleZeroCheck);
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    assert!(out.iter().any(|(_, m)| matches!(m, Msg::Revoke { .. })));
+}

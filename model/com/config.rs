@@ -158,6 +158,23 @@ pub struct Layout {
     /// Terminal). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub quit_waits_for_objects: bool,
+    /// (textbook server, `exit = "count"`) Whether the server holds a reference on itself for
+    /// a while: CoAddRefServerProcess when the process starts, before it registers, and the
+    /// matching CoReleaseServerProcess at a later moment of the server's choosing, which may be
+    /// the final release (`[server] self_hold`; the DesktopToasts sample's
+    /// `IncrementObjectCount` before `RegisterObjects`, microsoft/Windows-classic-samples
+    /// Samples/DesktopToasts/CPP/DesktopToastsSample.cpp; spec/assumptions.md A-SELF-HOLD).
+    /// False by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub self_hold: bool,
+    /// (textbook server) Whether the server registers only when a condition allows: its main
+    /// thread may end the process before it has registered anything (`[server] registration =
+    /// "conditional"`; Windows Terminal's single-instance hand-off, WindowEmperor.cpp lines
+    /// 536–544 at 20588130; spec/assumptions.md A-CONDITIONAL-REGISTRATION). The activations
+    /// the SCM held for it fail with CO_E_SERVER_EXEC_FAILURE (R-SEEDS-EXEC-FAILURE). False by
+    /// default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub conditional_registration: bool,
 }
 
 /// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
@@ -183,6 +200,17 @@ pub enum ExitDecision {
     /// src/cascadia/WindowsTerminal/WindowEmperor.cpp lines 1072–1083 at 20588130;
     /// spec/assumptions.md A-WINDOWS-EXIT).
     Windows,
+    /// A DLL server's count in a surrogate process (dllhost) polled by the surrogate: the
+    /// surrogate calls CoFreeUnusedLibraries periodically, which calls the DLL's
+    /// `DllCanUnloadNow`; once it returns S_OK (the DLL's own count is zero) the DLL is
+    /// unloaded and COM calls `ISurrogate::FreeSurrogate`, which revokes the class objects
+    /// registered in the surrogate and makes the process exit (Microsoft's
+    /// ISurrogate::FreeSurrogate page). The DLL's count is its own (WRL `Module<InProc>`: an
+    /// interlocked counter, no CoReleaseServerProcess), so a final release decides nothing and
+    /// suspends nothing; the poll may come at any moment the surrogate is idle after the DLL
+    /// was loaded, that is after its first object was created (spec/assumptions.md
+    /// A-SURROGATE). Windows Terminal's shell extension (examples/terminal-shell-extension.toml).
+    DllUnloaded,
 }
 
 /// What a textbook server's main thread does once its message loop has ended (`[server]
@@ -220,6 +248,9 @@ impl ExitDecision {
             ExitDecision::Count => "the count reaching zero",
             ExitDecision::FirstObjectDestroyed => "the first object's destruction",
             ExitDecision::Windows => "its last window closing (PostQuitMessage)",
+            ExitDecision::DllUnloaded => {
+                "the surrogate unloading the DLL (DllCanUnloadNow S_OK, then FreeSurrogate)"
+            }
         }
     }
 }
@@ -289,6 +320,8 @@ impl Layout {
             teardown: Teardown::Uninitialize,
             revoke_before_quit: false,
             quit_waits_for_objects: false,
+            self_hold: false,
+            conditional_registration: false,
         }
     }
 
@@ -297,10 +330,16 @@ impl Layout {
         self.exit == ExitDecision::Windows
     }
 
-    /// Whether the server keeps a lifetime count (`count`): unless it decides on its first
-    /// object's destruction ([`ExitDecision::FirstObjectDestroyed`]).
+    /// Whether the server keeps a lifetime count (`count`): its own or COM's
+    /// ([`ExitDecision::Count`]), or the DLL's in a surrogate ([`ExitDecision::DllUnloaded`]).
     pub fn counts(&self) -> bool {
-        self.exit == ExitDecision::Count
+        matches!(self.exit, ExitDecision::Count | ExitDecision::DllUnloaded)
+    }
+
+    /// Whether the exit is decided by a poll of the count (a DLL in a surrogate,
+    /// [`ExitDecision::DllUnloaded`]) rather than at the final release.
+    pub fn polls_count(&self) -> bool {
+        self.exit == ExitDecision::DllUnloaded
     }
 
     /// Whether `clsid`'s `IClassFactory::LockServer` returns E_FAIL without counting
@@ -378,9 +417,19 @@ impl Layout {
                 "exit = \"first-object-destroyed\" is modeled for a server with one apartment (the main thread waits on the event)".into(),
             );
         }
+        if self.polls_count() && (self.apartments != 1 || self.free) {
+            return Err(
+                "exit = \"dll-unloaded\" is modeled for a surrogate with one STA (the DLL's ThreadingModel=\"STA\"), which registers, dispatches and polls".into(),
+            );
+        }
         if self.windows_exit() && (self.apartments != 1 || self.free) {
             return Err(
                 "exit = \"windows\" is modeled for a server with one apartment, an STA (its main thread's message loop pumps the windows)".into(),
+            );
+        }
+        if self.self_hold && self.exit != ExitDecision::Count {
+            return Err(
+                "self_hold is a reference on the server's count; it is modeled with exit = \"count\"".into(),
             );
         }
         if self.teardown == Teardown::TerminateProcess && !self.revoke {

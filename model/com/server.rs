@@ -332,6 +332,10 @@ pub struct ServerState {
     /// when the first window opens (A-IDLE-TIMER).
     #[serde(skip_serializing_if = "is_false")]
     pub idle_timer: bool,
+    /// (`self_hold`) The reference the server took on its own count when the process started
+    /// is still held (CoAddRefServerProcess before registering; A-SELF-HOLD).
+    #[serde(skip_serializing_if = "is_false")]
+    pub self_hold: bool,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -421,6 +425,16 @@ pub enum ServerStep {
     /// (`exit = "windows"`) The user closes a top-level window; when none is left the window
     /// code calls `PostQuitMessage(0)` (WindowEmperor.cpp lines 1181–1183; A-WINDOWS-EXIT).
     UserCloseWindow,
+    /// (`self_hold`) The main thread releases the reference the server took on itself when
+    /// it started: CoReleaseServerProcess, which may be the final release (the DesktopToasts
+    /// sample's `DecrementObjectCount`; A-SELF-HOLD). When it happens is the server's choice:
+    /// any moment the main thread is idle in its loop.
+    ReleaseSelfHold,
+    /// (`registration = "conditional"`) The main thread, before registering anything, finds
+    /// that its condition does not allow it and ends the process (Windows Terminal: another
+    /// instance holds the single-instance mutex, the command line is handed to it, and
+    /// `TerminateProcess`; WindowEmperor.cpp lines 536–544; A-CONDITIONAL-REGISTRATION).
+    ExitUnregistered,
 }
 
 impl ServerStep {
@@ -457,6 +471,8 @@ impl ServerStep {
             ServerStep::WaitReturns,
             ServerStep::IdleTimerTick,
             ServerStep::UserCloseWindow,
+            ServerStep::ReleaseSelfHold,
+            ServerStep::ExitUnregistered,
         ]);
         v
     }
@@ -500,6 +516,9 @@ impl ServerStep {
             }
             ServerStep::Revoke(a) if !cfg.layout.revoke => {
                 return format!("apartment {} calls {revoke}", a + 1)
+            }
+            ServerStep::IdleZeroCheck if cfg.layout.polls_count() => {
+                return "the surrogate's CoFreeUnusedLibraries calls DllCanUnloadNow, which returns S_OK (the DLL's count is zero): the DLL is unloaded, COM calls ISurrogate::FreeSurrogate, and the surrogate calls CoRevokeClassObject to exit".to_string()
             }
             ServerStep::GetQuit if cfg.scenario.framework().is_none() => {
                 let after = match cfg.layout.teardown {
@@ -610,6 +629,12 @@ impl ServerStep {
             ServerStep::UserCloseWindow => {
                 "the user closes a window (the last one: the main thread calls PostQuitMessage(0))".to_string()
             }
+            ServerStep::ReleaseSelfHold => {
+                "the main thread releases the reference the server held on itself since it started (CoReleaseServerProcess)".to_string()
+            }
+            ServerStep::ExitUnregistered => {
+                "the main thread's condition does not allow registering: it ends the process without calling CoRegisterClassObject".to_string()
+            }
         }
     }
 }
@@ -701,6 +726,9 @@ impl fmt::Debug for ServerState {
         if self.idle_timer {
             write!(f, " idle timer running")?;
         }
+        if self.self_hold {
+            write!(f, " self-hold")?;
+        }
         Ok(())
     }
 }
@@ -772,6 +800,7 @@ impl ServerState {
             dialog: Dialog::None,
             windows: 0,
             idle_timer: false,
+            self_hold: false,
         }
     }
 
@@ -906,6 +935,8 @@ impl ServerState {
                     ServerStep::IdleTimerTick,
                     ServerStep::UserCloseWindow,
                     ServerStep::GetQuit,
+                    ServerStep::ReleaseSelfHold,
+                    ServerStep::ExitUnregistered,
                 ]);
                 // A free-threaded textbook server's RPC threads finishing activations.
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
@@ -974,6 +1005,8 @@ impl ServerState {
             ServerStep::UserClose => self.user_close_in_service(cfg, fw) == Some(false),
             ServerStep::IdleTimerTick => self.enabled_idle_timer_tick(cfg),
             ServerStep::UserCloseWindow => self.enabled_user_close_window(cfg),
+            ServerStep::ReleaseSelfHold => self.enabled_release_self_hold(fw),
+            ServerStep::ExitUnregistered => self.enabled_exit_unregistered(cfg, fw),
         }
     }
 
@@ -1009,6 +1042,11 @@ impl ServerState {
                 self.windows -= 1;
                 self.post_quit_if_needed(cfg, &mut out);
             }
+            ServerStep::ReleaseSelfHold => {
+                self.self_hold = false;
+                self.release(cfg, 0, &mut out);
+            }
+            ServerStep::ExitUnregistered => self.end_process(cfg, &mut out),
         }
         out
     }
@@ -1051,6 +1089,21 @@ impl ServerState {
             ));
         }
         self.ready |= self.classes.iter().all(|c| *c == ClassReg::Live);
+    }
+
+    /// ReleaseSelfHold (`self_hold`): a textbook server still holding the reference it took on
+    /// itself, its main thread idle in its message loop.
+    fn enabled_release_self_hold(&self, fw: Option<Framework>) -> bool {
+        fw.is_none() && self.self_hold && self.apt_idle(0)
+    }
+
+    /// ExitUnregistered (`registration = "conditional"`): a textbook server whose threads have
+    /// registered nothing yet, before any shutdown.
+    fn enabled_exit_unregistered(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_none()
+            && cfg.layout.conditional_registration
+            && self.shutdown.is_none()
+            && self.apartments.iter().all(|a| a.phase == AptPhase::Init)
     }
 
     /// Resume: once every apartment registered (REGCLS_SUSPENDED), before a shutdown; in a
@@ -1484,9 +1537,11 @@ impl ServerState {
             && cfg.layout.counts()
             && self.shutdown.is_none()
             && self.apt_idle(0)
-            && !cfg.on(Toggle::ExitOnFinalDecrement)
+            && (!cfg.on(Toggle::ExitOnFinalDecrement) || cfg.layout.polls_count())
             && self.count == 0
             && self.may_shut_down(cfg)
+            // The surrogate unloads a DLL it has loaded: after the first object (A-SURROGATE).
+            && (!cfg.layout.polls_count() || self.last_obj > 0)
     }
 
     fn do_idle_zero_check(&mut self, cfg: &Config, out: &mut Sends) {
@@ -1852,7 +1907,9 @@ impl ServerState {
             return;
         }
         self.count = self.count.saturating_sub(1);
-        if self.count != 0 {
+        if self.count != 0 || cfg.layout.polls_count() {
+            // A DLL's own count in a surrogate: its zero decides nothing until the surrogate's
+            // poll reads it (A-SURROGATE).
             return;
         }
         if let Some(fw) = cfg.scenario.framework() {
@@ -1880,7 +1937,7 @@ impl ServerState {
     /// else is alive (spec/assumptions.md A-EVENT-EXIT).
     fn object_released(&mut self, cfg: &Config, a: usize, out: &mut Sends) {
         match cfg.layout.exit {
-            ExitDecision::Count => return self.release(cfg, a, out),
+            ExitDecision::Count | ExitDecision::DllUnloaded => return self.release(cfg, a, out),
             // The objects count nothing; the windows decide (A-WINDOWS-EXIT), and with
             // `quit_waits_for_objects` the final release checks again.
             ExitDecision::Windows => {
@@ -1998,6 +2055,11 @@ impl ServerState {
                 self.launched_for = Some(*client);
                 // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER).
                 self.idle_timer = cfg.layout.idle_timer;
+                // `self_hold`: CoAddRefServerProcess before registering (A-SELF-HOLD).
+                if cfg.layout.self_hold {
+                    self.self_hold = true;
+                    self.add_ref(cfg);
+                }
                 return Some(Vec::new());
             }
             ProcStatus::Exited(_) => {

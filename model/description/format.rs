@@ -124,6 +124,28 @@ choice!(
         /// STA; objects and locks count nothing: Windows Terminal's `WindowEmperor`
         /// (spec/assumptions.md A-WINDOWS-EXIT).
         Windows = "windows",
+        /// A DLL server in a surrogate process (dllhost): the surrogate's periodic
+        /// CoFreeUnusedLibraries finds `DllCanUnloadNow` S_OK (the DLL's own count zero), unloads
+        /// the DLL, and COM's `ISurrogate::FreeSurrogate` revokes the class objects and ends the
+        /// process (spec/assumptions.md A-SURROGATE). One STA.
+        DllUnloaded = "dll-unloaded",
+    }
+);
+
+choice!(
+    /// Whether a textbook EXE server registers its class objects unconditionally (`[server]
+    /// registration`).
+    Registration, "registration", {
+        /// The main thread registers its classes once it has started. The default. (A server
+        /// that registers late, after steps of its own, is this too: registering is a step of
+        /// its own after the launch, and the SCM holds the activation until it comes.)
+        Always = "always",
+        /// The main thread may end the process before it registers anything, when a condition
+        /// it checks first does not allow it (Windows Terminal's single-instance hand-off,
+        /// WindowEmperor.cpp lines 536–544; spec/assumptions.md A-CONDITIONAL-REGISTRATION):
+        /// the activations the SCM held for it fail with CO_E_SERVER_EXEC_FAILURE
+        /// (R-SEEDS-EXEC-FAILURE).
+        Conditional = "conditional",
     }
 );
 
@@ -334,6 +356,18 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<TeardownKind>")]
     pub teardown: Option<Spanned<TeardownKind>>,
+    /// Textbook EXE with `exit = "count"` only: whether the server holds a reference on its own
+    /// count for a while: CoAddRefServerProcess when it starts, before registering, and
+    /// CoReleaseServerProcess at a later moment of its choosing, which may be the final release
+    /// (default false; spec/assumptions.md A-SELF-HOLD).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub self_hold: Option<Spanned<bool>>,
+    /// Textbook EXE only: "always" (default) or "conditional": the server may end its process
+    /// before registering anything (spec/assumptions.md A-CONDITIONAL-REGISTRATION).
+    #[serde(default)]
+    #[schemars(with = "Option<Registration>")]
+    pub registration: Option<Spanned<Registration>>,
     /// Whether an interactive user works in the server and closes it: the textbook EXE with one
     /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
     /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where

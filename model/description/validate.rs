@@ -12,7 +12,7 @@ use crate::com::toggle_set::ToggleSet;
 use crate::com::toggles::Toggle;
 use crate::description::format::{
     at, Clsctx, Description, DescriptionError, Exit, FactoryKind, Located, LockServerImpl, Regcls,
-    RuntimeName, ServerKind, TeardownKind, Threading,
+    Registration, RuntimeName, ServerKind, TeardownKind, Threading,
 };
 use crate::description::run::CheckRequest;
 use crate::description::shape::scenario_of;
@@ -227,6 +227,11 @@ impl Description {
                     server.quit_waits_for_objects.as_ref().map(|q| q.span()),
                 ),
                 ("teardown", server.teardown.as_ref().map(|t| t.span())),
+                ("self_hold", server.self_hold.as_ref().map(|t| t.span())),
+                (
+                    "registration",
+                    server.registration.as_ref().map(|t| t.span()),
+                ),
             ];
             if let Some((key, Some(span))) = exe_keys.into_iter().find(|(_, s)| s.is_some()) {
                 return Err((
@@ -468,6 +473,18 @@ impl Description {
                     format!("`exit` is not chosen here: {why}; valid choices here: \"count\""),
                 ));
             }
+            let free = server
+                .threading
+                .as_ref()
+                .is_some_and(|t| *t.get_ref() == Threading::Free);
+            if *e.get_ref() == Exit::DllUnloaded && (server.apartments.len() != 1 || free) {
+                return Err(at(
+                    e,
+                    "exit = \"dll-unloaded\" is modeled for a surrogate with one STA (the DLL's \
+                     ThreadingModel=\"STA\"), which registers, dispatches and polls; valid choices \
+                     here: \"count\"",
+                ));
+            }
             if *e.get_ref() == Exit::FirstObjectDestroyed && server.apartments.len() != 1 {
                 return Err(at(
                     e,
@@ -476,6 +493,31 @@ impl Description {
                          apartment (its main thread waits on the event); this one has {}; valid \
                          choices here: \"count\"",
                         server.apartments.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(h) = &server.self_hold {
+            if !textbook && *h.get_ref() {
+                return Err(at(
+                    h,
+                    format!("`self_hold` is not chosen here: {why}; valid choices here: false"),
+                ));
+            }
+            let exit = server.exit.as_ref().map_or(Exit::Count, |e| *e.get_ref());
+            if *h.get_ref() && exit != Exit::Count {
+                return Err(at(
+                    h,
+                    "self_hold = true is a reference on the server's count, modeled with exit = \"count\"; valid choices here: false",
+                ));
+            }
+        }
+        if let Some(r) = &server.registration {
+            if !textbook && *r.get_ref() != Registration::Always {
+                return Err(at(
+                    r,
+                    format!(
+                        "`registration` is not chosen here: {why}; valid choices here: \"always\""
                     ),
                 ));
             }
@@ -913,6 +955,7 @@ impl Description {
             None | Some(Exit::Count) => ExitDecision::Count,
             Some(Exit::FirstObjectDestroyed) => ExitDecision::FirstObjectDestroyed,
             Some(Exit::Windows) => ExitDecision::Windows,
+            Some(Exit::DllUnloaded) => ExitDecision::DllUnloaded,
         };
         layout.call_opens_window = server
             .call_opens_window
@@ -932,6 +975,11 @@ impl Description {
             Some(TeardownKind::TerminateProcess) => Teardown::TerminateProcess,
         };
         layout.revoke = server.revoke.as_ref().is_none_or(|r| *r.get_ref());
+        layout.self_hold = server.self_hold.as_ref().is_some_and(|h| *h.get_ref());
+        layout.conditional_registration = server
+            .registration
+            .as_ref()
+            .is_some_and(|r| *r.get_ref() == Registration::Conditional);
         layout.lockserver_fails = 0;
         layout.singleton = 0;
         for (i, c) in server.classes.iter().enumerate() {

@@ -246,6 +246,11 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
             "idle timer running (-Embedding launch, no window yet)",
         ));
     }
+    if s.self_hold {
+        v.push(flag(
+            "the server's reference on itself held (since start-up)",
+        ));
+    }
     match s.monitor {
         Monitor::Waiting => {}
         Monitor::Timing => v.push(fact(

@@ -250,6 +250,12 @@ fn differs(cfg: &Config) -> Option<String> {
     if l.revoke_before_quit != own.revoke_before_quit {
         parts.push("CoRevokeClassObject before PostQuitMessage".to_string());
     }
+    if l.self_hold != own.self_hold {
+        parts.push("a reference the server holds on itself for a while".to_string());
+    }
+    if l.conditional_registration != own.conditional_registration {
+        parts.push("a registration a condition may skip".to_string());
+    }
     if l.quit_waits_for_objects != own.quit_waits_for_objects {
         parts.push("no quit while an object is alive".to_string());
     }

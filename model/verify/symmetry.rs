@@ -765,6 +765,7 @@ fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
     v.monitor.hash(h);
     v.windows.hash(h);
     v.idle_timer.hash(h);
+    v.self_hold.hash(h);
 }
 
 /// Hash of a server state's image under `p`, without building it (except its queued calls
