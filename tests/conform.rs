@@ -285,3 +285,23 @@ fn the_launchers_late_poll_and_a_teardowns_rpc_e_disconnected_are_accepted_on_wi
         "{out}"
     );
 }
+
+#[test]
+fn f1_on_wine_is_accepted_by_the_wine_model_and_rejected_by_windows() {
+    // harness/run case i (f1-launcher-unserved, Wine 8.0): client 1's CoCreateInstance launches
+    // server.exe --process-refcount; client 2 waits for the registration and does
+    // CoCreateInstance, a call and the release; the server exits before client 1's first poll
+    // of rpcss, and client 1 gets E_NOINTERFACE (F-1 on Wine, R-WINE-ACTIVATION).
+    let log = "tests/conform/wine-f1-launcher-unserved.log";
+    let (code, out, err) = conform_file(log, &["--scenario", "local-sta", "--runtime", "wine"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("3 observed calls of 2 client process(es)"),
+        "{out}"
+    );
+    // Windows's SCM routes the held activation at the registration: client 1 is served.
+    let (code, out, _) = conform_file(log, &["--scenario", "local-sta"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("CoCreateInstance → E_NOINTERFACE"), "{out}");
+    assert!(out.contains("CoCreateInstance → S_OK"), "{out}");
+}
