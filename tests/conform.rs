@@ -305,3 +305,23 @@ fn f1_on_wine_is_accepted_by_the_wine_model_and_rejected_by_windows() {
     assert!(out.contains("CoCreateInstance → E_NOINTERFACE"), "{out}");
     assert!(out.contains("CoCreateInstance → S_OK"), "{out}");
 }
+
+#[test]
+fn a_call_cut_off_by_the_servers_exit_is_a_wine_behaviour_the_model_lacks() {
+    // Run 192 of harness/conformance --runs 200 --seed 19 (spec/assumptions.md A-WINE): two
+    // launched servers; client 2's CoCreateInstance reached the first while it exited and
+    // returned RPC_S_CALL_FAILED (0x800706BE, rpcrt4's short read of the reply). The model has
+    // no such HRESULT: when it learns the behaviour, this test fails and the record must change.
+    let (code, out, _) = conform_file(
+        "tests/conform/wine-call-failed-at-exit.log",
+        &[
+            "--scenario",
+            "local-sta",
+            "--runtime",
+            "wine",
+            "--disable=process-refcount",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("CoCreateInstance → 0x800706be"), "{out}");
+}
