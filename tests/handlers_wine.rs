@@ -8,10 +8,11 @@ use comlife::com::hresult::Hresult;
 use comlife::com::msg::{ActKind, Msg};
 use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
-use comlife::com::scm::ScmState;
+use comlife::com::scm::{ClassEntry, ScmState, ScmStep};
+use comlife::com::server::{AptPhase, ServerStep};
 use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::Toggle;
-use common::handlers::{cfg, A};
+use common::handlers::{activate, cfg, started, A};
 
 fn wine(s: Scenario, toggled: &[Toggle]) -> Config {
     cfg(s, toggled).with_runtime(Runtime::Wine).unwrap()
@@ -123,6 +124,10 @@ fn wine_refused_activation_goes_back_to_the_client() {
                 clsids: vec![A],
             },
         );
+        if c.runtime.is_wine() {
+            // The held activation is routed at its next poll of rpcss.
+            scm.step(&c, ScmStep::Poll(0));
+        }
         let hr = c.runtime.refused_activation_hr();
         let out = scm.on_msg(
             &c,
@@ -221,4 +226,143 @@ fn wine_hresults() {
     assert!(cl
         .observed
         .saw(ClientOp::CallSelfDisconnect, Hresult::E_NOINTERFACE));
+}
+
+/// The client's `CoGetClassObject` of `A` reaches the SCM.
+fn activation(c: &Config, scm: &mut ScmState, client: usize) -> Vec<(stateright::actor::Id, Msg)> {
+    scm.on_msg(
+        c,
+        c.client_id(client),
+        &Msg::Activation {
+            clsid: A,
+            kind: ActKind::ClassObject,
+        },
+    )
+}
+
+/// R-WINE-ACTIVATION (F-1 on Wine): a held activation is routed at its client's next poll of
+/// rpcss, not at the registration; meanwhile another client is served at once, and when the
+/// server revokes before the poll the waiting client gets E_NOINTERFACE. Under Windows the
+/// SCM routes the held activation at the registration and has no poll.
+#[test]
+fn wine_held_activation_polls_late_and_fails_when_the_class_goes() {
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let windows = cfg(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&windows);
+    activation(&windows, &mut scm, 0);
+    let out = scm.on_msg(&windows, windows.server_id(0), &reg);
+    assert!(out
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::Activate { client: 0, .. })));
+    assert!(scm.enabled(&windows).is_empty());
+
+    let c = wine(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&c);
+    assert_eq!(
+        activation(&c, &mut scm, 0),
+        vec![(c.server_id(0), Msg::Launch { client: 0 })]
+    );
+    assert!(scm.enabled(&c).is_empty(), "nothing registered yet");
+    let out = scm.on_msg(&c, c.server_id(0), &reg);
+    assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
+    assert_eq!(scm.enabled(&c), vec![ScmStep::Poll(0)]);
+    // Client 2 asks rpcss after the registration: served at once.
+    let out = activation(&c, &mut scm, 1);
+    assert!(matches!(out[..], [(_, Msg::Activate { client: 1, .. })]));
+    // The server revokes (it served client 2 and shut down) before client 1's poll.
+    let out = scm.on_msg(
+        &c,
+        c.server_id(0),
+        &Msg::Revoke {
+            apartment: 0,
+            clsids: vec![A],
+        },
+    );
+    assert_eq!(scm.classes[0], ClassEntry::Unknown);
+    assert!(scm.held.is_empty() && scm.enabled(&c).is_empty());
+    assert!(out.contains(&(
+        c.client_id(0),
+        Msg::ActivationResult {
+            hr: Hresult::E_NOINTERFACE,
+            server: None,
+            obj: None
+        }
+    )));
+}
+
+/// R-WINE-ACTIVATION: the launched process exits after registering without revoking
+/// (TerminateProcess) before the poll: E_NOINTERFACE. A poll routes the activation.
+#[test]
+fn wine_held_activation_fails_at_exit_and_is_routed_by_its_poll() {
+    let c = wine(Scenario::LocalSta, &[]);
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let mut scm = ScmState::new(&c);
+    activation(&c, &mut scm, 0);
+    scm.on_msg(&c, c.server_id(0), &reg);
+    let out = scm.on_msg(&c, c.server_id(0), &Msg::Exited);
+    assert_eq!(
+        out,
+        vec![(
+            c.client_id(0),
+            Msg::ActivationResult {
+                hr: Hresult::E_NOINTERFACE,
+                server: None,
+                obj: None
+            }
+        )]
+    );
+    let mut scm = ScmState::new(&c);
+    activation(&c, &mut scm, 0);
+    scm.on_msg(&c, c.server_id(0), &reg);
+    let out = scm.step(&c, ScmStep::Poll(0));
+    assert!(matches!(out[..], [(_, Msg::Activate { client: 0, .. })]));
+    assert!(scm.held.is_empty());
+}
+
+/// R-WINE-TEARDOWN: a call that reaches an apartment in CoUninitialize's teardown (it left
+/// its loop and revoked; nothing queued) is answered RPC_E_DISCONNECTED by COM's RPC layer
+/// under Wine; under Windows CoUninitialize's modal loop dispatches it (A-QUEUE).
+#[test]
+fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
+    for runtime in [Runtime::Windows, Runtime::Wine] {
+        let c = cfg(Scenario::LocalSta, &[]).with_runtime(runtime).unwrap();
+        let mut v = started(&c);
+        let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
+        assert_eq!(hr, Hresult::S_OK);
+        v.apartments[0].phase = AptPhase::Done;
+        let call = Msg::Call { obj: obj.unwrap() };
+        let out = v.on_msg(&c, c.client_id(0), &call).expect("deliverable");
+        if runtime.is_wine() {
+            assert_eq!(
+                out,
+                vec![(
+                    c.client_id(0),
+                    Msg::Reply {
+                        hr: Hresult::RPC_E_DISCONNECTED,
+                        obj: None
+                    }
+                )]
+            );
+            assert!(v.enabled(&c).contains(&ServerStep::Exit));
+        } else {
+            // The handler tests dispatch directly (`unordered-dispatch`): the modal loop runs
+            // the server's code for the call.
+            assert_eq!(
+                out,
+                vec![(
+                    c.client_id(0),
+                    Msg::Reply {
+                        hr: Hresult::S_OK,
+                        obj: None
+                    }
+                )]
+            );
+        }
+    }
 }

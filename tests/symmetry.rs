@@ -4,6 +4,7 @@
 //! trace lengths, with reduced traces that replay on the (unreduced) model.
 
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
+use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::{matrix, ToggleSet};
 
@@ -123,6 +124,10 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
         cfg(Scenario::LocalMultiSta, ToggleSet::EMPTY, 3),
         cfg(Scenario::Atl9Sta, ToggleSet::EMPTY, 3),
         cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 3),
+        // Under Wine the SCM's timers (a held activation's poll of rpcss) name clients.
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 3)
+            .with_runtime(Runtime::Wine)
+            .unwrap(),
     ] {
         let model = build(c);
         let sym = Symmetry::new(c, true);
@@ -188,6 +193,16 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
         cfg(Scenario::Atl9Mta, ToggleSet::EMPTY, 2),
         cfg(Scenario::Atl14Mta, ToggleSet::EMPTY, 2),
         cfg(Scenario::MfcSta, ToggleSet::EMPTY, 2),
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2)
+            .with_runtime(Runtime::Wine)
+            .unwrap(),
+        cfg(
+            Scenario::LocalSta,
+            ToggleSet::only(Toggle::RegclsSingleuse),
+            2,
+        )
+        .with_runtime(Runtime::Wine)
+        .unwrap(),
     ] {
         let model = build(c);
         let sym = Symmetry::new(c, true);

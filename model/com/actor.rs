@@ -11,7 +11,7 @@ use crate::com::config::Config;
 use crate::com::inproc::{InprocState, InprocStep};
 use crate::com::msg::Msg;
 use crate::com::msg::Sends;
-use crate::com::scm::ScmState;
+use crate::com::scm::{ScmState, ScmStep};
 use crate::com::server::{ServerState, ServerStep};
 use crate::com::service::{HostState, HostStep, SvcClientState};
 use serde::Serialize;
@@ -32,6 +32,8 @@ pub enum Step {
     Inproc(InprocStep),
     /// A step of the service host.
     Host(HostStep),
+    /// A step of the SCM: under Wine, a held activation's poll of rpcss.
+    Scm(ScmStep),
 }
 
 impl Step {
@@ -94,6 +96,7 @@ impl fmt::Debug for Step {
             Step::Server(s) => write!(f, "{}", s.phrase()),
             Step::Inproc(s) => write!(f, "{}", s.phrase()),
             Step::Host(s) => write!(f, "{}", s.phrase()),
+            Step::Scm(s) => write!(f, "{}", s.phrase()),
         }
     }
 }
@@ -196,6 +199,10 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
             .into_iter()
             .map(Step::Host)
             .collect(),
+        // Under Wine, one poll per client (its held activation); none under Windows.
+        ComActor::Scm { cfg } if cfg.runtime.is_wine() => (0..cfg.clients as u8)
+            .map(|c| Step::Scm(ScmStep::Poll(c)))
+            .collect(),
         ComActor::Scm { .. } => Vec::new(),
     }
 }
@@ -222,6 +229,9 @@ fn enabled_steps(actor: &ComActor, state: &ComState) -> Vec<Step> {
         }
         (ComActor::Host { cfg }, ComState::Host(s)) => {
             s.enabled(cfg).into_iter().map(Step::Host).collect()
+        }
+        (ComActor::Scm { cfg }, ComState::Scm(s)) => {
+            s.enabled(cfg).into_iter().map(Step::Scm).collect()
         }
         _ => Vec::new(),
     }
@@ -382,6 +392,12 @@ impl Actor for ComActor {
                 let sends = h.step(cfg, *st);
                 send_all(o, sends);
                 *state.to_mut() = ComState::Host(h);
+            }
+            (ComActor::Scm { cfg }, ComState::Scm(x), Step::Scm(st)) => {
+                let mut x = x.clone();
+                let sends = x.step(cfg, *st);
+                send_all(o, sends);
+                *state.to_mut() = ComState::Scm(x);
             }
             _ => return,
         }

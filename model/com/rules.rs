@@ -441,8 +441,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "R-WINE-ACTIVATION",
         source: "seeds README (Wine's activation path); Wine dlls/combase rpc.c rpc_get_local_class_object, apartment.c local_server_QueryService",
-        text: "Under Wine, CoCreateInstance gets the class object the server registered with rpcss and calls IClassFactory::CreateInstance through its proxy; there is no SCM forwarding and no relaunch after a refusal: an activation of a revoked class gets E_FAIL, and a server launched for it that ends before registering gives E_NOINTERFACE.",
-        element: "Runtime::Wine pins exited-instance-fails on; Runtime::refused_activation_hr, failed_launch_hr; the client's CoCreateInstance under Wine (model/com/client.rs)",
+        text: "Under Wine, CoCreateInstance gets the class object the server registered with rpcss and calls IClassFactory::CreateInstance through its proxy; there is no SCM forwarding and no relaunch after a refusal: an activation of a revoked class gets E_FAIL. A launching client sees the registration only at its next poll of rpcss (once a second), so its server may serve others and exit first; it gets E_NOINTERFACE when its class is gone before its poll (F-1 on Wine).",
+        element: "Runtime::Wine pins exited-instance-fails on; Runtime::refused_activation_hr, failed_launch_hr; the client's CoCreateInstance under Wine (model/com/client.rs); ScmStep::Poll and ScmState::give_up (model/com/scm.rs)",
     },
     Rule {
         id: "R-WINE-NO-RUNDOWN",
@@ -461,6 +461,12 @@ pub const RULES: &[Rule] = &[
         source: "seeds README (Wine: observed differences: a call after CoDisconnectObject fails with RPC_S_UNKNOWN_IF)",
         text: "Under Wine, a call on a stub the server disconnected with CoDisconnectObject fails with RPC_S_UNKNOWN_IF (0x800706B5), where Windows returns RPC_E_DISCONNECTED.",
         element: "Runtime::disconnected_hr (model/com/runtime.rs)",
+    },
+    Rule {
+        id: "R-WINE-TEARDOWN",
+        source: "Wine 8.0 dlls/combase apartment.c apartment_release, rpc.c dispatch_rpc, stubmanager.c ipid_get_dispatch_params; harness/conformance runs 67 and 141",
+        text: "Under Wine, a call that reaches a server apartment while CoUninitialize tears it down fails with RPC_E_DISCONNECTED without the server's code; Wine's CoUninitialize has no modal loop that dispatches it.",
+        element: "Runtime::teardown_hr (model/com/runtime.rs); ServerState::teardown_answer_hr (model/com/server.rs)",
     },
     Rule {
         id: "R-WINE-NO-PERMISSION-CHECK",

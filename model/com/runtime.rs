@@ -3,7 +3,8 @@
 //! is not a set of toggles: Wine pins some mechanisms ([`Runtime::pins`]) and changes what a
 //! client observes in places no toggle reaches (the steps that read [`Runtime::is_wine`]: the
 //! client's LockServer on a proxy, its CoCreateInstance through the class object, rpcss's
-//! answer to a refused activation, the RPC layer's answer on a disconnected stub).
+//! answer to a refused activation, the RPC layer's answer on a disconnected stub and in an
+//! apartment's teardown, a held activation's polling of rpcss).
 //!
 //! Source of every Wine behaviour: the seeds README (lines on Wine: "Observed differences from
 //! Windows", "Wine's activation path"), Wine's dlls/combase (combase.c, rpc.c, apartment.c) and
@@ -95,7 +96,7 @@ impl Runtime {
     pub fn about(self) -> &'static str {
         match self {
             Runtime::Windows => "Microsoft's COM as the documents describe it (default)",
-            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, its CoFreeUnusedLibrariesEx candidate list",
+            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, RPC_E_DISCONNECTED in an apartment's teardown, a waiting activation served at its next poll of rpcss, its CoFreeUnusedLibrariesEx candidate list",
         }
     }
 
@@ -111,6 +112,20 @@ impl Runtime {
         match self {
             Runtime::Windows => Hresult::RPC_E_DISCONNECTED,
             Runtime::Wine => Hresult::RPC_S_UNKNOWN_IF,
+        }
+    }
+
+    /// What a call gets that reaches a server apartment tearing itself down in CoUninitialize,
+    /// if the runtime answers it without the apartment: Wine RPC_E_DISCONNECTED
+    /// (R-WINE-TEARDOWN: `apartment_release`, dlls/combase/apartment.c line 467, takes the
+    /// apartment off the list before it releases its stubs, lines 505–514; `dispatch_rpc`,
+    /// rpc.c lines 2012–2018, raises what `ipid_get_dispatch_params`, stubmanager.c line 540,
+    /// returns when `apartment_findfromtid` no longer finds it: RPC_E_DISCONNECTED). Windows
+    /// `None`: CoUninitialize's modal loop dispatches the call (A-QUEUE).
+    pub fn teardown_hr(self) -> Option<Hresult> {
+        match self {
+            Runtime::Windows => None,
+            Runtime::Wine => Some(Hresult::RPC_E_DISCONNECTED),
         }
     }
 

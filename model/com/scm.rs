@@ -49,6 +49,35 @@ pub struct Activation {
     pub retried: bool,
 }
 
+/// An internal step of the SCM (rpcss) under Wine: a held activation's polling loop.
+///
+/// Wine's `rpc_get_local_class_object` (dlls/combase/rpc.c, Wine 8.0, lines 625–695) runs in
+/// the client: it asks rpcss for the class's registration (`rpcss_get_class_object`, line 644),
+/// launches the server on its first try only (lines 647–652), then waits one second
+/// (`CoWaitForMultipleHandles(0, 1000, …)`, lines 654–664) and asks again, up to MAXTRIES = 30
+/// times. A registration made during that second is seen only at the next poll, so the
+/// activation is served at some later time while the class is registered, not at the
+/// registration (A-TIME: the model has no seconds; spec/assumptions.md A-WINE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ScmStep {
+    /// The held activation of client `0` (0-based) polls rpcss and finds its class registered:
+    /// it is routed to the registering instance.
+    Poll(u8),
+}
+
+impl ScmStep {
+    /// The step as a clause about the SCM: "client 1's activation polls rpcss and finds its
+    /// class registered".
+    pub fn phrase(&self) -> String {
+        match self {
+            ScmStep::Poll(c) => format!(
+                "client {}'s waiting activation polls rpcss and finds its class registered",
+                c + 1
+            ),
+        }
+    }
+}
+
 /// The SCM's state.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ScmState {
@@ -204,21 +233,14 @@ impl ScmState {
                         apartment: *apartment,
                     },
                 ));
-                let (ready, still): (Vec<_>, Vec<_>) =
-                    self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
-                self.held = still;
-                for a in ready {
-                    if cfg.runtime.is_wine()
-                        && self.classes[a.clsid.0 as usize] == ClassEntry::Unknown
-                    {
-                        // Under Wine a waiting client polls rpcss for the registration and
-                        // launches a server only on its first try; a REGCLS_SINGLEUSE class
-                        // object another activation took is gone from rpcss, so the client
-                        // gives up after its 30 tries with E_NOINTERFACE (dlls/combase/rpc.c
-                        // `rpc_get_local_class_object`, MAXTRIES; R-WINE-ACTIVATION; observed:
-                        // tests/conform/wine-singleuse-taken.log).
-                        out.push(failed(cfg, &a, cfg.runtime.failed_launch_hr()));
-                    } else {
+                // Under Wine the held activations stay held: each is routed at its client's
+                // next poll of rpcss ([`ScmStep::Poll`]), at any later time while the class
+                // is registered. Windows's SCM routes them now.
+                if !cfg.runtime.is_wine() {
+                    let (ready, still): (Vec<_>, Vec<_>) =
+                        self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
+                    self.held = still;
+                    for a in ready {
                         self.route(cfg, a, &mut out);
                     }
                 }
@@ -314,14 +336,73 @@ impl ScmState {
                     .drain(..)
                     .partition(|a| waiting.contains(&a.clsid));
                 self.held = still;
-                // Under Wine the client's own polling loop sees the process end and returns
-                // E_NOINTERFACE (R-WINE-ACTIVATION).
                 for a in orphans {
                     out.push(failed(cfg, &a, cfg.runtime.failed_launch_hr()));
                 }
+                // Under Wine, activations held for a class the instance registered and never
+                // revoked (TerminateProcess) are answered too ([`ScmState::give_up`]).
             }
             _ => {}
         }
+        self.give_up(cfg, &mut out);
         out
+    }
+
+    /// The SCM's internal steps enabled now: under Wine, the poll of every held activation
+    /// whose class is registered ([`ScmStep::Poll`]); none under Windows, whose SCM routes
+    /// held activations at the registration.
+    pub fn enabled(&self, cfg: &Config) -> Vec<ScmStep> {
+        if !cfg.runtime.is_wine() {
+            return Vec::new();
+        }
+        self.held
+            .iter()
+            .filter(|a| matches!(self.classes[a.clsid.0 as usize], ClassEntry::Registered(_)))
+            .map(|a| ScmStep::Poll(a.client))
+            .collect()
+    }
+
+    /// Performs `step` (which must be enabled): the polling client's activation is routed to
+    /// the instance whose registration rpcss holds. Returns the messages to send.
+    pub fn step(&mut self, cfg: &Config, step: ScmStep) -> Sends {
+        let mut out = Vec::new();
+        match step {
+            ScmStep::Poll(client) => {
+                let i = self
+                    .held
+                    .iter()
+                    .position(|a| a.client == client)
+                    .expect("a held activation polls");
+                let a = self.held.remove(i);
+                self.route(cfg, a, &mut out);
+            }
+        }
+        self.give_up(cfg, &mut out);
+        out
+    }
+
+    /// Under Wine, a held activation whose class is no longer registered nor starting (the
+    /// launched process exited, the server revoked the class, or another activation took its
+    /// REGCLS_SINGLEUSE class object) is answered E_NOINTERFACE: the client's polling loop
+    /// returns it when the process it launched ends during its first second
+    /// (`rpc_get_local_class_object`, rpc.c lines 658–663, "Server for %s failed to start"),
+    /// or after its 30 tries find no registration (lines 669–670). That no other instance
+    /// registers the class within those 30 s is spec/assumptions.md A-WINE's (R-WINE-ACTIVATION;
+    /// observed: tests/conform/wine-launcher-polls-late.log, wine-singleuse-taken.log). Under
+    /// Windows held activations wait only for a starting instance, and `Msg::Exited` answers
+    /// them.
+    fn give_up(&mut self, cfg: &Config, out: &mut Sends) {
+        if !cfg.runtime.is_wine() {
+            return;
+        }
+        let classes = &self.classes;
+        let (gone, still): (Vec<_>, Vec<_>) = self
+            .held
+            .drain(..)
+            .partition(|a| classes[a.clsid.0 as usize] == ClassEntry::Unknown);
+        self.held = still;
+        for a in gone {
+            out.push(failed(cfg, &a, cfg.runtime.failed_launch_hr()));
+        }
     }
 }

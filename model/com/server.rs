@@ -2031,6 +2031,7 @@ impl ServerState {
                 ),
                 _ => {
                     self.to_disconnected(msg)
+                        || self.teardown_answer_hr(cfg, msg).is_some()
                         || refused(cfg, msg)
                         || cfg.free_threaded()
                         || queues_calls(cfg)
@@ -2071,6 +2072,9 @@ impl ServerState {
         }
         if self.to_disconnected(msg) {
             return Some(self.disconnected_answer(cfg, src, msg));
+        }
+        if let Some(hr) = self.teardown_answer_hr(cfg, msg) {
+            return Some(self.rpc_answer(src, msg, hr));
         }
         if refused(cfg, msg) {
             // COM's security check refuses the activation before it reaches the server's code:
@@ -2117,18 +2121,48 @@ impl ServerState {
     /// code: RPC_E_DISCONNECTED (seeds 001, 002; seeds README), under Wine RPC_S_UNKNOWN_IF (R-WINE-DISCONNECTED). A call still queued when the
     /// server disconnected its target gets it too when the apartment reaches it.
     fn disconnected_answer(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
+        self.rpc_answer(src, msg, cfg.runtime.disconnected_hr())
+    }
+
+    /// What COM's RPC layer answers, if it answers without the apartment, a call `msg` that
+    /// reaches its apartment in CoUninitialize's teardown (the thread left its message loop,
+    /// revoked, and nothing it must still dispatch is queued: a queued call's RPC thread holds
+    /// the apartment, which `apartment_release` then does not destroy): under Wine
+    /// RPC_E_DISCONNECTED ([`crate::com::runtime::Runtime::teardown_hr`], R-WINE-TEARDOWN);
+    /// under Windows none (CoUninitialize's modal loop dispatches it, A-QUEUE).
+    fn teardown_answer_hr(&self, cfg: &Config, msg: &Msg) -> Option<Hresult> {
+        let call = matches!(
+            msg,
+            Msg::Activate { .. }
+                | Msg::CreateInstance { .. }
+                | Msg::LockServer { .. }
+                | Msg::ReleaseFactory { .. }
+                | Msg::Call { .. }
+                | Msg::ReleaseObject { .. }
+        );
+        let a = self.target_apartment(cfg, msg);
+        let torn_down = self.apartments[a].phase == AptPhase::Done
+            && self.queues.get(a).is_none_or(Vec::is_empty);
+        cfg.runtime.teardown_hr().filter(|_| call && torn_down)
+    }
+
+    /// COM's RPC layer's answer `hr` to `msg` from `src`, without the server's code: a failed
+    /// activation to the SCM, or a reply; the release of a class-object proxy still lowers
+    /// the server's count of them.
+    fn rpc_answer(&mut self, src: Id, msg: &Msg, hr: Hresult) -> Sends {
         if let Msg::ReleaseFactory { clsid } = msg {
             let c = clsid.0 as usize;
             self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
         }
         self.note_stranding(msg);
-        vec![(
-            src,
-            Msg::Reply {
-                hr: cfg.runtime.disconnected_hr(),
-                obj: None,
-            },
-        )]
+        match msg {
+            Msg::Activate {
+                client,
+                clsid,
+                kind,
+            } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
+            _ => vec![(src, Msg::Reply { hr, obj: None })],
+        }
     }
 
     /// Runs incoming call `msg` from `src` in apartment `a` (or, in a free-threaded server, on

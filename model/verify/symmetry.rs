@@ -10,7 +10,7 @@
 //! clients' proxies (slots), the SCM's class table (slots), held and forwarded activations
 //! (clients, slots), server states (the launching client, the set of clients served, the client
 //! of an activation in progress), the messages in transit (source, destination and payload)
-//! and the timers (moved with their actor). The SCM's `held` and `forwarded` lists are kept
+//! and the timers (moved with their actor; the SCM's polls under Wine renamed with their client). The SCM's `held` and `forwarded` lists are kept
 //! sorted, as the SCM keeps them.
 //!
 //! A permutation is *allowed* in a state `s` when
@@ -70,7 +70,7 @@ use crate::com::client::{ClientOp, ClientState};
 use crate::com::config::{Clsid, Config, MAX_CLIENTS};
 use crate::com::msg::{ActKind, Msg};
 use crate::com::scenario::Scenario;
-use crate::com::scm::{Activation, ClassEntry, ScmState};
+use crate::com::scm::{Activation, ClassEntry, ScmState, ScmStep};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::{HostState, HostStep};
 use crate::com::state::SysState;
@@ -335,10 +335,28 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
         .iter()
         .map(|&i| Arc::new(image(&s.actor_states[i])))
         .collect();
-    out.timers_set = from.iter().map(|&i| s.timers_set[i].clone()).collect();
+    out.timers_set = from
+        .iter()
+        .map(|&i| {
+            let mut t = Timers::new();
+            for step in s.timers_set[i].iter() {
+                t.set(step_image(step, p));
+            }
+            t
+        })
+        .collect();
     out.crashed = from.iter().map(|&i| s.crashed[i]).collect();
     out.network = network;
     out
+}
+
+/// A local scenario's step with its client renamed: the SCM's poll of a held activation
+/// (Wine); every other step names no client.
+fn step_image(step: &Step, p: &Perm) -> Step {
+    match step {
+        Step::Scm(ScmStep::Poll(c)) => Step::Scm(ScmStep::Poll(p.client(*c))),
+        other => *other,
+    }
 }
 
 /// Every renaming of the clients and of the server slots of a local scenario's configuration,
@@ -559,7 +577,12 @@ impl Symmetry {
             timers[pos] = parts.timers[i];
         }
         actor[n] = hash_scm_image(parts.scm, p);
-        timers[n] = parts.timers[n];
+        // The SCM's timers (Wine's polls) name clients: their sum is taken of the renamed
+        // steps.
+        timers[n] = s.timers_set[n]
+            .iter()
+            .map(|x| keys.hash_one(step_image(x, p)))
+            .fold(0u64, u64::wrapping_add);
         for (j, v) in parts.servers.iter().enumerate() {
             let Some(v) = v else { break };
             let pos = n + 1 + p.slot(j as u8) as usize;
