@@ -220,6 +220,7 @@ fn render(
 
 /// run.sh: build if needed, a fresh prefix, register, the driver, compare with expected.txt.
 fn run_sh(args: &str, delay: u32, env: &str) -> String {
+    let prologue = super::wine_prologue("comlife_dll.dll", "inproc.exe");
     format!(
         r#"#!/usr/bin/env bash
 # Runs the reproducer on Wine: builds (build-mingw.sh) when bin/ is missing, makes a fresh
@@ -228,31 +229,7 @@ fn run_sh(args: &str, delay: u32, env: &str) -> String {
 # Exit 0 when every expectation agrees with the trace, 1 when one differs, 2 when Wine or
 # mingw-w64 is missing. Every Wine command runs under timeout; the prefix's wineserver is ended
 # on exit. REPRO_KEEP=1 keeps the temporary directory.
-set -euo pipefail
-cd "$(dirname "$0")"
-WINE="$(command -v wine64 || echo /usr/lib/wine/wine64)"
-WINESERVER="$(command -v wineserver || echo /usr/lib/wine/wineserver)"
-[ -x "$WINE" ] && [ -x "$WINESERVER" ] || {{ echo "run.sh: Wine not found" >&2; exit 2; }}
-if [ ! -f bin/comlife_dll.dll ] || [ ! -f bin/inproc.exe ]; then
-    command -v x86_64-w64-mingw32-gcc >/dev/null || {{ echo "run.sh: mingw-w64 not found" >&2; exit 2; }}
-    ./build-mingw.sh
-fi
-WORK="$(mktemp -d /tmp/comlife-repro.XXXXXX)"
-export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="winemenubuilder.exe=d"
-unset DISPLAY WAYLAND_DISPLAY
-cleanup() {{
-    timeout 30 "$WINESERVER" -k >/dev/null 2>&1 || true
-    timeout 30 "$WINESERVER" -w >/dev/null 2>&1 || true
-    if [ "${{REPRO_KEEP:-0}}" = 1 ]; then echo "run.sh: kept $WORK"; else rm -rf "$WORK"; fi
-}}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-timeout 180 "$WINE" wineboot -i >"$WORK/wineboot.log" 2>&1
-timeout 60 "$WINESERVER" -w
-LOGS="$WORK/logs"
-mkdir -p "$LOGS"
-export HARNESS_LOGDIR="Z:${{LOGS//\//\\}}"
-{env}./register.sh >"$LOGS/reg.out" 2>&1
+{prologue}{env}./register.sh >"$LOGS/reg.out" 2>&1
 timeout 60 "$WINE" bin/inproc.exe --delay {delay} {args} >"$LOGS/inproc.out" 2>&1 || true
 timeout 60 "$WINESERVER" -w || echo "run.sh: a process of the prefix was still running after 60 s"
 LOG="$(cat "$LOGS"/inproc-*.log | grep '^EVT ')"

@@ -166,3 +166,37 @@ fn build(file: &Path, out: &Path, force: bool) -> Result<Files, Refusal> {
         table::Programs::Inproc => inproc::plan(file, &loaded, switches),
     }
 }
+
+/// The part every reproducer's run.sh shares: Wine's and wineserver's paths, a build with
+/// mingw-w64 when `bin/FIRST` or `bin/SECOND` is missing, a fresh WINEPREFIX in a temporary
+/// directory ended and removed on exit (`REPRO_KEEP=1` keeps it), and the log folder the
+/// programs write to (`HARNESS_LOGDIR`, `$LOGS` in the script).
+fn wine_prologue(first: &str, second: &str) -> String {
+    format!(
+        r#"set -euo pipefail
+cd "$(dirname "$0")"
+WINE="$(command -v wine64 || echo /usr/lib/wine/wine64)"
+WINESERVER="$(command -v wineserver || echo /usr/lib/wine/wineserver)"
+[ -x "$WINE" ] && [ -x "$WINESERVER" ] || {{ echo "run.sh: Wine not found" >&2; exit 2; }}
+if [ ! -f bin/{first} ] || [ ! -f bin/{second} ]; then
+    command -v x86_64-w64-mingw32-gcc >/dev/null || {{ echo "run.sh: mingw-w64 not found" >&2; exit 2; }}
+    ./build-mingw.sh
+fi
+WORK="$(mktemp -d /tmp/comlife-repro.XXXXXX)"
+export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="winemenubuilder.exe=d"
+unset DISPLAY WAYLAND_DISPLAY
+cleanup() {{
+    timeout 30 "$WINESERVER" -k >/dev/null 2>&1 || true
+    timeout 30 "$WINESERVER" -w >/dev/null 2>&1 || true
+    if [ "${{REPRO_KEEP:-0}}" = 1 ]; then echo "run.sh: kept $WORK"; else rm -rf "$WORK"; fi
+}}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+timeout 180 "$WINE" wineboot -i >"$WORK/wineboot.log" 2>&1
+timeout 60 "$WINESERVER" -w
+LOGS="$WORK/logs"
+mkdir -p "$LOGS"
+export HARNESS_LOGDIR="Z:${{LOGS//\//\\}}"
+"#
+    )
+}
