@@ -199,7 +199,6 @@ pub struct Layout {
 /// not sourced.
 pub const MAX_IDLE_COUNT: u8 = 1;
 
-
 /// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
 pub const MAX_CREATE_INSTANCE: u8 = 2;
 
