@@ -1660,11 +1660,14 @@ impl ServerState {
         self.shutdown = Some(ExitReason::Automatic);
     }
 
-    /// A framework's `Unlock` returned 0 (the count is zero): COM's automatic suspension where
+    /// A framework's `Unlock` found the count idle (zero, or at most `idle_count`, A-PEER-LOCK): COM's automatic suspension where
     /// the process count is used, then the framework's reaction (R-ATL70-MONITOR,
     /// R-ATL10-UNLOCK, R-MFC-LOCKAPP).
     fn framework_zero(&mut self, cfg: &Config, fw: Framework, a: usize, out: &mut Sends) {
-        if fw.auto_suspend(cfg) {
+        // COM suspends when its own count reaches zero, not at the idle test's threshold: a
+        // peer's lock taken through the framework's Lock is one of COM's references too
+        // (A-PEER-LOCK).
+        if fw.auto_suspend(cfg) && self.count == 0 && !cfg.layout.peer_lock {
             self.suspend(cfg);
         }
         let on_zero = fw.on_zero(cfg);
