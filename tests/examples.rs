@@ -431,6 +431,8 @@ fn the_surrogate_self_hold_and_conditional_registration_graphs_are_acyclic() {
         "examples/terminal-shell-extension.toml",
         "tests/descriptions/valid/self-hold.toml",
         "tests/descriptions/valid/conditional-registration.toml",
+        "examples/vboxsvc.toml",
+        "tests/descriptions/valid/idle-count.toml",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let text = std::fs::read_to_string(&path).unwrap();
