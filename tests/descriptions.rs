@@ -820,7 +820,8 @@ fn the_remedy_search_is_skipped_for_a_simulation() {
 }
 
 /// The synthetic descriptions of tests/descriptions/valid/ (issue 22: a reference the server
-/// holds on itself, a conditional registration) check as written, every verdict as pinned; and
+/// holds on itself, a conditional registration, an idle test that discounts a lock nobody
+/// holds) check as written, every verdict as pinned; and
 /// without their key the same server has no defect, so the key is what the violations come
 /// from.
 #[test]
@@ -832,6 +833,7 @@ fn the_synthetic_descriptions_check_as_pinned_and_their_key_is_the_cause() {
             "conditional-registration.toml",
             "registration = \"conditional\"\n",
         ),
+        ("idle-count.toml", "idle_count = 1\n"),
     ] {
         let path = dir.join(file);
         let path = path.to_str().unwrap();
@@ -852,4 +854,45 @@ fn the_synthetic_descriptions_check_as_pinned_and_their_key_is_the_cause() {
             "{file} without {key}: {out}{err}"
         );
     }
+}
+
+/// tests/descriptions/valid/idle-count.toml with the lock its idle test discounts held
+/// (`peer_lock = true`): the decision is the plain count's again, but the lock, taken through
+/// the module's Lock (here CoAddRefServerProcess, `process-count-lock`), keeps COM's count above
+/// zero, so COM never suspends the class objects and the remedy's repair of F-7 is lost
+/// (spec/assumptions.md A-PEER-LOCK): the same verdicts as without the remedy.
+#[test]
+fn a_peers_lock_taken_through_com_keeps_com_from_suspending() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/descriptions/valid");
+    let text = std::fs::read_to_string(dir.join("idle-count.toml")).unwrap();
+    let text = &text[..text.find("\n[expect]\n").unwrap()];
+    let run = |name: &str, t: String| {
+        let tmp = temp_dir(name);
+        let f = tmp.join("idle-count.toml");
+        std::fs::write(&f, t).unwrap();
+        let (_, out, err) = comlife(&["check", f.to_str().unwrap(), "--no-traces"]);
+        std::fs::remove_dir_all(&tmp).ok();
+        out + &err
+    };
+    let held = run(
+        "peer-lock-held",
+        text.replace("idle_count = 1\n", "idle_count = 1\npeer_lock = true\n"),
+    );
+    let no_remedy = run(
+        "no-remedy",
+        text.replace("idle_count = 1\n", "")
+            .replace("enable = [\"process-count-lock\"]", "enable = []"),
+    );
+    let verdicts = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("idle-count "))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                format!("{} {}", w[2], w[4])
+            })
+            .collect()
+    };
+    assert!(verdicts(&held).len() >= 9, "{held}");
+    assert_eq!(verdicts(&held), verdicts(&no_remedy), "{held}{no_remedy}");
+    assert!(no_remedy.contains("F-7"), "{no_remedy}");
 }

@@ -431,6 +431,8 @@ fn the_surrogate_self_hold_and_conditional_registration_graphs_are_acyclic() {
         "examples/terminal-shell-extension.toml",
         "tests/descriptions/valid/self-hold.toml",
         "tests/descriptions/valid/conditional-registration.toml",
+        "examples/vboxsvc.toml",
+        "tests/descriptions/valid/idle-count.toml",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -443,4 +445,82 @@ fn the_surrogate_self_hold_and_conditional_registration_graphs_are_acyclic() {
             "{file}"
         );
     }
+}
+
+/// examples/vboxsvc.toml's idle test (`idle_count = 1`, `peer_lock = true`, A-PEER-LOCK):
+/// with the lock VBoxSVC holds for VBoxSDS the check is the plain count's, state for state and
+/// verdict for verdict; without that lock the idle test lets VBoxSVC exit under a client's
+/// reference, which the fix that repairs F-8 (`stopping-flag-locked`) then leaves violated.
+#[test]
+fn vboxsvc_idle_test_with_the_peers_lock_is_the_plain_count_and_without_it_exits_under_a_client() {
+    // The verdict table, without its timing column.
+    fn table(out: &str) -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("vboxsvc "))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                format!(
+                    "{} {} {} {}",
+                    w[2],
+                    w[3],
+                    w[4..w.len() - 3].join(" "),
+                    w[w.len() - 3]
+                )
+            })
+            .collect()
+    }
+    let keys = |t: &str| t.contains("\nidle_count = 1\n") && t.contains("\npeer_lock = true\n");
+    let (code, written) = check_example_variant("vboxsvc", "vboxsvc-written", |t| {
+        assert!(keys(&t));
+        t
+    });
+    assert_eq!(code, 0, "{written}");
+    let (code, plain) = check_example_variant("vboxsvc", "vboxsvc-plain", |t| {
+        t.replace("\nidle_count = 1\n", "\n")
+            .replace("\npeer_lock = true\n", "\n")
+    });
+    assert_eq!(code, 0, "the same [expect] matches: {plain}");
+    assert!(table(&written).len() >= 10);
+    assert_eq!(table(&written), table(&plain));
+    assert!(
+        table(&written)[0].ends_with(" 3597"),
+        "{:?}",
+        table(&written)
+    );
+    // No lock held for the peer: the idle test discounts a client's.
+    let no_lock = |fix: bool| {
+        move |t: String| {
+            let t = without_expect(t).replace("\npeer_lock = true\n", "\npeer_lock = false\n");
+            if fix {
+                t.replace("enable = []", "enable = [\"stopping-flag-locked\"]")
+            } else {
+                t
+            }
+        }
+    };
+    // As built, F-8 already violates the property; the graph is larger (the idle test reads a
+    // client's lock as idle).
+    let (_, out) = check_example_variant("vboxsvc", "vboxsvc-no-lock", no_lock(false));
+    assert_eq!(
+        verdict_of(&out, "vboxsvc", "no-exit-with-live-objects"),
+        "violated",
+        "{out}"
+    );
+    assert!(!out.contains(" 3597 unique states"), "{out}");
+    let (_, out) = check_example_variant("vboxsvc", "vboxsvc-no-lock-fixed", no_lock(true));
+    assert_eq!(
+        verdict_of(&out, "vboxsvc", "no-exit-with-live-objects"),
+        "violated",
+        "{out}"
+    );
+    assert_eq!(
+        verdict_of(&out, "vboxsvc", "no-handout-after-shutdown"),
+        "holds",
+        "{out}"
+    );
+    // The fix with the peer's lock: every property holds.
+    let (_, out) = check_example_variant("vboxsvc", "vboxsvc-fixed", |t| {
+        without_expect(t).replace("enable = []", "enable = [\"stopping-flag-locked\"]")
+    });
+    assert!(out.starts_with("vboxsvc: no defect found"), "{out}");
 }

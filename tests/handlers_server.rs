@@ -775,3 +775,96 @@ fn a_dll_in_a_surrogate_exits_when_the_poll_finds_its_count_zero_after_its_first
     assert_eq!(v.shutdown, Some(ExitReason::Automatic));
     assert!(out.iter().any(|(_, m)| matches!(m, Msg::Revoke { .. })));
 }
+
+/// VBoxSVC's module (issue 22; examples/vboxsvc.toml): ATL 3.0–9.0's free-threaded monitor
+/// with the idle test `cLocks <= idle_count` and, with `peer_lock`, one lock held for a peer
+/// that the model's count leaves out (spec/assumptions.md A-PEER-LOCK).
+fn vboxsvc(idle_count: u8, peer_lock: bool) -> Config {
+    let c = cfg(Scenario::Atl9Mta, &[]);
+    let layout = Layout {
+        idle_count,
+        peer_lock,
+        ..c.layout
+    };
+    c.with_layout(layout).unwrap()
+}
+
+/// Two clients' CoCreateInstance run to their answers on RPC threads; client 0's object, then
+/// client 1's.
+fn two_objects(c: &Config) -> ServerState {
+    let mut v = started(c);
+    for client in 0..2 {
+        let act = Msg::Activate {
+            client,
+            clsid: A,
+            kind: ActKind::Instance,
+        };
+        assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+        v.step(c, ServerStep::FinishRpc(0));
+    }
+    assert_eq!((v.count, v.live_objects()), (2, 2));
+    v
+}
+
+#[test]
+fn an_idle_count_of_one_with_the_peers_lock_decides_as_the_plain_count() {
+    for (idle_count, peer_lock) in [(0, false), (1, true)] {
+        let c = vboxsvc(idle_count, peer_lock);
+        let mut v = two_objects(&c);
+        // Client 0 releases: client 1's object keeps the count at 1 (with the peer's lock, 2
+        // locks in VBoxSVC's m_cLock): not idle, no signal to the monitor.
+        reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+        assert_eq!((v.count, v.event), (1, false), "{idle_count} {peer_lock}");
+        assert!(!v.enabled(&c).contains(&ServerStep::MonitorWake));
+        // Client 1 releases: idle; the monitor decides after its time-out and re-read.
+        reply(v.on_msg(&c, c.client_id(1), &Msg::ReleaseObject { obj: 2 }));
+        assert_eq!((v.count, v.event), (0, true));
+        step(&c, &mut v, ServerStep::MonitorWake);
+        step(&c, &mut v, ServerStep::MonitorTimeout);
+        step(&c, &mut v, ServerStep::MonitorRecheck);
+        assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    }
+}
+
+#[test]
+fn an_idle_count_of_one_without_a_peers_lock_exits_under_a_clients_object() {
+    let c = vboxsvc(1, false);
+    let mut v = two_objects(&c);
+    // Client 0's release leaves client 1's lock alone in the count: `isIdleLockCount(1)` is
+    // true, so `Unlock` signals the monitor, which times out, suspends, re-reads 1 as idle and
+    // posts WM_QUIT with client 1's object alive.
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!((v.count, v.event), (1, true));
+    step(&c, &mut v, ServerStep::MonitorWake);
+    step(&c, &mut v, ServerStep::MonitorTimeout);
+    assert!(v.suspended, "CoSuspendClassObjects");
+    step(&c, &mut v, ServerStep::MonitorRecheck);
+    assert_eq!(v.shutdown, Some(ExitReason::Automatic));
+    assert_eq!(
+        (v.count, v.live_objects()),
+        (1, 1),
+        "client 1's object is alive"
+    );
+    // With the peer's lock the same release leaves the server in service.
+    let c = vboxsvc(1, true);
+    let mut v = two_objects(&c);
+    reply(v.on_msg(&c, c.client_id(0), &Msg::ReleaseObject { obj: 1 }));
+    assert_eq!((v.count, v.event, v.shutdown), (1, false, None));
+}
+
+#[test]
+fn the_idle_keys_are_checked_in_the_layout() {
+    let c = cfg(Scenario::Atl9Mta, &[]);
+    for (idle_count, peer_lock, words) in [
+        (2, false, "supports 0 to 1"),
+        (0, true, "peer_lock = true with idle_count = 0"),
+    ] {
+        let layout = Layout {
+            idle_count,
+            peer_lock,
+            ..c.layout
+        };
+        let err = c.clone().with_layout(layout).unwrap_err();
+        assert!(err.contains(words), "{err}");
+    }
+}

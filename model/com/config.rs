@@ -175,7 +175,29 @@ pub struct Layout {
     /// default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub conditional_registration: bool,
+    /// (`lifetime = "atl9"`) The lock count at or below which the exit decision treats the
+    /// server as idle: the framework's `Unlock` signals the monitor when the count falls to it,
+    /// and the monitor's time-out and re-read compare against it (`[server] idle_count`; 0 or
+    /// [`MAX_IDLE_COUNT`]). VBoxSVC's `CExeModule::isIdleLockCount` returns `cLocks <= 1` once
+    /// it is registered with VBoxSDS (VirtualBox 7.1.6 src/VBox/Main/src-server/win/svcmain.cpp
+    /// lines 137–144; spec/assumptions.md A-PEER-LOCK). 0 by default: the plain count.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub idle_count: u8,
+    /// (`lifetime = "atl9"`, `idle_count = 1`) Whether one lock on the count is held for a peer
+    /// process for the server's whole life, so that the decision's `idle_count` discounts it
+    /// (`[server] peer_lock`). The model's count leaves that lock out (no client holds or
+    /// observes it); the decision reads it as held ([`Layout::idle`]). VBoxSVC takes it on
+    /// VBoxSDS's behalf in its class factory's first CreateInstance once VBoxSDS has chosen it
+    /// (svcmain.cpp line 573) and never releases it (spec/assumptions.md A-PEER-LOCK). False by
+    /// default: no lock is held for anyone, and a `idle_count = 1` decision then discounts a
+    /// client's lock.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub peer_lock: bool,
 }
+
+/// The largest `idle_count` the model takes: VBoxSVC's (A-PEER-LOCK). A larger threshold is
+/// not sourced.
+pub const MAX_IDLE_COUNT: u8 = 1;
 
 /// Most IClassFactory::CreateInstance calls a client's class-object script makes (A-BOUNDS).
 pub const MAX_CREATE_INSTANCE: u8 = 2;
@@ -322,6 +344,8 @@ impl Layout {
             quit_waits_for_objects: false,
             self_hold: false,
             conditional_registration: false,
+            idle_count: 0,
+            peer_lock: false,
         }
     }
 
@@ -334,6 +358,13 @@ impl Layout {
     /// ([`ExitDecision::Count`]), or the DLL's in a surrogate ([`ExitDecision::DllUnloaded`]).
     pub fn counts(&self) -> bool {
         matches!(self.exit, ExitDecision::Count | ExitDecision::DllUnloaded)
+    }
+
+    /// Whether the exit decision reads the model's `count` (the lifetime count without the
+    /// peer's lock, [`Layout::peer_lock`]) as idle: the count plus the peer's lock is at most
+    /// [`Layout::idle_count`]. With the defaults, whether the count is zero.
+    pub fn idle(&self, count: u8) -> bool {
+        count + u8::from(self.peer_lock) <= self.idle_count
     }
 
     /// Whether the exit is decided by a poll of the count (a DLL in a surrogate,
@@ -426,6 +457,20 @@ impl Layout {
             return Err(
                 "exit = \"windows\" is modeled for a server with one apartment, an STA (its main thread's message loop pumps the windows)".into(),
             );
+        }
+        if self.idle_count > MAX_IDLE_COUNT {
+            return Err(format!(
+                "idle_count = {}; the model supports 0 to {MAX_IDLE_COUNT} (VBoxSVC's isIdleLockCount)",
+                self.idle_count
+            ));
+        }
+        if self.peer_lock && self.idle_count == 0 {
+            return Err(
+                "peer_lock = true with idle_count = 0: a lock the decision does not discount keeps the server alive forever; give idle_count = 1".into(),
+            );
+        }
+        if self.idle_count != 0 && self.exit != ExitDecision::Count {
+            return Err("idle_count is a threshold on the server's count; it is modeled with exit = \"count\"".into());
         }
         if self.self_hold && self.exit != ExitDecision::Count {
             return Err(

@@ -1201,7 +1201,7 @@ impl ServerState {
     fn enabled_quit(&self, cfg: &Config) -> bool {
         self.recheck(cfg)
             && self.shutdown.is_some()
-            && self.count == 0
+            && cfg.layout.idle(self.count)
             && self
                 .classes
                 .iter()
@@ -1423,7 +1423,9 @@ impl ServerState {
     }
 
     fn do_monitor_timeout(&mut self, cfg: &Config) {
-        self.monitor = if self.count != 0 {
+        // `HasActiveConnection()` reads the count through the idle test (`idle_count`,
+        // `peer_lock`: VBoxSVC's isIdleLockCount, A-PEER-LOCK); by default, a zero count.
+        self.monitor = if !cfg.layout.idle(self.count) {
             Monitor::Waiting
         } else if cfg
             .scenario
@@ -1448,7 +1450,7 @@ impl ServerState {
 
     fn do_monitor_recheck(&mut self, cfg: &Config) {
         // A failed re-check leaves the class objects suspended: nothing resumes them.
-        self.monitor = if self.count != 0 {
+        self.monitor = if !cfg.layout.idle(self.count) {
             Monitor::Waiting
         } else {
             self.begin_stopping(cfg);
@@ -1658,11 +1660,14 @@ impl ServerState {
         self.shutdown = Some(ExitReason::Automatic);
     }
 
-    /// A framework's `Unlock` returned 0 (the count is zero): COM's automatic suspension where
+    /// A framework's `Unlock` found the count idle (zero, or at most `idle_count`, A-PEER-LOCK): COM's automatic suspension where
     /// the process count is used, then the framework's reaction (R-ATL70-MONITOR,
     /// R-ATL10-UNLOCK, R-MFC-LOCKAPP).
     fn framework_zero(&mut self, cfg: &Config, fw: Framework, a: usize, out: &mut Sends) {
-        if fw.auto_suspend(cfg) {
+        // COM suspends when its own count reaches zero, not at the idle test's threshold: a
+        // peer's lock taken through the framework's Lock is one of COM's references too
+        // (A-PEER-LOCK).
+        if fw.auto_suspend(cfg) && self.count == 0 && !cfg.layout.peer_lock {
             self.suspend(cfg);
         }
         let on_zero = fw.on_zero(cfg);
@@ -1907,7 +1912,10 @@ impl ServerState {
             return;
         }
         self.count = self.count.saturating_sub(1);
-        if self.count != 0 || cfg.layout.polls_count() {
+        // The framework's `Unlock` signals when the count falls to the idle test's threshold
+        // (VBoxSVC's `CExeModule::Unlock`: `if (isIdleLockCount(cLocks))`, A-PEER-LOCK); by
+        // default, when it reaches zero.
+        if !cfg.layout.idle(self.count) || cfg.layout.polls_count() {
             // A DLL's own count in a surrogate: its zero decides nothing until the surrogate's
             // poll reads it (A-SURROGATE).
             return;

@@ -368,6 +368,18 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<Registration>")]
     pub registration: Option<Spanned<Registration>>,
+    /// `lifetime = "atl9"` only: the lock count at or below which the exit decision treats the
+    /// server as idle, 0 (default) or 1 (VBoxSVC's `isIdleLockCount`: `cLocks <= 1` once
+    /// registered with VBoxSDS; spec/assumptions.md A-PEER-LOCK).
+    #[serde(default)]
+    #[schemars(with = "Option<u8>")]
+    pub idle_count: Option<Spanned<u8>>,
+    /// `lifetime = "atl9"` with `idle_count = 1` only: whether one lock on the count is held for
+    /// a peer process for the server's whole life, the lock the idle test discounts (default
+    /// false; VBoxSVC takes it on VBoxSDS's behalf; spec/assumptions.md A-PEER-LOCK).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub peer_lock: Option<Spanned<bool>>,
     /// Whether an interactive user works in the server and closes it: the textbook EXE with one
     /// STA (R-002-USER-CONTROL, R-002-USER-CLOSE); MFC, where the user takes control of an
     /// instance launched for a client (condition `user-takes-control`, R-MFC-CLOSE); WTL, where

@@ -4,8 +4,9 @@
 
 use crate::com::config::{
     Config, ExitDecision, Layout, Teardown, DEFAULT_CLIENTS, MAX_CLASSES, MAX_CLIENTS,
-    MAX_CREATE_INSTANCE,
+    MAX_CREATE_INSTANCE, MAX_IDLE_COUNT,
 };
+use crate::com::framework::Framework;
 use crate::com::runtime::Runtime;
 use crate::com::scenario::{quote_prefix, Scenario};
 use crate::com::toggle_set::ToggleSet;
@@ -232,6 +233,8 @@ impl Description {
                     "registration",
                     server.registration.as_ref().map(|t| t.span()),
                 ),
+                ("idle_count", server.idle_count.as_ref().map(|t| t.span())),
+                ("peer_lock", server.peer_lock.as_ref().map(|t| t.span())),
             ];
             if let Some((key, Some(span))) = exe_keys.into_iter().find(|(_, s)| s.is_some()) {
                 return Err((
@@ -457,6 +460,52 @@ impl Description {
         })
     }
 
+    /// `idle_count` and `peer_lock` describe an ATL 3.0–9.0 module whose idle test discounts a
+    /// peer's lock (VBoxSVC's `CExeModule::isIdleLockCount`, A-PEER-LOCK): `lifetime =
+    /// "atl9"` only; `idle_count` is 0 or 1; `peer_lock = true` needs `idle_count = 1`.
+    fn check_idle_keys(&self, scenario: Scenario) -> Result<(), Located> {
+        let server = &self.server;
+        let atl9 = scenario.framework() == Some(Framework::Atl9);
+        let why = "it describes an ATL 3.0-9.0 module's idle test that discounts a peer's lock \
+                   (lifetime = \"atl9\", VBoxSVC's isIdleLockCount; spec/assumptions.md A-PEER-LOCK)";
+        let idle = server.idle_count.as_ref().map_or(0, |n| *n.get_ref());
+        if let Some(n) = &server.idle_count {
+            if !atl9 && *n.get_ref() != 0 {
+                return Err(at(
+                    n,
+                    format!("`idle_count` is not chosen here: {why}; valid choices here: 0"),
+                ));
+            }
+            if *n.get_ref() > MAX_IDLE_COUNT {
+                return Err(at(
+                    n,
+                    format!(
+                        "idle_count = {} is not modeled: only VBoxSVC's threshold is sourced; \
+                         valid choices: 0 (default: idle at a zero count), {MAX_IDLE_COUNT}",
+                        n.get_ref()
+                    ),
+                ));
+            }
+        }
+        if let Some(p) = &server.peer_lock {
+            if !atl9 && *p.get_ref() {
+                return Err(at(
+                    p,
+                    format!("`peer_lock` is not chosen here: {why}; valid choices here: false"),
+                ));
+            }
+            if *p.get_ref() && idle == 0 {
+                return Err(at(
+                    p,
+                    "peer_lock = true needs idle_count = 1: with idle_count = 0 the idle test \
+                     counts the peer's lock and the server never exits; valid choices here: \
+                     false, or give idle_count = 1",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The keys that describe the textbook server's own code (`[server] exit`, `revoke`, a
     /// class's `lock_server`) are given for the textbook server without a user
     /// (local-multi-sta) only; `exit = "first-object-destroyed"` needs one apartment.
@@ -512,6 +561,7 @@ impl Description {
                 ));
             }
         }
+        self.check_idle_keys(scenario)?;
         if let Some(r) = &server.registration {
             if !textbook && *r.get_ref() != Registration::Always {
                 return Err(at(
@@ -976,6 +1026,8 @@ impl Description {
         };
         layout.revoke = server.revoke.as_ref().is_none_or(|r| *r.get_ref());
         layout.self_hold = server.self_hold.as_ref().is_some_and(|h| *h.get_ref());
+        layout.idle_count = server.idle_count.as_ref().map_or(0, |n| *n.get_ref());
+        layout.peer_lock = server.peer_lock.as_ref().is_some_and(|p| *p.get_ref());
         layout.conditional_registration = server
             .registration
             .as_ref()

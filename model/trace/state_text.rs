@@ -297,6 +297,16 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
         v.push(flag("class objects suspended (CoSuspendClassObjects)"));
     }
     v.push(fact("lifetime count", s.count.to_string(), "0"));
+    if cfg.layout.peer_lock {
+        v.push(flag(
+            "a peer's lock held besides (not in the count above; the idle test discounts it)",
+        ));
+    } else if cfg.layout.idle_count > 0 {
+        v.push(flag(format!(
+            "idle test: lifetime count at most {} (no peer's lock held)",
+            cfg.layout.idle_count
+        )));
+    }
     if s.locks > 0 {
         v.push(fact("LockServer locks", s.locks.to_string(), "0"));
     }

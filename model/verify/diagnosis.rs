@@ -253,6 +253,9 @@ fn differs(cfg: &Config) -> Option<String> {
     if l.self_hold != own.self_hold {
         parts.push("a reference the server holds on itself for a while".to_string());
     }
+    if l.idle_count != own.idle_count || l.peer_lock != own.peer_lock {
+        parts.push("an idle test that discounts a peer's lock".to_string());
+    }
     if l.conditional_registration != own.conditional_registration {
         parts.push("a registration a condition may skip".to_string());
     }
