@@ -180,16 +180,25 @@ fn matrix_runs() -> Vec<Config> {
 /// difference or trace that does not replay.
 fn against_pins(cfg: Config, symmetry: bool) -> Vec<String> {
     let name = format!("{} / {}", cfg.scenario.name(), cfg.run_label());
+    let pins = Expectations::embedded();
+    // One thread per run, but the largest runs (which finish last) on every core.
+    let large = pins
+        .states_on(cfg.scenario, cfg.runtime, cfg.toggled)
+        .is_some_and(|n| n > PREMISES_UP_TO);
     let reduced = run(
         cfg,
         RunOptions {
-            threads: 1,
+            threads: if large {
+                RunOptions::default().threads
+            } else {
+                1
+            },
             symmetry,
             por: true,
             ..RunOptions::default()
         },
     );
-    let c = Expectations::embedded().compare(&reduced);
+    let c = pins.compare(&reduced);
     let mut errors = Vec::new();
     if !c.compared() || c.mismatches() > 0 {
         errors.push(format!(
