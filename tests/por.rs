@@ -25,6 +25,19 @@ fn verdicts(r: &RunReport) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// A message per trace of `report` that does not replay from the initial state as an
+/// execution of the model (`name` names the run).
+fn unreplayable(name: &str, report: &RunReport) -> Vec<String> {
+    let model = build(report.cfg);
+    report
+        .properties
+        .iter()
+        .filter_map(|p| Some((p.def.name, p.trace.as_ref()?)))
+        .filter(|(_, t)| replay(&model, &t.actions).map(|r| r.states) != Ok(t.states.clone()))
+        .map(|(prop, _)| format!("{name}: {prop}'s reduced trace does not replay"))
+        .collect()
+}
+
 /// Compares the reduced run of `cfg` (with symmetry reduction as `symmetry` says) with the exact
 /// one and checks the premises; a message per difference, and the exact run. The reduced run's
 /// traces must replay from the initial state as executions of the model.
@@ -51,17 +64,7 @@ fn compare(cfg: Config, symmetry: bool) -> (Vec<String>, RunReport) {
             reduced.unique_states, exact.unique_states
         ));
     }
-    let model = build(cfg);
-    for p in &reduced.properties {
-        if let Some(t) = &p.trace {
-            if replay(&model, &t.actions).map(|r| r.states) != Ok(t.states.clone()) {
-                errors.push(format!(
-                    "{name}: {}'s reduced trace does not replay",
-                    p.def.name
-                ));
-            }
-        }
-    }
+    errors.extend(unreplayable(&name, &reduced));
     if let Err(b) = check_premises(cfg) {
         errors.push(format!(
             "{name}: {} (client {}, {})",
@@ -207,17 +210,7 @@ fn against_pins(cfg: Config, symmetry: bool) -> Vec<String> {
             c.not_compared
         ));
     }
-    let model = build(cfg);
-    for p in &reduced.properties {
-        if let Some(t) = &p.trace {
-            if replay(&model, &t.actions).map(|r| r.states) != Ok(t.states.clone()) {
-                errors.push(format!(
-                    "{name}: {}'s reduced trace does not replay",
-                    p.def.name
-                ));
-            }
-        }
-    }
+    errors.extend(unreplayable(&name, &reduced));
     errors
 }
 

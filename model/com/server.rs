@@ -1727,14 +1727,7 @@ impl ServerState {
     fn exited_answer(&mut self, src: Id, msg: &Msg) -> Sends {
         let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
         self.note_stranding(msg);
-        match msg {
-            Msg::Activate {
-                client,
-                clsid,
-                kind,
-            } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
-            _ => vec![(src, Msg::Reply { hr, obj: None })],
-        }
+        failure_reply(src, msg, hr)
     }
 
     /// Whether the class objects are registered with REGCLS_SUSPENDED.
@@ -2163,14 +2156,7 @@ impl ServerState {
             self.factory_proxies[c] = self.factory_proxies[c].saturating_sub(1);
         }
         self.note_stranding(msg);
-        match msg {
-            Msg::Activate {
-                client,
-                clsid,
-                kind,
-            } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
-            _ => vec![(src, Msg::Reply { hr, obj: None })],
-        }
+        failure_reply(src, msg, hr)
     }
 
     /// Runs incoming call `msg` from `src` in apartment `a` (or, in a free-threaded server, on
@@ -2248,5 +2234,18 @@ impl ServerState {
         // The reply leaves when the call returns, after what the server's code sent during it.
         out.extend(answer);
         out
+    }
+}
+
+/// The failure `hr` of a call `msg` from `src` that COM answers without the server's code: a
+/// failed activation to the SCM, or a reply with no object.
+fn failure_reply(src: Id, msg: &Msg, hr: Hresult) -> Sends {
+    match msg {
+        Msg::Activate {
+            client,
+            clsid,
+            kind,
+        } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
+        _ => vec![(src, Msg::Reply { hr, obj: None })],
     }
 }
