@@ -433,7 +433,8 @@ fn bounded_run_is_incomplete_and_never_claims_holds() {
     }
 }
 
-/// The unreduced state counts are pinned too, and stateright's own BFS counts the same.
+/// The unreduced state counts are pinned too, and stateright's own BFS over the reference
+/// `ActorModel` (stateright's state type) counts the same.
 #[test]
 fn unreduced_counts_are_pinned() {
     for (scenario, label, pinned) in PINNED_UNREDUCED {
@@ -447,7 +448,7 @@ fn unreduced_counts_are_pinned() {
             },
         );
         assert_eq!(r.unique_states, *pinned, "{scenario} / {label} unreduced");
-        let theirs = build(cfg)
+        let theirs = comlife::com::system::reference(cfg)
             .checker()
             .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()))
             .spawn_bfs()

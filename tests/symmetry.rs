@@ -154,6 +154,62 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
     }
 }
 
+/// The key merges only states that are images of each other: over the reachable states, as
+/// many distinct keys as distinct canonical images, where a state's canonical image is the least
+/// derived-`Hash` fingerprint of its images under the allowed permutations ([`permute_state`]
+/// builds each image whole). The key hashes images field by field without building them, so a
+/// field it leaves out merges states that differ in it: Box's shutdown flag and MFC's modal
+/// dialog were left out until issue 21's state type took the timers out of the key, which had
+/// kept most such states apart (the pins of the `stopping-flag` and `modal-dialog` rows counted
+/// too few classes).
+#[test]
+fn key_merges_only_images_of_each_other() {
+    let runs = [
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2),
+        cfg(
+            Scenario::LocalMultiSta,
+            ToggleSet::only(Toggle::StoppingFlag),
+            2,
+        ),
+        cfg(Scenario::Atl9Mta, ToggleSet::only(Toggle::StoppingFlag), 2),
+        cfg(Scenario::MfcSta, ToggleSet::only(Toggle::ModalDialog), 2),
+        cfg(Scenario::Service, ToggleSet::EMPTY, 3),
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2)
+            .with_runtime(Runtime::Wine)
+            .unwrap(),
+    ];
+    let mut merged = 0;
+    for c in runs {
+        let model = build(c);
+        let sym = Symmetry::new(c, true);
+        let states = reachable(&model, 60_000);
+        let keys: HashSet<u64> = states.iter().map(|s| sym.key(s)).collect();
+        let canonical: HashSet<u64> = states
+            .iter()
+            .map(|s| {
+                sym.allowed(s)
+                    .iter()
+                    .map(|p| fingerprint(&permute_state(&c, s, p)))
+                    .min()
+                    .expect("the identity is allowed")
+            })
+            .collect();
+        assert_eq!(
+            keys.len(),
+            canonical.len(),
+            "{} {} / {} clients: keys against canonical images",
+            c.scenario.name(),
+            c.toggled.label(),
+            c.clients
+        );
+        merged += states.len() - keys.len();
+    }
+    assert!(
+        merged > 10_000,
+        "the key merges images: {merged} states merged"
+    );
+}
+
 /// The reduced search reaches exactly the classes of the reachable states: no class is missed
 /// (which an unsound renaming would cause) and none is added. Runs with two and three clients,
 /// including one where instances exit during start-up with activations held (the case that

@@ -285,6 +285,117 @@ impl ComActor {
     }
 }
 
+impl ComActor {
+    /// The actor's state when the system starts (stateright's `on_start`, without timers).
+    pub fn initial(&self) -> ComState {
+        match self {
+            ComActor::Client { .. } => ComState::Client(ClientState::new()),
+            ComActor::Scm { cfg } => ComState::Scm(ScmState::new(cfg)),
+            ComActor::Server { cfg, slot } => ComState::Server(ServerState::new(cfg, *slot)),
+            ComActor::Inproc { .. } => ComState::Inproc(InprocState::new()),
+            ComActor::SvcClient { .. } => ComState::SvcClient(SvcClientState::new()),
+            ComActor::Host { .. } => ComState::Host(HostState::new()),
+        }
+    }
+
+    /// The internal steps the actor can take in `state`, in [`Step`] order (the order of the
+    /// timers stateright fires). A function of the state: the model keeps no timers of its own.
+    pub fn enabled(&self, state: &ComState) -> Vec<Step> {
+        let mut steps = enabled_steps(self, state);
+        steps.sort_unstable();
+        steps
+    }
+
+    /// The actor's handling of `msg` from `src` in `state`: `None` when it does not take the
+    /// message now (it stays in transit: a server apartment that cannot dispatch it yet, a
+    /// client with no call pending), else its next state (`None` when unchanged) and what it
+    /// sends.
+    pub fn deliver(
+        &self,
+        state: &ComState,
+        src: Id,
+        msg: &Msg,
+    ) -> Option<(Option<ComState>, Sends)> {
+        match (self, state) {
+            (ComActor::Client { cfg, index }, ComState::Client(c)) => {
+                c.pending?;
+                let mut c = c.clone();
+                let sends = c.on_reply(cfg, *index, msg).into_iter().collect();
+                Some((Some(ComState::Client(c)), sends))
+            }
+            (ComActor::Scm { cfg }, ComState::Scm(s)) => {
+                let mut s = s.clone();
+                let sends = s.on_msg(cfg, src, msg);
+                Some((Some(ComState::Scm(s)), sends))
+            }
+            (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
+                if !s.can_deliver(cfg, msg) {
+                    return None; // not dispatchable yet: the message stays queued
+                }
+                let mut next = s.clone();
+                let sends = next.on_msg(cfg, src, msg)?;
+                let changed = next != *s;
+                Some((changed.then_some(ComState::Server(next)), sends))
+            }
+            (ComActor::SvcClient { .. }, ComState::SvcClient(c)) => {
+                c.pending?;
+                let mut c = c.clone();
+                c.on_reply(msg);
+                Some((Some(ComState::SvcClient(c)), Vec::new()))
+            }
+            (ComActor::Host { cfg }, ComState::Host(h)) => {
+                let mut h = h.clone();
+                let sends = h.on_msg(cfg, src, msg);
+                Some((Some(ComState::Host(h)), sends))
+            }
+            _ => None,
+        }
+    }
+
+    /// The actor's internal step `step` in `state`: its next state and what it sends; `None`
+    /// when the step is not one of this actor's.
+    pub fn fire(&self, state: &ComState, step: Step) -> Option<(ComState, Sends)> {
+        Some(match (self, state, step) {
+            (ComActor::Client { cfg, index }, ComState::Client(c), Step::Client(op)) => {
+                let mut c = c.clone();
+                let send = c.start(cfg, *index, op);
+                (ComState::Client(c), send.into_iter().collect())
+            }
+            (ComActor::Client { cfg, index }, ComState::Client(c), Step::ClientEvent(e)) => {
+                let mut c = c.clone();
+                let sends = c.take(cfg, *index, e);
+                (ComState::Client(c), sends)
+            }
+            (ComActor::Server { cfg, .. }, ComState::Server(s), Step::Server(st)) => {
+                let mut s = s.clone();
+                let sends = s.step(cfg, st);
+                (ComState::Server(s), sends)
+            }
+            (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c), Step::Client(op)) => {
+                let mut c = c.clone();
+                let send = c.start(cfg, *index, op);
+                (ComState::SvcClient(c), send.into_iter().collect())
+            }
+            (ComActor::Inproc { cfg }, ComState::Inproc(s), Step::Inproc(st)) => {
+                let mut s = s.clone();
+                s.step(cfg, st);
+                (ComState::Inproc(s), Vec::new())
+            }
+            (ComActor::Host { cfg }, ComState::Host(h), Step::Host(st)) => {
+                let mut h = h.clone();
+                let sends = h.step(cfg, st);
+                (ComState::Host(h), sends)
+            }
+            (ComActor::Scm { cfg }, ComState::Scm(x), Step::Scm(st)) => {
+                let mut x = x.clone();
+                let sends = x.step(cfg, st);
+                (ComState::Scm(x), sends)
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl Actor for ComActor {
     type Msg = Msg;
     type State = ComState;
@@ -293,63 +404,19 @@ impl Actor for ComActor {
     type Random = ();
 
     fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> ComState {
-        let state = match self {
-            ComActor::Client { .. } => ComState::Client(ClientState::new()),
-            ComActor::Scm { cfg } => ComState::Scm(ScmState::new(cfg)),
-            ComActor::Server { cfg, slot } => ComState::Server(ServerState::new(cfg, *slot)),
-            ComActor::Inproc { .. } => ComState::Inproc(InprocState::new()),
-            ComActor::SvcClient { .. } => ComState::SvcClient(SvcClientState::new()),
-            ComActor::Host { .. } => ComState::Host(HostState::new()),
-        };
+        let state = self.initial();
         sync_timers(self, &[], &state, o);
         state
     }
 
     fn on_msg(&self, _id: Id, state: &mut Cow<ComState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         let was = enabled_steps(self, state);
-        match (self, &**state) {
-            (ComActor::Client { cfg, index }, ComState::Client(c)) => {
-                if c.pending.is_none() {
-                    return;
-                }
-                let mut c = c.clone();
-                send_all(o, c.on_reply(cfg, *index, &msg).into_iter().collect());
-                *state.to_mut() = ComState::Client(c);
-            }
-            (ComActor::Scm { cfg }, ComState::Scm(s)) => {
-                let mut s = s.clone();
-                let sends = s.on_msg(cfg, src, &msg);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Scm(s);
-            }
-            (ComActor::Server { cfg, .. }, ComState::Server(s)) => {
-                if !s.can_deliver(cfg, &msg) {
-                    return; // not dispatchable yet: the message stays queued
-                }
-                let mut s = s.clone();
-                let Some(sends) = s.on_msg(cfg, src, &msg) else {
-                    return;
-                };
-                send_all(o, sends);
-                if !matches!(&**state, ComState::Server(old) if *old == s) {
-                    *state.to_mut() = ComState::Server(s);
-                }
-            }
-            (ComActor::SvcClient { .. }, ComState::SvcClient(c)) => {
-                if c.pending.is_none() {
-                    return;
-                }
-                let mut c = c.clone();
-                c.on_reply(&msg);
-                *state.to_mut() = ComState::SvcClient(c);
-            }
-            (ComActor::Host { cfg }, ComState::Host(h)) => {
-                let mut h = h.clone();
-                let sends = h.on_msg(cfg, src, &msg);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Host(h);
-            }
-            _ => return,
+        let Some((next, sends)) = self.deliver(state, src, &msg) else {
+            return;
+        };
+        send_all(o, sends);
+        if let Some(next) = next {
+            *state.to_mut() = next;
         }
         sync_timers(self, &was, state, o);
     }
@@ -357,50 +424,11 @@ impl Actor for ComActor {
     fn on_timeout(&self, _id: Id, state: &mut Cow<ComState>, step: &Step, o: &mut Out<Self>) {
         let mut was = enabled_steps(self, state);
         was.retain(|s| s != step); // stateright cancels the fired timer
-        match (self, &**state, step) {
-            (ComActor::Client { cfg, index }, ComState::Client(c), Step::Client(op)) => {
-                let mut c = c.clone();
-                let send = c.start(cfg, *index, *op);
-                send_all(o, send.into_iter().collect());
-                *state.to_mut() = ComState::Client(c);
-            }
-            (ComActor::Client { cfg, index }, ComState::Client(c), Step::ClientEvent(e)) => {
-                let mut c = c.clone();
-                let sends = c.take(cfg, *index, *e);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Client(c);
-            }
-            (ComActor::Server { cfg, .. }, ComState::Server(s), Step::Server(st)) => {
-                let mut s = s.clone();
-                let sends = s.step(cfg, *st);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Server(s);
-            }
-            (ComActor::SvcClient { cfg, index }, ComState::SvcClient(c), Step::Client(op)) => {
-                let mut c = c.clone();
-                let send = c.start(cfg, *index, *op);
-                send_all(o, send.into_iter().collect());
-                *state.to_mut() = ComState::SvcClient(c);
-            }
-            (ComActor::Inproc { cfg }, ComState::Inproc(s), Step::Inproc(st)) => {
-                let mut s = s.clone();
-                s.step(cfg, *st);
-                *state.to_mut() = ComState::Inproc(s);
-            }
-            (ComActor::Host { cfg }, ComState::Host(h), Step::Host(st)) => {
-                let mut h = h.clone();
-                let sends = h.step(cfg, *st);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Host(h);
-            }
-            (ComActor::Scm { cfg }, ComState::Scm(x), Step::Scm(st)) => {
-                let mut x = x.clone();
-                let sends = x.step(cfg, *st);
-                send_all(o, sends);
-                *state.to_mut() = ComState::Scm(x);
-            }
-            _ => return,
-        }
+        let Some((next, sends)) = self.fire(state, *step) else {
+            return;
+        };
+        send_all(o, sends);
+        *state.to_mut() = next;
         sync_timers(self, &was, state, o);
     }
 

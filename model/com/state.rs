@@ -2,7 +2,7 @@
 //! slots, the in-process client process, the service host). Properties, traces and the
 //! checker read states through these; [`crate::com::system`] builds the model.
 
-use crate::com::actor::{ComActor, ComState};
+use crate::com::actor::ComState;
 use crate::com::client::ClientState;
 use crate::com::client::Observations;
 use crate::com::config::Config;
@@ -11,34 +11,58 @@ use crate::com::msg::Msg;
 use crate::com::scm::ScmState;
 use crate::com::server::ServerState;
 use crate::com::service::HostState;
-use stateright::actor::{ActorModel, ActorModelState, Envelope, Network};
+use stateright::actor::Envelope;
+use std::sync::Arc;
 
-/// The model type.
-pub type ComModel = ActorModel<ComActor, Config, ()>;
-/// A state of the whole system.
-pub type SysState = ActorModelState<ComActor, ()>;
+pub use crate::com::system::ComModel;
+
+/// A state of the whole system: every actor's state and the messages in transit. The actors'
+/// timers (their enabled internal steps, [`crate::com::actor::ComActor::enabled`]) are a function of their states
+/// and are not stored; nothing else varies in this model (no crashes of stateright's kind, no
+/// random choices, storage or history).
+///
+/// Compared with stateright's `ActorModelState`, which [`crate::com::system::reference`] still
+/// builds, a successor clones two vectors instead of those plus a hash map of messages, a hash
+/// set of timers per actor and four vectors that never change (issue 21 §1).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SysState {
+    /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
+    /// [`Config::server_id`], [`Config::host_id`]). An `Arc` each, so that a successor shares
+    /// every actor state its step did not change.
+    pub actor_states: Vec<Arc<ComState>>,
+    /// The messages in transit, one entry per copy, sorted by (source, destination, message):
+    /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
+    /// exactly once; the order between different senders is free), so this sorted multiset is
+    /// all there is to it, and equal networks are equal vectors.
+    pub network: Vec<Envelope<Msg>>,
+}
+
+impl SysState {
+    /// Adds one copy of `e` to the messages in transit, keeping them sorted.
+    pub fn send(&mut self, e: Envelope<Msg>) {
+        let at = self.network.partition_point(|x| *x <= e);
+        self.network.insert(at, e);
+    }
+
+    /// Removes one copy of `e` from the messages in transit; `false` when none is there.
+    pub fn take(&mut self, e: &Envelope<Msg>) -> bool {
+        match self.network.binary_search(e) {
+            Ok(at) => {
+                self.network.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
 
 /// The messages in transit in `s`, each copy once: a message sent twice and not yet delivered
-/// is yielded twice. (stateright 0.31's `Network::iter_all` yields a message held `n > 1`
-/// times `n + 1` times, so the model never uses it; spec/assumptions.md, "How the model uses
-/// stateright".) The order is the network's, which is not meaningful: sort where it matters.
-///
-/// # Panics
-/// When the network is not the unordered, non-duplicating one [`crate::com::system::assemble`] gives
-/// every model.
+/// is yielded twice, in (source, destination, message) order.
 pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
-    let Network::UnorderedNonDuplicating(multiset) = &s.network else {
-        panic!("the model's network is unordered and non-duplicating");
-    };
-    multiset.iter().flat_map(|(e, &count)| {
-        std::iter::repeat_n(
-            Envelope {
-                src: e.src,
-                dst: e.dst,
-                msg: &e.msg,
-            },
-            count,
-        )
+    s.network.iter().map(|e| Envelope {
+        src: e.src,
+        dst: e.dst,
+        msg: &e.msg,
     })
 }
 

@@ -1,42 +1,226 @@
-//! The whole system as a stateright `ActorModel`: actors and network. The properties are
-//! attached in verify (`verify::model::build`, a layer above).
+//! The whole system as a stateright [`Model`]: the actors (clients, the SCM, server slots; the
+//! in-process client process; service clients and host), the messages between them and the
+//! transitions of their handlers ([`ComActor::deliver`], [`ComActor::fire`]). The properties
+//! are attached in verify (`verify::model::build`, a layer above).
+//!
+//! The transitions are those of stateright 0.31's `ActorModel` over the same actors on an
+//! unordered non-duplicating network, with the model's own state type ([`SysState`]): the
+//! same actions in the same order, the same successors, so every state count and every
+//! recorded action index is the `ActorModel`'s. [`reference`] still builds that `ActorModel`:
+//! `bench` measures stateright's own checker on it, and tests compare the two models' state
+//! graphs.
 
-use crate::com::actor::ComActor;
+use crate::com::actor::{ComActor, ComState, Step};
 use crate::com::config::Config;
+use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
-use stateright::actor::{Actor, ActorModel, Id, Network};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Network};
+use stateright::{Model, Path, Property};
+use std::sync::Arc;
 
-pub use crate::com::state::{ComModel, SysState};
+pub use crate::com::state::SysState;
 
-/// Builds the model for `cfg` — local scenarios: clients, the SCM and one server slot per
-/// client; `inproc`: the client process; `service`: clients and the service host — on an
-/// unordered non-duplicating network (COM's RPC delivers each call exactly once; the order
-/// between different senders is free). Without properties: the model checked is
-/// `verify::model::build`'s.
-pub fn assemble(cfg: Config) -> ComModel {
-    let mut model =
-        ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));
+/// A model action: a message's delivery or an actor's internal step (stateright's
+/// `ActorModelAction`, so that traces, ITF files and action indices are those of the
+/// `ActorModel`).
+pub type Action = ActorModelAction<Msg, Step, ()>;
+
+/// The model: its configuration, its actors in id order and the properties checked on it.
+#[derive(Clone)]
+pub struct ComModel {
+    /// The run configuration.
+    pub cfg: Config,
+    /// The actors, indexed by id.
+    pub actors: Vec<ComActor>,
+    properties: Vec<(stateright::Expectation, &'static str, Condition)>,
+}
+
+/// A property's condition on a state.
+type Condition = fn(&ComModel, &SysState) -> bool;
+
+/// The actors of `cfg` in id order — local scenarios: clients, the SCM and one server slot per
+/// client; `inproc`: the client process; `service`: clients and the service host.
+fn roster(cfg: Config) -> Vec<ComActor> {
+    let mut actors = Vec::new();
     match cfg.scenario {
         s if s.is_local() => {
-            for index in 0..cfg.clients {
-                model = model.actor(ComActor::Client { cfg, index });
-            }
-            model = model.actor(ComActor::Scm { cfg });
-            for slot in 0..cfg.slots() {
-                model = model.actor(ComActor::Server { cfg, slot });
-            }
+            actors.extend((0..cfg.clients).map(|index| ComActor::Client { cfg, index }));
+            actors.push(ComActor::Scm { cfg });
+            actors.extend((0..cfg.slots()).map(|slot| ComActor::Server { cfg, slot }));
         }
-        Scenario::Inproc => model = model.actor(ComActor::Inproc { cfg }),
+        Scenario::Inproc => actors.push(ComActor::Inproc { cfg }),
         Scenario::Service => {
-            for index in 0..cfg.clients {
-                model = model.actor(ComActor::SvcClient { cfg, index });
-            }
-            model = model.actor(ComActor::Host { cfg });
+            actors.extend((0..cfg.clients).map(|index| ComActor::SvcClient { cfg, index }));
+            actors.push(ComActor::Host { cfg });
         }
         _ => unreachable!("every scenario is local, inproc or service"),
     }
-    for (i, a) in model.actors.iter().enumerate() {
+    for (i, a) in actors.iter().enumerate() {
         assert_eq!(a.id(), Id::from(i), "the roster's id of {}", a.name());
     }
+    actors
+}
+
+/// Builds the model for `cfg`, without properties: the model checked is
+/// `verify::model::build`'s.
+pub fn assemble(cfg: Config) -> ComModel {
+    ComModel {
+        cfg,
+        actors: roster(cfg),
+        properties: Vec::new(),
+    }
+}
+
+/// The same system as stateright 0.31's `ActorModel` on an unordered non-duplicating network,
+/// without properties: the reference [`ComModel`] agrees with (the same actions in the same
+/// order, the same successors) and the fixed configuration `bench` measures stateright's own
+/// checker on (issue 21 §3).
+pub fn reference(cfg: Config) -> ActorModel<ComActor, Config, ()> {
+    let mut model =
+        ActorModel::new(cfg, ()).init_network(Network::new_unordered_nonduplicating([]));
+    for a in roster(cfg) {
+        model = model.actor(a);
+    }
     model
+}
+
+impl ComModel {
+    /// The model with one more property (stateright's `ActorModel::property`).
+    pub fn property(
+        mut self,
+        expectation: stateright::Expectation,
+        name: &'static str,
+        condition: Condition,
+    ) -> Self {
+        self.properties.push((expectation, name, condition));
+        self
+    }
+
+    /// Every actor's enabled internal steps in `s`, as (actor id, step) in the order of the
+    /// model's timeout actions.
+    pub fn timers<'a>(&'a self, s: &'a SysState) -> impl Iterator<Item = (Id, Step)> + 'a {
+        self.actors
+            .iter()
+            .zip(&s.actor_states)
+            .enumerate()
+            .flat_map(|(i, (a, st))| a.enabled(st).into_iter().map(move |t| (Id::from(i), t)))
+    }
+
+    /// `s` as stateright's `ActorModelState` of [`reference`]: the same actor states, the
+    /// messages as its multiset, the timers set that are enabled.
+    pub fn to_reference(&self, s: &SysState) -> stateright::actor::ActorModelState<ComActor, ()> {
+        let mut out = reference(self.cfg).init_states().remove(0);
+        out.actor_states = s.actor_states.clone();
+        out.network = Network::new_unordered_nonduplicating(s.network.iter().cloned());
+        for t in out.timers_set.iter_mut() {
+            t.cancel_all();
+        }
+        for (id, step) in self.timers(s) {
+            out.timers_set[usize::from(id)].set(step);
+        }
+        out
+    }
+
+    /// The successor of `s` when actor `id`'s handler leaves `next` (`None`: unchanged) and
+    /// sends `sends`; `delivered` is the message it took, if any.
+    fn apply(
+        &self,
+        s: &SysState,
+        id: Id,
+        delivered: Option<&Envelope<Msg>>,
+        next: Option<ComState>,
+        sends: crate::com::msg::Sends,
+    ) -> SysState {
+        let mut out = s.clone();
+        if let Some(e) = delivered {
+            let taken = out.take(e);
+            debug_assert!(taken, "a delivered message was in transit");
+        }
+        if let Some(next) = next {
+            out.actor_states[usize::from(id)] = Arc::new(next);
+        }
+        for (dst, msg) in sends {
+            out.send(Envelope { src: id, dst, msg });
+        }
+        out
+    }
+}
+
+impl Model for ComModel {
+    type State = SysState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<SysState> {
+        vec![SysState {
+            actor_states: self.actors.iter().map(|a| Arc::new(a.initial())).collect(),
+            network: Vec::new(),
+        }]
+    }
+
+    /// The deliveries of the distinct messages in transit, then every actor's enabled steps:
+    /// stateright's `ActorModel` order (it sorts deliveries by source, destination and message,
+    /// timeouts by actor and step).
+    fn actions(&self, s: &SysState, actions: &mut Vec<Action>) {
+        let mut last: Option<&Envelope<Msg>> = None;
+        for e in &s.network {
+            if last == Some(e) {
+                continue;
+            }
+            last = Some(e);
+            if usize::from(e.dst) < self.actors.len() {
+                actions.push(ActorModelAction::Deliver {
+                    src: e.src,
+                    dst: e.dst,
+                    msg: e.msg.clone(),
+                });
+            }
+        }
+        for (id, step) in self.timers(s) {
+            actions.push(ActorModelAction::Timeout(id, step));
+        }
+    }
+
+    fn next_state(&self, s: &SysState, action: Action) -> Option<SysState> {
+        match action {
+            ActorModelAction::Deliver { src, dst, msg } => {
+                let i = usize::from(dst);
+                let (next, sends) = self.actors.get(i)?.deliver(&s.actor_states[i], src, &msg)?;
+                let e = Envelope { src, dst, msg };
+                Some(self.apply(s, dst, Some(&e), next, sends))
+            }
+            ActorModelAction::Timeout(id, step) => {
+                let i = usize::from(id);
+                let (next, sends) = self.actors.get(i)?.fire(&s.actor_states[i], step)?;
+                Some(self.apply(s, id, None, Some(next), sends))
+            }
+            _ => None,
+        }
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        match action {
+            ActorModelAction::Deliver { src, dst, msg } => format!("{src:?} → {msg:?} → {dst:?}"),
+            _ => format!("{action:?}"),
+        }
+    }
+
+    /// The `ActorModel`'s sequence diagram of the path ([`reference`]).
+    fn as_svg(&self, path: Path<SysState, Action>) -> Option<String> {
+        let reference = reference(self.cfg);
+        let init = reference.init_states().remove(0);
+        let actions: Vec<Action> = path.into_actions();
+        let path = Path::from_actions(&reference, init, actions.iter())?;
+        reference.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.properties
+            .iter()
+            .map(|(expectation, name, condition)| Property {
+                expectation: expectation.clone(),
+                name,
+                condition: *condition,
+            })
+            .collect()
+    }
 }

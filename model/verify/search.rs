@@ -23,12 +23,10 @@
 //!   copy of a state in this order is its first visit in a breadth-first search of the
 //!   subgraph of states where P is false, so the counterexample is the shortest one and the
 //!   same one that search finds.
-//! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash), computed without
-//!   stateright's `Hash` of hash sets and maps (which runs SipHash per element and sorts).
-//! * **A compact frontier** (`Stored`): a state waiting to be expanded keeps its messages and
-//!   timers as flat lists and gets stateright's hash map and hash sets back when it is
-//!   expanded; stateright sorts the actions it enumerates, so the order of the actions, and
-//!   with it every recorded action index, does not depend on how a set was built.
+//! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash).
+//! * **The frontier** holds the model's own states ([`SysState`]: the actor states, shared by
+//!   `Arc` with the parent, and a sorted vector of messages; timers are derived), so a state
+//!   waiting to be expanded costs what its parts cost.
 //! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::verify::symmetry`]): the visited set is
 //!   keyed by the canonical key of a state's class (states that differ by a renaming of
 //!   interchangeable clients and launched server slots), so one state per class is expanded:
@@ -39,8 +37,6 @@
 //!   their members and every trace is as short as the unreduced search's (it may be another
 //!   shortest trace).
 
-use crate::com::actor::{ComActor, Step};
-use crate::com::msg::Msg;
 use crate::com::state::{ComModel, SysState};
 use crate::verify::memory::{resident_bytes, MemoryBound};
 use crate::verify::progress::Progress;
@@ -48,7 +44,7 @@ use crate::verify::properties::PropertyDef;
 use crate::verify::symmetry::Symmetry;
 use ahash::RandomState;
 use rayon::prelude::*;
-use stateright::actor::{Actor, ActorModelAction, ActorModelState, Network, Timers};
+use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
@@ -93,25 +89,22 @@ pub(crate) const FP_KEYS: RandomState = RandomState::with_seeds(
 );
 
 /// A 64-bit fingerprint of a system state, equal for equal states: the actor states in actor
-/// order, the messages in transit and each actor's set timers (both sets, combined by a
-/// commutative sum of their elements' hashes, so iteration order does not matter) and the crash
-/// flags. Random choices, storage and history are left out: the model uses none of them (they
-/// are `()` or empty in every state). Two different states share a fingerprint with
-/// probability about 2⁻⁶⁴ per pair; such a collision would merge them.
+/// order and the messages in transit (a multiset, combined by a commutative sum of their
+/// elements' hashes, so that [`crate::verify::symmetry`] can fingerprint a renamed image without
+/// sorting it). The actors' timers are a function of their states and are left out. Two
+/// different states share a fingerprint with probability about 2⁻⁶⁴ per pair; such a
+/// collision would merge them.
 pub fn fingerprint(s: &SysState) -> u64 {
     let mut h = FP_KEYS.build_hasher();
     for a in &s.actor_states {
         (**a).hash(&mut h);
     }
-    let sum = |acc: u64, x: u64| acc.wrapping_add(x);
-    let net = crate::com::state::in_transit(s)
+    let net = s
+        .network
+        .iter()
         .map(|e| FP_KEYS.hash_one(e))
-        .fold(0, sum);
+        .fold(0, u64::wrapping_add);
     h.write_u64(net);
-    for timers in &s.timers_set {
-        h.write_u64(timers.iter().map(|t| FP_KEYS.hash_one(t)).fold(0, sum));
-    }
-    s.crashed.hash(&mut h);
     h.finish()
 }
 
@@ -212,75 +205,10 @@ const ROOT: u32 = u32::MAX;
 /// A node waiting to be expanded: its state, index, mask of `eventually` properties that have
 /// not held yet on the path to it, and whether it is the first node of its state.
 struct Item {
-    state: Stored,
+    state: SysState,
     node: u32,
     mask: u8,
     first: bool,
-}
-
-/// A state waiting in the frontier. Most of the frontier's memory is its states, and in our
-/// models the random choices, crash flags, storage and history of every state are those of
-/// the initial state (the model uses none of them): such a state is kept without them and
-/// rebuilt from the initial state's when it is expanded. Its messages (in the model's
-/// unordered, non-duplicating network, [`crate::com::system::assemble`]) and timers are kept as
-/// flat lists rather than as stateright's hash map and one hash set per actor (each with its
-/// own allocation and hasher): a set's iteration order does not matter, because stateright
-/// sorts the actions it enumerates, so the rebuilt state has the same actions in the same
-/// order. Any other state is kept whole.
-enum Stored {
-    /// The parts that vary: actor states, messages in transit (one entry per copy), set
-    /// timers (actor index, step).
-    Lean(
-        Vec<std::sync::Arc<<ComActor as Actor>::State>>,
-        Vec<stateright::actor::Envelope<Msg>>,
-        Vec<(u8, Step)>,
-    ),
-    /// A state whose other parts differ from the initial state's.
-    Full(SysState),
-}
-
-impl Stored {
-    fn new(s: SysState, init: &SysState) -> Stored {
-        if s.random_choices == init.random_choices
-            && s.crashed == init.crashed
-            && s.actor_storages == init.actor_storages
-            && s.timers_set.len() <= usize::from(u8::MAX)
-        {
-            let network = crate::com::state::in_transit(&s)
-                .map(|e| e.to_cloned_msg())
-                .collect();
-            let timers = s
-                .timers_set
-                .iter()
-                .enumerate()
-                .flat_map(|(i, t)| t.iter().map(move |step| (i as u8, *step)))
-                .collect();
-            Stored::Lean(s.actor_states, network, timers)
-        } else {
-            Stored::Full(s)
-        }
-    }
-
-    fn state(self, init: &SysState) -> SysState {
-        match self {
-            Stored::Lean(actor_states, network, timers) => {
-                let mut timers_set = vec![Timers::new(); actor_states.len()];
-                for (i, step) in timers {
-                    timers_set[usize::from(i)].set(step);
-                }
-                ActorModelState {
-                    actor_states,
-                    network: Network::new_unordered_nonduplicating(network),
-                    timers_set,
-                    random_choices: init.random_choices.clone(),
-                    crashed: init.crashed.clone(),
-                    history: init.history,
-                    actor_storages: init.actor_storages.clone(),
-                }
-            }
-            Stored::Full(s) => s,
-        }
-    }
 }
 
 /// A new successor: action index, fingerprint, mask and state.
@@ -288,7 +216,7 @@ struct Succ {
     action: u16,
     fp: u64,
     mask: u8,
-    state: Stored,
+    state: SysState,
 }
 
 /// What expanding one node found.
@@ -356,8 +284,6 @@ struct Goals<'a> {
     model: &'a ComModel,
     /// How states are identified (by class, under symmetry reduction).
     sym: Symmetry,
-    /// The initial state (to rebuild [`Stored`] states).
-    init: SysState,
     props: &'a [&'a PropertyDef],
     /// Per property: its bit in the masks, for `eventually` properties.
     bit: Vec<Option<u8>>,
@@ -382,7 +308,7 @@ impl Goals<'_> {
     /// Expands one node: its discoveries among `pending` and its successors that `visited`
     /// does not hold yet.
     fn expand(&self, item: Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
-        let state = item.state.state(&self.init);
+        let state = item.state;
         let mut actions = Vec::new();
         self.model.actions(&state, &mut actions);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
@@ -421,7 +347,7 @@ impl Goals<'_> {
                 action,
                 fp,
                 mask,
-                state: Stored::new(next, &self.init),
+                state: next,
             });
         }
         let mut hits = 0;
@@ -479,7 +405,6 @@ pub fn explore(
     let goals = Goals {
         model,
         sym: Symmetry::new(model.cfg, limits.symmetry),
-        init: init.clone(),
         props,
         bit,
         por: limits.por,
@@ -500,7 +425,7 @@ pub fn explore(
     // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
     // dropped by the workers) as it is expanded.
     let mut level = vec![vec![Item {
-        state: Stored::new(init, &goals.init),
+        state: init,
         node: 0,
         mask,
         first: true,
