@@ -4,6 +4,7 @@
 //! thread that makes one waits for [`Msg::ScmDone`] (spec/assumptions.md A-SCM).
 
 use crate::com::config::{Clsid, Config};
+use smallvec::SmallVec;
 
 use crate::com::hresult::Hresult;
 use crate::com::msg::{ActKind, Msg};
@@ -82,7 +83,7 @@ impl ScmStep {
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ScmState {
     /// Class table, indexed by CLSID.
-    pub classes: Vec<ClassEntry>,
+    pub classes: SmallVec<[ClassEntry; 3]>,
     /// Next free server-instance slot (slots are never reused).
     pub next_slot: u8,
     /// Activations held until their class is registered and resumed.
@@ -133,7 +134,7 @@ impl ScmState {
     pub fn new(cfg: &Config) -> Self {
         ScmState {
             // A user-started instance 1 has registered its classes (R-WTL-USER-START).
-            classes: vec![
+            classes: smallvec::smallvec![
                 if cfg.user_started() {
                     ClassEntry::Registered(0)
                 } else {

@@ -19,6 +19,7 @@ use crate::com::msg::{ActKind, Msg, ObjId};
 use crate::com::scenario::Scenario;
 use crate::com::toggles::Toggle;
 use serde::Serialize;
+use smallvec::{smallvec, SmallVec};
 use stateright::actor::Id;
 use std::fmt;
 
@@ -263,9 +264,9 @@ pub struct ServerState {
     /// Not started, running or exited.
     pub status: ProcStatus,
     /// Apartment threads; apartment `a` registers the classes [`Config::classes_of`] gives it.
-    pub apartments: Vec<Apartment>,
+    pub apartments: SmallVec<[Apartment; 3]>,
     /// Class-table entries, indexed by CLSID.
-    pub classes: Vec<ClassReg>,
+    pub classes: SmallVec<[ClassReg; 3]>,
     /// Whether every class became available (registered, and resumed under REGCLS_SUSPENDED)
     /// at some point. Never reset.
     pub ready: bool,
@@ -278,12 +279,12 @@ pub struct ServerState {
     /// Outstanding server-side LockServer(TRUE) calls (implicit and remoted).
     pub locks: u8,
     /// Objects whose stubs are connected.
-    pub objects: Vec<Object>,
+    pub objects: SmallVec<[Object; 4]>,
     /// Last object id handed out.
     pub last_obj: ObjId,
     /// Marshaled IClassFactory proxies held by clients, per class: the references the class
     /// object's stubs hold on it, which the class object's own reference count shows.
-    pub factory_proxies: Vec<u8>,
+    pub factory_proxies: SmallVec<[u8; 3]>,
     /// Whether the class objects' stubs were disconnected (user close).
     pub factories_disconnected: bool,
     /// The shutdown decision, once taken.
@@ -761,21 +762,21 @@ impl ServerState {
         let n = cfg.apartments();
         ServerState {
             status: ProcStatus::NotStarted,
-            apartments: vec![
+            apartments: smallvec![
                 Apartment {
                     phase: AptPhase::Init,
                     work: AptWork::Idle,
                 };
                 n
             ],
-            classes: vec![ClassReg::None; cfg.classes()],
+            classes: smallvec![ClassReg::None; cfg.classes()],
             ready: false,
             suspended: false,
             count: 0,
             locks: 0,
-            objects: Vec::new(),
+            objects: SmallVec::new(),
             last_obj: 0,
-            factory_proxies: vec![0; cfg.classes()],
+            factory_proxies: smallvec![0; cfg.classes()],
             factories_disconnected: false,
             shutdown: None,
             launched_for: None,

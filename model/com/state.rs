@@ -11,10 +11,15 @@ use crate::com::msg::Msg;
 use crate::com::scm::ScmState;
 use crate::com::server::ServerState;
 use crate::com::service::HostState;
+use smallvec::SmallVec;
 use stateright::actor::Envelope;
 use std::sync::Arc;
 
 pub use crate::com::system::ComModel;
+
+/// The most actors a model has: three clients, the SCM and three server slots
+/// ([`crate::com::config::MAX_CLIENTS`] clients); `inproc` has one, `service` four.
+pub const MAX_ACTORS: usize = 2 * crate::com::config::MAX_CLIENTS + 1;
 
 /// A state of the whole system: every actor's state and the messages in transit. The actors'
 /// timers (their enabled internal steps, [`crate::com::actor::ComActor::enabled`]) are a function of their states
@@ -22,19 +27,21 @@ pub use crate::com::system::ComModel;
 /// random choices, storage or history).
 ///
 /// Compared with stateright's `ActorModelState`, which [`crate::com::system::reference`] still
-/// builds, a successor clones two vectors instead of those plus a hash map of messages, a hash
-/// set of timers per actor and four vectors that never change (issue 21 §1).
+/// builds, a successor copies two inline vectors (and allocates only for a third message in
+/// transit, and for the `Arc` of the actor state its step changed) instead of cloning those
+/// vectors, a hash map of messages, a hash set of timers per actor and four vectors that never
+/// change (issue 21 §1).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
     /// [`Config::server_id`], [`Config::host_id`]). An `Arc` each, so that a successor shares
     /// every actor state its step did not change.
-    pub actor_states: Vec<Arc<ComState>>,
+    pub actor_states: SmallVec<[Arc<ComState>; MAX_ACTORS]>,
     /// The messages in transit, one entry per copy, sorted by (source, destination, message):
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is
     /// all there is to it, and equal networks are equal vectors.
-    pub network: Vec<Envelope<Msg>>,
+    pub network: SmallVec<[Envelope<Msg>; 2]>,
 }
 
 impl SysState {

@@ -14,6 +14,7 @@ use crate::com::actor::{ComActor, ComState, Step};
 use crate::com::config::Config;
 use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
+use smallvec::SmallVec;
 use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Network};
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
@@ -110,7 +111,7 @@ impl ComModel {
     /// messages as its multiset, the timers set that are enabled.
     pub fn to_reference(&self, s: &SysState) -> stateright::actor::ActorModelState<ComActor, ()> {
         let mut out = reference(self.cfg).init_states().remove(0);
-        out.actor_states = s.actor_states.clone();
+        out.actor_states = s.actor_states.to_vec();
         out.network = Network::new_unordered_nonduplicating(s.network.iter().cloned());
         for t in out.timers_set.iter_mut() {
             t.cancel_all();
@@ -153,7 +154,7 @@ impl Model for ComModel {
     fn init_states(&self) -> Vec<SysState> {
         vec![SysState {
             actor_states: self.actors.iter().map(|a| Arc::new(a.initial())).collect(),
-            network: Vec::new(),
+            network: SmallVec::new(),
         }]
     }
 

@@ -302,8 +302,8 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 }
 
 /// The messages in transit in `s` renamed by `p`: source, destination and payload.
-fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Envelope<Msg>> {
-    let mut out: Vec<Envelope<Msg>> = crate::com::state::in_transit(s)
+fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> smallvec::SmallVec<[Envelope<Msg>; 2]> {
+    let mut out: smallvec::SmallVec<[Envelope<Msg>; 2]> = crate::com::state::in_transit(s)
         .map(|e| Envelope {
             src: p.id(cfg, e.src),
             dst: p.id(cfg, e.dst),
@@ -383,6 +383,9 @@ struct Parts<'a> {
     scm: &'a ScmState,
     /// The slots' states, `None` beyond the configuration's slots.
     servers: [Option<&'a ServerState>; MAX_CLIENTS],
+    /// Per slot, the hash of its state's fields that no renaming touches
+    /// ([`hash_server_fixed`]): computed once per state, not once per image.
+    fixed: [u64; MAX_CLIENTS],
 }
 
 /// Most actors of a local scenario: clients, the SCM, slots.
@@ -437,9 +440,9 @@ impl Symmetry {
             return self.image_fingerprint(s, &parts, &perms[0]);
         }
         // Signatures: what no permutation changes.
-        let ssig = parts
-            .servers
-            .map(|v| v.map_or(0, |v| server_signature(&self.cfg, v)));
+        let ssig: [u64; MAX_CLIENTS] = std::array::from_fn(|j| {
+            parts.servers[j].map_or(0, |v| server_signature(&self.cfg, v, parts.fixed[j]))
+        });
         let csig = parts
             .clients
             .map(|c| c.map_or(0, |c| client_signature(c, &ssig)));
@@ -489,6 +492,7 @@ impl Symmetry {
             clients,
             scm: scm.expect("the SCM"),
             servers,
+            fixed: servers.map(|v| v.map_or(0, server_fixed)),
         }
     }
 
@@ -551,7 +555,7 @@ impl Symmetry {
         for (j, v) in parts.servers.iter().enumerate() {
             let Some(v) = v else { break };
             let pos = n + 1 + p.slot(j as u8) as usize;
-            actor[pos] = hash_server_image(&self.cfg, v, p);
+            actor[pos] = hash_server_image(&self.cfg, v, parts.fixed[j], p);
         }
         let net = crate::com::state::in_transit(s)
             .map(|e| {
@@ -766,11 +770,18 @@ fn hash_server_fixed(v: &ServerState, h: &mut impl Hasher) {
     self_hold.hash(h);
 }
 
-/// Hash of a server state's image under `p`, without building it (except its queued calls
-/// and running activations, which are few).
-fn hash_server_image(cfg: &Config, v: &ServerState, p: &Perm) -> u64 {
+/// [`hash_server_fixed`] of `v`, as one number.
+fn server_fixed(v: &ServerState) -> u64 {
     let mut h = crate::verify::search::FP_KEYS.build_hasher();
     hash_server_fixed(v, &mut h);
+    h.finish()
+}
+
+/// Hash of a server state's image under `p`, without building it (except its queued calls
+/// and running activations, which are few); `fixed` is its [`server_fixed`].
+fn hash_server_image(cfg: &Config, v: &ServerState, fixed: u64, p: &Perm) -> u64 {
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
+    h.write_u64(fixed);
     h.write_usize(v.apartments.len());
     for a in &v.apartments {
         a.phase.hash(&mut h);
@@ -805,9 +816,9 @@ fn queued_erased(cfg: &Config, q: &Queued) -> (bool, Msg) {
 }
 
 /// A server state with its client names erased: equal for a state and any of its images.
-fn server_signature(cfg: &Config, v: &ServerState) -> u64 {
+fn server_signature(cfg: &Config, v: &ServerState, fixed: u64) -> u64 {
     let mut h = crate::verify::search::FP_KEYS.build_hasher();
-    hash_server_fixed(v, &mut h);
+    h.write_u64(fixed);
     for a in &v.apartments {
         a.phase.hash(&mut h);
         match a.work {
