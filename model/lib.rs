@@ -1,6 +1,6 @@
 //! comlife: an executable formal specification of COM server lifetime management.
 //!
-//! The model is a stateright `ActorModel` of clients, the SCM and local (EXE) server processes
+//! The model is a stateright `Model` of clients, the SCM and local (EXE) server processes
 //! with their apartment threads and COM runtime ([`com::system::assemble`], checked as
 //! [`verify::model::build`]). model/ is in layers, each importing only from those before it:
 //! what is modeled ([`com`]); how it is checked ([`verify`]); server descriptions in TOML
