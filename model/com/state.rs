@@ -27,10 +27,12 @@ pub const MAX_ACTORS: usize = 2 * crate::com::config::MAX_CLIENTS + 1;
 /// random choices, storage or history).
 ///
 /// Compared with stateright's `ActorModelState`, which [`crate::com::system::reference`] still
-/// builds, a successor copies two inline vectors (and allocates only for a third message in
-/// transit, and for the `Arc` of the actor state its step changed) instead of cloning those
-/// vectors, a hash map of messages, a hash set of timers per actor and four vectors that never
-/// change (issue 21 §1).
+/// builds, a successor copies the inline roster of actor states and clones one vector of
+/// messages (allocating for it when messages are in transit, and for the `Arc` of the actor
+/// state its step changed) instead of cloning a vector of actor states, a hash map of
+/// messages, a hash set of timers per actor and four vectors that never change (issue 21 §1).
+/// The messages are not inline: a frontier of states each carrying room for messages it does
+/// not have took 9 % more memory for no measurable time (local-sta, three clients, 32 steps).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
@@ -41,7 +43,7 @@ pub struct SysState {
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is
     /// all there is to it, and equal networks are equal vectors.
-    pub network: SmallVec<[Envelope<Msg>; 2]>,
+    pub network: Vec<Envelope<Msg>>,
 }
 
 impl SysState {

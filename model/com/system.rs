@@ -14,7 +14,6 @@ use crate::com::actor::{ComActor, ComState, Step};
 use crate::com::config::Config;
 use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
-use smallvec::SmallVec;
 use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Network};
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
@@ -161,7 +160,7 @@ impl Model for ComModel {
     fn init_states(&self) -> Vec<SysState> {
         vec![SysState {
             actor_states: self.actors.iter().map(|a| Arc::new(a.initial())).collect(),
-            network: SmallVec::new(),
+            network: Vec::new(),
         }]
     }
 

@@ -302,8 +302,8 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 }
 
 /// The messages in transit in `s` renamed by `p`: source, destination and payload.
-fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> smallvec::SmallVec<[Envelope<Msg>; 2]> {
-    let mut out: smallvec::SmallVec<[Envelope<Msg>; 2]> = crate::com::state::in_transit(s)
+fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Envelope<Msg>> {
+    let mut out: Vec<Envelope<Msg>> = crate::com::state::in_transit(s)
         .map(|e| Envelope {
             src: p.id(cfg, e.src),
             dst: p.id(cfg, e.dst),
