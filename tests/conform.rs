@@ -307,21 +307,65 @@ fn f1_on_wine_is_accepted_by_the_wine_model_and_rejected_by_windows() {
 }
 
 #[test]
-fn a_call_cut_off_by_the_servers_exit_is_a_wine_behaviour_the_model_lacks() {
-    // Run 192 of harness/conformance --runs 200 --seed 19 (spec/assumptions.md A-WINE): two
-    // launched servers; client 2's CoCreateInstance reached the first while it exited and
-    // returned RPC_S_CALL_FAILED (0x800706BE, rpcrt4's short read of the reply). The model has
-    // no such HRESULT: when it learns the behaviour, this test fails and the record must change.
-    let (code, out, _) = conform_file(
-        "tests/conform/wine-call-failed-at-exit.log",
-        &[
-            "--scenario",
-            "local-sta",
-            "--runtime",
-            "wine",
-            "--disable=process-refcount",
-        ],
+fn a_call_cut_off_by_the_servers_exit_is_rpc_s_call_failed_on_wine() {
+    // Run 192 of harness/conformance --runs 200 --seed 19 (spec/assumptions.md A-WINE, once
+    // rejected): client 1 releases its object and the server shuts down; client 2's
+    // CoCreateInstance (its QueryService) reached the server as it left its message loop, was
+    // queued, never dispatched (Wine's CoUninitialize has no modal loop), and returned
+    // RPC_S_CALL_FAILED (0x800706BE, rpcrt4's short read of the reply) when the process exited
+    // (R-WINE-TEARDOWN).
+    let log = "tests/conform/wine-call-failed-at-exit.log";
+    let args = [
+        "--scenario",
+        "local-sta",
+        "--runtime",
+        "wine",
+        "--disable=process-refcount",
+    ];
+    let (code, out, err) = conform_file(log, &args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("3 observed calls of 2 client process(es)"),
+        "{out}"
+    );
+    // The harness server has no user: the model of local-sta's server without one has the run's
+    // own path (client 1's final release, client 2's call queued, CoUninitialize, the exit).
+    let text = std::fs::read_to_string("spec/scenarios/local-sta.toml").unwrap();
+    let text = text[..text.find("[expect]").unwrap()].replace("user = true", "user = false");
+    assert!(text.contains("user = false"));
+    let dir = common::temp_dir("conform-no-user");
+    let file = dir.join("no-user.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut a = vec!["conform", log, "--show-path", "--file"];
+    a.push(file.to_str().unwrap());
+    a.extend(["--runtime", "wine", "--disable=process-refcount"]);
+    let (code, out, err) = comlife(&a);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("the user"), "{out}");
+    for step in [
+        "acts on the final release",
+        "calls CoUninitialize, which releases the apartment and dispatches nothing",
+        "RPC_S_CALL_FAILED for client 2's",
+    ] {
+        assert!(out.contains(step), "{step}: {out}");
+    }
+    // Mutated: E_FAIL, what the queued QueryService would return if CoUninitialize dispatched
+    // it with the class revoked (Windows's modal loop, A-QUEUE), is not Wine's: rejected.
+    let text = std::fs::read_to_string(log).unwrap();
+    assert!(text.contains("hr=0x800706be"));
+    let (code, out, _) = conform_text_with(
+        "call-failed-e-fail.log",
+        &text.replace("hr=0x800706be", "hr=0x80004005"),
+        &args,
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("CoCreateInstance → 0x800706be"), "{out}");
+    assert!(out.contains("rejected"), "{out}");
+    // Windows never answers RPC_S_CALL_FAILED in the model: the log is rejected there.
+    let (code, out, _) = conform_file(log, &args[..2]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("CoCreateInstance → RPC_S_CALL_FAILED"),
+        "{out}"
+    );
 }

@@ -9,10 +9,10 @@ use comlife::com::msg::{ActKind, Msg};
 use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
 use comlife::com::scm::{ClassEntry, ScmState, ScmStep};
-use comlife::com::server::{AptPhase, ServerStep};
+use comlife::com::server::{AptPhase, ExitReason, ServerStep};
 use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::Toggle;
-use common::handlers::{activate, cfg, started, A};
+use common::handlers::{activate, cfg, started, step, A};
 
 fn wine(s: Scenario, toggled: &[Toggle]) -> Config {
     cfg(s, toggled).with_runtime(Runtime::Wine).unwrap()
@@ -325,9 +325,10 @@ fn wine_held_activation_fails_at_exit_and_is_routed_by_its_poll() {
     assert!(scm.held.is_empty());
 }
 
-/// R-WINE-TEARDOWN: a call that reaches an apartment in CoUninitialize's teardown (it left
-/// its loop and revoked; nothing queued) is answered RPC_E_DISCONNECTED by COM's RPC layer
-/// under Wine; under Windows CoUninitialize's modal loop dispatches it (A-QUEUE).
+/// R-WINE-TEARDOWN: a call that reaches an apartment CoUninitialize has torn down (it left
+/// its loop, revoked and called CoUninitialize with nothing queued) is answered
+/// RPC_E_DISCONNECTED by COM's RPC layer under Wine; under Windows CoUninitialize's modal loop
+/// dispatches it (A-QUEUE).
 #[test]
 fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
     for runtime in [Runtime::Windows, Runtime::Wine] {
@@ -336,6 +337,14 @@ fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
         let (hr, obj) = activate(&c, &mut v, 0, A, ActKind::Instance);
         assert_eq!(hr, Hresult::S_OK);
         v.apartments[0].phase = AptPhase::Done;
+        // Only Wine's CoUninitialize is a step of its own.
+        let uninit = ServerStep::Uninitialize(0);
+        assert_eq!(v.enabled(&c).contains(&uninit), runtime.is_wine());
+        if runtime.is_wine() {
+            assert!(!v.enabled(&c).contains(&ServerStep::Exit));
+            v.step(&c, uninit);
+            assert_eq!(v.apartments[0].phase, AptPhase::Uninitialized);
+        }
         let call = Msg::Call { obj: obj.unwrap() };
         let out = v.on_msg(&c, c.client_id(0), &call).expect("deliverable");
         if runtime.is_wine() {
@@ -364,5 +373,94 @@ fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
                 )]
             );
         }
+    }
+}
+
+/// R-WINE-TEARDOWN: Wine's CoUninitialize has no modal loop. A call queued in an STA that has
+/// left its message loop is not dispatched; it holds the apartment, so a call arriving after
+/// CoUninitialize queues too; the process exits with both queued, and their callers get
+/// RPC_S_CALL_FAILED (rpcrt4's answer when the connection closes before the reply:
+/// tests/conform/wine-call-failed-at-exit.log). Under Windows the modal loop dispatches the
+/// queued call and the exit waits for it (A-QUEUE); a call after the exit is
+/// RPC_S_SERVER_UNAVAILABLE under both.
+#[test]
+fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
+    for runtime in [Runtime::Windows, Runtime::Wine] {
+        // The default FIFO queue (not the handler tests' direct dispatch).
+        let c = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 2)
+            .unwrap()
+            .with_runtime(runtime)
+            .unwrap();
+        let mut v = started(&c);
+        // Client 1 holds an object.
+        let create = Msg::Activate {
+            client: 0,
+            clsid: A,
+            kind: ActKind::Instance,
+        };
+        assert_eq!(v.on_msg(&c, c.scm_id(), &create), Some(vec![]));
+        let out = v.step(&c, ServerStep::Dispatch(0));
+        let Msg::Activated { obj: Some(obj), .. } = out[0].1 else {
+            panic!("an object for client 1: {out:?}")
+        };
+        // The server has decided and revoked; an activation's QueryService arrives as the
+        // thread leaves its loop.
+        v.shutdown = Some(ExitReason::Automatic);
+        step(&c, &mut v, ServerStep::Revoke(0));
+        assert_eq!(v.apartments[0].phase, AptPhase::Done);
+        let act = Msg::Activate {
+            client: 1,
+            clsid: A,
+            kind: ActKind::ClassObject,
+        };
+        assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+        assert_eq!(v.queues[0].len(), 1);
+        let enabled = v.enabled(&c);
+        assert_eq!(
+            enabled.contains(&ServerStep::Dispatch(0)),
+            !runtime.is_wine()
+        );
+        assert!(!enabled.contains(&ServerStep::Exit));
+        if !runtime.is_wine() {
+            continue;
+        }
+        step(&c, &mut v, ServerStep::Uninitialize(0));
+        // The queued call holds the apartment: a method call queues behind it.
+        let call = Msg::Call { obj };
+        assert_eq!(v.on_msg(&c, c.client_id(0), &call), Some(vec![]));
+        assert_eq!(v.queues[0].len(), 2);
+        assert!(v.enabled(&c).contains(&ServerStep::Exit));
+        let out = v.step(&c, ServerStep::Exit);
+        let failed = Hresult::RPC_S_CALL_FAILED;
+        assert!(out.contains(&(c.scm_id(), Msg::Exited)));
+        assert!(out.contains(&(
+            c.scm_id(),
+            Msg::Activated {
+                client: 1,
+                clsid: A,
+                kind: ActKind::ClassObject,
+                hr: failed,
+                obj: None
+            }
+        )));
+        assert!(out.contains(&(
+            c.client_id(0),
+            Msg::Reply {
+                hr: failed,
+                obj: None
+            }
+        )));
+        // After the exit a call fails to connect.
+        let late = v.on_msg(&c, c.client_id(0), &call).unwrap();
+        assert_eq!(
+            late,
+            vec![(
+                c.client_id(0),
+                Msg::Reply {
+                    hr: Hresult::RPC_S_SERVER_UNAVAILABLE,
+                    obj: None
+                }
+            )]
+        );
     }
 }

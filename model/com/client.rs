@@ -114,9 +114,6 @@ impl ClientOp {
     }
 }
 
-/// The first HRESULTs of [`Hresult::ALL`] (the Windows model's), whose bits keep the layout
-/// `op * WINDOWS_HRESULTS + hresult`; the later ones (Wine's) have their own region.
-const WINDOWS_HRESULTS: usize = 10;
 /// The calls that return an HRESULT ([`ClientOp::returns_hresult`]), in bit-set order.
 const RECORDED: [ClientOp; 7] = [
     ClientOp::CoGetClassObject,
@@ -128,32 +125,22 @@ const RECORDED: [ClientOp; 7] = [
     ClientOp::CallSelfDisconnect,
 ];
 
-// Every (call, HRESULT) pair has a bit in the u128 below.
-const _: () = assert!(
-    ClientOp::ALL.len() * WINDOWS_HRESULTS
-        + RECORDED.len() * (Hresult::ALL.len() - WINDOWS_HRESULTS)
-        <= 128
-);
+// Every (recorded call, HRESULT) pair has a bit in the u128 below.
+const _: () = assert!(RECORDED.len() * Hresult::ALL.len() <= 128);
 
 /// The set of (call, HRESULT) pairs a client has observed, packed in a bit set: bit
-/// `op * 10 + hresult` for the first ten HRESULTs (10 × 10 bits), then 4 bits per recorded call
-/// for the four that only Wine returns (E_NOTIMPL, E_FAIL, E_NOINTERFACE, RPC_S_UNKNOWN_IF).
+/// `slot * Hresult::ALL.len() + hresult`, where `slot` is the call's position among the calls
+/// that return an HRESULT (a Release is never recorded).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Observations(u128);
 
 impl Observations {
     fn bit(op: ClientOp, hr: Hresult) -> u128 {
-        let i = hr.index();
-        if i < WINDOWS_HRESULTS {
-            1u128 << ((op as usize) * WINDOWS_HRESULTS + i)
-        } else {
-            let slot = RECORDED
-                .iter()
-                .position(|r| *r == op)
-                .expect("only calls that return an HRESULT are recorded");
-            let extra = Hresult::ALL.len() - WINDOWS_HRESULTS;
-            1u128 << (ClientOp::ALL.len() * WINDOWS_HRESULTS + slot * extra + i - WINDOWS_HRESULTS)
-        }
+        let slot = RECORDED
+            .iter()
+            .position(|r| *r == op)
+            .expect("only calls that return an HRESULT are recorded");
+        1u128 << (slot * Hresult::ALL.len() + hr.index())
     }
 
     /// Records that `op` returned `hr`, if the call returns an HRESULT at all

@@ -59,11 +59,18 @@ pub enum Hresult {
     /// disconnected with CoDisconnectObject (Windows: RPC_E_DISCONNECTED); seeds README,
     /// R-WINE-DISCONNECTED.
     RPC_S_UNKNOWN_IF,
+    /// 0x800706BE: the remote procedure call failed: Wine's rpcrt4 answers it to a call whose
+    /// reply never comes because the server process exited with the call taken but not
+    /// answered (`RPCRT4_default_receive_fragment`, dlls/rpcrt4/rpc_message.c line 1298, "Short
+    /// read of header"); a call made after the exit fails to connect instead
+    /// (RPC_S_SERVER_UNAVAILABLE). R-WINE-TEARDOWN; harness/conformance
+    /// (tests/conform/wine-call-failed-at-exit.log).
+    RPC_S_CALL_FAILED,
 }
 
 impl Hresult {
     /// Every HRESULT the model knows, in declaration order (the order of [`Hresult::index`]).
-    pub const ALL: [Hresult; 14] = [
+    pub const ALL: [Hresult; 15] = [
         Hresult::S_OK,
         Hresult::RPC_E_DISCONNECTED,
         Hresult::CO_E_OBJNOTCONNECTED,
@@ -78,6 +85,7 @@ impl Hresult {
         Hresult::E_FAIL,
         Hresult::E_NOINTERFACE,
         Hresult::RPC_S_UNKNOWN_IF,
+        Hresult::RPC_S_CALL_FAILED,
     ];
 
     /// The 32-bit HRESULT value, as defined in winerror.h.
@@ -97,6 +105,7 @@ impl Hresult {
             Hresult::E_FAIL => 0x8000_4005,
             Hresult::E_NOINTERFACE => 0x8000_4002,
             Hresult::RPC_S_UNKNOWN_IF => 0x8007_06B5,
+            Hresult::RPC_S_CALL_FAILED => 0x8007_06BE,
         }
     }
 
@@ -117,6 +126,7 @@ impl Hresult {
             Hresult::E_FAIL => "E_FAIL",
             Hresult::E_NOINTERFACE => "E_NOINTERFACE",
             Hresult::RPC_S_UNKNOWN_IF => "RPC_S_UNKNOWN_IF",
+            Hresult::RPC_S_CALL_FAILED => "RPC_S_CALL_FAILED",
         }
     }
 
@@ -154,6 +164,7 @@ mod tests {
         assert_eq!(Hresult::E_FAIL.code(), 0x80004005);
         assert_eq!(Hresult::E_NOINTERFACE.code(), 0x80004002);
         assert_eq!(Hresult::RPC_S_UNKNOWN_IF.code(), 0x800706B5);
+        assert_eq!(Hresult::RPC_S_CALL_FAILED.code(), 0x800706BE);
         for (i, h) in Hresult::ALL.iter().enumerate() {
             assert_eq!(h.index(), i);
         }

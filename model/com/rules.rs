@@ -304,7 +304,7 @@ pub const RULES: &[Rule] = &[
         id: "R-SEEDS-COUNINITIALIZE",
         source: "checked facts: Microsoft, CoUninitialize function (Remarks)",
         text: "If conversations remain open, CoUninitialize runs a modal message loop and dispatches the pending messages before it returns (non-COM messages are discarded): calls still queued in an STA when its thread leaves its message loop are dispatched, not failed.",
-        element: "ServerState::apt_dispatching; ServerStep::Dispatch in AptPhase::Done; ServerStep::Exit only once the queues are empty (model/com/server.rs)",
+        element: "ServerState::apt_dispatching; ServerStep::Dispatch in AptPhase::Done; ServerStep::Exit only once the queues are empty (model/com/server.rs); not under Wine (R-WINE-TEARDOWN)",
     },
     Rule {
         id: "R-SEEDS-PER-APARTMENT",
@@ -464,9 +464,9 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "R-WINE-TEARDOWN",
-        source: "Wine 8.0 dlls/combase apartment.c apartment_release, rpc.c dispatch_rpc, stubmanager.c ipid_get_dispatch_params; harness/conformance runs 67 and 141",
-        text: "Under Wine, a call that reaches a server apartment while CoUninitialize tears it down fails with RPC_E_DISCONNECTED without the server's code; Wine's CoUninitialize has no modal loop that dispatches it.",
-        element: "Runtime::teardown_hr (model/com/runtime.rs); ServerState::teardown_answer_hr (model/com/server.rs)",
+        source: "Wine 8.0 dlls/combase combase.c CoUninitialize, apartment.c leave_apartment and apartment_release, rpc.c dispatch_rpc, stubmanager.c ipid_get_dispatch_params; dlls/rpcrt4 rpc_message.c RPCRT4_default_receive_fragment; harness/conformance runs 67, 141 and 192",
+        text: "Under Wine, CoUninitialize has no modal loop: a call posted to an STA that has left its message loop is never dispatched, holds the apartment, and fails with RPC_S_CALL_FAILED when the process exits; once CoUninitialize has released an apartment with no call queued, a call that reaches it fails with RPC_E_DISCONNECTED without the server's code.",
+        element: "Runtime::teardown_hr, uninitialize_dispatches, cut_off_hr (model/com/runtime.rs); ServerStep::Uninitialize, AptPhase::Uninitialized, ServerState::teardown_answer_hr, end_process (model/com/server.rs)",
     },
     Rule {
         id: "R-WINE-NO-PERMISSION-CHECK",

@@ -96,7 +96,7 @@ impl Runtime {
     pub fn about(self) -> &'static str {
         match self {
             Runtime::Windows => "Microsoft's COM as the documents describe it (default)",
-            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, RPC_E_DISCONNECTED in an apartment's teardown, a waiting activation served at its next poll of rpcss, its CoFreeUnusedLibrariesEx candidate list",
+            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, no modal loop in CoUninitialize (a call still queued when the server exits gets RPC_S_CALL_FAILED), RPC_E_DISCONNECTED once CoUninitialize has torn the apartment down, a waiting activation served at its next poll of rpcss, its CoFreeUnusedLibrariesEx candidate list",
         }
     }
 
@@ -115,8 +115,9 @@ impl Runtime {
         }
     }
 
-    /// What a call gets that reaches a server apartment tearing itself down in CoUninitialize,
-    /// if the runtime answers it without the apartment: Wine RPC_E_DISCONNECTED
+    /// What a call gets that reaches a server apartment CoUninitialize has torn down (its last
+    /// reference released, nothing queued), if the runtime answers it without the apartment:
+    /// Wine RPC_E_DISCONNECTED
     /// (R-WINE-TEARDOWN: `apartment_release`, dlls/combase/apartment.c line 467, takes the
     /// apartment off the list before it releases its stubs, lines 505–514; `dispatch_rpc`,
     /// rpc.c lines 2012–2018, raises what `ipid_get_dispatch_params`, stubmanager.c line 540,
@@ -126,6 +127,32 @@ impl Runtime {
         match self {
             Runtime::Windows => None,
             Runtime::Wine => Some(Hresult::RPC_E_DISCONNECTED),
+        }
+    }
+
+    /// Whether CoUninitialize dispatches the calls still queued in the apartment before it
+    /// returns: Windows yes (its modal loop "dispatches any pending messages", Microsoft's
+    /// CoUninitialize page; R-SEEDS-COUNINITIALIZE, A-QUEUE); Wine no (R-WINE-TEARDOWN:
+    /// `CoUninitialize`, dlls/combase/combase.c lines 2826–2886, calls `leave_apartment`,
+    /// apartment.c lines 1155–1165, and `apartment_release`, lines 446–546, none of which
+    /// retrieves a message; a call `dispatch_rpc` posted to the apartment's window, rpc.c lines
+    /// 2037–2038, is never dispatched and its RPC thread waits on it until the process ends).
+    pub fn uninitialize_dispatches(self) -> bool {
+        self == Runtime::Windows
+    }
+
+    /// What a caller gets whose call the server process had taken (queued for an apartment, or
+    /// running on an RPC thread) and not answered when the process ends: Windows
+    /// RPC_S_SERVER_UNAVAILABLE, as for a call into the exited process (A-RPC-EXIT, A-QUEUE);
+    /// Wine RPC_S_CALL_FAILED, rpcrt4's answer when the connection closes before the reply
+    /// comes (`RPCRT4_default_receive_fragment`, dlls/rpcrt4/rpc_message.c lines 1295–1299,
+    /// "Short read of header"; observed: tests/conform/wine-call-failed-at-exit.log,
+    /// R-WINE-TEARDOWN). A call made after the exit fails to connect: RPC_S_SERVER_UNAVAILABLE
+    /// under both.
+    pub fn cut_off_hr(self) -> Hresult {
+        match self {
+            Runtime::Windows => Hresult::RPC_S_SERVER_UNAVAILABLE,
+            Runtime::Wine => Hresult::RPC_S_CALL_FAILED,
         }
     }
 

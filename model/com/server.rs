@@ -130,8 +130,23 @@ pub enum AptPhase {
     Waiting(ScmCall),
     /// In its message loop, dispatching calls.
     Loop,
-    /// Left its message loop.
+    /// Left its message loop. Under Windows CoUninitialize's modal loop dispatches what is
+    /// still queued (A-QUEUE); under Wine the thread has yet to reach CoUninitialize's
+    /// `apartment_release` ([`ServerStep::Uninitialize`]), and a call that arrives is posted
+    /// to the apartment's window and waits, never dispatched (R-WINE-TEARDOWN).
     Done,
+    /// (Wine) Past CoUninitialize's `apartment_release` ([`ServerStep::Uninitialize`]): with
+    /// nothing queued the apartment is destroyed and a call that reaches it gets
+    /// RPC_E_DISCONNECTED; with a call queued, whose RPC thread holds the apartment, it stays,
+    /// and calls keep queueing until the process exits (R-WINE-TEARDOWN).
+    Uninitialized,
+}
+
+impl AptPhase {
+    /// Whether the thread has left its message loop (for good).
+    pub fn left_loop(self) -> bool {
+        matches!(self, AptPhase::Done | AptPhase::Uninitialized)
+    }
 }
 
 /// What an apartment thread in its message loop is busy with between two of its steps.
@@ -436,6 +451,13 @@ pub enum ServerStep {
     /// instance holds the single-instance mutex, the command line is handed to it, and
     /// `TerminateProcess`; WindowEmperor.cpp lines 536–544; A-CONDITIONAL-REGISTRATION).
     ExitUnregistered,
+    /// (Wine) Apartment thread `a`, out of its message loop, calls CoUninitialize, which
+    /// releases the apartment (`leave_apartment` → `apartment_release`, dlls/combase/
+    /// apartment.c lines 1155–1165, 446–546) without dispatching anything: from now on a call
+    /// that reaches the apartment with nothing queued gets RPC_E_DISCONNECTED
+    /// (R-WINE-TEARDOWN). Under Windows CoUninitialize is part of [`ServerStep::Exit`], its
+    /// modal loop [`ServerStep::Dispatch`] (A-QUEUE).
+    Uninitialize(u8),
 }
 
 impl ServerStep {
@@ -475,6 +497,7 @@ impl ServerStep {
             ServerStep::ReleaseSelfHold,
             ServerStep::ExitUnregistered,
         ]);
+        v.extend((0..apartments as u8).map(ServerStep::Uninitialize));
         v
     }
 
@@ -636,6 +659,10 @@ impl ServerStep {
             ServerStep::ExitUnregistered => {
                 "the main thread's condition does not allow registering: it ends the process without calling CoRegisterClassObject".to_string()
             }
+            ServerStep::Uninitialize(a) => format!(
+                "apartment {} calls CoUninitialize, which releases the apartment and dispatches nothing (Wine)",
+                a + 1
+            ),
         }
     }
 }
@@ -867,9 +894,11 @@ impl ServerState {
 
     /// Whether apartment `a` dispatches incoming calls now: idle in its message loop, or left it
     /// and in CoUninitialize's modal loop, which "dispatches any pending messages" before the
-    /// process exits (Microsoft's CoUninitialize page; A-QUEUE).
-    fn apt_dispatching(&self, a: usize) -> bool {
-        self.apt_idle(a) || self.apartments[a].phase == AptPhase::Done
+    /// process exits (Microsoft's CoUninitialize page; A-QUEUE). Wine's CoUninitialize has
+    /// none ([`crate::com::runtime::Runtime::uninitialize_dispatches`]).
+    fn apt_dispatching(&self, cfg: &Config, a: usize) -> bool {
+        self.apt_idle(a)
+            || (self.apartments[a].phase == AptPhase::Done && cfg.runtime.uninitialize_dispatches())
     }
 
     /// Whether every queue is empty (CoUninitialize's modal loop has dispatched everything).
@@ -941,6 +970,7 @@ impl ServerState {
                 ]);
                 // A free-threaded textbook server's RPC threads finishing activations.
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
+                v.extend((0..self.apartments.len() as u8).map(ServerStep::Uninitialize));
                 v
             }
             // A framework server's threads: the main thread's start-up (`PreMessageLoop`), its
@@ -967,6 +997,7 @@ impl ServerState {
                     ServerStep::Quit,
                 ];
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
+                v.push(ServerStep::Uninitialize(0));
                 v
             }
         };
@@ -985,8 +1016,8 @@ impl ServerState {
             ServerStep::FinishRelease(a) => self.enabled_finish_release(fw, a as usize),
             ServerStep::Revoke(a) => self.enabled_revoke(cfg, fw, a as usize),
             ServerStep::Quit => self.enabled_quit(cfg),
-            ServerStep::Exit => self.enabled_exit(fw),
-            ServerStep::Dispatch(a) => self.enabled_dispatch(fw, a as usize),
+            ServerStep::Exit => self.enabled_exit(cfg, fw),
+            ServerStep::Dispatch(a) => self.enabled_dispatch(cfg, fw, a as usize),
             ServerStep::GetQuit => self.enabled_get_quit(cfg, fw),
             ServerStep::MonitorWake => self.enabled_monitor_wake(cfg, fw),
             ServerStep::MonitorTimeout => self.enabled_monitor_timeout(cfg, fw),
@@ -1008,6 +1039,7 @@ impl ServerState {
             ServerStep::UserCloseWindow => self.enabled_user_close_window(cfg),
             ServerStep::ReleaseSelfHold => self.enabled_release_self_hold(fw),
             ServerStep::ExitUnregistered => self.enabled_exit_unregistered(cfg, fw),
+            ServerStep::Uninitialize(a) => self.enabled_uninitialize(cfg, a as usize),
         }
     }
 
@@ -1048,6 +1080,9 @@ impl ServerState {
                 self.release(cfg, 0, &mut out);
             }
             ServerStep::ExitUnregistered => self.end_process(cfg, &mut out),
+            ServerStep::Uninitialize(a) => {
+                self.apartments[a as usize].phase = AptPhase::Uninitialized
+            }
         }
         out
     }
@@ -1208,20 +1243,41 @@ impl ServerState {
                 .iter()
                 .all(|c| matches!(c, ClassReg::None | ClassReg::Revoked))
             && self.apartments.iter().all(|a| {
-                a.phase == AptPhase::Done || (a.phase == AptPhase::Loop && a.work == AptWork::Idle)
+                a.phase.left_loop() || (a.phase == AptPhase::Loop && a.work == AptWork::Idle)
             })
-            && self.apartments.iter().any(|a| a.phase != AptPhase::Done)
+            && self.apartments.iter().any(|a| !a.phase.left_loop())
     }
 
     fn do_quit(&mut self) {
-        for apt in self.apartments.iter_mut() {
+        for apt in self.apartments.iter_mut().filter(|a| !a.phase.left_loop()) {
             apt.phase = AptPhase::Done;
         }
     }
 
+    /// Uninitialize(a) (Wine): the thread has left its message loop and not yet called
+    /// CoUninitialize. Under Windows CoUninitialize is not a step of its own.
+    fn enabled_uninitialize(&self, cfg: &Config, a: usize) -> bool {
+        !cfg.runtime.uninitialize_dispatches()
+            && self
+                .apartments
+                .get(a)
+                .is_some_and(|x| x.phase == AptPhase::Done)
+    }
+
     /// Exit: every thread has left its loop and nothing is queued; in a framework server,
-    /// CoUninitialize's modal loop has dispatched what was still queued (A-QUEUE).
-    fn enabled_exit(&self, fw: Option<Framework>) -> bool {
+    /// CoUninitialize's modal loop has dispatched what was still queued (A-QUEUE). Under Wine:
+    /// every thread (a framework server's main thread) has returned from CoUninitialize
+    /// ([`ServerStep::Uninitialize`]), whatever is still queued (R-WINE-TEARDOWN).
+    fn enabled_exit(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        if !cfg.runtime.uninitialize_dispatches() {
+            return match fw {
+                None => self
+                    .apartments
+                    .iter()
+                    .all(|a| a.phase == AptPhase::Uninitialized),
+                Some(_) => self.apartments[0].phase == AptPhase::Uninitialized,
+            };
+        }
         match fw {
             None => {
                 self.apartments.iter().all(|a| a.phase == AptPhase::Done) && self.queues_empty()
@@ -1231,32 +1287,36 @@ impl ServerState {
     }
 
     fn do_exit(&mut self, cfg: &Config, out: &mut Sends) {
-        // CoUninitialize's modal loop has emptied the queues.
-        debug_assert!(self.queues_empty());
+        // CoUninitialize's modal loop has emptied the queues (Wine's has none).
+        debug_assert!(self.queues_empty() || !cfg.runtime.uninitialize_dispatches());
         self.end_process(cfg, out);
     }
 
     /// The process ends (after CoUninitialize, or by TerminateProcess): the SCM learns of it,
-    /// and what was still queued or running on an RPC thread dies with it: the callers get what
-    /// a call into an exited process gets (R-SEEDS-EXITED; A-RPC-EXIT, A-TERMINATE).
+    /// and what was still queued or running on an RPC thread dies with it: the callers get
+    /// [`crate::com::runtime::Runtime::cut_off_hr`], under Windows what a call into an exited
+    /// process gets (R-SEEDS-EXITED; A-RPC-EXIT, A-TERMINATE), under Wine RPC_S_CALL_FAILED
+    /// (R-WINE-TEARDOWN).
     fn end_process(&mut self, cfg: &Config, out: &mut Sends) {
         let scm = cfg.scm_id();
         self.status = ProcStatus::Exited(self.shutdown.unwrap_or(ExitReason::Automatic));
         out.push((scm, Msg::Exited));
+        let hr = cfg.runtime.cut_off_hr();
         let queued: Vec<Queued> = self.queues.iter_mut().flat_map(std::mem::take).collect();
         for m in queued {
             if let Queued::Call { from, msg } = m {
-                out.extend(self.exited_answer(from, &msg));
+                out.extend(self.failed_answer(from, &msg, hr));
             }
         }
         for (client, clsid, kind) in std::mem::take(&mut self.rpc_activations) {
-            out.extend(self.exited_answer(
+            out.extend(self.failed_answer(
                 scm,
                 &Msg::Activate {
                     client,
                     clsid,
                     kind,
                 },
+                hr,
             ));
         }
     }
@@ -1264,16 +1324,20 @@ impl ServerState {
     /// Dispatch(a): a textbook apartment dispatching with a call queued; in a framework server
     /// the main thread's loop with a call at the head of its queue, or CoUninitialize's modal
     /// loop with anything queued.
-    fn enabled_dispatch(&self, fw: Option<Framework>, a: usize) -> bool {
+    fn enabled_dispatch(&self, cfg: &Config, fw: Option<Framework>, a: usize) -> bool {
         match fw {
-            None => self.apt_dispatching(a) && self.queues.get(a).is_some_and(|q| !q.is_empty()),
+            None => {
+                self.apt_dispatching(cfg, a) && self.queues.get(a).is_some_and(|q| !q.is_empty())
+            }
             Some(_) => {
                 a == 0
                     && match self.apartments[0].phase {
                         AptPhase::Loop => {
                             matches!(self.queues[0].first(), Some(Queued::Call { .. }))
                         }
-                        AptPhase::Done => !self.queues[0].is_empty(),
+                        AptPhase::Done => {
+                            cfg.runtime.uninitialize_dispatches() && !self.queues[0].is_empty()
+                        }
                         _ => false,
                     }
             }
@@ -1726,7 +1790,12 @@ impl ServerState {
     /// call still queued or running): RPC_S_SERVER_UNAVAILABLE, whatever the server did before
     /// (R-SEEDS-EXITED; spec/assumptions.md A-OBSERVE, A-QUEUE).
     fn exited_answer(&mut self, src: Id, msg: &Msg) -> Sends {
-        let hr = Hresult::RPC_S_SERVER_UNAVAILABLE;
+        self.failed_answer(src, msg, Hresult::RPC_S_SERVER_UNAVAILABLE)
+    }
+
+    /// The failure `hr` of `msg` from `src`, a call the process dies with or that reaches it
+    /// after its exit ([`ServerState::end_process`], [`ServerState::exited_answer`]).
+    fn failed_answer(&mut self, src: Id, msg: &Msg, hr: Hresult) -> Sends {
         self.note_stranding(msg);
         failure_reply(src, msg, hr)
     }
@@ -2037,7 +2106,7 @@ impl ServerState {
                         || refused(cfg, msg)
                         || cfg.free_threaded()
                         || queues_calls(cfg)
-                        || self.apt_dispatching(self.target_apartment(cfg, msg))
+                        || self.apt_dispatching(cfg, self.target_apartment(cfg, msg))
                 }
             },
         }
@@ -2127,11 +2196,12 @@ impl ServerState {
     }
 
     /// What COM's RPC layer answers, if it answers without the apartment, a call `msg` that
-    /// reaches its apartment in CoUninitialize's teardown (the thread left its message loop,
-    /// revoked, and nothing it must still dispatch is queued: a queued call's RPC thread holds
-    /// the apartment, which `apartment_release` then does not destroy): under Wine
-    /// RPC_E_DISCONNECTED ([`crate::com::runtime::Runtime::teardown_hr`], R-WINE-TEARDOWN);
-    /// under Windows none (CoUninitialize's modal loop dispatches it, A-QUEUE).
+    /// reaches its apartment after CoUninitialize's `apartment_release` destroyed it (the
+    /// thread called CoUninitialize, [`ServerStep::Uninitialize`], with no call queued: a
+    /// queued call's RPC thread holds the apartment, which `apartment_release` then does not
+    /// destroy, and later calls queue behind it): under Wine RPC_E_DISCONNECTED
+    /// ([`crate::com::runtime::Runtime::teardown_hr`], R-WINE-TEARDOWN); under Windows none
+    /// (CoUninitialize's modal loop dispatches it, A-QUEUE).
     fn teardown_answer_hr(&self, cfg: &Config, msg: &Msg) -> Option<Hresult> {
         let call = matches!(
             msg,
@@ -2143,8 +2213,11 @@ impl ServerState {
                 | Msg::ReleaseObject { .. }
         );
         let a = self.target_apartment(cfg, msg);
-        let torn_down = self.apartments[a].phase == AptPhase::Done
-            && self.queues.get(a).is_none_or(Vec::is_empty);
+        let torn_down = self.apartments[a].phase == AptPhase::Uninitialized
+            && self
+                .queues
+                .get(a)
+                .is_none_or(|q| !q.iter().any(|m| matches!(m, Queued::Call { .. })));
         cfg.runtime.teardown_hr().filter(|_| call && torn_down)
     }
 

@@ -139,8 +139,9 @@ fn scm_facts(s: &ScmState) -> Vec<Fact> {
 
 /// Apartment `apartment`'s phase `p` in words; `wrl`: the server is a WRL `Module<OutOfProc>`
 /// server, whose main thread waits on an event instead of running a message loop
-/// (R-WRL-NOTIFIER).
-fn phase_text(p: AptPhase, apartment: usize, wrl: bool) -> String {
+/// (R-WRL-NOTIFIER); `dispatches`: CoUninitialize dispatches what is still queued (Windows;
+/// Wine's does not, R-WINE-TEARDOWN).
+fn phase_text(p: AptPhase, apartment: usize, wrl: bool, dispatches: bool) -> String {
     match p {
         AptPhase::Loop if wrl => "waits on the event its release notifier sets".into(),
         AptPhase::Done if wrl => "has unregistered and returns from WinMain".into(),
@@ -160,8 +161,16 @@ fn phase_text(p: AptPhase, apartment: usize, wrl: bool) -> String {
             "in COleObjectFactory::RevokeAll (CoRevokeClassObject), waits for the SCM".into()
         }
         AptPhase::Loop => "in its message loop".into(),
-        AptPhase::Done => {
+        AptPhase::Done if dispatches => {
             "left its message loop (CoUninitialize's modal loop dispatches what is still queued)"
+                .into()
+        }
+        AptPhase::Done => {
+            "left its message loop, not yet in CoUninitialize (calls that arrive are queued and wait)"
+                .into()
+        }
+        AptPhase::Uninitialized => {
+            "returned from CoUninitialize, which dispatched nothing (with nothing queued the apartment is gone; a queued call waits for the exit)"
                 .into()
         }
     }
@@ -186,7 +195,7 @@ fn server_facts(cfg: &Config, s: &ServerState) -> Vec<Fact> {
     for (i, a) in s.apartments.iter().enumerate() {
         v.push(fact(
             format!("apartment {}", i + 1),
-            phase_text(a.phase, i, wrl),
+            phase_text(a.phase, i, wrl, cfg.runtime.uninitialize_dispatches()),
             "gone",
         ));
         match a.work {

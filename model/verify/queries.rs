@@ -7,7 +7,7 @@ use crate::com::client::{ClientOp, ClientState, Observations};
 use crate::com::config::Config;
 use crate::com::inproc::{InprocState, Thread};
 use crate::com::names::{and_list, fact, fact_text, flag, Fact};
-use crate::com::server::{AptPhase, ServerState};
+use crate::com::server::ServerState;
 
 /// The HRESULTs a client observed, one fact per call: "CoCreateInstance returned: S_OK".
 pub fn observed_facts(o: &Observations, out: &mut Vec<Fact>) {
@@ -112,7 +112,7 @@ pub fn held_up_by(cfg: &Config, s: &ServerState) -> String {
         .apartments
         .iter()
         .enumerate()
-        .filter(|(_, a)| a.phase != AptPhase::Done)
+        .filter(|(_, a)| !a.phase.left_loop())
         .map(|(i, _)| format!("apartment {}", i + 1))
         .collect();
     if !looping.is_empty() {
