@@ -6,10 +6,16 @@
 //! `actions`, `next_state`, `within_boundary`) and the [`PropertyDef`] table:
 //!
 //! * **Level by level.** Each level's states are expanded in parallel (rayon), in chunks; the
-//!   successors are merged into the visited set sequentially, in the order of the level and of
-//!   the model's action order. A state's index in the next level, its parent and the action
-//!   that reached it are therefore those of a single-threaded FIFO breadth-first search, on
-//!   every thread count.
+//!   successors are merged into the visited set in the order of the level and of the model's
+//!   action order. A state's index in the next level, its parent and the action that reached
+//!   it are therefore those of a single-threaded FIFO breadth-first search, on every thread
+//!   count. The merge runs in parallel by visited-set shard (whether a successor is new
+//!   depends only on its shard's earlier successors), then numbers the new nodes in that
+//!   order; under a state bound (`max_states`), where the cut depends on the global count, and
+//!   on one thread it runs sequentially.
+//! * **Memory.** A visited state costs one 8-byte table entry (its fingerprint and first mask),
+//!   a search node 6 bytes (parent and action index). The states waiting to be expanded share
+//!   equal actor states (an [`Interner`]), so a level holds one copy of each actor state.
 //! * **always / sometimes.** The first state in that order that violates an `always` property
 //!   (satisfies a `sometimes` one) is its discovery; BFS order makes the path to it a shortest
 //!   one.
@@ -37,6 +43,7 @@
 //!   their members and every trace is as short as the unreduced search's (it may be another
 //!   shortest trace).
 
+use crate::com::actor::ComState;
 use crate::com::state::{ComModel, SysState};
 use crate::verify::memory::{resident_bytes, MemoryBound};
 use crate::verify::progress::Progress;
@@ -46,8 +53,9 @@ use ahash::RandomState;
 use rayon::prelude::*;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 /// A model action (a message delivery or an internal step).
 pub type Action = <ComModel as Model>::Action;
@@ -191,14 +199,6 @@ pub struct Exploration {
     pub traces: Vec<Option<Trace>>,
 }
 
-/// A search node's parent and the index of the action that reached it from there, in the
-/// order of the model's `actions` (which stateright sorts).
-#[derive(Clone, Copy)]
-struct Node {
-    parent: u32,
-    action: u16,
-}
-
 /// The parent of the initial node.
 const ROOT: u32 = u32::MAX;
 
@@ -211,12 +211,84 @@ struct Item {
     first: bool,
 }
 
-/// A new successor: action index, fingerprint, mask and state.
+/// A new successor: action index, fingerprint, mask and state, and which of its actor states
+/// (bit = actor, the first 64) are not its parent's.
 struct Succ {
     action: u16,
     fp: u64,
     mask: u8,
     state: SysState,
+    changed: u64,
+}
+
+/// Shares equal actor states among the states waiting to be expanded: a successor shares the
+/// actor states its step did not change with its parent (the same `Arc`), and a changed one
+/// is replaced by an equal one already held, if any. Most of a level's states differ from
+/// others in few actors, so this keeps one copy of each actor state a level holds instead of
+/// about two per state. Sharing changes no value: states, fingerprints and results are
+/// unchanged. Sharded by hash, so that the merge's workers can intern at once.
+struct Interner {
+    shards: Vec<Mutex<HashSet<Interned, BuildHasherDefault<FpHasher>>>>,
+}
+
+/// An actor state held by the [`Interner`], with its hash.
+struct Interned {
+    hash: u64,
+    state: Arc<ComState>,
+}
+
+impl PartialEq for Interned {
+    fn eq(&self, other: &Interned) -> bool {
+        self.hash == other.hash && *self.state == *other.state
+    }
+}
+
+impl Eq for Interned {}
+
+impl Hash for Interned {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+impl Interner {
+    fn new() -> Self {
+        Interner {
+            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// Replaces the changed actor states of `s` (bit = actor; actors beyond the 64th count as
+    /// changed) by equal ones already held, and holds the others.
+    fn intern(&self, s: &mut SysState, changed: u64) {
+        for (k, a) in s.actor_states.iter_mut().enumerate() {
+            if k < 64 && changed >> k & 1 == 0 {
+                continue;
+            }
+            let hash = FP_KEYS.hash_one(&**a);
+            let key = Interned {
+                hash,
+                state: a.clone(),
+            };
+            let mut shard = self.shards[shard_of(hash)]
+                .lock()
+                .expect("no worker panicked");
+            match shard.get(&key) {
+                Some(held) => *a = held.state.clone(),
+                None => {
+                    shard.insert(key);
+                }
+            }
+        }
+    }
+
+    /// Lets go of the actor states that no state holds any more.
+    fn purge(&mut self) {
+        for shard in &mut self.shards {
+            let shard = shard.get_mut().expect("no worker panicked");
+            shard.retain(|e| Arc::strong_count(&e.state) > 1);
+        }
+    }
 }
 
 /// What expanding one node found.
@@ -252,30 +324,163 @@ impl Hasher for FpHasher {
 /// Bits of a fingerprint (the top ones) that choose its [`Visited`] shard.
 const SHARD_BITS: u32 = 6;
 
-/// Per fingerprint: the set of masks the state has been visited with (bit = mask). Sharded,
-/// so that a table's growth (which briefly holds the old and the new table) copies one shard,
-/// not the whole set.
+/// The fingerprint bits that a [`Shard`] stores: all but the shard bits, which are equal
+/// within a shard.
+const LOW: u64 = u64::MAX >> SHARD_BITS;
+
+/// One entry of a [`Shard`]'s table, 8 bytes: a fingerprint without its shard bits, and in
+/// those top bits the first mask the state was visited with (masks are below 2⁶: at most 6
+/// `eventually` properties). Hashed and compared by the fingerprint bits only, so that a
+/// state's entry is found whatever its mask.
+#[derive(Clone, Copy)]
+struct Entry(u64);
+
+impl Entry {
+    fn new(fp: u64, mask: u8) -> Entry {
+        Entry(fp & LOW | u64::from(mask) << (64 - SHARD_BITS))
+    }
+
+    fn mask(self) -> u8 {
+        (self.0 >> (64 - SHARD_BITS)) as u8
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.0 & LOW == other.0 & LOW
+    }
+}
+
+impl Eq for Entry {}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.0 & LOW);
+    }
+}
+
+/// What [`Shard::add`] did with a node.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Added {
+    /// The state had been visited with this mask already.
+    Seen,
+    /// The node is new; `first` when it is its state's first node (no mask before).
+    New { first: bool },
+    /// The node would have been its state's first node, and new states were not allowed.
+    Refused,
+}
+
+/// One shard of the [`Visited`] set: the states whose fingerprints share the top
+/// [`SHARD_BITS`] bits, with the masks each was visited with.
+#[derive(Default)]
+struct Shard {
+    /// Per state, its first mask ([`Entry`]).
+    first: HashSet<Entry, BuildHasherDefault<FpHasher>>,
+    /// The further masks (bit = mask) of the states visited with more than one, keyed by
+    /// fingerprint bits. Empty when every property, once true, stays true (all of ours).
+    more: HashMap<u64, u64, BuildHasherDefault<FpHasher>>,
+}
+
+impl Shard {
+    /// The masks `fp` has been visited with (bit = mask).
+    fn get(&self, fp: u64) -> u64 {
+        match self.first.get(&Entry::new(fp, 0)) {
+            None => 0,
+            Some(e) => 1 << e.mask() | self.more.get(&(fp & LOW)).copied().unwrap_or(0),
+        }
+    }
+
+    /// Records that `fp` is visited with `mask`, unless it was already; a state not visited
+    /// before is recorded only when `new_states` allows it.
+    fn add(&mut self, fp: u64, mask: u8, new_states: bool) -> Added {
+        match self.first.get(&Entry::new(fp, 0)) {
+            None if !new_states => Added::Refused,
+            None => {
+                self.first.insert(Entry::new(fp, mask));
+                Added::New { first: true }
+            }
+            Some(e) if e.mask() == mask => Added::Seen,
+            Some(_) => {
+                let more = self.more.entry(fp & LOW).or_insert(0);
+                if *more >> mask & 1 == 1 {
+                    Added::Seen
+                } else {
+                    *more |= 1 << mask;
+                    Added::New { first: false }
+                }
+            }
+        }
+    }
+}
+
+/// Per state (fingerprint): the set of masks it has been visited with, in 8 bytes per state
+/// when that set is one mask. Sharded by the top bits of the fingerprint, so that a table's
+/// growth (which briefly holds the old and the new table) copies one shard, not the whole set,
+/// and so that shards can be updated in parallel: whether a node is new depends only on the
+/// nodes of its shard that came before it.
 struct Visited {
-    shards: Vec<HashMap<u64, u64, BuildHasherDefault<FpHasher>>>,
+    shards: Vec<Shard>,
+}
+
+/// The shard of a fingerprint.
+fn shard_of(fp: u64) -> usize {
+    (fp >> (64 - SHARD_BITS)) as usize
 }
 
 impl Visited {
     fn new() -> Self {
         Visited {
-            shards: (0..1 << SHARD_BITS).map(|_| HashMap::default()).collect(),
+            shards: (0..1 << SHARD_BITS).map(|_| Shard::default()).collect(),
         }
     }
 
-    /// The masks `fp` has been visited with.
+    /// The masks `fp` has been visited with (bit = mask).
     fn get(&self, fp: u64) -> u64 {
-        let shard = &self.shards[(fp >> (64 - SHARD_BITS)) as usize];
-        shard.get(&fp).copied().unwrap_or(0)
+        self.shards[shard_of(fp)].get(fp)
     }
 
-    /// The masks `fp` has been visited with, to update.
-    fn entry(&mut self, fp: u64) -> &mut u64 {
-        let shard = &mut self.shards[(fp >> (64 - SHARD_BITS)) as usize];
-        shard.entry(fp).or_insert(0)
+    /// [`Shard::add`] in `fp`'s shard.
+    fn add(&mut self, fp: u64, mask: u8, new_states: bool) -> Added {
+        self.shards[shard_of(fp)].add(fp, mask, new_states)
+    }
+}
+
+/// Nodes per block of [`Nodes`].
+const NODE_BLOCK: usize = 1 << 16;
+
+/// Every search node's parent and the index of the action that reached it from there (in the
+/// order of the model's `actions`, which stateright sorts): 6 bytes per node, in two arrays
+/// (one of pairs would pad each to 8), allocated in blocks so that growing never copies them.
+#[derive(Default)]
+struct Nodes {
+    parents: Vec<Vec<u32>>,
+    actions: Vec<Vec<u16>>,
+    len: usize,
+}
+
+impl Nodes {
+    /// Adds a node; returns its index.
+    ///
+    /// # Panics
+    /// Beyond 2³² − 1 nodes.
+    fn push(&mut self, parent: u32, action: u16) -> u32 {
+        let node = u32::try_from(self.len).expect("fewer than 2³² search nodes");
+        assert!(node != ROOT, "fewer than 2³² − 1 search nodes");
+        if self.len % NODE_BLOCK == 0 {
+            self.parents.push(Vec::with_capacity(NODE_BLOCK));
+            self.actions.push(Vec::with_capacity(NODE_BLOCK));
+        }
+        self.parents.last_mut().expect("a block").push(parent);
+        self.actions.last_mut().expect("a block").push(action);
+        self.len += 1;
+        node
+    }
+
+    /// Node `n`'s parent and action index.
+    fn get(&self, n: u32) -> (u32, u16) {
+        let n = n as usize;
+        let (b, i) = (n / NODE_BLOCK, n % NODE_BLOCK);
+        (self.parents[b][i], self.actions[b][i])
     }
 }
 
@@ -343,11 +548,20 @@ impl Goals<'_> {
             if visited.get(fp) >> mask & 1 == 1 {
                 continue;
             }
+            let changed = next
+                .actor_states
+                .iter()
+                .zip(&state.actor_states)
+                .take(64)
+                .enumerate()
+                .filter(|(_, (a, b))| !Arc::ptr_eq(a, b))
+                .fold(0u64, |m, (k, _)| m | 1 << k);
             succ.push(Succ {
                 action,
                 fp,
                 mask,
                 state: next,
+                changed,
             });
         }
         let mut hits = 0;
@@ -374,6 +588,87 @@ impl Goals<'_> {
             succ,
         }
     }
+}
+
+/// The next level, in chunks of at most [`CHUNK`] nodes, as the merge fills it.
+#[derive(Default)]
+struct Level {
+    chunks: Vec<Vec<Item>>,
+}
+
+impl Level {
+    /// Numbers a new node (successor `s` of node `parent`) and queues it for expansion.
+    fn push(&mut self, nodes: &mut Nodes, parent: u32, s: Succ, first: bool) {
+        let node = nodes.push(parent, s.action);
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk").push(Item {
+            state: s.state,
+            node,
+            mask: s.mask,
+            first,
+        });
+    }
+}
+
+/// Merges a chunk's successors (`expanded`, in the order of the level and of the model's
+/// actions) into `visited`, one shard per task: the new nodes, in that order, each with its
+/// parent and whether it is its state's first node. Whether a node is new depends only on the
+/// nodes of its shard before it, so these are exactly the nodes and flags that adding the
+/// successors one by one in that order ([`Visited::add`]) finds. Runs on the current rayon pool.
+fn merge_by_shard(
+    visited: &mut Visited,
+    interner: &Interner,
+    expanded: Vec<(u32, Expanded)>,
+) -> Vec<(u32, Succ, bool)> {
+    // Each successor's position in the chunk, by shard, in order.
+    let mut buckets: Vec<Vec<(u32, u64, u8)>> = vec![Vec::new(); visited.shards.len()];
+    let mut offsets = Vec::with_capacity(expanded.len());
+    let mut n = 0u32;
+    for (_, e) in &expanded {
+        offsets.push(n as usize);
+        for s in &e.succ {
+            buckets[shard_of(s.fp)].push((n, s.fp, s.mask));
+            n += 1;
+        }
+    }
+    // Per shard, in parallel: which of its successors are new, and first.
+    let decided: Vec<Vec<(u32, bool)>> = visited
+        .shards
+        .par_iter_mut()
+        .zip(buckets)
+        .map(|(shard, bucket)| {
+            bucket
+                .into_iter()
+                .filter_map(|(g, fp, mask)| match shard.add(fp, mask, true) {
+                    Added::New { first } => Some((g, first)),
+                    Added::Seen | Added::Refused => None,
+                })
+                .collect()
+        })
+        .collect();
+    // 0: seen; 1: new; 2: new and first.
+    let mut decision = vec![0u8; n as usize];
+    for (g, first) in decided.into_iter().flatten() {
+        decision[g as usize] = 1 + u8::from(first);
+    }
+    // The new nodes in order; the others' states are dropped by the workers.
+    expanded
+        .into_par_iter()
+        .zip(offsets)
+        .flat_map_iter(|((parent, e), offset)| {
+            let decision = &decision[offset..offset + e.succ.len()];
+            e.succ
+                .into_iter()
+                .zip(decision)
+                .filter(|(_, &d)| d > 0)
+                .map(move |(mut s, &d)| {
+                    interner.intern(&mut s.state, s.changed);
+                    (parent, s, d == 2)
+                })
+        })
+        .collect()
 }
 
 /// Explores the state graph of `model` from its initial state in one breadth-first pass and
@@ -417,11 +712,10 @@ pub fn explore(
     let mask = ((1u16 << next_bit) - 1) as u8;
     let mask = mask & !goals.held(&init, mask);
     let mut visited = Visited::new();
-    *visited.entry(goals.sym.key(&init)) = 1 << mask;
-    let mut nodes = vec![Node {
-        parent: ROOT,
-        action: 0,
-    }];
+    visited.add(goals.sym.key(&init), mask, true);
+    let mut nodes = Nodes::default();
+    nodes.push(ROOT, 0);
+    let mut interner = Interner::new();
     // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
     // dropped by the workers) as it is expanded.
     let mut level = vec![vec![Item {
@@ -434,10 +728,13 @@ pub fn explore(
     let (mut unique, mut generated, mut depth) = (1usize, 1usize, 0usize);
     let mut cut = false;
     let mut stopped = None;
+    // The merge runs by shard in parallel unless a state bound makes each decision depend on
+    // the global count of states before it, or there is one thread.
+    let by_shard = limits.max_states.is_none() && limits.threads > 1;
     progress.add_states(1);
     'levels: while !level.is_empty() {
         let capped = limits.max_depth.is_some_and(|d| depth >= d);
-        let mut next: Vec<Vec<Item>> = Vec::new();
+        let mut next = Level::default();
         for chunk in std::mem::take(&mut level) {
             let unique_before = unique;
             let pending = found
@@ -451,41 +748,37 @@ pub fn explore(
                     .map(|item| (item.node, goals.expand(item, pending, &visited, capped)))
                     .collect()
             });
-            for (parent, e) in expanded {
+            for (parent, e) in &expanded {
                 for (i, f) in found.iter_mut().enumerate() {
                     if e.hits >> i & 1 == 1 && f.is_none() {
-                        *f = Some(parent);
+                        *f = Some(*parent);
                     }
                 }
                 generated += e.generated;
                 cut |= e.capped;
-                for s in e.succ {
-                    let seen = visited.entry(s.fp);
-                    if *seen >> s.mask & 1 == 1 {
-                        continue;
-                    }
-                    let first = *seen == 0;
-                    if first && limits.max_states.is_some_and(|m| unique >= m) {
-                        cut = true;
-                        continue;
-                    }
-                    *seen |= 1 << s.mask;
+            }
+            if by_shard {
+                for (parent, s, first) in
+                    pool.install(|| merge_by_shard(&mut visited, &interner, expanded))
+                {
                     unique += usize::from(first);
-                    let node = u32::try_from(nodes.len()).expect("fewer than 2³² search nodes");
-                    assert!(node != ROOT, "fewer than 2³² − 1 search nodes");
-                    nodes.push(Node {
-                        parent,
-                        action: s.action,
-                    });
-                    if next.last().is_none_or(|c| c.len() == CHUNK) {
-                        next.push(Vec::with_capacity(CHUNK));
+                    next.push(&mut nodes, parent, s, first);
+                }
+            } else {
+                for (parent, e) in expanded {
+                    for s in e.succ {
+                        let new_states = limits.max_states.is_none_or(|m| unique < m);
+                        match visited.add(s.fp, s.mask, new_states) {
+                            Added::Seen => {}
+                            Added::Refused => cut = true,
+                            Added::New { first } => {
+                                let mut s = s;
+                                interner.intern(&mut s.state, s.changed);
+                                unique += usize::from(first);
+                                next.push(&mut nodes, parent, s, first);
+                            }
+                        }
                     }
-                    next.last_mut().expect("a chunk").push(Item {
-                        state: s.state,
-                        node,
-                        mask: s.mask,
-                        first,
-                    });
                 }
             }
             progress.add_states((unique - unique_before) as u64);
@@ -497,7 +790,8 @@ pub fn explore(
                 }
             }
         }
-        level = next;
+        level = next.chunks;
+        interner.purge();
         if !level.is_empty() {
             depth += 1;
             progress.reach_depth(depth as u64);
@@ -520,11 +814,15 @@ pub fn explore(
 
 /// The trace from the initial state to search node `n`, rebuilt from the parent pointers by
 /// re-executing each recorded action index.
-fn trace_to(model: &ComModel, nodes: &[Node], mut n: u32) -> Trace {
+fn trace_to(model: &ComModel, nodes: &Nodes, mut n: u32) -> Trace {
     let mut path = Vec::new();
-    while nodes[n as usize].parent != ROOT {
-        path.push(nodes[n as usize].action);
-        n = nodes[n as usize].parent;
+    loop {
+        let (parent, action) = nodes.get(n);
+        if parent == ROOT {
+            break;
+        }
+        path.push(action);
+        n = parent;
     }
     let mut states = vec![model.init_states().remove(0)];
     let mut actions = Vec::new();
@@ -571,5 +869,43 @@ pub fn action_phrase(model: &ComModel, action: &Action) -> String {
         }
         ActorModelAction::Timeout(id, step) => step.sentence(&cfg.actor_name(*id)),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state visited with several masks (a property that held and then did not, which none
+    /// of the model's properties do) keeps every mask: its first in the entry, the others aside.
+    #[test]
+    fn a_state_keeps_every_mask_it_was_visited_with() {
+        let mut v = Visited::new();
+        let fp = 0xdead_beef_0123_4567;
+        assert_eq!(v.get(fp), 0);
+        assert_eq!(v.add(fp, 5, false), Added::Refused);
+        assert_eq!(v.add(fp, 5, true), Added::New { first: true });
+        assert_eq!(v.add(fp, 5, true), Added::Seen);
+        assert_eq!(v.add(fp, 63, false), Added::New { first: false });
+        assert_eq!(v.add(fp, 0, true), Added::New { first: false });
+        assert_eq!(v.add(fp, 63, true), Added::Seen);
+        assert_eq!(v.get(fp), 1 << 5 | 1 << 63 | 1);
+        // A fingerprint differing in a shard bit only is another state, in another shard.
+        assert_eq!(v.get(fp ^ 1 << 63), 0);
+        // One differing in a stored bit only is another state, in the same shard.
+        assert_eq!(v.get(fp ^ 1), 0);
+        assert_eq!(v.add(fp ^ 1, 5, true), Added::New { first: true });
+    }
+
+    /// Nodes cross block boundaries intact.
+    #[test]
+    fn nodes_keep_their_parent_and_action() {
+        let mut nodes = Nodes::default();
+        for i in 0..(2 * NODE_BLOCK + 3) as u32 {
+            assert_eq!(nodes.push(i.wrapping_sub(1), (i % 65_536) as u16), i);
+        }
+        assert_eq!(nodes.get(0), (ROOT, 0));
+        let n = NODE_BLOCK as u32 + 7;
+        assert_eq!(nodes.get(n), (n - 1, (n % 65_536) as u16));
     }
 }
