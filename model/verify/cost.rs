@@ -4,8 +4,8 @@
 //! What is measured (docs/benchmarks.md): a third client multiplies a scenario's unique states
 //! (classes, under symmetry reduction) by about 60 to 530 — service 33 928 → 2.11 M (29 s),
 //! mfc-sta 6 397 → 586 066 (15 s on one thread), atl9-sta 9 132 → 1.12 M (24 s on one thread,
-//! 0.15 GB), local-sta 114 051 → 17.5 M (323 s on a loaded machine, 1.4 GB), local-multi-sta
-//! 73 223 → 38.6 M (825 s on a loaded machine, 1.4 GB; issue 21's measurements). A condition such as client death multiplies the two-client
+//! 0.15 GB), local-sta 114 051 → 17.5 M (79 s on two cores, 0.6 GB), local-multi-sta
+//! 73 223 → 38.6 M (245 s on two cores, 1.4 GB; issue 21's measurements). A condition such as client death multiplies the two-client
 //! count first (local-sta: 114 051 → 627 450; atl9-sta with client death and three clients
 //! passed 3 M states after 150 s on one thread). So a three-client
 //! run whose two-client run has [`COSTLY_TWO_CLIENT_STATES`] or more unique states has millions
@@ -53,9 +53,9 @@ pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<
     };
     Some(format!(
         "with {} clients this run is known to be costly: with {} clients it has {two} unique \
-         states, and a third client multiplies that by about 60 to 530 (measured on a loaded \
-         2-core machine: local-sta 17.5 M classes in 5 min and 1.4 GB, local-multi-sta 38.6 M \
-         classes in 14 min and 1.4 GB; docs/benchmarks.md); {symmetry}. {advice}",
+         states, and a third client multiplies that by about 60 to 530 (measured on 2 cores: \
+         local-sta 17.5 M classes in 79 s and 0.6 GB, local-multi-sta 38.6 M classes in 245 s \
+         and 1.4 GB; docs/benchmarks.md); {symmetry}. {advice}",
         cfg.clients,
         crate::com::config::DEFAULT_CLIENTS
     ))
