@@ -351,13 +351,23 @@ fn print_remedies(d: &Defect, source: Source, report: &RunReport, from: &Remedie
         println!("  also checked, repairs none of it: {}", n.join(", "));
     }
     if d.remedies.is_empty() {
-        let which = match from {
-            RemediesFrom::Search { .. } => {
-                "no modeled remedy repairs it (each was checked in this configuration)"
+        let which = match (from, &d.cause) {
+            (RemediesFrom::Search { .. }, _) => {
+                "no modeled remedy repairs it (each was checked in this configuration); \
+                 spec/findings.md discusses what can be done"
             }
-            RemediesFrom::Pins { .. } => "no modeled remedy repairs it in the pinned runs",
+            // The pins show the defect nowhere (it needs another client count, say), so they
+            // can name no remedy for it.
+            (RemediesFrom::Pins { .. }, Cause::Unexplained) => {
+                "none from the pinned runs, which do not show this defect; check one in this \
+                 configuration with --enable NAME"
+            }
+            (RemediesFrom::Pins { .. }, _) => {
+                "no modeled remedy repairs it in the pinned runs; spec/findings.md discusses \
+                 what can be done"
+            }
         };
-        println!("  remedy: {which}; spec/findings.md discusses what can be done");
+        println!("  remedy: {which}");
         return;
     }
     let left = d.unrepaired(report);

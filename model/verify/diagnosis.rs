@@ -16,7 +16,8 @@
 //! opt-in remedy checked in this very configuration, what it repairs and what it breaks. Where
 //! it did not run (the whole matrix, a simulation, a bounded or costly run) they are derived
 //! from the pins: an opt-in remedy repairs a property when the pinned run with the remedy added
-//! shows it holding (the scenario's own layout only).
+//! shows it holding and the pinned run without it shows it violated (the scenario's own layout
+//! only; a defect that the pinned runs do not show has no remedy from the pins).
 
 use crate::com::config::{Config, Layout, DEFAULT_CLIENTS};
 use crate::com::toggle_set::ToggleSet;
@@ -424,10 +425,15 @@ pub fn diagnose(
                 .collect(),
         };
         for (fixes, run, verdicts, ev) in tried {
+            // From the pins, a remedy repairs a property only where the pinned run without it
+            // shows the property violated: a defect the pins do not show (one that needs a third
+            // client, say) has no pinned remedy, whatever holds in the pinned runs.
+            let pinned_violated = |n: &str| ev.is_some() || get(t, n) == Some(Verdict::Violated);
             let repairs: Vec<&'static str> = names
                 .iter()
                 .copied()
                 .filter(|n| verdicts.iter().any(|(m, v)| m == n && *v == Verdict::Holds))
+                .filter(|n| pinned_violated(n))
                 .collect();
             if repairs.is_empty() {
                 if ev.is_some() {
