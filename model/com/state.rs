@@ -13,7 +13,10 @@ use crate::com::server::ServerState;
 use crate::com::service::HostState;
 use smallvec::SmallVec;
 use stateright::actor::Envelope;
-use std::sync::Arc;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 pub use crate::com::system::ComModel;
 
@@ -27,7 +30,8 @@ pub const MAX_ACTORS: usize = 2 * crate::com::config::MAX_CLIENTS + 1;
 /// random choices, storage or history).
 ///
 /// Compared with stateright's `ActorModelState`, which [`crate::com::system::reference`] still
-/// builds, a successor copies the inline roster of actor states and clones one vector of
+/// builds, an actor state carries its hash ([`HashedState`]), computed once by the step that
+/// produced it rather than once per successor for every actor, and a successor copies the inline roster of actor states and clones one vector of
 /// messages (allocating for it when messages are in transit, and for the `Arc` of the actor
 /// state its step changed) instead of cloning a vector of actor states, a hash map of
 /// messages, a hash set of timers per actor and four vectors that never change (issue 21 §1).
@@ -38,7 +42,7 @@ pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
     /// [`Config::server_id`], [`Config::host_id`]). An `Arc` each, so that a successor shares
     /// every actor state its step did not change.
-    pub actor_states: SmallVec<[Arc<ComState>; MAX_ACTORS]>,
+    pub actor_states: SmallVec<[Arc<HashedState>; MAX_ACTORS]>,
     /// The messages in transit, one entry per copy, sorted by (source, destination, message):
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is
@@ -65,6 +69,90 @@ impl SysState {
     }
 }
 
+/// The fixed keys of the hasher of actor states and of the checker's fingerprints (arbitrary
+/// constants, fixed so that every run computes the same hashes).
+pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+);
+
+/// An actor's state as a [`SysState`] holds it: the state, its hash, computed once when the
+/// step that produced the state ran (a successor shares the actor states its step did not
+/// change, hashes and all), and one value the checker may cache about the state.
+///
+/// Equal states have equal hashes; `Hash` writes the cached hash only, and `==` compares the
+/// hashes before the states. `Debug` shows the state alone.
+#[derive(Clone)]
+pub struct HashedState {
+    hash: u64,
+    memo: OnceLock<u64>,
+    state: ComState,
+}
+
+impl HashedState {
+    /// `state` with its hash ([`HASH_KEYS`]).
+    pub fn new(state: ComState) -> Self {
+        HashedState {
+            hash: HASH_KEYS.hash_one(&state),
+            memo: OnceLock::new(),
+            state,
+        }
+    }
+
+    /// The actor's state.
+    pub fn state(&self) -> &ComState {
+        &self.state
+    }
+
+    /// The state's hash: [`HASH_KEYS`]' hash of [`HashedState::state`].
+    pub fn state_hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// A value computed from the state alone, once: `f`'s result the first time, the same
+    /// number afterwards whatever `f` is. One caller owns it (the checker's symmetry reduction,
+    /// `verify::symmetry`), which must always pass the same function.
+    pub fn memo(&self, f: impl FnOnce(&ComState) -> u64) -> u64 {
+        *self.memo.get_or_init(|| f(&self.state))
+    }
+}
+
+impl Deref for HashedState {
+    type Target = ComState;
+
+    fn deref(&self) -> &ComState {
+        &self.state
+    }
+}
+
+impl PartialEq for HashedState {
+    fn eq(&self, other: &HashedState) -> bool {
+        self.hash == other.hash && self.state == other.state
+    }
+}
+
+impl Eq for HashedState {}
+
+impl Hash for HashedState {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+impl fmt::Debug for HashedState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.state.fmt(f)
+    }
+}
+
+impl From<ComState> for HashedState {
+    fn from(state: ComState) -> Self {
+        HashedState::new(state)
+    }
+}
+
 /// The messages in transit in `s`, each copy once: a message sent twice and not yet delivered
 /// is yielded twice, in (source, destination, message) order.
 pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
@@ -79,7 +167,7 @@ pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
 pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ClientState> {
     s.actor_states[..cfg.client_actors()]
         .iter()
-        .filter_map(|a| match &**a {
+        .filter_map(|a| match a.state() {
             ComState::Client(c) => Some(c),
             _ => None,
         })
@@ -89,7 +177,7 @@ pub fn clients<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Cl
 pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Observations> {
     s.actor_states[..cfg.client_actors()]
         .iter()
-        .map(|a| match &**a {
+        .map(|a| match a.state() {
             ComState::Client(c) => &c.observed,
             ComState::SvcClient(c) => &c.observed,
             _ => unreachable!("actor layout: clients first"),
@@ -98,7 +186,7 @@ pub fn observations<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &
 
 /// The `inproc` scenario's client process, if this is that scenario.
 pub fn inproc<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a InprocState> {
-    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+    match s.actor_states.get(usize::from(cfg.host_id()))?.state() {
         ComState::Inproc(x) => Some(x),
         _ => None,
     }
@@ -106,7 +194,7 @@ pub fn inproc<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a InprocState> {
 
 /// The `service` scenario's host, if this is that scenario.
 pub fn host<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a HostState> {
-    match &**s.actor_states.get(usize::from(cfg.host_id()))? {
+    match s.actor_states.get(usize::from(cfg.host_id()))?.state() {
         ComState::Host(x) => Some(x),
         _ => None,
     }
@@ -114,7 +202,7 @@ pub fn host<'a>(cfg: &Config, s: &'a SysState) -> Option<&'a HostState> {
 
 /// The SCM's state.
 pub fn scm<'a>(cfg: &Config, s: &'a SysState) -> &'a ScmState {
-    match &*s.actor_states[cfg.clients] {
+    match s.actor_states[cfg.clients].state() {
         ComState::Scm(x) => x,
         _ => unreachable!("actor layout: SCM after the clients"),
     }
@@ -124,7 +212,7 @@ pub fn scm<'a>(cfg: &Config, s: &'a SysState) -> &'a ScmState {
 pub fn servers<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a ServerState> {
     s.actor_states[cfg.clients + 1..]
         .iter()
-        .map(|a| match &**a {
+        .map(|a| match a.state() {
             ComState::Server(x) => x,
             _ => unreachable!("actor layout: server slots last"),
         })

@@ -18,6 +18,7 @@ use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Netwo
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
 
+use crate::com::state::HashedState;
 pub use crate::com::state::SysState;
 
 /// A model action: a message's delivery or an actor's internal step (stateright's
@@ -117,7 +118,11 @@ impl ComModel {
     /// messages as its multiset, the timers set that are enabled.
     pub fn to_reference(&self, s: &SysState) -> stateright::actor::ActorModelState<ComActor, ()> {
         let mut out = reference(self.cfg).init_states().remove(0);
-        out.actor_states = s.actor_states.to_vec();
+        out.actor_states = s
+            .actor_states
+            .iter()
+            .map(|a| Arc::new(a.state().clone()))
+            .collect();
         out.network = Network::new_unordered_nonduplicating(s.network.iter().cloned());
         for t in out.timers_set.iter_mut() {
             t.cancel_all();
@@ -144,7 +149,7 @@ impl ComModel {
             debug_assert!(taken, "a delivered message was in transit");
         }
         if let Some(next) = next {
-            out.actor_states[usize::from(id)] = Arc::new(next);
+            out.actor_states[usize::from(id)] = Arc::new(HashedState::new(next));
         }
         for (dst, msg) in sends {
             out.send(Envelope { src: id, dst, msg });
@@ -159,7 +164,11 @@ impl Model for ComModel {
 
     fn init_states(&self) -> Vec<SysState> {
         vec![SysState {
-            actor_states: self.actors.iter().map(|a| Arc::new(a.initial())).collect(),
+            actor_states: self
+                .actors
+                .iter()
+                .map(|a| Arc::new(HashedState::new(a.initial())))
+                .collect(),
             network: Vec::new(),
         }]
     }

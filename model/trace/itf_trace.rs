@@ -429,7 +429,7 @@ pub fn vars(cfg: &Config, actors: usize) -> Vec<String> {
 pub fn encode_state(names: &[String], state: &SysState) -> Result<Map<String, Value>, EncodeError> {
     let mut vars = Map::new();
     for (name, s) in names.iter().zip(&state.actor_states) {
-        vars.insert(name.clone(), to_itf(&**s)?);
+        vars.insert(name.clone(), to_itf(s.state())?);
     }
     let mut net = Vec::new();
     for env in crate::com::state::in_transit(state) {

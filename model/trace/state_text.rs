@@ -740,7 +740,7 @@ pub fn sent_and_dropped(
 /// `client-death`): it makes no calls and receives nothing any more.
 pub fn dead_client(state: &SysState, id: Id) -> bool {
     matches!(
-        state.actor_states.get(usize::from(id)).map(|a| &**a),
+        state.actor_states.get(usize::from(id)).map(|a| a.state()),
         Some(ComState::Client(c)) if c.dead
     )
 }

@@ -75,7 +75,7 @@ fn invisible(step: &Step) -> bool {
 
 /// Client `i`'s state in `s`, in a local scenario.
 fn client(s: &SysState, i: usize) -> Option<&ClientState> {
-    match s.actor_states.get(i).map(|a| &**a) {
+    match s.actor_states.get(i).map(|a| a.state()) {
         Some(ComState::Client(c)) => Some(c),
         _ => None,
     }

@@ -43,13 +43,11 @@
 //!   their members and every trace is as short as the unreduced search's (it may be another
 //!   shortest trace).
 
-use crate::com::actor::ComState;
-use crate::com::state::{ComModel, SysState};
+use crate::com::state::{ComModel, HashedState, SysState};
 use crate::verify::memory::{resident_bytes, MemoryBound};
 use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::symmetry::Symmetry;
-use ahash::RandomState;
 use rayon::prelude::*;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
@@ -87,17 +85,11 @@ impl Trace {
     }
 }
 
-/// The fixed keys of the fingerprint hasher (arbitrary constants, fixed so that every run
-/// computes the same fingerprints).
-pub(crate) const FP_KEYS: RandomState = RandomState::with_seeds(
-    0x243f_6a88_85a3_08d3,
-    0x1319_8a2e_0370_7344,
-    0xa409_3822_299f_31d0,
-    0x082e_fa98_ec4e_6c89,
-);
+/// The fixed keys of the fingerprint hasher: those of the actor states' hashes.
+pub(crate) use crate::com::state::HASH_KEYS as FP_KEYS;
 
-/// A 64-bit fingerprint of a system state, equal for equal states: the actor states in actor
-/// order and the messages in transit (a multiset, combined by a commutative sum of their
+/// A 64-bit fingerprint of a system state, equal for equal states: the actor states' hashes
+/// (computed once per actor state, [`crate::com::state::HashedState`]) in actor order and the messages in transit (a multiset, combined by a commutative sum of their
 /// elements' hashes, so that [`crate::verify::symmetry`] can fingerprint a renamed image without
 /// sorting it). The actors' timers are a function of their states and are left out. Two
 /// different states share a fingerprint with probability about 2⁻⁶⁴ per pair; such a
@@ -105,7 +97,7 @@ pub(crate) const FP_KEYS: RandomState = RandomState::with_seeds(
 pub fn fingerprint(s: &SysState) -> u64 {
     let mut h = FP_KEYS.build_hasher();
     for a in &s.actor_states {
-        (**a).hash(&mut h);
+        h.write_u64(a.state_hash());
     }
     let net = s
         .network
@@ -234,7 +226,7 @@ struct Interner {
 /// An actor state held by the [`Interner`], with its hash.
 struct Interned {
     hash: u64,
-    state: Arc<ComState>,
+    state: Arc<HashedState>,
 }
 
 impl PartialEq for Interned {
@@ -265,7 +257,7 @@ impl Interner {
             if k < 64 && changed >> k & 1 == 0 {
                 continue;
             }
-            let hash = FP_KEYS.hash_one(&**a);
+            let hash = a.state_hash();
             let key = Interned {
                 hash,
                 state: a.clone(),

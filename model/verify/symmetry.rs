@@ -73,7 +73,7 @@ use crate::com::scenario::Scenario;
 use crate::com::scm::{Activation, ClassEntry, ScmState};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::HostState;
-use crate::com::state::SysState;
+use crate::com::state::{HashedState, SysState};
 use stateright::actor::{Envelope, Id};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -337,7 +337,7 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
     let mut out = s.clone();
     out.actor_states = from
         .iter()
-        .map(|&i| Arc::new(image(&s.actor_states[i])))
+        .map(|&i| Arc::new(HashedState::new(image(&s.actor_states[i]))))
         .collect();
     out.network = network;
     out
@@ -380,11 +380,14 @@ pub struct Symmetry {
 struct Parts<'a> {
     /// The clients' states, `None` beyond the configuration's clients.
     clients: [Option<&'a ClientState>; MAX_CLIENTS],
+    /// Per client, the hash of its state with its slot numbers erased ([`client_erased`]):
+    /// cached with the client's state.
+    erased: [u64; MAX_CLIENTS],
     scm: &'a ScmState,
     /// The slots' states, `None` beyond the configuration's slots.
     servers: [Option<&'a ServerState>; MAX_CLIENTS],
     /// Per slot, the hash of its state's fields that no renaming touches
-    /// ([`hash_server_fixed`]): computed once per state, not once per image.
+    /// ([`hash_server_fixed`]): cached with the slot's state.
     fixed: [u64; MAX_CLIENTS],
 }
 
@@ -443,9 +446,9 @@ impl Symmetry {
         let ssig: [u64; MAX_CLIENTS] = std::array::from_fn(|j| {
             parts.servers[j].map_or(0, |v| server_signature(&self.cfg, v, parts.fixed[j]))
         });
-        let csig = parts
-            .clients
-            .map(|c| c.map_or(0, |c| client_signature(c, &ssig)));
+        let csig: [u64; MAX_CLIENTS] = std::array::from_fn(|i| {
+            parts.clients[i].map_or(0, |c| client_signature(c, parts.erased[i], &ssig))
+        });
         let seq = |p: &Perm| -> [u64; 2 * MAX_CLIENTS] {
             let mut out = [0; 2 * MAX_CLIENTS];
             for i in 0..self.cfg.clients {
@@ -471,18 +474,24 @@ impl Symmetry {
 
     fn parts<'a>(&self, s: &'a SysState) -> Parts<'a> {
         let mut clients = [None; MAX_CLIENTS];
+        let mut erased = [0; MAX_CLIENTS];
         let mut scm = None;
         let mut servers = [None; MAX_CLIENTS];
+        let mut fixed = [0; MAX_CLIENTS];
         let (mut c, mut v) = (0, 0);
+        // The memo of a client's or a slot's state is owned here: always the same function of
+        // the state for each kind of actor.
         for a in &s.actor_states {
-            match &**a {
+            match a.state() {
                 ComState::Client(x) => {
                     clients[c] = Some(x);
+                    erased[c] = a.memo(|_| client_erased(x));
                     c += 1;
                 }
                 ComState::Scm(x) => scm = Some(x),
                 ComState::Server(x) => {
                     servers[v] = Some(x);
+                    fixed[v] = a.memo(|_| server_fixed(x));
                     v += 1;
                 }
                 _ => unreachable!("a local scenario's actor"),
@@ -490,9 +499,10 @@ impl Symmetry {
         }
         Parts {
             clients,
+            erased,
             scm: scm.expect("the SCM"),
             servers,
-            fixed: servers.map(|v| v.map_or(0, server_fixed)),
+            fixed,
         }
     }
 
@@ -549,7 +559,7 @@ impl Symmetry {
         for (i, c) in parts.clients.iter().enumerate() {
             let Some(c) = c else { break };
             let pos = p.client(i as u8) as usize;
-            actor[pos] = keys.hash_one(client_image(c, p));
+            actor[pos] = hash_client_image(c, parts.erased[i], p);
         }
         actor[n] = hash_scm_image(parts.scm, p);
         for (j, v) in parts.servers.iter().enumerate() {
@@ -604,11 +614,7 @@ impl Symmetry {
     /// them the least fingerprint.
     fn service_key(&self, s: &SysState) -> u64 {
         let n = self.cfg.clients;
-        let keys = &crate::verify::search::FP_KEYS;
-        let csig: Vec<u64> = s.actor_states[..n]
-            .iter()
-            .map(|a| keys.hash_one(&**a))
-            .collect();
+        let csig: Vec<u64> = s.actor_states[..n].iter().map(|a| a.state_hash()).collect();
         let perms = self.service_perms();
         let seq = |p: &Perm| -> [u64; MAX_CLIENTS] {
             let mut out = [0; MAX_CLIENTS];
@@ -657,8 +663,8 @@ fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
     let mut out = s.clone();
     out.actor_states = from
         .iter()
-        .map(|&i| match &*s.actor_states[i] {
-            ComState::Host(h) => Arc::new(ComState::Host(host_image(h, p))),
+        .map(|&i| match s.actor_states[i].state() {
+            ComState::Host(h) => Arc::new(HashedState::new(ComState::Host(host_image(h, p)))),
             _ => s.actor_states[i].clone(),
         })
         .collect();
@@ -841,19 +847,44 @@ fn server_signature(cfg: &Config, v: &ServerState, fixed: u64) -> u64 {
     h.finish()
 }
 
-/// A client state with its slot names replaced by the signatures of the slots: equal for a
-/// state and any of its images.
-fn client_signature(c: &ClientState, ssig: &[u64]) -> u64 {
+/// The hash of a client state with its slot numbers erased (its objects keep their numbers
+/// within their slots): equal for a state and any of its images.
+fn client_erased(c: &ClientState) -> u64 {
     let erased = ClientState {
         factory: c.factory.map(|_| 0),
         object: c.object.map(|(_, o)| (0, o)),
         second: c.second.map(|(_, o)| (0, o)),
         ..c.clone()
     };
+    crate::verify::search::FP_KEYS.hash_one(erased)
+}
+
+/// The slots a client state names, in field order: its class object's, its object's and its
+/// second object's, each renamed by `slot`.
+fn client_slots(c: &ClientState, slot: impl Fn(u8) -> u8) -> [Option<u8>; 3] {
+    [
+        c.factory.map(&slot),
+        c.object.map(|(s, _)| slot(s)),
+        c.second.map(|(s, _)| slot(s)),
+    ]
+}
+
+/// A client state with its slot names replaced by the signatures of the slots (`erased` is its
+/// [`client_erased`]): equal for a state and any of its images.
+fn client_signature(c: &ClientState, erased: u64, ssig: &[u64]) -> u64 {
     let mut h = crate::verify::search::FP_KEYS.build_hasher();
-    erased.hash(&mut h);
-    c.factory.map(|s| ssig[s as usize]).hash(&mut h);
-    c.object.map(|(s, _)| ssig[s as usize]).hash(&mut h);
-    c.second.map(|(s, _)| ssig[s as usize]).hash(&mut h);
+    h.write_u64(erased);
+    for s in client_slots(c, |s| s) {
+        s.map(|s| ssig[s as usize]).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The hash of a client state's image under `p` (`erased` is its [`client_erased`]): the
+/// erased state and the renamed slots, which together determine the image.
+fn hash_client_image(c: &ClientState, erased: u64, p: &Perm) -> u64 {
+    let mut h = crate::verify::search::FP_KEYS.build_hasher();
+    h.write_u64(erased);
+    client_slots(c, |s| p.slot(s)).hash(&mut h);
     h.finish()
 }
