@@ -121,7 +121,7 @@ enum Command {
         /// Enable a remedy or variant (repeatable).
         #[arg(long = "enable")]
         enable: Vec<String>,
-        /// Number of client processes of the model (1-3; default: the log's).
+        /// Number of client processes of the model (1-4; default: the log's).
         #[arg(long)]
         clients: Option<usize>,
         /// The COM runtime modeled: windows (default) or wine (the harness runs on Wine).
@@ -179,7 +179,7 @@ enum Command {
         /// Enable a remedy or variant (repeatable).
         #[arg(long = "enable")]
         enable: Vec<String>,
-        /// Number of client processes (1-3; inproc always has its three client threads).
+        /// Number of client processes (1-4; inproc always has its three client threads).
         #[arg(long, default_value_t = DEFAULT_CLIENTS)]
         clients: usize,
         /// The COM runtime modeled: windows (default) or wine (`comlife list` says what Wine
@@ -238,7 +238,7 @@ struct CheckArgs {
     /// file's).
     #[arg(long = "enable", requires = "target")]
     enable: Vec<String>,
-    /// Number of client processes (1-3; inproc always has its three client threads); a
+    /// Number of client processes (1-4; inproc always has its three client threads); a
     /// description says its own ([clients] count).
     #[arg(long, default_value_t = DEFAULT_CLIENTS, conflicts_with = "file")]
     clients: usize,

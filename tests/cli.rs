@@ -49,7 +49,7 @@ fn unknown_names_exit_2_and_list_valid_ones() {
 
     let (code, _, err) = comlife(&["check", "--clients", "9"]);
     assert_eq!(code, 2);
-    assert!(err.contains("1 to 3"), "{err}");
+    assert!(err.contains("1 to 4"), "{err}");
 
     let (code, _, err) = comlife(&["check", "--scenario", "inproc", "--enable", "unload-delay"]);
     assert_eq!(code, 2);

@@ -12,7 +12,7 @@ fn bad_names_and_bounds_are_rejected_with_the_valid_choices() {
     let e = Toggle::parse("lockserver").unwrap_err();
     assert!(e.contains("lockserver-counts"));
     let e = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 0).unwrap_err();
-    assert!(e.contains("1 to 3"));
+    assert!(e.contains("1 to 4"));
     let e = Config::new(
         Scenario::LocalMultiSta,
         ToggleSet::only(Toggle::UserControl),
@@ -51,4 +51,21 @@ fn mechanism_sets_round_trip_through_flags() {
             assert_eq!(ToggleSet::parse_label(&set.label()), Ok(set));
         }
     }
+}
+
+/// A layout's JSON in a trace lists the run's clients' classes, three at least (as traces
+/// written before four clients were accepted do), and reads back to the same layout.
+#[test]
+fn a_layout_round_trips_through_its_trace_json() {
+    use comlife::com::config::Layout;
+    let mut l = Layout::of(Scenario::LocalMultiSta);
+    assert_eq!(l.client_class, [0, 1, 0, 1]);
+    let three = l.to_json(2);
+    assert!(three.contains("\"client_class\":[0,1,0]"), "{three}");
+    assert_eq!(Layout::from_json(&three).unwrap(), l);
+    l.client_class = [1, 0, 1, 1];
+    let four = l.to_json(4);
+    assert!(four.contains("\"client_class\":[1,0,1,1]"), "{four}");
+    assert_eq!(Layout::from_json(&four).unwrap(), l);
+    assert!(Layout::from_json("{\"classes\":2}").is_err());
 }

@@ -357,7 +357,7 @@ fn sserver(exit: ExitDecision, revoke: bool, lockserver_fails: u8) -> Config {
         revoke,
         lockserver_fails,
         create_instance: 2,
-        client_class: [0; 3],
+        client_class: [0; comlife::com::config::MAX_CLIENTS],
         ..c.layout
     };
     c.with_layout(layout).unwrap()
@@ -496,7 +496,7 @@ fn terminal(teardown: Teardown, revoke_before_quit: bool, quit_waits_for_objects
         apartments: 1,
         classes: 1,
         class_apartment: [0; 3],
-        client_class: [0; 3],
+        client_class: [0; comlife::com::config::MAX_CLIENTS],
         exit: ExitDecision::Windows,
         call_opens_window: true,
         idle_timer: true,
@@ -674,7 +674,7 @@ fn textbook_one_sta(self_hold: bool, conditional_registration: bool) -> Config {
         apartments: 1,
         classes: 1,
         class_apartment: [0; 3],
-        client_class: [0; 3],
+        client_class: [0; comlife::com::config::MAX_CLIENTS],
         self_hold,
         conditional_registration,
         ..c.layout
@@ -752,7 +752,7 @@ fn a_dll_in_a_surrogate_exits_when_the_poll_finds_its_count_zero_after_its_first
         apartments: 1,
         classes: 1,
         class_apartment: [0; 3],
-        client_class: [0; 3],
+        client_class: [0; comlife::com::config::MAX_CLIENTS],
         exit: ExitDecision::DllUnloaded,
         ..c.layout
     };

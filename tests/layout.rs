@@ -8,7 +8,9 @@ use comlife::verify::check::{run, RunOptions, Verdict};
 
 /// Two STAs, three classes (CLSID_A in apartment 1, CLSID_B and CLSID_C in apartment 2),
 /// CLSID_C registered REGCLS_SINGLEUSE; `client_class` says which class each client activates.
-fn two_apartments_three_classes(client_class: [u8; 3]) -> Config {
+fn two_apartments_three_classes(clients: [u8; 3]) -> Config {
+    let mut client_class = [0; comlife::com::config::MAX_CLIENTS];
+    client_class[..3].copy_from_slice(&clients);
     Config::new(Scenario::LocalMultiSta, ToggleSet::EMPTY, 2)
         .unwrap()
         .with_layout(Layout {
@@ -70,7 +72,7 @@ fn impossible_layouts_are_refused() {
     let e = base.with_layout(l).unwrap_err();
     assert!(e.contains("apartment 2 registers no class"), "{e}");
     let mut l = Layout::of(Scenario::LocalMultiSta);
-    l.client_class = [0, 2, 0];
+    l.client_class = [0, 2, 0, 0];
     assert!(base
         .with_layout(l)
         .unwrap_err()

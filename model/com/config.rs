@@ -24,9 +24,10 @@ impl fmt::Debug for Clsid {
 
 /// Default number of clients (`--clients`).
 pub const DEFAULT_CLIENTS: usize = 2;
-/// Largest number of clients a run accepts: the observation bit set and the state space are
-/// sized for it.
-pub const MAX_CLIENTS: usize = 3;
+/// Largest number of clients a run accepts. Four clients are accepted for bounded searches and
+/// random walks: an exhaustive four-client run of a scenario with user or framework code is
+/// beyond one machine (docs/benchmarks.md), which `check` says before it starts one.
+pub const MAX_CLIENTS: usize = 4;
 
 /// Everything an actor needs to know about the run: scenario, toggled mechanisms and sizes.
 ///
@@ -306,6 +307,43 @@ fn is_one(n: &u8) -> bool {
 }
 
 impl Layout {
+    /// The layout as JSON (a trace's `#meta.layout`): `client_class` lists the entries of the
+    /// run's `clients`, and three at least, the length every trace had before four clients
+    /// were accepted, so that a trace of up to three clients is written as it always was.
+    pub fn to_json(&self, clients: usize) -> String {
+        // Serialized in field order (a `serde_json::Value` would sort the keys), then the list
+        // cut: its entries are numbers, so the first `]` after the key ends it.
+        let text = serde_json::to_string(self).expect("a layout is plain data");
+        let key = "\"client_class\":[";
+        let Some(start) = text.find(key).map(|i| i + key.len()) else {
+            return text;
+        };
+        let end = start + text[start..].find(']').expect("a JSON list ends");
+        let kept: Vec<&str> = text[start..end].split(',').take(clients.max(3)).collect();
+        format!("{}{}{}", &text[..start], kept.join(","), &text[end..])
+    }
+
+    /// A layout from [`Layout::to_json`]'s JSON: the `client_class` entries it leaves out
+    /// (those beyond the run's clients) are filled as [`Layout::of`] fills them, `i mod
+    /// classes`.
+    ///
+    /// # Errors
+    /// When `text` is not such JSON: serde's message.
+    pub fn from_json(text: &str) -> Result<Layout, String> {
+        let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let classes = v
+            .get("classes")
+            .and_then(|c| c.as_u64())
+            .unwrap_or(1)
+            .max(1);
+        if let Some(serde_json::Value::Array(a)) = v.get_mut("client_class") {
+            for i in a.len()..MAX_CLIENTS {
+                a.push((i as u64 % classes).into());
+            }
+        }
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+
     /// The scenario's own layout: apartment `i` registers class `i` (one class per apartment;
     /// the service host's two services are its two classes), and client `i` activates class
     /// `i mod classes`.

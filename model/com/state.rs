@@ -20,9 +20,14 @@ use std::sync::{Arc, OnceLock};
 
 pub use crate::com::system::ComModel;
 
-/// The most actors a model has: three clients, the SCM and three server slots
-/// ([`crate::com::config::MAX_CLIENTS`] clients); `inproc` has one, `service` four.
+/// The most actors a model has: [`crate::com::config::MAX_CLIENTS`] clients, the SCM and as
+/// many server slots; `inproc` has one, `service` four.
 pub const MAX_ACTORS: usize = 2 * crate::com::config::MAX_CLIENTS + 1;
+
+/// The actors a [`SysState`] holds inline: those of up to three clients (three clients, the
+/// SCM, three slots). A four-client state holds its nine on the heap, so that the states of
+/// the runs of at most three clients, which are most of the frontier's memory, stay 64 bytes.
+pub const INLINE_ACTORS: usize = 7;
 
 /// A state of the whole system: every actor's state and the messages in transit. The actors'
 /// timers (their enabled internal steps, [`crate::com::actor::ComActor::enabled`]) are a function of their states
@@ -42,7 +47,7 @@ pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
     /// [`Config::server_id`], [`Config::host_id`]). An `Arc` each, so that a successor shares
     /// every actor state its step did not change.
-    pub actor_states: SmallVec<[Arc<HashedState>; MAX_ACTORS]>,
+    pub actor_states: SmallVec<[Arc<HashedState>; INLINE_ACTORS]>,
     /// The messages in transit, one entry per copy, sorted by (source, destination, message):
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is

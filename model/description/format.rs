@@ -451,7 +451,7 @@ pub struct Mechanisms {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Clients {
-    /// Number of client processes, 1 to 3 (default 2); not for a DLL, whose client is one
+    /// Number of client processes, 1 to 4 (default 2); not for a DLL, whose client is one
     /// process with an STA thread and two MTA threads.
     #[serde(default)]
     #[schemars(with = "Option<u8>", range(min = 1, max = 3))]

@@ -1093,7 +1093,8 @@ impl Description {
         layout.client_class = [0; MAX_CLIENTS];
         match &self.clients.classes {
             None => {
-                for (i, c) in layout.client_class.iter_mut().enumerate().take(clients) {
+                // Every entry, as `Layout::of` fills them (those beyond `clients` are unused).
+                for (i, c) in layout.client_class.iter_mut().enumerate() {
                     *c = (i % names.len()) as u8;
                 }
             }

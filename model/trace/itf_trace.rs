@@ -747,7 +747,7 @@ pub fn document_for(
     } else {
         // A server description's own apartments and classes, as JSON in a string (ITF wants
         // strings in #meta); replay rebuilds the configuration from it.
-        Some(serde_json::to_string(&cfg.layout).map_err(|e| EncodeError(format!("layout: {e}")))?)
+        Some(cfg.layout.to_json(cfg.clients))
     };
     let meta = TraceMeta {
         format: "ITF".into(),

@@ -286,8 +286,8 @@ fn header(doc: &Value) -> Result<Header, Malformed> {
         let text = l
             .as_str()
             .map_or_else(|| bad(path, "must be a string"), Ok)?;
-        let layout: Layout =
-            serde_json::from_str(text).or_else(|e| bad(path, format!("not a layout: {e}")))?;
+        let layout =
+            Layout::from_json(text).or_else(|e| bad(path, format!("not a layout: {e}")))?;
         cfg = cfg.with_layout(layout).or_else(|e| bad(path, e))?;
     }
     // The runtime (absent for Windows).

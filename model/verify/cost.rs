@@ -11,7 +11,7 @@
 //! run whose two-client run has [`COSTLY_TWO_CLIENT_STATES`] or more unique states has millions
 //! of states: minutes and gigabytes.
 
-use crate::com::config::{Config, MAX_CLIENTS};
+use crate::com::config::Config;
 use crate::com::scenario::Scenario;
 use crate::com::toggle_set::ToggleSet;
 use crate::verify::check::RunOptions;
@@ -22,18 +22,25 @@ use crate::verify::expectations::Expectations;
 /// half a gigabyte or more (see the module documentation for the measurements).
 pub const COSTLY_TWO_CLIENT_STATES: usize = 50_000;
 
+/// The two-client unique states from which the same run with four clients is known to be
+/// costly: each further client multiplies the states by 60 or more (module documentation), so
+/// a thousand two-client states are millions with four clients.
+pub const FOUR_CLIENT_BOUND: usize = 1_000;
+
 /// Why the exhaustive run of `cfg` with `opts` is known to be costly, or `None` when it is
 /// not (or is a simulation, whose cost `--simulate RUNS` bounds). The two-client count is the
 /// one `pinned` pins for the same scenario, runtime and toggles, else for the scenario's baseline (a
 /// run outside the matrix, or a server description with its own layout).
 pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<String> {
-    if opts.simulate.is_some() || cfg.clients < MAX_CLIENTS || cfg.scenario == Scenario::Inproc {
+    if opts.simulate.is_some() || cfg.clients < 3 || cfg.scenario == Scenario::Inproc {
         return None;
     }
     let two = pinned
         .states_on(cfg.scenario, cfg.runtime, cfg.toggled)
         .or_else(|| pinned.states(cfg.scenario, ToggleSet::EMPTY))?;
-    if two < COSTLY_TWO_CLIENT_STATES {
+    // A fourth client multiplies again: every four-client run of a scenario with more than a
+    // few thousand two-client states is beyond one machine.
+    if two < COSTLY_TWO_CLIENT_STATES && (cfg.clients == 3 || two < FOUR_CLIENT_BOUND) {
         return None;
     }
     let symmetry = if opts.symmetry {
@@ -51,11 +58,17 @@ pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<
               (--simulate 20000) reach beyond such a bound"
         }
     };
+    let growth = if cfg.clients == 3 {
+        "a third client multiplies that by about 60 to 530"
+    } else {
+        "a third client multiplies that by about 60 to 530 and a fourth by as much again, \
+         beyond what one machine holds"
+    };
     Some(format!(
         "with {} clients this run is known to be costly: with {} clients it has {two} unique \
-         states, and a third client multiplies that by about 60 to 530 (measured on 2 cores: \
-         local-sta 17.5 M classes in 79 s and 0.6 GB, local-multi-sta 38.6 M classes in 245 s \
-         and 1.4 GB; docs/benchmarks.md); {symmetry}. {advice}",
+         states, and {growth} (measured on 2 cores: local-sta 17.5 M classes in 79 s and \
+         0.6 GB, local-multi-sta 38.6 M classes in 245 s and 1.4 GB; docs/benchmarks.md); \
+         {symmetry}. {advice}",
         cfg.clients,
         crate::com::config::DEFAULT_CLIENTS
     ))

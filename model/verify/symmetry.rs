@@ -56,7 +56,12 @@
 //! state under its allowed permutations it takes those whose sequence of per-actor signatures
 //! (an actor's state with client and slot names erased, which no permutation changes) is
 //! lexicographically least, and returns the least fingerprint among them. Every member of a
-//! class has the same set of images, hence the same key. The state stored for a class is the
+//! class has the same set of images, hence the same key. The allowed permutations are every
+//! pair of an allowed client renaming and a renaming of the launched slots, chosen
+//! independently, and the sequence lists the clients' signatures before the slots', so the
+//! least sequences are found for each kind of name apart: at most 2 × 4! sequences per state
+//! with four clients, not 4! × 4!, and the images fingerprinted are the pairs of the least
+//! renamings of each kind (usually one). The state stored for a class is the
 //! first member the breadth-first search reached (a concrete state: traces stay executions of
 //! the unreduced model).
 //!
@@ -90,13 +95,21 @@ pub struct Perm {
 }
 
 /// The identity on `0..MAX_CLIENTS`.
-const ID3: [u8; MAX_CLIENTS] = [0, 1, 2];
+const IDENTITY: [u8; MAX_CLIENTS] = {
+    let mut out = [0; MAX_CLIENTS];
+    let mut i = 0;
+    while i < MAX_CLIENTS {
+        out[i] = i as u8;
+        i += 1;
+    }
+    out
+};
 
 impl Perm {
     /// The permutation that renames nothing.
     pub const IDENTITY: Perm = Perm {
-        clients: ID3,
-        slots: ID3,
+        clients: IDENTITY,
+        slots: IDENTITY,
     };
 
     /// The image of client index `i`.
@@ -138,17 +151,45 @@ impl Perm {
     }
 }
 
-/// Every permutation of `0..n` (n ≤ 3), identity first.
-fn permutations(n: usize) -> &'static [[u8; MAX_CLIENTS]] {
-    const P0: [[u8; 3]; 1] = [ID3];
-    const P2: [[u8; 3]; 2] = [ID3, [1, 0, 2]];
-    const P3: [[u8; 3]; 6] = [ID3, [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
-    match n {
-        0 | 1 => &P0,
-        2 => &P2,
-        3 => &P3,
-        _ => unreachable!("at most {MAX_CLIENTS} clients"),
+/// Most permutations of one kind of name: `MAX_CLIENTS!`.
+const MAX_RENAMINGS: usize = {
+    let mut f = 1;
+    let mut i = 2;
+    while i <= MAX_CLIENTS {
+        f *= i;
+        i += 1;
     }
+    f
+};
+
+/// Every permutation of `0..n` (n ≤ [`MAX_CLIENTS`]), in lexicographic order (identity first),
+/// as arrays whose entries beyond `n` are fixed.
+fn permutations(n: usize) -> &'static [[u8; MAX_CLIENTS]] {
+    static TABLE: std::sync::LazyLock<Vec<Vec<[u8; MAX_CLIENTS]>>> =
+        std::sync::LazyLock::new(|| {
+            (0..=MAX_CLIENTS)
+                .map(|n| {
+                    let mut out = Vec::new();
+                    let mut p = IDENTITY;
+                    loop {
+                        out.push(p);
+                        // The next permutation of p[..n] in lexicographic order.
+                        let Some(i) = (1..n).rev().find(|&i| p[i - 1] < p[i]) else {
+                            break;
+                        };
+                        let j = (i..n)
+                            .rev()
+                            .find(|&j| p[j] > p[i - 1])
+                            .expect("a larger entry");
+                        p.swap(i - 1, j);
+                        p[i..n].reverse();
+                    }
+                    out
+                })
+                .collect()
+        });
+    assert!(n <= MAX_CLIENTS, "at most {MAX_CLIENTS} clients");
+    &TABLE[n]
 }
 
 /// A client's state with its slot references renamed.
@@ -394,15 +435,63 @@ struct Parts<'a> {
 /// Most actors of a local scenario: clients, the SCM, slots.
 const ACTORS: usize = 2 * MAX_CLIENTS + 1;
 
-/// A list of permutations without allocation: at most 3! × 3!.
-struct Perms {
-    perms: [Perm; 36],
+/// A list of permutations of one kind of name without allocation: at most `MAX_CLIENTS!`.
+struct Renamings {
+    list: [[u8; MAX_CLIENTS]; MAX_RENAMINGS],
     len: usize,
 }
 
-impl Perms {
-    fn as_slice(&self) -> &[Perm] {
-        &self.perms[..self.len]
+impl Renamings {
+    fn new() -> Self {
+        Renamings {
+            list: [IDENTITY; MAX_RENAMINGS],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, p: [u8; MAX_CLIENTS]) {
+        self.list[self.len] = p;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[[u8; MAX_CLIENTS]] {
+        &self.list[..self.len]
+    }
+
+    /// Those renamings whose `seq` is least.
+    fn least_by(&self, seq: impl Fn(&[u8; MAX_CLIENTS]) -> [u64; MAX_CLIENTS]) -> Renamings {
+        let least = self
+            .as_slice()
+            .iter()
+            .map(&seq)
+            .min()
+            .expect("the identity is allowed");
+        let mut out = Renamings::new();
+        for p in self.as_slice() {
+            if seq(p) == least {
+                out.push(*p);
+            }
+        }
+        out
+    }
+}
+
+/// The allowed permutations of a state: every pair of an allowed renaming of the clients and
+/// one of the slots (the two are chosen independently).
+struct Allowed {
+    clients: Renamings,
+    slots: Renamings,
+}
+
+impl Allowed {
+    /// Every allowed permutation, identity first.
+    fn perms(&self) -> impl Iterator<Item = Perm> + '_ {
+        self.clients.as_slice().iter().flat_map(move |c| {
+            self.slots.as_slice().iter().map(move |s| Perm {
+                clients: *c,
+                slots: *s,
+            })
+        })
     }
 }
 
@@ -437,10 +526,9 @@ impl Symmetry {
             return self.service_key(s);
         }
         let parts = self.parts(s);
-        let perms = self.allowed_in(&parts);
-        let perms = perms.as_slice();
-        if perms.len() == 1 {
-            return self.image_fingerprint(s, &parts, &perms[0]);
+        let allowed = self.allowed_in(&parts);
+        if allowed.clients.len == 1 && allowed.slots.len == 1 {
+            return self.image_fingerprint(s, &parts, &Perm::IDENTITY);
         }
         // Signatures: what no permutation changes.
         let ssig: [u64; MAX_CLIENTS] = std::array::from_fn(|j| {
@@ -449,25 +537,27 @@ impl Symmetry {
         let csig: [u64; MAX_CLIENTS] = std::array::from_fn(|i| {
             parts.clients[i].map_or(0, |c| client_signature(c, parts.erased[i], &ssig))
         });
-        let seq = |p: &Perm| -> [u64; 2 * MAX_CLIENTS] {
-            let mut out = [0; 2 * MAX_CLIENTS];
-            for i in 0..self.cfg.clients {
-                out[p.clients[i] as usize] = csig[i];
-            }
-            for j in 0..self.cfg.slots() {
-                out[MAX_CLIENTS + p.slots[j] as usize] = ssig[j];
+        // The signatures in image order: the least sequence of client signatures followed by
+        // slot signatures is the least client part followed by the least slot part, since the
+        // two renamings are chosen independently.
+        let placed = |sig: &[u64; MAX_CLIENTS], n: usize, p: &[u8; MAX_CLIENTS]| {
+            let mut out = [0; MAX_CLIENTS];
+            for i in 0..n {
+                out[p[i] as usize] = sig[i];
             }
             out
         };
-        let least = perms
-            .iter()
-            .map(seq)
-            .min()
-            .expect("the identity is allowed");
-        perms
-            .iter()
-            .filter(|p| seq(p) == least)
-            .map(|p| self.image_fingerprint(s, &parts, p))
+        let least = Allowed {
+            clients: allowed
+                .clients
+                .least_by(|p| placed(&csig, self.cfg.clients, p)),
+            slots: allowed
+                .slots
+                .least_by(|p| placed(&ssig, self.cfg.slots(), p)),
+        };
+        least
+            .perms()
+            .map(|p| self.image_fingerprint(s, &parts, &p))
             .min()
             .expect("a least image")
     }
@@ -513,19 +603,16 @@ impl Symmetry {
             return vec![Perm::IDENTITY];
         }
         if self.cfg.scenario == Scenario::Service {
-            return self.service_perms().as_slice().to_vec();
+            return self.service_perms().perms().collect();
         }
-        self.allowed_in(&self.parts(s)).as_slice().to_vec()
+        self.allowed_in(&self.parts(s)).perms().collect()
     }
 
-    fn allowed_in(&self, parts: &Parts) -> Perms {
+    fn allowed_in(&self, parts: &Parts) -> Allowed {
         let cfg = &self.cfg;
         let n = cfg.clients;
         let open = parts.clients.map(|c| c.is_some_and(activation_open));
-        let mut out = Perms {
-            perms: [Perm::IDENTITY; 36],
-            len: 0,
-        };
+        let mut clients = Renamings::new();
         let launched = parts.scm.next_slot as usize;
         for pi in permutations(n) {
             let allowed = (0..n).all(|i| {
@@ -533,18 +620,15 @@ impl Symmetry {
                     && cfg.access_denied(i as u8) == cfg.access_denied(pi[i])
                     && (0..i).all(|j| !(open[i] && open[j]) || pi[j] < pi[i])
             });
-            if !allowed {
-                continue;
-            }
-            for tau in permutations(launched) {
-                out.perms[out.len] = Perm {
-                    clients: *pi,
-                    slots: *tau,
-                };
-                out.len += 1;
+            if allowed {
+                clients.push(*pi);
             }
         }
-        out
+        let mut slots = Renamings::new();
+        for tau in permutations(launched) {
+            slots.push(*tau);
+        }
+        Allowed { clients, slots }
     }
 
     /// The fingerprint of the image of `s` under `p`, computed without building the image:
@@ -590,23 +674,18 @@ impl Symmetry {
     /// The renamings of a `service` run: every permutation of the clients that maps each to a
     /// client of the same service (the host keeps no order among clients: it tells them apart
     /// by equality only), in every state.
-    fn service_perms(&self) -> Perms {
+    fn service_perms(&self) -> Allowed {
         let cfg = &self.cfg;
         let n = cfg.clients;
-        let mut out = Perms {
-            perms: [Perm::IDENTITY; 36],
-            len: 0,
-        };
+        let mut clients = Renamings::new();
         for pi in permutations(n) {
             if (0..n).all(|i| cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)) {
-                out.perms[out.len] = Perm {
-                    clients: *pi,
-                    slots: ID3,
-                };
-                out.len += 1;
+                clients.push(*pi);
             }
         }
-        out
+        let mut slots = Renamings::new();
+        slots.push(IDENTITY);
+        Allowed { clients, slots }
     }
 
     /// [`Symmetry::key`] of a `service` state: among the images under the allowed renamings,
@@ -614,30 +693,30 @@ impl Symmetry {
     /// them the least fingerprint.
     fn service_key(&self, s: &SysState) -> u64 {
         let n = self.cfg.clients;
-        let csig: Vec<u64> = s.actor_states[..n].iter().map(|a| a.state_hash()).collect();
-        let perms = self.service_perms();
-        let seq = |p: &Perm| -> [u64; MAX_CLIENTS] {
-            let mut out = [0; MAX_CLIENTS];
-            for (i, sig) in csig.iter().enumerate() {
-                out[p.clients[i] as usize] = *sig;
-            }
-            out
+        let csig: [u64; MAX_CLIENTS] = std::array::from_fn(|i| {
+            s.actor_states
+                .get(i)
+                .filter(|_| i < n)
+                .map_or(0, |a| a.state_hash())
+        });
+        let allowed = self.service_perms();
+        let least = Allowed {
+            clients: allowed.clients.least_by(|p| {
+                let mut out = [0; MAX_CLIENTS];
+                for i in 0..n {
+                    out[p[i] as usize] = csig[i];
+                }
+                out
+            }),
+            slots: allowed.slots,
         };
-        let least = perms
-            .as_slice()
-            .iter()
-            .map(seq)
-            .min()
-            .expect("the identity is allowed");
-        perms
-            .as_slice()
-            .iter()
-            .filter(|p| seq(p) == least)
+        least
+            .perms()
             .map(|p| {
-                if *p == Perm::IDENTITY {
+                if p == Perm::IDENTITY {
                     crate::verify::search::fingerprint(s)
                 } else {
-                    crate::verify::search::fingerprint(&permute_service_state(&self.cfg, s, p))
+                    crate::verify::search::fingerprint(&permute_service_state(&self.cfg, s, &p))
                 }
             })
             .min()
@@ -810,7 +889,7 @@ fn hash_server_image(cfg: &Config, v: &ServerState, fixed: u64, p: &Perm) -> u64
 fn queued_erased(cfg: &Config, q: &Queued) -> (bool, Msg) {
     let erase = Perm {
         clients: [0; MAX_CLIENTS],
-        slots: ID3,
+        slots: IDENTITY,
     };
     match q {
         Queued::Call { from, msg } => (
