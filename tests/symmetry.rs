@@ -116,6 +116,8 @@ fn properties_are_symmetric() {
 fn key_is_the_same_for_a_state_and_its_allowed_images() {
     for c in [
         cfg(Scenario::LocalSta, ToggleSet::EMPTY, 3),
+        // Four clients: 4! renamings of each kind.
+        cfg(Scenario::LocalSta, ToggleSet::EMPTY, 4),
         cfg(
             Scenario::LocalSta,
             ToggleSet::only(Toggle::ExitOnFinalDecrement),
@@ -177,6 +179,7 @@ fn key_merges_only_images_of_each_other() {
         cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2)
             .with_runtime(Runtime::Wine)
             .unwrap(),
+        cfg(Scenario::LocalMultiSta, ToggleSet::EMPTY, 4),
     ];
     let mut merged = 0;
     for c in runs {
