@@ -209,13 +209,19 @@ pub fn print_answer(
         }
         let short = &report.properties[d.shortest(report)];
         let steps = short.trace.as_ref().map_or(0, |t| t.len());
+        // Random walks and partial-order reduction find a trace, not necessarily a shortest one.
+        let (kind, not) = if report.simulated || report.por {
+            ("trace", ", not necessarily shortest")
+        } else {
+            ("shortest trace", "")
+        };
         match trace_dir {
             Some(dir) => println!(
-                "  shortest trace: {} ({steps} steps)",
+                "  {kind}: {} ({steps} steps{not})",
                 dir.join(format!("{}.md", short.def.name)).display()
             ),
             None => println!(
-                "  shortest trace: {} ({steps} steps; not written: --traces DIR writes it, --show-traces prints it)",
+                "  {kind}: {} ({steps} steps{not}; not written: --traces DIR writes it, --show-traces prints it)",
                 short.def.name
             ),
         }

@@ -137,6 +137,10 @@ fn check_por_files_its_traces_apart_and_says_they_may_not_be_shortest() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("0 differ"), "{out}");
+    assert!(
+        out.contains("  trace: ") && out.contains("steps, not necessarily shortest)"),
+        "the answer does not call the trace shortest: {out}"
+    );
     let run = dir.join("local-sta").join("baseline.por");
     let md = std::fs::read_to_string(run.join("available-under-user-control.md")).unwrap();
     assert!(
