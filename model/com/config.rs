@@ -689,10 +689,18 @@ impl Config {
         client == 0 && self.on(Toggle::AccessDeniedClient)
     }
 
-    /// Number of server-instance slots the SCM may start (local scenarios only).
+    /// Number of server-instance slots the SCM may start (local scenarios only): one per
+    /// client, one for the user-started instance, and under `per-clsid-launch` one more for an
+    /// instance launched for a class that another instance then serves, up to
+    /// [`MAX_CLIENTS`] (spec/assumptions.md A-BOUNDS).
     pub fn slots(&self) -> usize {
         if self.scenario.is_local() {
-            self.clients + usize::from(self.user_started())
+            let extra = if self.on(Toggle::PerClsidLaunch) && self.clients < MAX_CLIENTS {
+                1
+            } else {
+                0
+            };
+            self.clients + usize::from(self.user_started()) + extra
         } else {
             0
         }
