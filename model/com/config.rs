@@ -134,10 +134,13 @@ pub struct Layout {
     /// spec/assumptions.md A-WINDOWS-EXIT). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub call_opens_window: bool,
-    /// (textbook server, `exit = "windows"`) Whether an instance the SCM launched (`-Embedding`)
-    /// arms an idle timer that calls PostQuitMessage if no window is open when it ticks, and
-    /// that stops when the first window opens (`[server] idle_timer`; Windows Terminal's
-    /// `_handoffTimeoutTimer`, spec/assumptions.md A-IDLE-TIMER). False by default.
+    /// (textbook server) Whether an instance the SCM launched (`-Embedding`) arms an idle timer
+    /// (`[server] idle_timer`). With `exit = "windows"` it calls PostQuitMessage if no window is
+    /// open when it ticks, and the first window stops it (Windows Terminal's
+    /// `_handoffTimeoutTimer`, spec/assumptions.md A-IDLE-TIMER); with `exit = "count"` it ticks
+    /// once, and if no client holds a reference on the server its handler calls
+    /// CoAddRefServerProcess and CoReleaseServerProcess, a final release (the remedy of
+    /// spec/findings.md F-11, A-STARTUP-TIMER). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub idle_timer: bool,
     /// (textbook server) What the main thread does once its message loop has ended
@@ -482,15 +485,19 @@ impl Layout {
                 "teardown = \"terminate-process\" calls neither CoRevokeClassObject nor CoUninitialize; revoke = false says nothing more".into(),
             );
         }
+        if self.idle_timer && !self.windows_exit() && self.exit != ExitDecision::Count {
+            return Err(
+                "idle_timer is modeled with exit = \"windows\" (A-IDLE-TIMER) or exit = \"count\" (A-STARTUP-TIMER)".into(),
+            );
+        }
         if !self.windows_exit()
             && (self.call_opens_window
-                || self.idle_timer
                 || self.revoke_before_quit
                 || self.quit_waits_for_objects
                 || self.teardown == Teardown::TerminateProcess)
         {
             return Err(
-                "call_opens_window, idle_timer, revoke_before_quit, quit_waits_for_objects and teardown = \"terminate-process\" are modeled with exit = \"windows\"".into(),
+                "call_opens_window, revoke_before_quit, quit_waits_for_objects and teardown = \"terminate-process\" are modeled with exit = \"windows\"".into(),
             );
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {

@@ -451,7 +451,7 @@ pub enum ServerStep {
     /// instance holds the single-instance mutex, the command line is handed to it, and
     /// `TerminateProcess`; WindowEmperor.cpp lines 536–544; A-CONDITIONAL-REGISTRATION).
     ExitUnregistered,
-    /// (`startup-idle-timer`, remedy for F-11) The one-shot timer a textbook server started
+    /// (`idle_timer` with `exit = "count"`, remedy for F-11) The one-shot timer a textbook server started
     /// when the SCM launched it ticks while no client holds a reference on the server: its
     /// handler calls CoAddRefServerProcess and CoReleaseServerProcess, which returns 0: COM
     /// suspends the class objects and the server shuts down as on a final release
@@ -1151,7 +1151,7 @@ impl ServerState {
         fw.is_none() && self.self_hold && self.apt_idle(0)
     }
 
-    /// StartupTimerTick (`startup-idle-timer`): a textbook server that counts, its timer armed
+    /// StartupTimerTick (`idle_timer`, `exit = "count"`): a textbook server that counts, its timer armed
     /// at the launch, registered and resumed, no shutdown decided, its count at zero, every
     /// apartment idle in its loop with nothing queued (A-STARTUP-TIMER: the timer's seconds
     /// outlast the dispatch of what is already queued, as A-TIMEOUT and A-IDLE-TIMER take them
@@ -2160,10 +2160,9 @@ impl ServerState {
                 };
                 self.status = ProcStatus::Running;
                 self.launched_for = Some(*client);
-                // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER), or the
-                // start-up timer of the remedy `startup-idle-timer` (A-STARTUP-TIMER).
-                self.idle_timer = cfg.layout.idle_timer
-                    || (cfg.on(Toggle::StartupIdleTimer) && cfg.layout.exit == ExitDecision::Count);
+                // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER; a server
+                // that counts: A-STARTUP-TIMER).
+                self.idle_timer = cfg.layout.idle_timer;
                 // `self_hold`: CoAddRefServerProcess before registering (A-SELF-HOLD).
                 if cfg.layout.self_hold {
                     self.self_hold = true;

@@ -400,18 +400,6 @@ toggles! {
         rules: ["R-003-SCM-RELAUNCH"], source: "no source for Windows: A-SCM-LAUNCH (spec/assumptions.md) names both outcomes; Microsoft, \"Registering a Running EXE Server\" (the class table is looked up per CLSID); Wine dlls/combase/rpc.c rpc_get_local_class_object launches per activation", applies: multi_class,
         when_toggled: "(variant of an unsourced assumption) a launched instance is awaited only for the class it was launched for: an activation for another class that is not registered (never, or revoked by an exiting instance) launches one more instance instead of waiting for the one that is starting",
     },
-    /// A start-up idle timer (remedy for F-11): an instance the SCM launched that no client
-    /// holds a reference on when a one-shot timer started at its launch ticks shuts down as on
-    /// a final release (CoAddRefServerProcess, CoReleaseServerProcess: 0). Windows Terminal's
-    /// `_handoffTimeoutTimer` (A-IDLE-TIMER) is this timer for a server that exits on its
-    /// windows; KB 170915 names no such remedy.
-    StartupIdleTimer {
-        name: "startup-idle-timer", kind: Remedy,
-        rules: ["R-SEEDS-KB170915", "R-003-AUTO-SUSPEND"], source: "Windows Terminal WindowEmperor.cpp (_handoffTimeoutTimer, lines 600-609; A-IDLE-TIMER); 003_71d2d71f8f3a5043.txt (CoReleaseServerProcess suspends at zero)", applies: multi_class,
-        when_toggled: "(remedy for F-11) an instance the SCM launched starts a one-shot timer; when it ticks and no client holds a reference on the server (the count is zero, nothing queued), the handler calls CoAddRefServerProcess and CoReleaseServerProcess, which returns 0: COM suspends the class objects and the server shuts down as on a final release (meaningful only with per-clsid-launch)",
-        needs: Some(Toggle::PerClsidLaunch),
-        code_shape: Some("when launched with -Embedding, after CoResumeClassObjects start a one-shot timer (SetTimer, a few seconds: Windows Terminal's _handoffTimeoutTimer); in its WM_TIMER handler KillTimer, then CoAddRefServerProcess() and, if CoReleaseServerProcess() returns 0, shut down exactly as on the final release (revoke the class objects, PostQuitMessage): COM has suspended the class objects, so an activation that comes later is refused with CO_E_SERVER_STOPPING and the SCM launches a new instance for it"),
-    },
     /// Box's remedy, as he wrote it (Essential COM ch. 6; MSJ January 1997; remedy for F-4,
     /// F-8): once `Unlock` has seen the count reach zero it sets a shutdown flag (his
     /// `g_heventShutdown`), and `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING
