@@ -690,7 +690,7 @@ impl Description {
         ) {
             return Err(at(
                 t,
-                "idle_timer = true is modeled for a server that exits on its windows (exit = \"windows\",                  spec/assumptions.md A-IDLE-TIMER) or on its count (exit = \"count\", A-STARTUP-TIMER);                  leave the key out or change `exit`",
+                "idle_timer = true is modeled for a server that exits on its windows (exit = \"windows\", spec/assumptions.md A-IDLE-TIMER) or on its count (exit = \"count\", A-STARTUP-TIMER); leave the key out or change `exit`",
             ));
         }
         if let (Some(t), Some(r)) = (&server.teardown, &server.revoke) {
