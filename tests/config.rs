@@ -69,3 +69,29 @@ fn a_layout_round_trips_through_its_trace_json() {
     assert_eq!(Layout::from_json(&four).unwrap(), l);
     assert!(Layout::from_json("{\"classes\":2}").is_err());
 }
+
+/// `user-started` gives instance 1 to the user, a server slot beyond the clients' ones, so it
+/// takes one client fewer than the bound (it used to panic in the symmetry key at three
+/// clients, the bound then).
+#[test]
+fn user_started_leaves_a_slot_for_the_user() {
+    use comlife::com::config::MAX_CLIENTS;
+    use comlife::com::toggles::Toggle;
+    let e = Config::new(
+        Scenario::WtlSta,
+        ToggleSet::only(Toggle::UserStarted),
+        MAX_CLIENTS,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("user-started") && e.contains("valid values are 1 to 3"),
+        "{e}"
+    );
+    let c = Config::new(
+        Scenario::WtlSta,
+        ToggleSet::only(Toggle::UserStarted),
+        MAX_CLIENTS - 1,
+    )
+    .unwrap();
+    assert_eq!(c.slots(), MAX_CLIENTS);
+}

@@ -9,7 +9,7 @@ use comlife::com::scenario::Scenario;
 use comlife::com::scm::{ClassEntry, ScmState};
 use comlife::com::server::{AptPhase, ScmCall, ServerStep};
 use comlife::com::toggles::Toggle;
-use common::handlers::{activate, cfg, reply, scm_forwarding, started, A};
+use common::handlers::{activate, cfg, reply, scm_forwarding, started, A, B};
 
 #[test]
 fn r003_scm_relaunches_after_server_stopping() {
@@ -203,4 +203,61 @@ fn r_com_singleuse_registration_serves_one_activation() {
             }
         }
     }
+}
+
+/// The SCM's class table after instance 1 registered CLSID_A and CLSID_B and revoked CLSID_A,
+/// and a new activation of CLSID_A launched instance 2 while CLSID_B was still registered by
+/// instance 1; then instance 1 revokes CLSID_B. Returns the SCM and the messages a new
+/// activation of CLSID_B gets.
+fn b_revoked_while_instance_2_starts(toggled: &[Toggle]) -> (ScmState, comlife::com::msg::Sends) {
+    let c = cfg(Scenario::LocalMultiSta, toggled);
+    let mut scm = ScmState::new(&c);
+    let activation = |clsid| Msg::Activation {
+        clsid,
+        kind: ActKind::Instance,
+    };
+    let out = scm.on_msg(&c, c.client_id(0), &activation(A));
+    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A, B],
+    };
+    scm.on_msg(&c, c.server_id(0), &reg);
+    let revoke = |clsid| Msg::Revoke {
+        apartment: 0,
+        clsids: vec![clsid],
+    };
+    scm.on_msg(&c, c.server_id(0), &revoke(A));
+    let out = scm.on_msg(&c, c.client_id(1), &activation(A));
+    assert_eq!(out, vec![(c.server_id(1), Msg::Launch { client: 1 })]);
+    assert_eq!(scm.classes[1], ClassEntry::Registered(0));
+    scm.on_msg(&c, c.server_id(0), &revoke(B));
+    let out = scm.on_msg(&c, c.client_id(0), &activation(B));
+    (scm, out)
+}
+
+/// A-SCM: a launched instance serves every class of the server, so a class revoked by an
+/// exiting instance while another instance starts waits for the starting one: the activation
+/// is held, no third instance is launched (spec/findings.md F-11: before this, the SCM
+/// launched one, which with three clients waited for ever).
+#[test]
+fn a_scm_a_class_revoked_while_an_instance_starts_waits_for_it() {
+    let (scm, out) = b_revoked_while_instance_2_starts(&[]);
+    assert_eq!(out, vec![], "held, not launched");
+    assert_eq!(scm.classes[1], ClassEntry::Starting(1));
+    assert_eq!(
+        scm.held.len(),
+        2,
+        "CLSID_A's and CLSID_B's activations wait for instance 2"
+    );
+}
+
+/// A-SCM-LAUNCH's other outcome (`per-clsid-launch`): the instance launched for CLSID_A is not
+/// awaited for CLSID_B, whose activation launches another instance.
+#[test]
+fn a_scm_launch_per_clsid_launches_another_instance() {
+    let (scm, out) = b_revoked_while_instance_2_starts(&[Toggle::PerClsidLaunch]);
+    let c = cfg(Scenario::LocalMultiSta, &[Toggle::PerClsidLaunch]);
+    assert_eq!(out, vec![(c.server_id(2), Msg::Launch { client: 0 })]);
+    assert_eq!(scm.classes[1], ClassEntry::Starting(2));
 }

@@ -135,10 +135,13 @@ pub struct Layout {
     /// spec/assumptions.md A-WINDOWS-EXIT). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub call_opens_window: bool,
-    /// (textbook server, `exit = "windows"`) Whether an instance the SCM launched (`-Embedding`)
-    /// arms an idle timer that calls PostQuitMessage if no window is open when it ticks, and
-    /// that stops when the first window opens (`[server] idle_timer`; Windows Terminal's
-    /// `_handoffTimeoutTimer`, spec/assumptions.md A-IDLE-TIMER). False by default.
+    /// (textbook server) Whether an instance the SCM launched (`-Embedding`) arms an idle timer
+    /// (`[server] idle_timer`). With `exit = "windows"` it calls PostQuitMessage if no window is
+    /// open when it ticks, and the first window stops it (Windows Terminal's
+    /// `_handoffTimeoutTimer`, spec/assumptions.md A-IDLE-TIMER); with `exit = "count"` it ticks
+    /// once, and if no client holds a reference on the server its handler calls
+    /// CoAddRefServerProcess and CoReleaseServerProcess, a final release (the remedy of
+    /// spec/findings.md F-11, A-STARTUP-TIMER). False by default.
     #[serde(default, skip_serializing_if = "is_false")]
     pub idle_timer: bool,
     /// (textbook server) What the main thread does once its message loop has ended
@@ -520,15 +523,19 @@ impl Layout {
                 "teardown = \"terminate-process\" calls neither CoRevokeClassObject nor CoUninitialize; revoke = false says nothing more".into(),
             );
         }
+        if self.idle_timer && !self.windows_exit() && self.exit != ExitDecision::Count {
+            return Err(
+                "idle_timer is modeled with exit = \"windows\" (A-IDLE-TIMER) or exit = \"count\" (A-STARTUP-TIMER)".into(),
+            );
+        }
         if !self.windows_exit()
             && (self.call_opens_window
-                || self.idle_timer
                 || self.revoke_before_quit
                 || self.quit_waits_for_objects
                 || self.teardown == Teardown::TerminateProcess)
         {
             return Err(
-                "call_opens_window, idle_timer, revoke_before_quit, quit_waits_for_objects and teardown = \"terminate-process\" are modeled with exit = \"windows\"".into(),
+                "call_opens_window, revoke_before_quit, quit_waits_for_objects and teardown = \"terminate-process\" are modeled with exit = \"windows\"".into(),
             );
         }
         if let Some(i) = (0..clients).find(|&i| self.client_class[i] >= self.classes) {
@@ -549,8 +556,9 @@ impl Config {
     /// A configuration with the mechanisms in `toggled` toggled from their default.
     ///
     /// # Errors
-    /// Returns a message when `clients` is outside `1..=MAX_CLIENTS` or a mechanism does not
-    /// apply to the scenario.
+    /// Returns a message when `clients` is outside `1..=MAX_CLIENTS` (`1..MAX_CLIENTS` with
+    /// `user-started`, whose user-started instance takes a slot of its own) or a mechanism does
+    /// not apply to the scenario.
     pub fn new(scenario: Scenario, toggled: ToggleSet, clients: usize) -> Result<Self, String> {
         if !(1..=MAX_CLIENTS).contains(&clients) {
             return Err(format!(
@@ -571,6 +579,14 @@ impl Config {
                     .map(|m| m.name())
                     .collect::<Vec<_>>()
                     .join(", ")
+            ));
+        }
+        if toggled.contains(Toggle::UserStarted) && clients == MAX_CLIENTS {
+            return Err(format!(
+                "--clients {clients} is out of bounds with user-started, whose instance 1 the \
+                 user starts: it takes a server slot of its own, and there are {MAX_CLIENTS}; \
+                 valid values are 1 to {}",
+                MAX_CLIENTS - 1
             ));
         }
         Ok(Config {
@@ -727,10 +743,15 @@ impl Config {
         client == 0 && self.on(Toggle::AccessDeniedClient)
     }
 
-    /// Number of server-instance slots the SCM may start (local scenarios only).
+    /// Number of server-instance slots the SCM may start (local scenarios only): one per
+    /// client, one for the user-started instance, and under `per-clsid-launch` one more for an
+    /// instance launched for a class that another instance then serves, up to
+    /// [`MAX_CLIENTS`] (spec/assumptions.md A-BOUNDS).
     pub fn slots(&self) -> usize {
         if self.scenario.is_local() {
-            self.clients + usize::from(self.user_started())
+            let slots = self.clients + usize::from(self.user_started());
+            let extra = self.on(Toggle::PerClsidLaunch) && slots < MAX_CLIENTS;
+            slots + usize::from(extra)
         } else {
             0
         }

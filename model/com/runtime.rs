@@ -236,11 +236,19 @@ impl Runtime {
 
     /// Why toggle `t` cannot be toggled under this runtime, if it cannot: a condition the
     /// runtime cannot have (Wine checks no launch or access permission, so KB 170915's
-    /// `access-denied-client` cannot happen: R-WINE-NO-PERMISSION-CHECK).
+    /// `access-denied-client` cannot happen: R-WINE-NO-PERMISSION-CHECK), or a variant of
+    /// Windows's SCM that Wine decides otherwise (`per-clsid-launch`: Wine launches per
+    /// activation, which the model's Wine runtime does not model; spec/assumptions.md
+    /// A-SCM-LAUNCH, A-WINE).
     pub fn refuses_toggle(self, t: Toggle) -> Option<String> {
-        (self.is_wine() && t == Toggle::AccessDeniedClient).then(|| {
-            "'access-denied-client' cannot happen under the wine runtime: Wine makes no launch or access permission check (R-WINE-NO-PERMISSION-CHECK), so KB 170915 does not arise there".to_string()
-        })
+        if !self.is_wine() {
+            return None;
+        }
+        match t {
+            Toggle::AccessDeniedClient => Some("'access-denied-client' cannot happen under the wine runtime: Wine makes no launch or access permission check (R-WINE-NO-PERMISSION-CHECK), so KB 170915 does not arise there".to_string()),
+            Toggle::PerClsidLaunch => Some("'per-clsid-launch' is a variant of Windows's SCM: Wine has no SCM bookkeeping of launches, its rpc_get_local_class_object launches per activation (dlls/combase/rpc.c), which the wine runtime does not model (spec/assumptions.md A-SCM-LAUNCH, A-WINE)".to_string()),
+            _ => None,
+        }
     }
 
     /// Why naming pinned toggle `t` on the command line means nothing under this runtime: the

@@ -92,6 +92,17 @@ pub struct ScmState {
     pub forwarded: Vec<(Activation, u8)>,
     /// Whether an activation refused by a stopping instance was later served by a new one.
     pub relaunch_served: bool,
+    /// Per launched slot, the classes (bit `c` for CLSID `c`) the SCM still expects that
+    /// instance to register: at its launch every class no other starting instance is expected to
+    /// register (A-SCM: a launched instance serves every class of the server), or under
+    /// `per-clsid-launch` only the class it was launched for (A-SCM-LAUNCH). A bit is cleared
+    /// when the instance registers the class; all are cleared when the SCM forgets the instance
+    /// (it refused an activation) or its process exits. At most one instance expects a class. A
+    /// class no instance has registered shows the instance that expects it as `Starting` in the
+    /// class table; one registered by another instance shows it only here (and in the trace's
+    /// state text), so the ITF encoding leaves this field out.
+    #[serde(skip)]
+    pub pending: SmallVec<[u8; 4]>,
 }
 
 impl fmt::Debug for ScmState {
@@ -146,6 +157,37 @@ impl ScmState {
             held: Vec::new(),
             forwarded: Vec::new(),
             relaunch_served: false,
+            pending: smallvec::smallvec![0; cfg.slots()],
+        }
+    }
+
+    /// The class-table entry of class `c` when no instance has it registered: `Starting(s)`
+    /// for the instance `s` the SCM still expects to register it (A-SCM), else `Unknown`.
+    fn unregistered_entry(&self, c: Clsid) -> ClassEntry {
+        match self.pending.iter().position(|m| m & (1 << c.0) != 0) {
+            Some(s) => ClassEntry::Starting(s as u8),
+            None => ClassEntry::Unknown,
+        }
+    }
+
+    /// The launch of instance `s` for an activation of class `c`: the classes the SCM now
+    /// expects it to register. By default every class that no other starting instance is
+    /// expected to register, registered ones included (A-SCM: a launched instance serves every
+    /// class of the server, so a class revoked while it starts waits for it); under
+    /// `per-clsid-launch` only `c` (A-SCM-LAUNCH).
+    fn expect_from(&mut self, cfg: &Config, s: u8, c: Clsid) {
+        let mask = if cfg.on(Toggle::PerClsidLaunch) {
+            1 << c.0
+        } else {
+            let expected = self.pending.iter().fold(0u8, |acc, m| acc | m);
+            let all = ((1u16 << cfg.classes()) - 1) as u8;
+            all & !expected
+        };
+        self.pending[s as usize] = mask;
+        for (i, e) in self.classes.iter_mut().enumerate() {
+            if *e == ClassEntry::Unknown && mask & (1 << i) != 0 {
+                *e = ClassEntry::Starting(s);
+            }
         }
     }
 
@@ -161,8 +203,8 @@ impl ScmState {
                     // REGCLS_SINGLEUSE: once an activation is connected to the class object it
                     // is removed from public view; the next activation launches a new instance
                     // (R-COM-SINGLEUSE; spec/assumptions.md A-SINGLEUSE: "connected" when the SCM
-                    // hands the activation to the instance).
-                    self.classes[a.clsid.0 as usize] = ClassEntry::Unknown;
+                    // hands the activation to the instance), or waits for one that is starting.
+                    self.classes[a.clsid.0 as usize] = self.unregistered_entry(a.clsid);
                 }
                 out.push((
                     cfg.server_id(s as usize),
@@ -181,12 +223,9 @@ impl ScmState {
                 if (self.next_slot as usize) < cfg.slots() {
                     let s = self.next_slot;
                     self.next_slot += 1;
-                    // The instance's LocalServer32 serves every class of the server.
-                    for e in self.classes.iter_mut() {
-                        if *e == ClassEntry::Unknown {
-                            *e = ClassEntry::Starting(s);
-                        }
-                    }
+                    // The instance's LocalServer32 serves every class of the server (A-SCM;
+                    // A-SCM-LAUNCH).
+                    self.expect_from(cfg, s, a.clsid);
                     self.held.push(a);
                     self.held.sort();
                     out.push((cfg.server_id(s as usize), Msg::Launch { client: a.client }));
@@ -197,11 +236,14 @@ impl ScmState {
         }
     }
 
-    /// Removes every class-table entry that points at instance `s`.
+    /// Forgets instance `s`: it is expected to register nothing more, and every class-table
+    /// entry that points at it is reset ([`ScmState::unregistered_entry`]).
     fn forget(&mut self, s: u8) {
-        for e in self.classes.iter_mut() {
-            if matches!(*e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
-                *e = ClassEntry::Unknown;
+        self.pending[s as usize] = 0;
+        for c in 0..self.classes.len() {
+            let e = self.classes[c];
+            if matches!(e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
+                self.classes[c] = self.unregistered_entry(Clsid(c as u8));
             }
         }
     }
@@ -227,6 +269,7 @@ impl ScmState {
                 let s = cfg.slot_of(src).expect("registration from a server") as u8;
                 for c in clsids {
                     self.classes[c.0 as usize] = ClassEntry::Registered(s);
+                    self.pending[s as usize] &= !(1 << c.0);
                 }
                 out.push((
                     src,
@@ -248,12 +291,13 @@ impl ScmState {
             }
             Msg::Revoke { apartment, clsids } => {
                 // CoRevokeClassObject: the class is no longer available from this instance;
-                // new activations start another one (Microsoft's CoRevokeClassObject page;
-                // Wine's revoke informs the SCM).
+                // new activations start another one, or wait for an instance that is starting
+                // and expected to register it (Microsoft's CoRevokeClassObject page; Wine's
+                // revoke informs the SCM; A-SCM).
                 let s = cfg.slot_of(src).expect("revocation from a server") as u8;
                 for c in clsids {
                     if self.classes[c.0 as usize] == ClassEntry::Registered(s) {
-                        self.classes[c.0 as usize] = ClassEntry::Unknown;
+                        self.classes[c.0 as usize] = self.unregistered_entry(*c);
                     }
                 }
                 out.push((

@@ -451,6 +451,12 @@ pub enum ServerStep {
     /// instance holds the single-instance mutex, the command line is handed to it, and
     /// `TerminateProcess`; WindowEmperor.cpp lines 536–544; A-CONDITIONAL-REGISTRATION).
     ExitUnregistered,
+    /// (`idle_timer` with `exit = "count"`, remedy for F-11) The one-shot timer a textbook server started
+    /// when the SCM launched it ticks while no client holds a reference on the server: its
+    /// handler calls CoAddRefServerProcess and CoReleaseServerProcess, which returns 0: COM
+    /// suspends the class objects and the server shuts down as on a final release
+    /// (A-STARTUP-TIMER).
+    StartupTimerTick,
     /// (Wine) Apartment thread `a`, out of its message loop, calls CoUninitialize, which
     /// releases the apartment (`leave_apartment` → `apartment_release`, dlls/combase/
     /// apartment.c lines 1155–1165, 446–546) without dispatching anything: from now on a call
@@ -496,6 +502,7 @@ impl ServerStep {
             ServerStep::UserCloseWindow,
             ServerStep::ReleaseSelfHold,
             ServerStep::ExitUnregistered,
+            ServerStep::StartupTimerTick,
         ]);
         v.extend((0..apartments as u8).map(ServerStep::Uninitialize));
         v
@@ -658,6 +665,9 @@ impl ServerStep {
             }
             ServerStep::ExitUnregistered => {
                 "the main thread's condition does not allow registering: it ends the process without calling CoRegisterClassObject".to_string()
+            }
+            ServerStep::StartupTimerTick => {
+                "the start-up timer ticks with no reference on the server: the main thread calls CoAddRefServerProcess and CoReleaseServerProcess, which returns 0 (class objects suspended: the server shuts down)".to_string()
             }
             ServerStep::Uninitialize(a) => format!(
                 "apartment {} calls CoUninitialize, which releases the apartment and dispatches nothing (Wine)",
@@ -967,6 +977,7 @@ impl ServerState {
                     ServerStep::GetQuit,
                     ServerStep::ReleaseSelfHold,
                     ServerStep::ExitUnregistered,
+                    ServerStep::StartupTimerTick,
                 ]);
                 // A free-threaded textbook server's RPC threads finishing activations.
                 v.extend((0..self.rpc_activations.len() as u8).map(ServerStep::FinishRpc));
@@ -1039,6 +1050,7 @@ impl ServerState {
             ServerStep::UserCloseWindow => self.enabled_user_close_window(cfg),
             ServerStep::ReleaseSelfHold => self.enabled_release_self_hold(fw),
             ServerStep::ExitUnregistered => self.enabled_exit_unregistered(cfg, fw),
+            ServerStep::StartupTimerTick => self.enabled_startup_timer_tick(cfg, fw),
             ServerStep::Uninitialize(a) => self.enabled_uninitialize(cfg, a as usize),
         }
     }
@@ -1080,6 +1092,12 @@ impl ServerState {
                 self.release(cfg, 0, &mut out);
             }
             ServerStep::ExitUnregistered => self.end_process(cfg, &mut out),
+            ServerStep::StartupTimerTick => {
+                // KillTimer; CoAddRefServerProcess; CoReleaseServerProcess returns 0.
+                self.idle_timer = false;
+                self.add_ref(cfg);
+                self.release(cfg, 0, &mut out);
+            }
             ServerStep::Uninitialize(a) => {
                 self.apartments[a as usize].phase = AptPhase::Uninitialized
             }
@@ -1131,6 +1149,22 @@ impl ServerState {
     /// itself, its main thread idle in its message loop.
     fn enabled_release_self_hold(&self, fw: Option<Framework>) -> bool {
         fw.is_none() && self.self_hold && self.apt_idle(0)
+    }
+
+    /// StartupTimerTick (`idle_timer`, `exit = "count"`): a textbook server that counts, its timer armed
+    /// at the launch, registered and resumed, no shutdown decided, its count at zero, every
+    /// apartment idle in its loop with nothing queued (A-STARTUP-TIMER: the timer's seconds
+    /// outlast the dispatch of what is already queued, as A-TIMEOUT and A-IDLE-TIMER take them
+    /// to).
+    fn enabled_startup_timer_tick(&self, cfg: &Config, fw: Option<Framework>) -> bool {
+        fw.is_none()
+            && cfg.layout.exit == ExitDecision::Count
+            && self.idle_timer
+            && self.ready
+            && self.shutdown.is_none()
+            && self.count == 0
+            && (0..self.apartments.len()).all(|a| self.apt_idle(a))
+            && self.queues.iter().all(Vec::is_empty)
     }
 
     /// ExitUnregistered (`registration = "conditional"`): a textbook server whose threads have
@@ -1399,7 +1433,8 @@ impl ServerState {
     /// in its loop with nothing queued (A-IDLE-TIMER), and PostQuitMessage is not called yet (a
     /// later tick would change nothing).
     fn enabled_idle_timer_tick(&self, cfg: &Config) -> bool {
-        self.idle_timer
+        cfg.layout.windows_exit()
+            && self.idle_timer
             && self.quit_needed(cfg)
             && !self.quit_requested
             && self.apt_idle(0)
@@ -2125,7 +2160,8 @@ impl ServerState {
                 };
                 self.status = ProcStatus::Running;
                 self.launched_for = Some(*client);
-                // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER).
+                // Launched with `-Embedding`: the idle timer is armed (A-IDLE-TIMER; a server
+                // that counts: A-STARTUP-TIMER).
                 self.idle_timer = cfg.layout.idle_timer;
                 // `self_hold`: CoAddRefServerProcess before registering (A-SELF-HOLD).
                 if cfg.layout.self_hold {

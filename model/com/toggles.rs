@@ -391,6 +391,15 @@ toggles! {
         rules: ["R-003-SCM-RELAUNCH"], source: "no source: A-SCM-EXITED (spec/assumptions.md) names both outcomes", applies: local,
         when_toggled: "(variant of an unsourced assumption) an activation forwarded to an instance whose process exited before it arrived fails to the client with RPC_S_SERVER_UNAVAILABLE; the SCM does not launch a new instance for it",
     },
+    /// Variant of A-SCM-LAUNCH (unsourced for Windows): the SCM keeps its launches in progress
+    /// per CLSID, so an activation for a class that is neither registered nor awaited from the
+    /// instance launched for it launches another instance, even while an instance launched for
+    /// another class of the same server is starting.
+    PerClsidLaunch {
+        name: "per-clsid-launch", kind: Variant,
+        rules: ["R-003-SCM-RELAUNCH"], source: "no source for Windows: A-SCM-LAUNCH (spec/assumptions.md) names both outcomes; Microsoft, \"Registering a Running EXE Server\" (the class table is looked up per CLSID); Wine dlls/combase/rpc.c rpc_get_local_class_object launches per activation", applies: multi_class,
+        when_toggled: "(variant of an unsourced assumption) a launched instance is awaited only for the class it was launched for: an activation for another class that is not registered (never, or revoked by an exiting instance) launches one more instance instead of waiting for the one that is starting",
+    },
     /// Box's remedy, as he wrote it (Essential COM ch. 6; MSJ January 1997; remedy for F-4,
     /// F-8): once `Unlock` has seen the count reach zero it sets a shutdown flag (his
     /// `g_heventShutdown`), and `IClassFactory::CreateInstance` returns CO_E_SERVER_STOPPING
@@ -486,6 +495,10 @@ fn always(_: Scenario) -> bool {
 
 fn local(s: Scenario) -> bool {
     s.is_local()
+}
+/// A local server with more than one class (`local-multi-sta`).
+fn multi_class(s: Scenario) -> bool {
+    s.is_local() && s.classes() > 1
 }
 fn multi_apartment(s: Scenario) -> bool {
     s.is_local() && s.apartments() > 1

@@ -333,10 +333,13 @@ pub struct Server {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub call_opens_window: Option<Spanned<bool>>,
-    /// Textbook EXE with `exit = "windows"` only: whether an instance the SCM launched
-    /// (`-Embedding`) runs an idle timer that calls PostQuitMessage when it ticks with no
-    /// window open, stopped when the first window opens (default false; spec/assumptions.md
-    /// A-IDLE-TIMER).
+    /// Textbook EXE with `exit = "windows"` or `"count"` only: whether an instance the SCM
+    /// launched (`-Embedding`) runs an idle timer. With `exit = "windows"` it calls
+    /// PostQuitMessage when it ticks with no window open, stopped when the first window opens
+    /// (spec/assumptions.md A-IDLE-TIMER); with `exit = "count"` it ticks once, and when no
+    /// client holds a reference on the server it calls CoAddRefServerProcess and
+    /// CoReleaseServerProcess, which shuts the server down as a final release does
+    /// (A-STARTUP-TIMER; the remedy of spec/findings.md F-11). Default false.
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub idle_timer: Option<Spanned<bool>>,

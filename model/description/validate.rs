@@ -642,14 +642,6 @@ impl Description {
                     .map(|c| c.span()),
             ),
             (
-                "idle_timer = true",
-                server
-                    .idle_timer
-                    .as_ref()
-                    .filter(|t| *t.get_ref())
-                    .map(|t| t.span()),
-            ),
-            (
                 "revoke_before_quit = true",
                 server
                     .revoke_before_quit
@@ -684,6 +676,21 @@ impl Description {
                     "{key} is modeled for a server that exits on its windows; set `exit = \
                      \"windows\"` in [server] (one STA, textbook), or leave the key out"
                 ),
+            ));
+        }
+        // idle_timer: with exit = "windows" (A-IDLE-TIMER) or "count", the default
+        // (A-STARTUP-TIMER).
+        let counts = server
+            .exit
+            .as_ref()
+            .is_none_or(|e| *e.get_ref() == Exit::Count);
+        if let (Some(t), false) = (
+            server.idle_timer.as_ref().filter(|t| *t.get_ref()),
+            windows || counts,
+        ) {
+            return Err(at(
+                t,
+                "idle_timer = true is modeled for a server that exits on its windows (exit = \"windows\", spec/assumptions.md A-IDLE-TIMER) or on its count (exit = \"count\", A-STARTUP-TIMER); leave the key out or change `exit`",
             ));
         }
         if let (Some(t), Some(r)) = (&server.teardown, &server.revoke) {

@@ -103,7 +103,18 @@ fn scm_facts(s: &ScmState) -> Vec<Fact> {
             ClassEntry::Starting(i) => {
                 format!("server instance {} launched, not registered yet", i + 1)
             }
-            ClassEntry::Registered(i) => format!("registered by server instance {}", i + 1),
+            ClassEntry::Registered(i) => {
+                // An instance the SCM still expects to register the class (A-SCM), shown only
+                // here: the class table names the registered one.
+                match s.pending.iter().position(|m| m & (1 << c) != 0) {
+                    Some(t) => format!(
+                        "registered by server instance {}; server instance {} launched, expected to register it too",
+                        i + 1,
+                        t + 1
+                    ),
+                    None => format!("registered by server instance {}", i + 1),
+                }
+            }
         };
         v.push(fact(format!("{:?}", Clsid(c as u8)), value, "no instance"));
     }

@@ -236,6 +236,25 @@ pub fn scm_image(x: &ScmState, p: &Perm) -> ScmState {
         held,
         forwarded,
         relaunch_served: x.relaunch_served,
+        pending: pending_image(x, p),
+    }
+}
+
+/// The SCM's expected registrations per slot, moved to the slots' images.
+fn pending_image(x: &ScmState, p: &Perm) -> smallvec::SmallVec<[u8; 4]> {
+    let mut out = x.pending.clone();
+    for (j, m) in x.pending.iter().enumerate() {
+        out[slot_image(p, j)] = *m;
+    }
+    out
+}
+
+/// The image of slot `j` under `p` (slots beyond the permuted ones stay).
+fn slot_image(p: &Perm, j: usize) -> usize {
+    if j < MAX_CLIENTS {
+        p.slot(j as u8) as usize
+    } else {
+        j
     }
 }
 
@@ -792,6 +811,11 @@ fn hash_scm_image(x: &ScmState, p: &Perm) -> u64 {
         }
     }
     x.relaunch_served.hash(&mut h);
+    let mut pending = [0u8; MAX_CLIENTS + 1];
+    for (j, m) in x.pending.iter().enumerate() {
+        pending[slot_image(p, j)] = *m;
+    }
+    pending[..x.pending.len()].hash(&mut h);
     h.finish()
 }
 
