@@ -42,7 +42,9 @@ fn violated(cfg: Config) -> (usize, Vec<&'static str>) {
 #[test]
 fn clients_in_two_apartments_have_f4() {
     let (states, v) = violated(two_apartments_three_classes([0, 2, 0]));
-    assert_eq!(states, 73223);
+    // 73 223 before the SCM awaited a starting instance for a class revoked while it starts
+    // (A-SCM): the same 576 states fewer as local-multi-sta's baseline.
+    assert_eq!(states, 72647);
     assert_eq!(
         v,
         [
@@ -60,7 +62,9 @@ fn clients_in_two_apartments_have_f4() {
 #[test]
 fn single_use_clients_get_an_instance_each() {
     let (states, v) = violated(two_apartments_three_classes([2, 2, 0]));
-    assert_eq!(states, 54781);
+    // 54 781 before a single-use class taken while another instance starts waited for that
+    // instance (A-SCM).
+    assert_eq!(states, 53437);
     assert_eq!(v, ["relaunch-after-suspend"]);
 }
 
