@@ -472,8 +472,8 @@ fn unreduced_counts_are_pinned() {
 /// verdict) is below one in 100 000. The bounds grew with the Wine rows: 10⁻⁷ per run before
 /// them, 10⁻⁶ (5 × 10⁻⁶ in all) once the Wine SCM polled for a held activation, and these since
 /// Wine's CoUninitialize became a step of its own (local-multi-sta's `exit-on-final-decrement`
-/// rows under Wine have 7.0–9.3 M states: 2.3 × 10⁻⁶, and 6.2 × 10⁻⁶ in all). The Windows rows
-/// alone stay below 10⁻⁷ (9.1 × 10⁻⁸ in all). Computed from spec/expectations.toml, without
+/// rows under Wine have up to 9.2 M states: 2.3 × 10⁻⁶, and 6.0 × 10⁻⁶ in all). The Windows rows
+/// alone stay below 10⁻⁷ (9.9 × 10⁻⁸ in all). Computed from spec/expectations.toml, without
 /// exploring.
 #[test]
 fn every_pinned_runs_collision_probability_is_negligible() {

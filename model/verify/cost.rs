@@ -5,7 +5,7 @@
 //! (classes, under symmetry reduction) by about 60 to 530 — service 33 928 → 2.11 M (29 s),
 //! mfc-sta 6 397 → 586 066 (15 s on one thread), atl9-sta 9 132 → 1.12 M (24 s on one thread,
 //! 0.15 GB), local-sta 114 051 → 17.5 M (79 s on two cores, 0.6 GB), local-multi-sta
-//! 72 647 → 15.6 M (167 s on two threads, about 0.5 GB; before F-11's correction of the SCM it
+//! 72 647 → 15.6 M (102 s on two threads, 0.56 GB; before F-11's correction of the SCM it
 //! was 73 223 → 38.6 M, 245 s, 1.4 GB: issue 21's measurements). A condition such as client death multiplies the two-client
 //! count first (local-sta: 114 051 → 627 450; atl9-sta with client death and three clients
 //! passed 3 M states after 150 s on one thread). So a three-client
@@ -68,7 +68,7 @@ pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<
     Some(format!(
         "with {} clients this run is known to be costly: with {} clients it has {two} unique \
          states, and {growth} (measured on 2 cores: local-sta 17.5 M classes in 79 s and \
-         0.6 GB, local-multi-sta 15.6 M classes in 167 s and about 0.5 GB; \
+         0.6 GB, local-multi-sta 15.6 M classes in 102 s and 0.56 GB; \
          docs/benchmarks.md); {symmetry}. {advice}",
         cfg.clients,
         crate::com::config::DEFAULT_CLIENTS
