@@ -20,12 +20,9 @@ use std::sync::{Arc, OnceLock};
 
 pub use crate::com::system::ComModel;
 
-/// The most actors a model has: [`crate::com::config::MAX_CLIENTS`] clients, the SCM and as
-/// many server slots; `inproc` has one, `service` four.
-pub const MAX_ACTORS: usize = 2 * crate::com::config::MAX_CLIENTS + 1;
-
 /// The actors a [`SysState`] holds inline: those of up to three clients (three clients, the
-/// SCM, three slots). A four-client state holds its nine on the heap, so that the states of
+/// SCM, three slots; a local scenario has at most [`crate::com::config::MAX_CLIENTS`] clients,
+/// the SCM and as many slots, `inproc` one actor, `service` four). A four-client state holds its nine on the heap, so that the states of
 /// the runs of at most three clients, which are most of the frontier's memory, stay 64 bytes.
 pub const INLINE_ACTORS: usize = 7;
 
