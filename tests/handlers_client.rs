@@ -123,7 +123,7 @@ fn r_com_ping_gc_runs_down_a_dead_clients_references() {
     assert_eq!(cl.events(&c), vec![ClientEvent::Rundown]);
     let out = cl.take(&c, 0, ClientEvent::Rundown);
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(c.server_id(0), Msg::ReleaseFactory { clsid: A })]
     );
     assert!(cl.is_done() && cl.events(&c).is_empty());

@@ -30,14 +30,17 @@ fn r003_scm_relaunches_after_server_stopping() {
             kind: ActKind::ClassObject,
         },
     );
-    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(0), Msg::Launch { client: 0 })]
+    );
     let reg = Msg::Register {
         apartment: 0,
         clsids: vec![A],
     };
     let out = scm.on_msg(&c, c.server_id(0), &reg);
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![
             (c.server_id(0), Msg::ScmDone { apartment: 0 }),
             (
@@ -52,7 +55,7 @@ fn r003_scm_relaunches_after_server_stopping() {
     );
     let out = scm.on_msg(&c, c.server_id(0), &act(Hresult::CO_E_SERVER_STOPPING));
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(c.server_id(1), Msg::Launch { client: 0 })],
         "a new instance"
     );
@@ -75,7 +78,10 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
             clsids: vec![A],
         },
     );
-    assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]
+    );
     assert_eq!(
         scm.classes[0],
         ClassEntry::Unknown,
@@ -90,7 +96,7 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
         },
     );
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(c.server_id(1), Msg::Launch { client: 1 })],
         "a new activation starts another instance"
     );
@@ -109,7 +115,7 @@ fn seeds_revoke_tells_the_scm_and_leaves_class_object_proxies_alone() {
     ));
     let out = v.step(&off, ServerStep::FinishRelease(0));
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(
             off.scm_id(),
             Msg::Revoke {
@@ -154,7 +160,7 @@ fn kb170915_refused_activation_reaches_no_server_code() {
         },
     );
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(
             c.client_id(0),
             Msg::ActivationResult {
@@ -194,7 +200,10 @@ fn r_com_singleuse_registration_serves_one_activation() {
         let out = scm.on_msg(&c, c.client_id(1), &activation);
         match second {
             None => {
-                assert_eq!(out, vec![(c.server_id(1), Msg::Launch { client: 1 })]);
+                assert_eq!(
+                    out.to_vec(),
+                    vec![(c.server_id(1), Msg::Launch { client: 1 })]
+                );
                 assert_eq!(scm.classes[0], ClassEntry::Starting(1));
             }
             Some(s) => {
@@ -217,7 +226,10 @@ fn b_revoked_while_instance_2_starts(toggled: &[Toggle]) -> (ScmState, comlife::
         kind: ActKind::Instance,
     };
     let out = scm.on_msg(&c, c.client_id(0), &activation(A));
-    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(0), Msg::Launch { client: 0 })]
+    );
     let reg = Msg::Register {
         apartment: 0,
         clsids: vec![A, B],
@@ -229,7 +241,10 @@ fn b_revoked_while_instance_2_starts(toggled: &[Toggle]) -> (ScmState, comlife::
     };
     scm.on_msg(&c, c.server_id(0), &revoke(A));
     let out = scm.on_msg(&c, c.client_id(1), &activation(A));
-    assert_eq!(out, vec![(c.server_id(1), Msg::Launch { client: 1 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(1), Msg::Launch { client: 1 })]
+    );
     assert_eq!(scm.classes[1], ClassEntry::Registered(0));
     scm.on_msg(&c, c.server_id(0), &revoke(B));
     let out = scm.on_msg(&c, c.client_id(0), &activation(B));
@@ -243,7 +258,7 @@ fn b_revoked_while_instance_2_starts(toggled: &[Toggle]) -> (ScmState, comlife::
 #[test]
 fn a_scm_a_class_revoked_while_an_instance_starts_waits_for_it() {
     let (scm, out) = b_revoked_while_instance_2_starts(&[]);
-    assert_eq!(out, vec![], "held, not launched");
+    assert_eq!(out.to_vec(), vec![], "held, not launched");
     assert_eq!(scm.classes[1], ClassEntry::Starting(1));
     assert_eq!(
         scm.held.len(),
@@ -258,6 +273,9 @@ fn a_scm_a_class_revoked_while_an_instance_starts_waits_for_it() {
 fn a_scm_launch_per_clsid_launches_another_instance() {
     let (scm, out) = b_revoked_while_instance_2_starts(&[Toggle::PerClsidLaunch]);
     let c = cfg(Scenario::LocalMultiSta, &[Toggle::PerClsidLaunch]);
-    assert_eq!(out, vec![(c.server_id(2), Msg::Launch { client: 0 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(2), Msg::Launch { client: 0 })]
+    );
     assert_eq!(scm.classes[1], ClassEntry::Starting(2));
 }

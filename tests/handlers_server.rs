@@ -288,7 +288,7 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
     v.step(&c, ServerStep::Register(0));
     let out = v.step(&c, ServerStep::Resume);
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(
             c.scm_id(),
             Msg::Register {
@@ -309,7 +309,7 @@ fn r003_regcls_suspended_classes_wait_for_resume() {
         .unwrap();
     let out = v.step(&off, ServerStep::Register(1));
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(
             off.scm_id(),
             Msg::Register {
@@ -380,7 +380,7 @@ fn free_threaded_textbook_runs_activations_on_rpc_threads_without_a_queue() {
         kind: ActKind::Instance,
     };
     assert!(v.can_deliver(&c, &act));
-    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(smallvec::smallvec![]));
     assert!(v.queues.iter().all(Vec::is_empty));
     assert_eq!(v.rpc_activations, vec![(0, A, ActKind::Instance)]);
     assert!(v.enabled(&c).contains(&ServerStep::FinishRpc(0)));
@@ -473,7 +473,7 @@ fn activate_rpc(c: &Config, v: &mut ServerState, kind: ActKind) {
         clsid: A,
         kind,
     };
-    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(smallvec::smallvec![]));
     let out = v.step(c, ServerStep::FinishRpc(0));
     assert!(matches!(
         out[0].1,
@@ -515,7 +515,7 @@ fn sta_activate(c: &Config, v: &mut ServerState, client: u8) -> (Hresult, Option
         clsid: A,
         kind: ActKind::Instance,
     };
-    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+    assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(smallvec::smallvec![]));
     match &v.step(c, ServerStep::Dispatch(0))[0].1 {
         Msg::Activated { hr, obj, .. } => (*hr, *obj),
         m => panic!("unexpected {m:?}"),
@@ -524,7 +524,10 @@ fn sta_activate(c: &Config, v: &mut ServerState, client: u8) -> (Hresult, Option
 
 /// Delivers `msg` from client 0 to the STA's queue and dispatches it: the reply.
 fn sta_call(c: &Config, v: &mut ServerState, msg: Msg) -> (Hresult, Option<u8>) {
-    assert_eq!(v.on_msg(c, c.client_id(0), &msg), Some(vec![]));
+    assert_eq!(
+        v.on_msg(c, c.client_id(0), &msg),
+        Some(smallvec::smallvec![])
+    );
     let out = v.step(c, ServerStep::Dispatch(0));
     reply(Some(out))
 }
@@ -551,7 +554,7 @@ fn windows_exit_a_call_opens_a_window_and_the_last_close_posts_quit() {
         clsid: A,
         kind: ActKind::Instance,
     };
-    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+    assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(smallvec::smallvec![]));
     assert!(!v.enabled(&c).contains(&ServerStep::GetQuit));
     step(&c, &mut v, ServerStep::Dispatch(0));
     assert!(v.handed_out_late && v.live_objects() == 1);
@@ -799,7 +802,7 @@ fn two_objects(c: &Config) -> ServerState {
             clsid: A,
             kind: ActKind::Instance,
         };
-        assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(vec![]));
+        assert_eq!(v.on_msg(c, c.scm_id(), &act), Some(smallvec::smallvec![]));
         v.step(c, ServerStep::FinishRpc(0));
     }
     assert_eq!((v.count, v.live_objects()), (2, 2));

@@ -144,7 +144,7 @@ fn wine_refused_activation_goes_back_to_the_client() {
         assert_eq!(launched, relaunch, "{:?}", c.runtime);
         if !relaunch {
             assert_eq!(
-                out,
+                out.to_vec(),
                 vec![(
                     c.client_id(0),
                     Msg::ActivationResult {
@@ -229,7 +229,7 @@ fn wine_hresults() {
 }
 
 /// The client's `CoGetClassObject` of `A` reaches the SCM.
-fn activation(c: &Config, scm: &mut ScmState, client: usize) -> Vec<(stateright::actor::Id, Msg)> {
+fn activation(c: &Config, scm: &mut ScmState, client: usize) -> comlife::com::msg::Sends {
     scm.on_msg(
         c,
         c.client_id(client),
@@ -262,12 +262,15 @@ fn wine_held_activation_polls_late_and_fails_when_the_class_goes() {
     let c = wine(Scenario::LocalSta, &[]);
     let mut scm = ScmState::new(&c);
     assert_eq!(
-        activation(&c, &mut scm, 0),
+        activation(&c, &mut scm, 0).to_vec(),
         vec![(c.server_id(0), Msg::Launch { client: 0 })]
     );
     assert!(scm.enabled(&c).is_empty(), "nothing registered yet");
     let out = scm.on_msg(&c, c.server_id(0), &reg);
-    assert_eq!(out, vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]);
+    assert_eq!(
+        out.to_vec(),
+        vec![(c.server_id(0), Msg::ScmDone { apartment: 0 })]
+    );
     assert_eq!(scm.enabled(&c), vec![ScmStep::Poll(0)]);
     // Client 2 asks rpcss after the registration: served at once.
     let out = activation(&c, &mut scm, 1);
@@ -307,7 +310,7 @@ fn wine_held_activation_fails_at_exit_and_is_routed_by_its_poll() {
     scm.on_msg(&c, c.server_id(0), &reg);
     let out = scm.on_msg(&c, c.server_id(0), &Msg::Exited);
     assert_eq!(
-        out,
+        out.to_vec(),
         vec![(
             c.client_id(0),
             Msg::ActivationResult {
@@ -349,7 +352,7 @@ fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
         let out = v.on_msg(&c, c.client_id(0), &call).expect("deliverable");
         if runtime.is_wine() {
             assert_eq!(
-                out,
+                out.to_vec(),
                 vec![(
                     c.client_id(0),
                     Msg::Reply {
@@ -363,7 +366,7 @@ fn wine_call_in_an_apartments_teardown_is_rpc_e_disconnected() {
             // The handler tests dispatch directly (`unordered-dispatch`): the modal loop runs
             // the server's code for the call.
             assert_eq!(
-                out,
+                out.to_vec(),
                 vec![(
                     c.client_id(0),
                     Msg::Reply {
@@ -398,7 +401,10 @@ fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
             clsid: A,
             kind: ActKind::Instance,
         };
-        assert_eq!(v.on_msg(&c, c.scm_id(), &create), Some(vec![]));
+        assert_eq!(
+            v.on_msg(&c, c.scm_id(), &create),
+            Some(smallvec::smallvec![])
+        );
         let out = v.step(&c, ServerStep::Dispatch(0));
         let Msg::Activated { obj: Some(obj), .. } = out[0].1 else {
             panic!("an object for client 1: {out:?}")
@@ -413,7 +419,7 @@ fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
             clsid: A,
             kind: ActKind::ClassObject,
         };
-        assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(vec![]));
+        assert_eq!(v.on_msg(&c, c.scm_id(), &act), Some(smallvec::smallvec![]));
         assert_eq!(v.queues[0].len(), 1);
         let enabled = v.enabled(&c);
         assert_eq!(
@@ -427,7 +433,10 @@ fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
         step(&c, &mut v, ServerStep::Uninitialize(0));
         // The queued call holds the apartment: a method call queues behind it.
         let call = Msg::Call { obj };
-        assert_eq!(v.on_msg(&c, c.client_id(0), &call), Some(vec![]));
+        assert_eq!(
+            v.on_msg(&c, c.client_id(0), &call),
+            Some(smallvec::smallvec![])
+        );
         assert_eq!(v.queues[0].len(), 2);
         assert!(v.enabled(&c).contains(&ServerStep::Exit));
         let out = v.step(&c, ServerStep::Exit);
@@ -453,7 +462,7 @@ fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
         // After the exit a call fails to connect.
         let late = v.on_msg(&c, c.client_id(0), &call).unwrap();
         assert_eq!(
-            late,
+            late.to_vec(),
             vec![(
                 c.client_id(0),
                 Msg::Reply {

@@ -14,6 +14,7 @@ use crate::com::msg::Sends;
 use crate::com::scm::{ScmState, ScmStep};
 use crate::com::server::{ServerState, ServerStep};
 use crate::com::service::{HostState, HostStep, SvcClientState};
+use crate::com::state::HashedState;
 use serde::Serialize;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
@@ -306,6 +307,18 @@ impl ComActor {
         steps
     }
 
+    /// [`ComActor::enabled`] in a state as a [`SysState`](crate::com::state::SysState) holds
+    /// it: computed once per actor state and kept with it. An actor state is shared by every
+    /// state that holds it, by actors of the same kind alike, and every kind's steps are a
+    /// function of the run's configuration and the state alone, except a service client's,
+    /// which depend on the service it calls: those are computed each time.
+    pub fn enabled_in<'a>(&self, state: &'a HashedState) -> Cow<'a, [Step]> {
+        match self {
+            ComActor::SvcClient { .. } => Cow::Owned(self.enabled(state)),
+            _ => Cow::Borrowed(state.steps(|s| self.enabled(s))),
+        }
+    }
+
     /// The actor's handling of `msg` from `src` in `state`: `None` when it does not take the
     /// message now (it stays in transit: a server apartment that cannot dispatch it yet, a
     /// client with no call pending), else its next state (`None` when unchanged) and what it
@@ -341,7 +354,7 @@ impl ComActor {
                 c.pending?;
                 let mut c = c.clone();
                 c.on_reply(msg);
-                Some((Some(ComState::SvcClient(c)), Vec::new()))
+                Some((Some(ComState::SvcClient(c)), Sends::new()))
             }
             (ComActor::Host { cfg }, ComState::Host(h)) => {
                 let mut h = h.clone();
@@ -379,7 +392,7 @@ impl ComActor {
             (ComActor::Inproc { cfg }, ComState::Inproc(s), Step::Inproc(st)) => {
                 let mut s = s.clone();
                 s.step(cfg, st);
-                (ComState::Inproc(s), Vec::new())
+                (ComState::Inproc(s), Sends::new())
             }
             (ComActor::Host { cfg }, ComState::Host(h), Step::Host(st)) => {
                 let mut h = h.clone();

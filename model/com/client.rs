@@ -9,7 +9,7 @@
 use crate::com::config::{Config, MAX_CREATE_INSTANCE};
 
 use crate::com::hresult::Hresult;
-use crate::com::msg::{ActKind, Msg, ObjId};
+use crate::com::msg::{ActKind, Msg, ObjId, Sends};
 use crate::com::toggles::Toggle;
 use serde::Serialize;
 use stateright::actor::Id;
@@ -432,15 +432,15 @@ impl ClientState {
 
     /// Takes `event`: returns the releases COM's garbage collection sends on the dead client's
     /// behalf (R-COM-PING-GC).
-    pub fn take(&mut self, cfg: &Config, me: usize, event: ClientEvent) -> Vec<(Id, Msg)> {
+    pub fn take(&mut self, cfg: &Config, me: usize, event: ClientEvent) -> Sends {
         match event {
             ClientEvent::Dies => {
                 self.dead = true;
-                Vec::new()
+                Sends::new()
             }
             ClientEvent::Rundown => {
                 let clsid = cfg.class_of_client(me);
-                let mut out = Vec::new();
+                let mut out = Sends::new();
                 for (s, obj) in [self.object.take(), self.second.take()]
                     .into_iter()
                     .flatten()

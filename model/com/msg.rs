@@ -7,8 +7,9 @@ use crate::com::hresult::Hresult;
 use serde::Serialize;
 use std::fmt;
 
-/// The messages an actor sends in reaction to one input or step: destination and message.
-pub type Sends = Vec<(stateright::actor::Id, Msg)>;
+/// The messages an actor sends in reaction to one input or step: destination and message. Two
+/// inline (a step sends at most a few), so that a step allocates nothing for what it sends.
+pub type Sends = smallvec::SmallVec<[(stateright::actor::Id, Msg); 2]>;
 
 /// An object's identity inside one server process: a sequence number starting at 1.
 pub type ObjId = u8;

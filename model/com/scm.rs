@@ -250,7 +250,7 @@ impl ScmState {
 
     /// Handles one message. Returns the messages to send.
     pub fn on_msg(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
-        let mut out = Vec::new();
+        let mut out = Sends::new();
         match msg {
             Msg::Activation { clsid, kind } => {
                 let client = cfg.client_of(src).expect("activation from a client") as u8;
@@ -410,7 +410,7 @@ impl ScmState {
     /// Performs `step` (which must be enabled): the polling client's activation is routed to
     /// the instance whose registration rpcss holds. Returns the messages to send.
     pub fn step(&mut self, cfg: &Config, step: ScmStep) -> Sends {
-        let mut out = Vec::new();
+        let mut out = Sends::new();
         match step {
             ScmStep::Poll(client) => {
                 let i = self

@@ -1057,7 +1057,7 @@ impl ServerState {
 
     /// Performs internal step `step` (which must be enabled). Returns the messages to send.
     pub fn step(&mut self, cfg: &Config, step: ServerStep) -> Sends {
-        let mut out = Vec::new();
+        let mut out = Sends::new();
         match step {
             ServerStep::Register(a) => self.do_register(cfg, a as usize, &mut out),
             ServerStep::Resume => self.do_resume(cfg, &mut out),
@@ -1921,7 +1921,7 @@ impl ServerState {
                 if cfg.on(Toggle::ImplicitLockserver) {
                     // COM ignores the implicit call's HRESULT: the marshaling succeeds
                     // (A-IMPLICIT-LOCK-RESULT).
-                    self.lock_server(cfg, a, clsid, true, &mut Vec::new());
+                    self.lock_server(cfg, a, clsid, true, &mut Sends::new());
                 }
                 None
             }
@@ -2168,7 +2168,7 @@ impl ServerState {
                     self.self_hold = true;
                     self.add_ref(cfg);
                 }
-                return Some(Vec::new());
+                return Some(Sends::new());
             }
             ProcStatus::Exited(_) => {
                 // Every call into an exited process fails the same way, whatever the server
@@ -2194,7 +2194,7 @@ impl ServerState {
             else {
                 unreachable!("only activations are refused")
             };
-            return Some(vec![(
+            return Some(smallvec::smallvec![(
                 src,
                 activated(*client, *clsid, *kind, Hresult::E_ACCESSDENIED, None),
             )]);
@@ -2209,7 +2209,7 @@ impl ServerState {
                 }
                 _ => unreachable!("can_deliver admits only an awaited answer"),
             }
-            return Some(Vec::new());
+            return Some(Sends::new());
         }
         let a = self.target_apartment(cfg, msg);
         if queues_calls(cfg) {
@@ -2219,7 +2219,7 @@ impl ServerState {
                 from: src,
                 msg: msg.clone(),
             });
-            return Some(Vec::new());
+            return Some(Sends::new());
         }
         Some(self.dispatch(cfg, src, msg, a))
     }
@@ -2274,7 +2274,7 @@ impl ServerState {
     /// suspended check in front of an activation.
     fn dispatch(&mut self, cfg: &Config, src: Id, msg: &Msg, a: usize) -> Sends {
         // Messages the server's code sends besides the reply (MFC's revocation).
-        let mut out = Vec::new();
+        let mut out = Sends::new();
         let reply = |hr: Hresult, obj: Option<ObjId>| (src, Msg::Reply { hr, obj });
         let answer = match msg {
             Msg::Activate {
@@ -2355,7 +2355,7 @@ fn failure_reply(src: Id, msg: &Msg, hr: Hresult) -> Sends {
             client,
             clsid,
             kind,
-        } => vec![(src, activated(*client, *clsid, *kind, hr, None))],
-        _ => vec![(src, Msg::Reply { hr, obj: None })],
+        } => smallvec::smallvec![(src, activated(*client, *clsid, *kind, hr, None))],
+        _ => smallvec::smallvec![(src, Msg::Reply { hr, obj: None })],
     }
 }

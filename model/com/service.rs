@@ -402,7 +402,7 @@ impl HostState {
 
     /// Performs internal step `step`; returns replies to send.
     pub fn step(&mut self, cfg: &Config, step: HostStep) -> Sends {
-        let mut out = Vec::new();
+        let mut out = Sends::new();
         let a = STOPPED_SERVICE as usize;
         match step {
             HostStep::StopRequest => {
@@ -521,7 +521,8 @@ impl HostState {
     /// dispatched at once; after a crash every call fails with RPC_S_SERVER_UNAVAILABLE.
     pub fn on_msg(&mut self, cfg: &Config, src: Id, msg: &Msg) -> Sends {
         let client = cfg.client_of(src).expect("a client") as u8;
-        let reply = |hr: Hresult, obj: Option<ObjId>| vec![(src, Msg::Reply { hr, obj })];
+        let reply =
+            |hr: Hresult, obj: Option<ObjId>| smallvec::smallvec![(src, Msg::Reply { hr, obj })];
         if self.crashed {
             return reply(Hresult::RPC_S_SERVER_UNAVAILABLE, None);
         }
@@ -570,7 +571,7 @@ impl HostState {
                             hr,
                             blocked,
                         });
-                        Vec::new()
+                        Sends::new()
                     }
                 }
             }
@@ -589,7 +590,7 @@ impl HostState {
                 self.objects.remove(i);
                 reply(Hresult::S_OK, None)
             }
-            _ => Vec::new(),
+            _ => Sends::new(),
         }
     }
 

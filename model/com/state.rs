@@ -2,7 +2,7 @@
 //! slots, the in-process client process, the service host). Properties, traces and the
 //! checker read states through these; [`crate::com::system`] builds the model.
 
-use crate::com::actor::ComState;
+use crate::com::actor::{ComState, Step};
 use crate::com::client::ClientState;
 use crate::com::client::Observations;
 use crate::com::config::Config;
@@ -82,7 +82,8 @@ pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
 
 /// An actor's state as a [`SysState`] holds it: the state, its hash, computed once when the
 /// step that produced the state ran (a successor shares the actor states its step did not
-/// change, hashes and all), and one value the checker may cache about the state.
+/// change, hashes and all), one value the checker may cache about the state, and the actor's
+/// enabled internal steps in it, computed the first time the state is expanded.
 ///
 /// Equal states have equal hashes; `Hash` writes the cached hash only, and `==` compares the
 /// hashes before the states. `Debug` shows the state alone.
@@ -90,6 +91,7 @@ pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
 pub struct HashedState {
     hash: u64,
     memo: OnceLock<u64>,
+    steps: OnceLock<Box<[Step]>>,
     state: ComState,
 }
 
@@ -99,6 +101,7 @@ impl HashedState {
         HashedState {
             hash: HASH_KEYS.hash_one(&state),
             memo: OnceLock::new(),
+            steps: OnceLock::new(),
             state,
         }
     }
@@ -118,6 +121,14 @@ impl HashedState {
     /// `verify::symmetry`), which must always pass the same function.
     pub fn memo(&self, f: impl FnOnce(&ComState) -> u64) -> u64 {
         *self.memo.get_or_init(|| f(&self.state))
+    }
+
+    /// The actor's enabled internal steps in this state, computed once: `f`'s result the first
+    /// time, the same steps afterwards whatever `f` is. One caller owns it
+    /// ([`crate::com::actor::ComActor::enabled_in`]), which passes the same function for every
+    /// state whose steps depend on the state alone, and does not call this for the others.
+    pub fn steps(&self, f: impl FnOnce(&ComState) -> Vec<Step>) -> &[Step] {
+        self.steps.get_or_init(|| f(&self.state).into_boxed_slice())
     }
 }
 

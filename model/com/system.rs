@@ -111,7 +111,10 @@ impl ComModel {
             .iter()
             .zip(&s.actor_states)
             .enumerate()
-            .flat_map(|(i, (a, st))| a.enabled(st).into_iter().map(move |t| (Id::from(i), t)))
+            .flat_map(|(i, (a, st))| {
+                let steps = a.enabled_in(st);
+                (0..steps.len()).map(move |k| (Id::from(i), steps[k]))
+            })
     }
 
     /// `s` as stateright's `ActorModelState` of [`reference`]: the same actor states, the
@@ -143,7 +146,13 @@ impl ComModel {
         next: Option<ComState>,
         sends: crate::com::msg::Sends,
     ) -> SysState {
-        let mut out = s.clone();
+        // The network is copied with room for what the step sends: one allocation.
+        let mut network = Vec::with_capacity(s.network.len() + sends.len());
+        network.extend_from_slice(&s.network);
+        let mut out = SysState {
+            actor_states: s.actor_states.clone(),
+            network,
+        };
         if let Some(e) = delivered {
             let taken = out.take(e);
             debug_assert!(taken, "a delivered message was in transit");

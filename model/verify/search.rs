@@ -506,7 +506,7 @@ impl Goals<'_> {
     /// does not hold yet.
     fn expand(&self, item: Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
         let state = item.state;
-        let mut actions = Vec::new();
+        let mut actions = Vec::with_capacity(16);
         self.model.actions(&state, &mut actions);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
         // actions are client calls, each of which has a successor, so the state is a terminal

@@ -9,10 +9,8 @@ use comlife::com::scm::ScmState;
 use comlife::com::server::{ServerState, ServerStep};
 use comlife::com::toggle_set::ToggleSet;
 use comlife::com::toggles::Toggle;
-use stateright::actor::Id;
 
-/// What a handler sends.
-pub type Sends = Vec<(Id, Msg)>;
+pub use comlife::com::msg::Sends;
 
 /// A configuration for the handler tests. The textbook servers' handlers are driven one call at a
 /// time, delivered to an idle apartment and dispatched at once: A-NETWORK's direct dispatch (the
@@ -108,7 +106,10 @@ pub const A: Clsid = Clsid(0);
 pub fn scm_forwarding(c: &Config, kind: ActKind) -> ScmState {
     let mut scm = ScmState::new(c);
     let out = scm.on_msg(c, c.client_id(0), &Msg::Activation { clsid: A, kind });
-    assert_eq!(out, vec![(c.server_id(0), Msg::Launch { client: 0 })]);
+    assert_eq!(
+        out.as_slice(),
+        [(c.server_id(0), Msg::Launch { client: 0 })]
+    );
     let reg = Msg::Register {
         apartment: 0,
         clsids: vec![A],
