@@ -54,7 +54,7 @@ impl Checker {
 /// The child's side: measures one run of `cfg` with `checker` and prints it as one JSON line.
 pub fn run_child(cfg: Config, checker: Checker, opts: RunOptions) -> ExitCode {
     let m = match checker {
-        Checker::Stateright => stateright_bfs(cfg, opts.threads),
+        Checker::Stateright => stateright_bfs(cfg, opts.threads, opts.max_depth),
         Checker::Comlife | Checker::ComlifeUnreduced => {
             let symmetry = checker == Checker::Comlife;
             let r = run(cfg, RunOptions { symmetry, ..opts });
@@ -73,7 +73,12 @@ pub fn run_child(cfg: Config, checker: Checker, opts: RunOptions) -> ExitCode {
 ///
 /// # Errors
 /// A message when the child cannot be started, fails or prints something else than a measure.
-fn measure_in_child(cfg: Config, checker: Checker, threads: usize) -> Result<Measure, String> {
+fn measure_in_child(
+    cfg: Config,
+    checker: Checker,
+    threads: usize,
+    max_depth: Option<usize>,
+) -> Result<Measure, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot find comlife's executable: {e}"))?;
     let which = checker.arg();
@@ -85,6 +90,7 @@ fn measure_in_child(cfg: Config, checker: Checker, threads: usize) -> Result<Mea
             "--threads",
             &threads.to_string(),
         ])
+        .args(max_depth.map(|d| format!("--max-depth={d}")))
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot start a measured run: {e}"))?;
@@ -123,16 +129,19 @@ fn mib(m: Option<f64>) -> String {
 
 /// stateright 0.31's BFS checker on the reference `ActorModel` of `cfg`
 /// ([`comlife::com::system::reference`]: stateright's own state type, without properties), run
-/// to completion: the fixed reference of issue 21 §3, which comlife's state type does not speed
-/// up.
-fn stateright_bfs(cfg: Config, threads: usize) -> Measure {
+/// to completion, or to `max_depth` steps as comlife's `--max-depth` (stateright counts the
+/// initial state as depth 1): the fixed reference of issue 21 §3, which comlife's state type
+/// does not speed up.
+fn stateright_bfs(cfg: Config, threads: usize, max_depth: Option<usize>) -> Measure {
     let start = Instant::now();
-    let checker = reference(cfg)
+    let mut builder = reference(cfg)
         .checker()
         .threads(threads)
-        .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()))
-        .spawn_bfs()
-        .join();
+        .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()));
+    if let Some(d) = max_depth {
+        builder = builder.target_max_depth(d + 1);
+    }
+    let checker = builder.spawn_bfs().join();
     Measure {
         unique: checker.unique_state_count(),
         seconds: start.elapsed().as_secs_f64(),
@@ -140,18 +149,38 @@ fn stateright_bfs(cfg: Config, threads: usize) -> Measure {
     }
 }
 
+/// What `bench` measures.
+pub struct Bench {
+    /// Only this scenario (by name); every scenario when `None`.
+    pub scenario: Option<String>,
+    /// Client processes (1–4).
+    pub clients: usize,
+    /// Worker threads of every run (default: all cores).
+    pub threads: Option<usize>,
+    /// Expand no state this many steps from the initial state, in every run; unbounded when
+    /// `None`.
+    pub max_depth: Option<usize>,
+    /// Whether stateright's BFS runs alongside.
+    pub with_stateright: bool,
+    /// Whether comlife's checker also runs with symmetry reduction.
+    pub with_symmetry: bool,
+}
+
 /// Runs the benchmark: `threads` workers (default: all cores); comlife's checker without
 /// symmetry reduction and, when `with_symmetry`, with it (the reduction factor is unreduced over
 /// reduced unique states); stateright's BFS alongside when `with_stateright`. The speed ratio
-/// compares the unreduced run with stateright's (the same state space). Each measurement is a
-/// child process of its own, so each peak memory is that run's.
-pub fn run_bench(
-    scenario: Option<String>,
-    clients: usize,
-    threads: Option<usize>,
-    with_stateright: bool,
-    with_symmetry: bool,
-) -> ExitCode {
+/// compares the unreduced run with stateright's (the same state space; under `max_depth` the
+/// `unreduced` and `sr unique` columns show whether both bounded searches found the same
+/// states). Each measurement is a child process of its own, so each peak memory is that run's.
+pub fn run_bench(bench: Bench) -> ExitCode {
+    let Bench {
+        scenario,
+        clients,
+        threads,
+        max_depth,
+        with_stateright,
+        with_symmetry,
+    } = bench;
     let scenarios = match scenario {
         Some(n) => match Scenario::parse(&n) {
             Ok(s) => vec![s],
@@ -162,6 +191,11 @@ pub fn run_bench(
     let mut opts = RunOptions::default();
     if let Some(t) = threads {
         opts.threads = t;
+    }
+    if let Some(d) = max_depth {
+        println!(
+            "every run bounded: no state {d} steps or more from the initial state is expanded"
+        );
     }
     println!(
         "{:<10} {:>7} {:>7} | {:>10} {:>8} {:>10} {:>8} {:>7} | {:>10} {:>8} {:>10} {:>8} {:>7} | {:>9} | {:>10} {:>8} {:>10} {:>8} | {:>6}",
@@ -192,7 +226,7 @@ pub fn run_bench(
         };
         let measure = |checker: Checker, wanted: bool| -> Result<Option<Measure>, String> {
             wanted
-                .then(|| measure_in_child(cfg, checker, opts.threads))
+                .then(|| measure_in_child(cfg, checker, opts.threads, max_depth))
                 .transpose()
         };
         let (theirs, unreduced, reduced) = match (

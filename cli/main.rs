@@ -76,6 +76,11 @@ enum Command {
         /// Skip stateright's BFS (it is slower and needs more memory).
         #[arg(long)]
         no_stateright: bool,
+        /// Do not expand states D steps or more from the initial state, in every measured run
+        /// (stateright's `target_max_depth` D + 1 counts the initial state as depth 1): runs
+        /// long enough to measure with three clients, e.g. `--clients 3 --max-depth 28`.
+        #[arg(long, value_name = "D")]
+        max_depth: Option<usize>,
         /// Measure comlife's checker without symmetry reduction only (no reduced run, no
         /// reduction factor).
         #[arg(long)]
@@ -350,6 +355,7 @@ fn main() -> ExitCode {
             clients,
             threads,
             no_stateright,
+            max_depth,
             no_symmetry,
             child,
         } => match (threads.map(check_threads).transpose(), child, scenario) {
@@ -360,13 +366,19 @@ fn main() -> ExitCode {
                     if let Some(t) = threads {
                         opts.threads = t;
                     }
+                    opts.max_depth = max_depth;
                     bench::run_child(cfg, checker, opts)
                 }
                 Err(e) => usage(e),
             },
-            (Ok(threads), _, scenario) => {
-                bench::run_bench(scenario, clients, threads, !no_stateright, !no_symmetry)
-            }
+            (Ok(threads), _, scenario) => bench::run_bench(bench::Bench {
+                scenario,
+                clients,
+                threads,
+                max_depth,
+                with_stateright: !no_stateright,
+                with_symmetry: !no_symmetry,
+            }),
         },
         Command::Conform {
             log,

@@ -690,6 +690,43 @@ fn bench_measures_each_run_in_its_own_process() {
     assert_eq!(code, 2, "--child needs --scenario: {err}");
 }
 
+/// `bench --max-depth D` bounds every measured run alike: comlife's unreduced search and
+/// stateright's BFS (`target_max_depth` D + 1) find the same states within D steps, fewer than
+/// the complete run's.
+#[test]
+fn bench_bounds_every_run_to_the_same_depth() {
+    let (code, out, err) = comlife(&[
+        "bench",
+        "--scenario",
+        "local-sta",
+        "--max-depth",
+        "12",
+        "--threads",
+        "1",
+        "--no-symmetry",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("every run bounded: no state 12 steps"),
+        "{out}"
+    );
+    let row: Vec<&str> = out
+        .lines()
+        .nth(2)
+        .expect("a row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[0], "local-sta", "{out}");
+    let cells: Vec<&str> = out.lines().nth(2).unwrap().split('|').collect();
+    let unreduced: usize = cells[2].split_whitespace().next().unwrap().parse().unwrap();
+    let theirs: usize = cells[4].split_whitespace().next().unwrap().parse().unwrap();
+    assert_eq!(unreduced, theirs, "the same bounded state space: {out}");
+    assert!(
+        (100..114_051).contains(&unreduced),
+        "bounded below the complete run: {out}"
+    );
+}
+
 /// With symmetry reduction (the default) `--threads 1` and `--threads 2` give byte-identical
 /// traces in a scenario where clients are renamed; `--no-symmetry` gives the same verdicts and
 /// trace lengths with more unique states; the reduced run's traces replay.
