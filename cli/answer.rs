@@ -209,11 +209,12 @@ pub fn print_answer(
         }
         let short = &report.properties[d.shortest(report)];
         let steps = short.trace.as_ref().map_or(0, |t| t.len());
-        // Random walks and partial-order reduction find a trace, not necessarily a shortest one.
-        let (kind, not) = if report.simulated || report.por {
-            ("trace", ", not necessarily shortest")
-        } else {
+        // Random walks find a trace, not necessarily a shortest one; so does partial-order
+        // reduction where no exact search re-derived a shortest one.
+        let (kind, not) = if short.shortest {
             ("shortest trace", "")
+        } else {
+            ("trace", ", not necessarily shortest")
         };
         match trace_dir {
             Some(dir) => println!(
@@ -442,7 +443,8 @@ pub fn summary_line(width: usize, report: &RunReport, diag: &Diagnosis) -> Strin
 }
 
 /// The answer of [`print_answer`] as JSON, for `check --json` of one run: `headline`, the
-/// `defects` (each with its `cause`, violated `properties`, `shortest_trace` and `steps`,
+/// `defects` (each with its `cause`, violated `properties`, `shortest_trace`, its `steps` and
+/// whether it is `shortest`,
 /// `remedies` with what each repairs and breaks, its `code_shape`, how to `apply` it and its
 /// `evidence`, and the remedies with `no_effect`), the sometimes properties no state reached
 /// (`unreached`), the `unknown` verdicts, what the run `differs` in from the pins, and where
@@ -505,6 +507,7 @@ pub fn answer_json(
                 "properties": names(&d.properties),
                 "shortest_trace": trace_dir.map(|dir| dir.join(format!("{}.md", short.def.name)).display().to_string()),
                 "steps": short.trace.as_ref().map_or(0, |t| t.len()),
+                "shortest": short.shortest,
                 "remedies": remedies,
                 "no_effect": d.no_effect.iter().map(|f| fixes_name(f)).collect::<Vec<_>>(),
                 "unrepaired": d.unrepaired(report),

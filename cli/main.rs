@@ -315,9 +315,12 @@ struct CheckArgs {
     no_symmetry: bool,
     /// Partial-order reduction (docs/checker.md, spec/assumptions.md A-POR): where a client
     /// between two calls has only calls to make that no property reads, explore its next call
-    /// first and let the other steps wait. The same verdicts as the exact search, fewer states;
-    /// its traces are executions of the model but not necessarily shortest, and are filed in
-    /// `<run>.por`. Its unique-state counts are not compared with the pinned ones.
+    /// first and let the other steps wait. The same verdicts as the exact search, fewer states.
+    /// Each trace found is re-derived as a shortest one by an exact search no deeper than the
+    /// traces and of at most as many states as the reduced search's; where that search cannot
+    /// reach it, the reduced search's trace stands and is marked not necessarily shortest.
+    /// Traces are filed in `<run>.por`. Its unique-state counts are not compared with the
+    /// pinned ones.
     #[arg(long, conflicts_with = "simulate")]
     por: bool,
 }

@@ -41,14 +41,14 @@ pub fn write_report_in(
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        let doc = document_for(
-            &report.cfg,
-            p.def,
-            trace,
-            Search::of_run(report.simulated, report.por),
-            origin,
-        )
-        .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
+        // A trace re-derived as shortest is an exhaustive search's, whatever the run's search.
+        let search = if p.shortest {
+            Search::Exhaustive
+        } else {
+            Search::of_run(report.simulated, report.por)
+        };
+        let doc = document_for(&report.cfg, p.def, trace, search, origin)
+            .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
         let text = to_text(&doc);
         let loaded = load(&text).map_err(|e| {
             format!(

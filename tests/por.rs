@@ -10,11 +10,12 @@ mod common;
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
 use comlife::com::toggle_set::{matrix, ToggleSet};
-use comlife::verify::check::{run, RunOptions, RunReport};
+use comlife::verify::check::{run, shortest_traces, RunOptions, RunReport};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
 use comlife::verify::por::check_premises;
-use comlife::verify::search::replay;
+use comlife::verify::progress::Progress;
+use comlife::verify::search::{explore, replay, Exploration, Limits, Trace};
 use common::{comlife, temp_dir};
 use rayon::prelude::*;
 
@@ -65,6 +66,21 @@ fn compare(cfg: Config, symmetry: bool) -> (Vec<String>, RunReport) {
         ));
     }
     errors.extend(unreplayable(&name, &reduced));
+    // A trace marked shortest is as long as the exact search's; the others are no shorter.
+    for (e, r) in exact.properties.iter().zip(&reduced.properties) {
+        let (Some(te), Some(tr)) = (&e.trace, &r.trace) else {
+            continue;
+        };
+        if (r.shortest && tr.len() != te.len()) || tr.len() < te.len() {
+            errors.push(format!(
+                "{name}: {}'s reduced trace has {} steps (shortest: {}), the exact one {}",
+                r.def.name,
+                tr.len(),
+                r.shortest,
+                te.len()
+            ));
+        }
+    }
     if let Err(b) = check_premises(cfg) {
         errors.push(format!(
             "{name}: {} (client {}, {})",
@@ -122,10 +138,11 @@ fn the_premise_check_fails_when_a_visible_call_is_counted_invisible() {
     assert!(check_premises(cfg).is_ok());
 }
 
-/// `check --por`: the verdicts as pinned, the traces filed under `<run>.por` and saying they
-/// are not necessarily shortest; `--por` with `--simulate` or `--bless` is refused.
+/// `check --por`: the verdicts as pinned, the traces filed under `<run>.por`; the reduced
+/// search's 20-step trace of local-sta's violation is re-derived as the exact search's 19-step
+/// one, and called shortest; `--por` with `--simulate` or `--bless` is refused.
 #[test]
-fn check_por_files_its_traces_apart_and_says_they_may_not_be_shortest() {
+fn check_por_files_its_traces_apart_and_rederives_shortest_ones() {
     let dir = temp_dir("por-traces");
     let (code, out, err) = comlife(&[
         "check",
@@ -138,19 +155,16 @@ fn check_por_files_its_traces_apart_and_says_they_may_not_be_shortest() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("0 differ"), "{out}");
     assert!(
-        out.contains("  trace: ") && out.contains("steps, not necessarily shortest)"),
-        "the answer does not call the trace shortest: {out}"
+        out.contains("  shortest trace: ") && out.contains("(19 steps)"),
+        "the trace is re-derived as a shortest one: {out}"
     );
     let run = dir.join("local-sta").join("baseline.por");
     let md = std::fs::read_to_string(run.join("available-under-user-control.md")).unwrap();
-    assert!(
-        md.contains("A partial-order-reduced search's (not necessarily shortest)"),
-        "{md}"
-    );
+    assert!(!md.contains("not necessarily shortest"), "{md}");
     let itf = std::fs::read_to_string(run.join("available-under-user-control.itf.json")).unwrap();
     assert!(
-        itf.contains("\"search\": \"partial-order reduction\""),
-        "{itf}"
+        !itf.contains("\"search\""),
+        "an exhaustive search's trace: {itf}"
     );
     let (code, _, err) = comlife(&[
         "replay",
@@ -158,13 +172,54 @@ fn check_por_files_its_traces_apart_and_says_they_may_not_be_shortest() {
             .to_str()
             .unwrap(),
     ]);
-    assert_eq!(code, 0, "a reduced trace replays: {err}");
+    assert_eq!(code, 0, "a re-derived trace replays: {err}");
     for extra in [&["--simulate", "10"][..], &["--bless"][..]] {
         let args = [&["check", "--por"][..], extra].concat();
         let (code, _, err) = comlife(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Re-deriving shortest traces is bounded by the reduced search's own number of states: with
+/// a budget too small to reach a discovery's depth, no trace is re-derived (the reduced
+/// search's stands, not necessarily shortest); with the reduced search's own budget, the
+/// 20-step trace becomes the 19-step one.
+#[test]
+fn rederiving_shortest_traces_stays_within_the_reduced_searchs_budget() {
+    let cfg = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap();
+    let model = build(cfg);
+    let defs = comlife::verify::model::properties_of(&cfg);
+    let limits = Limits {
+        threads: 1,
+        max_states: None,
+        max_depth: None,
+        max_memory: None,
+        symmetry: true,
+        por: true,
+    };
+    let reduced = explore(&model, &defs, limits, &Progress::new());
+    let lengths = |ts: &[Option<Trace>]| -> Vec<Option<usize>> {
+        ts.iter().map(|t| t.as_ref().map(Trace::len)).collect()
+    };
+    let found = lengths(&reduced.traces);
+    assert!(found.contains(&Some(20)), "{found:?}");
+    let rederived = shortest_traces(&model, &defs, limits, &reduced);
+    assert!(
+        lengths(&rederived).contains(&Some(19)),
+        "{:?}",
+        lengths(&rederived)
+    );
+    let starved = Exploration {
+        unique_states: 50,
+        ..reduced
+    };
+    let none = shortest_traces(&model, &defs, limits, &starved);
+    assert!(
+        none.iter().all(Option::is_none),
+        "50 states reach no discovery's depth: {:?}",
+        lengths(&none)
+    );
 }
 
 /// Every run of the two-client matrix, as `check` runs it (its built-in description, under its

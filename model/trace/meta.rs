@@ -183,7 +183,8 @@ impl Search {
 /// label, [`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
 /// `with-stopping-flag-locked`, …, with `+on-wine` under Wine), then `.N-clients` when the run has another number of
 /// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation or `.por` for a
-/// partial-order-reduced run ([`Search::suffix`]: their traces are not necessarily shortest).
+/// partial-order-reduced run ([`Search::suffix`]: their traces are not necessarily shortest;
+/// a partial-order-reduced run's are where no exact search re-derived them).
 /// Runs that differ in either are filed apart, so none overwrites the exhaustive two-client
 /// traces.
 pub fn run_name(cfg: &Config, search: Search) -> String {

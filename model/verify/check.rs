@@ -72,8 +72,9 @@ pub struct RunOptions {
     /// local scenarios. Simulation is never reduced.
     pub symmetry: bool,
     /// Partial-order reduction ([`crate::verify::por`]; off by default, `--por` turns it on):
-    /// the same verdicts, fewer unique states, traces that are not necessarily shortest.
-    /// Simulation is never reduced.
+    /// the same verdicts, fewer unique states; its traces are re-derived as shortest ones where
+    /// that is cheap ([`shortest_traces`]), and are otherwise not necessarily shortest
+    /// ([`PropertyOutcome::shortest`]). Simulation is never reduced.
     pub por: bool,
 }
 
@@ -98,8 +99,13 @@ pub struct PropertyOutcome {
     pub def: &'static PropertyDef,
     /// Its verdict.
     pub verdict: Verdict,
-    /// The shortest counterexample (always/eventually violated) or example (sometimes holds).
+    /// The counterexample (always/eventually violated) or example (sometimes holds): a shortest
+    /// one when [`PropertyOutcome::shortest`].
     pub trace: Option<Trace>,
+    /// Whether the trace is a shortest one: always after an exhaustive search; under
+    /// partial-order reduction when [`shortest_traces`] re-derived it; never for a random
+    /// walk's.
+    pub shortest: bool,
 }
 
 /// The result of one run.
@@ -127,7 +133,8 @@ pub struct RunReport {
     /// counts classes of states in the local scenarios.
     pub symmetry: bool,
     /// Whether partial-order reduction was on ([`RunOptions::por`]): `unique_states` then counts
-    /// the states of the reduced graph, and traces are not necessarily shortest.
+    /// the states of the reduced graph, and a trace is shortest only where
+    /// [`PropertyOutcome::shortest`] says so.
     pub por: bool,
     /// Per-property results, in [`crate::verify::properties::PROPERTIES`] order.
     pub properties: Vec<PropertyOutcome>,
@@ -169,6 +176,44 @@ impl RunReport {
     }
 }
 
+/// Under partial-order reduction, per property, a shortest trace of what the reduced search
+/// `reduced` found, where an exact search finds one cheaply; `None` where it does not (the
+/// reduced search's trace then stands, not necessarily shortest).
+///
+/// The exact search (symmetry reduction as the run's) goes no deeper than the longest trace
+/// found (each discovery has a path that long, so a breadth-first search finds it at its least
+/// depth) and adds at most as many states as the reduced search did, so it at most doubles the
+/// run's cost. A state bound that cuts it at some depth leaves every shorter level complete:
+/// a discovery at that depth or less is still a shortest one, one beyond it is not used.
+pub fn shortest_traces(
+    model: &crate::com::system::ComModel,
+    defs: &[&PropertyDef],
+    limits: Limits,
+    reduced: &Exploration,
+) -> Vec<Option<Trace>> {
+    let Some(longest) = reduced.traces.iter().flatten().map(Trace::len).max() else {
+        return vec![None; defs.len()];
+    };
+    let exact = search::explore(
+        model,
+        defs,
+        Limits {
+            por: false,
+            max_depth: Some(longest),
+            max_states: Some(reduced.unique_states.max(1)),
+            ..limits
+        },
+        &Progress::new(),
+    );
+    let complete_to = exact.refused_depth.unwrap_or(usize::MAX);
+    exact
+        .traces
+        .into_iter()
+        .zip(&reduced.traces)
+        .map(|(t, found)| t.filter(|t| found.is_some() && t.len() <= complete_to))
+        .collect()
+}
+
 /// Explores the model of `cfg` in one pass ([`search::explore`]) and decides every property
 /// that applies to its scenario.
 pub fn run(cfg: Config, opts: RunOptions) -> RunReport {
@@ -197,16 +242,27 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
                 max_depth: o.longest,
                 complete: false,
                 stopped: None,
+                refused_depth: None,
                 traces: o.traces,
             }
         }
         None => search::explore(&model, &defs, limits, progress),
     };
     let complete = x.complete;
+    // Exhaustive traces are shortest; a reduced search's are where an exact search re-derives
+    // them cheaply; random walks' never are.
+    let shortest: Vec<Option<Trace>> = match (opts.simulate, opts.por) {
+        (Some(_), _) => vec![None; defs.len()],
+        (None, true) => shortest_traces(&model, &defs, limits, &x),
+        (None, false) => x.traces.clone(),
+    };
     let properties = defs
         .into_iter()
         .zip(x.traces)
-        .map(|(def, trace)| {
+        .zip(shortest)
+        .map(|((def, found), shortest)| {
+            let is_shortest = shortest.is_some();
+            let trace = shortest.or(found);
             let found = trace.is_some();
             let verdict = match def.expectation {
                 Expectation::Always | Expectation::Eventually if found => Verdict::Violated,
@@ -219,6 +275,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
                 def,
                 verdict,
                 trace,
+                shortest: is_shortest,
             }
         })
         .collect();

@@ -185,9 +185,14 @@ pub struct Exploration {
     pub complete: bool,
     /// Why the exploration stopped early, when a memory bound stopped it.
     pub stopped: Option<String>,
+    /// The depth of the first state a state bound (`max_states`) kept out, if one did: every
+    /// state within fewer steps was explored, so a discovery at this depth or less is a
+    /// shortest one; beyond it a shorter path may lead through a state kept out.
+    pub refused_depth: Option<usize>,
     /// Per property, in the order given: the shortest trace to its discovery — a state that
     /// violates an `always` property, one that satisfies a `sometimes` property, a terminal state
-    /// at the end of a path on which an `eventually` property never held.
+    /// at the end of a path on which an `eventually` property never held (under partial-order
+    /// reduction, a trace of the reduced graph: not necessarily shortest).
     pub traces: Vec<Option<Trace>>,
 }
 
@@ -720,6 +725,7 @@ pub fn explore(
     let (mut unique, mut generated, mut depth) = (1usize, 1usize, 0usize);
     let mut cut = false;
     let mut stopped = None;
+    let mut refused_depth = None;
     // The merge runs by shard in parallel unless a state bound makes each decision depend on
     // the global count of states before it, or there is one thread.
     let by_shard = limits.max_states.is_none() && limits.threads > 1;
@@ -762,7 +768,10 @@ pub fn explore(
                         let new_states = limits.max_states.is_none_or(|m| unique < m);
                         match visited.add(s.fp, s.mask, new_states) {
                             Added::Seen => {}
-                            Added::Refused => cut = true,
+                            Added::Refused => {
+                                cut = true;
+                                refused_depth.get_or_insert(depth + 1);
+                            }
                             Added::New { first } => {
                                 let mut s = s;
                                 interner.intern(&mut s.state, s.changed);
@@ -800,6 +809,7 @@ pub fn explore(
         max_depth: depth,
         complete: !cut,
         stopped,
+        refused_depth,
         traces,
     }
 }
