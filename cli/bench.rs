@@ -139,7 +139,7 @@ fn stateright_bfs(cfg: Config, threads: usize, max_depth: Option<usize>) -> Meas
         .threads(threads)
         .finish_when(HasDiscoveries::AnyOf(BTreeSet::new()));
     if let Some(d) = max_depth {
-        builder = builder.target_max_depth(d + 1);
+        builder = builder.target_max_depth(d.saturating_add(1));
     }
     let checker = builder.spawn_bfs().join();
     Measure {
