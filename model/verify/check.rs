@@ -249,20 +249,27 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
         None => search::explore(&model, &defs, limits, progress),
     };
     let complete = x.complete;
-    // Exhaustive traces are shortest; a reduced search's are where an exact search re-derives
-    // them cheaply; random walks' never are.
-    let shortest: Vec<Option<Trace>> = match (opts.simulate, opts.por) {
-        (Some(_), _) => vec![None; defs.len()],
-        (None, true) => shortest_traces(&model, &defs, limits, &x),
-        (None, false) => x.traces.clone(),
+    // Each trace with whether it is shortest: an exhaustive search's are; a reduced search's
+    // where an exact search re-derives them cheaply; random walks' never are.
+    let traces: Vec<(Option<Trace>, bool)> = match (opts.simulate, opts.por) {
+        (Some(_), _) => x.traces.into_iter().map(|t| (t, false)).collect(),
+        (None, false) => x.traces.into_iter().map(|t| (t, true)).collect(),
+        (None, true) => {
+            let rederived = shortest_traces(&model, &defs, limits, &x);
+            x.traces
+                .into_iter()
+                .zip(rederived)
+                .map(|(found, short)| match short {
+                    Some(t) => (Some(t), true),
+                    None => (found, false),
+                })
+                .collect()
+        }
     };
     let properties = defs
         .into_iter()
-        .zip(x.traces)
-        .zip(shortest)
-        .map(|((def, found), shortest)| {
-            let is_shortest = shortest.is_some();
-            let trace = shortest.or(found);
+        .zip(traces)
+        .map(|(def, (trace, shortest))| {
             let found = trace.is_some();
             let verdict = match def.expectation {
                 Expectation::Always | Expectation::Eventually if found => Verdict::Violated,
@@ -275,7 +282,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
                 def,
                 verdict,
                 trace,
-                shortest: is_shortest,
+                shortest,
             }
         })
         .collect();
