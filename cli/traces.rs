@@ -41,12 +41,7 @@ pub fn write_report_in(
     let mut written = Vec::new();
     for p in &report.properties {
         let Some(trace) = &p.trace else { continue };
-        // A trace re-derived as shortest is an exhaustive search's, whatever the run's search.
-        let search = if p.shortest {
-            Search::Exhaustive
-        } else {
-            Search::of_run(report.simulated, report.por)
-        };
+        let search = Search::of_trace(report.simulated, report.por, p.shortest);
         let doc = document_for(&report.cfg, p.def, trace, search, origin)
             .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
         let text = to_text(&doc);

@@ -140,7 +140,8 @@ fn the_premise_check_fails_when_a_visible_call_is_counted_invisible() {
 
 /// `check --por`: the verdicts as pinned, the traces filed under `<run>.por`; the reduced
 /// search's 20-step trace of local-sta's violation is re-derived as the exact search's 19-step
-/// one, and called shortest; `--por` with `--simulate` or `--bless` is refused.
+/// one, called shortest and filed with its run (its page's replay command names `.por`);
+/// `--por` with `--simulate` or `--bless` is refused.
 #[test]
 fn check_por_files_its_traces_apart_and_rederives_shortest_ones() {
     let dir = temp_dir("por-traces");
@@ -161,10 +162,16 @@ fn check_por_files_its_traces_apart_and_rederives_shortest_ones() {
     let run = dir.join("local-sta").join("baseline.por");
     let md = std::fs::read_to_string(run.join("available-under-user-control.md")).unwrap();
     assert!(!md.contains("not necessarily shortest"), "{md}");
+    assert!(
+        md.contains(
+            "comlife replay traces/local-sta/baseline.por/available-under-user-control.itf.json"
+        ),
+        "the page names the file where its run filed it: {md}"
+    );
     let itf = std::fs::read_to_string(run.join("available-under-user-control.itf.json")).unwrap();
     assert!(
-        !itf.contains("\"search\""),
-        "an exhaustive search's trace: {itf}"
+        itf.contains("\"search\": \"partial-order reduction, re-derived by breadth-first search\""),
+        "a re-derived trace of a reduced run: {itf}"
     );
     let (code, _, err) = comlife(&[
         "replay",

@@ -70,9 +70,10 @@ pub struct TraceMeta {
     #[serde(default)]
     pub sources: String,
     /// How the trace was found ([`Search::meta`]): absent for an exhaustive breadth-first
-    /// search (the trace is a shortest one), "partial-order reduction" for a reduced search of
-    /// `--por` and "simulation" for a random walk of `--simulate` (both replayable, not
-    /// necessarily shortest).
+    /// search (the trace is a shortest one); "breadth-first search cut by a state bound",
+    /// "partial-order reduction" for a reduced search of `--por` and "simulation" for a random
+    /// walk of `--simulate` (replayable, not necessarily shortest); "partial-order reduction,
+    /// re-derived by breadth-first search" for a `--por` run's shortest trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Number of steps, in decimal.
@@ -111,22 +112,34 @@ impl TraceMeta {
     }
 }
 
-/// How a run searched, which decides whether its traces are shortest ones and where they are
-/// filed.
+/// How a trace was found, which decides whether it is a shortest one and where its run files
+/// it ([`Search::suffix`]: by how the run searched, whatever the trace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Search {
-    /// Exhaustive breadth-first search of the whole state graph: traces are shortest.
+    /// Exhaustive breadth-first search of the whole state graph (or of every level up to a
+    /// depth bound, or up to the level a state bound cut, [`Search::StateBound`]): a shortest
+    /// trace.
     Exhaustive,
+    /// Breadth-first search that a state bound (`--max-states`) cut at a shallower level than
+    /// the trace's length: a shorter trace may pass through a state the bound refused, so the
+    /// trace is an execution of the model, not necessarily shortest. Filed as an exhaustive
+    /// run's.
+    StateBound,
     /// Exhaustive search of the partial-order-reduced graph (`--por`,
     /// [`crate::verify::por`]): the same verdicts; traces are executions of the model, not
     /// necessarily shortest.
     PartialOrder,
+    /// A partial-order-reduced run's discovery re-derived by an exact breadth-first search
+    /// (`crate::verify::check::shortest_traces`): a shortest trace, filed with its run's
+    /// (`.por`).
+    Rederived,
     /// Random walks (`--simulate`): traces are executions, not necessarily shortest.
     Simulation,
 }
 
 impl Search {
-    /// The search of a run that simulated (`simulated`) or reduced by partial order (`por`).
+    /// How a run that simulated (`simulated`) or reduced by partial order (`por`) searched:
+    /// what its trace directory is named by ([`run_name`]).
     pub fn of_run(simulated: bool, por: bool) -> Search {
         match (simulated, por) {
             (true, _) => Search::Simulation,
@@ -135,11 +148,25 @@ impl Search {
         }
     }
 
+    /// How one trace of such a run was found, given whether it is a shortest one
+    /// (`crate::verify::check::PropertyOutcome::shortest`).
+    pub fn of_trace(simulated: bool, por: bool, shortest: bool) -> Search {
+        match (Search::of_run(simulated, por), shortest) {
+            (Search::Exhaustive, false) => Search::StateBound,
+            (Search::PartialOrder, true) => Search::Rederived,
+            (run, _) => run,
+        }
+    }
+
     /// The trace's `#meta.search`: none for an exhaustive search.
     pub fn meta(self) -> Option<&'static str> {
         match self {
             Search::Exhaustive => None,
+            Search::StateBound => Some("breadth-first search cut by a state bound"),
             Search::PartialOrder => Some("partial-order reduction"),
+            Search::Rederived => {
+                Some("partial-order reduction, re-derived by breadth-first search")
+            }
             Search::Simulation => Some("simulation"),
         }
     }
@@ -147,23 +174,28 @@ impl Search {
     /// The search a trace's `#meta.search` names (an unknown name reads as a simulation: not
     /// shortest).
     pub fn from_meta(meta: Option<&str>) -> Search {
-        match meta {
-            None => Search::Exhaustive,
-            Some("partial-order reduction") => Search::PartialOrder,
-            Some(_) => Search::Simulation,
-        }
+        [Search::StateBound, Search::PartialOrder, Search::Rederived]
+            .into_iter()
+            .find(|s| s.meta() == meta)
+            .unwrap_or(if meta.is_none() {
+                Search::Exhaustive
+            } else {
+                Search::Simulation
+            })
     }
 
     /// Whether its traces are shortest ones.
     pub fn is_shortest(self) -> bool {
-        self == Search::Exhaustive
+        matches!(self, Search::Exhaustive | Search::Rederived)
     }
 
-    /// What kind of trace it finds, as an adjective phrase: "shortest", "a partial-order-reduced
-    /// search's (not necessarily shortest)", "a random walk's (not necessarily shortest)".
+    /// What kind of trace it finds, as an adjective phrase: "shortest", "a state-bounded
+    /// search's (not necessarily shortest)", "a partial-order-reduced search's (not necessarily
+    /// shortest)", "a random walk's (not necessarily shortest)".
     pub fn trace_kind(self) -> &'static str {
         match self {
-            Search::Exhaustive => "shortest",
+            Search::Exhaustive | Search::Rederived => "shortest",
+            Search::StateBound => "a state-bounded search's (not necessarily shortest)",
             Search::PartialOrder => "a partial-order-reduced search's (not necessarily shortest)",
             Search::Simulation => "a random walk's (not necessarily shortest)",
         }
@@ -172,8 +204,8 @@ impl Search {
     /// The suffix of its runs' trace directories: none, `.por`, `.simulated`.
     fn suffix(self) -> &'static str {
         match self {
-            Search::Exhaustive => "",
-            Search::PartialOrder => ".por",
+            Search::Exhaustive | Search::StateBound => "",
+            Search::PartialOrder | Search::Rederived => ".por",
             Search::Simulation => ".simulated",
         }
     }

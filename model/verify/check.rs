@@ -102,7 +102,8 @@ pub struct PropertyOutcome {
     /// The counterexample (always/eventually violated) or example (sometimes holds): a shortest
     /// one when [`PropertyOutcome::shortest`].
     pub trace: Option<Trace>,
-    /// Whether the trace is a shortest one: always after an exhaustive search; under
+    /// Whether the trace is a shortest one: after an exhaustive search, unless a state bound
+    /// cut a level shallower than the trace's length; under
     /// partial-order reduction when [`shortest_traces`] re-derived it; never for a random
     /// walk's.
     pub shortest: bool,
@@ -205,12 +206,17 @@ pub fn shortest_traces(
         },
         &Progress::new(),
     );
-    let complete_to = exact.refused_depth.unwrap_or(usize::MAX);
+    let keep: Vec<bool> = exact
+        .traces
+        .iter()
+        .map(|t| t.as_ref().is_some_and(|t| exact.complete_to(t)))
+        .collect();
     exact
         .traces
         .into_iter()
         .zip(&reduced.traces)
-        .map(|(t, found)| t.filter(|t| found.is_some() && t.len() <= complete_to))
+        .zip(keep)
+        .map(|((t, found), keep)| t.filter(|_| found.is_some() && keep))
         .collect()
 }
 
@@ -249,11 +255,20 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
         None => search::explore(&model, &defs, limits, progress),
     };
     let complete = x.complete;
-    // Each trace with whether it is shortest: an exhaustive search's are; a reduced search's
-    // where an exact search re-derives them cheaply; random walks' never are.
+    // Each trace with whether it is shortest: an exhaustive search's are, up to the level a
+    // state bound cut (the levels above it are complete, a discovery beyond it may have a
+    // shorter path through a refused state); a reduced search's where an exact search
+    // re-derives them cheaply; random walks' never are.
     let traces: Vec<(Option<Trace>, bool)> = match (opts.simulate, opts.por) {
         (Some(_), _) => x.traces.into_iter().map(|t| (t, false)).collect(),
-        (None, false) => x.traces.into_iter().map(|t| (t, true)).collect(),
+        (None, false) => {
+            let shortest: Vec<bool> = x
+                .traces
+                .iter()
+                .map(|t| t.as_ref().is_none_or(|t| x.complete_to(t)))
+                .collect();
+            x.traces.into_iter().zip(shortest).collect()
+        }
         (None, true) => {
             let rederived = shortest_traces(&model, &defs, limits, &x);
             x.traces

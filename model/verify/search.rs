@@ -196,6 +196,18 @@ pub struct Exploration {
     pub traces: Vec<Option<Trace>>,
 }
 
+impl Exploration {
+    /// Whether `trace`, one of this search's, is a shortest one as far as the search can
+    /// tell: every level up to the one a state bound cut ([`Exploration::refused_depth`]) is
+    /// complete, so a trace no longer than that depth is shortest; one beyond it may have a
+    /// shorter path through a state the bound refused (a depth or memory bound leaves every
+    /// level it reached complete). For an exact search; partial-order reduction's traces are
+    /// not shortest however deep.
+    pub fn complete_to(&self, trace: &Trace) -> bool {
+        trace.len() <= self.refused_depth.unwrap_or(usize::MAX)
+    }
+}
+
 /// The parent of the initial node.
 const ROOT: u32 = u32::MAX;
 
