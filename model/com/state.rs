@@ -90,7 +90,7 @@ pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
 #[derive(Clone)]
 pub struct HashedState {
     hash: u64,
-    memo: OnceLock<u64>,
+    memo: OnceLock<[u64; 3]>,
     steps: OnceLock<Box<[Step]>>,
     state: ComState,
 }
@@ -116,10 +116,10 @@ impl HashedState {
         self.hash
     }
 
-    /// A value computed from the state alone, once: `f`'s result the first time, the same
-    /// number afterwards whatever `f` is. One caller owns it (the checker's symmetry reduction,
-    /// `verify::symmetry`), which must always pass the same function.
-    pub fn memo(&self, f: impl FnOnce(&ComState) -> u64) -> u64 {
+    /// Three values computed from the state alone, once: `f`'s result the first time, the
+    /// same numbers afterwards whatever `f` is. One caller owns it (the checker's symmetry
+    /// reduction, `verify::symmetry`), which must always pass the same function.
+    pub fn memo(&self, f: impl FnOnce(&ComState) -> [u64; 3]) -> [u64; 3] {
         *self.memo.get_or_init(|| f(&self.state))
     }
 

@@ -430,10 +430,16 @@ fn activation_open(c: &ClientState) -> bool {
 
 /// How the search tells states apart: by the canonical key of their class
 /// ([`Symmetry::key`]) or, without reduction, by their own fingerprint.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Symmetry {
     cfg: Config,
     reduce: bool,
+    /// The allowed renamings of the clients, by which clients' activations are open (bit =
+    /// client): computed once, since they depend on nothing else ([`Symmetry::allowed_in`]).
+    clients_by_open: Arc<[Renamings]>,
+    /// The renamings of the slots, by how many slots the SCM has launched (0 to
+    /// [`MAX_CLIENTS`]).
+    slots_by_launched: Arc<[Renamings]>,
 }
 
 /// The pieces of a local state the key is computed from (fixed-size: no allocation).
@@ -449,12 +455,21 @@ struct Parts<'a> {
     /// Per slot, the hash of its state's fields that no renaming touches
     /// ([`hash_server_fixed`]): cached with the slot's state.
     fixed: [u64; MAX_CLIENTS],
+    /// Per slot, its state's [`server_signature`] (0 beyond the configuration's slots): cached
+    /// with the slot's state.
+    signature: [u64; MAX_CLIENTS],
+    /// Per actor position (clients, the SCM, slots), the hash of its state's image under the
+    /// identity ([`hash_client_image`], [`hash_scm_image`], [`hash_server_image`]): cached
+    /// with the actor's state, so that the identity's image, the only one of most states and
+    /// the least of many, is fingerprinted without hashing any actor again.
+    identity: [u64; ACTORS],
 }
 
 /// Most actors of a local scenario: clients, the SCM, slots.
 const ACTORS: usize = 2 * MAX_CLIENTS + 1;
 
 /// A list of permutations of one kind of name without allocation: at most `MAX_CLIENTS!`.
+#[derive(Clone, Copy, Debug)]
 struct Renamings {
     list: [[u8; MAX_CLIENTS]; MAX_RENAMINGS],
     len: usize,
@@ -522,9 +537,38 @@ impl Symmetry {
         let service_pair = cfg.scenario == Scenario::Service
             && (0..cfg.clients)
                 .any(|i| (0..i).any(|j| cfg.class_of_client(i) == cfg.class_of_client(j)));
+        let n = cfg.clients;
+        let clients_by_open = (0..1usize << n)
+            .map(|open| {
+                let open = |i: usize| open >> i & 1 == 1;
+                let mut clients = Renamings::new();
+                for pi in permutations(n) {
+                    let allowed = (0..n).all(|i| {
+                        cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
+                            && cfg.access_denied(i as u8) == cfg.access_denied(pi[i])
+                            && (0..i).all(|j| !(open(i) && open(j)) || pi[j] < pi[i])
+                    });
+                    if allowed {
+                        clients.push(*pi);
+                    }
+                }
+                clients
+            })
+            .collect();
+        let slots_by_launched = (0..=MAX_CLIENTS)
+            .map(|launched| {
+                let mut slots = Renamings::new();
+                for tau in permutations(launched) {
+                    slots.push(*tau);
+                }
+                slots
+            })
+            .collect();
         Symmetry {
             cfg,
             reduce: reduce && cfg.clients > 1 && (cfg.scenario.is_local() || service_pair),
+            clients_by_open,
+            slots_by_launched,
         }
     }
 
@@ -550,9 +594,7 @@ impl Symmetry {
             return self.image_fingerprint(s, &parts, &Perm::IDENTITY);
         }
         // Signatures: what no permutation changes.
-        let ssig: [u64; MAX_CLIENTS] = std::array::from_fn(|j| {
-            parts.servers[j].map_or(0, |v| server_signature(&self.cfg, v, parts.fixed[j]))
-        });
+        let ssig = parts.signature;
         let csig: [u64; MAX_CLIENTS] = std::array::from_fn(|i| {
             parts.clients[i].map_or(0, |c| client_signature(c, parts.erased[i], &ssig))
         });
@@ -587,20 +629,37 @@ impl Symmetry {
         let mut scm = None;
         let mut servers = [None; MAX_CLIENTS];
         let mut fixed = [0; MAX_CLIENTS];
+        let mut signature = [0; MAX_CLIENTS];
+        let mut identity = [0; ACTORS];
         let (mut c, mut v) = (0, 0);
-        // The memo of a client's or a slot's state is owned here: always the same function of
-        // the state for each kind of actor.
-        for a in &s.actor_states {
+        let id = &Perm::IDENTITY;
+        // The memo of an actor's state is owned here: always the same function of the state
+        // for each kind of actor (a client's erased hash and the hash of its identity image;
+        // the SCM's identity image; a slot's fixed hash, identity image and signature).
+        for (pos, a) in s.actor_states.iter().enumerate() {
             match a.state() {
                 ComState::Client(x) => {
                     clients[c] = Some(x);
-                    erased[c] = a.memo(|_| client_erased(x));
+                    [erased[c], identity[pos], _] = a.memo(|_| {
+                        let erased = client_erased(x);
+                        [erased, hash_client_image(x, erased, id), 0]
+                    });
                     c += 1;
                 }
-                ComState::Scm(x) => scm = Some(x),
+                ComState::Scm(x) => {
+                    scm = Some(x);
+                    identity[pos] = a.memo(|_| [hash_scm_image(x, id), 0, 0])[0];
+                }
                 ComState::Server(x) => {
                     servers[v] = Some(x);
-                    fixed[v] = a.memo(|_| server_fixed(x));
+                    [fixed[v], identity[pos], signature[v]] = a.memo(|_| {
+                        let fixed = server_fixed(x);
+                        [
+                            fixed,
+                            hash_server_image(&self.cfg, x, fixed, id),
+                            server_signature(&self.cfg, x, fixed),
+                        ]
+                    });
                     v += 1;
                 }
                 _ => unreachable!("a local scenario's actor"),
@@ -612,6 +671,8 @@ impl Symmetry {
             scm: scm.expect("the SCM"),
             servers,
             fixed,
+            signature,
+            identity,
         }
     }
 
@@ -627,27 +688,21 @@ impl Symmetry {
         self.allowed_in(&self.parts(s)).perms().collect()
     }
 
+    /// A renaming of the clients is allowed when it maps each client to one of its class and
+    /// permission and keeps the relative order of the clients whose activation is open; every
+    /// renaming of the launched slots is (the module documentation says why). Both are looked
+    /// up in the tables [`Symmetry::new`] made.
     fn allowed_in(&self, parts: &Parts) -> Allowed {
-        let cfg = &self.cfg;
-        let n = cfg.clients;
-        let open = parts.clients.map(|c| c.is_some_and(activation_open));
-        let mut clients = Renamings::new();
-        let launched = parts.scm.next_slot as usize;
-        for pi in permutations(n) {
-            let allowed = (0..n).all(|i| {
-                cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
-                    && cfg.access_denied(i as u8) == cfg.access_denied(pi[i])
-                    && (0..i).all(|j| !(open[i] && open[j]) || pi[j] < pi[i])
-            });
-            if allowed {
-                clients.push(*pi);
-            }
+        let open = parts
+            .clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_some_and(activation_open))
+            .fold(0usize, |m, (i, _)| m | 1 << i);
+        Allowed {
+            clients: self.clients_by_open[open],
+            slots: self.slots_by_launched[parts.scm.next_slot as usize],
         }
-        let mut slots = Renamings::new();
-        for tau in permutations(launched) {
-            slots.push(*tau);
-        }
-        Allowed { clients, slots }
     }
 
     /// The fingerprint of the image of `s` under `p`, computed without building the image:
@@ -658,6 +713,20 @@ impl Symmetry {
         let cfg = &self.cfg;
         let n = cfg.clients;
         let slots = cfg.slots();
+        let actors = n + 1 + slots;
+        if *p == Perm::IDENTITY {
+            // The same hashes as below, cached: an actor's identity image is its state, a
+            // message's is itself.
+            let net = crate::com::state::in_transit(s)
+                .map(|e| keys.hash_one(e))
+                .fold(0u64, u64::wrapping_add);
+            let mut h = keys.build_hasher();
+            for x in &parts.identity[..actors] {
+                h.write_u64(*x);
+            }
+            h.write_u64(net);
+            return h.finish();
+        }
         let mut actor = [0u64; ACTORS];
         for (i, c) in parts.clients.iter().enumerate() {
             let Some(c) = c else { break };
@@ -680,7 +749,6 @@ impl Symmetry {
             })
             .fold(0u64, u64::wrapping_add);
         let mut h = keys.build_hasher();
-        let actors = n + 1 + slots;
         for x in &actor[..actors] {
             h.write_u64(*x);
         }
