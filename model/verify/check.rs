@@ -209,7 +209,7 @@ pub fn shortest_traces(
     let keep: Vec<bool> = exact
         .traces
         .iter()
-        .map(|t| t.as_ref().is_some_and(|t| exact.complete_to(t)))
+        .map(|t| t.as_ref().is_some_and(|t| exact.within_complete_levels(t)))
         .collect();
     exact
         .traces
@@ -265,7 +265,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
             let shortest: Vec<bool> = x
                 .traces
                 .iter()
-                .map(|t| t.as_ref().is_none_or(|t| x.complete_to(t)))
+                .map(|t| t.as_ref().is_none_or(|t| x.within_complete_levels(t)))
                 .collect();
             x.traces.into_iter().zip(shortest).collect()
         }

@@ -197,13 +197,14 @@ pub struct Exploration {
 }
 
 impl Exploration {
-    /// Whether `trace`, one of this search's, is a shortest one as far as the search can
-    /// tell: every level up to the one a state bound cut ([`Exploration::refused_depth`]) is
-    /// complete, so a trace no longer than that depth is shortest; one beyond it may have a
-    /// shorter path through a state the bound refused (a depth or memory bound leaves every
-    /// level it reached complete). For an exact search; partial-order reduction's traces are
-    /// not shortest however deep.
-    pub fn complete_to(&self, trace: &Trace) -> bool {
+    /// Whether `trace`, one of this search's, lies within the levels it explored completely,
+    /// and is therefore a shortest one: every level above the one a state bound cut
+    /// ([`Exploration::refused_depth`]) is complete, so a trace no longer than that depth is
+    /// shortest; one beyond it may have a shorter path through a state the bound refused. A
+    /// depth bound or a memory bound ends the search at or within a level, with every level
+    /// above it complete, so all its traces are shortest. For an exact search; partial-order
+    /// reduction's traces are not shortest however deep.
+    pub fn within_complete_levels(&self, trace: &Trace) -> bool {
         trace.len() <= self.refused_depth.unwrap_or(usize::MAX)
     }
 }
