@@ -226,3 +226,28 @@ pub fn run_name(cfg: &Config, search: Search) -> String {
     }
     name + search.suffix()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every search reads back from the `#meta.search` it writes; a trace is called shortest
+    /// exactly when `check` found it shortest, and filed by how its run searched.
+    #[test]
+    fn a_search_reads_back_from_its_meta_and_keeps_its_runs_directory() {
+        for simulated in [false, true] {
+            for por in [false, true] {
+                for shortest in [false, true] {
+                    let s = Search::of_trace(simulated, por, shortest);
+                    assert_eq!(Search::from_meta(s.meta()), s);
+                    assert_eq!(s.is_shortest(), shortest && !simulated, "{s:?}");
+                    assert_eq!(s.suffix(), Search::of_run(simulated, por).suffix(), "{s:?}");
+                }
+            }
+        }
+        assert_eq!(
+            Search::from_meta(Some("a search of the future")),
+            Search::Simulation
+        );
+    }
+}
