@@ -483,7 +483,7 @@ fn vboxsvc_idle_test_with_the_peers_lock_is_the_plain_count_and_without_it_exits
     assert!(table(&written).len() >= 10);
     assert_eq!(table(&written), table(&plain));
     assert!(
-        table(&written)[0].ends_with(" 3597"),
+        table(&written)[0].ends_with(" 3536"),
         "{:?}",
         table(&written)
     );
@@ -506,7 +506,7 @@ fn vboxsvc_idle_test_with_the_peers_lock_is_the_plain_count_and_without_it_exits
         "violated",
         "{out}"
     );
-    assert!(!out.contains(" 3597 unique states"), "{out}");
+    assert!(!out.contains(" 3536 unique states"), "{out}");
     let (_, out) = check_example_variant("vboxsvc", "vboxsvc-no-lock-fixed", no_lock(true));
     assert_eq!(
         verdict_of(&out, "vboxsvc", "no-exit-with-live-objects"),

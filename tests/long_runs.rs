@@ -102,7 +102,7 @@ fn a_costly_configuration_is_warned_about_first() {
         .expect("a 3-client run is not compared");
     assert!(warning < note, "{err}");
     for part in [
-        "114051 unique states",
+        "112424 unique states",
         "symmetry reduction is on",
         "--simulate 20000",
         "bounded",

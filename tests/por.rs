@@ -115,7 +115,7 @@ fn the_reduction_removes_states_in_local_sta() {
         por: true,
         ..RunOptions::default()
     };
-    assert_eq!(run(cfg, opts).unique_states, 112_348);
+    assert_eq!(run(cfg, opts).unique_states, 110_771);
     let unreduced = RunOptions {
         symmetry: false,
         ..opts

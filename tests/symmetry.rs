@@ -214,14 +214,25 @@ fn key_merges_only_images_of_each_other() {
 }
 
 /// The reduced search reaches exactly the classes of the reachable states: no class is missed
-/// (which an unsound renaming would cause) and none is added. Runs with two and three clients,
-/// including one where instances exit during start-up with activations held (the case that
-/// forbids reordering clients whose activation is open).
+/// (which an unsound renaming would cause) and none is added. Runs with two and three clients
+/// (with three, clients whose activations are open at once are renamed: in `atl9-sta` with
+/// client 1 denied access, clients 2 and 3), and one with a single-use class under Windows,
+/// the case that keeps the order of clients whose activation is open.
 #[test]
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
     for c in [
         cfg(Scenario::LocalSta, ToggleSet::EMPTY, 2),
+        cfg(
+            Scenario::LocalSta,
+            ToggleSet::only(Toggle::RegclsSingleuse),
+            2,
+        ),
+        cfg(
+            Scenario::Atl9Sta,
+            ToggleSet::only(Toggle::AccessDeniedClient),
+            3,
+        ),
         cfg(
             Scenario::LocalSta,
             ToggleSet::only(Toggle::ExitOnFinalDecrement),

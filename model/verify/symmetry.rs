@@ -20,13 +20,16 @@
 //!   with the same script; a client's behaviour depends on its index only through its class
 //!   and, under the condition `access-denied-client`, through its access permission
 //!   (`Config::access_denied`: client 1 has none), which the permutation keeps too;
-//! * it keeps the relative order of the clients whose activation is not over (not started, or
-//!   waiting for the SCM's answer). The SCM routes the activations it holds in client order
-//!   when an instance it launched exits before registering (`ScmState::on_msg`, `Exited`):
-//!   the first one launches the next instance (and becomes its `launched_for`), the others
-//!   wait for it. Swapping two such clients would change which one that is, so their order is
-//!   part of the state's meaning. A client whose activation is over never activates again and
-//!   the SCM holds nothing for it, so its index is only a name;
+//! * under Windows with a REGCLS_SINGLEUSE class, it keeps the relative order of the clients
+//!   whose activation is not over (not started, or waiting for the SCM's answer). A
+//!   registration routes the activations the SCM holds for the class in client order
+//!   (`ScmState::on_msg`, `Register`): the first takes the single-use class object, the next
+//!   launches another instance (and becomes its `launched_for`). Swapping two such clients
+//!   would change which one that is, so their order is part of the state's meaning there. A
+//!   client whose activation is over never activates again and the SCM holds nothing for it,
+//!   so its index is only a name. Without a single-use class every held activation goes to the
+//!   registering instance, and under Wine each is routed at its own poll of rpcss, so the order
+//!   is kept nowhere else ([`routes_in_client_order`]);
 //! * it moves only slots the SCM has launched (below its `next_slot`) and fixes the others: the
 //!   SCM launches slots in order, and a slot not launched yet is told apart by its number
 //!   (`next_slot`, and the user who sits at the first instance). Launched slots are
@@ -419,13 +422,24 @@ pub fn all_perms(cfg: &Config) -> Vec<Perm> {
 }
 
 /// Whether client `c`'s activation is not over: not started, or waiting for the SCM's answer.
-/// The relative order of such clients must be kept (see the module documentation).
+/// Where the SCM routes held activations in client order ([`routes_in_client_order`]), the
+/// relative order of such clients must be kept (see the module documentation).
 fn activation_open(c: &ClientState) -> bool {
     !c.activated
         || matches!(
             c.pending,
             Some(ClientOp::CoGetClassObject | ClientOp::CoCreateInstance)
         )
+}
+
+/// Whether the SCM's answers depend on the order of the clients whose activation is open: under
+/// Windows, with a REGCLS_SINGLEUSE class. A registration routes the activations held for it in
+/// client order (`ScmState::on_msg`, `Register`), and a single-use class object goes to the
+/// first while the next launches another instance and becomes its launching client. Without a
+/// single-use class every held activation goes to the registering instance, whatever the
+/// order; under Wine each held activation is routed at its own poll of rpcss, in any order.
+fn routes_in_client_order(cfg: &Config) -> bool {
+    !cfg.runtime.is_wine() && (0..cfg.classes()).any(|c| cfg.singleuse(Clsid(c as u8)))
 }
 
 /// How the search tells states apart: by the canonical key of their class
@@ -534,13 +548,19 @@ impl Symmetry {
     /// one, or `service` with two clients of one service (`inproc` is never reduced);
     /// otherwise every state is its own class.
     pub fn new(cfg: Config, reduce: bool) -> Self {
+        Symmetry::with_order(cfg, reduce, routes_in_client_order(&cfg))
+    }
+
+    /// [`Symmetry::new`], keeping the relative order of the clients whose activation is open
+    /// when `ordered` is true.
+    fn with_order(cfg: Config, reduce: bool, ordered: bool) -> Self {
         let service_pair = cfg.scenario == Scenario::Service
             && (0..cfg.clients)
                 .any(|i| (0..i).any(|j| cfg.class_of_client(i) == cfg.class_of_client(j)));
         let n = cfg.clients;
         let clients_by_open = (0..1usize << n)
             .map(|open| {
-                let open = |i: usize| open >> i & 1 == 1;
+                let open = |i: usize| ordered && open >> i & 1 == 1;
                 let mut clients = Renamings::new();
                 for pi in permutations(n) {
                     let allowed = (0..n).all(|i| {
@@ -689,8 +709,9 @@ impl Symmetry {
     }
 
     /// A renaming of the clients is allowed when it maps each client to one of its class and
-    /// permission and keeps the relative order of the clients whose activation is open; every
-    /// renaming of the launched slots is (the module documentation says why). Both are looked
+    /// permission and, where the SCM routes in client order ([`routes_in_client_order`]), keeps
+    /// the relative order of the clients whose activation is open; every renaming of the
+    /// launched slots is (the module documentation says why). Both are looked
     /// up in the tables [`Symmetry::new`] made.
     fn allowed_in(&self, parts: &Parts) -> Allowed {
         let open = parts
@@ -1058,4 +1079,66 @@ fn hash_client_image(c: &ClientState, erased: u64, p: &Perm) -> u64 {
     h.write_u64(erased);
     client_slots(c, |s| p.slot(s)).hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::com::toggle_set::ToggleSet;
+    use crate::com::toggles::Toggle;
+    use crate::verify::model::build;
+    use crate::verify::search::successors;
+    use stateright::Model;
+    use std::collections::HashSet;
+
+    /// The keys of every reachable state of `cfg`'s model under `sym`, and the keys the
+    /// reduced search reaches (one state expanded per key).
+    fn classes(cfg: Config, sym: &Symmetry) -> (HashSet<u64>, HashSet<u64>) {
+        let model = build(cfg);
+        let (mut all, mut seen) = (HashSet::new(), HashSet::new());
+        let mut stack = model.init_states();
+        while let Some(s) = stack.pop() {
+            if seen.insert(crate::verify::search::fingerprint(&s)) {
+                all.insert(sym.key(&s));
+                stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
+            }
+        }
+        let mut reduced = HashSet::new();
+        let mut stack = model.init_states();
+        while let Some(s) = stack.pop() {
+            if reduced.insert(sym.key(&s)) {
+                stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
+            }
+        }
+        (all, reduced)
+    }
+
+    /// The client order is kept where it must be: under Windows with a single-use class,
+    /// renaming clients whose activation is open merges states that are not bisimilar, and the
+    /// reduced search misses classes of reachable states; with the order kept it misses none.
+    #[test]
+    fn single_use_classes_under_windows_need_the_client_order() {
+        let cfg = Config::new(
+            Scenario::LocalSta,
+            ToggleSet::only(Toggle::RegclsSingleuse),
+            2,
+        )
+        .unwrap();
+        assert!(routes_in_client_order(&cfg));
+        let (all, reduced) = classes(cfg, &Symmetry::with_order(cfg, true, false));
+        assert!(
+            reduced.len() < all.len(),
+            "unordered: {} of {}",
+            reduced.len(),
+            all.len()
+        );
+        let (all, reduced) = classes(cfg, &Symmetry::new(cfg, true));
+        assert_eq!(reduced, all);
+        let wine = cfg
+            .with_runtime(crate::com::runtime::Runtime::Wine)
+            .unwrap();
+        assert!(!routes_in_client_order(&wine));
+        let plain = Config::new(Scenario::LocalSta, ToggleSet::EMPTY, 2).unwrap();
+        assert!(!routes_in_client_order(&plain));
+    }
 }
