@@ -4,10 +4,10 @@
 //! What is measured (docs/benchmarks.md): a third client multiplies a scenario's unique states
 //! (classes, under symmetry reduction) by about 60 to 530 — service 33 928 → 2.11 M (29 s),
 //! mfc-sta 6 397 → 586 066 (15 s on one thread), atl9-sta 9 132 → 1.12 M (24 s on one thread,
-//! 0.15 GB), local-sta 114 051 → 17.5 M (79 s on two cores, 0.6 GB), local-multi-sta
-//! 72 647 → 15.6 M (102 s on two threads, 0.56 GB; before F-11's correction of the SCM it
+//! 0.15 GB), local-sta 112 424 → 16.3 M (58 s on two cores, 0.6 GB), local-multi-sta
+//! 72 647 → 15.1 M (70–80 s on two threads, 0.56 GB; before F-11's correction of the SCM it
 //! was 73 223 → 38.6 M, 245 s, 1.4 GB: issue 21's measurements). A condition such as client death multiplies the two-client
-//! count first (local-sta: 114 051 → 627 450; atl9-sta with client death and three clients
+//! count first (local-sta: 112 424 → 625 823; atl9-sta with client death and three clients
 //! passed 3 M states after 150 s on one thread). So a three-client
 //! run whose two-client run has [`COSTLY_TWO_CLIENT_STATES`] or more unique states has millions
 //! of states: minutes and gigabytes.
@@ -67,8 +67,8 @@ pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<
     };
     Some(format!(
         "with {} clients this run is known to be costly: with {} clients it has {two} unique \
-         states, and {growth} (measured on 2 cores: local-sta 17.5 M classes in 79 s and \
-         0.6 GB, local-multi-sta 15.6 M classes in 102 s and 0.56 GB; \
+         states, and {growth} (measured on 2 cores: local-sta 16.3 M classes in 58 s and \
+         0.6 GB, local-multi-sta 15.1 M classes in 70-80 s and 0.56 GB; \
          docs/benchmarks.md); {symmetry}. {advice}",
         cfg.clients,
         crate::com::config::DEFAULT_CLIENTS
