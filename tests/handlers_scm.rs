@@ -214,6 +214,90 @@ fn r_com_singleuse_registration_serves_one_activation() {
     }
 }
 
+/// A-SINGLEUSE: when instance 1 registers a REGCLS_SINGLEUSE class while the SCM holds
+/// activations of three clients for it, which one takes the class object and which one launches
+/// the next instance is the SCM's choice: the registration waits (no ScmDone) until one of the
+/// six choices is taken, and that choice decides who is forwarded and who launches. Under Wine,
+/// or with one held activation, nothing waits.
+#[test]
+fn a_singleuse_which_held_activation_takes_the_class_object_is_a_choice() {
+    use comlife::com::scm::ScmStep;
+    let c = comlife::com::config::Config::new(
+        Scenario::LocalSta,
+        comlife::com::toggle_set::ToggleSet::only(Toggle::RegclsSingleuse),
+        3,
+    )
+    .unwrap();
+    let held = |n: usize| {
+        let mut scm = ScmState::new(&c);
+        for i in 0..n {
+            let activation = Msg::Activation {
+                clsid: A,
+                kind: ActKind::Instance,
+            };
+            scm.on_msg(&c, c.client_id(i), &activation);
+        }
+        assert_eq!(scm.held.len(), n, "all held for instance 1");
+        scm
+    };
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let mut one = held(1);
+    let out = one.on_msg(&c, c.server_id(0), &reg);
+    assert_eq!(out.len(), 2, "ScmDone and the forward at once: {out:?}");
+    assert!(one.enabled(&c).is_empty());
+
+    let mut scm = held(3);
+    let out = scm.on_msg(&c, c.server_id(0), &reg);
+    assert!(
+        out.is_empty(),
+        "the registration waits for the choice: {out:?}"
+    );
+    assert_eq!(scm.classes[0], ClassEntry::Starting(0));
+    let choices = scm.enabled(&c);
+    assert_eq!(choices.len(), 6, "{choices:?}");
+    for step in choices {
+        let ScmStep::Hand {
+            first,
+            next: Some(next),
+            ..
+        } = step
+        else {
+            panic!("three held activations: a launcher is chosen too ({step:?})");
+        };
+        let mut x = scm.clone();
+        let out = x.step(&c, step);
+        assert!(out.contains(&(c.server_id(0), Msg::ScmDone { apartment: 0 })));
+        assert!(out.contains(&(
+            c.server_id(0),
+            Msg::Activate {
+                client: first,
+                clsid: A,
+                kind: ActKind::Instance
+            }
+        )));
+        assert!(out.contains(&(c.server_id(1), Msg::Launch { client: next })));
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert_eq!(x.classes[0], ClassEntry::Starting(1));
+        assert_eq!(
+            x.held.len(),
+            2,
+            "the launcher and the third wait for instance 2"
+        );
+        assert!(x.choosing.is_empty() && x.enabled(&c).is_empty());
+    }
+
+    let wine = c
+        .with_runtime(comlife::com::runtime::Runtime::Wine)
+        .unwrap();
+    let mut scm = held(3);
+    let out = scm.on_msg(&wine, wine.server_id(0), &reg);
+    assert_eq!(out.len(), 1, "under Wine only ScmDone: {out:?}");
+    assert_eq!(scm.enabled(&wine).len(), 3, "each held activation polls");
+}
+
 /// The SCM's class table after instance 1 registered CLSID_A and CLSID_B and revoked CLSID_A,
 /// and a new activation of CLSID_A launched instance 2 while CLSID_B was still registered by
 /// instance 1; then instance 1 revokes CLSID_B. Returns the SCM and the messages a new

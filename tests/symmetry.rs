@@ -217,7 +217,7 @@ fn key_merges_only_images_of_each_other() {
 /// (which an unsound renaming would cause) and none is added. Runs with two and three clients
 /// (with three, clients whose activations are open at once are renamed: in `atl9-sta` with
 /// client 1 denied access, clients 2 and 3), and one with a single-use class under Windows,
-/// the case that keeps the order of clients whose activation is open.
+/// where the SCM chooses which held activation takes the class object (A-SINGLEUSE).
 #[test]
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
@@ -297,6 +297,77 @@ fn reduced_search_reaches_exactly_the_classes_of_reachable_states() {
             c.toggled.label()
         );
     }
+}
+
+/// The states of `model` within `depth` steps of the initial state, and the keys of the
+/// classes the reduced search reaches within `depth` steps (breadth-first, levels kept apart).
+fn within_depth(model: &ComModel, sym: &Symmetry, depth: usize) -> (Vec<SysState>, HashSet<u64>) {
+    let init = model.init_states().remove(0);
+    let (mut seen, mut level, mut all) = (HashSet::new(), vec![init.clone()], Vec::new());
+    seen.insert(fingerprint(&init));
+    let (mut keys, mut rlevel) = (HashSet::from([sym.key(&init)]), vec![init]);
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for s in &level {
+            for (_, t) in successors(model, s) {
+                if seen.insert(fingerprint(&t)) {
+                    next.push(t);
+                }
+            }
+        }
+        all.append(&mut level);
+        level = next;
+        let mut rnext = Vec::new();
+        for s in &rlevel {
+            for (_, t) in successors(model, s) {
+                if keys.insert(sym.key(&t)) {
+                    rnext.push(t);
+                }
+            }
+        }
+        rlevel = rnext;
+    }
+    all.append(&mut level);
+    (all, keys)
+}
+
+/// With three clients and a single-use class under Windows the SCM chooses which of three held
+/// activations takes the class object and which launches the next instance (`ScmStep::Hand`):
+/// renaming the clients stays exact there. Within 24 steps of mfc-sta with client 1 denied
+/// access (so clients 2 and 3 are renamed while all three activate), the reduced search
+/// reaches exactly the classes of the reachable states, and some of those states offer the
+/// launcher's choice.
+#[test]
+#[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
+fn three_held_single_use_activations_keep_the_classes_exact() {
+    use comlife::com::actor::{ComState, Step};
+    use comlife::com::scm::ScmStep;
+    let c = cfg(
+        Scenario::MfcSta,
+        ToggleSet::only(Toggle::RegclsSingleuse).with(Toggle::AccessDeniedClient),
+        3,
+    );
+    let model = build(c);
+    let sym = Symmetry::new(c, true);
+    let (all, reduced) = within_depth(&model, &sym, 24);
+    let classes: HashSet<u64> = all.iter().map(|s| sym.key(s)).collect();
+    assert_eq!(reduced, classes, "{} states", all.len());
+    assert!(classes.len() < all.len(), "the reduction reduces");
+    let scm = model
+        .actors
+        .iter()
+        .position(|a| matches!(a.initial(), ComState::Scm(_)));
+    let scm = scm.expect("an SCM");
+    let launcher_choice = all.iter().any(|s| {
+        model.actors[scm]
+            .enabled(s.actor_states[scm].state())
+            .iter()
+            .any(|st| matches!(st, Step::Scm(ScmStep::Hand { next: Some(_), .. })))
+    });
+    assert!(
+        launcher_choice,
+        "a registration with three held activations is reached"
+    );
 }
 
 /// Every run of the default matrix of the local scenarios (the ones that are reduced; `inproc`

@@ -33,7 +33,8 @@ pub enum Step {
     Inproc(InprocStep),
     /// A step of the service host.
     Host(HostStep),
-    /// A step of the SCM: under Wine, a held activation's poll of rpcss.
+    /// A step of the SCM: under Wine, a held activation's poll of rpcss; under Windows, which
+    /// held activation takes a single-use class object.
     Scm(ScmStep),
 }
 
@@ -204,6 +205,19 @@ fn all_steps(actor: &ComActor) -> Vec<Step> {
         ComActor::Scm { cfg } if cfg.runtime.is_wine() => (0..cfg.clients as u8)
             .map(|c| Step::Scm(ScmStep::Poll(c)))
             .collect(),
+        // Under Windows with a REGCLS_SINGLEUSE class, every choice of a registration that
+        // several held activations wait for.
+        ComActor::Scm { cfg } if cfg.has_singleuse() => {
+            let clients = 0..cfg.clients as u8;
+            let mut steps = Vec::new();
+            for slot in 0..cfg.slots() as u8 {
+                for first in clients.clone() {
+                    let nexts = std::iter::once(None).chain(clients.clone().map(Some));
+                    steps.extend(nexts.map(|next| Step::Scm(ScmStep::Hand { slot, first, next })));
+                }
+            }
+            steps
+        }
         ComActor::Scm { .. } => Vec::new(),
     }
 }

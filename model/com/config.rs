@@ -718,6 +718,11 @@ impl Config {
         self.on(Toggle::RegclsSingleuse) || self.layout.singleuse & (1 << clsid.0) != 0
     }
 
+    /// Whether any class of the server is registered with REGCLS_SINGLEUSE ([`Config::singleuse`]).
+    pub fn has_singleuse(&self) -> bool {
+        (0..self.classes()).any(|c| self.singleuse(Clsid(c as u8)))
+    }
+
     /// Whether mechanism `m` is in force: a default-on mechanism unless toggled off, an opt-in
     /// remedy only when toggled on.
     pub fn on(&self, m: Toggle) -> bool {

@@ -50,7 +50,9 @@ pub struct Activation {
     pub retried: bool,
 }
 
-/// An internal step of the SCM (rpcss) under Wine: a held activation's polling loop.
+/// An internal step of the SCM (rpcss): under Wine a held activation's polling loop
+/// ([`ScmStep::Poll`]); under Windows the choice of which held activation takes a
+/// REGCLS_SINGLEUSE class object at its registration ([`ScmStep::Hand`]).
 ///
 /// Wine's `rpc_get_local_class_object` (dlls/combase/rpc.c, Wine 8.0, lines 625–695) runs in
 /// the client: it asks rpcss for the class's registration (`rpcss_get_class_object`, line 644),
@@ -64,19 +66,62 @@ pub enum ScmStep {
     /// The held activation of client `0` (0-based) polls rpcss and finds its class registered:
     /// it is routed to the registering instance.
     Poll(u8),
+    /// Under Windows, the registration by instance `slot` (0-based) of a REGCLS_SINGLEUSE class
+    /// for which the SCM holds several activations ([`Choosing`]; the first such class of the
+    /// instance's first waiting registration) takes effect, and the SCM hands the class object
+    /// to client `first`'s activation. Of the others, client `next`'s (when
+    /// `Some`) launches another instance and the rest wait for it; `None` when that choice does
+    /// not arise (one other, none, another instance is starting, or no slot is left). No source
+    /// says which activation Windows serves first, so every choice is explored
+    /// (spec/assumptions.md A-SINGLEUSE).
+    Hand {
+        /// The registering instance's slot.
+        slot: u8,
+        /// The client (0-based) whose activation gets the single-use class object.
+        first: u8,
+        /// The client (0-based) whose activation launches the next instance, where that is a
+        /// choice.
+        next: Option<u8>,
+    },
 }
 
 impl ScmStep {
-    /// The step as a clause about the SCM: "client 1's activation polls rpcss and finds its
-    /// class registered".
+    /// The step as a clause with its own subject, told "in the SCM": "client 1's waiting
+    /// activation polls rpcss and finds its class registered", "server instance 1's registration
+    /// takes effect and its single-use class object goes to client 2's held activation".
     pub fn phrase(&self) -> String {
         match self {
             ScmStep::Poll(c) => format!(
                 "client {}'s waiting activation polls rpcss and finds its class registered",
                 c + 1
             ),
+            ScmStep::Hand { slot, first, next } => {
+                let launch = match next {
+                    Some(n) => format!("; client {}'s launches another instance", n + 1),
+                    None => String::new(),
+                };
+                format!(
+                    "server instance {}'s registration takes effect and its single-use class object goes to client {}'s held activation{launch}",
+                    slot + 1,
+                    first + 1
+                )
+            }
         }
     }
+}
+
+/// A registration the SCM has received under Windows and not yet carried out: it registers a
+/// REGCLS_SINGLEUSE class for which the SCM holds two or more activations, and which of them
+/// takes the class object is a choice ([`ScmStep::Hand`]). Until that step the class table is
+/// as if the registration were still on its way, and the registering thread waits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Choosing {
+    /// The registering instance's slot.
+    pub slot: u8,
+    /// The apartment (0-based) whose thread waits for [`Msg::ScmDone`].
+    pub apartment: u8,
+    /// The classes registered.
+    pub clsids: Vec<Clsid>,
 }
 
 /// The SCM's state.
@@ -92,6 +137,9 @@ pub struct ScmState {
     pub forwarded: Vec<(Activation, u8)>,
     /// Whether an activation refused by a stopping instance was later served by a new one.
     pub relaunch_served: bool,
+    /// Registrations waiting for the SCM's choice of which held activation takes a single-use
+    /// class object (under Windows; sorted; empty elsewhere).
+    pub choosing: Vec<Choosing>,
     /// Per launched slot, the classes (bit `c` for CLSID `c`) the SCM still expects that
     /// instance to register: at its launch every class no other starting instance is expected to
     /// register (A-SCM: a launched instance serves every class of the server), or under
@@ -134,6 +182,13 @@ impl fmt::Debug for ScmState {
                 .collect();
             write!(f, "; forwarded {}", crate::com::names::and_list(&fw))?;
         }
+        for r in &self.choosing {
+            write!(
+                f,
+                "; choosing which held activation takes server instance {}'s single-use class object",
+                r.slot + 1
+            )?;
+        }
         Ok(())
     }
 }
@@ -157,6 +212,7 @@ impl ScmState {
             held: Vec::new(),
             forwarded: Vec::new(),
             relaunch_served: false,
+            choosing: Vec::new(),
             pending: smallvec::smallvec![0; cfg.slots()],
         }
     }
@@ -236,6 +292,82 @@ impl ScmState {
         }
     }
 
+    /// Carries out registration `r`: its classes are registered ([`ScmState::register_classes`])
+    /// and the waiting thread gets [`Msg::ScmDone`].
+    fn register(&mut self, cfg: &Config, r: Choosing, out: &mut Sends) {
+        out.push((
+            cfg.server_id(r.slot as usize),
+            Msg::ScmDone {
+                apartment: r.apartment,
+            },
+        ));
+        self.register_classes(cfg, r.slot, &r.clsids, None, out);
+    }
+
+    /// Registers `clsids` for instance `s`: the class table names it, and under Windows the
+    /// activations held for those classes are routed now, `order`'s chosen clients first
+    /// ([`ScmStep::Hand`]), then in client order.
+    fn register_classes(
+        &mut self,
+        cfg: &Config,
+        s: u8,
+        clsids: &[Clsid],
+        order: Option<(u8, Option<u8>)>,
+        out: &mut Sends,
+    ) {
+        for c in clsids {
+            self.classes[c.0 as usize] = ClassEntry::Registered(s);
+            self.pending[s as usize] &= !(1 << c.0);
+        }
+        // Under Wine the held activations stay held: each is routed at its client's next poll
+        // of rpcss ([`ScmStep::Poll`]), at any later time while the class is registered.
+        // Windows's SCM routes them now.
+        if cfg.runtime.is_wine() {
+            return;
+        }
+        let (mut ready, still): (Vec<_>, Vec<_>) =
+            self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
+        self.held = still;
+        if let Some((first, next)) = order {
+            let rank = |a: &Activation| match a.client {
+                c if c == first => 0,
+                c if Some(c) == next => 1,
+                _ => 2,
+            };
+            ready.sort_by_key(rank); // stable: the rest stay in client order
+        }
+        for a in ready {
+            self.route(cfg, a, out);
+        }
+    }
+
+    /// The REGCLS_SINGLEUSE class of registration `r` whose class object, under Windows, two or
+    /// more held activations wait for: the SCM must choose which one takes it (A-SINGLEUSE).
+    /// `None` under Wine, whose held activations are each routed at their own poll.
+    fn choice_class(&self, cfg: &Config, r: &Choosing) -> Option<Clsid> {
+        if cfg.runtime.is_wine() {
+            return None;
+        }
+        r.clsids
+            .iter()
+            .copied()
+            .find(|&c| cfg.singleuse(c) && self.held.iter().filter(|a| a.clsid == c).count() >= 2)
+    }
+
+    /// Carries out every registration that waits for a choice no longer there (its held
+    /// activations were answered or are fewer than two), so that none waits for a step that
+    /// cannot come.
+    fn settle(&mut self, cfg: &Config, out: &mut Sends) {
+        while let Some(i) = self
+            .choosing
+            .iter()
+            .position(|r| self.choice_class(cfg, r).is_none())
+        {
+            let r = self.choosing.remove(i);
+            self.register(cfg, r, out);
+        }
+    }
+
     /// Forgets instance `s`: it is expected to register nothing more, and every class-table
     /// entry that points at it is reset ([`ScmState::unregistered_entry`]).
     fn forget(&mut self, s: u8) {
@@ -266,27 +398,16 @@ impl ScmState {
                 );
             }
             Msg::Register { apartment, clsids } => {
-                let s = cfg.slot_of(src).expect("registration from a server") as u8;
-                for c in clsids {
-                    self.classes[c.0 as usize] = ClassEntry::Registered(s);
-                    self.pending[s as usize] &= !(1 << c.0);
-                }
-                out.push((
-                    src,
-                    Msg::ScmDone {
-                        apartment: *apartment,
-                    },
-                ));
-                // Under Wine the held activations stay held: each is routed at its client's
-                // next poll of rpcss ([`ScmStep::Poll`]), at any later time while the class
-                // is registered. Windows's SCM routes them now.
-                if !cfg.runtime.is_wine() {
-                    let (ready, still): (Vec<_>, Vec<_>) =
-                        self.held.drain(..).partition(|a| clsids.contains(&a.clsid));
-                    self.held = still;
-                    for a in ready {
-                        self.route(cfg, a, &mut out);
-                    }
+                let r = Choosing {
+                    slot: cfg.slot_of(src).expect("registration from a server") as u8,
+                    apartment: *apartment,
+                    clsids: clsids.clone(),
+                };
+                if self.choice_class(cfg, &r).is_some() {
+                    self.choosing.push(r);
+                    self.choosing.sort();
+                } else {
+                    self.register(cfg, r, &mut out);
                 }
             }
             Msg::Revoke { apartment, clsids } => {
@@ -371,6 +492,8 @@ impl ScmState {
                 // factory" (Adi Oltean, Microsoft, "When CoCreateInstance returns 0x80080005";
                 // R-SEEDS-EXEC-FAILURE). The SCM does not launch another instance for them.
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
+                // A registration still waiting for the SCM's choice dies with its process.
+                self.choosing.retain(|r| r.slot != s);
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
                     .map(|c| Clsid(c as u8))
@@ -389,16 +512,24 @@ impl ScmState {
             }
             _ => {}
         }
+        self.settle(cfg, &mut out);
         self.give_up(cfg, &mut out);
         out
     }
 
     /// The SCM's internal steps enabled now: under Wine, the poll of every held activation
-    /// whose class is registered ([`ScmStep::Poll`]); none under Windows, whose SCM routes
-    /// held activations at the registration.
+    /// whose class is registered ([`ScmStep::Poll`]); under Windows, whose SCM routes held
+    /// activations at the registration, every choice of a waiting single-use registration
+    /// ([`ScmStep::Hand`]).
     pub fn enabled(&self, cfg: &Config) -> Vec<ScmStep> {
         if !cfg.runtime.is_wine() {
-            return Vec::new();
+            // One registration per instance at a time: its first ([`ScmStep::Hand`]).
+            let firsts = self
+                .choosing
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| !self.choosing[..*i].iter().any(|q| q.slot == r.slot));
+            return firsts.flat_map(|(_, r)| self.hands(cfg, r)).collect();
         }
         self.held
             .iter()
@@ -407,8 +538,52 @@ impl ScmState {
             .collect()
     }
 
-    /// Performs `step` (which must be enabled): the polling client's activation is routed to
-    /// the instance whose registration rpcss holds. Returns the messages to send.
+    /// The choices of registration `r` (one waiting in `choosing`): each client whose held
+    /// activation may take the single-use class object and, where the others launch another
+    /// instance, each that may launch it. That choice arises when two or more others remain,
+    /// no other starting instance is expected to register the class, and a slot is free;
+    /// otherwise the others wait for that instance, or all fail alike.
+    fn hands(&self, cfg: &Config, r: &Choosing) -> Vec<ScmStep> {
+        let Some(c) = self.choice_class(cfg, r) else {
+            return Vec::new();
+        };
+        let bit = 1 << c.0;
+        let another_starting = self
+            .pending
+            .iter()
+            .enumerate()
+            .any(|(t, m)| t != r.slot as usize && m & bit != 0);
+        let slot_free = (self.next_slot as usize) < cfg.slots();
+        let clients: Vec<u8> = self
+            .held
+            .iter()
+            .filter(|a| a.clsid == c)
+            .map(|a| a.client)
+            .collect();
+        let mut out = Vec::new();
+        for &first in &clients {
+            let others = clients.iter().copied().filter(|&x| x != first);
+            if others.clone().count() >= 2 && !another_starting && slot_free {
+                out.extend(others.map(|n| ScmStep::Hand {
+                    slot: r.slot,
+                    first,
+                    next: Some(n),
+                }));
+            } else {
+                out.push(ScmStep::Hand {
+                    slot: r.slot,
+                    first,
+                    next: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// Performs `step` (which must be enabled): under Wine the polling client's activation is
+    /// routed to the instance whose registration rpcss holds; under Windows a waiting
+    /// registration is carried out with the chosen activations first. Returns the messages to
+    /// send.
     pub fn step(&mut self, cfg: &Config, step: ScmStep) -> Sends {
         let mut out = Sends::new();
         match step {
@@ -421,7 +596,35 @@ impl ScmState {
                 let a = self.held.remove(i);
                 self.route(cfg, a, &mut out);
             }
+            ScmStep::Hand { slot, first, next } => {
+                let i = self
+                    .choosing
+                    .iter()
+                    .position(|r| r.slot == slot)
+                    .expect("a registration waits for the choice");
+                // The chosen class is registered now; the registration's other classes, if
+                // any, wait for their own choice or are registered with them
+                // ([`ScmState::settle`]), and the thread gets ScmDone when the last is.
+                let c = self
+                    .choice_class(cfg, &self.choosing[i])
+                    .expect("a registration waiting for a choice has a single-use class");
+                let r = self.choosing.remove(i);
+                let rest: Vec<Clsid> = r.clsids.iter().copied().filter(|&x| x != c).collect();
+                if !rest.is_empty() {
+                    self.choosing.push(Choosing { clsids: rest, ..r });
+                    self.choosing.sort();
+                } else {
+                    out.push((
+                        cfg.server_id(slot as usize),
+                        Msg::ScmDone {
+                            apartment: r.apartment,
+                        },
+                    ));
+                }
+                self.register_classes(cfg, slot, &[c], Some((first, next)), &mut out);
+            }
         }
+        self.settle(cfg, &mut out);
         self.give_up(cfg, &mut out);
         out
     }

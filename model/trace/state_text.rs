@@ -140,6 +140,19 @@ fn scm_facts(s: &ScmState) -> Vec<Fact> {
             "answered",
         ));
     }
+    for r in &s.choosing {
+        let classes: Vec<String> = r.clsids.iter().map(|c| format!("{c:?}")).collect();
+        v.push(fact(
+            format!(
+                "server instance {}'s registration of {}",
+                r.slot + 1,
+                and_list(&classes)
+            ),
+            "received; which held activation takes the single-use class object is the SCM's choice"
+                .to_string(),
+            "carried out",
+        ));
+    }
     if s.relaunch_served {
         v.push(flag(
             "an activation refused with CO_E_SERVER_STOPPING was served by a new instance",
