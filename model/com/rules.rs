@@ -334,7 +334,7 @@ pub const RULES: &[Rule] = &[
         id: "R-COM-SINGLEUSE",
         source: "spec/frameworks.md §6 R-COM-SINGLEUSE: Microsoft, REGCLS enumeration (REGCLS_SINGLEUSE); CoRevokeClassObject",
         text: "A class object registered with REGCLS_SINGLEUSE is removed from public view once an application has connected to it: no other activation reaches it, and the SCM launches a new instance for the next one. The server must still call CoRevokeClassObject.",
-        element: "configuration regcls-singleuse: ScmState::route forgets the registration when it forwards an activation to it",
+        element: "configuration regcls-singleuse: ScmState::route forgets the registration when it forwards an activation to it; under Windows, which of several held activations takes it is the SCM's choice (ScmStep::Hand, spec/assumptions.md A-SINGLEUSE)",
     },
     Rule {
         id: "R-COM-PING-GC",
