@@ -32,7 +32,8 @@
  *   --timeout MS            ATL's m_dwTimeOut (5000 in ATL)
  *   --atl-pause MS          ATL's m_dwPause (1000 in ATL)
  *   --pause NAME=MS         schedule point NAME waits MS ms; on the STA it dispatches calls
- *                           meanwhile (NAME: before-resume, before-revoke; after-monitor-read:
+ *                           meanwhile (NAME: before-register (only when MS > 0: a slow
+ *                           start-up), before-resume, before-revoke; after-monitor-read:
  *                           on the ATL monitor thread, between reading the count as 0 and
  *                           PostThreadMessage(WM_QUIT); create-b: in CLSID_HarnessServerB's
  *                           CreateInstance, dispatched but before it checks or counts anything,
@@ -80,7 +81,7 @@
 
 static int opt_singleuse, opt_suspended, opt_process_refcount, opt_lockserver_counts = 1;
 static DWORD opt_max_life = 20000;
-static DWORD pause_before_resume, pause_before_revoke, pause_after_monitor_read;
+static DWORD pause_before_register, pause_before_resume, pause_before_revoke, pause_after_monitor_read;
 
 /* ATL 7.0-9.0 (--atl9): CAtlExeModuleT's members, with ATL's defaults. */
 static int opt_atl9;
@@ -430,7 +431,8 @@ static DWORD parse_pause(const char *arg)
 {
     const char *eq = strchr(arg, '=');
     DWORD ms = eq ? strtoul(eq + 1, NULL, 10) : 0;
-    if (!strncmp(arg, "before-resume=", 14)) pause_before_resume = ms;
+    if (!strncmp(arg, "before-register=", 16)) pause_before_register = ms;
+    else if (!strncmp(arg, "before-resume=", 14)) pause_before_resume = ms;
     else if (!strncmp(arg, "before-revoke=", 14)) pause_before_revoke = ms;
     else if (!strncmp(arg, "after-monitor-read=", 19)) pause_after_monitor_read = ms;
     else if (!strncmp(arg, "create-b=", 9)) pause_create_b = ms;
@@ -535,6 +537,7 @@ int main(int argc, char **argv)
     }
     flags = (opt_singleuse ? REGCLS_SINGLEUSE : REGCLS_MULTIPLEUSE) |
             (opt_suspended ? REGCLS_SUSPENDED : 0);
+    if (pause_before_register) schedule_point("before-register", pause_before_register);
     hr = CoRegisterClassObject(&CLSID_HarnessServer, (IUnknown *)&factory, CLSCTX_LOCAL_SERVER,
                                flags, &cookie);
     evt("register", "hr=0x%08lx flags=0x%lx cookie=%lu", (unsigned long)hr, flags, cookie);
