@@ -11,8 +11,8 @@
 //! (clients, slots), server states (the launching client, the set of clients served, the client
 //! of an activation in progress), the messages in transit (source, destination and payload)
 //! (the actors' timers are a function of their states, so they move and are renamed with
-//! them: the SCM's polls under Wine and its choices under Windows name clients and slots). The SCM's `held` and `forwarded`
-//! lists are kept sorted, as the SCM keeps them.
+//! them: the SCM's polls under Wine and its choices under Windows name clients and slots). The
+//! SCM's `held`, `forwarded` and `choosing` lists are kept sorted, as the SCM keeps them.
 //!
 //! A permutation is *allowed* in a state `s` when
 //!
@@ -32,8 +32,8 @@
 //! The allowed permutations of `s`, applied to `s`, give its class; the allowed permutations
 //! of an image are those of `s` composed with the inverse, so every member of a class has the
 //! same class. If `σ` is allowed in `s` and `s → s'` by an action, then `σ(s) → σ(s')` by the
-//! renamed action, and `σ` is still allowed in `s'` (activations only end, slots are only
-//! launched): states of one class are bisimilar, with the same successor classes, the same
+//! renamed action, and `σ` is still allowed in `s'` (the clients' renamings depend on the
+//! configuration only, and slots are only launched): states of one class are bisimilar, with the same successor classes, the same
 //! distance from the classes of the initial state and, because every property reads clients
 //! and slots only through "every" and "some" (spec/assumptions.md A-SYMMETRY), the same
 //! property values. Exploring one state per class therefore gives the same verdicts and the
