@@ -35,9 +35,8 @@
 //! renamed action, and `σ` is still allowed in `s'` (the clients' renamings depend on the
 //! configuration only, and slots are only launched): states of one class are bisimilar, with
 //! the same successor classes, the same distance from the classes of the initial state and,
-//! because every property reads clients
-//! and slots only through "every" and "some" (spec/assumptions.md A-SYMMETRY), the same
-//! property values. Exploring one state per class therefore gives the same verdicts and the
+//! because every property reads clients and slots only through "every" and "some"
+//! (spec/assumptions.md A-SYMMETRY), the same property values. Exploring one state per class therefore gives the same verdicts and the
 //! same shortest trace lengths (tests/symmetry.rs checks this against the unreduced
 //! exploration, and that the classes reached are exactly the classes of the reachable states).
 //!
