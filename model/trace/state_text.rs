@@ -616,7 +616,13 @@ fn singleuse_used_up(cfg: &Config, before: &ScmState, after: &ScmState) -> Vec<(
         let (ClassEntry::Registered(s) | ClassEntry::Starting(s)) = *was else {
             continue;
         };
-        if *now != ClassEntry::Unknown || !cfg.singleuse(clsid) {
+        // Unknown, or starting an instance the SCM has just launched for the next activation.
+        let launched = match *now {
+            ClassEntry::Unknown => None,
+            ClassEntry::Starting(t) if t != s => Some(t),
+            _ => continue,
+        };
+        if !cfg.singleuse(clsid) {
             continue;
         }
         let Some((a, _)) = after
@@ -634,7 +640,16 @@ fn singleuse_used_up(cfg: &Config, before: &ScmState, after: &ScmState) -> Vec<(
                  activation launches a new instance)",
                 activation_name(a.client, a.clsid, a.kind),
                 s + 1
-            ),
+            ) + &launched.map_or(String::new(), |t| match t >= before.next_slot {
+                true => format!(
+                    "; server instance {} launched for the next, not registered yet",
+                    t + 1
+                ),
+                false => format!(
+                    "; the next waits for server instance {}, which is starting",
+                    t + 1
+                ),
+            }),
         ));
     }
     v
