@@ -296,6 +296,23 @@ fn a_singleuse_which_held_activation_takes_the_class_object_is_a_choice() {
     let out = scm.on_msg(&wine, wine.server_id(0), &reg);
     assert_eq!(out.len(), 1, "under Wine only ScmDone: {out:?}");
     assert_eq!(scm.enabled(&wine).len(), 3, "each held activation polls");
+
+    // A registration still waiting for the choice dies with its process: the held activations
+    // get what an instance that exits before registering gives them (R-SEEDS-EXEC-FAILURE).
+    let mut scm = held(2);
+    assert!(scm.on_msg(&c, c.server_id(0), &reg).is_empty());
+    let out = scm.on_msg(&c, c.server_id(0), &Msg::Exited);
+    assert!(scm.choosing.is_empty() && scm.held.is_empty() && scm.enabled(&c).is_empty());
+    assert_eq!(out.len(), 2, "{out:?}");
+    for (_, m) in out {
+        assert!(matches!(
+            m,
+            Msg::ActivationResult {
+                hr: Hresult::CO_E_SERVER_EXEC_FAILURE,
+                ..
+            }
+        ));
+    }
 }
 
 /// The SCM's class table after instance 1 registered CLSID_A and CLSID_B and revoked CLSID_A,
