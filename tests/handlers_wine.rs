@@ -473,3 +473,170 @@ fn wine_call_still_queued_at_the_exit_is_rpc_s_call_failed() {
         );
     }
 }
+
+/// R-WINE-ACTIVATION (F-11 on Wine): a client whose first try finds no registration launches
+/// the server itself, even while another client's launch is starting (Windows's SCM holds the
+/// second activation for the starting instance, A-SCM); rpcss keeps both registrations in its
+/// list's order and hands out the first, and the next takes its place when the first is
+/// revoked or its process exits. A held activation waits while any launched instance may still
+/// register its class, and gets E_NOINTERFACE when none is left.
+#[test]
+fn wine_launches_per_activation_and_hands_out_the_first_registration() {
+    let reg = Msg::Register {
+        apartment: 0,
+        clsids: vec![A],
+    };
+    let windows = cfg(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&windows);
+    activation(&windows, &mut scm, 0);
+    assert!(
+        activation(&windows, &mut scm, 1).is_empty(),
+        "held for instance 1"
+    );
+
+    let c = wine(Scenario::LocalSta, &[]);
+    let mut scm = ScmState::new(&c);
+    activation(&c, &mut scm, 0);
+    assert_eq!(
+        activation(&c, &mut scm, 1).to_vec(),
+        vec![(c.server_id(1), Msg::Launch { client: 1 })],
+        "client 2 launches instance 2 while instance 1 starts"
+    );
+    // Instance 2 registers first; instance 1's registration goes behind it.
+    scm.on_msg(&c, c.server_id(1), &reg);
+    scm.on_msg(&c, c.server_id(0), &reg);
+    assert_eq!(scm.classes[0], ClassEntry::Registered(1));
+    assert_eq!(scm.backups, vec![(A, 0)]);
+    assert_eq!(scm.enabled(&c), vec![ScmStep::Poll(0), ScmStep::Poll(1)]);
+    for client in [0, 1] {
+        let out = scm.step(&c, ScmStep::Poll(client));
+        assert_eq!(
+            out.to_vec(),
+            vec![(
+                c.server_id(1),
+                Msg::Activate {
+                    client,
+                    clsid: A,
+                    kind: ActKind::ClassObject
+                }
+            )],
+            "both served by the first registration"
+        );
+    }
+    // Instance 2 revokes: instance 1's registration is handed out now.
+    scm.on_msg(
+        &c,
+        c.server_id(1),
+        &Msg::Revoke {
+            apartment: 0,
+            clsids: vec![A],
+        },
+    );
+    assert_eq!(scm.classes[0], ClassEntry::Registered(0));
+    assert!(scm.backups.is_empty());
+    // A revoked backup leaves the list; an exited process's registration too.
+    scm.on_msg(&c, c.server_id(1), &reg);
+    assert_eq!(scm.backups, vec![(A, 1)]);
+    scm.on_msg(&c, c.server_id(0), &Msg::Exited);
+    assert_eq!(scm.classes[0], ClassEntry::Registered(1));
+    assert!(scm.backups.is_empty());
+
+    // Both launched instances exit before registering: the held activations wait for the
+    // second while it may still register, and get E_NOINTERFACE when it is gone too.
+    let mut scm = ScmState::new(&c);
+    activation(&c, &mut scm, 0);
+    activation(&c, &mut scm, 1);
+    assert!(scm.on_msg(&c, c.server_id(0), &Msg::Exited).is_empty());
+    assert_eq!(scm.classes[0], ClassEntry::Starting(1));
+    let out = scm.on_msg(&c, c.server_id(1), &Msg::Exited);
+    assert_eq!(out.len(), 2, "{out:?}");
+    assert!(out.iter().all(|(_, m)| matches!(
+        m,
+        Msg::ActivationResult {
+            hr: Hresult::E_NOINTERFACE,
+            ..
+        }
+    )));
+
+    // REGCLS_SINGLEUSE: rpcss revokes the registration it hands out; the next is handed out.
+    let c = wine(Scenario::LocalSta, &[Toggle::RegclsSingleuse]);
+    let mut scm = ScmState::new(&c);
+    activation(&c, &mut scm, 0);
+    activation(&c, &mut scm, 1);
+    scm.on_msg(&c, c.server_id(0), &reg);
+    scm.on_msg(&c, c.server_id(1), &reg);
+    let out = scm.step(&c, ScmStep::Poll(1));
+    assert!(matches!(out[..], [(_, Msg::Activate { client: 1, .. })]));
+    assert_eq!(scm.classes[0], ClassEntry::Registered(1));
+    let out = scm.step(&c, ScmStep::Poll(0));
+    assert_eq!(out[0].0, c.server_id(1));
+    assert_eq!(scm.classes[0], ClassEntry::Unknown);
+}
+
+/// R-WINE-ACTIVATION: a refusal under Wine is the client's own call failing (E_FAIL from a
+/// revoked class's `local_server_QueryService`): rpcss learns nothing from it and keeps what
+/// the instance registered, here CLSID_B, until the instance revokes it or exits. Windows's SCM
+/// learns of the refusal and forgets the instance.
+#[test]
+fn wine_refusal_leaves_rpcss_registrations_alone() {
+    use common::handlers::B;
+    for (c, kept) in [
+        (wine(Scenario::LocalMultiSta, &[]), true),
+        (
+            cfg(Scenario::LocalMultiSta, &[Toggle::ExitedInstanceFails]),
+            false,
+        ),
+    ] {
+        let mut scm = ScmState::new(&c);
+        activation(&c, &mut scm, 0);
+        scm.on_msg(
+            &c,
+            c.server_id(0),
+            &Msg::Register {
+                apartment: 0,
+                clsids: vec![A, B],
+            },
+        );
+        if c.runtime.is_wine() {
+            scm.step(&c, ScmStep::Poll(0));
+        }
+        assert_eq!(scm.forwarded.len(), 1, "{scm:?}");
+        scm.on_msg(
+            &c,
+            c.server_id(0),
+            &Msg::Revoke {
+                apartment: 0,
+                clsids: vec![A],
+            },
+        );
+        let out = scm.on_msg(
+            &c,
+            c.server_id(0),
+            &Msg::Activated {
+                client: 0,
+                clsid: A,
+                kind: ActKind::ClassObject,
+                hr: c.runtime.refused_activation_hr(),
+                obj: None,
+            },
+        );
+        // Wine: the failure goes back to the client; Windows: the SCM relaunches the
+        // activation refused with CO_E_SERVER_STOPPING (R-003-SCM-RELAUNCH).
+        let expected = if kept {
+            Msg::ActivationResult {
+                hr: Hresult::E_FAIL,
+                server: None,
+                obj: None,
+            }
+        } else {
+            Msg::Launch { client: 0 }
+        };
+        assert!(matches!(&out[..], [(_, m)] if *m == expected), "{out:?}");
+        assert_eq!(
+            scm.classes[1] == ClassEntry::Registered(0),
+            kept,
+            "{:?}: {scm:?}",
+            c.runtime
+        );
+    }
+}

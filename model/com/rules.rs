@@ -441,8 +441,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "R-WINE-ACTIVATION",
         source: "seeds README (Wine's activation path); Wine dlls/combase rpc.c rpc_get_local_class_object, apartment.c local_server_QueryService",
-        text: "Under Wine, CoCreateInstance gets the class object the server registered with rpcss and calls IClassFactory::CreateInstance through its proxy; there is no SCM forwarding and no relaunch after a refusal: an activation of a revoked class gets E_FAIL. A launching client sees the registration only at its next poll of rpcss (once a second), so its server may serve others and exit first; it gets E_NOINTERFACE when its class is gone before its poll (F-1 on Wine).",
-        element: "Runtime::Wine pins exited-instance-fails on; Runtime::refused_activation_hr, failed_launch_hr; the client's CoCreateInstance under Wine (model/com/client.rs); ScmStep::Poll and ScmState::give_up (model/com/scm.rs)",
+        text: "Under Wine, CoCreateInstance gets the class object the server registered with rpcss and calls IClassFactory::CreateInstance through its proxy; there is no SCM forwarding and no relaunch after a refusal: an activation of a revoked class gets E_FAIL. A launching client sees the registration only at its next poll of rpcss (once a second), so its server may serve others and exit first; it gets E_NOINTERFACE when its class is gone before its poll (F-1 on Wine). A client whose first try finds no registration launches the server itself, whatever launch is under way, and rpcss hands out the first registration of its list, so a second instance launched during another's start-up may never be used (F-11 on Wine).",
+        element: "Runtime::Wine pins exited-instance-fails on; Runtime::refused_activation_hr, failed_launch_hr; the client's CoCreateInstance under Wine (model/com/client.rs); ScmStep::Poll, ScmState::give_up, ScmState::route's launch per activation and ScmState::backups (model/com/scm.rs)",
     },
     Rule {
         id: "R-WINE-NO-RUNDOWN",

@@ -96,7 +96,7 @@ impl Runtime {
     pub fn about(self) -> &'static str {
         match self {
             Runtime::Windows => "Microsoft's COM as the documents describe it (default)",
-            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, no modal loop in CoUninitialize (a call still queued when the server exits gets RPC_S_CALL_FAILED), RPC_E_DISCONNECTED once CoUninitialize has torn the apartment down, a waiting activation served at its next poll of rpcss, its CoFreeUnusedLibrariesEx candidate list",
+            Runtime::Wine => "Wine's COM (Wine 8.0, dlls/combase and rpcss): no implicit LockServer, LockServer on a class-object proxy returns E_NOTIMPL, no suspension (REGCLS_SUSPENDED ignored), CoCreateInstance through the registered class object with no relaunch, no ping rundown, no permission check, RPC_S_UNKNOWN_IF after CoDisconnectObject, no modal loop in CoUninitialize (a call still queued when the server exits gets RPC_S_CALL_FAILED), RPC_E_DISCONNECTED once CoUninitialize has torn the apartment down, a launch per activation (rpcss hands out the first registration of a class), a waiting activation served at its next poll of rpcss, its CoFreeUnusedLibrariesEx candidate list",
         }
     }
 
@@ -246,7 +246,7 @@ impl Runtime {
         }
         match t {
             Toggle::AccessDeniedClient => Some("'access-denied-client' cannot happen under the wine runtime: Wine makes no launch or access permission check (R-WINE-NO-PERMISSION-CHECK), so KB 170915 does not arise there".to_string()),
-            Toggle::PerClsidLaunch => Some("'per-clsid-launch' is a variant of Windows's SCM: Wine has no SCM bookkeeping of launches, its rpc_get_local_class_object launches per activation (dlls/combase/rpc.c), which the wine runtime does not model (spec/assumptions.md A-SCM-LAUNCH, A-WINE)".to_string()),
+            Toggle::PerClsidLaunch => Some("'per-clsid-launch' is a variant of Windows's SCM: Wine has no SCM bookkeeping of launches, its rpc_get_local_class_object launches per activation (dlls/combase/rpc.c), as the wine runtime does already (spec/assumptions.md A-SCM-LAUNCH, A-WINE)".to_string()),
             _ => None,
         }
     }

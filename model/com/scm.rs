@@ -151,6 +151,14 @@ pub struct ScmState {
     /// state text), so the ITF encoding leaves this field out.
     #[serde(skip)]
     pub pending: SmallVec<[u8; 4]>,
+    /// Under Wine, rpcss's registrations of a class behind the one it hands out, in its list's
+    /// order, as `(class, slot)`: rpcss keeps every registration in one list
+    /// (`irpcss_server_register` appends, programs/rpcss/main.c, Wine 8.0) and hands out the
+    /// first that matches (`irpcss_get_class_object`), which the class table names. When that
+    /// one is revoked, used up (REGCLS_SINGLEUSE) or its process exits, the next takes its
+    /// place ([`ScmState::next_entry`]). Two instances register the same class only because
+    /// Wine launches per activation ([`ScmState::route`]). Empty under Windows.
+    pub backups: Vec<(Clsid, u8)>,
 }
 
 impl fmt::Debug for ScmState {
@@ -164,7 +172,19 @@ impl fmt::Debug for ScmState {
                 match e {
                     ClassEntry::Unknown => format!("{clsid:?}: none"),
                     ClassEntry::Starting(s) => format!("{clsid:?}: starting instance {}", s + 1),
-                    ClassEntry::Registered(s) => format!("{clsid:?}: instance {}", s + 1),
+                    ClassEntry::Registered(s) => {
+                        let behind: Vec<String> = self
+                            .backups
+                            .iter()
+                            .filter(|(x, _)| *x == clsid)
+                            .map(|(_, t)| format!("{}", t + 1))
+                            .collect();
+                        if behind.is_empty() {
+                            format!("{clsid:?}: instance {}", s + 1)
+                        } else {
+                            format!("{clsid:?}: instance {} (then {})", s + 1, behind.join(", "))
+                        }
+                    }
                 }
             })
             .collect();
@@ -214,6 +234,7 @@ impl ScmState {
             relaunch_served: false,
             choosing: Vec::new(),
             pending: smallvec::smallvec![0; cfg.slots()],
+            backups: Vec::new(),
         }
     }
 
@@ -226,17 +247,30 @@ impl ScmState {
         }
     }
 
+    /// The class-table entry of class `c` once the registration it names is gone (revoked, used
+    /// up, or its process exited): under Wine the next registration of rpcss's list, taken out
+    /// of [`ScmState::backups`]; otherwise [`ScmState::unregistered_entry`].
+    fn next_entry(&mut self, c: Clsid) -> ClassEntry {
+        match self.backups.iter().position(|(x, _)| *x == c) {
+            Some(i) => ClassEntry::Registered(self.backups.remove(i).1),
+            None => self.unregistered_entry(c),
+        }
+    }
+
     /// The launch of instance `s` for an activation of class `c`: the classes the SCM now
     /// expects it to register. By default every class that no other starting instance is
     /// expected to register, registered ones included (A-SCM: a launched instance serves every
     /// class of the server, so a class revoked while it starts waits for it); under
-    /// `per-clsid-launch` only `c` (A-SCM-LAUNCH).
+    /// `per-clsid-launch` only `c` (A-SCM-LAUNCH). Under Wine every class of the server, whatever
+    /// other instance is starting: each process registers all its classes with rpcss.
     fn expect_from(&mut self, cfg: &Config, s: u8, c: Clsid) {
-        let mask = if cfg.on(Toggle::PerClsidLaunch) {
+        let all = ((1u16 << cfg.classes()) - 1) as u8;
+        let mask = if cfg.runtime.is_wine() {
+            all
+        } else if cfg.on(Toggle::PerClsidLaunch) {
             1 << c.0
         } else {
             let expected = self.pending.iter().fold(0u8, |acc, m| acc | m);
-            let all = ((1u16 << cfg.classes()) - 1) as u8;
             all & !expected
         };
         self.pending[s as usize] = mask;
@@ -250,8 +284,22 @@ impl ScmState {
     /// Routes an activation: forward to the registered instance, hold it for a starting
     /// one, or launch a new instance (R-003-SCM-RELAUNCH). With every slot used it fails
     /// with CO_E_SERVER_EXEC_FAILURE.
+    ///
+    /// Under Wine the launch is the client's own, per activation: `rpc_get_local_class_object`
+    /// (dlls/combase/rpc.c, Wine 8.0, lines 644–652) asks rpcss for a registration and, finding
+    /// none on its first try, starts the server whatever launch is already under way
+    /// (R-WINE-ACTIVATION; observed: harness/run case m). So a class that is only starting
+    /// launches another instance; with every slot used (A-BOUNDS) the activation waits for the
+    /// starting one instead.
     fn route(&mut self, cfg: &Config, a: Activation, out: &mut Sends) {
-        match self.classes[a.clsid.0 as usize] {
+        let mut entry = self.classes[a.clsid.0 as usize];
+        if cfg.runtime.is_wine()
+            && matches!(entry, ClassEntry::Starting(_))
+            && (self.next_slot as usize) < cfg.slots()
+        {
+            entry = ClassEntry::Unknown;
+        }
+        match entry {
             ClassEntry::Registered(s) => {
                 self.forwarded.push((a, s));
                 self.forwarded.sort();
@@ -260,7 +308,7 @@ impl ScmState {
                     // is removed from public view; the next activation launches a new instance
                     // (R-COM-SINGLEUSE; spec/assumptions.md A-SINGLEUSE: "connected" when the SCM
                     // hands the activation to the instance), or waits for one that is starting.
-                    self.classes[a.clsid.0 as usize] = self.unregistered_entry(a.clsid);
+                    self.classes[a.clsid.0 as usize] = self.next_entry(a.clsid);
                 }
                 out.push((
                     cfg.server_id(s as usize),
@@ -316,7 +364,14 @@ impl ScmState {
         out: &mut Sends,
     ) {
         for c in clsids {
-            self.classes[c.0 as usize] = ClassEntry::Registered(s);
+            let e = &mut self.classes[c.0 as usize];
+            match *e {
+                // rpcss appends the registration to its list; the first is still handed out.
+                ClassEntry::Registered(t) if t != s && cfg.runtime.is_wine() => {
+                    self.backups.push((*c, s))
+                }
+                _ => *e = ClassEntry::Registered(s),
+            }
             self.pending[s as usize] &= !(1 << c.0);
         }
         // Under Wine the held activations stay held: each is routed at its client's next poll
@@ -369,13 +424,15 @@ impl ScmState {
     }
 
     /// Forgets instance `s`: it is expected to register nothing more, and every class-table
-    /// entry that points at it is reset ([`ScmState::unregistered_entry`]).
+    /// entry that points at it is reset ([`ScmState::next_entry`]), and under Wine its
+    /// registrations behind the first leave rpcss's list.
     fn forget(&mut self, s: u8) {
         self.pending[s as usize] = 0;
+        self.backups.retain(|(_, x)| *x != s);
         for c in 0..self.classes.len() {
             let e = self.classes[c];
             if matches!(e, ClassEntry::Registered(x) | ClassEntry::Starting(x) if x == s) {
-                self.classes[c] = self.unregistered_entry(Clsid(c as u8));
+                self.classes[c] = self.next_entry(Clsid(c as u8));
             }
         }
     }
@@ -418,7 +475,10 @@ impl ScmState {
                 let s = cfg.slot_of(src).expect("revocation from a server") as u8;
                 for c in clsids {
                     if self.classes[c.0 as usize] == ClassEntry::Registered(s) {
-                        self.classes[c.0 as usize] = self.unregistered_entry(*c);
+                        self.classes[c.0 as usize] = self.next_entry(*c);
+                    } else {
+                        // Wine: a registration behind the first leaves rpcss's list.
+                        self.backups.retain(|b| *b != (*c, s));
                     }
                 }
                 out.push((
@@ -458,7 +518,12 @@ impl ScmState {
                         },
                     ));
                 } else {
-                    self.forget(s);
+                    // Windows's SCM learns of the refusal and forgets the instance. Under Wine
+                    // the refusal is the client's own call failing: rpcss learns nothing from
+                    // it, and keeps what the instance registered until it revokes or exits.
+                    if !cfg.runtime.is_wine() {
+                        self.forget(s);
+                    }
                     // Under Wine no refusal is relaunched: rpcss hands out the registered
                     // class object and the client's own call fails (R-WINE-ACTIVATION;
                     // `exited-instance-fails` is pinned on there).
@@ -494,8 +559,12 @@ impl ScmState {
                 let s = cfg.slot_of(src).expect("exit of a server") as u8;
                 // A registration still waiting for the SCM's choice dies with its process.
                 self.choosing.retain(|r| r.slot != s);
+                // Under Wine the held activations are answered only when no registration of
+                // their class is left or expected ([`ScmState::give_up`]): with a launch per
+                // activation, another instance may still be starting for them.
                 let waiting: Vec<Clsid> = (0..self.classes.len())
                     .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
+                    .filter(|_| !cfg.runtime.is_wine())
                     .map(|c| Clsid(c as u8))
                     .collect();
                 self.forget(s);

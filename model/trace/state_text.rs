@@ -98,23 +98,47 @@ fn held_value(a: &Activation) -> String {
 fn scm_facts(s: &ScmState) -> Vec<Fact> {
     let mut v = Vec::new();
     for (c, e) in s.classes.iter().enumerate() {
+        // The instances the SCM still expects to register the class (A-SCM; under Wine every
+        // instance launched for it), shown only here beyond the one the class table names.
+        let others = |named: Option<u8>| -> Vec<String> {
+            (0..s.pending.len())
+                .filter(|&t| s.pending[t] & (1 << c) != 0 && Some(t as u8) != named)
+                .map(|t| format!("server instance {}", t + 1))
+                .collect()
+        };
         let value = match e {
             ClassEntry::Unknown => "no instance".to_string(),
-            ClassEntry::Starting(i) => {
-                format!("server instance {} launched, not registered yet", i + 1)
-            }
-            ClassEntry::Registered(i) => {
-                // An instance the SCM still expects to register the class (A-SCM), shown only
-                // here: the class table names the registered one.
-                match s.pending.iter().position(|m| m & (1 << c) != 0) {
-                    Some(t) => format!(
-                        "registered by server instance {}; server instance {} launched, expected to register it too",
-                        i + 1,
-                        t + 1
-                    ),
-                    None => format!("registered by server instance {}", i + 1),
-                }
-            }
+            ClassEntry::Starting(i) => match others(Some(*i)).as_slice() {
+                [] => format!("server instance {} launched, not registered yet", i + 1),
+                more => format!(
+                    "server instance {} launched, not registered yet; {} launched too",
+                    i + 1,
+                    and_list(more)
+                ),
+            },
+            ClassEntry::Registered(i) => match others(None).as_slice() {
+                [] => format!("registered by server instance {}", i + 1),
+                more => format!(
+                    "registered by server instance {}; {} launched, expected to register it too",
+                    i + 1,
+                    and_list(more)
+                ),
+            },
+        };
+        // Under Wine, rpcss's later registrations of the class, handed out once the first goes.
+        let behind: Vec<String> = s
+            .backups
+            .iter()
+            .filter(|(x, _)| x.0 as usize == c)
+            .map(|(_, t)| format!("server instance {}", t + 1))
+            .collect();
+        let value = if behind.is_empty() {
+            value
+        } else {
+            format!(
+                "{value}; also registered by {} (rpcss hands out the first registration)",
+                and_list(&behind)
+            )
         };
         v.push(fact(format!("{:?}", Clsid(c as u8)), value, "no instance"));
     }

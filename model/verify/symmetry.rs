@@ -7,9 +7,10 @@
 //! A [`Perm`] renames clients (client `i` becomes client `π(i)`) and server slots (slot `j`
 //! becomes slot `τ(j)`). Its image of a state ([`permute_state`]) moves every actor's state to
 //! its new position and rewrites every client index, slot number and actor id held anywhere:
-//! clients' proxies (slots), the SCM's class table (slots), held and forwarded activations
-//! (clients, slots), server states (the launching client, the set of clients served, the client
-//! of an activation in progress), the messages in transit (source, destination and payload)
+//! clients' proxies (slots), the SCM's class table and, under Wine, the registrations behind
+//! the first (slots), held and forwarded activations (clients, slots), server states (the
+//! launching client, the set of clients served, the client of an activation in progress), the
+//! messages in transit (source, destination and payload)
 //! (the actors' timers are a function of their states, so they move and are renamed with
 //! them: the SCM's polls under Wine and its choices under Windows name clients and slots). The
 //! SCM's `held`, `forwarded` and `choosing` lists are kept sorted, as the SCM keeps them.
@@ -234,7 +235,14 @@ pub fn scm_image(x: &ScmState, p: &Perm) -> ScmState {
         relaunch_served: x.relaunch_served,
         choosing: choosing_image(x, p),
         pending: pending_image(x, p),
+        backups: backups_image(x, p),
     }
+}
+
+/// Wine's registrations behind the first, with their slots renamed, in rpcss's list order
+/// (which a renaming keeps: it is the order the instances registered in).
+fn backups_image(x: &ScmState, p: &Perm) -> Vec<(crate::com::config::Clsid, u8)> {
+    x.backups.iter().map(|(c, s)| (*c, p.slot(*s))).collect()
 }
 
 /// The registrations waiting for the SCM's choice, with their slots renamed and re-sorted.
@@ -875,6 +883,10 @@ fn hash_scm_image(x: &ScmState, p: &Perm) -> u64 {
         pending[slot_image(p, j)] = *m;
     }
     pending[..x.pending.len()].hash(&mut h);
+    h.write_usize(x.backups.len());
+    for (c, s) in &x.backups {
+        (*c, p.slot(*s)).hash(&mut h);
+    }
     h.finish()
 }
 
