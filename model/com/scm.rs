@@ -153,8 +153,8 @@ pub struct ScmState {
     pub pending: SmallVec<[u8; 4]>,
     /// Under Wine, rpcss's registrations of a class behind the one it hands out, in its list's
     /// order, as `(class, slot)`: rpcss keeps every registration in one list
-    /// (`irpcss_server_register` appends, programs/rpcss/main.c, Wine 8.0) and hands out the
-    /// first that matches (`irpcss_get_class_object`), which the class table names. When that
+    /// (`irpcss_server_register` appends, programs/rpcss/rpcss_main.c, Wine 8.0) and hands out
+    /// the first that matches (`irpcss_get_class_object`), which the class table names. When that
     /// one is revoked, used up (REGCLS_SINGLEUSE) or its process exits, the next takes its
     /// place ([`ScmState::next_entry`]). Two instances register the same class only because
     /// Wine launches per activation ([`ScmState::route`]). Empty under Windows.
@@ -562,11 +562,14 @@ impl ScmState {
                 // Under Wine the held activations are answered only when no registration of
                 // their class is left or expected ([`ScmState::give_up`]): with a launch per
                 // activation, another instance may still be starting for them.
-                let waiting: Vec<Clsid> = (0..self.classes.len())
-                    .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
-                    .filter(|_| !cfg.runtime.is_wine())
-                    .map(|c| Clsid(c as u8))
-                    .collect();
+                let waiting: Vec<Clsid> = if cfg.runtime.is_wine() {
+                    Vec::new()
+                } else {
+                    (0..self.classes.len())
+                        .filter(|&c| self.classes[c] == ClassEntry::Starting(s))
+                        .map(|c| Clsid(c as u8))
+                        .collect()
+                };
                 self.forget(s);
                 let (orphans, still): (Vec<_>, Vec<_>) = self
                     .held
