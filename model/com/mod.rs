@@ -11,6 +11,7 @@ pub mod config;
 pub mod framework;
 pub mod hresult;
 pub mod inproc;
+pub mod memo;
 pub mod msg;
 pub mod names;
 pub mod rules;

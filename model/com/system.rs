@@ -10,7 +10,7 @@
 //! `bench` measures stateright's own checker on it, and tests compare the two models' state
 //! graphs.
 
-use crate::com::actor::{ComActor, ComState, Step};
+use crate::com::actor::{ComActor, Step};
 use crate::com::config::Config;
 use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
@@ -18,6 +18,7 @@ use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Netwo
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
 
+use crate::com::memo::{Taken, Transitions};
 use crate::com::state::HashedState;
 pub use crate::com::state::SysState;
 
@@ -34,6 +35,8 @@ pub struct ComModel {
     /// The actors, indexed by id.
     pub actors: Vec<ComActor>,
     properties: Vec<(stateright::Expectation, &'static str, Condition)>,
+    /// The actors' transitions taken so far, each computed once ([`Transitions`]).
+    transitions: Transitions,
 }
 
 /// A property's condition on a state.
@@ -69,6 +72,7 @@ pub fn assemble(cfg: Config) -> ComModel {
         cfg,
         actors: roster(cfg),
         properties: Vec::new(),
+        transitions: Transitions::default(),
     }
 }
 
@@ -136,18 +140,17 @@ impl ComModel {
         out
     }
 
-    /// The successor of `s` when actor `id`'s handler leaves `next` (`None`: unchanged) and
-    /// sends `sends`; `delivered` is the message it took, if any.
+    /// The successor of `s` when actor `id` takes a step with outcome `taken` (its next state
+    /// and its sends); `delivered` is the message it took, if any.
     fn apply(
         &self,
         s: &SysState,
         id: Id,
         delivered: Option<&Envelope<Msg>>,
-        next: Option<ComState>,
-        sends: crate::com::msg::Sends,
+        taken: &Taken,
     ) -> SysState {
         // The network is copied with room for what the step sends: one allocation.
-        let mut network = Vec::with_capacity(s.network.len() + sends.len());
+        let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
         network.extend_from_slice(&s.network);
         let mut out = SysState {
             actor_states: s.actor_states.clone(),
@@ -157,11 +160,15 @@ impl ComModel {
             let taken = out.take(e);
             debug_assert!(taken, "a delivered message was in transit");
         }
-        if let Some(next) = next {
-            out.actor_states[usize::from(id)] = Arc::new(HashedState::new(next));
+        if let Some(next) = &taken.next {
+            out.actor_states[usize::from(id)] = next.clone();
         }
-        for (dst, msg) in sends {
-            out.send(Envelope { src: id, dst, msg });
+        for (dst, msg) in &taken.sends {
+            out.send(Envelope {
+                src: id,
+                dst: *dst,
+                msg: msg.clone(),
+            });
         }
         out
     }
@@ -206,20 +213,27 @@ impl Model for ComModel {
     }
 
     fn next_state(&self, s: &SysState, action: Action) -> Option<SysState> {
-        match action {
-            ActorModelAction::Deliver { src, dst, msg } => {
-                let i = usize::from(dst);
-                let (next, sends) = self.actors.get(i)?.deliver(&s.actor_states[i], src, &msg)?;
-                let e = Envelope { src, dst, msg };
-                Some(self.apply(s, dst, Some(&e), next, sends))
-            }
-            ActorModelAction::Timeout(id, step) => {
-                let i = usize::from(id);
-                let (next, sends) = self.actors.get(i)?.fire(&s.actor_states[i], step)?;
-                Some(self.apply(s, id, None, Some(next), sends))
-            }
+        let id = match &action {
+            ActorModelAction::Deliver { dst, .. } => *dst,
+            ActorModelAction::Timeout(id, _) => *id,
+            _ => return None,
+        };
+        let i = usize::from(id);
+        let (actor, from) = (self.actors.get(i)?, &s.actor_states[i]);
+        let taken = self
+            .transitions
+            .get_or_take(from, &action, || match &action {
+                ActorModelAction::Deliver { src, msg, .. } => actor.deliver(from, *src, msg),
+                ActorModelAction::Timeout(_, step) => actor
+                    .fire(from, *step)
+                    .map(|(next, sends)| (Some(next), sends)),
+                _ => None,
+            })?;
+        let delivered = match action {
+            ActorModelAction::Deliver { src, dst, msg } => Some(Envelope { src, dst, msg }),
             _ => None,
-        }
+        };
+        Some(self.apply(s, id, delivered.as_ref(), &taken))
     }
 
     fn format_action(&self, action: &Action) -> String {

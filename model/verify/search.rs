@@ -15,7 +15,8 @@
 //!   on one thread it runs sequentially.
 //! * **Memory.** A visited state costs one 8-byte table entry (its fingerprint and first mask),
 //!   a search node 6 bytes (parent and action index). The states waiting to be expanded share
-//!   equal actor states (an [`Interner`]), so a level holds one copy of each actor state.
+//!   equal actor states: the model hands out one `Arc` per distinct actor state
+//!   ([`crate::com::memo::Transitions`]), so a level holds one copy of each.
 //! * **always / sometimes.** The first state in that order that violates an `always` property
 //!   (satisfies a `sometimes` one) is its discovery; BFS order makes the path to it a shortest
 //!   one.
@@ -43,7 +44,7 @@
 //!   their members and every trace is as short as the unreduced search's (it may be another
 //!   shortest trace).
 
-use crate::com::state::{ComModel, HashedState, SysState};
+use crate::com::state::{ComModel, SysState};
 use crate::verify::memory::{resident_bytes, MemoryBound};
 use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
@@ -53,7 +54,6 @@ use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
-use std::sync::{Arc, Mutex};
 
 /// A model action (a message delivery or an internal step).
 pub type Action = <ComModel as Model>::Action;
@@ -221,84 +221,12 @@ struct Item {
     first: bool,
 }
 
-/// A new successor: action index, fingerprint, mask and state, and which of its actor states
-/// (bit = actor, the first 64) are not its parent's.
+/// A new successor: action index, fingerprint, mask and state.
 struct Succ {
     action: u16,
     fp: u64,
     mask: u8,
     state: SysState,
-    changed: u64,
-}
-
-/// Shares equal actor states among the states waiting to be expanded: a successor shares the
-/// actor states its step did not change with its parent (the same `Arc`), and a changed one
-/// is replaced by an equal one already held, if any. Most of a level's states differ from
-/// others in few actors, so this keeps one copy of each actor state a level holds instead of
-/// about two per state. Sharing changes no value: states, fingerprints and results are
-/// unchanged. Sharded by hash, so that the merge's workers can intern at once.
-struct Interner {
-    shards: Vec<Mutex<HashSet<Interned, BuildHasherDefault<FpHasher>>>>,
-}
-
-/// An actor state held by the [`Interner`], with its hash.
-struct Interned {
-    hash: u64,
-    state: Arc<HashedState>,
-}
-
-impl PartialEq for Interned {
-    fn eq(&self, other: &Interned) -> bool {
-        self.hash == other.hash && *self.state == *other.state
-    }
-}
-
-impl Eq for Interned {}
-
-impl Hash for Interned {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(self.hash);
-    }
-}
-
-impl Interner {
-    fn new() -> Self {
-        Interner {
-            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
-        }
-    }
-
-    /// Replaces the changed actor states of `s` (bit = actor; actors beyond the 64th count as
-    /// changed) by equal ones already held, and holds the others.
-    fn intern(&self, s: &mut SysState, changed: u64) {
-        for (k, a) in s.actor_states.iter_mut().enumerate() {
-            if k < 64 && changed >> k & 1 == 0 {
-                continue;
-            }
-            let hash = a.state_hash();
-            let key = Interned {
-                hash,
-                state: a.clone(),
-            };
-            let mut shard = self.shards[shard_of(hash)]
-                .lock()
-                .expect("no worker panicked");
-            match shard.get(&key) {
-                Some(held) => *a = held.state.clone(),
-                None => {
-                    shard.insert(key);
-                }
-            }
-        }
-    }
-
-    /// Lets go of the actor states that no state holds any more.
-    fn purge(&mut self) {
-        for shard in &mut self.shards {
-            let shard = shard.get_mut().expect("no worker panicked");
-            shard.retain(|e| Arc::strong_count(&e.state) > 1);
-        }
-    }
 }
 
 /// What expanding one node found.
@@ -558,20 +486,11 @@ impl Goals<'_> {
             if visited.get(fp) >> mask & 1 == 1 {
                 continue;
             }
-            let changed = next
-                .actor_states
-                .iter()
-                .zip(&state.actor_states)
-                .take(64)
-                .enumerate()
-                .filter(|(_, (a, b))| !Arc::ptr_eq(a, b))
-                .fold(0u64, |m, (k, _)| m | 1 << k);
             succ.push(Succ {
                 action,
                 fp,
                 mask,
                 state: next,
-                changed,
             });
         }
         let mut hits = 0;
@@ -627,11 +546,7 @@ impl Level {
 /// parent and whether it is its state's first node. Whether a node is new depends only on the
 /// nodes of its shard before it, so these are exactly the nodes and flags that adding the
 /// successors one by one in that order ([`Visited::add`]) finds. Runs on the current rayon pool.
-fn merge_by_shard(
-    visited: &mut Visited,
-    interner: &Interner,
-    expanded: Vec<(u32, Expanded)>,
-) -> Vec<(u32, Succ, bool)> {
+fn merge_by_shard(visited: &mut Visited, expanded: Vec<(u32, Expanded)>) -> Vec<(u32, Succ, bool)> {
     // Each successor's position in the chunk, by shard, in order.
     let mut buckets: Vec<Vec<(u32, u64, u8)>> = vec![Vec::new(); visited.shards.len()];
     let mut offsets = Vec::with_capacity(expanded.len());
@@ -673,10 +588,7 @@ fn merge_by_shard(
                 .into_iter()
                 .zip(decision)
                 .filter(|(_, &d)| d > 0)
-                .map(move |(mut s, &d)| {
-                    interner.intern(&mut s.state, s.changed);
-                    (parent, s, d == 2)
-                })
+                .map(move |(s, &d)| (parent, s, d == 2))
         })
         .collect()
 }
@@ -725,7 +637,6 @@ pub fn explore(
     visited.add(goals.sym.key(&init), mask, true);
     let mut nodes = Nodes::default();
     nodes.push(ROOT, 0);
-    let mut interner = Interner::new();
     // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
     // dropped by the workers) as it is expanded.
     let mut level = vec![vec![Item {
@@ -769,9 +680,7 @@ pub fn explore(
                 cut |= e.capped;
             }
             if by_shard {
-                for (parent, s, first) in
-                    pool.install(|| merge_by_shard(&mut visited, &interner, expanded))
-                {
+                for (parent, s, first) in pool.install(|| merge_by_shard(&mut visited, expanded)) {
                     unique += usize::from(first);
                     next.push(&mut nodes, parent, s, first);
                 }
@@ -786,8 +695,6 @@ pub fn explore(
                                 refused_depth.get_or_insert(depth + 1);
                             }
                             Added::New { first } => {
-                                let mut s = s;
-                                interner.intern(&mut s.state, s.changed);
                                 unique += usize::from(first);
                                 next.push(&mut nodes, parent, s, first);
                             }
@@ -805,7 +712,6 @@ pub fn explore(
             }
         }
         level = next.chunks;
-        interner.purge();
         if !level.is_empty() {
             depth += 1;
             progress.reach_depth(depth as u64);

@@ -1,0 +1,151 @@
+//! The actors' transitions, each computed once per run: a memo of what an actor's handler does
+//! with one message, or its internal step, in one state.
+//!
+//! A step of the model changes one actor's state and the messages in transit, and what it does
+//! to that actor is a function of the actor (its configuration), its state and the action alone
+//! (a COM component decides from what it can see, [`crate::com::actor::ComActor::deliver`] and
+//! [`crate::com::actor::ComActor::fire`] read nothing else). A run holds millions of system
+//! states but few distinct actor states (thousands: local-multi-sta's largest Wine run holds
+//! 1 313 server states and 148 client states), so the same local transition is taken again in
+//! state after state. The memo keeps each one's outcome (the actor's next state, shared by
+//! `Arc`, hash and enabled steps included, and its sends), so that a successor costs a copy of
+//! the roster and of the messages, not a clone, run and hash of the handler's state. LTSmin
+//! caches the transitions of its partitioned next-state function the same way (its `--cache`
+//! option, Blom, van de Pol and Weber, *LTSmin*, CAV 2010).
+//!
+//! The memo changes no value: the outcome of a transition is the outcome the handler returns,
+//! compared by value (an equal actor state held by another `Arc` finds the same entry).
+
+use crate::com::actor::ComState;
+use crate::com::msg::Sends;
+use crate::com::state::{HashedState, HASH_KEYS};
+use crate::com::system::Action;
+use hashbrown::HashTable;
+use std::sync::{Arc, Mutex};
+
+/// What a transition does to its actor when the actor takes the action.
+#[derive(Debug)]
+pub struct Taken {
+    /// The actor's next state; `None` when the step leaves it unchanged.
+    pub next: Option<Arc<HashedState>>,
+    /// What the actor sends, in the order its handler sent it.
+    pub sends: Sends,
+}
+
+/// A transition's outcome: `None` when the actor does not take the action in that state (a
+/// message it cannot dispatch yet stays in transit), else what it does, shared (a memo hit
+/// costs one reference count).
+pub type Outcome = Option<Arc<Taken>>;
+
+/// One memoised transition: the state it starts from, the action, and its outcome.
+struct Entry {
+    hash: u64,
+    from: Arc<HashedState>,
+    action: Action,
+    outcome: Outcome,
+}
+
+/// Bits of a transition's hash that choose its shard.
+const SHARD_BITS: u32 = 5;
+
+/// The memo of one model's transitions, sharded by hash so that the checker's workers seldom
+/// wait for each other. It grows with the distinct (actor state, action) pairs a run takes,
+/// and is dropped with its model. Cloning a model gives the clone an empty memo.
+///
+/// The next states it hands out are also shared among transitions (hash-consed, as SPIN's
+/// and TLC's state compression share equal parts): every transition that leads an actor to
+/// equal states hands out the same `Arc`, so each distinct actor state of a run is held once,
+/// its hash, enabled steps and the checker's cached values computed once, and the memo's
+/// lookups by a state find it by pointer.
+pub struct Transitions {
+    shards: Box<[Mutex<HashTable<Entry>>]>,
+    states: Box<[Mutex<HashTable<Arc<HashedState>>>]>,
+}
+
+impl Default for Transitions {
+    fn default() -> Self {
+        Transitions {
+            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+            states: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl Clone for Transitions {
+    fn clone(&self) -> Self {
+        Transitions::default()
+    }
+}
+
+impl Transitions {
+    /// The outcome of `action` (a delivery to, or an internal step of, the actor whose state
+    /// is `from`): the memoised one, or the handler's, memoised first. `take` runs the handler:
+    /// `None` when the actor does not take the action, else its next state (`None`: unchanged)
+    /// and its sends.
+    pub fn get_or_take(
+        &self,
+        from: &Arc<HashedState>,
+        action: &Action,
+        take: impl FnOnce() -> Option<(Option<ComState>, Sends)>,
+    ) -> Outcome {
+        let hash = HASH_KEYS.hash_one((from.state_hash(), action));
+        let shard = &self.shards[(hash >> (64 - SHARD_BITS)) as usize];
+        let same = |e: &Entry| {
+            e.hash == hash && e.action == *action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
+        };
+        if let Some(e) = shard.lock().expect("no worker panicked").find(hash, same) {
+            return e.outcome.clone();
+        }
+        // Taken outside the lock; two workers taking the same transition at once compute
+        // equal outcomes, and the first one stored is kept.
+        let outcome = take().map(|(next, sends)| {
+            Arc::new(Taken {
+                next: next.map(|n| self.shared(HashedState::new(n))),
+                sends,
+            })
+        });
+        let mut table = shard.lock().expect("no worker panicked");
+        if table.find(hash, same).is_none() {
+            table.insert_unique(
+                hash,
+                Entry {
+                    hash,
+                    from: from.clone(),
+                    action: action.clone(),
+                    outcome: outcome.clone(),
+                },
+                |e| e.hash,
+            );
+        }
+        outcome
+    }
+
+    /// The `Arc` every transition hands out for states equal to `state`: the first one seen.
+    fn shared(&self, state: HashedState) -> Arc<HashedState> {
+        let hash = state.state_hash();
+        let mut table = self.states[(hash >> (64 - SHARD_BITS)) as usize]
+            .lock()
+            .expect("no worker panicked");
+        match table.find(hash, |held| **held == state) {
+            Some(held) => held.clone(),
+            None => {
+                let state = Arc::new(state);
+                table.insert_unique(hash, state.clone(), |held| held.state_hash());
+                state
+            }
+        }
+    }
+
+    /// The number of transitions memoised.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().expect("no worker panicked").len())
+            .sum()
+    }
+
+    /// Whether no transition is memoised.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
