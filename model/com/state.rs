@@ -16,6 +16,7 @@ use stateright::actor::Envelope;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 pub use crate::com::system::ComModel;
@@ -82,17 +83,31 @@ pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
 
 /// An actor's state as a [`SysState`] holds it: the state, its hash, computed once when the
 /// step that produced the state ran (a successor shares the actor states its step did not
-/// change, hashes and all), one value the checker may cache about the state, and the actor's
-/// enabled internal steps in it, computed the first time the state is expanded.
+/// change, hashes and all), values the checker may cache about the state and its renamed
+/// images, and the actor's enabled internal steps in it, computed the first time the state is
+/// expanded.
 ///
 /// Equal states have equal hashes; `Hash` writes the cached hash only, and `==` compares the
 /// hashes before the states. `Debug` shows the state alone.
-#[derive(Clone)]
 pub struct HashedState {
     hash: u64,
     memo: OnceLock<[u64; 3]>,
+    renamed: OnceLock<Box<[AtomicU64]>>,
     steps: OnceLock<Box<[Step]>>,
     state: ComState,
+}
+
+impl Clone for HashedState {
+    /// The same state, hash, memo and steps; [`HashedState::renamed`]'s table starts empty.
+    fn clone(&self) -> Self {
+        HashedState {
+            hash: self.hash,
+            memo: self.memo.clone(),
+            renamed: OnceLock::new(),
+            steps: self.steps.clone(),
+            state: self.state.clone(),
+        }
+    }
 }
 
 impl HashedState {
@@ -101,6 +116,7 @@ impl HashedState {
         HashedState {
             hash: HASH_KEYS.hash_one(&state),
             memo: OnceLock::new(),
+            renamed: OnceLock::new(),
             steps: OnceLock::new(),
             state,
         }
@@ -121,6 +137,15 @@ impl HashedState {
     /// reduction, `verify::symmetry`), which must always pass the same function.
     pub fn memo(&self, f: impl FnOnce(&ComState) -> [u64; 3]) -> [u64; 3] {
         *self.memo.get_or_init(|| f(&self.state))
+    }
+
+    /// A table of `len` values the checker may cache about the state's images under renamings,
+    /// made the first time it is asked for (0: not cached yet). One caller owns it (the
+    /// checker's symmetry reduction, `verify::symmetry`), which indexes it by renaming, always
+    /// with the same `len` in one run, and stores in it only functions of the state.
+    pub fn renamed(&self, len: usize) -> &[AtomicU64] {
+        self.renamed
+            .get_or_init(|| (0..len).map(|_| AtomicU64::new(0)).collect())
     }
 
     /// The actor's enabled internal steps in this state, computed once: `f`'s result the first

@@ -79,6 +79,7 @@ use crate::com::state::{HashedState, SysState};
 use stateright::actor::{Envelope, Id};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// A renaming of clients and server slots: client `i` becomes `clients[i]`, slot `j` becomes
@@ -449,6 +450,23 @@ pub struct Symmetry {
     /// The renamings of the slots, by how many slots the SCM has launched (0 to
     /// [`MAX_CLIENTS`]).
     slots_by_launched: Arc<[Renamings]>,
+    /// The number of renamings of the clients and slots (n! × slots!) when each actor state
+    /// caches the hashes of its images under them ([`HashedState::renamed`]); 0 when that
+    /// table would be larger than [`CACHED_RENAMINGS`] (four clients), and images are hashed
+    /// each time.
+    cached: usize,
+}
+
+/// The most renamings whose image hashes an actor state caches: 3! × 3!, three clients.
+const CACHED_RENAMINGS: usize = 36;
+
+/// The rank of the permutation `p` of `0..p.len()` in lexicographic order (its Lehmer code),
+/// below `p.len()!`.
+fn rank(p: &[u8]) -> usize {
+    (0..p.len()).fold(0, |r, i| {
+        let smaller = p[i + 1..].iter().filter(|&&x| x < p[i]).count();
+        r * (p.len() - i) + smaller
+    })
 }
 
 /// The pieces of a local state the key is computed from (fixed-size: no allocation).
@@ -565,11 +583,17 @@ impl Symmetry {
                 slots
             })
             .collect();
+        let renamings = permutations(n).len() * permutations(cfg.slots()).len();
         Symmetry {
             cfg,
             reduce: reduce && cfg.clients > 1 && (cfg.scenario.is_local() || service_pair),
             clients,
             slots_by_launched,
+            cached: if renamings <= CACHED_RENAMINGS {
+                renamings
+            } else {
+                0
+            },
         }
     }
 
@@ -721,17 +745,35 @@ impl Symmetry {
             h.write_u64(net);
             return h.finish();
         }
+        // Each actor's image hash, cached with its state under `p`'s index where the table is
+        // small enough: an actor state is shared by every system state that holds it.
+        let index = (self.cached > 0)
+            .then(|| rank(&p.clients[..n]) * permutations(slots).len() + rank(&p.slots[..slots]));
+        let image = |pos: usize, hash: &dyn Fn() -> u64| -> u64 {
+            let Some(index) = index else { return hash() };
+            let table = s.actor_states[pos].renamed(self.cached);
+            match table[index].load(Ordering::Relaxed) {
+                0 => {
+                    let h = hash();
+                    table[index].store(h, Ordering::Relaxed);
+                    h
+                }
+                h => h,
+            }
+        };
         let mut actor = [0u64; ACTORS];
         for (i, c) in parts.clients.iter().enumerate() {
             let Some(c) = c else { break };
             let pos = p.client(i as u8) as usize;
-            actor[pos] = hash_client_image(c, parts.erased[i], p);
+            actor[pos] = image(i, &|| hash_client_image(c, parts.erased[i], p));
         }
-        actor[n] = hash_scm_image(parts.scm, p);
+        actor[n] = image(n, &|| hash_scm_image(parts.scm, p));
         for (j, v) in parts.servers.iter().enumerate() {
             let Some(v) = v else { break };
             let pos = n + 1 + p.slot(j as u8) as usize;
-            actor[pos] = hash_server_image(&self.cfg, v, parts.fixed[j], p);
+            actor[pos] = image(n + 1 + j, &|| {
+                hash_server_image(&self.cfg, v, parts.fixed[j], p)
+            });
         }
         let net = crate::com::state::in_transit(s)
             .map(|e| {
@@ -1112,5 +1154,58 @@ mod tests {
         assert!(sym.reduces());
         let (all, reduced) = classes(cfg, &sym);
         assert_eq!(reduced, all);
+    }
+
+    /// The index of a renaming in an actor state's cache of image hashes is one-to-one: the
+    /// ranks of the permutations of `0..n` are exactly `0..n!`.
+    #[test]
+    fn ranks_number_the_permutations() {
+        for n in 0..=MAX_CLIENTS {
+            let mut ranks: Vec<usize> = permutations(n).iter().map(|p| rank(&p[..n])).collect();
+            ranks.sort_unstable();
+            assert_eq!(
+                ranks,
+                (0..permutations(n).len()).collect::<Vec<_>>(),
+                "n = {n}"
+            );
+        }
+    }
+
+    /// The image hashes each actor state caches ([`HashedState::renamed`]) are the ones
+    /// computed afresh: on a three-client run, where up to 36 renamings are allowed, every
+    /// state's key read from the caches (computed a second time) equals its key with no cache.
+    #[test]
+    fn cached_image_hashes_are_the_computed_ones() {
+        let cfg = Config::new(
+            Scenario::LocalSta,
+            ToggleSet::parse_label("baseline").unwrap(),
+            3,
+        )
+        .unwrap();
+        let sym = Symmetry::new(cfg, true);
+        assert_eq!(sym.cached, 36);
+        let fresh = Symmetry {
+            cached: 0,
+            ..sym.clone()
+        };
+        let model = build(cfg);
+        let mut seen = HashSet::new();
+        let mut stack = model.init_states();
+        let mut renamed = 0;
+        while let Some(s) = stack.pop() {
+            if seen.len() >= 20_000 || !seen.insert(crate::verify::search::fingerprint(&s)) {
+                continue;
+            }
+            let first = sym.key(&s);
+            assert_eq!(sym.key(&s), first, "{s:?}");
+            assert_eq!(fresh.key(&s), first, "{s:?}");
+            renamed += usize::from(
+                s.actor_states
+                    .iter()
+                    .any(|a| a.renamed(36).iter().any(|h| h.load(Ordering::Relaxed) != 0)),
+            );
+            stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
+        }
+        assert!(renamed > 1_000, "{renamed} states with a cached image");
     }
 }
