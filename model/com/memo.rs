@@ -47,8 +47,13 @@ struct Entry {
     outcome: Outcome,
 }
 
-/// Bits of a transition's hash that choose its shard.
+/// Bits of a hash (a transition's, or an actor state's) that choose its shard.
 const SHARD_BITS: u32 = 5;
+
+/// The shard of `hash`: its top [`SHARD_BITS`] bits.
+fn shard_of(hash: u64) -> usize {
+    (hash >> (64 - SHARD_BITS)) as usize
+}
 
 /// The memo of one model's transitions, sharded by hash so that the checker's workers seldom
 /// wait for each other. It grows with the distinct (actor state, action) pairs a run takes,
@@ -91,7 +96,7 @@ impl Transitions {
         take: impl FnOnce() -> Option<(Option<ComState>, Sends)>,
     ) -> Outcome {
         let hash = HASH_KEYS.hash_one((from.state_hash(), action));
-        let shard = &self.shards[(hash >> (64 - SHARD_BITS)) as usize];
+        let shard = &self.shards[shard_of(hash)];
         let same = |e: &Entry| {
             e.hash == hash && e.action == *action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
         };
@@ -125,7 +130,7 @@ impl Transitions {
     /// The `Arc` every transition hands out for states equal to `state`: the first one seen.
     fn shared(&self, state: HashedState) -> Arc<HashedState> {
         let hash = state.state_hash();
-        let mut table = self.states[(hash >> (64 - SHARD_BITS)) as usize]
+        let mut table = self.states[shard_of(hash)]
             .lock()
             .expect("no worker panicked");
         match table.find(hash, |held| **held == state) {

@@ -137,7 +137,7 @@ pub struct Broken {
 /// * C2: an [`INVISIBLE`] call of a client changes no property's condition.
 ///
 /// Returns the number of states visited. Used by tests/por.rs on every baseline and every run
-/// of the matrix of at most 1 000 000 pinned states, so that a new message, step or property
+/// of the matrix of at most 2 000 000 pinned states, so that a new message, step or property
 /// that breaks the argument fails a test.
 ///
 /// # Errors
