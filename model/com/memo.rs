@@ -22,7 +22,10 @@ use crate::com::actor::ComState;
 use crate::com::msg::Sends;
 use crate::com::state::{HashedState, HASH_KEYS};
 use crate::com::system::Action;
+use crate::com::transit::Sent;
 use hashbrown::HashTable;
+use smallvec::SmallVec;
+use stateright::actor::ActorModelAction;
 use std::sync::{Arc, Mutex};
 
 /// What a transition does to its actor when the actor takes the action.
@@ -30,8 +33,9 @@ use std::sync::{Arc, Mutex};
 pub struct Taken {
     /// The actor's next state; `None` when the step leaves it unchanged.
     pub next: Option<Arc<HashedState>>,
-    /// What the actor sends, in the order its handler sent it.
-    pub sends: Sends,
+    /// What the actor sends, in the order its handler sent it, interned with the actor as
+    /// source.
+    pub sends: SmallVec<[Sent; 2]>,
 }
 
 /// A transition's outcome: `None` when the actor does not take the action in that state (a
@@ -106,9 +110,17 @@ impl Transitions {
         // Taken outside the lock; two workers taking the same transition at once compute
         // equal outcomes, and the first one stored is kept.
         let outcome = take().map(|(next, sends)| {
+            let src = match action {
+                ActorModelAction::Deliver { dst, .. } => *dst,
+                ActorModelAction::Timeout(id, _) => *id,
+                _ => unreachable!("an actor's step is a delivery or an internal step"),
+            };
             Arc::new(Taken {
                 next: next.map(|n| self.shared(HashedState::new(n))),
-                sends,
+                sends: sends
+                    .into_iter()
+                    .map(|(dst, msg)| Sent::of(src, dst, msg))
+                    .collect(),
             })
         });
         let mut table = shard.lock().expect("no worker panicked");

@@ -24,3 +24,4 @@ pub mod state;
 pub mod system;
 pub mod toggle_set;
 pub mod toggles;
+pub mod transit;

@@ -11,6 +11,7 @@ use crate::com::msg::Msg;
 use crate::com::scm::ScmState;
 use crate::com::server::ServerState;
 use crate::com::service::HostState;
+use crate::com::transit::Sent;
 use smallvec::SmallVec;
 use stateright::actor::Envelope;
 use std::fmt;
@@ -50,19 +51,22 @@ pub struct SysState {
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is
     /// all there is to it, and equal networks are equal vectors.
-    pub network: Vec<Envelope<Msg>>,
+    /// Each is interned ([`Sent`]): 8 bytes, its hash computed once per process.
+    pub network: Vec<Sent>,
 }
 
 impl SysState {
-    /// Adds one copy of `e` to the messages in transit, keeping them sorted.
-    pub fn send(&mut self, e: Envelope<Msg>) {
+    /// Adds one copy of `e` (a [`Sent`], or an envelope, interned here) to the messages in
+    /// transit, keeping them sorted.
+    pub fn send(&mut self, e: impl Into<Sent>) {
+        let e = e.into();
         let at = self.network.partition_point(|x| *x <= e);
         self.network.insert(at, e);
     }
 
     /// Removes one copy of `e` from the messages in transit; `false` when none is there.
     pub fn take(&mut self, e: &Envelope<Msg>) -> bool {
-        match self.network.binary_search(e) {
+        match self.network.binary_search_by(|x| (**x).cmp(e)) {
             Ok(at) => {
                 self.network.remove(at);
                 true
@@ -194,11 +198,7 @@ impl From<ComState> for HashedState {
 /// The messages in transit in `s`, each copy once: a message sent twice and not yet delivered
 /// is yielded twice, in (source, destination, message) order.
 pub fn in_transit(s: &SysState) -> impl Iterator<Item = Envelope<&Msg>> {
-    s.network.iter().map(|e| Envelope {
-        src: e.src,
-        dst: e.dst,
-        msg: &e.msg,
-    })
+    s.network.iter().map(|e| e.as_ref())
 }
 
 /// The clients' states, in client order.

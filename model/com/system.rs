@@ -130,7 +130,8 @@ impl ComModel {
             .iter()
             .map(|a| Arc::new(a.state().clone()))
             .collect();
-        out.network = Network::new_unordered_nonduplicating(s.network.iter().cloned());
+        out.network =
+            Network::new_unordered_nonduplicating(s.network.iter().map(|e| (**e).clone()));
         for t in out.timers_set.iter_mut() {
             t.cancel_all();
         }
@@ -163,12 +164,8 @@ impl ComModel {
         if let Some(next) = &taken.next {
             out.actor_states[usize::from(id)] = next.clone();
         }
-        for (dst, msg) in &taken.sends {
-            out.send(Envelope {
-                src: id,
-                dst: *dst,
-                msg: msg.clone(),
-            });
+        for sent in &taken.sends {
+            out.send(*sent);
         }
         out
     }

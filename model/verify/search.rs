@@ -102,7 +102,7 @@ pub fn fingerprint(s: &SysState) -> u64 {
     let net = s
         .network
         .iter()
-        .map(|e| FP_KEYS.hash_one(e))
+        .map(|e| e.envelope_hash())
         .fold(0, u64::wrapping_add);
     h.write_u64(net);
     h.finish()

@@ -76,6 +76,7 @@ use crate::com::scm::{Activation, Choosing, ClassEntry, ScmState};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::HostState;
 use crate::com::state::{HashedState, SysState};
+use crate::com::transit::Sent;
 use stateright::actor::{Envelope, Id};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -382,12 +383,14 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 }
 
 /// The messages in transit in `s` renamed by `p`: source, destination and payload.
-fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Envelope<Msg>> {
-    let mut out: Vec<Envelope<Msg>> = crate::com::state::in_transit(s)
-        .map(|e| Envelope {
-            src: p.id(cfg, e.src),
-            dst: p.id(cfg, e.dst),
-            msg: msg_image(e.msg, p).into_owned(),
+fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Sent> {
+    let mut out: Vec<Sent> = crate::com::state::in_transit(s)
+        .map(|e| {
+            Sent::of(
+                p.id(cfg, e.src),
+                p.id(cfg, e.dst),
+                msg_image(e.msg, p).into_owned(),
+            )
         })
         .collect();
     out.sort_unstable();
@@ -735,8 +738,10 @@ impl Symmetry {
         if *p == Perm::IDENTITY {
             // The same hashes as below, cached: an actor's identity image is its state, a
             // message's is itself.
-            let net = crate::com::state::in_transit(s)
-                .map(|e| keys.hash_one(e))
+            let net = s
+                .network
+                .iter()
+                .map(|e| e.envelope_hash())
                 .fold(0u64, u64::wrapping_add);
             let mut h = keys.build_hasher();
             for x in &parts.identity[..actors] {
