@@ -18,14 +18,13 @@
 //! The memo changes no value: the outcome of a transition is the outcome the handler returns,
 //! compared by value (an equal actor state held by another `Arc` finds the same entry).
 
-use crate::com::actor::ComState;
+use crate::com::actor::{ComState, Step};
 use crate::com::msg::Sends;
 use crate::com::state::{HashedState, HASH_KEYS};
-use crate::com::system::Action;
 use crate::com::transit::Sent;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
-use stateright::actor::ActorModelAction;
+use stateright::actor::Id;
 use std::sync::{Arc, Mutex};
 
 /// What a transition does to its actor when the actor takes the action.
@@ -43,11 +42,31 @@ pub struct Taken {
 /// costs one reference count).
 pub type Outcome = Option<Arc<Taken>>;
 
-/// One memoised transition: the state it starts from, the action, and its outcome.
+/// What an actor does in a transition: take one message in transit (interned, so that the
+/// memo hashes and compares it as one pointer), or one of its internal steps.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Move {
+    /// The delivery of this message to its destination.
+    Deliver(Sent),
+    /// This actor's internal step.
+    Step(Id, Step),
+}
+
+impl Move {
+    /// The actor that moves: the message's destination, or the stepping actor.
+    pub fn actor(self) -> Id {
+        match self {
+            Move::Deliver(e) => e.dst,
+            Move::Step(id, _) => id,
+        }
+    }
+}
+
+/// One memoised transition: the state it starts from, the move, and its outcome.
 struct Entry {
     hash: u64,
     from: Arc<HashedState>,
-    action: Action,
+    action: Move,
     outcome: Outcome,
 }
 
@@ -96,13 +115,13 @@ impl Transitions {
     pub fn get_or_take(
         &self,
         from: &Arc<HashedState>,
-        action: &Action,
+        action: Move,
         take: impl FnOnce() -> Option<(Option<ComState>, Sends)>,
     ) -> Outcome {
         let hash = HASH_KEYS.hash_one((from.state_hash(), action));
         let shard = &self.shards[shard_of(hash)];
         let same = |e: &Entry| {
-            e.hash == hash && e.action == *action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
+            e.hash == hash && e.action == action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
         };
         if let Some(e) = shard.lock().expect("no worker panicked").find(hash, same) {
             return e.outcome.clone();
@@ -110,11 +129,7 @@ impl Transitions {
         // Taken outside the lock; two workers taking the same transition at once compute
         // equal outcomes, and the first one stored is kept.
         let outcome = take().map(|(next, sends)| {
-            let src = match action {
-                ActorModelAction::Deliver { dst, .. } => *dst,
-                ActorModelAction::Timeout(id, _) => *id,
-                _ => unreachable!("an actor's step is a delivery or an internal step"),
-            };
+            let src = action.actor();
             Arc::new(Taken {
                 next: next.map(|n| self.shared(HashedState::new(n))),
                 sends: sends
@@ -130,7 +145,7 @@ impl Transitions {
                 Entry {
                     hash,
                     from: from.clone(),
-                    action: action.clone(),
+                    action,
                     outcome: outcome.clone(),
                 },
                 |e| e.hash,

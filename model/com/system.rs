@@ -18,7 +18,7 @@ use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Netwo
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
 
-use crate::com::memo::{Taken, Transitions};
+use crate::com::memo::{Move, Taken, Transitions};
 use crate::com::state::HashedState;
 pub use crate::com::state::SysState;
 
@@ -142,14 +142,9 @@ impl ComModel {
     }
 
     /// The successor of `s` when actor `id` takes a step with outcome `taken` (its next state
-    /// and its sends); `delivered` is the message it took, if any.
-    fn apply(
-        &self,
-        s: &SysState,
-        id: Id,
-        delivered: Option<&Envelope<Msg>>,
-        taken: &Taken,
-    ) -> SysState {
+    /// and its sends); `delivered` is the position in `s.network` of the message it took, if
+    /// any.
+    fn apply(&self, s: &SysState, id: Id, delivered: Option<usize>, taken: &Taken) -> SysState {
         // The network is copied with room for what the step sends: one allocation.
         let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
         network.extend_from_slice(&s.network);
@@ -157,9 +152,8 @@ impl ComModel {
             actor_states: s.actor_states.clone(),
             network,
         };
-        if let Some(e) = delivered {
-            let taken = out.take(e);
-            debug_assert!(taken, "a delivered message was in transit");
+        if let Some(at) = delivered {
+            out.network.remove(at);
         }
         if let Some(next) = &taken.next {
             out.actor_states[usize::from(id)] = next.clone();
@@ -210,27 +204,28 @@ impl Model for ComModel {
     }
 
     fn next_state(&self, s: &SysState, action: Action) -> Option<SysState> {
-        let id = match &action {
-            ActorModelAction::Deliver { dst, .. } => *dst,
-            ActorModelAction::Timeout(id, _) => *id,
+        // A delivery is of a message in transit, found where the sorted network holds it.
+        let (step, delivered) = match &action {
+            ActorModelAction::Deliver { src, dst, msg } => {
+                let at = s
+                    .network
+                    .binary_search_by(|e| (e.src, e.dst, &e.msg).cmp(&(*src, *dst, msg)))
+                    .ok()?;
+                (Move::Deliver(s.network[at]), Some(at))
+            }
+            ActorModelAction::Timeout(id, step) => (Move::Step(*id, *step), None),
             _ => return None,
         };
+        let id = step.actor();
         let i = usize::from(id);
         let (actor, from) = (self.actors.get(i)?, &s.actor_states[i]);
-        let taken = self
-            .transitions
-            .get_or_take(from, &action, || match &action {
-                ActorModelAction::Deliver { src, msg, .. } => actor.deliver(from, *src, msg),
-                ActorModelAction::Timeout(_, step) => actor
-                    .fire(from, *step)
-                    .map(|(next, sends)| (Some(next), sends)),
-                _ => None,
-            })?;
-        let delivered = match action {
-            ActorModelAction::Deliver { src, dst, msg } => Some(Envelope { src, dst, msg }),
-            _ => None,
-        };
-        Some(self.apply(s, id, delivered.as_ref(), &taken))
+        let taken = self.transitions.get_or_take(from, step, || match step {
+            Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
+            Move::Step(_, step) => actor
+                .fire(from, step)
+                .map(|(next, sends)| (Some(next), sends)),
+        })?;
+        Some(self.apply(s, id, delivered, &taken))
     }
 
     fn format_action(&self, action: &Action) -> String {

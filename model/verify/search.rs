@@ -404,7 +404,7 @@ impl Nodes {
     fn push(&mut self, parent: u32, action: u16) -> u32 {
         let node = u32::try_from(self.len).expect("fewer than 2³² search nodes");
         assert!(node != ROOT, "fewer than 2³² − 1 search nodes");
-        if self.len % NODE_BLOCK == 0 {
+        if self.len.is_multiple_of(NODE_BLOCK) {
             self.parents.push(Vec::with_capacity(NODE_BLOCK));
             self.actions.push(Vec::with_capacity(NODE_BLOCK));
         }

@@ -523,19 +523,23 @@ impl Renamings {
     }
 
     /// Those renamings whose `seq` is least.
+    /// One pass: each renaming's `seq` is computed once.
     fn least_by(&self, seq: impl Fn(&[u8; MAX_CLIENTS]) -> [u64; MAX_CLIENTS]) -> Renamings {
-        let least = self
-            .as_slice()
-            .iter()
-            .map(&seq)
-            .min()
-            .expect("the identity is allowed");
         let mut out = Renamings::new();
+        let mut least = [u64::MAX; MAX_CLIENTS];
         for p in self.as_slice() {
-            if seq(p) == least {
-                out.push(*p);
+            let s = seq(p);
+            match s.cmp(&least) {
+                std::cmp::Ordering::Less => {
+                    least = s;
+                    out.len = 0;
+                    out.push(*p);
+                }
+                std::cmp::Ordering::Equal => out.push(*p),
+                std::cmp::Ordering::Greater => {}
             }
         }
+        assert!(out.len > 0, "the identity is allowed");
         out
     }
 }
