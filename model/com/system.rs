@@ -14,13 +14,14 @@ use crate::com::actor::{ComActor, Step};
 use crate::com::config::Config;
 use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Id, Network};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, Id, Network};
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
 
 use crate::com::memo::{Move, Taken, Transitions};
 use crate::com::state::HashedState;
 pub use crate::com::state::SysState;
+use crate::com::transit::Sent;
 
 /// A model action: a message's delivery or an actor's internal step (stateright's
 /// `ActorModelAction`, so that traces, ITF files and action indices are those of the
@@ -121,6 +122,42 @@ impl ComModel {
             })
     }
 
+    /// The model's actions in `s` as moves, in the order and at the indices of
+    /// [`Model::actions`]: the deliveries of the distinct messages in transit, each with the
+    /// position of its first copy in `s.network`, then every actor's enabled steps (with no
+    /// position). The checker takes these without building stateright's actions.
+    pub fn moves(&self, s: &SysState, out: &mut Vec<(Move, Option<usize>)>) {
+        let mut last: Option<Sent> = None;
+        for (at, &e) in s.network.iter().enumerate() {
+            if last == Some(e) {
+                continue;
+            }
+            last = Some(e);
+            if usize::from(e.dst) < self.actors.len() {
+                out.push((Move::Deliver(e), Some(at)));
+            }
+        }
+        for (id, step) in self.timers(s) {
+            out.push((Move::Step(id, step), None));
+        }
+    }
+
+    /// The successor of `s` by move `m` (one of [`ComModel::moves`]; `at`, a delivery's
+    /// position in `s.network`): `None` when the actor does not take it in `s` (a message it
+    /// cannot dispatch yet stays in transit).
+    pub fn successor(&self, s: &SysState, m: Move, at: Option<usize>) -> Option<SysState> {
+        let id = m.actor();
+        let i = usize::from(id);
+        let (actor, from) = (self.actors.get(i)?, &s.actor_states[i]);
+        let taken = self.transitions.get_or_take(from, m, || match m {
+            Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
+            Move::Step(_, step) => actor
+                .fire(from, step)
+                .map(|(next, sends)| (Some(next), sends)),
+        })?;
+        Some(self.apply(s, id, at, &taken))
+    }
+
     /// `s` as stateright's `ActorModelState` of [`reference`]: the same actor states, the
     /// messages as its multiset, the timers set that are enabled.
     pub fn to_reference(&self, s: &SysState) -> stateright::actor::ActorModelState<ComActor, ()> {
@@ -182,30 +219,23 @@ impl Model for ComModel {
 
     /// The deliveries of the distinct messages in transit, then every actor's enabled steps:
     /// stateright's `ActorModel` order (it sorts deliveries by source, destination and message,
-    /// timeouts by actor and step).
+    /// timeouts by actor and step); [`ComModel::moves`], as actions.
     fn actions(&self, s: &SysState, actions: &mut Vec<Action>) {
-        let mut last: Option<&Envelope<Msg>> = None;
-        for e in &s.network {
-            if last == Some(e) {
-                continue;
-            }
-            last = Some(e);
-            if usize::from(e.dst) < self.actors.len() {
-                actions.push(ActorModelAction::Deliver {
-                    src: e.src,
-                    dst: e.dst,
-                    msg: e.msg.clone(),
-                });
-            }
-        }
-        for (id, step) in self.timers(s) {
-            actions.push(ActorModelAction::Timeout(id, step));
-        }
+        let mut moves = Vec::new();
+        self.moves(s, &mut moves);
+        actions.extend(moves.into_iter().map(|(m, _)| match m {
+            Move::Deliver(e) => ActorModelAction::Deliver {
+                src: e.src,
+                dst: e.dst,
+                msg: e.msg.clone(),
+            },
+            Move::Step(id, step) => ActorModelAction::Timeout(id, step),
+        }));
     }
 
     fn next_state(&self, s: &SysState, action: Action) -> Option<SysState> {
         // A delivery is of a message in transit, found where the sorted network holds it.
-        let (step, delivered) = match &action {
+        let (m, at) = match &action {
             ActorModelAction::Deliver { src, dst, msg } => {
                 let at = s
                     .network
@@ -216,16 +246,7 @@ impl Model for ComModel {
             ActorModelAction::Timeout(id, step) => (Move::Step(*id, *step), None),
             _ => return None,
         };
-        let id = step.actor();
-        let i = usize::from(id);
-        let (actor, from) = (self.actors.get(i)?, &s.actor_states[i]);
-        let taken = self.transitions.get_or_take(from, step, || match step {
-            Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
-            Move::Step(_, step) => actor
-                .fire(from, step)
-                .map(|(next, sends)| (Some(next), sends)),
-        })?;
-        Some(self.apply(s, id, delivered, &taken))
+        self.successor(s, m, at)
     }
 
     fn format_action(&self, action: &Action) -> String {

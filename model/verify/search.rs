@@ -452,25 +452,28 @@ impl Goals<'_> {
     /// does not hold yet.
     fn expand(&self, item: Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
         let state = item.state;
-        let mut actions = Vec::with_capacity(16);
-        self.model.actions(&state, &mut actions);
+        let mut moves = Vec::with_capacity(16);
+        self.model.moves(&state, &mut moves);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
         // actions are client calls, each of which has a successor, so the state is a terminal
         // state exactly when it has no successor at all.
         let keep = if self.por {
+            let mut actions = Vec::with_capacity(moves.len());
+            self.model.actions(&state, &mut actions);
             crate::verify::por::ample(&self.model.cfg, &state, &actions)
         } else {
             None
         };
-        // The successors are those of [`successors`], but built here without cloning actions
-        // and dropped at once when already visited; each is numbered by its action's index.
+        // The successors are those of [`successors`], but built here from the model's moves
+        // (the actions at the same indices, without building them) and dropped at once when
+        // already visited; each is numbered by its action's index.
         let mut count = 0usize;
         let mut succ = Vec::new();
-        for (k, a) in actions.into_iter().enumerate() {
+        for (k, (m, at)) in moves.into_iter().enumerate() {
             if keep.as_ref().is_some_and(|keep| !keep[k]) {
                 continue;
             }
-            let Some(next) = self.model.next_state(&state, a) else {
+            let Some(next) = self.model.successor(&state, m, at) else {
                 continue;
             };
             if !self.model.within_boundary(&next) {
