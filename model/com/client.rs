@@ -324,12 +324,11 @@ impl ClientState {
         }
         let next = if self.factory.is_some() && !self.lock_used {
             Some(ClientOp::LockServerTrue)
-        } else if self.factory.is_some() && !self.created {
-            Some(ClientOp::CreateInstance)
         } else if self.factory.is_some()
-            && !self.created_second
-            && cfg.layout.create_instance == MAX_CREATE_INSTANCE
+            && (!self.created
+                || (!self.created_second && cfg.layout.create_instance == MAX_CREATE_INSTANCE))
         {
+            // The first CreateInstance, then the second where the script makes two.
             Some(ClientOp::CreateInstance)
         } else if self.object.is_some() && !self.called {
             Some(ClientOp::Call)

@@ -90,26 +90,6 @@ pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result
     Config::new(s, all, clients)?.with_layout(request.config.layout)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::com::config::DEFAULT_CLIENTS;
-
-    #[test]
-    fn every_builtin_is_its_scenario_baseline() {
-        for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
-            assert_eq!(s.name(), *name);
-            let request = Description::parse(name, text)
-                .and_then(|d| d.to_request())
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(
-                request.config,
-                Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
-            );
-        }
-    }
-}
-
 /// The comment that opens a built-in description's `[expect]` section, which runs to the end
 /// of the file.
 pub const EXPECT_COMMENT: &str = "# Expected verdicts:";
@@ -138,4 +118,24 @@ pub fn expect_section(scenario: Scenario, pinned: &Expectations) -> Result<Strin
         out.push('\n');
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::com::config::DEFAULT_CLIENTS;
+
+    #[test]
+    fn every_builtin_is_its_scenario_baseline() {
+        for (s, (name, text)) in Scenario::ALL.into_iter().zip(BUILTIN) {
+            assert_eq!(s.name(), *name);
+            let request = Description::parse(name, text)
+                .and_then(|d| d.to_request())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                request.config,
+                Config::new(s, ToggleSet::EMPTY, DEFAULT_CLIENTS).unwrap()
+            );
+        }
+    }
 }

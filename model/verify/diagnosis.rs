@@ -179,6 +179,15 @@ impl Diagnosis {
     }
 }
 
+/// A remedy tried on a defect: what it fixes, the toggles of its run, that run's verdicts by
+/// property name, and where the verdicts come from.
+type Tried = (
+    Fixes,
+    ToggleSet,
+    Vec<(&'static str, Verdict)>,
+    Option<Evidence>,
+);
+
 /// The set `t` without `m`.
 fn without(t: ToggleSet, m: Toggle) -> ToggleSet {
     t.iter()
@@ -389,12 +398,7 @@ pub fn diagnose(
             .map(|&i| report.properties[i].def.name)
             .collect();
         // Each remedy's verdicts: the search's runs, or the pinned runs.
-        let tried: Vec<(
-            Fixes,
-            ToggleSet,
-            Vec<(&'static str, Verdict)>,
-            Option<Evidence>,
-        )> = match search {
+        let tried: Vec<Tried> = match search {
             Some(RemedySearch::Done { runs, .. }) => runs
                 .iter()
                 .map(|(fixes, r)| {
