@@ -1,13 +1,14 @@
 //! Messages in transit, interned: each distinct (source, destination, message) is held once per
 //! process with its hash, and a state's messages in transit are pointers to those.
 //!
-//! A system state holds its messages in transit as a sorted multiset ([`crate::com::state::SysState`]),
-//! and the checker copies and fingerprints that multiset for every successor. Yet a run
-//! sends few distinct messages (a message names a class, a client, a slot, an object id or an
-//! HRESULT: small fields), so the model holds each one once, as SPIN's and TLC's state
-//! compression share equal parts: a message in transit costs 8 bytes instead of an envelope's
-//! 48, copying the multiset copies pointers, equal messages compare by pointer, and the hash is
-//! computed once per distinct message instead of once per message per successor.
+//! A system state holds its messages in transit as a sorted multiset
+//! ([`crate::com::state::SysState`]), and the checker copies and fingerprints that multiset
+//! for every successor. Yet a run sends few distinct messages (a message names a class, a
+//! client, a slot, an object id or an HRESULT: small fields), so the model holds each one
+//! once, as SPIN's and TLC's state compression share equal parts: a message in transit costs
+//! 8 bytes instead of an envelope's 48, copying the multiset copies pointers, equal messages
+//! compare by pointer, and the hash is computed once per distinct message instead of once per
+//! message per successor.
 //!
 //! The interner is the process's and is never emptied: it holds the distinct messages of every
 //! run the process checks, which the model's finite message alphabet bounds (actor ids below
