@@ -66,7 +66,7 @@ impl Move {
 struct Entry {
     hash: u64,
     from: Arc<HashedState>,
-    action: Move,
+    taken: Move,
     outcome: Outcome,
 }
 
@@ -121,7 +121,7 @@ impl Transitions {
         let hash = HASH_KEYS.hash_one((from.state_hash(), action));
         let shard = &self.shards[shard_of(hash)];
         let same = |e: &Entry| {
-            e.hash == hash && e.action == action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
+            e.hash == hash && e.taken == action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
         };
         if let Some(e) = shard.lock().expect("no worker panicked").find(hash, same) {
             return e.outcome.clone();
@@ -145,7 +145,7 @@ impl Transitions {
                 Entry {
                     hash,
                     from: from.clone(),
-                    action,
+                    taken: action,
                     outcome: outcome.clone(),
                 },
                 |e| e.hash,

@@ -13,7 +13,7 @@ use crate::com::server::ServerState;
 use crate::com::service::HostState;
 use crate::com::transit::Sent;
 use smallvec::SmallVec;
-use stateright::actor::Envelope;
+use stateright::actor::{Envelope, Id};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -68,15 +68,12 @@ impl SysState {
         self.network.insert(at, e);
     }
 
-    /// Removes one copy of `e` from the messages in transit; `false` when none is there.
-    pub fn take(&mut self, e: &Envelope<Msg>) -> bool {
-        match self.network.binary_search_by(|x| (**x).cmp(e)) {
-            Ok(at) => {
-                self.network.remove(at);
-                true
-            }
-            Err(_) => false,
-        }
+    /// The position in [`SysState::network`] of a copy of `msg` from `src` to `dst`; `None`
+    /// when none is in transit.
+    pub fn position(&self, src: Id, dst: Id, msg: &Msg) -> Option<usize> {
+        self.network
+            .binary_search_by(|e| (e.src, e.dst, &e.msg).cmp(&(src, dst, msg)))
+            .ok()
     }
 }
 

@@ -237,10 +237,7 @@ impl Model for ComModel {
         // A delivery is of a message in transit, found where the sorted network holds it.
         let (m, at) = match &action {
             ActorModelAction::Deliver { src, dst, msg } => {
-                let at = s
-                    .network
-                    .binary_search_by(|e| (e.src, e.dst, &e.msg).cmp(&(*src, *dst, msg)))
-                    .ok()?;
+                let at = s.position(*src, *dst, msg)?;
                 (Move::Deliver(s.network[at]), Some(at))
             }
             ActorModelAction::Timeout(id, step) => (Move::Step(*id, *step), None),
