@@ -78,18 +78,17 @@ fn the_state_type_agrees_with_the_actor_model() {
     assert!(n > 60_000, "atl9-mta with-stopping-flag: {n} states");
 }
 
-/// The memo of transitions (model/com/memo.rs) hands out one `Arc` per distinct actor state:
-/// in a breadth-first walk, every two equal actor states that steps produced are the same
-/// allocation, and a step taken again (from the same actor state, by the same action) hands
+/// The memo of transitions (model/com/memo.rs) holds one copy of each distinct actor state
+/// (`ComModel::intern`): in a breadth-first walk, every two equal actor states that steps
+/// produced are the same allocation, the initial states' included, and a step taken again (from the same actor state, by the same action) hands
 /// out the same next state. The successors themselves are checked against the `ActorModel`'s
 /// above, memo hits included (one model serves the whole walk).
 #[test]
 fn the_memo_shares_equal_actor_states() {
     use std::collections::HashMap;
-    use std::sync::Arc;
     let model: ComModel = assemble(cfg("local-multi-sta", "baseline"));
     let init = model.init_states().remove(0);
-    let mut held: HashMap<u64, Vec<Arc<comlife::com::state::HashedState>>> = HashMap::new();
+    let mut held: HashMap<u64, Vec<comlife::com::state::ActorRef>> = HashMap::new();
     let mut seen = HashSet::from([fingerprint(&init)]);
     let mut queue = VecDeque::from([init.clone()]);
     let (mut shared, mut again) = (0usize, 0usize);
@@ -102,17 +101,17 @@ fn the_memo_shares_equal_actor_states() {
             };
             let u = model.next_state(&s, a).expect("taken once, taken again");
             for (k, (x, y)) in t.actor_states.iter().zip(&u.actor_states).enumerate() {
-                assert!(Arc::ptr_eq(x, y), "actor {k}: a step taken again");
-                if Arc::ptr_eq(x, &s.actor_states[k]) || Arc::ptr_eq(x, &init.actor_states[k]) {
+                assert!(std::ptr::eq(*x, *y), "actor {k}: a step taken again");
+                if std::ptr::eq(*x, s.actor_states[k]) {
                     continue;
                 }
                 let equal = held.entry(x.state_hash()).or_default();
                 match equal.iter().find(|h| ***h == **x) {
                     Some(h) => {
-                        assert!(Arc::ptr_eq(h, x), "actor {k}: two copies of {x:?}");
+                        assert!(std::ptr::eq(*h, *x), "actor {k}: two copies of {x:?}");
                         shared += 1;
                     }
-                    None => equal.push(x.clone()),
+                    None => equal.push(*x),
                 }
                 again += 1;
             }

@@ -93,7 +93,7 @@ fn properties_are_symmetric() {
         for s in reachable(&model, 20_000).iter().step_by(7) {
             let values: Vec<bool> = props.iter().map(|p| (p.condition)(&model, s)).collect();
             for p in all_perms(&c) {
-                let t = permute_state(&c, s, &p);
+                let t = permute_state(&model, s, &p);
                 differing += usize::from(t != *s);
                 compared += 1;
                 let image: Vec<bool> = props.iter().map(|p| (p.condition)(&model, &t)).collect();
@@ -135,10 +135,10 @@ fn key_is_the_same_for_a_state_and_its_allowed_images() {
         let sym = Symmetry::new(c, true);
         let mut moved = 0;
         for s in reachable(&model, 20_000).iter().step_by(5) {
-            assert!(permute_state(&c, s, &Perm::IDENTITY) == *s);
+            assert!(permute_state(&model, s, &Perm::IDENTITY) == *s);
             let k = sym.key(s);
             for p in sym.allowed(s) {
-                let t = permute_state(&c, s, &p);
+                let t = permute_state(&model, s, &p);
                 moved += usize::from(t != *s);
                 assert_eq!(
                     sym.key(&t),
@@ -192,7 +192,7 @@ fn key_merges_only_images_of_each_other() {
             .map(|s| {
                 sym.allowed(s)
                     .iter()
-                    .map(|p| fingerprint(&permute_state(&c, s, p)))
+                    .map(|p| fingerprint(&permute_state(&model, s, p)))
                     .min()
                     .expect("the identity is allowed")
             })
@@ -479,7 +479,7 @@ fn service_renames_clients_of_one_service() {
             let values: Vec<bool> = props.iter().map(|p| (p.condition)(&model, s)).collect();
             let k = sym.key(s);
             for p in sym.allowed(s) {
-                let t = permute_state(&c, s, &p);
+                let t = permute_state(&model, s, &p);
                 moved += usize::from(t != *s);
                 let image: Vec<bool> = props.iter().map(|p| (p.condition)(&model, &t)).collect();
                 assert_eq!(values, image, "{label}: properties differ under {p:?}");

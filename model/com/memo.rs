@@ -9,38 +9,38 @@
 //! 1 313 server states and 148 client states; with three clients it takes 74 592 distinct
 //! transitions between 23 482 distinct actor states among 15.1 M classes of states,
 //! docs/benchmarks.md), so the same local transition is taken again in state after state. The
-//! memo keeps each one's outcome (the actor's next state, shared by `Arc`, hash and enabled
-//! steps included, and its sends), so that a successor costs a copy of the roster and of the
+//! memo keeps each one's outcome (the actor's next state, shared, hash and enabled steps
+//! included, and its sends), so that a successor costs a copy of the roster and of the
 //! messages, not a clone, run and hash of the handler's state. LTSmin
 //! caches the transitions of its partitioned next-state function the same way (its `--cache`
 //! option, Blom, van de Pol and Weber, *LTSmin*, CAV 2010).
 //!
 //! The memo changes no value: the outcome of a transition is the outcome the handler returns,
-//! compared by value (an equal actor state held by another `Arc` finds the same entry).
+//! compared by value (an equal actor state held elsewhere finds the same entry).
 
 use crate::com::actor::{ComState, Step};
 use crate::com::msg::Sends;
-use crate::com::state::{HashedState, HASH_KEYS};
+use crate::com::state::{ActorRef, HashedState, HASH_KEYS};
 use crate::com::transit::Sent;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 use stateright::actor::Id;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-/// What a transition does to its actor when the actor takes the action.
-#[derive(Debug)]
+/// What a transition does to its actor when the actor takes the action. Cloned out of the
+/// memo by value (a copy, unless the step sends more than two messages).
+#[derive(Clone, Debug)]
 pub struct Taken {
     /// The actor's next state; `None` when the step leaves it unchanged.
-    pub next: Option<Arc<HashedState>>,
+    pub next: Option<ActorRef>,
     /// What the actor sends, in the order its handler sent it, interned with the actor as
     /// source.
     pub sends: SmallVec<[Sent; 2]>,
 }
 
 /// A transition's outcome: `None` when the actor does not take the action in that state (a
-/// message it cannot dispatch yet stays in transit), else what it does, shared (a memo hit
-/// costs one reference count).
-pub type Outcome = Option<Arc<Taken>>;
+/// message it cannot dispatch yet stays in transit), else what it does.
+pub type Outcome = Option<Taken>;
 
 /// What an actor does in a transition: take one message in transit (interned, so that the
 /// memo hashes and compares it as one pointer), or one of its internal steps.
@@ -65,7 +65,7 @@ impl Move {
 /// One memoised transition: the state it starts from, the move, and its outcome.
 struct Entry {
     hash: u64,
-    from: Arc<HashedState>,
+    from: ActorRef,
     taken: Move,
     outcome: Outcome,
 }
@@ -84,12 +84,18 @@ fn shard_of(hash: u64) -> usize {
 ///
 /// The next states it hands out are also shared among transitions (hash-consed, as SPIN's
 /// and TLC's state compression share equal parts): every transition that leads an actor to
-/// equal states hands out the same `Arc`, so each distinct actor state of a run is held once,
-/// its hash, enabled steps and the checker's cached values computed once, and the memo's
-/// lookups by a state find it by pointer.
+/// equal states hands out the same reference, so each distinct actor state of a run is held
+/// once, its hash, enabled steps and the checker's cached values computed once, and the
+/// memo's lookups by a state find it by pointer.
+///
+/// The distinct actor states are held for the rest of the process (leaked), so that a state
+/// refers to them without reference counts ([`ActorRef`]); the memo held them for its model's
+/// lifetime anyway. The cost is what a process's models leave behind: the whole two-client
+/// `check` (243 models) keeps 337 421 actor states, about 75 MiB more at its peak
+/// (docs/benchmarks.md).
 pub struct Transitions {
     shards: Box<[Mutex<HashTable<Entry>>]>,
-    states: Box<[Mutex<HashTable<Arc<HashedState>>>]>,
+    states: Box<[Mutex<HashTable<ActorRef>>]>,
 }
 
 impl Default for Transitions {
@@ -114,14 +120,14 @@ impl Transitions {
     /// and its sends.
     pub fn get_or_take(
         &self,
-        from: &Arc<HashedState>,
+        from: ActorRef,
         action: Move,
         take: impl FnOnce() -> Option<(Option<ComState>, Sends)>,
     ) -> Outcome {
         let hash = HASH_KEYS.hash_one((from.state_hash(), action));
         let shard = &self.shards[shard_of(hash)];
         let same = |e: &Entry| {
-            e.hash == hash && e.taken == action && (Arc::ptr_eq(&e.from, from) || e.from == *from)
+            e.hash == hash && e.taken == action && (std::ptr::eq(e.from, from) || e.from == from)
         };
         if let Some(e) = shard.lock().expect("no worker panicked").find(hash, same) {
             return e.outcome.clone();
@@ -130,13 +136,13 @@ impl Transitions {
         // equal outcomes, and the first one stored is kept.
         let outcome = take().map(|(next, sends)| {
             let src = action.actor();
-            Arc::new(Taken {
+            Taken {
                 next: next.map(|n| self.shared(HashedState::new(n))),
                 sends: sends
                     .into_iter()
                     .map(|(dst, msg)| Sent::of(src, dst, msg))
                     .collect(),
-            })
+            }
         });
         let mut table = shard.lock().expect("no worker panicked");
         if table.find(hash, same).is_none() {
@@ -144,7 +150,7 @@ impl Transitions {
                 hash,
                 Entry {
                     hash,
-                    from: from.clone(),
+                    from,
                     taken: action,
                     outcome: outcome.clone(),
                 },
@@ -154,17 +160,18 @@ impl Transitions {
         outcome
     }
 
-    /// The `Arc` every transition hands out for states equal to `state`: the first one seen.
-    fn shared(&self, state: HashedState) -> Arc<HashedState> {
+    /// The reference every transition hands out for states equal to `state`: the first one
+    /// seen, held for the rest of the process.
+    pub(crate) fn shared(&self, state: HashedState) -> ActorRef {
         let hash = state.state_hash();
         let mut table = self.states[shard_of(hash)]
             .lock()
             .expect("no worker panicked");
         match table.find(hash, |held| **held == state) {
-            Some(held) => held.clone(),
+            Some(held) => held,
             None => {
-                let state = Arc::new(state);
-                table.insert_unique(hash, state.clone(), |held| held.state_hash());
+                let state: ActorRef = Box::leak(Box::new(state));
+                table.insert_unique(hash, state, |held| held.state_hash());
                 state
             }
         }

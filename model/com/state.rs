@@ -18,7 +18,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 pub use crate::com::system::ComModel;
 
@@ -37,8 +37,8 @@ pub const INLINE_ACTORS: usize = 7;
 /// Compared with stateright's `ActorModelState`, which [`crate::com::system::reference`] still
 /// builds, an actor state carries its hash ([`HashedState`]), computed once by the step that
 /// produced it rather than once per successor for every actor, and a message in transit is an
-/// interned pointer with its hash ([`Sent`]); a successor copies the inline roster of actor
-/// states and the vector of message pointers (allocating for it when messages are in transit)
+/// interned pointer with its hash ([`Sent`]); a successor copies the inline roster of
+/// references to actor states and the vector of message pointers (allocating for it when messages are in transit)
 /// instead of cloning a vector of actor states, a hash map of messages, a hash set of timers
 /// per actor and four vectors that never change (issue 21 §1). The messages are not inline: a
 /// frontier of states each carrying room for messages it does not have took 9 % more memory
@@ -48,9 +48,9 @@ pub const INLINE_ACTORS: usize = 7;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
-    /// [`Config::server_id`], [`Config::host_id`]). An `Arc` each, so that a successor shares
-    /// every actor state its step did not change.
-    pub actor_states: SmallVec<[Arc<HashedState>; INLINE_ACTORS]>,
+    /// [`Config::server_id`], [`Config::host_id`]). A shared reference each ([`ActorRef`]),
+    /// so that a successor shares every actor state its step did not change.
+    pub actor_states: SmallVec<[ActorRef; INLINE_ACTORS]>,
     /// The messages in transit, one entry per copy, sorted by (source, destination, message):
     /// the model's network is unordered and non-duplicating (COM's RPC delivers each call
     /// exactly once; the order between different senders is free), so this sorted multiset is
@@ -85,6 +85,13 @@ pub const HASH_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(
     0xa409_3822_299f_31d0,
     0x082e_fa98_ec4e_6c89,
 );
+
+/// An actor state as a [`SysState`] holds it: one of its model's distinct actor states, held
+/// once for the rest of the process ([`crate::com::system::ComModel::intern`]). A plain
+/// reference, copied without touching a reference count: with `Arc`s, a successor's copy of the
+/// roster and its drop wrote seven counters, which the checker's workers share (18 % of
+/// local-sta's time with three clients, docs/benchmarks.md).
+pub type ActorRef = &'static HashedState;
 
 /// An actor's state as a [`SysState`] holds it: the state, its hash, computed once when the
 /// step that produced the state ran (a successor shares the actor states its step did not
@@ -172,7 +179,7 @@ impl Deref for HashedState {
 
 impl PartialEq for HashedState {
     fn eq(&self, other: &HashedState) -> bool {
-        self.hash == other.hash && self.state == other.state
+        std::ptr::eq(self, other) || self.hash == other.hash && self.state == other.state
     }
 }
 

@@ -10,7 +10,7 @@
 //! `bench` measures stateright's own checker on it, and tests compare the two models' state
 //! graphs.
 
-use crate::com::actor::{ComActor, Step};
+use crate::com::actor::{ComActor, ComState, Step};
 use crate::com::config::Config;
 use crate::com::msg::Msg;
 use crate::com::scenario::Scenario;
@@ -18,9 +18,9 @@ use stateright::actor::{Actor, ActorModel, ActorModelAction, Id, Network};
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
 
-use crate::com::memo::{Move, Taken, Transitions};
-use crate::com::state::HashedState;
+use crate::com::memo::{Move, Transitions};
 pub use crate::com::state::SysState;
+use crate::com::state::{ActorRef, HashedState};
 use crate::com::transit::Sent;
 
 /// A model action: a message's delivery or an actor's internal step (stateright's
@@ -109,6 +109,16 @@ impl ComModel {
         self
     }
 
+    /// The model's one copy of actor state `state` ([`Transitions`]: each distinct actor state
+    /// of a model is held once, for the rest of the process, with its hash and the values
+    /// computed about it). The initial states and the states successors reach are interned
+    /// here; so must be any other state a [`SysState`] of this model holds (a symmetry image,
+    /// `verify::symmetry::permute_state`), for its cached values belong to this model's
+    /// configuration.
+    pub fn intern(&self, state: ComState) -> ActorRef {
+        self.transitions.shared(HashedState::new(state))
+    }
+
     /// Every actor's enabled internal steps in `s`, as (actor id, step) in the order of the
     /// model's timeout actions.
     pub fn timers<'a>(&'a self, s: &'a SysState) -> impl Iterator<Item = (Id, Step)> + 'a {
@@ -146,16 +156,31 @@ impl ComModel {
     /// position in `s.network`): `None` when the actor does not take it in `s` (a message it
     /// cannot dispatch yet stays in transit).
     pub fn successor(&self, s: &SysState, m: Move, at: Option<usize>) -> Option<SysState> {
-        let id = m.actor();
-        let i = usize::from(id);
-        let (actor, from) = (self.actors.get(i)?, &s.actor_states[i]);
+        let i = usize::from(m.actor());
+        let (actor, from) = (self.actors.get(i)?, s.actor_states[i]);
         let taken = self.transitions.get_or_take(from, m, || match m {
             Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
             Move::Step(_, step) => actor
                 .fire(from, step)
                 .map(|(next, sends)| (Some(next), sends)),
         })?;
-        Some(self.apply(s, id, at, &taken))
+        // The network is copied with room for what the step sends: one allocation.
+        let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
+        network.extend_from_slice(&s.network);
+        let mut out = SysState {
+            actor_states: s.actor_states.clone(),
+            network,
+        };
+        if let Some(at) = at {
+            out.network.remove(at);
+        }
+        if let Some(next) = taken.next {
+            out.actor_states[i] = next;
+        }
+        for &sent in &taken.sends {
+            out.send(sent);
+        }
+        Some(out)
     }
 
     /// `s` as stateright's `ActorModelState` of [`reference`]: the same actor states, the
@@ -177,29 +202,6 @@ impl ComModel {
         }
         out
     }
-
-    /// The successor of `s` when actor `id` takes a step with outcome `taken` (its next state
-    /// and its sends); `delivered` is the position in `s.network` of the message it took, if
-    /// any.
-    fn apply(&self, s: &SysState, id: Id, delivered: Option<usize>, taken: &Taken) -> SysState {
-        // The network is copied with room for what the step sends: one allocation.
-        let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
-        network.extend_from_slice(&s.network);
-        let mut out = SysState {
-            actor_states: s.actor_states.clone(),
-            network,
-        };
-        if let Some(at) = delivered {
-            out.network.remove(at);
-        }
-        if let Some(next) = &taken.next {
-            out.actor_states[usize::from(id)] = next.clone();
-        }
-        for sent in &taken.sends {
-            out.send(*sent);
-        }
-        out
-    }
 }
 
 impl Model for ComModel {
@@ -211,7 +213,7 @@ impl Model for ComModel {
             actor_states: self
                 .actors
                 .iter()
-                .map(|a| Arc::new(HashedState::new(a.initial())))
+                .map(|a| self.intern(a.initial()))
                 .collect(),
             network: Vec::new(),
         }]

@@ -598,7 +598,7 @@ fn step_meta(
                     }
                 }
                 ActorModelAction::Timeout(id, step) => {
-                    let before = &*prev.actor_states[usize::from(*id)];
+                    let before = prev.actor_states[usize::from(*id)];
                     let sentence = step.sentence_in(&model.cfg.actor_name(*id), &model.cfg, before);
                     m.insert("actionKind".into(), s("step"));
                     m.insert("actor".into(), s(&names[usize::from(*id)]));
@@ -631,7 +631,7 @@ fn step_meta(
         let mut created = Vec::new();
         let mut destroyed = Vec::new();
         for (k, name) in names.iter().enumerate() {
-            let (before, after) = (&*prev.actor_states[k], &*state.actor_states[k]);
+            let (before, after) = (prev.actor_states[k], state.actor_states[k]);
             let ch = state_text::changes(cfg, k, before, after);
             if !ch.is_empty() {
                 m.insert(format!("changes.{name}"), s(&ch.join("\n")));
@@ -657,7 +657,7 @@ fn step_meta(
     } else {
         let mut initial = Vec::new();
         for (k, name) in names.iter().enumerate() {
-            for (key, label) in state_text::objects(&state.actor_states[k]) {
+            for (key, label) in state_text::objects(state.actor_states[k]) {
                 initial.push(format!("{name}\t{name}_{key}\t{label}"));
             }
         }

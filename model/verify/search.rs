@@ -15,7 +15,7 @@
 //!   on one thread it runs sequentially.
 //! * **Memory.** A visited state costs one 8-byte table entry (its fingerprint and first mask),
 //!   a search node 6 bytes (parent and action index). The states waiting to be expanded share
-//!   equal actor states: the model hands out one `Arc` per distinct actor state
+//!   equal actor states: the model holds one copy of each distinct actor state
 //!   ([`crate::com::memo::Transitions`]), so a level holds one copy of each.
 //! * **always / sometimes.** The first state in that order that violates an `always` property
 //!   (satisfies a `sometimes` one) is its discovery; BFS order makes the path to it a shortest
@@ -31,8 +31,9 @@
 //!   subgraph of states where P is false, so the counterexample is the shortest one and the
 //!   same one that search finds.
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash).
-//! * **The frontier** holds the model's own states ([`SysState`]: the actor states, shared by
-//!   `Arc` with the parent, and a sorted vector of interned messages; timers are derived), so a
+//! * **The frontier** holds the model's own states ([`SysState`]: references to the model's
+//!   one copy of each actor state, and a sorted vector of interned messages; timers are
+//!   derived), so a
 //!   state waiting to be expanded costs what its parts cost.
 //! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::verify::symmetry`]): the visited set is
 //!   keyed by the canonical key of a state's class (states that differ by a renaming of
@@ -95,16 +96,22 @@ pub(crate) use crate::com::state::HASH_KEYS as FP_KEYS;
 /// different states share a fingerprint with probability about 2⁻⁶⁴ per pair; such a
 /// collision would merge them.
 pub fn fingerprint(s: &SysState) -> u64 {
-    let mut h = FP_KEYS.build_hasher();
-    for a in &s.actor_states {
-        h.write_u64(a.state_hash());
-    }
     let net = s
         .network
         .iter()
         .map(|e| e.envelope_hash())
         .fold(0, u64::wrapping_add);
-    h.write_u64(net);
+    fingerprint_of(s.actor_states.iter().map(|a| a.state_hash()), net)
+}
+
+/// [`fingerprint`] from its parts: the actor states' hashes in actor order and the wrapping
+/// sum of the messages' hashes ([`crate::com::transit::Sent::envelope_hash`]).
+pub(crate) fn fingerprint_of(actor_hashes: impl Iterator<Item = u64>, network: u64) -> u64 {
+    let mut h = FP_KEYS.build_hasher();
+    for a in actor_hashes {
+        h.write_u64(a);
+    }
+    h.write_u64(network);
     h.finish()
 }
 
@@ -772,7 +779,7 @@ pub fn action_phrase_in(model: &ComModel, before: &SysState, action: &Action) ->
         ActorModelAction::Timeout(id, step) => step.sentence_in(
             &model.cfg.actor_name(*id),
             &model.cfg,
-            &before.actor_states[usize::from(*id)],
+            before.actor_states[usize::from(*id)],
         ),
         _ => action_phrase(model, action),
     }

@@ -75,7 +75,7 @@ use crate::com::scenario::Scenario;
 use crate::com::scm::{Activation, Choosing, ClassEntry, ScmState};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::HostState;
-use crate::com::state::{HashedState, SysState};
+use crate::com::state::{ComModel, SysState, HASH_KEYS};
 use crate::com::transit::Sent;
 use stateright::actor::{Envelope, Id};
 use std::borrow::Cow;
@@ -397,14 +397,16 @@ fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Sent> {
     out
 }
 
-/// The image of a whole state of a local scenario under `p`: actor states moved and renamed,
-/// messages and timers moved and renamed.
+/// The image of a whole state of a local scenario or of `service` under `p`: actor states
+/// moved and renamed, messages and timers moved and renamed. The renamed actor states are
+/// `model`'s ([`ComModel::intern`]).
 ///
 /// # Panics
-/// When `s` is not a state of a local scenario or of `service` of `cfg`.
-pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
+/// When `s` is not a state of a local scenario or of `service` of `model`'s configuration.
+pub fn permute_state(model: &ComModel, s: &SysState, p: &Perm) -> SysState {
+    let cfg = &model.cfg;
     if cfg.scenario == Scenario::Service {
-        return permute_service_state(cfg, s, p);
+        return permute_service_state(model, s, p);
     }
     let n = s.actor_states.len();
     let image = |a: &ComState| -> ComState {
@@ -420,7 +422,7 @@ pub fn permute_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
     let mut out = s.clone();
     out.actor_states = from
         .iter()
-        .map(|&i| Arc::new(HashedState::new(image(&s.actor_states[i]))))
+        .map(|&i| model.intern(image(s.actor_states[i])))
         .collect();
     out.network = network;
     out
@@ -454,7 +456,7 @@ pub struct Symmetry {
     /// [`MAX_CLIENTS`]).
     slots_by_launched: Arc<[Renamings]>,
     /// The number of renamings of the clients and slots (n! × slots!) when each actor state
-    /// caches the hashes of its images under them ([`HashedState::renamed`]); 0 when that
+    /// caches the hashes of its images under them ([`crate::com::state::HashedState::renamed`]); 0 when that
     /// table would be larger than [`CACHED_RENAMINGS`] (four clients), and images are hashed
     /// each time.
     cached: usize,
@@ -848,7 +850,7 @@ impl Symmetry {
                 if p == Perm::IDENTITY {
                     crate::verify::search::fingerprint(s)
                 } else {
-                    crate::verify::search::fingerprint(&permute_service_state(&self.cfg, s, &p))
+                    service_image_fingerprint(&self.cfg, s, &p)
                 }
             })
             .min()
@@ -868,19 +870,38 @@ pub fn host_image(h: &HostState, p: &Perm) -> HostState {
 
 /// The image of a `service` state under `p`: client states moved, the host's callers, the
 /// messages' client ids and indices and the host's `FinishCall` timers renamed.
-fn permute_service_state(cfg: &Config, s: &SysState, p: &Perm) -> SysState {
+fn permute_service_state(model: &ComModel, s: &SysState, p: &Perm) -> SysState {
+    let cfg = &model.cfg;
     let n = s.actor_states.len();
-    let from: Vec<usize> = (0..n).map(|pos| p.source(cfg, pos)).collect();
     let mut out = s.clone();
-    out.actor_states = from
-        .iter()
-        .map(|&i| match s.actor_states[i].state() {
-            ComState::Host(h) => Arc::new(HashedState::new(ComState::Host(host_image(h, p)))),
-            _ => s.actor_states[i].clone(),
+    out.actor_states = (0..n)
+        .map(|pos| {
+            let a = s.actor_states[p.source(cfg, pos)];
+            match a.state() {
+                ComState::Host(h) => model.intern(ComState::Host(host_image(h, p))),
+                _ => a,
+            }
         })
         .collect();
     out.network = network_image(cfg, s, p);
     out
+}
+
+/// The [`fingerprint`](crate::verify::search::fingerprint) of `permute_service_state`'s image
+/// of `s` under `p`, computed from the parts' hashes without building the image's actor states.
+fn service_image_fingerprint(cfg: &Config, s: &SysState, p: &Perm) -> u64 {
+    let hashes = (0..s.actor_states.len()).map(|pos| {
+        let a = s.actor_states[p.source(cfg, pos)];
+        match a.state() {
+            ComState::Host(h) => HASH_KEYS.hash_one(ComState::Host(host_image(h, p))),
+            _ => a.state_hash(),
+        }
+    });
+    let net = network_image(cfg, s, p)
+        .iter()
+        .map(|e| e.envelope_hash())
+        .fold(0, u64::wrapping_add);
+    crate::verify::search::fingerprint_of(hashes, net)
 }
 
 /// Hash of the SCM's image under `p`, without allocating for the common short lists.
@@ -1180,7 +1201,7 @@ mod tests {
         }
     }
 
-    /// The image hashes each actor state caches ([`HashedState::renamed`]) are the ones
+    /// The image hashes each actor state caches ([`crate::com::state::HashedState::renamed`]) are the ones
     /// computed afresh: on a three-client run, where up to 36 renamings are allowed, every
     /// state's key read from the caches (computed a second time) equals its key with no cache.
     #[test]
