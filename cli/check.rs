@@ -56,7 +56,7 @@ enum Against {
         /// The file, as named on the command line.
         fname: String,
         /// What the file describes.
-        desc: comlife::description::run::CheckRequest,
+        desc: Box<comlife::description::run::CheckRequest>,
         /// The command that explores the run (written into its traces).
         explore: String,
     },
@@ -471,7 +471,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
         let root = Some(file.parent().unwrap_or(Path::new("")).join("traces"));
         let against = Against::Description {
             fname,
-            desc,
+            desc: Box::new(desc),
             explore,
         };
         (vec![Job { cfg, opts }], false, against, root)

@@ -186,8 +186,8 @@ pub fn print_compact(runs: &[(RunReport, Comparison)]) {
         header += &format!("{i:>CELL$}");
     }
     println!(
-        "{header}  {:>9}  {}",
-        "states", "what the row turns from the defaults"
+        "{header}  {:>9}  what the row turns from the defaults",
+        "states"
     );
     for (r, c) in runs {
         let mut row = format!("{:<width$}", r.cfg.run_label());

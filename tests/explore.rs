@@ -50,7 +50,7 @@ fn applies(_: Scenario) -> bool {
 
 /// Holds while no message is in transit: true and false alternate along most paths.
 fn quiet(_: &ComModel, s: &SysState) -> bool {
-    s.network.len() == 0
+    s.network.is_empty()
 }
 
 /// Holds while at least two messages are in transit.

@@ -867,7 +867,7 @@ fn the_idle_keys_are_checked_in_the_layout() {
             peer_lock,
             ..c.layout
         };
-        let err = c.clone().with_layout(layout).unwrap_err();
+        let err = c.with_layout(layout).unwrap_err();
         assert!(err.contains(words), "{err}");
     }
 }

@@ -260,7 +260,7 @@ fn model_violations(model: &Path) -> Vec<String> {
         out.extend(
             violations(&layer, &src)
                 .into_iter()
-                .map(|v| format!("{}:{v}", f.strip_prefix(&root()).unwrap_or(f).display())),
+                .map(|v| format!("{}:{v}", f.strip_prefix(root()).unwrap_or(f).display())),
         );
     }
     out

@@ -208,10 +208,9 @@ fn every_code_pointer_a_rule_names_exists() {
                 && tok.starts_with(|c: char| c.is_ascii_uppercase())
                 && tok.chars().any(|c| c.is_ascii_lowercase())
                 && tok.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2
+                && !anywhere(tok)
             {
-                if !anywhere(tok) {
-                    errors.push(format!("{}: no identifier {tok} in model/", r.id));
-                }
+                errors.push(format!("{}: no identifier {tok} in model/", r.id));
             }
         }
     }

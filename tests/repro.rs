@@ -189,8 +189,8 @@ fn sweeps(trace: &str) -> (Vec<usize>, Vec<usize>) {
             .unwrap()
     };
     let (mut freed, mut kept) = (vec![], vec![]);
-    for k in 1..st.len() {
-        if st[k]["#meta"]["actionItf"]
+    for (k, step) in st.iter().enumerate().skip(1) {
+        if step["#meta"]["actionItf"]
             .as_str()
             .unwrap()
             .contains("\"Sweep\"")

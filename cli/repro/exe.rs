@@ -92,7 +92,7 @@ pub fn plan(
         plans.insert(format!("client{c}"), ClientPlan::default());
     }
     let mut schedule_lines: Vec<String> = Vec::new();
-    let windows = windows(&states, entry);
+    let windows = windows(states, entry);
     // Steps: (index, action).
     let actions: Vec<(usize, Value)> = states
         .iter()
@@ -180,7 +180,7 @@ pub fn plan(
     let deliveries: Vec<(usize, usize, String)> = actions
         .iter()
         .filter(|(_, a)| a["tag"] == "Deliver" && a["value"]["dst"] == "serverInstance1")
-        .filter_map(|(i, a)| msg_client(&a["value"]).map(|c| (*i, taken(&states, *i), c)))
+        .filter_map(|(i, a)| msg_client(&a["value"]).map(|c| (*i, taken(states, *i), c)))
         .collect();
 
     let mut points_used: Vec<&'static str> = Vec::new();
