@@ -456,9 +456,9 @@ pub struct Symmetry {
     /// [`MAX_CLIENTS`]).
     slots_by_launched: Arc<[Renamings]>,
     /// The number of renamings of the clients and slots (n! × slots!) when each actor state
-    /// caches the hashes of its images under them ([`crate::com::state::HashedState::renamed`]); 0 when that
-    /// table would be larger than [`CACHED_RENAMINGS`] (four clients), and images are hashed
-    /// each time.
+    /// caches the hashes of its images under them
+    /// ([`crate::com::state::HashedState::renamed`]); 0 when that table would be larger than
+    /// [`CACHED_RENAMINGS`] (four clients), and images are hashed each time.
     cached: usize,
 }
 
@@ -1201,8 +1201,8 @@ mod tests {
         }
     }
 
-    /// The image hashes each actor state caches ([`crate::com::state::HashedState::renamed`]) are the ones
-    /// computed afresh: on a three-client run, where up to 36 renamings are allowed, every
+    /// The image hashes each actor state caches
+    /// ([`crate::com::state::HashedState::renamed`]) are the ones computed afresh: on a three-client run, where up to 36 renamings are allowed, every
     /// state's key read from the caches (computed a second time) equals its key with no cache.
     #[test]
     fn cached_image_hashes_are_the_computed_ones() {
@@ -1237,5 +1237,38 @@ mod tests {
             stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
         }
         assert!(renamed > 1_000, "{renamed} states with a cached image");
+    }
+
+    /// `service`'s key fingerprints an image from its parts' hashes
+    /// (`service_image_fingerprint`): the fingerprint of the image built and interned
+    /// (`permute_service_state`), for every allowed renaming of reachable states of a run with
+    /// two clients of one service.
+    #[test]
+    fn service_images_are_fingerprinted_as_built() {
+        let cfg = Config::new(Scenario::Service, ToggleSet::EMPTY, 3).unwrap();
+        let sym = Symmetry::new(cfg, true);
+        let model = build(cfg);
+        let mut seen = HashSet::new();
+        let mut stack = model.init_states();
+        let mut renamed = 0;
+        while let Some(s) = stack.pop() {
+            if seen.len() >= 5_000 || !seen.insert(crate::verify::search::fingerprint(&s)) {
+                continue;
+            }
+            for p in sym.allowed(&s) {
+                let built = permute_service_state(&model, &s, &p);
+                assert_eq!(
+                    service_image_fingerprint(&cfg, &s, &p),
+                    crate::verify::search::fingerprint(&built),
+                    "{s:?} under {p:?}"
+                );
+                renamed += usize::from(built != s);
+            }
+            stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
+        }
+        assert!(
+            renamed > 100,
+            "{renamed} images that differ from their state"
+        );
     }
 }
