@@ -93,7 +93,7 @@ fn the_memo_shares_equal_actor_states() {
     for &a in &init.actor_states {
         let equal = held.entry(a.state_hash()).or_default();
         if !equal.iter().any(|h| std::ptr::eq(*h, a)) {
-            assert!(!equal.iter().any(|h| *h == a), "two copies of {a:?}");
+            assert!(!equal.contains(&a), "two copies of {a:?}");
             equal.push(a);
         }
     }
