@@ -80,9 +80,10 @@ fn the_state_type_agrees_with_the_actor_model() {
 
 /// The memo of transitions (model/com/memo.rs) holds one copy of each distinct actor state
 /// (`ComModel::intern`): in a breadth-first walk, every two equal actor states that steps
-/// produced are the same allocation, the initial states' included, and a step taken again (from the same actor state, by the same action) hands
-/// out the same next state. The successors themselves are checked against the `ActorModel`'s
-/// above, memo hits included (one model serves the whole walk).
+/// produced are the same allocation, the initial states' included, and a step taken again
+/// (from the same actor state, by the same action) hands out the same next state. The
+/// successors themselves are checked against the `ActorModel`'s above, memo hits included (one
+/// model serves the whole walk).
 #[test]
 fn the_memo_shares_equal_actor_states() {
     use std::collections::HashMap;

@@ -40,11 +40,11 @@ pub const INLINE_ACTORS: usize = 7;
 /// interned pointer with its hash ([`Sent`]); a successor copies the inline roster of
 /// references to actor states and the vector of message pointers (allocating for it when
 /// messages are in transit) instead of cloning a vector of actor states, a hash map of
-/// messages, a hash set of timers per actor and four vectors that never change (issue 21 §1). The messages are not inline: a
-/// frontier of states each carrying room for messages it does not have took 9 % more memory
-/// for no measurable time (local-sta, three clients, 32 steps, when a message was 48 bytes;
-/// two inline pointers, which fit in the vector's 24 bytes, made no measurable difference
-/// either, local-multi-sta with three clients).
+/// messages, a hash set of timers per actor and four vectors that never change (issue 21 §1).
+/// The messages are not inline: a frontier of states each carrying room for messages it does
+/// not have took 9 % more memory for no measurable time (local-sta, three clients, 32 steps,
+/// when a message was 48 bytes; two inline pointers, which fit in the vector's 24 bytes, made
+/// no measurable difference either, local-multi-sta with three clients).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],

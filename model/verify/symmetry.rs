@@ -1145,18 +1145,28 @@ mod tests {
     use stateright::Model;
     use std::collections::HashSet;
 
+    /// The states a depth-first walk of `model` reaches, each once, at most `limit` of them.
+    fn reached(model: &ComModel, limit: usize) -> Vec<SysState> {
+        let (mut seen, mut out) = (HashSet::new(), Vec::new());
+        let mut stack = model.init_states();
+        while let Some(s) = stack.pop() {
+            if seen.len() >= limit || !seen.insert(crate::verify::search::fingerprint(&s)) {
+                continue;
+            }
+            stack.extend(successors(model, &s).into_iter().map(|(_, n)| n));
+            out.push(s);
+        }
+        out
+    }
+
     /// The keys of every reachable state of `cfg`'s model under `sym`, and the keys the
     /// reduced search reaches (one state expanded per key).
     fn classes(cfg: Config, sym: &Symmetry) -> (HashSet<u64>, HashSet<u64>) {
         let model = build(cfg);
-        let (mut all, mut seen) = (HashSet::new(), HashSet::new());
-        let mut stack = model.init_states();
-        while let Some(s) = stack.pop() {
-            if seen.insert(crate::verify::search::fingerprint(&s)) {
-                all.insert(sym.key(&s));
-                stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
-            }
-        }
+        let all = reached(&model, usize::MAX)
+            .iter()
+            .map(|s| sym.key(s))
+            .collect();
         let mut reduced = HashSet::new();
         let mut stack = model.init_states();
         while let Some(s) = stack.pop() {
@@ -1219,13 +1229,8 @@ mod tests {
             ..sym.clone()
         };
         let model = build(cfg);
-        let mut seen = HashSet::new();
-        let mut stack = model.init_states();
         let mut renamed = 0;
-        while let Some(s) = stack.pop() {
-            if seen.len() >= 20_000 || !seen.insert(crate::verify::search::fingerprint(&s)) {
-                continue;
-            }
+        for s in reached(&model, 20_000) {
             let first = sym.key(&s);
             assert_eq!(sym.key(&s), first, "{s:?}");
             assert_eq!(fresh.key(&s), first, "{s:?}");
@@ -1234,7 +1239,6 @@ mod tests {
                     .iter()
                     .any(|a| a.renamed(36).iter().any(|h| h.load(Ordering::Relaxed) != 0)),
             );
-            stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
         }
         assert!(renamed > 1_000, "{renamed} states with a cached image");
     }
@@ -1248,13 +1252,8 @@ mod tests {
         let cfg = Config::new(Scenario::Service, ToggleSet::EMPTY, 3).unwrap();
         let sym = Symmetry::new(cfg, true);
         let model = build(cfg);
-        let mut seen = HashSet::new();
-        let mut stack = model.init_states();
         let mut renamed = 0;
-        while let Some(s) = stack.pop() {
-            if seen.len() >= 5_000 || !seen.insert(crate::verify::search::fingerprint(&s)) {
-                continue;
-            }
+        for s in reached(&model, 5_000) {
             for p in sym.allowed(&s) {
                 let built = permute_service_state(&model, &s, &p);
                 assert_eq!(
@@ -1264,7 +1263,6 @@ mod tests {
                 );
                 renamed += usize::from(built != s);
             }
-            stack.extend(successors(&model, &s).into_iter().map(|(_, n)| n));
         }
         assert!(
             renamed > 100,
