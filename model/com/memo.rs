@@ -15,20 +15,21 @@
 //! caches the transitions of its partitioned next-state function the same way (its `--cache`
 //! option, Blom, van de Pol and Weber, *LTSmin*, CAV 2010).
 //!
-//! The memo changes no value: the outcome of a transition is the outcome the handler returns,
-//! compared by value (an equal actor state held elsewhere finds the same entry).
+//! The memo changes no value: the outcome of a transition is the outcome the handler returns.
+//! Each outcome is held by the actor state it starts from ([`Outcomes`]), which the model
+//! interns, so every state of a run that holds an equal actor state finds it.
 
 use crate::com::actor::{ComState, Step};
 use crate::com::msg::Sends;
-use crate::com::state::{ActorRef, HashedState, HASH_KEYS};
+use crate::com::state::{ActorRef, HashedState};
 use crate::com::transit::Sent;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 use stateright::actor::Id;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
-/// What a transition does to its actor when the actor takes the action. Cloned out of the
-/// memo by value (a copy, unless the step sends more than two messages).
+/// What a transition does to its actor when the actor takes the action. Held for the rest of
+/// the process and lent out by reference.
 #[derive(Clone, Debug)]
 pub struct Taken {
     /// The actor's next state; `None` when the step leaves it unchanged.
@@ -62,15 +63,63 @@ impl Move {
     }
 }
 
-/// One memoised transition: the state it starts from, the move, and its outcome.
-struct Entry {
-    hash: u64,
-    from: ActorRef,
-    taken: Move,
-    outcome: Outcome,
+/// The transitions taken from one actor state: a list, appended to and never changed
+/// otherwise, of each move's outcome, held by the state itself
+/// ([`crate::com::state::HashedState`]) for as long as the state (the rest of the process).
+/// Looking an outcome up reads the list without writing anything (a `OnceLock` read is a load),
+/// so the checker's workers share it without a lock and without taking each other's cache
+/// lines: with the transitions in a table behind 32 mutexes, each lookup locked a mutex whose
+/// line the other worker had written last about half the time (the lock was half the lookup's
+/// cost, docs/benchmarks.md). An actor state takes few distinct moves (local-multi-sta's
+/// three-client run: 74 592 transitions from 23 482 states), so the list is short.
+#[derive(Default)]
+pub struct Outcomes {
+    first: OnceLock<&'static Node>,
 }
 
-/// Bits of a hash (a transition's, or an actor state's) that choose its shard.
+/// One memoised transition in an [`Outcomes`] list: the move, its outcome and the next entry.
+struct Node {
+    taken: Move,
+    outcome: Outcome,
+    next: OnceLock<&'static Node>,
+}
+
+impl Outcomes {
+    /// The entries, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &'static Node> {
+        std::iter::successors(self.first.get().copied(), |n| n.next.get().copied())
+    }
+
+    /// The outcome recorded for `m`, if any.
+    fn get(&self, m: Move) -> Option<&'static Outcome> {
+        self.iter().find(|n| n.taken == m).map(|n| &n.outcome)
+    }
+
+    /// Records `outcome` for `m` at the end of the list, unless a worker recorded `m` first;
+    /// returns the outcome recorded (equal either way: both computed it from the same state).
+    fn record(&self, m: Move, outcome: Outcome) -> &'static Outcome {
+        let node: &'static Node = Box::leak(Box::new(Node {
+            taken: m,
+            outcome,
+            next: OnceLock::new(),
+        }));
+        let mut at = &self.first;
+        loop {
+            match at.set(node) {
+                Ok(()) => return &node.outcome,
+                Err(_) => {
+                    let n = *at.get().expect("set by another worker");
+                    if n.taken == m {
+                        return &n.outcome;
+                    }
+                    at = &n.next;
+                }
+            }
+        }
+    }
+}
+
+/// Bits of an actor state's hash that choose its shard of the interning table.
 const SHARD_BITS: u32 = 5;
 
 /// The shard of `hash`: its top [`SHARD_BITS`] bits.
@@ -78,30 +127,27 @@ fn shard_of(hash: u64) -> usize {
     (hash >> (64 - SHARD_BITS)) as usize
 }
 
-/// The memo of one model's transitions, sharded by hash so that the checker's workers seldom
-/// wait for each other. It grows with the distinct (actor state, action) pairs a run takes,
-/// and is dropped with its model. Cloning a model gives the clone an empty memo.
+/// One model's distinct actor states, sharded by hash so that the checker's workers seldom
+/// wait for each other; with each state, the transitions taken from it ([`Outcomes`]).
 ///
-/// The next states it hands out are also shared among transitions (hash-consed, as SPIN's
-/// and TLC's state compression share equal parts): every transition that leads an actor to
-/// equal states hands out the same reference, so each distinct actor state of a run is held
-/// once, its hash, enabled steps and the checker's cached values computed once, and the
-/// memo's lookups by a state find it by pointer.
+/// The next states the transitions hand out are shared among transitions (hash-consed, as
+/// SPIN's and TLC's state compression share equal parts): every transition that leads an
+/// actor to equal states hands out the same reference, so each distinct actor state of a run
+/// is held once, its hash, enabled steps, transitions and the checker's cached values computed
+/// once, and a state's transitions are found by its pointer.
 ///
-/// The distinct actor states are held for the rest of the process (leaked), so that a state
-/// refers to them without reference counts ([`ActorRef`]); the memo held them for its model's
-/// lifetime anyway. The cost is what a process's models leave behind: the whole two-client
-/// `check` (243 models) keeps 337 421 actor states, about 75 MiB more at its peak
-/// (docs/benchmarks.md).
+/// The distinct actor states and their transitions are held for the rest of the process
+/// (leaked), so that a state refers to them without reference counts ([`ActorRef`]). The
+/// cost is what a process's models leave behind: the whole two-client `check` (243 models)
+/// keeps 337 421 actor states (docs/benchmarks.md). Cloning a model gives the clone an empty
+/// table.
 pub struct Transitions {
-    shards: Box<[Mutex<HashTable<Entry>>]>,
     states: Box<[Mutex<HashTable<ActorRef>>]>,
 }
 
 impl Default for Transitions {
     fn default() -> Self {
         Transitions {
-            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
             states: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
         }
     }
@@ -123,17 +169,12 @@ impl Transitions {
         from: ActorRef,
         action: Move,
         take: impl FnOnce() -> Option<(Option<ComState>, Sends)>,
-    ) -> Outcome {
-        let hash = HASH_KEYS.hash_one((from.state_hash(), action));
-        let shard = &self.shards[shard_of(hash)];
-        let same = |e: &Entry| {
-            e.hash == hash && e.taken == action && (std::ptr::eq(e.from, from) || e.from == from)
-        };
-        if let Some(e) = shard.lock().expect("no worker panicked").find(hash, same) {
-            return e.outcome.clone();
+    ) -> &'static Outcome {
+        if let Some(outcome) = from.outcomes().get(action) {
+            return outcome;
         }
-        // Taken outside the lock; two workers taking the same transition at once compute
-        // equal outcomes, and the first one stored is kept.
+        // Taken outside any lock; two workers taking the same transition at once compute
+        // equal outcomes, and the first one recorded is kept.
         let outcome = take().map(|(next, sends)| {
             let src = action.actor();
             Taken {
@@ -144,20 +185,7 @@ impl Transitions {
                     .collect(),
             }
         });
-        let mut table = shard.lock().expect("no worker panicked");
-        if table.find(hash, same).is_none() {
-            table.insert_unique(
-                hash,
-                Entry {
-                    hash,
-                    from,
-                    taken: action,
-                    outcome: outcome.clone(),
-                },
-                |e| e.hash,
-            );
-        }
-        outcome
+        from.outcomes().record(action, outcome)
     }
 
     /// The reference every transition hands out for states equal to `state`: the first one
@@ -175,5 +203,44 @@ impl Transitions {
                 state
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::com::client::ClientOp;
+
+    fn step(op: ClientOp) -> Move {
+        Move::Step(Id::from(0), Step::Client(op))
+    }
+
+    fn unchanged() -> Outcome {
+        Some(Taken {
+            next: None,
+            sends: SmallVec::new(),
+        })
+    }
+
+    /// Each move's first recorded outcome is the one found, whoever records it again; moves
+    /// not recorded are not found.
+    #[test]
+    fn the_first_outcome_recorded_is_kept() {
+        let list = Outcomes::default();
+        let (a, b) = (
+            step(ClientOp::CoGetClassObject),
+            step(ClientOp::CoCreateInstance),
+        );
+        assert!(list.get(a).is_none());
+        let first = list.record(a, unchanged());
+        assert!(
+            std::ptr::eq(list.record(a, None), first),
+            "kept, not replaced"
+        );
+        assert!(list.get(b).is_none());
+        assert!(list.record(b, None).is_none());
+        assert!(std::ptr::eq(list.get(a).expect("recorded"), first));
+        assert!(list.get(b).expect("recorded").is_none());
+        assert_eq!(list.iter().count(), 2);
     }
 }

@@ -7,6 +7,7 @@ use crate::com::client::ClientState;
 use crate::com::client::Observations;
 use crate::com::config::Config;
 use crate::com::inproc::InprocState;
+use crate::com::memo::Outcomes;
 use crate::com::msg::Msg;
 use crate::com::scm::ScmState;
 use crate::com::server::ServerState;
@@ -106,17 +107,20 @@ pub struct HashedState {
     memo: OnceLock<[u64; 3]>,
     renamed: OnceLock<Box<[AtomicU64]>>,
     steps: OnceLock<Box<[Step]>>,
+    outcomes: Outcomes,
     state: ComState,
 }
 
 impl Clone for HashedState {
-    /// The same state, hash, memo and steps; [`HashedState::renamed`]'s table starts empty.
+    /// The same state, hash, memo and steps; [`HashedState::renamed`]'s table and the
+    /// transitions taken ([`HashedState::outcomes`]) start empty.
     fn clone(&self) -> Self {
         HashedState {
             hash: self.hash,
             memo: self.memo.clone(),
             renamed: OnceLock::new(),
             steps: self.steps.clone(),
+            outcomes: Outcomes::default(),
             state: self.state.clone(),
         }
     }
@@ -130,6 +134,7 @@ impl HashedState {
             memo: OnceLock::new(),
             renamed: OnceLock::new(),
             steps: OnceLock::new(),
+            outcomes: Outcomes::default(),
             state,
         }
     }
@@ -166,6 +171,15 @@ impl HashedState {
     /// state whose steps depend on the state alone, and does not call this for the others.
     pub fn steps(&self, f: impl FnOnce(&ComState) -> Vec<Step>) -> &[Step] {
         self.steps.get_or_init(|| f(&self.state).into_boxed_slice())
+    }
+}
+
+impl HashedState {
+    /// The transitions taken from this state so far, each with its outcome: owned by its
+    /// model's memo of transitions ([`crate::com::memo::Transitions`]), which records in it
+    /// only what the model's actor does in this state.
+    pub fn outcomes(&self) -> &Outcomes {
+        &self.outcomes
     }
 }
 

@@ -158,12 +158,15 @@ impl ComModel {
     pub fn successor(&self, s: &SysState, m: Move, at: Option<usize>) -> Option<SysState> {
         let i = usize::from(m.actor());
         let (actor, from) = (self.actors.get(i)?, s.actor_states[i]);
-        let taken = self.transitions.get_or_take(from, m, || match m {
-            Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
-            Move::Step(_, step) => actor
-                .fire(from, step)
-                .map(|(next, sends)| (Some(next), sends)),
-        })?;
+        let taken = self
+            .transitions
+            .get_or_take(from, m, || match m {
+                Move::Deliver(e) => actor.deliver(from, e.src, &e.msg),
+                Move::Step(_, step) => actor
+                    .fire(from, step)
+                    .map(|(next, sends)| (Some(next), sends)),
+            })
+            .as_ref()?;
         // The network is copied with room for what the step sends: one allocation.
         let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
         network.extend_from_slice(&s.network);
