@@ -136,7 +136,7 @@ impl ComModel {
     /// [`Model::actions`]: the deliveries of the distinct messages in transit, each with the
     /// position of its first copy in `s.network`, then every actor's enabled steps (with no
     /// position). The checker takes these without building stateright's actions.
-    pub fn moves(&self, s: &SysState, out: &mut Vec<(Move, Option<usize>)>) {
+    pub fn moves(&self, s: &SysState, out: &mut impl Extend<(Move, Option<usize>)>) {
         let mut last: Option<Sent> = None;
         for (at, &e) in s.network.iter().enumerate() {
             if last == Some(e) {
@@ -144,11 +144,11 @@ impl ComModel {
             }
             last = Some(e);
             if usize::from(e.dst) < self.actors.len() {
-                out.push((Move::Deliver(e), Some(at)));
+                out.extend([(Move::Deliver(e), Some(at))]);
             }
         }
         for (id, step) in self.timers(s) {
-            out.push((Move::Step(id, step), None));
+            out.extend([(Move::Step(id, step), None)]);
         }
     }
 

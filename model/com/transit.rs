@@ -22,7 +22,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::AtomicU64;
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 /// A message in transit: an interned [`Envelope`] (source, destination, message). Equal
 /// envelopes are one `Sent`, so `==` compares pointers; the order is the envelopes' (source,
@@ -31,10 +32,11 @@ use std::sync::{LazyLock, Mutex};
 #[derive(Clone, Copy)]
 pub struct Sent(&'static Interned);
 
-/// An interned envelope and its hash.
+/// An interned envelope, its hash and the values the checker caches about its images.
 struct Interned {
     envelope: Envelope<Msg>,
     hash: u64,
+    renamed: OnceLock<Box<[AtomicU64]>>,
 }
 
 /// Bits of an envelope's hash that choose its interner shard.
@@ -53,7 +55,11 @@ impl Sent {
         if let Some(held) = table.find(hash, |held| held.envelope == envelope) {
             return Sent(held);
         }
-        let held: &'static Interned = Box::leak(Box::new(Interned { envelope, hash }));
+        let held: &'static Interned = Box::leak(Box::new(Interned {
+            envelope,
+            hash,
+            renamed: OnceLock::new(),
+        }));
         table.insert_unique(hash, held, |held| held.hash);
         Sent(held)
     }
@@ -67,6 +73,18 @@ impl Sent {
     /// envelope's [`Envelope<&Msg>`] view.
     pub fn envelope_hash(self) -> u64 {
         self.0.hash
+    }
+
+    /// A table of `len` values the checker may cache about the envelope's images under
+    /// renamings of clients and slots, made the first time it is asked for (0: not cached
+    /// yet). The envelope is the process's, shared by models whose actor ids mean different
+    /// actors, so one caller owns the table (the checker's symmetry reduction,
+    /// `verify::symmetry`), which indexes it by id layout and renaming, always with the same
+    /// `len`, and stores in it only functions of the envelope and that index.
+    pub fn renamed(self, len: usize) -> &'static [AtomicU64] {
+        self.0
+            .renamed
+            .get_or_init(|| (0..len).map(|_| AtomicU64::new(0)).collect())
     }
 
     /// The envelope with its message by reference (what [`crate::com::state::in_transit`]

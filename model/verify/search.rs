@@ -458,7 +458,8 @@ impl Goals<'_> {
     /// does not hold yet.
     fn expand(&self, item: Item, pending: u64, visited: &Visited, capped: bool) -> Expanded {
         let state = item.state;
-        let mut moves = Vec::with_capacity(16);
+        // On the stack: most states have fewer moves than this.
+        let mut moves: smallvec::SmallVec<[_; 16]> = smallvec::SmallVec::new();
         self.model.moves(&state, &mut moves);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
         // actions are client calls, each of which has a successor, so the state is a terminal

@@ -151,15 +151,7 @@ impl Perm {
 }
 
 /// Most permutations of one kind of name: `MAX_CLIENTS!`.
-const MAX_RENAMINGS: usize = {
-    let mut f = 1;
-    let mut i = 2;
-    while i <= MAX_CLIENTS {
-        f *= i;
-        i += 1;
-    }
-    f
-};
+const MAX_RENAMINGS: usize = factorial(MAX_CLIENTS);
 
 /// Every permutation of `0..n` (n ≤ [`MAX_CLIENTS`]), in lexicographic order (identity first),
 /// as arrays whose entries beyond `n` are fixed.
@@ -464,6 +456,55 @@ pub struct Symmetry {
 
 /// The most renamings whose image hashes an actor state caches: 3! × 3!, three clients.
 const CACHED_RENAMINGS: usize = 36;
+
+/// The id layouts whose renamings a message caches the image hashes of: `n` clients and `m`
+/// slots with `n! × m!` at most [`CACHED_RENAMINGS`] (1 to 3 each), one after the other.
+const LAYOUTS: [(usize, usize); 9] = [
+    (1, 1),
+    (1, 2),
+    (1, 3),
+    (2, 1),
+    (2, 2),
+    (2, 3),
+    (3, 1),
+    (3, 2),
+    (3, 3),
+];
+
+/// The length of a message's table of image hashes ([`crate::com::transit::Sent::renamed`]):
+/// every renaming of every layout in [`LAYOUTS`], 81.
+const MESSAGE_RENAMINGS: usize = {
+    let mut total = 0;
+    let mut i = 0;
+    while i < LAYOUTS.len() {
+        total += factorial(LAYOUTS[i].0) * factorial(LAYOUTS[i].1);
+        i += 1;
+    }
+    total
+};
+
+/// `n!`.
+const fn factorial(n: usize) -> usize {
+    let mut f = 1;
+    let mut i = 2;
+    while i <= n {
+        f *= i;
+        i += 1;
+    }
+    f
+}
+
+/// Where the renamings of `n` clients and `m` slots start in a message's table of image
+/// hashes; `None` for a layout not in [`LAYOUTS`] (its messages' images are hashed each time).
+fn layout_offset(n: usize, m: usize) -> Option<usize> {
+    let at = LAYOUTS.iter().position(|&l| l == (n, m))?;
+    Some(
+        LAYOUTS[..at]
+            .iter()
+            .map(|&(n, m)| factorial(n) * factorial(m))
+            .sum(),
+    )
+}
 
 /// The rank of the permutation `p` of `0..p.len()` in lexicographic order (its Lehmer code),
 /// below `p.len()!`.
@@ -786,13 +827,32 @@ impl Symmetry {
                 hash_server_image(&self.cfg, v, parts.fixed[j], p)
             });
         }
-        let net = crate::com::state::in_transit(s)
-            .map(|e| {
-                keys.hash_one(Envelope {
-                    src: p.id(cfg, e.src),
-                    dst: p.id(cfg, e.dst),
-                    msg: msg_image(e.msg, p),
-                })
+        // Each message's image hash, cached with the (process-wide) message under its id
+        // layout's and `p`'s index.
+        let net_index = index.and_then(|index| Some(layout_offset(n, slots)? + index));
+        let net = s
+            .network
+            .iter()
+            .map(|&e| {
+                let hash = || {
+                    keys.hash_one(Envelope {
+                        src: p.id(cfg, e.src),
+                        dst: p.id(cfg, e.dst),
+                        msg: msg_image(&e.msg, p),
+                    })
+                };
+                let Some(index) = net_index else {
+                    return hash();
+                };
+                let table = e.renamed(MESSAGE_RENAMINGS);
+                match table[index].load(Ordering::Relaxed) {
+                    0 => {
+                        let h = hash();
+                        table[index].store(h, Ordering::Relaxed);
+                        h
+                    }
+                    h => h,
+                }
             })
             .fold(0u64, u64::wrapping_add);
         let mut h = keys.build_hasher();
@@ -1211,9 +1271,11 @@ mod tests {
         }
     }
 
-    /// The image hashes each actor state caches
-    /// ([`crate::com::state::HashedState::renamed`]) are the ones computed afresh: on a three-client run, where up to 36 renamings are allowed, every
-    /// state's key read from the caches (computed a second time) equals its key with no cache.
+    /// The image hashes each actor state and each message caches
+    /// ([`crate::com::state::HashedState::renamed`], [`crate::com::transit::Sent::renamed`])
+    /// are the ones computed afresh: on a three-client run, where up to 36 renamings are
+    /// allowed, every state's key read from the caches (computed a second time) equals its key
+    /// with no cache.
     #[test]
     fn cached_image_hashes_are_the_computed_ones() {
         let cfg = Config::new(
@@ -1229,7 +1291,8 @@ mod tests {
             ..sym.clone()
         };
         let model = build(cfg);
-        let mut renamed = 0;
+        let (mut renamed, mut sent) = (0, 0);
+        let layout = layout_offset(3, cfg.slots()).expect("a cached layout");
         for s in reached(&model, 20_000) {
             let first = sym.key(&s);
             assert_eq!(sym.key(&s), first, "{s:?}");
@@ -1239,8 +1302,27 @@ mod tests {
                     .iter()
                     .any(|a| a.renamed(36).iter().any(|h| h.load(Ordering::Relaxed) != 0)),
             );
+            sent += usize::from(s.network.iter().any(|e| {
+                e.renamed(MESSAGE_RENAMINGS)[layout..layout + 36]
+                    .iter()
+                    .any(|h| h.load(Ordering::Relaxed) != 0)
+            }));
         }
         assert!(renamed > 1_000, "{renamed} states with a cached image");
+        assert!(sent > 1_000, "{sent} states with a message's cached image");
+    }
+
+    /// The layouts' ranges in a message's table of image hashes follow one another and fill
+    /// it: no two layouts share an entry.
+    #[test]
+    fn layouts_share_no_cached_image() {
+        let mut next = 0;
+        for &(n, m) in &LAYOUTS {
+            assert_eq!(layout_offset(n, m), Some(next), "{n} clients, {m} slots");
+            next += permutations(n).len() * permutations(m).len();
+        }
+        assert_eq!(next, MESSAGE_RENAMINGS);
+        assert_eq!(layout_offset(1, 4), None);
     }
 
     /// `service`'s key fingerprints an image from its parts' hashes
