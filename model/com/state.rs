@@ -97,8 +97,8 @@ pub type ActorRef = &'static HashedState;
 /// An actor's state as a [`SysState`] holds it: the state, its hash, computed once when the
 /// step that produced the state ran (a successor shares the actor states its step did not
 /// change, hashes and all), values the checker may cache about the state and its renamed
-/// images, and the actor's enabled internal steps in it, computed the first time the state is
-/// expanded.
+/// images, the actor's enabled internal steps in it, computed the first time the state is
+/// expanded, and the transitions taken from it ([`HashedState::outcomes`]).
 ///
 /// Equal states have equal hashes; `Hash` writes the cached hash only, and `==` compares the
 /// hashes before the states. `Debug` shows the state alone.
