@@ -172,9 +172,7 @@ impl HashedState {
     pub fn steps(&self, f: impl FnOnce(&ComState) -> Vec<Step>) -> &[Step] {
         self.steps.get_or_init(|| f(&self.state).into_boxed_slice())
     }
-}
 
-impl HashedState {
     /// The transitions taken from this state so far, each with its outcome: owned by its
     /// model's memo of transitions ([`crate::com::memo::Transitions`]), which records in it
     /// only what the model's actor does in this state.

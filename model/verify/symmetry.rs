@@ -452,6 +452,9 @@ pub struct Symmetry {
     /// ([`crate::com::state::HashedState::renamed`]); 0 when that table would be larger than
     /// [`CACHED_RENAMINGS`] (four clients), and images are hashed each time.
     cached: usize,
+    /// Where this run's id layout starts in each message's table of image hashes
+    /// ([`layout_offset`]); `None` when messages' images are hashed each time.
+    messages: Option<usize>,
 }
 
 /// The most renamings whose image hashes an actor state caches: 3! × 3!, three clients.
@@ -644,6 +647,7 @@ impl Symmetry {
             } else {
                 0
             },
+            messages: layout_offset(n, cfg.slots()),
         }
     }
 
@@ -829,7 +833,7 @@ impl Symmetry {
         }
         // Each message's image hash, cached with the (process-wide) message under its id
         // layout's and `p`'s index.
-        let net_index = index.and_then(|index| Some(layout_offset(n, slots)? + index));
+        let net_index = index.and_then(|index| Some(self.messages? + index));
         let net = s
             .network
             .iter()
@@ -1292,7 +1296,7 @@ mod tests {
         };
         let model = build(cfg);
         let (mut renamed, mut sent) = (0, 0);
-        let layout = layout_offset(3, cfg.slots()).expect("a cached layout");
+        let layout = sym.messages.expect("a cached layout");
         for s in reached(&model, 20_000) {
             let first = sym.key(&s);
             assert_eq!(sym.key(&s), first, "{s:?}");
