@@ -27,8 +27,17 @@ pub use crate::com::system::ComModel;
 /// SCM, three slots; a local scenario has at most [`crate::com::config::MAX_CLIENTS`] clients,
 /// the SCM and as many slots, `inproc` one actor, `service` four). A four-client state holds
 /// its nine on the heap, so that the states of the runs of at most three clients, which are
-/// most of the frontier's memory, stay 88 bytes (the roster's 64 and the messages' 24).
+/// most of the frontier's memory, stay 120 bytes (the roster's 64 and the messages' 56).
 pub const INLINE_ACTORS: usize = 7;
+
+/// The messages in transit a [`SysState`] holds inline: the most any run of at most three
+/// clients has (6, counted over every successor of local-sta and local-multi-sta with three
+/// clients and of local-multi-sta's largest Wine run; 4 in `service` with three clients). More
+/// go to the heap (four clients).
+pub const INLINE_MESSAGES: usize = 6;
+
+/// The messages in transit of a [`SysState`]: a sorted multiset of interned messages.
+pub type InTransit = SmallVec<[Sent; INLINE_MESSAGES]>;
 
 /// A state of the whole system: every actor's state and the messages in transit. The actors'
 /// timers (their enabled internal steps, [`crate::com::actor::ComActor::enabled`]) are a function of their states
@@ -39,13 +48,12 @@ pub const INLINE_ACTORS: usize = 7;
 /// builds, an actor state carries its hash ([`HashedState`]), computed once by the step that
 /// produced it rather than once per successor for every actor, and a message in transit is an
 /// interned pointer with its hash ([`Sent`]); a successor copies the inline roster of
-/// references to actor states and the vector of message pointers (allocating for it when
-/// messages are in transit) instead of cloning a vector of actor states, a hash map of
-/// messages, a hash set of timers per actor and four vectors that never change (issue 21 §1).
-/// The messages are not inline: a frontier of states each carrying room for messages it does
-/// not have took 9 % more memory for no measurable time (local-sta, three clients, 32 steps,
-/// when a message was 48 bytes; two inline pointers, which fit in the vector's 24 bytes, made
-/// no measurable difference either, local-multi-sta with three clients).
+/// references to actor states and the inline array of message pointers instead of cloning a
+/// vector of actor states, a hash map of messages, a hash set of timers per actor and four
+/// vectors that never change (issue 21 §1). Building a successor allocates nothing (up to
+/// three clients). The messages were on the heap while a message was a 48-byte envelope
+/// (inline, a frontier of states carrying room for messages they did not have took 9 % more
+/// memory); as 8-byte pointers, six inline take about what a vector and its heap block took.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysState {
     /// The actors' states, indexed by actor id ([`Config::client_id`], [`Config::scm_id`],
@@ -57,7 +65,7 @@ pub struct SysState {
     /// exactly once; the order between different senders is free), so this sorted multiset is
     /// all there is to it, and equal networks are equal vectors. Each message is interned
     /// ([`Sent`]): 8 bytes, its hash computed once per process.
-    pub network: Vec<Sent>,
+    pub network: InTransit,
 }
 
 impl SysState {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::com::memo::{Move, Transitions};
 pub use crate::com::state::SysState;
-use crate::com::state::{ActorRef, HashedState};
+use crate::com::state::{ActorRef, HashedState, InTransit};
 use crate::com::transit::Sent;
 
 /// A model action: a message's delivery or an actor's internal step (stateright's
@@ -167,12 +167,9 @@ impl ComModel {
                     .map(|(next, sends)| (Some(next), sends)),
             })
             .as_ref()?;
-        // The network is copied with room for what the step sends: one allocation.
-        let mut network = Vec::with_capacity(s.network.len() + taken.sends.len());
-        network.extend_from_slice(&s.network);
         let mut out = SysState {
             actor_states: s.actor_states.clone(),
-            network,
+            network: s.network.clone(),
         };
         if let Some(at) = at {
             out.network.remove(at);
@@ -218,7 +215,7 @@ impl Model for ComModel {
                 .iter()
                 .map(|a| self.intern(a.initial()))
                 .collect(),
-            network: Vec::new(),
+            network: InTransit::new(),
         }]
     }
 

@@ -75,7 +75,7 @@ use crate::com::scenario::Scenario;
 use crate::com::scm::{Activation, Choosing, ClassEntry, ScmState};
 use crate::com::server::{AptWork, Queued, ServerState};
 use crate::com::service::HostState;
-use crate::com::state::{ComModel, SysState, HASH_KEYS};
+use crate::com::state::{ComModel, InTransit, SysState, HASH_KEYS};
 use crate::com::transit::Sent;
 use stateright::actor::{Envelope, Id};
 use std::borrow::Cow;
@@ -375,8 +375,8 @@ pub fn msg_image<'a>(m: &'a Msg, p: &Perm) -> Cow<'a, Msg> {
 }
 
 /// The messages in transit in `s` renamed by `p`: source, destination and payload.
-fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> Vec<Sent> {
-    let mut out: Vec<Sent> = crate::com::state::in_transit(s)
+fn network_image(cfg: &Config, s: &SysState, p: &Perm) -> InTransit {
+    let mut out: InTransit = crate::com::state::in_transit(s)
         .map(|e| {
             Sent::of(
                 p.id(cfg, e.src),
