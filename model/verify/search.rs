@@ -551,57 +551,65 @@ impl Level {
     }
 }
 
-/// Merges a chunk's successors (`expanded`, in the order of the level and of the model's
-/// actions) into `visited`, one shard per task: the new nodes, in that order, each with its
-/// parent and whether it is its state's first node. Whether a node is new depends only on the
-/// nodes of its shard before it, so these are exactly the nodes and flags that adding the
-/// successors one by one in that order ([`Visited::add`]) finds. Runs on the current rayon pool.
-fn merge_by_shard(visited: &mut Visited, expanded: Vec<(u32, Expanded)>) -> Vec<(u32, Succ, bool)> {
-    // Each successor's position in the chunk, by shard, in order.
-    let mut buckets: Vec<Vec<(u32, u64, u8)>> = vec![Vec::new(); visited.shards.len()];
-    let mut offsets = Vec::with_capacity(expanded.len());
+/// Decides which of a chunk's successors (`expanded`, in the order of the level and of the
+/// model's actions) are new nodes, adding them to `visited`, one shard per task: per successor
+/// in that order, 0 when it was seen, 1 when it is a new node, 2 when it is also its state's
+/// first node. Whether a node is new depends only on the nodes of its shard before it, so these
+/// are exactly the decisions that adding the successors one by one in that order
+/// ([`Visited::add`]) takes. Runs on the current rayon pool; the successors are only read, so
+/// the caller moves the new ones into the next level in one pass.
+fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u8> {
+    // Each successor's position in the chunk, by shard, in order: the chunk is cut into
+    // ranges of entries, each bucketed by one task, so that a shard's successors are its
+    // buckets' in range order.
+    let mut starts = Vec::with_capacity(expanded.len() + 1);
     let mut n = 0u32;
-    for (_, e) in &expanded {
-        offsets.push(n as usize);
-        for s in &e.succ {
-            buckets[shard_of(s.fp)].push((n, s.fp, s.mask));
-            n += 1;
-        }
+    for (_, e) in expanded {
+        starts.push(n);
+        n += u32::try_from(e.succ.len()).expect("fewer than 2³² successors in a chunk");
     }
+    starts.push(n);
+    let shards = visited.shards.len();
+    let range = expanded.len().div_ceil(BUCKET_RANGES).max(1);
+    let buckets: Vec<Vec<Vec<(u32, u64, u8)>>> = expanded
+        .par_chunks(range)
+        .zip(starts.par_chunks(range))
+        .map(|(entries, starts)| {
+            let mut buckets = vec![Vec::new(); shards];
+            for ((_, e), &start) in entries.iter().zip(starts) {
+                for (g, s) in (start..).zip(&e.succ) {
+                    buckets[shard_of(s.fp)].push((g, s.fp, s.mask));
+                }
+            }
+            buckets
+        })
+        .collect();
     // Per shard, in parallel: which of its successors are new, and first.
     let decided: Vec<Vec<(u32, bool)>> = visited
         .shards
         .par_iter_mut()
-        .zip(buckets)
-        .map(|(shard, bucket)| {
-            bucket
-                .into_iter()
-                .filter_map(|(g, fp, mask)| match shard.add(fp, mask, true) {
+        .enumerate()
+        .map(|(k, shard)| {
+            buckets
+                .iter()
+                .flat_map(|b| &b[k])
+                .filter_map(|&(g, fp, mask)| match shard.add(fp, mask, true) {
                     Added::New { first } => Some((g, first)),
                     Added::Seen | Added::Refused => None,
                 })
                 .collect()
         })
         .collect();
-    // 0: seen; 1: new; 2: new and first.
     let mut decision = vec![0u8; n as usize];
     for (g, first) in decided.into_iter().flatten() {
         decision[g as usize] = 1 + u8::from(first);
     }
-    // The new nodes in order; the others' states are dropped by the workers.
-    expanded
-        .into_par_iter()
-        .zip(offsets)
-        .flat_map_iter(|((parent, e), offset)| {
-            let decision = &decision[offset..offset + e.succ.len()];
-            e.succ
-                .into_iter()
-                .zip(decision)
-                .filter(|(_, &d)| d > 0)
-                .map(move |(s, &d)| (parent, s, d == 2))
-        })
-        .collect()
+    decision
 }
+
+/// Ranges a chunk is cut into for bucketing its successors by shard ([`decide_by_shard`]):
+/// enough for the workers to share the pass.
+const BUCKET_RANGES: usize = 8;
 
 /// Explores the state graph of `model` from its initial state in one breadth-first pass and
 /// decides `props` (see the module documentation). `progress` is advanced after every chunk of
@@ -690,9 +698,16 @@ pub fn explore(
                 cut |= e.capped;
             }
             if by_shard {
-                for (parent, s, first) in pool.install(|| merge_by_shard(&mut visited, expanded)) {
-                    unique += usize::from(first);
-                    next.push(&mut nodes, parent, s, first);
+                let decision = pool.install(|| decide_by_shard(&mut visited, &expanded));
+                let mut decision = decision.into_iter();
+                for (parent, e) in expanded {
+                    for s in e.succ {
+                        let d = decision.next().expect("a decision per successor");
+                        if d > 0 {
+                            unique += usize::from(d == 2);
+                            next.push(&mut nodes, parent, s, d == 2);
+                        }
+                    }
                 }
             } else {
                 for (parent, e) in expanded {
