@@ -21,3 +21,4 @@ pub mod search;
 pub mod simulate;
 pub mod symmetry;
 pub mod tables;
+pub mod visited;
