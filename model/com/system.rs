@@ -167,9 +167,10 @@ impl ComModel {
                     .map(|(next, sends)| (Some(next), sends)),
             })
             .as_ref()?;
+        // Both copied as slices of pointers: one copy each, not an element-wise clone.
         let mut out = SysState {
-            actor_states: s.actor_states.clone(),
-            network: s.network.clone(),
+            actor_states: smallvec::SmallVec::from_slice(&s.actor_states),
+            network: InTransit::from_slice(&s.network),
         };
         if let Some(at) = at {
             out.network.remove(at);

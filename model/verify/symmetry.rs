@@ -544,10 +544,13 @@ struct Parts<'a> {
 /// Most actors of a local scenario: clients, the SCM, slots.
 const ACTORS: usize = 2 * MAX_CLIENTS + 1;
 
-/// A list of permutations of one kind of name without allocation: at most `MAX_CLIENTS!`.
+/// A list of permutations of one kind of name without allocation: at most `MAX_CLIENTS!`,
+/// each with its rank among the permutations of the configuration's names of that kind (the
+/// index of its images' hashes in the caches, [`Symmetry::image_fingerprint`]).
 #[derive(Clone, Copy, Debug)]
 struct Renamings {
     list: [[u8; MAX_CLIENTS]; MAX_RENAMINGS],
+    ranks: [u8; MAX_RENAMINGS],
     len: usize,
 }
 
@@ -555,12 +558,19 @@ impl Renamings {
     fn new() -> Self {
         Renamings {
             list: [IDENTITY; MAX_RENAMINGS],
+            ranks: [0; MAX_RENAMINGS],
             len: 0,
         }
     }
 
-    fn push(&mut self, p: [u8; MAX_CLIENTS]) {
+    /// Adds `p`, a permutation of `0..names` (fixed beyond), with its rank.
+    fn push(&mut self, p: [u8; MAX_CLIENTS], names: usize) {
+        self.push_ranked(p, rank(&p[..names]) as u8);
+    }
+
+    fn push_ranked(&mut self, p: [u8; MAX_CLIENTS], rank: u8) {
         self.list[self.len] = p;
+        self.ranks[self.len] = rank;
         self.len += 1;
     }
 
@@ -573,15 +583,15 @@ impl Renamings {
     fn least_by(&self, seq: impl Fn(&[u8; MAX_CLIENTS]) -> [u64; MAX_CLIENTS]) -> Renamings {
         let mut out = Renamings::new();
         let mut least = [u64::MAX; MAX_CLIENTS];
-        for p in self.as_slice() {
+        for (p, &r) in self.as_slice().iter().zip(&self.ranks) {
             let s = seq(p);
             match s.cmp(&least) {
                 std::cmp::Ordering::Less => {
                     least = s;
                     out.len = 0;
-                    out.push(*p);
+                    out.push_ranked(*p, r);
                 }
-                std::cmp::Ordering::Equal => out.push(*p),
+                std::cmp::Ordering::Equal => out.push_ranked(*p, r),
                 std::cmp::Ordering::Greater => {}
             }
         }
@@ -600,10 +610,22 @@ struct Allowed {
 impl Allowed {
     /// Every allowed permutation, identity first.
     fn perms(&self) -> impl Iterator<Item = Perm> + '_ {
-        self.clients.as_slice().iter().flat_map(move |c| {
-            self.slots.as_slice().iter().map(move |s| Perm {
-                clients: *c,
-                slots: *s,
+        self.ranked(1).map(|(p, _)| p)
+    }
+
+    /// Every allowed permutation, identity first, with its index among the `slot_renamings`
+    /// × `clients!` renamings of the configuration (client rank × `slot_renamings` + slot
+    /// rank).
+    fn ranked(&self, slot_renamings: usize) -> impl Iterator<Item = (Perm, usize)> + '_ {
+        let clients = self.clients.as_slice().iter().zip(&self.clients.ranks);
+        clients.flat_map(move |(c, &cr)| {
+            let slots = self.slots.as_slice().iter().zip(&self.slots.ranks);
+            slots.map(move |(s, &sr)| {
+                let p = Perm {
+                    clients: *c,
+                    slots: *s,
+                };
+                (p, usize::from(cr) * slot_renamings + usize::from(sr))
             })
         })
     }
@@ -624,14 +646,14 @@ impl Symmetry {
                 cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)
                     && cfg.access_denied(i as u8) == cfg.access_denied(pi[i])
             }) {
-                clients.push(*pi);
+                clients.push(*pi, n);
             }
         }
         let slots_by_launched = (0..=MAX_CLIENTS)
             .map(|launched| {
                 let mut slots = Renamings::new();
                 for tau in permutations(launched) {
-                    slots.push(*tau);
+                    slots.push(*tau, cfg.slots().max(launched));
                 }
                 slots
             })
@@ -670,7 +692,7 @@ impl Symmetry {
         let parts = self.parts(s);
         let allowed = self.allowed_in(&parts);
         if allowed.clients.len == 1 && allowed.slots.len == 1 {
-            return self.image_fingerprint(s, &parts, &Perm::IDENTITY);
+            return self.image_fingerprint(s, &parts, &Perm::IDENTITY, 0);
         }
         // Signatures: what no permutation changes.
         let ssig = parts.signature;
@@ -696,8 +718,8 @@ impl Symmetry {
                 .least_by(|p| placed(&ssig, self.cfg.slots(), p)),
         };
         least
-            .perms()
-            .map(|p| self.image_fingerprint(s, &parts, &p))
+            .ranked(permutations(self.cfg.slots()).len())
+            .map(|(p, index)| self.image_fingerprint(s, &parts, &p, index))
             .min()
             .expect("a least image")
     }
@@ -780,7 +802,8 @@ impl Symmetry {
     /// The fingerprint of the image of `s` under `p`, computed without building the image:
     /// the hashes of the actors' image states in position order, the commutative sum of the
     /// image messages' hashes, the actors' timer sums in position order and the crash flags.
-    fn image_fingerprint(&self, s: &SysState, parts: &Parts, p: &Perm) -> u64 {
+    /// `index` is `p`'s index in the caches of image hashes ([`Allowed::ranked`]).
+    fn image_fingerprint(&self, s: &SysState, parts: &Parts, p: &Perm, index: usize) -> u64 {
         let keys = &crate::verify::search::FP_KEYS;
         let cfg = &self.cfg;
         let n = cfg.clients;
@@ -803,8 +826,7 @@ impl Symmetry {
         }
         // Each actor's image hash, cached with its state under `p`'s index where the table is
         // small enough: an actor state is shared by every system state that holds it.
-        let index = (self.cached > 0)
-            .then(|| rank(&p.clients[..n]) * permutations(slots).len() + rank(&p.slots[..slots]));
+        let index = (self.cached > 0).then_some(index);
         let image = |pos: usize, hash: &dyn Fn() -> u64| -> u64 {
             let Some(index) = index else { return hash() };
             let table = s.actor_states[pos].renamed(self.cached);
@@ -878,11 +900,11 @@ impl Symmetry {
         let mut clients = Renamings::new();
         for pi in permutations(n) {
             if (0..n).all(|i| cfg.class_of_client(i) == cfg.class_of_client(pi[i] as usize)) {
-                clients.push(*pi);
+                clients.push(*pi, n);
             }
         }
         let mut slots = Renamings::new();
-        slots.push(IDENTITY);
+        slots.push(IDENTITY, 0);
         Allowed { clients, slots }
     }
 
@@ -1272,6 +1294,30 @@ mod tests {
                 (0..permutations(n).len()).collect::<Vec<_>>(),
                 "n = {n}"
             );
+        }
+    }
+
+    /// Each allowed renaming's index in the caches of image hashes is its clients' rank times
+    /// the slots' renamings plus its slots' rank, in every layout and for every number of
+    /// launched slots.
+    #[test]
+    fn renamings_carry_their_cache_index() {
+        for n in 1..=MAX_CLIENTS {
+            let cfg = Config::new(Scenario::LocalSta, ToggleSet::parse_label("baseline").unwrap(), n)
+                .unwrap();
+            let sym = Symmetry::new(cfg, true);
+            let slots = cfg.slots();
+            for launched in 0..=slots {
+                let allowed = Allowed {
+                    clients: sym.clients,
+                    slots: sym.slots_by_launched[launched],
+                };
+                for (p, index) in allowed.ranked(permutations(slots).len()) {
+                    let expected = rank(&p.clients[..n]) * permutations(slots).len()
+                        + rank(&p.slots[..slots]);
+                    assert_eq!(index, expected, "{n} clients, {launched} launched, {p:?}");
+                }
+            }
         }
     }
 
