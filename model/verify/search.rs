@@ -49,10 +49,10 @@ use crate::verify::memory::{resident_bytes, MemoryBound};
 use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::symmetry::Symmetry;
+use crate::verify::visited::{shard_of, Added, Visited};
 use rayon::prelude::*;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
-use crate::verify::visited::{shard_of, Added, Visited};
 use std::hash::{BuildHasher, Hasher};
 
 /// A model action (a message delivery or an internal step).

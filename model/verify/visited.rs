@@ -296,6 +296,9 @@ mod tests {
                 assert_eq!(shard.get(other), 0, "{other:#x}");
             }
         }
-        assert_eq!(shard.table.len, model.len() - usize::from(model.contains_key(&0)));
+        assert_eq!(
+            shard.table.len,
+            model.len() - usize::from(model.contains_key(&0))
+        );
     }
 }
