@@ -21,4 +21,3 @@ pub mod search;
 pub mod simulate;
 pub mod symmetry;
 pub mod tables;
-pub mod visited;
