@@ -1303,8 +1303,12 @@ mod tests {
     #[test]
     fn renamings_carry_their_cache_index() {
         for n in 1..=MAX_CLIENTS {
-            let cfg = Config::new(Scenario::LocalSta, ToggleSet::parse_label("baseline").unwrap(), n)
-                .unwrap();
+            let cfg = Config::new(
+                Scenario::LocalSta,
+                ToggleSet::parse_label("baseline").unwrap(),
+                n,
+            )
+            .unwrap();
             let sym = Symmetry::new(cfg, true);
             let slots = cfg.slots();
             for launched in 0..=slots {
@@ -1313,8 +1317,8 @@ mod tests {
                     slots: sym.slots_by_launched[launched],
                 };
                 for (p, index) in allowed.ranked(permutations(slots).len()) {
-                    let expected = rank(&p.clients[..n]) * permutations(slots).len()
-                        + rank(&p.slots[..slots]);
+                    let expected =
+                        rank(&p.clients[..n]) * permutations(slots).len() + rank(&p.slots[..slots]);
                     assert_eq!(index, expected, "{n} clients, {launched} launched, {p:?}");
                 }
             }
