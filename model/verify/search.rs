@@ -32,7 +32,7 @@
 //!   same one that search finds.
 //! * **Fingerprints** are 64-bit [`fingerprint`]s with fixed keys (ahash).
 //! * **The frontier** holds the model's own states ([`SysState`]: references to the model's
-//!   one copy of each actor state, and a sorted vector of interned messages; timers are
+//!   one copy of each actor state, and a sorted inline array of interned messages; timers are
 //!   derived), so a state waiting to be expanded costs what its parts cost.
 //! * **Symmetry reduction** ([`Limits::symmetry`], [`crate::verify::symmetry`]): the visited set is
 //!   keyed by the canonical key of a state's class (states that differ by a renaming of
