@@ -288,3 +288,20 @@ pub fn servers<'a>(cfg: &Config, s: &'a SysState) -> impl Iterator<Item = &'a Se
 pub fn server<'a>(cfg: &Config, s: &'a SysState, slot: usize) -> &'a ServerState {
     servers(cfg, s).nth(slot).expect("server slot")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state of a run of at most three clients is the size [`INLINE_ACTORS`] documents (on
+    /// 64-bit targets): its actors and its messages inline, nothing on the heap.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_state_holds_its_actors_and_messages_inline() {
+        assert_eq!(std::mem::size_of::<SysState>(), 120);
+        let network: InTransit = (0..INLINE_MESSAGES)
+            .map(|_| Sent::of(Id::from(0), Id::from(1), Msg::Exited))
+            .collect();
+        assert!(!network.spilled());
+    }
+}
