@@ -1298,8 +1298,8 @@ mod tests {
     }
 
     /// Each allowed renaming's index in the caches of image hashes is its clients' rank times
-    /// the slots' renamings plus its slots' rank, in every layout and for every number of
-    /// launched slots.
+    /// the slots' renamings plus its slots' rank, for one to four clients (one slot per client)
+    /// and every number of launched slots.
     #[test]
     fn renamings_carry_their_cache_index() {
         for n in 1..=MAX_CLIENTS {
