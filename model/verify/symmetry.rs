@@ -455,6 +455,9 @@ pub struct Symmetry {
     /// Where this run's id layout starts in each message's table of image hashes
     /// ([`layout_offset`]); `None` when messages' images are hashed each time.
     messages: Option<usize>,
+    /// The number of renamings of the configuration's slots (slots!): the stride of the
+    /// client rank in a renaming's cache index ([`Allowed::ranked`]).
+    slot_renamings: usize,
 }
 
 /// The most renamings whose image hashes an actor state caches: 3! × 3!, three clients.
@@ -653,6 +656,8 @@ impl Symmetry {
             .map(|launched| {
                 let mut slots = Renamings::new();
                 for tau in permutations(launched) {
+                    // Ranked among the permutations of the configuration's slots (a table for
+                    // more launched slots than configured is never read).
                     slots.push(*tau, cfg.slots().max(launched));
                 }
                 slots
@@ -670,6 +675,7 @@ impl Symmetry {
                 0
             },
             messages: layout_offset(n, cfg.slots()),
+            slot_renamings: permutations(cfg.slots()).len(),
         }
     }
 
@@ -718,7 +724,7 @@ impl Symmetry {
                 .least_by(|p| placed(&ssig, self.cfg.slots(), p)),
         };
         least
-            .ranked(permutations(self.cfg.slots()).len())
+            .ranked(self.slot_renamings)
             .map(|(p, index)| self.image_fingerprint(s, &parts, &p, index))
             .min()
             .expect("a least image")
@@ -1316,7 +1322,7 @@ mod tests {
                     clients: sym.clients,
                     slots: sym.slots_by_launched[launched],
                 };
-                for (p, index) in allowed.ranked(permutations(slots).len()) {
+                for (p, index) in allowed.ranked(sym.slot_renamings) {
                     let expected =
                         rank(&p.clients[..n]) * permutations(slots).len() + rank(&p.slots[..slots]);
                     assert_eq!(index, expected, "{n} clients, {launched} launched, {p:?}");
