@@ -14,6 +14,10 @@
  *   die               the client process dies: TerminateProcess on itself, releasing nothing
  *   wait-event TEXT   waits (at most 30 s, dispatching messages) until a line of any log in
  *                     HARNESS_LOGDIR contains TEXT: a schedule point across processes
+ *   wait-exit TEXT    the same, then waits (within the same 30 s) until the process that wrote
+ *                     the line has ended: a call "after the server's exit" reaches a process
+ *                     that is gone (RPC_S_SERVER_UNAVAILABLE), not one still tearing down its
+ *                     RPC endpoints, where the call is cut off (RPC_S_CALL_FAILED)
  * A first argument `--as NAME` names the program in its event lines (prog=NAME instead of
  * prog=client; `comlife repro` names its clients client1, client2, ...). Every step that returns
  * an HRESULT also writes `done step=N op=OP hr=0x...;`, a Release `done step=N op=OP;` (N counts
@@ -30,15 +34,16 @@
 #include <string.h>
 #include "evt.h"
 
-/* Whether a line of another process's log in HARNESS_LOGDIR contains text (this process's own
- * lines, which name the text, are skipped). */
-static int logs_contain(const char *text)
+/* The pid of the process whose log line in HARNESS_LOGDIR contains text, 0 when no line does
+ * (this process's own lines, which name the text, are skipped). */
+static DWORD logs_contain(const char *text)
 {
     char pattern[MAX_PATH], path[MAX_PATH], line[1024], self[32];
     const char *dir = getenv("HARNESS_LOGDIR");
     WIN32_FIND_DATAA fd;
     HANDLE h;
-    int found = 0;
+    DWORD found = 0;
+    unsigned long pid;
     if (!dir || !*dir) return 0;
     snprintf(self, sizeof self, "EVT pid=%lu ", GetCurrentProcessId());
     snprintf(pattern, sizeof pattern, "%s\\*.log", dir);
@@ -50,7 +55,9 @@ static int logs_contain(const char *text)
         f = fopen(path, "r");
         if (!f) continue;
         while (!found && fgets(line, sizeof line, f))
-            if (strncmp(line, self, strlen(self)) && strstr(line, text)) found = 1;
+            if (strncmp(line, self, strlen(self)) && strstr(line, text)
+                && sscanf(line, "EVT pid=%lu ", &pid) == 1 && pid)
+                found = (DWORD)pid;
         fclose(f);
     } while (!found && FindNextFileA(h, &fd));
     FindClose(h);
@@ -168,14 +175,28 @@ int main(int argc, char **argv)
                 evt("skipped", "step=release what=%s reason=not-held", what);
                 bad = 1;
             }
-        } else if (!strcmp(s, "wait-event") && i + 1 < argc) {
+        } else if ((!strcmp(s, "wait-event") || !strcmp(s, "wait-exit")) && i + 1 < argc) {
             const char *text = argv[++i];
             ULONGLONG end = GetTickCount64() + 30000;
-            int seen;
-            evt("wait-event", "text=%s", text);
-            while (!(seen = logs_contain(text)) && GetTickCount64() < end) pump(50);
-            evt("waited", "seen=%d", seen);
-            if (!seen) bad = 1;
+            DWORD writer;
+            evt(s, "text=%s", text);
+            while (!(writer = logs_contain(text)) && GetTickCount64() < end) pump(50);
+            if (!strcmp(s, "wait-event") || !writer) {
+                evt("waited", "seen=%d", writer != 0);
+            } else {
+                /* A process that has already ended cannot be opened: it counts as ended. */
+                HANDLE p = OpenProcess(SYNCHRONIZE, FALSE, writer);
+                int ended = 1;
+                if (p) {
+                    while (WaitForSingleObject(p, 0) != WAIT_OBJECT_0 && GetTickCount64() < end)
+                        pump(50);
+                    ended = WaitForSingleObject(p, 0) == WAIT_OBJECT_0;
+                    CloseHandle(p);
+                }
+                evt("waited", "seen=1 ended=%d pid=%lu", ended, (unsigned long)writer);
+                if (!ended) writer = 0;
+            }
+            if (!writer) bad = 1;
         } else if (!strcmp(s, "die")) {
             evt("die", "holds-obj=%d holds-cf=%d", obj != NULL, cf != NULL);
             TerminateProcess(GetCurrentProcess(), 3);

@@ -34,6 +34,13 @@ fn f7_trace_writes_a_reproducer_with_the_traces_schedule_and_hresults() {
     assert!(run.contains(
         "--as client2 'wait-event' 'prog=server schedule-point name=after-monitor-read' 'cocreate'"
     ));
+    // The call after the trace waits until the server's process has ended, not only until it
+    // logged its exit: a call into a process still tearing down its endpoints is cut off
+    // (RPC_S_CALL_FAILED), which the trace does not say.
+    assert!(
+        run.contains("'wait-exit' 'prog=server exit ' 'call'"),
+        "{run}"
+    );
     // The HRESULTs of the trace: client 2's CoCreateInstance S_OK (in transit at the last
     // state), its call after the exit RPC_S_SERVER_UNAVAILABLE.
     let exp = read("expected.txt");

@@ -354,7 +354,7 @@ pub fn plan(
         let dead = client["dead"] == true;
         if holds_dead_object && !dead {
             let k = plan.ops.len() + 1;
-            plan.args.push("wait-event".into());
+            plan.args.push("wait-exit".into());
             plan.args.push("prog=server exit ".into());
             plan.args.push("call".into());
             plan.ops.push((states.len(), "Call".into()));
@@ -365,7 +365,7 @@ pub fn plan(
                 "after the trace: a call on the object of the exited server (the model: a call into an exited process fails, clean-disconnect)".into(),
             ));
             schedule_lines.push(format!(
-                "- after the trace, {name} still holds an object of the server, which exited in the trace: it waits for the server's exit and calls it once more"
+                "- after the trace, {name} still holds an object of the server, which exited in the trace: it waits until the server's process has ended and calls it once more"
             ));
         }
         // A class-object proxy it holds and is not releasing, of the exited server.
@@ -375,7 +375,7 @@ pub fn plan(
         if holds_dead_factory && !dead {
             let k = plan.ops.len() + 1;
             if !holds_dead_object {
-                plan.args.push("wait-event".into());
+                plan.args.push("wait-exit".into());
                 plan.args.push("prog=server exit ".into());
             }
             plan.args.push("createinstance".into());
@@ -387,7 +387,7 @@ pub fn plan(
                 "after the trace: IClassFactory::CreateInstance on the class-object proxy of the exited server (the model: a call into an exited process fails)".into(),
             ));
             schedule_lines.push(format!(
-                "- after the trace, {name} still holds the class-object proxy of the server, which exited in the trace: it waits for the server's exit and calls CreateInstance on it"
+                "- after the trace, {name} still holds the class-object proxy of the server, which exited in the trace: it waits until the server's process has ended and calls CreateInstance on it"
             ));
         }
     }
