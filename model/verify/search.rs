@@ -915,6 +915,35 @@ mod tests {
         assert_eq!(v.add(fp ^ 1, 5, true), Added::New { first: true });
     }
 
+    /// A thread's table of recent successors drops exactly the repeats the merge would find
+    /// seen: the same key and mask, in the same chunk, from the same parent node or one
+    /// before it; not one from a later node (a range taken out of order), of another chunk or
+    /// with another mask, each of which it remembers instead.
+    #[test]
+    fn recent_successors_drop_only_earlier_repeats() {
+        let chunk = CHUNK_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fp = 0x0123_4567_89ab_cdef;
+        // (chunk, parent node, key, mask), whether it repeats, and why, in the order taken.
+        let (a, b) = (chunk, chunk + 1);
+        for (c, node, key, mask, repeats, why) in [
+            (a, 10, fp, 3, false, "the first"),
+            (a, 10, fp, 3, true, "the same node, a later action"),
+            (a, 11, fp, 3, true, "a later node"),
+            (a, 11, fp, 2, false, "another mask"),
+            (a, 11, fp, 3, false, "replaced by the mask-2 one"),
+            (a, 7, fp, 3, false, "an earlier node"),
+            (a, 9, fp, 3, true, "after node 7's"),
+            (b, 12, fp, 3, false, "another chunk"),
+            (b, 12, fp ^ 1, 3, false, "another key"),
+        ] {
+            assert_eq!(
+                RecentSuccessors::repeats(c, node, key, mask),
+                repeats,
+                "{why}"
+            );
+        }
+    }
+
     /// Nodes cross block boundaries intact.
     #[test]
     fn nodes_keep_their_parent_and_action() {
