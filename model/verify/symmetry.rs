@@ -470,8 +470,9 @@ pub struct Symmetry {
 /// return, so counts, verdicts and traces do not depend on it, only the time does. Its one
 /// risk is a false hit, two tagged fingerprints equal for states of different classes: about
 /// 2⁻⁶⁴ per lookup (one pair compared), under 10⁻¹¹ for a run of 10⁸ lookups, far below the
-/// visited set's collision bound that each run prints. Measured on local-sta with three clients: 61 % of the lookups hit with
-/// 1 024 entries, 64 % with 4 096, 66 % with 262 144 (docs/benchmarks.md).
+/// visited set's collision bound that each run prints. Measured on local-sta with three
+/// clients: 61 % of the lookups hit with 1 024 entries, 64 % with 4 096, 66 % with 262 144
+/// (docs/benchmarks.md).
 struct RecentKeys;
 
 /// The entries of each thread's [`RecentKeys`]: 4 096 (64 KiB), a power of two.
