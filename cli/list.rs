@@ -20,6 +20,8 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 "matrix_scenarios": Scenario::ALL.iter().filter(|s| r.in_matrix(**s) && r.refuses_scenario(**s).is_none()).map(|s| s.name()).collect::<Vec<_>>(),
                 "pins": r.pins().iter().map(|p| serde_json::json!({
                     "toggle": p.toggle.name(), "on": p.on, "why": p.why})).collect::<Vec<_>>(),
+                "inert": r.inert_toggles().iter().map(|i| serde_json::json!({
+                    "toggle": i.toggle.name(), "why": i.why})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "mechanisms": Toggle::ALL.iter().map(|m| serde_json::json!({
                 "name": m.name(), "source": m.source(), "rules": m.rules(),
@@ -57,6 +59,10 @@ pub fn print(json: bool, markdown: bool) -> ExitCode {
                 .collect();
             if !pinned.is_empty() {
                 println!("  {:<26} fixes: {}", "", pinned.join(", "));
+            }
+            let inert: Vec<&str> = r.inert_toggles().iter().map(|i| i.toggle.name()).collect();
+            if !inert.is_empty() {
+                println!("  {:<26} makes no difference to: {}", "", inert.join(", "));
             }
         }
         println!("mechanisms (--disable NAME; remedies and variants: --enable NAME):");

@@ -138,8 +138,8 @@ fn shard_of(hash: u64) -> usize {
 ///
 /// The distinct actor states and their transitions are held for the rest of the process
 /// (leaked), so that a state refers to them without reference counts ([`ActorRef`]). The
-/// cost is what a process's models leave behind: the whole two-client `check` (243 models)
-/// keeps 337 421 actor states (docs/benchmarks.md). Cloning a model gives the clone an empty
+/// cost is what a process's models leave behind: the whole two-client `check` (243 models
+/// before the Wine rows that are the rows without an inert toggle were left out) kept 337 421 actor states (docs/benchmarks.md). Cloning a model gives the clone an empty
 /// table.
 pub struct Transitions {
     states: Box<[Mutex<HashTable<ActorRef>>]>,

@@ -72,6 +72,33 @@ pub const WINE_PINS: &[Pin] = &[
     },
 ];
 
+/// A toggle a runtime makes inert: the code it switches never runs there, or does only what a
+/// stub of the runtime makes a no-op, so a run that toggles it is the run without it again,
+/// state for state. Unlike a [`Pin`] it may still be toggled (a description may say so of its
+/// server, and the run is then checked as written); `check`'s matrix leaves out the rows that
+/// toggle it ([`Runtime::keeps_toggle`]), and tests/matrix.rs checks that each row left out has
+/// the unique states, verdicts and trace lengths of the row without it.
+#[derive(Debug)]
+pub struct Inert {
+    /// The toggle.
+    pub toggle: Toggle,
+    /// Why it makes no difference under the runtime (rule ID, source and the model's code).
+    pub why: &'static str,
+}
+
+/// What Wine makes inert (R-WINE-*): mechanisms of the server's own code that Wine's stubs leave
+/// nothing to do.
+pub const WINE_INERT: &[Inert] = &[
+    Inert {
+        toggle: Toggle::LockserverCounts,
+        why: "R-WINE-LOCKSERVER-STUB: LockServer on a class-object proxy returns E_NOTIMPL and never reaches the server (usrmarshal.c IClassFactory_LockServer_Proxy; harness case b), and Wine takes no implicit LockServer, so no LockServer call is ever counted or not (model/com/client.rs ClientState::start)",
+    },
+    Inert {
+        toggle: Toggle::ProcessRefcount,
+        why: "R-WINE-NO-SUSPEND: CoAddRefServerProcess/CoReleaseServerProcess and the server's own count differ only in who calls CoSuspendClassObjects when the count reaches zero, and under Wine both CoReleaseServerProcess's suspension and CoSuspendClassObjects are stubs (combase.c: CoSuspendClassObjects's FIXME, CoReleaseServerProcess's \"FIXME: suspend objects\"; model/com/server.rs ServerState::suspend)",
+    },
+];
+
 /// The scenarios whose baseline and mechanism rows `check`'s matrix also runs under Wine
 /// ([`Runtime::in_matrix`]; docs/wine.md lists the rows).
 pub const WINE_MATRIX_SCENARIOS: [Scenario; 3] = [
@@ -207,10 +234,24 @@ impl Runtime {
     }
 
     /// Whether a matrix row that toggles `t` still means something under this runtime: not when
-    /// the runtime fixes `t` ([`Runtime::pin`]: the row would be the baseline again) nor when
-    /// it refuses it ([`Runtime::refuses_toggle`]).
+    /// the runtime fixes `t` ([`Runtime::pin`]) or makes it inert ([`Runtime::inert`]), where
+    /// the row would be the row without `t` again, nor when it refuses it
+    /// ([`Runtime::refuses_toggle`]).
     pub fn keeps_toggle(self, t: Toggle) -> bool {
-        self.pin(t).is_none() && self.refuses_toggle(t).is_none()
+        self.pin(t).is_none() && self.inert(t).is_none() && self.refuses_toggle(t).is_none()
+    }
+
+    /// The toggles the runtime makes inert ([`WINE_INERT`] for Wine; none for Windows).
+    pub fn inert_toggles(self) -> &'static [Inert] {
+        match self {
+            Runtime::Windows => &[],
+            Runtime::Wine => WINE_INERT,
+        }
+    }
+
+    /// Why toggling `t` makes no difference under this runtime, if it makes none.
+    pub fn inert(self, t: Toggle) -> Option<&'static Inert> {
+        self.inert_toggles().iter().find(|i| i.toggle == t)
     }
 
     /// The toggles the runtime fixes ([`WINE_PINS`] for Wine; none for Windows).

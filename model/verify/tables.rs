@@ -126,10 +126,10 @@ fn implementations(s: &mut String) {
     }
 }
 
-/// The runtimes table: each runtime, what it is, the scenarios the matrix runs under it and the
-/// toggles it fixes.
+/// The runtimes table: each runtime, what it is, the scenarios the matrix runs under it, the
+/// toggles it fixes and those it makes inert ([`Runtime::inert_toggles`]).
 fn runtimes(s: &mut String) {
-    s.push_str("\n### Runtimes\n\n`--runtime NAME` on `check` and `explore`, `runtime = \"NAME\"` in a description (docs/wine.md).\n\n| runtime | what it models | the matrix runs under it | toggles it fixes |\n|---|---|---|---|\n");
+    s.push_str("\n### Runtimes\n\n`--runtime NAME` on `check` and `explore`, `runtime = \"NAME\"` in a description (docs/wine.md).\n\n| runtime | what it models | the matrix runs under it | toggles it fixes | toggles that make no difference under it |\n|---|---|---|---|---|\n");
     for r in Runtime::ALL {
         let scenarios: Vec<&str> = Scenario::ALL
             .into_iter()
@@ -141,9 +141,14 @@ fn runtimes(s: &mut String) {
             .iter()
             .map(|p| format!("`{}` {}", p.toggle.name(), if p.on { "on" } else { "off" }))
             .collect();
+        let inert: Vec<String> = r
+            .inert_toggles()
+            .iter()
+            .map(|i| format!("`{}`", i.toggle.name()))
+            .collect();
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             r.name(),
             r.about(),
             if scenarios.len() == Scenario::ALL.len() {
@@ -155,6 +160,11 @@ fn runtimes(s: &mut String) {
                 "none".to_string()
             } else {
                 pins.join(", ")
+            },
+            if inert.is_empty() {
+                "none".to_string()
+            } else {
+                inert.join(", ")
             }
         );
     }
