@@ -75,10 +75,7 @@ fn autotest(browser: &Path, page: &Path, name: &str) -> Value {
 
 /// Loads `url` in headless chromium (with `extra` arguments) and returns the DOM it ends with.
 fn dump_dom(browser: &Path, url: &str, name: &str, extra: &[&str]) -> String {
-    let profile =
-        std::env::temp_dir().join(format!("comlife-chromium-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).unwrap();
+    let profile = temp_dir(&format!("chromium-{name}"));
     let out_path = profile.join("dom.html");
     let mut child = Command::new(browser)
         .args([
@@ -112,9 +109,7 @@ fn dump_dom(browser: &Path, url: &str, name: &str, extra: &[&str]) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let dom = std::fs::read_to_string(&out_path).unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
-    dom
+    std::fs::read_to_string(&out_path).unwrap()
 }
 
 /// The ITF document of a trace file.
@@ -337,7 +332,6 @@ fn viewer_shows_a_counterexample() {
     let page = render(&itf, &dir);
     check_page(&b, &page, &read_itf(&itf), "always");
     assert_eq!(autotest(&b, &page, "always-verdict")["verdict"], "violated");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -350,7 +344,6 @@ fn viewer_shows_an_example() {
     let dir = temp_dir("sometimes");
     let page = render(&itf, &dir);
     check_page(&b, &page, &read_itf(&itf), "sometimes");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `comlife check --html DIR` writes pages that work the same, for a run's every trace.
@@ -394,7 +387,6 @@ fn check_html_pages_work_in_the_browser() {
     let page = html.join(rel.to_string_lossy().replace(".itf.json", ".html"));
     assert!(page.is_file(), "{} written", page.display());
     check_page(&b, &page, &doc, "eventually");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The text of the Explorer page's "Current State" box in `dom`.

@@ -473,7 +473,6 @@ fn matrix_output_does_not_depend_on_workers() {
         ]);
         assert_eq!(code, 0, "{err}");
         runs.push((untimed_rows(&out), tree(&dir)));
-        let _ = std::fs::remove_dir_all(&dir);
     }
     assert!(runs[0].0.len() > 1000 && !runs[0].1.is_empty());
     assert_eq!(runs[0], runs[1]);
@@ -492,7 +491,6 @@ fn thread_count_changes_no_result() {
         let (code, out, err) = comlife(&args.concat());
         assert_eq!(code, 0, "{err}");
         runs.push((untimed(&out), tree(&dir)));
-        let _ = std::fs::remove_dir_all(&dir);
     }
     assert!(!runs[0].1.is_empty());
     assert_eq!(runs[0], runs[1]);
@@ -550,7 +548,6 @@ fn simulation_is_reproducible_and_its_traces_replay() {
         let (code, _, err) = comlife(&["replay", dir.join(&p).to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", p.display());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Impossible bounds are usage errors (exit 2).
@@ -632,8 +629,7 @@ fn json_and_show_traces_do_not_mix() {
 
 #[test]
 fn trace_pages_never_overwrite_the_input_or_create_directories() {
-    let dir = std::env::temp_dir().join(format!("comlife-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("pages");
     let input = dir.join("t.itf.json");
     let src = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -657,7 +653,6 @@ fn trace_pages_never_overwrite_the_input_or_create_directories() {
     assert!(!dir.join("no").exists(), "no directory was created");
     let (code, _, _) = comlife(&["trace", "md", inp]);
     assert_eq!(code, 0, "the default output beside the input still works");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `bench` measures each run in a child process of its own (so each peak memory is that run's
@@ -745,7 +740,6 @@ fn symmetry_reduction_changes_no_verdict_and_no_thread_count_result() {
             let (code, _, err) = comlife(&["replay", dir.join(itf).to_str().unwrap()]);
             assert_eq!(code, 0, "a reduced trace replays: {err}");
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
     assert!(!runs[0].1.is_empty());
     assert_eq!(runs[0], runs[1]);
@@ -850,7 +844,6 @@ fn other_client_counts_and_simulations_have_their_own_trace_directories() {
             "{run}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `check --scenario NAME` answers first too, naming the remedy as a command-line flag.
@@ -987,7 +980,6 @@ fn merge_combines_simulation_parts_and_refuses_others() {
     let (code, out, err) = comlife(&["merge", &a, bad.to_str().unwrap()]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(err.contains("bad.json:1:"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--runtime wine` runs the model under Wine (docs/wine.md): on local-sta the class object is

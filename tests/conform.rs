@@ -23,15 +23,12 @@ fn conform_text(name: &str, text: &str) -> (i32, String, String) {
 
 /// `comlife conform` on `text` written to a temporary file, with the model's `args`.
 fn conform_text_with(name: &str, text: &str, args_model: &[&str]) -> (i32, String, String) {
-    let dir = std::env::temp_dir().join(format!("comlife-conform-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir(name);
     let path = dir.join("run.log");
     std::fs::write(&path, text).unwrap();
     let mut args = vec!["conform", path.to_str().unwrap()];
     args.extend(args_model);
-    let out = comlife(&args);
-    std::fs::remove_dir_all(&dir).unwrap();
-    out
+    comlife(&args)
 }
 
 fn real_log() -> String {
@@ -340,7 +337,6 @@ fn a_call_cut_off_by_the_servers_exit_is_rpc_s_call_failed_on_wine() {
     a.push(file.to_str().unwrap());
     a.extend(["--runtime", "wine", "--disable=process-refcount"]);
     let (code, out, err) = comlife(&a);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 0, "{out}{err}");
     assert!(!out.contains("the user"), "{out}");
     for step in [

@@ -182,7 +182,8 @@ fn malformed_descriptions_exit_2_at_the_right_place_and_write_nothing() {
         .collect();
     files.sort();
     assert!(files.len() >= 10, "{} malformed descriptions", files.len());
-    let traces = temp_dir("malformed").join("traces");
+    let scratch = temp_dir("malformed");
+    let traces = scratch.join("traces");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         // First line: `# expect: LINE:COLUMN: part of the message`.
@@ -264,7 +265,6 @@ fn expect_mismatch_exits_1_match_exits_0_with_traces_beside_the_file() {
     let (code, _, err) = comlife(&["check", file.to_str().unwrap(), "--enable", "bogus"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown name 'bogus'"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -359,7 +359,6 @@ fn readme_shop_example_checks_as_written() {
     std::fs::write(&file, single).unwrap();
     let (code, _, err) = comlife(&["check", f, "--no-traces"]);
     assert_eq!(code, 0, "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A description's class names replace the model's whole names in one pass: swapped names come
@@ -418,7 +417,6 @@ fn long_names_are_refused_with_a_short_message() {
         assert!(err.len() < 400, "case {i}: {} bytes of error", err.len());
         assert_eq!(err.lines().count(), 1, "case {i}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A repeated --enable or --disable name is bad usage (exit 2), as a repeated name in
@@ -469,7 +467,6 @@ fn non_utf8_is_reported_at_its_place() {
         err.contains(&format!("{path}:2:8: not UTF-8 text: byte 0xff")),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A description without [expect] is checked, and stderr says that nothing was compared and
@@ -487,7 +484,6 @@ fn no_expect_says_nothing_was_compared() {
         err.contains("nothing was compared: the file has no [expect] section"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `check FILE.toml` answers first: its first line is the plain verdict on the server the file
@@ -548,7 +544,6 @@ fn the_answer_comes_first_with_finding_trace_and_remedy() {
         "{}",
         md.lines().next().unwrap()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A description that disables a mechanism its server needs: the defect names the mechanism,
@@ -579,7 +574,6 @@ fn a_disabled_mechanism_is_named_as_the_remedy() {
         )) && out.contains("the pinned run atl14-sta.baseline shows them holding"),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A server without a defect says so first, and says what the check covered.
@@ -671,7 +665,6 @@ fn toggles_named_in_the_file_and_on_the_command_line_exit_2() {
         err.contains(&format!("dup-0.toml:{line}:11 already")),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The remedies of a defect found by the search, run against the description's own
@@ -740,7 +733,6 @@ fn the_remedy_search_finds_recheck_after_revoke_for_a_copy_of_local_multi_sta() 
         answer.contains("Defect 1 of 1 (F-4, explained in spec/findings.md)\n"),
         "{answer}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A server with another layout than any built-in (the README's shop: three classes, a
@@ -789,7 +781,6 @@ classes = ["CLSID_Catalog", "CLSID_Checkout"]
             && !out.contains("(the pinned run local-multi-sta.with-"),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A simulation cannot show a property holding: the search is skipped with a note, and the
@@ -848,7 +839,6 @@ fn the_synthetic_descriptions_check_as_pinned_and_their_key_is_the_cause() {
         let f = tmp.join(file);
         std::fs::write(&f, plain).unwrap();
         let (_, out, err) = comlife(&["check", f.to_str().unwrap(), "--no-traces"]);
-        std::fs::remove_dir_all(&tmp).ok();
         assert!(
             out.contains(": no defect found"),
             "{file} without {key}: {out}{err}"
@@ -871,7 +861,6 @@ fn a_peers_lock_taken_through_com_keeps_com_from_suspending() {
         let f = tmp.join("idle-count.toml");
         std::fs::write(&f, t).unwrap();
         let (_, out, err) = comlife(&["check", f.to_str().unwrap(), "--no-traces"]);
-        std::fs::remove_dir_all(&tmp).ok();
         out + &err
     };
     let held = run(

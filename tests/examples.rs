@@ -60,7 +60,6 @@ fn check_example_variant(
     let file = dir.join(format!("{example}.toml"));
     std::fs::write(&file, text).unwrap();
     let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
-    std::fs::remove_dir_all(&dir).ok();
     (code, out + &err)
 }
 
@@ -124,7 +123,6 @@ fn sserver_the_second_object_dies_with_the_first_and_its_code_fix_is_found() {
         dir.join("traces/sserver/regcls-suspended+with-regcls-singleuse/clean-disconnect.md"),
     )
     .unwrap();
-    std::fs::remove_dir_all(&dir).ok();
     assert!(md.contains("WaitForSingleObject returns"), "{md}");
     assert!(
         md.contains(
@@ -338,7 +336,6 @@ fn vboxsvc_verdicts_do_not_depend_on_its_singleton() {
     let file = dir.join("vboxsvc.toml");
     std::fs::write(&file, text.replace("\nfactory = \"singleton\"\n", "\n")).unwrap();
     let (code, out, err) = comlife(&["check", file.to_str().unwrap(), "--no-traces"]);
-    std::fs::remove_dir_all(&dir).ok();
     assert_eq!(code, 0, "the same [expect] matches: {out}{err}");
     assert!(!out.contains("a singleton class object"), "{out}");
     let (_, out, _) = comlife(&["check", path, "--no-traces"]);
@@ -416,7 +413,6 @@ fn terminal_handoff_with_its_single_instance_exit_fails_the_activation_exec_fail
     let md = std::fs::read_to_string(
         dir.join("traces/terminal-handoff/regcls-suspended.1-clients/activation-answered.md"),
     );
-    std::fs::remove_dir_all(&dir).ok();
     let md = md.unwrap();
     assert!(md.contains("without calling CoRegisterClassObject"), "{md}");
     assert!(md.contains("CO_E_SERVER_EXEC_FAILURE"), "{md}");

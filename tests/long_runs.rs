@@ -250,5 +250,4 @@ fn simulation_that_contradicts_the_expect_exits_1() {
             "{out}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

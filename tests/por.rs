@@ -185,7 +185,6 @@ fn check_por_files_its_traces_apart_and_rederives_shortest_ones() {
         let (code, _, err) = comlife(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Re-deriving shortest traces is bounded by the reduced search's own number of states: with

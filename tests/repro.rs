@@ -10,7 +10,8 @@ const F7: &str = "traces/atl9-sta/baseline/no-exit-with-live-objects.itf.json";
 
 #[test]
 fn f7_trace_writes_a_reproducer_with_the_traces_schedule_and_hresults() {
-    let dir = temp_dir("repro-f7").join("out");
+    let scratch = temp_dir("repro-f7");
+    let dir = scratch.join("out");
     let (code, _, err) = comlife(&["repro", F7, "-o", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     for f in [

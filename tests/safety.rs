@@ -147,7 +147,6 @@ fn trace_output_is_only_a_regular_or_new_file() {
             .is_symlink());
     }
     assert!(is_fifo(&fifo) && !dir.join("nothing").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `check --traces DIR` does not replace a FIFO where a trace file goes: exit 2, the FIFO stays.
@@ -174,7 +173,6 @@ fn trace_files_are_only_regular_or_new_files() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("a FIFO"), "{err}");
     assert!(is_fifo(&md));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `check FILE`, `replay FILE` and `trace html FILE` read only regular files (a device or a
@@ -209,7 +207,6 @@ fn inputs_are_bounded_regular_files() {
     let (code, _, err) = comlife(&["check", big.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("larger than 1 MiB"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--threads` is bounded (1 to 4 per core), with a message naming the range.
@@ -275,7 +272,6 @@ fn output_folders_are_checked_before_the_run() {
         err.contains("beside") && err.contains("not a directory"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// An interrupted `check` leaves no temporary files among its traces, and ends by the signal.
@@ -314,5 +310,4 @@ fn an_interrupt_leaves_no_temporary_files() {
             .collect();
         assert!(temps.is_empty(), "{temps:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

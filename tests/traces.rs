@@ -386,7 +386,6 @@ fn regenerating_traces_changes_nothing() {
         let b = std::fs::read(dir.join(p)).unwrap();
         assert!(a == b, "{stale_hint}: {} differs", p.display());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `comlife replay` accepts every checked-in trace.
@@ -503,7 +502,6 @@ fn tampered_traces_are_rejected() {
     let out = comlife(&["replay", p.to_str().unwrap()]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("initial state"), "{}", stderr(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Replay exits 2 with the JSON path of what is wrong in a malformed or foreign file.
@@ -589,7 +587,6 @@ fn malformed_and_foreign_files_exit_2_with_the_json_path() {
     let out = comlife(&["replay", dir.join("absent.itf.json").to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `comlife trace html` and `trace md` write self-contained pages; a malformed file writes
@@ -659,7 +656,6 @@ fn trace_pages_are_self_contained() {
         stderr(&out)
     );
     assert!(!target.exists(), "nothing written for a malformed file");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The Explorer serves on loopback, checks to completion and links discoveries.
@@ -1067,7 +1063,6 @@ fn check_html_writes_pages_on_demand() {
             page.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The narrative parts (`## Narrative` onward) of the checked-in Markdown traces.

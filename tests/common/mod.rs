@@ -6,7 +6,7 @@
 
 pub mod handlers;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
 /// Runs `comlife` with `args`: exit status, stdout, stderr.
@@ -22,16 +22,30 @@ pub fn comlife(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// A fresh, empty directory for one test, named after the test crate, `name` and the process.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "comlife-{}-{name}-{}",
-        env!("CARGO_CRATE_NAME"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A test's scratch directory ([`temp_dir`]): removed with everything in it when dropped, at the
+/// end of the test that holds it, whether it passes or fails. Read it as a [`Path`].
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh, empty directory for one test (tempfile's), named after the test crate and `name`.
+pub fn temp_dir(name: &str) -> Scratch {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("comlife-{}-{name}-", env!("CARGO_CRATE_NAME")))
+        .tempdir()
+        .expect("a scratch directory");
+    Scratch(d)
 }
 
 /// A free loopback port (bound and released).
