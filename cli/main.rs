@@ -490,9 +490,26 @@ fn config(
         return Err(format!("--runtime {}: {why}", runtime.name()));
     }
     // The scenario as its built-in description says, read as `check FILE` reads any.
-    comlife::description::builtin::builtin_config(scenario, toggled, clients)?
+    let cfg = comlife::description::builtin::builtin_config(scenario, toggled, clients)?
         .with_runtime(runtime)
-        .map_err(|e| format!("--runtime {}: {e}", runtime.name()))
+        .map_err(|e| format!("--runtime {}: {e}", runtime.name()))?;
+    note_inert(&cfg);
+    Ok(cfg)
+}
+
+/// Tells the user, on stderr, of each toggle of `cfg` that its runtime makes inert
+/// ([`Runtime::inert`]): the run is then the run without it.
+fn note_inert(cfg: &Config) {
+    for t in cfg.toggled.iter() {
+        if let Some(i) = cfg.runtime.inert(t) {
+            eprintln!(
+                "note: '{}' makes no difference under the {} runtime, so this run is the run without it: {}",
+                t.name(),
+                cfg.runtime.name(),
+                i.why
+            );
+        }
+    }
 }
 
 /// The run a command that takes a server description or `--scenario` is about (`explore`,
@@ -586,6 +603,7 @@ fn read_description(
     let cfg = cfg
         .with_runtime(runtime)
         .map_err(|e| usage(format!("{fname}: {e}")))?;
+    note_inert(&cfg);
     Ok((desc, cfg))
 }
 

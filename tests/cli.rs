@@ -1091,7 +1091,38 @@ fn runtime_errors_exit_2() {
     assert!(!dir.join("traces").exists());
 }
 
-/// `list` names the runtimes with what each is and fixes; `--json` and `--markdown` too.
+/// A toggle the runtime makes inert runs, with a note on stderr that the run is the run without
+/// it; a toggle it does not make inert gets no note.
+#[test]
+fn an_inert_toggle_runs_with_a_note() {
+    let run = |toggle: &str| {
+        comlife(&[
+            "check",
+            "--scenario",
+            "local-sta",
+            "--runtime",
+            "wine",
+            "--clients",
+            "1",
+            "--disable",
+            toggle,
+            "--no-traces",
+        ])
+    };
+    let (code, out, err) = run("lockserver-counts");
+    assert_ne!(code, 2, "{err}");
+    assert!(out.contains("1 clients"), "{out}");
+    assert!(
+        err.contains("note: 'lockserver-counts' makes no difference under the wine runtime")
+            && err.contains("R-WINE-LOCKSERVER-STUB"),
+        "{err}"
+    );
+    let (_, _, err) = run("exit-on-final-decrement");
+    assert!(!err.contains("makes no difference"), "{err}");
+}
+
+/// `list` names the runtimes with what each is, fixes and makes inert; `--json` and `--markdown`
+/// too.
 #[test]
 fn list_shows_the_runtimes() {
     use comlife::com::runtime::Runtime;
@@ -1107,6 +1138,10 @@ fn list_shows_the_runtimes() {
         );
     }
     assert!(out.contains("fixes: implicit-lockserver off"), "{out}");
+    assert!(
+        out.contains("makes no difference to: lockserver-counts, process-refcount"),
+        "{out}"
+    );
     let (code, out, _) = comlife(&["list", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -1120,6 +1155,13 @@ fn list_shows_the_runtimes() {
         wine["matrix_scenarios"],
         serde_json::json!(["local-sta", "local-multi-sta", "inproc"])
     );
+    let inert: Vec<&str> = wine["inert"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["toggle"].as_str().unwrap())
+        .collect();
+    assert_eq!(inert, ["lockserver-counts", "process-refcount"]);
     let (code, out, _) = comlife(&["list", "--markdown"]);
     assert_eq!(code, 0);
     assert!(out.contains("### Runtimes"), "{out}");
