@@ -507,7 +507,7 @@ fn every_pinned_runs_collision_probability_is_negligible() {
 }
 
 /// The matrix under Wine (docs/wine.md, "The matrix under Wine"): the rows of local-sta,
-/// local-multi-sta and inproc that toggle nothing Wine pins or refuses, each pinned; and, from
+/// local-multi-sta and inproc that toggle nothing Wine pins, makes inert or refuses, each pinned; and, from
 /// the pins, in-process Wine differs from Windows only by its candidate list: each inproc Wine
 /// row whose Windows counterpart is a matrix row has the verdicts and unique states of the
 /// Windows row with `wine-candidate-list` added.
@@ -521,9 +521,9 @@ fn the_wine_rows_of_the_matrix() {
         for d in &wine {
             assert!(matrix_runs(s).contains(d), "{} {}", s.name(), d.label());
             assert!(
-                d.iter()
-                    .all(|t| Runtime::Wine.pin(t).is_none()
-                        && Runtime::Wine.refuses_toggle(t).is_none()),
+                d.iter().all(|t| Runtime::Wine.pin(t).is_none()
+                    && Runtime::Wine.inert(t).is_none()
+                    && Runtime::Wine.refuses_toggle(t).is_none()),
                 "{} {}",
                 s.name(),
                 d.label()
