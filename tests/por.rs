@@ -298,16 +298,20 @@ fn every_run_of_the_two_client_matrix_has_the_exact_verdicts_under_partial_order
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn the_premises_hold_on_every_run_up_to_2m_states() {
     let pins = Expectations::embedded();
-    let runs: Vec<Config> = matrix_runs()
+    let all = matrix_runs();
+    let total = all.len();
+    let runs: Vec<Config> = all
         .into_iter()
         .filter(|c| {
             pins.states_on(c.scenario, c.runtime, c.toggled)
                 .is_some_and(|n| n <= PREMISES_UP_TO)
         })
         .collect();
+    // 230 of the 235: the five left out are local-multi-sta's three `exit-on-final-decrement`
+    // Wine rows, its `with-stopping-flag` and `with-client-death` Wine rows (2.5–15.9 M).
     assert!(
-        runs.len() >= 235,
-        "{} runs: the bound leaves out too many",
+        total - runs.len() <= 5,
+        "{} of {total} runs: the bound leaves out too many",
         runs.len()
     );
     let errors: Vec<String> = runs
