@@ -156,17 +156,18 @@ fn runtimes(s: &mut String) {
             } else {
                 scenarios.join(", ")
             },
-            if pins.is_empty() {
-                "none".to_string()
-            } else {
-                pins.join(", ")
-            },
-            if inert.is_empty() {
-                "none".to_string()
-            } else {
-                inert.join(", ")
-            }
+            or_none(&pins),
+            or_none(&inert)
         );
+    }
+}
+
+/// `items` joined with commas, or `none` when there are none.
+fn or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
     }
 }
 
