@@ -195,10 +195,16 @@ fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
 }
 
 /// `server-eventually-exits` (R-002-FINAL-DECREMENT, R-002-FACTORY-REFS):
-/// eventually every client is done and every instance the SCM started has exited.
+/// eventually every client is done and every instance the SCM started has exited. An
+/// instance whose launch is in transit (the SCM has called CreateProcess; the process has not
+/// run yet) is started and has not exited: under Wine a launch for an activation the client
+/// has given up on can arrive after every client is done, and the instance it starts must exit
+/// too. Counted so, the condition, once true, stays true: no client activates again and no
+/// instance restarts.
 fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
     clients(&m.cfg, s).all(|c| c.is_done())
         && servers(&m.cfg, s).all(|v| !v.launched() || v.exited())
+        && !crate::com::state::in_transit(s).any(|e| matches!(e.msg, Msg::Launch { .. }))
 }
 
 /// `activation-answered` (R-003-SCM-RELAUNCH, R-SEEDS-STOPPING): eventually every client's
