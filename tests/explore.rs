@@ -71,6 +71,7 @@ const UNSTABLE: [PropertyDef; 2] = [
         statement: "eventually no message is in transit",
         applies,
         condition: quiet,
+        monotone: false,
         explain,
     },
     PropertyDef {
@@ -80,6 +81,7 @@ const UNSTABLE: [PropertyDef; 2] = [
         statement: "eventually two messages are in transit",
         applies,
         condition: busy,
+        monotone: false,
         explain,
     },
 ];
@@ -92,6 +94,7 @@ fn limits(threads: usize) -> Limits {
         max_memory: None,
         symmetry: false,
         por: false,
+        sleep_sets: true,
     }
 }
 
@@ -293,6 +296,7 @@ fn within_complete_levels_ends_at_the_depth_a_state_bound_cut_at() {
     let cut = |refused_depth| Exploration {
         unique_states: x.unique_states,
         generated: x.generated,
+        asleep: x.asleep,
         max_depth: x.max_depth,
         complete: false,
         stopped: None,

@@ -9,14 +9,14 @@ mod common;
 
 use comlife::com::config::{Config, DEFAULT_CLIENTS};
 use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::{matrix, ToggleSet};
+use comlife::com::toggle_set::ToggleSet;
 use comlife::verify::check::{run, shortest_traces, RunOptions, RunReport};
 use comlife::verify::expectations::Expectations;
 use comlife::verify::model::build;
 use comlife::verify::por::check_premises;
 use comlife::verify::progress::Progress;
 use comlife::verify::search::{explore, replay, Exploration, Limits, Trace};
-use common::{comlife, temp_dir};
+use common::{comlife, matrix_runs, temp_dir};
 use rayon::prelude::*;
 
 fn verdicts(r: &RunReport) -> Vec<(&'static str, &'static str)> {
@@ -203,6 +203,7 @@ fn rederiving_shortest_traces_stays_within_the_reduced_searchs_budget() {
         max_memory: None,
         symmetry: true,
         por: true,
+        sleep_sets: true,
     };
     let reduced = explore(&model, &defs, limits, &Progress::new());
     let lengths = |ts: &[Option<Trace>]| -> Vec<Option<usize>> {
@@ -226,21 +227,6 @@ fn rederiving_shortest_traces_stays_within_the_reduced_searchs_budget() {
         "50 states reach no discovery's depth: {:?}",
         lengths(&none)
     );
-}
-
-/// Every run of the two-client matrix, as `check` runs it (its built-in description, under its
-/// runtime).
-fn matrix_runs() -> Vec<Config> {
-    Scenario::ALL
-        .into_iter()
-        .flat_map(|s| {
-            matrix(s).into_iter().map(move |(runtime, d)| {
-                comlife::description::builtin::builtin_config(s, d, DEFAULT_CLIENTS)
-                    .and_then(|c| c.with_runtime(runtime))
-                    .expect("valid matrix configuration")
-            })
-        })
-        .collect()
 }
 
 /// The reduced run of `cfg` with `symmetry`, compared with the verdicts spec/expectations.toml

@@ -238,6 +238,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
         max_memory: opts.max_memory,
         symmetry: opts.symmetry,
         por: opts.por,
+        sleep_sets: true,
     };
     let x = match opts.simulate {
         Some(sim) => {
@@ -245,6 +246,7 @@ pub fn run_with_progress(cfg: Config, opts: RunOptions, progress: &Progress) -> 
             Exploration {
                 unique_states: o.distinct_states,
                 generated: o.steps,
+                asleep: 0,
                 max_depth: o.longest,
                 complete: false,
                 stopped: None,

@@ -19,5 +19,6 @@ pub mod queries;
 pub mod remedies;
 pub mod search;
 pub mod simulate;
+pub mod sleep;
 pub mod symmetry;
 pub mod tables;

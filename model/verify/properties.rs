@@ -31,6 +31,11 @@ pub struct PropertyDef {
     pub applies: fn(Scenario) -> bool,
     /// The predicate.
     pub condition: fn(&ComModel, &SysState) -> bool,
+    /// Whether the condition, once true, stays true on every path: declared where it is so,
+    /// and checked on every transition by [`crate::verify::sleep::check_premises`]. The
+    /// checker's sleep sets need it of every `eventually` property it checks
+    /// (spec/assumptions.md A-SLEEP); for the others it claims nothing.
+    pub monotone: bool,
     /// Why the property shows in state `s`, in 1-based COM terms, naming its witnesses: for an
     /// always property the instance, client or object that makes it false there; for an
     /// eventually property (at a terminal state) what never happened or what still holds the
@@ -200,7 +205,7 @@ fn clean_disconnect(m: &ComModel, s: &SysState) -> bool {
 /// run yet) is started and has not exited: under Wine a launch for an activation the client
 /// has given up on can arrive after every client is done, and the instance it starts must exit
 /// too. Counted so, the condition, once true, stays true: no client activates again and no
-/// instance restarts.
+/// instance restarts ([`PropertyDef::monotone`]).
 fn server_eventually_exits(m: &ComModel, s: &SysState) -> bool {
     clients(&m.cfg, s).all(|c| c.is_done())
         && servers(&m.cfg, s).all(|v| !v.launched() || v.exited())
@@ -940,6 +945,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "an instance exits before it served the activation it was launched for, without the user closing it (F-1's race: COM's behaviour, shown reachable)",
         applies: local,
         condition: launcher_unserved_exit,
+        monotone: false,
         explain: why_launcher_unserved_exit,
     },
     PropertyDef {
@@ -949,6 +955,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no instance exits before it has served any activation, unless the user closed it",
         applies: local,
         condition: no_startup_exit,
+        monotone: false,
         explain: why_no_startup_exit,
     },
     PropertyDef {
@@ -958,6 +965,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no instance exits while one of its objects still has external references that were never disconnected (objects abandoned, not freed)",
         applies: local,
         condition: no_exit_with_live_objects,
+        monotone: false,
         explain: why_no_exit_with_live_objects,
     },
     PropertyDef {
@@ -967,6 +975,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no instance exits while a client holds LockServer(TRUE) on it, unless the user closed it",
         applies: local,
         condition: no_exit_while_locked,
+        monotone: false,
         explain: why_no_exit_while_locked,
     },
     PropertyDef {
@@ -976,6 +985,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a client holding an IClassFactory proxy finds its instance running and the class object connected, unless the user closed it",
         applies: local,
         condition: factory_stays_connected,
+        monotone: false,
         explain: why_factory_stays_connected,
     },
     PropertyDef {
@@ -985,6 +995,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "once an instance decided to shut down it hands out no class object and no object",
         applies: local,
         condition: no_handout_after_shutdown,
+        monotone: false,
         explain: why_no_handout_after_shutdown,
     },
     PropertyDef {
@@ -994,6 +1005,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no instance exits before all its classes were registered (and resumed) with the SCM",
         applies: local,
         condition: no_exit_during_init,
+        monotone: false,
         explain: why_no_exit_during_init,
     },
     PropertyDef {
@@ -1003,6 +1015,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no automatic shutdown decision while the user works in the instance (a document or main window the user opened is open)",
         applies: user_may_work,
         condition: user_data_safe,
+        monotone: false,
         explain: why_user_data_safe,
     },
     PropertyDef {
@@ -1012,6 +1025,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "while the user controls an instance its class objects are not suspended: new activations reach it instead of a second instance",
         applies: with_user,
         condition: available_under_user_control,
+        monotone: false,
         explain: why_available_under_user_control,
     },
     PropertyDef {
@@ -1021,6 +1035,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a call through a proxy fails only because its server disconnected it on purpose (the user's close, CoDisconnectContext): no automatic shutdown or crash leaves a client a dead proxy",
         applies: local_or_service,
         condition: clean_disconnect,
+        monotone: false,
         explain: why_clean_disconnect,
     },
     PropertyDef {
@@ -1030,6 +1045,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "eventually every client is done and every started instance has exited",
         applies: local,
         condition: server_eventually_exits,
+        monotone: true,
         explain: why_server_eventually_exits,
     },
     PropertyDef {
@@ -1039,6 +1055,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "eventually every client's activation has returned S_OK (E_ACCESSDENIED to a client without access permission): no client gets CO_E_SERVER_EXEC_FAILURE, RPC_S_SERVER_UNAVAILABLE or another failure, and none waits for ever",
         applies: local,
         condition: activation_answered,
+        monotone: true,
         explain: why_activation_answered,
     },
     PropertyDef {
@@ -1048,6 +1065,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a method call on an object returns S_OK",
         applies: local,
         condition: object_used,
+        monotone: false,
         explain: why_object_used,
     },
     PropertyDef {
@@ -1057,6 +1075,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "some instance exits",
         applies: local,
         condition: server_exits,
+        monotone: false,
         explain: why_server_exits,
     },
     PropertyDef {
@@ -1066,6 +1085,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "an activation refused with CO_E_SERVER_STOPPING by a stopping instance is served by a new one",
         applies: suspending,
         condition: relaunch_after_suspend,
+        monotone: false,
         explain: why_relaunch_after_suspend,
     },
     PropertyDef {
@@ -1075,6 +1095,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a client's call returns RPC_E_DISCONNECTED from the live server the user closed",
         applies: with_user,
         condition: user_disconnect_observed,
+        monotone: false,
         explain: why_user_disconnect_observed,
     },
     PropertyDef {
@@ -1084,6 +1105,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no DLL is unloaded while an object it implements is still referenced (a connected proxy or an in-process pointer), a lock is held, or a thread runs its code",
         applies: dll_scenarios,
         condition: no_unload_while_live,
+        monotone: false,
         explain: why_no_unload_while_live,
     },
     PropertyDef {
@@ -1093,6 +1115,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "no thread calls or returns into an unloaded DLL",
         applies: dll_scenarios,
         condition: no_call_into_unloaded_code,
+        monotone: false,
         explain: why_no_call_into_unloaded_code,
     },
     PropertyDef {
@@ -1102,6 +1125,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "stopping service A never disconnects an object of service B",
         applies: service_only,
         condition: context_isolation,
+        monotone: false,
         explain: why_context_isolation,
     },
     PropertyDef {
@@ -1111,6 +1135,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "CoDisconnectContext returns S_OK only when no proxy connection to an object of the context remains and no call executes in it, RPC_E_TIMEOUT only when a call does",
         applies: service_only,
         condition: disconnect_result_correct,
+        monotone: false,
         explain: why_disconnect_result_correct,
     },
     PropertyDef {
@@ -1120,6 +1145,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "after SERVICE_CONTROL_STOP, service A's DLL is eventually unloaded, even while clients keep references",
         applies: service_only,
         condition: stop_is_honored,
+        monotone: true,
         explain: why_stop_is_honored,
     },
     PropertyDef {
@@ -1129,6 +1155,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "once every thread released everything, sweeps eventually free the DLL (unless the process crashed)",
         applies: inproc_only,
         condition: dll_eventually_unloaded,
+        monotone: true,
         explain: why_dll_eventually_unloaded,
     },
     PropertyDef {
@@ -1138,6 +1165,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "CoDisconnectContext returns RPC_E_TIMEOUT and later S_OK",
         applies: service_only,
         condition: disconnect_timeout_observed,
+        monotone: false,
         explain: why_disconnect_timeout_observed,
     },
     PropertyDef {
@@ -1147,6 +1175,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a client's call returns RPC_E_DISCONNECTED",
         applies: service_only,
         condition: client_sees_disconnected,
+        monotone: false,
         explain: why_client_sees_disconnected,
     },
     PropertyDef {
@@ -1156,6 +1185,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "the DLL is freed",
         applies: inproc_only,
         condition: dll_unloaded,
+        monotone: false,
         explain: why_dll_unloaded,
     },
     PropertyDef {
@@ -1165,6 +1195,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         statement: "a candidate DLL used again through COM leaves the candidate list",
         applies: inproc_only,
         condition: candidate_revived,
+        monotone: false,
         explain: why_candidate_revived,
     },
 ];

@@ -130,3 +130,25 @@ impl Drop for Explorer {
         let _ = self.child.wait();
     }
 }
+
+/// Every run of the two-client matrix, as `check` runs it (its built-in description, under its
+/// runtime).
+pub fn matrix_runs() -> Vec<comlife::com::config::Config> {
+    use comlife::com::scenario::Scenario;
+    Scenario::ALL
+        .into_iter()
+        .flat_map(|s| {
+            comlife::com::toggle_set::matrix(s)
+                .into_iter()
+                .map(move |(runtime, d)| {
+                    comlife::description::builtin::builtin_config(
+                        s,
+                        d,
+                        comlife::com::config::DEFAULT_CLIENTS,
+                    )
+                    .and_then(|c| c.with_runtime(runtime))
+                    .expect("valid matrix configuration")
+                })
+        })
+        .collect()
+}
