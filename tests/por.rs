@@ -16,7 +16,7 @@ use comlife::verify::model::build;
 use comlife::verify::por::check_premises;
 use comlife::verify::progress::Progress;
 use comlife::verify::search::{explore, replay, Exploration, Limits, Trace};
-use common::{comlife, matrix_runs, temp_dir};
+use common::{comlife, matrix_runs, matrix_runs_up_to, temp_dir};
 use rayon::prelude::*;
 
 fn verdicts(r: &RunReport) -> Vec<(&'static str, &'static str)> {
@@ -283,16 +283,7 @@ fn every_run_of_the_two_client_matrix_has_the_exact_verdicts_under_partial_order
 #[test]
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn the_premises_hold_on_every_run_up_to_2m_states() {
-    let pins = Expectations::embedded();
-    let all = matrix_runs();
-    let total = all.len();
-    let runs: Vec<Config> = all
-        .into_iter()
-        .filter(|c| {
-            pins.states_on(c.scenario, c.runtime, c.toggled)
-                .is_some_and(|n| n <= PREMISES_UP_TO)
-        })
-        .collect();
+    let (runs, total) = matrix_runs_up_to(PREMISES_UP_TO);
     // 230 of the 235: the five left out are local-multi-sta's three `exit-on-final-decrement`
     // Wine rows, its `with-stopping-flag` and `with-client-death` Wine rows (2.5–15.9 M).
     assert!(

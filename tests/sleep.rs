@@ -11,13 +11,12 @@ use comlife::com::runtime::Runtime;
 use comlife::com::scenario::Scenario;
 use comlife::com::state::{ComModel, SysState};
 use comlife::com::toggle_set::ToggleSet;
-use comlife::verify::expectations::Expectations;
 use comlife::verify::model::{build, properties_of};
 use comlife::verify::progress::Progress;
 use comlife::verify::properties::{PropertyDef, PROPERTIES};
 use comlife::verify::search::{explore, Exploration, Limits};
 use comlife::verify::sleep::{applies, check_premises, check_premises_with};
-use common::matrix_runs;
+use common::{matrix_runs, matrix_runs_up_to};
 use rayon::prelude::*;
 use stateright::Expectation;
 
@@ -141,6 +140,22 @@ fn sleep_sets_apply_only_where_every_eventually_property_is_monotone() {
     assert_eq!(x.asleep, 0);
 }
 
+/// A message per run of `runs` whose premises [`check_premises`] finds broken.
+fn broken_premises(runs: Vec<Config>) -> Vec<String> {
+    runs.into_par_iter()
+        .filter_map(|cfg| {
+            let b = check_premises(cfg).err()?;
+            Some(format!(
+                "{} / {}: {} ({})",
+                cfg.scenario.name(),
+                cfg.run_label(),
+                b.premise,
+                b.detail
+            ))
+        })
+        .collect()
+}
+
 /// Holds while no message is in transit: true and false alternate along most paths.
 fn quiet(_: &ComModel, s: &SysState) -> bool {
     s.network.is_empty()
@@ -174,19 +189,7 @@ fn the_premises_hold_on_every_baseline() {
         .iter()
         .filter(|p| p.expectation == Expectation::Eventually)
         .all(|p| p.monotone));
-    let errors: Vec<String> = baselines()
-        .into_par_iter()
-        .filter_map(|cfg| {
-            let b = check_premises(cfg).err()?;
-            Some(format!(
-                "{} / {}: {} ({})",
-                cfg.scenario.name(),
-                cfg.run_label(),
-                b.premise,
-                b.detail
-            ))
-        })
-        .collect();
+    let errors = broken_premises(baselines());
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
@@ -199,27 +202,9 @@ const PREMISES_UP_TO: usize = 2_000_000;
 #[test]
 #[ignore = "full suite: cargo test --release -- --ignored (.ci/run runs it)"]
 fn the_premises_hold_on_every_run_up_to_2m_states() {
-    let pins = Expectations::embedded();
-    let runs: Vec<Config> = matrix_runs()
-        .into_iter()
-        .filter(|c| {
-            pins.states_on(c.scenario, c.runtime, c.toggled)
-                .is_some_and(|n| n <= PREMISES_UP_TO)
-        })
-        .collect();
-    assert!(runs.len() >= 200, "{} runs", runs.len());
-    let errors: Vec<String> = runs
-        .into_par_iter()
-        .filter_map(|cfg| {
-            let b = check_premises(cfg).err()?;
-            Some(format!(
-                "{} / {}: {} ({})",
-                cfg.scenario.name(),
-                cfg.run_label(),
-                b.premise,
-                b.detail
-            ))
-        })
-        .collect();
+    let (runs, total) = matrix_runs_up_to(PREMISES_UP_TO);
+    // 230 of the 235: the five left out are local-multi-sta's largest Wine rows.
+    assert!(total - runs.len() <= 5, "{} of {total} runs", runs.len());
+    let errors = broken_premises(runs);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }

@@ -152,3 +152,19 @@ pub fn matrix_runs() -> Vec<comlife::com::config::Config> {
         })
         .collect()
 }
+
+/// The runs of [`matrix_runs`] of at most `states` pinned states (spec/expectations.toml),
+/// and the number of runs in all.
+pub fn matrix_runs_up_to(states: usize) -> (Vec<comlife::com::config::Config>, usize) {
+    let pins = comlife::verify::expectations::Expectations::embedded();
+    let all = matrix_runs();
+    let total = all.len();
+    let runs = all
+        .into_iter()
+        .filter(|c| {
+            pins.states_on(c.scenario, c.runtime, c.toggled)
+                .is_some_and(|n| n <= states)
+        })
+        .collect();
+    (runs, total)
+}
