@@ -208,3 +208,49 @@ fn the_premises_hold_on_every_run_up_to_2m_states() {
     let errors = broken_premises(runs);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+/// What the premise check found (spec/assumptions.md A-SLEEP): with `per-clsid-launch` the
+/// SCM's launch for an activation can still be in transit when every client is done and every
+/// launched instance has exited.
+/// `server-eventually-exits` does not hold there (the instance it starts has not exited), and
+/// its explanation names the launch.
+#[test]
+fn a_launch_in_transit_keeps_server_eventually_exits_false_and_says_why() {
+    use comlife::com::msg::Msg;
+    use comlife::com::state::{clients, in_transit, servers};
+    use comlife::verify::search::successors;
+    use std::collections::HashSet;
+    let cfg = Config::new(
+        Scenario::LocalMultiSta,
+        ToggleSet::parse_label("with-per-clsid-launch").unwrap(),
+        DEFAULT_CLIENTS,
+    )
+    .unwrap();
+    let model = build(cfg);
+    let prop = PROPERTIES
+        .iter()
+        .find(|p| p.name == "server-eventually-exits")
+        .unwrap();
+    // Every client done, every launched instance exited, and a launch on its way.
+    let launching = |s: &SysState| {
+        clients(&cfg, s).all(|c| c.is_done())
+            && servers(&cfg, s).all(|v| !v.launched() || v.exited())
+            && in_transit(s).any(|e| matches!(e.msg, Msg::Launch { .. }))
+    };
+    let mut seen = HashSet::new();
+    let mut stack = stateright::Model::init_states(&model);
+    let found = loop {
+        let s = stack.pop().expect("such a state is reachable");
+        if launching(&s) {
+            break s;
+        }
+        for (_, n) in successors(&model, &s) {
+            if seen.insert(comlife::verify::search::fingerprint(&n)) {
+                stack.push(n);
+            }
+        }
+    };
+    assert!(!(prop.condition)(&model, &found));
+    let why = (prop.explain)(&model, &found);
+    assert!(why.contains("launch of server instance"), "{why}");
+}

@@ -616,6 +616,15 @@ fn why_server_eventually_exits(m: &ComModel, s: &SysState) -> String {
             held_up_by(&m.cfg, x)
         ));
     }
+    for e in crate::com::state::in_transit(s) {
+        if let Msg::Launch { client } = e.msg {
+            v.push(format!(
+                "the SCM's launch of {} for client {}'s activation has not run yet",
+                m.cfg.actor_name(e.dst),
+                client + 1
+            ));
+        }
+    }
     first_or(
         v,
         "every client is done and every started instance has exited",
