@@ -13,8 +13,8 @@
 //! action order). Its later arrivals change nothing: the set is the first arrival's.
 //!
 //! **Why every state is still reached, at the same place.** Moves of different actors are
-//! *independent*: each enables the other where both are enabled, and the two orders reach the
-//! same state (a step changes its own actor's state, consumes its own message and adds its
+//! *independent*: where both are enabled, each stays enabled after the other, and the two
+//! orders reach the same state (a step changes its own actor's state, consumes its own message and adds its
 //! sends to an unordered multiset, premise 1 below). Let `P(n)` say: for every move `u` enabled
 //! in `n`'s state `s`, the node of `s·u` is reached no later than the end of `n`'s expansion, in
 //! the search's order (a FIFO queue; the parallel merge reproduces it). By induction on that
