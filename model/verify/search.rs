@@ -511,19 +511,18 @@ impl Goals<'_> {
         if self.sleep {
             Sleep::slots(&moves, &mut slots);
         }
-        let asleep = |k: usize| {
-            slots
-                .get(k)
-                .is_some_and(|slot| item.sleep.holds(*slot, self.per_actor))
-        };
         // Per move: whether it is in the node's sleep set or was taken before (the moves the
-        // successors' sleep sets are drawn from).
-        let mut carried: smallvec::SmallVec<[bool; 16]> = (0..slots.len()).map(asleep).collect();
+        // successors' sleep sets are drawn from). A move is marked taken only after its turn,
+        // so at its turn the mark says whether it is asleep.
+        let mut carried: smallvec::SmallVec<[bool; 16]> = slots
+            .iter()
+            .map(|slot| item.sleep.holds(*slot, self.per_actor))
+            .collect();
         for (k, (m, at)) in moves.iter().copied().enumerate() {
             if keep.as_ref().is_some_and(|keep| !keep[k]) {
                 continue;
             }
-            if asleep(k) {
+            if carried.get(k) == Some(&true) {
                 // Asleep: its successor is reached from an earlier node.
                 count += 1;
                 asleep_count += 1;
@@ -766,7 +765,7 @@ pub fn explore(
         bit,
         por: limits.por,
         sleep: limits.sleep_sets && crate::verify::sleep::applies(props, limits.por),
-        per_actor: 32 / u32::try_from(model.actors.len().max(1)).expect("few actors"),
+        per_actor: Sleep::per_actor(model.actors.len()),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(limits.threads.max(1))

@@ -90,6 +90,12 @@ pub(crate) enum SleepSlot {
 }
 
 impl Sleep {
+    /// The bits of a set's steps per actor for a model of `actors` actors: 32 ÷ `actors` (a
+    /// step with a higher index is never asleep).
+    pub(crate) fn per_actor(actors: usize) -> u32 {
+        32 / u32::try_from(actors.max(1)).unwrap_or(u32::MAX)
+    }
+
     /// The slot of each of a state's `moves` (in [`ComModel::moves`]' order: deliveries at
     /// their positions, then each actor's steps in order).
     pub(crate) fn slots(
