@@ -505,7 +505,7 @@ fn plan(args: CheckArgs, mut opts: RunOptions) -> Result<Plan, ExitCode> {
                     .into(),
             ));
         }
-        let jobs = matrix::runs(args.clients)
+        let jobs = comlife::description::builtin::matrix_configs(args.clients)
             .into_iter()
             .map(|cfg| Job { cfg, opts })
             .collect();

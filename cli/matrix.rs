@@ -4,31 +4,12 @@
 //! the regression line saying how many verdicts are as spec/expectations.toml pins them.
 
 use comlife::com::config::Config;
-use comlife::com::scenario::Scenario;
-use comlife::com::toggle_set::matrix;
 use comlife::com::toggles::Toggle;
 use comlife::verify::check::{PropertyOutcome, RunReport, Verdict};
 use comlife::verify::expectations::{Comparison, PropertyComparison};
 use stateright::Expectation;
 use std::path::Path;
 use std::process::ExitCode;
-
-/// Every run of the matrix, in order: per scenario, baseline then each mechanism toggled,
-/// under Windows and then, for the scenarios the Wine runtime runs, under Wine
-/// ([`comlife::com::toggle_set::matrix`]).
-pub fn runs(clients: usize) -> Vec<Config> {
-    Scenario::ALL
-        .into_iter()
-        .flat_map(|s| {
-            matrix(s).into_iter().map(move |(runtime, d)| {
-                // Each scenario as its built-in description says (spec/scenarios/NAME.toml).
-                comlife::description::builtin::builtin_config(s, d, clients)
-                    .and_then(|c| c.with_runtime(runtime))
-                    .expect("valid matrix configuration")
-            })
-        })
-        .collect()
-}
 
 /// What a matrix row turns from the defaults, in words ([`crate::answer::run_words`]), with
 /// "under the wine runtime" for a run under Wine.

@@ -90,6 +90,28 @@ pub fn builtin_config(s: Scenario, toggled: ToggleSet, clients: usize) -> Result
     Config::new(s, all, clients)?.with_layout(request.config.layout)
 }
 
+/// Every run of the matrix with `clients` clients, in order: per scenario, baseline then each
+/// mechanism toggled, under Windows and then, for the scenarios the Wine runtime runs, under
+/// Wine ([`crate::com::toggle_set::matrix`]), each scenario as its built-in description says
+/// ([`builtin_config`]): what `check` without a file runs.
+///
+/// # Panics
+/// When a matrix run does not fit its scenario (a test keeps the matrix valid).
+pub fn matrix_configs(clients: usize) -> Vec<Config> {
+    Scenario::ALL
+        .into_iter()
+        .flat_map(|s| {
+            crate::com::toggle_set::matrix(s)
+                .into_iter()
+                .map(move |(runtime, d)| {
+                    builtin_config(s, d, clients)
+                        .and_then(|c| c.with_runtime(runtime))
+                        .expect("valid matrix configuration")
+                })
+        })
+        .collect()
+}
+
 /// The comment that opens a built-in description's `[expect]` section, which runs to the end
 /// of the file.
 pub const EXPECT_COMMENT: &str = "# Expected verdicts:";

@@ -134,23 +134,7 @@ impl Drop for Explorer {
 /// Every run of the two-client matrix, as `check` runs it (its built-in description, under its
 /// runtime).
 pub fn matrix_runs() -> Vec<comlife::com::config::Config> {
-    use comlife::com::scenario::Scenario;
-    Scenario::ALL
-        .into_iter()
-        .flat_map(|s| {
-            comlife::com::toggle_set::matrix(s)
-                .into_iter()
-                .map(move |(runtime, d)| {
-                    comlife::description::builtin::builtin_config(
-                        s,
-                        d,
-                        comlife::com::config::DEFAULT_CLIENTS,
-                    )
-                    .and_then(|c| c.with_runtime(runtime))
-                    .expect("valid matrix configuration")
-                })
-        })
-        .collect()
+    comlife::description::builtin::matrix_configs(comlife::com::config::DEFAULT_CLIENTS)
 }
 
 /// The runs of [`matrix_runs`] of at most `states` pinned states (spec/expectations.toml),
