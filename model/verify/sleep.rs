@@ -46,7 +46,8 @@
 //! (tests/sleep.rs, spec/assumptions.md A-SLEEP):
 //!
 //! 1. moves of different actors are independent: where both are enabled, each is enabled after
-//!    the other and the two orders reach the same state;
+//!    the other (a step at the same index among its actor's steps, the slot a sleep set names it
+//!    by) and the two orders reach the same state;
 //! 2. a property declared monotone, true in a state, is true in each of its successors.
 
 use crate::com::config::Config;
@@ -83,7 +84,7 @@ pub(crate) struct Sleep {
 
 /// Where a move of a state sits, for [`Sleep`]: a delivery's message position, or a step's
 /// actor and index among the actor's enabled steps.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SleepSlot {
     Msg(usize),
     Step(usize, usize),
@@ -183,7 +184,8 @@ pub struct Broken {
 
 /// Visits every reachable state of the unreduced model of `cfg` (depth first, states told
 /// apart by [`fingerprint`]) and checks the two premises of the argument above on every
-/// transition: each pair of enabled moves of different actors commutes, and each monotone
+/// transition: each pair of enabled moves of different actors commutes (each still enabled
+/// after the other, a step in the same slot), and each monotone
 /// property of the run ([`PropertyDef::monotone`]) that holds in a state holds in its
 /// successors. Returns the number of states visited.
 ///
@@ -206,36 +208,44 @@ pub fn check_premises_with(cfg: Config, props: &[&PropertyDef]) -> Result<usize,
     for s in &stack {
         seen.insert(fingerprint(s));
     }
+    // A state's moves with their slots ([`Sleep::slots`]).
+    let listed = |s: &SysState| {
+        let mut moves = smallvec::SmallVec::<[(Move, Option<usize>); 16]>::new();
+        model.moves(s, &mut moves);
+        let mut slots = smallvec::SmallVec::new();
+        Sleep::slots(&moves, &mut slots);
+        (moves, slots)
+    };
     while let Some(s) = stack.pop() {
-        let mut moves = Vec::new();
-        model.moves(&s, &mut moves);
-        let succ: Vec<(Move, SysState)> = moves
+        let (moves, slots) = listed(&s);
+        let succ: Vec<(Move, SleepSlot, SysState)> = moves
             .iter()
-            .filter_map(|&(m, at)| Some((m, model.successor(&s, m, at)?)))
+            .zip(&slots)
+            .filter_map(|(&(m, at), &slot)| Some((m, slot, model.successor(&s, m, at)?)))
             .collect();
         for p in monotone.iter().filter(|p| (p.condition)(&model, &s)) {
-            if let Some((m, _)) = succ.iter().find(|(_, n)| !(p.condition)(&model, n)) {
+            if let Some((m, ..)) = succ.iter().find(|(.., n)| !(p.condition)(&model, n)) {
                 return Err(Broken {
                     premise: "2: a monotone property held and then did not",
                     detail: format!("{} after {m:?}", p.name),
                 });
             }
         }
-        for (i, (u, su)) in succ.iter().enumerate() {
-            for (v, sv) in &succ[i + 1..] {
+        for (i, (u, u_slot, su)) in succ.iter().enumerate() {
+            for (v, v_slot, sv) in &succ[i + 1..] {
                 if u.actor() == v.actor() {
                     continue;
                 }
-                let after = |s: &SysState, m: &Move| {
-                    let mut moves = Vec::new();
-                    model.moves(s, &mut moves);
-                    let at = moves.iter().find(|(x, _)| x == m).and_then(|(_, at)| *at);
-                    let is_step = matches!(m, Move::Step(..));
-                    (is_step || at.is_some())
-                        .then(|| model.successor(s, *m, at))
-                        .flatten()
+                // The move `m` taken in `s`, if it is enabled there, and a step in `slot`.
+                let after = |s: &SysState, m: &Move, slot: &SleepSlot| {
+                    let (moves, slots) = listed(s);
+                    let j = moves.iter().position(|(x, _)| x == m)?;
+                    if matches!(m, Move::Step(..)) && slots[j] != *slot {
+                        return None;
+                    }
+                    model.successor(s, *m, moves[j].1)
                 };
-                let (uv, vu) = (after(su, v), after(sv, u));
+                let (uv, vu) = (after(su, v, v_slot), after(sv, u, u_slot));
                 if uv.as_ref().map(fingerprint) != vu.as_ref().map(fingerprint) || uv.is_none() {
                     return Err(Broken {
                         premise: "1: moves of different actors do not commute",
@@ -244,7 +254,7 @@ pub fn check_premises_with(cfg: Config, props: &[&PropertyDef]) -> Result<usize,
                 }
             }
         }
-        for (_, n) in succ {
+        for (.., n) in succ {
             if seen.insert(fingerprint(&n)) {
                 stack.push(n);
             }
