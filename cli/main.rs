@@ -333,7 +333,7 @@ pub(crate) fn usage(msg: String) -> ExitCode {
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    comlife::keep_freed_pages();
+    comlife::verify::memory::keep_freed_pages();
     output::remove_temp_files_on_interrupt();
     let cli = Cli::parse();
     match cli.command {
