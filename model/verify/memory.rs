@@ -122,7 +122,7 @@ pub const PURGE_DELAY_VAR: &str = "MIMALLOC_PURGE_DELAY";
 /// sets the delay. A process that checks many runs frees one run's states and allocates the
 /// next run's: with purging, the kernel zeroes every page again on its first touch. Measured
 /// on the whole two-client `check`: about 7 % less time (the kernel's share halved), and a
-/// peak about 85 MiB higher (docs/benchmarks.md, "The allocator keeps its freed pages"). The
+/// peak 85–110 MiB higher (docs/benchmarks.md, "The allocator keeps its freed pages"). The
 /// resident memory that a [`MemoryBound`] reads then includes freed pages kept for reuse.
 pub fn keep_freed_pages() {
     if std::env::var_os(PURGE_DELAY_VAR).is_none() {
