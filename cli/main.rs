@@ -85,6 +85,12 @@ enum Command {
         /// reduction factor).
         #[arg(long)]
         no_symmetry: bool,
+        /// Instead: explore every run of the matrix (or of --scenario) and print, per family
+        /// of runs (one scenario, runtime and layout), the runs' unique states added up, the
+        /// distinct states among them and the distinct (state, first level) pairs: what a
+        /// search of each family's runs together could save (docs/benchmarks.md).
+        #[arg(long, conflicts_with_all = ["no_stateright", "max_depth", "no_symmetry", "child"])]
+        families: bool,
         /// Internal: measure one run of --scenario with this checker and print it as JSON
         /// (bench runs each measurement as such a child process).
         #[arg(long, hide = true, requires = "scenario")]
@@ -361,9 +367,13 @@ fn main() -> ExitCode {
             no_stateright,
             max_depth,
             no_symmetry,
+            families,
             child,
         } => match (threads.map(check_threads).transpose(), child, scenario) {
             (Err(e), _, _) => usage(e),
+            (Ok(threads), _, scenario) if families => {
+                bench::run_families(scenario.as_deref(), clients, threads)
+            }
             (Ok(threads), Some(checker), Some(s)) => match config(&s, &[], &[], clients, None) {
                 Ok(cfg) => {
                     let mut opts = RunOptions::default();

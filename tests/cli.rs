@@ -577,6 +577,8 @@ fn impossible_bounds_exit_2() {
             "9",
         ],
         &["bench", "--scenario", "inproc", "--threads", "0"],
+        &["bench", "--families", "--scenario", "nowhere"],
+        &["bench", "--families", "--clients", "9"],
     ] {
         let (code, _, err) = comlife(args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -683,6 +685,42 @@ fn bench_measures_each_run_in_its_own_process() {
     );
     let (code, _, err) = comlife(&["bench", "--child", "comlife"]);
     assert_eq!(code, 2, "--child needs --scenario: {err}");
+}
+
+/// `bench --families` prints one row per family of the scenario's runs (one per runtime for
+/// `inproc`) and a total row whose sum is the runs' pinned counts added up and whose union
+/// and nodes lie between the largest family's and the sum.
+#[test]
+fn bench_families_measures_what_a_scenarios_runs_share() {
+    let (code, out, err) = comlife(&[
+        "bench",
+        "--families",
+        "--scenario",
+        "inproc",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0][..2], ["inproc", "windows"], "{out}");
+    assert_eq!(rows[1][..2], ["inproc", "wine"], "{out}");
+    let total = &rows[2];
+    assert_eq!(total[0], "all", "{out}");
+    let n = |i: usize| -> usize { total[i].parse().unwrap() };
+    let (sum, union, nodes) = (n(2), n(3), n(5));
+    let exp = comlife::verify::expectations::Expectations::embedded();
+    let pinned: usize = comlife::description::builtin::matrix_configs(2)
+        .into_iter()
+        .filter(|c| c.scenario == comlife::com::scenario::Scenario::Inproc)
+        .map(|c| exp.states_on(c.scenario, c.runtime, c.toggled).expect("pinned"))
+        .sum();
+    assert_eq!(sum, pinned, "{out}");
+    assert!(union < nodes && nodes < sum, "{out}");
 }
 
 /// `bench --max-depth D` bounds every measured run alike: comlife's unreduced search and

@@ -8,6 +8,7 @@ pub mod conform;
 pub mod cost;
 pub mod diagnosis;
 pub mod expectations;
+pub mod families;
 pub mod findings;
 pub mod matrix;
 pub mod memory;

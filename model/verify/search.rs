@@ -745,6 +745,33 @@ pub fn explore(
     limits: Limits,
     progress: &Progress,
 ) -> Exploration {
+    explore_recording(model, props, limits, progress, false).0
+}
+
+/// [`explore`], with every state's key (its class's, under symmetry reduction) and the level
+/// (steps from the initial state) at which the search first reached it, in the order reached:
+/// what `bench --families` compares across runs ([`crate::verify::families`]). 16 bytes per
+/// unique state on top of the search's own memory.
+///
+/// # Panics
+/// As [`explore`].
+pub fn explore_first_levels(
+    model: &ComModel,
+    props: &[&PropertyDef],
+    limits: Limits,
+    progress: &Progress,
+) -> (Exploration, Vec<(u64, u32)>) {
+    explore_recording(model, props, limits, progress, true)
+}
+
+/// [`explore`], recording each state's key and first level when `record`.
+fn explore_recording(
+    model: &ComModel,
+    props: &[&PropertyDef],
+    limits: Limits,
+    progress: &Progress,
+    record: bool,
+) -> (Exploration, Vec<(u64, u32)>) {
     assert!(props.len() <= 64, "at most 64 properties");
     let mut next_bit = 0u8;
     let bit: Vec<Option<u8>> = props
@@ -775,7 +802,15 @@ pub fn explore(
     let mask = ((1u16 << next_bit) - 1) as u8;
     let mask = mask & !goals.held(&init, mask);
     let mut visited = Visited::new();
-    visited.add(goals.sym.key(&init), mask, true);
+    let init_key = goals.sym.key(&init);
+    visited.add(init_key, mask, true);
+    let mut first_levels = if record {
+        vec![(init_key, 0)]
+    } else {
+        Vec::new()
+    };
+    // The level of the nodes being merged, as [`explore_first_levels`] records it.
+    let level_of = |depth: usize| u32::try_from(depth + 1).expect("fewer than 2³² levels");
     let mut nodes = Nodes::default();
     nodes.push(ROOT, 0);
     // The current level, in chunks of at most CHUNK nodes; each chunk is consumed (its states
@@ -832,6 +867,9 @@ pub fn explore(
                 for (parent, e) in expanded {
                     for s in e.succ {
                         let d = decision.next().expect("a decision per successor");
+                        if record && d == 2 {
+                            first_levels.push((s.fp, level_of(depth)));
+                        }
                         if d > 0 {
                             unique += usize::from(d == 2);
                             next.push(&mut nodes, parent, s, d == 2);
@@ -849,6 +887,9 @@ pub fn explore(
                                 refused_depth.get_or_insert(depth + 1);
                             }
                             Added::New { first } => {
+                                if record && first {
+                                    first_levels.push((s.fp, level_of(depth)));
+                                }
                                 unique += usize::from(first);
                                 next.push(&mut nodes, parent, s, first);
                             }
@@ -876,7 +917,7 @@ pub fn explore(
         .into_iter()
         .map(|f| f.map(|n| trace_to(model, &nodes, n)))
         .collect();
-    Exploration {
+    let x = Exploration {
         unique_states: unique,
         generated,
         asleep,
@@ -885,7 +926,8 @@ pub fn explore(
         stopped,
         refused_depth,
         traces,
-    }
+    };
+    (x, first_levels)
 }
 
 /// The trace from the initial state to search node `n`, rebuilt from the parent pointers by
