@@ -717,7 +717,10 @@ fn bench_families_measures_what_a_scenarios_runs_share() {
     let pinned: usize = comlife::description::builtin::matrix_configs(2)
         .into_iter()
         .filter(|c| c.scenario == comlife::com::scenario::Scenario::Inproc)
-        .map(|c| exp.states_on(c.scenario, c.runtime, c.toggled).expect("pinned"))
+        .map(|c| {
+            exp.states_on(c.scenario, c.runtime, c.toggled)
+                .expect("pinned")
+        })
         .sum();
     assert_eq!(sum, pinned, "{out}");
     assert!(union < nodes && nodes < sum, "{out}");

@@ -28,6 +28,11 @@ use crate::com::transit::Sent;
 /// `ActorModel`).
 pub type Action = ActorModelAction<Msg, Step, ()>;
 
+/// A state's moves as [`ComModel::moves`] lists them: each move with the position in
+/// `network` of the message it delivers (`None` for an internal step). Inline up to 16, more
+/// than most states have.
+pub type Moves = smallvec::SmallVec<[(Move, Option<usize>); 16]>;
+
 /// The model: its configuration, its actors in id order and the properties checked on it.
 #[derive(Clone)]
 pub struct ComModel {
@@ -135,8 +140,10 @@ impl ComModel {
     /// The model's actions in `s` as moves, in the order and at the indices of
     /// [`Model::actions`]: the deliveries of the distinct messages in transit, each with the
     /// position of its first copy in `s.network`, then every actor's enabled steps (with no
-    /// position). The checker takes these without building stateright's actions.
-    pub fn moves(&self, s: &SysState, out: &mut impl Extend<(Move, Option<usize>)>) {
+    /// position). The checker takes these without building stateright's actions. Appended to
+    /// `out` one by one (plain loops: an iterator adaptor per actor cost the checker a tenth of
+    /// its instructions, docs/benchmarks.md).
+    pub fn moves(&self, s: &SysState, out: &mut Moves) {
         let mut last: Option<Sent> = None;
         for (at, &e) in s.network.iter().enumerate() {
             if last == Some(e) {
@@ -144,11 +151,13 @@ impl ComModel {
             }
             last = Some(e);
             if usize::from(e.dst) < self.actors.len() {
-                out.extend([(Move::Deliver(e), Some(at))]);
+                out.push((Move::Deliver(e), Some(at)));
             }
         }
-        for (id, step) in self.timers(s) {
-            out.extend([(Move::Step(id, step), None)]);
+        for (i, (a, st)) in self.actors.iter().zip(&s.actor_states).enumerate() {
+            for &step in a.enabled_in(st).iter() {
+                out.push((Move::Step(Id::from(i), step), None));
+            }
         }
     }
 
@@ -224,7 +233,7 @@ impl Model for ComModel {
     /// stateright's `ActorModel` order (it sorts deliveries by source, destination and message,
     /// timeouts by actor and step); [`ComModel::moves`], as actions.
     fn actions(&self, s: &SysState, actions: &mut Vec<Action>) {
-        let mut moves = Vec::new();
+        let mut moves = Moves::new();
         self.moves(s, &mut moves);
         actions.extend(moves.into_iter().map(|(m, _)| match m {
             Move::Deliver(e) => ActorModelAction::Deliver {

@@ -457,6 +457,9 @@ struct Goals<'a> {
     props: &'a [&'a PropertyDef],
     /// Per property: its bit in the masks, for `eventually` properties.
     bit: Vec<Option<u8>>,
+    /// The `eventually` properties' conditions, each with its bit in the masks: what
+    /// [`Goals::held`] tests in every successor.
+    eventually: Vec<(u8, fn(&ComModel, &SysState) -> bool)>,
     /// Whether to expand only an ample set ([`crate::verify::por::ample`]) where one exists.
     por: bool,
     /// Whether to use sleep sets ([`crate::verify::sleep`]).
@@ -469,11 +472,9 @@ impl Goals<'_> {
     /// `eventually` properties (as mask bits, among `mask`) that hold in `s`.
     fn held(&self, s: &SysState, mask: u8) -> u8 {
         let mut held = 0;
-        for (p, b) in self.props.iter().zip(&self.bit) {
-            if let Some(b) = *b {
-                if mask >> b & 1 == 1 && (p.condition)(self.model, s) {
-                    held |= 1 << b;
-                }
+        for &(b, condition) in &self.eventually {
+            if mask >> b & 1 == 1 && condition(self.model, s) {
+                held |= 1 << b;
             }
         }
         held
@@ -488,7 +489,7 @@ impl Goals<'_> {
     fn expand(&self, item: Item, chunk: u64, pending: u64, capped: bool) -> Expanded {
         let state = item.state;
         // On the stack: most states have fewer moves than this.
-        let mut moves: smallvec::SmallVec<[_; 16]> = smallvec::SmallVec::new();
+        let mut moves = crate::com::system::Moves::new();
         self.model.moves(&state, &mut moves);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
         // actions are client calls, each of which has a successor, so the state is a terminal
@@ -562,10 +563,12 @@ impl Goals<'_> {
             });
         }
         let mut hits = 0;
-        for (i, (p, b)) in self.props.iter().zip(&self.bit).enumerate() {
-            if pending >> i & 1 == 0 {
-                continue;
-            }
+        // The properties still pending only, by their bits.
+        let mut left = pending;
+        while left != 0 {
+            let i = left.trailing_zeros() as usize;
+            left &= left - 1;
+            let (p, b) = (self.props[i], self.bit[i]);
             let hit = match b {
                 Some(b) => count == 0 && item.mask >> b & 1 == 1,
                 None => {
@@ -789,6 +792,11 @@ fn explore_recording(
         model,
         sym: Symmetry::new(model.cfg, limits.symmetry),
         props,
+        eventually: props
+            .iter()
+            .zip(&bit)
+            .filter_map(|(p, b)| Some(((*b)?, p.condition)))
+            .collect(),
         bit,
         por: limits.por,
         sleep: limits.sleep_sets && crate::verify::sleep::applies(props, limits.por),
@@ -852,10 +860,11 @@ fn explore_recording(
                     .collect()
             });
             for (parent, e) in &expanded {
-                for (i, f) in found.iter_mut().enumerate() {
-                    if e.hits >> i & 1 == 1 && f.is_none() {
-                        *f = Some(*parent);
-                    }
+                let mut hits = e.hits;
+                while hits != 0 {
+                    let i = hits.trailing_zeros() as usize;
+                    hits &= hits - 1;
+                    found[i].get_or_insert(*parent);
                 }
                 generated += e.generated;
                 asleep += e.asleep;

@@ -210,7 +210,7 @@ pub fn check_premises_with(cfg: Config, props: &[&PropertyDef]) -> Result<usize,
     }
     // A state's moves with their slots ([`Sleep::slots`]).
     let listed = |s: &SysState| {
-        let mut moves = smallvec::SmallVec::<[(Move, Option<usize>); 16]>::new();
+        let mut moves = crate::com::system::Moves::new();
         model.moves(s, &mut moves);
         let mut slots = smallvec::SmallVec::new();
         Sleep::slots(&moves, &mut slots);
