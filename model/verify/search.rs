@@ -262,8 +262,10 @@ struct Expanded {
     /// Of those, the ones asleep, left unbuilt.
     asleep: usize,
     /// Successors, but those that repeat an earlier successor of the chunk this thread
-    /// remembers ([`RecentSuccessors`]); the merge decides which are new.
-    succ: Vec<Succ>,
+    /// remembers ([`RecentSuccessors`]); the merge decides which are new. Two inline: most
+    /// nodes have at most two left, and a vector allocated per node and freed by the merge,
+    /// on another thread, took a tenth of the time (docs/benchmarks.md).
+    succ: smallvec::SmallVec<[Succ; 2]>,
 }
 
 /// Hashes a fingerprint for a [`Visited`] shard: the fingerprint rotated, so that the bits
@@ -505,7 +507,7 @@ impl Goals<'_> {
         // (the actions at the same indices, without building them) and dropped at once when
         // already visited; each is numbered by its action's index.
         let (mut count, mut asleep_count) = (0usize, 0usize);
-        let mut succ = Vec::new();
+        let mut succ = smallvec::SmallVec::new();
         // Each move's place, for the sleep sets (none when they are off: then no move is
         // asleep and no successor gets one).
         let mut slots: smallvec::SmallVec<[SleepSlot; 16]> = smallvec::SmallVec::new();
