@@ -67,8 +67,8 @@ pub fn costly(cfg: &Config, opts: &RunOptions, pinned: &Expectations) -> Option<
     };
     Some(format!(
         "with {} clients this run is known to be costly: with {} clients it has {two} unique \
-         states, and {growth} (measured on 2 cores: local-sta 16.3 M classes in 7 to 14 s \
-         and 0.6 GB, local-multi-sta 15.1 M classes in 6 to 11 s and 0.5 GB; \
+         states, and {growth} (measured on 2 cores: local-sta 16.3 M classes in 5 to 8 s \
+         and 0.6 GB, local-multi-sta 15.1 M classes in 5 to 8 s and 0.5 GB; \
          docs/benchmarks.md); {symmetry}. {advice}",
         cfg.clients,
         crate::com::config::DEFAULT_CLIENTS
