@@ -45,8 +45,8 @@ pub struct ComModel {
     transitions: Transitions,
 }
 
-/// A property's condition on a state.
-type Condition = fn(&ComModel, &SysState) -> bool;
+/// A property's condition on a state of the model (stateright's `Property::condition`).
+pub type Condition = fn(&ComModel, &SysState) -> bool;
 
 /// The actors of `cfg` in id order — local scenarios: clients, the SCM and one server slot per
 /// client; `inproc`: the client process; `service`: clients and the service host.

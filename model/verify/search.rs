@@ -461,7 +461,7 @@ struct Goals<'a> {
     bit: Vec<Option<u8>>,
     /// The `eventually` properties' conditions, each with its bit in the masks: what
     /// [`Goals::held`] tests in every successor.
-    eventually: Vec<(u8, fn(&ComModel, &SysState) -> bool)>,
+    eventually: Vec<(u8, crate::com::system::Condition)>,
     /// Whether to expand only an ample set ([`crate::verify::por::ample`]) where one exists.
     por: bool,
     /// Whether to use sleep sets ([`crate::verify::sleep`]).
