@@ -95,16 +95,19 @@ pub fn measure(cfgs: &[Config], threads: usize, progress: &Progress) -> Vec<Fami
 mod tests {
     use super::*;
     use crate::com::scenario::Scenario;
-    use crate::description::builtin::matrix_configs;
 
     /// On the `inproc` scenario's runs: one family per runtime, whose sum is the runs' own
     /// counts, whose union is no more than the sum and no less than its largest run, and whose
     /// nodes lie between the two; the runs share states (the union is smaller than the sum).
     #[test]
     fn a_family_counts_its_runs_states_once_per_first_level() {
-        let cfgs: Vec<Config> = matrix_configs(2)
+        let cfgs: Vec<Config> = crate::com::toggle_set::matrix(Scenario::Inproc)
             .into_iter()
-            .filter(|c| c.scenario == Scenario::Inproc)
+            .map(|(runtime, toggled)| {
+                Config::new(Scenario::Inproc, toggled, 2)
+                    .and_then(|c| c.with_runtime(runtime))
+                    .expect("a matrix run")
+            })
             .collect();
         let families = measure(&cfgs, 1, &Progress::new());
         assert_eq!(families.len(), 2, "one family per runtime");
