@@ -17,6 +17,11 @@
 //!
 //! Each run's successors would still be computed per run (a toggle changes what an actor does),
 //! so the saving is at most what the family nodes save on the search's shared work.
+//!
+//! A state is known by its run's key: its class's under the run's symmetry reduction. A run
+//! whose toggles allow fewer renamings (the `access-denied-client` condition tells client 1
+//! apart) keys its states by smaller classes, so a state it shares with the family's other
+//! runs may be counted twice: the measure errs towards less sharing, never more.
 
 use crate::com::config::Config;
 use crate::verify::model::{build, properties_of};
