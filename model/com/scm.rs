@@ -156,8 +156,8 @@ pub struct ScmState {
     /// (`irpcss_server_register` appends, programs/rpcss/rpcss_main.c, Wine 8.0) and hands out
     /// the first that matches (`irpcss_get_class_object`), which the class table names. When that
     /// one is revoked, used up (REGCLS_SINGLEUSE) or its process exits, the next takes its
-    /// place ([`ScmState::next_entry`]). Two instances register the same class only because
-    /// Wine launches per activation ([`ScmState::route`]). Empty under Windows.
+    /// place (`ScmState::next_entry`). Two instances register the same class only because
+    /// Wine launches per activation (`ScmState::route`). Empty under Windows.
     pub backups: Vec<(Clsid, u8)>,
 }
 

@@ -6,7 +6,7 @@
 //! The transitions are those of stateright 0.31's `ActorModel` over the same actors on an
 //! unordered non-duplicating network, with the model's own state type ([`SysState`]): the
 //! same actions in the same order, the same successors, so every state count and every
-//! recorded action index is the `ActorModel`'s. [`reference`] still builds that `ActorModel`:
+//! recorded action index is the `ActorModel`'s. [`reference`](fn@reference) still builds that `ActorModel`:
 //! `bench` measures stateright's own checker on it, and tests compare the two models' state
 //! graphs.
 
@@ -193,7 +193,7 @@ impl ComModel {
         Some(out)
     }
 
-    /// `s` as stateright's `ActorModelState` of [`reference`]: the same actor states, the
+    /// `s` as stateright's `ActorModelState` of [`reference`](fn@reference): the same actor states, the
     /// messages as its multiset, the timers set that are enabled.
     pub fn to_reference(&self, s: &SysState) -> stateright::actor::ActorModelState<ComActor, ()> {
         let mut out = reference(self.cfg).init_states().remove(0);
@@ -265,7 +265,7 @@ impl Model for ComModel {
         }
     }
 
-    /// The `ActorModel`'s sequence diagram of the path ([`reference`]).
+    /// The `ActorModel`'s sequence diagram of the path ([`reference`](fn@reference)).
     fn as_svg(&self, path: Path<SysState, Action>) -> Option<String> {
         let reference = reference(self.cfg);
         let init = reference.init_states().remove(0);

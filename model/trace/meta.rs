@@ -113,7 +113,7 @@ impl TraceMeta {
 }
 
 /// How a trace was found, which decides whether it is a shortest one and where its run files
-/// it ([`Search::suffix`]: by how the run searched, whatever the trace).
+/// it (`Search::suffix`: by how the run searched, whatever the trace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Search {
     /// Exhaustive breadth-first search of the whole state graph (or of every level up to a
@@ -215,7 +215,7 @@ impl Search {
 /// label, [`crate::com::toggle_set::ToggleSet::label`]: `baseline`, `auto-suspend`,
 /// `with-stopping-flag-locked`, …, with `+on-wine` under Wine), then `.N-clients` when the run has another number of
 /// clients than [`DEFAULT_CLIENTS`], then `.simulated` for a simulation or `.por` for a
-/// partial-order-reduced run ([`Search::suffix`]: their traces are not necessarily shortest;
+/// partial-order-reduced run (`Search::suffix`: their traces are not necessarily shortest;
 /// a partial-order-reduced run's are where no exact search re-derived them).
 /// Runs that differ in either are filed apart, so none overwrites the exhaustive two-client
 /// traces.

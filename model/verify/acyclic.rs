@@ -11,7 +11,7 @@
 //! the search path (grey) closes a cycle; an edge to a finished state (black) cannot, since every
 //! state reachable from a finished state is finished.
 //!
-//! [`find_cycle`] works on any stateright [`Model`], with the states identified by a caller's
+//! [`find_cycle`] works on any stateright [`Model`](stateright::Model), with the states identified by a caller's
 //! 64-bit key; [`check_acyclic`] runs it on the (unreduced) model of a configuration with
 //! [`crate::verify::search::fingerprint`] as the key.
 

@@ -748,7 +748,7 @@ impl Symmetry {
     /// under an allowed permutation, up to 64-bit hash collisions.
     ///
     /// With reduction the key is first looked up in this thread's memo of the keys it
-    /// computed last ([`RecentKeys`]), by the state's fingerprint: most successors a search
+    /// computed last (`RecentKeys`), by the state's fingerprint: most successors a search
     /// generates are states it generated a moment before (the two orders of two independent
     /// steps lead to one state), and the canonical key costs several times the fingerprint.
     pub fn key(&self, s: &SysState) -> u64 {
