@@ -47,7 +47,7 @@ pub struct Family {
 /// Explores every run of `cfgs` exhaustively on `threads` threads (symmetry reduction and
 /// sleep sets as `check`'s) and measures each family of them, in the order of their first runs.
 /// Holds one family's keys at a time: 16 bytes per state of its runs, up to twice that while
-/// the list grows (the whole two-client matrix: 2.6 GB peak, for local-multi-sta's 14 Wine
+/// the list grows (the whole two-client matrix: 2.6 GiB peak, for local-multi-sta's 14 Wine
 /// runs and their 62.3 M states, measured on 2026-12-04).
 pub fn measure(cfgs: &[Config], threads: usize, progress: &Progress) -> Vec<Family> {
     let same = |a: &Config, b: &Config| {
