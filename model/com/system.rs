@@ -124,19 +124,6 @@ impl ComModel {
         self.transitions.shared(HashedState::new(state))
     }
 
-    /// Every actor's enabled internal steps in `s`, as (actor id, step) in the order of the
-    /// model's timeout actions.
-    pub fn timers<'a>(&'a self, s: &'a SysState) -> impl Iterator<Item = (Id, Step)> + 'a {
-        self.actors
-            .iter()
-            .zip(&s.actor_states)
-            .enumerate()
-            .flat_map(|(i, (a, st))| {
-                let steps = a.enabled_in(st);
-                (0..steps.len()).map(move |k| (Id::from(i), steps[k]))
-            })
-    }
-
     /// The model's actions in `s` as moves, in the order and at the indices of
     /// [`Model::actions`]: the deliveries of the distinct messages in transit, each with the
     /// position of its first copy in `s.network`, then every actor's enabled steps (with no
@@ -207,8 +194,12 @@ impl ComModel {
         for t in out.timers_set.iter_mut() {
             t.cancel_all();
         }
-        for (id, step) in self.timers(s) {
-            out.timers_set[usize::from(id)].set(step);
+        let mut moves = Moves::new();
+        self.moves(s, &mut moves);
+        for (m, _) in moves {
+            if let Move::Step(id, step) = m {
+                out.timers_set[usize::from(id)].set(step);
+            }
         }
         out
     }
