@@ -23,3 +23,4 @@ pub mod simulate;
 pub mod sleep;
 pub mod symmetry;
 pub mod tables;
+pub mod visited;

@@ -55,11 +55,11 @@ use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::sleep::{Sleep, SleepSlot};
 use crate::verify::symmetry::Symmetry;
+use crate::verify::visited::{shard_of, Added, Visited};
 use rayon::prelude::*;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 /// A model action (a message delivery or an internal step).
 pub type Action = <ComModel as Model>::Action;
@@ -269,150 +269,6 @@ struct Expanded {
     /// nodes have at most two left, and a vector allocated per node and freed by the merge,
     /// on another thread, took a tenth of the time (docs/benchmarks.md).
     succ: smallvec::SmallVec<[Succ; 2]>,
-}
-
-/// Hashes a fingerprint for a [`Visited`] shard: the fingerprint rotated, so that the bits
-/// that choose the shard (all equal within it) are neither the bucket bits nor the tag bits
-/// of the table.
-#[derive(Default)]
-struct FpHasher(u64);
-
-impl Hasher for FpHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 fingerprints are hashed");
-    }
-    fn write_u64(&mut self, fp: u64) {
-        self.0 = fp.rotate_right(16);
-    }
-}
-
-/// Bits of a fingerprint (the top ones) that choose its [`Visited`] shard.
-const SHARD_BITS: u32 = 6;
-
-/// The fingerprint bits that a [`Shard`] stores: all but the shard bits, which are equal
-/// within a shard.
-const LOW: u64 = u64::MAX >> SHARD_BITS;
-
-/// One entry of a [`Shard`]'s table, 8 bytes: a fingerprint without its shard bits, and in
-/// those top bits the first mask the state was visited with (masks are below 2⁶: at most 6
-/// `eventually` properties). Hashed and compared by the fingerprint bits only, so that a
-/// state's entry is found whatever its mask.
-#[derive(Clone, Copy)]
-struct Entry(u64);
-
-impl Entry {
-    fn new(fp: u64, mask: u8) -> Entry {
-        Entry(fp & LOW | u64::from(mask) << (64 - SHARD_BITS))
-    }
-
-    fn mask(self) -> u8 {
-        (self.0 >> (64 - SHARD_BITS)) as u8
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Entry) -> bool {
-        self.0 & LOW == other.0 & LOW
-    }
-}
-
-impl Eq for Entry {}
-
-impl Hash for Entry {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(self.0 & LOW);
-    }
-}
-
-/// What [`Shard::add`] did with a node.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Added {
-    /// The state had been visited with this mask already.
-    Seen,
-    /// The node is new; `first` when it is its state's first node (no mask before).
-    New { first: bool },
-    /// The node would have been its state's first node, and new states were not allowed.
-    Refused,
-}
-
-/// One shard of the [`Visited`] set: the states whose fingerprints share the top
-/// [`SHARD_BITS`] bits, with the masks each was visited with.
-#[derive(Default)]
-struct Shard {
-    /// Per state, its first mask ([`Entry`]).
-    first: HashSet<Entry, BuildHasherDefault<FpHasher>>,
-    /// The further masks (bit = mask) of the states visited with more than one, keyed by
-    /// fingerprint bits. Empty when every property, once true, stays true (all of ours).
-    more: HashMap<u64, u64, BuildHasherDefault<FpHasher>>,
-}
-
-impl Shard {
-    /// The masks `fp` has been visited with (bit = mask).
-    #[cfg(test)]
-    fn get(&self, fp: u64) -> u64 {
-        match self.first.get(&Entry::new(fp, 0)) {
-            None => 0,
-            Some(e) => 1 << e.mask() | self.more.get(&(fp & LOW)).copied().unwrap_or(0),
-        }
-    }
-
-    /// Records that `fp` is visited with `mask`, unless it was already; a state not visited
-    /// before is recorded only when `new_states` allows it.
-    fn add(&mut self, fp: u64, mask: u8, new_states: bool) -> Added {
-        match self.first.get(&Entry::new(fp, 0)) {
-            None if !new_states => Added::Refused,
-            None => {
-                self.first.insert(Entry::new(fp, mask));
-                Added::New { first: true }
-            }
-            Some(e) if e.mask() == mask => Added::Seen,
-            Some(_) => {
-                let more = self.more.entry(fp & LOW).or_insert(0);
-                if *more >> mask & 1 == 1 {
-                    Added::Seen
-                } else {
-                    *more |= 1 << mask;
-                    Added::New { first: false }
-                }
-            }
-        }
-    }
-}
-
-/// Per state (fingerprint): the set of masks it has been visited with, in 8 bytes per state
-/// when that set is one mask. Sharded by the top bits of the fingerprint, so that a table's
-/// growth (which briefly holds the old and the new table) copies one shard, not the whole set,
-/// and so that shards can be updated in parallel: whether a node is new depends only on the
-/// nodes of its shard that came before it.
-struct Visited {
-    shards: Vec<Shard>,
-}
-
-/// The shard of a fingerprint.
-fn shard_of(fp: u64) -> usize {
-    (fp >> (64 - SHARD_BITS)) as usize
-}
-
-impl Visited {
-    fn new() -> Self {
-        Visited {
-            shards: (0..1 << SHARD_BITS).map(|_| Shard::default()).collect(),
-        }
-    }
-
-    /// The masks `fp` has been visited with (bit = mask).
-    #[cfg(test)]
-    fn get(&self, fp: u64) -> u64 {
-        self.shards[shard_of(fp)].get(fp)
-    }
-
-    /// [`Shard::add`] in `fp`'s shard.
-    fn add(&mut self, fp: u64, mask: u8, new_states: bool) -> Added {
-        self.shards[shard_of(fp)].add(fp, mask, new_states)
-    }
 }
 
 /// Nodes per block of [`Nodes`].
@@ -719,12 +575,19 @@ fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u
         .par_iter_mut()
         .enumerate()
         .map(|(k, shard)| {
+            // The slot of the successor PREFETCH_AHEAD on is fetched while this one is probed.
+            let mut ahead = buckets.iter().flat_map(|b| &b[k]).skip(PREFETCH_AHEAD);
             buckets
                 .iter()
                 .flat_map(|b| &b[k])
-                .filter_map(|&(g, fp, mask)| match shard.add(fp, mask, true) {
-                    Added::New { first } => Some((g, first)),
-                    Added::Seen | Added::Refused => None,
+                .filter_map(|&(g, fp, mask)| {
+                    if let Some(&(_, next, _)) = ahead.next() {
+                        shard.prefetch(next);
+                    }
+                    match shard.add(fp, mask, true) {
+                        Added::New { first } => Some((g, first)),
+                        Added::Seen | Added::Refused => None,
+                    }
                 })
                 .collect()
         })
@@ -735,6 +598,10 @@ fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u
     }
     decision
 }
+
+/// How many successors ahead of its probe the merge prefetches a successor's slot
+/// ([`crate::verify::visited::Shard::prefetch`]): about a memory latency's worth of probes.
+const PREFETCH_AHEAD: usize = 8;
 
 /// Ranges a chunk is cut into for bucketing its successors by shard ([`decide_by_shard`]):
 /// enough for the workers to share the pass.
@@ -1007,27 +874,6 @@ pub fn action_phrase(model: &ComModel, action: &Action) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A state visited with several masks (a property that held and then did not, which none
-    /// of the model's properties do) keeps every mask: its first in the entry, the others aside.
-    #[test]
-    fn a_state_keeps_every_mask_it_was_visited_with() {
-        let mut v = Visited::new();
-        let fp = 0xdead_beef_0123_4567;
-        assert_eq!(v.get(fp), 0);
-        assert_eq!(v.add(fp, 5, false), Added::Refused);
-        assert_eq!(v.add(fp, 5, true), Added::New { first: true });
-        assert_eq!(v.add(fp, 5, true), Added::Seen);
-        assert_eq!(v.add(fp, 63, false), Added::New { first: false });
-        assert_eq!(v.add(fp, 0, true), Added::New { first: false });
-        assert_eq!(v.add(fp, 63, true), Added::Seen);
-        assert_eq!(v.get(fp), 1 << 5 | 1 << 63 | 1);
-        // A fingerprint differing in a shard bit only is another state, in another shard.
-        assert_eq!(v.get(fp ^ 1 << 63), 0);
-        // One differing in a stored bit only is another state, in the same shard.
-        assert_eq!(v.get(fp ^ 1), 0);
-        assert_eq!(v.add(fp ^ 1, 5, true), Added::New { first: true });
-    }
 
     /// A thread's table of recent successors drops exactly the repeats the merge would find
     /// seen: the same key and mask, in the same chunk, from the same parent node or one
