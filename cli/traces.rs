@@ -11,7 +11,7 @@ use comlife::trace::html::page;
 use comlife::trace::itf_trace::{document_for, to_text, Origin};
 use comlife::trace::meta::Search;
 use comlife::trace::narrative::markdown;
-use comlife::trace::replay::load;
+use comlife::trace::replay::{checked, load};
 use comlife::verify::check::RunReport;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub fn write_report_in(
         let doc = document_for(&report.cfg, p.def, trace, search, origin)
             .map_err(|e| format!("{} / {}: {e}", dir.display(), p.def.name))?;
         let text = to_text(&doc);
-        let loaded = load(&text).map_err(|e| {
+        let loaded = checked(doc).map_err(|e| {
             format!(
                 "{} / {}: the trace written does not read back: {e}",
                 dir.display(),

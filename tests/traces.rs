@@ -1197,3 +1197,30 @@ fn a_used_up_single_use_registration_says_so() {
         "a single-use trace in traces/ shows a used-up registration"
     );
 }
+
+/// What the trace writer checks of each document without reading its text back
+/// (`replay::checked`) is what reading it back gives: the text parses to the document written,
+/// which `load`, the `itf` crate's check included, accepts.
+#[test]
+fn a_written_trace_reads_back_as_the_document_written() {
+    use comlife::com::config::Config;
+    use comlife::com::scenario::Scenario;
+    use comlife::com::toggle_set::ToggleSet;
+    use comlife::trace::itf_trace::{document_for, to_text};
+    use comlife::trace::meta::Search;
+    use comlife::trace::replay::{checked, load};
+    use comlife::verify::check::{run, RunOptions};
+    let cfg = Config::new(Scenario::Inproc, ToggleSet::EMPTY, 2).unwrap();
+    let report = run(cfg, RunOptions::default());
+    let mut n = 0;
+    for p in &report.properties {
+        let Some(trace) = &p.trace else { continue };
+        let search = Search::of_trace(false, false, p.shortest);
+        let doc = document_for(&cfg, p.def, trace, search, None).unwrap();
+        let read = load(&to_text(&doc)).unwrap_or_else(|e| panic!("{}: {e}", p.def.name));
+        assert_eq!(read.doc, doc, "{}", p.def.name);
+        assert!(checked(doc).is_ok(), "{}", p.def.name);
+        n += 1;
+    }
+    assert!(n >= 2, "inproc's baseline has traces: {n}");
+}
