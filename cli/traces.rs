@@ -47,7 +47,7 @@ pub fn write_report_in(
         let text = to_text(&doc);
         let loaded = checked(doc).map_err(|e| {
             format!(
-                "{} / {}: the trace written does not read back: {e}",
+                "{} / {}: the trace to be written is not a well-formed comlife trace: {e}",
                 dir.display(),
                 p.def.name
             )
