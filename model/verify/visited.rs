@@ -260,7 +260,7 @@ mod tests {
             truth.entry(key).or_insert(mask);
         }
         assert_eq!(shard.len, truth.len() - usize::from(truth.contains_key(&0)));
-        assert!(shard.len * 4 <= shard.slots.len() * 3);
+        assert!(shard.len * MAX_LOAD.1 <= shard.slots.len() * MAX_LOAD.0);
         for (&key, &mask) in &truth {
             assert_eq!(shard.get(key), 1 << mask);
             if !truth.contains_key(&(key ^ 1 << 57)) {
