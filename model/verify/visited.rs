@@ -55,7 +55,7 @@ impl Hasher for KeyHasher {
 /// A shard's table grows when it would be fuller than 7/8: hashbrown's bound, so that the
 /// tables double when hashbrown's did, in 8 bytes a slot instead of 9. At 3/4 the probes are
 /// shorter, but more tables double before their runs end: the whole check's peak rose by
-/// 130–270 MiB (docs/benchmarks.md).
+/// 90–270 MiB (docs/benchmarks.md).
 const MAX_LOAD: (usize, usize) = (7, 8);
 
 /// Slots of a shard's first table.
