@@ -600,7 +600,8 @@ fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u
 }
 
 /// How many successors ahead of its probe the merge prefetches a successor's slot
-/// ([`crate::verify::visited::Shard::prefetch`]): about a memory latency's worth of probes.
+/// ([`crate::verify::visited::Shard::prefetch`]). 4 and 16 measured no different on the
+/// largest run (docs/benchmarks.md).
 const PREFETCH_AHEAD: usize = 8;
 
 /// Ranges a chunk is cut into for bucketing its successors by shard ([`decide_by_shard`]):
