@@ -541,9 +541,13 @@ impl Level {
 /// in that order, 0 when it was seen, 1 when it is a new node, 2 when it is also its state's
 /// first node. Whether a node is new depends only on the nodes of its shard before it, so these
 /// are exactly the decisions that adding the successors one by one in that order
-/// ([`Visited::add`]) takes. Runs on the current rayon pool; the successors are only read, so
-/// the caller moves the new ones into the next level in one pass.
-fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u8> {
+/// ([`Visited::add`]) takes. Runs on `workers`; the successors are only read, so the caller
+/// moves the new ones into the next level in one pass.
+fn decide_by_shard(
+    workers: &Workers,
+    visited: &mut Visited,
+    expanded: &[(u32, Expanded)],
+) -> Vec<u8> {
     // Each successor's position in the chunk, by shard, in order: the chunk is cut into
     // ranges of entries, each bucketed by one task, so that a shard's successors are its
     // buckets' in range order.
@@ -555,43 +559,39 @@ fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u
     }
     starts.push(n);
     let shards = visited.shards.len();
-    let range = expanded.len().div_ceil(BUCKET_RANGES).max(1);
-    let buckets: Vec<Vec<Vec<(u32, u64, u8)>>> = expanded
-        .par_chunks(range)
-        .zip(starts.par_chunks(range))
-        .map(|(entries, starts)| {
-            let mut buckets = vec![Vec::new(); shards];
-            for ((_, e), &start) in entries.iter().zip(starts) {
-                for (g, s) in (start..).zip(&e.succ) {
-                    buckets[shard_of(s.fp)].push((g, s.fp, s.mask));
-                }
+    let range = match workers {
+        Workers::Here => expanded.len(),
+        Workers::Pool(_) => expanded.len().div_ceil(BUCKET_RANGES),
+    }
+    .max(1);
+    let ranges: Vec<_> = expanded.chunks(range).zip(starts.chunks(range)).collect();
+    let buckets: Vec<Vec<Vec<(u32, u64, u8)>>> = workers.map(ranges, |(entries, starts)| {
+        let mut buckets = vec![Vec::new(); shards];
+        for ((_, e), &start) in entries.iter().zip(starts) {
+            for (g, s) in (start..).zip(&e.succ) {
+                buckets[shard_of(s.fp)].push((g, s.fp, s.mask));
             }
-            buckets
-        })
-        .collect();
+        }
+        buckets
+    });
     // Per shard, in parallel: which of its successors are new, and first.
-    let decided: Vec<Vec<(u32, bool)>> = visited
-        .shards
-        .par_iter_mut()
-        .enumerate()
-        .map(|(k, shard)| {
-            // The slot of the successor PREFETCH_AHEAD on is fetched while this one is probed.
-            let mut ahead = buckets.iter().flat_map(|b| &b[k]).skip(PREFETCH_AHEAD);
-            buckets
-                .iter()
-                .flat_map(|b| &b[k])
-                .filter_map(|&(g, fp, mask)| {
-                    if let Some(&(_, next, _)) = ahead.next() {
-                        shard.prefetch(next);
-                    }
-                    match shard.add(fp, mask, true) {
-                        Added::New { first } => Some((g, first)),
-                        Added::Seen | Added::Refused => None,
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let decided: Vec<Vec<(u32, bool)>> = workers.map_mut(&mut visited.shards, |k, shard| {
+        // The slot of the successor PREFETCH_AHEAD on is fetched while this one is probed.
+        let mut ahead = buckets.iter().flat_map(|b| &b[k]).skip(PREFETCH_AHEAD);
+        buckets
+            .iter()
+            .flat_map(|b| &b[k])
+            .filter_map(|&(g, fp, mask)| {
+                if let Some(&(_, next, _)) = ahead.next() {
+                    shard.prefetch(next);
+                }
+                match shard.add(fp, mask, true) {
+                    Added::New { first } => Some((g, first)),
+                    Added::Seen | Added::Refused => None,
+                }
+            })
+            .collect()
+    });
     let mut decision = vec![0u8; n as usize];
     for (g, first) in decided.into_iter().flatten() {
         decision[g as usize] = 1 + u8::from(first);
@@ -603,6 +603,60 @@ fn decide_by_shard(visited: &mut Visited, expanded: &[(u32, Expanded)]) -> Vec<u
 /// ([`crate::verify::visited::Shard::prefetch`]). 4 and 16 measured no different on the
 /// largest run (docs/benchmarks.md).
 const PREFETCH_AHEAD: usize = 8;
+
+/// The threads a run's search works on ([`Limits::threads`]): the calling thread alone, or a
+/// rayon pool of two or more. One thread runs every step in place: a pool of one hands each
+/// chunk's expansion and merge to its thread and back (two futex wake-ups and a sleep per
+/// step, and an idle worker that spins in `sched_yield` beside the other runs of a `check`),
+/// which cost the whole two-client `check`, where every run has one thread, about a seventh of
+/// its CPU time (docs/benchmarks.md, "One thread without a pool"). Results are in the items'
+/// order either way.
+enum Workers {
+    /// The calling thread, in order.
+    Here,
+    /// A rayon pool of [`Limits::threads`] threads.
+    Pool(rayon::ThreadPool),
+}
+
+impl Workers {
+    /// The calling thread for `threads` ≤ 1, else a pool of `threads` threads.
+    fn new(threads: usize) -> Self {
+        if threads <= 1 {
+            return Workers::Here;
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        Workers::Pool(pool)
+    }
+
+    /// `f` of each of `items`, in their order.
+    fn map<T: Send, R: Send>(&self, items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+        match self {
+            Workers::Here => items.into_iter().map(f).collect(),
+            Workers::Pool(pool) => pool.install(|| items.into_par_iter().map(f).collect()),
+        }
+    }
+
+    /// `f` of each of `items` with its index, in their order.
+    fn map_mut<T: Send, R: Send>(
+        &self,
+        items: &mut [T],
+        f: impl Fn(usize, &mut T) -> R + Sync + Send,
+    ) -> Vec<R> {
+        match self {
+            Workers::Here => items.iter_mut().enumerate().map(|(k, t)| f(k, t)).collect(),
+            Workers::Pool(pool) => pool.install(|| {
+                items
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(k, t)| f(k, t))
+                    .collect()
+            }),
+        }
+    }
+}
 
 /// Ranges a chunk is cut into for bucketing its successors by shard ([`decide_by_shard`]):
 /// enough for the workers to share the pass.
@@ -675,10 +729,7 @@ fn explore_recording(
         sleep: limits.sleep_sets && crate::verify::sleep::applies(props, limits.por),
         per_actor: Sleep::per_actor(model.actors.len()),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(limits.threads.max(1))
-        .build()
-        .expect("thread pool");
+    let workers = Workers::new(limits.threads);
 
     let mask = ((1u16 << next_bit) - 1) as u8;
     let mask = mask & !goals.held(&init, mask);
@@ -726,11 +777,8 @@ fn explore_recording(
                 .filter(|(_, f)| f.is_none())
                 .fold(0u64, |m, (i, _)| m | 1 << i);
             let id = CHUNK_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let expanded: Vec<(u32, Expanded)> = pool.install(|| {
-                chunk
-                    .into_par_iter()
-                    .map(|item| (item.node, goals.expand(item, id, pending, capped)))
-                    .collect()
+            let expanded: Vec<(u32, Expanded)> = workers.map(chunk, |item| {
+                (item.node, goals.expand(item, id, pending, capped))
             });
             for (parent, e) in &expanded {
                 let mut hits = e.hits;
@@ -744,7 +792,7 @@ fn explore_recording(
                 cut |= e.capped;
             }
             if by_shard {
-                let decision = pool.install(|| decide_by_shard(&mut visited, &expanded));
+                let decision = decide_by_shard(&workers, &mut visited, &expanded);
                 let mut decision = decision.into_iter();
                 for (parent, e) in expanded {
                     for s in e.succ {
