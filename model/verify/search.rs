@@ -254,21 +254,37 @@ struct Succ {
     sleep: Sleep,
 }
 
-/// What expanding one node found.
-struct Expanded {
-    /// Properties (bit = index) discovered at this node.
-    hits: u64,
-    /// Whether the node has successors that a depth bound kept from being explored.
+/// What expanding a range of a chunk's nodes found, in the order of the nodes and of their
+/// actions. The successors of the range are in one vector, each node's after the last one's:
+/// a node's inline vector of successors, moved into the chunk's list and out again, made
+/// memmove a tenth of the largest run's time (docs/benchmarks.md, "A range's successors in
+/// one vector").
+#[derive(Default)]
+struct Batch {
+    /// Per node of the range, in order: its index and how many of [`Batch::succ`] are its.
+    nodes: Vec<(u32, u32)>,
+    /// The nodes at which properties were discovered, with those properties (bit = index).
+    hits: Vec<(u32, u64)>,
+    /// Whether some node has successors that a depth bound kept from being explored.
     capped: bool,
     /// Successors generated (for the first node of a state; 0 for the others).
     generated: usize,
     /// Of those, the ones asleep, left unbuilt.
     asleep: usize,
     /// Successors, but those that repeat an earlier successor of the chunk this thread
-    /// remembers ([`RecentSuccessors`]); the merge decides which are new. Two inline: most
-    /// nodes have at most two left, and a vector allocated per node and freed by the merge,
-    /// on another thread, took a tenth of the time (docs/benchmarks.md).
-    succ: smallvec::SmallVec<[Succ; 2]>,
+    /// remembers ([`RecentSuccessors`]); the merge decides which are new.
+    succ: Vec<Succ>,
+}
+
+impl Batch {
+    /// The successors of `batches`, each with its parent node, in order.
+    fn with_parents(batches: Vec<Batch>) -> impl Iterator<Item = (u32, Succ)> {
+        batches.into_iter().flat_map(|b| {
+            let parents = b.nodes.into_iter();
+            let parents = parents.flat_map(|(p, n)| std::iter::repeat_n(p, n as usize));
+            parents.zip(b.succ)
+        })
+    }
 }
 
 /// Nodes per block of [`Nodes`].
@@ -341,24 +357,40 @@ impl Goals<'_> {
         held
     }
 
-    /// Expands one node of chunk `chunk` (its [`CHUNK_IDS`] number): its discoveries among
-    /// `pending` and its successors that repeat no earlier successor of the chunk this thread
-    /// remembers ([`RecentSuccessors`]). The visited set is not probed here: most successors
-    /// that pass are new, and the merge probes each once ([`Shard::add`]); a probe here too
-    /// took a sixth of the time (local-sta with three clients) to drop one successor in
-    /// eight.
-    fn expand(&self, item: Item, chunk: u64, pending: u64, capped: bool) -> Expanded {
-        let state = item.state;
+    /// Expands a range of the nodes of chunk `chunk` (its [`CHUNK_IDS`] number), in order.
+    fn expand_range(&self, items: &[Item], chunk: u64, pending: u64, capped: bool) -> Batch {
+        let mut batch = Batch {
+            nodes: Vec::with_capacity(items.len()),
+            succ: Vec::with_capacity(items.len() * 2),
+            ..Batch::default()
+        };
+        for item in items {
+            let before = batch.succ.len();
+            self.expand(item, chunk, pending, capped, &mut batch);
+            let added = u32::try_from(batch.succ.len() - before).expect("few successors");
+            batch.nodes.push((item.node, added));
+        }
+        batch
+    }
+
+    /// Expands one node of chunk `chunk` (its [`CHUNK_IDS`] number) into `batch`: its
+    /// discoveries among `pending` and its successors that repeat no earlier successor of the
+    /// chunk this thread remembers ([`RecentSuccessors`]). The visited set is not probed here:
+    /// most successors that pass are new, and the merge probes each once ([`Shard::add`]); a
+    /// probe here too took a sixth of the time (local-sta with three clients) to drop one
+    /// successor in eight.
+    fn expand(&self, item: &Item, chunk: u64, pending: u64, capped: bool, batch: &mut Batch) {
+        let state = &item.state;
         // On the stack: most states have fewer moves than this.
         let mut moves = crate::com::system::Moves::new();
-        self.model.moves(&state, &mut moves);
+        self.model.moves(state, &mut moves);
         // Under partial-order reduction, the actions of an ample set only. An ample set's
         // actions are client calls, each of which has a successor, so the state is a terminal
         // state exactly when it has no successor at all.
         let keep = if self.por {
             let mut actions = Vec::with_capacity(moves.len());
-            self.model.actions(&state, &mut actions);
-            crate::verify::por::ample(&self.model.cfg, &state, &actions)
+            self.model.actions(state, &mut actions);
+            crate::verify::por::ample(&self.model.cfg, state, &actions)
         } else {
             None
         };
@@ -366,7 +398,6 @@ impl Goals<'_> {
         // (the actions at the same indices, without building them) and dropped at once when
         // already visited; each is numbered by its action's index.
         let (mut count, mut asleep_count) = (0usize, 0usize);
-        let mut succ = smallvec::SmallVec::new();
         // Each move's place, for the sleep sets (none when they are off: then no move is
         // asleep and no successor gets one).
         let mut slots: smallvec::SmallVec<[SleepSlot; 16]> = smallvec::SmallVec::new();
@@ -390,7 +421,7 @@ impl Goals<'_> {
                 asleep_count += 1;
                 continue;
             }
-            let Some(next) = self.model.successor(&state, m, at) else {
+            let Some(next) = self.model.successor(state, m, at) else {
                 continue;
             };
             if !self.model.within_boundary(&next) {
@@ -415,7 +446,7 @@ impl Goals<'_> {
             if repeats {
                 continue;
             }
-            succ.push(Succ {
+            batch.succ.push(Succ {
                 action,
                 fp,
                 mask,
@@ -434,7 +465,7 @@ impl Goals<'_> {
                 Some(b) => count == 0 && item.mask >> b & 1 == 1,
                 None => {
                     item.first
-                        && (p.condition)(self.model, &state)
+                        && (p.condition)(self.model, state)
                             != (p.expectation == Expectation::Always)
                 }
             };
@@ -442,12 +473,13 @@ impl Goals<'_> {
                 hits |= 1 << i;
             }
         }
-        Expanded {
-            hits,
-            capped: capped && count > 0,
-            generated: if item.first { count } else { 0 },
-            asleep: if item.first { asleep_count } else { 0 },
-            succ,
+        if hits != 0 {
+            batch.hits.push((item.node, hits));
+        }
+        batch.capped |= capped && count > 0;
+        if item.first {
+            batch.generated += count;
+            batch.asleep += asleep_count;
         }
     }
 }
@@ -543,34 +575,21 @@ impl Level {
 /// are exactly the decisions that adding the successors one by one in that order
 /// ([`Visited::add`]) takes. Runs on `workers`; the successors are only read, so the caller
 /// moves the new ones into the next level in one pass.
-fn decide_by_shard(
-    workers: &Workers,
-    visited: &mut Visited,
-    expanded: &[(u32, Expanded)],
-) -> Vec<u8> {
-    // Each successor's position in the chunk, by shard, in order: the chunk is cut into
-    // ranges of entries, each bucketed by one task, so that a shard's successors are its
-    // buckets' in range order.
-    let mut starts = Vec::with_capacity(expanded.len() + 1);
+fn decide_by_shard(workers: &Workers, visited: &mut Visited, batches: &[Batch]) -> Vec<u8> {
+    // Each successor's position in the chunk, by shard, in order: each batch is bucketed by
+    // one task, so that a shard's successors are its buckets' in batch order.
+    let mut starts = Vec::with_capacity(batches.len());
     let mut n = 0u32;
-    for (_, e) in expanded {
+    for b in batches {
         starts.push(n);
-        n += u32::try_from(e.succ.len()).expect("fewer than 2³² successors in a chunk");
+        n += u32::try_from(b.succ.len()).expect("fewer than 2³² successors in a chunk");
     }
-    starts.push(n);
     let shards = visited.shards.len();
-    let range = match workers {
-        Workers::Here => expanded.len(),
-        Workers::Pool(_) => expanded.len().div_ceil(BUCKET_RANGES),
-    }
-    .max(1);
-    let ranges: Vec<_> = expanded.chunks(range).zip(starts.chunks(range)).collect();
-    let buckets: Vec<Vec<Vec<(u32, u64, u8)>>> = workers.map(ranges, |(entries, starts)| {
+    let ranges: Vec<_> = batches.iter().zip(starts).collect();
+    let buckets: Vec<Vec<Vec<(u32, u64, u8)>>> = workers.map(ranges, |(batch, start)| {
         let mut buckets = vec![Vec::new(); shards];
-        for ((_, e), &start) in entries.iter().zip(starts) {
-            for (g, s) in (start..).zip(&e.succ) {
-                buckets[shard_of(s.fp)].push((g, s.fp, s.mask));
-            }
+        for (g, s) in (start..).zip(&batch.succ) {
+            buckets[shard_of(s.fp)].push((g, s.fp, s.mask));
         }
         buckets
     });
@@ -605,12 +624,12 @@ fn decide_by_shard(
 const PREFETCH_AHEAD: usize = 8;
 
 /// The threads a run's search works on ([`Limits::threads`]): the calling thread alone, or a
-/// rayon pool of two or more. One thread runs every step in place: a pool of one hands each
-/// chunk's expansion and merge to its thread and back (two futex wake-ups and a sleep per
-/// step, and an idle worker that spins in `sched_yield` beside the other runs of a `check`),
-/// which cost the whole two-client `check`, where every run has one thread, about a seventh of
-/// its CPU time (docs/benchmarks.md, "One thread without a pool"). Results are in the items'
-/// order either way.
+/// rayon pool of two or more. One thread runs every step in place: a pool of one handed each
+/// chunk's expansion and merge to its thread and back, two futex wake-ups and a sleep per
+/// step, and its idle thread spun in `sched_yield` beside the other runs of a `check` (the
+/// whole two-client `check`, where every run has one thread: 257 k context switches instead
+/// of 1.6 k; docs/benchmarks.md, "One thread without a pool"). Results are in the items' order
+/// either way.
 enum Workers {
     /// The calling thread, in order.
     Here,
@@ -639,6 +658,18 @@ impl Workers {
         }
     }
 
+    /// `f` of consecutive ranges of `items`, in their order: the whole of `items` on the
+    /// calling thread, [`RANGES`] ranges on a pool.
+    fn ranges<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&[T]) -> R + Sync + Send) -> Vec<R> {
+        match self {
+            Workers::Here => vec![f(items)],
+            Workers::Pool(pool) => {
+                let range = items.len().div_ceil(RANGES).max(1);
+                pool.install(|| items.par_chunks(range).map(f).collect())
+            }
+        }
+    }
+
     /// `f` of each of `items` with its index, in their order.
     fn map_mut<T: Send, R: Send>(
         &self,
@@ -658,9 +689,11 @@ impl Workers {
     }
 }
 
-/// Ranges a chunk is cut into for bucketing its successors by shard ([`decide_by_shard`]):
-/// enough for the workers to share the pass.
-const BUCKET_RANGES: usize = 8;
+/// Ranges a chunk is cut into for expanding it on a pool ([`Batch`]), each a task, and for
+/// bucketing its successors by shard ([`decide_by_shard`]): enough for the workers to share
+/// the pass (with work stealing) and few enough that a range's nodes fill its batch's
+/// vectors.
+const RANGES: usize = 8;
 
 /// Explores the state graph of `model` from its initial state in one breadth-first pass and
 /// decides `props` (see the module documentation). `progress` is advanced after every chunk of
@@ -777,52 +810,48 @@ fn explore_recording(
                 .filter(|(_, f)| f.is_none())
                 .fold(0u64, |m, (i, _)| m | 1 << i);
             let id = CHUNK_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let expanded: Vec<(u32, Expanded)> = workers.map(chunk, |item| {
-                (item.node, goals.expand(item, id, pending, capped))
+            let batches = workers.ranges(&chunk, |items| {
+                goals.expand_range(items, id, pending, capped)
             });
-            for (parent, e) in &expanded {
-                let mut hits = e.hits;
-                while hits != 0 {
-                    let i = hits.trailing_zeros() as usize;
-                    hits &= hits - 1;
-                    found[i].get_or_insert(*parent);
+            drop(chunk);
+            for b in &batches {
+                for &(parent, mut hits) in &b.hits {
+                    while hits != 0 {
+                        let i = hits.trailing_zeros() as usize;
+                        hits &= hits - 1;
+                        found[i].get_or_insert(parent);
+                    }
                 }
-                generated += e.generated;
-                asleep += e.asleep;
-                cut |= e.capped;
+                generated += b.generated;
+                asleep += b.asleep;
+                cut |= b.capped;
             }
             if by_shard {
-                let decision = decide_by_shard(&workers, &mut visited, &expanded);
-                let mut decision = decision.into_iter();
-                for (parent, e) in expanded {
-                    for s in e.succ {
-                        let d = decision.next().expect("a decision per successor");
-                        if record && d == 2 {
-                            first_levels.push((s.fp, level_of(depth)));
-                        }
-                        if d > 0 {
-                            unique += usize::from(d == 2);
-                            next.push(&mut nodes, parent, s, d == 2);
-                        }
+                let decision = decide_by_shard(&workers, &mut visited, &batches);
+                for ((parent, s), d) in Batch::with_parents(batches).zip(decision) {
+                    if record && d == 2 {
+                        first_levels.push((s.fp, level_of(depth)));
+                    }
+                    if d > 0 {
+                        unique += usize::from(d == 2);
+                        next.push(&mut nodes, parent, s, d == 2);
                     }
                 }
             } else {
-                for (parent, e) in expanded {
-                    for s in e.succ {
-                        let new_states = limits.max_states.is_none_or(|m| unique < m);
-                        match visited.add(s.fp, s.mask, new_states) {
-                            Added::Seen => {}
-                            Added::Refused => {
-                                cut = true;
-                                refused_depth.get_or_insert(depth + 1);
+                for (parent, s) in Batch::with_parents(batches) {
+                    let new_states = limits.max_states.is_none_or(|m| unique < m);
+                    match visited.add(s.fp, s.mask, new_states) {
+                        Added::Seen => {}
+                        Added::Refused => {
+                            cut = true;
+                            refused_depth.get_or_insert(depth + 1);
+                        }
+                        Added::New { first } => {
+                            if record && first {
+                                first_levels.push((s.fp, level_of(depth)));
                             }
-                            Added::New { first } => {
-                                if record && first {
-                                    first_levels.push((s.fp, level_of(depth)));
-                                }
-                                unique += usize::from(first);
-                                next.push(&mut nodes, parent, s, first);
-                            }
+                            unique += usize::from(first);
+                            next.push(&mut nodes, parent, s, first);
                         }
                     }
                 }
