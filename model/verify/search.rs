@@ -5,14 +5,15 @@
 //! The pass works on any [`ComModel`] through stateright's `Model` trait only (`init_states`,
 //! `actions`, `next_state`, `within_boundary`) and the [`PropertyDef`] table:
 //!
-//! * **Level by level.** Each level's states are expanded in parallel (rayon), in chunks; the
-//!   successors are merged into the visited set in the order of the level and of the model's
-//!   action order. A state's index in the next level, its parent and the action that reached
-//!   it are therefore those of a single-threaded FIFO breadth-first search, on every thread
-//!   count. The merge runs in parallel by visited-set shard (whether a successor is new
-//!   depends only on its shard's earlier successors), then numbers the new nodes in that
-//!   order; under a state bound (`max_states`), where the cut depends on the global count, and
-//!   on one thread it runs sequentially.
+//! * **Level by level.** Each level's states are expanded in chunks, each chunk by ranges in
+//!   parallel (rayon) or, on one thread, in place (`Workers`), each range's successors in
+//!   one vector (`Batch`); the successors are merged into the visited set in the order of
+//!   the level and of the model's action order. A state's index in the next level, its parent
+//!   and the action that reached it are therefore those of a single-threaded FIFO
+//!   breadth-first search, on every thread count. The merge decides by visited-set shard
+//!   (whether a successor is new depends only on its shard's earlier successors), in parallel
+//!   on a pool, then numbers the new nodes in that order; under a state bound (`max_states`),
+//!   where the cut depends on the global count, it takes one successor at a time.
 //! * **Memory.** A visited state costs one 8-byte table entry (its fingerprint and first mask),
 //!   a search node 6 bytes (parent and action index). The states waiting to be expanded share
 //!   equal actor states: the model holds one copy of each distinct actor state
@@ -184,10 +185,10 @@ pub struct Limits {
     pub sleep_sets: bool,
 }
 
-/// States expanded in parallel before their successors are merged (and memory is checked):
-/// 4 096, so that a chunk's expansions (about 1.4 MB since a node's successors are inline) are
-/// still near in the cache when the merge reads them (the whole check took 8 % less time than
-/// with 16 384, docs/benchmarks.md).
+/// States expanded before their successors are merged (and memory is checked): 4 096, so that
+/// a chunk's successors (about 1.2 MB at two per node, `Batch`) are still near in the cache
+/// when the merge reads them (the whole check took 8 % less time than with 16 384, and no less
+/// with 1 024 or 2 048, docs/benchmarks.md).
 pub const CHUNK: usize = 1 << 12;
 
 /// The result of one exploration.
@@ -257,8 +258,8 @@ struct Succ {
 /// What expanding a range of a chunk's nodes found, in the order of the nodes and of their
 /// actions. The successors of the range are in one vector, each node's after the last one's:
 /// a node's inline vector of successors, moved into the chunk's list and out again, made
-/// memmove a tenth of the largest run's time (docs/benchmarks.md, "A range's successors in
-/// one vector").
+/// memmove 8.6 % of the largest run's time, 4.8 % since (docs/benchmarks.md, "A range's
+/// successors in one vector").
 #[derive(Default)]
 struct Batch {
     /// Per node of the range, in order: its index and how many of [`Batch::succ`] are its.
