@@ -24,3 +24,4 @@ pub mod sleep;
 pub mod symmetry;
 pub mod tables;
 pub mod visited;
+pub mod workers;

@@ -6,7 +6,7 @@
 //! `actions`, `next_state`, `within_boundary`) and the [`PropertyDef`] table:
 //!
 //! * **Level by level.** Each level's states are expanded in chunks, each chunk by ranges in
-//!   parallel (rayon) or, on one thread, in place (`Workers`), each range's successors in
+//!   parallel (rayon) or, on one thread, in place ([`Workers`]), each range's successors in
 //!   one vector (`Batch`); the successors are merged into the visited set in the order of
 //!   the level and of the model's action order. A state's index in the next level, its parent
 //!   and the action that reached it are therefore those of a single-threaded FIFO
@@ -57,7 +57,7 @@ use crate::verify::properties::PropertyDef;
 use crate::verify::sleep::{Sleep, SleepSlot};
 use crate::verify::symmetry::Symmetry;
 use crate::verify::visited::{shard_of, Added, Visited};
-use rayon::prelude::*;
+use crate::verify::workers::Workers;
 use stateright::actor::ActorModelAction;
 use stateright::{Expectation, Model};
 use std::hash::{BuildHasher, Hasher};
@@ -624,72 +624,6 @@ fn decide_by_shard(workers: &Workers, visited: &mut Visited, batches: &[Batch]) 
 /// largest run (docs/benchmarks.md).
 const PREFETCH_AHEAD: usize = 8;
 
-/// The threads a run's search works on ([`Limits::threads`]): the calling thread alone, or a
-/// rayon pool of two or more. One thread runs every step in place: a pool of one handed each
-/// chunk's expansion and merge to its thread and back, two futex wake-ups and a sleep per
-/// step, and its idle thread spun in `sched_yield` beside the other runs of a `check` (the
-/// whole two-client `check`, where every run has one thread: 257 k context switches instead
-/// of 1.6 k; docs/benchmarks.md, "One thread without a pool"). Results are in the items' order
-/// either way.
-enum Workers {
-    /// The calling thread, in order.
-    Here,
-    /// A rayon pool of [`Limits::threads`] threads.
-    Pool(rayon::ThreadPool),
-}
-
-impl Workers {
-    /// The calling thread for `threads` ≤ 1, else a pool of `threads` threads.
-    fn new(threads: usize) -> Self {
-        if threads <= 1 {
-            return Workers::Here;
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        Workers::Pool(pool)
-    }
-
-    /// `f` of each of `items`, in their order.
-    fn map<T: Send, R: Send>(&self, items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
-        match self {
-            Workers::Here => items.into_iter().map(f).collect(),
-            Workers::Pool(pool) => pool.install(|| items.into_par_iter().map(f).collect()),
-        }
-    }
-
-    /// `f` of consecutive ranges of `items`, in their order: the whole of `items` on the
-    /// calling thread, [`RANGES`] ranges on a pool.
-    fn ranges<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&[T]) -> R + Sync + Send) -> Vec<R> {
-        match self {
-            Workers::Here => vec![f(items)],
-            Workers::Pool(pool) => {
-                let range = items.len().div_ceil(RANGES).max(1);
-                pool.install(|| items.par_chunks(range).map(f).collect())
-            }
-        }
-    }
-
-    /// `f` of each of `items` with its index, in their order.
-    fn map_mut<T: Send, R: Send>(
-        &self,
-        items: &mut [T],
-        f: impl Fn(usize, &mut T) -> R + Sync + Send,
-    ) -> Vec<R> {
-        match self {
-            Workers::Here => items.iter_mut().enumerate().map(|(k, t)| f(k, t)).collect(),
-            Workers::Pool(pool) => pool.install(|| {
-                items
-                    .par_iter_mut()
-                    .enumerate()
-                    .map(|(k, t)| f(k, t))
-                    .collect()
-            }),
-        }
-    }
-}
-
 /// Ranges a chunk is cut into for expanding it on a pool ([`Batch`]), each a task, and for
 /// bucketing its successors by shard ([`decide_by_shard`]): enough for the workers to share
 /// the pass (with work stealing) and few enough that a range's nodes fill its batch's
@@ -811,7 +745,7 @@ fn explore_recording(
                 .filter(|(_, f)| f.is_none())
                 .fold(0u64, |m, (i, _)| m | 1 << i);
             let id = CHUNK_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let batches = workers.ranges(&chunk, |items| {
+            let batches = workers.ranges(&chunk, RANGES, |items| {
                 goals.expand_range(items, id, pending, capped)
             });
             drop(chunk);

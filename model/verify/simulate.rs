@@ -21,9 +21,9 @@ use crate::com::state::SysState;
 use crate::verify::progress::Progress;
 use crate::verify::properties::PropertyDef;
 use crate::verify::search::{fingerprint, Action, Trace};
+use crate::verify::workers::Workers;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use stateright::actor::{ActorModelAction, Id};
 use stateright::{Expectation, Model};
 use std::collections::HashSet;
@@ -238,10 +238,7 @@ pub fn simulate(
     threads: usize,
     progress: &Progress,
 ) -> SimOutcome {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .expect("thread pool");
+    let workers = Workers::new(threads);
     let mut seen: HashSet<u64> = HashSet::new();
     let mut best: Vec<Option<Vec<Action>>> = vec![None; props.len()];
     let (mut steps, mut longest) = (0usize, 0usize);
@@ -250,12 +247,8 @@ pub fn simulate(
     let mut start = 0;
     while start < sim.runs {
         let end = sim.runs.min(start + BATCH);
-        let walks: Vec<Walk> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|i| walk(model, props, sim, i))
-                .collect()
-        });
+        let seeds: Vec<u64> = (start..end).collect();
+        let walks: Vec<Walk> = workers.map(seeds, |i| walk(model, props, sim, i));
         let seen_before = seen.len();
         for w in walks {
             steps += w.actions.len();
