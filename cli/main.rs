@@ -280,7 +280,7 @@ struct CheckArgs {
     max_depth: Option<usize>,
     /// Stop a run when this process's resident memory exceeds MIB mebibytes: the run is then
     /// incomplete (complete: false, verdicts not established are unknown) with a message,
-    /// instead of being killed. Checked after every chunk of 16384 expanded states.
+    /// instead of being killed. Checked after every chunk of 4096 expanded states.
     #[arg(long, value_name = "MIB")]
     max_memory: Option<u64>,
     /// Instead of exploring exhaustively, take RUNS random walks (reproducible from --seed) and

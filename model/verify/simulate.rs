@@ -247,8 +247,8 @@ pub fn simulate(
     let mut start = 0;
     while start < sim.runs {
         let end = sim.runs.min(start + BATCH);
-        let seeds: Vec<u64> = (start..end).collect();
-        let walks: Vec<Walk> = workers.map(seeds, |i| walk(model, props, sim, i));
+        let indices: Vec<u64> = (start..end).collect();
+        let walks: Vec<Walk> = workers.map(indices, |i| walk(model, props, sim, i));
         let seen_before = seen.len();
         for w in walks {
             steps += w.actions.len();
